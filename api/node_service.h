@@ -1,0 +1,49 @@
+// What the HTTP handlers need from a running validator. node/ implements it; api tests use a
+// fake. Handlers validate requests themselves (pure functions of the request, the genesis and
+// this interface) and only hand well-formed, signature-checked entries to Submit.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "ledger/block.h"
+#include "storage/evidence_log.h"
+
+namespace evchain::api {
+
+struct NodeStatusInfo {
+  std::string validator_id;
+  std::string role;
+  uint64_t view = 0;
+  std::string primary_id;
+  uint64_t height = 0;
+  uint64_t log_size = 0;
+  size_t pending = 0;          // deposits accepted but not yet committed
+  size_t peers_connected = 0;  // of n-1
+  UnixMillis last_block_time = 0;
+};
+
+class NodeService {
+ public:
+  virtual ~NodeService() = default;
+  // Admits signature-checked entries into the pending pool (and forwards them towards the
+  // primary). Entries already committed or already pending are accepted again idempotently.
+  // Errors: "nonce_conflict" (same depositor+nonce, different statement, pending or
+  // committed), "overloaded" (pool full; retry later). Nothing is admitted on error.
+  virtual Status Submit(const std::vector<ledger::Entry>& entries) = 0;
+  virtual bool IsPending(const Hash32& evidence_id) const = 0;
+  // Blocks the calling (HTTP worker) thread until every id is committed or `timeout` passes.
+  // Returns true iff all are committed.
+  virtual bool WaitCommitted(const std::vector<Hash32>& evidence_ids,
+                             std::chrono::milliseconds timeout) = 0;
+  virtual NodeStatusInfo Status() const = 0;
+  // Committed state; safe for concurrent readers.
+  virtual const storage::EvidenceLog& Log() const = 0;
+};
+
+}  // namespace evchain::api

@@ -1,0 +1,57 @@
+// RFC 9162 §2.1 Merkle tree hashing, proofs and proof verification.
+//   leaf hash = SHA-256(0x00 || leaf), node hash = SHA-256(0x01 || left || right),
+//   MTH({}) = SHA-256("").
+// Proof *generation* over a stored tree lives in storage/ (it needs the stored nodes); this file
+// has the math: in-memory reference trees, the RFC's verification algorithms, and helpers to
+// compute the node coordinates a proof needs so storage can fetch them in O(log n) reads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+
+namespace evchain::crypto {
+
+Hash32 LeafHash(ByteView leaf);
+Hash32 NodeHash(const Hash32& left, const Hash32& right);
+Hash32 EmptyRoot();
+
+// Root of the tree whose leaf hashes are `leaf_hashes` (any size, including 0). O(n).
+Hash32 RootFromLeafHashes(const std::vector<Hash32>& leaf_hashes);
+// RFC 9162 §2.1.3.1 PATH(m, D[n]) over leaf hashes. REQUIRES: index < leaf_hashes.size().
+std::vector<Hash32> InclusionProof(const std::vector<Hash32>& leaf_hashes, uint64_t index);
+// RFC 9162 §2.1.4.1 PROOF(m, D[n]) over the first `new_size` leaf hashes.
+// REQUIRES: old_size <= new_size <= leaf_hashes.size().
+std::vector<Hash32> ConsistencyProof(const std::vector<Hash32>& leaf_hashes, uint64_t old_size,
+                                     uint64_t new_size);
+
+// A node of the perfect binary tree: covers leaves [index << level, (index + 1) << level).
+struct NodeId {
+  uint32_t level = 0;
+  uint64_t index = 0;
+  bool operator==(const NodeId&) const = default;
+};
+// The node hashes, in order, whose values form the inclusion proof of `index` in a tree of
+// `size` leaves. Nodes of incomplete (right-edge) subtrees are "ephemeral": they are not perfect
+// subtrees, so each ProofNode lists the perfect subtrees whose hashes, folded right to left
+// (NodeHash(a, NodeHash(b, c))), give the value.
+struct ProofNode {
+  std::vector<NodeId> perfect_subtrees;  // left to right; size 1 for an ordinary node
+};
+std::vector<ProofNode> InclusionProofNodes(uint64_t index, uint64_t size);
+std::vector<ProofNode> ConsistencyProofNodes(uint64_t old_size, uint64_t new_size);
+// The perfect subtrees (left to right) whose fold is the root of a tree of `size` leaves.
+std::vector<NodeId> RootSubtrees(uint64_t size);
+
+// RFC 9162 §2.1.3.2. Ok iff `proof` proves `leaf_hash` is leaf `index` of the tree of `size`
+// with `root`. Errors (stable codes): "index_out_of_range", "proof_length", "root_mismatch".
+Status VerifyInclusion(const Hash32& leaf_hash, uint64_t index, uint64_t size,
+                       const std::vector<Hash32>& proof, const Hash32& root);
+// RFC 9162 §2.1.4.2. Errors: "size_order", "proof_length", "root_mismatch", "old_root_mismatch".
+Status VerifyConsistency(uint64_t old_size, uint64_t new_size, const Hash32& old_root,
+                         const Hash32& new_root, const std::vector<Hash32>& proof);
+
+}  // namespace evchain::crypto

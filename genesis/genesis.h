@@ -1,0 +1,73 @@
+// The genesis file: chain identity, consensus parameters, validators and depositors.
+// Format and canonical encoding: docs/formats.md "Genesis".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "common/time.h"
+#include "crypto/ed25519.h"
+
+namespace evchain::genesis {
+
+enum class Role { kCourt, kNotary, kTime };
+std::string_view RoleName(Role role);  // "court" | "notary" | "time"
+
+struct Validator {
+  std::string id;  // also the C2SP key name of its checkpoint signatures
+  Role role = Role::kCourt;
+  crypto::PublicKey public_key{};
+  std::string p2p;   // "host:port"
+  std::string http;  // "host:port"
+};
+
+struct Depositor {
+  std::string id;
+  std::string name;
+  crypto::PublicKey public_key{};
+};
+
+// Defaults are documented in docs/operations.md; all durations in milliseconds.
+struct ConsensusParams {
+  uint32_t max_batch = 1000;            // deposits per block
+  uint32_t block_interval_ms = 200;     // cut a non-full block after this long
+  uint32_t max_clock_skew_ms = 1000;    // accepted |block time - own clock|
+  uint32_t view_change_timeout_ms = 2000;
+  uint32_t request_timeout_ms = 4000;   // forwarded deposit not proposed -> view change
+  uint32_t checkpoint_interval = 16;    // K: blocks between PBFT checkpoints
+  uint32_t watermark_window = 64;       // L: high watermark = low watermark + L
+};
+
+struct Genesis {
+  std::string chain_id;
+  UnixMillis genesis_time = 0;
+  ConsensusParams params;
+  std::vector<Validator> validators;  // in file order; the index is the replica number
+  std::vector<Depositor> depositors;
+  Hash32 hash{};  // SHA-256 of the canonical JSON encoding
+
+  size_t n() const { return validators.size(); }
+  size_t f() const { return (validators.size() - 1) / 3; }
+  size_t quorum() const { return 2 * f() + 1; }
+  // nullptr when absent.
+  const Validator* FindValidator(std::string_view id) const;
+  const Validator* FindValidatorByKey(const crypto::PublicKey& key) const;
+  const Depositor* FindDepositor(std::string_view id) const;
+  int ValidatorIndex(std::string_view id) const;  // -1 when absent
+  std::string CheckpointOrigin() const { return "evchain/" + chain_id; }
+};
+
+// Parses and validates. On failure the message lists every problem found, one per line, e.g.
+// "validators[2].public_key: not 64 lowercase hex characters". Error code "genesis_invalid".
+Result<Genesis> ParseGenesis(std::string_view json_text);
+Result<Genesis> LoadGenesisFile(const std::string& path);
+// Serialises back to the documented JSON (pretty-printed for humans).
+std::string GenesisToJson(const Genesis& genesis);
+// The canonical encoding whose SHA-256 is the genesis hash (docs/formats.md).
+std::string CanonicalGenesisJson(const Genesis& genesis);
+
+}  // namespace evchain::genesis

@@ -1,0 +1,60 @@
+// Blocks: header, its hash, the entries a block carries, and the checkpoint note that commits it.
+// docs/formats.md "Block header", "Checkpoint".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "common/time.h"
+#include "crypto/note.h"
+
+namespace evchain::ledger {
+
+struct BlockHeader {
+  std::string chain_id;
+  uint64_t height = 0;   // first block is 1; block 1's prev_hash is the genesis hash
+  Hash32 prev_hash{};
+  UnixMillis time = 0;
+  uint64_t log_size = 0;  // tree size after this block
+  Hash32 log_root{};      // tree root after this block
+  std::string proposer;   // validator id of the primary that proposed it
+  uint64_t view = 0;      // view in which it was proposed
+
+  Bytes Encode() const;
+  static Result<BlockHeader> Decode(ByteView bytes);
+  Hash32 Hash() const;  // SHA-256 of Encode()
+};
+
+// How a batch item proves membership in the batch its depositor signed.
+struct BatchProof {
+  std::string statement;  // canonical batch statement
+  crypto::Signature signature{};
+  uint64_t item_index = 0;
+  std::vector<Hash32> item_proof;  // RFC 9162 inclusion proof of the item statement
+};
+
+// One deposit as carried in a block and stored in the log.
+struct Entry {
+  std::string statement;           // canonical deposit statement
+  crypto::Signature signature{};   // over `statement`, or over the batch statement when batched
+  std::optional<BatchProof> batch;
+};
+
+// The checkpoint note body committing a block (tlog-checkpoint with evchain extension lines).
+std::string CheckpointText(const BlockHeader& header);
+struct CheckpointInfo {
+  std::string chain_id;
+  uint64_t tree_size = 0;
+  Hash32 root{};
+  uint64_t height = 0;
+  Hash32 block_hash{};
+  UnixMillis time = 0;
+};
+// Parses an evchain checkpoint body (the note text, without signatures).
+Result<CheckpointInfo> ParseCheckpointText(std::string_view text);
+
+}  // namespace evchain::ledger

@@ -1,0 +1,58 @@
+// Receipts: everything needed to prove one deposit offline with only the genesis file.
+// JSON fields exactly as ../shared/SPEC.md; how to verify by hand: docs/receipts.md.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "genesis/genesis.h"
+#include "ledger/block.h"
+#include "ledger/certificate.h"
+
+namespace evchain::ledger {
+
+struct Receipt {
+  std::string chain_id;
+  Hash32 genesis_hash{};
+  std::string evidence_id;
+  std::string statement;
+  crypto::Signature signature{};
+  crypto::PublicKey depositor_key{};
+  Bytes leaf;
+  uint64_t leaf_index = 0;
+  uint64_t tree_size = 0;
+  std::vector<Hash32> inclusion_proof;
+  std::string checkpoint;  // the signed note text
+  uint64_t block_height = 0;
+  Hash32 block_hash{};
+  UnixMillis block_time = 0;
+  std::optional<BatchProof> batch;
+
+  // {"format": "evchain-receipt/1", ...} with SPEC's field names.
+  std::string ToJson() const;
+  // Strict: unknown format, missing fields, bad hex/base64 are errors ("bad_receipt").
+  static Result<Receipt> FromJson(std::string_view json);
+};
+
+// One step of the verification chain, in SPEC's order:
+//   file, digest, statement, depositor_signature, leaf, inclusion_proof, checkpoint_root, quorum.
+struct VerifyStep {
+  std::string name;
+  bool ok = false;
+  std::string detail;  // what was checked, or why it failed
+};
+struct ReceiptVerification {
+  std::vector<VerifyStep> steps;  // stops after the first failing step
+  bool ok = false;
+  std::vector<CertificateSigner> signers;  // when the quorum step ran
+  std::string depositor_id;                // when known from the statement
+};
+// Verifies a receipt against the genesis alone. When `file_digest` is given, the "file" step
+// checks that the statement's digest equals it; otherwise that step is reported as skipped (ok).
+ReceiptVerification VerifyReceipt(const Receipt& receipt, const genesis::Genesis& genesis,
+                                  const std::optional<Hash32>& file_digest);
+
+}  // namespace evchain::ledger

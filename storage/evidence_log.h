@@ -1,0 +1,81 @@
+// The append-only evidence log and chain store on top of a KvStore: leaves, Merkle nodes for
+// O(log n) roots and proofs at any past size, blocks with certificates, and the indexes
+// digest -> entries, evidence_id -> entry, height -> block, (depositor, nonce) -> evidence_id.
+// Key layout: docs/storage-format.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "ledger/block.h"
+#include "ledger/leaf.h"
+#include "storage/kv_store.h"
+
+namespace evchain::storage {
+
+struct StoredEntry {
+  uint64_t index = 0;
+  ledger::Entry entry;
+  Bytes leaf;  // exact leaf bytes
+  uint64_t block_height = 0;
+};
+
+struct StoredBlock {
+  ledger::BlockHeader header;
+  Hash32 hash{};
+  std::string certificate;  // signed checkpoint note (>= 2f+1 cosignatures)
+  uint64_t first_index = 0;  // log index of the block's first entry
+  uint64_t entry_count = 0;
+};
+
+// A block ready to be appended: header, certificate, and entries with their leaf bytes, in log
+// order. The log checks that the header's log_size/log_root match the result of appending.
+struct BlockToAppend {
+  ledger::BlockHeader header;
+  std::string certificate;
+  std::vector<ledger::Entry> entries;
+  std::vector<Bytes> leaves;  // leaves[i] is entries[i]'s leaf
+};
+
+// Not thread-safe for writers: one writer (the node's commit path); readers may call the const
+// methods concurrently with each other and with AppendBlock (they read a consistent prefix).
+class EvidenceLog {
+ public:
+  // Loads the current size/height from `store`. `store` must outlive the log.
+  static Result<std::unique_ptr<EvidenceLog>> Open(KvStore* store);
+
+  uint64_t size() const;    // number of leaves
+  uint64_t height() const;  // last block height, 0 when empty
+  Hash32 Root() const;      // root at size()
+  Result<Hash32> RootAt(uint64_t size) const;  // REQUIRES size <= size()
+
+  // Appends the block's leaves, nodes, entries, indexes, block record and certificate in one
+  // synced WriteBatch. Errors: "height_gap" (not height()+1), "root_mismatch", "size_mismatch",
+  // I/O errors. Nothing is written on error.
+  Status AppendBlock(const BlockToAppend& block);
+
+  Result<std::vector<Hash32>> InclusionProof(uint64_t index, uint64_t tree_size) const;
+  Result<std::vector<Hash32>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
+
+  Result<StoredEntry> GetEntry(uint64_t index) const;
+  Result<std::optional<uint64_t>> FindByEvidenceId(const Hash32& evidence_id) const;
+  // All log indexes of entries with this digest, ascending (earliest first).
+  Result<std::vector<uint64_t>> FindByDigest(const Hash32& digest) const;
+  // The evidence id previously deposited by `depositor` with `nonce`, if any.
+  Result<std::optional<Hash32>> FindByNonce(const std::string& depositor,
+                                            const std::string& nonce) const;
+  Result<StoredBlock> GetBlock(uint64_t height) const;
+  // The block containing log index `index`.
+  Result<StoredBlock> GetBlockForEntry(uint64_t index) const;
+
+ private:
+  EvidenceLog() = default;
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace evchain::storage
