@@ -1,0 +1,39 @@
+// evchain-node's configuration file (JSON). Every option and its default: docs/operations.md.
+// Relative paths are resolved against the directory holding the config file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace evchain::node {
+
+struct NodeConfig {
+  std::string validator_id;  // required: this validator's id in the genesis
+  std::string genesis_path;  // required ("genesis")
+  std::string key_file;      // required: Ed25519 key file, mode 0600
+  std::string data_dir;      // required: LevelDB directory (created if missing)
+  std::string p2p_listen;    // required: "host:port" for validator links
+  std::string http_listen;   // required: "host:port" for the HTTP API and the judge's page
+  std::string log_level = "info";  // trace|debug|info|warn|error
+  std::string tls_cert;            // PEM; with tls_key, the API is served over HTTPS
+  std::string tls_key;
+  uint64_t max_body_bytes = 8 << 20;      // largest HTTP request body accepted
+  uint32_t max_header_bytes = 16 << 10;   // largest request header block
+  double rate_limit_rps = 200;            // per client address, token bucket
+  uint32_t rate_limit_burst = 400;
+  uint32_t http_threads = 8;
+  uint32_t commit_wait_ms = 10000;        // longest ?wait=commit
+  uint32_t max_pending = 200000;          // deposits waiting for a block before "overloaded"
+  std::vector<std::string> block_list_tokens;  // bearer tokens for /v1/blocks (empty: open)
+  std::vector<std::string> metrics_tokens;     // bearer tokens for /metrics (empty: open)
+};
+
+// Parses and validates; unknown keys and missing required keys are errors ("config_invalid"),
+// each problem on its own line.
+Result<NodeConfig> LoadNodeConfig(const std::string& path);
+Result<NodeConfig> ParseNodeConfig(const std::string& json_text, const std::string& base_dir);
+
+}  // namespace evchain::node

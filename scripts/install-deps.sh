@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, every Debian 12 package evchain needs that is missing.
+# Usage: scripts/install-deps.sh [--browser]   (--browser adds chromium for the web page test)
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config libleveldb-dev libsnappy-dev libsodium-dev libboost-dev
+  libprotobuf-dev protobuf-compiler libcpp-httplib-dev libssl-dev doctest-dev libcli11-dev
+  libspdlog-dev nlohmann-json3-dev curl python3)
+if [[ "${1:-}" == "--browser" ]]; then
+  packages+=(chromium)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Sets up (installs missing Debian packages), builds, and runs every test twice: in the normal
+# build and in an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# Usage: scripts/run-tests.sh [--fast]   (--fast: normal build only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --browser
+
+jobs=$(nproc)
+echo "== build (RelWithDebInfo) =="
+scripts/build.sh build
+echo "== tests (RelWithDebInfo) =="
+(cd build && ctest --output-on-failure -j"$jobs" --timeout 900)
+
+if [[ "${1:-}" != "--fast" ]]; then
+  echo "== build (ASan+UBSan) =="
+  scripts/build.sh build-asan -DEVCHAIN_SANITIZE=ON
+  echo "== tests (ASan+UBSan) =="
+  # The simulator runs fewer seeds under the sanitizers (each seed is ~10x slower there); the
+  # normal build above runs the full 1,000+.
+  (cd build-asan && EVCHAIN_SIM_SEEDS_SCALE=0.2 ASAN_OPTIONS=detect_leaks=1 \
+     UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j"$jobs" --timeout 1800)
+fi
