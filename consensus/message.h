@@ -1,0 +1,69 @@
+// Signed consensus messages: envelope signing and the pure verification functions a host runs
+// off the consensus thread before Replica::Step. Wire format: proto/consensus.proto,
+// docs/protocol.md "Messages".
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "crypto/ed25519.h"
+#include "genesis/genesis.h"
+#include "ledger/block.h"
+#include "proto/consensus.pb.h"
+
+namespace evchain::consensus {
+
+// A message whose envelope signature (and, for messages carrying deposits, every deposit's
+// signature) has been checked. Only VerifyMessage and the replica itself create one.
+class Message {
+ public:
+  int sender() const { return sender_; }
+  const pb::Body& body() const { return body_; }
+  // The exact serialized Envelope as received (kept as evidence and for certificates).
+  const std::string& wire() const { return wire_; }
+
+ private:
+  friend Result<Message> VerifyMessage(const genesis::Genesis&, int, std::string_view);
+  friend Result<Message> VerifyEnvelope(const genesis::Genesis&, std::string_view);
+  friend class Replica;
+  Message() = default;
+  int sender_ = -1;
+  pb::Body body_;
+  std::string wire_;
+};
+
+// The bytes an envelope signature covers (docs/protocol.md "Envelope").
+Bytes EnvelopeSigningBytes(const genesis::Genesis& genesis, uint32_t sender,
+                           std::string_view body_bytes);
+
+// Serializes `body` into a signed Envelope from validator `sender`.
+std::string SignEnvelope(const genesis::Genesis& genesis, int sender, const crypto::SecretKey& key,
+                         const pb::Body& body);
+
+// Parses `wire` and checks its envelope signature against the genesis key of the sender it
+// names. Deposit signatures are NOT checked. Errors (stable codes, used as drop reasons):
+// "malformed", "unknown_sender", "bad_signature".
+Result<Message> VerifyEnvelope(const genesis::Genesis& genesis, std::string_view wire);
+
+// Everything the host must check before Step, pure and thread-safe: VerifyEnvelope, the sender
+// equals `peer` (the authenticated link it arrived on; pass -1 to skip), and, for PRE-PREPARE and
+// FORWARD, VerifyDeposits on the carried entries; for COMMIT, the cosignature. Extra errors:
+// "wrong_sender", "bad_deposit", "bad_cosignature".
+Result<Message> VerifyMessage(const genesis::Genesis& genesis, int peer, std::string_view wire);
+
+// Checks each entry: canonical statement of this chain by a genesis depositor, and its Ed25519
+// signature (or, for a batch item, the batch signature and the item's inclusion proof).
+// Errors: "bad_deposit" naming the first bad entry.
+Status VerifyDeposits(const genesis::Genesis& genesis, const std::vector<ledger::Entry>& entries);
+Status VerifyDeposit(const genesis::Genesis& genesis, const ledger::Entry& entry);
+
+// Conversions between ledger types and their protobuf form.
+void ToProto(const ledger::Entry& entry, pb::Deposit* out);
+Result<ledger::Entry> FromProto(const pb::Deposit& deposit);
+void ToProto(const ledger::BlockHeader& header, pb::Header* out);
+Result<ledger::BlockHeader> FromProto(const std::string& chain_id, const pb::Header& header);
+
+}  // namespace evchain::consensus

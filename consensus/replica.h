@@ -1,0 +1,176 @@
+// A PBFT replica (Castro & Liskov, OSDI'99 / TOCS'02) as a pure, deterministic state machine in
+// the style of etcd-raft: no sockets, files, threads, clocks or randomness. The host feeds it
+// verified messages, client deposits, fetched blocks and the current time, and drains an outbox.
+// Protocol, persistence and safety argument: docs/protocol.md.
+//
+// HOW A HOST DRIVES IT (one thread or strand owns the Replica; nothing here is thread-safe):
+//
+//   Replica r(genesis, self, key, restored, &committed_index);   // RestoredState, see below
+//   loop:
+//     on peer bytes (peer i):  off-thread: auto m = VerifyMessage(genesis, i, bytes);
+//                              on strand:  if (m.ok()) r.Step(*m, now); else count(m.status())
+//     on client deposit:       (signature already checked by the API) r.Propose(entry, now)
+//     on timer (every ~10-50 ms, any cadence works): r.Tick(now)
+//     on fetched blocks:       r.StepFetchedBlocks(blocks, now)
+//     after any of the above, while (r.HasReady()):
+//       Ready rd = r.TakeReady();
+//       1. apply rd.persist to durable storage and SYNC it          (before sending anything)
+//       2. send rd.messages (to == kBroadcast: every other validator)
+//       3. append rd.committed blocks to the evidence log in order   (synced)
+//       4. if rd.fetch: ask rd.fetch->peers for blocks >= from_height (with certificates) and
+//          later pass them to StepFetchedBlocks
+//       5. log / count rd.events
+//       r.Advance();
+//   If persisting fails the host must stop the replica (never send after a failed persist).
+//
+// On restart, load every persisted record (key -> value) and the committed chain tip from the
+// evidence log into RestoredState; the replica then never signs a PREPARE or COMMIT conflicting
+// with one it signed before the crash.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "common/time.h"
+#include "consensus/committed_index.h"
+#include "consensus/frontier.h"
+#include "consensus/message.h"
+#include "crypto/ed25519.h"
+#include "genesis/genesis.h"
+#include "ledger/block.h"
+
+namespace evchain::consensus {
+
+// The committed chain as the host's storage holds it.
+struct ChainTip {
+  uint64_t height = 0;           // 0 = empty chain
+  Hash32 hash{};                 // hash of block `height`; the genesis hash when height == 0
+  UnixMillis time = 0;           // time of block `height`; genesis time when height == 0
+  uint64_t log_size = 0;         // leaves in the log
+  std::vector<Hash32> frontier;  // hashes of crypto::RootSubtrees(log_size), left to right
+};
+
+struct RestoredState {
+  // Every record the replica asked to persist (PersistOp) that is still present, by key.
+  std::map<std::string, std::string> records;
+  ChainTip tip;
+};
+
+// One durable write: value set = put, nullopt = delete. Keys are short ASCII strings owned by
+// the replica (the host may prefix them); apply a Ready's ops atomically and in order.
+struct PersistOp {
+  std::string key;
+  std::optional<std::string> value;
+};
+
+constexpr int kBroadcast = -1;
+struct Outgoing {
+  int to = kBroadcast;  // validator index, or kBroadcast for every other validator
+  std::string wire;     // serialized, signed pb::Envelope
+};
+
+// A block as committed or as fetched from a peer: what storage::BlockToAppend needs.
+struct CommittedBlock {
+  ledger::BlockHeader header;
+  Hash32 hash{};
+  std::vector<ledger::Entry> entries;
+  std::vector<Bytes> leaves;  // exact leaf bytes, leaves[i] belongs to entries[i]
+  std::string certificate;    // signed checkpoint note with >= 2f+1 cosignatures
+};
+
+// Ask peers for committed blocks with certificates, starting at `from_height`.
+struct FetchRequest {
+  uint64_t from_height = 0;
+  std::vector<int> peers;  // preferred peers (ahead of us), best first
+};
+
+struct Event {
+  enum class Kind {
+    kViewChangeStarted,  // sent VIEW-CHANGE for `view`
+    kViewChanged,        // entered `view` (NEW-VIEW accepted or sent)
+    kEquivocation,       // primary signed two pre-prepares for one (view, seq): `evidence`
+    kDropped,            // a message was dropped: `detail` is the reason
+    kStableCheckpoint,   // low watermark moved to `seq`
+    kStateTransfer,      // `detail` describes fetched blocks applied or rejected
+  };
+  Kind kind;
+  uint64_t view = 0;
+  uint64_t seq = 0;
+  int peer = -1;
+  std::string detail;
+  std::vector<std::string> evidence;  // signed envelopes (equivocation: both pre-prepares)
+};
+
+struct Ready {
+  std::vector<PersistOp> persist;
+  std::vector<Outgoing> messages;
+  std::vector<CommittedBlock> committed;  // ascending heights, contiguous
+  std::optional<FetchRequest> fetch;
+  std::vector<Event> events;
+  bool empty() const {
+    return persist.empty() && messages.empty() && committed.empty() && !fetch && events.empty();
+  }
+};
+
+class Replica {
+ public:
+  // REQUIRES: 0 <= self < genesis.n(); key is validator `self`'s key; `index` outlives the
+  // replica and reflects at least every block the host has appended (blocks handed out in a
+  // Ready are tracked internally until Advance()). Invalid persisted records are ignored.
+  Replica(const genesis::Genesis& genesis, int self, const crypto::SecretKey& key,
+          RestoredState restored, const CommittedIndex* index);
+  ~Replica();
+  Replica(const Replica&) = delete;
+  Replica& operator=(const Replica&) = delete;
+
+  // A message from validator m.sender().
+  // REQUIRES: `m` came from VerifyMessage (envelope, deposits and cosignature checked).
+  void Step(const Message& m, UnixMillis now);
+
+  // A client deposit arriving at this replica. REQUIRES: VerifyDeposit(genesis, entry).ok().
+  // Keeps it in the pending pool, forwards it to the primary and starts its request timer.
+  // Ok for a new or already pending deposit ("accepted idempotently"). Errors: "bad_deposit"
+  // (statement does not parse for this chain), "already_committed".
+  Status Propose(const ledger::Entry& entry, UnixMillis now);
+
+  // Timers: block cutting (primary), request and view-change timeouts, retransmission.
+  void Tick(UnixMillis now);
+
+  // Blocks with certificates fetched from a peer (answer to a FetchRequest), in height order.
+  // Each is verified (certificate quorum, hash chain, entries, leaves, log root) before it is
+  // applied; the first bad block and everything after it are dropped and reported as an event.
+  // Returns how many were applied.
+  size_t StepFetchedBlocks(const std::vector<CommittedBlock>& blocks, UnixMillis now);
+
+  bool HasReady() const;
+  // Hands the outbox to the host (see the file comment for the order of processing).
+  Ready TakeReady();
+  // The host finished processing the last Ready (persisted, sent, appended).
+  void Advance();
+
+  // Introspection for status pages, metrics and tests.
+  int self() const;
+  uint64_t view() const;
+  bool view_changing() const;
+  int primary() const;  // primary of view()
+  uint64_t committed_height() const;
+  const Hash32& committed_hash() const;
+  uint64_t stable_checkpoint() const;  // low watermark h
+  size_t pending() const;              // deposits in the pool not yet committed
+  bool IsPending(const Hash32& evidence_id) const;
+  const std::map<std::string, uint64_t>& dropped() const;  // drop counters by reason
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace evchain::consensus
