@@ -17,6 +17,10 @@ namespace evchain::genesis {
 enum class Role { kCourt, kNotary, kTime };
 std::string_view RoleName(Role role);  // "court" | "notary" | "time"
 
+// Returns true iff `id` is a valid chain, validator or depositor id: 1..64 characters of
+// [a-z0-9._-] (docs/formats.md "Identifiers"). Validator ids are also C2SP note key names.
+bool IsValidId(std::string_view id);
+
 struct Validator {
   std::string id;  // also the C2SP key name of its checkpoint signatures
   Role role = Role::kCourt;
@@ -33,13 +37,13 @@ struct Depositor {
 
 // Defaults are documented in docs/operations.md; all durations in milliseconds.
 struct ConsensusParams {
-  uint32_t max_batch = 1000;            // deposits per block
-  uint32_t block_interval_ms = 200;     // cut a non-full block after this long
-  uint32_t max_clock_skew_ms = 1000;    // accepted |block time - own clock|
+  uint32_t max_batch = 1000;          // deposits per block
+  uint32_t block_interval_ms = 200;   // cut a non-full block after this long
+  uint32_t max_clock_skew_ms = 1000;  // accepted |block time - own clock|
   uint32_t view_change_timeout_ms = 2000;
-  uint32_t request_timeout_ms = 4000;   // forwarded deposit not proposed -> view change
-  uint32_t checkpoint_interval = 16;    // K: blocks between PBFT checkpoints
-  uint32_t watermark_window = 64;       // L: high watermark = low watermark + L
+  uint32_t request_timeout_ms = 4000;  // forwarded deposit not proposed -> view change
+  uint32_t checkpoint_interval = 16;   // K: blocks between PBFT checkpoints
+  uint32_t watermark_window = 64;      // L: high watermark = low watermark + L
 };
 
 struct Genesis {

@@ -1,1 +1,418 @@
-// placeholder: being written
+// Receipt JSON and offline verification. Field names: ../shared/SPEC.md; the verification chain
+// step by step, with a worked example: docs/receipts.md.
+#include "ledger/receipt.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/encoding.h"
+#include "crypto/merkle.h"
+#include "crypto/sha256.h"
+#include "ledger/leaf.h"
+#include "ledger/statement.h"
+
+namespace evchain::ledger {
+namespace {
+
+using nlohmann::ordered_json;
+constexpr std::string_view kFormat = "evchain-receipt/1";
+
+ordered_json HashArray(const std::vector<Hash32>& hashes) {
+  ordered_json out = ordered_json::array();
+  for (const Hash32& h : hashes) out.push_back(ToHex(h));
+  return out;
+}
+
+// Strict field access for FromJson: every failure is a "bad_receipt" naming the field.
+class Fields {
+ public:
+  Fields(const ordered_json& object, std::string path) : object_(&object), path_(std::move(path)) {}
+
+  Status CheckOnly(std::initializer_list<std::string_view> allowed) const {
+    if (!object_->is_object()) return Bad(path_, "must be an object");
+    for (const auto& [key, value] : object_->items()) {
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        return Bad(Path(key), "unknown field");
+      }
+    }
+    return Status::Ok();
+  }
+  Result<std::string> String(std::string_view key) const {
+    const auto it = object_->find(key);
+    if (it == object_->end() || !it->is_string()) return Bad(Path(key), "missing or not a string");
+    return it->get<std::string>();
+  }
+  Result<uint64_t> Unsigned(std::string_view key) const {
+    const auto it = object_->find(key);
+    if (it == object_->end() || !it->is_number_unsigned()) {
+      return Bad(Path(key), "missing or not a non-negative integer");
+    }
+    return it->get<uint64_t>();
+  }
+  Result<Hash32> Hash(std::string_view key) const {
+    auto s = String(key);
+    if (!s.ok()) return s.status();
+    const auto h = Hash32FromHex(*s);
+    if (!h) return Bad(Path(key), "not 64 lowercase hex characters");
+    return *h;
+  }
+  template <size_t N>
+  Result<std::array<uint8_t, N>> FixedHex(std::string_view key) const {
+    auto s = String(key);
+    if (!s.ok()) return s.status();
+    const auto bytes = FromHex(*s);
+    if (!bytes || bytes->size() != N) {
+      return Bad(Path(key), "not " + std::to_string(2 * N) + " lowercase hex characters");
+    }
+    std::array<uint8_t, N> out{};
+    std::copy(bytes->begin(), bytes->end(), out.begin());
+    return out;
+  }
+  Result<std::vector<Hash32>> HashList(std::string_view key) const {
+    const auto it = object_->find(key);
+    if (it == object_->end() || !it->is_array()) return Bad(Path(key), "missing or not an array");
+    std::vector<Hash32> out;
+    for (const auto& item : *it) {
+      const auto h = item.is_string() ? Hash32FromHex(item.get<std::string>()) : std::nullopt;
+      if (!h) return Bad(Path(key), "items must be 64 lowercase hex characters");
+      out.push_back(*h);
+    }
+    return out;
+  }
+  Result<Fields> Object(std::string_view key) const {
+    const auto it = object_->find(key);
+    if (it == object_->end()) return Bad(Path(key), "missing");
+    return Fields(*it, Path(key));
+  }
+
+ private:
+  static Status Bad(const std::string& path, const std::string& what) {
+    return Status::Error("bad_receipt", path + ": " + what);
+  }
+  std::string Path(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+  const ordered_json* object_;  // not owned
+  std::string path_;
+};
+
+#define EVCHAIN_ASSIGN_OR_RETURN(lhs, expr) \
+  do {                                      \
+    auto r_ = (expr);                       \
+    if (!r_.ok()) return r_.status();       \
+    lhs = std::move(*r_);                   \
+  } while (0)
+
+Result<ordered_json> ParseJsonNoDuplicates(std::string_view text) {
+  std::vector<std::set<std::string>> keys;
+  bool duplicate = false;
+  auto callback = [&](int, ordered_json::parse_event_t event, ordered_json& parsed) {
+    if (event == ordered_json::parse_event_t::object_start) keys.emplace_back();
+    if (event == ordered_json::parse_event_t::object_end) keys.pop_back();
+    if (event == ordered_json::parse_event_t::key &&
+        !keys.back().insert(parsed.get<std::string>()).second) {
+      duplicate = true;
+    }
+    return true;
+  };
+  try {
+    ordered_json j = ordered_json::parse(text.begin(), text.end(), callback);
+    if (duplicate) return Status::Error("bad_receipt", "duplicate key in receipt JSON");
+    return j;
+  } catch (const ordered_json::exception& e) {
+    return Status::Error("bad_receipt", std::string("malformed JSON: ") + e.what());
+  }
+}
+
+// The "digest: " line of a statement, read without the full parse so that the file and digest
+// steps can run (and pass) on a statement whose other fields were edited; the statement step
+// then names the real problem.
+std::optional<Hash32> StatementDigest(std::string_view statement) {
+  constexpr std::string_view kKey = "\ndigest: ";
+  const size_t at = statement.find(kKey);
+  if (at == std::string_view::npos) return std::nullopt;
+  return Hash32FromHex(statement.substr(at + kKey.size(), 64));
+}
+
+// Accumulates steps; once one fails, the rest are not run.
+class Steps {
+ public:
+  explicit Steps(ReceiptVerification& out) : out_(out) {}
+  bool failed() const { return failed_; }
+  bool Pass(std::string name, std::string detail) {
+    out_.steps.push_back({std::move(name), true, std::move(detail)});
+    return true;
+  }
+  bool Fail(std::string name, std::string detail) {
+    out_.steps.push_back({std::move(name), false, std::move(detail)});
+    failed_ = true;
+    return false;
+  }
+
+ private:
+  ReceiptVerification& out_;
+  bool failed_ = false;
+};
+
+bool CheckStatement(const Receipt& r, const genesis::Genesis& g, ReceiptVerification& out,
+                    Steps& steps) {
+  const char* kName = "statement";
+  auto statement = ParseDepositStatement(r.statement);
+  if (!statement.ok()) return steps.Fail(kName, statement.status().ToString());
+  out.depositor_id = statement->depositor;
+  if (statement->chain_id != g.chain_id || r.chain_id != g.chain_id) {
+    return steps.Fail(kName, "chain_id is not the genesis chain \"" + g.chain_id + "\"");
+  }
+  if (r.genesis_hash != g.hash) {
+    return steps.Fail(kName, "genesis_hash " + ToHex(r.genesis_hash) +
+                                 " is not the hash of this genesis, " + ToHex(g.hash));
+  }
+  if (r.evidence_id != EvidenceId(r.statement)) {
+    return steps.Fail(
+        kName, "evidence_id is not SHA-256 of the statement (" + EvidenceId(r.statement) + ")");
+  }
+  const genesis::Depositor* depositor = g.FindDepositor(statement->depositor);
+  if (depositor == nullptr) {
+    return steps.Fail(kName, "depositor \"" + statement->depositor + "\" is not in the genesis");
+  }
+  if (depositor->public_key != r.depositor_key) {
+    return steps.Fail(kName, "depositor_key is not the genesis key of \"" + depositor->id + "\"");
+  }
+  return steps.Pass(kName, "canonical evchain-deposit/1 by \"" + depositor->id + "\" (" +
+                               depositor->name + "); evidence_id = SHA-256(statement)");
+}
+
+bool CheckSignature(const Receipt& r, Steps& steps) {
+  const char* kName = "depositor_signature";
+  if (!r.batch) {
+    if (!crypto::Verify(r.depositor_key, AsBytes(r.statement), r.signature)) {
+      return steps.Fail(kName, "Ed25519 signature over the statement does not verify");
+    }
+    return steps.Pass(kName, "Ed25519 signature over the statement verifies");
+  }
+  const BatchProof& b = *r.batch;
+  auto batch = ParseBatchStatement(b.statement);
+  if (!batch.ok()) return steps.Fail(kName, "batch statement: " + batch.status().ToString());
+  const auto item = ParseDepositStatement(r.statement);  // parsed by the statement step
+  if (batch->chain_id != item->chain_id || batch->depositor != item->depositor) {
+    return steps.Fail(kName, "batch statement names another chain or depositor");
+  }
+  if (b.signature != r.signature) {
+    return steps.Fail(kName, "signature differs from batch.signature");
+  }
+  if (!crypto::Verify(r.depositor_key, AsBytes(b.statement), b.signature)) {
+    return steps.Fail(kName, "Ed25519 signature over the batch statement does not verify");
+  }
+  const Status in_batch =
+      crypto::VerifyInclusion(crypto::LeafHash(AsBytes(r.statement)), b.item_index, batch->items,
+                              b.item_proof, batch->root);
+  if (!in_batch.ok()) {
+    return steps.Fail(
+        kName, "item_proof does not place the statement in the batch root: " + in_batch.ToString());
+  }
+  return steps.Pass(kName,
+                    "Ed25519 signature over the batch statement verifies; the statement "
+                    "is item " +
+                        std::to_string(b.item_index) + " of " + std::to_string(batch->items));
+}
+
+bool CheckLeaf(const Receipt& r, const Leaf& leaf, Steps& steps) {
+  const char* kName = "leaf";
+  if (leaf.statement_hash != crypto::Sha256(r.statement)) {
+    return steps.Fail(kName, "leaf statement_hash is not SHA-256 of the statement");
+  }
+  if (leaf.depositor_key != r.depositor_key) {
+    return steps.Fail(kName, "leaf depositor_key differs from the receipt's");
+  }
+  if (leaf.block_height != r.block_height || leaf.block_time != r.block_time) {
+    return steps.Fail(kName, "leaf block height/time (" + std::to_string(leaf.block_height) + ", " +
+                                 FormatRfc3339Millis(leaf.block_time) +
+                                 ") differ from the receipt's block");
+  }
+  return steps.Pass(kName, "113-byte v1 leaf matches statement, digest, key and block");
+}
+
+bool CheckInclusion(const Receipt& r, const Result<crypto::Note>& note,
+                    const Result<CheckpointInfo>& checkpoint, Steps& steps) {
+  const char* kName = "inclusion_proof";
+  if (!note.ok()) return steps.Fail(kName, "checkpoint note: " + note.status().ToString());
+  if (!checkpoint.ok()) return steps.Fail(kName, "checkpoint: " + checkpoint.status().ToString());
+  if (r.tree_size != checkpoint->tree_size) {
+    return steps.Fail(kName, "tree_size " + std::to_string(r.tree_size) +
+                                 " differs from the checkpoint's " +
+                                 std::to_string(checkpoint->tree_size));
+  }
+  const Status s = crypto::VerifyInclusion(crypto::LeafHash(r.leaf), r.leaf_index, r.tree_size,
+                                           r.inclusion_proof, checkpoint->root);
+  if (!s.ok()) return steps.Fail(kName, s.ToString());
+  return steps.Pass(kName, "leaf " + std::to_string(r.leaf_index) + " of " +
+                               std::to_string(r.tree_size) + " hashes up to the checkpoint root " +
+                               ToHex(checkpoint->root));
+}
+
+bool CheckCheckpoint(const Receipt& r, const genesis::Genesis& g, const CheckpointInfo& c,
+                     Steps& steps) {
+  const char* kName = "checkpoint_root";
+  if (c.chain_id != g.chain_id) {
+    return steps.Fail(kName, "checkpoint origin is not " + g.CheckpointOrigin());
+  }
+  if (c.height != r.block_height || c.block_hash != r.block_hash || c.time != r.block_time) {
+    return steps.Fail(kName, "checkpoint height/block/time differ from the receipt's block");
+  }
+  return steps.Pass(kName, "checkpoint commits block " + std::to_string(c.height) + " " +
+                               ToHex(c.block_hash) + " at " + FormatRfc3339Millis(c.time));
+}
+
+std::string DescribeSigners(const std::vector<CertificateSigner>& signers) {
+  std::string out;
+  for (const CertificateSigner& s : signers) {
+    if (!out.empty()) out += ", ";
+    out += s.validator_id + " (" + std::string(genesis::RoleName(s.role)) + ") at " +
+           FormatRfc3339Millis(static_cast<UnixMillis>(s.timestamp) * 1000);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Receipt::ToJson() const {
+  ordered_json j;
+  j["format"] = kFormat;
+  j["chain_id"] = chain_id;
+  j["genesis_hash"] = ToHex(genesis_hash);
+  j["evidence_id"] = evidence_id;
+  j["statement"] = statement;
+  j["signature"] = ToHex(ByteView(signature));
+  j["depositor_key"] = ToHex(ByteView(depositor_key));
+  j["leaf"] = ToBase64(leaf);
+  j["leaf_index"] = leaf_index;
+  j["tree_size"] = tree_size;
+  j["inclusion_proof"] = HashArray(inclusion_proof);
+  j["checkpoint"] = checkpoint;
+  j["block"] = {{"height", block_height},
+                {"hash", ToHex(block_hash)},
+                {"time", FormatRfc3339Millis(block_time)}};
+  if (batch) {
+    j["batch"] = {{"statement", batch->statement},
+                  {"signature", ToHex(ByteView(batch->signature))},
+                  {"item_index", batch->item_index},
+                  {"item_proof", HashArray(batch->item_proof)}};
+  }
+  return j.dump(2) + "\n";
+}
+
+Result<Receipt> Receipt::FromJson(std::string_view json) {
+  auto parsed = ParseJsonNoDuplicates(json);
+  if (!parsed.ok()) return parsed.status();
+  const Fields f(*parsed, "");
+  EVCHAIN_RETURN_IF_ERROR(
+      f.CheckOnly({"format", "chain_id", "genesis_hash", "evidence_id", "statement", "signature",
+                   "depositor_key", "leaf", "leaf_index", "tree_size", "inclusion_proof",
+                   "checkpoint", "block", "batch"}));
+  std::string format;
+  EVCHAIN_ASSIGN_OR_RETURN(format, f.String("format"));
+  if (format != kFormat) {
+    return Status::Error("bad_receipt",
+                         "format: \"" + format + "\" is not " + std::string(kFormat));
+  }
+  Receipt r;
+  EVCHAIN_ASSIGN_OR_RETURN(r.chain_id, f.String("chain_id"));
+  EVCHAIN_ASSIGN_OR_RETURN(r.genesis_hash, f.Hash("genesis_hash"));
+  EVCHAIN_ASSIGN_OR_RETURN(r.evidence_id, f.String("evidence_id"));
+  if (!Hash32FromHex(r.evidence_id)) {
+    return Status::Error("bad_receipt", "evidence_id: not 64 lowercase hex characters");
+  }
+  EVCHAIN_ASSIGN_OR_RETURN(r.statement, f.String("statement"));
+  EVCHAIN_ASSIGN_OR_RETURN(r.signature, f.FixedHex<64>("signature"));
+  EVCHAIN_ASSIGN_OR_RETURN(r.depositor_key, f.FixedHex<32>("depositor_key"));
+  std::string leaf;
+  EVCHAIN_ASSIGN_OR_RETURN(leaf, f.String("leaf"));
+  const auto leaf_bytes = FromBase64(leaf);
+  if (!leaf_bytes) return Status::Error("bad_receipt", "leaf: not strict base64");
+  r.leaf = *leaf_bytes;
+  EVCHAIN_ASSIGN_OR_RETURN(r.leaf_index, f.Unsigned("leaf_index"));
+  EVCHAIN_ASSIGN_OR_RETURN(r.tree_size, f.Unsigned("tree_size"));
+  EVCHAIN_ASSIGN_OR_RETURN(r.inclusion_proof, f.HashList("inclusion_proof"));
+  EVCHAIN_ASSIGN_OR_RETURN(r.checkpoint, f.String("checkpoint"));
+
+  std::optional<Fields> block;
+  EVCHAIN_ASSIGN_OR_RETURN(block, f.Object("block"));
+  EVCHAIN_RETURN_IF_ERROR(block->CheckOnly({"height", "hash", "time"}));
+  EVCHAIN_ASSIGN_OR_RETURN(r.block_height, block->Unsigned("height"));
+  EVCHAIN_ASSIGN_OR_RETURN(r.block_hash, block->Hash("hash"));
+  std::string time;
+  EVCHAIN_ASSIGN_OR_RETURN(time, block->String("time"));
+  const auto t = ParseRfc3339(time);
+  if (!t) return Status::Error("bad_receipt", "block.time: not an RFC 3339 date-time");
+  r.block_time = *t;
+
+  if (parsed->contains("batch")) {
+    std::optional<Fields> batch;
+    EVCHAIN_ASSIGN_OR_RETURN(batch, f.Object("batch"));
+    EVCHAIN_RETURN_IF_ERROR(
+        batch->CheckOnly({"statement", "signature", "item_index", "item_proof"}));
+    BatchProof b;
+    EVCHAIN_ASSIGN_OR_RETURN(b.statement, batch->String("statement"));
+    EVCHAIN_ASSIGN_OR_RETURN(b.signature, batch->FixedHex<64>("signature"));
+    EVCHAIN_ASSIGN_OR_RETURN(b.item_index, batch->Unsigned("item_index"));
+    EVCHAIN_ASSIGN_OR_RETURN(b.item_proof, batch->HashList("item_proof"));
+    r.batch = std::move(b);
+  }
+  return r;
+}
+
+ReceiptVerification VerifyReceipt(const Receipt& receipt, const genesis::Genesis& genesis,
+                                  const std::optional<Hash32>& file_digest) {
+  ReceiptVerification out;
+  Steps steps(out);
+  const std::optional<Hash32> digest = StatementDigest(receipt.statement);
+
+  if (!file_digest) {
+    steps.Pass("file", "skipped: no file or file digest given");
+  } else if (digest != file_digest) {
+    steps.Fail("file",
+               "the file's SHA-256 " + ToHex(*file_digest) + " is not the statement's digest");
+  } else {
+    steps.Pass("file", "the file's SHA-256 is the statement's digest " + ToHex(*digest));
+  }
+  if (steps.failed()) return out;
+
+  const auto leaf = Leaf::Decode(receipt.leaf);
+  if (!digest) {
+    steps.Fail("digest", "the statement has no \"digest:\" line");
+  } else if (!leaf.ok()) {
+    steps.Fail("digest", "the leaf cannot be read: " + leaf.status().ToString());
+  } else if (leaf->digest != *digest) {
+    steps.Fail("digest",
+               "the leaf's digest " + ToHex(leaf->digest) + " is not the statement's digest");
+  } else {
+    steps.Pass("digest", "the leaf holds the statement's digest " + ToHex(*digest));
+  }
+  if (steps.failed() || !CheckStatement(receipt, genesis, out, steps) ||
+      !CheckSignature(receipt, steps) || !CheckLeaf(receipt, *leaf, steps)) {
+    return out;
+  }
+
+  const auto note = crypto::ParseNote(receipt.checkpoint);
+  const auto checkpoint =
+      note.ok() ? ParseCheckpointText(note->text) : Result<CheckpointInfo>(note.status());
+  if (!CheckInclusion(receipt, note, checkpoint, steps) ||
+      !CheckCheckpoint(receipt, genesis, *checkpoint, steps)) {
+    return out;
+  }
+
+  auto cert = VerifyCertificate(receipt.checkpoint, genesis);
+  if (!cert.ok()) {
+    steps.Fail("quorum", cert.status().ToString());
+    return out;
+  }
+  out.signers = cert->signers;
+  steps.Pass("quorum", std::to_string(cert->signers.size()) + " of " + std::to_string(genesis.n()) +
+                           " validators cosigned (quorum " + std::to_string(genesis.quorum()) +
+                           "): " + DescribeSigners(cert->signers));
+  out.ok = true;
+  return out;
+}
+
+}  // namespace evchain::ledger

@@ -55,4 +55,12 @@ struct BatchStatement {
 };
 Result<BatchStatement> ParseBatchStatement(std::string_view text);
 
+// The RFC 9162 root over the item statements' bytes as leaves.
+Hash32 BatchRoot(const std::vector<std::string>& item_statements);
+// Ok iff every item is a valid canonical deposit statement of the batch's chain and depositor,
+// and the items' count and root are the batch's. Item errors keep their code and name the item
+// ("items[3]: ..."); a count, root, chain or depositor mismatch is "batch_mismatch".
+Status ValidateBatchItems(const BatchStatement& batch,
+                          const std::vector<std::string>& item_statements);
+
 }  // namespace evchain::ledger
