@@ -35,7 +35,8 @@ class NodeService {
   // primary). Entries already committed or already pending are accepted again idempotently.
   // Errors: "nonce_conflict" (same depositor+nonce, different statement, pending or
   // committed), "overloaded" (pool full; retry later). Nothing is admitted on error.
-  virtual Status Submit(const std::vector<ledger::Entry>& entries) = 0;
+  // Qualified: the member Status() below would otherwise change the meaning of `Status` here.
+  virtual evchain::Status Submit(const std::vector<ledger::Entry>& entries) = 0;
   virtual bool IsPending(const Hash32& evidence_id) const = 0;
   // Blocks the calling (HTTP worker) thread until every id is committed or `timeout` passes.
   // Returns true iff all are committed.
