@@ -1,1 +1,400 @@
-// placeholder: being written
+// The evidence log over a KvStore. Layout and costs: docs/storage-format.md.
+//
+// Merkle nodes are stored as perfect-subtree hashes keyed by (level, index) for levels >=
+// kMinStoredLevel; lower levels are recomputed from the leaf bytes in the entry records. A root or
+// proof for any past size folds the perfect subtrees that existed at that size, so it costs
+// O(log n) reads whatever the size. The writer keeps the right-edge frontier in memory, so
+// appending a block reads nothing.
+#include "storage/evidence_log.h"
+
+#include <mutex>
+
+#include "crypto/merkle.h"
+#include "crypto/sha256.h"
+#include "ledger/statement.h"
+#include "storage/codec.h"
+#include "storage/keys.h"
+#include "storage/records.h"
+
+namespace evchain::storage {
+namespace {
+
+// Level-0 hashes (one per entry) are not stored: a proof's level-0 node costs one entry read.
+constexpr uint32_t kMinStoredLevel = 1;
+
+struct Subtree {
+  crypto::NodeId id;
+  Hash32 hash{};
+};
+
+// What the writer knows without reading: guarded by Impl::mu.
+struct CachedState {
+  LogState log;
+  std::vector<Subtree> frontier;  // crypto::RootSubtrees(log.size), left to right
+  Hash32 root = crypto::EmptyRoot();
+};
+
+// Folds perfect-subtree hashes right to left: NodeHash(a, NodeHash(b, c)).
+Hash32 FoldRight(const std::vector<Hash32>& hashes) {
+  if (hashes.empty()) return crypto::EmptyRoot();
+  Hash32 acc = hashes.back();
+  for (size_t i = hashes.size() - 1; i-- > 0;) acc = crypto::NodeHash(hashes[i], acc);
+  return acc;
+}
+
+Hash32 FrontierRoot(const std::vector<Subtree>& frontier) {
+  std::vector<Hash32> hashes;
+  hashes.reserve(frontier.size());
+  for (const Subtree& s : frontier) hashes.push_back(s.hash);
+  return FoldRight(hashes);
+}
+
+// Adds leaf `index` to the frontier, merging equal-level subtrees; merged nodes that are stored
+// go into `batch`.
+void PushLeaf(std::vector<Subtree>& frontier, const Hash32& leaf_hash, uint64_t index,
+              WriteBatch& batch) {
+  frontier.push_back(Subtree{{0, index}, leaf_hash});
+  while (frontier.size() >= 2 &&
+         frontier[frontier.size() - 2].id.level == frontier.back().id.level) {
+    Subtree right = frontier.back();
+    frontier.pop_back();
+    Subtree& left = frontier.back();
+    left.id = crypto::NodeId{left.id.level + 1, left.id.index / 2};
+    left.hash = crypto::NodeHash(left.hash, right.hash);
+    if (left.id.level >= kMinStoredLevel) {
+      batch.Put(keys::Node(left.id.level, left.id.index), AsChars(left.hash));
+    }
+  }
+}
+
+std::string IndexValue(uint64_t index) {
+  std::string v;
+  PutFixed64(v, index);
+  return v;
+}
+
+Result<uint64_t> DecodeIndexValue(std::string_view v) {
+  Reader r(v);
+  uint64_t index = 0;
+  if (!r.Fixed64(&index) || !r.empty()) return Corruption("index value");
+  return index;
+}
+
+Status NotFound(const std::string& what) { return Status::Error("not_found", what); }
+
+}  // namespace
+
+struct EvidenceLog::Impl {
+  KvStore* store = nullptr;
+  mutable std::mutex mu;
+  CachedState state;  // guarded by mu
+
+  CachedState Current() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return state;
+  }
+  uint64_t Size() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return state.log.size;
+  }
+
+  Result<Hash32> ReadNode(const crypto::NodeId& id) const {
+    if (id.level >= kMinStoredLevel) {
+      Result<std::optional<std::string>> v = store->Get(keys::Node(id.level, id.index));
+      if (!v.ok()) return v.status();
+      if (!v->has_value() || (*v)->size() != 32) return Corruption("Merkle node");
+      Hash32 h;
+      std::copy((*v)->begin(), (*v)->end(), h.begin());
+      return h;
+    }
+    if (id.level == 0) {
+      Result<std::optional<std::string>> v = store->Get(keys::Entry(id.index));
+      if (!v.ok()) return v.status();
+      if (!v->has_value()) return Corruption("entry (missing)");
+      Result<std::string_view> leaf = EntryRecordLeaf(**v);
+      if (!leaf.ok()) return leaf.status();
+      return crypto::LeafHash(AsBytes(*leaf));
+    }
+    Result<Hash32> left = ReadNode({id.level - 1, id.index * 2});
+    if (!left.ok()) return left;
+    Result<Hash32> right = ReadNode({id.level - 1, id.index * 2 + 1});
+    if (!right.ok()) return right;
+    return crypto::NodeHash(*left, *right);
+  }
+
+  Result<Hash32> FoldSubtrees(const std::vector<crypto::NodeId>& ids) const {
+    std::vector<Hash32> hashes;
+    hashes.reserve(ids.size());
+    for (const crypto::NodeId& id : ids) {
+      Result<Hash32> h = ReadNode(id);
+      if (!h.ok()) return h;
+      hashes.push_back(*h);
+    }
+    return FoldRight(hashes);
+  }
+
+  Result<std::vector<Hash32>> ProofHashes(const std::vector<crypto::ProofNode>& nodes) const {
+    std::vector<Hash32> proof;
+    proof.reserve(nodes.size());
+    for (const crypto::ProofNode& node : nodes) {
+      Result<Hash32> h = FoldSubtrees(node.perfect_subtrees);
+      if (!h.ok()) return h.status();
+      proof.push_back(*h);
+    }
+    return proof;
+  }
+
+  Result<StoredEntry> DecodeEntry(uint64_t index, std::string_view value) const {
+    StoredEntry e;
+    e.index = index;
+    EVCHAIN_RETURN_IF_ERROR(DecodeEntryRecord(value, &e.entry, &e.leaf));
+    Result<ledger::Leaf> leaf = ledger::Leaf::Decode(e.leaf);
+    if (!leaf.ok()) return Corruption("leaf");
+    e.block_height = leaf->block_height;
+    return e;
+  }
+};
+
+Result<std::unique_ptr<EvidenceLog>> EvidenceLog::Open(KvStore* store) {
+  std::unique_ptr<EvidenceLog> log(new EvidenceLog());
+  log->impl_ = std::make_shared<Impl>();
+  Impl& impl = *log->impl_;
+  impl.store = store;
+  Result<std::optional<std::string>> v = store->Get(keys::State());
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return log;
+  Result<LogState> state = DecodeLogState(**v);
+  if (!state.ok()) return state.status();
+  impl.state.log = *state;
+  for (const crypto::NodeId& id : crypto::RootSubtrees(state->size)) {
+    Result<Hash32> h = impl.ReadNode(id);
+    if (!h.ok()) return h.status();
+    impl.state.frontier.push_back(Subtree{id, *h});
+  }
+  impl.state.root = FrontierRoot(impl.state.frontier);
+  return log;
+}
+
+uint64_t EvidenceLog::size() const { return impl_->Size(); }
+
+uint64_t EvidenceLog::height() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->state.log.height;
+}
+
+Hash32 EvidenceLog::Root() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->state.root;
+}
+
+Result<Hash32> EvidenceLog::RootAt(uint64_t size) const {
+  CachedState cur = impl_->Current();
+  if (size > cur.log.size) return Status::Error("size_out_of_range", "tree size beyond the log");
+  if (size == cur.log.size) return cur.root;
+  return impl_->FoldSubtrees(crypto::RootSubtrees(size));
+}
+
+Result<std::vector<Hash32>> EvidenceLog::Frontier() const {
+  CachedState cur = impl_->Current();
+  std::vector<Hash32> hashes;
+  for (const Subtree& s : cur.frontier) hashes.push_back(s.hash);
+  return hashes;
+}
+
+Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
+  const CachedState cur = impl_->Current();
+  const ledger::BlockHeader& header = block.header;
+  const uint64_t n = block.entries.size();
+  if (header.height != cur.log.height + 1) {
+    return Status::Error("height_gap", "block height " + std::to_string(header.height) +
+                                           " does not follow " + std::to_string(cur.log.height));
+  }
+  if (header.height > 1 && header.prev_hash != cur.log.last_block_hash) {
+    return Status::Error("prev_mismatch", "prev_hash is not the hash of the previous block");
+  }
+  if (block.leaves.size() != n) {
+    return Status::Error("bad_block", "entries and leaves differ in number");
+  }
+  if (header.log_size != cur.log.size + n) {
+    return Status::Error("size_mismatch", "header log_size does not match the appended leaves");
+  }
+
+  WriteBatch batch;
+  std::vector<Subtree> frontier = cur.frontier;
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint64_t index = cur.log.size + i;
+    const ledger::Entry& entry = block.entries[i];
+    const Bytes& leaf_bytes = block.leaves[i];
+    Result<ledger::Leaf> leaf = ledger::Leaf::Decode(leaf_bytes);
+    if (!leaf.ok())
+      return Status::Error("bad_leaf",
+                           "entry " + std::to_string(i) + ": " + leaf.status().message());
+    Result<ledger::DepositStatement> statement = ledger::ParseDepositStatement(entry.statement);
+    if (!statement.ok()) {
+      return Status::Error("bad_statement",
+                           "entry " + std::to_string(i) + ": " + statement.status().ToString());
+    }
+    // The indexes are derived from the leaf; it must describe this entry in this block.
+    if (leaf->statement_hash != crypto::Sha256(entry.statement) ||
+        leaf->digest != statement->digest || leaf->block_height != header.height) {
+      return Status::Error("bad_leaf",
+                           "entry " + std::to_string(i) + ": leaf does not match its statement");
+    }
+    batch.Put(keys::Entry(index), EncodeEntryRecord(entry, leaf_bytes));
+    batch.Put(keys::Digest(leaf->digest, index), "");
+    batch.Put(keys::EvidenceId(leaf->statement_hash), IndexValue(index));
+    batch.Put(keys::Nonce(statement->depositor, statement->nonce), IndexValue(index));
+    PushLeaf(frontier, crypto::LeafHash(leaf_bytes), index, batch);
+  }
+  const Hash32 root = FrontierRoot(frontier);
+  if (root != header.log_root) {
+    return Status::Error("root_mismatch", "header log_root does not match the appended leaves");
+  }
+
+  BlockRecord record;
+  record.header = header.Encode();
+  record.hash = header.Hash();
+  record.first_index = cur.log.size;
+  record.entry_count = n;
+  record.certificate = block.certificate;
+  batch.Put(keys::Block(header.height), EncodeBlockRecord(record));
+  if (n > 0) batch.Put(keys::BlockEnd(cur.log.size + n - 1), IndexValue(header.height));
+  const LogState next{header.height, cur.log.size + n, record.hash};
+  batch.Put(keys::State(), EncodeLogState(next));
+  EVCHAIN_RETURN_IF_ERROR(impl_->store->Write(batch, /*sync=*/true));
+
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->state.log = next;
+  impl_->state.frontier = std::move(frontier);
+  impl_->state.root = root;
+  return Status::Ok();
+}
+
+Result<std::vector<Hash32>> EvidenceLog::InclusionProof(uint64_t index, uint64_t tree_size) const {
+  if (tree_size > impl_->Size()) {
+    return Status::Error("size_out_of_range", "tree size beyond the log");
+  }
+  if (index >= tree_size) return Status::Error("index_out_of_range", "index beyond tree size");
+  return impl_->ProofHashes(crypto::InclusionProofNodes(index, tree_size));
+}
+
+Result<std::vector<Hash32>> EvidenceLog::ConsistencyProof(uint64_t old_size,
+                                                          uint64_t new_size) const {
+  if (new_size > impl_->Size()) {
+    return Status::Error("size_out_of_range", "tree size beyond the log");
+  }
+  if (old_size > new_size) return Status::Error("size_order", "old size exceeds new size");
+  return impl_->ProofHashes(crypto::ConsistencyProofNodes(old_size, new_size));
+}
+
+Result<StoredEntry> EvidenceLog::GetEntry(uint64_t index) const {
+  if (index >= impl_->Size()) return NotFound("no entry " + std::to_string(index));
+  Result<std::optional<std::string>> v = impl_->store->Get(keys::Entry(index));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return Corruption("entry (missing)");
+  return impl_->DecodeEntry(index, **v);
+}
+
+Result<std::vector<StoredEntry>> EvidenceLog::GetEntries(uint64_t first, uint64_t count) const {
+  const uint64_t size = impl_->Size();
+  if (first > size || count > size - first) {
+    return NotFound("entries beyond the log size " + std::to_string(size));
+  }
+  std::vector<StoredEntry> entries;
+  entries.reserve(count);
+  std::unique_ptr<Iterator> it = impl_->store->NewIterator();
+  it->Seek(keys::Entry(first));
+  for (uint64_t index = first; index < first + count; ++index, it->Next()) {
+    if (!it->Valid() || it->key() != keys::Entry(index)) return Corruption("entry (missing)");
+    Result<StoredEntry> e = impl_->DecodeEntry(index, it->value());
+    if (!e.ok()) return e.status();
+    entries.push_back(std::move(*e));
+  }
+  return entries;
+}
+
+Result<std::optional<uint64_t>> EvidenceLog::FindByEvidenceId(const Hash32& evidence_id) const {
+  const uint64_t size = impl_->Size();
+  Result<std::optional<std::string>> v = impl_->store->Get(keys::EvidenceId(evidence_id));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<uint64_t>();
+  Result<uint64_t> index = DecodeIndexValue(**v);
+  if (!index.ok()) return index.status();
+  // A key of a block being appended is visible before size() covers it: not there yet.
+  if (*index >= size) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(*index);
+}
+
+Result<std::vector<uint64_t>> EvidenceLog::FindByDigest(const Hash32& digest) const {
+  const uint64_t size = impl_->Size();
+  const std::string prefix = keys::DigestPrefix(digest);
+  std::vector<uint64_t> indexes;
+  std::unique_ptr<Iterator> it = impl_->store->NewIterator();
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    Result<uint64_t> index = DecodeIndexValue(it->key().substr(prefix.size()));
+    if (!index.ok()) return index.status();
+    if (*index < size) indexes.push_back(*index);
+  }
+  return indexes;
+}
+
+Result<std::optional<Hash32>> EvidenceLog::FindByNonce(const std::string& depositor,
+                                                       const std::string& nonce) const {
+  const uint64_t size = impl_->Size();
+  Result<std::optional<std::string>> v = impl_->store->Get(keys::Nonce(depositor, nonce));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<Hash32>();
+  Result<uint64_t> index = DecodeIndexValue(**v);
+  if (!index.ok()) return index.status();
+  if (*index >= size) return std::optional<Hash32>();
+  Result<StoredEntry> e = GetEntry(*index);
+  if (!e.ok()) return e.status();
+  Result<ledger::Leaf> leaf = ledger::Leaf::Decode(e->leaf);
+  if (!leaf.ok()) return Corruption("leaf");
+  return std::optional<Hash32>(leaf->statement_hash);
+}
+
+Result<StoredBlock> EvidenceLog::GetBlock(uint64_t height) const {
+  if (height == 0 || height > this->height()) {
+    return NotFound("no block at height " + std::to_string(height));
+  }
+  Result<std::optional<std::string>> v = impl_->store->Get(keys::Block(height));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return Corruption("block (missing)");
+  Result<BlockRecord> record = DecodeBlockRecord(**v);
+  if (!record.ok()) return record.status();
+  Result<ledger::BlockHeader> header = ledger::BlockHeader::Decode(record->header);
+  if (!header.ok() || header->height != height) return Corruption("block header");
+  StoredBlock block;
+  block.header = std::move(*header);
+  block.hash = record->hash;
+  block.certificate = std::move(record->certificate);
+  block.first_index = record->first_index;
+  block.entry_count = record->entry_count;
+  return block;
+}
+
+Result<StoredBlock> EvidenceLog::GetBlockForEntry(uint64_t index) const {
+  if (index >= impl_->Size()) return NotFound("no entry " + std::to_string(index));
+  // The first block whose last entry index is >= index holds it.
+  std::unique_ptr<Iterator> it = impl_->store->NewIterator();
+  it->Seek(keys::BlockEnd(index));
+  if (!it->Valid() || it->key().size() != 9 || it->key()[0] != keys::kBlockEnd) {
+    return Corruption("block end index (missing)");
+  }
+  Result<uint64_t> height = DecodeIndexValue(it->value());
+  if (!height.ok()) return height.status();
+  return GetBlock(*height);
+}
+
+Status EvidenceLog::PutMeta(std::string_view key, std::string_view value, bool sync) {
+  WriteBatch batch;
+  batch.Put(keys::Meta(key), value);
+  return impl_->store->Write(batch, sync);
+}
+
+Result<std::optional<std::string>> EvidenceLog::GetMeta(std::string_view key) const {
+  return impl_->store->Get(keys::Meta(key));
+}
+
+}  // namespace evchain::storage

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/bytes.h"
@@ -27,7 +28,7 @@ struct StoredEntry {
 struct StoredBlock {
   ledger::BlockHeader header;
   Hash32 hash{};
-  std::string certificate;  // signed checkpoint note (>= 2f+1 cosignatures)
+  std::string certificate;   // signed checkpoint note (>= 2f+1 cosignatures)
   uint64_t first_index = 0;  // log index of the block's first entry
   uint64_t entry_count = 0;
 };
@@ -48,20 +49,30 @@ class EvidenceLog {
   // Loads the current size/height from `store`. `store` must outlive the log.
   static Result<std::unique_ptr<EvidenceLog>> Open(KvStore* store);
 
-  uint64_t size() const;    // number of leaves
-  uint64_t height() const;  // last block height, 0 when empty
-  Hash32 Root() const;      // root at size()
+  uint64_t size() const;                       // number of leaves
+  uint64_t height() const;                     // last block height, 0 when empty
+  Hash32 Root() const;                         // root at size()
   Result<Hash32> RootAt(uint64_t size) const;  // REQUIRES size <= size()
 
+  // Hashes of the perfect subtrees crypto::RootSubtrees(size()) names, left to right: with them a
+  // caller computes the root after appending more leaves without reading the log.
+  Result<std::vector<Hash32>> Frontier() const;
+
   // Appends the block's leaves, nodes, entries, indexes, block record and certificate in one
-  // synced WriteBatch. Errors: "height_gap" (not height()+1), "root_mismatch", "size_mismatch",
-  // I/O errors. Nothing is written on error.
+  // synced WriteBatch. Errors: "height_gap" (not height()+1), "prev_mismatch" (prev_hash is not
+  // the previous block's hash; block 1 is not checked, the node checks it against the genesis
+  // hash), "bad_block" (entries and leaves differ in number), "bad_leaf", "bad_statement" (not a
+  // canonical deposit statement: the nonce index needs its depositor and nonce),
+  // "size_mismatch", "root_mismatch", I/O errors. Nothing is written on error.
   Status AppendBlock(const BlockToAppend& block);
 
   Result<std::vector<Hash32>> InclusionProof(uint64_t index, uint64_t tree_size) const;
   Result<std::vector<Hash32>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
 
   Result<StoredEntry> GetEntry(uint64_t index) const;
+  // Entries [first, first + count), in log order, with one range scan. "not_found" unless
+  // first + count <= size().
+  Result<std::vector<StoredEntry>> GetEntries(uint64_t first, uint64_t count) const;
   Result<std::optional<uint64_t>> FindByEvidenceId(const Hash32& evidence_id) const;
   // All log indexes of entries with this digest, ascending (earliest first).
   Result<std::vector<uint64_t>> FindByDigest(const Hash32& digest) const;
@@ -71,6 +82,11 @@ class EvidenceLog {
   Result<StoredBlock> GetBlock(uint64_t height) const;
   // The block containing log index `index`.
   Result<StoredBlock> GetBlockForEntry(uint64_t index) const;
+
+  // A key space (prefix "m") owned by node/ for its consensus state; the log never reads it.
+  // With sync, durable before returning.
+  Status PutMeta(std::string_view key, std::string_view value, bool sync);
+  Result<std::optional<std::string>> GetMeta(std::string_view key) const;
 
  private:
   EvidenceLog() = default;

@@ -49,6 +49,9 @@ class KvStore {
   virtual Status Write(const WriteBatch& batch, bool sync) = 0;
   // A consistent snapshot iterator.
   virtual std::unique_ptr<Iterator> NewIterator() const = 0;
+  // Compacts the whole key range (LevelDB: drops overwritten data and rewrites files, used before
+  // measuring disk use); a no-op for the in-memory store.
+  virtual Status CompactAll() = 0;
 };
 
 // Opens (creating if missing) a LevelDB database in `dir`.

@@ -1,0 +1,311 @@
+// The evidence log's entries, indexes, blocks, atomicity, persistence and handling of corrupted
+// stored bytes, on both backends.
+#include "storage/evidence_log.h"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "crypto/merkle.h"
+#include "crypto/sha256.h"
+#include "ledger/leaf.h"
+#include "storage/keys.h"
+#include "tests/storage/backends.h"
+#include "tests/storage/chain_builder.h"
+
+namespace evchain::storage {
+namespace {
+
+using testing::ChainBuilder;
+using testing::Dump;
+using testing::LevelDbBackend;
+using testing::MemoryBackend;
+
+std::unique_ptr<EvidenceLog> MustOpen(KvStore* store) {
+  Result<std::unique_ptr<EvidenceLog>> log = EvidenceLog::Open(store);
+  REQUIRE_MESSAGE(log.ok(), log.status().ToString());
+  return std::move(*log);
+}
+
+void Overwrite(KvStore& store, const std::string& key, const std::string& value) {
+  WriteBatch batch;
+  batch.Put(key, value);
+  REQUIRE(store.Write(batch, true).ok());
+}
+
+TEST_CASE_TEMPLATE("entries and blocks read back exactly", B, MemoryBackend, LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  ChainBuilder chain;
+  for (size_t n : {3, 0, 1, 4}) REQUIRE(chain.Append(*log, n).ok());
+  CHECK(log->size() == 8);
+  CHECK(log->height() == 4);
+
+  uint64_t index = 0;
+  for (const BlockToAppend& appended : chain.blocks()) {
+    Result<StoredBlock> block = log->GetBlock(appended.header.height);
+    REQUIRE(block.ok());
+    CHECK(block->header.Encode() == appended.header.Encode());
+    CHECK(block->hash == appended.header.Hash());
+    CHECK(block->certificate == appended.certificate);
+    CHECK(block->first_index == index);
+    CHECK(block->entry_count == appended.entries.size());
+    for (size_t i = 0; i < appended.entries.size(); ++i, ++index) {
+      Result<StoredEntry> e = log->GetEntry(index);
+      REQUIRE(e.ok());
+      CHECK(e->index == index);
+      CHECK(e->entry.statement == appended.entries[i].statement);
+      CHECK(e->entry.signature == appended.entries[i].signature);
+      CHECK_FALSE(e->entry.batch.has_value());
+      CHECK(e->leaf == appended.leaves[i]);
+      CHECK(e->block_height == appended.header.height);
+      Result<StoredBlock> holder = log->GetBlockForEntry(index);
+      REQUIRE(holder.ok());
+      CHECK(holder->header.height == appended.header.height);
+    }
+  }
+  Result<std::vector<StoredEntry>> range = log->GetEntries(2, 5);
+  REQUIRE(range.ok());
+  REQUIRE(range->size() == 5);
+  for (uint64_t i = 0; i < 5; ++i) CHECK((*range)[i].leaf == log->GetEntry(2 + i)->leaf);
+  CHECK(log->GetEntries(8, 0).ok());
+  CHECK(log->GetEntries(4, 5).status().code() == "not_found");
+  CHECK(log->GetEntries(9, 0).status().code() == "not_found");
+  CHECK(log->GetEntry(8).status().code() == "not_found");
+  CHECK(log->GetBlock(0).status().code() == "not_found");
+  CHECK(log->GetBlock(5).status().code() == "not_found");
+  CHECK(log->GetBlockForEntry(8).status().code() == "not_found");
+}
+
+TEST_CASE_TEMPLATE("batch entries keep their batch proof", B, MemoryBackend, LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  ChainBuilder chain;
+  BlockToAppend block = chain.Make(2);
+  ledger::BatchProof proof;
+  proof.statement = "evchain-batch/1\nany batch statement text\n";
+  proof.signature.fill(0x5a);
+  proof.item_index = 1;
+  proof.item_proof = {crypto::Sha256("a"), crypto::Sha256("b")};
+  block.entries[1].batch = proof;
+  REQUIRE(log->AppendBlock(block).ok());
+  Result<StoredEntry> e = log->GetEntry(1);
+  REQUIRE(e.ok());
+  REQUIRE(e->entry.batch.has_value());
+  CHECK(e->entry.batch->statement == proof.statement);
+  CHECK(e->entry.batch->signature == proof.signature);
+  CHECK(e->entry.batch->item_index == 1);
+  CHECK(e->entry.batch->item_proof == proof.item_proof);
+  CHECK_FALSE(log->GetEntry(0)->entry.batch.has_value());
+}
+
+TEST_CASE_TEMPLATE("index lookups", B, MemoryBackend, LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  ChainBuilder chain;
+  const Hash32 repeated = ChainBuilder::TestDigest(7);
+  const Hash32 other = ChainBuilder::TestDigest(8);
+  // The repeated digest lands at indexes 1, 2 and 5, in different blocks.
+  REQUIRE(chain.Append(*log, {other, repeated, repeated}).ok());
+  REQUIRE(chain.Append(*log, 2).ok());
+  REQUIRE(chain.Append(*log, {repeated}).ok());
+
+  Result<std::vector<uint64_t>> found = log->FindByDigest(repeated);
+  REQUIRE(found.ok());
+  CHECK(*found == std::vector<uint64_t>{1, 2, 5});
+  CHECK(*log->FindByDigest(other) == std::vector<uint64_t>{0});
+  CHECK(log->FindByDigest(ChainBuilder::TestDigest(9))->empty());
+
+  for (uint64_t i = 0; i < log->size(); ++i) {
+    Result<StoredEntry> entry = log->GetEntry(i);
+    REQUIRE(entry.ok());
+    const Hash32 evidence_id = crypto::Sha256(entry->entry.statement);
+    Result<std::optional<uint64_t>> by_id = log->FindByEvidenceId(evidence_id);
+    REQUIRE(by_id.ok());
+    CHECK(*by_id == i);
+    Result<std::optional<Hash32>> by_nonce =
+        log->FindByNonce("demo-platform", "n-" + std::to_string(i));
+    REQUIRE(by_nonce.ok());
+    CHECK(*by_nonce == evidence_id);
+  }
+  CHECK(*log->FindByEvidenceId(crypto::Sha256("unknown")) == std::nullopt);
+  CHECK(*log->FindByNonce("demo-platform", "n-6") == std::nullopt);
+  CHECK(*log->FindByNonce("other-platform", "n-0") == std::nullopt);
+}
+
+TEST_CASE_TEMPLATE("a bad block writes nothing", B, MemoryBackend, LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  ChainBuilder chain;
+  REQUIRE(chain.Append(*log, 3).ok());
+  const auto before = Dump(*store);
+  const Hash32 root = log->Root();
+
+  auto expect_rejected = [&](const BlockToAppend& bad, const std::string& code) {
+    Status s = log->AppendBlock(bad);
+    CHECK(s.code() == code);
+    CHECK(Dump(*store) == before);
+    CHECK(log->size() == 3);
+    CHECK(log->height() == 1);
+    CHECK(log->Root() == root);
+  };
+  const BlockToAppend good = chain.Make(4);
+  BlockToAppend bad = good;
+  bad.header.height = 3;
+  expect_rejected(bad, "height_gap");
+  bad = good;
+  bad.header.height = 1;
+  expect_rejected(bad, "height_gap");
+  bad = good;
+  bad.header.prev_hash[0] ^= 1;
+  expect_rejected(bad, "prev_mismatch");
+  bad = good;
+  bad.header.log_size += 1;
+  expect_rejected(bad, "size_mismatch");
+  bad = good;
+  bad.header.log_root[31] ^= 1;
+  expect_rejected(bad, "root_mismatch");
+  bad = good;
+  bad.leaves.pop_back();
+  expect_rejected(bad, "bad_block");
+  bad = good;
+  bad.leaves[3].push_back(0);
+  expect_rejected(bad, "bad_leaf");
+  bad = good;
+  bad.leaves[2][40] ^= 1;  // the digest no longer matches the statement's
+  expect_rejected(bad, "bad_leaf");
+  bad = good;
+  bad.entries[1].statement += "trailing: junk\n";
+  expect_rejected(bad, "bad_statement");
+
+  REQUIRE(log->AppendBlock(good).ok());
+  CHECK(log->size() == 7);
+}
+
+TEST_CASE("block 1's prev_hash is left to the node") {
+  std::unique_ptr<KvStore> store = NewMemoryStore();
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  ChainBuilder chain;
+  BlockToAppend first = chain.Make(1);
+  first.header.prev_hash.fill(0xee);
+  CHECK(log->AppendBlock(first).ok());
+}
+
+TEST_CASE("a reopened LevelDB log has the same state and keeps growing") {
+  LevelDbBackend backend;
+  ChainBuilder chain;
+  Hash32 root{};
+  std::vector<Hash32> frontier;
+  {
+    std::unique_ptr<KvStore> store = backend.Open();
+    std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+    for (size_t n : {5, 0, 11}) REQUIRE(chain.Append(*log, n).ok());
+    root = log->Root();
+    frontier = *log->Frontier();
+  }
+  std::unique_ptr<KvStore> store = backend.Open();
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  CHECK(log->size() == 16);
+  CHECK(log->height() == 3);
+  CHECK(log->Root() == root);
+  CHECK(*log->Frontier() == frontier);
+  CHECK(*log->InclusionProof(3, 16) == crypto::InclusionProof(chain.leaf_hashes(), 3));
+  REQUIRE(chain.Append(*log, 9).ok());  // checks prev_hash against the reloaded last block
+  CHECK(log->Root() == crypto::RootFromLeafHashes(chain.leaf_hashes()));
+}
+
+TEST_CASE_TEMPLATE("corrupted stored values are errors, not crashes", B, MemoryBackend,
+                   LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  {
+    std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+    ChainBuilder chain;
+    REQUIRE(chain.Append(*log, {ChainBuilder::TestDigest(1), ChainBuilder::TestDigest(2)}).ok());
+    REQUIRE(chain.Append(*log, {ChainBuilder::TestDigest(1)}).ok());
+  }
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  const std::string garbage = "\xff\xff\xff";
+
+  SUBCASE("entry") {
+    Overwrite(*store, keys::Entry(0), garbage);
+    CHECK(log->GetEntry(0).status().code() == "corruption");
+    CHECK(log->GetEntries(0, 2).status().code() == "corruption");
+    CHECK(log->InclusionProof(1, 3).status().code() == "corruption");  // needs leaf 0
+    const std::string short_leaf =
+        std::string("\x00\x05", 2) + "short" + std::string(64, 's') + std::string(1, '\0');
+    Overwrite(*store, keys::Entry(0), short_leaf);
+    CHECK(log->GetEntry(0).status().code() == "corruption");  // leaf is not 113 bytes
+  }
+  SUBCASE("Merkle node") {
+    Overwrite(*store, keys::Node(1, 0), "not 32 bytes");
+    CHECK(log->InclusionProof(2, 3).status().code() == "corruption");
+    CHECK(log->RootAt(2).status().code() == "corruption");
+  }
+  SUBCASE("block") {
+    Overwrite(*store, keys::Block(2), garbage);
+    CHECK(log->GetBlock(2).status().code() == "corruption");
+    CHECK(log->GetBlockForEntry(2).status().code() == "corruption");
+  }
+  SUBCASE("indexes") {
+    Overwrite(*store, keys::EvidenceId(crypto::Sha256("x")), garbage);
+    CHECK(log->FindByEvidenceId(crypto::Sha256("x")).status().code() == "corruption");
+    Overwrite(*store, keys::Nonce("demo-platform", "n-1"), "");
+    CHECK(log->FindByNonce("demo-platform", "n-1").status().code() == "corruption");
+  }
+  SUBCASE("state") {
+    Overwrite(*store, keys::State(), garbage);
+    Result<std::unique_ptr<EvidenceLog>> reopened = EvidenceLog::Open(store.get());
+    CHECK(reopened.status().code() == "corruption");
+  }
+}
+
+TEST_CASE_TEMPLATE("node metadata lives beside the log", B, MemoryBackend, LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  CHECK(*log->GetMeta("view") == std::nullopt);
+  REQUIRE(log->PutMeta("view", std::string("\x00\x07", 2), true).ok());
+  CHECK(*log->GetMeta("view") == std::string("\x00\x07", 2));
+  CHECK(*store->Get(keys::Meta("view")) == std::string("\x00\x07", 2));
+  ChainBuilder chain;
+  REQUIRE(chain.Append(*log, 2).ok());  // metadata does not disturb the log
+  CHECK(*log->GetMeta("view") == std::string("\x00\x07", 2));
+}
+
+TEST_CASE_TEMPLATE("readers see a consistent prefix while the writer appends", B, MemoryBackend,
+                   LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  ChainBuilder chain;
+  REQUIRE(chain.Append(*log, 1).ok());
+  std::atomic<bool> done{false};
+  std::atomic<int> bad{0};
+  std::thread reader([&] {
+    // Whatever size the reader sees, the root at that size and a proof against it agree.
+    while (!done.load()) {
+      const uint64_t size = log->size();
+      Result<Hash32> root = log->RootAt(size);
+      Result<std::vector<Hash32>> proof = log->InclusionProof(size - 1, size);
+      Result<StoredEntry> last = log->GetEntry(size - 1);
+      if (!root.ok() || !proof.ok() || !last.ok() ||
+          !crypto::VerifyInclusion(crypto::LeafHash(last->leaf), size - 1, size, *proof, *root)
+               .ok()) {
+        bad.fetch_add(1);
+      }
+    }
+  });
+  for (int i = 0; i < 40; ++i) REQUIRE(chain.Append(*log, 1 + i % 5).ok());
+  done.store(true);
+  reader.join();
+  CHECK(bad.load() == 0);
+}
+
+}  // namespace
+}  // namespace evchain::storage

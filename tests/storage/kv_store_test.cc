@@ -1,0 +1,137 @@
+// KvStore semantics every backend must share.
+#include "storage/kv_store.h"
+
+#include <doctest/doctest.h>
+
+#include "tests/storage/backends.h"
+
+namespace evchain::storage {
+namespace {
+
+using testing::LevelDbBackend;
+using testing::MemoryBackend;
+
+std::optional<std::string> MustGet(const KvStore& store, std::string_view key) {
+  Result<std::optional<std::string>> v = store.Get(key);
+  REQUIRE(v.ok());
+  return *v;
+}
+
+std::vector<std::string> Keys(const KvStore& store, std::string_view from) {
+  std::vector<std::string> keys;
+  std::unique_ptr<Iterator> it = store.NewIterator();
+  for (it->Seek(from); it->Valid(); it->Next()) keys.emplace_back(it->key());
+  return keys;
+}
+
+TEST_CASE_TEMPLATE("get, put and delete", B, MemoryBackend, LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  CHECK(MustGet(*store, "a") == std::nullopt);
+
+  WriteBatch batch;
+  batch.Put("a", "1");
+  batch.Put("b", "");
+  CHECK(batch.size() == 2);
+  REQUIRE(store->Write(batch, true).ok());
+  CHECK(MustGet(*store, "a") == "1");
+  CHECK(MustGet(*store, "b") == "");  // an empty value is present, not absent
+
+  WriteBatch del;
+  del.Delete("a");
+  del.Delete("never-there");
+  REQUIRE(store->Write(del, false).ok());
+  CHECK(MustGet(*store, "a") == std::nullopt);
+  CHECK(MustGet(*store, "b") == "");
+}
+
+TEST_CASE_TEMPLATE("a batch applies its operations in order", B, MemoryBackend, LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  WriteBatch batch;
+  batch.Put("k", "first");
+  batch.Delete("k");
+  batch.Put("j", "first");
+  batch.Put("j", "second");
+  REQUIRE(store->Write(batch, true).ok());
+  CHECK(MustGet(*store, "k") == std::nullopt);
+  CHECK(MustGet(*store, "j") == "second");
+}
+
+TEST_CASE_TEMPLATE("keys are ordered bytewise, including 0x00 and 0xff", B, MemoryBackend,
+                   LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  const std::string k0("a\0", 2), kff("a\xff", 2);
+  WriteBatch batch;
+  for (const std::string& k : {std::string("b"), kff, std::string("a"), k0, std::string("ab")}) {
+    batch.Put(k, "v" + k);
+  }
+  REQUIRE(store->Write(batch, true).ok());
+  CHECK(Keys(*store, "") == std::vector<std::string>{"a", k0, "ab", kff, "b"});
+  CHECK(Keys(*store, "aa") == std::vector<std::string>{"ab", kff, "b"});
+  CHECK(Keys(*store, "c").empty());
+  CHECK(MustGet(*store, k0) == "v" + k0);
+
+  std::unique_ptr<Iterator> it = store->NewIterator();
+  it->Seek(kff);
+  REQUIRE(it->Valid());
+  CHECK(it->key() == kff);
+  CHECK(it->value() == "v" + kff);
+}
+
+TEST_CASE_TEMPLATE("an iterator sees the snapshot taken when it was made", B, MemoryBackend,
+                   LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  WriteBatch first;
+  first.Put("a", "1");
+  first.Put("c", "3");
+  REQUIRE(store->Write(first, true).ok());
+
+  std::unique_ptr<Iterator> it = store->NewIterator();
+  WriteBatch second;
+  second.Put("b", "2");
+  second.Delete("c");
+  second.Put("a", "changed");
+  REQUIRE(store->Write(second, true).ok());
+
+  std::vector<std::pair<std::string, std::string>> seen;
+  for (it->Seek(""); it->Valid(); it->Next()) seen.emplace_back(it->key(), it->value());
+  CHECK(seen == std::vector<std::pair<std::string, std::string>>{{"a", "1"}, {"c", "3"}});
+  CHECK(Keys(*store, "") == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE_TEMPLATE("compaction keeps the data", B, MemoryBackend, LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  WriteBatch batch;
+  for (int i = 0; i < 1000; ++i) batch.Put("k" + std::to_string(i), std::string(100, 'x'));
+  REQUIRE(store->Write(batch, true).ok());
+  REQUIRE(store->CompactAll().ok());
+  CHECK(Keys(*store, "").size() == 1000);
+  CHECK(MustGet(*store, "k999") == std::string(100, 'x'));
+}
+
+TEST_CASE("a LevelDB store keeps its data across reopening") {
+  LevelDbBackend backend;
+  {
+    std::unique_ptr<KvStore> store = backend.Open();
+    WriteBatch batch;
+    batch.Put("durable", "yes");
+    REQUIRE(store->Write(batch, true).ok());
+  }
+  std::unique_ptr<KvStore> store = backend.Open();
+  CHECK(MustGet(*store, "durable") == "yes");
+}
+
+TEST_CASE("opening a LevelDB store that is already open fails with a Status") {
+  LevelDbBackend backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  Result<std::unique_ptr<KvStore>> second = OpenLevelDb(backend.dir.path());
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.status().code() == "io_error");
+}
+
+}  // namespace
+}  // namespace evchain::storage
