@@ -1,0 +1,244 @@
+// evchain audit over an offline chain, clean and after tampering with copies of its data
+// directory: each tampering must be reported at exactly the first bad height.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "crypto/sha256.h"
+#include "storage/keys.h"
+#include "storage/records.h"
+#include "tests/tools/chain_fixture.h"
+#include "tools/cli/audit_core.h"
+#include "tools/cli/audit_sources.h"
+#include "tools/cli/merkle_frontier.h"
+
+namespace evchain::cli::testing {
+namespace {
+
+struct Tampered {
+  OpenLog opened;
+  storage::KvStore& kv() { return *opened.store; }
+  std::string Get(const std::string& key) {
+    auto v = kv().Get(key);
+    REQUIRE(v.ok());
+    REQUIRE(v->has_value());
+    return **v;
+  }
+  void Put(const std::string& key, const std::string& value) {
+    storage::WriteBatch batch;
+    batch.Put(key, value);
+    REQUIRE(kv().Write(batch, true).ok());
+  }
+  // Decodes the entry record at `index`, lets `edit` change it, re-encodes it.
+  template <typename Edit>
+  void EditEntry(uint64_t index, Edit edit) {
+    ledger::Entry entry;
+    Bytes leaf;
+    REQUIRE(storage::DecodeEntryRecord(Get(storage::keys::Entry(index)), &entry, &leaf).ok());
+    edit(entry, leaf);
+    Put(storage::keys::Entry(index), storage::EncodeEntryRecord(entry, leaf));
+  }
+  template <typename Edit>
+  void EditBlock(uint64_t height, Edit edit) {
+    auto record = storage::DecodeBlockRecord(Get(storage::keys::Block(height)));
+    REQUIRE(record.ok());
+    edit(*record);
+    Put(storage::keys::Block(height), storage::EncodeBlockRecord(*record));
+  }
+};
+
+Tampered OpenCopy(const std::string& dir) { return Tampered{OpenLogAt(dir)}; }
+
+// Runs the CLI's audit and returns the first bad height it names (0 when clean).
+uint64_t AuditBadHeight(const ChainFixture& fx, const std::string& data_dir,
+                        std::string* reason = nullptr) {
+  CliRun run = RunCli({"audit", "--data-dir", data_dir, "--genesis", fx.genesis_path, "--json"});
+  auto json = nlohmann::json::parse(run.out, nullptr, false);
+  REQUIRE_MESSAGE(json.is_object(), run.out + run.err);
+  if (reason != nullptr) *reason = json["reason"].get<std::string>();
+  if (json["first_bad_height"].is_null()) {
+    CHECK(run.exit_code == 0);
+    CHECK(json["ok"] == true);
+    return 0;
+  }
+  CHECK(run.exit_code == 1);
+  CHECK(run.err.rfind("evchain audit: first bad height ", 0) == 0);
+  return json["first_bad_height"].get<uint64_t>();
+}
+
+TEST_CASE("a clean chain audits clean, from the CLI and in-process on 1 and 3 threads") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  CliRun run = RunCli({"audit", "--data-dir", fx.data_dir, "--genesis", fx.genesis_path});
+  CHECK_MESSAGE(run.exit_code == 0, run.out + run.err);
+  CHECK(run.out.find("CLEAN") != std::string::npos);
+  CHECK(run.out.find("blocks      6") != std::string::npos);
+  CHECK(run.out.find("entries     13") != std::string::npos);
+
+  auto genesis = LoadGenesis(fx.genesis_path);
+  REQUIRE(genesis.ok());
+  for (unsigned threads : {1u, 3u}) {
+    auto source = OpenDataDirSource(fx.data_dir);
+    REQUIRE(source.ok());
+    AuditReport report = RunAudit(**source, *genesis, {threads, false});
+    CHECK(report.ok());
+    CHECK(report.blocks == 6);
+    CHECK(report.entries == 13);
+    // 10 single signatures + 1 batch signature + 6 certificates x 3 cosignatures.
+    CHECK(report.signatures_checked == 10 + 1 + 18);
+    CHECK(report.first_time == genesis->genesis_time + 1000);
+    CHECK(report.last_time == genesis->genesis_time + 6000);
+  }
+}
+
+TEST_CASE("audit refuses a directory that is not a data directory and never creates one") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  CliRun run = RunCli({"audit", "--data-dir", dir / "nope", "--genesis", fx.genesis_path});
+  CHECK(run.exit_code == 3);
+  CHECK_FALSE(std::filesystem::exists(dir / "nope"));
+  CHECK(RunCli({"audit", "--genesis", fx.genesis_path}).exit_code == 2);
+}
+
+TEST_CASE("audit names the first bad height of each tampering") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  std::string reason;
+
+  SUBCASE("one raw byte of a stored entry") {
+    const std::string copy = CopyDataDir(fx.data_dir, dir, "raw-entry");
+    {
+      Tampered t = OpenCopy(copy);
+      std::string value = t.Get(storage::keys::Entry(fx.first_index[3] + 1));
+      value[value.size() / 2] ^= 0x01;
+      t.Put(storage::keys::Entry(fx.first_index[3] + 1), value);
+    }
+    CHECK(AuditBadHeight(fx, copy, &reason) == 3);
+  }
+  SUBCASE("a re-encoded statement (one character changed)") {
+    const std::string copy = CopyDataDir(fx.data_dir, dir, "statement");
+    {
+      Tampered t = OpenCopy(copy);
+      t.EditEntry(fx.first_index[5], [](ledger::Entry& e, Bytes&) {
+        e.statement.replace(e.statement.find("document"), 8, "webpage!");
+      });
+    }
+    CHECK(AuditBadHeight(fx, copy, &reason) == 5);
+  }
+  SUBCASE("a depositor signature") {
+    const std::string copy = CopyDataDir(fx.data_dir, dir, "signature");
+    {
+      Tampered t = OpenCopy(copy);
+      t.EditEntry(fx.first_index[4], [](ledger::Entry& e, Bytes&) { e.signature[10] ^= 0x80; });
+    }
+    CHECK(AuditBadHeight(fx, copy, &reason) == 4);
+    CHECK(reason.find("signature") != std::string::npos);
+  }
+  SUBCASE("a batch signature") {
+    const std::string copy = CopyDataDir(fx.data_dir, dir, "batch");
+    {
+      Tampered t = OpenCopy(copy);
+      t.EditEntry(fx.first_index[2] + 2, [](ledger::Entry& e, Bytes&) {
+        e.batch->signature[0] ^= 0x01;
+        e.signature = e.batch->signature;
+      });
+    }
+    CHECK(AuditBadHeight(fx, copy, &reason) == 2);
+  }
+  SUBCASE("a certificate signature") {
+    const std::string copy = CopyDataDir(fx.data_dir, dir, "certificate");
+    {
+      Tampered t = OpenCopy(copy);
+      t.EditBlock(4, [](storage::BlockRecord& r) {
+        auto note = crypto::ParseNote(r.certificate);
+        REQUIRE(note.ok());
+        note->signatures[1].signature.back() ^= 0x01;
+        r.certificate = crypto::FormatNote(*note);
+      });
+    }
+    CHECK(AuditBadHeight(fx, copy, &reason) == 4);
+    CHECK(reason.find("certificate") != std::string::npos);
+  }
+  SUBCASE("a certificate with too few cosignatures") {
+    const std::string copy = CopyDataDir(fx.data_dir, dir, "quorum");
+    {
+      Tampered t = OpenCopy(copy);
+      t.EditBlock(3, [](storage::BlockRecord& r) {
+        auto note = crypto::ParseNote(r.certificate);
+        REQUIRE(note.ok());
+        note->signatures.pop_back();
+        r.certificate = crypto::FormatNote(*note);
+      });
+    }
+    CHECK(AuditBadHeight(fx, copy, &reason) == 3);
+  }
+  SUBCASE("a block's previous hash, with the block hash recomputed") {
+    const std::string copy = CopyDataDir(fx.data_dir, dir, "prev-hash");
+    {
+      Tampered t = OpenCopy(copy);
+      t.EditBlock(2, [](storage::BlockRecord& r) {
+        auto header = ledger::BlockHeader::Decode(r.header);
+        REQUIRE(header.ok());
+        header->prev_hash[0] ^= 0x01;
+        r.header = header->Encode();
+        r.hash = header->Hash();
+      });
+    }
+    CHECK(AuditBadHeight(fx, copy, &reason) == 2);
+    CHECK(reason.find("prev_hash") != std::string::npos);
+  }
+  SUBCASE("two blocks swapped") {
+    const std::string copy = CopyDataDir(fx.data_dir, dir, "swap");
+    {
+      Tampered t = OpenCopy(copy);
+      const std::string b3 = t.Get(storage::keys::Block(3));
+      const std::string b4 = t.Get(storage::keys::Block(4));
+      t.Put(storage::keys::Block(3), b4);
+      t.Put(storage::keys::Block(4), b3);
+    }
+    CHECK(AuditBadHeight(fx, copy, &reason) == 3);
+  }
+  SUBCASE("an evidence_id index entry pointing at another entry") {
+    const std::string copy = CopyDataDir(fx.data_dir, dir, "index");
+    {
+      Tampered t = OpenCopy(copy);
+      auto id_of = [&](uint64_t index) {
+        ledger::Entry e;
+        Bytes leaf;
+        REQUIRE(storage::DecodeEntryRecord(t.Get(storage::keys::Entry(index)), &e, &leaf).ok());
+        return crypto::Sha256(e.statement);
+      };
+      const std::string other = t.Get(storage::keys::EvidenceId(id_of(0)));
+      t.Put(storage::keys::EvidenceId(id_of(fx.first_index[5] + 1)), other);
+    }
+    CHECK(AuditBadHeight(fx, copy, &reason) == 5);
+    CHECK(reason.find("index") != std::string::npos);
+  }
+  SUBCASE("a digest index entry for an entry that does not exist") {
+    const std::string copy = CopyDataDir(fx.data_dir, dir, "orphan");
+    {
+      Tampered t = OpenCopy(copy);
+      t.Put(storage::keys::Digest(crypto::Sha256("never deposited"), 99), "");
+    }
+    CHECK(AuditBadHeight(fx, copy, &reason) == 6);
+    CHECK(reason.find("digest index") != std::string::npos);
+  }
+  INFO(reason);
+}
+
+TEST_CASE("the frontier root equals the reference root for every size up to 70") {
+  MerkleFrontier frontier;
+  std::vector<Hash32> leaves;
+  CHECK(frontier.Root() == crypto::RootFromLeafHashes(leaves));
+  for (int i = 0; i < 70; ++i) {
+    leaves.push_back(crypto::LeafHash(AsBytes(std::to_string(i))));
+    frontier.AppendLeafHash(leaves.back());
+    CHECK(frontier.size() == leaves.size());
+    CHECK(frontier.Root() == crypto::RootFromLeafHashes(leaves));
+  }
+}
+
+}  // namespace
+}  // namespace evchain::cli::testing

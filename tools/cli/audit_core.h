@@ -1,0 +1,90 @@
+// The chain audit: re-checks every block from height 1 against the genesis alone — header,
+// hash links, certificate quorum and what it commits, log size and root recomputed from the
+// leaves, time order, every leaf against its entry, every depositor signature — and names the
+// first bad height. Signature checks run on worker threads, pipelined with reading.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/time.h"
+#include "genesis/genesis.h"
+#include "ledger/block.h"
+
+namespace evchain::cli {
+
+struct AuditEntry {
+  uint64_t index = 0;  // log index as the source states it
+  ledger::Entry entry;
+  Bytes leaf;
+  std::string claimed_evidence_id;         // as the source states it; empty when it states none
+  std::optional<uint64_t> claimed_height;  // block height the source files the entry under
+};
+
+struct AuditBlock {
+  ledger::BlockHeader header;
+  Hash32 claimed_hash{};  // the hash the source stores or sends for this header
+  std::string certificate;
+  std::optional<uint64_t> first_index;  // where the source says the block's entries start
+  std::vector<AuditEntry> entries;
+};
+
+// What the audit learned about one entry, for a source's own index checks.
+struct EntryFacts {
+  uint64_t index = 0;
+  uint64_t height = 0;
+  Hash32 evidence_id{};
+  Hash32 digest{};
+  std::string depositor;
+  std::string nonce;
+};
+
+// Where blocks come from (a data directory, a node). Reads happen on the calling thread.
+class BlockSource {
+ public:
+  virtual ~BlockSource() = default;
+  virtual std::string Describe() const = 0;
+  // Totals for the progress bar; 0 when unknown.
+  virtual uint64_t ExpectedBlocks() const = 0;
+  virtual uint64_t ExpectedEntries() const = 0;
+  struct Read {
+    enum class Kind { kBlock, kEnd, kBad, kIoError } kind = Kind::kEnd;
+    AuditBlock block;    // kBlock
+    std::string reason;  // kBad (the block at this height cannot be read or decoded), kIoError
+  };
+  // The block at `height` (1, 2, ... in order), or kEnd after the last one.
+  virtual Read ReadBlock(uint64_t height) = 0;
+  // Extra consistency checks of the source's own indexes for one verified entry; returns the
+  // reason when they are wrong, empty otherwise.
+  virtual std::string CheckEntryIndexes(const EntryFacts& facts) = 0;
+  // After the last block: checks that hold for the whole source (its own size/root records,
+  // index entries without a log entry). Returns the reason when they fail, empty otherwise.
+  virtual std::string CheckTotals(uint64_t blocks, uint64_t entries, const Hash32& root) = 0;
+};
+
+struct AuditOptions {
+  unsigned threads = 0;  // signature-check threads; 0 = hardware_concurrency
+  bool progress = true;  // draw a progress bar when stderr is a terminal
+};
+
+struct AuditReport {
+  bool io_error = false;  // the audit could not finish (network, disk): see reason
+  uint64_t blocks = 0;    // blocks that passed every check
+  uint64_t entries = 0;   // entries in those blocks
+  UnixMillis first_time = 0;
+  UnixMillis last_time = 0;
+  std::optional<uint64_t> first_bad_height;
+  std::string reason;
+  uint64_t signatures_checked = 0;  // depositor signatures plus certificate cosignatures
+  unsigned threads = 0;
+  double seconds = 0;
+  bool ok() const { return !io_error && !first_bad_height; }
+};
+
+AuditReport RunAudit(BlockSource& source, const genesis::Genesis& genesis,
+                     const AuditOptions& options);
+
+}  // namespace evchain::cli

@@ -1,0 +1,33 @@
+// Shared plumbing of the `evchain` verbs: exit codes, one-line errors, file helpers.
+// The user-facing contract (verbs, exit codes) is documented in docs/cli.md.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "genesis/genesis.h"
+
+namespace evchain::cli {
+
+// Exit codes (docs/cli.md "Exit codes").
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;  // verification or audit failure
+constexpr int kExitUsage = 2;   // bad arguments, or an output that already exists
+constexpr int kExitIo = 3;      // I/O or network error
+
+// Prints "evchain <verb>: <message>" on stderr and returns `exit_code`.
+int Fail(std::string_view verb, int exit_code, std::string_view message);
+
+Result<std::string> ReadFile(const std::string& path);
+// Writes `content` to `path`, replacing it atomically (temp file + rename).
+Status WriteFile(const std::string& path, std::string_view content);
+// Loads a genesis file; errors name the path.
+Result<genesis::Genesis> LoadGenesis(const std::string& path);
+
+// "1.2 MiB", "834 B".
+std::string FormatBytes(double bytes);
+// "1m05s", "3.2s".
+std::string FormatDuration(double seconds);
+
+}  // namespace evchain::cli

@@ -1,0 +1,291 @@
+// evchain deposit: hash files locally, build and sign canonical statements (docs/formats.md
+// "Deposit statement", "Batch statement"), submit them, and save a verified receipt per file.
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/encoding.h"
+#include "crypto/ed25519.h"
+#include "crypto/sodium_init.h"
+#include "ledger/receipt.h"
+#include "ledger/statement.h"
+#include "tools/cli/cli_common.h"
+#include "tools/cli/file_hash.h"
+#include "tools/cli/http_client.h"
+#include "tools/cli/progress.h"
+#include "tools/cli/verbs.h"
+
+namespace evchain::cli {
+namespace {
+
+constexpr const char* kVerb = "deposit";
+
+struct DepositOptions {
+  std::vector<std::string> files;
+  std::string key;
+  std::string depositor;
+  std::string node;
+  std::string genesis;
+  std::string kind;
+  std::string source;
+  std::string captured_at;
+  std::string case_ref;
+  std::vector<std::string> related;
+  std::string nonce;
+  bool wait = false;
+  int timeout_s = 60;
+};
+
+struct Item {
+  std::string file;
+  Hash32 digest{};
+  std::string statement;
+  std::string evidence_id;
+  bool saved = false;
+};
+
+std::string RandomNonce() {
+  crypto::EnsureSodium();
+  uint8_t bytes[16];
+  randombytes_buf(bytes, sizeof bytes);
+  return ToHex(ByteView(bytes, sizeof bytes));
+}
+
+std::string SignatureHex(const crypto::SecretKey& key, std::string_view text) {
+  const crypto::Signature sig = key.Sign(AsBytes(text));
+  return ToHex(ByteView(sig));
+}
+
+// Checks a receipt against the genesis and the file's own digest, then saves FILE.receipt.json.
+// Returns false (after a message) when the receipt does not verify: it is then not saved.
+bool SaveReceipt(Item& item, const nlohmann::json& receipt_json, const genesis::Genesis& genesis) {
+  auto receipt = ledger::Receipt::FromJson(receipt_json.dump());
+  if (!receipt.ok()) {
+    Fail(kVerb, kExitFailed,
+         item.file + ": node sent a malformed receipt: " + receipt.status().message());
+    return false;
+  }
+  const auto verification = ledger::VerifyReceipt(*receipt, genesis, item.digest);
+  if (!verification.ok) {
+    std::string why = "receipt does not verify";
+    for (const auto& step : verification.steps) {
+      if (!step.ok) why += " at step " + step.name + ": " + step.detail;
+    }
+    Fail(kVerb, kExitFailed, item.file + ": " + why + "; not saved");
+    return false;
+  }
+  const std::string path = item.file + ".receipt.json";
+  if (Status s = WriteFile(path, receipt->ToJson() + "\n"); !s.ok()) {
+    Fail(kVerb, kExitIo, s.message());
+    return false;
+  }
+  item.saved = true;
+  std::cout << "committed " << item.evidence_id << " block " << receipt->block_height << " "
+            << item.file << " -> " << path << "\n";
+  return true;
+}
+
+// Looks up one deposit; saves its receipt when committed. Returns true iff committed.
+Result<bool> FetchReceipt(NodeClient& client, Item& item, const genesis::Genesis& genesis,
+                          bool* verify_failed) {
+  auto json = client.GetJson("/v1/deposits/" + item.evidence_id);
+  if (!json.ok()) return json.status();
+  if (json->value("status", std::string()) != "committed" || !json->contains("receipt")) {
+    return false;
+  }
+  if (!SaveReceipt(item, (*json)["receipt"], genesis)) *verify_failed = true;
+  return true;
+}
+
+int RunDeposit(const DepositOptions& o) {
+  auto client_or = NodeClient::Create(o.node);
+  if (!client_or.ok()) return Fail(kVerb, kExitUsage, client_or.status().message());
+  NodeClient& client = **client_or;
+  auto key = crypto::SecretKey::LoadFile(o.key);
+  if (!key.ok()) return Fail(kVerb, kExitIo, key.status().message());
+
+  // The genesis names the chain id and verifies receipts; a fetched one is only as trustworthy
+  // as the node, which is fine for submitting (the depositor's own signature is what matters).
+  genesis::Genesis genesis;
+  if (!o.genesis.empty()) {
+    auto loaded = LoadGenesis(o.genesis);
+    if (!loaded.ok()) return Fail(kVerb, kExitIo, loaded.status().message());
+    genesis = *std::move(loaded);
+  } else {
+    auto text = client.GetText("/v1/genesis");
+    if (!text.ok()) return Fail(kVerb, kExitIo, text.status().message());
+    auto parsed = genesis::ParseGenesis(*text);
+    if (!parsed.ok()) return Fail(kVerb, kExitIo, "node's genesis: " + parsed.status().message());
+    genesis = *std::move(parsed);
+  }
+  const genesis::Depositor* depositor = genesis.FindDepositor(o.depositor);
+  if (depositor == nullptr) {
+    return Fail(kVerb, kExitUsage, "depositor '" + o.depositor + "' is not in the genesis");
+  }
+  if (depositor->public_key != key->public_key()) {
+    return Fail(kVerb, kExitUsage,
+                o.key + " is not the key of depositor '" + o.depositor + "' in the genesis");
+  }
+
+  // Hash every file first: a bad path fails before anything is submitted.
+  uint64_t total_bytes = 0;
+  for (const auto& file : o.files) {
+    struct stat st {};
+    if (stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      return Fail(kVerb, kExitIo, "cannot read " + file + " (not a regular file)");
+    }
+    total_bytes += static_cast<uint64_t>(st.st_size);
+  }
+  std::vector<Item> items(o.files.size());
+  {
+    Progress progress("hashing", total_bytes, Progress::Unit::kBytes);
+    for (size_t i = 0; i < o.files.size(); ++i) {
+      items[i].file = o.files[i];
+      auto digest = HashFile(o.files[i], &progress);
+      if (!digest.ok()) return Fail(kVerb, kExitIo, digest.status().message());
+      items[i].digest = *digest;
+    }
+  }
+
+  const bool batched = items.size() > 1;
+  const std::string nonce = o.nonce.empty() ? RandomNonce() : o.nonce;
+  for (size_t i = 0; i < items.size(); ++i) {
+    ledger::DepositStatement st;
+    st.chain_id = genesis.chain_id;
+    st.depositor = o.depositor;
+    st.digest = items[i].digest;
+    st.kind = o.kind;
+    st.source = o.source;
+    st.captured_at = o.captured_at;
+    st.case_ref = o.case_ref;
+    st.related = o.related;
+    // Items of a batch need distinct nonces; derived from the batch nonce so that re-running
+    // with the same --nonce re-sends identical statements (idempotent).
+    st.nonce =
+        batched ? ToHex(crypto::Sha256(nonce + "/" + std::to_string(i))).substr(0, 32) : nonce;
+    if (Status s = st.Validate(); !s.ok()) {
+      return Fail(kVerb, kExitUsage, items[i].file + ": " + s.ToString());
+    }
+    items[i].statement = st.Canonical();
+    items[i].evidence_id = ledger::EvidenceId(items[i].statement);
+  }
+
+  const std::string wait = o.wait ? "?wait=commit" : "";
+  nlohmann::json response;
+  if (!batched) {
+    auto res = client.PostJson(
+        "/v1/deposits" + wait,
+        {{"statement", items[0].statement}, {"signature", SignatureHex(*key, items[0].statement)}});
+    if (!res.ok()) return Fail(kVerb, kExitIo, "submit failed: " + res.status().message());
+    response = *std::move(res);
+  } else {
+    if (items.size() > ledger::kMaxBatchItems) {
+      return Fail(kVerb, kExitUsage,
+                  "at most " + std::to_string(ledger::kMaxBatchItems) + " files per deposit");
+    }
+    std::vector<std::string> texts;
+    for (const auto& item : items) texts.push_back(item.statement);
+    ledger::BatchStatement batch;
+    batch.chain_id = genesis.chain_id;
+    batch.depositor = o.depositor;
+    batch.items = texts.size();
+    batch.root = ledger::BatchRoot(texts);
+    batch.nonce = nonce;
+    if (Status s = batch.Validate(); !s.ok()) return Fail(kVerb, kExitUsage, s.ToString());
+    const std::string batch_text = batch.Canonical();
+    auto res =
+        client.PostJson("/v1/deposits/batch" + wait, {{"statement", batch_text},
+                                                      {"signature", SignatureHex(*key, batch_text)},
+                                                      {"items", texts}});
+    if (!res.ok()) return Fail(kVerb, kExitIo, "submit failed: " + res.status().message());
+    response = *std::move(res);
+  }
+
+  // Receipts that came with the answer (?wait=commit), matched by evidence id.
+  std::map<std::string, Item*> by_id;
+  for (auto& item : items) by_id[item.evidence_id] = &item;
+  std::vector<nlohmann::json> receipts;
+  if (response.contains("receipt")) receipts.push_back(response["receipt"]);
+  if (response.contains("receipts") && response["receipts"].is_array()) {
+    for (const auto& r : response["receipts"]) receipts.push_back(r);
+  }
+  bool verify_failed = false;
+  for (const auto& r : receipts) {
+    if (!r.is_object()) continue;
+    auto it = by_id.find(r.value("evidence_id", std::string()));
+    if (it != by_id.end() && !it->second->saved) {
+      if (!SaveReceipt(*it->second, r, genesis)) verify_failed = true;
+    }
+  }
+
+  // Poll for the rest: until the timeout with --wait, once without.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_s);
+  while (true) {
+    bool all_done = true;
+    for (auto& item : items) {
+      if (item.saved) continue;
+      auto committed = FetchReceipt(client, item, genesis, &verify_failed);
+      if (!committed.ok()) return Fail(kVerb, kExitIo, committed.status().message());
+      if (!*committed) all_done = false;
+    }
+    if (all_done || !o.wait || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  size_t pending = 0;
+  for (const auto& item : items) {
+    if (item.saved) continue;
+    ++pending;
+    std::cout << "pending   " << item.evidence_id << " " << item.file << "\n";
+  }
+  if (verify_failed) return kExitFailed;
+  if (pending > 0 && o.wait) {
+    return Fail(kVerb, kExitIo,
+                std::to_string(pending) + " deposit(s) not committed within " +
+                    std::to_string(o.timeout_s) + " s; run again with the same --nonce " + nonce +
+                    " to fetch the receipts");
+  }
+  if (pending > 0) {
+    std::cout << "nonce " << nonce << " (re-run with --nonce " << nonce
+              << " --wait to collect the receipts)\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddDeposit(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<DepositOptions>();
+  auto* cmd = app.add_subcommand("deposit", "Hash files, sign and submit their deposits");
+  cmd->add_option("files", o->files, "Evidence files (several: one signed batch)")->required();
+  cmd->add_option("--key", o->key, "Depositor key file")->required();
+  cmd->add_option("--depositor", o->depositor, "Depositor id in the genesis")->required();
+  cmd->add_option("--node", o->node, "Node URL, e.g. http://127.0.0.1:8081")->required();
+  cmd->add_option("--genesis", o->genesis, "Trusted genesis file (default: fetched from the node)");
+  cmd->add_option("--kind", o->kind, "webpage|screenshot|source|log|document|audio|video|other");
+  cmd->add_option("--source", o->source, "URI the evidence was captured from");
+  cmd->add_option("--captured-at", o->captured_at, "Capture time, RFC 3339");
+  cmd->add_option("--case-ref", o->case_ref, "Case reference");
+  cmd->add_option("--related", o->related, "Evidence id this corroborates (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--nonce", o->nonce,
+                  "Idempotency nonce (default: 16 random bytes in hex); reuse it to re-send");
+  cmd->add_flag("--wait", o->wait, "Wait for the commit and save FILE.receipt.json");
+  cmd->add_option("--timeout", o->timeout_s, "Seconds to wait for the commit with --wait")
+      ->capture_default_str();
+  cmd->footer(
+      "Receipts are verified against the genesis before they are saved as FILE.receipt.json.\n\n"
+      "Example:\n  evchain deposit page.html shot.png --key depositor.key --depositor "
+      "demo-platform \\\n    --node http://127.0.0.1:8081 --kind webpage --source "
+      "https://example.com/post/1 --wait");
+  cmd->callback([o, exit_code] { *exit_code = RunDeposit(*o); });
+}
+
+}  // namespace evchain::cli

@@ -1,0 +1,45 @@
+// A small JSON-over-HTTP client for the node API (../../shared/SPEC.md "HTTP API").
+// Nothing a node returns is trusted: callers verify what they receive.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/status.h"
+
+namespace httplib {
+class Client;
+}
+
+namespace evchain::cli {
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+};
+
+class NodeClient {
+ public:
+  // `base_url` is "http://host:port" or "https://host:port" (a trailing '/' is ignored).
+  // `bearer_token` (may be empty) is sent as "Authorization: Bearer ...".
+  static Result<std::unique_ptr<NodeClient>> Create(const std::string& base_url,
+                                                    const std::string& bearer_token = "");
+  ~NodeClient();
+
+  // Errors: "network" (no connection/timeout), "http_<status>" carrying the node's
+  // {"error":{"code","message"}} text when it sent one, "bad_json".
+  Result<std::string> GetText(const std::string& path);
+  Result<nlohmann::json> GetJson(const std::string& path);
+  Result<nlohmann::json> PostJson(const std::string& path, const nlohmann::json& body);
+  const std::string& base_url() const { return base_url_; }
+
+ private:
+  NodeClient() = default;
+  Result<std::string> Check(const std::string& what, bool ok_transport, int status,
+                            const std::string& body);
+  std::string base_url_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+}  // namespace evchain::cli

@@ -1,0 +1,41 @@
+// evchain: the command-line tool for depositors, judges and auditors (docs/cli.md).
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <string>
+
+#include "tools/cli/cli_common.h"
+#include "tools/cli/verbs.h"
+
+int main(int argc, char** argv) {
+  using namespace evchain::cli;
+  CLI::App app{"evchain: deposit, verify and audit evidence on an evchain network"};
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 ok, 1 verification/audit failure, 2 usage error, 3 I/O or network "
+      "error.\nRun 'evchain <verb> --help' for each verb's options and an example.");
+  int exit_code = kExitOk;
+  AddKeygen(app, &exit_code);
+  AddTestnet(app, &exit_code);
+  AddDeposit(app, &exit_code);
+  AddVerify(app, &exit_code);
+  AddAudit(app, &exit_code);
+  AddCheckpoint(app, &exit_code);
+  AddConsistency(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::string verb = "usage";
+    if (argc > 1) {
+      for (const auto* sub : app.get_subcommands({})) {
+        if (sub->get_name() == argv[1]) verb = argv[1];
+      }
+    }
+    const std::string help = verb == "usage" ? "evchain --help" : "evchain " + verb + " --help";
+    return Fail(verb, kExitUsage, std::string(e.what()) + " (see " + help + ")");
+  } catch (const std::exception& e) {
+    // Exceptions stop here: the libraries report expected failures as Status values.
+    return Fail(argc > 1 ? argv[1] : "", kExitIo, std::string("internal error: ") + e.what());
+  }
+  return exit_code;
+}

@@ -1,0 +1,128 @@
+#include "tools/cli/test_chain.h"
+
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "crypto/sha256.h"
+#include "ledger/leaf.h"
+#include "ledger/statement.h"
+
+namespace evchain::cli {
+
+TestNetwork MakeTestNetwork(const std::string& chain_id, UnixMillis genesis_time) {
+  TestNetwork net{{}, {}, crypto::SecretKey::FromSeed(Bytes(32, 0x42)), "demo-platform"};
+  genesis::Genesis g;
+  g.chain_id = chain_id;
+  g.genesis_time = genesis_time;
+  const struct {
+    const char* id;
+    genesis::Role role;
+  } validators[] = {{"court-1", genesis::Role::kCourt},
+                    {"court-2", genesis::Role::kCourt},
+                    {"notary-1", genesis::Role::kNotary},
+                    {"time-1", genesis::Role::kTime}};
+  for (size_t i = 0; i < 4; ++i) {
+    net.validator_keys.push_back(crypto::SecretKey::FromSeed(Bytes(32, uint8_t(i + 1))));
+    g.validators.push_back({validators[i].id, validators[i].role,
+                            net.validator_keys.back().public_key(),
+                            "127.0.0.1:" + std::to_string(17000 + 2 * i),
+                            "127.0.0.1:" + std::to_string(17001 + 2 * i)});
+  }
+  g.depositors.push_back(
+      {net.depositor_id, "Demo Evidence Platform", net.depositor_key.public_key()});
+  // Parse the serialised form back so the hash is the one every reader computes.
+  auto parsed = genesis::ParseGenesis(genesis::GenesisToJson(g));
+  net.genesis = parsed.ok() ? *std::move(parsed) : g;
+  return net;
+}
+
+ChainBuilder::ChainBuilder(const TestNetwork& net, storage::EvidenceLog* log, size_t signers)
+    : net_(net), log_(log), signers_(signers), prev_hash_(net.genesis.hash) {}
+
+ledger::Entry ChainBuilder::Deposit(const Hash32& digest, const std::string& nonce) const {
+  ledger::DepositStatement st;
+  st.chain_id = net_.genesis.chain_id;
+  st.depositor = net_.depositor_id;
+  st.digest = digest;
+  st.kind = "document";
+  st.nonce = nonce;
+  ledger::Entry entry;
+  entry.statement = st.Canonical();
+  entry.signature = net_.depositor_key.Sign(AsBytes(entry.statement));
+  return entry;
+}
+
+std::vector<ledger::Entry> ChainBuilder::Batch(const std::vector<Hash32>& digests,
+                                               const std::string& nonce) const {
+  std::vector<std::string> texts;
+  for (size_t i = 0; i < digests.size(); ++i) {
+    ledger::DepositStatement st;
+    st.chain_id = net_.genesis.chain_id;
+    st.depositor = net_.depositor_id;
+    st.digest = digests[i];
+    st.nonce = nonce + "-" + std::to_string(i);
+    texts.push_back(st.Canonical());
+  }
+  ledger::BatchStatement batch;
+  batch.chain_id = net_.genesis.chain_id;
+  batch.depositor = net_.depositor_id;
+  batch.items = texts.size();
+  batch.root = ledger::BatchRoot(texts);
+  batch.nonce = nonce;
+  const std::string batch_text = batch.Canonical();
+  const crypto::Signature signature = net_.depositor_key.Sign(AsBytes(batch_text));
+  std::vector<Hash32> item_hashes;
+  for (const auto& t : texts) item_hashes.push_back(crypto::LeafHash(AsBytes(t)));
+  std::vector<ledger::Entry> entries;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    ledger::Entry e;
+    e.statement = texts[i];
+    e.signature = signature;
+    e.batch = ledger::BatchProof{batch_text, signature, i, crypto::InclusionProof(item_hashes, i)};
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+Bytes ChainBuilder::LeafFor(const ledger::Entry& entry, const crypto::PublicKey& depositor_key,
+                            uint64_t height, UnixMillis time) {
+  ledger::Leaf leaf;
+  leaf.statement_hash = crypto::Sha256(entry.statement);
+  auto st = ledger::ParseDepositStatement(entry.statement);
+  if (st.ok()) leaf.digest = st->digest;
+  leaf.depositor_key = depositor_key;
+  leaf.block_height = height;
+  leaf.block_time = time;
+  return leaf.Encode();
+}
+
+Result<ledger::BlockHeader> ChainBuilder::AppendBlock(std::vector<ledger::Entry> entries,
+                                                      UnixMillis time) {
+  storage::BlockToAppend block;
+  ledger::BlockHeader& h = block.header;
+  h.chain_id = net_.genesis.chain_id;
+  h.height = log_->height() + 1;
+  h.prev_hash = prev_hash_;
+  h.time = time;
+  for (const auto& e : entries) {
+    block.leaves.push_back(LeafFor(e, net_.depositor_key.public_key(), h.height, time));
+    frontier_.AppendLeafHash(crypto::LeafHash(block.leaves.back()));
+  }
+  h.log_size = frontier_.size();
+  h.log_root = frontier_.Root();
+  h.proposer = net_.genesis.validators[h.height % net_.genesis.validators.size()].id;
+  h.view = 0;
+  crypto::Note note;
+  note.text = ledger::CheckpointText(h);
+  for (size_t i = 0; i < signers_; ++i) {
+    note.signatures.push_back(crypto::CosignCheckpoint(note.text, net_.genesis.validators[i].id,
+                                                       net_.validator_keys[i],
+                                                       static_cast<uint64_t>(time / 1000)));
+  }
+  block.certificate = crypto::FormatNote(note);
+  block.entries = std::move(entries);
+  EVCHAIN_RETURN_IF_ERROR(log_->AppendBlock(block));
+  prev_hash_ = h.Hash();
+  return h;
+}
+
+}  // namespace evchain::cli

@@ -1,0 +1,17 @@
+// The verbs of `evchain`. Each Add* registers one subcommand whose callback runs the verb and
+// stores its exit code (cli_common.h) in *exit_code. docs/cli.md documents every verb.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace evchain::cli {
+
+void AddKeygen(CLI::App& app, int* exit_code);
+void AddTestnet(CLI::App& app, int* exit_code);
+void AddDeposit(CLI::App& app, int* exit_code);
+void AddVerify(CLI::App& app, int* exit_code);
+void AddAudit(CLI::App& app, int* exit_code);
+void AddCheckpoint(CLI::App& app, int* exit_code);
+void AddConsistency(CLI::App& app, int* exit_code);
+
+}  // namespace evchain::cli
