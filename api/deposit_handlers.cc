@@ -1,0 +1,221 @@
+// POST /v1/deposits and POST /v1/deposits/batch. Every check happens before NodeService::Submit,
+// so bad input stores nothing. docs/api.md "Deposits".
+#include <set>
+#include <string>
+#include <vector>
+
+#include "api/batch_tree.h"
+#include "api/handlers.h"
+#include "api/metric_names.h"
+#include "api/request_parsing.h"
+#include "api/views.h"
+#include "common/encoding.h"
+#include "ledger/block.h"
+#include "ledger/statement.h"
+
+namespace evchain::api {
+namespace {
+
+// Submit's documented errors map to 409 and 503; anything else is the node's fault.
+HttpResponse SubmitError(const Status& s) {
+  if (s.code() == "nonce_conflict") return ErrorFromStatus(409, s);
+  if (s.code() == "overloaded") return ErrorFromStatus(503, s);
+  return ErrorResponse(500, "internal", "submit failed: " + s.ToString());
+}
+
+// Receipts for `ids` if every one is committed; nullopt otherwise.
+Result<std::optional<nlohmann::json>> CommittedReceipts(Context& ctx,
+                                                        const std::vector<Hash32>& ids) {
+  nlohmann::json receipts = nlohmann::json::array();
+  for (const Hash32& id : ids) {
+    Result<std::optional<uint64_t>> index = ctx.node.Log().FindByEvidenceId(id);
+    if (!index.ok()) return index.status();
+    if (!index->has_value()) return std::optional<nlohmann::json>();
+    Result<ledger::Receipt> receipt = BuildReceipt(ctx.node.Log(), ctx.genesis, **index);
+    if (!receipt.ok()) return receipt.status();
+    receipts.push_back(ReceiptJson(*receipt));
+  }
+  return std::optional<nlohmann::json>(std::move(receipts));
+}
+
+// Submits (unless all are committed already), waits if asked, and answers with the ids and,
+// once committed, the receipts. `single` selects the one-deposit response shape.
+HttpResponse SubmitAndRespond(Context& ctx, const std::vector<ledger::Entry>& entries,
+                              const std::vector<Hash32>& ids,
+                              std::optional<std::chrono::milliseconds> wait, bool single) {
+  Result<std::optional<nlohmann::json>> receipts = CommittedReceipts(ctx, ids);
+  if (!receipts.ok()) return InternalError(receipts.status());
+  if (!receipts->has_value()) {
+    Status s = ctx.node.Submit(entries);
+    if (!s.ok()) return SubmitError(s);
+    if (wait.has_value() && ctx.node.WaitCommitted(ids, *wait)) {
+      receipts = CommittedReceipts(ctx, ids);
+      if (!receipts.ok()) return InternalError(receipts.status());
+    }
+  }
+  const bool committed = receipts->has_value();
+  nlohmann::json body;
+  if (single) {
+    body = {{"evidence_id", ToHex(ids[0])}, {"status", committed ? "committed" : "pending"}};
+    if (committed) body["receipt"] = (**receipts)[0];
+  } else {
+    nlohmann::json hex_ids = nlohmann::json::array();
+    for (const Hash32& id : ids) hex_ids.push_back(ToHex(id));
+    body = {{"evidence_ids", std::move(hex_ids)}, {"status", committed ? "committed" : "pending"}};
+    if (committed) body["receipts"] = std::move(**receipts);
+  }
+  return JsonResponse(committed ? 200 : 202, body.dump());
+}
+
+Hash32 EvidenceIdRaw(std::string_view statement) {
+  return *Hash32FromHex(ledger::EvidenceId(statement));
+}
+
+HttpResponse PostDeposit(const HttpRequest& request, Context& ctx) {
+  auto wait = ParseCommitWait(request, ctx.config);
+  if (!wait.ok()) return ErrorFromStatus(400, wait.status());
+  auto body = ParseStrictObject(request.body, {"statement", "signature"}, {"statement", "signature"});
+  if (!body.ok()) return ErrorFromStatus(400, body.status());
+  auto text = StringField(*body, "statement");
+  if (!text.ok()) return ErrorFromStatus(400, text.status());
+  auto sig_hex = StringField(*body, "signature");
+  if (!sig_hex.ok()) return ErrorFromStatus(400, sig_hex.status());
+  auto signature = ParseSignatureHex("signature", *sig_hex);
+  if (!signature.ok()) return ErrorFromStatus(400, signature.status());
+
+  auto statement = ledger::ParseDepositStatement(*text);
+  if (!statement.ok()) return ErrorFromStatus(400, statement.status());
+  if (statement->chain_id != ctx.genesis.chain_id) {
+    return ErrorResponse(400, "wrong_chain",
+                         "statement is for chain \"" + statement->chain_id + "\", this is \"" +
+                             ctx.genesis.chain_id + "\"");
+  }
+  const genesis::Depositor* depositor = ctx.genesis.FindDepositor(statement->depositor);
+  if (depositor == nullptr) {
+    return ErrorResponse(403, "unknown_depositor",
+                         "depositor \"" + statement->depositor + "\" is not in the genesis");
+  }
+  if (!crypto::Verify(depositor->public_key, AsBytes(*text), *signature)) {
+    return ErrorResponse(401, "bad_signature",
+                         "signature does not verify under the depositor's genesis key");
+  }
+  ledger::Entry entry{*text, *signature, std::nullopt};
+  return SubmitAndRespond(ctx, {entry}, {EvidenceIdRaw(*text)}, *wait, /*single=*/true);
+}
+
+// Sets `accepted` to the number of items once the batch passed every check.
+HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepted) {
+  auto wait = ParseCommitWait(request, ctx.config);
+  if (!wait.ok()) return ErrorFromStatus(400, wait.status());
+  auto body = ParseStrictObject(request.body, {"statement", "signature", "items"},
+                                {"statement", "signature", "items"});
+  if (!body.ok()) return ErrorFromStatus(400, body.status());
+  auto text = StringField(*body, "statement");
+  if (!text.ok()) return ErrorFromStatus(400, text.status());
+  auto sig_hex = StringField(*body, "signature");
+  if (!sig_hex.ok()) return ErrorFromStatus(400, sig_hex.status());
+  auto signature = ParseSignatureHex("signature", *sig_hex);
+  if (!signature.ok()) return ErrorFromStatus(400, signature.status());
+  const nlohmann::json& items_json = (*body)["items"];
+  if (!items_json.is_array()) {
+    return ErrorResponse(400, "bad_field_type", "field \"items\" must be an array of strings");
+  }
+  if (items_json.size() > ledger::kMaxBatchItems) {
+    return ErrorResponse(413, "too_many_items",
+                         "a batch holds at most " + std::to_string(ledger::kMaxBatchItems) +
+                             " items, got " + std::to_string(items_json.size()));
+  }
+  if (items_json.empty()) return ErrorResponse(400, "no_items", "a batch needs at least one item");
+
+  auto batch = ledger::ParseBatchStatement(*text);
+  if (!batch.ok()) return ErrorFromStatus(400, batch.status());
+  if (batch->chain_id != ctx.genesis.chain_id) {
+    return ErrorResponse(400, "wrong_chain", "batch statement is for chain \"" + batch->chain_id +
+                                                 "\", this is \"" + ctx.genesis.chain_id + "\"");
+  }
+  const genesis::Depositor* depositor = ctx.genesis.FindDepositor(batch->depositor);
+  if (depositor == nullptr) {
+    return ErrorResponse(403, "unknown_depositor",
+                         "depositor \"" + batch->depositor + "\" is not in the genesis");
+  }
+  // The one signature check comes before the per-item work, so an unauthenticated client
+  // cannot make the node hash 10,000 items.
+  if (!crypto::Verify(depositor->public_key, AsBytes(*text), *signature)) {
+    return ErrorResponse(401, "bad_signature",
+                         "signature does not verify under the depositor's genesis key");
+  }
+  if (items_json.size() != batch->items) {
+    return ErrorResponse(400, "item_count_mismatch",
+                         "batch statement names " + std::to_string(batch->items) +
+                             " items, request has " + std::to_string(items_json.size()));
+  }
+
+  std::vector<std::string> items;
+  items.reserve(items_json.size());
+  std::vector<Hash32> ids;
+  ids.reserve(items_json.size());
+  std::set<Hash32> seen;
+  for (size_t i = 0; i < items_json.size(); ++i) {
+    const std::string where = "items[" + std::to_string(i) + "]";
+    if (!items_json[i].is_string()) {
+      return ErrorResponse(400, "bad_field_type", where + " must be a string");
+    }
+    std::string item = items_json[i].get<std::string>();
+    auto statement = ledger::ParseDepositStatement(item);
+    if (!statement.ok()) {
+      return ErrorResponse(400, statement.status().code(),
+                           where + ": " + statement.status().message());
+    }
+    if (statement->chain_id != ctx.genesis.chain_id) {
+      return ErrorResponse(400, "wrong_chain", where + " names another chain");
+    }
+    if (statement->depositor != batch->depositor) {
+      return ErrorResponse(400, "depositor_mismatch",
+                           where + " names depositor \"" + statement->depositor +
+                               "\", the batch is signed by \"" + batch->depositor + "\"");
+    }
+    ids.push_back(EvidenceIdRaw(item));
+    if (!seen.insert(ids.back()).second) {
+      return ErrorResponse(400, "duplicate_item", where + " repeats an earlier item");
+    }
+    items.push_back(std::move(item));
+  }
+  BatchTree tree = BuildBatchTree(items);
+  if (tree.root != batch->root) {
+    return ErrorResponse(400, "batch_root_mismatch",
+                         "the RFC 9162 root over the items is " + ToHex(tree.root) +
+                             ", the batch statement names " + ToHex(batch->root));
+  }
+  std::vector<ledger::Entry> entries;
+  entries.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    ledger::BatchProof proof{*text, *signature, i, std::move(tree.proofs[i])};
+    entries.push_back(ledger::Entry{std::move(items[i]), *signature, std::move(proof)});
+  }
+  accepted = ids.size();
+  return SubmitAndRespond(ctx, entries, ids, *wait, /*single=*/false);
+}
+
+// Counts the outcome: accepted deposits by number, rejections by error code.
+HttpResponse Counted(Context& ctx, HttpResponse response, size_t accepted) {
+  if (response.status >= 400) {
+    ctx.metrics.Increment(metric::kDepositsRejected, "code=\"" + response.error_code + "\"");
+  } else {
+    ctx.metrics.Increment(metric::kDepositsAccepted, "", accepted);
+  }
+  return response;
+}
+
+}  // namespace
+
+HttpResponse HandlePostDeposit(const HttpRequest& request, Context& ctx) {
+  return Counted(ctx, PostDeposit(request, ctx), 1);
+}
+
+HttpResponse HandlePostBatch(const HttpRequest& request, Context& ctx) {
+  size_t accepted = 0;
+  HttpResponse response = PostBatch(request, ctx, accepted);
+  return Counted(ctx, std::move(response), accepted);
+}
+
+}  // namespace evchain::api

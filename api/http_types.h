@@ -1,0 +1,48 @@
+// Transport-independent HTTP request and response values. Handlers are pure functions from an
+// HttpRequest (and a Context) to an HttpResponse, so every route is testable without sockets;
+// api/http_server.h maps cpp-httplib's types onto these.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/bytes.h"
+
+namespace evchain::api {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // decoded path without the query, e.g. "/v1/evidence/ab12..."
+  std::map<std::string, std::string> query;
+  // Header names are matched case-insensitively (HTTP); store them lower-cased.
+  std::map<std::string, std::string> headers;
+  std::string body;
+  std::string client_address;
+  // Set by the binding for a multipart upload to POST /v1/verify: the SHA-256 of the file part,
+  // computed while streaming (the file is never held in memory). When set, `body` is empty.
+  std::optional<Hash32> upload_digest;
+
+  // Lower-case `name`. Returns "" when absent.
+  std::string Header(std::string_view name) const;
+  // Returns nullptr when absent.
+  const std::string* Query(std::string_view name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::map<std::string, std::string> headers;  // extra headers, e.g. Cache-Control
+  // The stable error code when status >= 400 (also in the JSON body); used for metrics labels.
+  std::string error_code;
+};
+
+// {"error": {"code": code, "message": message}} with `status`.
+HttpResponse ErrorResponse(int status, std::string code, std::string message);
+// A JSON body (already serialised) with `status`.
+HttpResponse JsonResponse(int status, std::string json);
+HttpResponse TextResponse(int status, std::string text, std::string content_type = "text/plain");
+
+}  // namespace evchain::api

@@ -1,0 +1,121 @@
+#include "api/request_parsing.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/encoding.h"
+
+namespace evchain::api {
+
+Result<nlohmann::json> ParseStrictObject(std::string_view body,
+                                         const std::vector<std::string_view>& allowed,
+                                         const std::vector<std::string_view>& required) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::Error("bad_json", "request body is not valid JSON");
+  if (!j.is_object()) return Status::Error("bad_json", "request body must be a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return Status::Error("unknown_field", "unknown field \"" + key + "\"");
+    }
+  }
+  for (std::string_view key : required) {
+    if (!j.contains(key)) {
+      return Status::Error("missing_field", "missing field \"" + std::string(key) + "\"");
+    }
+  }
+  return j;
+}
+
+Result<std::string> StringField(const nlohmann::json& object, std::string_view name) {
+  auto it = object.find(name);
+  if (it == object.end() || !it->is_string()) {
+    return Status::Error("bad_field_type", "field \"" + std::string(name) + "\" must be a string");
+  }
+  return it->get<std::string>();
+}
+
+Result<crypto::Signature> ParseSignatureHex(std::string_view name, std::string_view hex) {
+  std::optional<Bytes> bytes = FromHex(hex);
+  crypto::Signature sig{};
+  if (!bytes.has_value() || bytes->size() != sig.size()) {
+    return Status::Error("bad_hex",
+                         std::string(name) + ": expected 128 lowercase hex characters");
+  }
+  std::copy(bytes->begin(), bytes->end(), sig.begin());
+  return sig;
+}
+
+Result<Hash32> ParseLookupHash(std::string_view text, const std::string& code) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::optional<Hash32> h = Hash32FromHex(lower);
+  if (!h.has_value()) return Status::Error(code, "expected 64 hex characters (a SHA-256 value)");
+  return *h;
+}
+
+std::optional<uint64_t> ParseDecimal(std::string_view text) {
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    const uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return std::nullopt;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+Result<std::optional<std::chrono::milliseconds>> ParseCommitWait(const HttpRequest& request,
+                                                                 const ApiConfig& config) {
+  const std::string* wait = request.Query("wait");
+  const std::string* wait_ms = request.Query("wait_ms");
+  if (wait == nullptr) {
+    if (wait_ms != nullptr) return Status::Error("bad_query", "wait_ms needs wait=commit");
+    return std::optional<std::chrono::milliseconds>();
+  }
+  if (*wait != "commit") return Status::Error("bad_query", "wait must be \"commit\"");
+  std::chrono::milliseconds bound = config.default_commit_wait;
+  if (wait_ms != nullptr) {
+    std::optional<uint64_t> ms = ParseDecimal(*wait_ms);
+    if (!ms.has_value()) return Status::Error("bad_query", "wait_ms must be a decimal number");
+    bound = std::chrono::milliseconds(
+        std::min<uint64_t>(*ms, static_cast<uint64_t>(config.max_commit_wait.count())));
+  }
+  return std::optional<std::chrono::milliseconds>(std::min(bound, config.max_commit_wait));
+}
+
+namespace {
+
+// Constant-time for equal lengths, so a token cannot be guessed byte by byte from timing.
+bool TokenEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& config_tokens) {
+  if (config_tokens.empty()) return Status::Ok();
+  constexpr std::string_view kPrefix = "Bearer ";
+  const std::string auth = request.Header("authorization");
+  if (auth.size() > kPrefix.size() && auth.compare(0, kPrefix.size(), kPrefix) == 0) {
+    const std::string_view token = std::string_view(auth).substr(kPrefix.size());
+    bool match = false;
+    for (const std::string& t : config_tokens) match |= TokenEquals(token, t);
+    if (match) return Status::Ok();
+  }
+  return Status::Error("unauthorized", "this endpoint needs a valid bearer token");
+}
+
+HttpResponse ErrorFromStatus(int http_status, const Status& status) {
+  return ErrorResponse(http_status, status.code(), status.message());
+}
+
+HttpResponse InternalError(const Status& status) {
+  return ErrorResponse(500, "internal", "storage error: " + status.ToString());
+}
+
+}  // namespace evchain::api

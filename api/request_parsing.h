@@ -1,0 +1,50 @@
+// Strict parsing of request bodies, path segments and query parameters into typed values, each
+// failure a Status with a stable error code (docs/api.md "Errors").
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/context.h"
+#include "api/http_types.h"
+#include "common/bytes.h"
+#include "common/status.h"
+#include "crypto/ed25519.h"
+
+namespace evchain::api {
+
+// A JSON object with only `allowed` keys, every `required` key present.
+// Errors: "bad_json", "missing_field", "unknown_field".
+Result<nlohmann::json> ParseStrictObject(std::string_view body,
+                                         const std::vector<std::string_view>& allowed,
+                                         const std::vector<std::string_view>& required);
+// Error "bad_field_type" when `object[name]` is not a string.
+Result<std::string> StringField(const nlohmann::json& object, std::string_view name);
+// 128 lowercase hex characters. Error "bad_hex".
+Result<crypto::Signature> ParseSignatureHex(std::string_view name, std::string_view hex);
+// A SHA-256 value used for lookup (URL segment or verify body): 64 hex characters in either
+// case, normalised to lowercase. Error `code` otherwise.
+Result<Hash32> ParseLookupHash(std::string_view text, const std::string& code);
+// Decimal digits only, no sign, fits in 64 bits. nullopt otherwise.
+std::optional<uint64_t> ParseDecimal(std::string_view text);
+
+// ?wait=commit[&wait_ms=N]: nullopt when the client does not wait; the wait is capped at
+// config.max_commit_wait. Error "bad_query".
+Result<std::optional<std::chrono::milliseconds>> ParseCommitWait(const HttpRequest& request,
+                                                                 const ApiConfig& config);
+
+// Ok iff `config_tokens` is empty or the request carries "Authorization: Bearer <t>" with t one
+// of them (compared in constant time). Error "unauthorized".
+Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& config_tokens);
+
+// `status`'s code and message as an error response.
+HttpResponse ErrorFromStatus(int http_status, const Status& status);
+// A storage failure: 500 "internal", the detail kept in the message for operators.
+HttpResponse InternalError(const Status& status);
+
+}  // namespace evchain::api

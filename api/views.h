@@ -1,0 +1,36 @@
+// JSON views of committed entries and blocks, shared by the handlers. Field names and examples:
+// docs/api.md.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "genesis/genesis.h"
+#include "ledger/receipt.h"
+#include "storage/evidence_log.h"
+
+namespace evchain::api {
+
+// The receipt of committed log entry `index`, proven against the checkpoint of the block that
+// committed it (so the same entry always yields the same receipt).
+Result<ledger::Receipt> BuildReceipt(const storage::EvidenceLog& log,
+                                     const genesis::Genesis& genesis, uint64_t index);
+
+// Receipt::ToJson() as a JSON value, to embed in responses.
+nlohmann::json ReceiptJson(const ledger::Receipt& receipt);
+
+// One deposit of a digest: {"evidence_id", "depositor", "depositor_name", "attested_time",
+// "block_height", "leaf_index", "provenance": {...}, "receipt": {...}}. Also returns the receipt
+// so callers can verify it.
+struct DepositView {
+  nlohmann::json json;
+  ledger::Receipt receipt;
+};
+Result<DepositView> ViewDeposit(const storage::EvidenceLog& log, const genesis::Genesis& genesis,
+                                uint64_t index);
+
+// {"height", "hash", "header": {...}, "certificate", "entries": [...]}.
+Result<nlohmann::json> ViewBlock(const storage::EvidenceLog& log, uint64_t height);
+
+}  // namespace evchain::api

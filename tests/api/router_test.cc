@@ -1,0 +1,299 @@
+// The handlers through the pure router: deposits, lookups, chain and node endpoints on a real
+// in-memory chain, with every receipt checked by ledger::VerifyReceipt.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api/router.h"
+#include "common/encoding.h"
+#include "crypto/merkle.h"
+#include "ledger/receipt.h"
+#include "tests/api/test_chain.h"
+
+namespace evchain::api {
+namespace {
+
+using testing::Harness;
+using Json = nlohmann::json;
+
+HttpRequest Req(std::string method, std::string path, std::string body = "",
+                std::map<std::string, std::string> query = {}) {
+  HttpRequest r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  r.body = std::move(body);
+  r.query = std::move(query);
+  r.client_address = "127.0.0.1";
+  return r;
+}
+
+Json BodyOf(const HttpResponse& r) { return Json::parse(r.body); }
+
+void CheckReceipt(const Json& receipt_json, const Hash32& digest) {
+  auto receipt = ledger::Receipt::FromJson(receipt_json.dump());
+  REQUIRE_MESSAGE(receipt.ok(), receipt.status().ToString());
+  ledger::ReceiptVerification v = ledger::VerifyReceipt(*receipt, testing::TestGenesis(), digest);
+  std::string steps;
+  for (const auto& s : v.steps) steps += s.name + (s.ok ? " ok; " : " FAILED: " + s.detail + "; ");
+  CHECK_MESSAGE(v.ok, steps);
+}
+
+std::string Deposit(Harness& h, const Hash32& digest, const std::string& nonce,
+                    std::map<std::string, std::string> query = {}, int want_status = 202) {
+  const std::string text = testing::MakeStatement(digest, nonce).Canonical();
+  HttpResponse r = Handle(Req("POST", "/v1/deposits", testing::DepositBody(text), query), h.ctx);
+  REQUIRE_MESSAGE(r.status == want_status, r.body);
+  return BodyOf(r)["evidence_id"].get<std::string>();
+}
+
+TEST_CASE("a deposit is pending, then committed with a receipt that verifies") {
+  Harness h;
+  const Hash32 digest = testing::DigestOf("contract.pdf");
+  const std::string id = Deposit(h, digest, "n1");
+  CHECK(id == ledger::EvidenceId(testing::MakeStatement(digest, "n1").Canonical()));
+  CHECK(h.node.submitted_entries == 1);
+
+  HttpResponse pending = Handle(Req("GET", "/v1/deposits/" + id), h.ctx);
+  CHECK(pending.status == 200);
+  CHECK(BodyOf(pending)["status"] == "pending");
+
+  h.node.CommitPending();
+  HttpResponse committed = Handle(Req("GET", "/v1/deposits/" + id), h.ctx);
+  REQUIRE(committed.status == 200);
+  Json body = BodyOf(committed);
+  CHECK(body["status"] == "committed");
+  CHECK(body["receipt"]["format"] == "evchain-receipt/1");
+  CheckReceipt(body["receipt"], digest);
+
+  // Re-sending the same statement is idempotent and returns the receipt.
+  HttpResponse again = Handle(
+      Req("POST", "/v1/deposits",
+          testing::DepositBody(testing::MakeStatement(digest, "n1").Canonical())),
+      h.ctx);
+  CHECK(again.status == 200);
+  CHECK(BodyOf(again)["evidence_id"] == id);
+  CHECK(BodyOf(again)["status"] == "committed");
+  CHECK(h.node.submitted_entries == 1);
+}
+
+TEST_CASE("wait=commit returns the receipt, or 202 when the commit does not come in time") {
+  Harness h;
+  const Hash32 digest = testing::DigestOf("photo.jpg");
+  Deposit(h, digest, "w0", {{"wait", "commit"}, {"wait_ms", "1"}}, 202);
+  h.node.commit_on_wait = true;
+  const std::string text = testing::MakeStatement(digest, "w1").Canonical();
+  HttpResponse r = Handle(
+      Req("POST", "/v1/deposits", testing::DepositBody(text), {{"wait", "commit"}}), h.ctx);
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  CHECK(BodyOf(r)["status"] == "committed");
+  CheckReceipt(BodyOf(r)["receipt"], digest);
+}
+
+TEST_CASE("a nonce reused with a different statement is 409 nonce_conflict") {
+  Harness h;
+  Deposit(h, testing::DigestOf("a"), "same");
+  const std::string text = testing::MakeStatement(testing::DigestOf("b"), "same").Canonical();
+  HttpResponse r = Handle(Req("POST", "/v1/deposits", testing::DepositBody(text)), h.ctx);
+  CHECK(r.status == 409);
+  CHECK(BodyOf(r)["error"]["code"] == "nonce_conflict");
+  h.node.submit_error = Status::Error("overloaded", "pool full");
+  r = Handle(Req("POST", "/v1/deposits",
+                 testing::DepositBody(testing::MakeStatement(testing::DigestOf("c"), "c").Canonical())),
+             h.ctx);
+  CHECK(r.status == 503);
+  CHECK(BodyOf(r)["error"]["code"] == "overloaded");
+}
+
+std::string BatchBody(const std::vector<std::string>& items, const std::string& nonce) {
+  ledger::BatchStatement b;
+  b.chain_id = testing::kChainId;
+  b.depositor = testing::kDepositorId;
+  b.items = items.size();
+  b.root = ledger::BatchRoot(items);
+  b.nonce = nonce;
+  const std::string text = b.Canonical();
+  const crypto::Signature sig = testing::DepositorKey().Sign(AsBytes(text));
+  return Json{{"statement", text}, {"signature", ToHex(ByteView(sig))}, {"items", items}}.dump();
+}
+
+TEST_CASE("a batch becomes one entry per item, each with a verifiable batch receipt") {
+  Harness h;
+  h.node.commit_on_wait = true;
+  std::vector<std::string> items;
+  for (int i = 0; i < 7; ++i) {
+    items.push_back(testing::MakeStatement(testing::DigestOf("item" + std::to_string(i)),
+                                           "b" + std::to_string(i))
+                        .Canonical());
+  }
+  HttpResponse r = Handle(
+      Req("POST", "/v1/deposits/batch", BatchBody(items, "batch-1"), {{"wait", "commit"}}), h.ctx);
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  Json body = BodyOf(r);
+  REQUIRE(body["evidence_ids"].size() == 7);
+  REQUIRE(body["receipts"].size() == 7);
+  for (int i = 0; i < 7; ++i) {
+    CHECK(body["evidence_ids"][i] == ledger::EvidenceId(items[i]));
+    CHECK(body["receipts"][i]["batch"]["item_index"] == i);
+    CheckReceipt(body["receipts"][i], testing::DigestOf("item" + std::to_string(i)));
+  }
+  CHECK(h.metrics.RenderPrometheus().find("evchain_deposits_accepted_total 7") !=
+        std::string::npos);
+}
+
+TEST_CASE("evidence lookup lists every deposit of a digest, earliest first; verify checks them") {
+  Harness h;
+  const Hash32 digest = testing::DigestOf("chat-log.txt");
+  const std::string first = Deposit(h, digest, "e1");
+  h.node.CommitPending();
+  const std::string second = Deposit(h, digest, "e2");
+  Deposit(h, testing::DigestOf("other"), "e3");
+  h.node.CommitPending();
+
+  // Upper-case hex in the URL is accepted and normalised.
+  std::string upper = ToHex(digest);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  HttpResponse r = Handle(Req("GET", "/v1/evidence/" + upper), h.ctx);
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  Json body = BodyOf(r);
+  CHECK(body["digest"] == ToHex(digest));
+  REQUIRE(body["deposits"].size() == 2);
+  const Json& d0 = body["deposits"][0];
+  CHECK(d0["evidence_id"] == first);
+  CHECK(body["deposits"][1]["evidence_id"] == second);
+  CHECK(d0["depositor"] == testing::kDepositorId);
+  CHECK(d0["depositor_name"] == testing::kDepositorName);
+  CHECK(d0["attested_time"] == "2026-11-28T11:30:27.000Z");
+  CHECK(d0["block_height"] == 1);
+  CHECK(body["deposits"][1]["block_height"] == 2);
+  CHECK(d0["provenance"]["kind"] == "webpage");
+  CHECK(d0["provenance"]["source"] == "https://example.com/page");
+  CheckReceipt(d0["receipt"], digest);
+
+  HttpResponse none = Handle(Req("GET", "/v1/evidence/" + ToHex(testing::DigestOf("x"))), h.ctx);
+  CHECK(none.status == 200);
+  CHECK(BodyOf(none)["deposits"].empty());
+
+  HttpResponse v = Handle(Req("POST", "/v1/verify", Json{{"digest", ToHex(digest)}}.dump()), h.ctx);
+  REQUIRE_MESSAGE(v.status == 200, v.body);
+  Json vb = BodyOf(v);
+  CHECK(vb["found"] == true);
+  CHECK(vb["verdict"] == "preserved");
+  REQUIRE(vb["deposits"].size() == 2);
+  CHECK(vb["deposits"][0]["verification"]["ok"] == true);
+  CHECK(vb["deposits"][0]["verification"]["signers"].size() == 4);
+
+  HttpRequest upload = Req("POST", "/v1/verify");
+  upload.upload_digest = testing::DigestOf("never deposited");
+  Json ub = BodyOf(Handle(upload, h.ctx));
+  CHECK(ub["found"] == false);
+  CHECK(ub["verdict"] == "not_found");
+}
+
+TEST_CASE("checkpoint, consistency proofs and blocks describe the committed chain") {
+  Harness h;
+  CHECK(Handle(Req("GET", "/v1/checkpoint"), h.ctx).status == 404);
+  Deposit(h, testing::DigestOf("1"), "c1");
+  Deposit(h, testing::DigestOf("2"), "c2");
+  h.node.CommitPending();
+  Deposit(h, testing::DigestOf("3"), "c3");
+  h.node.CommitPending();
+
+  HttpResponse cp = Handle(Req("GET", "/v1/checkpoint"), h.ctx);
+  REQUIRE(cp.status == 200);
+  CHECK(cp.content_type.starts_with("text/plain"));
+  auto cert = ledger::VerifyCertificate(cp.body, testing::TestGenesis());
+  REQUIRE_MESSAGE(cert.ok(), cert.status().ToString());
+  CHECK(cert->checkpoint.height == 2);
+  CHECK(cert->checkpoint.tree_size == 3);
+
+  HttpResponse cons =
+      Handle(Req("GET", "/v1/proofs/consistency", "", {{"from", "2"}, {"to", "3"}}), h.ctx);
+  REQUIRE_MESSAGE(cons.status == 200, cons.body);
+  Json cb = BodyOf(cons);
+  std::vector<Hash32> proof;
+  for (const auto& hex : cb["proof"]) proof.push_back(*Hash32FromHex(hex.get<std::string>()));
+  CHECK(crypto::VerifyConsistency(2, 3, *h.node.Log().RootAt(2), h.node.Log().Root(), proof).ok());
+
+  HttpResponse block = Handle(Req("GET", "/v1/blocks/1"), h.ctx);
+  REQUIRE_MESSAGE(block.status == 200, block.body);
+  Json bb = BodyOf(block);
+  CHECK(bb["height"] == 1);
+  CHECK(bb["header"]["prev_hash"] == ToHex(testing::TestGenesis().hash));
+  CHECK(bb["header"]["log_size"] == 2);
+  CHECK(bb["header"]["proposer"] == "court-2");
+  CHECK(bb["entries"].size() == 2);
+  CHECK(bb["entries"][1]["index"] == 1);
+  CHECK(FromBase64(bb["entries"][0]["leaf"].get<std::string>())->size() == 113);
+
+  Json list = BodyOf(Handle(Req("GET", "/v1/blocks", "", {{"from", "2"}, {"limit", "5"}}), h.ctx));
+  REQUIRE(list["blocks"].size() == 1);
+  CHECK(list["blocks"][0]["header"]["prev_hash"] == bb["hash"]);
+  CHECK(Handle(Req("GET", "/v1/blocks/3"), h.ctx).status == 404);
+}
+
+TEST_CASE("bearer tokens guard blocks and metrics when configured") {
+  Harness h;
+  h.config.block_tokens = {"auditor-secret"};
+  h.config.metrics_tokens = {"ops-secret"};
+  Deposit(h, testing::DigestOf("t"), "t1");
+  h.node.CommitPending();
+  HttpRequest r = Req("GET", "/v1/blocks/1");
+  CHECK(Handle(r, h.ctx).status == 401);
+  r.headers["authorization"] = "Bearer wrong";
+  CHECK(Handle(r, h.ctx).error_code == "unauthorized");
+  r.headers["authorization"] = "Bearer auditor-secret";
+  CHECK(Handle(r, h.ctx).status == 200);
+  HttpRequest m = Req("GET", "/metrics");
+  CHECK(Handle(m, h.ctx).status == 401);
+  m.headers["authorization"] = "Bearer ops-secret";
+  CHECK(Handle(m, h.ctx).status == 200);
+  // Lookups stay open.
+  CHECK(Handle(Req("GET", "/v1/evidence/" + ToHex(testing::DigestOf("t"))), h.ctx).status == 200);
+}
+
+TEST_CASE("node endpoints: genesis, status, healthz, metrics, the page") {
+  Harness h;
+  HttpResponse g = Handle(Req("GET", "/v1/genesis"), h.ctx);
+  REQUIRE(g.status == 200);
+  auto parsed = genesis::ParseGenesis(g.body);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->hash == testing::TestGenesis().hash);
+  CHECK(g.headers["X-Evchain-Genesis-Hash"] == ToHex(testing::TestGenesis().hash));
+
+  Json s = BodyOf(Handle(Req("GET", "/v1/status"), h.ctx));
+  CHECK(s["validator_id"] == "court-1");
+  CHECK(s["view"] == 3);
+  CHECK(s["peers_connected"] == 2);
+  CHECK(s["genesis_hash"] == ToHex(testing::TestGenesis().hash));
+
+  HttpResponse hz = Handle(Req("GET", "/healthz"), h.ctx);
+  CHECK(hz.status == 200);
+  CHECK(hz.body == "ok\n");
+
+  Deposit(h, testing::DigestOf("m"), "m1");
+  Handle(Req("POST", "/v1/deposits", "{"), h.ctx);
+  std::string metrics = Handle(Req("GET", "/metrics"), h.ctx).body;
+  CHECK(metrics.find("evchain_deposits_accepted_total 1\n") != std::string::npos);
+  CHECK(metrics.find("evchain_deposits_rejected_total{code=\"bad_json\"} 1\n") !=
+        std::string::npos);
+  CHECK(metrics.find("evchain_view 3\n") != std::string::npos);
+  CHECK(metrics.find("evchain_peers_connected 2\n") != std::string::npos);
+  CHECK(metrics.find("# TYPE evchain_commit_latency_seconds histogram") != std::string::npos);
+
+  HttpResponse page = Handle(Req("GET", "/"), h.ctx);
+  CHECK(page.status == 200);
+  CHECK(page.content_type.starts_with("text/html"));
+  CHECK(page.body.find("id=\"verdict\"") != std::string::npos);
+  CHECK(Handle(Req("GET", "/verify.js"), h.ctx).content_type.starts_with("text/javascript"));
+  CHECK(Handle(Req("GET", "/style.css"), h.ctx).status == 200);
+}
+
+TEST_CASE("route labels are bounded patterns") {
+  CHECK(RouteLabel("/v1/evidence/abc") == "/v1/evidence/{digest}");
+  CHECK(RouteLabel("/v1/deposits/batch") == "/v1/deposits/batch");
+  CHECK(RouteLabel("/nope") == "unmatched");
+  CHECK(RouteLabel("/../etc/passwd") == "unmatched");
+}
+
+}  // namespace
+}  // namespace evchain::api

@@ -1,0 +1,194 @@
+#include "tests/api/test_chain.h"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/encoding.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "crypto/sha256.h"
+#include "ledger/block.h"
+#include "ledger/leaf.h"
+
+namespace evchain::api::testing {
+namespace {
+
+struct ValidatorSpec {
+  const char* id;
+  const char* role;
+  uint8_t seed;
+};
+constexpr ValidatorSpec kValidators[] = {
+    {"court-1", "court", 1}, {"court-2", "court", 2}, {"notary-1", "notary", 3}, {"time-1", "time", 4}};
+constexpr uint8_t kDepositorSeed = 10;
+constexpr uint8_t kStrangerSeed = 11;
+
+}  // namespace
+
+crypto::SecretKey SeededKey(uint8_t seed) {
+  Bytes s(32, seed);
+  return crypto::SecretKey::FromSeed(s);
+}
+
+crypto::SecretKey& DepositorKey() {
+  static crypto::SecretKey key = SeededKey(kDepositorSeed);
+  return key;
+}
+
+crypto::SecretKey& StrangerKey() {
+  static crypto::SecretKey key = SeededKey(kStrangerSeed);
+  return key;
+}
+
+std::string TestGenesisJson() {
+  nlohmann::ordered_json validators = nlohmann::ordered_json::array();
+  int port = 7000;
+  for (const ValidatorSpec& v : kValidators) {
+    validators.push_back({{"id", v.id},
+                          {"role", v.role},
+                          {"public_key", ToHex(ByteView(SeededKey(v.seed).public_key()))},
+                          {"p2p", "127.0.0.1:" + std::to_string(port++)},
+                          {"http", "127.0.0.1:" + std::to_string(port++)}});
+  }
+  nlohmann::ordered_json g = {
+      {"chain_id", kChainId},
+      {"genesis_time", "2026-11-01T00:00:00.000Z"},
+      {"validators", validators},
+      {"depositors",
+       {{{"id", kDepositorId},
+         {"name", kDepositorName},
+         {"public_key", ToHex(ByteView(DepositorKey().public_key()))}}}}};
+  return g.dump(2);
+}
+
+const genesis::Genesis& TestGenesis() {
+  static const genesis::Genesis g = [] {
+    auto parsed = genesis::ParseGenesis(TestGenesisJson());
+    REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
+    return *parsed;
+  }();
+  return g;
+}
+
+ledger::DepositStatement MakeStatement(const Hash32& digest, const std::string& nonce) {
+  ledger::DepositStatement s;
+  s.chain_id = kChainId;
+  s.depositor = kDepositorId;
+  s.digest = digest;
+  s.kind = "webpage";
+  s.source = "https://example.com/page";
+  s.captured_at = "2026-11-28T11:00:00Z";
+  s.case_ref = "(2026) Hang 0192 Civil 1";
+  s.nonce = nonce;
+  return s;
+}
+
+Hash32 DigestOf(std::string_view content) { return crypto::Sha256(content); }
+
+std::string DepositBody(const std::string& statement_text, const crypto::SecretKey& key) {
+  const crypto::Signature sig = key.Sign(AsBytes(statement_text));
+  return nlohmann::json{{"statement", statement_text}, {"signature", ToHex(ByteView(sig))}}.dump();
+}
+
+std::string DepositBody(const std::string& statement_text) {
+  return DepositBody(statement_text, DepositorKey());
+}
+
+FakeNode::FakeNode() : store_(storage::NewMemoryStore()) {
+  auto log = storage::EvidenceLog::Open(store_.get());
+  REQUIRE_MESSAGE(log.ok(), log.status().ToString());
+  log_ = std::move(*log);
+  last_block_hash_ = TestGenesis().hash;
+}
+
+evchain::Status FakeNode::Submit(const std::vector<ledger::Entry>& entries) {
+  ++submit_calls;
+  if (submit_error.has_value()) return *submit_error;
+  for (const ledger::Entry& e : entries) {
+    auto s = ledger::ParseDepositStatement(e.statement);
+    REQUIRE_MESSAGE(s.ok(), "handlers must only submit valid statements");
+    auto it = nonces_.find({s->depositor, s->nonce});
+    if (it != nonces_.end() && it->second != e.statement) {
+      return evchain::Status::Error("nonce_conflict", "nonce already used");
+    }
+  }
+  for (const ledger::Entry& e : entries) {
+    auto s = ledger::ParseDepositStatement(e.statement);
+    nonces_[{s->depositor, s->nonce}] = e.statement;
+    const Hash32 id = crypto::Sha256(e.statement);
+    auto committed = log_->FindByEvidenceId(id);
+    if (pending_ids_.count(id) != 0 || (committed.ok() && committed->has_value())) continue;
+    pending_ids_.insert(id);
+    pending_.push_back(e);
+    ++submitted_entries;
+  }
+  return evchain::Status::Ok();
+}
+
+bool FakeNode::IsPending(const Hash32& evidence_id) const {
+  return pending_ids_.count(evidence_id) != 0;
+}
+
+bool FakeNode::WaitCommitted(const std::vector<Hash32>& ids, std::chrono::milliseconds) {
+  if (commit_on_wait) CommitPending();
+  for (const Hash32& id : ids) {
+    auto index = log_->FindByEvidenceId(id);
+    if (!index.ok() || !index->has_value()) return false;
+  }
+  return true;
+}
+
+NodeStatusInfo FakeNode::Status() const {
+  NodeStatusInfo s;
+  s.validator_id = "court-1";
+  s.role = "court";
+  s.view = 3;
+  s.primary_id = "court-2";
+  s.height = log_->height();
+  s.log_size = log_->size();
+  s.pending = pending_.size();
+  s.peers_connected = 2;
+  return s;
+}
+
+void FakeNode::CommitPending() {
+  if (pending_.empty()) return;
+  const genesis::Genesis& g = TestGenesis();
+  storage::BlockToAppend block;
+  ledger::BlockHeader& h = block.header;
+  h.chain_id = g.chain_id;
+  h.height = log_->height() + 1;
+  h.prev_hash = last_block_hash_;
+  h.time = kFirstBlockTime + static_cast<UnixMillis>(h.height - 1) * 1000;
+  h.proposer = "court-2";
+  h.view = 3;
+  for (const ledger::Entry& e : pending_) {
+    auto s = ledger::ParseDepositStatement(e.statement);
+    ledger::Leaf leaf;
+    leaf.statement_hash = crypto::Sha256(e.statement);
+    leaf.digest = s->digest;
+    leaf.depositor_key = g.FindDepositor(s->depositor)->public_key;
+    leaf.block_height = h.height;
+    leaf.block_time = h.time;
+    block.leaves.push_back(leaf.Encode());
+    leaf_hashes_.push_back(crypto::LeafHash(block.leaves.back()));
+    block.entries.push_back(e);
+  }
+  h.log_size = leaf_hashes_.size();
+  h.log_root = crypto::RootFromLeafHashes(leaf_hashes_);
+  crypto::Note note;
+  note.text = ledger::CheckpointText(h);
+  for (const ValidatorSpec& v : kValidators) {
+    note.signatures.push_back(crypto::CosignCheckpoint(note.text, v.id, SeededKey(v.seed),
+                                                       static_cast<uint64_t>(h.time / 1000)));
+  }
+  block.certificate = crypto::FormatNote(note);
+  evchain::Status s = log_->AppendBlock(block);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  last_block_hash_ = h.Hash();
+  pending_.clear();
+  pending_ids_.clear();
+}
+
+}  // namespace evchain::api::testing

@@ -1,0 +1,80 @@
+// A small real chain for api tests: a 4-validator genesis (2 courts, a notary, a time service)
+// with one depositor, all keys from fixed seeds; a fake NodeService whose pending deposits are
+// committed on demand into a real in-memory EvidenceLog as blocks cosigned by every validator.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "api/context.h"
+#include "api/metrics.h"
+#include "api/node_service.h"
+#include "crypto/ed25519.h"
+#include "genesis/genesis.h"
+#include "ledger/statement.h"
+#include "storage/evidence_log.h"
+#include "storage/kv_store.h"
+
+namespace evchain::api::testing {
+
+constexpr char kChainId[] = "test-chain";
+constexpr char kDepositorId[] = "demo-platform";
+constexpr char kDepositorName[] = "Demo Evidence Platform";
+constexpr UnixMillis kFirstBlockTime = 1795865427000;  // 2026-11-28T11:30:27Z
+
+crypto::SecretKey SeededKey(uint8_t seed);
+crypto::SecretKey& DepositorKey();
+// A key the genesis does not know.
+crypto::SecretKey& StrangerKey();
+const genesis::Genesis& TestGenesis();
+std::string TestGenesisJson();
+
+// A valid deposit statement; `nonce` keeps statements distinct.
+ledger::DepositStatement MakeStatement(const Hash32& digest, const std::string& nonce);
+Hash32 DigestOf(std::string_view content);
+// {"statement": ..., "signature": ...} signed by the demo depositor.
+std::string DepositBody(const std::string& statement_text);
+std::string DepositBody(const std::string& statement_text, const crypto::SecretKey& key);
+
+class FakeNode : public NodeService {
+ public:
+  FakeNode();
+  evchain::Status Submit(const std::vector<ledger::Entry>& entries) override;
+  bool IsPending(const Hash32& evidence_id) const override;
+  // Commits everything pending first when commit_on_wait is set.
+  bool WaitCommitted(const std::vector<Hash32>& evidence_ids,
+                     std::chrono::milliseconds timeout) override;
+  NodeStatusInfo Status() const override;
+  const storage::EvidenceLog& Log() const override { return *log_; }
+
+  // Commits all pending entries as one block (no-op when nothing is pending).
+  void CommitPending();
+
+  size_t submit_calls = 0;       // every call, successful or not
+  size_t submitted_entries = 0;  // entries admitted
+  bool commit_on_wait = false;
+  std::optional<evchain::Status> submit_error;  // returned by Submit when set
+
+ private:
+  std::unique_ptr<storage::KvStore> store_;
+  std::unique_ptr<storage::EvidenceLog> log_;
+  std::vector<ledger::Entry> pending_;
+  std::set<Hash32> pending_ids_;
+  std::map<std::pair<std::string, std::string>, std::string> nonces_;  // -> statement
+  std::vector<Hash32> leaf_hashes_;
+  Hash32 last_block_hash_{};
+};
+
+// A FakeNode plus the Context the handlers take.
+struct Harness {
+  FakeNode node;
+  Metrics metrics;
+  ApiConfig config;
+  Context ctx{TestGenesis(), node, metrics, config};
+};
+
+}  // namespace evchain::api::testing
