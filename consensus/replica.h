@@ -100,7 +100,7 @@ struct Event {
     kStableCheckpoint,   // low watermark moved to `seq`
     kStateTransfer,      // `detail` describes fetched blocks applied or rejected
   };
-  Kind kind;
+  Kind kind = Kind::kDropped;
   uint64_t view = 0;
   uint64_t seq = 0;
   int peer = -1;

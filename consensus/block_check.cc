@@ -1,0 +1,106 @@
+#include "consensus/block_check.h"
+
+#include <set>
+#include <utility>
+
+#include "crypto/merkle.h"
+#include "crypto/sha256.h"
+#include "ledger/leaf.h"
+#include "ledger/statement.h"
+
+namespace evchain::consensus {
+namespace {
+
+// Leaf bytes and evidence id of one entry; error "bad_deposit" if its statement does not parse
+// or names an unknown depositor.
+Status MakeLeaf(const genesis::Genesis& genesis, const ledger::Entry& entry, uint64_t height,
+                UnixMillis time, Bytes* leaf, Hash32* evidence_id) {
+  Result<ledger::DepositStatement> st = ledger::ParseDepositStatement(entry.statement);
+  if (!st.ok()) return Status::Error("bad_deposit", st.status().ToString());
+  if (st->chain_id != genesis.chain_id) return Status::Error("bad_deposit", "other chain");
+  const genesis::Depositor* depositor = genesis.FindDepositor(st->depositor);
+  if (depositor == nullptr) return Status::Error("bad_deposit", "unknown depositor");
+  ledger::Leaf l;
+  l.statement_hash = crypto::Sha256(entry.statement);
+  l.digest = st->digest;
+  l.depositor_key = depositor->public_key;
+  l.block_height = height;
+  l.block_time = time;
+  *leaf = l.Encode();
+  *evidence_id = l.statement_hash;
+  return Status::Ok();
+}
+
+}  // namespace
+
+CheckedBlock BuildBlock(const genesis::Genesis& genesis, const ChainPoint& base,
+                        std::vector<ledger::Entry> entries, UnixMillis time,
+                        const std::string& proposer, uint64_t view) {
+  CheckedBlock b;
+  b.header.chain_id = genesis.chain_id;
+  b.header.height = base.height + 1;
+  b.header.prev_hash = base.hash;
+  b.header.time = time;
+  b.header.proposer = proposer;
+  b.header.view = view;
+  b.after.frontier = base.frontier;
+  for (const ledger::Entry& e : entries) {
+    Bytes leaf;
+    Hash32 id;
+    // Entries were verified on arrival; one that fails here is skipped rather than proposed.
+    if (!MakeLeaf(genesis, e, b.header.height, time, &leaf, &id).ok()) continue;
+    b.after.frontier.AppendLeafHash(crypto::LeafHash(leaf));
+    b.entries.push_back(e);
+    b.leaves.push_back(std::move(leaf));
+    b.evidence_ids.push_back(id);
+  }
+  b.header.log_size = b.after.frontier.size();
+  b.header.log_root = b.after.frontier.Root();
+  b.hash = b.header.Hash();
+  b.after.height = b.header.height;
+  b.after.hash = b.hash;
+  b.after.time = time;
+  return b;
+}
+
+Result<CheckedBlock> CheckBlock(const genesis::Genesis& genesis, const ChainPoint& base,
+                                const ledger::BlockHeader& header,
+                                std::vector<ledger::Entry> entries,
+                                const IsDuplicateFn& is_duplicate) {
+  if (header.chain_id != genesis.chain_id) return Status::Error("wrong_chain", "chain id");
+  if (header.height != base.height + 1) return Status::Error("wrong_height", "not next height");
+  if (header.prev_hash != base.hash) return Status::Error("bad_prev_hash", "does not chain");
+  if (header.time <= base.time) return Status::Error("bad_time", "not after the previous block");
+  if (entries.empty() || entries.size() > genesis.params.max_batch) {
+    return Status::Error("bad_batch_size", "entry count out of range");
+  }
+  CheckedBlock b;
+  b.header = header;
+  b.after.frontier = base.frontier;
+  std::set<Hash32> seen;
+  for (const ledger::Entry& e : entries) {
+    Bytes leaf;
+    Hash32 id;
+    EVCHAIN_RETURN_IF_ERROR(MakeLeaf(genesis, e, header.height, header.time, &leaf, &id));
+    if (!seen.insert(id).second || is_duplicate(id)) {
+      return Status::Error("duplicate_deposit", "deposit already in the chain");
+    }
+    b.after.frontier.AppendLeafHash(crypto::LeafHash(leaf));
+    b.leaves.push_back(std::move(leaf));
+    b.evidence_ids.push_back(id);
+  }
+  if (b.after.frontier.size() != header.log_size) {
+    return Status::Error("bad_log_size", "log size after the block");
+  }
+  if (b.after.frontier.Root() != header.log_root) {
+    return Status::Error("bad_log_root", "log root after the block");
+  }
+  b.entries = std::move(entries);
+  b.hash = header.Hash();
+  b.after.height = header.height;
+  b.after.hash = b.hash;
+  b.after.time = header.time;
+  return b;
+}
+
+}  // namespace evchain::consensus

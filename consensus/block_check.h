@@ -1,0 +1,53 @@
+// Building and checking blocks against the tip they extend: hash chain, time order, deposit
+// dedup, exact leaf bytes and the log size/root after the block.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "common/time.h"
+#include "consensus/frontier.h"
+#include "genesis/genesis.h"
+#include "ledger/block.h"
+
+namespace evchain::consensus {
+
+// A point of the (committed or tentative) chain: what the next block must extend.
+struct ChainPoint {
+  uint64_t height = 0;
+  Hash32 hash{};
+  UnixMillis time = 0;
+  Frontier frontier;
+};
+
+struct CheckedBlock {
+  ledger::BlockHeader header;
+  Hash32 hash{};
+  std::vector<ledger::Entry> entries;
+  std::vector<Bytes> leaves;
+  std::vector<Hash32> evidence_ids;  // raw SHA-256 of each statement
+  ChainPoint after;
+};
+
+// Returns true iff the deposit with this evidence id is already committed or in a block before
+// the one being checked.
+using IsDuplicateFn = std::function<bool(const Hash32& evidence_id)>;
+
+// REQUIRES: every entry passed VerifyDeposit. Builds the block extending `base`.
+CheckedBlock BuildBlock(const genesis::Genesis& genesis, const ChainPoint& base,
+                        std::vector<ledger::Entry> entries, UnixMillis time,
+                        const std::string& proposer, uint64_t view);
+
+// Checks that (header, entries) extends `base`: height, prev_hash, time > base time, 1..max_batch
+// entries whose statements parse, no duplicate (against `is_duplicate` and within the block),
+// log_size/log_root after appending the leaves. Entry signatures are NOT checked here.
+// Errors: "wrong_height", "bad_prev_hash", "bad_time", "bad_batch_size", "bad_deposit",
+// "duplicate_deposit", "bad_log_size", "bad_log_root", "wrong_chain".
+Result<CheckedBlock> CheckBlock(const genesis::Genesis& genesis, const ChainPoint& base,
+                                const ledger::BlockHeader& header,
+                                std::vector<ledger::Entry> entries,
+                                const IsDuplicateFn& is_duplicate);
+
+}  // namespace evchain::consensus

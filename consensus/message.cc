@@ -1,0 +1,196 @@
+#include "consensus/message.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "crypto/sha256.h"
+#include "ledger/statement.h"
+
+namespace evchain::consensus {
+namespace {
+
+constexpr std::string_view kDomain = "evchain-consensus/1\n";
+
+bool ToHash(const std::string& bytes, Hash32* out) {
+  if (bytes.size() != out->size()) return false;
+  std::copy(bytes.begin(), bytes.end(), out->begin());
+  return true;
+}
+
+std::string FromHash(const Hash32& h) { return std::string(h.begin(), h.end()); }
+
+Status BadDeposit(std::string why) { return Status::Error("bad_deposit", std::move(why)); }
+
+}  // namespace
+
+Bytes EnvelopeSigningBytes(const genesis::Genesis& genesis, uint32_t sender,
+                           std::string_view body_bytes) {
+  Bytes out;
+  out.reserve(kDomain.size() + genesis.chain_id.size() + 1 + 32 + 4 + body_bytes.size());
+  Append(out, kDomain);
+  Append(out, genesis.chain_id);
+  out.push_back('\n');
+  Append(out, ByteView(genesis.hash));
+  PutU32BE(out, sender);
+  Append(out, body_bytes);
+  return out;
+}
+
+std::string SignEnvelope(const genesis::Genesis& genesis, int sender, const crypto::SecretKey& key,
+                         const pb::Body& body) {
+  pb::Envelope env;
+  env.set_sender(static_cast<uint32_t>(sender));
+  body.SerializeToString(env.mutable_body());
+  crypto::Signature sig =
+      key.Sign(EnvelopeSigningBytes(genesis, static_cast<uint32_t>(sender), env.body()));
+  env.set_signature(std::string(sig.begin(), sig.end()));
+  return env.SerializeAsString();
+}
+
+Result<Message> VerifyEnvelope(const genesis::Genesis& genesis, std::string_view wire) {
+  pb::Envelope env;
+  if (!env.ParseFromArray(wire.data(), static_cast<int>(wire.size()))) {
+    return Status::Error("malformed", "envelope does not parse");
+  }
+  if (env.sender() >= genesis.n()) {
+    return Status::Error("unknown_sender", "sender is not a genesis validator");
+  }
+  const auto& key = genesis.validators[env.sender()].public_key;
+  if (!crypto::Verify(key, EnvelopeSigningBytes(genesis, env.sender(), env.body()),
+                      AsBytes(env.signature()))) {
+    return Status::Error("bad_signature", "envelope signature does not verify");
+  }
+  Message m;
+  if (!m.body_.ParseFromString(env.body()) || m.body_.kind_case() == pb::Body::KIND_NOT_SET) {
+    return Status::Error("malformed", "body does not parse");
+  }
+  m.sender_ = static_cast<int>(env.sender());
+  m.wire_ = std::string(wire);
+  return m;
+}
+
+Result<Message> VerifyMessage(const genesis::Genesis& genesis, int peer, std::string_view wire) {
+  Result<Message> m = VerifyEnvelope(genesis, wire);
+  if (!m.ok()) return m;
+  if (peer >= 0 && m->sender() != peer) {
+    return Status::Error("wrong_sender", "message signed by another validator than the link's");
+  }
+  const pb::Body& body = m->body();
+  const google::protobuf::RepeatedPtrField<pb::Deposit>* deposits = nullptr;
+  if (body.has_pre_prepare()) deposits = &body.pre_prepare().entries();
+  if (body.has_forward()) deposits = &body.forward().entries();
+  if (deposits != nullptr) {
+    for (const pb::Deposit& d : *deposits) {
+      Result<ledger::Entry> entry = FromProto(d);
+      if (!entry.ok()) return entry.status();
+      EVCHAIN_RETURN_IF_ERROR(VerifyDeposit(genesis, *entry));
+    }
+  }
+  if (body.has_commit()) {
+    const pb::Commit& c = body.commit();
+    const auto& key = genesis.validators[m->sender()].public_key;
+    std::string msg = crypto::CosignatureMessage(c.checkpoint_text(), c.timestamp());
+    if (!crypto::Verify(key, AsBytes(msg), AsBytes(c.cosignature()))) {
+      return Status::Error("bad_cosignature", "commit cosignature does not verify");
+    }
+  }
+  return m;
+}
+
+Status VerifyDeposit(const genesis::Genesis& genesis, const ledger::Entry& entry) {
+  Result<ledger::DepositStatement> st = ledger::ParseDepositStatement(entry.statement);
+  if (!st.ok()) return BadDeposit("statement: " + st.status().ToString());
+  if (st->chain_id != genesis.chain_id) return BadDeposit("statement of another chain");
+  const genesis::Depositor* depositor = genesis.FindDepositor(st->depositor);
+  if (depositor == nullptr) return BadDeposit("unknown depositor " + st->depositor);
+  if (!entry.batch) {
+    if (!crypto::Verify(depositor->public_key, AsBytes(entry.statement), entry.signature)) {
+      return BadDeposit("depositor signature does not verify");
+    }
+    return Status::Ok();
+  }
+  const ledger::BatchProof& b = *entry.batch;
+  Result<ledger::BatchStatement> batch = ledger::ParseBatchStatement(b.statement);
+  if (!batch.ok()) return BadDeposit("batch statement: " + batch.status().ToString());
+  if (batch->chain_id != st->chain_id || batch->depositor != st->depositor) {
+    return BadDeposit("batch of another chain or depositor");
+  }
+  if (b.signature != entry.signature ||
+      !crypto::Verify(depositor->public_key, AsBytes(b.statement), b.signature)) {
+    return BadDeposit("batch signature does not verify");
+  }
+  Status inclusion = crypto::VerifyInclusion(crypto::LeafHash(AsBytes(entry.statement)),
+                                             b.item_index, batch->items, b.item_proof, batch->root);
+  if (!inclusion.ok()) return BadDeposit("batch item proof: " + inclusion.ToString());
+  return Status::Ok();
+}
+
+Status VerifyDeposits(const genesis::Genesis& genesis, const std::vector<ledger::Entry>& entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    Status s = VerifyDeposit(genesis, entries[i]);
+    if (!s.ok()) return BadDeposit("entry " + std::to_string(i) + ": " + s.message());
+  }
+  return Status::Ok();
+}
+
+void ToProto(const ledger::Entry& entry, pb::Deposit* out) {
+  out->set_statement(entry.statement);
+  out->set_signature(std::string(entry.signature.begin(), entry.signature.end()));
+  if (entry.batch) {
+    pb::BatchProof* b = out->mutable_batch();
+    b->set_statement(entry.batch->statement);
+    b->set_signature(std::string(entry.batch->signature.begin(), entry.batch->signature.end()));
+    b->set_item_index(entry.batch->item_index);
+    for (const Hash32& h : entry.batch->item_proof) b->add_item_proof(FromHash(h));
+  }
+}
+
+Result<ledger::Entry> FromProto(const pb::Deposit& deposit) {
+  ledger::Entry e;
+  e.statement = deposit.statement();
+  if (deposit.signature().size() != e.signature.size()) return BadDeposit("signature length");
+  std::copy(deposit.signature().begin(), deposit.signature().end(), e.signature.begin());
+  if (deposit.has_batch()) {
+    const pb::BatchProof& pb_batch = deposit.batch();
+    ledger::BatchProof b;
+    b.statement = pb_batch.statement();
+    if (pb_batch.signature().size() != b.signature.size()) return BadDeposit("batch signature");
+    std::copy(pb_batch.signature().begin(), pb_batch.signature().end(), b.signature.begin());
+    b.item_index = pb_batch.item_index();
+    for (const std::string& h : pb_batch.item_proof()) {
+      Hash32 hash;
+      if (!ToHash(h, &hash)) return BadDeposit("batch item proof hash length");
+      b.item_proof.push_back(hash);
+    }
+    e.batch = std::move(b);
+  }
+  return e;
+}
+
+void ToProto(const ledger::BlockHeader& header, pb::Header* out) {
+  out->set_height(header.height);
+  out->set_prev_hash(FromHash(header.prev_hash));
+  out->set_time(header.time);
+  out->set_log_size(header.log_size);
+  out->set_log_root(FromHash(header.log_root));
+  out->set_proposer(header.proposer);
+  out->set_view(header.view);
+}
+
+Result<ledger::BlockHeader> FromProto(const std::string& chain_id, const pb::Header& header) {
+  ledger::BlockHeader h;
+  h.chain_id = chain_id;
+  h.height = header.height();
+  if (!ToHash(header.prev_hash(), &h.prev_hash) || !ToHash(header.log_root(), &h.log_root)) {
+    return Status::Error("malformed", "header hash length");
+  }
+  h.time = header.time();
+  h.log_size = header.log_size();
+  h.proposer = header.proposer();
+  h.view = header.view();
+  return h;
+}
+
+}  // namespace evchain::consensus

@@ -1,0 +1,860 @@
+// Normal-case operation (Castro-Liskov §4.2), checkpoints and garbage collection (§4.3),
+// timers, retransmission and persistence. View changes: view_change.cc; state transfer:
+// state_transfer.cc. docs/protocol.md explains every rule used here.
+#include "consensus/replica.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include "common/encoding.h"
+#include "consensus/replica_state.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "crypto/sha256.h"
+#include "ledger/statement.h"
+
+namespace evchain::consensus {
+namespace {
+
+constexpr std::string_view kStateKey = "state";
+constexpr std::string_view kMsgPrefix = "msg/";
+constexpr std::string_view kPoolPrefix = "pool/";
+
+bool ToHash(const std::string& bytes, Hash32* out) {
+  if (bytes.size() != out->size()) return false;
+  std::copy(bytes.begin(), bytes.end(), out->begin());
+  return true;
+}
+std::string HashBytes(const Hash32& h) { return std::string(h.begin(), h.end()); }
+
+std::string MsgKey(uint64_t seq, const std::string& wire) {
+  char num[24];
+  std::snprintf(num, sizeof(num), "%020llu", static_cast<unsigned long long>(seq));
+  return std::string(kMsgPrefix) + num + "/" + ToHex(crypto::Sha256(wire)).substr(0, 32);
+}
+
+// Evidence id (raw) of a deposit, or nullopt when its statement does not parse for this chain.
+std::optional<Hash32> EvidenceIdOf(const genesis::Genesis& g, const ledger::Entry& e) {
+  Result<ledger::DepositStatement> st = ledger::ParseDepositStatement(e.statement);
+  if (!st.ok() || st->chain_id != g.chain_id || g.FindDepositor(st->depositor) == nullptr) {
+    return std::nullopt;
+  }
+  return crypto::Sha256(e.statement);
+}
+
+// Decodes a PRE-PREPARE into a Proposal without chain validation (leaves/after come later).
+std::optional<Proposal> DecodeProposal(const genesis::Genesis& g, const std::string& wire,
+                                       const pb::PrePrepare& pp) {
+  Result<ledger::BlockHeader> header = FromProto(g.chain_id, pp.header());
+  if (!header.ok()) return std::nullopt;
+  Proposal p;
+  p.wire = wire;
+  p.pp = pp;
+  p.header = *header;
+  p.digest = header->Hash();
+  p.checkpoint_text = ledger::CheckpointText(*header);
+  for (const pb::Deposit& d : pp.entries()) {
+    Result<ledger::Entry> e = FromProto(d);
+    if (!e.ok()) return std::nullopt;
+    std::optional<Hash32> id = EvidenceIdOf(g, *e);
+    if (!id) return std::nullopt;
+    p.evidence_ids.push_back(*id);
+    p.entries.push_back(std::move(*e));
+  }
+  return p;
+}
+
+}  // namespace
+
+std::string HashKey(const Hash32& h) { return ToHex(h); }
+
+Replica::State::State(const genesis::Genesis& g, int self_index, const crypto::SecretKey& k,
+                      const CommittedIndex* idx)
+    : genesis(g), self(self_index), key(k), index(idx), n(g.n()), f(g.f()) {}
+
+// ---------------------------------------------------------------- helpers
+
+void Replica::State::Drop(const std::string& reason, int peer) {
+  ++dropped[reason];
+  Event e;
+  e.kind = Event::Kind::kDropped;
+  e.view = view;
+  e.peer = peer;
+  e.detail = reason;
+  ready.events.push_back(std::move(e));
+}
+
+std::string Replica::State::SignAndSend(int to, const pb::Body& body) {
+  std::string wire = SignEnvelope(genesis, self, key, body);
+  ready.messages.push_back(Outgoing{to, wire});
+  return wire;
+}
+
+void Replica::State::Send(int to, const pb::Body& body) { SignAndSend(to, body); }
+
+void Replica::State::PersistMessage(uint64_t seq, const std::string& wire) {
+  if (restoring) return;
+  std::string k = MsgKey(seq, wire);
+  if (persisted_msg_keys[seq].insert(k).second) ready.persist.push_back(PersistOp{k, wire});
+}
+
+void Replica::State::PersistState() { state_dirty = true; }
+
+const Proposal* Replica::State::FindProposal(uint64_t seq, uint64_t v) const {
+  auto it = log.find(seq);
+  if (it == log.end()) return nullptr;
+  auto jt = it->second.find(v);
+  if (jt == it->second.end() || !jt->second.pre_prepare) return nullptr;
+  return &*jt->second.pre_prepare;
+}
+
+// The chain point a block at `seq` in view `v` must extend: the committed tip, or the block this
+// replica accepted at seq-1 in the same view.
+const ChainPoint* Replica::State::BaseFor(uint64_t seq, uint64_t v) const {
+  if (seq == tip.height + 1) return &tip;
+  if (seq <= tip.height + 1) return nullptr;
+  const Proposal* prev = FindProposal(seq - 1, v);
+  if (prev == nullptr || !prev->after) return nullptr;
+  return &*prev->after;
+}
+
+// prepared(m, v, n, i): the pre-prepare plus 2f matching prepares from distinct backups.
+bool Replica::State::Prepared(uint64_t seq, uint64_t v) const {
+  auto it = log.find(seq);
+  if (it == log.end()) return false;
+  auto jt = it->second.find(v);
+  if (jt == it->second.end() || !jt->second.pre_prepare) return false;
+  const ViewSlot& slot = jt->second;
+  size_t matching = 0;
+  for (const auto& [sender, vote] : slot.prepares) {
+    if (sender != Primary(v) && vote.digest == slot.pre_prepare->digest) ++matching;
+  }
+  return matching >= 2 * f;
+}
+
+// True iff `id` is committed, or in a block accepted in view v below `seq` (tentative chain).
+bool Replica::State::IsDuplicateBefore(const Hash32& id, uint64_t seq, uint64_t v) const {
+  if (unapplied_ids.count(id) || handed_out_ids.count(id)) return true;
+  if (index != nullptr && index->Contains(id)) return true;
+  for (uint64_t s = seq - 1; s > tip.height; --s) {
+    const Proposal* p = FindProposal(s, v);
+    if (p == nullptr) break;
+    if (std::find(p->evidence_ids.begin(), p->evidence_ids.end(), id) != p->evidence_ids.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- normal case
+
+void Replica::State::OnPrePrepare(const Message& m) {
+  const pb::PrePrepare& pp = m.body().pre_prepare();
+  if (pp.view() != view || view_changing) {
+    // Pre-prepares of the view being installed may overtake its NEW-VIEW: keep them.
+    if (pp.view() == view && view_changing && m.sender() == Primary(pp.view())) {
+      BufferPrePrepare(m.sender(), m.wire(), pp, false);
+      return;
+    }
+    return Drop("wrong_view", m.sender());
+  }
+  if (m.sender() != Primary(view)) return Drop("not_primary", m.sender());
+  const uint64_t seq = pp.header().height();
+  if (pp.header().view() != pp.view()) return Drop("bad_block:view", m.sender());
+  const UnixMillis skew = genesis.params.max_clock_skew_ms;
+  if (pp.header().time() < now - skew || pp.header().time() > now + skew) {
+    return Drop("bad_block:clock_skew", m.sender());
+  }
+  if (seq <= tip.height) return Drop("already_committed", m.sender());
+  BufferPrePrepare(m.sender(), m.wire(), pp, false);
+  TryAcceptBuffered();
+}
+
+void Replica::State::BufferPrePrepare(int from, const std::string& wire, const pb::PrePrepare& pp,
+                                      bool from_new_view) {
+  const uint64_t seq = pp.header().height();
+  if (seq <= stable_seq || seq > HighWatermark()) return Drop("outside_watermarks", from);
+  const Proposal* accepted = FindProposal(seq, pp.view());
+  auto key2 = std::make_pair(pp.view(), seq);
+  auto it = buffered.find(key2);
+  const std::string* other =
+      accepted ? &accepted->wire : (it != buffered.end() ? &it->second.wire : nullptr);
+  if (other != nullptr) {
+    if (*other == wire) return;  // retransmission
+    Message prior = *VerifyEnvelope(genesis, *other);
+    if (prior.body().pre_prepare().header().SerializeAsString() !=
+        pp.header().SerializeAsString()) {
+      return Equivocation(*other, wire, pp.view(), seq);
+    }
+    return;  // same block, different encoding of the envelope: keep the first
+  }
+  buffered[key2] = BufferedPrePrepare{wire, pp, from_new_view};
+}
+
+void Replica::State::TryAcceptBuffered() {
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    for (auto it = buffered.begin(); it != buffered.end();) {
+      auto [v, seq] = it->first;
+      if (v < view || seq <= tip.height) {
+        it = buffered.erase(it);
+        continue;
+      }
+      if (v != view || view_changing || BaseFor(seq, v) == nullptr) {
+        ++it;
+        continue;
+      }
+      BufferedPrePrepare b = std::move(it->second);
+      it = buffered.erase(it);
+      if (AcceptPrePrepare(b)) progress = true;
+    }
+  }
+}
+
+// Accepts a pre-prepare whose base is known: it must chain onto the block accepted at seq-1 in
+// this view (or the committed tip), and pass every block rule. Returns true iff accepted.
+bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
+  const uint64_t seq = b.pp.header().height();
+  const int primary = Primary(b.pp.view());
+  std::optional<Proposal> p = DecodeProposal(genesis, b.wire, b.pp);
+  if (!p) {
+    Drop("bad_block:malformed", primary);
+    return false;
+  }
+  ViewSlot& slot = Slot(seq, b.pp.view());
+  // Never accept a block conflicting with one this replica already voted for in this view
+  // (possible only after a crash lost nothing but the accepted pre-prepare; kept for safety).
+  for (const auto* votes : {&slot.prepares, &slot.commits}) {
+    auto mine = votes->find(self);
+    if (mine != votes->end() && mine->second.digest != p->digest) {
+      Drop("conflicts_own_vote", primary);
+      return false;
+    }
+  }
+  const ChainPoint* base = BaseFor(seq, b.pp.view());
+  if (!b.from_new_view && (p->header.proposer != genesis.validators[primary].id)) {
+    Drop("bad_block:proposer", primary);
+    return false;
+  }
+  Result<CheckedBlock> checked =
+      CheckBlock(genesis, *base, p->header, p->entries,
+                 [&](const Hash32& id) { return IsDuplicateBefore(id, seq, b.pp.view()); });
+  if (!checked.ok()) {
+    Drop("bad_block:" + checked.status().code(), primary);
+    // A primary proposing an invalid block is faulty or censoring: replace it.
+    if (!view_changing) StartViewChange(view + 1);
+    return false;
+  }
+  p->after = checked->after;
+  slot.pre_prepare = std::move(*p);
+  PersistMessage(seq, b.wire);
+  return true;
+}
+
+void Replica::State::OnPrepare(const Message& m) {
+  const pb::Prepare& p = m.body().prepare();
+  if (p.seq() <= stable_seq || p.seq() > HighWatermark()) {
+    return Drop("outside_watermarks", m.sender());
+  }
+  if (p.view() > view) return Drop("future_view", m.sender());
+  if (m.sender() == Primary(p.view())) return Drop("prepare_from_primary", m.sender());
+  Hash32 digest;
+  if (!ToHash(p.digest(), &digest)) return Drop("malformed", m.sender());
+  ViewSlot& slot = Slot(p.seq(), p.view());
+  auto it = slot.prepares.find(m.sender());
+  if (it != slot.prepares.end()) {
+    if (it->second.digest != digest) Drop("conflicting_vote", m.sender());
+    return;
+  }
+  slot.prepares[m.sender()] = Vote{digest, m.wire(), {}, 0, {}};
+  PersistMessage(p.seq(), m.wire());
+}
+
+void Replica::State::OnCommit(const Message& m) {
+  const pb::Commit& c = m.body().commit();
+  if (c.seq() <= stable_seq || c.seq() > HighWatermark()) {
+    return Drop("outside_watermarks", m.sender());
+  }
+  if (c.view() > view) return Drop("future_view", m.sender());
+  Hash32 digest;
+  if (!ToHash(c.digest(), &digest)) return Drop("malformed", m.sender());
+  ViewSlot& slot = Slot(c.seq(), c.view());
+  auto it = slot.commits.find(m.sender());
+  if (it != slot.commits.end()) {
+    if (it->second.digest != digest) Drop("conflicting_vote", m.sender());
+    return;
+  }
+  slot.commits[m.sender()] =
+      Vote{digest, m.wire(), c.checkpoint_text(), c.timestamp(), c.cosignature()};
+  PersistMessage(c.seq(), m.wire());
+}
+
+// Sends the prepares and commits the rules allow, then commits what is committed-local.
+void Replica::State::Progress() {
+  TryAcceptBuffered();
+  if (!view_changing) {
+    for (uint64_t seq = tip.height + 1; seq <= HighWatermark(); ++seq) {
+      const Proposal* p = FindProposal(seq, view);
+      if (p == nullptr || !p->after) break;
+      if (seq == tip.height + 1 && p->header.prev_hash != tip.hash) break;
+      ViewSlot& slot = Slot(seq, view);
+      // PREPARE(n) only once prepared(n-1): a prepared certificate at n then implies one at n-1.
+      bool base_ok = seq == tip.height + 1 || Prepared(seq - 1, view);
+      if (!IsPrimary() && base_ok && !slot.prepares.count(self)) {
+        pb::Body body;
+        pb::Prepare* pr = body.mutable_prepare();
+        pr->set_view(view);
+        pr->set_seq(seq);
+        pr->set_digest(HashBytes(p->digest));
+        std::string wire = SignAndSend(kBroadcast, body);
+        slot.prepares[self] = Vote{p->digest, wire, {}, 0, {}};
+        PersistMessage(seq, wire);
+      }
+      // COMMIT(n) only once committed-local(n-1): commit certificates form a prefix.
+      if (seq == tip.height + 1 && Prepared(seq, view) && !slot.commits.count(self)) {
+        uint64_t ts = static_cast<uint64_t>(std::max<UnixMillis>(now, 0) / 1000);
+        crypto::NoteSignature sig =
+            crypto::CosignCheckpoint(p->checkpoint_text, genesis.validators[self].id, key, ts);
+        pb::Body body;
+        pb::Commit* c = body.mutable_commit();
+        c->set_view(view);
+        c->set_seq(seq);
+        c->set_digest(HashBytes(p->digest));
+        c->set_checkpoint_text(p->checkpoint_text);
+        c->set_timestamp(ts);
+        // NoteSignature payload for type 0x04 is 8-byte timestamp || 64-byte signature.
+        c->set_cosignature(std::string(sig.signature.begin() + 8, sig.signature.end()));
+        std::string wire = SignAndSend(kBroadcast, body);
+        slot.commits[self] = Vote{p->digest, wire, p->checkpoint_text, ts, c->cosignature()};
+        PersistMessage(seq, wire);
+      }
+      if (!Prepared(seq, view)) break;
+    }
+  }
+  TryCommit();
+}
+
+// committed-local(m, v, n, i): prepared in view v plus 2f+1 matching commits of view v (any
+// view in which this replica prepared). Applies blocks in height order.
+void Replica::State::TryCommit() {
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    const uint64_t seq = tip.height + 1;
+    auto it = log.find(seq);
+    if (it == log.end()) return;
+    for (auto& [v, slot] : it->second) {
+      if (!slot.pre_prepare || !Prepared(seq, v)) continue;
+      const Proposal& p = *slot.pre_prepare;
+      std::vector<const std::pair<const int, Vote>*> votes;
+      for (const auto& entry : slot.commits) {
+        if (entry.second.digest == p.digest && entry.second.checkpoint_text == p.checkpoint_text) {
+          votes.push_back(&entry);
+        }
+      }
+      if (votes.size() < 2 * f + 1) continue;
+      if (p.header.prev_hash != tip.hash) {
+        Drop("commit_does_not_chain", -1);  // impossible with <= f faults; never apply it
+        continue;
+      }
+      Result<CheckedBlock> checked =
+          CheckBlock(genesis, tip, p.header, p.entries, [](const Hash32&) { return false; });
+      if (!checked.ok()) {
+        Drop("commit_bad_block:" + checked.status().code(), -1);
+        continue;
+      }
+      crypto::Note note;
+      note.text = p.checkpoint_text;
+      for (size_t i = 0; i < 2 * f + 1; ++i) {
+        const auto& [sender, vote] = *votes[i];
+        crypto::NoteVerifier verifier{genesis.validators[sender].id, crypto::kSigTypeCosignature,
+                                      genesis.validators[sender].public_key};
+        crypto::NoteSignature sig;
+        sig.name = verifier.name;
+        sig.key_id = verifier.KeyId();
+        PutU64BE(sig.signature, vote.timestamp);
+        Append(sig.signature, AsBytes(vote.cosignature));
+        note.signatures.push_back(std::move(sig));
+      }
+      ApplyCommitted(*checked, crypto::FormatNote(note));
+      progress = true;
+      break;
+    }
+  }
+}
+
+void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string& certificate) {
+  CommittedBlock out;
+  out.header = block.header;
+  out.hash = block.hash;
+  out.entries = block.entries;
+  out.leaves = block.leaves;
+  out.certificate = certificate;
+  ready.committed.push_back(std::move(out));
+  tip = block.after;
+  for (const Hash32& id : block.evidence_ids) {
+    unapplied_ids.insert(id);
+    if (pool.erase(id) && !restoring) {
+      ready.persist.push_back(PersistOp{std::string(kPoolPrefix) + HashKey(id), std::nullopt});
+    }
+  }
+  progress_deadline = 0;
+  const uint64_t k = genesis.params.checkpoint_interval;
+  if (k > 0 && tip.height % k == 0 && tip.height > stable_seq) {
+    pb::Body body;
+    body.mutable_checkpoint()->set_seq(tip.height);
+    body.mutable_checkpoint()->set_digest(HashBytes(tip.hash));
+    my_last_checkpoint_wire = SignAndSend(kBroadcast, body);
+    checkpoints[tip.height][self] = {tip.hash, my_last_checkpoint_wire};
+    auto& votes = checkpoints[tip.height];
+    std::vector<std::string> proof;
+    for (const auto& [sender, vote] : votes) {
+      if (vote.first == tip.hash) proof.push_back(vote.second);
+    }
+    if (proof.size() >= 2 * f + 1) MarkStable(tip.height, tip.hash, std::move(proof));
+  }
+}
+
+// ---------------------------------------------------------------- checkpoints (§4.3)
+
+void Replica::State::OnCheckpoint(const Message& m) {
+  const pb::Checkpoint& c = m.body().checkpoint();
+  Hash32 digest;
+  if (!ToHash(c.digest(), &digest)) return Drop("malformed", m.sender());
+  if (c.seq() <= stable_seq) return;
+  // Accept checkpoints beyond the window too (bounded per sender): they tell us we are behind.
+  auto& votes = checkpoints[c.seq()];
+  if (votes.count(m.sender())) return;
+  votes[m.sender()] = {digest, m.wire()};
+  std::vector<std::string> proof;
+  for (const auto& [sender, vote] : votes) {
+    if (vote.first == digest) proof.push_back(vote.second);
+  }
+  if (proof.size() >= 2 * f + 1) MarkStable(c.seq(), digest, std::move(proof));
+  // Keep at most a window's worth of unstable checkpoints per replica (bounded memory).
+  while (checkpoints.size() > 2 * genesis.params.watermark_window) {
+    checkpoints.erase(checkpoints.begin());
+  }
+}
+
+void Replica::State::MarkStable(uint64_t seq, const Hash32& digest,
+                                std::vector<std::string> proof) {
+  if (seq <= stable_seq) return;
+  stable_seq = seq;
+  stable_digest = digest;
+  stable_proof = std::move(proof);
+  PersistState();
+  Event e;
+  e.kind = Event::Kind::kStableCheckpoint;
+  e.view = view;
+  e.seq = seq;
+  ready.events.push_back(std::move(e));
+  GarbageCollect();
+  if (tip.height < stable_seq) MaybeFetch();
+}
+
+// Discards the log at and below the low watermark (the stable checkpoint proves it).
+void Replica::State::GarbageCollect() {
+  log.erase(log.begin(), log.upper_bound(stable_seq));
+  for (auto it = persisted_msg_keys.begin();
+       it != persisted_msg_keys.end() && it->first <= stable_seq;) {
+    if (!restoring) {
+      for (const std::string& k : it->second) ready.persist.push_back(PersistOp{k, std::nullopt});
+    }
+    it = persisted_msg_keys.erase(it);
+  }
+  checkpoints.erase(checkpoints.begin(), checkpoints.upper_bound(stable_seq));
+  for (auto it = buffered.begin(); it != buffered.end();) {
+    it = it->first.second <= stable_seq ? buffered.erase(it) : std::next(it);
+  }
+}
+
+// ---------------------------------------------------------------- deposits
+
+void Replica::State::AddToPool(const ledger::Entry& entry, const Hash32& id) {
+  if (pool.count(id)) return;
+  PoolItem item{entry, next_pool_order++, now, now};
+  pool.emplace(id, std::move(item));
+  if (!restoring) {
+    pb::Deposit d;
+    ToProto(entry, &d);
+    ready.persist.push_back(
+        PersistOp{std::string(kPoolPrefix) + HashKey(id), d.SerializeAsString()});
+  }
+}
+
+void Replica::State::OnForward(const Message& m) {
+  for (const pb::Deposit& d : m.body().forward().entries()) {
+    Result<ledger::Entry> e = FromProto(d);
+    if (!e.ok()) return Drop("malformed", m.sender());
+    std::optional<Hash32> id = EvidenceIdOf(genesis, *e);
+    if (!id) return Drop("bad_deposit", m.sender());
+    if (unapplied_ids.count(*id) || handed_out_ids.count(*id) ||
+        (index != nullptr && index->Contains(*id))) {
+      continue;
+    }
+    AddToPool(*e, *id);
+  }
+  MaybeCutBlock();
+}
+
+// The primary cuts a block when it holds max_batch unproposed deposits, or block_interval has
+// passed with at least one; never beyond the high watermark.
+void Replica::State::MaybeCutBlock() {
+  if (!IsPrimary() || view_changing) return;
+  ChainPoint head = tip;
+  uint64_t seq = tip.height + 1;
+  for (const Proposal* p; (p = FindProposal(seq, view)) != nullptr && p->after; ++seq) {
+    head = *p->after;
+  }
+  if (FindProposal(seq, view) != nullptr || buffered.count({view, seq})) return;
+  if (seq > HighWatermark()) return;
+  std::vector<std::pair<uint64_t, Hash32>> order;
+  for (const auto& [id, item] : pool) {
+    if (!IsDuplicateBefore(id, seq, view)) order.emplace_back(item.order, id);
+  }
+  if (order.empty()) return;
+  const size_t max_batch = genesis.params.max_batch;
+  if (order.size() < max_batch && now - last_cut < genesis.params.block_interval_ms) return;
+  std::sort(order.begin(), order.end());
+  if (order.size() > max_batch) order.resize(max_batch);
+  std::vector<ledger::Entry> entries;
+  for (const auto& [o, id] : order) entries.push_back(pool.at(id).entry);
+  UnixMillis time = std::max(now, head.time + 1);
+  CheckedBlock block =
+      BuildBlock(genesis, head, std::move(entries), time, genesis.validators[self].id, view);
+  last_cut = now;
+  pb::Body body;
+  pb::PrePrepare* pp = body.mutable_pre_prepare();
+  pp->set_view(view);
+  ToProto(block.header, pp->mutable_header());
+  for (const ledger::Entry& e : block.entries) ToProto(e, pp->add_entries());
+  std::string wire = SignAndSend(kBroadcast, body);
+  BufferPrePrepare(self, wire, *pp, false);
+  TryAcceptBuffered();
+}
+
+// ---------------------------------------------------------------- timers and retransmission
+
+void Replica::State::CheckTimers() {
+  const auto& params = genesis.params;
+  if (view_changing) {
+    if (now >= view_change_deadline) StartViewChange(view + 1);
+    return;
+  }
+  // Request timer: a deposit this replica holds was not proposed in time (censorship or a
+  // crashed primary). Counted from when the current view began, so a new primary gets a full
+  // timeout.
+  for (const auto& [id, item] : pool) {
+    if (now - std::max(item.arrived, view_entered_at) < params.request_timeout_ms) continue;
+    bool proposed = false;
+    for (uint64_t s = tip.height + 1; !proposed; ++s) {
+      const Proposal* p = FindProposal(s, view);
+      if (p == nullptr) break;
+      proposed =
+          std::find(p->evidence_ids.begin(), p->evidence_ids.end(), id) != p->evidence_ids.end();
+    }
+    if (!proposed) return StartViewChange(view + 1);
+  }
+  // View-change timer: an accepted block is not committed in time.
+  bool outstanding = FindProposal(tip.height + 1, view) != nullptr;
+  for (const auto& [key2, b] : buffered) outstanding |= key2.first == view;
+  if (!outstanding) {
+    progress_deadline = 0;
+  } else if (progress_deadline == 0) {
+    progress_deadline = now + params.view_change_timeout_ms;
+  } else if (now >= progress_deadline) {
+    return StartViewChange(view + 1);
+  }
+}
+
+// Castro-Liskov retransmit messages until they take effect (TOCS §5.2); here every replica
+// periodically broadcasts its status and peers answer with what it lacks.
+void Replica::State::Retransmit() {
+  pb::Body body;
+  pb::Status* st = body.mutable_status();
+  st->set_view(view);
+  st->set_view_changing(view_changing);
+  st->set_committed_height(tip.height);
+  st->set_stable_seq(stable_seq);
+  Send(kBroadcast, body);
+  if (view_changing && !my_view_change_wire.empty()) {
+    ready.messages.push_back(Outgoing{kBroadcast, my_view_change_wire});
+  }
+  if (!my_last_checkpoint_wire.empty()) {
+    ready.messages.push_back(Outgoing{kBroadcast, my_last_checkpoint_wire});
+  }
+  // Deposits not proposed for a while may have been lost on their way to the primary.
+  if (!IsPrimary() && !view_changing) {
+    pb::Body fwd;
+    for (auto& [id, item] : pool) {
+      if (now - item.last_forward < genesis.params.view_change_timeout_ms / 2) continue;
+      if (fwd.forward().entries_size() >= static_cast<int>(genesis.params.max_batch)) break;
+      item.last_forward = now;
+      ToProto(item.entry, fwd.mutable_forward()->add_entries());
+    }
+    if (fwd.forward().entries_size() > 0) Send(Primary(view), fwd);
+  }
+}
+
+void Replica::State::OnStatus(const Message& m) {
+  const pb::Status& st = m.body().status();
+  const int peer = m.sender();
+  peer_committed[peer] = st.committed_height();
+  if (st.committed_height() > tip.height) MaybeFetch();
+  if (view_changing) return;
+  // A peer in an older view, or still changing to ours, needs the NEW-VIEW that installed it.
+  if ((st.view() < view || (st.view() == view && st.view_changing())) && !new_view_wire.empty()) {
+    ready.messages.push_back(Outgoing{peer, new_view_wire});
+    return;
+  }
+  if (st.view() != view || st.view_changing()) return;
+  // Same view: resend our own messages for heights the peer has not committed.
+  for (uint64_t s = std::max(st.committed_height(), tip.height) + 1; s <= HighWatermark(); ++s) {
+    auto it = log.find(s);
+    if (it == log.end()) break;
+    auto jt = it->second.find(view);
+    if (jt == it->second.end()) break;
+    const ViewSlot& slot = jt->second;
+    if (IsPrimary() && slot.pre_prepare) {
+      ready.messages.push_back(Outgoing{peer, slot.pre_prepare->wire});
+    }
+    if (auto p = slot.prepares.find(self); p != slot.prepares.end()) {
+      ready.messages.push_back(Outgoing{peer, p->second.wire});
+    }
+    if (auto c = slot.commits.find(self); c != slot.commits.end()) {
+      ready.messages.push_back(Outgoing{peer, c->second.wire});
+    }
+  }
+}
+
+void Replica::State::Equivocation(const std::string& a, const std::string& b, uint64_t v,
+                                  uint64_t seq) {
+  ++dropped["equivocation"];
+  Event e;
+  e.kind = Event::Kind::kEquivocation;
+  e.view = v;
+  e.seq = seq;
+  e.peer = Primary(v);
+  e.detail = "primary signed two pre-prepares for one (view, seq)";
+  e.evidence = {a, b};
+  ready.events.push_back(std::move(e));
+  if (v == view && !view_changing) StartViewChange(view + 1);
+}
+
+// ---------------------------------------------------------------- persistence
+
+void Replica::State::Restore(const RestoredState& restored) {
+  restoring = true;
+  tip.height = restored.tip.height;
+  tip.hash = restored.tip.hash;
+  tip.time = restored.tip.time;
+  if (tip.height == 0) {
+    tip.hash = genesis.hash;
+    tip.time = genesis.genesis_time;
+  }
+  Result<Frontier> frontier = Frontier::FromHashes(restored.tip.log_size, restored.tip.frontier);
+  if (frontier.ok()) tip.frontier = std::move(*frontier);
+  stable_digest = genesis.hash;
+  if (auto it = restored.records.find(std::string(kStateKey)); it != restored.records.end()) {
+    pb::ReplicaState st;
+    if (st.ParseFromString(it->second)) {
+      view = st.view();
+      view_changing = st.view_changing();
+      view_change_attempts = st.view_change_attempts();
+      Hash32 digest;
+      if (ToHash(st.stable_digest(), &digest)) {
+        stable_seq = st.stable_seq();
+        stable_digest = digest;
+        stable_proof.assign(st.stable_proof().begin(), st.stable_proof().end());
+      }
+      new_view_wire = st.new_view();
+    }
+  }
+  for (const auto& [k, value] : restored.records) {
+    if (k.starts_with(kPoolPrefix)) {
+      pb::Deposit d;
+      if (!d.ParseFromString(value)) continue;
+      Result<ledger::Entry> e = FromProto(d);
+      if (!e.ok()) continue;
+      std::optional<Hash32> id = EvidenceIdOf(genesis, *e);
+      if (id && (index == nullptr || !index->Contains(*id))) AddToPool(*e, *id);
+    } else if (k.starts_with(kMsgPrefix)) {
+      Result<Message> m = VerifyEnvelope(genesis, value);
+      if (!m.ok()) continue;
+      uint64_t seq = std::strtoull(k.c_str() + kMsgPrefix.size(), nullptr, 10);
+      persisted_msg_keys[seq].insert(k);
+      RestoreMessage(*m);
+    }
+  }
+  // Rebuild the tentative chain of the current view on top of the committed tip.
+  for (uint64_t s = tip.height + 1;; ++s) {
+    auto it = log.find(s);
+    if (it == log.end()) break;
+    auto jt = it->second.find(view);
+    if (jt == it->second.end() || !jt->second.pre_prepare) break;
+    Proposal& p = *jt->second.pre_prepare;
+    const ChainPoint* base = BaseFor(s, view);
+    if (base == nullptr) break;
+    Result<CheckedBlock> checked =
+        CheckBlock(genesis, *base, p.header, p.entries, [](const Hash32&) { return false; });
+    if (!checked.ok()) break;
+    p.after = checked->after;
+  }
+  restoring = false;
+}
+
+void Replica::State::RestoreMessage(const Message& m) {
+  const pb::Body& body = m.body();
+  if (body.has_pre_prepare()) {
+    const pb::PrePrepare& pp = body.pre_prepare();
+    if (m.sender() != Primary(pp.view())) return;
+    std::optional<Proposal> p = DecodeProposal(genesis, m.wire(), pp);
+    if (!p) return;
+    ViewSlot& slot = Slot(pp.header().height(), pp.view());
+    if (!slot.pre_prepare) slot.pre_prepare = std::move(*p);
+  } else if (body.has_prepare()) {
+    OnPrepare(m);
+  } else if (body.has_commit()) {
+    OnCommit(m);
+  }
+}
+
+// ---------------------------------------------------------------- Replica
+
+Replica::Replica(const genesis::Genesis& genesis, int self, const crypto::SecretKey& key,
+                 RestoredState restored, const CommittedIndex* index)
+    : s_(std::make_unique<State>(genesis, self, key, index)) {
+  s_->Restore(restored);
+}
+
+Replica::~Replica() = default;
+
+void Replica::Step(const Message& m, UnixMillis now) {
+  State& s = *s_;
+  s.now = now;
+  if (m.sender() < 0 || m.sender() >= static_cast<int>(s.n) || m.sender() == s.self) {
+    s.Drop("unknown_sender", m.sender());
+    return;
+  }
+  const pb::Body& body = m.body();
+  switch (body.kind_case()) {
+    case pb::Body::kPrePrepare:
+      s.OnPrePrepare(m);
+      break;
+    case pb::Body::kPrepare:
+      s.OnPrepare(m);
+      break;
+    case pb::Body::kCommit:
+      s.OnCommit(m);
+      break;
+    case pb::Body::kCheckpoint:
+      s.OnCheckpoint(m);
+      break;
+    case pb::Body::kViewChange:
+      s.OnViewChange(m);
+      break;
+    case pb::Body::kNewView:
+      s.OnNewView(m);
+      break;
+    case pb::Body::kForward:
+      s.OnForward(m);
+      break;
+    case pb::Body::kStatus:
+      s.OnStatus(m);
+      break;
+    case pb::Body::KIND_NOT_SET:
+      s.Drop("malformed", m.sender());
+      break;
+  }
+  s.Progress();
+}
+
+Status Replica::Propose(const ledger::Entry& entry, UnixMillis now) {
+  State& s = *s_;
+  s.now = now;
+  std::optional<Hash32> id = EvidenceIdOf(s.genesis, entry);
+  if (!id) return Status::Error("bad_deposit", "statement does not parse for this chain");
+  if (s.unapplied_ids.count(*id) || s.handed_out_ids.count(*id) ||
+      (s.index != nullptr && s.index->Contains(*id))) {
+    return Status::Error("already_committed", "deposit is already committed");
+  }
+  if (s.pool.count(*id)) return Status::Ok();
+  s.AddToPool(entry, *id);
+  if (!s.IsPrimary() && !s.view_changing) {
+    pb::Body body;
+    ToProto(entry, body.mutable_forward()->add_entries());
+    s.Send(s.Primary(s.view), body);
+  }
+  s.MaybeCutBlock();
+  s.Progress();
+  return Status::Ok();
+}
+
+void Replica::Tick(UnixMillis now) {
+  State& s = *s_;
+  s.now = now;
+  for (auto& [id, item] : s.pool) {
+    if (item.arrived == 0) item.arrived = item.last_forward = now;
+  }
+  if (s.view_entered_at == 0) s.view_entered_at = now;
+  if (s.view_changing && s.view_change_deadline == 0) {
+    s.view_change_deadline = now + s.genesis.params.view_change_timeout_ms;
+  }
+  s.MaybeCutBlock();
+  s.CheckTimers();
+  if (now >= s.next_status) {
+    s.next_status = now + std::max<uint32_t>(10, s.genesis.params.view_change_timeout_ms / 4);
+    s.Retransmit();
+  }
+  s.Progress();
+}
+
+size_t Replica::StepFetchedBlocks(const std::vector<CommittedBlock>& blocks, UnixMillis now) {
+  s_->now = now;
+  size_t applied = s_->ApplyFetched(blocks);
+  s_->Progress();
+  return applied;
+}
+
+bool Replica::HasReady() const { return s_->state_dirty || !s_->ready.empty(); }
+
+Ready Replica::TakeReady() {
+  State& s = *s_;
+  if (s.state_dirty) {
+    pb::ReplicaState st;
+    st.set_view(s.view);
+    st.set_view_changing(s.view_changing);
+    st.set_view_change_attempts(s.view_change_attempts);
+    st.set_stable_seq(s.stable_seq);
+    st.set_stable_digest(HashBytes(s.stable_digest));
+    for (const std::string& w : s.stable_proof) st.add_stable_proof(w);
+    st.set_new_view(s.new_view_wire);
+    // The state record goes first: a NEW-VIEW's pre-prepares are only meaningful in its view.
+    s.ready.persist.insert(s.ready.persist.begin(),
+                           PersistOp{std::string(kStateKey), st.SerializeAsString()});
+    s.state_dirty = false;
+  }
+  s.handed_out_ids.insert(s.unapplied_ids.begin(), s.unapplied_ids.end());
+  s.unapplied_ids.clear();
+  Ready out = std::move(s.ready);
+  s.ready = Ready();
+  return out;
+}
+
+void Replica::Advance() { s_->handed_out_ids.clear(); }
+
+int Replica::self() const { return s_->self; }
+uint64_t Replica::view() const { return s_->view; }
+bool Replica::view_changing() const { return s_->view_changing; }
+int Replica::primary() const { return s_->Primary(s_->view); }
+uint64_t Replica::committed_height() const { return s_->tip.height; }
+const Hash32& Replica::committed_hash() const { return s_->tip.hash; }
+uint64_t Replica::stable_checkpoint() const { return s_->stable_seq; }
+size_t Replica::pending() const { return s_->pool.size(); }
+bool Replica::IsPending(const Hash32& evidence_id) const { return s_->pool.count(evidence_id); }
+const std::map<std::string, uint64_t>& Replica::dropped() const { return s_->dropped; }
+
+}  // namespace evchain::consensus

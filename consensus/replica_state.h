@@ -1,0 +1,173 @@
+// Internal state of Replica, shared by replica.cc (normal case, checkpoints, timers),
+// view_change.cc (VIEW-CHANGE / NEW-VIEW) and state_transfer.cc. Not part of the public API.
+// Variable names follow Castro & Liskov: view v, sequence number n (= block height), low
+// watermark h, window L, prepared / committed-local predicates.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "consensus/block_check.h"
+#include "consensus/replica.h"
+
+namespace evchain::consensus {
+
+// An accepted PRE-PREPARE: the block, its leaves, and (once known) the chain point after it.
+struct Proposal {
+  std::string wire;  // the primary's signed envelope
+  pb::PrePrepare pp;
+  ledger::BlockHeader header;
+  Hash32 digest{};
+  std::string checkpoint_text;  // ledger::CheckpointText(header): what COMMIT cosigns
+  std::vector<ledger::Entry> entries;
+  std::optional<ChainPoint> after;  // set when accepted on top of a known base
+  std::vector<Hash32> evidence_ids;
+};
+
+struct Vote {
+  Hash32 digest{};
+  std::string wire;
+  std::string checkpoint_text;  // commits only
+  uint64_t timestamp = 0;       // commits only
+  std::string cosignature;      // commits only
+};
+
+// Everything the log holds for one (view, seq).
+struct ViewSlot {
+  std::optional<Proposal> pre_prepare;
+  std::map<int, Vote> prepares;  // by sender (backups only)
+  std::map<int, Vote> commits;   // by sender
+};
+
+struct BufferedPrePrepare {
+  std::string wire;
+  pb::PrePrepare pp;
+  bool from_new_view = false;  // carried by NEW-VIEW: no clock-skew check
+};
+
+struct PoolItem {
+  ledger::Entry entry;
+  uint64_t order = 0;
+  UnixMillis arrived = 0;
+  UnixMillis last_forward = 0;
+};
+
+struct ReceivedViewChange {
+  std::string wire;
+  pb::ViewChange vc;
+};
+
+struct Replica::State {
+  State(const genesis::Genesis& g, int self_index, const crypto::SecretKey& k,
+        const CommittedIndex* idx);
+
+  // ---- configuration
+  genesis::Genesis genesis;
+  int self;
+  const crypto::SecretKey& key;
+  const CommittedIndex* index;
+  size_t n, f;
+
+  // ---- committed chain
+  ChainPoint tip;                  // last committed block (height 0 = genesis)
+  std::set<Hash32> unapplied_ids;  // committed ids the host may not have appended yet
+  std::set<Hash32> handed_out_ids;
+
+  // ---- view
+  uint64_t view = 0;
+  bool view_changing = false;
+  uint32_t view_change_attempts = 0;
+  UnixMillis view_change_deadline = 0;
+  UnixMillis view_entered_at = 0;
+  std::string new_view_wire;        // NEW-VIEW that installed `view`
+  std::string my_view_change_wire;  // VIEW-CHANGE sent for `view` while changing
+  std::map<uint64_t, std::map<int, ReceivedViewChange>> view_changes;  // by view, sender
+
+  // ---- log (n in (h, h + L])
+  std::map<uint64_t, std::map<uint64_t, ViewSlot>> log;                  // seq -> view -> slot
+  std::map<std::pair<uint64_t, uint64_t>, BufferedPrePrepare> buffered;  // (view, seq)
+  std::map<uint64_t, std::set<std::string>> persisted_msg_keys;          // seq -> record keys
+
+  // ---- checkpoints
+  uint64_t stable_seq = 0;  // h
+  Hash32 stable_digest{};
+  std::vector<std::string> stable_proof;
+  std::map<uint64_t, std::map<int, std::pair<Hash32, std::string>>> checkpoints;  // seq->sender
+  std::string my_last_checkpoint_wire;
+
+  // ---- pool of client deposits not yet committed
+  std::map<Hash32, PoolItem> pool;
+  uint64_t next_pool_order = 0;
+
+  // ---- timers and peers
+  UnixMillis now = 0;
+  UnixMillis last_cut = 0;
+  UnixMillis next_status = 0;
+  UnixMillis progress_deadline = 0;  // 0 = unarmed
+  UnixMillis fetch_retry_at = 0;
+  std::map<int, uint64_t> peer_committed;
+
+  // ---- outbox
+  Ready ready;
+  bool state_dirty = false;
+  bool restoring = false;
+  std::map<std::string, uint64_t> dropped;
+
+  // ---- helpers (replica.cc)
+  int Primary(uint64_t v) const { return static_cast<int>(v % n); }
+  bool IsPrimary() const { return Primary(view) == self; }
+  uint64_t HighWatermark() const { return stable_seq + genesis.params.watermark_window; }
+  void Drop(const std::string& reason, int peer);
+  void Send(int to, const pb::Body& body);
+  std::string SignAndSend(int to, const pb::Body& body);
+  void PersistMessage(uint64_t seq, const std::string& wire);
+  void PersistState();
+  ViewSlot& Slot(uint64_t seq, uint64_t v) { return log[seq][v]; }
+  const Proposal* FindProposal(uint64_t seq, uint64_t v) const;
+  const ChainPoint* BaseFor(uint64_t seq, uint64_t v) const;
+  bool Prepared(uint64_t seq, uint64_t v) const;
+  bool IsDuplicateBefore(const Hash32& id, uint64_t seq, uint64_t v) const;
+
+  void OnPrePrepare(const Message& m);
+  void BufferPrePrepare(int from, const std::string& wire, const pb::PrePrepare& pp,
+                        bool from_new_view);
+  void TryAcceptBuffered();
+  bool AcceptPrePrepare(const BufferedPrePrepare& b);
+  void OnPrepare(const Message& m);
+  void OnCommit(const Message& m);
+  void OnCheckpoint(const Message& m);
+  void OnForward(const Message& m);
+  void OnStatus(const Message& m);
+  void AddToPool(const ledger::Entry& entry, const Hash32& id);
+  void Progress();
+  void TryCommit();
+  void ApplyCommitted(const CheckedBlock& block, const std::string& certificate);
+  void MaybeCutBlock();
+  void CheckTimers();
+  void Retransmit();
+  void Equivocation(const std::string& a, const std::string& b, uint64_t v, uint64_t seq);
+  void MarkStable(uint64_t seq, const Hash32& digest, std::vector<std::string> proof);
+  void GarbageCollect();
+  void Restore(const RestoredState& restored);
+  void RestoreMessage(const Message& m);
+
+  // ---- view change (view_change.cc)
+  void StartViewChange(uint64_t new_view);
+  void OnViewChange(const Message& m);
+  void OnNewView(const Message& m);
+  void MaybeSendNewView();
+  void InstallNewView(uint64_t v, const std::string& nv_wire,
+                      const std::vector<std::string>& pre_prepare_wires);
+  Status CheckViewChange(const pb::ViewChange& vc, int sender) const;
+
+  // ---- state transfer (state_transfer.cc)
+  void MaybeFetch();
+  size_t ApplyFetched(const std::vector<CommittedBlock>& blocks);
+};
+
+std::string HashKey(const Hash32& h);  // lowercase hex
+
+}  // namespace evchain::consensus

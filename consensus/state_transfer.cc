@@ -1,0 +1,97 @@
+// State transfer (Castro-Liskov TOCS §5.3, simplified by the hash chain): a replica that learns
+// it is behind asks the host to fetch committed blocks with their certificates and verifies
+// every one of them before applying it. docs/protocol.md "State transfer".
+#include <algorithm>
+#include <utility>
+
+#include "consensus/replica_state.h"
+#include "ledger/certificate.h"
+
+namespace evchain::consensus {
+
+void Replica::State::MaybeFetch() {
+  uint64_t target = stable_seq;
+  for (const auto& [peer, height] : peer_committed) target = std::max(target, height);
+  if (target <= tip.height || now < fetch_retry_at) return;
+  std::vector<std::pair<uint64_t, int>> ahead;
+  for (const auto& [peer, height] : peer_committed) {
+    if (height > tip.height && peer != self) ahead.emplace_back(height, peer);
+  }
+  std::sort(ahead.rbegin(), ahead.rend());
+  FetchRequest req;
+  req.from_height = tip.height + 1;
+  for (const auto& [height, peer] : ahead) req.peers.push_back(peer);
+  if (req.peers.empty()) {
+    for (int i = 0; i < static_cast<int>(n); ++i) {
+      if (i != self) req.peers.push_back(i);
+    }
+  }
+  ready.fetch = std::move(req);
+  fetch_retry_at = now + std::max<UnixMillis>(genesis.params.view_change_timeout_ms / 2, 1);
+}
+
+size_t Replica::State::ApplyFetched(const std::vector<CommittedBlock>& blocks) {
+  size_t applied = 0;
+  auto reject = [&](const CommittedBlock& b, const std::string& reason) {
+    ++dropped["bad_fetched_block:" + reason];
+    Event e;
+    e.kind = Event::Kind::kStateTransfer;
+    e.view = view;
+    e.seq = b.header.height;
+    e.detail = "rejected fetched block: " + reason;
+    ready.events.push_back(std::move(e));
+  };
+  for (const CommittedBlock& b : blocks) {
+    if (b.header.height <= tip.height) continue;
+    if (b.header.height != tip.height + 1) {
+      reject(b, "gap");
+      break;
+    }
+    Result<ledger::VerifiedCertificate> cert = ledger::VerifyCertificate(b.certificate, genesis);
+    if (!cert.ok()) {
+      reject(b, "certificate_" + cert.status().code());
+      break;
+    }
+    const ledger::CheckpointInfo& cp = cert->checkpoint;
+    const Hash32 hash = b.header.Hash();
+    if (cp.height != b.header.height || cp.block_hash != hash ||
+        cp.tree_size != b.header.log_size || cp.root != b.header.log_root ||
+        cp.time != b.header.time || b.header.chain_id != genesis.chain_id) {
+      reject(b, "certificate_mismatch");
+      break;
+    }
+    Status deposits = VerifyDeposits(genesis, b.entries);
+    if (!deposits.ok()) {
+      reject(b, "bad_deposit");
+      break;
+    }
+    Result<CheckedBlock> checked =
+        CheckBlock(genesis, tip, b.header, b.entries, [&](const Hash32& id) {
+          return unapplied_ids.count(id) || handed_out_ids.count(id) ||
+                 (index != nullptr && index->Contains(id));
+        });
+    if (!checked.ok()) {
+      reject(b, checked.status().code());
+      break;
+    }
+    if (!b.leaves.empty() && b.leaves != checked->leaves) {
+      reject(b, "leaf_mismatch");
+      break;
+    }
+    ApplyCommitted(*checked, b.certificate);
+    ++applied;
+  }
+  if (applied > 0) {
+    Event e;
+    e.kind = Event::Kind::kStateTransfer;
+    e.view = view;
+    e.seq = tip.height;
+    e.detail = "applied " + std::to_string(applied) + " fetched blocks";
+    ready.events.push_back(std::move(e));
+    fetch_retry_at = 0;
+    MaybeFetch();
+  }
+  return applied;
+}
+
+}  // namespace evchain::consensus
