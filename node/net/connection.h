@@ -1,0 +1,101 @@
+// One TCP connection to a peer validator: handshake, then sealed frames both ways. All methods
+// and callbacks run on the transport's strand. Format: docs/transport.md.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/net/frame_reader.h"
+#include "node/net/handshake.h"
+#include "node/net/secure_channel.h"
+#include "node/net/stats.h"
+
+namespace evchain::net {
+
+using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  // Receives a connection's events. REQUIRES: outlives every handler of its connections.
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    virtual void OnAuthenticated(const std::shared_ptr<Connection>& connection) = 0;
+    virtual void OnPayload(const std::shared_ptr<Connection>& connection, std::string payload) = 0;
+    // Everything handed to Write has been written.
+    virtual void OnWritable(const std::shared_ptr<Connection>& connection) = 0;
+    // The connection failed or the peer closed it (not called after Close()).
+    virtual void OnClosed(const std::shared_ptr<Connection>& connection) = 0;
+  };
+
+  struct Limits {
+    size_t max_frame_size = 16u << 20;  // largest sealed frame body after the handshake
+    std::chrono::milliseconds handshake_timeout{5000};
+  };
+
+  // REQUIRES: `socket` is connected; `context` and `counters` outlive the connection.
+  Connection(boost::asio::ip::tcp::socket socket, Strand strand, Listener* listener,
+             const HandshakeContext& context, Role role, int expected_peer, Limits limits,
+             TransportCounters* counters);
+
+  // Sends our hello, arms the handshake timer and starts reading.
+  void Start();
+  // Seals and writes `payloads` after anything already pending. REQUIRES: authenticated().
+  void Write(const std::vector<std::string>& payloads);
+  // Closes the socket; no listener call follows. Idempotent.
+  void Close();
+  // Graceful handover to a newer link: takes no more writes, flushes what is pending, then shuts
+  // down our sending side, and keeps delivering what the peer still sends until it shuts down
+  // too (then OnClosed) or `limits.handshake_timeout` passes (then it is closed, and OnClosed).
+  // REQUIRES: authenticated().
+  void Retire();
+
+  bool authenticated() const { return authenticated_; }
+  bool closed() const { return closed_; }
+  bool retired() const { return retired_; }
+  // True when nothing is pending or being written.
+  bool idle() const { return !writing_ && pending_.empty(); }
+  Role role() const { return role_; }
+  // The authenticated (or, for a dial, the expected) peer index; -1 while unknown.
+  int peer() const { return peer_; }
+
+ private:
+  void ReadMore();
+  void OnRead(const boost::system::error_code& ec, size_t n);
+  // Returns false if the connection was closed while handling the frame.
+  bool HandleFrame(ByteView body);
+  void QueueBytes(const Bytes& bytes, uint64_t frames);
+  void WriteMore();
+  void ShutdownSend();
+  void Fail(std::optional<RejectReason> reason);
+
+  boost::asio::ip::tcp::socket socket_;
+  Strand strand_;
+  Listener* listener_;
+  Role role_;
+  int peer_;
+  Limits limits_;
+  TransportCounters* counters_;
+  boost::asio::steady_timer handshake_timer_;
+  std::optional<Handshake> handshake_;
+  bool got_hello_ = false;
+  bool authenticated_ = false;
+  bool closed_ = false;
+  bool retired_ = false;
+  std::optional<FrameSealer> sealer_;
+  std::optional<FrameOpener> opener_;
+  FrameReader reader_;
+  Bytes pending_;  // frames waiting for the write in flight
+  uint64_t pending_frames_ = 0;
+  Bytes in_flight_;
+  uint64_t in_flight_frames_ = 0;
+  bool writing_ = false;
+};
+
+}  // namespace evchain::net

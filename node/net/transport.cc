@@ -1,0 +1,351 @@
+#include "node/net/transport.h"
+
+#include <algorithm>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <random>
+
+#include "node/net/address.h"
+#include "node/net/backoff.h"
+
+namespace evchain::net {
+
+namespace {
+
+// Payload bytes handed to one socket write; bounds latency behind a burst without costing
+// throughput.
+constexpr size_t kWriteBatchBytes = 256 * 1024;
+
+std::function<double()> DefaultJitter() {
+  auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
+  return [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); };
+}
+
+}  // namespace
+
+Transport::Transport(boost::asio::io_context& io, genesis::Genesis genesis, int self,
+                     const crypto::SecretKey& key, TransportOptions options)
+    : io_(io),
+      strand_(boost::asio::make_strand(io)),
+      genesis_(std::move(genesis)),
+      self_(self),
+      key_(key),
+      options_(std::move(options)),
+      context_{&genesis_, self_, &key_},
+      limits_{options_.max_frame_size, options_.handshake_timeout},
+      acceptor_(strand_),
+      jitter_(options_.jitter ? options_.jitter : DefaultJitter()) {
+  for (int i = 0; i < static_cast<int>(genesis_.n()); ++i) {
+    if (i == self_) continue;
+    auto peer = std::make_unique<Peer>(io_, strand_);
+    peer->index = i;
+    peer->address = genesis_.validators[i].p2p;
+    peers_.push_back(std::move(peer));
+  }
+}
+
+Transport::~Transport() = default;
+
+Status Transport::Start() {
+  const std::string& address =
+      options_.listen_address.empty() ? genesis_.validators[self_].p2p : options_.listen_address;
+  Result<HostPort> host_port = ParseHostPort(address);
+  if (!host_port.ok()) return host_port.status();
+  auto failed = [&](const boost::system::error_code& ec) {
+    return Status::Error("net_listen_failed", address + ": " + ec.message());
+  };
+  boost::system::error_code ec;
+  boost::asio::ip::tcp::resolver resolver(io_);
+  auto endpoints = resolver.resolve(host_port->host, std::to_string(host_port->port),
+                                    boost::asio::ip::tcp::resolver::passive, ec);
+  if (ec) return failed(ec);
+  boost::asio::ip::tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    return failed(ec);
+  }
+  boost::asio::post(strand_, [this] {
+    if (stopped_) return;
+    Accept();
+    for (auto& peer : peers_) Dial(*peer);
+  });
+  return Status::Ok();
+}
+
+void Transport::Stop() {
+  boost::asio::post(strand_, [this] { DoStop(); });
+}
+
+void Transport::DoStop() {
+  if (stopped_) return;
+  stopped_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  for (const auto& connection : inbound_) connection->Close();
+  inbound_.clear();
+  for (auto& peer : peers_) {
+    peer->retry_timer.cancel();
+    peer->resolver.cancel();
+    if (peer->connecting) peer->connecting->close(ignored);
+    if (peer->dialing) peer->dialing->Close();
+    if (peer->link) peer->link->Close();
+    for (const auto& connection : peer->retired) connection->Close();
+    peer->retired.clear();
+    peer->held.clear();
+    peer->dialing.reset();
+    peer->link.reset();
+    peer->dial_in_progress = false;
+    peer->queue.clear();
+    peer->queue_bytes = 0;
+    Publish(*peer);
+  }
+}
+
+void Transport::Send(int peer, std::string payload) {
+  if (payload.size() + kAeadTagSize > options_.max_frame_size) {
+    Bump(counters_.send_too_large);
+    return;
+  }
+  boost::asio::post(strand_, [this, peer, payload = std::move(payload)]() mutable {
+    if (stopped_) return;
+    Peer* p = FindPeer(peer);
+    if (p == nullptr) {
+      Bump(counters_.send_unknown_peer);
+      return;
+    }
+    Enqueue(*p, std::move(payload));
+  });
+}
+
+void Transport::Broadcast(std::string payload) {
+  if (payload.size() + kAeadTagSize > options_.max_frame_size) {
+    Bump(counters_.send_too_large);
+    return;
+  }
+  boost::asio::post(strand_, [this, payload = std::move(payload)] {
+    if (stopped_) return;
+    for (auto& peer : peers_) Enqueue(*peer, payload);
+  });
+}
+
+std::vector<int> Transport::ConnectedPeers() const {
+  std::vector<int> connected;
+  for (const auto& peer : peers_) {
+    if (peer->connected.load()) connected.push_back(peer->index);
+  }
+  return connected;
+}
+
+std::vector<PeerStatus> Transport::Peers() const {
+  std::vector<PeerStatus> out;
+  for (const auto& peer : peers_) {
+    out.push_back(PeerStatus{peer->index, peer->connected.load(), peer->outbound.load(),
+                             peer->dialing_now.load(), peer->queued.load()});
+  }
+  return out;
+}
+
+Transport::Peer* Transport::FindPeer(int index) {
+  if (index < 0 || index >= static_cast<int>(genesis_.n()) || index == self_) return nullptr;
+  return peers_[index < self_ ? index : index - 1].get();
+}
+
+void Transport::Publish(Peer& peer) {
+  peer.connected = peer.link != nullptr;
+  peer.outbound = peer.link != nullptr && peer.link->role() == Role::kInitiator;
+  peer.dialing_now = peer.dial_in_progress;
+  peer.queued = peer.queue.size();
+}
+
+void Transport::Accept() {
+  acceptor_.async_accept(boost::asio::bind_executor(
+      strand_, [this](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
+        if (stopped_) return;
+        if (!ec) {
+          if (inbound_.size() >= options_.max_pending_handshakes) {
+            boost::system::error_code ignored;
+            socket.close(ignored);
+          } else {
+            auto connection =
+                std::make_shared<Connection>(std::move(socket), strand_, AsListener(), context_,
+                                             Role::kResponder, -1, limits_, &counters_);
+            inbound_.insert(connection);
+            connection->Start();
+          }
+        }
+        Accept();
+      }));
+}
+
+void Transport::Dial(Peer& peer) {
+  if (stopped_ || peer.link || peer.dial_in_progress) return;
+  peer.dial_in_progress = true;
+  Publish(peer);
+  Result<HostPort> host_port = ParseHostPort(peer.address);
+  if (!host_port.ok()) return DialFailed(peer);
+  peer.resolver.async_resolve(
+      host_port->host, std::to_string(host_port->port),
+      boost::asio::bind_executor(
+          strand_, [this, &peer](const boost::system::error_code& ec,
+                                 const boost::asio::ip::tcp::resolver::results_type& results) {
+            if (stopped_) return;
+            if (ec) return DialFailed(peer);
+            peer.connecting = std::make_unique<boost::asio::ip::tcp::socket>(strand_);
+            boost::asio::async_connect(
+                *peer.connecting, results,
+                boost::asio::bind_executor(strand_,
+                                           [this, &peer](const boost::system::error_code& ec,
+                                                         const boost::asio::ip::tcp::endpoint&) {
+                                             OnConnected(peer, ec);
+                                           }));
+          }));
+}
+
+void Transport::OnConnected(Peer& peer, const boost::system::error_code& ec) {
+  if (stopped_) return;
+  if (ec) {
+    peer.connecting.reset();
+    return DialFailed(peer);
+  }
+  auto connection =
+      std::make_shared<Connection>(std::move(*peer.connecting), strand_, AsListener(), context_,
+                                   Role::kInitiator, peer.index, limits_, &counters_);
+  peer.connecting.reset();
+  peer.dialing = connection;
+  connection->Start();
+}
+
+void Transport::DialFailed(Peer& peer) {
+  Bump(counters_.connect_failures);
+  peer.dial_in_progress = false;
+  ++peer.attempts;
+  ScheduleDial(peer);
+  Publish(peer);
+}
+
+void Transport::ScheduleDial(Peer& peer) {
+  if (stopped_ || peer.link || peer.dial_in_progress) return;
+  peer.retry_timer.expires_after(
+      BackoffDelay(peer.attempts, options_.backoff_initial, options_.backoff_max, jitter_()));
+  peer.retry_timer.async_wait(
+      boost::asio::bind_executor(strand_, [this, &peer](const boost::system::error_code& ec) {
+        if (!ec) Dial(peer);
+      }));
+}
+
+void Transport::OnAuthenticated(const std::shared_ptr<Connection>& connection) {
+  inbound_.erase(connection);
+  Peer* peer = FindPeer(connection->peer());
+  if (stopped_ || peer == nullptr) return connection->Close();
+  if (connection == peer->dialing) {
+    peer->dialing.reset();
+    peer->dial_in_progress = false;
+  }
+  // Tie-break: both ends prefer the connection dialed by the lower index, so simultaneous dials
+  // settle on the same link. Otherwise the newer link wins: the peer may have restarted and the
+  // old one may be dead without either side knowing yet.
+  auto dialed_by_lower = [&](const Connection& c) {
+    return (c.role() == Role::kInitiator) == (self_ < peer->index);
+  };
+  if (peer->link) {
+    Bump(counters_.duplicate_links);
+    if (dialed_by_lower(*peer->link) && !dialed_by_lower(*connection)) {
+      Retire(*peer, connection);  // the peer may have used it before it saw the better link
+      Publish(*peer);
+      return;
+    }
+    Retire(*peer, peer->link);
+    peer->link = connection;
+  } else {
+    peer->link = connection;
+    Bump(counters_.links_up);
+    if (on_link_) on_link_(peer->index, true);
+  }
+  peer->attempts = 0;
+  peer->retry_timer.cancel();
+  Publish(*peer);
+  Pump(*peer);
+}
+
+void Transport::Retire(Peer& peer, const std::shared_ptr<Connection>& connection) {
+  connection->Retire();
+  if (!connection->closed()) peer.retired.push_back(connection);
+}
+
+void Transport::OnPayload(const std::shared_ptr<Connection>& connection, std::string payload) {
+  Peer* peer = FindPeer(connection->peer());
+  if (stopped_ || peer == nullptr) return;
+  if (connection == peer->link && !peer->retired.empty()) {
+    peer->held.push_back(std::move(payload));
+  } else if (connection == peer->link || connection->retired()) {
+    if (on_receive_) on_receive_(peer->index, std::move(payload));
+  }
+}
+
+void Transport::OnWritable(const std::shared_ptr<Connection>& connection) {
+  Peer* peer = FindPeer(connection->peer());
+  if (!stopped_ && peer != nullptr && peer->link == connection) Pump(*peer);
+}
+
+void Transport::OnClosed(const std::shared_ptr<Connection>& connection) {
+  inbound_.erase(connection);
+  Peer* peer = FindPeer(connection->peer());
+  if (stopped_ || peer == nullptr) return;
+  auto retired = std::find(peer->retired.begin(), peer->retired.end(), connection);
+  if (retired != peer->retired.end()) {
+    peer->retired.erase(retired);
+    // The older links are drained: what waited behind them is next in the peer's order.
+    while (peer->retired.empty() && !peer->held.empty()) {
+      std::string payload = std::move(peer->held.front());
+      peer->held.pop_front();
+      if (on_receive_) on_receive_(peer->index, std::move(payload));
+    }
+  } else if (connection == peer->dialing) {
+    peer->dialing.reset();
+    peer->dial_in_progress = false;
+    ++peer->attempts;
+    ScheduleDial(*peer);
+  } else if (connection == peer->link) {
+    peer->link.reset();
+    peer->attempts = 0;
+    if (on_link_) on_link_(peer->index, false);
+    ScheduleDial(*peer);
+  }
+  Publish(*peer);
+}
+
+void Transport::Enqueue(Peer& peer, std::string payload) {
+  peer.queue_bytes += payload.size();
+  peer.queue.push_back(std::move(payload));
+  while (!peer.queue.empty() && (peer.queue.size() > options_.max_queue_messages ||
+                                 peer.queue_bytes > options_.max_queue_bytes)) {
+    peer.queue_bytes -= peer.queue.front().size();
+    peer.queue.pop_front();
+    Bump(counters_.send_queue_dropped);
+  }
+  Pump(peer);
+}
+
+void Transport::Pump(Peer& peer) {
+  if (peer.link && peer.link->idle() && !peer.queue.empty()) {
+    std::vector<std::string> batch;
+    size_t bytes = 0;
+    while (!peer.queue.empty() &&
+           (batch.empty() || bytes + peer.queue.front().size() <= kWriteBatchBytes)) {
+      bytes += peer.queue.front().size();
+      peer.queue_bytes -= peer.queue.front().size();
+      batch.push_back(std::move(peer.queue.front()));
+      peer.queue.pop_front();
+    }
+    peer.link->Write(batch);
+  }
+  Publish(peer);
+}
+
+}  // namespace evchain::net

@@ -1,0 +1,165 @@
+// Authenticated, encrypted links between validators (docs/transport.md).
+//
+// A Transport listens on this validator's p2p address, dials every other genesis validator and
+// keeps at most one authenticated link per peer. When both sides dial at once, the link opened by
+// the lower validator index wins on both ends; a newer link of the same kind replaces an older one
+// (the peer restarted). Lost links are redialed with capped exponential backoff and jitter.
+//
+// Delivery is at most once and in order per peer: payloads queued while a peer is unreachable are
+// sent when it comes back; a link replaced by the tie-break is retired gracefully (flushed, and
+// read until the peer closes it), so a handover loses and reorders nothing; payloads written into a
+// link that then breaks may be lost. Consensus retransmits on its own timers.
+//
+// Threading: every handler runs on one strand of the caller's io_context, which may be run by any
+// number of threads. Public methods are thread-safe and never block.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "crypto/ed25519.h"
+#include "genesis/genesis.h"
+#include "node/net/connection.h"
+#include "node/net/stats.h"
+
+namespace evchain::net {
+
+struct TransportOptions {
+  // "host:port" to listen on; empty: this validator's genesis p2p address.
+  std::string listen_address;
+  // Largest sealed frame body; a peer announcing more is disconnected (the payload limit is this
+  // minus the 16-byte AEAD tag).
+  size_t max_frame_size = 16u << 20;
+  // Per-peer send queue bounds; when either is exceeded the OLDEST queued payloads are dropped
+  // (counted in send_queue_dropped): consensus messages go stale, the newest matter most.
+  size_t max_queue_messages = 8192;
+  size_t max_queue_bytes = 64u << 20;
+  std::chrono::milliseconds handshake_timeout{5000};
+  std::chrono::milliseconds backoff_initial{100};
+  std::chrono::milliseconds backoff_max{2000};
+  // Returns a jitter sample in [0, 1); empty: a PRNG seeded from std::random_device.
+  std::function<double()> jitter;
+  // Unauthenticated inbound connections beyond this are closed at once.
+  size_t max_pending_handshakes = 64;
+};
+
+struct PeerStatus {
+  int index = -1;
+  bool connected = false;  // an authenticated link is up
+  bool outbound = false;   // that link was dialed by us
+  bool dialing = false;    // a dial (connect or handshake) is in progress
+  size_t queued = 0;       // payloads waiting to be sent
+};
+
+class Transport : private Connection::Listener {
+ public:
+  // (peer index, payload); runs on the transport strand.
+  using ReceiveHandler = std::function<void(int peer, std::string payload)>;
+  // (peer index, link up); runs on the transport strand.
+  using LinkHandler = std::function<void(int peer, bool up)>;
+
+  // REQUIRES: 0 <= self < genesis.n(); `key` is validator `self`'s genesis key and outlives the
+  // transport. The transport must be destroyed only when none of its handlers can run: after
+  // Stop() once io.run() has returned (Stop leaves no pending work), or after io.stop().
+  Transport(boost::asio::io_context& io, genesis::Genesis genesis, int self,
+            const crypto::SecretKey& key, TransportOptions options = {});
+  ~Transport() override;
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // REQUIRES: before Start().
+  void SetReceiveHandler(ReceiveHandler handler) { on_receive_ = std::move(handler); }
+  void SetLinkHandler(LinkHandler handler) { on_link_ = std::move(handler); }
+
+  // Binds the listening socket (errors: "net_bad_address", "net_listen_failed") and starts
+  // accepting and dialing. Call once.
+  Status Start();
+  // Closes the listener and every link and cancels timers; queued payloads are discarded. Only
+  // posts to the strand, so it is safe from a signal_set handler. Idempotent.
+  void Stop();
+
+  // Queues `payload` for `peer` and returns at once. Payloads too large for a frame or for an
+  // index that is not another validator are dropped and counted.
+  void Send(int peer, std::string payload);
+  // Send to every other validator.
+  void Broadcast(std::string payload);
+
+  // Indexes of peers with an authenticated link, ascending.
+  std::vector<int> ConnectedPeers() const;
+  // One entry per other validator, ascending by index.
+  std::vector<PeerStatus> Peers() const;
+  TransportStats Stats() const { return counters_.Snapshot(); }
+  int self() const { return self_; }
+
+ private:
+  struct Peer {
+    Peer(boost::asio::io_context& io, const Strand& strand) : retry_timer(strand), resolver(io) {}
+    int index = -1;
+    std::string address;
+    std::shared_ptr<Connection> link;     // authenticated, in use
+    std::shared_ptr<Connection> dialing;  // our dial, handshaking
+    // Links replaced by `link` that the peer may still be sending on; while any is open, what
+    // arrives on `link` waits in `held`, so the peer's payloads are delivered in send order.
+    std::vector<std::shared_ptr<Connection>> retired;
+    std::deque<std::string> held;
+    bool dial_in_progress = false;  // resolving, connecting or handshaking
+    std::unique_ptr<boost::asio::ip::tcp::socket> connecting;
+    int attempts = 0;  // failed dials since the last link
+    boost::asio::steady_timer retry_timer;
+    boost::asio::ip::tcp::resolver resolver;
+    std::deque<std::string> queue;
+    size_t queue_bytes = 0;
+    // Copies of the state above for readers on other threads (Peers, ConnectedPeers).
+    std::atomic<bool> connected{false}, outbound{false}, dialing_now{false};
+    std::atomic<size_t> queued{0};
+  };
+
+  // Connection::Listener
+  void OnAuthenticated(const std::shared_ptr<Connection>& connection) override;
+  void OnPayload(const std::shared_ptr<Connection>& connection, std::string payload) override;
+  void OnWritable(const std::shared_ptr<Connection>& connection) override;
+  void OnClosed(const std::shared_ptr<Connection>& connection) override;
+
+  // The private base, named where std::make_shared cannot see it.
+  Connection::Listener* AsListener() { return this; }
+  void Accept();
+  void Dial(Peer& peer);
+  void OnConnected(Peer& peer, const boost::system::error_code& ec);
+  void DialFailed(Peer& peer);
+  void ScheduleDial(Peer& peer);
+  void Retire(Peer& peer, const std::shared_ptr<Connection>& connection);
+  void Enqueue(Peer& peer, std::string payload);
+  void Pump(Peer& peer);
+  void DoStop();
+  void Publish(Peer& peer);
+  Peer* FindPeer(int index);
+
+  boost::asio::io_context& io_;
+  Strand strand_;
+  genesis::Genesis genesis_;
+  int self_;
+  const crypto::SecretKey& key_;
+  TransportOptions options_;
+  HandshakeContext context_;
+  Connection::Limits limits_;
+  TransportCounters counters_;
+  ReceiveHandler on_receive_;
+  LinkHandler on_link_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::unique_ptr<Peer>> peers_;       // every validator but self, ascending
+  std::set<std::shared_ptr<Connection>> inbound_;  // accepted, still handshaking
+  bool stopped_ = false;
+  std::function<double()> jitter_;
+};
+
+}  // namespace evchain::net

@@ -1,0 +1,174 @@
+#include "node/net/handshake.h"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "common/encoding.h"
+#include "node/net/secure_channel.h"
+#include "tests/net/net_test_util.h"
+
+namespace evchain::net {
+namespace {
+
+using testing::TestGenesis;
+using testing::ValidatorKey;
+
+Key32 Fill(uint8_t b) {
+  Key32 k;
+  k.fill(b);
+  return k;
+}
+
+Bytes Frame(std::string_view body) {
+  Bytes out;
+  AppendFrame(out, body);
+  return out;
+}
+
+// A full handshake between two in-memory sides.
+struct Pair {
+  genesis::Genesis genesis = TestGenesis(4);
+  crypto::SecretKey key0 = ValidatorKey(0);
+  crypto::SecretKey key1 = ValidatorKey(1);
+  HandshakeContext ctx0{&genesis, 0, &key0};
+  HandshakeContext ctx1{&genesis, 1, &key1};
+};
+
+TEST_CASE("both sides derive matching keys and authenticate each other") {
+  Pair p;
+  Handshake a(p.ctx0, Role::kInitiator, 1, Ephemeral::Generate());
+  Handshake b(p.ctx1, Role::kResponder, -1, Ephemeral::Generate());
+  REQUIRE_FALSE(b.OnPeerHello(a.hello()));
+  REQUIRE_FALSE(a.OnPeerHello(b.hello()));
+  CHECK(a.peer() == 1);
+  CHECK(b.peer() == 0);
+  CHECK(a.transcript() == b.transcript());
+  REQUIRE_FALSE(a.OnPeerAuth(b.auth()));
+  REQUIRE_FALSE(b.OnPeerAuth(a.auth()));
+  CHECK(a.keys().tx == b.keys().rx);
+  CHECK(a.keys().rx == b.keys().tx);
+  CHECK(a.keys().tx != a.keys().rx);
+}
+
+TEST_CASE("hello checks: version, chain, genesis, index, key") {
+  Pair p;
+  Handshake b(p.ctx1, Role::kResponder, -1, Ephemeral::Generate());
+  auto hello_from = [&](auto edit) {
+    HelloFields h;
+    h.chain_id = p.genesis.chain_id;
+    h.genesis_hash = p.genesis.hash;
+    h.validator_index = 0;
+    h.validator_key = p.key0.public_key();
+    h.ephemeral_key = Ephemeral::Generate().public_key();
+    edit(h);
+    return EncodeHello(h);
+  };
+  auto reason = [&](auto edit) {
+    Handshake fresh(p.ctx1, Role::kResponder, -1, Ephemeral::Generate());
+    return fresh.OnPeerHello(hello_from(edit));
+  };
+  CHECK_FALSE(reason([](HelloFields&) {}));
+  CHECK(reason([](HelloFields& h) { h.version = 2; }) == RejectReason::kVersion);
+  CHECK(reason([](HelloFields& h) { h.chain_id = "other"; }) == RejectReason::kWrongChain);
+  CHECK(reason([](HelloFields& h) { h.genesis_hash[0] ^= 1; }) == RejectReason::kWrongGenesis);
+  CHECK(reason([](HelloFields& h) { h.validator_index = 4; }) == RejectReason::kUnknownValidator);
+  CHECK(reason([](HelloFields& h) { h.validator_index = 1; }) == RejectReason::kUnknownValidator);
+  CHECK(reason([](HelloFields& h) { h.validator_key = ValidatorKey(0, 50).public_key(); }) ==
+        RejectReason::kUnknownKey);
+  CHECK(b.OnPeerHello("\xff\xff garbage") == RejectReason::kMalformed);
+
+  // A dialer only accepts the validator it dialed.
+  Handshake dialer(p.ctx1, Role::kInitiator, 2, Ephemeral::Generate());
+  CHECK(dialer.OnPeerHello(hello_from([](HelloFields&) {})) == RejectReason::kUnknownValidator);
+}
+
+TEST_CASE("a recorded auth cannot be replayed into a new handshake") {
+  Pair p;
+  Handshake a(p.ctx0, Role::kInitiator, 1, Ephemeral::Generate());
+  Handshake b(p.ctx1, Role::kResponder, -1, Ephemeral::Generate());
+  REQUIRE_FALSE(b.OnPeerHello(a.hello()));
+  REQUIRE_FALSE(a.OnPeerHello(b.hello()));
+  std::string recorded_hello = a.hello();
+  std::string recorded_auth = a.auth();
+  REQUIRE_FALSE(b.OnPeerAuth(recorded_auth));
+
+  // Same bytes again: the responder's fresh ephemeral changes the transcript.
+  Handshake b2(p.ctx1, Role::kResponder, -1, Ephemeral::Generate());
+  REQUIRE_FALSE(b2.OnPeerHello(recorded_hello));
+  CHECK(b2.OnPeerAuth(recorded_auth) == RejectReason::kBadSignature);
+  CHECK(b2.OnPeerAuth("\x0a\x01x") == RejectReason::kMalformed);
+}
+
+TEST_CASE("a signature made as responder is refused as initiator (role binding)") {
+  Pair p;
+  Handshake a(p.ctx0, Role::kInitiator, 1, Ephemeral::Generate());
+  Handshake b(p.ctx1, Role::kResponder, -1, Ephemeral::Generate());
+  REQUIRE_FALSE(b.OnPeerHello(a.hello()));
+  REQUIRE_FALSE(a.OnPeerHello(b.hello()));
+  // Validator 0 signs the right transcript but claims the wrong role.
+  std::string wrong_role = EncodeAuth(p.key0.Sign(AuthMessage(Role::kResponder, a.transcript())));
+  CHECK(b.OnPeerAuth(wrong_role) == RejectReason::kBadSignature);
+}
+
+// Reads "name = hex" lines from the vector block of docs/transport.md.
+std::map<std::string, std::string> DocVectors() {
+  std::ifstream in(std::string(EVCHAIN_SOURCE_DIR) + "/docs/transport.md");
+  std::map<std::string, std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string name, eq, hex;
+    if (words >> name >> eq >> hex && eq == "=" && name.rfind("vec.", 0) == 0) out[name] = hex;
+  }
+  return out;
+}
+
+TEST_CASE("test vector in docs/transport.md") {
+  genesis::Genesis g;
+  g.chain_id = "evchain-vector";
+  g.hash = crypto::Sha256("evchain-vector genesis");
+  crypto::SecretKey key0 = crypto::SecretKey::FromSeed(Fill(0x01));
+  crypto::SecretKey key1 = crypto::SecretKey::FromSeed(Fill(0x02));
+  for (const auto* key : {&key0, &key1}) {
+    genesis::Validator v;
+    v.public_key = key->public_key();
+    g.validators.push_back(v);
+  }
+  HandshakeContext ctx0{&g, 0, &key0};
+  HandshakeContext ctx1{&g, 1, &key1};
+  Handshake a(ctx0, Role::kInitiator, 1, Ephemeral::FromSeed(Fill(0x11)));
+  Handshake b(ctx1, Role::kResponder, -1, Ephemeral::FromSeed(Fill(0x22)));
+  REQUIRE_FALSE(b.OnPeerHello(a.hello()));
+  REQUIRE_FALSE(a.OnPeerHello(b.hello()));
+  REQUIRE_FALSE(a.OnPeerAuth(b.auth()));
+  REQUIRE_FALSE(b.OnPeerAuth(a.auth()));
+  Bytes data;
+  FrameSealer(a.keys().tx).Seal("hello, validator 1", data);
+
+  std::map<std::string, std::string> computed = {
+      {"vec.genesis_hash", ToHex(g.hash)},
+      {"vec.initiator_hello_frame", ToHex(Frame(a.hello()))},
+      {"vec.responder_hello_frame", ToHex(Frame(b.hello()))},
+      {"vec.transcript", ToHex(a.transcript())},
+      {"vec.initiator_auth_frame", ToHex(Frame(a.auth()))},
+      {"vec.responder_auth_frame", ToHex(Frame(b.auth()))},
+      {"vec.initiator_to_responder_key", ToHex(ByteView(a.keys().tx))},
+      {"vec.responder_to_initiator_key", ToHex(ByteView(b.keys().tx))},
+      {"vec.first_data_frame", ToHex(data)},
+  };
+  std::map<std::string, std::string> documented = DocVectors();
+  for (const auto& [name, hex] : computed) {
+    INFO(name << " = " << hex);
+    CHECK(documented[name] == hex);
+  }
+  // The data frame opens with the responder's receive key.
+  std::string payload;
+  REQUIRE(FrameOpener(b.keys().rx).Open(ByteView(data).subspan(kFrameHeaderSize), payload));
+  CHECK(payload == "hello, validator 1");
+}
+
+}  // namespace
+}  // namespace evchain::net

@@ -1,0 +1,218 @@
+// Hostile or broken peers against a real Transport: a hand-driven client on a raw socket speaks
+// exactly as much of the protocol as each case needs (docs/transport.md).
+#include <doctest/doctest.h>
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+
+#include "node/net/handshake.h"
+#include "node/net/secure_channel.h"
+#include "node/net/transport.h"
+#include "tests/net/transport_fixture.h"
+
+namespace evchain::net {
+namespace {
+
+using boost::asio::ip::tcp;
+using testing::Node;
+using testing::TestGenesis;
+using testing::ValidatorKey;
+using testing::WaitFor;
+
+constexpr auto kIoLimit = std::chrono::seconds(10);
+
+class RawPeer {
+ public:
+  explicit RawPeer(const std::string& address) : socket_(io_) {
+    auto colon = address.rfind(':');
+    socket_.connect(tcp::endpoint(boost::asio::ip::make_address(address.substr(0, colon)),
+                                  static_cast<uint16_t>(std::stoi(address.substr(colon + 1)))));
+  }
+
+  void Write(const Bytes& bytes) {
+    boost::asio::write(socket_, boost::asio::buffer(bytes));
+    sent_.insert(sent_.end(), bytes.begin(), bytes.end());
+  }
+  void WriteFrame(std::string_view body) {
+    Bytes frame;
+    AppendFrame(frame, body);
+    Write(frame);
+  }
+  // Reads exactly n bytes; false on EOF, error or timeout.
+  bool ReadExact(size_t n, Bytes& out) {
+    out.assign(n, 0);
+    bool done = false;
+    boost::system::error_code error;
+    boost::asio::async_read(socket_, boost::asio::buffer(out),
+                            [&](const boost::system::error_code& ec, size_t) {
+                              error = ec;
+                              done = true;
+                            });
+    RunUntil(done);
+    return done && !error;
+  }
+  std::optional<std::string> ReadFrame() {
+    Bytes header, body;
+    if (!ReadExact(kFrameHeaderSize, header)) return std::nullopt;
+    if (!ReadExact(GetU32BE(header.data()), body)) return std::nullopt;
+    return std::string(AsChars(body));
+  }
+  // Reads and discards until the transport closes the connection; false on timeout.
+  bool WaitClosed() {
+    std::array<uint8_t, 4096> sink;
+    for (;;) {
+      bool done = false;
+      boost::system::error_code error;
+      socket_.async_read_some(boost::asio::buffer(sink),
+                              [&](const boost::system::error_code& ec, size_t) {
+                                error = ec;
+                                done = true;
+                              });
+      if (!RunUntil(done)) return false;
+      if (error) return true;
+    }
+  }
+  // Completes a handshake as validator `context.self`; returns the session keys.
+  SessionKeys Handshake(const HandshakeContext& context) {
+    net::Handshake hs(context, Role::kInitiator, 0, Ephemeral::Generate());
+    WriteFrame(hs.hello());
+    std::optional<std::string> hello = ReadFrame();
+    REQUIRE(hello);
+    REQUIRE_FALSE(hs.OnPeerHello(*hello));
+    WriteFrame(hs.auth());
+    std::optional<std::string> auth = ReadFrame();
+    REQUIRE(auth);
+    REQUIRE_FALSE(hs.OnPeerAuth(*auth));
+    return hs.keys();
+  }
+  const Bytes& sent() const { return sent_; }
+
+ private:
+  bool RunUntil(const bool& done) {
+    io_.restart();
+    io_.run_for(kIoLimit);
+    if (done) return true;
+    socket_.cancel();
+    io_.restart();
+    io_.run();
+    return false;
+  }
+
+  boost::asio::io_context io_;
+  tcp::socket socket_;
+  Bytes sent_;
+};
+
+// Validator 0 runs a Transport; the test plays validator 1 (it has that key) or a stranger.
+struct Arena {
+  genesis::Genesis genesis = TestGenesis(2);
+  crypto::SecretKey key1 = ValidatorKey(1);
+  HandshakeContext as_validator1{&genesis, 1, &key1};
+  Node node{genesis, 0, ValidatorKey(0), Options()};
+
+  static TransportOptions Options() {
+    TransportOptions options = Node::QuickOptions();
+    options.handshake_timeout = std::chrono::milliseconds(500);
+    return options;
+  }
+  const std::string& address() const { return genesis.validators[0].p2p; }
+  TransportStats stats() { return node.transport().Stats(); }
+};
+
+TEST_CASE("a recorded handshake replayed byte for byte is refused") {
+  Arena arena;
+  Bytes recorded;
+  {
+    RawPeer peer(arena.address());
+    SessionKeys keys = peer.Handshake(arena.as_validator1);
+    recorded = peer.sent();  // our hello frame and auth frame
+    Bytes frame;
+    FrameSealer(keys.tx).Seal("genuine", frame);
+    peer.Write(frame);
+    REQUIRE(WaitFor([&] { return arena.node.received_count() == 1; }));
+  }
+  REQUIRE(WaitFor([&] { return arena.node.transport().ConnectedPeers().empty(); }));
+
+  RawPeer replay(arena.address());
+  replay.Write(recorded);
+  CHECK(replay.WaitClosed());
+  REQUIRE(WaitFor([&] { return arena.node.rejected(RejectReason::kBadSignature) == 1; }));
+  CHECK(arena.stats().handshakes_ok == 1);
+  CHECK(arena.node.received() == std::vector<std::pair<int, std::string>>{{1, "genuine"}});
+}
+
+TEST_CASE("a frame with a flipped ciphertext bit closes the link") {
+  Arena arena;
+  RawPeer peer(arena.address());
+  SessionKeys keys = peer.Handshake(arena.as_validator1);
+  FrameSealer sealer(keys.tx);
+  Bytes first, second;
+  sealer.Seal("first", first);
+  sealer.Seal("second", second);
+  second[kFrameHeaderSize + 3] ^= 0x04;
+  peer.Write(first);
+  peer.Write(second);
+  CHECK(peer.WaitClosed());
+  CHECK(arena.stats().decrypt_failures == 1);
+  CHECK(arena.node.received() == std::vector<std::pair<int, std::string>>{{1, "first"}});
+}
+
+TEST_CASE("a replayed data frame (counter reuse) closes the link") {
+  Arena arena;
+  RawPeer peer(arena.address());
+  SessionKeys keys = peer.Handshake(arena.as_validator1);
+  Bytes frame;
+  FrameSealer(keys.tx).Seal("once", frame);
+  peer.Write(frame);
+  peer.Write(frame);
+  CHECK(peer.WaitClosed());
+  CHECK(arena.stats().decrypt_failures == 1);
+  CHECK(arena.node.received() == std::vector<std::pair<int, std::string>>{{1, "once"}});
+}
+
+TEST_CASE("an oversized length prefix closes an authenticated link without waiting for a body") {
+  Arena arena;
+  RawPeer peer(arena.address());
+  peer.Handshake(arena.as_validator1);
+  peer.Write(Bytes{0xff, 0xff, 0xff, 0xff});  // 4 GiB announced, nothing sent
+  CHECK(peer.WaitClosed());
+  CHECK(arena.stats().oversized_frames == 1);
+  CHECK(arena.node.received_count() == 0);
+}
+
+TEST_CASE("garbage instead of a handshake is refused") {
+  Arena arena;
+  SUBCASE("an HTTP request: its first bytes read as a huge length") {
+    RawPeer peer(arena.address());
+    std::string http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    peer.Write(Bytes(http.begin(), http.end()));
+    CHECK(peer.WaitClosed());
+    CHECK(arena.node.rejected(RejectReason::kOversized) == 1);
+  }
+  SUBCASE("a small frame that is not a hello") {
+    RawPeer peer(arena.address());
+    peer.WriteFrame("\xff\xff\xff\xff\xff\xff\xff\xff");
+    CHECK(peer.WaitClosed());
+    CHECK(arena.node.rejected(RejectReason::kMalformed) == 1);
+  }
+  SUBCASE("a stranger's hello") {
+    crypto::SecretKey stranger = ValidatorKey(1, 77);
+    HandshakeContext context{&arena.genesis, 1, &stranger};
+    net::Handshake hs(context, Role::kInitiator, 0, Ephemeral::Generate());
+    RawPeer peer(arena.address());
+    peer.WriteFrame(hs.hello());
+    CHECK(peer.WaitClosed());
+    CHECK(arena.node.rejected(RejectReason::kUnknownKey) == 1);
+  }
+  SUBCASE("silence: the handshake times out") {
+    RawPeer peer(arena.address());
+    CHECK(peer.WaitClosed());
+    CHECK(arena.node.rejected(RejectReason::kTimeout) == 1);
+  }
+  CHECK(arena.stats().handshakes_ok == 0);
+  CHECK(arena.node.transport().ConnectedPeers().empty());
+}
+
+}  // namespace
+}  // namespace evchain::net
