@@ -1,0 +1,240 @@
+// evchain-bench-http: how many HTTP deposit requests per second one validator's handlers and
+// HTTP server accept (behind a NodeService that admits instantly), and how many
+// GET /v1/evidence/{digest} lookups per second it answers from an EvidenceLog of N entries.
+// Real HttpServer on 127.0.0.1, keep-alive clients, pre-signed deposits; medians over runs.
+// Results and the command line: docs/benchmarks.md "HTTP API".
+#include <httplib.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "api/http_server.h"
+#include "common/encoding.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "crypto/sha256.h"
+#include "ledger/leaf.h"
+#include "ledger/statement.h"
+
+namespace evchain {
+namespace {
+
+constexpr char kChain[] = "bench-chain";
+constexpr char kDepositor[] = "bench-platform";
+
+crypto::SecretKey Key(uint8_t seed) { return crypto::SecretKey::FromSeed(Bytes(32, seed)); }
+
+genesis::Genesis MakeGenesis(const crypto::SecretKey& depositor) {
+  nlohmann::json validators = nlohmann::json::array();
+  const char* roles[] = {"court", "court", "notary", "time"};
+  for (int i = 0; i < 4; ++i) {
+    validators.push_back({{"id", "v" + std::to_string(i)},
+                          {"role", roles[i]},
+                          {"public_key", ToHex(ByteView(Key(static_cast<uint8_t>(i + 1)).public_key()))},
+                          {"p2p", "127.0.0.1:" + std::to_string(9000 + i)},
+                          {"http", "127.0.0.1:" + std::to_string(9100 + i)}});
+  }
+  nlohmann::json g = {{"chain_id", kChain},
+                      {"genesis_time", "2026-01-01T00:00:00Z"},
+                      {"validators", validators},
+                      {"depositors",
+                       {{{"id", kDepositor},
+                         {"name", "Bench"},
+                         {"public_key", ToHex(ByteView(depositor.public_key()))}}}}};
+  auto parsed = genesis::ParseGenesis(g.dump());
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "genesis: %s\n", parsed.status().ToString().c_str());
+    std::exit(1);
+  }
+  return *parsed;
+}
+
+ledger::DepositStatement Statement(uint64_t i, const std::string& tag) {
+  ledger::DepositStatement s;
+  s.chain_id = kChain;
+  s.depositor = kDepositor;
+  s.digest = crypto::Sha256(tag + std::to_string(i));
+  s.kind = "webpage";
+  s.source = "https://example.com/" + std::to_string(i);
+  s.nonce = tag + std::to_string(i);
+  return s;
+}
+
+// Admits everything instantly; serves a prebuilt log.
+class InstantNode : public api::NodeService {
+ public:
+  explicit InstantNode(storage::EvidenceLog& log) : log_(log) {}
+  evchain::Status Submit(const std::vector<ledger::Entry>& entries) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const ledger::Entry& e : entries) pending_.insert(crypto::Sha256(e.statement));
+    return evchain::Status::Ok();
+  }
+  bool IsPending(const Hash32& id) const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return pending_.count(id) != 0;
+  }
+  bool WaitCommitted(const std::vector<Hash32>&, std::chrono::milliseconds) override {
+    return false;
+  }
+  api::NodeStatusInfo Status() const override { return {}; }
+  const storage::EvidenceLog& Log() const override { return log_; }
+
+ private:
+  storage::EvidenceLog& log_;
+  mutable std::mutex mu_;
+  std::set<Hash32> pending_;
+};
+
+// Fills `log` with `entries` committed deposits in blocks of 10,000, each block's checkpoint
+// cosigned by the four validators.
+void FillLog(storage::EvidenceLog& log, const genesis::Genesis& g, const crypto::SecretKey& dep,
+             uint64_t entries) {
+  std::vector<Hash32> leaf_hashes;
+  Hash32 prev = g.hash;
+  for (uint64_t start = 0; start < entries; start += 10000) {
+    storage::BlockToAppend b;
+    ledger::BlockHeader& h = b.header;
+    h.chain_id = kChain;
+    h.height = log.height() + 1;
+    h.prev_hash = prev;
+    h.time = 1795865427000 + static_cast<UnixMillis>(h.height) * 1000;
+    h.proposer = "v0";
+    for (uint64_t i = start; i < std::min(entries, start + 10000); ++i) {
+      const std::string text = Statement(i, "log").Canonical();
+      ledger::Leaf leaf{crypto::Sha256(text), Statement(i, "log").digest, dep.public_key(),
+                        h.height, h.time};
+      b.leaves.push_back(leaf.Encode());
+      leaf_hashes.push_back(crypto::LeafHash(b.leaves.back()));
+      b.entries.push_back({text, dep.Sign(AsBytes(text)), std::nullopt});
+    }
+    h.log_size = leaf_hashes.size();
+    h.log_root = crypto::RootFromLeafHashes(leaf_hashes);
+    crypto::Note note{ledger::CheckpointText(h), {}};
+    for (int v = 0; v < 4; ++v) {
+      note.signatures.push_back(crypto::CosignCheckpoint(
+          note.text, "v" + std::to_string(v), Key(static_cast<uint8_t>(v + 1)), h.time / 1000));
+    }
+    b.certificate = crypto::FormatNote(note);
+    evchain::Status s = log.AppendBlock(b);
+    if (!s.ok()) {
+      std::fprintf(stderr, "append: %s\n", s.ToString().c_str());
+      std::exit(1);
+    }
+    prev = h.Hash();
+  }
+}
+
+// Runs `threads` keep-alive clients, each sending its share of `requests`; returns requests/s.
+// Every response must have status `want` (the benchmark aborts otherwise).
+double Drive(int port, int threads, size_t requests, int want,
+             const std::function<httplib::Result(httplib::Client&, size_t)>& send) {
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      httplib::Client c("127.0.0.1", port);
+      c.set_keep_alive(true);
+      for (size_t i = next++; i < requests; i = next++) {
+        httplib::Result r = send(c, i);
+        if (!r || r->status != want) {
+          if (!failed.exchange(true)) {
+            std::fprintf(stderr, "request %zu: %s\n", i,
+                         r ? (std::to_string(r->status) + " " + r->body).c_str() : "no response");
+          }
+          return;
+        }
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  if (failed) std::exit(1);
+  return static_cast<double>(requests) /
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+}  // namespace evchain
+
+int main(int argc, char** argv) {
+  using namespace evchain;
+  CLI::App app{"HTTP API throughput of one validator's handlers and server"};
+  int threads = 4;
+  int server_threads = 8;
+  size_t deposits = 20000;
+  size_t lookups = 20000;
+  uint64_t entries = 100000;
+  int runs = 3;
+  app.add_option("--threads", threads, "client threads (keep-alive connections)");
+  app.add_option("--server-threads", server_threads, "HTTP server worker threads");
+  app.add_option("--deposits", deposits, "deposit requests per run");
+  app.add_option("--lookups", lookups, "evidence lookups per run");
+  app.add_option("--entries", entries, "entries in the evidence log");
+  app.add_option("--runs", runs, "runs (the median is reported)");
+  CLI11_PARSE(app, argc, argv);
+
+  const crypto::SecretKey depositor = Key(42);
+  const genesis::Genesis g = MakeGenesis(depositor);
+  std::unique_ptr<storage::KvStore> store = storage::NewMemoryStore();
+  auto log = storage::EvidenceLog::Open(store.get());
+  if (!log.ok()) return 1;
+  auto t0 = std::chrono::steady_clock::now();
+  FillLog(**log, g, depositor, entries);
+  std::printf("log: %llu entries built in %.1f s\n", static_cast<unsigned long long>(entries),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+
+  InstantNode node(**log);
+  api::Metrics metrics;
+  api::ApiConfig config;
+  config.rate_limit_per_second = 0;  // one client address drives everything
+  config.threads = static_cast<size_t>(server_threads);
+  api::Context ctx{g, node, metrics, config};
+  api::HttpServer server(ctx);
+  if (Status s = server.Start("127.0.0.1", 0); !s.ok()) {
+    std::fprintf(stderr, "%s\n", s.ToString().c_str());
+    return 1;
+  }
+
+  std::vector<double> deposit_rates;
+  std::vector<double> lookup_rates;
+  for (int run = 0; run < runs; ++run) {
+    std::vector<std::string> bodies;
+    bodies.reserve(deposits);
+    for (size_t i = 0; i < deposits; ++i) {
+      const std::string text = Statement(i, "run" + std::to_string(run) + "-").Canonical();
+      bodies.push_back(nlohmann::json{{"statement", text},
+                                      {"signature", ToHex(ByteView(depositor.Sign(AsBytes(text))))}}
+                           .dump());
+    }
+    deposit_rates.push_back(Drive(server.port(), threads, deposits, 202,
+                                  [&](httplib::Client& c, size_t i) {
+                                    return c.Post("/v1/deposits", bodies[i], "application/json");
+                                  }));
+    lookup_rates.push_back(Drive(server.port(), threads, lookups, 200,
+                                 [&](httplib::Client& c, size_t i) {
+                                   const uint64_t k = (i * 7919 + static_cast<size_t>(run)) % entries;
+                                   return c.Get("/v1/evidence/" + ToHex(Statement(k, "log").digest));
+                                 }));
+    std::printf("run %d: %.0f deposits/s, %.0f lookups/s\n", run + 1, deposit_rates.back(),
+                lookup_rates.back());
+  }
+  std::printf("median of %d runs (%d client threads, %d server threads, %llu log entries): "
+              "%.0f deposit requests/s, %.0f evidence lookups/s\n",
+              runs, threads, server_threads, static_cast<unsigned long long>(entries),
+              Median(deposit_rates), Median(lookup_rates));
+  server.Stop();
+  return 0;
+}
