@@ -74,7 +74,8 @@ Hash32 EvidenceIdRaw(std::string_view statement) {
 HttpResponse PostDeposit(const HttpRequest& request, Context& ctx) {
   auto wait = ParseCommitWait(request, ctx.config);
   if (!wait.ok()) return ErrorFromStatus(400, wait.status());
-  auto body = ParseStrictObject(request.body, {"statement", "signature"}, {"statement", "signature"});
+  auto body =
+      ParseStrictObject(request.body, {"statement", "signature"}, {"statement", "signature"});
   if (!body.ok()) return ErrorFromStatus(400, body.status());
   auto text = StringField(*body, "statement");
   if (!text.ok()) return ErrorFromStatus(400, text.status());
@@ -130,8 +131,9 @@ HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepte
   auto batch = ledger::ParseBatchStatement(*text);
   if (!batch.ok()) return ErrorFromStatus(400, batch.status());
   if (batch->chain_id != ctx.genesis.chain_id) {
-    return ErrorResponse(400, "wrong_chain", "batch statement is for chain \"" + batch->chain_id +
-                                                 "\", this is \"" + ctx.genesis.chain_id + "\"");
+    return ErrorResponse(400, "wrong_chain",
+                         "batch statement is for chain \"" + batch->chain_id + "\", this is \"" +
+                             ctx.genesis.chain_id + "\"");
   }
   const genesis::Depositor* depositor = ctx.genesis.FindDepositor(batch->depositor);
   if (depositor == nullptr) {

@@ -90,9 +90,9 @@ void HttpServer::Configure() {
     if (req.has_header("Content-Length") &&
         std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) >
             BodyLimit(req, ctx_.config)) {
-      Apply(ErrorResponse(413, "body_too_large",
-                          "request body exceeds " + std::to_string(BodyLimit(req, ctx_.config)) +
-                              " bytes"),
+      Apply(ErrorResponse(
+                413, "body_too_large",
+                "request body exceeds " + std::to_string(BodyLimit(req, ctx_.config)) + " bytes"),
             res);
       res.set_header("Connection", "close");
       return httplib::Server::HandlerResponse::Handled;
@@ -161,26 +161,25 @@ void HttpServer::Configure() {
   s.Post(".*", post);
 
   // httplib's own refusals (malformed request line, URI too long, ...) get our error shape.
-  s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&,
-                                                              httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string code = "bad_request";
-    if (res.status == 413) code = "body_too_large";
-    if (res.status == 414) code = "uri_too_long";
-    if (res.status == 431) code = "header_too_large";
-    if (res.status == 404) code = "not_found";
-    if (res.status >= 500) code = "internal";
-    Apply(ErrorResponse(res.status, code, "request refused by the HTTP layer"), res);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  s.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        Apply(ErrorResponse(500, "internal", "unexpected error"), res);
-      });
+  s.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        std::string code = "bad_request";
+        if (res.status == 413) code = "body_too_large";
+        if (res.status == 414) code = "uri_too_long";
+        if (res.status == 431) code = "header_too_large";
+        if (res.status == 404) code = "not_found";
+        if (res.status >= 500) code = "internal";
+        Apply(ErrorResponse(res.status, code, "request refused by the HTTP layer"), res);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    Apply(ErrorResponse(500, "internal", "unexpected error"), res);
+  });
   s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    ctx_.metrics.Increment(metric::kHttpRequests, "route=\"" + RouteLabel(req.path) +
-                                                      "\",status=\"" + std::to_string(res.status) +
-                                                      "\"");
+    ctx_.metrics.Increment(
+        metric::kHttpRequests,
+        "route=\"" + RouteLabel(req.path) + "\",status=\"" + std::to_string(res.status) + "\"");
   });
 }
 
@@ -188,16 +187,16 @@ Status HttpServer::Start(const std::string& host, int port, const std::optional<
   if (tls.has_value()) {
     auto ssl = std::make_unique<httplib::SSLServer>(tls->cert_path.c_str(), tls->key_path.c_str());
     if (!ssl->is_valid()) {
-      return Status::Error("tls_error", "cannot use certificate " + tls->cert_path + " and key " +
-                                            tls->key_path);
+      return Status::Error(
+          "tls_error", "cannot use certificate " + tls->cert_path + " and key " + tls->key_path);
     }
     server_ = std::move(ssl);
   } else {
     server_ = std::make_unique<httplib::Server>();
   }
   Configure();
-  const int bound = port == 0 ? server_->bind_to_any_port(host)
-                              : (server_->bind_to_port(host, port) ? port : -1);
+  const int bound =
+      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
     server_.reset();
     return Status::Error("bind_failed", "cannot listen on " + host + ":" + std::to_string(port));

@@ -35,7 +35,8 @@ class HttpServer {
   // Binds host:port (port 0: any free port, see port()) and serves on a background thread
   // until Stop(). Errors: "tls_error" (certificate/key unusable), "bind_failed".
   // REQUIRES: not started.
-  Status Start(const std::string& host, int port, const std::optional<TlsFiles>& tls = std::nullopt);
+  Status Start(const std::string& host, int port,
+               const std::optional<TlsFiles>& tls = std::nullopt);
   // The bound port; 0 before Start.
   int port() const { return port_; }
   // Stops accepting, finishes in-flight requests, joins the thread. Idempotent.

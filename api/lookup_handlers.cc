@@ -99,7 +99,8 @@ HttpResponse HandleVerify(const HttpRequest& request, Context& ctx) {
   bool all_ok = true;
   nlohmann::json deposits = nlohmann::json::array();
   for (DepositView& v : found->views) {
-    ledger::ReceiptVerification verification = ledger::VerifyReceipt(v.receipt, ctx.genesis, digest);
+    ledger::ReceiptVerification verification =
+        ledger::VerifyReceipt(v.receipt, ctx.genesis, digest);
     all_ok = all_ok && verification.ok;
     v.json["verification"] = VerificationJson(verification);
     deposits.push_back(std::move(v.json));
@@ -107,7 +108,9 @@ HttpResponse HandleVerify(const HttpRequest& request, Context& ctx) {
   const bool found_any = !deposits.empty();
   nlohmann::json body = {{"digest", ToHex(digest)},
                          {"found", found_any},
-                         {"verdict", !found_any ? "not_found" : all_ok ? "preserved" : "invalid"},
+                         {"verdict", !found_any ? "not_found"
+                                     : all_ok   ? "preserved"
+                                                : "invalid"},
                          {"deposits", std::move(deposits)}};
   if (found->truncated) body["truncated"] = true;
   return JsonResponse(200, body.dump());

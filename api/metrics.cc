@@ -1,6 +1,7 @@
 #include "api/metrics.h"
 
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <sstream>
 
@@ -15,14 +16,10 @@ constexpr std::array<double, 12> kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25
 // Prometheus text format numbers: integers without a fraction, others in shortest form.
 std::string FormatValue(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  std::ostringstream out;
-  out.precision(17);
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    out << static_cast<long long>(v);
-  } else {
-    out << v;
-  }
-  return out.str();
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);  // shortest round-trip form
+  return ec == std::errc() ? std::string(buf, end) : "NaN";
 }
 
 std::string Series(const std::string& name, const std::string& labels) {
@@ -55,6 +52,11 @@ void Metrics::Observe(const std::string& name, double seconds) {
 void Metrics::Describe(const std::string& name, const std::string& type, const std::string& help) {
   std::lock_guard<std::mutex> lock(mu_);
   help_[name] = {type, help};
+  // A described histogram is rendered (all zero) before its first observation, so dashboards
+  // find it from the start.
+  if (type == "histogram" && histograms_[name].buckets.empty()) {
+    histograms_[name].buckets.assign(kBuckets.size(), 0);
+  }
 }
 
 std::string Metrics::RenderPrometheus() const {

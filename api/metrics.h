@@ -30,7 +30,7 @@ class Metrics {
   };
   mutable std::mutex mu_;
   std::map<std::string, std::pair<std::string, std::string>> help_;  // name -> (type, help)
-  std::map<std::pair<std::string, std::string>, double> values_;    // (name, labels) -> value
+  std::map<std::pair<std::string, std::string>, double> values_;     // (name, labels) -> value
   std::map<std::string, Histogram> histograms_;
 };
 

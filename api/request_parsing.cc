@@ -38,8 +38,7 @@ Result<crypto::Signature> ParseSignatureHex(std::string_view name, std::string_v
   std::optional<Bytes> bytes = FromHex(hex);
   crypto::Signature sig{};
   if (!bytes.has_value() || bytes->size() != sig.size()) {
-    return Status::Error("bad_hex",
-                         std::string(name) + ": expected 128 lowercase hex characters");
+    return Status::Error("bad_hex", std::string(name) + ": expected 128 lowercase hex characters");
   }
   std::copy(bytes->begin(), bytes->end(), sig.begin());
   return sig;

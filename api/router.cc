@@ -129,7 +129,7 @@ HttpResponse Handle(const HttpRequest& request, Context& ctx) {
   std::string_view param;
   std::vector<const Route*> routes = Matching(request.path, param);
   if (routes.empty()) return ErrorResponse(404, "not_found", "no such endpoint");
-  const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+  const std::string method = request.method == "HEAD" ? "GET" : request.method;
   std::string allow;
   for (const Route* route : routes) {
     if (route->method == method) {

@@ -31,8 +31,8 @@ Result<ledger::Receipt> BuildReceipt(const storage::EvidenceLog& log,
   if (!statement.ok()) return statement.status();
   const genesis::Depositor* depositor = genesis.FindDepositor(statement->depositor);
   if (depositor == nullptr) {
-    return Status::Error("internal", "committed entry names unknown depositor " +
-                                         statement->depositor);
+    return Status::Error("internal",
+                         "committed entry names unknown depositor " + statement->depositor);
   }
   Result<std::vector<Hash32>> proof = log.InclusionProof(index, block->header.log_size);
   if (!proof.ok()) return proof.status();

@@ -35,9 +35,9 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
 std::string BatchBody(size_t n_items, size_t claimed, bool good_root, const std::string& other) {
   std::vector<std::string> items;
   for (size_t i = 0; i < n_items; ++i) {
-    items.push_back(testing::MakeStatement(testing::DigestOf(std::to_string(i)),
-                                           "i" + std::to_string(i))
-                        .Canonical());
+    items.push_back(
+        testing::MakeStatement(testing::DigestOf(std::to_string(i)), "i" + std::to_string(i))
+            .Canonical());
   }
   if (!other.empty()) items.back() = other;
   ledger::BatchStatement b;
@@ -82,7 +82,8 @@ std::vector<Case> Cases() {
       {"upper-case signature", "POST", "/v1/deposits",
        Json{{"statement", good}, {"signature", Upper(sig)}}.dump(), 400, "bad_hex"},
       {"upper-case digest in statement", "POST", "/v1/deposits",
-       Signed(Replace(good, ToHex(testing::DigestOf("doc")), Upper(ToHex(testing::DigestOf("doc"))))),
+       Signed(
+           Replace(good, ToHex(testing::DigestOf("doc")), Upper(ToHex(testing::DigestOf("doc"))))),
        400, "bad_digest"},
       {"short digest in statement", "POST", "/v1/deposits",
        Signed(Replace(good, ToHex(testing::DigestOf("doc")), "abcd")), 400, "bad_digest"},
@@ -130,8 +131,8 @@ std::vector<Case> Cases() {
       {"batch duplicate item", "POST", "/v1/deposits/batch",
        BatchBody(2, 2, true, testing::MakeStatement(testing::DigestOf("0"), "i0").Canonical()), 400,
        "duplicate_item"},
-      {"verify: non-hex digest", "POST", "/v1/verify", Json{{"digest", std::string(64, 'g')}}.dump(),
-       400, "bad_digest"},
+      {"verify: non-hex digest", "POST", "/v1/verify",
+       Json{{"digest", std::string(64, 'g')}}.dump(), 400, "bad_digest"},
       {"verify: unknown field", "POST", "/v1/verify",
        Json{{"digest", std::string(64, 'a')}, {"file", 1}}.dump(), 400, "unknown_field"},
       {"evidence: short digest", "GET", "/v1/evidence/abc", "", 400, "bad_digest"},

@@ -1,10 +1,11 @@
 // The handlers through the pure router: deposits, lookups, chain and node endpoints on a real
 // in-memory chain, with every receipt checked by ledger::VerifyReceipt.
+#include "api/router.h"
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "api/router.h"
 #include "common/encoding.h"
 #include "crypto/merkle.h"
 #include "ledger/receipt.h"
@@ -66,10 +67,10 @@ TEST_CASE("a deposit is pending, then committed with a receipt that verifies") {
   CheckReceipt(body["receipt"], digest);
 
   // Re-sending the same statement is idempotent and returns the receipt.
-  HttpResponse again = Handle(
-      Req("POST", "/v1/deposits",
-          testing::DepositBody(testing::MakeStatement(digest, "n1").Canonical())),
-      h.ctx);
+  HttpResponse again =
+      Handle(Req("POST", "/v1/deposits",
+                 testing::DepositBody(testing::MakeStatement(digest, "n1").Canonical())),
+             h.ctx);
   CHECK(again.status == 200);
   CHECK(BodyOf(again)["evidence_id"] == id);
   CHECK(BodyOf(again)["status"] == "committed");
@@ -82,8 +83,8 @@ TEST_CASE("wait=commit returns the receipt, or 202 when the commit does not come
   Deposit(h, digest, "w0", {{"wait", "commit"}, {"wait_ms", "1"}}, 202);
   h.node.commit_on_wait = true;
   const std::string text = testing::MakeStatement(digest, "w1").Canonical();
-  HttpResponse r = Handle(
-      Req("POST", "/v1/deposits", testing::DepositBody(text), {{"wait", "commit"}}), h.ctx);
+  HttpResponse r =
+      Handle(Req("POST", "/v1/deposits", testing::DepositBody(text), {{"wait", "commit"}}), h.ctx);
   REQUIRE_MESSAGE(r.status == 200, r.body);
   CHECK(BodyOf(r)["status"] == "committed");
   CheckReceipt(BodyOf(r)["receipt"], digest);
@@ -97,9 +98,10 @@ TEST_CASE("a nonce reused with a different statement is 409 nonce_conflict") {
   CHECK(r.status == 409);
   CHECK(BodyOf(r)["error"]["code"] == "nonce_conflict");
   h.node.submit_error = Status::Error("overloaded", "pool full");
-  r = Handle(Req("POST", "/v1/deposits",
-                 testing::DepositBody(testing::MakeStatement(testing::DigestOf("c"), "c").Canonical())),
-             h.ctx);
+  r = Handle(
+      Req("POST", "/v1/deposits",
+          testing::DepositBody(testing::MakeStatement(testing::DigestOf("c"), "c").Canonical())),
+      h.ctx);
   CHECK(r.status == 503);
   CHECK(BodyOf(r)["error"]["code"] == "overloaded");
 }

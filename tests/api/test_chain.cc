@@ -19,8 +19,10 @@ struct ValidatorSpec {
   const char* role;
   uint8_t seed;
 };
-constexpr ValidatorSpec kValidators[] = {
-    {"court-1", "court", 1}, {"court-2", "court", 2}, {"notary-1", "notary", 3}, {"time-1", "time", 4}};
+constexpr ValidatorSpec kValidators[] = {{"court-1", "court", 1},
+                                         {"court-2", "court", 2},
+                                         {"notary-1", "notary", 3},
+                                         {"time-1", "time", 4}};
 constexpr uint8_t kDepositorSeed = 10;
 constexpr uint8_t kStrangerSeed = 11;
 
@@ -51,14 +53,13 @@ std::string TestGenesisJson() {
                           {"p2p", "127.0.0.1:" + std::to_string(port++)},
                           {"http", "127.0.0.1:" + std::to_string(port++)}});
   }
-  nlohmann::ordered_json g = {
-      {"chain_id", kChainId},
-      {"genesis_time", "2026-11-01T00:00:00.000Z"},
-      {"validators", validators},
-      {"depositors",
-       {{{"id", kDepositorId},
-         {"name", kDepositorName},
-         {"public_key", ToHex(ByteView(DepositorKey().public_key()))}}}}};
+  nlohmann::ordered_json g = {{"chain_id", kChainId},
+                              {"genesis_time", "2026-11-01T00:00:00.000Z"},
+                              {"validators", validators},
+                              {"depositors",
+                               {{{"id", kDepositorId},
+                                 {"name", kDepositorName},
+                                 {"public_key", ToHex(ByteView(DepositorKey().public_key()))}}}}};
   return g.dump(2);
 }
 

@@ -35,7 +35,10 @@ async function expectFail(receipt, step, digest, g) {
   t = clone(good); t.signature = t.signature.replace(/^./, (c) => (c === '0' ? '1' : '0'));
   await expectFail(t, 'depositor_signature');
   t = clone(good); t.block.time = '2030-01-01T00:00:00.000Z'; await expectFail(t, 'leaf');
-  t = clone(good); t.inclusion_proof[0] = '00'.repeat(32); await expectFail(t, 'checkpoint_root');
+  // (The single receipt is leaf 0 of a 1-leaf tree: an empty proof. The batch item's is not.)
+  assert.ok(fixture.batch.inclusion_proof.length > 0);
+  t = clone(fixture.batch); t.inclusion_proof[0] = '00'.repeat(32);
+  await expectFail(t, 'checkpoint_root');
   t = clone(good); t.inclusion_proof.push('00'.repeat(32)); await expectFail(t, 'inclusion_proof');
   // Keep only two cosignatures: below the quorum of 3.
   t = clone(good);

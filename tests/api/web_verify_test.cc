@@ -42,10 +42,11 @@ TEST_CASE("verify.js accepts C++ receipts and rejects tampered ones (Node.js)") 
                            ledger::BatchRoot(items), "batch"};
   const std::string text = b.Canonical();
   r.path = "/v1/deposits/batch";
-  r.body = Json{{"statement", text},
-                {"signature", ToHex(ByteView(testing::DepositorKey().Sign(AsBytes(text))))},
-                {"items", items}}
-               .dump();
+  r.body = Json{
+      {"statement", text},
+      {"signature", ToHex(ByteView(testing::DepositorKey().Sign(AsBytes(text))))},
+      {"items",
+       items}}.dump();
   HttpResponse batch = Handle(r, h.ctx);
   REQUIRE_MESSAGE(batch.status == 200, batch.body);
 
@@ -58,8 +59,8 @@ TEST_CASE("verify.js accepts C++ receipts and rejects tampered ones (Node.js)") 
                   {"batch", Json::parse(batch.body)["receipts"][3]},
                   {"batch_digest", ToHex(testing::DigestOf("b3"))}};
   std::ofstream(dir / "fixture.json") << fixture.dump(2);
-  const std::string cmd = std::string("node ") + EVCHAIN_SOURCE_DIR + "/tests/api/verify_test.js " +
-                          dir.string();
+  const std::string cmd =
+      std::string("node ") + EVCHAIN_SOURCE_DIR + "/tests/api/verify_test.js " + dir.string();
   CHECK(std::system(cmd.c_str()) == 0);
 }
 

@@ -35,11 +35,12 @@ genesis::Genesis MakeGenesis(const crypto::SecretKey& depositor) {
   nlohmann::json validators = nlohmann::json::array();
   const char* roles[] = {"court", "court", "notary", "time"};
   for (int i = 0; i < 4; ++i) {
-    validators.push_back({{"id", "v" + std::to_string(i)},
-                          {"role", roles[i]},
-                          {"public_key", ToHex(ByteView(Key(static_cast<uint8_t>(i + 1)).public_key()))},
-                          {"p2p", "127.0.0.1:" + std::to_string(9000 + i)},
-                          {"http", "127.0.0.1:" + std::to_string(9100 + i)}});
+    validators.push_back(
+        {{"id", "v" + std::to_string(i)},
+         {"role", roles[i]},
+         {"public_key", ToHex(ByteView(Key(static_cast<uint8_t>(i + 1)).public_key()))},
+         {"p2p", "127.0.0.1:" + std::to_string(9000 + i)},
+         {"http", "127.0.0.1:" + std::to_string(9100 + i)}});
   }
   nlohmann::json g = {{"chain_id", kChain},
                       {"genesis_time", "2026-01-01T00:00:00Z"},
@@ -219,22 +220,23 @@ int main(int argc, char** argv) {
                                       {"signature", ToHex(ByteView(depositor.Sign(AsBytes(text))))}}
                            .dump());
     }
-    deposit_rates.push_back(Drive(server.port(), threads, deposits, 202,
-                                  [&](httplib::Client& c, size_t i) {
-                                    return c.Post("/v1/deposits", bodies[i], "application/json");
-                                  }));
-    lookup_rates.push_back(Drive(server.port(), threads, lookups, 200,
-                                 [&](httplib::Client& c, size_t i) {
-                                   const uint64_t k = (i * 7919 + static_cast<size_t>(run)) % entries;
-                                   return c.Get("/v1/evidence/" + ToHex(Statement(k, "log").digest));
-                                 }));
+    deposit_rates.push_back(
+        Drive(server.port(), threads, deposits, 202, [&](httplib::Client& c, size_t i) {
+          return c.Post("/v1/deposits", bodies[i], "application/json");
+        }));
+    lookup_rates.push_back(
+        Drive(server.port(), threads, lookups, 200, [&](httplib::Client& c, size_t i) {
+          const uint64_t k = (i * 7919 + static_cast<size_t>(run)) % entries;
+          return c.Get("/v1/evidence/" + ToHex(Statement(k, "log").digest));
+        }));
     std::printf("run %d: %.0f deposits/s, %.0f lookups/s\n", run + 1, deposit_rates.back(),
                 lookup_rates.back());
   }
-  std::printf("median of %d runs (%d client threads, %d server threads, %llu log entries): "
-              "%.0f deposit requests/s, %.0f evidence lookups/s\n",
-              runs, threads, server_threads, static_cast<unsigned long long>(entries),
-              Median(deposit_rates), Median(lookup_rates));
+  std::printf(
+      "median of %d runs (%d client threads, %d server threads, %llu log entries): "
+      "%.0f deposit requests/s, %.0f evidence lookups/s\n",
+      runs, threads, server_threads, static_cast<unsigned long long>(entries),
+      Median(deposit_rates), Median(lookup_rates));
   server.Stop();
   return 0;
 }
