@@ -289,7 +289,21 @@ TEST_CASE("node coordinates rebuild every proof from stored perfect subtrees") {
       }
     }
   }
-  // An ordinary node is one perfect subtree; only right-edge nodes need more.
+  // An ordinary node is one perfect subtree; only a right-edge node needs more, and a proof has
+  // at most one (docs/crypto.md promises storage O(log n) reads).
+  auto ephemeral = [](const std::vector<ProofNode>& nodes) {
+    size_t count = 0;
+    for (const ProofNode& node : nodes) count += node.perfect_subtrees.size() > 1 ? 1 : 0;
+    return count;
+  };
+  for (uint64_t n = 1; n <= kMaxSize; ++n) {
+    for (uint64_t m = 0; m < n; ++m) {
+      if (ephemeral(InclusionProofNodes(m, n)) > 1 ||
+          ephemeral(ConsistencyProofNodes(m + 1, n)) > 1) {
+        FAIL("more than one ephemeral node in a proof at m=", m, " n=", n);
+      }
+    }
+  }
   std::vector<ProofNode> nodes = InclusionProofNodes(0, 7);
   REQUIRE(nodes.size() == 3);
   CHECK(nodes[0].perfect_subtrees == std::vector<NodeId>{{0, 1}});
