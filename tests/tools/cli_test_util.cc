@@ -71,10 +71,10 @@ void WriteText(const std::string& path, const std::string& text) {
 OpenLog OpenLogAt(const std::string& dir) {
   auto store = storage::OpenLevelDb(dir);
   REQUIRE_MESSAGE(store.ok(), store.status().ToString());
-  OpenLog result{*std::move(store), nullptr};
+  OpenLog result{std::move(store).value(), nullptr};
   auto log = storage::EvidenceLog::Open(result.store.get());
   REQUIRE_MESSAGE(log.ok(), log.status().ToString());
-  result.log = *std::move(log);
+  result.log = std::move(log).value();
   return result;
 }
 

@@ -6,6 +6,7 @@
 
 #include "common/encoding.h"
 #include "ledger/receipt.h"
+#include "ledger/statement.h"
 #include "tests/tools/chain_fixture.h"
 
 namespace evchain::cli::testing {
@@ -52,7 +53,7 @@ TEST_CASE("receipts of single and batched deposits verify offline, step by step"
     const std::string receipt = dir / ("r" + std::to_string(index) + ".json");
     WriteText(receipt, ReceiptJson(fx, index));
     CliRun run = Verify(fx, fx.files[index], receipt);
-    CHECK_MESSAGE(run.exit_code == 0, run.out + run.err);
+    CHECK_MESSAGE(run.exit_code == 0, (run.out + run.err));
     for (const char* step : {"file", "digest", "statement", "depositor_signature", "leaf",
                              "inclusion_proof", "checkpoint_root", "quorum"}) {
       CHECK_MESSAGE(run.out.find(std::string("[ok]   ") + step) != std::string::npos, step);
@@ -119,7 +120,7 @@ TEST_CASE("verify names the failing step") {
   }
   WriteText(receipt, r.dump(2));
   CliRun run = Verify(fx, file, receipt);
-  CHECK_MESSAGE(run.exit_code == 1, run.out + run.err);
+  CHECK_MESSAGE(run.exit_code == 1, (run.out + run.err));
   CHECK_MESSAGE(run.out.find("[FAIL] " + expected_step) != std::string::npos, run.out);
   CHECK(run.out.find("NOT VERIFIED: step '" + expected_step + "'") != std::string::npos);
 }

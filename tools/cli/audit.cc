@@ -118,7 +118,8 @@ void AddAudit(CLI::App& app, int* exit_code) {
   cmd->footer(
       "Exit 0 when clean; 1 naming the first bad height; 3 when the source cannot be read.\n\n"
       "Examples:\n  evchain audit --data-dir ./net/node0/data --genesis ./net/genesis.json\n"
-      "  evchain audit --node http://127.0.0.1:8081 --genesis genesis.json --json");
+      "  evchain audit --node http://127.0.0.1:8081 --genesis genesis.json --json"
+      "\n");
   cmd->callback([o, exit_code] { *exit_code = RunAuditVerb(*o); });
 }
 

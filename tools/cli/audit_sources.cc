@@ -166,7 +166,7 @@ std::string DecodeBlock(const nlohmann::json& j, AuditBlock& block) {
     auto leaf = FromBase64(e["leaf"].get<std::string>());
     auto sig = FromHex(e["signature"].get<std::string>());
     if (!leaf || !sig || sig->size() != 64) return "entry leaf or signature malformed";
-    entry.leaf = *std::move(leaf);
+    entry.leaf = std::move(*leaf);
     std::copy(sig->begin(), sig->end(), entry.entry.signature.begin());
     if (e.contains("evidence_id") && e["evidence_id"].is_string()) {
       entry.claimed_evidence_id = e["evidence_id"].get<std::string>();
@@ -259,14 +259,15 @@ Result<std::unique_ptr<BlockSource>> OpenDataDirSource(const std::string& dir) {
   }
   auto log = storage::EvidenceLog::Open(store->get());
   if (!log.ok()) return Status::Error("io", "cannot load the log: " + log.status().ToString());
-  return std::unique_ptr<BlockSource>(new DataDirSource(dir, *std::move(store), *std::move(log)));
+  return std::unique_ptr<BlockSource>(
+      new DataDirSource(dir, std::move(store).value(), std::move(log).value()));
 }
 
 Result<std::unique_ptr<BlockSource>> OpenNodeSource(const std::string& url,
                                                     const std::string& token) {
   auto client = NodeClient::Create(url, token);
   if (!client.ok()) return client.status();
-  return std::unique_ptr<BlockSource>(new NodeSource(*std::move(client)));
+  return std::unique_ptr<BlockSource>(new NodeSource(std::move(client).value()));
 }
 
 }  // namespace evchain::cli

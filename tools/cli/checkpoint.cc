@@ -50,14 +50,14 @@ int RunCheckpoint(const CheckpointOptions& o) {
   if (!o.genesis.empty()) {
     auto loaded = LoadGenesis(o.genesis);
     if (!loaded.ok()) return Fail(kVerb, kExitIo, loaded.status().message());
-    genesis = *std::move(loaded);
+    genesis = std::move(loaded).value();
   } else {
     auto text = (*client)->GetText("/v1/genesis");
     if (!text.ok()) return Fail(kVerb, kExitIo, text.status().message());
     auto parsed = genesis::ParseGenesis(*text);
     if (!parsed.ok())
       return Fail(kVerb, kExitFailed, "node's genesis: " + parsed.status().message());
-    genesis = *std::move(parsed);
+    genesis = std::move(parsed).value();
   }
   auto note = (*client)->GetText("/v1/checkpoint");
   if (!note.ok()) return Fail(kVerb, kExitIo, note.status().message());
@@ -93,7 +93,7 @@ int RunConsistency(const ConsistencyOptions& o) {
     }
     std::cout << *path << ":\n";
     PrintCertificate(*cert, *genesis);
-    certs.push_back(*std::move(cert));
+    certs.push_back(std::move(cert).value());
   }
   const auto& old_cp = certs[0].checkpoint;
   const auto& new_cp = certs[1].checkpoint;
@@ -138,7 +138,9 @@ void AddCheckpoint(CLI::App& app, int* exit_code) {
   cmd->add_option("--node", o->node, "Node URL")->required();
   cmd->add_option("--genesis", o->genesis,
                   "Trusted genesis file (default: fetched from the node, trust only that fetch)");
-  cmd->footer("Example:\n  evchain checkpoint --node http://127.0.0.1:8081 --genesis genesis.json");
+  cmd->footer(
+      "Example:\n  evchain checkpoint --node http://127.0.0.1:8081 --genesis genesis.json"
+      "\n");
   cmd->callback([o, exit_code] { *exit_code = RunCheckpoint(*o); });
 }
 
@@ -153,7 +155,8 @@ void AddConsistency(CLI::App& app, int* exit_code) {
   cmd->footer(
       "Save notes with: evchain checkpoint --node URL ... or curl URL/v1/checkpoint > old.note\n\n"
       "Example:\n  evchain consistency --old old.note --new new.note "
-      "--node http://127.0.0.1:8081 --genesis genesis.json");
+      "--node http://127.0.0.1:8081 --genesis genesis.json"
+      "\n");
   cmd->callback([o, exit_code] { *exit_code = RunConsistency(*o); });
 }
 

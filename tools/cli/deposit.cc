@@ -14,6 +14,7 @@
 
 #include "common/encoding.h"
 #include "crypto/ed25519.h"
+#include "crypto/sha256.h"
 #include "crypto/sodium_init.h"
 #include "ledger/receipt.h"
 #include "ledger/statement.h"
@@ -118,13 +119,13 @@ int RunDeposit(const DepositOptions& o) {
   if (!o.genesis.empty()) {
     auto loaded = LoadGenesis(o.genesis);
     if (!loaded.ok()) return Fail(kVerb, kExitIo, loaded.status().message());
-    genesis = *std::move(loaded);
+    genesis = std::move(loaded).value();
   } else {
     auto text = client.GetText("/v1/genesis");
     if (!text.ok()) return Fail(kVerb, kExitIo, text.status().message());
     auto parsed = genesis::ParseGenesis(*text);
     if (!parsed.ok()) return Fail(kVerb, kExitIo, "node's genesis: " + parsed.status().message());
-    genesis = *std::move(parsed);
+    genesis = std::move(parsed).value();
   }
   const genesis::Depositor* depositor = genesis.FindDepositor(o.depositor);
   if (depositor == nullptr) {
@@ -185,7 +186,7 @@ int RunDeposit(const DepositOptions& o) {
         "/v1/deposits" + wait,
         {{"statement", items[0].statement}, {"signature", SignatureHex(*key, items[0].statement)}});
     if (!res.ok()) return Fail(kVerb, kExitIo, "submit failed: " + res.status().message());
-    response = *std::move(res);
+    response = std::move(res).value();
   } else {
     if (items.size() > ledger::kMaxBatchItems) {
       return Fail(kVerb, kExitUsage,
@@ -206,7 +207,7 @@ int RunDeposit(const DepositOptions& o) {
                                                       {"signature", SignatureHex(*key, batch_text)},
                                                       {"items", texts}});
     if (!res.ok()) return Fail(kVerb, kExitIo, "submit failed: " + res.status().message());
-    response = *std::move(res);
+    response = std::move(res).value();
   }
 
   // Receipts that came with the answer (?wait=commit), matched by evidence id.
@@ -284,7 +285,8 @@ void AddDeposit(CLI::App& app, int* exit_code) {
       "Receipts are verified against the genesis before they are saved as FILE.receipt.json.\n\n"
       "Example:\n  evchain deposit page.html shot.png --key depositor.key --depositor "
       "demo-platform \\\n    --node http://127.0.0.1:8081 --kind webpage --source "
-      "https://example.com/post/1 --wait");
+      "https://example.com/post/1 --wait"
+      "\n");
   cmd->callback([o, exit_code] { *exit_code = RunDeposit(*o); });
 }
 

@@ -31,7 +31,8 @@ void AddKeygen(CLI::App& app, int* exit_code) {
   cmd->add_option("--out", *out, "Key file to create (never overwritten)")->required();
   cmd->footer(
       "Prints the public key as 64 hex characters (for a genesis file).\n\n"
-      "Example:\n  evchain keygen --out depositor.key");
+      "Example:\n  evchain keygen --out depositor.key"
+      "\n");
   cmd->callback([out, exit_code] { *exit_code = RunKeygen(*out); });
 }
 

@@ -31,7 +31,7 @@ TestNetwork MakeTestNetwork(const std::string& chain_id, UnixMillis genesis_time
       {net.depositor_id, "Demo Evidence Platform", net.depositor_key.public_key()});
   // Parse the serialised form back so the hash is the one every reader computes.
   auto parsed = genesis::ParseGenesis(genesis::GenesisToJson(g));
-  net.genesis = parsed.ok() ? *std::move(parsed) : g;
+  net.genesis = parsed.ok() ? std::move(parsed).value() : g;
   return net;
 }
 

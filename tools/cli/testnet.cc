@@ -195,7 +195,8 @@ void AddTestnet(CLI::App& app, int* exit_code) {
                   "First port: node i gets p2p P+2i and http P+2i+1 (default: free ports)");
   cmd->footer(
       "Writes DIR/genesis.json, DIR/depositor.key and DIR/node<i>/{config.json,validator.key,"
-      "data/}.\n\nExample:\n  evchain testnet --validators 4 --out ./net");
+      "data/}.\n\nExample:\n  evchain testnet --validators 4 --out ./net"
+      "\n");
   cmd->callback([o, exit_code] { *exit_code = RunTestnet(*o); });
 }
 

@@ -105,7 +105,8 @@ void AddVerify(CLI::App& app, int* exit_code) {
   cmd->footer(
       "Exit 0 only when every step passes; 1 names the failing step.\n\nExamples:\n"
       "  evchain verify photo.png --receipt photo.png.receipt.json --genesis genesis.json\n"
-      "  evchain verify photo.png --node http://127.0.0.1:8081 --genesis genesis.json");
+      "  evchain verify photo.png --node http://127.0.0.1:8081 --genesis genesis.json"
+      "\n");
   cmd->callback([o, exit_code] { *exit_code = RunVerify(*o); });
 }
 
