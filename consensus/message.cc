@@ -71,12 +71,9 @@ Result<Message> VerifyEnvelope(const genesis::Genesis& genesis, std::string_view
   return m;
 }
 
-Result<Message> VerifyMessage(const genesis::Genesis& genesis, int peer, std::string_view wire) {
+Result<Message> VerifyMessage(const genesis::Genesis& genesis, std::string_view wire) {
   Result<Message> m = VerifyEnvelope(genesis, wire);
   if (!m.ok()) return m;
-  if (peer >= 0 && m->sender() != peer) {
-    return Status::Error("wrong_sender", "message signed by another validator than the link's");
-  }
   const pb::Body& body = m->body();
   const google::protobuf::RepeatedPtrField<pb::Deposit>* deposits = nullptr;
   if (body.has_pre_prepare()) deposits = &body.pre_prepare().entries();

@@ -26,7 +26,7 @@ class Message {
   const std::string& wire() const { return wire_; }
 
  private:
-  friend Result<Message> VerifyMessage(const genesis::Genesis&, int, std::string_view);
+  friend Result<Message> VerifyMessage(const genesis::Genesis&, std::string_view);
   friend Result<Message> VerifyEnvelope(const genesis::Genesis&, std::string_view);
   friend class Replica;
   Message() = default;
@@ -48,11 +48,12 @@ std::string SignEnvelope(const genesis::Genesis& genesis, int sender, const cryp
 // "malformed", "unknown_sender", "bad_signature".
 Result<Message> VerifyEnvelope(const genesis::Genesis& genesis, std::string_view wire);
 
-// Everything the host must check before Step, pure and thread-safe: VerifyEnvelope, the sender
-// equals `peer` (the authenticated link it arrived on; pass -1 to skip), and, for PRE-PREPARE and
-// FORWARD, VerifyDeposits on the carried entries; for COMMIT, the cosignature. Extra errors:
-// "wrong_sender", "bad_deposit", "bad_cosignature".
-Result<Message> VerifyMessage(const genesis::Genesis& genesis, int peer, std::string_view wire);
+// Everything the host must check before Step, pure and thread-safe: VerifyEnvelope and, for
+// PRE-PREPARE and FORWARD, VerifyDeposits on the carried entries; for COMMIT, the cosignature.
+// The envelope signature names the sender; the link a message arrived on does not matter, since
+// replicas legitimately relay others' signed messages (NEW-VIEW retransmission, equivocation
+// evidence). Extra errors: "bad_deposit", "bad_cosignature".
+Result<Message> VerifyMessage(const genesis::Genesis& genesis, std::string_view wire);
 
 // Checks each entry: canonical statement of this chain by a genesis depositor, and its Ed25519
 // signature (or, for a batch item, the batch signature and the item's inclusion proof).

@@ -242,9 +242,10 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
       CheckBlock(genesis, *base, p->header, p->entries,
                  [&](const Hash32& id) { return IsDuplicateBefore(id, seq, b.pp.view()); });
   if (!checked.ok()) {
+    // No view change from here: the block may be bad only relative to this replica's view of
+    // the chain (it may be behind). If the primary is faulty, the request and progress timers
+    // of all correct replicas fire together.
     Drop("bad_block:" + checked.status().code(), primary);
-    // A primary proposing an invalid block is faulty or censoring: replace it.
-    if (!view_changing) StartViewChange(view + 1);
     return false;
   }
   p->after = checked->after;
@@ -586,8 +587,8 @@ void Replica::State::Retransmit() {
   if (!my_last_checkpoint_wire.empty()) {
     ready.messages.push_back(Outgoing{kBroadcast, my_last_checkpoint_wire});
   }
-  // Deposits not proposed for a while may have been lost on their way to the primary.
-  if (!IsPrimary() && !view_changing) {
+  // Deposits not proposed for a while may have been lost on their way to the other replicas.
+  {
     pb::Body fwd;
     for (auto& [id, item] : pool) {
       if (now - item.last_forward < genesis.params.view_change_timeout_ms / 2) continue;
@@ -595,7 +596,7 @@ void Replica::State::Retransmit() {
       item.last_forward = now;
       ToProto(item.entry, fwd.mutable_forward()->add_entries());
     }
-    if (fwd.forward().entries_size() > 0) Send(Primary(view), fwd);
+    if (fwd.forward().entries_size() > 0) Send(kBroadcast, fwd);
   }
 }
 
@@ -641,6 +642,9 @@ void Replica::State::Equivocation(const std::string& a, const std::string& b, ui
   e.detail = "primary signed two pre-prepares for one (view, seq)";
   e.evidence = {a, b};
   ready.events.push_back(std::move(e));
+  // Relay the proof so every correct replica detects it and they change view together.
+  ready.messages.push_back(Outgoing{kBroadcast, a});
+  ready.messages.push_back(Outgoing{kBroadcast, b});
   if (v == view && !view_changing) StartViewChange(view + 1);
 }
 
@@ -783,11 +787,11 @@ Status Replica::Propose(const ledger::Entry& entry, UnixMillis now) {
   }
   if (s.pool.count(*id)) return Status::Ok();
   s.AddToPool(entry, *id);
-  if (!s.IsPrimary() && !s.view_changing) {
-    pb::Body body;
-    ToProto(entry, body.mutable_forward()->add_entries());
-    s.Send(s.Primary(s.view), body);
-  }
+  // Every replica gets the deposit and starts its request timer, so a censoring primary is
+  // replaced by a quorum (not by a lone replica) and any next primary holds it.
+  pb::Body body;
+  ToProto(entry, body.mutable_forward()->add_entries());
+  s.Send(kBroadcast, body);
   s.MaybeCutBlock();
   s.Progress();
   return Status::Ok();

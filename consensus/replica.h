@@ -7,7 +7,7 @@
 //
 //   Replica r(genesis, self, key, restored, &committed_index);   // RestoredState, see below
 //   loop:
-//     on peer bytes (peer i):  off-thread: auto m = VerifyMessage(genesis, i, bytes);
+//     on peer bytes (peer i):  off-thread: auto m = VerifyMessage(genesis, bytes);
 //                              on strand:  if (m.ok()) r.Step(*m, now); else count(m.status())
 //     on client deposit:       (signature already checked by the API) r.Propose(entry, now)
 //     on timer (every ~10-50 ms, any cadence works): r.Tick(now)

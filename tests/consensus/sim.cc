@@ -1,0 +1,508 @@
+#include "tests/consensus/sim.h"
+
+#include <algorithm>
+#include <sstream>
+#include <utility>
+
+#include "common/encoding.h"
+#include "crypto/merkle.h"
+#include "crypto/sha256.h"
+#include "ledger/certificate.h"
+#include "ledger/statement.h"
+
+namespace evchain::consensus::sim {
+namespace {
+
+std::unique_ptr<crypto::SecretKey> KeyFromSeed(uint64_t a, uint64_t b) {
+  Bytes seed;
+  PutU64BE(seed, a);
+  PutU64BE(seed, b);
+  Hash32 h = crypto::Sha256(ByteView(seed));
+  return std::make_unique<crypto::SecretKey>(crypto::SecretKey::FromSeed(ByteView(h)));
+}
+
+std::string KindName(const pb::Body& b) {
+  switch (b.kind_case()) {
+    case pb::Body::kPrePrepare:
+      return "PRE-PREPARE(v=" + std::to_string(b.pre_prepare().view()) +
+             ",n=" + std::to_string(b.pre_prepare().header().height()) + ")";
+    case pb::Body::kPrepare:
+      return "PREPARE(v=" + std::to_string(b.prepare().view()) +
+             ",n=" + std::to_string(b.prepare().seq()) + ")";
+    case pb::Body::kCommit:
+      return "COMMIT(v=" + std::to_string(b.commit().view()) +
+             ",n=" + std::to_string(b.commit().seq()) + ")";
+    case pb::Body::kCheckpoint:
+      return "CHECKPOINT(n=" + std::to_string(b.checkpoint().seq()) + ")";
+    case pb::Body::kViewChange:
+      return "VIEW-CHANGE(v=" + std::to_string(b.view_change().new_view()) + ")";
+    case pb::Body::kNewView:
+      return "NEW-VIEW(v=" + std::to_string(b.new_view().view()) + ")";
+    case pb::Body::kForward:
+      return "FORWARD(" + std::to_string(b.forward().entries_size()) + ")";
+    case pb::Body::kStatus:
+      return "STATUS";
+    default:
+      return "?";
+  }
+}
+
+}  // namespace
+
+Simulation::Simulation(Options options) : opt_(options), rng_(options.seed) {
+  genesis_.chain_id = "sim";
+  genesis_.genesis_time = kStart - 1000;
+  genesis_.params.max_batch = 8;
+  genesis_.params.block_interval_ms = 20;
+  genesis_.params.max_clock_skew_ms = 1000;
+  genesis_.params.view_change_timeout_ms = 300;
+  genesis_.params.request_timeout_ms = 600;
+  genesis_.params.checkpoint_interval = 4;
+  genesis_.params.watermark_window = 16;
+  nodes_.resize(opt_.n);
+  for (int i = 0; i < opt_.n; ++i) {
+    nodes_[i].key = KeyFromSeed(1, i);
+    genesis::Validator v;
+    v.id = "v" + std::to_string(i);
+    v.role = i == opt_.n - 1 ? genesis::Role::kTime : genesis::Role::kCourt;
+    v.public_key = nodes_[i].key->public_key();
+    v.p2p = "127.0.0.1:" + std::to_string(7000 + i);
+    v.http = "127.0.0.1:" + std::to_string(8000 + i);
+    genesis_.validators.push_back(v);
+  }
+  depositor_key_ = KeyFromSeed(2, 0);
+  genesis_.depositors.push_back({"platform", "Sim platform", depositor_key_->public_key()});
+  genesis_.hash = crypto::Sha256(genesis::CanonicalGenesisJson(genesis_));
+  for (int i = 0; i < opt_.n; ++i) StartReplica(i);
+}
+
+Simulation::~Simulation() = default;
+
+void Simulation::Log(const std::string& line) {
+  if (!opt_.verbose) return;
+  std::ostringstream os;
+  os << "[" << now_ << "ms] " << line;
+  transcript_.push_back(os.str());
+}
+
+void Simulation::Fail(const std::string& why) {
+  if (failure_.empty()) failure_ = "t=" + std::to_string(now_) + "ms: " + why;
+}
+
+void Simulation::Schedule(UnixMillis at, std::function<void()> run) {
+  queue_.push(Item{at, order_++, std::move(run)});
+}
+
+void Simulation::StartReplica(int i) {
+  Node& node = nodes_[i];
+  RestoredState restored;
+  restored.records = node.records;
+  if (!node.chain.empty()) {
+    const CommittedBlock& last = node.chain.back();
+    restored.tip.height = last.header.height;
+    restored.tip.hash = last.hash;
+    restored.tip.time = last.header.time;
+    restored.tip.log_size = last.header.log_size;
+    for (const crypto::NodeId& id : crypto::RootSubtrees(last.header.log_size)) {
+      std::vector<Hash32> sub(node.leaf_hashes.begin() + (id.index << id.level),
+                              node.leaf_hashes.begin() + ((id.index + 1) << id.level));
+      restored.tip.frontier.push_back(crypto::RootFromLeafHashes(sub));
+    }
+  }
+  node.replica =
+      std::make_unique<Replica>(genesis_, i, *node.key, std::move(restored), &node.index);
+}
+
+void Simulation::SetByzantine(int node, uint32_t behaviours) {
+  nodes_[node].byzantine = behaviours;
+}
+
+void Simulation::Crash(int node, UnixMillis at) {
+  Schedule(at, [this, node]() {
+    if (!nodes_[node].replica) return;
+    Log("CRASH v" + std::to_string(node));
+    nodes_[node].replica.reset();
+  });
+}
+
+void Simulation::Restart(int node, UnixMillis at) {
+  Schedule(at, [this, node]() {
+    if (nodes_[node].replica) return;
+    Log("RESTART v" + std::to_string(node) + " from " +
+        std::to_string(nodes_[node].records.size()) + " records, height " +
+        std::to_string(nodes_[node].chain.size()));
+    StartReplica(node);
+    Drain(node);
+  });
+}
+
+void Simulation::Partition(std::vector<int> group, UnixMillis from, UnixMillis until) {
+  partitions_.push_back({std::set<int>(group.begin(), group.end()), from, until});
+}
+
+bool Simulation::Connected(int a, int b) const {
+  for (const PartitionSpec& p : partitions_) {
+    if (now_ >= p.from && now_ < p.until && (p.group.count(a) != p.group.count(b))) return false;
+  }
+  return true;
+}
+
+Hash32 Simulation::Submit(int node, UnixMillis at) {
+  ledger::DepositStatement st;
+  st.chain_id = genesis_.chain_id;
+  st.depositor = "platform";
+  st.digest =
+      crypto::Sha256("evidence " + std::to_string(opt_.seed) + "/" + std::to_string(nonce_));
+  st.nonce = "n" + std::to_string(nonce_++);
+  ledger::Entry entry;
+  entry.statement = st.Canonical();
+  entry.signature = depositor_key_->Sign(AsBytes(entry.statement));
+  Hash32 id = crypto::Sha256(entry.statement);
+  ++unsubmitted_;
+  Schedule(at, [this, node, entry, id]() {
+    --unsubmitted_;
+    if (!nodes_[node].replica) return;  // the client saw a connection error
+    Status s = nodes_[node].replica->Propose(entry, clock());
+    Log("DEPOSIT " + ToHex(id).substr(0, 8) + " -> v" + std::to_string(node) + ": " + s.ToString());
+    if (s.ok() && Honest(node)) must_commit_.insert(id);
+    Drain(node);
+  });
+  return id;
+}
+
+void Simulation::Drain(int i) {
+  Node& node = nodes_[i];
+  while (node.replica && node.replica->HasReady()) {
+    Ready rd = node.replica->TakeReady();
+    for (const PersistOp& op : rd.persist) {  // 1. persist (durable before sending)
+      if (op.value) {
+        node.records[op.key] = *op.value;
+      } else {
+        node.records.erase(op.key);
+      }
+    }
+    for (Outgoing& out : rd.messages) {  // 2. send
+      for (int to = 0; to < opt_.n; ++to) {
+        if (to == i || (out.to != kBroadcast && out.to != to)) continue;
+        Transmit(i, to, out.wire);
+      }
+    }
+    for (CommittedBlock& b : rd.committed) {  // 3. append
+      CheckBlock(i, b);
+      for (const Bytes& leaf : b.leaves) node.leaf_hashes.push_back(crypto::LeafHash(leaf));
+      for (const ledger::Entry& e : b.entries) node.index.ids.insert(crypto::Sha256(e.statement));
+      Log("v" + std::to_string(i) + " COMMITTED height " + std::to_string(b.header.height) + " (" +
+          std::to_string(b.entries.size()) + " entries, view " + std::to_string(b.header.view) +
+          ")");
+      node.chain.push_back(std::move(b));
+    }
+    if (rd.fetch) ServeFetch(i, *rd.fetch);  // 4. fetch
+    for (const Event& e : rd.events) {       // 5. events
+      ++event_counts_[e.kind];
+      if (e.kind != Event::Kind::kDropped) {
+        Log("v" + std::to_string(i) + " EVENT " + std::to_string(static_cast<int>(e.kind)) +
+            " view " + std::to_string(e.view) + " seq " + std::to_string(e.seq) + " " + e.detail);
+      }
+    }
+    node.replica->Advance();
+  }
+}
+
+void Simulation::CheckBlock(int i, const CommittedBlock& b) {
+  if (!Honest(i)) return;
+  const Node& node = nodes_[i];
+  const uint64_t expect = node.chain.size() + 1;
+  if (b.header.height != expect) {
+    return Fail("v" + std::to_string(i) + " committed height " + std::to_string(b.header.height) +
+                " after " + std::to_string(expect - 1));
+  }
+  const Hash32 prev = node.chain.empty() ? genesis_.hash : node.chain.back().hash;
+  if (b.header.prev_hash != prev || b.hash != b.header.Hash()) {
+    return Fail("v" + std::to_string(i) + " block " + std::to_string(expect) + " does not chain");
+  }
+  Result<ledger::VerifiedCertificate> cert = ledger::VerifyCertificate(b.certificate, genesis_);
+  if (!cert.ok() || cert->checkpoint.block_hash != b.hash ||
+      cert->checkpoint.root != b.header.log_root) {
+    return Fail("v" + std::to_string(i) + " block " + std::to_string(expect) +
+                " certificate: " + (cert.ok() ? "mismatch" : cert.status().ToString()));
+  }
+  auto [it, inserted] = canonical_.emplace(b.header.height, b.hash);
+  if (!inserted && it->second != b.hash) {
+    Fail("SAFETY: v" + std::to_string(i) + " committed a different block at height " +
+         std::to_string(b.header.height));
+  }
+  std::set<Hash32> seen(node.index.ids);
+  for (const ledger::Entry& e : b.entries) {
+    if (!seen.insert(crypto::Sha256(e.statement)).second) {
+      Fail("v" + std::to_string(i) + " committed a deposit twice");
+    }
+  }
+}
+
+void Simulation::Transmit(int from, int to, std::string wire) {
+  if (Honest(from)) {  // invariant: an honest replica never signs two votes for one (v, n)
+    Result<Message> m = VerifyEnvelope(genesis_, wire);
+    if (m.ok() && m->sender() == from) {  // not a relay of another replica's message
+      const pb::Body& b = m->body();
+      std::optional<std::tuple<int, int, uint64_t, uint64_t>> k;
+      std::string digest;
+      if (b.has_prepare()) {
+        k = {from, 0, b.prepare().view(), b.prepare().seq()};
+        digest = b.prepare().digest();
+      } else if (b.has_commit()) {
+        k = {from, 1, b.commit().view(), b.commit().seq()};
+        digest = b.commit().digest();
+      } else if (b.has_pre_prepare()) {
+        k = {from, 2, b.pre_prepare().view(), b.pre_prepare().header().height()};
+        digest = b.pre_prepare().header().SerializeAsString();
+      }
+      if (k) {
+        auto [it, inserted] = votes_.emplace(*k, digest);
+        if (!inserted && it->second != digest) {
+          Fail("SAFETY: honest v" + std::to_string(from) + " signed two different " + KindName(b));
+        }
+      }
+    }
+  }
+  if (nodes_[from].byzantine && opt_.random_faults) {
+    nodes_[from].sent.push_back(wire);
+    if (nodes_[from].sent.size() > 64) nodes_[from].sent.erase(nodes_[from].sent.begin());
+  }
+  if (nodes_[from].byzantine) return Mutate(from, to, wire);
+  std::uniform_real_distribution<double> u(0, 1);
+  if (u(rng_) < loss_) return;
+  int copies = u(rng_) < dup_ ? 2 : 1;
+  for (int c = 0; c < copies; ++c) {
+    UnixMillis delay = std::uniform_int_distribution<UnixMillis>(1, max_delay_)(rng_);
+    Schedule(now_ + delay, [this, from, to, wire]() { Deliver(from, to, wire); });
+  }
+}
+
+void Simulation::Mutate(int from, int to, const std::string& wire) {
+  Node& node = nodes_[from];
+  std::uniform_real_distribution<double> u(0, 1);
+  auto send = [&](std::string w) {
+    UnixMillis delay = std::uniform_int_distribution<UnixMillis>(1, max_delay_)(rng_);
+    Schedule(now_ + delay, [this, from, to, w]() { Deliver(from, to, w); });
+  };
+  Result<Message> m = VerifyEnvelope(genesis_, wire);
+  if (!m.ok()) return;
+  const pb::Body& body = m->body();
+  if ((node.byzantine & kCensor) && body.has_pre_prepare()) return;
+  if ((node.byzantine & kEquivocate) && body.has_pre_prepare()) {
+    pb::Body other = body;
+    other.mutable_pre_prepare()->mutable_header()->set_time(body.pre_prepare().header().time() + 1);
+    std::string w2 = SignEnvelope(genesis_, from, *node.key, other);
+    if (to % 2 == 0 || to == (from + 1) % opt_.n) send(w2);
+    if (to % 2 == 1 || to == (from + 1) % opt_.n) send(wire);
+    return;
+  }
+  if ((node.byzantine & kConflictVotes) && (body.has_prepare() || body.has_commit()) &&
+      u(rng_) < 0.5) {
+    pb::Body other = body;
+    std::string junk(32, static_cast<char>(rng_()));
+    if (other.has_prepare()) other.mutable_prepare()->set_digest(junk);
+    if (other.has_commit()) other.mutable_commit()->set_digest(junk);
+    return send(SignEnvelope(genesis_, from, *node.key, other));
+  }
+  if ((node.byzantine & kForge) && u(rng_) < 0.3) {
+    std::string w = wire;
+    w[w.size() - 1 - rng_() % 64] ^= 0x01;
+    send(w);
+  }
+  if ((node.byzantine & kGarbage) && u(rng_) < 0.2) {
+    std::string g(1 + rng_() % 200, '\0');
+    for (char& c : g) c = static_cast<char>(rng_());
+    send(g);
+  }
+  if ((node.byzantine & kStale) && !node.sent.empty() && u(rng_) < 0.3) {
+    send(node.sent[rng_() % node.sent.size()]);
+  }
+  if (u(rng_) < loss_) return;
+  send(wire);
+}
+
+void Simulation::Deliver(int from, int to, const std::string& wire) {
+  Node& node = nodes_[to];
+  if (!node.replica || !Connected(from, to)) return;
+  // The host verifies off-thread; here inline. Failures are counted, never stepped.
+  Result<Message> m = VerifyMessage(genesis_, wire);
+  if (!m.ok()) {
+    Log("v" + std::to_string(to) + " <- v" + std::to_string(from) +
+        " rejected: " + m.status().code());
+    return;
+  }
+  Log("v" + std::to_string(to) + " <- v" + std::to_string(from) + " " + KindName(m->body()));
+  node.replica->Step(*m, clock());
+  Drain(to);
+}
+
+void Simulation::ServeFetch(int i, const FetchRequest& req) {
+  for (int peer : req.peers) {
+    if (peer == i || !nodes_[peer].replica || !Connected(i, peer)) continue;
+    const Node& src = nodes_[peer];
+    std::vector<CommittedBlock> blocks;
+    for (uint64_t h = req.from_height; h <= src.chain.size() && blocks.size() < 16; ++h) {
+      blocks.push_back(src.chain[h - 1]);
+    }
+    if (blocks.empty()) continue;
+    if (src.byzantine & kBadFetch) {
+      CommittedBlock& b = blocks[rng_() % blocks.size()];
+      switch (rng_() % 3) {
+        case 0:
+          b.certificate[b.certificate.size() / 2] ^= 1;
+          break;
+        case 1:
+          if (!b.entries.empty()) b.entries[0].statement += " ";
+          break;
+        default:
+          b.header.time += 1;
+      }
+    }
+    Log("v" + std::to_string(i) + " FETCH from v" + std::to_string(peer) + " heights " +
+        std::to_string(req.from_height) + "+" + std::to_string(blocks.size()));
+    UnixMillis delay = std::uniform_int_distribution<UnixMillis>(1, max_delay_ * 2)(rng_);
+    Schedule(now_ + delay, [this, i, blocks]() {
+      if (!nodes_[i].replica) return;
+      nodes_[i].replica->StepFetchedBlocks(blocks, clock());
+      Drain(i);
+    });
+    return;
+  }
+}
+
+bool Simulation::RunUntil(UnixMillis until) {
+  while (failure_.empty()) {
+    // Ticks are generated lazily: the next tick boundary is the next 10 ms multiple.
+    UnixMillis next_tick = (now_ / 10 + 1) * 10;
+    if (!queue_.empty() && queue_.top().at < next_tick) {
+      Item item = queue_.top();
+      queue_.pop();
+      if (item.at > until) {
+        queue_.push(item);
+        now_ = until;
+        return true;
+      }
+      now_ = std::max(now_, item.at);
+      item.run();
+      continue;
+    }
+    if (next_tick > until) {
+      now_ = until;
+      return true;
+    }
+    now_ = next_tick;
+    for (int i = 0; i < opt_.n; ++i) {
+      if (!nodes_[i].replica) continue;
+      nodes_[i].replica->Tick(clock());
+      Drain(i);
+    }
+  }
+  return false;
+}
+
+bool Simulation::Complete() const {
+  if (unsubmitted_ > 0) return false;
+  uint64_t height = 0;
+  bool first = true;
+  for (int i = 0; i < opt_.n; ++i) {
+    if (!Honest(i)) continue;
+    const Node& node = nodes_[i];
+    if (!node.replica) return false;
+    for (const Hash32& id : must_commit_) {
+      if (!node.index.ids.count(id)) return false;
+    }
+    if (!first && node.chain.size() != height) return false;
+    height = node.chain.size();
+    first = false;
+  }
+  return true;
+}
+
+bool Simulation::RunToCompletion() {
+  while (failure_.empty() && now_ < opt_.max_time) {
+    if (Complete()) return true;
+    RunUntil(now_ + 50);
+  }
+  if (failure_.empty()) {
+    std::ostringstream os;
+    os << "LIVENESS: not complete after " << opt_.max_time << "ms; heights:";
+    for (int i = 0; i < opt_.n; ++i) {
+      os << " v" << i << "=" << nodes_[i].chain.size() << (nodes_[i].replica ? "" : "(down)")
+         << (Honest(i) ? "" : "(byz)");
+      if (nodes_[i].replica) {
+        os << "[view " << nodes_[i].replica->view()
+           << (nodes_[i].replica->view_changing() ? "*" : "") << " pending "
+           << nodes_[i].replica->pending() << "]";
+      }
+    }
+    Fail(os.str());
+  }
+  return false;
+}
+
+void Simulation::RandomFaults() {
+  std::uniform_real_distribution<double> u(0, 1);
+  const int f = static_cast<int>(genesis_.f());
+  loss_ = u(rng_) * 0.2;
+  dup_ = u(rng_) * 0.1;
+  max_delay_ = 1 + static_cast<UnixMillis>(rng_() % 30);
+  const int byz = static_cast<int>(rng_() % (f + 1));  // 0..f Byzantine replicas
+  std::vector<int> ids(opt_.n);
+  for (int i = 0; i < opt_.n; ++i) ids[i] = i;
+  std::shuffle(ids.begin(), ids.end(), rng_);
+  for (int k = 0; k < byz; ++k) SetByzantine(ids[k], 1 + static_cast<uint32_t>(rng_() % 127));
+  // Crash/restart honest replicas (restart before the end of the fault period + a bit).
+  const int crashes = static_cast<int>(rng_() % 3);
+  for (int k = 0; k < crashes; ++k) {
+    int victim = ids[byz + static_cast<int>(rng_() % (opt_.n - byz))];
+    UnixMillis at = static_cast<UnixMillis>(rng_() % opt_.fault_period);
+    Crash(victim, at);
+    Restart(victim, at + 20 + static_cast<UnixMillis>(rng_() % 300));
+  }
+  if (u(rng_) < 0.5) {
+    std::vector<int> group(ids.begin(), ids.begin() + 1 + rng_() % (opt_.n - 1));
+    UnixMillis from = static_cast<UnixMillis>(rng_() % opt_.fault_period);
+    Partition(group, from, from + 50 + static_cast<UnixMillis>(rng_() % 300));
+  }
+  for (int k = 0; k < opt_.deposits; ++k) {
+    Submit(static_cast<int>(rng_() % opt_.n), static_cast<UnixMillis>(rng_() % opt_.fault_period));
+  }
+  std::ostringstream os;
+  os << "faults: loss=" << loss_ << " dup=" << dup_ << " max_delay=" << max_delay_
+     << " crashes=" << crashes << " byzantine=";
+  for (int i = 0; i < opt_.n; ++i) {
+    if (nodes_[i].byzantine) os << "v" << i << ":" << nodes_[i].byzantine << " ";
+  }
+  Log(os.str());
+}
+
+std::string Simulation::RunSeed() {
+  RandomFaults();
+  RunUntil(opt_.fault_period);
+  // Heal: no more loss, duplication or long delays; partitions have ended; every crashed
+  // replica was scheduled to restart.
+  loss_ = 0;
+  dup_ = 0;
+  max_delay_ = 5;
+  RunUntil(opt_.fault_period + 400);
+  RunToCompletion();
+  return failure_;
+}
+
+size_t Simulation::CountEvents(Event::Kind kind) const {
+  auto it = event_counts_.find(kind);
+  return it == event_counts_.end() ? 0 : it->second;
+}
+
+uint64_t Simulation::HonestDrops(const std::string& reason) const {
+  uint64_t total = 0;
+  for (int i = 0; i < opt_.n; ++i) {
+    if (!Honest(i) || !nodes_[i].replica) continue;
+    auto it = nodes_[i].replica->dropped().find(reason);
+    if (it != nodes_[i].replica->dropped().end()) total += it->second;
+  }
+  return total;
+}
+
+}  // namespace evchain::consensus::sim

@@ -1,0 +1,144 @@
+// Deterministic simulation of n replicas over a virtual clock and a seeded PRNG: delay, loss,
+// duplication, reordering, healing partitions, crash/restart from persisted records only, and
+// Byzantine replicas. Invariants are checked after every step (see Check*). Used by
+// consensus_sim (the seed sweep) and by the transcript-style scenario tests.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <random>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "consensus/replica.h"
+#include "crypto/ed25519.h"
+#include "genesis/genesis.h"
+
+namespace evchain::consensus::sim {
+
+// Byzantine behaviours (bit set).
+enum Byz : uint32_t {
+  kEquivocate = 1,     // as primary: a second, different pre-prepare to some peers
+  kConflictVotes = 2,  // prepares/commits with random digests to some peers
+  kForge = 4,          // flipped signature bytes
+  kGarbage = 8,        // random bytes
+  kStale = 16,         // replays of its own old messages
+  kCensor = 32,        // as primary: never sends pre-prepares
+  kBadFetch = 64,      // serves tampered blocks to state transfer
+};
+
+struct Options {
+  int n = 4;
+  uint64_t seed = 1;
+  bool verbose = false;
+  bool random_faults = true;  // false: a fault-free network unless the test adds faults
+  int deposits = 20;
+  UnixMillis fault_period = 600;  // faults and deposits happen in [0, fault_period)
+  UnixMillis max_time = 40000;    // give up (liveness failure) after this much virtual time
+};
+
+class Simulation {
+ public:
+  explicit Simulation(Options options);
+  ~Simulation();
+
+  const genesis::Genesis& genesis() const { return genesis_; }
+  Replica* replica(int i) { return nodes_[i].replica.get(); }
+  const std::vector<CommittedBlock>& chain(int i) const { return nodes_[i].chain; }
+  const std::map<std::string, std::string>& records(int i) const { return nodes_[i].records; }
+  UnixMillis now() const { return now_; }             // virtual ms since start
+  UnixMillis clock() const { return kStart + now_; }  // what replicas see
+
+  // Scripted faults (scenario tests); times are virtual ms since start.
+  void SetByzantine(int node, uint32_t behaviours);
+  void Crash(int node, UnixMillis at);
+  void Restart(int node, UnixMillis at);
+  void Partition(std::vector<int> group, UnixMillis from, UnixMillis until);
+  void SetLoss(double p) { loss_ = p; }
+  // Schedules a fresh signed deposit submitted to `node` at `at`. Returns its evidence id.
+  Hash32 Submit(int node, UnixMillis at);
+
+  // Runs until virtual time `until` (or a violation). Returns false on a violation.
+  bool RunUntil(UnixMillis until);
+  // Runs until every deposit that reached an honest replica is committed exactly once at every
+  // honest replica and they agree on the height, or max_time. Returns true iff that happened.
+  bool RunToCompletion();
+  // Full seed run: random faults, then heal and complete. Returns "" or the failure.
+  std::string RunSeed();
+
+  const std::string& failure() const { return failure_; }
+  const std::vector<std::string>& transcript() const { return transcript_; }
+  bool Honest(int i) const { return nodes_[i].byzantine == 0; }
+  size_t CountEvents(Event::Kind kind) const;
+  uint64_t HonestDrops(const std::string& reason) const;
+
+ private:
+  static constexpr UnixMillis kStart = 1'700'000'000'000;
+  struct SetIndex : CommittedIndex {
+    std::set<Hash32> ids;
+    bool Contains(const Hash32& id) const override { return ids.count(id) > 0; }
+  };
+  struct Node {
+    std::unique_ptr<crypto::SecretKey> key;
+    std::unique_ptr<Replica> replica;
+    std::map<std::string, std::string> records;
+    std::vector<CommittedBlock> chain;
+    SetIndex index;
+    std::vector<Hash32> leaf_hashes;
+    uint32_t byzantine = 0;
+    std::vector<std::string> sent;  // for stale replays
+  };
+  struct Item {
+    UnixMillis at;
+    uint64_t order;
+    std::function<void()> run;
+    bool operator>(const Item& o) const { return at != o.at ? at > o.at : order > o.order; }
+  };
+
+  void Schedule(UnixMillis at, std::function<void()> run);
+  void Log(const std::string& line);
+  void Fail(const std::string& why);
+  void Drain(int i);
+  void Transmit(int from, int to, std::string wire);
+  void Deliver(int from, int to, const std::string& wire);
+  void Mutate(int from, int to, const std::string& wire);
+  void ServeFetch(int i, const FetchRequest& req);
+  void CheckBlock(int i, const CommittedBlock& b);
+  bool Connected(int a, int b) const;
+  void StartReplica(int i);
+  void RandomFaults();
+  bool Complete() const;
+
+  Options opt_;
+  std::mt19937_64 rng_;
+  genesis::Genesis genesis_;
+  std::unique_ptr<crypto::SecretKey> depositor_key_;
+  std::vector<Node> nodes_;
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> queue_;
+  uint64_t order_ = 0;
+  UnixMillis now_ = 0;
+  double loss_ = 0, dup_ = 0;
+  UnixMillis max_delay_ = 5;
+  struct PartitionSpec {
+    std::set<int> group;
+    UnixMillis from, until;
+  };
+  std::vector<PartitionSpec> partitions_;
+  std::map<uint64_t, Hash32> canonical_;  // height -> block hash (first honest commit)
+  std::set<Hash32> must_commit_;          // deposits that reached an honest replica
+  uint64_t nonce_ = 0;
+  int unsubmitted_ = 0;  // scheduled deposits not yet handed to a replica
+  std::string failure_;
+  std::vector<std::string> transcript_;
+  std::map<Event::Kind, size_t> event_counts_;
+  // (sender, kind, view, seq) -> digest of every vote an honest replica ever sent.
+  std::map<std::tuple<int, int, uint64_t, uint64_t>, std::string> votes_;
+};
+
+}  // namespace evchain::consensus::sim
