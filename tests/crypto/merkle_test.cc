@@ -170,6 +170,7 @@ Hash32 Fold(const std::map<std::pair<uint32_t, uint64_t>, Hash32>& store,
 std::vector<Hash32> FoldAll(const std::map<std::pair<uint32_t, uint64_t>, Hash32>& store,
                             const std::vector<ProofNode>& nodes) {
   std::vector<Hash32> out;
+  out.reserve(nodes.size());
   for (const ProofNode& node : nodes) out.push_back(Fold(store, node.perfect_subtrees));
   return out;
 }
