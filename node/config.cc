@@ -35,11 +35,10 @@ Result<NodeConfig> ParseNodeConfig(const std::string& json_text, const std::stri
   std::vector<std::string> problems;
   NodeConfig c;
   static const std::set<std::string> kKnown = {
-      "validator_id",   "genesis",          "key_file",       "data_dir",
-      "p2p_listen",     "http_listen",      "log_level",      "tls_cert",
-      "tls_key",        "max_body_bytes",   "max_header_bytes", "rate_limit_rps",
-      "rate_limit_burst", "http_threads",   "commit_wait_ms", "max_pending",
-      "block_list_tokens", "metrics_tokens"};
+      "validator_id",     "genesis",           "key_file",         "data_dir",     "p2p_listen",
+      "http_listen",      "log_level",         "tls_cert",         "tls_key",      "max_body_bytes",
+      "max_header_bytes", "rate_limit_rps",    "rate_limit_burst", "http_threads", "commit_wait_ms",
+      "max_pending",      "block_list_tokens", "metrics_tokens"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!kKnown.count(it.key())) problems.push_back(it.key() + ": unknown option");
   }

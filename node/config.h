@@ -11,22 +11,22 @@
 namespace evchain::node {
 
 struct NodeConfig {
-  std::string validator_id;  // required: this validator's id in the genesis
-  std::string genesis_path;  // required ("genesis")
-  std::string key_file;      // required: Ed25519 key file, mode 0600
-  std::string data_dir;      // required: LevelDB directory (created if missing)
-  std::string p2p_listen;    // required: "host:port" for validator links
-  std::string http_listen;   // required: "host:port" for the HTTP API and the judge's page
+  std::string validator_id;        // required: this validator's id in the genesis
+  std::string genesis_path;        // required ("genesis")
+  std::string key_file;            // required: Ed25519 key file, mode 0600
+  std::string data_dir;            // required: LevelDB directory (created if missing)
+  std::string p2p_listen;          // required: "host:port" for validator links
+  std::string http_listen;         // required: "host:port" for the HTTP API and the judge's page
   std::string log_level = "info";  // trace|debug|info|warn|error
   std::string tls_cert;            // PEM; with tls_key, the API is served over HTTPS
   std::string tls_key;
-  uint64_t max_body_bytes = 8 << 20;      // largest HTTP request body accepted
-  uint32_t max_header_bytes = 16 << 10;   // largest request header block
-  double rate_limit_rps = 200;            // per client address, token bucket
+  uint64_t max_body_bytes = 8 << 20;     // largest HTTP request body accepted
+  uint32_t max_header_bytes = 16 << 10;  // largest request header block
+  double rate_limit_rps = 200;           // per client address, token bucket
   uint32_t rate_limit_burst = 400;
   uint32_t http_threads = 8;
-  uint32_t commit_wait_ms = 10000;        // longest ?wait=commit
-  uint32_t max_pending = 200000;          // deposits waiting for a block before "overloaded"
+  uint32_t commit_wait_ms = 10000;             // longest ?wait=commit
+  uint32_t max_pending = 200000;               // deposits waiting for a block before "overloaded"
   std::vector<std::string> block_list_tokens;  // bearer tokens for /v1/blocks (empty: open)
   std::vector<std::string> metrics_tokens;     // bearer tokens for /metrics (empty: open)
 };

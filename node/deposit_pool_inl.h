@@ -1,0 +1,83 @@
+// Template members of DepositPool (included by deposit_pool.h only).
+#pragma once
+
+#include "crypto/sha256.h"
+#include "ledger/statement.h"
+
+namespace evchain::node {
+
+template <typename CommittedConflict>
+Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry>& entries,
+                                                 CommittedConflict&& committed_conflict) {
+  struct Parsed {
+    Hash32 id;
+    std::string depositor;
+    std::string nonce;
+  };
+  std::vector<Parsed> parsed;
+  parsed.reserve(entries.size());
+  for (const auto& e : entries) {
+    auto st = ledger::ParseDepositStatement(e.statement);
+    if (!st.ok()) return st.status();
+    parsed.push_back({crypto::Sha256(e.statement), st->depositor, st->nonce});
+  }
+  // Committed-nonce checks read storage: do them before taking the lock.
+  for (const auto& p : parsed) {
+    if (committed_conflict(p.depositor, p.nonce, p.id)) {
+      return Status::Error("nonce_conflict", "nonce '" + p.nonce + "' of depositor '" +
+                                                 p.depositor +
+                                                 "' was already used for another statement");
+    }
+  }
+  std::lock_guard lock(mu_);
+  Admitted out;
+  std::map<std::pair<std::string, std::string>, Hash32> batch_nonces;
+  size_t fresh_count = 0;
+  for (const auto& p : parsed) {
+    auto key = std::make_pair(p.depositor, p.nonce);
+    auto it = nonces_.find(key);
+    auto bit = batch_nonces.find(key);
+    if ((it != nonces_.end() && it->second != p.id) ||
+        (bit != batch_nonces.end() && bit->second != p.id)) {
+      return Status::Error("nonce_conflict", "nonce '" + p.nonce + "' of depositor '" +
+                                                 p.depositor +
+                                                 "' is pending for another statement");
+    }
+    if (it == nonces_.end() && bit == batch_nonces.end()) ++fresh_count;
+    batch_nonces.emplace(key, p.id);
+  }
+  if (pending_.size() + fresh_count > max_pending_) {
+    return Status::Error("overloaded", "too many deposits waiting for a block; retry later");
+  }
+  auto now = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < parsed.size(); ++i) {
+    const auto& p = parsed[i];
+    if (pending_.emplace(p.id, Pending{p.depositor, p.nonce, now}).second) {
+      nonces_.emplace(std::make_pair(p.depositor, p.nonce), p.id);
+      out.fresh.push_back(entries[i]);
+    }
+  }
+  return out;
+}
+
+template <typename Pred>
+bool DepositPool::WaitUntil(Pred&& done, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock lock(mu_);
+  while (true) {
+    // `done()` reads storage, so it runs unlocked; the generation tells whether a commit
+    // happened meanwhile, so no wake-up is lost.
+    uint64_t seen = commit_generation_;
+    lock.unlock();
+    bool ok = done();
+    lock.lock();
+    if (ok) return true;
+    if (commit_generation_ != seen) continue;
+    if (committed_cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      lock.unlock();
+      return done();
+    }
+  }
+}
+
+}  // namespace evchain::node

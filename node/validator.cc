@@ -1,0 +1,494 @@
+#include "node/validator.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <filesystem>
+
+#include "api/metric_names.h"
+#include "consensus/message.h"
+#include "crypto/sha256.h"
+#include "ledger/statement.h"
+#include "node/block_transfer.h"
+#include "node/consensus_store.h"
+#include "node/net/address.h"
+#include "storage/keys.h"
+
+namespace evchain::node {
+namespace {
+
+constexpr auto kTickInterval = std::chrono::milliseconds(20);
+constexpr char kGenesisHashMeta[] = "genesis_hash";
+constexpr char kDroppedMetric[] = "evchain_consensus_dropped_total";
+constexpr char kPeerRejectedMetric[] = "evchain_peer_payloads_rejected_total";
+constexpr char kViewChangesMetric[] = "evchain_view_changes_total";
+constexpr char kEquivocationsMetric[] = "evchain_equivocations_total";
+
+std::string PayloadBytes(const pb::PeerPayload& payload) {
+  std::string out;
+  payload.SerializeToString(&out);
+  return out;
+}
+
+// Ties the data directory to one chain: refuses to run a data dir made for another genesis.
+Status CheckDataDirChain(storage::KvStore& store, const genesis::Genesis& genesis) {
+  auto key = storage::keys::Meta(kGenesisHashMeta);
+  auto existing = store.Get(key);
+  if (!existing.ok()) return existing.status();
+  std::string want(AsChars(ByteView(genesis.hash)));
+  if (!existing->has_value()) {
+    storage::WriteBatch batch;
+    batch.Put(key, want);
+    return store.Write(batch, true);
+  }
+  if (**existing != want) {
+    return Status::Error("wrong_chain", "data directory belongs to another genesis");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Validator::Validator(NodeConfig config, genesis::Genesis genesis, crypto::SecretKey key, int self)
+    : config_(std::move(config)),
+      genesis_(std::move(genesis)),
+      key_(std::move(key)),
+      self_(self),
+      pool_(config_.max_pending),
+      consensus_(io_.get_executor()),
+      tick_timer_(consensus_),
+      signals_(io_, SIGINT, SIGTERM) {}
+
+Validator::~Validator() {
+  if (http_) http_->Stop();
+}
+
+UnixMillis Validator::Now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
+  auto genesis = genesis::LoadGenesisFile(config.genesis_path);
+  if (!genesis.ok()) return genesis.status();
+  int self = genesis->ValidatorIndex(config.validator_id);
+  if (self < 0) {
+    return Status::Error("config_invalid",
+                         "validator_id '" + config.validator_id + "' is not in the genesis");
+  }
+  auto key = crypto::SecretKey::LoadFile(config.key_file);
+  if (!key.ok()) return key.status();
+  if (key->public_key() != genesis->validators[self].public_key) {
+    return Status::Error("config_invalid", "key_file " + config.key_file +
+                                               " is not the genesis key of " + config.validator_id);
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) return Status::Error("io_error", config.data_dir + ": " + ec.message());
+  std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+
+  std::unique_ptr<Validator> v(new Validator(config, std::move(*genesis), std::move(*key), self));
+  v->log_prefix_ = config.validator_id;
+  auto store = storage::OpenLevelDb(config.data_dir);
+  if (!store.ok()) return store.status();
+  v->store_ = std::move(*store);
+  EVCHAIN_RETURN_IF_ERROR(CheckDataDirChain(*v->store_, v->genesis_));
+  auto log = storage::EvidenceLog::Open(v->store_.get());
+  if (!log.ok()) return log.status();
+  v->log_ = std::move(*log);
+
+  consensus::RestoredState restored;
+  auto records = LoadConsensusRecords(*v->store_);
+  if (!records.ok()) return records.status();
+  restored.records = std::move(*records);
+  restored.tip.height = v->log_->height();
+  restored.tip.log_size = v->log_->size();
+  if (restored.tip.height == 0) {
+    restored.tip.hash = v->genesis_.hash;
+    restored.tip.time = v->genesis_.genesis_time;
+  } else {
+    auto block = v->log_->GetBlock(restored.tip.height);
+    if (!block.ok()) return block.status();
+    restored.tip.hash = block->hash;
+    restored.tip.time = block->header.time;
+  }
+  auto frontier = v->log_->Frontier();
+  if (!frontier.ok()) return frontier.status();
+  restored.tip.frontier = std::move(*frontier);
+  v->replica_ = std::make_unique<consensus::Replica>(v->genesis_, self, v->key_,
+                                                     std::move(restored), v.get());
+
+  v->api_config_.max_body_bytes = config.max_body_bytes;
+  v->api_config_.max_header_bytes = config.max_header_bytes;
+  v->api_config_.default_commit_wait = std::chrono::milliseconds(config.commit_wait_ms);
+  v->api_config_.max_commit_wait = std::chrono::milliseconds(config.commit_wait_ms);
+  v->api_config_.block_tokens = config.block_list_tokens;
+  v->api_config_.metrics_tokens = config.metrics_tokens;
+  v->api_config_.threads = config.http_threads;
+  v->api_config_.rate_limit_per_second = config.rate_limit_rps;
+  v->api_config_.rate_limit_burst = config.rate_limit_burst;
+  api::metric::DescribeAll(v->metrics_);
+  v->metrics_.Describe(kDroppedMetric, "counter",
+                       "Consensus messages dropped by the replica, by reason.");
+  v->metrics_.Describe(kPeerRejectedMetric, "counter",
+                       "Peer payloads rejected before consensus (bad signature, malformed...).");
+  v->metrics_.Describe(kViewChangesMetric, "counter", "Views entered after a view change.");
+  v->metrics_.Describe(kEquivocationsMetric, "counter",
+                       "Equivocating primaries detected (two pre-prepares for one slot).");
+  v->metrics_.Increment(api::metric::kBlocksCommitted, "", 0);
+  v->RefreshStatus();
+  spdlog::info("opened data dir {}: height={} log_size={} view={}", config.data_dir,
+               v->log_->height(), v->log_->size(), v->replica_->view());
+  return v;
+}
+
+evchain::Status Validator::Start() {
+  net::TransportOptions options;
+  options.listen_address = config_.p2p_listen;
+  transport_ = std::make_unique<net::Transport>(io_, genesis_, self_, key_, options);
+  transport_->SetReceiveHandler(
+      [this](int peer, std::string payload) { OnPeerPayload(peer, std::move(payload)); });
+  transport_->SetLinkHandler([this](int peer, bool up) {
+    spdlog::info("peer {} ({}) {}", peer, genesis_.validators[peer].id,
+                 up ? "connected" : "disconnected");
+  });
+  size_t workers = std::max<size_t>(2, std::thread::hardware_concurrency());
+  verifiers_ = std::make_unique<net::ThreadPool>(workers, 100000);
+
+  auto http_addr = net::ParseHostPort(config_.http_listen);
+  if (!http_addr.ok()) return http_addr.status();
+  http_ = std::make_unique<api::HttpServer>(api::Context{genesis_, *this, metrics_, api_config_});
+  std::optional<api::TlsFiles> tls;
+  if (!config_.tls_cert.empty()) tls = api::TlsFiles{config_.tls_cert, config_.tls_key};
+  EVCHAIN_RETURN_IF_ERROR(http_->Start(http_addr->host, http_addr->port, tls));
+  auto started = transport_->Start();
+  if (!started.ok()) {
+    http_->Stop();
+    return started;
+  }
+  spdlog::info("validator {} ({}) listening: p2p {} http{} {} view={} height={}",
+               config_.validator_id, genesis::RoleName(genesis_.validators[self_].role),
+               config_.p2p_listen, tls ? "s" : "", config_.http_listen, replica_->view(),
+               replica_->committed_height());
+  signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("received signal {}", signal);
+    Stop();
+  });
+  boost::asio::post(consensus_, [this] {
+    replica_->Tick(Now());
+    Drain();
+    ScheduleTick();
+  });
+  return Status::Ok();
+}
+
+int Validator::Run(size_t threads) {
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
+  io_.run();
+  for (auto& t : pool) t.join();
+  verifiers_.reset();  // joins the workers before the io_context goes away
+  spdlog::info("stopped at view={} height={}", view_.load(), committed_height_.load());
+  spdlog::default_logger()->flush();
+  return exit_code_.load();
+}
+
+void Validator::Stop() {
+  if (stopping_.exchange(true)) return;
+  boost::asio::post(consensus_, [this] { DoStop(); });
+}
+
+void Validator::DoStop() {
+  spdlog::info("shutting down: view={} height={}", view_.load(), committed_height_.load());
+  tick_timer_.cancel();
+  boost::system::error_code ignored;
+  signals_.cancel(ignored);
+  pool_.MarkCommitted({});  // wakes HTTP threads waiting for commits
+  if (http_) http_->Stop();
+  if (transport_) transport_->Stop();
+}
+
+void Validator::Fatal(const std::string& what) {
+  spdlog::critical("{} — stopping the validator (view={} height={})", what, view_.load(),
+                   committed_height_.load());
+  exit_code_ = 1;
+  Stop();
+}
+
+void Validator::ScheduleTick() {
+  if (stopping_) return;
+  tick_timer_.expires_after(kTickInterval);
+  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    replica_->Tick(Now());
+    Drain();
+    ScheduleTick();
+  });
+}
+
+void Validator::OnPeerPayload(int peer, std::string payload) {
+  if (stopping_) return;
+  auto parsed = std::make_shared<pb::PeerPayload>();
+  if (!parsed->ParseFromString(payload)) {
+    metrics_.Increment(kPeerRejectedMetric, "reason=\"malformed\"");
+    return;
+  }
+  switch (parsed->kind_case()) {
+    case pb::PeerPayload::kConsensus: {
+      bool accepted = verifiers_->Submit(
+          consensus_,
+          [this, parsed] { return consensus::VerifyMessage(genesis_, parsed->consensus()); },
+          [this](Result<consensus::Message> message) {
+            if (stopping_) return;
+            if (!message.ok()) {
+              metrics_.Increment(kPeerRejectedMetric, "reason=\"" + message.status().code() + "\"");
+              return;
+            }
+            replica_->Step(*message, Now());
+            Drain();
+          });
+      if (!accepted) metrics_.Increment(kPeerRejectedMetric, "reason=\"overloaded\"");
+      break;
+    }
+    case pb::PeerPayload::kFetch:
+      OnFetchRequest(peer, parsed->fetch());
+      break;
+    case pb::PeerPayload::kBlocks: {
+      bool accepted = verifiers_->Submit(
+          consensus_, [this, parsed] { return DecodeFetchedBlocks(genesis_, parsed->blocks()); },
+          [this, peer](std::vector<consensus::CommittedBlock> blocks) {
+            if (stopping_ || blocks.empty()) return;
+            size_t applied = replica_->StepFetchedBlocks(blocks, Now());
+            spdlog::info("state transfer from {}: applied {} of {} blocks, height={}",
+                         genesis_.validators[peer].id, applied, blocks.size(),
+                         replica_->committed_height());
+            Drain();
+          });
+      if (!accepted) metrics_.Increment(kPeerRejectedMetric, "reason=\"overloaded\"");
+      break;
+    }
+    default:
+      metrics_.Increment(kPeerRejectedMetric, "reason=\"malformed\"");
+  }
+}
+
+void Validator::OnFetchRequest(int peer, const pb::FetchBlocks& request) {
+  uint64_t from = request.from_height();
+  uint32_t max_blocks = request.max_blocks();
+  bool accepted = verifiers_->Submit(
+      io_.get_executor(),
+      [this, from, max_blocks] { return ReadBlocksForPeer(*log_, from, max_blocks); },
+      [this, peer](Result<pb::Blocks> blocks) {
+        if (stopping_) return;
+        if (!blocks.ok()) {
+          spdlog::warn("cannot serve blocks to {}: {}", genesis_.validators[peer].id,
+                       blocks.status().ToString());
+          return;
+        }
+        pb::PeerPayload reply;
+        *reply.mutable_blocks() = std::move(*blocks);
+        transport_->Send(peer, PayloadBytes(reply));
+      });
+  if (!accepted) metrics_.Increment(kPeerRejectedMetric, "reason=\"overloaded\"");
+}
+
+void Validator::Drain() {
+  while (!stopping_ && replica_->HasReady()) {
+    ProcessReady(replica_->TakeReady());
+    if (stopping_) return;
+    replica_->Advance();
+  }
+  RefreshStatus();
+}
+
+void Validator::ProcessReady(consensus::Ready ready) {
+  // 1. Persist before anything that depends on it leaves this process.
+  if (auto s = PersistConsensus(*store_, ready.persist); !s.ok()) {
+    Fatal("cannot persist consensus state: " + s.ToString());
+    return;
+  }
+  // 2. Send.
+  for (auto& out : ready.messages) {
+    pb::PeerPayload payload;
+    payload.set_consensus(std::move(out.wire));
+    if (out.to == consensus::kBroadcast) {
+      transport_->Broadcast(PayloadBytes(payload));
+    } else {
+      transport_->Send(out.to, PayloadBytes(payload));
+    }
+  }
+  // 3. Append committed blocks.
+  for (const auto& block : ready.committed) {
+    AppendCommitted(block);
+    if (stopping_) return;
+  }
+  // 4. Fetch.
+  if (ready.fetch) RequestBlocks(*ready.fetch);
+  // 5. Events.
+  for (const auto& e : ready.events) {
+    using Kind = consensus::Event::Kind;
+    switch (e.kind) {
+      case Kind::kViewChangeStarted:
+        spdlog::warn("view change started: to view={} height={} ({})", e.view,
+                     replica_->committed_height(), e.detail);
+        break;
+      case Kind::kViewChanged:
+        metrics_.Increment(kViewChangesMetric);
+        spdlog::warn("entered view={} primary={} height={}", e.view,
+                     genesis_.validators[e.view % genesis_.n()].id, replica_->committed_height());
+        break;
+      case Kind::kEquivocation: {
+        metrics_.Increment(kEquivocationsMetric);
+        spdlog::error("equivocation by the primary of view={} at seq={}: evidence kept", e.view,
+                      e.seq);
+        storage::WriteBatch batch;
+        for (size_t i = 0; i < e.evidence.size(); ++i) {
+          batch.Put(storage::keys::Meta("evidence/equivocation/" + std::to_string(e.view) + "/" +
+                                        std::to_string(e.seq) + "/" + std::to_string(i)),
+                    e.evidence[i]);
+        }
+        if (auto s = store_->Write(batch, true); !s.ok()) {
+          spdlog::error("cannot store equivocation evidence: {}", s.ToString());
+        }
+        break;
+      }
+      case Kind::kDropped:
+        metrics_.Increment(kDroppedMetric, "reason=\"" + e.detail + "\"");
+        spdlog::debug("dropped message from peer {}: {} (view={} seq={})", e.peer, e.detail, e.view,
+                      e.seq);
+        break;
+      case Kind::kStableCheckpoint:
+        spdlog::debug("stable checkpoint at seq={}", e.seq);
+        break;
+      case Kind::kStateTransfer:
+        spdlog::info("state transfer: {} height={}", e.detail, replica_->committed_height());
+        break;
+    }
+  }
+}
+
+void Validator::AppendCommitted(const consensus::CommittedBlock& block) {
+  storage::BlockToAppend append{block.header, block.certificate, block.entries, block.leaves};
+  if (block.header.height == 1 && block.header.prev_hash != genesis_.hash) {
+    Fatal("block 1 does not follow the genesis");
+    return;
+  }
+  if (auto s = log_->AppendBlock(append); !s.ok()) {
+    Fatal("cannot append block " + std::to_string(block.header.height) + ": " + s.ToString());
+    return;
+  }
+  std::vector<Hash32> ids;
+  ids.reserve(block.entries.size());
+  for (const auto& e : block.entries) ids.push_back(crypto::Sha256(e.statement));
+  auto latencies = pool_.MarkCommitted(ids);
+  for (double seconds : latencies) metrics_.Observe(api::metric::kCommitLatency, seconds);
+  metrics_.Increment(api::metric::kBlocksCommitted);
+  spdlog::info("committed height={} entries={} log_size={} view={} proposer={}",
+               block.header.height, block.entries.size(), block.header.log_size, block.header.view,
+               block.header.proposer);
+}
+
+void Validator::RequestBlocks(const consensus::FetchRequest& request) {
+  if (request.peers.empty()) return;
+  int peer = request.peers[fetch_rotation_++ % request.peers.size()];
+  pb::PeerPayload payload;
+  payload.mutable_fetch()->set_from_height(request.from_height);
+  payload.mutable_fetch()->set_max_blocks(kMaxBlocksPerFetch);
+  spdlog::info("behind: fetching blocks from height={} from {}", request.from_height,
+               genesis_.validators[peer].id);
+  transport_->Send(peer, PayloadBytes(payload));
+}
+
+void Validator::RefreshStatus() {
+  uint64_t view = replica_->view();
+  view_ = view;
+  primary_ = replica_->primary();
+  committed_height_ = replica_->committed_height();
+  metrics_.SetGauge(api::metric::kView, static_cast<double>(view));
+  metrics_.SetGauge(api::metric::kHeight, static_cast<double>(log_->height()));
+  metrics_.SetGauge(api::metric::kLogSize, static_cast<double>(log_->size()));
+  metrics_.SetGauge(api::metric::kPending, static_cast<double>(pool_.size()));
+  if (transport_) {
+    metrics_.SetGauge(api::metric::kPeersConnected,
+                      static_cast<double>(transport_->ConnectedPeers().size()));
+  }
+}
+
+evchain::Status Validator::Submit(const std::vector<ledger::Entry>& entries) {
+  if (stopping_) return evchain::Status::Error("overloaded", "the validator is shutting down");
+  auto admitted = pool_.Admit(
+      entries, [this](const std::string& depositor, const std::string& nonce, const Hash32& id) {
+        auto existing = log_->FindByNonce(depositor, nonce);
+        return existing.ok() && existing->has_value() && **existing != id;
+      });
+  if (!admitted.ok()) return admitted.status();
+  std::vector<ledger::Entry> fresh;
+  for (auto& e : admitted->fresh) {
+    if (Contains(crypto::Sha256(e.statement))) {
+      pool_.MarkCommitted({crypto::Sha256(e.statement)});
+      continue;
+    }
+    fresh.push_back(std::move(e));
+  }
+  if (fresh.empty()) return evchain::Status::Ok();
+  boost::asio::post(consensus_, [this, fresh = std::move(fresh)] {
+    if (stopping_) return;
+    UnixMillis now = Now();
+    for (const auto& e : fresh) {
+      auto s = replica_->Propose(e, now);
+      if (!s.ok()) {
+        // "already_committed" races with a commit; anything else was checked by the API.
+        if (s.code() != "already_committed") {
+          spdlog::warn("deposit not proposed: {}", s.ToString());
+        }
+        pool_.MarkCommitted({crypto::Sha256(e.statement)});
+      }
+    }
+    Drain();
+  });
+  return evchain::Status::Ok();
+}
+
+bool Validator::IsPending(const Hash32& evidence_id) const { return pool_.IsPending(evidence_id); }
+
+bool Validator::WaitCommitted(const std::vector<Hash32>& evidence_ids,
+                              std::chrono::milliseconds timeout) {
+  return pool_.WaitUntil(
+             [&] {
+               if (stopping_) return true;
+               return std::all_of(evidence_ids.begin(), evidence_ids.end(),
+                                  [this](const Hash32& id) { return Contains(id); });
+             },
+             timeout) &&
+         std::all_of(evidence_ids.begin(), evidence_ids.end(),
+                     [this](const Hash32& id) { return Contains(id); });
+}
+
+api::NodeStatusInfo Validator::Status() const {
+  api::NodeStatusInfo info;
+  info.validator_id = config_.validator_id;
+  info.role = std::string(genesis::RoleName(genesis_.validators[self_].role));
+  info.view = view_.load();
+  info.primary_id = genesis_.validators[primary_.load() % genesis_.n()].id;
+  info.height = log_->height();
+  info.log_size = log_->size();
+  info.pending = pool_.size();
+  info.peers_connected = transport_ ? transport_->ConnectedPeers().size() : 0;
+  if (info.height > 0) {
+    auto block = log_->GetBlock(info.height);
+    if (block.ok()) info.last_block_time = block->header.time;
+  }
+  return info;
+}
+
+bool Validator::Contains(const Hash32& evidence_id) const {
+  auto found = log_->FindByEvidenceId(evidence_id);
+  return found.ok() && found->has_value();
+}
+
+}  // namespace evchain::node

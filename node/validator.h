@@ -1,0 +1,118 @@
+// One running validator: the only place that wires Boost.Asio, the peer transport, the
+// signature thread pool, LevelDB, the PBFT replica and the HTTP API together.
+//
+// Threads: an io_context run by a few threads. The replica lives on `consensus_` (a strand):
+// every Step/Propose/Tick/TakeReady runs there. Peer payloads arrive on the transport's strand,
+// are verified on the ThreadPool, and are posted to `consensus_`. HTTP requests run on
+// cpp-httplib's workers and reach the replica only by posting to `consensus_`.
+//
+// Ready processing (consensus/replica.h): persist (synced LevelDB batch) → send → append
+// committed blocks (synced) → fetch → events. A failed persist or append stops the node:
+// continuing could make it vote or serve inconsistently.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/context.h"
+#include "api/http_server.h"
+#include "api/metrics.h"
+#include "api/node_service.h"
+#include "consensus/committed_index.h"
+#include "consensus/replica.h"
+#include "crypto/ed25519.h"
+#include "genesis/genesis.h"
+#include "node/config.h"
+#include "node/deposit_pool.h"
+#include "node/net/thread_pool.h"
+#include "node/net/transport.h"
+#include "proto/node.pb.h"
+#include "storage/evidence_log.h"
+#include "storage/kv_store.h"
+
+namespace evchain::node {
+
+class Validator final : public api::NodeService, public consensus::CommittedIndex {
+ public:
+  // Loads the genesis and key, opens the data directory and restores the replica.
+  static Result<std::unique_ptr<Validator>> Open(const NodeConfig& config);
+  ~Validator() override;
+
+  // Binds the p2p and HTTP ports and starts every component. Errors leave nothing running.
+  evchain::Status Start();
+  // Runs the io_context on `threads` threads until Stop(); returns the exit status (0 clean,
+  // 1 after a fatal storage error).
+  int Run(size_t threads);
+  // Starts a clean shutdown (also on SIGTERM/SIGINT once started): in-flight writes finish,
+  // HTTP and peer links close, Run() returns. Thread-safe, idempotent.
+  void Stop();
+
+  // api::NodeService
+  evchain::Status Submit(const std::vector<ledger::Entry>& entries) override;
+  bool IsPending(const Hash32& evidence_id) const override;
+  bool WaitCommitted(const std::vector<Hash32>& evidence_ids,
+                     std::chrono::milliseconds timeout) override;
+  api::NodeStatusInfo Status() const override;
+  const storage::EvidenceLog& Log() const override { return *log_; }
+
+  // consensus::CommittedIndex
+  bool Contains(const Hash32& evidence_id) const override;
+
+  int http_port() const { return http_ ? http_->port() : 0; }
+
+ private:
+  Validator(NodeConfig config, genesis::Genesis genesis, crypto::SecretKey key, int self);
+
+  static UnixMillis Now();
+  void OnPeerPayload(int peer, std::string payload);
+  void OnFetchRequest(int peer, const pb::FetchBlocks& request);
+  void ScheduleTick();
+  // Everything below runs on consensus_.
+  void Drain();
+  void ProcessReady(consensus::Ready ready);
+  void AppendCommitted(const consensus::CommittedBlock& block);
+  void RequestBlocks(const consensus::FetchRequest& request);
+  void RefreshStatus();
+  void Fatal(const std::string& what);
+  void DoStop();
+
+  const NodeConfig config_;
+  const genesis::Genesis genesis_;
+  const crypto::SecretKey key_;
+  const int self_;
+  std::string log_prefix_;
+
+  std::unique_ptr<storage::KvStore> store_;
+  std::unique_ptr<storage::EvidenceLog> log_;
+  std::unique_ptr<consensus::Replica> replica_;
+  DepositPool pool_;
+  api::Metrics metrics_;
+  api::ApiConfig api_config_;
+
+  boost::asio::io_context io_;
+  boost::asio::strand<boost::asio::io_context::executor_type> consensus_;
+  boost::asio::steady_timer tick_timer_;
+  boost::asio::signal_set signals_;
+  std::unique_ptr<net::Transport> transport_;
+  std::unique_ptr<net::ThreadPool> verifiers_;
+  std::unique_ptr<api::HttpServer> http_;
+
+  // Snapshot of the replica for other threads (HTTP status, metrics).
+  std::atomic<uint64_t> view_{0};
+  std::atomic<int> primary_{0};
+  std::atomic<uint64_t> committed_height_{0};
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> exit_code_{0};
+  size_t fetch_rotation_ = 0;
+  uint64_t last_logged_view_ = 0;
+};
+
+}  // namespace evchain::node
