@@ -2,6 +2,7 @@
 #include "genesis/genesis.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <map>
