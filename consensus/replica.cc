@@ -504,7 +504,8 @@ void Replica::State::OnForward(const Message& m) {
 // The primary cuts a block when it holds max_batch unproposed deposits, or block_interval has
 // passed with at least one; never beyond the high watermark.
 void Replica::State::MaybeCutBlock() {
-  if (!IsPrimary() || view_changing) return;
+  // A primary behind its stable checkpoint must fetch first: heights at or below it are decided.
+  if (!IsPrimary() || view_changing || tip.height < stable_seq) return;
   ChainPoint head = tip;
   uint64_t seq = tip.height + 1;
   for (const Proposal* p; (p = FindProposal(seq, view)) != nullptr && p->after; ++seq) {
@@ -619,7 +620,8 @@ void Replica::State::OnStatus(const Message& m) {
     auto jt = it->second.find(view);
     if (jt == it->second.end()) break;
     const ViewSlot& slot = jt->second;
-    if (IsPrimary() && slot.pre_prepare) {
+    // Carried pre-prepares (header.view < view) travel inside the NEW-VIEW only.
+    if (IsPrimary() && slot.pre_prepare && slot.pre_prepare->header.view == view) {
       ready.messages.push_back(Outgoing{peer, slot.pre_prepare->wire});
     }
     if (auto p = slot.prepares.find(self); p != slot.prepares.end()) {

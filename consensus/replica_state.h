@@ -108,6 +108,7 @@ struct Replica::State {
   UnixMillis next_status = 0;
   UnixMillis progress_deadline = 0;  // 0 = unarmed
   UnixMillis fetch_retry_at = 0;
+  uint64_t fetch_attempts = 0;  // rotates the peer order: a Byzantine peer cannot stall us
   std::map<int, uint64_t> peer_committed;
 
   // ---- outbox

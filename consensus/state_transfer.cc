@@ -18,6 +18,12 @@ void Replica::State::MaybeFetch() {
     if (height > tip.height && peer != self) ahead.emplace_back(height, peer);
   }
   std::sort(ahead.rbegin(), ahead.rend());
+  // Successive attempts start with a different peer, so a peer serving bad blocks (or claiming
+  // a height it does not have) delays us by one retry at most.
+  if (!ahead.empty()) {
+    std::rotate(ahead.begin(), ahead.begin() + (fetch_attempts % ahead.size()), ahead.end());
+  }
+  ++fetch_attempts;
   FetchRequest req;
   req.from_height = tip.height + 1;
   for (const auto& [height, peer] : ahead) req.peers.push_back(peer);

@@ -199,7 +199,7 @@ void Simulation::Drain(int i) {
     if (rd.fetch) ServeFetch(i, *rd.fetch);  // 4. fetch
     for (const Event& e : rd.events) {       // 5. events
       ++event_counts_[e.kind];
-      if (e.kind != Event::Kind::kDropped) {
+      {
         Log("v" + std::to_string(i) + " EVENT " + std::to_string(static_cast<int>(e.kind)) +
             " view " + std::to_string(e.view) + " seq " + std::to_string(e.seq) + " " + e.detail);
       }
