@@ -35,6 +35,7 @@ Transport::Transport(boost::asio::io_context& io, genesis::Genesis genesis, int 
       context_{&genesis_, self_, &key_},
       limits_{options_.max_frame_size, options_.handshake_timeout},
       acceptor_(strand_),
+      accept_retry_(strand_),
       jitter_(options_.jitter ? options_.jitter : DefaultJitter()) {
   for (int i = 0; i < static_cast<int>(genesis_.n()); ++i) {
     if (i == self_) continue;
@@ -87,6 +88,7 @@ void Transport::DoStop() {
   stopped_ = true;
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  accept_retry_.cancel();
   for (const auto& connection : inbound_) connection->Close();
   inbound_.clear();
   for (auto& peer : peers_) {
@@ -167,17 +169,23 @@ void Transport::Accept() {
   acceptor_.async_accept(boost::asio::bind_executor(
       strand_, [this](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
         if (stopped_) return;
-        if (!ec) {
-          if (inbound_.size() >= options_.max_pending_handshakes) {
-            boost::system::error_code ignored;
-            socket.close(ignored);
-          } else {
-            auto connection =
-                std::make_shared<Connection>(std::move(socket), strand_, AsListener(), context_,
-                                             Role::kResponder, -1, limits_, &counters_);
-            inbound_.insert(connection);
-            connection->Start();
-          }
+        if (ec) {
+          // Out of descriptors or similar: accepting again at once would spin.
+          accept_retry_.expires_after(std::chrono::milliseconds(100));
+          accept_retry_.async_wait([this](const boost::system::error_code& wait_ec) {
+            if (!wait_ec && !stopped_) Accept();
+          });
+          return;
+        }
+        if (inbound_.size() >= options_.max_pending_handshakes) {
+          boost::system::error_code ignored;
+          socket.close(ignored);
+        } else {
+          auto connection =
+              std::make_shared<Connection>(std::move(socket), strand_, AsListener(), context_,
+                                           Role::kResponder, -1, limits_, &counters_);
+          inbound_.insert(connection);
+          connection->Start();
         }
         Accept();
       }));

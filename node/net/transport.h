@@ -156,6 +156,7 @@ class Transport : private Connection::Listener {
   ReceiveHandler on_receive_;
   LinkHandler on_link_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer accept_retry_;         // pauses accepting after an error such as EMFILE
   std::vector<std::unique_ptr<Peer>> peers_;       // every validator but self, ascending
   std::set<std::shared_ptr<Connection>> inbound_;  // accepted, still handshaking
   bool stopped_ = false;

@@ -24,6 +24,8 @@ constexpr auto kIoLimit = std::chrono::seconds(10);
 
 class RawPeer {
  public:
+  // Takes the next connection accepted by `acceptor`.
+  explicit RawPeer(tcp::acceptor& acceptor) : socket_(io_) { acceptor.accept(socket_); }
   explicit RawPeer(const std::string& address) : socket_(io_) {
     auto colon = address.rfind(':');
     socket_.connect(tcp::endpoint(boost::asio::ip::make_address(address.substr(0, colon)),
@@ -74,8 +76,9 @@ class RawPeer {
     }
   }
   // Completes a handshake as validator `context.self`; returns the session keys.
-  SessionKeys Handshake(const HandshakeContext& context) {
-    net::Handshake hs(context, Role::kInitiator, 0, Ephemeral::Generate());
+  SessionKeys Handshake(const HandshakeContext& context, Role role = Role::kInitiator,
+                        int expected_peer = 0) {
+    net::Handshake hs(context, role, expected_peer, Ephemeral::Generate());
     WriteFrame(hs.hello());
     std::optional<std::string> hello = ReadFrame();
     REQUIRE(hello);
@@ -86,6 +89,7 @@ class RawPeer {
     REQUIRE_FALSE(hs.OnPeerAuth(*auth));
     return hs.keys();
   }
+  void ShutdownSend() { socket_.shutdown(tcp::socket::shutdown_send); }
   const Bytes& sent() const { return sent_; }
 
  private:
@@ -212,6 +216,53 @@ TEST_CASE("garbage instead of a handshake is refused") {
   }
   CHECK(arena.stats().handshakes_ok == 0);
   CHECK(arena.node.transport().ConnectedPeers().empty());
+}
+
+TEST_CASE("a link replaced by the tie-break is drained in order, not cut") {
+  // The test plays validator 0; the Transport is validator 1, so a link dialed by the test is
+  // preferred over the one the Transport dials.
+  genesis::Genesis genesis = TestGenesis(2);
+  crypto::SecretKey key0 = ValidatorKey(0);
+  HandshakeContext as_validator0{&genesis, 0, &key0};
+  boost::asio::io_context io;
+  const std::string& own = genesis.validators[0].p2p;
+  tcp::acceptor acceptor(
+      io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                        static_cast<uint16_t>(std::stoi(own.substr(own.rfind(':') + 1)))));
+  Node node(genesis, 1, ValidatorKey(1), Arena::Options());
+
+  RawPeer old_link(acceptor);  // the Transport's own dial: not preferred
+  SessionKeys old_keys = old_link.Handshake(as_validator0, Role::kResponder, -1);
+  REQUIRE(WaitFor([&] { return node.transport().ConnectedPeers() == std::vector<int>{0}; }));
+  CHECK(node.transport().Peers()[0].outbound);
+
+  RawPeer new_link(genesis.validators[1].p2p);  // dialed by the lower index: preferred
+  SessionKeys new_keys = new_link.Handshake(as_validator0, Role::kInitiator, 1);
+  REQUIRE(WaitFor([&] { return node.transport().Stats().duplicate_links == 1; }));
+  CHECK(node.transport().Peers()[0].outbound == false);
+  CHECK(node.transport().ConnectedPeers() == std::vector<int>{0});
+
+  // Written on the new link first, but sent later in our order than what the old link still
+  // carries: it must wait until the old link is drained.
+  Bytes frame;
+  FrameSealer(new_keys.tx).Seal("new-1", frame);
+  new_link.Write(frame);
+  frame.clear();
+  FrameSealer(old_keys.tx).Seal("old-1", frame);
+  old_link.Write(frame);
+  REQUIRE(WaitFor([&] { return node.received_count() == 1; }));
+  CHECK(node.received()[0].second == "old-1");
+  CHECK(old_link.WaitClosed());  // the Transport shut down its side after flushing
+  old_link.ShutdownSend();       // so do we: the old link is drained
+  REQUIRE(WaitFor([&] { return node.received_count() == 2; }));
+  CHECK(node.received()[1].second == "new-1");
+
+  node.transport().Send(0, "on the new link");
+  std::optional<std::string> body = new_link.ReadFrame();
+  REQUIRE(body);
+  std::string payload;
+  REQUIRE(FrameOpener(new_keys.rx).Open(AsBytes(*body), payload));
+  CHECK(payload == "on the new link");
 }
 
 }  // namespace
