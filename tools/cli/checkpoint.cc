@@ -20,6 +20,7 @@ namespace {
 struct CheckpointOptions {
   std::string node;
   std::string genesis;
+  std::string save;
 };
 
 struct ConsistencyOptions {
@@ -71,6 +72,10 @@ int RunCheckpoint(const CheckpointOptions& o) {
   }
   PrintCertificate(*cert, genesis);
   std::cout << "VERIFIED: quorum of validators of genesis " << ToHex(genesis.hash) << "\n";
+  if (!o.save.empty()) {
+    if (Status s = WriteFile(o.save, *note); !s.ok()) return Fail(kVerb, kExitIo, s.message());
+    std::cout << "saved to " << o.save << "\n";
+  }
   if (o.genesis.empty()) {
     std::cout << "warning: the genesis was fetched from the same node, so this proves only "
                  "self-consistency; pass --genesis with a copy you trust\n";
@@ -138,6 +143,7 @@ void AddCheckpoint(CLI::App& app, int* exit_code) {
   cmd->add_option("--node", o->node, "Node URL")->required();
   cmd->add_option("--genesis", o->genesis,
                   "Trusted genesis file (default: fetched from the node, trust only that fetch)");
+  cmd->add_option("--save", o->save, "Write the verified note to this file (for consistency)");
   cmd->footer(
       "Example:\n  evchain checkpoint --node http://127.0.0.1:8081 --genesis genesis.json"
       "\n");
@@ -153,7 +159,7 @@ void AddConsistency(CLI::App& app, int* exit_code) {
   cmd->add_option("--node", o->node, "Node URL to fetch the consistency proof from")->required();
   cmd->add_option("--genesis", o->genesis, "Trusted genesis file")->required();
   cmd->footer(
-      "Save notes with: evchain checkpoint --node URL ... or curl URL/v1/checkpoint > old.note\n\n"
+      "Save notes with: evchain checkpoint --node URL --genesis G --save old.note\n\n"
       "Example:\n  evchain consistency --old old.note --new new.note "
       "--node http://127.0.0.1:8081 --genesis genesis.json"
       "\n");

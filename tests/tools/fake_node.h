@@ -1,0 +1,52 @@
+// A stand-in validator for the network verbs' tests: serves SPEC's HTTP API shapes from an
+// in-memory log built with ChainBuilder (each submitted deposit is committed at once in its own
+// block, cosigned by 3 of 4 validators). Not a node: no consensus, no checks beyond what the
+// tests need.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "ledger/receipt.h"
+#include "storage/evidence_log.h"
+#include "storage/kv_store.h"
+#include "tools/cli/test_chain.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace evchain::cli::testing {
+
+// The receipt of committed entry `index` (SPEC "receipt"), proven against its block's checkpoint.
+ledger::Receipt BuildReceipt(const storage::EvidenceLog& log, const genesis::Genesis& genesis,
+                             uint64_t index);
+
+class FakeNode {
+ public:
+  FakeNode();
+  ~FakeNode();
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  const TestNetwork& network() const { return net_; }
+  // When set, consistency proofs are served with one hash altered.
+  void set_corrupt_proofs(bool corrupt) { corrupt_proofs_ = corrupt; }
+  // Commits one block with a deposit of `digest` (so tests can grow the log between calls).
+  void CommitDeposit(const Hash32& digest);
+
+ private:
+  void Routes();
+  std::mutex mu_;
+  TestNetwork net_;
+  std::unique_ptr<storage::KvStore> store_;
+  std::unique_ptr<storage::EvidenceLog> log_;
+  std::unique_ptr<ChainBuilder> builder_;
+  UnixMillis next_time_;
+  bool corrupt_proofs_ = false;
+  std::unique_ptr<httplib::Server> server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace evchain::cli::testing

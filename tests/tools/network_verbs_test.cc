@@ -1,0 +1,142 @@
+// deposit, verify --node, checkpoint, consistency and audit --node against a FakeNode.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "crypto/sha256.h"
+#include "genesis/genesis.h"
+#include "tests/tools/cli_test_util.h"
+#include "tests/tools/fake_node.h"
+
+namespace evchain::cli::testing {
+namespace {
+
+struct Setup {
+  FakeNode node;
+  TempDir dir;
+  std::string genesis_path = dir / "genesis.json";
+  std::string key_path = dir / "depositor.key";
+  Setup() {
+    WriteText(genesis_path, genesis::GenesisToJson(node.network().genesis));
+    REQUIRE(node.network().depositor_key.SaveFile(key_path).ok());
+  }
+  std::string File(const std::string& name, const std::string& content) {
+    WriteText(dir / name, content);
+    return dir / name;
+  }
+  CliRun Verify(const std::string& file) {
+    return RunCli({"verify", file, "--receipt", file + ".receipt.json", "--genesis", genesis_path});
+  }
+};
+
+TEST_CASE("deposit --wait saves a receipt that verifies offline; verify --node agrees") {
+  Setup s;
+  const std::string file = s.File("page.html", "<html>captured page</html>");
+  CliRun run =
+      RunCli({"deposit", file, "--key", s.key_path, "--depositor", "demo-platform", "--node",
+              s.node.url(), "--kind", "webpage", "--source", "https://example.com/post/1",
+              "--captured-at", "2026-11-28T10:00:00Z", "--wait"});
+  REQUIRE_MESSAGE(run.exit_code == 0, (run.out + run.err));
+  CHECK(run.out.find("committed ") != std::string::npos);
+  REQUIRE(std::filesystem::exists(file + ".receipt.json"));
+  const auto receipt = nlohmann::json::parse(ReadText(file + ".receipt.json"));
+  CHECK(receipt["statement"].get<std::string>().find("https://example.com/post/1") !=
+        std::string::npos);
+  CliRun verify = s.Verify(file);
+  CHECK_MESSAGE(verify.exit_code == 0, verify.out);
+
+  CliRun by_node = RunCli({"verify", file, "--node", s.node.url(), "--genesis", s.genesis_path});
+  CHECK_MESSAGE(by_node.exit_code == 0, by_node.out);
+  CHECK(by_node.out.find("1 receipt(s) verified, 0 failed") != std::string::npos);
+  CliRun unknown = RunCli({"verify", s.File("other", "never deposited"), "--node", s.node.url(),
+                           "--genesis", s.genesis_path});
+  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.out.find("NOT FOUND") != std::string::npos);
+}
+
+TEST_CASE("deposit of several files is one signed batch with a receipt per file") {
+  Setup s;
+  std::vector<std::string> args = {"deposit"};
+  for (int i = 0; i < 3; ++i) {
+    args.push_back(s.File("shot" + std::to_string(i) + ".png", "png bytes " + std::to_string(i)));
+  }
+  args.insert(args.end(), {"--key", s.key_path, "--depositor", "demo-platform", "--node",
+                           s.node.url(), "--genesis", s.genesis_path, "--wait"});
+  CliRun run = RunCli(args);
+  REQUIRE_MESSAGE(run.exit_code == 0, (run.out + run.err));
+  for (int i = 1; i <= 3; ++i) {
+    const auto receipt = nlohmann::json::parse(ReadText(args[i] + ".receipt.json"));
+    CHECK(receipt.contains("batch"));
+    CHECK(receipt["batch"]["item_index"] == i - 1);
+    CliRun verify = s.Verify(args[i]);
+    CHECK_MESSAGE(verify.exit_code == 0, verify.out);
+  }
+}
+
+TEST_CASE("deposit without --wait collects receipts already committed; wrong key is refused") {
+  Setup s;
+  const std::string file = s.File("log.txt", "call log");
+  CliRun run = RunCli({"deposit", file, "--key", s.key_path, "--depositor", "demo-platform",
+                       "--node", s.node.url(), "--nonce", "fixed-nonce-1"});
+  REQUIRE_MESSAGE(run.exit_code == 0, (run.out + run.err));
+  CHECK(std::filesystem::exists(file + ".receipt.json"));
+
+  const std::string other_key = s.dir / "other.key";
+  REQUIRE(crypto::SecretKey::Generate().SaveFile(other_key).ok());
+  CliRun wrong = RunCli({"deposit", file, "--key", other_key, "--depositor", "demo-platform",
+                         "--node", s.node.url()});
+  CHECK(wrong.exit_code == 2);
+  CHECK(wrong.err.find("is not the key of depositor") != std::string::npos);
+  CliRun bad_kind = RunCli({"deposit", file, "--key", s.key_path, "--depositor", "demo-platform",
+                            "--node", s.node.url(), "--kind", "rumour"});
+  CHECK(bad_kind.exit_code == 2);
+  CliRun down = RunCli({"deposit", file, "--key", s.key_path, "--depositor", "demo-platform",
+                        "--node", "http://127.0.0.1:1"});
+  CHECK(down.exit_code == 3);
+  CHECK(down.err.rfind("evchain deposit: ", 0) == 0);
+}
+
+TEST_CASE("checkpoint and consistency verify a growing log; a bad proof is caught") {
+  Setup s;
+  s.node.CommitDeposit(crypto::Sha256("a"));
+  s.node.CommitDeposit(crypto::Sha256("b"));
+  s.node.CommitDeposit(crypto::Sha256("c"));
+  CliRun old_cp = RunCli({"checkpoint", "--node", s.node.url(), "--genesis", s.genesis_path,
+                          "--save", s.dir / "old.note"});
+  REQUIRE_MESSAGE(old_cp.exit_code == 0, (old_cp.out + old_cp.err));
+  CHECK(old_cp.out.find("VERIFIED") != std::string::npos);
+  CHECK(old_cp.out.find("evchain/fake-chain") != std::string::npos);
+  for (int i = 0; i < 5; ++i) s.node.CommitDeposit(crypto::Sha256(std::to_string(i)));
+  CliRun fetched = RunCli({"checkpoint", "--node", s.node.url(), "--save", s.dir / "new.note"});
+  REQUIRE(fetched.exit_code == 0);
+  CHECK(fetched.out.find("warning: the genesis was fetched") != std::string::npos);
+
+  CliRun ok = RunCli({"consistency", "--old", s.dir / "old.note", "--new", s.dir / "new.note",
+                      "--node", s.node.url(), "--genesis", s.genesis_path});
+  CHECK_MESSAGE(ok.exit_code == 0, (ok.out + ok.err));
+  CHECK(ok.out.find("extends the log of size 3") != std::string::npos);
+  CHECK(RunCli({"consistency", "--old", s.dir / "new.note", "--new", s.dir / "old.note", "--node",
+                s.node.url(), "--genesis", s.genesis_path})
+            .exit_code == 2);
+  s.node.set_corrupt_proofs(true);
+  CliRun bad = RunCli({"consistency", "--old", s.dir / "old.note", "--new", s.dir / "new.note",
+                       "--node", s.node.url(), "--genesis", s.genesis_path});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.out.find("NOT VERIFIED") != std::string::npos);
+}
+
+TEST_CASE("audit --node re-verifies the chain the node serves") {
+  Setup s;
+  for (int i = 0; i < 120; ++i) s.node.CommitDeposit(crypto::Sha256(std::to_string(i)));
+  CliRun run = RunCli({"audit", "--node", s.node.url(), "--genesis", s.genesis_path, "--json"});
+  CHECK_MESSAGE(run.exit_code == 0, (run.out + run.err));
+  auto json = nlohmann::json::parse(run.out);
+  CHECK(json["blocks"] == 120);  // more than one page of 100
+  CHECK(json["entries"] == 120);
+  CHECK(RunCli({"audit", "--node", "http://127.0.0.1:1", "--genesis", s.genesis_path}).exit_code ==
+        3);
+}
+
+}  // namespace
+}  // namespace evchain::cli::testing
