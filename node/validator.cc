@@ -140,6 +140,18 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
   v->metrics_.Describe(kEquivocationsMetric, "counter",
                        "Equivocating primaries detected (two pre-prepares for one slot).");
   v->metrics_.Increment(api::metric::kBlocksCommitted, "", 0);
+  for (const auto& [name, help] : std::vector<std::pair<const char*, const char*>>{
+           {"evchain_peer_frames_total", "Payload frames on validator links, by direction."},
+           {"evchain_peer_bytes_total", "Bytes on validator links (handshakes included)."},
+           {"evchain_peer_handshakes_total", "Peer handshakes completed."},
+           {"evchain_peer_handshakes_rejected_total",
+            "Peer handshakes refused (unknown key, wrong chain, replay...), by reason."},
+           {"evchain_peer_oversized_frames_total", "Links closed for an oversized frame."},
+           {"evchain_peer_decrypt_failures_total", "Links closed for a frame that failed AEAD."},
+           {"evchain_peer_send_queue_dropped_total", "Queued payloads dropped (queue full)."},
+           {"evchain_peer_links_up_total", "Times a peer link came up."}}) {
+    v->metrics_.Describe(name, "counter", help);
+  }
   v->RefreshStatus();
   spdlog::info("opened data dir {}: height={} log_size={} view={}", config.data_dir,
                v->log_->height(), v->log_->size(), v->replica_->view());
@@ -227,6 +239,7 @@ void Validator::ScheduleTick() {
     if (ec || stopping_) return;
     replica_->Tick(Now());
     Drain();
+    if (++ticks_ % 25 == 0) ExportTransportStats();  // twice a second
     ScheduleTick();
   });
 }
@@ -402,6 +415,27 @@ void Validator::RequestBlocks(const consensus::FetchRequest& request) {
   spdlog::info("behind: fetching blocks from height={} from {}", request.from_height,
                genesis_.validators[peer].id);
   transport_->Send(peer, PayloadBytes(payload));
+}
+
+void Validator::ExportTransportStats() {
+  if (!transport_) return;
+  net::TransportStats t = transport_->Stats();
+  auto set = [this](const char* name, uint64_t value, const std::string& labels = "") {
+    metrics_.SetGauge(name, static_cast<double>(value), labels);
+  };
+  set("evchain_peer_frames_total", t.frames_in, "direction=\"in\"");
+  set("evchain_peer_frames_total", t.frames_out, "direction=\"out\"");
+  set("evchain_peer_bytes_total", t.bytes_in, "direction=\"in\"");
+  set("evchain_peer_bytes_total", t.bytes_out, "direction=\"out\"");
+  set("evchain_peer_handshakes_total", t.handshakes_ok);
+  for (size_t i = 0; i < net::kRejectReasonCount; ++i) {
+    set("evchain_peer_handshakes_rejected_total", t.handshakes_rejected[i],
+        "reason=\"" + std::string(net::RejectReasonName(static_cast<net::RejectReason>(i))) + "\"");
+  }
+  set("evchain_peer_oversized_frames_total", t.oversized_frames);
+  set("evchain_peer_decrypt_failures_total", t.decrypt_failures);
+  set("evchain_peer_send_queue_dropped_total", t.send_queue_dropped);
+  set("evchain_peer_links_up_total", t.links_up);
 }
 
 void Validator::RefreshStatus() {

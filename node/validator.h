@@ -81,6 +81,7 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   void AppendCommitted(const consensus::CommittedBlock& block);
   void RequestBlocks(const consensus::FetchRequest& request);
   void RefreshStatus();
+  void ExportTransportStats();
   void Fatal(const std::string& what);
   void DoStop();
 
@@ -112,6 +113,7 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   std::atomic<bool> stopping_{false};
   std::atomic<int> exit_code_{0};
   size_t fetch_rotation_ = 0;
+  uint64_t ticks_ = 0;
   uint64_t last_logged_view_ = 0;
 };
 

@@ -1,0 +1,190 @@
+"""Process-level test harness: a real evchain network of `evchain-node` processes on 127.0.0.1.
+
+Every network lives in its own temporary directory, made by `evchain testnet` (which picks free
+ports), and is torn down (SIGKILL of every process it started) even when a test fails. Waits are
+polls with deadlines, never fixed sleeps used as synchronisation.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+BUILD = os.environ.get("EVCHAIN_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
+NODE = os.path.join(BUILD, "node/evchain-node")
+CLI = os.path.join(BUILD, "tools/cli/evchain")
+LOADGEN = os.path.join(BUILD, "tools/loadgen/evchain-loadgen")
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(cond, message):
+    if not cond:
+        raise TestFailure(message)
+
+
+def http_json(url, timeout=5.0):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return json.loads(r.read().decode())
+
+
+def http_text(url, timeout=5.0):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.read().decode()
+
+
+def wait_until(what, predicate, timeout, interval=0.05):
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except (OSError, urllib.error.URLError, ValueError, KeyError) as e:
+            last_error = e
+        time.sleep(interval)
+    raise TestFailure(f"timed out after {timeout}s waiting for {what}"
+                      + (f" (last error: {last_error})" if last_error else ""))
+
+
+def run(args, timeout=120, check_rc=True):
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    if check_rc and p.returncode != 0:
+        raise TestFailure(f"{' '.join(args)} exited {p.returncode}\nstdout:\n{p.stdout}\n"
+                          f"stderr:\n{p.stderr}")
+    return p
+
+
+class Network:
+    def __init__(self, validators=4, keep=False):
+        self.dir = tempfile.mkdtemp(prefix="evchain-net-")
+        self.keep = keep
+        run([CLI, "testnet", "--validators", str(validators), "--out", self.dir + "/net"])
+        self.net = self.dir + "/net"
+        self.genesis_path = self.net + "/genesis.json"
+        with open(self.genesis_path) as f:
+            self.genesis = json.load(f)
+        self.n = validators
+        self.procs = {}
+        self.configs = []
+        for i in range(validators):
+            with open(f"{self.net}/node{i}/config.json") as f:
+                self.configs.append(json.load(f))
+
+    # ---- processes
+    def start(self, i, config_path=None):
+        log = open(f"{self.net}/node{i}/node.log", "a")
+        self.procs[i] = subprocess.Popen(
+            [NODE, "--config", config_path or f"{self.net}/node{i}/config.json"],
+            stdout=log, stderr=subprocess.STDOUT)
+
+    def start_all(self):
+        for i in range(self.n):
+            self.start(i)
+        self.wait_connected()
+
+    def kill(self, i, sig=signal.SIGKILL):
+        p = self.procs.pop(i)
+        p.send_signal(sig)
+        try:
+            rc = p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            raise TestFailure(f"node{i} did not exit within 30 s of signal {sig}")
+        return rc
+
+    def close(self):
+        for p in self.procs.values():
+            p.kill()
+        for p in self.procs.values():
+            p.wait()
+        self.procs = {}
+        if not self.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is not None:
+            self.dump_logs()
+        self.close()
+
+    def dump_logs(self, lines=40):
+        for i in range(self.n):
+            path = f"{self.net}/node{i}/node.log"
+            if os.path.exists(path):
+                with open(path) as f:
+                    tail = f.readlines()[-lines:]
+                sys.stderr.write(f"---- node{i} log (last {lines} lines)\n" + "".join(tail))
+
+    # ---- HTTP
+    def url(self, i):
+        return "http://" + self.configs[i]["http_listen"]
+
+    def status(self, i):
+        return http_json(self.url(i) + "/v1/status")
+
+    def wait_connected(self, nodes=None, timeout=30):
+        nodes = list(self.procs) if nodes is None else nodes
+        wait_until("every link up", lambda: all(
+            self.status(i)["peers_connected"] >= len(nodes) - 1 for i in nodes), timeout)
+
+    def primary_index(self, i=None):
+        i = next(iter(self.procs)) if i is None else i
+        pid = self.status(i)["primary_id"]
+        return [v["id"] for v in self.genesis["validators"]].index(pid)
+
+    def wait_log_size(self, size, nodes=None, timeout=60):
+        nodes = list(self.procs) if nodes is None else nodes
+        wait_until(f"log size {size} on nodes {nodes}",
+                   lambda: all(self.status(i)["log_size"] >= size for i in nodes), timeout)
+
+    def block_hashes(self, i, upto):
+        hashes = []
+        h = 1
+        while h <= upto:
+            page = http_json(f"{self.url(i)}/v1/blocks?from={h}&limit=100", timeout=30)["blocks"]
+            check(page, f"node{i} returned no blocks from height {h}")
+            hashes += [b["hash"] for b in page]
+            h += len(page)
+        return hashes[:upto]
+
+    # ---- clients
+    def deposit(self, files, node=0, extra=()):
+        return run([CLI, "deposit", *files, "--key", self.net + "/depositor.key",
+                    "--depositor", "demo-platform", "--node", self.url(node), "--wait", *extra])
+
+    def loadgen(self, count, node=0, batch=1000, seed="load", timeout=300):
+        return run([LOADGEN, "--node", self.url(node), "--key", self.net + "/depositor.key",
+                    "--depositor", "demo-platform", "--count", str(count), "--batch", str(batch),
+                    "--seed", seed, "--wait", "--timeout", str(timeout)], timeout=timeout + 30)
+
+    def verify(self, file, receipt, check_rc=True):
+        return run([CLI, "verify", file, "--receipt", receipt, "--genesis", self.genesis_path],
+                   check_rc=check_rc)
+
+
+def main(tests):
+    """Runs the named test functions; prints one line each and 'N passed, M failed'."""
+    names = sys.argv[1:] or list(tests)
+    passed = failed = 0
+    for name in names:
+        start = time.monotonic()
+        try:
+            tests[name]()
+            passed += 1
+            print(f"PASS {name} ({time.monotonic() - start:.1f}s)", flush=True)
+        except Exception as e:  # noqa: BLE001 - report every failure, then continue
+            failed += 1
+            print(f"FAIL {name} ({time.monotonic() - start:.1f}s): {e}", flush=True)
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Process-level tests: 4 real evchain-node processes on 127.0.0.1 (issue: PBFT node).
+
+Run one: python3 tests/process/network_test.py deposits_commit   (EVCHAIN_BUILD_DIR=build dir)
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+from evnet import (CLI, Network, TestFailure, check, http_json, run, wait_until, main)
+
+
+def make_files(net, count, tag):
+    files = []
+    for k in range(count):
+        path = os.path.join(net.dir, f"{tag}-{k}.txt")
+        with open(path, "w") as f:
+            f.write(f"evidence {tag} {k} {time.time_ns()}\n")
+        files.append(path)
+    return files
+
+
+def deposits_commit():
+    with Network() as net:
+        net.start_all()
+        one = make_files(net, 1, "single")
+        net.deposit(one, node=1)  # a backup: the deposit must reach the primary
+        many = make_files(net, 5, "batch")
+        net.deposit(many, node=2)
+        for f in one + many:
+            out = net.verify(f, f + ".receipt.json").stdout
+            check("VERIFIED" in out, f"verify did not pass for {f}:\n{out}")
+        size = net.status(0)["log_size"]
+        check(size == 6, f"expected 6 entries, log has {size}")
+        net.wait_log_size(6)
+        hashes = [net.block_hashes(i, net.status(0)["height"]) for i in range(4)]
+        check(all(h == hashes[0] for h in hashes), "validators hold different chains")
+        # The whole chain audits clean through the API of another validator.
+        audit = run([CLI, "audit", "--node", net.url(3), "--genesis", net.genesis_path, "--json"])
+        report = json.loads(audit.stdout)
+        check(report.get("ok") is True, f"audit failed: {audit.stdout}")
+
+
+def primary_crash_view_change():
+    with Network() as net:
+        net.start_all()
+        net.deposit(make_files(net, 1, "before"), node=0)
+        primary = net.primary_index()
+        backup = (primary + 1) % net.n
+        timeout_ms = net.genesis.get("params", {}).get("view_change_timeout_ms", 2000)
+        killed_at = time.monotonic()
+        net.kill(primary, signal.SIGKILL)
+        files = make_files(net, 1, "after")
+        net.deposit(files, node=backup)
+        elapsed = time.monotonic() - killed_at
+        print(f"  kill -9 of the primary to the next commit: {elapsed:.2f}s "
+              f"(view-change timeout {timeout_ms} ms)")
+        check(elapsed <= 2 * timeout_ms / 1000.0,
+              f"commit after primary crash took {elapsed:.2f}s > 2x view-change timeout")
+        new_primary = net.primary_index(backup)
+        check(new_primary != primary, "the crashed primary is still the primary")
+        check("VERIFIED" in net.verify(files[0], files[0] + ".receipt.json").stdout,
+              "receipt after view change does not verify")
+
+
+def replica_catch_up():
+    with Network() as net:
+        net.start_all()
+        net.deposit(make_files(net, 1, "first"), node=0)
+        lagging = 3
+        net.kill(lagging, signal.SIGKILL)
+        live = [i for i in range(net.n) if i != lagging]
+        before = net.status(0)["log_size"]
+        net.loadgen(10000, node=0, batch=1000, timeout=240)
+        target = before + 10000
+        net.wait_log_size(target, nodes=live, timeout=120)
+        started = time.monotonic()
+        net.start(lagging)
+        net.wait_log_size(target, nodes=[lagging], timeout=120)
+        took = time.monotonic() - started
+        print(f"  restarted replica caught up {target} entries in {took:.2f}s")
+        height = net.status(0)["height"]
+        wait_until("same height everywhere",
+                   lambda: all(net.status(i)["height"] >= height for i in range(net.n)), 60)
+        reference = net.block_hashes(0, height)
+        check(net.block_hashes(lagging, height) == reference,
+              "the caught-up replica holds a different chain")
+
+
+def restart_all_receipts_verify():
+    with Network() as net:
+        net.start_all()
+        files = make_files(net, 3, "keep")
+        net.deposit(files, node=1)
+        # Two stop cleanly, two crash.
+        for i, sig in [(0, signal.SIGTERM), (1, signal.SIGKILL), (2, signal.SIGTERM),
+                       (3, signal.SIGKILL)]:
+            rc = net.kill(i, sig)
+            if sig == signal.SIGTERM:
+                check(rc == 0, f"node{i} exited {rc} on SIGTERM")
+        net.start_all()
+        for f in files:
+            check("VERIFIED" in net.verify(f, f + ".receipt.json").stdout,
+                  f"receipt of {f} does not verify after restart")
+            online = run([CLI, "verify", f, "--node", net.url(2), "--genesis", net.genesis_path])
+            check("VERIFIED" in online.stdout, f"online verify failed: {online.stdout}")
+        more = make_files(net, 1, "after-restart")
+        net.deposit(more, node=3)
+        check("VERIFIED" in net.verify(more[0], more[0] + ".receipt.json").stdout,
+              "new deposit after restart does not verify")
+
+
+def unknown_key_cannot_join():
+    with Network() as net:
+        rogue_index = 3
+        for i in range(3):
+            net.start(i)
+        net.wait_connected(nodes=[0, 1, 2])
+        # The rogue takes time-1's place and addresses with a key that is not in the genesis.
+        rogue_dir = os.path.join(net.dir, "rogue")
+        os.makedirs(rogue_dir)
+        keygen_out = run([CLI, "keygen", "--out", rogue_dir + "/validator.key"]).stdout
+        rogue_key_hex = re.search(r"\b[0-9a-f]{64}\b", keygen_out).group(0)
+        rogue_genesis = dict(net.genesis)
+        config = dict(net.configs[rogue_index])
+        config.update({"genesis": net.genesis_path, "key_file": rogue_dir + "/validator.key",
+                       "data_dir": rogue_dir + "/data"})
+        with open(rogue_dir + "/config.json", "w") as f:
+            json.dump(config, f)
+        # With the real genesis the node refuses to start with a foreign key...
+        p = run([NODE_BIN(), "--config", rogue_dir + "/config.json"], timeout=30, check_rc=False)
+        check(p.returncode != 0 and "not the genesis key" in p.stdout + p.stderr,
+              f"a node with a foreign key started: rc={p.returncode} {p.stderr}")
+        # ...and with a doctored genesis naming its key, the honest validators refuse its links.
+        rogue_genesis["validators"] = [dict(v) for v in net.genesis["validators"]]
+        rogue_genesis["validators"][rogue_index]["public_key"] = rogue_key_hex
+        with open(rogue_dir + "/genesis.json", "w") as f:
+            json.dump(rogue_genesis, f)
+        config["genesis"] = rogue_dir + "/genesis.json"
+        with open(rogue_dir + "/config.json", "w") as f:
+            json.dump(config, f)
+        net.start(rogue_index, rogue_dir + "/config.json")
+        wait_until("rogue serving", lambda: net.status(rogue_index) is not None, 20)
+        # Links are redialed every <= 2 s; watch for 5 s that none comes up.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            check(net.status(rogue_index)["peers_connected"] == 0, "the rogue got a link")
+            for i in range(3):
+                check(net.status(i)["peers_connected"] == 2, f"node{i} linked with the rogue")
+            time.sleep(0.2)
+        metrics = http_text_metrics(net, 0)
+        check("evchain_peer_handshakes_rejected_total" in metrics,
+              "rejected handshakes are not counted in /metrics")
+        # The three honest validators still commit.
+        files = make_files(net, 1, "honest")
+        net.deposit(files, node=0)
+
+
+def sigterm_clean_shutdown():
+    with Network() as net:
+        net.start_all()
+        net.deposit(make_files(net, 1, "x"), node=0)
+        for i in range(net.n):
+            started = time.monotonic()
+            rc = net.kill(i, signal.SIGTERM)
+            check(rc == 0, f"node{i} exited {rc} on SIGTERM")
+            check(time.monotonic() - started < 15, f"node{i} took too long to stop")
+
+
+def NODE_BIN():
+    from evnet import NODE
+    return NODE
+
+
+def http_text_metrics(net, i):
+    import urllib.request
+    with urllib.request.urlopen(net.url(i) + "/metrics", timeout=5) as r:
+        return r.read().decode()
+
+
+TESTS = {
+    "deposits_commit": deposits_commit,
+    "primary_crash_view_change": primary_crash_view_change,
+    "replica_catch_up": replica_catch_up,
+    "restart_all_receipts_verify": restart_all_receipts_verify,
+    "unknown_key_cannot_join": unknown_key_cannot_join,
+    "sigterm_clean_shutdown": sigterm_clean_shutdown,
+}
+
+if __name__ == "__main__":
+    main(TESTS)
