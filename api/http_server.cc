@@ -64,6 +64,9 @@ void HttpServer::Configure() {
   s.set_read_timeout(config.read_timeout);
   s.set_write_timeout(config.write_timeout);
   s.set_keep_alive_max_count(config.keep_alive_max_requests);
+  // Clients often write headers and body separately; with Nagle on both ends every such request
+  // waits for a delayed ACK.
+  s.set_tcp_nodelay(true);
   const size_t threads = std::max<size_t>(config.threads, 1);
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 

@@ -144,6 +144,7 @@ double Drive(int port, int threads, size_t requests, int want,
     workers.emplace_back([&] {
       httplib::Client c("127.0.0.1", port);
       c.set_keep_alive(true);
+      c.set_tcp_nodelay(true);
       for (size_t i = next++; i < requests; i = next++) {
         httplib::Result r = send(c, i);
         if (!r || r->status != want) {
