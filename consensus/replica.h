@@ -121,9 +121,10 @@ struct Ready {
 
 class Replica {
  public:
-  // REQUIRES: 0 <= self < genesis.n(); key is validator `self`'s key; `index` outlives the
-  // replica and reflects at least every block the host has appended (blocks handed out in a
-  // Ready are tracked internally until Advance()). Invalid persisted records are ignored.
+  // REQUIRES: 0 <= self < genesis.n(); key is validator `self`'s key; `key` and `index` outlive
+  // the replica (both are held by reference); `index` reflects at least every block the host has
+  // appended (blocks handed out in a Ready are tracked internally until Advance()). Invalid
+  // persisted records are ignored.
   Replica(const genesis::Genesis& genesis, int self, const crypto::SecretKey& key,
           RestoredState restored, const CommittedIndex* index);
   ~Replica();
