@@ -48,7 +48,7 @@ class Link {
     options.max_queue_bytes = 1u << 30;
     sender_ = std::make_unique<Transport>(io_[0], genesis_, 0, keys_[0], options);
     receiver_ = std::make_unique<Transport>(io_[1], genesis_, 1, keys_[1], options);
-    receiver_->SetReceiveHandler([this](int, std::string payload) {
+    receiver_->SetReceiveHandler([this](int, std::string) {
       std::lock_guard<std::mutex> lock(mu_);
       ++received_;
       cv_.notify_all();
