@@ -42,10 +42,15 @@ HttpRequest ToHttpRequest(const httplib::Request& req) {
   return out;
 }
 
-void Apply(const HttpResponse& from, httplib::Response& res) {
+// Sets the response and counts it. Counting here, before httplib writes the response, means a
+// client that reads /metrics right after a response always sees that response counted.
+void Respond(Metrics& metrics, const httplib::Request& req, const HttpResponse& from,
+             httplib::Response& res) {
   res.status = from.status;
   for (const auto& [k, v] : from.headers) res.set_header(k, v);
   res.set_content(from.body, from.content_type);
+  metrics.Increment(metric::kHttpRequests, "route=\"" + RouteLabel(req.path) + "\",status=\"" +
+                                               std::to_string(from.status) + "\"");
 }
 
 }  // namespace
@@ -76,10 +81,11 @@ void HttpServer::Configure() {
     size_t header_bytes = 0;
     for (const auto& [k, v] : req.headers) header_bytes += k.size() + v.size() + 4;
     if (header_bytes > ctx_.config.max_header_bytes) {
-      Apply(ErrorResponse(431, "header_too_large",
-                          "request headers exceed " + std::to_string(ctx_.config.max_header_bytes) +
-                              " bytes"),
-            res);
+      Respond(ctx_.metrics, req,
+              ErrorResponse(431, "header_too_large",
+                            "request headers exceed " +
+                                std::to_string(ctx_.config.max_header_bytes) + " bytes"),
+              res);
       return httplib::Server::HandlerResponse::Handled;
     }
     if (req.path.starts_with("/v1/") &&
@@ -87,16 +93,17 @@ void HttpServer::Configure() {
       ctx_.metrics.Increment(metric::kHttpRateLimited);
       HttpResponse r = ErrorResponse(429, "rate_limited", "too many requests; retry shortly");
       r.headers["Retry-After"] = "1";
-      Apply(r, res);
+      Respond(ctx_.metrics, req, r, res);
       return httplib::Server::HandlerResponse::Handled;
     }
     if (req.has_header("Content-Length") &&
         std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) >
             BodyLimit(req, ctx_.config)) {
-      Apply(ErrorResponse(
-                413, "body_too_large",
-                "request body exceeds " + std::to_string(BodyLimit(req, ctx_.config)) + " bytes"),
-            res);
+      Respond(ctx_.metrics, req,
+              ErrorResponse(
+                  413, "body_too_large",
+                  "request body exceeds " + std::to_string(BodyLimit(req, ctx_.config)) + " bytes"),
+              res);
       res.set_header("Connection", "close");
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -106,7 +113,7 @@ void HttpServer::Configure() {
   auto plain = [this](const httplib::Request& req, httplib::Response& res) {
     HttpRequest request = ToHttpRequest(req);
     request.body = req.body;
-    Apply(Handle(request, ctx_), res);
+    Respond(ctx_.metrics, req, Handle(request, ctx_), res);
   };
   // POST bodies are read here, not by httplib, so the per-route limit also holds for chunked
   // bodies and an upload is hashed as it streams in.
@@ -144,16 +151,19 @@ void HttpServer::Configure() {
       });
     }
     if (too_large) {
-      Apply(ErrorResponse(413, "body_too_large",
-                          "request body exceeds " + std::to_string(limit) + " bytes"),
-            res);
+      Respond(ctx_.metrics, req,
+              ErrorResponse(413, "body_too_large",
+                            "request body exceeds " + std::to_string(limit) + " bytes"),
+              res);
       res.set_header("Connection", "close");
     } else if (extra_file) {
-      Apply(ErrorResponse(400, "bad_multipart", "upload exactly one part named \"file\""), res);
+      Respond(ctx_.metrics, req,
+              ErrorResponse(400, "bad_multipart", "upload exactly one part named \"file\""), res);
     } else if (!read_ok) {
-      Apply(ErrorResponse(400, "bad_body", "the request body could not be read"), res);
+      Respond(ctx_.metrics, req,
+              ErrorResponse(400, "bad_body", "the request body could not be read"), res);
     } else {
-      Apply(Handle(request, ctx_), res);
+      Respond(ctx_.metrics, req, Handle(request, ctx_), res);
     }
   };
   s.Get(".*", plain);
@@ -164,8 +174,8 @@ void HttpServer::Configure() {
   s.Post(".*", post);
 
   // httplib's own refusals (malformed request line, URI too long, ...) get our error shape.
-  s.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+  s.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         std::string code = "bad_request";
         if (res.status == 413) code = "body_too_large";
@@ -173,17 +183,14 @@ void HttpServer::Configure() {
         if (res.status == 431) code = "header_too_large";
         if (res.status == 404) code = "not_found";
         if (res.status >= 500) code = "internal";
-        Apply(ErrorResponse(res.status, code, "request refused by the HTTP layer"), res);
+        Respond(ctx_.metrics, req,
+                ErrorResponse(res.status, code, "request refused by the HTTP layer"), res);
         return httplib::Server::HandlerResponse::Handled;
       }));
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    Apply(ErrorResponse(500, "internal", "unexpected error"), res);
-  });
-  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    ctx_.metrics.Increment(
-        metric::kHttpRequests,
-        "route=\"" + RouteLabel(req.path) + "\",status=\"" + std::to_string(res.status) + "\"");
-  });
+  s.set_exception_handler(
+      [this](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
+        Respond(ctx_.metrics, req, ErrorResponse(500, "internal", "unexpected error"), res);
+      });
 }
 
 Status HttpServer::Start(const std::string& host, int port, const std::optional<TlsFiles>& tls) {
