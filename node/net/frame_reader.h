@@ -30,9 +30,9 @@ class FrameReader {
   // Bytes currently held (a test hook for "never allocates an oversized frame").
   size_t capacity() const { return buf_.capacity(); }
 
-  static constexpr size_t kReadChunk = 64 * 1024;
+  static constexpr size_t kReadChunk = size_t{64} * 1024;
   // An empty buffer larger than this is released.
-  static constexpr size_t kKeepCapacity = 1024 * 1024;
+  static constexpr size_t kKeepCapacity = size_t{1024} * 1024;
 
  private:
   size_t max_body_;

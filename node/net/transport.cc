@@ -15,7 +15,7 @@ namespace {
 
 // Payload bytes handed to one socket write; bounds latency behind a burst without costing
 // throughput.
-constexpr size_t kWriteBatchBytes = 256 * 1024;
+constexpr size_t kWriteBatchBytes = size_t{256} * 1024;
 
 std::function<double()> DefaultJitter() {
   auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -48,7 +49,7 @@ class Link {
     options.max_queue_bytes = 1u << 30;
     sender_ = std::make_unique<Transport>(io_[0], genesis_, 0, keys_[0], options);
     receiver_ = std::make_unique<Transport>(io_[1], genesis_, 1, keys_[1], options);
-    receiver_->SetReceiveHandler([this](int, std::string) {
+    receiver_->SetReceiveHandler([this](int, const std::string&) {
       std::lock_guard<std::mutex> lock(mu_);
       ++received_;
       cv_.notify_all();
@@ -128,10 +129,12 @@ int Main(int argc, char** argv) {
       sealer.Seal(big, out);
     }
     double seal_s = std::chrono::duration<double>(Clock::now() - start).count();
-    seal_mbs.push_back(static_cast<double>(big_count) * big.size() / mib / seal_s);
+    seal_mbs.push_back(static_cast<double>(big_count) * static_cast<double>(big.size()) / mib /
+                       seal_s);
 
     double big_s = link.Run(big, big_count, std::max<size_t>(1, window_bytes / big.size()));
-    big_mbs.push_back(static_cast<double>(big_count) * big.size() / mib / big_s);
+    big_mbs.push_back(static_cast<double>(big_count) * static_cast<double>(big.size()) / mib /
+                      big_s);
     double small_s =
         link.Run(small, small_count, std::max<size_t>(1, window_bytes / (small_size + 20)));
     small_rate.push_back(static_cast<double>(small_count) / small_s);
@@ -151,4 +154,11 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace evchain::net
 
-int main(int argc, char** argv) { return evchain::net::Main(argc, argv); }
+int main(int argc, char** argv) {
+  try {
+    return evchain::net::Main(argc, argv);
+  } catch (const std::exception& e) {  // exceptions stop here (socket setup failures)
+    std::fprintf(stderr, "evchain-bench-net: %s\n", e.what());
+    return 1;
+  }
+}
