@@ -20,14 +20,15 @@ using testing::WaitFor;
 
 std::string BigPayload(int from, int to) {
   std::string big(1 << 20, '\0');
-  for (size_t i = 0; i < big.size(); ++i)
-    big[i] = static_cast<char>((i * 131 + from * 7 + to) & 0xff);
+  size_t salt = static_cast<size_t>(from) * 7 + static_cast<size_t>(to);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 131 + salt) & 0xff);
   return big;
 }
 
 // What `from` sends `to`, in order: small messages, a 1 MiB one, more small ones.
 std::vector<std::string> Script(int from, int to) {
   std::vector<std::string> out;
+  out.reserve(301);
   for (int k = 0; k < 200; ++k)
     out.push_back(std::to_string(from) + ">" + std::to_string(to) + "#" + std::to_string(k));
   out.push_back(BigPayload(from, to));
@@ -40,9 +41,11 @@ TEST_CASE("four validators form a full mesh and exchange messages in order both 
   const int n = 4;
   genesis::Genesis g = TestGenesis(n);
   std::vector<std::unique_ptr<Node>> nodes;
-  for (int i = 0; i < n; ++i) nodes.push_back(std::make_unique<Node>(g, i, ValidatorKey(i)));
   std::vector<Node*> all;
-  for (auto& node : nodes) all.push_back(node.get());
+  for (int i = 0; i < n; ++i) {
+    nodes.push_back(std::make_unique<Node>(g, i, ValidatorKey(i)));
+    all.push_back(nodes.back().get());
+  }
   REQUIRE(WaitFor([&] { return Settled(all); }));
   for (int i = 0; i < n; ++i) CHECK(nodes[i]->transport().ConnectedPeers().size() == n - 1);
 
