@@ -8,6 +8,9 @@ packages=(build-essential cmake pkg-config libleveldb-dev libsnappy-dev libsodiu
   libspdlog-dev nlohmann-json3-dev curl python3)
 if [[ "${1:-}" == "--browser" ]]; then
   packages+=(chromium)
+  # Node.js drives Chromium in the page test; the machine may already have a newer one.
+  command -v node >/dev/null 2>&1 || packages+=(nodejs)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 
 missing=()

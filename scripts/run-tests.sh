@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --browser
+# playwright-core drives Debian's chromium in the judge's page test (no browser download).
+(cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
 
 jobs=$(nproc)
 echo "== build (RelWithDebInfo) =="

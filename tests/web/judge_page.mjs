@@ -1,0 +1,79 @@
+// Drives the judge's page in headless Chromium like a clerk would: drop (choose) a file, read
+// the verdict; then paste a tampered receipt. Prints one JSON line per check; exits non-zero on
+// the first failure. Usage:
+//   node judge_page.mjs URL DEPOSITED_FILE RECEIPT UNKNOWN_FILE DEPOSITOR_NAME BLOCK_TIME SHOT.png
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+
+const [url, depositedFile, receiptPath, unknownFile, depositorName, blockTime, shot] =
+  process.argv.slice(2);
+
+function fail(message) {
+  console.error(`FAIL: ${message}`);
+  process.exitCode = 1;
+  throw new Error(message);
+}
+
+async function verdictAfter(page, action) {
+  await page.evaluate(() => { document.getElementById('verdict').textContent = ''; });
+  await action();
+  await page.waitForFunction(() => document.getElementById('verdict').textContent.trim() !== '',
+    null, { timeout: 20000 });
+  return (await page.textContent('#verdict')).trim();
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  await page.goto(url);
+  await page.waitForFunction(
+    () => /^[0-9a-f]{64}$/.test(document.getElementById('genesis-hash').textContent.trim()),
+    null, { timeout: 20000 });
+
+  // 1. The deposited file, chosen as a judge would (the file input behind the drop zone).
+  let verdict = await verdictAfter(page, () => page.setInputFiles('#file-input', depositedFile));
+  const results = await page.textContent('#results');
+  const summary = await page.textContent('#summary');
+  const text = summary + ' ' + results;
+  if (!/preserved/i.test(verdict)) fail(`deposited file: verdict "${verdict}"`);
+  if (!text.includes(depositorName)) fail(`deposited file: depositor "${depositorName}" not shown`);
+  // The attested time as the page prints it (UTC, to the second).
+  const when = new Date(blockTime);
+  const hhmmss = when.toISOString().slice(11, 19);
+  if (!text.includes(hhmmss)) fail(`deposited file: block time ${hhmmss} not shown in: ${text}`);
+  if (shot) await page.screenshot({ path: shot, fullPage: true });
+  console.log(JSON.stringify({ check: 'deposited file', verdict }));
+
+  // 2. A file never deposited.
+  verdict = await verdictAfter(page, () => page.setInputFiles('#file-input', unknownFile));
+  if (!/not found/i.test(verdict)) fail(`unknown file: verdict "${verdict}"`);
+  console.log(JSON.stringify({ check: 'unknown file', verdict }));
+
+  // 3. The genuine receipt pasted for offline verification, then a tampered copy.
+  const receipt = JSON.parse(readFileSync(receiptPath, 'utf8'));
+  verdict = await verdictAfter(page, async () => {
+    await page.fill('#receipt-input', JSON.stringify(receipt));
+    await page.click('#receipt-button');
+  });
+  if (!/preserved/i.test(verdict)) fail(`genuine receipt: verdict "${verdict}"`);
+  console.log(JSON.stringify({ check: 'genuine receipt', verdict }));
+
+  const tampered = structuredClone(receipt);
+  // Move the attested time by one second inside the signed checkpoint: cosignatures break.
+  tampered.checkpoint = tampered.checkpoint.replace(/^time (.*)$/m, (line, t) =>
+    `time ${new Date(Date.parse(t) + 1000).toISOString()}`);
+  if (tampered.checkpoint === receipt.checkpoint) fail('could not tamper with the checkpoint');
+  verdict = await verdictAfter(page, async () => {
+    await page.fill('#receipt-input', JSON.stringify(tampered));
+    await page.click('#receipt-button');
+  });
+  if (!/invalid/i.test(verdict)) fail(`tampered receipt: verdict "${verdict}"`);
+  console.log(JSON.stringify({ check: 'tampered receipt', verdict }));
+} finally {
+  await browser.close();
+}
