@@ -4,23 +4,31 @@
 // kMinStoredLevel; lower levels are recomputed from the leaf bytes in the entry records. A root or
 // proof for any past size folds the perfect subtrees that existed at that size, so it costs
 // O(log n) reads whatever the size. The writer keeps the right-edge frontier in memory, so
-// appending a block reads nothing.
+// appending a block reads nothing. Every node of level >= kMinCachedLevel (about n/1024 hashes)
+// is also kept in memory, so a proof reads at most kMinCachedLevel nodes from the store.
 #include "storage/evidence_log.h"
 
+#include <array>
 #include <mutex>
+#include <optional>
 
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
-#include "ledger/statement.h"
 #include "storage/codec.h"
+#include "storage/hasher.h"
 #include "storage/keys.h"
 #include "storage/records.h"
+#include "storage/statement_fields.h"
 
 namespace evchain::storage {
 namespace {
 
 // Level-0 hashes (one per entry) are not stored: a proof's level-0 node costs one entry read.
 constexpr uint32_t kMinStoredLevel = 1;
+// Nodes of this level and above also live in memory: n/1024 hashes (32 MB for 10^9 entries).
+constexpr uint32_t kMinCachedLevel = 10;
+// Batch bytes per entry besides the statement: entry record, four index/node keys and values.
+constexpr size_t kBatchBytesPerEntry = 480;
 
 struct Subtree {
   crypto::NodeId id;
@@ -49,29 +57,41 @@ Hash32 FrontierRoot(const std::vector<Subtree>& frontier) {
   return FoldRight(hashes);
 }
 
+// What only the single writer touches (AppendBlock): a hasher and reused key/value buffers.
+struct WriterScratch {
+  Hasher hasher;
+  std::string key;
+  std::string value;
+};
+
 // Adds leaf `index` to the frontier, merging equal-level subtrees; merged nodes that are stored
-// go into `batch`.
+// go into `batch`, those that are cached also into `cached`.
 void PushLeaf(std::vector<Subtree>& frontier, const Hash32& leaf_hash, uint64_t index,
-              WriteBatch& batch) {
+              WriterScratch& w, WriteBatch& batch, std::vector<Subtree>& cached) {
   frontier.push_back(Subtree{{0, index}, leaf_hash});
   while (frontier.size() >= 2 &&
          frontier[frontier.size() - 2].id.level == frontier.back().id.level) {
-    Subtree right = frontier.back();
+    const Subtree right = frontier.back();
     frontier.pop_back();
     Subtree& left = frontier.back();
     left.id = crypto::NodeId{left.id.level + 1, left.id.index / 2};
-    left.hash = crypto::NodeHash(left.hash, right.hash);
+    left.hash = w.hasher.NodeHash(left.hash, right.hash);
     if (left.id.level >= kMinStoredLevel) {
-      batch.Put(keys::Node(left.id.level, left.id.index), AsChars(left.hash));
+      keys::Node(left.id.level, left.id.index, &w.key);
+      batch.Put(w.key, AsChars(left.hash));
     }
+    if (left.id.level >= kMinCachedLevel) cached.push_back(left);
   }
 }
 
-std::string IndexValue(uint64_t index) {
-  std::string v;
-  PutFixed64(v, index);
-  return v;
-}
+// A u64be index value, without allocating.
+struct IndexValue {
+  explicit IndexValue(uint64_t index) {
+    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<uint8_t>(index >> (56 - 8 * i));
+  }
+  std::string_view view() const { return AsChars(bytes); }
+  std::array<uint8_t, 8> bytes;
+};
 
 Result<uint64_t> DecodeIndexValue(std::string_view v) {
   Reader r(v);
@@ -88,6 +108,38 @@ struct EvidenceLog::Impl {
   KvStore* store = nullptr;
   mutable std::mutex mu;
   CachedState state;  // guarded by mu
+  // upper[l - kMinCachedLevel][i] is node (l, i), for every complete node of level >=
+  // kMinCachedLevel in the tree of state.log.size leaves. Guarded by mu.
+  std::vector<std::vector<Hash32>> upper;
+  WriterScratch writer;  // AppendBlock only (one writer)
+
+  std::optional<Hash32> CachedNode(const crypto::NodeId& id) const {
+    if (id.level < kMinCachedLevel) return std::nullopt;
+    std::lock_guard<std::mutex> lock(mu);
+    const size_t l = id.level - kMinCachedLevel;
+    if (l >= upper.size() || id.index >= upper[l].size()) return std::nullopt;
+    return upper[l][id.index];
+  }
+
+  // Reads every stored node of level >= kMinCachedLevel of a tree of `size` leaves into upper,
+  // one range scan per level. Called by Open before readers exist.
+  Status LoadUpperLevels(uint64_t size) {
+    std::unique_ptr<Iterator> it = store->NewIterator();
+    for (uint32_t level = kMinCachedLevel; level < 64 && (size >> level) > 0; ++level) {
+      std::vector<Hash32>& nodes = upper.emplace_back();
+      const uint64_t count = size >> level;
+      nodes.reserve(count);
+      it->Seek(keys::Node(level, 0));
+      for (uint64_t index = 0; index < count; ++index, it->Next()) {
+        if (!it->Valid() || it->key() != keys::Node(level, index) || it->value().size() != 32) {
+          return Corruption("Merkle node");
+        }
+        Hash32& h = nodes.emplace_back();
+        std::copy(it->value().begin(), it->value().end(), h.begin());
+      }
+    }
+    return Status::Ok();
+  }
 
   CachedState Current() const {
     std::lock_guard<std::mutex> lock(mu);
@@ -99,6 +151,7 @@ struct EvidenceLog::Impl {
   }
 
   Result<Hash32> ReadNode(const crypto::NodeId& id) const {
+    if (std::optional<Hash32> cached = CachedNode(id)) return *cached;
     if (id.level >= kMinStoredLevel) {
       Result<std::optional<std::string>> v = store->Get(keys::Node(id.level, id.index));
       if (!v.ok()) return v.status();
@@ -166,6 +219,7 @@ Result<std::unique_ptr<EvidenceLog>> EvidenceLog::Open(KvStore* store) {
   Result<LogState> state = DecodeLogState(**v);
   if (!state.ok()) return state.status();
   impl.state.log = *state;
+  EVCHAIN_RETURN_IF_ERROR(impl.LoadUpperLevels(state->size));
   for (const crypto::NodeId& id : crypto::RootSubtrees(state->size)) {
     Result<Hash32> h = impl.ReadNode(id);
     if (!h.ok()) return h.status();
@@ -219,8 +273,13 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
     return Status::Error("size_mismatch", "header log_size does not match the appended leaves");
   }
 
+  WriterScratch& w = impl_->writer;
   WriteBatch batch;
+  size_t statement_bytes = 0;
+  for (const ledger::Entry& entry : block.entries) statement_bytes += entry.statement.size();
+  batch.Reserve(statement_bytes + n * kBatchBytesPerEntry + block.certificate.size() + 1024);
   std::vector<Subtree> frontier = cur.frontier;
+  std::vector<Subtree> cached;
   for (uint64_t i = 0; i < n; ++i) {
     const uint64_t index = cur.log.size + i;
     const ledger::Entry& entry = block.entries[i];
@@ -229,22 +288,28 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
     if (!leaf.ok())
       return Status::Error("bad_leaf",
                            "entry " + std::to_string(i) + ": " + leaf.status().message());
-    Result<ledger::DepositStatement> statement = ledger::ParseDepositStatement(entry.statement);
+    Result<StatementFields> statement = ScanDepositStatement(entry.statement);
     if (!statement.ok()) {
       return Status::Error("bad_statement",
                            "entry " + std::to_string(i) + ": " + statement.status().ToString());
     }
     // The indexes are derived from the leaf; it must describe this entry in this block.
-    if (leaf->statement_hash != crypto::Sha256(entry.statement) ||
+    if (leaf->statement_hash != w.hasher.Sha256(entry.statement) ||
         leaf->digest != statement->digest || leaf->block_height != header.height) {
       return Status::Error("bad_leaf",
                            "entry " + std::to_string(i) + ": leaf does not match its statement");
     }
-    batch.Put(keys::Entry(index), EncodeEntryRecord(entry, leaf_bytes));
-    batch.Put(keys::Digest(leaf->digest, index), "");
-    batch.Put(keys::EvidenceId(leaf->statement_hash), IndexValue(index));
-    batch.Put(keys::Nonce(statement->depositor, statement->nonce), IndexValue(index));
-    PushLeaf(frontier, crypto::LeafHash(leaf_bytes), index, batch);
+    const IndexValue index_value(index);
+    keys::Entry(index, &w.key);
+    EncodeEntryRecord(entry, leaf_bytes, &w.value);
+    batch.Put(w.key, w.value);
+    keys::Digest(leaf->digest, index, &w.key);
+    batch.Put(w.key, "");
+    keys::EvidenceId(leaf->statement_hash, &w.key);
+    batch.Put(w.key, index_value.view());
+    keys::Nonce(statement->depositor, statement->nonce, &w.key);
+    batch.Put(w.key, index_value.view());
+    PushLeaf(frontier, w.hasher.LeafHash(leaf_bytes), index, w, batch, cached);
   }
   const Hash32 root = FrontierRoot(frontier);
   if (root != header.log_root) {
@@ -258,7 +323,9 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
   record.entry_count = n;
   record.certificate = block.certificate;
   batch.Put(keys::Block(header.height), EncodeBlockRecord(record));
-  if (n > 0) batch.Put(keys::BlockEnd(cur.log.size + n - 1), IndexValue(header.height));
+  if (n > 0) {
+    batch.Put(keys::BlockEnd(cur.log.size + n - 1), IndexValue(header.height).view());
+  }
   const LogState next{header.height, cur.log.size + n, record.hash};
   batch.Put(keys::State(), EncodeLogState(next));
   EVCHAIN_RETURN_IF_ERROR(impl_->store->Write(batch, /*sync=*/true));
@@ -267,6 +334,11 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
   impl_->state.log = next;
   impl_->state.frontier = std::move(frontier);
   impl_->state.root = root;
+  for (const Subtree& s : cached) {  // in completion order: each level's indexes ascend
+    const size_t l = s.id.level - kMinCachedLevel;
+    if (impl_->upper.size() <= l) impl_->upper.resize(l + 1);
+    impl_->upper[l].push_back(s.hash);
+  }
   return Status::Ok();
 }
 

@@ -32,4 +32,12 @@ std::string Block(uint64_t height);
 std::string BlockEnd(uint64_t last_index);
 std::string Meta(std::string_view name);
 
+// The same keys written into `*out` (replacing its contents), so a writer producing thousands of
+// keys per block reuses one buffer instead of allocating each.
+void Entry(uint64_t index, std::string* out);
+void Node(uint32_t level, uint64_t index, std::string* out);
+void Digest(const Hash32& digest, uint64_t index, std::string* out);
+void EvidenceId(const Hash32& evidence_id, std::string* out);
+void Nonce(std::string_view depositor, std::string_view nonce, std::string* out);
+
 }  // namespace evchain::storage::keys

@@ -12,22 +12,42 @@
 
 namespace evchain::storage {
 
-// Writes applied atomically, in order.
+// Writes applied atomically, in order. Ops are packed into one buffer (tag, key, value each
+// length-prefixed), so a block-sized batch of thousands of small keys costs a few reallocations
+// instead of two string allocations per op.
 class WriteBatch {
  public:
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
-  bool empty() const { return ops_.empty(); }
-  size_t size() const { return ops_.size(); }
-  struct Op {
-    bool is_delete = false;
-    std::string key;
-    std::string value;
-  };
-  const std::vector<Op>& ops() const { return ops_; }
+  // Pre-sizes the buffer for about `bytes` of keys and values.
+  void Reserve(size_t bytes) { rep_.reserve(bytes); }
+  bool empty() const { return count_ == 0; }
+  size_t size() const { return count_; }
+  // Calls put(key, value) or del(key) for each op, in order.
+  template <typename PutFn, typename DeleteFn>
+  void ForEach(PutFn&& put, DeleteFn&& del) const {
+    std::string_view in = rep_;
+    while (!in.empty()) {
+      const bool is_delete = in.front() == kDeleteTag;
+      in.remove_prefix(1);
+      const std::string_view key = TakeLengthPrefixed(in);
+      if (is_delete) {
+        del(key);
+      } else {
+        put(key, TakeLengthPrefixed(in));
+      }
+    }
+  }
 
  private:
-  std::vector<Op> ops_;
+  static constexpr char kPutTag = 'p';
+  static constexpr char kDeleteTag = 'd';
+  void AppendLengthPrefixed(std::string_view s);
+  // REQUIRES: `in` starts with what AppendLengthPrefixed wrote (the buffer is private).
+  static std::string_view TakeLengthPrefixed(std::string_view& in);
+
+  std::string rep_;
+  size_t count_ = 0;
 };
 
 class Iterator {

@@ -66,13 +66,9 @@ class LevelDbStore : public KvStore {
 
   Status Write(const WriteBatch& batch, bool sync) override {
     leveldb::WriteBatch wb;
-    for (const WriteBatch::Op& op : batch.ops()) {
-      if (op.is_delete) {
-        wb.Delete(op.key);
-      } else {
-        wb.Put(op.key, op.value);
-      }
-    }
+    batch.ForEach([&wb](std::string_view key,
+                        std::string_view value) { wb.Put(ToSlice(key), ToSlice(value)); },
+                  [&wb](std::string_view key) { wb.Delete(ToSlice(key)); });
     leveldb::WriteOptions options;
     options.sync = sync;
     return FromLevelDb(db_->Write(options, &wb));

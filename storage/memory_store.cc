@@ -38,13 +38,13 @@ class MemoryStore : public KvStore {
   Status Write(const WriteBatch& batch, bool /*sync*/) override {
     std::lock_guard<std::mutex> writer(write_mu_);
     auto next = std::make_shared<Map>(*Snapshot());
-    for (const WriteBatch::Op& op : batch.ops()) {
-      if (op.is_delete) {
-        next->erase(op.key);
-      } else {
-        (*next)[op.key] = op.value;
-      }
-    }
+    batch.ForEach(
+        [&next](std::string_view key, std::string_view value) {
+          next->insert_or_assign(std::string(key), std::string(value));
+        },
+        [&next](std::string_view key) {
+          if (auto it = next->find(key); it != next->end()) next->erase(it);
+        });
     std::lock_guard<std::mutex> lock(mu_);
     map_ = std::move(next);
     return Status::Ok();

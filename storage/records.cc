@@ -16,6 +16,13 @@ Status Corruption(std::string_view what) {
 
 std::string EncodeEntryRecord(const ledger::Entry& entry, ByteView leaf) {
   std::string out;
+  EncodeEntryRecord(entry, leaf, &out);
+  return out;
+}
+
+void EncodeEntryRecord(const ledger::Entry& entry, ByteView leaf, std::string* record) {
+  std::string& out = *record;
+  out.clear();
   out.reserve(1 + 2 + leaf.size() + 64 + 2 + entry.statement.size());
   out.push_back(static_cast<char>(entry.batch ? kFlagBatch : 0));
   PutVarint(out, leaf.size());
@@ -32,7 +39,6 @@ std::string EncodeEntryRecord(const ledger::Entry& entry, ByteView leaf) {
     PutVarint(out, b.item_proof.size());
     for (const Hash32& h : b.item_proof) PutRaw(out, h);
   }
-  return out;
 }
 
 Result<std::string_view> EntryRecordLeaf(std::string_view value) {

@@ -14,6 +14,8 @@ namespace evchain::storage {
 
 // Entry record: the entry and its exact leaf bytes.
 std::string EncodeEntryRecord(const ledger::Entry& entry, ByteView leaf);
+// The same, written into `*out` (replacing its contents) so a writer can reuse one buffer.
+void EncodeEntryRecord(const ledger::Entry& entry, ByteView leaf, std::string* out);
 Status DecodeEntryRecord(std::string_view value, ledger::Entry* entry, Bytes* leaf);
 // Only the leaf bytes of an entry record (proofs need nothing else).
 Result<std::string_view> EntryRecordLeaf(std::string_view value);
