@@ -1,5 +1,6 @@
 #include "tools/cli/audit_sources.h"
 
+#include <bit>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -87,6 +88,8 @@ class DataDirSource : public BlockSource {
                   {storage::keys::kDigest, entries, "digest index"},
                   {storage::keys::kNonce, entries, "nonce index"},
                   {storage::keys::kBlock, blocks, "block"},
+                  // A tree of n leaves has n - popcount(n) perfect subtrees of level >= 1.
+                  {storage::keys::kNode, entries - std::popcount(entries), "Merkle node"},
                   {storage::keys::kBlockEnd, blocks_with_entries_, "block-end index"}};
     for (const auto& r : ranges) {
       const uint64_t count = CountPrefix(r.prefix);
