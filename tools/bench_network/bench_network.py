@@ -44,7 +44,12 @@ def main():
             net.deposit([path], node=backup)
             view_change.append(time.monotonic() - t0)
 
-            lagging = (primary + 2) % net.n
+            # Bring the old primary back (f = 1: only one validator may be down at a time), then
+            # take down a replica that is not the current primary.
+            net.start(primary)
+            net.wait_connected()
+            current = net.primary_index(backup)
+            lagging = next(i for i in range(net.n) if i not in (current, backup))
             net.kill(lagging, signal.SIGKILL)
             live = [i for i in net.procs]
             net.loadgen(args.entries, node=backup, batch=1000, seed=f"bench{run}", timeout=600)
@@ -52,7 +57,7 @@ def main():
             net.wait_log_size(target, nodes=live, timeout=600)
             net.start(lagging)
             t0 = time.monotonic()
-            net.wait_log_size(target, nodes=[lagging], timeout=600, )
+            net.wait_log_size(target, nodes=[lagging], timeout=600)
             took = time.monotonic() - t0
             catch_up.append(target / took)
             print(f"run {run + 1}: view change {view_change[-1]:.2f} s, catch-up {target} entries "

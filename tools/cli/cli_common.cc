@@ -8,7 +8,7 @@
 namespace evchain::cli {
 
 int Fail(std::string_view verb, int exit_code, std::string_view message) {
-  std::cerr << "evchain " << verb << ": " << message << "\n";
+  std::cerr << "evchain" << (verb.empty() ? "" : " ") << verb << ": " << message << "\n";
   return exit_code;
 }
 

@@ -16,7 +16,8 @@ constexpr int kExitFailed = 1;  // verification or audit failure
 constexpr int kExitUsage = 2;   // bad arguments, or an output that already exists
 constexpr int kExitIo = 3;      // I/O or network error
 
-// Prints "evchain <verb>: <message>" on stderr and returns `exit_code`.
+// Prints "evchain <verb>: <message>" ("evchain: <message>" for an empty verb) on stderr and
+// returns `exit_code`.
 int Fail(std::string_view verb, int exit_code, std::string_view message);
 
 Result<std::string> ReadFile(const std::string& path);

@@ -25,13 +25,13 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
-    std::string verb = "usage";
+    std::string verb;
     if (argc > 1) {
       for (const auto* sub : app.get_subcommands({})) {
         if (sub->get_name() == argv[1]) verb = argv[1];
       }
     }
-    const std::string help = verb == "usage" ? "evchain --help" : "evchain " + verb + " --help";
+    const std::string help = verb.empty() ? "evchain --help" : "evchain " + verb + " --help";
     return Fail(verb, kExitUsage, std::string(e.what()) + " (see " + help + ")");
   } catch (const std::exception& e) {
     // Exceptions stop here: the libraries report expected failures as Status values.
