@@ -58,6 +58,27 @@ TEST_CASE_TEMPLATE("a batch applies its operations in order", B, MemoryBackend, 
   CHECK(MustGet(*store, "j") == "second");
 }
 
+TEST_CASE_TEMPLATE("a batch carries any bytes: long, empty and binary keys and values", B,
+                   MemoryBackend, LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  const std::string long_key(300, 'k');  // a two-byte length prefix in the batch
+  const std::string big_value(100000, '\xff');
+  const std::string binary_key("p\0d\x80", 4);  // bytes that look like the batch's own tags
+  WriteBatch batch;
+  CHECK(batch.empty());
+  batch.Put(long_key, big_value);
+  batch.Put("empty", "");
+  batch.Put(binary_key, std::string("\0\0", 2));
+  batch.Delete("absent");
+  CHECK(batch.size() == 4);
+  REQUIRE(store->Write(batch, true).ok());
+  CHECK(MustGet(*store, long_key) == big_value);
+  CHECK(MustGet(*store, "empty") == std::string());
+  CHECK(MustGet(*store, binary_key) == std::string("\0\0", 2));
+  CHECK(MustGet(*store, "absent") == std::nullopt);
+}
+
 TEST_CASE_TEMPLATE("keys are ordered bytewise, including 0x00 and 0xff", B, MemoryBackend,
                    LevelDbBackend) {
   B backend;
