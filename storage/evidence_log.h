@@ -61,8 +61,9 @@ class EvidenceLog {
   // Appends the block's leaves, nodes, entries, indexes, block record and certificate in one
   // synced WriteBatch. Errors: "height_gap" (not height()+1), "prev_mismatch" (prev_hash is not
   // the previous block's hash; block 1 is not checked, the node checks it against the genesis
-  // hash), "bad_block" (entries and leaves differ in number), "bad_leaf", "bad_statement" (not a
-  // canonical deposit statement: the nonce index needs its depositor and nonce),
+  // hash), "bad_block" (entries and leaves differ in number), "bad_leaf", "bad_statement" (lacks
+  // the deposit statement's line structure: the indexes need its depositor, digest and nonce;
+  // full statement validation is consensus's job before a block commits),
   // "size_mismatch", "root_mismatch", I/O errors. Nothing is written on error.
   Status AppendBlock(const BlockToAppend& block);
 
