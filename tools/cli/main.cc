@@ -31,6 +31,10 @@ int main(int argc, char** argv) {
         if (sub->get_name() == argv[1]) verb = argv[1];
       }
     }
+    if (verb.empty() && argc > 1 && argv[1][0] != '-') {
+      return Fail("", kExitUsage,
+                  std::string("unknown verb '") + argv[1] + "' (see evchain --help)");
+    }
     const std::string help = verb.empty() ? "evchain --help" : "evchain " + verb + " --help";
     return Fail(verb, kExitUsage, std::string(e.what()) + " (see " + help + ")");
   } catch (const std::exception& e) {
