@@ -79,10 +79,11 @@ Result<Message> VerifyMessage(const genesis::Genesis& genesis, std::string_view 
   if (body.has_pre_prepare()) deposits = &body.pre_prepare().entries();
   if (body.has_forward()) deposits = &body.forward().entries();
   if (deposits != nullptr) {
+    BatchSignatureCache cache;
     for (const pb::Deposit& d : *deposits) {
       Result<ledger::Entry> entry = FromProto(d);
       if (!entry.ok()) return entry.status();
-      EVCHAIN_RETURN_IF_ERROR(VerifyDeposit(genesis, *entry));
+      EVCHAIN_RETURN_IF_ERROR(VerifyDepositCached(genesis, *entry, &cache));
     }
   }
   if (body.has_commit()) {
@@ -97,6 +98,11 @@ Result<Message> VerifyMessage(const genesis::Genesis& genesis, std::string_view 
 }
 
 Status VerifyDeposit(const genesis::Genesis& genesis, const ledger::Entry& entry) {
+  return VerifyDepositCached(genesis, entry, nullptr);
+}
+
+Status VerifyDepositCached(const genesis::Genesis& genesis, const ledger::Entry& entry,
+                           BatchSignatureCache* cache) {
   Result<ledger::DepositStatement> st = ledger::ParseDepositStatement(entry.statement);
   if (!st.ok()) return BadDeposit("statement: " + st.status().ToString());
   if (st->chain_id != genesis.chain_id) return BadDeposit("statement of another chain");
@@ -114,9 +120,18 @@ Status VerifyDeposit(const genesis::Genesis& genesis, const ledger::Entry& entry
   if (batch->chain_id != st->chain_id || batch->depositor != st->depositor) {
     return BadDeposit("batch of another chain or depositor");
   }
-  if (b.signature != entry.signature ||
-      !crypto::Verify(depositor->public_key, AsBytes(b.statement), b.signature)) {
-    return BadDeposit("batch signature does not verify");
+  if (b.signature != entry.signature) return BadDeposit("batch signature does not verify");
+  // The items of one batch share its statement and signature: verify that pair once.
+  std::string cache_key;
+  if (cache != nullptr) {
+    cache_key = b.statement;
+    cache_key.append(reinterpret_cast<const char*>(b.signature.data()), b.signature.size());
+  }
+  if (cache == nullptr || !cache->count(cache_key)) {
+    if (!crypto::Verify(depositor->public_key, AsBytes(b.statement), b.signature)) {
+      return BadDeposit("batch signature does not verify");
+    }
+    if (cache != nullptr) cache->insert(std::move(cache_key));
   }
   Status inclusion = crypto::VerifyInclusion(crypto::LeafHash(AsBytes(entry.statement)),
                                              b.item_index, batch->items, b.item_proof, batch->root);
@@ -125,8 +140,9 @@ Status VerifyDeposit(const genesis::Genesis& genesis, const ledger::Entry& entry
 }
 
 Status VerifyDeposits(const genesis::Genesis& genesis, const std::vector<ledger::Entry>& entries) {
+  BatchSignatureCache cache;
   for (size_t i = 0; i < entries.size(); ++i) {
-    Status s = VerifyDeposit(genesis, entries[i]);
+    Status s = VerifyDepositCached(genesis, entries[i], &cache);
     if (!s.ok()) return BadDeposit("entry " + std::to_string(i) + ": " + s.message());
   }
   return Status::Ok();

@@ -3,6 +3,7 @@
 // docs/protocol.md "Messages".
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,14 @@ Result<Message> VerifyMessage(const genesis::Genesis& genesis, std::string_view 
 // Errors: "bad_deposit" naming the first bad entry.
 Status VerifyDeposits(const genesis::Genesis& genesis, const std::vector<ledger::Entry>& entries);
 Status VerifyDeposit(const genesis::Genesis& genesis, const ledger::Entry& entry);
+
+// (batch statement || batch signature) pairs already verified within one message or block: the
+// items of one client batch share them, so the Ed25519 check runs once per distinct batch.
+using BatchSignatureCache = std::set<std::string>;
+// VerifyDeposit that skips batch signatures found in `cache` and adds the ones it verifies.
+// `cache` may be null. Only pairs this function verified may be in it.
+Status VerifyDepositCached(const genesis::Genesis& genesis, const ledger::Entry& entry,
+                           BatchSignatureCache* cache);
 
 // Conversions between ledger types and their protobuf form.
 void ToProto(const ledger::Entry& entry, pb::Deposit* out);

@@ -133,18 +133,24 @@ bool Replica::State::Prepared(uint64_t seq, uint64_t v) const {
   return matching >= 2 * f;
 }
 
+bool Replica::State::IsCommittedId(const Hash32& id) const {
+  return unapplied_ids.count(id) || handed_out_ids.count(id) ||
+         (index != nullptr && index->Contains(id));
+}
+
 // True iff `id` is committed, or in a block accepted in view v below `seq` (tentative chain).
 bool Replica::State::IsDuplicateBefore(const Hash32& id, uint64_t seq, uint64_t v) const {
-  if (unapplied_ids.count(id) || handed_out_ids.count(id)) return true;
-  if (index != nullptr && index->Contains(id)) return true;
-  for (uint64_t s = seq - 1; s > tip.height; --s) {
+  return IsCommittedId(id) || InFlightIds(seq, v).count(id);
+}
+
+std::set<Hash32> Replica::State::InFlightIds(uint64_t below, uint64_t v) const {
+  std::set<Hash32> ids;
+  for (uint64_t s = tip.height + 1; s < below; ++s) {
     const Proposal* p = FindProposal(s, v);
     if (p == nullptr) break;
-    if (std::find(p->evidence_ids.begin(), p->evidence_ids.end(), id) != p->evidence_ids.end()) {
-      return true;
-    }
+    ids.insert(p->evidence_ids.begin(), p->evidence_ids.end());
   }
-  return false;
+  return ids;
 }
 
 // ---------------------------------------------------------------- normal case
@@ -238,9 +244,10 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
     Drop("bad_block:proposer", primary);
     return false;
   }
+  const std::set<Hash32> in_flight = InFlightIds(seq, b.pp.view());
   Result<CheckedBlock> checked =
       CheckBlock(genesis, *base, p->header, p->entries,
-                 [&](const Hash32& id) { return IsDuplicateBefore(id, seq, b.pp.view()); });
+                 [&](const Hash32& id) { return in_flight.count(id) || IsCommittedId(id); });
   if (!checked.ok()) {
     // No view change from here: the block may be bad only relative to this replica's view of
     // the chain (it may be behind). If the primary is faulty, the request and progress timers
@@ -402,6 +409,7 @@ void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string
     }
   }
   progress_deadline = 0;
+  if (block.entries.size() >= genesis.params.max_batch) last_full_commit = now;
   const uint64_t k = genesis.params.checkpoint_interval;
   if (k > 0 && tip.height % k == 0 && tip.height > stable_seq) {
     pb::Body body;
@@ -513,12 +521,16 @@ void Replica::State::MaybeCutBlock() {
   }
   if (FindProposal(seq, view) != nullptr || buffered.count({view, seq})) return;
   if (seq > HighWatermark()) return;
+  const size_t max_batch = genesis.params.max_batch;
+  // Cheap test first: this runs on every forwarded deposit.
+  if (pool.size() < max_batch && now - last_cut < genesis.params.block_interval_ms) return;
+  // Committed deposits leave the pool in ApplyCommitted, so only the tentative chain is skipped.
+  const std::set<Hash32> in_flight = InFlightIds(seq, view);
   std::vector<std::pair<uint64_t, Hash32>> order;
   for (const auto& [id, item] : pool) {
-    if (!IsDuplicateBefore(id, seq, view)) order.emplace_back(item.order, id);
+    if (!in_flight.count(id)) order.emplace_back(item.order, id);
   }
   if (order.empty()) return;
-  const size_t max_batch = genesis.params.max_batch;
   if (order.size() < max_batch && now - last_cut < genesis.params.block_interval_ms) return;
   std::sort(order.begin(), order.end());
   if (order.size() > max_batch) order.resize(max_batch);
@@ -543,22 +555,41 @@ void Replica::State::MaybeCutBlock() {
 void Replica::State::CheckTimers() {
   const auto& params = genesis.params;
   if (view_changing) {
-    if (now >= view_change_deadline) StartViewChange(view + 1);
+    // §4.5.2: the NEW-VIEW timer runs only while 2f+1 replicas (counting view-changes for this
+    // view or a higher one) are changing; a replica alone in a higher view waits for the others
+    // (they join through the f+1 rule or their own timers) instead of bumping its target again,
+    // so the replicas converge on one view instead of spreading over several.
+    if (ViewChangersAtLeast(view) < 2 * f + 1) {
+      view_change_deadline = 0;
+    } else if (view_change_deadline == 0) {
+      const uint32_t shift = std::min<uint32_t>(std::max<uint32_t>(view_change_attempts, 1) - 1, 8);
+      view_change_deadline =
+          now + (static_cast<UnixMillis>(params.view_change_timeout_ms) << shift);
+    } else if (now >= view_change_deadline) {
+      StartViewChange(view + 1);
+    }
     return;
   }
   // Request timer: a deposit this replica holds was not proposed in time (censorship or a
   // crashed primary). Counted from when the current view began, so a new primary gets a full
-  // timeout.
-  for (const auto& [id, item] : pool) {
-    if (now - std::max(item.arrived, view_entered_at) < params.request_timeout_ms) continue;
-    bool proposed = false;
-    for (uint64_t s = tip.height + 1; !proposed; ++s) {
-      const Proposal* p = FindProposal(s, view);
-      if (p == nullptr) break;
-      proposed =
-          std::find(p->evidence_ids.begin(), p->evidence_ids.end(), id) != p->evidence_ids.end();
+  // timeout, and restarted whenever a full block of this view commits: a backlog larger than a
+  // block is progress, not censorship (a primary that skips a deposit must cut non-full blocks
+  // without it, and then the timer runs out).
+  const UnixMillis request_base = std::max(view_entered_at, last_full_commit);
+  if (now - request_base >= params.request_timeout_ms) {
+    std::optional<std::set<Hash32>> in_flight;
+    for (const auto& [id, item] : pool) {
+      if (now - std::max(item.arrived, request_base) < params.request_timeout_ms) continue;
+      if (!in_flight) in_flight = InFlightIds(HighWatermark() + 1, view);
+      if (!in_flight->count(id)) return StartViewChange(view + 1);
     }
-    if (!proposed) return StartViewChange(view + 1);
+  }
+  // Silent primary: every replica broadcasts Status every view_change_timeout/4, so a primary
+  // not heard from for a whole view_change_timeout while deposits wait has most likely crashed;
+  // do not wait for the (longer) request timeout.
+  if (!IsPrimary() && !pool.empty() &&
+      now - std::max(last_from_primary, view_entered_at) >= params.view_change_timeout_ms) {
+    return StartViewChange(view + 1);
   }
   // View-change timer: an accepted block is not committed in time.
   bool outstanding = FindProposal(tip.height + 1, view) != nullptr;
@@ -582,17 +613,21 @@ void Replica::State::Retransmit() {
   st->set_committed_height(tip.height);
   st->set_stable_seq(stable_seq);
   Send(kBroadcast, body);
-  if (view_changing && !my_view_change_wire.empty()) {
+  if (view_changing && !my_view_change_wire.empty() &&
+      now - last_view_change_resend >= genesis.params.view_change_timeout_ms) {
+    last_view_change_resend = now;
     ready.messages.push_back(Outgoing{kBroadcast, my_view_change_wire});
   }
   if (!my_last_checkpoint_wire.empty()) {
     ready.messages.push_back(Outgoing{kBroadcast, my_last_checkpoint_wire});
   }
   // Deposits not proposed for a while may have been lost on their way to the other replicas.
-  {
+  if (!pool.empty()) {
+    const std::set<Hash32> in_flight = InFlightIds(HighWatermark() + 1, view);
     pb::Body fwd;
     for (auto& [id, item] : pool) {
       if (now - item.last_forward < genesis.params.view_change_timeout_ms / 2) continue;
+      if (in_flight.count(id)) continue;
       if (fwd.forward().entries_size() >= static_cast<int>(genesis.params.max_batch)) break;
       item.last_forward = now;
       ToProto(item.entry, fwd.mutable_forward()->add_entries());
@@ -609,10 +644,10 @@ void Replica::State::OnStatus(const Message& m) {
   if (view_changing) return;
   // A peer in an older view, or still changing to ours, needs the NEW-VIEW that installed it.
   if ((st.view() < view || (st.view() == view && st.view_changing())) && !new_view_wire.empty()) {
-    ready.messages.push_back(Outgoing{peer, new_view_wire});
+    if (MayResend(peer)) ready.messages.push_back(Outgoing{peer, new_view_wire});
     return;
   }
-  if (st.view() != view || st.view_changing()) return;
+  if (st.view() != view || st.view_changing() || !MayResend(peer)) return;
   // Same view: resend our own messages for heights the peer has not committed.
   for (uint64_t s = std::max(st.committed_height(), tip.height) + 1; s <= HighWatermark(); ++s) {
     auto it = log.find(s);
@@ -631,6 +666,13 @@ void Replica::State::OnStatus(const Message& m) {
       ready.messages.push_back(Outgoing{peer, c->second.wire});
     }
   }
+}
+
+bool Replica::State::MayResend(int peer) {
+  UnixMillis& last = last_resend[peer];
+  if (last != 0 && now - last < genesis.params.view_change_timeout_ms) return false;
+  last = now;
+  return true;
 }
 
 void Replica::State::Equivocation(const std::string& a, const std::string& b, uint64_t v,
@@ -745,6 +787,7 @@ void Replica::Step(const Message& m, UnixMillis now) {
     s.Drop("unknown_sender", m.sender());
     return;
   }
+  if (m.sender() == s.Primary(s.view)) s.last_from_primary = now;
   const pb::Body& body = m.body();
   switch (body.kind_case()) {
     case pb::Body::kPrePrepare:
@@ -790,10 +833,9 @@ Status Replica::Propose(const ledger::Entry& entry, UnixMillis now) {
   if (s.pool.count(*id)) return Status::Ok();
   s.AddToPool(entry, *id);
   // Every replica gets the deposit and starts its request timer, so a censoring primary is
-  // replaced by a quorum (not by a lone replica) and any next primary holds it.
-  pb::Body body;
-  ToProto(entry, body.mutable_forward()->add_entries());
-  s.Send(kBroadcast, body);
+  // replaced by a quorum (not by a lone replica) and any next primary holds it. Deposits
+  // proposed together travel in one FORWARD (see FlushForwards).
+  s.to_forward.push_back(entry);
   s.MaybeCutBlock();
   s.Progress();
   return Status::Ok();
@@ -806,9 +848,7 @@ void Replica::Tick(UnixMillis now) {
     if (item.arrived == 0) item.arrived = item.last_forward = now;
   }
   if (s.view_entered_at == 0) s.view_entered_at = now;
-  if (s.view_changing && s.view_change_deadline == 0) {
-    s.view_change_deadline = now + s.genesis.params.view_change_timeout_ms;
-  }
+  if (s.view_changing && s.my_view_change_wire.empty()) s.SendViewChange();  // after a restart
   s.MaybeCutBlock();
   s.CheckTimers();
   if (now >= s.next_status) {
@@ -825,10 +865,27 @@ size_t Replica::StepFetchedBlocks(const std::vector<CommittedBlock>& blocks, Uni
   return applied;
 }
 
-bool Replica::HasReady() const { return s_->state_dirty || !s_->ready.empty(); }
+bool Replica::HasReady() const {
+  return s_->state_dirty || !s_->ready.empty() || !s_->to_forward.empty();
+}
+
+// One FORWARD per max_batch deposits received since the last Ready (not one per deposit).
+void Replica::State::FlushForwards() {
+  pb::Body fwd;
+  for (const ledger::Entry& e : to_forward) {
+    ToProto(e, fwd.mutable_forward()->add_entries());
+    if (fwd.forward().entries_size() >= static_cast<int>(genesis.params.max_batch)) {
+      Send(kBroadcast, fwd);
+      fwd.Clear();
+    }
+  }
+  if (fwd.forward().entries_size() > 0) Send(kBroadcast, fwd);
+  to_forward.clear();
+}
 
 Ready Replica::TakeReady() {
   State& s = *s_;
+  s.FlushForwards();
   if (s.state_dirty) {
     pb::ReplicaState st;
     st.set_view(s.view);

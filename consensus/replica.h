@@ -83,7 +83,17 @@ struct CommittedBlock {
   std::vector<ledger::Entry> entries;
   std::vector<Bytes> leaves;  // exact leaf bytes, leaves[i] belongs to entries[i]
   std::string certificate;    // signed checkpoint note with >= 2f+1 cosignatures
+  // Fetched blocks only: set by VerifyFetchedBlocks (certificate and deposit signatures checked),
+  // so StepFetchedBlocks does only the chain checks. Never set it any other way.
+  bool verified = false;
 };
+
+// The expensive, chain-independent half of checking fetched blocks, pure and thread-safe (the
+// host runs it on its thread pool before StepFetchedBlocks): each block's certificate
+// (ledger::VerifyCertificate, 2f+1 genesis validators) must match its header, and every deposit
+// signature must verify. Marks the leading blocks that pass `verified` and returns how many;
+// the rest stay unmarked (StepFetchedBlocks checks them fully and reports the failure).
+size_t VerifyFetchedBlocks(const genesis::Genesis& genesis, std::vector<CommittedBlock>* blocks);
 
 // Ask peers for committed blocks with certificates, starting at `from_height`.
 struct FetchRequest {
@@ -147,7 +157,8 @@ class Replica {
   // Blocks with certificates fetched from a peer (answer to a FetchRequest), in height order.
   // Each is verified (certificate quorum, hash chain, entries, leaves, log root) before it is
   // applied; the first bad block and everything after it are dropped and reported as an event.
-  // Returns how many were applied.
+  // Blocks marked `verified` by VerifyFetchedBlocks skip the certificate and deposit-signature
+  // checks (the chain checks still run). Returns how many were applied.
   size_t StepFetchedBlocks(const std::vector<CommittedBlock>& blocks, UnixMillis now);
 
   bool HasReady() const;

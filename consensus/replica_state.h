@@ -80,7 +80,7 @@ struct Replica::State {
   uint64_t view = 0;
   bool view_changing = false;
   uint32_t view_change_attempts = 0;
-  UnixMillis view_change_deadline = 0;
+  UnixMillis view_change_deadline = 0;  // NEW-VIEW timer; 0 = unarmed (no 2f+1 changing yet)
   UnixMillis view_entered_at = 0;
   std::string new_view_wire;        // NEW-VIEW that installed `view`
   std::string my_view_change_wire;  // VIEW-CHANGE sent for `view` while changing
@@ -101,15 +101,25 @@ struct Replica::State {
   // ---- pool of client deposits not yet committed
   std::map<Hash32, PoolItem> pool;
   uint64_t next_pool_order = 0;
+  std::vector<ledger::Entry> to_forward;  // client deposits to broadcast, batched per Ready
 
   // ---- timers and peers
   UnixMillis now = 0;
   UnixMillis last_cut = 0;
   UnixMillis next_status = 0;
   UnixMillis progress_deadline = 0;  // 0 = unarmed
+  // Request timers restart when the view makes progress under a backlog: the last time this
+  // replica committed a full (max_batch) block of the current view (Castro-Liskov §4.5.2).
+  UnixMillis last_full_commit = 0;
+  UnixMillis last_from_primary = 0;  // last valid message from the primary of `view`
   UnixMillis fetch_retry_at = 0;
   uint64_t fetch_attempts = 0;  // rotates the peer order: a Byzantine peer cannot stall us
   std::map<int, uint64_t> peer_committed;
+  // Retransmission is rate-limited per peer (once per view_change_timeout_ms): NEW-VIEW,
+  // VIEW-CHANGE and pre-prepares carry whole blocks and can be megabytes each.
+  std::map<int, UnixMillis> last_resend;
+  UnixMillis last_view_change_resend = 0;
+  bool MayResend(int peer);
 
   // ---- outbox
   Ready ready;
@@ -131,6 +141,10 @@ struct Replica::State {
   const ChainPoint* BaseFor(uint64_t seq, uint64_t v) const;
   bool Prepared(uint64_t seq, uint64_t v) const;
   bool IsDuplicateBefore(const Hash32& id, uint64_t seq, uint64_t v) const;
+  // Evidence ids of the blocks accepted in view v at heights (tip, below): the tentative chain.
+  std::set<Hash32> InFlightIds(uint64_t below, uint64_t v) const;
+  bool IsCommittedId(const Hash32& id) const;
+  void FlushForwards();
 
   void OnPrePrepare(const Message& m);
   void BufferPrePrepare(int from, const std::string& wire, const pb::PrePrepare& pp,
@@ -157,12 +171,14 @@ struct Replica::State {
 
   // ---- view change (view_change.cc)
   void StartViewChange(uint64_t new_view);
+  void SendViewChange();
   void OnViewChange(const Message& m);
   void OnNewView(const Message& m);
   void MaybeSendNewView();
   void InstallNewView(uint64_t v, const std::string& nv_wire,
                       const std::vector<std::string>& pre_prepare_wires);
   Status CheckViewChange(const pb::ViewChange& vc, int sender) const;
+  size_t ViewChangersAtLeast(uint64_t v) const;
 
   // ---- state transfer (state_transfer.cc)
   void MaybeFetch();

@@ -9,6 +9,35 @@
 
 namespace evchain::consensus {
 
+namespace {
+
+// Certificate of `b` valid and naming exactly its header; "" or the rejection reason.
+std::string CheckCertificate(const genesis::Genesis& genesis, const CommittedBlock& b) {
+  Result<ledger::VerifiedCertificate> cert = ledger::VerifyCertificate(b.certificate, genesis);
+  if (!cert.ok()) return "certificate_" + cert.status().code();
+  const ledger::CheckpointInfo& cp = cert->checkpoint;
+  if (cp.height != b.header.height || cp.block_hash != b.header.Hash() ||
+      cp.tree_size != b.header.log_size || cp.root != b.header.log_root ||
+      cp.time != b.header.time || b.header.chain_id != genesis.chain_id) {
+    return "certificate_mismatch";
+  }
+  return "";
+}
+
+}  // namespace
+
+size_t VerifyFetchedBlocks(const genesis::Genesis& genesis, std::vector<CommittedBlock>* blocks) {
+  size_t verified = 0;
+  for (CommittedBlock& b : *blocks) {
+    b.verified = false;
+    if (!CheckCertificate(genesis, b).empty() || !VerifyDeposits(genesis, b.entries).ok()) break;
+    b.verified = true;
+    ++verified;
+  }
+  for (size_t i = verified; i < blocks->size(); ++i) (*blocks)[i].verified = false;
+  return verified;
+}
+
 void Replica::State::MaybeFetch() {
   uint64_t target = stable_seq;
   for (const auto& [peer, height] : peer_committed) target = std::max(target, height);
@@ -53,23 +82,15 @@ size_t Replica::State::ApplyFetched(const std::vector<CommittedBlock>& blocks) {
       reject(b, "gap");
       break;
     }
-    Result<ledger::VerifiedCertificate> cert = ledger::VerifyCertificate(b.certificate, genesis);
-    if (!cert.ok()) {
-      reject(b, "certificate_" + cert.status().code());
-      break;
-    }
-    const ledger::CheckpointInfo& cp = cert->checkpoint;
-    const Hash32 hash = b.header.Hash();
-    if (cp.height != b.header.height || cp.block_hash != hash ||
-        cp.tree_size != b.header.log_size || cp.root != b.header.log_root ||
-        cp.time != b.header.time || b.header.chain_id != genesis.chain_id) {
-      reject(b, "certificate_mismatch");
-      break;
-    }
-    Status deposits = VerifyDeposits(genesis, b.entries);
-    if (!deposits.ok()) {
-      reject(b, "bad_deposit");
-      break;
+    if (!b.verified) {
+      if (std::string why = CheckCertificate(genesis, b); !why.empty()) {
+        reject(b, why);
+        break;
+      }
+      if (!VerifyDeposits(genesis, b.entries).ok()) {
+        reject(b, "bad_deposit");
+        break;
+      }
     }
     Result<CheckedBlock> checked =
         CheckBlock(genesis, tip, b.header, b.entries, [&](const Hash32& id) {

@@ -41,19 +41,31 @@ NewViewPlan PlanNewView(const genesis::Genesis& g, const std::vector<pb::ViewCha
     ToHash(top->stable_digest(), &plan.min_digest);
     plan.min_proof.assign(top->checkpoint_proof().begin(), top->checkpoint_proof().end());
   }
-  Hash32 prev = plan.min_digest;
-  for (uint64_t s = plan.min_s + 1; s <= plan.min_s + g.params.watermark_window; ++s) {
-    std::optional<pb::PrePrepare> best;
-    for (const pb::ViewChange& vc : vcs) {
-      for (const pb::PreparedCertificate& cert : vc.prepared()) {
-        Result<Message> m = VerifyEnvelope(g, cert.pre_prepare());
-        if (!m.ok() || !m->body().has_pre_prepare()) continue;
-        const pb::PrePrepare& pp = m->body().pre_prepare();
-        if (pp.header().height() != s) continue;
-        if (!best || pp.view() > best->view()) best = pp;
+  // Every certificate was checked (CheckViewChange) before it got here: parse each once, keep
+  // the highest view per height. (Re-verifying per height made this quadratic in the window,
+  // with block-sized messages, on the consensus thread.)
+  std::map<uint64_t, pb::PrePrepare> highest;
+  for (const pb::ViewChange& vc : vcs) {
+    for (const pb::PreparedCertificate& cert : vc.prepared()) {
+      pb::Envelope env;
+      pb::Body body;
+      if (!env.ParseFromString(cert.pre_prepare()) || !body.ParseFromString(env.body()) ||
+          !body.has_pre_prepare()) {
+        continue;
+      }
+      const uint64_t seq = body.pre_prepare().header().height();
+      if (seq <= plan.min_s || seq > plan.min_s + g.params.watermark_window) continue;
+      auto it = highest.find(seq);
+      if (it == highest.end() || body.pre_prepare().view() > it->second.view()) {
+        highest[seq] = std::move(*body.mutable_pre_prepare());
       }
     }
-    if (!best) break;
+  }
+  Hash32 prev = plan.min_digest;
+  for (uint64_t s = plan.min_s + 1; s <= plan.min_s + g.params.watermark_window; ++s) {
+    auto it = highest.find(s);
+    if (it == highest.end()) break;
+    std::optional<pb::PrePrepare> best = std::move(it->second);
     Result<ledger::BlockHeader> header = FromProto(g.chain_id, best->header());
     if (!header.ok() || header->prev_hash != prev) break;
     prev = header->Hash();
@@ -70,10 +82,15 @@ void Replica::State::StartViewChange(uint64_t new_view) {
   view = new_view;
   view_changing = true;
   ++view_change_attempts;
-  const uint32_t shift = std::min<uint32_t>(view_change_attempts - 1, 8);
-  view_change_deadline =
-      now + (static_cast<UnixMillis>(genesis.params.view_change_timeout_ms) << shift);
+  view_change_deadline = 0;  // armed by CheckTimers once 2f+1 replicas are changing
   progress_deadline = 0;
+  SendViewChange();
+}
+
+// VIEW-CHANGE for `view` (the target while changing). Also re-sent after a restart in the middle
+// of a view change: the restored log holds every prepared certificate the first one carried.
+void Replica::State::SendViewChange() {
+  const uint64_t new_view = view;
   pb::Body body;
   pb::ViewChange* vc = body.mutable_view_change();
   vc->set_new_view(new_view);
@@ -161,7 +178,7 @@ void Replica::State::OnViewChange(const Message& m) {
   const int sender = m.sender();
   if (vc.new_view() < view || (vc.new_view() == view && !view_changing)) {
     // The sender is behind: the NEW-VIEW of our view brings it over.
-    if (vc.new_view() <= view && !view_changing && !new_view_wire.empty()) {
+    if (vc.new_view() <= view && !view_changing && !new_view_wire.empty() && MayResend(sender)) {
       ready.messages.push_back(Outgoing{sender, new_view_wire});
     }
     return;
@@ -216,18 +233,36 @@ void Replica::State::MaybeSendNewView() {
   InstallNewView(view, wire, pp_wires);
 }
 
+// Senders (this replica included) of view-changes for views >= `v`.
+size_t Replica::State::ViewChangersAtLeast(uint64_t v) const {
+  std::set<int> senders;
+  for (auto it = view_changes.lower_bound(v); it != view_changes.end(); ++it) {
+    for (const auto& entry : it->second) senders.insert(entry.first);
+  }
+  return senders.size();
+}
+
 void Replica::State::OnNewView(const Message& m) {
   const pb::NewView& nv = m.body().new_view();
   if (nv.view() < view || (nv.view() == view && !view_changing)) return;
   if (m.sender() != Primary(nv.view())) return Drop("not_primary", m.sender());
   std::vector<pb::ViewChange> vcs;
   std::set<int> senders;
+  auto known = view_changes.find(nv.view());
   for (const std::string& w : nv.view_changes()) {
     Result<Message> vm = VerifyEnvelope(genesis, w);
     if (!vm.ok() || !vm->body().has_view_change()) return Drop("bad_new_view", m.sender());
     const pb::ViewChange& vc = vm->body().view_change();
-    if (vc.new_view() != nv.view() || !senders.insert(vm->sender()).second ||
-        !CheckViewChange(vc, vm->sender()).ok()) {
+    if (vc.new_view() != nv.view() || !senders.insert(vm->sender()).second) {
+      return Drop("bad_new_view", m.sender());
+    }
+    // A byte-identical view-change this replica already checked need not be checked again.
+    bool checked = false;
+    if (known != view_changes.end()) {
+      auto r = known->second.find(vm->sender());
+      checked = r != known->second.end() && r->second.wire == w;
+    }
+    if (!checked && !CheckViewChange(vc, vm->sender()).ok()) {
       return Drop("bad_new_view", m.sender());
     }
     vcs.push_back(vc);

@@ -273,7 +273,15 @@ void Validator::OnPeerPayload(int peer, std::string payload) {
       break;
     case pb::PeerPayload::kBlocks: {
       bool accepted = verifiers_->Submit(
-          consensus_, [this, parsed] { return DecodeFetchedBlocks(genesis_, parsed->blocks()); },
+          consensus_,
+          [this, parsed] {
+            // Certificates and deposit signatures are checked here, off the consensus strand;
+            // StepFetchedBlocks then does only the chain checks for the blocks marked verified.
+            std::vector<consensus::CommittedBlock> blocks =
+                DecodeFetchedBlocks(genesis_, parsed->blocks());
+            consensus::VerifyFetchedBlocks(genesis_, &blocks);
+            return blocks;
+          },
           [this, peer](std::vector<consensus::CommittedBlock> blocks) {
             if (stopping_ || blocks.empty()) return;
             size_t applied = replica_->StepFetchedBlocks(blocks, Now());

@@ -52,7 +52,7 @@ std::string KindName(const pb::Body& b) {
 Simulation::Simulation(Options options) : opt_(options), rng_(options.seed) {
   genesis_.chain_id = "sim";
   genesis_.genesis_time = kStart - 1000;
-  genesis_.params.max_batch = 8;
+  genesis_.params.max_batch = opt_.max_batch;
   genesis_.params.block_interval_ms = 20;
   genesis_.params.max_clock_skew_ms = 1000;
   genesis_.params.view_change_timeout_ms = 300;
@@ -362,8 +362,11 @@ void Simulation::ServeFetch(int i, const FetchRequest& req) {
     Log("v" + std::to_string(i) + " FETCH from v" + std::to_string(peer) + " heights " +
         std::to_string(req.from_height) + "+" + std::to_string(blocks.size()));
     UnixMillis delay = std::uniform_int_distribution<UnixMillis>(1, max_delay_ * 2)(rng_);
-    Schedule(now_ + delay, [this, i, blocks]() {
+    Schedule(now_ + delay, [this, i, blocks]() mutable {
       if (!nodes_[i].replica) return;
+      // Odd seeds take the host's fast path (signatures checked first by VerifyFetchedBlocks);
+      // even seeds the full checks inside StepFetchedBlocks. Tampered blocks must fail either way.
+      if (opt_.seed % 2 == 1) VerifyFetchedBlocks(genesis_, &blocks);
       nodes_[i].replica->StepFetchedBlocks(blocks, clock());
       Drain(i);
     });

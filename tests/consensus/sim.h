@@ -39,6 +39,7 @@ struct Options {
   bool verbose = false;
   bool random_faults = true;  // false: a fault-free network unless the test adds faults
   int deposits = 20;
+  uint32_t max_batch = 8;         // genesis params.max_batch (load scenarios use hundreds)
   UnixMillis fault_period = 600;  // faults and deposits happen in [0, fault_period)
   UnixMillis max_time = 40000;    // give up (liveness failure) after this much virtual time
 };
