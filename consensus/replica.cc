@@ -20,6 +20,10 @@ namespace {
 constexpr std::string_view kStateKey = "state";
 constexpr std::string_view kMsgPrefix = "msg/";
 constexpr std::string_view kPoolPrefix = "pool/";
+// Blocks the primary keeps proposed but uncommitted. Under a backlog of full blocks this bounds
+// the prepared certificates a VIEW-CHANGE carries beyond the committed ones (each block can be
+// megabytes) without costing throughput: a block commits in a few round trips.
+constexpr uint64_t kMaxUncommittedBlocks = 4;
 
 bool ToHash(const std::string& bytes, Hash32* out) {
   if (bytes.size() != out->size()) return false;
@@ -520,7 +524,7 @@ void Replica::State::MaybeCutBlock() {
     head = *p->after;
   }
   if (FindProposal(seq, view) != nullptr || buffered.count({view, seq})) return;
-  if (seq > HighWatermark()) return;
+  if (seq > HighWatermark() || seq > tip.height + kMaxUncommittedBlocks) return;
   const size_t max_batch = genesis.params.max_batch;
   // Cheap test first: this runs on every forwarded deposit.
   if (pool.size() < max_batch && now - last_cut < genesis.params.block_interval_ms) return;
@@ -836,8 +840,9 @@ Status Replica::Propose(const ledger::Entry& entry, UnixMillis now) {
   // replaced by a quorum (not by a lone replica) and any next primary holds it. Deposits
   // proposed together travel in one FORWARD (see FlushForwards).
   s.to_forward.push_back(entry);
-  s.MaybeCutBlock();
-  s.Progress();
+  // The block cut runs once per Ready (TakeReady), not once per deposit: a host proposing a
+  // client batch of thousands would otherwise scan the pool thousands of times.
+  s.cut_requested = true;
   return Status::Ok();
 }
 
@@ -866,7 +871,7 @@ size_t Replica::StepFetchedBlocks(const std::vector<CommittedBlock>& blocks, Uni
 }
 
 bool Replica::HasReady() const {
-  return s_->state_dirty || !s_->ready.empty() || !s_->to_forward.empty();
+  return s_->state_dirty || !s_->ready.empty() || !s_->to_forward.empty() || s_->cut_requested;
 }
 
 // One FORWARD per max_batch deposits received since the last Ready (not one per deposit).
@@ -885,6 +890,11 @@ void Replica::State::FlushForwards() {
 
 Ready Replica::TakeReady() {
   State& s = *s_;
+  if (s.cut_requested) {
+    s.cut_requested = false;
+    s.MaybeCutBlock();
+    s.Progress();
+  }
   s.FlushForwards();
   if (s.state_dirty) {
     pb::ReplicaState st;

@@ -102,6 +102,7 @@ struct Replica::State {
   std::map<Hash32, PoolItem> pool;
   uint64_t next_pool_order = 0;
   std::vector<ledger::Entry> to_forward;  // client deposits to broadcast, batched per Ready
+  bool cut_requested = false;             // Propose ran since the last Ready: try a block cut
 
   // ---- timers and peers
   UnixMillis now = 0;
