@@ -1,8 +1,8 @@
 // The three fields of a canonical deposit statement (docs/formats.md "Deposit statement") that
 // the log's indexes need, found by checking the statement's fixed line structure only. Full
 // validation (ledger::ParseDepositStatement: kinds, times, UTF-8, canonical re-encoding) is
-// consensus's job before a block commits; re-running it on every append cost more CPU than the
-// rest of AppendBlock together (docs/benchmarks.md "Storage").
+// consensus's job before a block commits; re-running it on every append cost about 11,000
+// instructions per entry, 16 % of AppendBlock (docs/benchmarks.md "Storage").
 #pragma once
 
 #include <string_view>
