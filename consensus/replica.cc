@@ -23,7 +23,7 @@ constexpr std::string_view kPoolPrefix = "pool/";
 // Blocks the primary keeps proposed but uncommitted. Under a backlog of full blocks this bounds
 // the prepared certificates a VIEW-CHANGE carries beyond the committed ones (each block can be
 // megabytes) without costing throughput: a block commits in a few round trips.
-constexpr uint64_t kMaxUncommittedBlocks = 4;
+constexpr uint64_t kMaxUncommittedBlocks = 2;
 
 bool ToHash(const std::string& bytes, Hash32* out) {
   if (bytes.size() != out->size()) return false;
@@ -414,8 +414,16 @@ void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string
   }
   progress_deadline = 0;
   if (block.entries.size() >= genesis.params.max_batch) last_full_commit = now;
+  // Checkpoint every K blocks, and also whenever the log crosses a multiple of max_batch
+  // entries (a function of the committed chain, so every correct replica checkpoints at the same
+  // heights): a VIEW-CHANGE carries the full blocks above the stable checkpoint, and K blocks of
+  // max_batch deposits would not fit in a peer frame (16 MiB).
   const uint64_t k = genesis.params.checkpoint_interval;
-  if (k > 0 && tip.height % k == 0 && tip.height > stable_seq) {
+  const uint64_t m = genesis.params.max_batch;
+  const uint64_t size_after = tip.frontier.size();
+  const uint64_t size_before = size_after - block.entries.size();
+  const bool by_entries = m > 0 && size_after / m > size_before / m;
+  if (((k > 0 && tip.height % k == 0) || by_entries) && tip.height > stable_seq) {
     pb::Body body;
     body.mutable_checkpoint()->set_seq(tip.height);
     body.mutable_checkpoint()->set_digest(HashBytes(tip.hash));
