@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="$1"; shift
-# Release by default (no debug info: the build is ~30% faster on a 2-core machine); callers may
-# override with -DCMAKE_BUILD_TYPE=...
-cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+# -O2 without debug info by default (~30% faster to build on 2 cores than RelWithDebInfo; -O3
+# trips GCC 12's false -Wrestrict positives inside libstdc++). Callers may override any of it.
+cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" "$@" \
+  >/dev/null
 cmake --build "$dir" -j"$(nproc)"

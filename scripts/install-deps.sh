@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libleveldb-dev libsnappy-dev libsodium-dev libboost-dev
   libprotobuf-dev protobuf-compiler libcpp-httplib-dev libssl-dev doctest-dev libcli11-dev
-  libspdlog-dev nlohmann-json3-dev curl python3)
+  libspdlog-dev nlohmann-json3-dev curl python3 openssl)
 if [[ "${1:-}" == "--browser" ]]; then
   packages+=(chromium)
   # Node.js drives Chromium in the page test; the machine may already have a newer one.

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""A validator whose config names a certificate and key serves the API and the judge's page over
+HTTPS (browsers give WebCrypto only to secure pages; docs/operations.md)."""
+import json
+import os
+import ssl
+import urllib.request
+
+from evnet import Network, check, run, wait_until, main
+
+
+def https_serving():
+    with Network() as net:
+        tls_dir = os.path.join(net.dir, "tls")
+        os.makedirs(tls_dir)
+        cert, key = tls_dir + "/cert.pem", tls_dir + "/key.pem"
+        run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+             "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert], timeout=60)
+        config_path = f"{net.net}/node0/config.json"
+        with open(config_path) as f:
+            config = json.load(f)
+        config.update({"tls_cert": cert, "tls_key": key})
+        with open(config_path, "w") as f:
+            json.dump(config, f)
+        for i in range(net.n):
+            net.start(i)
+        context = ssl.create_default_context(cafile=cert)
+        context.check_hostname = False  # the test certificate names 127.0.0.1 only as CN
+        base = "https://" + config["http_listen"]
+
+        def get(path):
+            with urllib.request.urlopen(base + path, context=context, timeout=5) as r:
+                return r.status, r.read().decode()
+
+        status, body = wait_until("HTTPS /healthz", lambda: get("/healthz"), 30)
+        check(status == 200 and body.strip() == "ok", f"/healthz over HTTPS: {status} {body!r}")
+        status, page = get("/")
+        check(status == 200 and "<html" in page.lower(), "the judge's page is not served over HTTPS")
+        status, genesis = get("/v1/genesis")
+        check(json.loads(genesis)["chain_id"] == net.genesis["chain_id"], "wrong genesis over HTTPS")
+        # Plain HTTP on the TLS port is not answered as HTTP.
+        try:
+            urllib.request.urlopen("http://" + config["http_listen"] + "/healthz", timeout=5)
+            raise AssertionError("plain HTTP was served on the HTTPS port")
+        except AssertionError:
+            raise
+        except Exception:  # noqa: BLE001 - any failure to speak plain HTTP is the point
+            pass
+
+
+if __name__ == "__main__":
+    main({"https_serving": https_serving})
