@@ -35,7 +35,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!status_.ok() && "Result needs a value or an error");
   }
@@ -58,8 +58,8 @@ class [[nodiscard]] Result {
 }  // namespace evchain
 
 // Returns early from a function returning Status or Result<U> when `expr` is not OK.
-#define EVCHAIN_RETURN_IF_ERROR(expr)           \
-  do {                                          \
-    auto evchain_status_ = (expr);              \
+#define EVCHAIN_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    auto evchain_status_ = (expr);                     \
     if (!evchain_status_.ok()) return evchain_status_; \
   } while (0)

@@ -52,8 +52,8 @@ std::string FormatNote(const Note& note);
 NoteSignature SignNoteEd25519(std::string_view text, const std::string& name, const SecretKey& key);
 // Cosigns a checkpoint (type 0x04): signature over "cosignature/v1\ntime <t>\n" || text,
 // where t is Unix seconds.
-NoteSignature CosignCheckpoint(std::string_view text, const std::string& name,
-                               const SecretKey& key, uint64_t timestamp_seconds);
+NoteSignature CosignCheckpoint(std::string_view text, const std::string& name, const SecretKey& key,
+                               uint64_t timestamp_seconds);
 // The exact message a cosignature signs.
 std::string CosignatureMessage(std::string_view text, uint64_t timestamp_seconds);
 

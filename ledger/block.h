@@ -16,7 +16,7 @@ namespace evchain::ledger {
 
 struct BlockHeader {
   std::string chain_id;
-  uint64_t height = 0;   // first block is 1; block 1's prev_hash is the genesis hash
+  uint64_t height = 0;  // first block is 1; block 1's prev_hash is the genesis hash
   Hash32 prev_hash{};
   UnixMillis time = 0;
   uint64_t log_size = 0;  // tree size after this block
@@ -39,8 +39,8 @@ struct BatchProof {
 
 // One deposit as carried in a block and stored in the log.
 struct Entry {
-  std::string statement;           // canonical deposit statement
-  crypto::Signature signature{};   // over `statement`, or over the batch statement when batched
+  std::string statement;          // canonical deposit statement
+  crypto::Signature signature{};  // over `statement`, or over the batch statement when batched
   std::optional<BatchProof> batch;
 };
 

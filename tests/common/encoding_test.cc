@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "common/encoding.h"
+
+#include <doctest/doctest.h>
 
 namespace evchain {
 
@@ -20,8 +20,8 @@ TEST_CASE("base64 is strict standard padded RFC 4648") {
   CHECK(ToBase64(AsBytes("foobar")) == "Zm9vYmFy");
   CHECK(ToBase64(AsBytes("fo")) == "Zm8=");
   CHECK(AsChars(*FromBase64("Zm8=")) == "fo");
-  CHECK_FALSE(FromBase64("Zm8"));     // missing padding
-  CHECK_FALSE(FromBase64("Zm9=")); // non-zero padding bits
+  CHECK_FALSE(FromBase64("Zm8"));   // missing padding
+  CHECK_FALSE(FromBase64("Zm9="));  // non-zero padding bits
   CHECK_FALSE(FromBase64("Zm8= "));
   CHECK_FALSE(FromBase64("Zm-8"));
 }

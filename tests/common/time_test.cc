@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "common/time.h"
+
+#include <doctest/doctest.h>
 
 namespace evchain {
 
@@ -16,10 +16,10 @@ TEST_CASE("RFC 3339 formatting and parsing") {
 }
 
 TEST_CASE("RFC 3339 rejects malformed times") {
-  for (const char* bad : {"", "2026-11-28", "2026-11-28 11:30:27Z", "2026-13-01T00:00:00Z",
-                          "2026-02-30T00:00:00Z", "2025-02-29T00:00:00Z", "2026-11-28T24:00:00Z",
-                          "2026-11-28T11:30:27", "2026-11-28T11:30:27.Z", "2026-11-28T11:30:27Zx",
-                          "2026-11-28T11:30:27+0100"}) {
+  for (const char* bad :
+       {"", "2026-11-28", "2026-11-28 11:30:27Z", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
+        "2025-02-29T00:00:00Z", "2026-11-28T24:00:00Z", "2026-11-28T11:30:27",
+        "2026-11-28T11:30:27.Z", "2026-11-28T11:30:27Zx", "2026-11-28T11:30:27+0100"}) {
     CAPTURE(bad);
     CHECK_FALSE(ParseRfc3339(bad));
   }
