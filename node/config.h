@@ -26,7 +26,10 @@ struct NodeConfig {
   uint32_t rate_limit_burst = 400;
   uint32_t http_threads = 8;
   uint32_t commit_wait_ms = 10000;             // longest ?wait=commit
-  uint32_t max_pending = 200000;               // deposits waiting for a block before "overloaded"
+  // Deposits waiting for a block before new ones get 503 "overloaded": back-pressure. Measured
+  // (docs/benchmarks.md): 100,000 deposits submitted at once stall a 4-validator network in
+  // view changes when all are admitted (200,000), and commit in ~1 minute at 20,000.
+  uint32_t max_pending = 20000;
   std::vector<std::string> block_list_tokens;  // bearer tokens for /v1/blocks (empty: open)
   std::vector<std::string> metrics_tokens;     // bearer tokens for /metrics (empty: open)
 };
