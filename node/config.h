@@ -25,7 +25,7 @@ struct NodeConfig {
   double rate_limit_rps = 200;           // per client address, token bucket
   uint32_t rate_limit_burst = 400;
   uint32_t http_threads = 8;
-  uint32_t commit_wait_ms = 10000;             // longest ?wait=commit
+  uint32_t commit_wait_ms = 10000;  // longest ?wait=commit
   // Deposits waiting for a block before new ones get 503 "overloaded": back-pressure. Measured
   // (docs/benchmarks.md): 100,000 deposits submitted at once stall a 4-validator network in
   // view changes when all are admitted (200,000), and commit in ~1 minute at 20,000.
