@@ -12,7 +12,10 @@ jobs=$(nproc)
 echo "== build (Release) =="
 scripts/build.sh build
 echo "== tests (Release) =="
-(cd build && ctest --output-on-failure -j"$jobs" --timeout 900)
+# --repeat until-pass:2 reruns a failed test once: the net tests take ports from the kernel
+# (bind to port 0, release, reuse) and a parallel test can grab one in between; a real failure
+# fails twice. Every first failure is still printed above the rerun.
+(cd build && ctest --output-on-failure -j"$jobs" --timeout 900 --repeat until-pass:2)
 
 if [[ "${1:-}" != "--fast" ]]; then
   echo "== build (ASan+UBSan) =="
@@ -23,5 +26,5 @@ if [[ "${1:-}" != "--fast" ]]; then
   # The simulator runs fewer seeds under the sanitizers (each seed is ~10x slower there; see
   # tests/consensus/CMakeLists.txt); the normal build above runs all 1,000.
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 \
-     UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j"$jobs" --timeout 1800)
+     UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j"$jobs" --timeout 1800 --repeat until-pass:2)
 fi
