@@ -28,6 +28,7 @@ fi
 
 pids=()
 stop() {
+  trap - INT TERM EXIT
   echo "stopping ${#pids[@]} validators..."
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait
