@@ -617,14 +617,18 @@ void Replica::State::CheckTimers() {
 
 // Castro-Liskov retransmit messages until they take effect (TOCS §5.2); here every replica
 // periodically broadcasts its status and peers answer with what it lacks.
-void Replica::State::Retransmit() {
+void Replica::State::SendStatus(int to) {
   pb::Body body;
   pb::Status* st = body.mutable_status();
   st->set_view(view);
   st->set_view_changing(view_changing);
   st->set_committed_height(tip.height);
   st->set_stable_seq(stable_seq);
-  Send(kBroadcast, body);
+  Send(to, body);
+}
+
+void Replica::State::Retransmit() {
+  SendStatus(kBroadcast);
   if (view_changing && !my_view_change_wire.empty() &&
       now - last_view_change_resend >= genesis.params.view_change_timeout_ms) {
     last_view_change_resend = now;
@@ -869,6 +873,12 @@ void Replica::Tick(UnixMillis now) {
     s.Retransmit();
   }
   s.Progress();
+}
+
+void Replica::PeerConnected(int peer, UnixMillis now) {
+  if (peer < 0 || peer >= static_cast<int>(s_->n) || peer == s_->self) return;
+  s_->now = now;
+  s_->SendStatus(peer);
 }
 
 size_t Replica::StepFetchedBlocks(const std::vector<CommittedBlock>& blocks, UnixMillis now) {

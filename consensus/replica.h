@@ -11,14 +11,16 @@
 //                              on strand:  if (m.ok()) r.Step(*m, now); else count(m.status())
 //     on client deposit:       (signature already checked by the API) r.Propose(entry, now)
 //     on timer (every ~10-50 ms, any cadence works): r.Tick(now)
+//     on a peer link coming up:   r.PeerConnected(peer, now)
 //     on fetched blocks:       r.StepFetchedBlocks(blocks, now)
 //     after any of the above, while (r.HasReady()):
 //       Ready rd = r.TakeReady();
 //       1. apply rd.persist to durable storage and SYNC it          (before sending anything)
 //       2. send rd.messages (to == kBroadcast: every other validator)
 //       3. append rd.committed blocks to the evidence log in order   (synced)
-//       4. if rd.fetch: ask rd.fetch->peers for blocks >= from_height (with certificates) and
-//          later pass them to StepFetchedBlocks
+//       4. if rd.fetch: ask rd.fetch->peers for blocks in [from_height, to_height] (with
+//          certificates; several ranges may be in flight) and later pass them to
+//          StepFetchedBlocks in height order
 //       5. log / count rd.events
 //       r.Advance();
 //   If persisting fails the host must stop the replica (never send after a failed persist).
@@ -95,9 +97,13 @@ struct CommittedBlock {
 // the rest stay unmarked (StepFetchedBlocks checks them fully and reports the failure).
 size_t VerifyFetchedBlocks(const genesis::Genesis& genesis, std::vector<CommittedBlock>* blocks);
 
-// Ask peers for committed blocks with certificates, starting at `from_height`.
+// Ask peers for committed blocks with certificates, starting at `from_height`. The host may keep
+// several requests for consecutive ranges of [from_height, to_height] in flight, to different
+// peers, as long as it passes the blocks to StepFetchedBlocks in height order (docs/protocol.md
+// "State transfer"). A new FetchRequest supersedes the previous one.
 struct FetchRequest {
   uint64_t from_height = 0;
+  uint64_t to_height = 0;  // highest committed height a peer or a stable checkpoint reports
   std::vector<int> peers;  // preferred peers (ahead of us), best first
 };
 
@@ -153,6 +159,11 @@ class Replica {
 
   // Timers: block cutting (primary), request and view-change timeouts, retransmission.
   void Tick(UnixMillis now);
+
+  // The host's link to `peer` came up: sends it our Status at once, so whichever side is behind
+  // starts fetching now rather than at the next periodic status exchange. Ignores an unknown
+  // peer index or self.
+  void PeerConnected(int peer, UnixMillis now);
 
   // Blocks with certificates fetched from a peer (answer to a FetchRequest), in height order.
   // Each is verified (certificate quorum, hash chain, entries, leaves, log root) before it is

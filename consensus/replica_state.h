@@ -164,6 +164,7 @@ struct Replica::State {
   void MaybeCutBlock();
   void CheckTimers();
   void Retransmit();
+  void SendStatus(int to);  // our view, committed height and stable checkpoint
   void Equivocation(const std::string& a, const std::string& b, uint64_t v, uint64_t seq);
   void MarkStable(uint64_t seq, const Hash32& digest, std::vector<std::string> proof);
   void GarbageCollect();

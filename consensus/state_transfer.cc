@@ -55,6 +55,7 @@ void Replica::State::MaybeFetch() {
   ++fetch_attempts;
   FetchRequest req;
   req.from_height = tip.height + 1;
+  req.to_height = target;
   for (const auto& [height, peer] : ahead) req.peers.push_back(peer);
   if (req.peers.empty()) {
     for (int i = 0; i < static_cast<int>(n); ++i) {

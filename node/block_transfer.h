@@ -1,12 +1,15 @@
-// State transfer between nodes: serving committed blocks from the evidence log and decoding
-// fetched ones for Replica::StepFetchedBlocks (docs/node.md "State transfer").
+// State transfer between nodes: serving committed blocks from the evidence log, decoding fetched
+// ones, and the fetch pipeline that keeps several requests in flight and hands the replica the
+// verified blocks strictly in height order (docs/node.md "State transfer").
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "common/time.h"
 #include "consensus/replica.h"
 #include "genesis/genesis.h"
 #include "proto/node.pb.h"
@@ -22,9 +25,93 @@ constexpr size_t kMaxFetchReplyBytes = 8u << 20;
 Result<pb::Blocks> ReadBlocksForPeer(const storage::EvidenceLog& log, uint64_t from_height,
                                      uint32_t max_blocks);
 
-// Decodes a peer's reply (nothing is trusted: the replica verifies each block). Malformed
-// blocks end the list (the ones before are returned).
+// Decodes blocks [begin, end) of a peer's reply (nothing is trusted: the replica verifies each
+// block). A malformed block ends the list (the ones before are returned).
 std::vector<consensus::CommittedBlock> DecodeFetchedBlocks(const genesis::Genesis& genesis,
-                                                           const pb::Blocks& blocks);
+                                                           const pb::Blocks& blocks, int begin,
+                                                           int end);
+inline std::vector<consensus::CommittedBlock> DecodeFetchedBlocks(const genesis::Genesis& genesis,
+                                                                  const pb::Blocks& blocks) {
+  return DecodeFetchedBlocks(genesis, blocks, 0, blocks.blocks_size());
+}
+
+// One FetchBlocks message to send.
+struct FetchOrder {
+  int peer = -1;
+  uint64_t from_height = 0;
+  uint32_t max_blocks = 0;
+};
+
+struct FetchPipelineOptions {
+  size_t max_outstanding = 3;                // requests in flight at once
+  uint32_t max_window = kMaxBlocksPerFetch;  // blocks asked for per request
+  UnixMillis timeout_ms = 2000;              // a request unanswered this long goes to another peer
+  UnixMillis penalty_ms = 5000;              // a peer that failed is asked last for this long
+};
+
+// The host side of state transfer, pure and single-threaded (the validator drives it on its
+// consensus strand; tests drive it directly). It splits [from_height, to_height] of the replica's
+// FetchRequest into windows, keeps at most `max_outstanding` of them requested (each from the
+// least-loaded peer not recently failed), buffers verified replies, and releases blocks only
+// contiguously from the replica's tip + 1. Heights requested stay below
+// tip + 1 + max_outstanding * window, so a slow window bounds memory; the window shrinks to the
+// number of blocks a reply carries (the responder's byte limit) and doubles after a full reply. A
+// window whose reply is empty, unverified or late, or whose blocks the replica rejects, is asked
+// again from another peer: a Byzantine peer can only delay the transfer.
+class FetchPipeline {
+ public:
+  explicit FetchPipeline(FetchPipelineOptions options = {});
+
+  // The replica's latest FetchRequest (its tip is from_height - 1).
+  std::vector<FetchOrder> OnRequest(const consensus::FetchRequest& request, UnixMillis now);
+  // A reply from `peer` to the request for `from_height`, with the blocks the host decoded and
+  // ran consensus::VerifyFetchedBlocks on. Only the leading blocks marked `verified` with
+  // consecutive heights from `from_height` are kept. A reply that answers no outstanding request
+  // (late, or unsolicited) is ignored.
+  std::vector<FetchOrder> OnReply(int peer, uint64_t from_height,
+                                  std::vector<consensus::CommittedBlock> blocks, UnixMillis now);
+  // Buffered blocks from tip + 1 on, in height order, for Replica::StepFetchedBlocks.
+  std::vector<consensus::CommittedBlock> TakeApplicable(uint64_t tip);
+  // After StepFetchedBlocks: `tip` is the replica's committed height now. Blocks handed out by
+  // TakeApplicable but not applied were rejected: their peer is penalised, the heights refetched.
+  std::vector<FetchOrder> OnApplied(uint64_t tip, UnixMillis now);
+  // Timer: requests unanswered for timeout_ms go to another peer; stops once tip >= to_height.
+  std::vector<FetchOrder> Tick(uint64_t tip, UnixMillis now);
+
+  bool active() const { return target_ > tip_; }
+  size_t outstanding() const;
+  size_t buffered() const { return buffer_.size(); }
+  uint64_t target() const { return target_; }
+  uint32_t window() const { return window_; }
+
+ private:
+  struct Window {
+    uint32_t count = 0;
+    int peer = -1;  // -1: not requested yet
+    UnixMillis sent_at = 0;
+    int avoid = -1;  // the peer that last failed this window
+  };
+  struct Held {
+    consensus::CommittedBlock block;
+    int peer = -1;
+  };
+
+  void AdvanceTip(uint64_t tip);
+  void Fail(uint64_t start, UnixMillis now);
+  int PickPeer(int avoid, UnixMillis now);
+  std::vector<FetchOrder> Dispatch(UnixMillis now);
+
+  const FetchPipelineOptions options_;
+  uint64_t tip_ = 0;
+  uint64_t target_ = 0;
+  uint64_t planned_to_ = 0;  // heights <= planned_to_ are applied, buffered or in a window
+  std::vector<int> peers_;
+  std::map<uint64_t, Window> windows_;  // by first height
+  std::map<uint64_t, Held> buffer_;     // verified blocks by height
+  std::map<uint64_t, int> handed_out_;  // height -> peer, since the last TakeApplicable
+  std::map<int, UnixMillis> penalised_until_;
+  size_t rotation_ = 0;
+  uint32_t window_;  // blocks per request: max_window, shrunk to what replies actually carry
+};
 
 }  // namespace evchain::node

@@ -7,8 +7,9 @@
 // cpp-httplib's workers and reach the replica only by posting to `consensus_`.
 //
 // Ready processing (consensus/replica.h): persist (synced LevelDB batch) → send → append
-// committed blocks (synced) → fetch → events. A failed persist or append stops the node:
-// continuing could make it vote or serve inconsistently.
+// committed blocks (synced) → fetch (FetchPipeline: several requests in flight, replies decoded
+// and verified on the ThreadPool in slices, applied in height order) → events. A failed persist or
+// append stops the node: continuing could make it vote or serve inconsistently.
 #pragma once
 
 #include <atomic>
@@ -30,6 +31,7 @@
 #include "consensus/replica.h"
 #include "crypto/ed25519.h"
 #include "genesis/genesis.h"
+#include "node/block_transfer.h"
 #include "node/config.h"
 #include "node/deposit_pool.h"
 #include "node/net/thread_pool.h"
@@ -74,12 +76,17 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   static UnixMillis Now();
   void OnPeerPayload(int peer, std::string payload);
   void OnFetchRequest(int peer, const pb::FetchBlocks& request);
+  void OnBlocks(int peer, std::shared_ptr<const pb::PeerPayload> payload);
   void ScheduleTick();
   // Everything below runs on consensus_.
   void Drain();
   void ProcessReady(consensus::Ready ready);
   void AppendCommitted(const consensus::CommittedBlock& block);
-  void RequestBlocks(const consensus::FetchRequest& request);
+  void SendFetches(const std::vector<FetchOrder>& orders);
+  void OnFetchedReply(int peer, uint64_t from_height,
+                      std::vector<consensus::CommittedBlock> blocks);
+  void ApplyFetched();
+  void NoteCaughtUp();
   void RefreshStatus();
   void ExportTransportStats();
   void Fatal(const std::string& what);
@@ -112,7 +119,12 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   std::atomic<uint64_t> committed_height_{0};
   std::atomic<bool> stopping_{false};
   std::atomic<int> exit_code_{0};
-  size_t fetch_rotation_ = 0;
+  size_t verifier_threads_ = 1;
+  // State transfer (consensus_ only): the pipeline, and what the current transfer has applied.
+  FetchPipeline fetch_;
+  UnixMillis fetch_started_at_ = 0;  // 0: not fetching
+  uint64_t fetch_blocks_ = 0;
+  uint64_t fetch_entries_ = 0;
   uint64_t ticks_ = 0;
   uint64_t last_logged_view_ = 0;
 };

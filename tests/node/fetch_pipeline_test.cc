@@ -1,0 +1,180 @@
+// FetchPipeline (node/block_transfer.h): bounded requests in flight, blocks released strictly in
+// height order, and a bad or silent peer only delaying the transfer.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <vector>
+
+#include "node/block_transfer.h"
+
+namespace evchain::node {
+namespace {
+
+consensus::FetchRequest Request(uint64_t from, uint64_t to, std::vector<int> peers) {
+  consensus::FetchRequest r;
+  r.from_height = from;
+  r.to_height = to;
+  r.peers = std::move(peers);
+  return r;
+}
+
+// What VerifyFetchedBlocks would leave: the pipeline only looks at heights and `verified`.
+std::vector<consensus::CommittedBlock> Blocks(uint64_t from, uint32_t count, bool verified = true) {
+  std::vector<consensus::CommittedBlock> out(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    out[i].header.height = from + i;
+    out[i].verified = verified;
+  }
+  return out;
+}
+
+std::vector<uint64_t> Heights(const std::vector<consensus::CommittedBlock>& blocks) {
+  std::vector<uint64_t> out;
+  for (const auto& b : blocks) out.push_back(b.header.height);
+  return out;
+}
+
+std::vector<uint64_t> Range(uint64_t from, uint64_t to) {
+  std::vector<uint64_t> out;
+  for (uint64_t h = from; h <= to; ++h) out.push_back(h);
+  return out;
+}
+
+FetchPipelineOptions Options() {
+  FetchPipelineOptions o;
+  o.max_outstanding = 3;
+  o.max_window = 10;
+  o.timeout_ms = 1000;
+  o.penalty_ms = 5000;
+  return o;
+}
+
+TEST_CASE("requests consecutive windows from different peers, at most max_outstanding") {
+  FetchPipeline p(Options());
+  auto orders = p.OnRequest(Request(1, 100, {1, 2, 3}), 0);
+  REQUIRE(orders.size() == 3);
+  std::set<int> peers;
+  for (size_t i = 0; i < orders.size(); ++i) {
+    CHECK(orders[i].from_height == 1 + 10 * i);
+    CHECK(orders[i].max_blocks == 10);
+    peers.insert(orders[i].peer);
+  }
+  CHECK(peers.size() == 3);
+  CHECK(p.outstanding() == 3);
+  // A repeated request (the replica re-emits it) and ticks before the timeout add nothing.
+  CHECK(p.OnRequest(Request(1, 100, {1, 2, 3}), 10).empty());
+  CHECK(p.Tick(0, 999).empty());
+  CHECK(p.outstanding() == 3);
+}
+
+TEST_CASE("blocks are released only contiguously from the tip, in height order") {
+  FetchPipeline p(Options());
+  auto orders = p.OnRequest(Request(1, 30, {1, 2, 3}), 0);
+  REQUIRE(orders.size() == 3);
+  // The second and third windows answer first: nothing is applicable yet.
+  p.OnReply(orders[2].peer, 21, Blocks(21, 10), 1);
+  p.OnReply(orders[1].peer, 11, Blocks(11, 10), 2);
+  CHECK(p.TakeApplicable(0).empty());
+  CHECK(p.buffered() == 20);
+  p.OnReply(orders[0].peer, 1, Blocks(1, 10), 3);
+  auto run = p.TakeApplicable(0);
+  CHECK(Heights(run) == Range(1, 30));
+  CHECK(p.OnApplied(30, 4).empty());
+  CHECK_FALSE(p.active());
+}
+
+TEST_CASE("an unverified reply is asked again from another peer, which is then preferred") {
+  FetchPipeline p(Options());
+  auto orders = p.OnRequest(Request(1, 10, {1, 2}), 0);
+  REQUIRE(orders.size() == 1);
+  const int bad = orders[0].peer;
+  // Three good blocks, then a block that failed VerifyFetchedBlocks.
+  auto blocks = Blocks(1, 5);
+  blocks[3].verified = blocks[4].verified = false;
+  auto retry = p.OnReply(bad, 1, std::move(blocks), 5);
+  REQUIRE(retry.size() == 1);
+  CHECK(retry[0].peer != bad);
+  CHECK(retry[0].from_height == 4);
+  CHECK(Heights(p.TakeApplicable(0)) == Range(1, 3));
+  p.OnApplied(3, 6);
+  p.OnReply(retry[0].peer, 4, Blocks(4, 7), 7);
+  CHECK(Heights(p.TakeApplicable(3)) == Range(4, 10));
+  p.OnApplied(10, 8);
+  CHECK_FALSE(p.active());
+}
+
+TEST_CASE("an empty reply counts as a failure of that peer") {
+  FetchPipeline p(Options());
+  auto orders = p.OnRequest(Request(1, 5, {1, 2}), 0);
+  REQUIRE(orders.size() == 1);
+  auto retry = p.OnReply(orders[0].peer, 1, {}, 1);
+  REQUIRE(retry.size() == 1);
+  CHECK(retry[0].peer != orders[0].peer);
+  CHECK(retry[0].from_height == 1);
+}
+
+TEST_CASE(
+    "a silent peer's window goes to another peer after the timeout; its late reply is ignored") {
+  FetchPipeline p(Options());
+  auto orders = p.OnRequest(Request(1, 20, {1, 2}), 0);
+  REQUIRE(orders.size() == 2);
+  const int silent = orders[0].peer;
+  const int good = orders[1].peer;
+  p.OnReply(good, 11, Blocks(11, 10), 10);
+  CHECK(p.TakeApplicable(0).empty());
+  CHECK(p.Tick(0, 999).empty());
+  auto retry = p.Tick(0, 1000);
+  REQUIRE(retry.size() == 1);
+  CHECK(retry[0].peer == good);
+  CHECK(retry[0].from_height == 1);
+  // The silent peer wakes up: its reply no longer answers an outstanding request.
+  CHECK(p.OnReply(silent, 1, Blocks(1, 10), 1001).empty());
+  CHECK(p.TakeApplicable(0).empty());
+  p.OnReply(good, 1, Blocks(1, 10), 1002);
+  CHECK(Heights(p.TakeApplicable(0)) == Range(1, 20));
+}
+
+TEST_CASE("blocks the replica rejects are refetched from another peer") {
+  FetchPipeline p(Options());
+  auto orders = p.OnRequest(Request(1, 10, {1, 2}), 0);
+  REQUIRE(orders.size() == 1);
+  const int liar = orders[0].peer;
+  p.OnReply(liar, 1, Blocks(1, 10), 1);
+  REQUIRE(p.TakeApplicable(0).size() == 10);
+  // The chain checks failed at height 5 (e.g. entries not matching the certified root).
+  auto retry = p.OnApplied(4, 2);
+  REQUIRE(retry.size() == 1);
+  CHECK(retry[0].peer != liar);
+  CHECK(retry[0].from_height == 5);
+  CHECK(retry[0].max_blocks == 6);
+}
+
+TEST_CASE("a byte-limited reply shrinks the window and bounds the lookahead") {
+  FetchPipeline p(Options());
+  auto orders = p.OnRequest(Request(1, 1000, {1, 2, 3}), 0);
+  REQUIRE(orders.size() == 3);
+  // The first responder fits only 4 blocks in a reply.
+  auto more = p.OnReply(orders[0].peer, 1, Blocks(1, 4), 1);
+  CHECK(p.window() == 4);
+  REQUIRE(more.size() == 1);
+  CHECK(more[0].from_height == 5);
+  CHECK(more[0].max_blocks == 4);
+  // However long the lowest window stays unanswered, requests stay within the lookahead.
+  for (UnixMillis t = 2; t < 20; ++t) {
+    for (const FetchOrder& o : p.Tick(0, t)) CHECK(o.from_height <= 3 * 10);
+    CHECK(p.outstanding() <= 3);
+  }
+}
+
+TEST_CASE("catching up by other means ends the transfer") {
+  FetchPipeline p(Options());
+  REQUIRE(p.OnRequest(Request(1, 50, {1, 2, 3}), 0).size() == 3);
+  CHECK(p.active());
+  CHECK(p.Tick(50, 1).empty());
+  CHECK_FALSE(p.active());
+  CHECK(p.outstanding() == 0);
+  CHECK(p.buffered() == 0);
+}
+
+}  // namespace
+}  // namespace evchain::node
