@@ -126,6 +126,14 @@ class Network:
                     tail = f.readlines()[-lines:]
                 sys.stderr.write(f"---- node{i} log (last {lines} lines)\n" + "".join(tail))
 
+    def log_lines(self, i, needle):
+        """Lines of node i's log (every start appends to it) that contain `needle`."""
+        path = f"{self.net}/node{i}/node.log"
+        if not os.path.exists(path):
+            return []
+        with open(path, errors="replace") as f:
+            return [line for line in f if needle in line]
+
     # ---- HTTP
     def url(self, i):
         return "http://" + self.configs[i]["http_listen"]

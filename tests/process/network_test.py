@@ -83,6 +83,9 @@ def replica_catch_up():
         net.wait_log_size(target, nodes=[lagging], timeout=120)
         took = time.monotonic() - started
         print(f"  restarted replica caught up {target} entries in {took:.2f}s")
+        # It caught up by state transfer (pipelined fetches), not by anything else.
+        wait_until("the state-transfer log line",
+                   lambda: net.log_lines(lagging, "state transfer: caught up"), 30)
         height = net.status(0)["height"]
         wait_until("same height everywhere",
                    lambda: all(net.status(i)["height"] >= height for i in range(net.n)), 60)
