@@ -114,19 +114,13 @@ void ShiftWhileEven(uint64_t& fn, uint64_t& sn) {
 }  // namespace
 
 Hash32 LeafHash(ByteView leaf) {
-  Sha256Stream hasher;
   const uint8_t prefix = kLeafPrefix;
-  hasher.Update(ByteView(&prefix, 1));
-  hasher.Update(leaf);
-  return hasher.Finish();
+  return Sha256({ByteView(&prefix, 1), leaf});
 }
 
 Hash32 NodeHash(const Hash32& left, const Hash32& right) {
-  uint8_t buffer[1 + 2 * 32];
-  buffer[0] = kNodePrefix;
-  std::copy(left.begin(), left.end(), buffer + 1);
-  std::copy(right.begin(), right.end(), buffer + 1 + 32);
-  return Sha256(ByteView(buffer, sizeof(buffer)));
+  const uint8_t prefix = kNodePrefix;
+  return Sha256({ByteView(&prefix, 1), ByteView(left), ByteView(right)});
 }
 
 Hash32 EmptyRoot() { return Sha256(ByteView()); }
