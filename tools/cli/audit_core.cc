@@ -1,81 +1,62 @@
+// The audit pipeline. The calling thread reads blocks in order and checks what needs order at
+// read time (header, hash link, time, where the entries start); worker threads check each
+// entry's content and signature and each certificate (tools/cli/audit_checks.h); the calling
+// thread then finalises blocks in height order: Merkle frontier, log size and root, the
+// source's index checks. Up to kMaxBlocksInFlight blocks are between reading and finalising, so
+// the workers never wait for the reader and memory stays bounded. A block's failure reasons are
+// reported in a fixed order (entries in log order, then size/root, then the certificate), so the
+// result does not depend on thread timing.
 #include "tools/cli/audit_core.h"
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <limits>
+#include <memory>
 #include <mutex>
-#include <set>
 #include <thread>
 #include <utility>
 
 #include "common/encoding.h"
-#include "crypto/merkle.h"
-#include "crypto/sha256.h"
-#include "ledger/certificate.h"
-#include "ledger/leaf.h"
-#include "ledger/statement.h"
+#include "tools/cli/audit_checks.h"
 #include "tools/cli/merkle_frontier.h"
 #include "tools/cli/progress.h"
 
 namespace evchain::cli {
 namespace {
 
-// Signature checks per worker task: large enough to amortise the queue, small enough to spread
-// one big block over every thread.
-constexpr size_t kChecksPerTask = 256;
-constexpr size_t kMaxQueuedTasks = 64;
+// Entries per worker task: large enough to amortise the queue, small enough to spread one block
+// over every thread.
+constexpr size_t kEntriesPerTask = 128;
+constexpr size_t kMaxBlocksInFlight = 8;
+constexpr uint64_t kMaxEntriesInFlight = 32768;
+constexpr size_t kMaxQueuedTasks = 256;
 
-struct SigCheck {
-  crypto::PublicKey key{};
-  std::string message;
-  crypto::Signature signature{};
-  uint64_t index = 0;
-  bool batch = false;
-};
-
-struct CertCheck {
-  std::string note;
-  ledger::BlockHeader header;
+// One block between reading and finalising. Workers write only `checked[i]` for their own
+// entries and the fields under `mu`.
+struct BlockWork {
+  uint64_t height = 0;
+  uint64_t first_index = 0;  // log index of entries[0]
   Hash32 hash{};
+  AuditBlock block;
+  std::vector<CheckedEntry> checked;
+
+  std::mutex mu;
+  std::condition_variable done;
+  size_t pending_tasks = 0;           // guarded by mu
+  size_t first_bad_entry = SIZE_MAX;  // guarded by mu: position in block.entries
+  std::string entry_reason;           // guarded by mu
+  std::string certificate_reason;     // guarded by mu
 };
 
 struct Task {
-  uint64_t height = 0;
-  std::vector<SigCheck> checks;
-  std::optional<CertCheck> cert;
+  std::shared_ptr<BlockWork> work;
+  size_t begin = 0;
+  size_t end = 0;
+  bool certificate = false;
 };
 
-// The lowest failing height seen by any thread, with its reason.
-class FirstFailure {
- public:
-  void Report(uint64_t height, std::string reason) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (height_ && *height_ <= height) return;
-    height_ = height;
-    reason_ = std::move(reason);
-    min_height_.store(height);
-  }
-  // True iff a failure at a height below `height` is known (so `height` no longer matters).
-  bool Below(uint64_t height) const { return min_height_.load() < height; }
-  std::optional<uint64_t> height() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return height_;
-  }
-  std::string reason() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return reason_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::optional<uint64_t> height_;
-  std::string reason_;
-  std::atomic<uint64_t> min_height_{std::numeric_limits<uint64_t>::max()};
-};
-
-// A bounded FIFO: the reader blocks when the workers are behind, so memory stays bounded.
+// A bounded FIFO: the reader blocks when the workers are behind.
 class TaskQueue {
  public:
   void Push(Task task) {
@@ -107,55 +88,53 @@ class TaskQueue {
   bool closed_ = false;
 };
 
-std::string CheckCertificate(const CertCheck& c, const genesis::Genesis& genesis,
-                             std::atomic<uint64_t>& signatures) {
-  auto cert = ledger::VerifyCertificate(c.note, genesis);
-  if (!cert.ok()) return "certificate: " + cert.status().ToString();
-  signatures += cert->signers.size();
-  const auto& cp = cert->checkpoint;
-  if (cp.chain_id != c.header.chain_id) return "certificate names chain " + cp.chain_id;
-  if (cp.height != c.header.height) {
-    return "certificate commits height " + std::to_string(cp.height);
-  }
-  if (cp.block_hash != c.hash) return "certificate commits a different block hash";
-  if (cp.tree_size != c.header.log_size) {
-    return "certificate commits log size " + std::to_string(cp.tree_size) + ", header says " +
-           std::to_string(c.header.log_size);
-  }
-  if (cp.root != c.header.log_root) return "certificate commits a different log root";
-  if (cp.time != c.header.time) return "certificate commits a different block time";
-  return "";
-}
-
-void Worker(TaskQueue& queue, const genesis::Genesis& genesis, FirstFailure& failure,
+// `stop` is set once the audit knows its answer: queued work is then skipped, not done.
+void Worker(TaskQueue& queue, const genesis::Genesis& genesis, const std::atomic<bool>& stop,
             std::atomic<uint64_t>& signatures) {
-  while (auto task = queue.Pop()) {
-    if (failure.Below(task->height)) continue;
-    if (task->cert) {
-      std::string reason = CheckCertificate(*task->cert, genesis, signatures);
-      if (!reason.empty()) failure.Report(task->height, reason);
-    }
-    for (const auto& check : task->checks) {
-      if (!crypto::Verify(check.key, AsBytes(check.message), check.signature)) {
-        failure.Report(task->height, "entry " + std::to_string(check.index) + ": " +
-                                         (check.batch ? "batch signature" : "depositor signature") +
-                                         " does not verify");
-        break;
+  VerifiedBatches batches;
+  while (std::optional<Task> task = queue.Pop()) {
+    BlockWork& w = *task->work;
+    uint64_t verified = 0;
+    std::string reason;
+    size_t bad = SIZE_MAX;
+    if (!stop.load(std::memory_order_relaxed)) {
+      if (task->certificate) {
+        reason = CheckCertificate(genesis, w.block.certificate, w.block.header, w.hash, &verified);
+      } else {
+        batches.clear();  // a batch's signature is verified once per task
+        for (size_t i = task->begin; i < task->end && reason.empty(); ++i) {
+          reason = CheckEntryContent(genesis, w.height, w.block.header, w.first_index + i,
+                                     w.block.entries[i], batches, &w.checked[i], &verified);
+          if (!reason.empty()) bad = i;
+        }
       }
     }
-    signatures += task->checks.size();
+    signatures += verified;
+    std::lock_guard<std::mutex> lock(w.mu);
+    if (task->certificate) {
+      w.certificate_reason = std::move(reason);
+    } else if (bad < w.first_bad_entry) {
+      w.first_bad_entry = bad;
+      w.entry_reason = std::move(reason);
+    }
+    if (--w.pending_tasks == 0) w.done.notify_all();
   }
 }
 
-// Sequential state of the audit: what the next block must link to.
+struct Failure {
+  uint64_t height = 0;
+  std::string reason;
+};
+
+// The ordered half of the audit: what the next block must link to, and the log recomputed.
 class Auditor {
  public:
   Auditor(BlockSource& source, const genesis::Genesis& genesis)
-      : source_(source), genesis_(genesis), prev_hash_(genesis.hash), prev_time_(0) {}
+      : source_(source), genesis_(genesis), prev_hash_(genesis.hash) {}
 
-  // Checks everything about `block` (at `height`) that needs order, and queues its signature
-  // checks. Returns the reason when the block is bad.
-  std::string CheckBlock(uint64_t height, AuditBlock& block, TaskQueue& queue) {
+  // Checks the header of the block read at `height` and where its entries start; on success
+  // returns the block's work item (its tasks still to be queued).
+  std::string CheckHeader(uint64_t height, const AuditBlock& block, Hash32* hash) {
     const auto& h = block.header;
     if (h.chain_id != genesis_.chain_id) {
       return "header names chain '" + h.chain_id + "', the genesis '" + genesis_.chain_id + "'";
@@ -164,8 +143,8 @@ class Auditor {
       return "header says height " + std::to_string(h.height) + " at position " +
              std::to_string(height);
     }
-    const Hash32 hash = h.Hash();
-    if (block.claimed_hash != hash) return "stored block hash does not match its header";
+    *hash = h.Hash();
+    if (block.claimed_hash != *hash) return "stored block hash does not match its header";
     if (h.prev_hash != prev_hash_) {
       return height == 1 ? "prev_hash is not the genesis hash"
                          : "prev_hash does not link to block " + std::to_string(height - 1);
@@ -174,25 +153,37 @@ class Auditor {
       return "block time " + FormatRfc3339Millis(h.time) + " is not after " +
              (height == 1 ? "the genesis time" : "block " + std::to_string(height - 1));
     }
-    if (block.first_index && *block.first_index != frontier_.size()) {
+    if (block.first_index && *block.first_index != entries_read_) {
       return "block's entries start at log index " + std::to_string(*block.first_index) +
-             ", expected " + std::to_string(frontier_.size());
+             ", expected " + std::to_string(entries_read_);
     }
-    Task task;
-    task.height = height;
-    task.cert = CertCheck{std::move(block.certificate), h, hash};
-    std::set<std::pair<std::string, crypto::Signature>> batches_seen;
-    for (auto& e : block.entries) {
+    prev_hash_ = *hash;
+    prev_time_ = h.time;
+    entries_read_ += block.entries.size();
+    return "";
+  }
+
+  // REQUIRES: every task of `w` has finished. Checks, in this order, each entry (where it is
+  // filed, its content and signature, the source's indexes), the log size and root, the
+  // certificate. Returns the reason when the block is bad.
+  std::string Finalize(BlockWork& w) {
+    for (size_t i = 0; i < w.block.entries.size(); ++i) {
+      const AuditEntry& e = w.block.entries[i];
       const uint64_t index = frontier_.size();
-      std::string reason = CheckEntry(height, h, e, task, batches_seen);
-      if (!reason.empty()) return "entry " + std::to_string(index) + ": " + reason;
-      if (task.checks.size() >= kChecksPerTask) {
-        queue.Push(std::move(task));
-        task = Task{};
-        task.height = height;
+      std::string reason;
+      if (e.index != index) {
+        reason = "filed under log index " + std::to_string(e.index);
+      } else if (e.claimed_height && *e.claimed_height != w.height) {
+        reason = "filed under block " + std::to_string(*e.claimed_height);
+      } else if (i == w.first_bad_entry) {
+        reason = w.entry_reason;
+      } else {
+        frontier_.AppendLeafHash(w.checked[i].leaf_hash);
+        reason = source_.CheckEntryIndexes(w.checked[i].facts);
       }
+      if (!reason.empty()) return "entry " + std::to_string(index) + ": " + reason;
     }
-    if (task.cert || !task.checks.empty()) queue.Push(std::move(task));
+    const ledger::BlockHeader& h = w.block.header;
     if (frontier_.size() != h.log_size) {
       return "header says log size " + std::to_string(h.log_size) + ", entries give " +
              std::to_string(frontier_.size());
@@ -200,69 +191,39 @@ class Auditor {
     if (frontier_.Root() != h.log_root) {
       return "header's log root differs from the root recomputed from the leaves";
     }
-    prev_hash_ = hash;
-    prev_time_ = h.time;
-    return "";
+    return w.certificate_reason;
   }
 
   const MerkleFrontier& frontier() const { return frontier_; }
 
  private:
-  std::string CheckEntry(uint64_t height, const ledger::BlockHeader& h, AuditEntry& e, Task& task,
-                         std::set<std::pair<std::string, crypto::Signature>>& batches_seen) {
-    const uint64_t index = frontier_.size();
-    if (e.index != index) return "filed under log index " + std::to_string(e.index);
-    if (e.claimed_height && *e.claimed_height != height) {
-      return "filed under block " + std::to_string(*e.claimed_height);
-    }
-    auto leaf = ledger::Leaf::Decode(e.leaf);
-    if (!leaf.ok()) return "leaf: " + leaf.status().ToString();
-    const Hash32 statement_hash = crypto::Sha256(e.entry.statement);
-    if (leaf->statement_hash != statement_hash) return "leaf's statement hash != its statement";
-    if (!e.claimed_evidence_id.empty() && e.claimed_evidence_id != ToHex(statement_hash)) {
-      return "evidence_id is not the hash of its statement";
-    }
-    auto st = ledger::ParseDepositStatement(e.entry.statement);
-    if (!st.ok()) return "statement: " + st.status().ToString();
-    if (st->chain_id != genesis_.chain_id) return "statement names chain '" + st->chain_id + "'";
-    const genesis::Depositor* depositor = genesis_.FindDepositor(st->depositor);
-    if (depositor == nullptr) return "unknown depositor '" + st->depositor + "'";
-    if (leaf->digest != st->digest) return "leaf's digest != statement's digest";
-    if (leaf->depositor_key != depositor->public_key) return "leaf's depositor key != genesis'";
-    if (leaf->block_height != height)
-      return "leaf says block " + std::to_string(leaf->block_height);
-    if (leaf->block_time != h.time) return "leaf's block time != header's";
-    if (e.entry.batch) {
-      const auto& b = *e.entry.batch;
-      auto batch = ledger::ParseBatchStatement(b.statement);
-      if (!batch.ok()) return "batch statement: " + batch.status().ToString();
-      if (batch->chain_id != genesis_.chain_id || batch->depositor != st->depositor) {
-        return "batch statement's chain or depositor differs from the item's";
-      }
-      Status in_batch =
-          crypto::VerifyInclusion(crypto::LeafHash(AsBytes(e.entry.statement)), b.item_index,
-                                  batch->items, b.item_proof, batch->root);
-      if (!in_batch.ok()) return "batch item proof: " + in_batch.ToString();
-      if (e.entry.signature != b.signature) return "signature differs from the batch signature";
-      // Items of one batch share one signature: check it once per block.
-      if (batches_seen.emplace(b.statement, b.signature).second) {
-        task.checks.push_back({depositor->public_key, b.statement, b.signature, index, true});
-      }
-    } else {
-      task.checks.push_back(
-          {depositor->public_key, std::move(e.entry.statement), e.entry.signature, index, false});
-    }
-    frontier_.AppendLeafHash(crypto::LeafHash(e.leaf));
-    EntryFacts facts{index, height, statement_hash, st->digest, st->depositor, st->nonce};
-    return source_.CheckEntryIndexes(facts);
-  }
-
   BlockSource& source_;
   const genesis::Genesis& genesis_;
   Hash32 prev_hash_;
-  UnixMillis prev_time_;
+  UnixMillis prev_time_ = 0;
+  uint64_t entries_read_ = 0;  // entries in the blocks whose headers passed
   MerkleFrontier frontier_;
 };
+
+void Wait(BlockWork& w) {
+  std::unique_lock<std::mutex> lock(w.mu);
+  w.done.wait(lock, [&] { return w.pending_tasks == 0; });
+}
+
+// Splits `w` into tasks (the certificate, then runs of entries) and queues them.
+void Dispatch(const std::shared_ptr<BlockWork>& w, TaskQueue& queue) {
+  const size_t n = w->block.entries.size();
+  w->checked.resize(n);
+  const size_t entry_tasks = (n + kEntriesPerTask - 1) / kEntriesPerTask;
+  {
+    std::lock_guard<std::mutex> lock(w->mu);
+    w->pending_tasks = 1 + entry_tasks;
+  }
+  queue.Push(Task{w, 0, 0, true});
+  for (size_t begin = 0; begin < n; begin += kEntriesPerTask) {
+    queue.Push(Task{w, begin, std::min(n, begin + kEntriesPerTask), false});
+  }
+}
 
 }  // namespace
 
@@ -273,11 +234,11 @@ AuditReport RunAudit(BlockSource& source, const genesis::Genesis& genesis,
   report.threads =
       options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   TaskQueue queue;
-  FirstFailure failure;
+  std::atomic<bool> stop{false};
   std::atomic<uint64_t> signatures{0};
   std::vector<std::thread> workers;
   for (unsigned i = 0; i < report.threads; ++i) {
-    workers.emplace_back(Worker, std::ref(queue), std::cref(genesis), std::ref(failure),
+    workers.emplace_back(Worker, std::ref(queue), std::cref(genesis), std::cref(stop),
                          std::ref(signatures));
   }
 
@@ -286,12 +247,34 @@ AuditReport RunAudit(BlockSource& source, const genesis::Genesis& genesis,
   if (options.progress) {
     progress.emplace("auditing", source.ExpectedEntries(), Progress::Unit::kItems, "entries");
   }
-  // Per height: entries up to and including it, and its time (to report the clean prefix).
+  // Per finalised height: entries up to and including it, and its time.
   std::vector<uint64_t> entries_after;
   std::vector<UnixMillis> times;
-  uint64_t height = 1;
+  std::deque<std::shared_ptr<BlockWork>> in_flight;
+  uint64_t entries_in_flight = 0;
+  std::optional<Failure> failure;
+  // Finalises the oldest block in flight; false once a block fails.
+  auto finalize_oldest = [&]() {
+    std::shared_ptr<BlockWork> w = std::move(in_flight.front());
+    in_flight.pop_front();
+    entries_in_flight -= w->block.entries.size();
+    Wait(*w);
+    std::string reason = auditor.Finalize(*w);
+    if (!reason.empty()) {
+      failure = Failure{w->height, std::move(reason)};
+      return false;
+    }
+    entries_after.push_back(auditor.frontier().size());
+    times.push_back(w->block.header.time);
+    if (progress) progress->Add(w->block.entries.size());
+    return true;
+  };
+
+  // A problem found while reading (at a height above every block in flight); it is the answer
+  // only if every block in flight passes.
+  std::optional<Failure> read_failure;
   bool finished = false;
-  for (; !failure.Below(height); ++height) {
+  for (uint64_t height = 1; !failure; ++height) {
     BlockSource::Read read = source.ReadBlock(height);
     if (read.kind == BlockSource::Read::Kind::kEnd) {
       finished = true;
@@ -302,34 +285,46 @@ AuditReport RunAudit(BlockSource& source, const genesis::Genesis& genesis,
       report.reason = read.reason;
       break;
     }
-    if (read.kind == BlockSource::Read::Kind::kBad) {
-      failure.Report(height, read.reason);
-      break;
-    }
-    const size_t count = read.block.entries.size();
-    const UnixMillis time = read.block.header.time;
-    std::string reason = auditor.CheckBlock(height, read.block, queue);
+    auto w = std::make_shared<BlockWork>();
+    w->height = height;
+    w->first_index = auditor.frontier().size() + entries_in_flight;
+    std::string reason = read.kind == BlockSource::Read::Kind::kBad
+                             ? read.reason
+                             : auditor.CheckHeader(height, read.block, &w->hash);
     if (!reason.empty()) {
-      failure.Report(height, reason);
+      read_failure = Failure{height, std::move(reason)};
       break;
     }
-    entries_after.push_back(auditor.frontier().size());
-    times.push_back(time);
-    if (progress) progress->Add(count);
+    w->block = std::move(read.block);
+    Dispatch(w, queue);
+    entries_in_flight += w->block.entries.size();
+    in_flight.push_back(std::move(w));
+    while (!in_flight.empty() &&
+           (in_flight.size() > kMaxBlocksInFlight || entries_in_flight > kMaxEntriesInFlight)) {
+      if (!finalize_oldest()) break;
+    }
   }
-  if (finished && !failure.Below(height)) {
-    std::string reason =
-        source.CheckTotals(height - 1, auditor.frontier().size(), auditor.frontier().Root());
-    if (!reason.empty()) failure.Report(height - 1, reason);
+  while (!failure && !in_flight.empty()) finalize_oldest();
+  if (!failure) failure = std::move(read_failure);
+  if (!failure && finished) {
+    std::string reason = source.CheckTotals(entries_after.size(), auditor.frontier().size(),
+                                            auditor.frontier().Root());
+    if (!reason.empty()) failure = Failure{entries_after.size(), std::move(reason)};
   }
+  stop = true;
+  for (const auto& w : in_flight) Wait(*w);  // workers hold references to the blocks
   queue.Close();
-  for (auto& w : workers) w.join();
+  for (auto& t : workers) t.join();
   if (progress) progress->Finish();
 
-  report.first_bad_height = failure.height();
-  if (report.first_bad_height) report.reason = failure.reason();
+  if (failure) {
+    report.first_bad_height = failure->height;
+    report.reason = std::move(failure->reason);
+  }
+  // The clean prefix: blocks below the first bad height (a failure of the totals checks is
+  // filed under the last block).
   uint64_t clean = entries_after.size();
-  if (report.first_bad_height) clean = std::min<uint64_t>(clean, *report.first_bad_height - 1);
+  if (failure) clean = std::min<uint64_t>(clean, failure->height - 1);
   report.blocks = clean;
   report.entries = clean > 0 ? entries_after[clean - 1] : 0;
   if (clean > 0) {
