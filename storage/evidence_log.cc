@@ -1,11 +1,21 @@
-// The evidence log over a KvStore. Layout and costs: docs/storage-format.md.
+// The evidence log over a KvStore and its companion (KvStore::Sequential()). Layout, costs and
+// crash recovery: docs/storage-format.md.
 //
-// Merkle nodes are stored as perfect-subtree hashes keyed by (level, index) for levels >=
-// kMinStoredLevel; lower levels are recomputed from the leaf bytes in the entry records. A root or
-// proof for any past size folds the perfect subtrees that existed at that size, so it costs
-// O(log n) reads whatever the size. The writer keeps the right-edge frontier in memory, so
-// appending a block reads nothing. Every node of level >= kMinCachedLevel (about n/1024 hashes)
-// is also kept in memory, so a proof reads at most kMinCachedLevel nodes from the store.
+// Entries and Merkle nodes go to the companion, whose keys only ever grow; indexes, blocks and
+// the log state go to the index store. AppendBlock writes (and syncs) the companion first, then
+// the index store's batch holding the state: that batch is the single commit point. Records past
+// the committed size in the companion belong to a block that never committed: readers never look
+// at them (every read is bounded by size()), and Open deletes them.
+//
+// Merkle nodes are stored as perfect-subtree hashes for levels >= kMinStoredLevel; lower levels
+// are recomputed from the leaf bytes in the entry records. A root or proof for any past size
+// folds the perfect subtrees that existed at that size, so it costs O(log n) reads whatever the
+// size. The writer keeps the right-edge frontier in memory, so appending a block reads nothing.
+// Every node of level >= kMinCachedLevel (about n/1024 hashes) is also kept in memory, so a proof
+// reads at most kMinCachedLevel nodes from the store.
+//
+// Index keys carry only a prefix of the hash they index (keys::kIndexHashBytes): lookups check
+// each candidate against its entry, so a prefix collision costs one read, never a wrong answer.
 #include "storage/evidence_log.h"
 
 #include <array>
@@ -27,8 +37,10 @@ namespace {
 constexpr uint32_t kMinStoredLevel = 1;
 // Nodes of this level and above also live in memory: n/1024 hashes (32 MB for 10^9 entries).
 constexpr uint32_t kMinCachedLevel = 10;
-// Batch bytes per entry besides the statement: entry record, four index/node keys and values.
-constexpr size_t kBatchBytesPerEntry = 480;
+// Batch bytes per entry: companion (entry record besides the statement, about one node) and
+// index store (three index keys).
+constexpr size_t kSequentialBatchBytesPerEntry = 260;
+constexpr size_t kIndexBatchBytesPerEntry = 3 * (keys::kIndexKeyBytes + 3);
 
 struct Subtree {
   crypto::NodeId id;
@@ -62,6 +74,7 @@ struct WriterScratch {
   Hasher hasher;
   std::string key;
   std::string value;
+  std::string nonce_name;
 };
 
 // Adds leaf `index` to the frontier, merging equal-level subtrees; merged nodes that are stored
@@ -105,7 +118,8 @@ Status NotFound(const std::string& what) { return Status::Error("not_found", wha
 }  // namespace
 
 struct EvidenceLog::Impl {
-  KvStore* store = nullptr;
+  KvStore* store = nullptr;       // indexes, blocks, state (the commit point), meta
+  KvStore* sequential = nullptr;  // entries and Merkle nodes: store->Sequential()
   mutable std::mutex mu;
   CachedState state;  // guarded by mu
   // upper[l - kMinCachedLevel][i] is node (l, i), for every complete node of level >=
@@ -121,24 +135,78 @@ struct EvidenceLog::Impl {
     return upper[l][id.index];
   }
 
-  // Reads every stored node of level >= kMinCachedLevel of a tree of `size` leaves into upper,
-  // one range scan per level. Called by Open before readers exist.
+  // Reads every stored node of level >= kMinCachedLevel of a tree of `size` leaves into upper
+  // (about size/1024 point reads). Called by Open before readers exist.
   Status LoadUpperLevels(uint64_t size) {
-    std::unique_ptr<Iterator> it = store->NewIterator();
     for (uint32_t level = kMinCachedLevel; level < 64 && (size >> level) > 0; ++level) {
       std::vector<Hash32>& nodes = upper.emplace_back();
       const uint64_t count = size >> level;
       nodes.reserve(count);
-      it->Seek(keys::Node(level, 0));
-      for (uint64_t index = 0; index < count; ++index, it->Next()) {
-        if (!it->Valid() || it->key() != keys::Node(level, index) || it->value().size() != 32) {
-          return Corruption("Merkle node");
-        }
-        Hash32& h = nodes.emplace_back();
-        std::copy(it->value().begin(), it->value().end(), h.begin());
+      for (uint64_t index = 0; index < count; ++index) {
+        Result<Hash32> h = ReadStoredNode(level, index);
+        if (!h.ok()) return h.status();
+        nodes.push_back(*h);
       }
     }
     return Status::Ok();
+  }
+
+  // Deletes the companion's records at or past `size`: they belong to a block whose commit never
+  // happened (a crash, or a failed index-store write, between the two writes of AppendBlock).
+  // Called by Open before readers exist.
+  Status DropUncommitted(uint64_t size) {
+    WriteBatch batch;
+    std::unique_ptr<Iterator> it = sequential->NewIterator();
+    for (it->Seek(keys::Entry(size)); it->Valid() && it->key().front() == keys::kEntry;
+         it->Next()) {
+      batch.Delete(it->key());
+    }
+    if (batch.empty()) return Status::Ok();
+    return sequential->Write(batch, /*sync=*/true);
+  }
+
+  Result<Hash32> ReadStoredNode(uint32_t level, uint64_t index) const {
+    Result<std::optional<std::string>> v = sequential->Get(keys::Node(level, index));
+    if (!v.ok()) return v.status();
+    if (!v->has_value() || (*v)->size() != 32) return Corruption("Merkle node");
+    Hash32 h;
+    std::copy((*v)->begin(), (*v)->end(), h.begin());
+    return h;
+  }
+
+  Result<std::string> ReadEntryRecord(uint64_t index) const {
+    Result<std::optional<std::string>> v = sequential->Get(keys::Entry(index));
+    if (!v.ok()) return v.status();
+    if (!v->has_value()) return Corruption("entry " + std::to_string(index) + " (missing)");
+    return std::move(**v);
+  }
+
+  Result<ledger::Leaf> ReadLeaf(uint64_t index) const {
+    Result<std::string> record = ReadEntryRecord(index);
+    if (!record.ok()) return record.status();
+    Result<std::string_view> bytes = EntryRecordLeaf(*record);
+    if (!bytes.ok()) return bytes.status();
+    Result<ledger::Leaf> leaf = ledger::Leaf::Decode(AsBytes(*bytes));
+    if (!leaf.ok()) return Corruption("leaf");
+    return leaf;
+  }
+
+  // Log indexes below `size` that the index keys of `kind` and `hash` name, ascending: candidates
+  // only, the caller checks each against its entry.
+  Result<std::vector<uint64_t>> Candidates(char kind, const Hash32& hash, uint64_t size) const {
+    const std::string prefix = keys::IndexPrefix(kind, hash);
+    std::vector<uint64_t> indexes;
+    std::unique_ptr<Iterator> it = store->NewIterator();
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (it->key().size() != keys::kIndexKeyBytes || !it->value().empty()) {
+        return Corruption("index key");
+      }
+      Result<uint64_t> index = DecodeIndexValue(it->key().substr(prefix.size()));
+      if (!index.ok()) return index.status();
+      // A key of a block being appended is visible before size() covers it: not there yet.
+      if (*index < size) indexes.push_back(*index);
+    }
+    return indexes;
   }
 
   CachedState Current() const {
@@ -152,19 +220,11 @@ struct EvidenceLog::Impl {
 
   Result<Hash32> ReadNode(const crypto::NodeId& id) const {
     if (std::optional<Hash32> cached = CachedNode(id)) return *cached;
-    if (id.level >= kMinStoredLevel) {
-      Result<std::optional<std::string>> v = store->Get(keys::Node(id.level, id.index));
-      if (!v.ok()) return v.status();
-      if (!v->has_value() || (*v)->size() != 32) return Corruption("Merkle node");
-      Hash32 h;
-      std::copy((*v)->begin(), (*v)->end(), h.begin());
-      return h;
-    }
+    if (id.level >= kMinStoredLevel) return ReadStoredNode(id.level, id.index);
     if (id.level == 0) {
-      Result<std::optional<std::string>> v = store->Get(keys::Entry(id.index));
-      if (!v.ok()) return v.status();
-      if (!v->has_value()) return Corruption("entry (missing)");
-      Result<std::string_view> leaf = EntryRecordLeaf(**v);
+      Result<std::string> record = ReadEntryRecord(id.index);
+      if (!record.ok()) return record.status();
+      Result<std::string_view> leaf = EntryRecordLeaf(*record);
       if (!leaf.ok()) return leaf.status();
       return crypto::LeafHash(AsBytes(*leaf));
     }
@@ -213,14 +273,28 @@ Result<std::unique_ptr<EvidenceLog>> EvidenceLog::Open(KvStore* store) {
   log->impl_ = std::make_shared<Impl>();
   Impl& impl = *log->impl_;
   impl.store = store;
+  impl.sequential = store->Sequential();
+  if (impl.sequential == nullptr) {
+    return Status::Error("invalid_argument", "the store has no companion for entries");
+  }
   Result<std::optional<std::string>> v = store->Get(keys::State());
   if (!v.ok()) return v.status();
-  if (!v->has_value()) return log;
-  Result<LogState> state = DecodeLogState(**v);
-  if (!state.ok()) return state.status();
-  impl.state.log = *state;
-  EVCHAIN_RETURN_IF_ERROR(impl.LoadUpperLevels(state->size));
-  for (const crypto::NodeId& id : crypto::RootSubtrees(state->size)) {
+  LogState state;
+  if (v->has_value()) {
+    Result<LogState> decoded = DecodeLogState(**v);
+    if (!decoded.ok()) return decoded.status();
+    state = *decoded;
+  }
+  // The companion was synced before the commit: a committed entry it lacks is lost data.
+  if (state.size > 0) {
+    Result<std::string> last = impl.ReadEntryRecord(state.size - 1);
+    if (!last.ok()) return last.status();
+  }
+  EVCHAIN_RETURN_IF_ERROR(impl.DropUncommitted(state.size));
+  if (state.size == 0 && state.height == 0) return log;
+  impl.state.log = state;
+  EVCHAIN_RETURN_IF_ERROR(impl.LoadUpperLevels(state.size));
+  for (const crypto::NodeId& id : crypto::RootSubtrees(state.size)) {
     Result<Hash32> h = impl.ReadNode(id);
     if (!h.ok()) return h.status();
     impl.state.frontier.push_back(Subtree{id, *h});
@@ -274,10 +348,12 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
   }
 
   WriterScratch& w = impl_->writer;
-  WriteBatch batch;
+  WriteBatch sequential;  // entries and nodes: the companion
+  WriteBatch batch;       // indexes, block, state: the index store, the commit point
   size_t statement_bytes = 0;
   for (const ledger::Entry& entry : block.entries) statement_bytes += entry.statement.size();
-  batch.Reserve(statement_bytes + n * kBatchBytesPerEntry + block.certificate.size() + 1024);
+  sequential.Reserve(statement_bytes + n * kSequentialBatchBytesPerEntry);
+  batch.Reserve(n * kIndexBatchBytesPerEntry + block.certificate.size() + 1024);
   std::vector<Subtree> frontier = cur.frontier;
   std::vector<Subtree> cached;
   for (uint64_t i = 0; i < n; ++i) {
@@ -299,17 +375,17 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
       return Status::Error("bad_leaf",
                            "entry " + std::to_string(i) + ": leaf does not match its statement");
     }
-    const IndexValue index_value(index);
     keys::Entry(index, &w.key);
     EncodeEntryRecord(entry, leaf_bytes, &w.value);
-    batch.Put(w.key, w.value);
-    keys::Digest(leaf->digest, index, &w.key);
+    sequential.Put(w.key, w.value);
+    keys::Index(keys::kDigest, leaf->digest, index, &w.key);
     batch.Put(w.key, "");
-    keys::EvidenceId(leaf->statement_hash, &w.key);
-    batch.Put(w.key, index_value.view());
-    keys::Nonce(statement->depositor, statement->nonce, &w.key);
-    batch.Put(w.key, index_value.view());
-    PushLeaf(frontier, w.hasher.LeafHash(leaf_bytes), index, w, batch, cached);
+    keys::Index(keys::kEvidenceId, leaf->statement_hash, index, &w.key);
+    batch.Put(w.key, "");
+    keys::NonceName(statement->depositor, statement->nonce, &w.nonce_name);
+    keys::Index(keys::kNonce, w.hasher.Sha256(w.nonce_name), index, &w.key);
+    batch.Put(w.key, "");
+    PushLeaf(frontier, w.hasher.LeafHash(leaf_bytes), index, w, sequential, cached);
   }
   const Hash32 root = FrontierRoot(frontier);
   if (root != header.log_root) {
@@ -328,6 +404,11 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
   }
   const LogState next{header.height, cur.log.size + n, record.hash};
   batch.Put(keys::State(), EncodeLogState(next));
+  // Companion first and synced, so the commit (the state in `batch`) never names a record that
+  // could be lost; a crash in between leaves records past the committed size, which Open drops.
+  if (!sequential.empty()) {
+    EVCHAIN_RETURN_IF_ERROR(impl_->sequential->Write(sequential, /*sync=*/true));
+  }
   EVCHAIN_RETURN_IF_ERROR(impl_->store->Write(batch, /*sync=*/true));
 
   std::lock_guard<std::mutex> lock(impl_->mu);
@@ -361,10 +442,9 @@ Result<std::vector<Hash32>> EvidenceLog::ConsistencyProof(uint64_t old_size,
 
 Result<StoredEntry> EvidenceLog::GetEntry(uint64_t index) const {
   if (index >= impl_->Size()) return NotFound("no entry " + std::to_string(index));
-  Result<std::optional<std::string>> v = impl_->store->Get(keys::Entry(index));
-  if (!v.ok()) return v.status();
-  if (!v->has_value()) return Corruption("entry (missing)");
-  return impl_->DecodeEntry(index, **v);
+  Result<std::string> record = impl_->ReadEntryRecord(index);
+  if (!record.ok()) return record.status();
+  return impl_->DecodeEntry(index, *record);
 }
 
 Result<std::vector<StoredEntry>> EvidenceLog::GetEntries(uint64_t first, uint64_t count) const {
@@ -374,9 +454,11 @@ Result<std::vector<StoredEntry>> EvidenceLog::GetEntries(uint64_t first, uint64_
   }
   std::vector<StoredEntry> entries;
   entries.reserve(count);
-  std::unique_ptr<Iterator> it = impl_->store->NewIterator();
+  std::unique_ptr<Iterator> it = impl_->sequential->NewIterator();
   it->Seek(keys::Entry(first));
   for (uint64_t index = first; index < first + count; ++index, it->Next()) {
+    // Nodes sort among the entries (keys::Node): step over them.
+    while (it->Valid() && it->key().size() == keys::kNodeKeyBytes) it->Next();
     if (!it->Valid() || it->key() != keys::Entry(index)) return Corruption("entry (missing)");
     Result<StoredEntry> e = impl_->DecodeEntry(index, it->value());
     if (!e.ok()) return e.status();
@@ -386,44 +468,48 @@ Result<std::vector<StoredEntry>> EvidenceLog::GetEntries(uint64_t first, uint64_
 }
 
 Result<std::optional<uint64_t>> EvidenceLog::FindByEvidenceId(const Hash32& evidence_id) const {
-  const uint64_t size = impl_->Size();
-  Result<std::optional<std::string>> v = impl_->store->Get(keys::EvidenceId(evidence_id));
-  if (!v.ok()) return v.status();
-  if (!v->has_value()) return std::optional<uint64_t>();
-  Result<uint64_t> index = DecodeIndexValue(**v);
-  if (!index.ok()) return index.status();
-  // A key of a block being appended is visible before size() covers it: not there yet.
-  if (*index >= size) return std::optional<uint64_t>();
-  return std::optional<uint64_t>(*index);
+  Result<std::vector<uint64_t>> candidates =
+      impl_->Candidates(keys::kEvidenceId, evidence_id, impl_->Size());
+  if (!candidates.ok()) return candidates.status();
+  std::optional<uint64_t> found;  // ids are unique (the node rejects repeats); else the latest
+  for (uint64_t index : *candidates) {
+    Result<ledger::Leaf> leaf = impl_->ReadLeaf(index);
+    if (!leaf.ok()) return leaf.status();
+    if (leaf->statement_hash == evidence_id) found = index;
+  }
+  return found;
 }
 
 Result<std::vector<uint64_t>> EvidenceLog::FindByDigest(const Hash32& digest) const {
-  const uint64_t size = impl_->Size();
-  const std::string prefix = keys::DigestPrefix(digest);
+  Result<std::vector<uint64_t>> candidates =
+      impl_->Candidates(keys::kDigest, digest, impl_->Size());
+  if (!candidates.ok()) return candidates.status();
   std::vector<uint64_t> indexes;
-  std::unique_ptr<Iterator> it = impl_->store->NewIterator();
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    Result<uint64_t> index = DecodeIndexValue(it->key().substr(prefix.size()));
-    if (!index.ok()) return index.status();
-    if (*index < size) indexes.push_back(*index);
+  for (uint64_t index : *candidates) {
+    Result<ledger::Leaf> leaf = impl_->ReadLeaf(index);
+    if (!leaf.ok()) return leaf.status();
+    if (leaf->digest == digest) indexes.push_back(index);
   }
   return indexes;
 }
 
 Result<std::optional<Hash32>> EvidenceLog::FindByNonce(const std::string& depositor,
                                                        const std::string& nonce) const {
-  const uint64_t size = impl_->Size();
-  Result<std::optional<std::string>> v = impl_->store->Get(keys::Nonce(depositor, nonce));
-  if (!v.ok()) return v.status();
-  if (!v->has_value()) return std::optional<Hash32>();
-  Result<uint64_t> index = DecodeIndexValue(**v);
-  if (!index.ok()) return index.status();
-  if (*index >= size) return std::optional<Hash32>();
-  Result<StoredEntry> e = GetEntry(*index);
-  if (!e.ok()) return e.status();
-  Result<ledger::Leaf> leaf = ledger::Leaf::Decode(e->leaf);
-  if (!leaf.ok()) return Corruption("leaf");
-  return std::optional<Hash32>(leaf->statement_hash);
+  Result<std::vector<uint64_t>> candidates = impl_->Candidates(
+      keys::kNonce, crypto::Sha256(keys::NonceName(depositor, nonce)), impl_->Size());
+  if (!candidates.ok()) return candidates.status();
+  std::optional<Hash32> found;  // the node rejects a reused nonce; else the latest
+  for (uint64_t index : *candidates) {
+    Result<StoredEntry> e = GetEntry(index);
+    if (!e.ok()) return e.status();
+    Result<StatementFields> fields = ScanDepositStatement(e->entry.statement);
+    if (!fields.ok()) return Corruption("statement of entry " + std::to_string(index));
+    if (fields->depositor != depositor || fields->nonce != nonce) continue;
+    Result<ledger::Leaf> leaf = ledger::Leaf::Decode(e->leaf);
+    if (!leaf.ok()) return Corruption("leaf");
+    found = leaf->statement_hash;
+  }
+  return found;
 }
 
 Result<StoredBlock> EvidenceLog::GetBlock(uint64_t height) const {

@@ -15,25 +15,18 @@ void WithU64(char prefix, uint64_t v, std::string* out) {
 void Entry(uint64_t index, std::string* out) { WithU64(kEntry, index, out); }
 
 void Node(uint32_t level, uint64_t index, std::string* out) {
-  out->assign(1, kNode);
-  out->push_back(static_cast<char>(level));  // levels are < 64
+  WithU64(kEntry, ((index + 1) << level) - 1, out);  // levels are < 64
+  out->push_back(static_cast<char>(level));
+}
+
+void Index(char kind, const Hash32& hash, uint64_t index, std::string* out) {
+  out->assign(1, kind);
+  out->append(reinterpret_cast<const char*>(hash.data()), kIndexHashBytes);
   PutFixed64(*out, index);
 }
 
-void Digest(const Hash32& digest, uint64_t index, std::string* out) {
-  out->assign(1, kDigest);
-  PutRaw(*out, digest);
-  PutFixed64(*out, index);
-}
-
-void EvidenceId(const Hash32& evidence_id, std::string* out) {
-  out->assign(1, kEvidenceId);
-  PutRaw(*out, evidence_id);
-}
-
-void Nonce(std::string_view depositor, std::string_view nonce, std::string* out) {
-  // The length prefix keeps ("ab", "c") and ("a", "bc") apart.
-  out->assign(1, kNonce);
+void NonceName(std::string_view depositor, std::string_view nonce, std::string* out) {
+  out->clear();
   PutVarint(*out, depositor.size());
   out->append(depositor);
   out->append(nonce);
@@ -53,28 +46,22 @@ std::string Node(uint32_t level, uint64_t index) {
   return k;
 }
 
-std::string DigestPrefix(const Hash32& digest) {
-  std::string k(1, kDigest);
-  PutRaw(k, digest);
+std::string Index(char kind, const Hash32& hash, uint64_t index) {
+  std::string k;
+  Index(kind, hash, index, &k);
   return k;
 }
 
-std::string Digest(const Hash32& digest, uint64_t index) {
-  std::string k;
-  Digest(digest, index, &k);
+std::string IndexPrefix(char kind, const Hash32& hash) {
+  std::string k(1, kind);
+  k.append(reinterpret_cast<const char*>(hash.data()), kIndexHashBytes);
   return k;
 }
 
-std::string EvidenceId(const Hash32& evidence_id) {
-  std::string k;
-  EvidenceId(evidence_id, &k);
-  return k;
-}
-
-std::string Nonce(std::string_view depositor, std::string_view nonce) {
-  std::string k;
-  Nonce(depositor, nonce, &k);
-  return k;
+std::string NonceName(std::string_view depositor, std::string_view nonce) {
+  std::string name;
+  NonceName(depositor, nonce, &name);
+  return name;
 }
 
 std::string Block(uint64_t height) {

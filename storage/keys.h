@@ -1,6 +1,8 @@
-// Keys of everything the evidence log stores. One ASCII prefix byte per record kind, then
-// big-endian fixed-width numbers so that LevelDB's bytewise order is numeric order and range
-// scans walk the log in index order. Byte-by-byte layout: docs/storage-format.md "Keys".
+// Keys of everything the evidence log stores, in two stores (KvStore::Sequential()): the
+// companion holds entries and Merkle nodes, whose keys only ever grow; the index store holds the
+// rest. One ASCII prefix byte per record kind, then big-endian fixed-width numbers so that
+// LevelDB's bytewise order is numeric order and range scans walk the log in index order.
+// Byte-by-byte layout: docs/storage-format.md "Keys".
 #pragma once
 
 #include <cstdint>
@@ -11,23 +13,36 @@
 
 namespace evchain::storage::keys {
 
+// Companion store.
+constexpr char kEntry = 'e';  // "e" index -> entry record; "e" last_leaf level -> node hash
+// Index store.
 constexpr char kState = 's';       // "s" -> log state (height, size, last block hash)
-constexpr char kEntry = 'e';       // "e" index -> entry record
-constexpr char kNode = 't';        // "t" level index -> perfect-subtree hash
-constexpr char kDigest = 'd';      // "d" digest index -> "" (one key per deposit)
-constexpr char kEvidenceId = 'i';  // "i" evidence_id -> index
-constexpr char kNonce = 'n';       // "n" len(depositor) depositor nonce -> index
+constexpr char kDigest = 'd';      // "d" digest[0..8) index -> ""
+constexpr char kEvidenceId = 'i';  // "i" evidence_id[0..8) index -> ""
+constexpr char kNonce = 'n';       // "n" SHA-256(NonceName)[0..8) index -> ""
 constexpr char kBlock = 'b';       // "b" height -> block record
 constexpr char kBlockEnd = 'l';    // "l" last entry index -> height
 constexpr char kMeta = 'm';        // "m" name -> value, owned by node/
 
+// Index keys name an entry by the first kIndexHashBytes of a hash plus its log index; readers
+// check the full value against the entry, so prefix collisions cost a read, never a wrong answer.
+constexpr size_t kIndexHashBytes = 8;
+constexpr size_t kIndexKeyBytes = 1 + kIndexHashBytes + 8;
+constexpr size_t kEntryKeyBytes = 9;
+constexpr size_t kNodeKeyBytes = 10;
+
 std::string State();
 std::string Entry(uint64_t index);
+// The perfect subtree of `level` (>= 1) and `index`, keyed by its last leaf so that nodes sort
+// among the entries in the order they are appended.
 std::string Node(uint32_t level, uint64_t index);
-std::string Digest(const Hash32& digest, uint64_t index);
-std::string DigestPrefix(const Hash32& digest);
-std::string EvidenceId(const Hash32& evidence_id);
-std::string Nonce(std::string_view depositor, std::string_view nonce);
+// kind (kDigest, kEvidenceId or kNonce) ‖ hash[0..kIndexHashBytes) ‖ u64be index.
+std::string Index(char kind, const Hash32& hash, uint64_t index);
+// The first kIndexHashBytes + 1 bytes of Index(kind, hash, *): a prefix scan finds the candidates.
+std::string IndexPrefix(char kind, const Hash32& hash);
+// The bytes whose SHA-256 is the hash of the `n` index: varint len(depositor) ‖ depositor ‖
+// nonce (the length keeps ("ab", "c") and ("a", "bc") apart).
+std::string NonceName(std::string_view depositor, std::string_view nonce);
 std::string Block(uint64_t height);
 std::string BlockEnd(uint64_t last_index);
 std::string Meta(std::string_view name);
@@ -36,8 +51,7 @@ std::string Meta(std::string_view name);
 // keys per block reuses one buffer instead of allocating each.
 void Entry(uint64_t index, std::string* out);
 void Node(uint32_t level, uint64_t index, std::string* out);
-void Digest(const Hash32& digest, uint64_t index, std::string* out);
-void EvidenceId(const Hash32& evidence_id, std::string* out);
-void Nonce(std::string_view depositor, std::string_view nonce, std::string* out);
+void Index(char kind, const Hash32& hash, uint64_t index, std::string* out);
+void NonceName(std::string_view depositor, std::string_view nonce, std::string* out);
 
 }  // namespace evchain::storage::keys

@@ -72,10 +72,18 @@ class KvStore {
   // Compacts the whole key range (LevelDB: drops overwritten data and rewrites files, used before
   // measuring disk use); a no-op for the in-memory store.
   virtual Status CompactAll() = 0;
+  // The companion store for records written in ascending key order (the log's entries and
+  // Merkle nodes, docs/storage-format.md "Two stores"), owned by this store. Kept apart so that
+  // compacting the random index keys never rewrites them: in LevelDB their tables are only ever
+  // moved down, not merged. The two stores are written separately; the evidence log orders its
+  // writes so the index store holds the single commit point. nullptr on a companion itself.
+  virtual KvStore* Sequential() = 0;
 };
 
-// Opens (creating if missing) a LevelDB database in `dir`.
+// Opens (creating if missing) a LevelDB database in `dir` and its companion (Sequential()) in
+// `dir`/entries.
 Result<std::unique_ptr<KvStore>> OpenLevelDb(const std::string& dir);
+// An in-memory store with an in-memory companion.
 std::unique_ptr<KvStore> NewMemoryStore();
 
 }  // namespace evchain::storage

@@ -1,12 +1,16 @@
-// KvStore over LevelDB. Options are tuned for the evidence log (docs/storage-format.md
-// "LevelDB options"): large write buffer for block-sized batches, a block cache for proof reads,
-// and a bloom filter so lookups of absent keys (new nonces, unknown digests) skip disk reads.
-// Snappy stays on: LevelDB stores a block uncompressed when it saves < 12.5%, so blocks of hashes
-// cost nothing extra while statement text compresses.
+// KvStore over LevelDB: two databases, the index store in the data directory and its companion
+// (Sequential()) for the log's entries and Merkle nodes in `entries/` under it. Options are tuned
+// for the evidence log (docs/storage-format.md "LevelDB options"): block-sized batches, one block
+// cache shared by both for proof reads, and a bloom filter on the index store so lookups of absent
+// keys (new nonces, unknown digests) skip disk reads. Snappy stays on: LevelDB stores a block
+// uncompressed when it saves < 12.5%, so blocks of hashes cost nothing extra while statement text
+// and leaves compress.
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
 #include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
+
+#include <filesystem>
 
 #include "storage/kv_store.h"
 
@@ -14,11 +18,14 @@ namespace evchain::storage {
 namespace {
 
 constexpr size_t kBlockCacheBytes = 64 << 20;
-// 16 MiB, not more: memtable inserts of random index keys walk a skip list whose size grows with
-// the buffer; at 64 MiB cache misses doubled the writer's CPU per entry (docs/benchmarks.md).
-constexpr size_t kWriteBufferBytes = 16 << 20;
+// Index store: memtable inserts of random index keys walk a skip list whose size grows with the
+// buffer, so it stays small (cache misses, docs/benchmarks.md "Storage").
+constexpr size_t kIndexWriteBufferBytes = 4 << 20;
+// Companion: keys arrive in order, so a bigger buffer only means fewer, larger flushed tables.
+constexpr size_t kSequentialWriteBufferBytes = 32 << 20;
 constexpr size_t kMaxFileBytes = 64 << 20;
 constexpr int kBloomBitsPerKey = 10;
+constexpr const char* kSequentialSubdir = "entries";
 
 Status FromLevelDb(const leveldb::Status& s) {
   if (s.ok()) return Status::Ok();
@@ -52,11 +59,35 @@ class LevelDbIterator : public Iterator {
   std::unique_ptr<leveldb::Iterator> it_;
 };
 
+// The block cache and bloom filter policy, shared by both databases and outliving them.
+struct Shared {
+  std::unique_ptr<leveldb::Cache> cache{leveldb::NewLRUCache(kBlockCacheBytes)};
+  std::unique_ptr<const leveldb::FilterPolicy> filter{
+      leveldb::NewBloomFilterPolicy(kBloomBitsPerKey)};
+};
+
+Result<std::unique_ptr<leveldb::DB>> OpenDb(const std::string& dir, const Shared& shared,
+                                            bool sequential) {
+  leveldb::Options options;
+  options.create_if_missing = true;
+  options.paranoid_checks = true;
+  options.block_cache = shared.cache.get();
+  // The companion is only read by key of records that exist: a filter would not save reads.
+  options.filter_policy = sequential ? nullptr : shared.filter.get();
+  options.write_buffer_size = sequential ? kSequentialWriteBufferBytes : kIndexWriteBufferBytes;
+  options.max_file_size = kMaxFileBytes;
+  leveldb::DB* raw = nullptr;
+  leveldb::Status s = leveldb::DB::Open(options, dir, &raw);
+  if (!s.ok()) return FromLevelDb(s);
+  return std::unique_ptr<leveldb::DB>(raw);
+}
+
 class LevelDbStore : public KvStore {
  public:
-  LevelDbStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<leveldb::Cache> cache,
-               std::unique_ptr<const leveldb::FilterPolicy> filter)
-      : cache_(std::move(cache)), filter_(std::move(filter)), db_(std::move(db)) {}
+  // `sequential` is the companion, nullptr for a companion itself.
+  LevelDbStore(std::shared_ptr<const Shared> shared, std::unique_ptr<leveldb::DB> db,
+               std::unique_ptr<KvStore> sequential)
+      : shared_(std::move(shared)), db_(std::move(db)), sequential_(std::move(sequential)) {}
 
   Result<std::optional<std::string>> Get(std::string_view key) const override {
     std::string value;
@@ -82,34 +113,31 @@ class LevelDbStore : public KvStore {
 
   Status CompactAll() override {
     db_->CompactRange(nullptr, nullptr);
-    return Status::Ok();
+    return sequential_ != nullptr ? sequential_->CompactAll() : Status::Ok();
   }
 
+  KvStore* Sequential() override { return sequential_.get(); }
+
  private:
-  // Declared before db_ so they outlive it.
-  std::unique_ptr<leveldb::Cache> cache_;
-  std::unique_ptr<const leveldb::FilterPolicy> filter_;
+  std::shared_ptr<const Shared> shared_;  // declared first: outlives both databases
   std::unique_ptr<leveldb::DB> db_;
+  std::unique_ptr<KvStore> sequential_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<KvStore>> OpenLevelDb(const std::string& dir) {
-  std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(kBlockCacheBytes));
-  std::unique_ptr<const leveldb::FilterPolicy> filter(
-      leveldb::NewBloomFilterPolicy(kBloomBitsPerKey));
-  leveldb::Options options;
-  options.create_if_missing = true;
-  options.paranoid_checks = true;
-  options.block_cache = cache.get();
-  options.filter_policy = filter.get();
-  options.write_buffer_size = kWriteBufferBytes;
-  options.max_file_size = kMaxFileBytes;
-  leveldb::DB* raw = nullptr;
-  leveldb::Status s = leveldb::DB::Open(options, dir, &raw);
-  if (!s.ok()) return FromLevelDb(s);
-  return std::unique_ptr<KvStore>(std::make_unique<LevelDbStore>(
-      std::unique_ptr<leveldb::DB>(raw), std::move(cache), std::move(filter)));
+  auto shared = std::make_shared<const Shared>();
+  Result<std::unique_ptr<leveldb::DB>> db = OpenDb(dir, *shared, /*sequential=*/false);
+  if (!db.ok()) return db.status();
+  // After the index store: LevelDB has created `dir`, and holds its lock.
+  Result<std::unique_ptr<leveldb::DB>> sequential =
+      OpenDb((std::filesystem::path(dir) / kSequentialSubdir).string(), *shared,
+             /*sequential=*/true);
+  if (!sequential.ok()) return sequential.status();
+  auto companion = std::make_unique<LevelDbStore>(shared, std::move(*sequential), nullptr);
+  return std::unique_ptr<KvStore>(
+      std::make_unique<LevelDbStore>(shared, std::move(*db), std::move(companion)));
 }
 
 }  // namespace evchain::storage

@@ -28,6 +28,9 @@ class MemoryIterator : public Iterator {
 
 class MemoryStore : public KvStore {
  public:
+  // `sequential` is the companion, nullptr for a companion itself.
+  explicit MemoryStore(std::unique_ptr<KvStore> sequential) : sequential_(std::move(sequential)) {}
+
   Result<std::optional<std::string>> Get(std::string_view key) const override {
     std::shared_ptr<const Map> map = Snapshot();
     auto it = map->find(key);
@@ -56,6 +59,8 @@ class MemoryStore : public KvStore {
 
   Status CompactAll() override { return Status::Ok(); }
 
+  KvStore* Sequential() override { return sequential_.get(); }
+
  private:
   std::shared_ptr<const Map> Snapshot() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -65,10 +70,13 @@ class MemoryStore : public KvStore {
   std::mutex write_mu_;    // serialises writers so none is lost
   mutable std::mutex mu_;  // guards the map_ pointer only
   std::shared_ptr<const Map> map_ = std::make_shared<Map>();
+  std::unique_ptr<KvStore> sequential_;
 };
 
 }  // namespace
 
-std::unique_ptr<KvStore> NewMemoryStore() { return std::make_unique<MemoryStore>(); }
+std::unique_ptr<KvStore> NewMemoryStore() {
+  return std::make_unique<MemoryStore>(std::make_unique<MemoryStore>(nullptr));
+}
 
 }  // namespace evchain::storage

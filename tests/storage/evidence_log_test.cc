@@ -1,5 +1,5 @@
 // The evidence log's entries, indexes, blocks, atomicity, persistence and handling of corrupted
-// stored bytes, on both backends.
+// stored bytes, on both backends. Crash recovery: crash_recovery_test.cc.
 #include "storage/evidence_log.h"
 
 #include <doctest/doctest.h>
@@ -137,6 +137,33 @@ TEST_CASE_TEMPLATE("index lookups", B, MemoryBackend, LevelDbBackend) {
   CHECK(*log->FindByNonce("other-platform", "n-0") == std::nullopt);
 }
 
+TEST_CASE_TEMPLATE("index keys whose hash prefix collides never give a wrong answer", B,
+                   MemoryBackend, LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  ChainBuilder chain;
+  const Hash32 digest = ChainBuilder::TestDigest(3);
+  REQUIRE(chain.Append(*log, {ChainBuilder::TestDigest(1), ChainBuilder::TestDigest(2)}).ok());
+  REQUIRE(chain.Append(*log, {digest}).ok());
+  const Hash32 id = crypto::Sha256(log->GetEntry(2)->entry.statement);
+  // Keys with the same hash prefixes as entry 2's, naming entries 0 and 1 (as a prefix
+  // collision would), and one naming an index past the log (an unfinished append).
+  WriteBatch batch;
+  for (uint64_t index : {0, 1, 7}) {
+    batch.Put(keys::Index(keys::kEvidenceId, id, index), "");
+    batch.Put(keys::Index(keys::kDigest, digest, index), "");
+    batch.Put(
+        keys::Index(keys::kNonce, crypto::Sha256(keys::NonceName("demo-platform", "n-2")), index),
+        "");
+  }
+  REQUIRE(store->Write(batch, true).ok());
+  CHECK(*log->FindByEvidenceId(id) == 2);
+  CHECK(*log->FindByDigest(digest) == std::vector<uint64_t>{2});
+  CHECK(*log->FindByNonce("demo-platform", "n-2") == id);
+  CHECK(*log->FindByEvidenceId(crypto::Sha256(log->GetEntry(0)->entry.statement)) == 0);
+}
+
 TEST_CASE_TEMPLATE("a bad block writes nothing", B, MemoryBackend, LevelDbBackend) {
   B backend;
   std::unique_ptr<KvStore> store = backend.Open();
@@ -144,12 +171,14 @@ TEST_CASE_TEMPLATE("a bad block writes nothing", B, MemoryBackend, LevelDbBacken
   ChainBuilder chain;
   REQUIRE(chain.Append(*log, 3).ok());
   const auto before = Dump(*store);
+  const auto before_entries = Dump(*store->Sequential());
   const Hash32 root = log->Root();
 
   auto expect_rejected = [&](const BlockToAppend& bad, const std::string& code) {
     Status s = log->AppendBlock(bad);
     CHECK(s.code() == code);
     CHECK(Dump(*store) == before);
+    CHECK(Dump(*store->Sequential()) == before_entries);
     CHECK(log->size() == 3);
     CHECK(log->height() == 1);
     CHECK(log->Root() == root);
@@ -232,18 +261,19 @@ TEST_CASE_TEMPLATE("corrupted stored values are errors, not crashes", B, MemoryB
   std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
   const std::string garbage = "\xff\xff\xff";
 
+  KvStore& entries = *store->Sequential();
   SUBCASE("entry") {
-    Overwrite(*store, keys::Entry(0), garbage);
+    Overwrite(entries, keys::Entry(0), garbage);
     CHECK(log->GetEntry(0).status().code() == "corruption");
     CHECK(log->GetEntries(0, 2).status().code() == "corruption");
     CHECK(log->InclusionProof(1, 3).status().code() == "corruption");  // needs leaf 0
     const std::string short_leaf =
         std::string("\x00\x05", 2) + "short" + std::string(64, 's') + std::string(1, '\0');
-    Overwrite(*store, keys::Entry(0), short_leaf);
+    Overwrite(entries, keys::Entry(0), short_leaf);
     CHECK(log->GetEntry(0).status().code() == "corruption");  // leaf is not 113 bytes
   }
   SUBCASE("Merkle node") {
-    Overwrite(*store, keys::Node(1, 0), "not 32 bytes");
+    Overwrite(entries, keys::Node(1, 0), "not 32 bytes");
     CHECK(log->InclusionProof(2, 3).status().code() == "corruption");
     CHECK(log->RootAt(2).status().code() == "corruption");
   }
@@ -253,10 +283,18 @@ TEST_CASE_TEMPLATE("corrupted stored values are errors, not crashes", B, MemoryB
     CHECK(log->GetBlockForEntry(2).status().code() == "corruption");
   }
   SUBCASE("indexes") {
-    Overwrite(*store, keys::EvidenceId(crypto::Sha256("x")), garbage);
+    // A key one byte short, a value where there is none.
+    Overwrite(*store, keys::Index(keys::kEvidenceId, crypto::Sha256("x"), 0).substr(0, 16), "");
     CHECK(log->FindByEvidenceId(crypto::Sha256("x")).status().code() == "corruption");
-    Overwrite(*store, keys::Nonce("demo-platform", "n-1"), "");
+    Overwrite(*store, keys::Index(keys::kDigest, ChainBuilder::TestDigest(2), 1), garbage);
+    CHECK(log->FindByDigest(ChainBuilder::TestDigest(2)).status().code() == "corruption");
+    const Hash32 nonce = crypto::Sha256(keys::NonceName("demo-platform", "n-1"));
+    Overwrite(*store, keys::IndexPrefix(keys::kNonce, nonce) + "\x01", "");
     CHECK(log->FindByNonce("demo-platform", "n-1").status().code() == "corruption");
+  }
+  SUBCASE("an index naming an entry whose record is garbage") {
+    Overwrite(entries, keys::Entry(1), garbage);
+    CHECK(log->FindByDigest(ChainBuilder::TestDigest(2)).status().code() == "corruption");
   }
   SUBCASE("state") {
     Overwrite(*store, keys::State(), garbage);

@@ -1,5 +1,6 @@
-// docs/storage-format.md's test vector: the exact keys (hex) a one-entry first block writes,
-// read from the document itself so the document and the code cannot drift apart.
+// docs/storage-format.md's test vector: the exact keys (hex) a one-entry first block writes in
+// the index store and then in its companion, read from the document itself so the document and
+// the code cannot drift apart.
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -40,14 +41,17 @@ TEST_CASE("a one-entry first block writes exactly the documented keys") {
 
   std::string written;  // compared as text so a mismatch prints both lists
   for (const auto& [key, value] : testing::Dump(*store)) written += Hex(key) + "\n";
+  for (const auto& [key, value] : testing::Dump(*store->Sequential())) written += Hex(key) + "\n";
   CHECK(written == DocumentedKeys());
 
   // Spot checks of the layout the document describes.
   const Hash32 evidence_id = crypto::Sha256((*log)->GetEntry(0)->entry.statement);
-  CHECK(*store->Get(keys::EvidenceId(evidence_id)) == std::string(8, '\0'));
-  CHECK(*store->Get(keys::Nonce("demo-platform", "n-0")) == std::string(8, '\0'));
+  CHECK(*store->Get(keys::Index(keys::kEvidenceId, evidence_id, 0)) == "");
+  CHECK(*store->Get(keys::Index(
+            keys::kNonce, crypto::Sha256(std::string("\x0d") + "demo-platform" + "n-0"), 0)) == "");
   CHECK(*store->Get(keys::BlockEnd(0)) == std::string(7, '\0') + '\x01');
-  CHECK(store->Get(keys::Digest(crypto::Sha256("evidence"), 0))->value().empty());
+  CHECK(*store->Get(keys::Index(keys::kDigest, crypto::Sha256("evidence"), 0)) == "");
+  CHECK(store->Sequential()->Get(keys::Entry(0))->has_value());
   const std::string state = **store->Get(keys::State());
   CHECK(state.size() == 48);
   CHECK(Hex(state.substr(0, 16)) == "00000000000000010000000000000001");

@@ -94,12 +94,12 @@ TEST_CASE_TEMPLATE("a malformed or missing cached-level node makes Open fail wit
   SUBCASE("malformed") {
     WriteBatch batch;
     batch.Put(keys::Node(10, 1), "not 32 bytes");
-    REQUIRE(store->Write(batch, true).ok());
+    REQUIRE(store->Sequential()->Write(batch, true).ok());
   }
   SUBCASE("missing") {
     WriteBatch batch;
     batch.Delete(keys::Node(11, 0));
-    REQUIRE(store->Write(batch, true).ok());
+    REQUIRE(store->Sequential()->Write(batch, true).ok());
   }
   Result<std::unique_ptr<EvidenceLog>> reopened = EvidenceLog::Open(store.get());
   CHECK(reopened.status().code() == "corruption");

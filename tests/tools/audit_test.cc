@@ -18,18 +18,32 @@
 namespace evchain::cli::testing {
 namespace {
 
+// Edits records of a data directory's two stores (docs/storage-format.md): the index store
+// (blocks, indexes) and its companion (entry records, Merkle nodes).
 struct Tampered {
   OpenLog opened;
   storage::KvStore& kv() { return *opened.store; }
-  std::string Get(const std::string& key) {
-    auto v = kv().Get(key);
+  storage::KvStore& entries() { return *opened.store->Sequential(); }
+  static std::string Get(storage::KvStore& store, const std::string& key) {
+    auto v = store.Get(key);
     REQUIRE(v.ok());
     REQUIRE(v->has_value());
     return **v;
   }
-  void Put(const std::string& key, const std::string& value) {
+  std::string Get(const std::string& key) { return Get(kv(), key); }
+  std::string GetEntry(uint64_t index) { return Get(entries(), storage::keys::Entry(index)); }
+  static void Put(storage::KvStore& store, const std::string& key, const std::string& value) {
     storage::WriteBatch batch;
     batch.Put(key, value);
+    REQUIRE(store.Write(batch, true).ok());
+  }
+  void Put(const std::string& key, const std::string& value) { Put(kv(), key, value); }
+  void PutEntry(uint64_t index, const std::string& value) {
+    Put(entries(), storage::keys::Entry(index), value);
+  }
+  void Delete(const std::string& key) {
+    storage::WriteBatch batch;
+    batch.Delete(key);
     REQUIRE(kv().Write(batch, true).ok());
   }
   // Decodes the entry record at `index`, lets `edit` change it, re-encodes it.
@@ -37,9 +51,15 @@ struct Tampered {
   void EditEntry(uint64_t index, Edit edit) {
     ledger::Entry entry;
     Bytes leaf;
-    REQUIRE(storage::DecodeEntryRecord(Get(storage::keys::Entry(index)), &entry, &leaf).ok());
+    REQUIRE(storage::DecodeEntryRecord(GetEntry(index), &entry, &leaf).ok());
     edit(entry, leaf);
-    Put(storage::keys::Entry(index), storage::EncodeEntryRecord(entry, leaf));
+    PutEntry(index, storage::EncodeEntryRecord(entry, leaf));
+  }
+  Hash32 EvidenceId(uint64_t index) {
+    ledger::Entry e;
+    Bytes leaf;
+    REQUIRE(storage::DecodeEntryRecord(GetEntry(index), &e, &leaf).ok());
+    return crypto::Sha256(e.statement);
   }
   template <typename Edit>
   void EditBlock(uint64_t height, Edit edit) {
@@ -112,9 +132,9 @@ TEST_CASE("audit names the first bad height of each tampering") {
     const std::string copy = CopyDataDir(fx.data_dir, dir, "raw-entry");
     {
       Tampered t = OpenCopy(copy);
-      std::string value = t.Get(storage::keys::Entry(fx.first_index[3] + 1));
+      std::string value = t.GetEntry(fx.first_index[3] + 1);
       value[value.size() / 2] ^= 0x01;
-      t.Put(storage::keys::Entry(fx.first_index[3] + 1), value);
+      t.PutEntry(fx.first_index[3] + 1, value);
     }
     CHECK(AuditBadHeight(fx, copy, &reason) == 3);
   }
@@ -205,26 +225,46 @@ TEST_CASE("audit names the first bad height of each tampering") {
     const std::string copy = CopyDataDir(fx.data_dir, dir, "index");
     {
       Tampered t = OpenCopy(copy);
-      auto id_of = [&](uint64_t index) {
-        ledger::Entry e;
-        Bytes leaf;
-        REQUIRE(storage::DecodeEntryRecord(t.Get(storage::keys::Entry(index)), &e, &leaf).ok());
-        return crypto::Sha256(e.statement);
-      };
-      const std::string other = t.Get(storage::keys::EvidenceId(id_of(0)));
-      t.Put(storage::keys::EvidenceId(id_of(fx.first_index[5] + 1)), other);
+      // Entry first_index[5] + 1's key now names the block's other entry, first_index[5].
+      const uint64_t index = fx.first_index[5] + 1;
+      const Hash32 id = t.EvidenceId(index);
+      t.Delete(storage::keys::Index(storage::keys::kEvidenceId, id, index));
+      t.Put(storage::keys::Index(storage::keys::kEvidenceId, id, fx.first_index[5]), "");
     }
     CHECK(AuditBadHeight(fx, copy, &reason) == 5);
-    CHECK(reason.find("index") != std::string::npos);
+    CHECK(reason.find("evidence_id index") != std::string::npos);
+  }
+  SUBCASE("an extra nonce index entry naming an existing entry") {
+    const std::string copy = CopyDataDir(fx.data_dir, dir, "extra");
+    {
+      Tampered t = OpenCopy(copy);
+      t.Put(
+          storage::keys::Index(storage::keys::kNonce, crypto::Sha256("forged"), fx.first_index[4]),
+          "");
+    }
+    CHECK(AuditBadHeight(fx, copy, &reason) == 4);
+    CHECK(reason.find("nonce index") != std::string::npos);
   }
   SUBCASE("a digest index entry for an entry that does not exist") {
     const std::string copy = CopyDataDir(fx.data_dir, dir, "orphan");
     {
       Tampered t = OpenCopy(copy);
-      t.Put(storage::keys::Digest(crypto::Sha256("never deposited"), 99), "");
+      t.Put(storage::keys::Index(storage::keys::kDigest, crypto::Sha256("never deposited"), 99),
+            "");
     }
     CHECK(AuditBadHeight(fx, copy, &reason) == 6);
     CHECK(reason.find("digest index") != std::string::npos);
+  }
+  SUBCASE("an extra Merkle node record in the companion") {
+    const std::string copy = CopyDataDir(fx.data_dir, dir, "node");
+    {
+      Tampered t = OpenCopy(copy);
+      // Among the committed records (Open would drop one past the committed size).
+      Tampered::Put(t.entries(), storage::keys::Entry(2) + std::string(1, '\x05'),
+                    std::string(32, 'x'));
+    }
+    CHECK(AuditBadHeight(fx, copy, &reason) == 6);
+    CHECK(reason.find("Merkle node") != std::string::npos);
   }
   INFO(reason);
 }

@@ -9,6 +9,7 @@
 #include "common/encoding.h"
 #include "common/time.h"
 #include "storage/evidence_log.h"
+#include "storage/hasher.h"
 #include "storage/keys.h"
 #include "storage/kv_store.h"
 #include "tools/cli/http_client.h"
@@ -19,6 +20,46 @@ namespace {
 using Read = BlockSource::Read;
 
 Read Bad(std::string reason) { return {Read::Kind::kBad, {}, std::move(reason)}; }
+
+// The first keys::kIndexHashBytes (8) bytes of a hash, as index keys carry them.
+uint64_t HashPrefix(const Hash32& h) { return GetU64BE(h.data()); }
+
+// Every index key of one kind (docs/storage-format.md "Keys"), read with one sequential scan:
+// for each log index below the log's size, how many keys name it and the hash prefix of the
+// (last) one. Per entry the audit then compares in O(1) instead of doing random point reads.
+class IndexSlots {
+ public:
+  IndexSlots(const storage::KvStore& store, char kind, uint64_t size)
+      : prefix_(size), count_(size) {
+    auto it = store.NewIterator();
+    for (it->Seek(std::string(1, kind)); it->Valid() && it->key().front() == kind; it->Next()) {
+      ++total_;  // malformed keys and keys past the log count too: CheckTotals then fails
+      const std::string_view key = it->key();
+      if (key.size() != storage::keys::kIndexKeyBytes || !it->value().empty()) continue;
+      const uint8_t* bytes = AsBytes(key).data();
+      const uint64_t index = GetU64BE(bytes + 1 + storage::keys::kIndexHashBytes);
+      if (index >= size) continue;
+      prefix_[index] = GetU64BE(bytes + 1);
+      if (count_[index] < 2) ++count_[index];
+    }
+  }
+  // Empty when exactly one key names `index` and it carries `hash`'s prefix.
+  std::string Check(uint64_t index, const Hash32& hash, const char* what) const {
+    if (index >= count_.size()) return std::string(what) + " index: entry beyond the log's size";
+    if (count_[index] == 0) return std::string(what) + " index misses this entry";
+    if (count_[index] > 1) return std::string(what) + " index names this entry more than once";
+    if (prefix_[index] != HashPrefix(hash)) {
+      return std::string(what) + " index does not point at this entry";
+    }
+    return "";
+  }
+  uint64_t total() const { return total_; }
+
+ private:
+  std::vector<uint64_t> prefix_;  // keys::kIndexHashBytes == 8: one u64 each
+  std::vector<uint8_t> count_;    // saturates at 2
+  uint64_t total_ = 0;
+};
 
 class DataDirSource : public BlockSource {
  public:
@@ -60,41 +101,42 @@ class DataDirSource : public BlockSource {
   }
 
   std::string CheckEntryIndexes(const EntryFacts& f) override {
-    auto by_id = log_->FindByEvidenceId(f.evidence_id);
-    if (!by_id.ok() || !by_id->has_value() || **by_id != f.index) {
-      return "evidence_id index does not point at this entry";
+    ScanIndexes();
+    std::string reason = by_id_->Check(f.index, f.evidence_id, "evidence_id");
+    if (reason.empty()) reason = by_digest_->Check(f.index, f.digest, "digest");
+    if (reason.empty()) {
+      storage::keys::NonceName(f.depositor, f.nonce, &nonce_name_);
+      reason = by_nonce_->Check(f.index, hasher_.Sha256(nonce_name_), "nonce");
     }
-    auto by_digest = store_->Get(storage::keys::Digest(f.digest, f.index));
-    if (!by_digest.ok() || !by_digest->has_value()) return "digest index misses this entry";
-    auto by_nonce = log_->FindByNonce(f.depositor, f.nonce);
-    if (!by_nonce.ok() || !by_nonce->has_value() || **by_nonce != f.evidence_id) {
-      return "nonce index does not point at this entry";
-    }
-    return "";
+    return reason;
   }
 
   std::string CheckTotals(uint64_t blocks, uint64_t entries, const Hash32& root) override {
     if (log_->size() != entries || log_->Root() != root) {
       return "the log's recorded size/root differ from its blocks";
     }
-    // Each entry's own index keys were found above; equal counts mean there are no others
-    // (no index entry pointing at a missing or wrong entry).
+    // Each entry's own index keys were checked above; equal counts mean there are no others
+    // (no index key naming a missing entry, no malformed key).
+    ScanIndexes();
+    const auto [entry_count, node_count] = CountCompanion();
     const struct {
-      char prefix;
+      uint64_t count;
       uint64_t expected;
       const char* what;
-    } ranges[] = {{storage::keys::kEntry, entries, "entry"},
-                  {storage::keys::kEvidenceId, entries, "evidence_id index"},
-                  {storage::keys::kDigest, entries, "digest index"},
-                  {storage::keys::kNonce, entries, "nonce index"},
-                  {storage::keys::kBlock, blocks, "block"},
-                  // A tree of n leaves has n - popcount(n) perfect subtrees of level >= 1.
-                  {storage::keys::kNode, entries - std::popcount(entries), "Merkle node"},
-                  {storage::keys::kBlockEnd, blocks_with_entries_, "block-end index"}};
+    } ranges[] = {
+        {entry_count, entries, "entry"},
+        {by_id_->total(), entries, "evidence_id index"},
+        {by_digest_->total(), entries, "digest index"},
+        {by_nonce_->total(), entries, "nonce index"},
+        {CountPrefix(*store_, storage::keys::kBlock), blocks, "block"},
+        // A tree of n leaves has n - popcount(n) perfect subtrees of level >= 1.
+        {node_count, entries - std::popcount(entries), "Merkle node"},
+        {CountPrefix(*store_, storage::keys::kBlockEnd), blocks_with_entries_, "block-end index"},
+        // The companion holds nothing else.
+        {CountPrefix(*store_->Sequential(), 0) - entry_count - node_count, 0, "companion"}};
     for (const auto& r : ranges) {
-      const uint64_t count = CountPrefix(r.prefix);
-      if (count != r.expected) {
-        return std::string(r.what) + " records: " + std::to_string(count) + " stored, " +
+      if (r.count != r.expected) {
+        return std::string(r.what) + " records: " + std::to_string(r.count) + " stored, " +
                std::to_string(r.expected) + " expected";
       }
     }
@@ -102,20 +144,43 @@ class DataDirSource : public BlockSource {
   }
 
  private:
-  uint64_t CountPrefix(char prefix) const {
-    auto it = store_->NewIterator();
+  // Keys of `store` starting with `prefix`; every key when `prefix` is 0.
+  static uint64_t CountPrefix(const storage::KvStore& store, char prefix) {
+    auto it = store.NewIterator();
     uint64_t count = 0;
-    for (it->Seek(std::string(1, prefix));
-         it->Valid() && !it->key().empty() && it->key()[0] == prefix; it->Next()) {
+    for (it->Seek(prefix == 0 ? std::string() : std::string(1, prefix));
+         it->Valid() && (prefix == 0 || it->key().front() == prefix); it->Next()) {
       ++count;
     }
     return count;
+  }
+
+  // Entry records and Merkle nodes in the companion (told apart by key length).
+  std::pair<uint64_t, uint64_t> CountCompanion() const {
+    auto it = store_->Sequential()->NewIterator();
+    uint64_t entries = 0, nodes = 0;
+    for (it->Seek(std::string(1, storage::keys::kEntry));
+         it->Valid() && it->key().front() == storage::keys::kEntry; it->Next()) {
+      if (it->key().size() == storage::keys::kEntryKeyBytes) ++entries;
+      if (it->key().size() == storage::keys::kNodeKeyBytes) ++nodes;
+    }
+    return {entries, nodes};
+  }
+
+  void ScanIndexes() {
+    if (by_id_) return;
+    by_id_.emplace(*store_, storage::keys::kEvidenceId, log_->size());
+    by_digest_.emplace(*store_, storage::keys::kDigest, log_->size());
+    by_nonce_.emplace(*store_, storage::keys::kNonce, log_->size());
   }
 
   std::string dir_;
   std::unique_ptr<storage::KvStore> store_;
   std::unique_ptr<storage::EvidenceLog> log_;
   uint64_t blocks_with_entries_ = 0;
+  std::optional<IndexSlots> by_id_, by_digest_, by_nonce_;  // read on first use
+  storage::Hasher hasher_;
+  std::string nonce_name_;
 };
 
 // Decoding helpers: anything malformed makes the block bad (the node sent it).

@@ -1,0 +1,136 @@
+// Crash recovery of the two-store layout (docs/storage-format.md "Atomicity and crash recovery"):
+// the companion is written before the commit, so a crash can leave records past the committed
+// size there; Open drops them. A torn tail of the companion's write-ahead log is one such
+// unfinished write. A companion that lost committed records is corruption, not a crash.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "crypto/merkle.h"
+#include "storage/evidence_log.h"
+#include "storage/keys.h"
+#include "tests/storage/backends.h"
+#include "tests/storage/chain_builder.h"
+
+namespace evchain::storage {
+namespace {
+
+using testing::ChainBuilder;
+using testing::Dump;
+using testing::LevelDbBackend;
+using testing::MemoryBackend;
+
+std::unique_ptr<EvidenceLog> MustOpen(KvStore* store) {
+  Result<std::unique_ptr<EvidenceLog>> log = EvidenceLog::Open(store);
+  REQUIRE_MESSAGE(log.ok(), log.status().ToString());
+  return std::move(*log);
+}
+
+// What the first (companion) write of the block after `chain`'s last one puts there, as if the
+// process died before the commit.
+void WriteUncommittedBlock(KvStore& store, const ChainBuilder& chain, size_t n) {
+  const BlockToAppend next = chain.Make(n);
+  const uint64_t first = chain.leaf_hashes().size();
+  WriteBatch batch;
+  for (uint64_t i = 0; i < n; ++i) {
+    batch.Put(keys::Entry(first + i), "uncommitted entry record");
+    if ((first + i) % 2 == 1) batch.Put(keys::Node(1, (first + i) / 2), std::string(32, 'x'));
+  }
+  REQUIRE(store.Sequential()->Write(batch, true).ok());
+}
+
+// The newest write-ahead log file of the companion database.
+std::filesystem::path NewestCompanionLog(const std::string& dir) {
+  std::filesystem::path newest;
+  for (const auto& f :
+       std::filesystem::directory_iterator(std::filesystem::path(dir) / "entries")) {
+    if (f.path().extension() == ".log" && (newest.empty() || f.path() > newest)) newest = f.path();
+  }
+  REQUIRE(!newest.empty());
+  return newest;
+}
+
+TEST_CASE_TEMPLATE("records past the committed size are dropped at Open", B, MemoryBackend,
+                   LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  ChainBuilder chain;
+  {
+    std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+    for (size_t n : {3, 4}) REQUIRE(chain.Append(*log, n).ok());
+  }
+  const auto committed = Dump(*store->Sequential());
+  WriteUncommittedBlock(*store, chain, 5);
+  CHECK(Dump(*store->Sequential()).size() > committed.size());
+  if constexpr (B::kPersistent) {
+    store.reset();
+    store = backend.Open();
+  }
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  CHECK(log->size() == 7);
+  CHECK(log->height() == 2);
+  CHECK(Dump(*store->Sequential()) == committed);
+  // The block that never committed can be appended again (smaller this time).
+  REQUIRE(chain.Append(*log, 2).ok());
+  CHECK(log->Root() == crypto::RootFromLeafHashes(chain.leaf_hashes()));
+  CHECK(*log->InclusionProof(8, 9) == crypto::InclusionProof(chain.leaf_hashes(), 8));
+  CHECK(log->GetEntries(0, 9)->size() == 9);
+}
+
+TEST_CASE("a crash before the first commit leaves an empty log") {
+  std::unique_ptr<KvStore> store = NewMemoryStore();
+  WriteUncommittedBlock(*store, ChainBuilder(), 3);
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  CHECK(log->size() == 0);
+  CHECK(Dump(*store->Sequential()).empty());
+}
+
+TEST_CASE("a torn tail of the companion's write-ahead log is an unfinished block") {
+  LevelDbBackend backend;
+  ChainBuilder chain;
+  {
+    std::unique_ptr<KvStore> store = backend.Open();
+    std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+    for (size_t n : {4, 6}) REQUIRE(chain.Append(*log, n).ok());
+    WriteUncommittedBlock(*store, chain, 8);
+  }
+  // The uncommitted write is the last record of the companion's log: tear it.
+  const std::filesystem::path wal = NewestCompanionLog(backend.dir.path());
+  std::filesystem::resize_file(wal, std::filesystem::file_size(wal) - 20);
+  std::unique_ptr<KvStore> store = backend.Open();
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  CHECK(log->size() == 10);
+  CHECK(log->GetEntries(0, 10)->size() == 10);
+  REQUIRE(chain.Append(*log, 8).ok());
+  CHECK(log->Root() == crypto::RootFromLeafHashes(chain.leaf_hashes()));
+}
+
+TEST_CASE("a companion that lost committed records is corruption") {
+  SUBCASE("memory: the last committed entry deleted") {
+    std::unique_ptr<KvStore> store = NewMemoryStore();
+    {
+      std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+      REQUIRE(ChainBuilder().Append(*log, 3).ok());
+    }
+    WriteBatch batch;
+    batch.Delete(keys::Entry(2));
+    REQUIRE(store->Sequential()->Write(batch, true).ok());
+    CHECK(EvidenceLog::Open(store.get()).status().code() == "corruption");
+  }
+  SUBCASE("LevelDB: the companion's write-ahead log cut in half") {
+    LevelDbBackend backend;
+    {
+      std::unique_ptr<KvStore> store = backend.Open();
+      std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+      ChainBuilder chain;
+      for (int i = 0; i < 4; ++i) REQUIRE(chain.Append(*log, 50).ok());
+    }
+    const std::filesystem::path wal = NewestCompanionLog(backend.dir.path());
+    std::filesystem::resize_file(wal, std::filesystem::file_size(wal) / 2);
+    std::unique_ptr<KvStore> store = backend.Open();
+    CHECK(EvidenceLog::Open(store.get()).status().code() == "corruption");
+  }
+}
+
+}  // namespace
+}  // namespace evchain::storage
