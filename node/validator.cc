@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "api/metric_names.h"
+#include "common/encoding.h"
 #include "consensus/message.h"
 #include "crypto/sha256.h"
 #include "ledger/statement.h"
@@ -104,6 +105,7 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
   auto log = storage::EvidenceLog::Open(v->store_.get());
   if (!log.ok()) return log.status();
   v->log_ = std::move(*log);
+  v->journal_ = std::make_unique<PendingJournal>(v->store_.get());
 
   consensus::RestoredState restored;
   auto records = LoadConsensusRecords(*v->store_);
@@ -208,6 +210,27 @@ evchain::Status Validator::Start() {
     Drain();
     ScheduleTick();
   });
+  return ResumePending();
+}
+
+evchain::Status Validator::ResumePending() {
+  size_t dropped = 0;
+  auto pending = journal_->Load(genesis_, &dropped);
+  if (!pending.ok()) return pending.status();
+  if (dropped > 0) {
+    spdlog::warn("dropped {} damaged records from the pending-deposit journal", dropped);
+  }
+  if (pending->empty()) return Status::Ok();
+  spdlog::info("re-proposing {} deposits acknowledged before the restart", pending->size());
+  // One at a time: a deposit refused now (its nonce committed meanwhile with another statement)
+  // must not hold back the others.
+  for (const ledger::Entry& e : *pending) {
+    if (auto s = Admit({e}, /*journal=*/false); !s.ok()) {
+      spdlog::warn("pending deposit {} dropped: {}", ToHex(crypto::Sha256(e.statement)),
+                   s.ToString());
+      Settle({crypto::Sha256(e.statement)});
+    }
+  }
   return Status::Ok();
 }
 
@@ -495,6 +518,9 @@ void Validator::AppendCommitted(const consensus::CommittedBlock& block) {
   ids.reserve(block.entries.size());
   for (const auto& e : block.entries) ids.push_back(crypto::Sha256(e.statement));
   auto latencies = pool_.MarkCommitted(ids);
+  if (auto s = journal_->Remove(ids); !s.ok()) {
+    spdlog::warn("cannot clear committed deposits from the journal: {}", s.ToString());
+  }
   for (double seconds : latencies) metrics_.Observe(api::metric::kCommitLatency, seconds);
   metrics_.Increment(api::metric::kBlocksCommitted);
   spdlog::info("committed height={} entries={} log_size={} view={} proposer={}",
@@ -539,6 +565,10 @@ void Validator::RefreshStatus() {
 }
 
 evchain::Status Validator::Submit(const std::vector<ledger::Entry>& entries) {
+  return Admit(entries, /*journal=*/true);
+}
+
+evchain::Status Validator::Admit(const std::vector<ledger::Entry>& entries, bool journal) {
   if (stopping_) return evchain::Status::Error("overloaded", "the validator is shutting down");
   auto admitted = pool_.Admit(
       entries, [this](const std::string& depositor, const std::string& nonce, const Hash32& id) {
@@ -547,13 +577,25 @@ evchain::Status Validator::Submit(const std::vector<ledger::Entry>& entries) {
       });
   if (!admitted.ok()) return admitted.status();
   std::vector<ledger::Entry> fresh;
+  std::vector<Hash32> settled;
   for (auto& e : admitted->fresh) {
-    if (Contains(crypto::Sha256(e.statement))) {
-      pool_.MarkCommitted({crypto::Sha256(e.statement)});
+    Hash32 id = crypto::Sha256(e.statement);
+    if (Contains(id)) {
+      settled.push_back(id);
       continue;
     }
     fresh.push_back(std::move(e));
   }
+  if (journal) {
+    if (auto s = journal_->Add(fresh); !s.ok()) {
+      // Not durable, so not acknowledged: the client sees an error and resends.
+      for (const auto& e : fresh) settled.push_back(crypto::Sha256(e.statement));
+      Settle(settled);
+      spdlog::error("cannot record deposits in the journal: {}", s.ToString());
+      return s;
+    }
+  }
+  if (!settled.empty()) Settle(settled);
   if (fresh.empty()) return evchain::Status::Ok();
   boost::asio::post(consensus_, [this, fresh = std::move(fresh)] {
     if (stopping_) return;
@@ -565,12 +607,19 @@ evchain::Status Validator::Submit(const std::vector<ledger::Entry>& entries) {
         if (s.code() != "already_committed") {
           spdlog::warn("deposit not proposed: {}", s.ToString());
         }
-        pool_.MarkCommitted({crypto::Sha256(e.statement)});
+        Settle({crypto::Sha256(e.statement)});
       }
     }
     Drain();
   });
   return evchain::Status::Ok();
+}
+
+void Validator::Settle(const std::vector<Hash32>& evidence_ids) {
+  pool_.MarkCommitted(evidence_ids);
+  if (auto s = journal_->Remove(evidence_ids); !s.ok()) {
+    spdlog::warn("cannot clear settled deposits from the journal: {}", s.ToString());
+  }
 }
 
 bool Validator::IsPending(const Hash32& evidence_id) const { return pool_.IsPending(evidence_id); }

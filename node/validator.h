@@ -36,6 +36,7 @@
 #include "node/deposit_pool.h"
 #include "node/net/thread_pool.h"
 #include "node/net/transport.h"
+#include "node/pending_journal.h"
 #include "proto/node.pb.h"
 #include "storage/evidence_log.h"
 #include "storage/kv_store.h"
@@ -91,6 +92,13 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   void ExportTransportStats();
   void Fatal(const std::string& what);
   void DoStop();
+  // Admits deposits to the pool and hands the new ones to consensus; with `journal`, records
+  // them durably first (an acknowledged deposit must survive a crash). Thread-safe.
+  evchain::Status Admit(const std::vector<ledger::Entry>& entries, bool journal);
+  // Deposits no longer pending (committed, or refused by consensus). Thread-safe.
+  void Settle(const std::vector<Hash32>& evidence_ids);
+  // Proposes again the deposits acknowledged before a restart (from the journal).
+  evchain::Status ResumePending();
 
   const NodeConfig config_;
   const genesis::Genesis genesis_;
@@ -102,6 +110,7 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   std::unique_ptr<storage::EvidenceLog> log_;
   std::unique_ptr<consensus::Replica> replica_;
   DepositPool pool_;
+  std::unique_ptr<PendingJournal> journal_;
   api::Metrics metrics_;
   api::ApiConfig api_config_;
 

@@ -1,0 +1,67 @@
+#include "node/pending_journal.h"
+
+#include "consensus/message.h"
+#include "crypto/sha256.h"
+#include "proto/consensus.pb.h"
+#include "storage/keys.h"
+
+namespace evchain::node {
+namespace {
+
+constexpr std::string_view kPendingPrefix = "pending/";
+
+std::string PendingKey(const Hash32& evidence_id) {
+  return storage::keys::Meta(std::string(kPendingPrefix) + std::string(AsChars(evidence_id)));
+}
+
+}  // namespace
+
+Status PendingJournal::Add(const std::vector<ledger::Entry>& entries) {
+  storage::WriteBatch batch;
+  consensus::pb::Deposit deposit;
+  std::string bytes;
+  for (const ledger::Entry& e : entries) {
+    deposit.Clear();
+    consensus::ToProto(e, &deposit);
+    if (!deposit.SerializeToString(&bytes)) {
+      return Status::Error("internal", "cannot encode a pending deposit");
+    }
+    batch.Put(PendingKey(crypto::Sha256(e.statement)), bytes);
+  }
+  if (batch.empty()) return Status::Ok();
+  return store_->Write(batch, /*sync=*/true);
+}
+
+Status PendingJournal::Remove(const std::vector<Hash32>& evidence_ids) {
+  storage::WriteBatch batch;
+  for (const Hash32& id : evidence_ids) batch.Delete(PendingKey(id));
+  if (batch.empty()) return Status::Ok();
+  return store_->Write(batch, /*sync=*/false);
+}
+
+Result<std::vector<ledger::Entry>> PendingJournal::Load(const genesis::Genesis& genesis,
+                                                        size_t* dropped) {
+  *dropped = 0;
+  const std::string prefix = storage::keys::Meta(kPendingPrefix);
+  std::vector<ledger::Entry> entries;
+  storage::WriteBatch bad;
+  std::unique_ptr<storage::Iterator> it = store_->NewIterator();
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    consensus::pb::Deposit deposit;
+    Result<ledger::Entry> entry = Status::Error("malformed", "pending deposit");
+    if (deposit.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      entry = consensus::FromProto(deposit);
+    }
+    if (!entry.ok() || it->key() != PendingKey(crypto::Sha256(entry->statement)) ||
+        !consensus::VerifyDeposits(genesis, {*entry}).ok()) {
+      ++*dropped;
+      bad.Delete(it->key());
+      continue;
+    }
+    entries.push_back(std::move(*entry));
+  }
+  if (!bad.empty()) EVCHAIN_RETURN_IF_ERROR(store_->Write(bad, /*sync=*/false));
+  return entries;
+}
+
+}  // namespace evchain::node

@@ -1,0 +1,37 @@
+// Deposits acknowledged over HTTP (202 "pending") and not yet committed, kept durable in the
+// node's data directory: an acknowledged deposit survives a crash of every validator that holds
+// it, and is proposed again after the restart. Keys: "m" "pending/" ‖ raw evidence id → the
+// deposit as a consensus::pb::Deposit (proto/consensus.proto), docs/storage-format.md "m" keys and
+// docs/node.md "Pending deposits".
+#pragma once
+
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "genesis/genesis.h"
+#include "ledger/block.h"
+#include "storage/kv_store.h"
+
+namespace evchain::node {
+
+class PendingJournal {
+ public:
+  // `store` must outlive the journal.
+  explicit PendingJournal(storage::KvStore* store) : store_(store) {}
+
+  // Records `entries` in one synced write: durable when this returns Ok.
+  Status Add(const std::vector<ledger::Entry>& entries);
+  // Forgets committed (or refused) deposits. Not synced: a removal lost in a crash only makes
+  // the next start find the deposit committed and drop it then.
+  Status Remove(const std::vector<Hash32>& evidence_ids);
+  // Every recorded deposit whose signature still verifies against `genesis`, in evidence-id
+  // order. A record that does not decode or verify is dropped from the journal and counted in
+  // `*dropped` (a damaged record cannot be proposed; the depositor's copy can be resent).
+  Result<std::vector<ledger::Entry>> Load(const genesis::Genesis& genesis, size_t* dropped);
+
+ private:
+  storage::KvStore* store_;
+};
+
+}  // namespace evchain::node
