@@ -115,6 +115,7 @@ struct Replica::State {
   UnixMillis last_from_primary = 0;  // last valid message from the primary of `view`
   UnixMillis fetch_retry_at = 0;
   uint64_t fetch_attempts = 0;  // rotates the peer order: a Byzantine peer cannot stall us
+  uint64_t fetch_to = 0;        // to_height of the last FetchRequest
   std::map<int, uint64_t> peer_committed;
   // Retransmission is rate-limited per peer (once per view_change_timeout_ms): NEW-VIEW,
   // VIEW-CHANGE and pre-prepares carry whole blocks and can be megabytes each.

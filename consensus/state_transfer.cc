@@ -41,7 +41,9 @@ size_t VerifyFetchedBlocks(const genesis::Genesis& genesis, std::vector<Committe
 void Replica::State::MaybeFetch() {
   uint64_t target = stable_seq;
   for (const auto& [peer, height] : peer_committed) target = std::max(target, height);
-  if (target <= tip.height || now < fetch_retry_at) return;
+  // Retries are rate-limited, but news of a higher height is passed on at once: the host may be
+  // fetching only up to the last to_height it was given.
+  if (target <= tip.height || (now < fetch_retry_at && target <= fetch_to)) return;
   std::vector<std::pair<uint64_t, int>> ahead;
   for (const auto& [peer, height] : peer_committed) {
     if (height > tip.height && peer != self) ahead.emplace_back(height, peer);
@@ -56,6 +58,7 @@ void Replica::State::MaybeFetch() {
   FetchRequest req;
   req.from_height = tip.height + 1;
   req.to_height = target;
+  fetch_to = target;
   for (const auto& [height, peer] : ahead) req.peers.push_back(peer);
   if (req.peers.empty()) {
     for (int i = 0; i < static_cast<int>(n); ++i) {

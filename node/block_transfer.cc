@@ -67,7 +67,9 @@ std::vector<consensus::CommittedBlock> DecodeFetchedBlocks(const genesis::Genesi
 }
 
 FetchPipeline::FetchPipeline(FetchPipelineOptions options)
-    : options_(options), window_(std::max<uint32_t>(options.max_window, 1)) {}
+    : options_(options),
+      window_(std::clamp<uint32_t>(options.initial_window, 1,
+                                   std::max<uint32_t>(options.max_window, 1))) {}
 
 size_t FetchPipeline::outstanding() const {
   return std::count_if(windows_.begin(), windows_.end(),
@@ -179,7 +181,11 @@ std::vector<FetchOrder> FetchPipeline::OnReply(int peer, uint64_t from_height,
   const bool failed = kept == 0 || kept < blocks.size();
   if (!failed) {
     // A reply shorter than asked hit the responder's byte limit: ask for that many next time.
-    window_ = kept < asked ? kept : std::min(options_.max_window, 2 * window_);
+    if (kept < asked) {
+      window_ = kept;
+    } else {
+      window_ = std::max(window_, std::min(options_.max_window, 2 * asked));
+    }
   }
   if (kept > 0) {
     Window rest = it->second;

@@ -44,7 +44,8 @@ struct FetchOrder {
 
 struct FetchPipelineOptions {
   size_t max_outstanding = 3;                // requests in flight at once
-  uint32_t max_window = kMaxBlocksPerFetch;  // blocks asked for per request
+  uint32_t initial_window = 8;               // blocks asked for per request at first
+  uint32_t max_window = kMaxBlocksPerFetch;  // at most
   UnixMillis timeout_ms = 2000;              // a request unanswered this long goes to another peer
   UnixMillis penalty_ms = 5000;              // a peer that failed is asked last for this long
 };
@@ -54,8 +55,9 @@ struct FetchPipelineOptions {
 // FetchRequest into windows, keeps at most `max_outstanding` of them requested (each from the
 // least-loaded peer not recently failed), buffers verified replies, and releases blocks only
 // contiguously from the replica's tip + 1. Heights requested stay below
-// tip + 1 + max_outstanding * window, so a slow window bounds memory; the window shrinks to the
-// number of blocks a reply carries (the responder's byte limit) and doubles after a full reply. A
+// tip + 1 + max_outstanding * window, so a slow window bounds memory; the window starts at
+// initial_window, shrinks to the number of blocks a reply carries (the responder's byte limit)
+// and doubles (up to max_window) after a full reply. A
 // window whose reply is empty, unverified or late, or whose blocks the replica rejects, is asked
 // again from another peer: a Byzantine peer can only delay the transfer.
 class FetchPipeline {

@@ -22,6 +22,7 @@ namespace evchain::node {
 namespace {
 
 constexpr auto kTickInterval = std::chrono::milliseconds(20);
+constexpr size_t kSmallMessageBytes = 16 * 1024;
 constexpr char kGenesisHashMeta[] = "genesis_hash";
 constexpr char kDroppedMetric[] = "evchain_consensus_dropped_total";
 constexpr char kPeerRejectedMetric[] = "evchain_peer_payloads_rejected_total";
@@ -184,6 +185,8 @@ evchain::Status Validator::Start() {
   });
   verifier_threads_ = std::max<size_t>(2, std::thread::hardware_concurrency());
   verifiers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 100000);
+  small_verifiers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 100000);
+  transfer_workers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 10000);
 
   auto http_addr = net::ParseHostPort(config_.http_listen);
   if (!http_addr.ok()) return http_addr.status();
@@ -239,7 +242,10 @@ int Validator::Run(size_t threads) {
   for (size_t i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
   io_.run();
   for (auto& t : pool) t.join();
-  verifiers_.reset();  // joins the workers before the io_context goes away
+  // Joins the workers before the io_context goes away.
+  transfer_workers_.reset();
+  small_verifiers_.reset();
+  verifiers_.reset();
   spdlog::info("stopped at view={} height={}", view_.load(), committed_height_.load());
   spdlog::default_logger()->flush();
   return exit_code_.load();
@@ -290,7 +296,12 @@ void Validator::OnPeerPayload(int peer, std::string payload) {
   }
   switch (parsed->kind_case()) {
     case pb::PeerPayload::kConsensus: {
-      bool accepted = verifiers_->Submit(
+      // Small messages (votes, status, checkpoints) have their own workers, so they are not
+      // queued behind pre-prepares carrying whole blocks (e.g. the backlog a peer flushes to a
+      // restarted replica). Workers finish in any order anyway: the replica does not rely on it.
+      net::ThreadPool& pool =
+          parsed->consensus().size() <= kSmallMessageBytes ? *small_verifiers_ : *verifiers_;
+      bool accepted = pool.Submit(
           consensus_,
           [this, parsed] { return consensus::VerifyMessage(genesis_, parsed->consensus()); },
           [this](Result<consensus::Message> message) {
@@ -325,23 +336,28 @@ void Validator::OnBlocks(int peer, std::shared_ptr<const pb::PeerPayload> payloa
     size_t remaining = 0;
   };
   const int total = payload->blocks().blocks_size();
+  const UnixMillis received = Now();
   const int slices = std::clamp<int>(static_cast<int>(verifier_threads_), 1, std::max(total, 1));
   auto join = std::make_shared<Join>();
   join->parts.resize(slices);
   join->remaining = slices;
   for (int k = 0; k < slices; ++k) {
-    auto done = [this, peer, payload, join, k](std::vector<consensus::CommittedBlock> blocks) {
+    auto done = [this, peer, payload, join, k,
+                 received](std::vector<consensus::CommittedBlock> blocks) {
       join->parts[k] = std::move(blocks);
       if (--join->remaining > 0) return;
       std::vector<consensus::CommittedBlock> all;
       for (auto& part : join->parts) {
         std::move(part.begin(), part.end(), std::back_inserter(all));
       }
+      spdlog::debug("state transfer: {} blocks from {} for height={} checked in {} ms", all.size(),
+                    genesis_.validators[peer].id, payload->blocks().from_height(),
+                    Now() - received);
       OnFetchedReply(peer, payload->blocks().from_height(), std::move(all));
     };
     const int begin = total * k / slices;
     const int end = total * (k + 1) / slices;
-    bool accepted = verifiers_->Submit(
+    bool accepted = transfer_workers_->Submit(
         consensus_,
         [this, payload, begin, end] {
           std::vector<consensus::CommittedBlock> blocks =
@@ -412,19 +428,26 @@ void Validator::NoteCaughtUp() {
 void Validator::OnFetchRequest(int peer, const pb::FetchBlocks& request) {
   uint64_t from = request.from_height();
   uint32_t max_blocks = request.max_blocks();
-  bool accepted = verifiers_->Submit(
+  // Reading and serializing (up to ~8 MiB) happen on a worker, off the io threads.
+  bool accepted = transfer_workers_->Submit(
       io_.get_executor(),
-      [this, from, max_blocks] { return ReadBlocksForPeer(*log_, from, max_blocks); },
-      [this, peer](Result<pb::Blocks> blocks) {
-        if (stopping_) return;
-        if (!blocks.ok()) {
-          spdlog::warn("cannot serve blocks to {}: {}", genesis_.validators[peer].id,
-                       blocks.status().ToString());
-          return;
-        }
+      [this, from, max_blocks]() -> Result<std::pair<int, std::string>> {
+        auto blocks = ReadBlocksForPeer(*log_, from, max_blocks);
+        if (!blocks.ok()) return blocks.status();
         pb::PeerPayload reply;
         *reply.mutable_blocks() = std::move(*blocks);
-        transport_->Send(peer, PayloadBytes(reply));
+        return std::make_pair(reply.blocks().blocks_size(), PayloadBytes(reply));
+      },
+      [this, peer, from](Result<std::pair<int, std::string>> reply) {
+        if (stopping_) return;
+        if (!reply.ok()) {
+          spdlog::warn("cannot serve blocks to {}: {}", genesis_.validators[peer].id,
+                       reply.status().ToString());
+          return;
+        }
+        spdlog::debug("serving {} blocks from height={} to {} ({} bytes)", reply->first, from,
+                      genesis_.validators[peer].id, reply->second.size());
+        transport_->Send(peer, std::move(reply->second));
       });
   if (!accepted) metrics_.Increment(kPeerRejectedMetric, "reason=\"overloaded\"");
 }

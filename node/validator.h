@@ -3,7 +3,8 @@
 //
 // Threads: an io_context run by a few threads. The replica lives on `consensus_` (a strand):
 // every Step/Propose/Tick/TakeReady runs there. Peer payloads arrive on the transport's strand,
-// are verified on the ThreadPool, and are posted to `consensus_`. HTTP requests run on
+// are verified on a ThreadPool (one for messages carrying blocks, one for small messages, one for
+// state transfer), and are posted to `consensus_`. HTTP requests run on
 // cpp-httplib's workers and reach the replica only by posting to `consensus_`.
 //
 // Ready processing (consensus/replica.h): persist (synced LevelDB batch) → send → append
@@ -119,7 +120,9 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   boost::asio::steady_timer tick_timer_;
   boost::asio::signal_set signals_;
   std::unique_ptr<net::Transport> transport_;
-  std::unique_ptr<net::ThreadPool> verifiers_;
+  std::unique_ptr<net::ThreadPool> verifiers_;         // consensus messages carrying blocks
+  std::unique_ptr<net::ThreadPool> small_verifiers_;   // the other consensus messages
+  std::unique_ptr<net::ThreadPool> transfer_workers_;  // serving and checking fetched blocks
   std::unique_ptr<api::HttpServer> http_;
 
   // Snapshot of the replica for other threads (HTTP status, metrics).

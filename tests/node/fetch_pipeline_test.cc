@@ -43,6 +43,7 @@ std::vector<uint64_t> Range(uint64_t from, uint64_t to) {
 FetchPipelineOptions Options() {
   FetchPipelineOptions o;
   o.max_outstanding = 3;
+  o.initial_window = 10;
   o.max_window = 10;
   o.timeout_ms = 1000;
   o.penalty_ms = 5000;
@@ -164,6 +165,27 @@ TEST_CASE("a byte-limited reply shrinks the window and bounds the lookahead") {
     for (const FetchOrder& o : p.Tick(0, t)) CHECK(o.from_height <= 3 * 10);
     CHECK(p.outstanding() <= 3);
   }
+}
+
+TEST_CASE("the window starts small and doubles after full replies, up to max_window") {
+  FetchPipelineOptions o = Options();
+  o.initial_window = 2;
+  o.max_window = 8;
+  FetchPipeline p(o);
+  auto orders = p.OnRequest(Request(1, 1000, {1}), 0);
+  REQUIRE(orders.size() == 3);
+  CHECK(orders[0].max_blocks == 2);
+  auto next = p.OnReply(orders[0].peer, 1, Blocks(1, 2), 1);
+  CHECK(p.window() == 4);
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].max_blocks == 4);
+  p.OnReply(next[0].peer, next[0].from_height, Blocks(next[0].from_height, 4), 2);
+  CHECK(p.window() == 8);
+  next = p.OnReply(orders[1].peer, 3, Blocks(3, 2), 3);
+  CHECK(p.window() == 8);
+  REQUIRE_FALSE(next.empty());
+  p.OnReply(next[0].peer, next[0].from_height, Blocks(next[0].from_height, next[0].max_blocks), 4);
+  CHECK(p.window() == 8);
 }
 
 TEST_CASE("catching up by other means ends the transfer") {
