@@ -2,10 +2,11 @@
 // crash recovery: docs/storage-format.md.
 //
 // Entries and Merkle nodes go to the companion, whose keys only ever grow; indexes, blocks and
-// the log state go to the index store. AppendBlock writes (and syncs) the companion first, then
-// the index store's batch holding the state: that batch is the single commit point. Records past
-// the committed size in the companion belong to a block that never committed: readers never look
-// at them (every read is bounded by size()), and Open deletes them.
+// the log state go to the index store. AppendBlock writes the companion's batch (synced) on a
+// helper thread while it writes the block's index keys with a "pending" marker (not synced);
+// then the commit batch (block, state, marker deleted, synced): the single commit point. Records
+// past the committed size belong to a block that never committed: readers never look at them
+// (every read is bounded by size()), and Open deletes them.
 //
 // Merkle nodes are stored as perfect-subtree hashes for levels >= kMinStoredLevel; lower levels
 // are recomputed from the leaf bytes in the entry records. A root or proof for any past size
@@ -18,9 +19,11 @@
 // each candidate against its entry, so a prefix collision costs one read, never a wrong answer.
 #include "storage/evidence_log.h"
 
+#include <algorithm>
 #include <array>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
@@ -69,13 +72,22 @@ Hash32 FrontierRoot(const std::vector<Subtree>& frontier) {
   return FoldRight(hashes);
 }
 
-// What only the single writer touches (AppendBlock): a hasher and reused key/value buffers.
+using IndexKey = std::array<char, keys::kIndexKeyBytes>;
+
+// What only the single writer touches (AppendBlock): a hasher and reused buffers.
 struct WriterScratch {
   Hasher hasher;
   std::string key;
   std::string value;
   std::string nonce_name;
+  std::vector<IndexKey> index_keys;  // the block's, sorted before they go into the batch
 };
+
+void AddIndexKey(char kind, const Hash32& hash, uint64_t index, WriterScratch& w) {
+  keys::Index(kind, hash, index, &w.key);
+  IndexKey& k = w.index_keys.emplace_back();
+  std::copy(w.key.begin(), w.key.end(), k.begin());
+}
 
 // Adds leaf `index` to the frontier, merging equal-level subtrees; merged nodes that are stored
 // go into `batch`, those that are cached also into `cached`.
@@ -126,6 +138,8 @@ struct EvidenceLog::Impl {
   // kMinCachedLevel in the tree of state.log.size leaves. Guarded by mu.
   std::vector<std::vector<Hash32>> upper;
   WriterScratch writer;  // AppendBlock only (one writer)
+  // Set by AppendBlock when a write failed: what reached the stores is only cleaned up by Open.
+  bool write_failed = false;  // AppendBlock only
 
   std::optional<Hash32> CachedNode(const crypto::NodeId& id) const {
     if (id.level < kMinCachedLevel) return std::nullopt;
@@ -163,6 +177,26 @@ struct EvidenceLog::Impl {
     }
     if (batch.empty()) return Status::Ok();
     return sequential->Write(batch, /*sync=*/true);
+  }
+
+  // Deletes index keys naming entries at or past `size` if the pending marker says an append
+  // wrote some and never committed: one scan of the three index ranges, only after such a crash.
+  // Called by Open before readers exist.
+  Status DropUncommittedIndexKeys(uint64_t size) {
+    Result<std::optional<std::string>> pending = store->Get(keys::Pending());
+    if (!pending.ok()) return pending.status();
+    if (!pending->has_value()) return Status::Ok();
+    WriteBatch batch;
+    std::unique_ptr<Iterator> it = store->NewIterator();
+    for (char kind : {keys::kDigest, keys::kEvidenceId, keys::kNonce}) {
+      for (it->Seek(std::string(1, kind)); it->Valid() && it->key().front() == kind; it->Next()) {
+        if (it->key().size() != keys::kIndexKeyBytes) continue;  // lookups report it
+        Result<uint64_t> index = DecodeIndexValue(it->key().substr(1 + keys::kIndexHashBytes));
+        if (index.ok() && *index >= size) batch.Delete(it->key());
+      }
+    }
+    batch.Delete(keys::Pending());
+    return store->Write(batch, /*sync=*/true);
   }
 
   Result<Hash32> ReadStoredNode(uint32_t level, uint64_t index) const {
@@ -291,6 +325,7 @@ Result<std::unique_ptr<EvidenceLog>> EvidenceLog::Open(KvStore* store) {
     if (!last.ok()) return last.status();
   }
   EVCHAIN_RETURN_IF_ERROR(impl.DropUncommitted(state.size));
+  EVCHAIN_RETURN_IF_ERROR(impl.DropUncommittedIndexKeys(state.size));
   if (state.size == 0 && state.height == 0) return log;
   impl.state.log = state;
   EVCHAIN_RETURN_IF_ERROR(impl.LoadUpperLevels(state.size));
@@ -330,6 +365,9 @@ Result<std::vector<Hash32>> EvidenceLog::Frontier() const {
 }
 
 Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
+  if (impl_->write_failed) {
+    return Status::Error("io_error", "an earlier append failed to write: reopen the log");
+  }
   const CachedState cur = impl_->Current();
   const ledger::BlockHeader& header = block.header;
   const uint64_t n = block.entries.size();
@@ -349,13 +387,15 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
 
   WriterScratch& w = impl_->writer;
   WriteBatch sequential;  // entries and nodes: the companion
-  WriteBatch batch;       // indexes, block, state: the index store, the commit point
+  WriteBatch index_keys;  // the index store: the block's index keys and the pending marker
+  WriteBatch batch;       // the index store: block, block end, state; the commit point
   size_t statement_bytes = 0;
   for (const ledger::Entry& entry : block.entries) statement_bytes += entry.statement.size();
   sequential.Reserve(statement_bytes + n * kSequentialBatchBytesPerEntry);
-  batch.Reserve(n * kIndexBatchBytesPerEntry + block.certificate.size() + 1024);
+  index_keys.Reserve(n * kIndexBatchBytesPerEntry + 16);
   std::vector<Subtree> frontier = cur.frontier;
   std::vector<Subtree> cached;
+  w.index_keys.clear();
   for (uint64_t i = 0; i < n; ++i) {
     const uint64_t index = cur.log.size + i;
     const ledger::Entry& entry = block.entries[i];
@@ -378,19 +418,22 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
     keys::Entry(index, &w.key);
     EncodeEntryRecord(entry, leaf_bytes, &w.value);
     sequential.Put(w.key, w.value);
-    keys::Index(keys::kDigest, leaf->digest, index, &w.key);
-    batch.Put(w.key, "");
-    keys::Index(keys::kEvidenceId, leaf->statement_hash, index, &w.key);
-    batch.Put(w.key, "");
+    AddIndexKey(keys::kDigest, leaf->digest, index, w);
+    AddIndexKey(keys::kEvidenceId, leaf->statement_hash, index, w);
     keys::NonceName(statement->depositor, statement->nonce, &w.nonce_name);
-    keys::Index(keys::kNonce, w.hasher.Sha256(w.nonce_name), index, &w.key);
-    batch.Put(w.key, "");
+    AddIndexKey(keys::kNonce, w.hasher.Sha256(w.nonce_name), index, w);
     PushLeaf(frontier, w.hasher.LeafHash(leaf_bytes), index, w, sequential, cached);
   }
   const Hash32 root = FrontierRoot(frontier);
   if (root != header.log_root) {
     return Status::Error("root_mismatch", "header log_root does not match the appended leaves");
   }
+  // In key order: each memtable insert of a random key walks LevelDB's skip list from the top,
+  // and in sorted order consecutive walks share most of their path (cache hits instead of
+  // misses, docs/benchmarks.md "Storage").
+  std::sort(w.index_keys.begin(), w.index_keys.end());
+  for (const IndexKey& k : w.index_keys) index_keys.Put(std::string_view(k.data(), k.size()), "");
+  index_keys.Put(keys::Pending(), "");
 
   BlockRecord record;
   record.header = header.Encode();
@@ -404,12 +447,27 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
   }
   const LogState next{header.height, cur.log.size + n, record.hash};
   batch.Put(keys::State(), EncodeLogState(next));
-  // Companion first and synced, so the commit (the state in `batch`) never names a record that
-  // could be lost; a crash in between leaves records past the committed size, which Open drops.
-  if (!sequential.empty()) {
-    EVCHAIN_RETURN_IF_ERROR(impl_->sequential->Write(sequential, /*sync=*/true));
+  batch.Delete(keys::Pending());
+  if (n > 0) {
+    // The two stores' work overlaps: the companion's write and fsync on a helper thread, the
+    // index keys' memtable inserts here. Both are done before the commit, so the commit never
+    // names a record that could be lost; the commit's fsync of the index store's log also makes
+    // the unsynced index keys durable (LevelDB appends them to the same log before it).
+    Status sequential_status;
+    std::thread helper([&] { sequential_status = impl_->sequential->Write(sequential, true); });
+    Status index_status = impl_->store->Write(index_keys, /*sync=*/false);
+    helper.join();
+    for (const Status* s : {&sequential_status, &index_status}) {
+      if (!s->ok()) {
+        impl_->write_failed = true;
+        return *s;
+      }
+    }
   }
-  EVCHAIN_RETURN_IF_ERROR(impl_->store->Write(batch, /*sync=*/true));
+  if (Status s = impl_->store->Write(batch, /*sync=*/true); !s.ok()) {
+    impl_->write_failed = true;
+    return s;
+  }
 
   std::lock_guard<std::mutex> lock(impl_->mu);
   impl_->state.log = next;

@@ -1,7 +1,8 @@
-// The append-only evidence log and chain store on top of a KvStore: leaves, Merkle nodes for
-// O(log n) roots and proofs at any past size, blocks with certificates, and the indexes
-// digest -> entries, evidence_id -> entry, height -> block, (depositor, nonce) -> evidence_id.
-// Key layout: docs/storage-format.md.
+// The append-only evidence log and chain store on top of a KvStore and its companion
+// (KvStore::Sequential()): leaves, Merkle nodes for O(log n) roots and proofs at any past size,
+// blocks with certificates, and the indexes digest -> entries, evidence_id -> entry,
+// height -> block, (depositor, nonce) -> evidence_id. Key layout and crash recovery:
+// docs/storage-format.md.
 #pragma once
 
 #include <cstdint>
@@ -46,7 +47,10 @@ struct BlockToAppend {
 // methods concurrently with each other and with AppendBlock (they read a consistent prefix).
 class EvidenceLog {
  public:
-  // Loads the current size/height from `store`. `store` must outlive the log.
+  // Loads the current size/height from `store`, and first deletes what an append that never
+  // committed left behind (a crash: the log is then exactly its committed blocks). A companion
+  // lacking committed entries is "corruption". REQUIRES: `store` has a companion (OpenLevelDb
+  // and NewMemoryStore stores do) and outlives the log.
   static Result<std::unique_ptr<EvidenceLog>> Open(KvStore* store);
 
   uint64_t size() const;                       // number of leaves
@@ -58,13 +62,16 @@ class EvidenceLog {
   // caller computes the root after appending more leaves without reading the log.
   Result<std::vector<Hash32>> Frontier() const;
 
-  // Appends the block's leaves, nodes, entries, indexes, block record and certificate in one
-  // synced WriteBatch. Errors: "height_gap" (not height()+1), "prev_mismatch" (prev_hash is not
-  // the previous block's hash; block 1 is not checked, the node checks it against the genesis
-  // hash), "bad_block" (entries and leaves differ in number), "bad_leaf", "bad_statement" (lacks
-  // the deposit statement's line structure: the indexes need its depositor, digest and nonce;
-  // full statement validation is consensus's job before a block commits),
-  // "size_mismatch", "root_mismatch", I/O errors. Nothing is written on error.
+  // Appends the block's leaves, nodes, entries, indexes, block record and certificate, durably
+  // and atomically: the block is committed by one synced write after everything else is written
+  // (docs/storage-format.md "Atomicity and crash recovery"). Errors: "height_gap" (not
+  // height()+1), "prev_mismatch" (prev_hash is not the previous block's hash; block 1 is not
+  // checked, the node checks it against the genesis hash), "bad_block" (entries and leaves differ
+  // in number), "bad_leaf", "bad_statement" (lacks the deposit statement's line structure: the
+  // indexes need its depositor, digest and nonce; full statement validation is consensus's job
+  // before a block commits), "size_mismatch", "root_mismatch": nothing is written. I/O errors:
+  // the block is not committed, readers see no change, and every later append fails with
+  // "io_error" until the log is reopened (Open cleans up what reached the stores).
   Status AppendBlock(const BlockToAppend& block);
 
   Result<std::vector<Hash32>> InclusionProof(uint64_t index, uint64_t tree_size) const;

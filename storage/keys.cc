@@ -34,6 +34,8 @@ void NonceName(std::string_view depositor, std::string_view nonce, std::string* 
 
 std::string State() { return std::string(1, kState); }
 
+std::string Pending() { return std::string(1, kPending); }
+
 std::string Entry(uint64_t index) {
   std::string k;
   Entry(index, &k);

@@ -23,6 +23,7 @@ constexpr char kNonce = 'n';       // "n" SHA-256(NonceName)[0..8) index -> ""
 constexpr char kBlock = 'b';       // "b" height -> block record
 constexpr char kBlockEnd = 'l';    // "l" last entry index -> height
 constexpr char kMeta = 'm';        // "m" name -> value, owned by node/
+constexpr char kPending = 'p';     // "p" -> "": index keys past the committed size may exist
 
 // Index keys name an entry by the first kIndexHashBytes of a hash plus its log index; readers
 // check the full value against the entry, so prefix collisions cost a read, never a wrong answer.
@@ -32,6 +33,7 @@ constexpr size_t kEntryKeyBytes = 9;
 constexpr size_t kNodeKeyBytes = 10;
 
 std::string State();
+std::string Pending();
 std::string Entry(uint64_t index);
 // The perfect subtree of `level` (>= 1) and `index`, keyed by its last leaf so that nodes sort
 // among the entries in the order they are appended.

@@ -23,7 +23,11 @@ constexpr size_t kBlockCacheBytes = 64 << 20;
 constexpr size_t kIndexWriteBufferBytes = 4 << 20;
 // Companion: keys arrive in order, so a bigger buffer only means fewer, larger flushed tables.
 constexpr size_t kSequentialWriteBufferBytes = 32 << 20;
-constexpr size_t kMaxFileBytes = 64 << 20;
+// Index store: LevelDB's default. Its keys are random, so every table overlaps the whole next
+// level: small tables let compaction merge a little at a time instead of rewriting a level.
+constexpr size_t kIndexMaxFileBytes = 2 << 20;
+// Companion: tables are moved down whole, never merged, so fewer larger files cost nothing.
+constexpr size_t kSequentialMaxFileBytes = 64 << 20;
 constexpr int kBloomBitsPerKey = 10;
 constexpr const char* kSequentialSubdir = "entries";
 
@@ -75,7 +79,8 @@ Result<std::unique_ptr<leveldb::DB>> OpenDb(const std::string& dir, const Shared
   // The companion is only read by key of records that exist: a filter would not save reads.
   options.filter_policy = sequential ? nullptr : shared.filter.get();
   options.write_buffer_size = sequential ? kSequentialWriteBufferBytes : kIndexWriteBufferBytes;
-  options.max_file_size = kMaxFileBytes;
+  options.max_file_size = sequential ? kSequentialMaxFileBytes : kIndexMaxFileBytes;
+
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, dir, &raw);
   if (!s.ok()) return FromLevelDb(s);

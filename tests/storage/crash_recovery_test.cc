@@ -1,12 +1,14 @@
 // Crash recovery of the two-store layout (docs/storage-format.md "Atomicity and crash recovery"):
-// the companion is written before the commit, so a crash can leave records past the committed
-// size there; Open drops them. A torn tail of the companion's write-ahead log is one such
-// unfinished write. A companion that lost committed records is corruption, not a crash.
+// the companion's records and the index keys are written before the commit, so a crash can leave
+// records past the committed size; Open drops them. A torn tail of the companion's write-ahead
+// log is one such unfinished write. A companion that lost committed records is corruption, not a
+// crash.
 #include <doctest/doctest.h>
 
 #include <filesystem>
 
 #include "crypto/merkle.h"
+#include "crypto/sha256.h"
 #include "storage/evidence_log.h"
 #include "storage/keys.h"
 #include "tests/storage/backends.h"
@@ -37,6 +39,20 @@ void WriteUncommittedBlock(KvStore& store, const ChainBuilder& chain, size_t n) 
     if ((first + i) % 2 == 1) batch.Put(keys::Node(1, (first + i) / 2), std::string(32, 'x'));
   }
   REQUIRE(store.Sequential()->Write(batch, true).ok());
+}
+
+// What the index-key write of that block puts in the index store: keys, then the marker.
+void WriteUncommittedIndexKeys(KvStore& store, const ChainBuilder& chain, size_t n) {
+  const uint64_t first = chain.leaf_hashes().size();
+  WriteBatch batch;
+  for (uint64_t i = 0; i < n; ++i) {
+    const Hash32 h = ChainBuilder::TestDigest(500 + i);
+    for (char kind : {keys::kDigest, keys::kEvidenceId, keys::kNonce}) {
+      batch.Put(keys::Index(kind, h, first + i), "");
+    }
+  }
+  batch.Put(keys::Pending(), "");
+  REQUIRE(store.Write(batch, false).ok());
 }
 
 // The newest write-ahead log file of the companion database.
@@ -77,12 +93,41 @@ TEST_CASE_TEMPLATE("records past the committed size are dropped at Open", B, Mem
   CHECK(log->GetEntries(0, 9)->size() == 9);
 }
 
+TEST_CASE_TEMPLATE("index keys of a block that never committed are dropped at Open", B,
+                   MemoryBackend, LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  ChainBuilder chain;
+  {
+    std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+    for (size_t n : {3, 4}) REQUIRE(chain.Append(*log, n).ok());
+  }
+  const auto committed = Dump(*store);
+  CHECK_FALSE(store->Get(keys::Pending())->has_value());  // each commit deletes the marker
+  WriteUncommittedBlock(*store, chain, 5);
+  WriteUncommittedIndexKeys(*store, chain, 5);
+  if constexpr (B::kPersistent) {
+    store.reset();
+    store = backend.Open();
+  }
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  CHECK(log->size() == 7);
+  CHECK(Dump(*store) == committed);
+  REQUIRE(chain.Append(*log, 5).ok());
+  for (uint64_t i = 0; i < log->size(); ++i) {
+    const Hash32 id = crypto::Sha256(log->GetEntry(i)->entry.statement);
+    CHECK(*log->FindByEvidenceId(id) == i);
+  }
+}
+
 TEST_CASE("a crash before the first commit leaves an empty log") {
   std::unique_ptr<KvStore> store = NewMemoryStore();
   WriteUncommittedBlock(*store, ChainBuilder(), 3);
+  WriteUncommittedIndexKeys(*store, ChainBuilder(), 3);
   std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
   CHECK(log->size() == 0);
   CHECK(Dump(*store->Sequential()).empty());
+  CHECK(Dump(*store).empty());
 }
 
 TEST_CASE("a torn tail of the companion's write-ahead log is an unfinished block") {
