@@ -300,6 +300,7 @@ void Replica::State::OnCommit(const Message& m) {
   }
   slot.commits[m.sender()] =
       Vote{digest, m.wire(), c.checkpoint_text(), c.timestamp(), c.cosignature()};
+  if (genesis.validators[m.sender()].role == genesis::Role::kTime) time_vote_at = now;
   PersistMessage(c.seq(), m.wire());
 }
 
@@ -367,6 +368,7 @@ void Replica::State::TryCommit() {
         }
       }
       if (votes.size() < 2 * f + 1) continue;
+      if (AwaitTimeCosignature(slot, votes)) return;  // retried on the next COMMIT or Tick
       if (p.header.prev_hash != tip.hash) {
         Drop("commit_does_not_chain", -1);  // impossible with <= f faults; never apply it
         continue;
@@ -379,8 +381,9 @@ void Replica::State::TryCommit() {
       }
       crypto::Note note;
       note.text = p.checkpoint_text;
-      for (size_t i = 0; i < 2 * f + 1; ++i) {
-        const auto& [sender, vote] = *votes[i];
+      // Every matching cosignature received so far, not only the first 2f+1.
+      for (const auto* entry : votes) {
+        const auto& [sender, vote] = *entry;
         crypto::NoteVerifier verifier{genesis.validators[sender].id, crypto::kSigTypeCosignature,
                                       genesis.validators[sender].public_key};
         crypto::NoteSignature sig;
@@ -395,6 +398,23 @@ void Replica::State::TryCommit() {
       break;
     }
   }
+}
+
+// SPEC: the time service's clock should stand in every certificate (its cosignature carries its
+// own timestamp). With a quorum that lacks a time validator, wait up to one block interval for
+// one — but only while a time validator is live (it sent a COMMIT within the view-change
+// timeout; presumed live at start), so a crashed time validator costs a few graces, not one per
+// block for ever. Waiting to commit locally never affects safety; the grace is far below every
+// protocol timer.
+bool Replica::State::AwaitTimeCosignature(
+    ViewSlot& slot, const std::vector<const std::pair<const int, Vote>*>& votes) {
+  for (const auto* entry : votes) {
+    if (genesis.validators[entry->first].role == genesis::Role::kTime) return false;
+  }
+  if (time_vote_at == 0) time_vote_at = now;  // presumed live until silent for a timeout
+  if (now - time_vote_at > genesis.params.view_change_timeout_ms) return false;
+  if (slot.quorum_at == 0) slot.quorum_at = now;
+  return now - slot.quorum_at < static_cast<UnixMillis>(genesis.params.block_interval_ms);
 }
 
 void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string& certificate) {

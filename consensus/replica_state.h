@@ -40,6 +40,8 @@ struct ViewSlot {
   std::optional<Proposal> pre_prepare;
   std::map<int, Vote> prepares;  // by sender (backups only)
   std::map<int, Vote> commits;   // by sender
+  // When TryCommit first saw 2f+1 matching commits without a time validator's (0: not yet).
+  UnixMillis quorum_at = 0;
 };
 
 struct BufferedPrePrepare {
@@ -114,6 +116,7 @@ struct Replica::State {
   UnixMillis last_full_commit = 0;
   UnixMillis last_from_primary = 0;  // last valid message from the primary of `view`
   UnixMillis fetch_retry_at = 0;
+  UnixMillis time_vote_at = 0;  // last COMMIT from a time validator (0: not yet looked)
   uint64_t fetch_attempts = 0;  // rotates the peer order: a Byzantine peer cannot stall us
   uint64_t fetch_to = 0;        // to_height of the last FetchRequest
   std::map<int, uint64_t> peer_committed;
@@ -161,6 +164,9 @@ struct Replica::State {
   void AddToPool(const ledger::Entry& entry, const Hash32& id);
   void Progress();
   void TryCommit();
+  // True while a commit with these votes should wait for a time validator's cosignature.
+  bool AwaitTimeCosignature(ViewSlot& slot,
+                            const std::vector<const std::pair<const int, Vote>*>& votes);
   void ApplyCommitted(const CheckedBlock& block, const std::string& certificate);
   void MaybeCutBlock();
   void CheckTimers();

@@ -171,3 +171,52 @@ TEST_CASE("seven replicas tolerate two Byzantine ones") {
 }
 
 }  // namespace evchain::consensus::sim
+
+namespace evchain::consensus::sim {
+namespace {
+
+// The time validator (the last one in the simulator's genesis) cosigned `b`.
+bool TimeCosigned(const CommittedBlock& b, int n) {
+  return b.certificate.find("\n\u2014 v" + std::to_string(n - 1) + " ") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a live time validator's cosignature is in every certificate") {
+  Simulation sim(Quiet());
+  for (int k = 0; k < 40; ++k) sim.Submit(k % 4, 5 * k);
+  REQUIRE(sim.RunToCompletion());
+  CHECK(sim.failure().empty());
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(sim.chain(i).size() >= 2);
+    for (const CommittedBlock& b : sim.chain(i)) {
+      INFO("replica " << i << " height " << b.header.height);
+      CHECK(TimeCosigned(b, 4));
+    }
+  }
+}
+
+TEST_CASE("without the time validator blocks still commit, waiting only while it looked live") {
+  Simulation sim(Quiet());
+  for (int k = 0; k < 6; ++k) sim.Submit(k % 3, 5 * k);
+  REQUIRE(sim.RunUntil(1000));
+  const size_t before = sim.chain(0).size();
+  REQUIRE(before >= 1);
+  CHECK(TimeCosigned(sim.chain(0).back(), 4));
+  sim.Crash(3, 1000);
+  for (int k = 0; k < 30; ++k) sim.Submit(k % 3, 1100 + 20 * k);
+  REQUIRE(sim.RunUntil(4000));
+  for (int i = 0; i < 3; ++i) {
+    size_t entries = 0;
+    for (const CommittedBlock& b : sim.chain(i)) entries += b.entries.size();
+    CHECK(entries == 36);
+    CHECK_FALSE(TimeCosigned(sim.chain(i).back(), 4));
+  }
+  sim.Restart(3, 4000);
+  for (int k = 0; k < 6; ++k) sim.Submit(k % 3, 4500 + 5 * k);
+  REQUIRE(sim.RunToCompletion());
+  CHECK(sim.failure().empty());
+  CHECK(TimeCosigned(sim.chain(0).back(), 4));  // live again: back in the certificates
+}
+
+}  // namespace evchain::consensus::sim
