@@ -37,6 +37,8 @@ def pending_survives_crash():
         out = run([CLI, "verify", path, "--node", net.url(0), "--genesis",
                    net.genesis_path]).stdout
         check("VERIFIED" in out, f"the receipt does not verify:\n{out}")
+        # SPEC: the time service's cosignature stands in every certificate.
+        check("time-1" in out, f"the certificate lacks the time validator:\n{out}")
         wait_until("no deposit left pending",
                    lambda: all(net.status(i)["pending"] == 0 for i in range(4)), 30)
 
