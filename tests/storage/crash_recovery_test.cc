@@ -9,6 +9,7 @@
 
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
+#include "ledger/leaf.h"
 #include "storage/evidence_log.h"
 #include "storage/keys.h"
 #include "tests/storage/backends.h"
@@ -54,6 +55,30 @@ void WriteUncommittedIndexKeys(KvStore& store, const ChainBuilder& chain, size_t
   batch.Put(keys::Pending(), "");
   REQUIRE(store.Write(batch, false).ok());
 }
+
+// A store whose writes fail on demand (a full or failing disk), over another store.
+class FaultyStore : public KvStore {
+ public:
+  FaultyStore(KvStore* target, std::unique_ptr<FaultyStore> companion)
+      : target_(target), companion_(std::move(companion)) {}
+  Result<std::optional<std::string>> Get(std::string_view key) const override {
+    return target_->Get(key);
+  }
+  Status Write(const WriteBatch& batch, bool sync) override {
+    if (fail_writes) return Status::Error("io_error", "injected write failure");
+    return target_->Write(batch, sync);
+  }
+  std::unique_ptr<Iterator> NewIterator() const override { return target_->NewIterator(); }
+  Status CompactAll() override { return target_->CompactAll(); }
+  KvStore* Sequential() override { return companion_.get(); }
+  FaultyStore* companion() { return companion_.get(); }
+
+  bool fail_writes = false;
+
+ private:
+  KvStore* target_;
+  std::unique_ptr<FaultyStore> companion_;
+};
 
 // The newest write-ahead log file of the companion database.
 std::filesystem::path NewestCompanionLog(const std::string& dir) {
@@ -118,6 +143,37 @@ TEST_CASE_TEMPLATE("index keys of a block that never committed are dropped at Op
     const Hash32 id = crypto::Sha256(log->GetEntry(i)->entry.statement);
     CHECK(*log->FindByEvidenceId(id) == i);
   }
+}
+
+TEST_CASE("after a failed write the block is not committed and appends wait for a reopen") {
+  std::unique_ptr<KvStore> memory = NewMemoryStore();
+  FaultyStore store(memory.get(), std::make_unique<FaultyStore>(memory->Sequential(), nullptr));
+  ChainBuilder chain;
+  std::unique_ptr<EvidenceLog> log = MustOpen(&store);
+  REQUIRE(chain.Append(*log, 4).ok());
+  const auto committed = Dump(*memory);
+  const auto committed_entries = Dump(*memory->Sequential());
+  const Hash32 root = log->Root();
+
+  FaultyStore* failing = nullptr;
+  SUBCASE("companion") { failing = store.companion(); }
+  SUBCASE("index store") { failing = &store; }
+  failing->fail_writes = true;
+  const BlockToAppend next = chain.Make(3);
+  CHECK(log->AppendBlock(next).code() == "io_error");
+  CHECK(log->size() == 4);
+  CHECK(log->Root() == root);
+  CHECK(log->FindByDigest(ledger::Leaf::Decode(next.leaves[0])->digest)->empty());
+  failing->fail_writes = false;
+  CHECK(log->AppendBlock(next).code() == "io_error");  // refused until reopened
+
+  log = MustOpen(&store);
+  CHECK(log->size() == 4);
+  CHECK(Dump(*memory) == committed);
+  CHECK(Dump(*memory->Sequential()) == committed_entries);
+  REQUIRE(log->AppendBlock(next).ok());
+  chain.Advance(next);
+  CHECK(log->Root() == crypto::RootFromLeafHashes(chain.leaf_hashes()));
 }
 
 TEST_CASE("a crash before the first commit leaves an empty log") {

@@ -27,7 +27,8 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-// CPU seconds used by the whole process (all threads, LevelDB's compaction thread included).
+// CPU seconds used by the whole process (all threads: AppendBlock's helper thread and LevelDB's
+// compaction thread included).
 double CpuSeconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -35,8 +36,8 @@ double CpuSeconds() {
   return sec(u.ru_utime) + sec(u.ru_stime);
 }
 
-// CPU seconds used by the calling thread only: AppendBlock's own work, without LevelDB's
-// background compaction.
+// CPU seconds used by the calling thread only: AppendBlock's own work, without its helper thread
+// (the companion store's write) and LevelDB's background compaction.
 double ThreadCpuSeconds() {
   timespec t{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -261,8 +262,8 @@ int Run(const Options& o) {
   std::printf("appends/s                    %.0f (wall %.1f us/entry)\n", appends_per_s,
               Seconds(append_time) * per_entry);
   std::printf(
-      "CPU us/entry                 %.1f process (%.1f writer thread, %.1f LevelDB "
-      "background)\n",
+      "CPU us/entry                 %.1f process (%.1f writer thread, %.1f other threads: "
+      "companion write, compaction)\n",
       append_cpu * per_entry, writer_cpu * per_entry, (append_cpu - writer_cpu) * per_entry);
 
   std::mt19937_64& rng = gen.rng();
