@@ -1,6 +1,7 @@
 #include "node/block_transfer.h"
 
 #include <algorithm>
+#include <functional>
 #include <tuple>
 #include <utility>
 
@@ -123,11 +124,13 @@ int FetchPipeline::PickPeer(int avoid, UnixMillis now) {
 std::vector<FetchOrder> FetchPipeline::Dispatch(UnixMillis now) {
   std::vector<FetchOrder> orders;
   if (!active() || peers_.empty()) return orders;
-  // Only heights up to a bounded lookahead past the tip are requested: a slow window cannot make
-  // the buffer grow without bound.
-  const uint64_t horizon = std::min(target_, tip_ + options_.max_outstanding * uint64_t{window_});
-  while (planned_to_ < horizon) {
-    const uint64_t count = std::min<uint64_t>(window_, horizon - planned_to_);
+  // Only whole windows up to a bounded lookahead past the tip are requested: a slow window cannot
+  // make the buffer grow without bound, and the tip moving by a block or two does not cut the
+  // range into tiny requests.
+  const uint64_t horizon = tip_ + options_.max_outstanding * uint64_t{window_};
+  while (planned_to_ < target_) {
+    const uint64_t count = std::min<uint64_t>(window_, target_ - planned_to_);
+    if (planned_to_ + count > horizon) break;
     windows_.emplace(planned_to_ + 1, Window{static_cast<uint32_t>(count)});
     planned_to_ += count;
   }
@@ -149,9 +152,20 @@ std::vector<FetchOrder> FetchPipeline::Dispatch(UnixMillis now) {
   return orders;
 }
 
+uint64_t FetchPipeline::QuorumHeight() const {
+  std::vector<uint64_t> heights;
+  for (const auto& [peer, height] : reported_) heights.push_back(height);
+  if (options_.hint_quorum == 0 || heights.size() < options_.hint_quorum) return 0;
+  std::nth_element(heights.begin(), heights.begin() + (options_.hint_quorum - 1), heights.end(),
+                   std::greater<>());
+  return heights[options_.hint_quorum - 1];
+}
+
 std::vector<FetchOrder> FetchPipeline::OnRequest(const consensus::FetchRequest& request,
                                                  UnixMillis now) {
-  target_ = request.to_height;
+  // The replica's view of the heights can lag (its peers' status messages may be queued behind
+  // a backlog on their links); the heights peers report in their replies fill in.
+  target_ = std::max(request.to_height, QuorumHeight());
   peers_ = request.peers;
   AdvanceTip(request.from_height > 0 ? request.from_height - 1 : 0);
   return Dispatch(now);
@@ -165,10 +179,16 @@ void FetchPipeline::Fail(uint64_t start, UnixMillis now) {
 }
 
 std::vector<FetchOrder> FetchPipeline::OnReply(int peer, uint64_t from_height,
+                                               uint64_t responder_height,
                                                std::vector<consensus::CommittedBlock> blocks,
                                                UnixMillis now) {
   auto it = windows_.find(from_height);
   if (it == windows_.end() || it->second.peer != peer) return {};
+  reported_[peer] = responder_height;
+  if (responder_height > tip_ && std::find(peers_.begin(), peers_.end(), peer) == peers_.end()) {
+    peers_.push_back(peer);
+  }
+  target_ = std::max(target_, QuorumHeight());
   uint32_t kept = 0;
   for (consensus::CommittedBlock& b : blocks) {
     const uint64_t height = from_height + kept;

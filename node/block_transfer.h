@@ -48,6 +48,10 @@ struct FetchPipelineOptions {
   uint32_t max_window = kMaxBlocksPerFetch;  // at most
   UnixMillis timeout_ms = 2000;              // a request unanswered this long goes to another peer
   UnixMillis penalty_ms = 5000;              // a peer that failed is asked last for this long
+  // A height at least this many peers' replies report (Blocks.responder_height) extends the
+  // replica's to_height: with f + 1, at least one correct peer holds it, so f Byzantine peers
+  // cannot make us chase heights nobody has.
+  size_t hint_quorum = 2;
 };
 
 // The host side of state transfer, pure and single-threaded (the validator drives it on its
@@ -66,11 +70,12 @@ class FetchPipeline {
 
   // The replica's latest FetchRequest (its tip is from_height - 1).
   std::vector<FetchOrder> OnRequest(const consensus::FetchRequest& request, UnixMillis now);
-  // A reply from `peer` to the request for `from_height`, with the blocks the host decoded and
+  // A reply from `peer` (at `responder_height`) to the request for `from_height`, with the
+  // blocks the host decoded and
   // ran consensus::VerifyFetchedBlocks on. Only the leading blocks marked `verified` with
   // consecutive heights from `from_height` are kept. A reply that answers no outstanding request
   // (late, or unsolicited) is ignored.
-  std::vector<FetchOrder> OnReply(int peer, uint64_t from_height,
+  std::vector<FetchOrder> OnReply(int peer, uint64_t from_height, uint64_t responder_height,
                                   std::vector<consensus::CommittedBlock> blocks, UnixMillis now);
   // Buffered blocks from tip + 1 on, in height order, for Replica::StepFetchedBlocks.
   std::vector<consensus::CommittedBlock> TakeApplicable(uint64_t tip);
@@ -102,6 +107,7 @@ class FetchPipeline {
   void Fail(uint64_t start, UnixMillis now);
   int PickPeer(int avoid, UnixMillis now);
   std::vector<FetchOrder> Dispatch(UnixMillis now);
+  uint64_t QuorumHeight() const;  // the hint_quorum-th highest reported height
 
   const FetchPipelineOptions options_;
   uint64_t tip_ = 0;
@@ -112,6 +118,7 @@ class FetchPipeline {
   std::map<uint64_t, Held> buffer_;     // verified blocks by height
   std::map<uint64_t, int> handed_out_;  // height -> peer, since the last TakeApplicable
   std::map<int, UnixMillis> penalised_until_;
+  std::map<int, uint64_t> reported_;  // peer -> responder_height of its last reply
   size_t rotation_ = 0;
   uint32_t window_;  // blocks per request: max_window, shrunk to what replies actually carry
 };

@@ -65,7 +65,8 @@ Validator::Validator(NodeConfig config, genesis::Genesis genesis, crypto::Secret
       signals_(io_, SIGINT, SIGTERM),
       fetch_(FetchPipelineOptions{
           .timeout_ms = std::max<UnixMillis>(genesis_.params.view_change_timeout_ms, 100),
-          .penalty_ms = std::max<UnixMillis>(2 * genesis_.params.view_change_timeout_ms, 100)}) {}
+          .penalty_ms = std::max<UnixMillis>(2 * genesis_.params.view_change_timeout_ms, 100),
+          .hint_quorum = (genesis_.n() - 1) / 3 + 1}) {}
 
 Validator::~Validator() {
   if (http_) http_->Stop();
@@ -303,7 +304,19 @@ void Validator::OnPeerPayload(int peer, std::string payload) {
           parsed->consensus().size() <= kSmallMessageBytes ? *small_verifiers_ : *verifiers_;
       bool accepted = pool.Submit(
           consensus_,
-          [this, parsed] { return consensus::VerifyMessage(genesis_, parsed->consensus()); },
+          [this, parsed]() -> Result<consensus::Message> {
+            // A pre-prepare for a height already committed here is dropped before its deposits
+            // are checked (the replica would drop it too): a restarted replica's peers flush it
+            // a backlog of such blocks, and checking them all would slow its catch-up.
+            auto envelope = consensus::VerifyEnvelope(genesis_, parsed->consensus());
+            if (!envelope.ok()) return envelope;
+            if (envelope->body().has_pre_prepare() &&
+                envelope->body().pre_prepare().header().height() <= committed_height_.load()) {
+              return evchain::Status::Error("already_committed",
+                                            "pre-prepare of a committed height");
+            }
+            return consensus::VerifyMessage(genesis_, parsed->consensus());
+          },
           [this](Result<consensus::Message> message) {
             if (stopping_) return;
             if (!message.ok()) {
@@ -353,7 +366,8 @@ void Validator::OnBlocks(int peer, std::shared_ptr<const pb::PeerPayload> payloa
       spdlog::debug("state transfer: {} blocks from {} for height={} checked in {} ms", all.size(),
                     genesis_.validators[peer].id, payload->blocks().from_height(),
                     Now() - received);
-      OnFetchedReply(peer, payload->blocks().from_height(), std::move(all));
+      OnFetchedReply(peer, payload->blocks().from_height(), payload->blocks().responder_height(),
+                     std::move(all));
     };
     const int begin = total * k / slices;
     const int end = total * (k + 1) / slices;
@@ -374,10 +388,10 @@ void Validator::OnBlocks(int peer, std::shared_ptr<const pb::PeerPayload> payloa
   }
 }
 
-void Validator::OnFetchedReply(int peer, uint64_t from_height,
+void Validator::OnFetchedReply(int peer, uint64_t from_height, uint64_t responder_height,
                                std::vector<consensus::CommittedBlock> blocks) {
   if (stopping_) return;
-  SendFetches(fetch_.OnReply(peer, from_height, std::move(blocks), Now()));
+  SendFetches(fetch_.OnReply(peer, from_height, responder_height, std::move(blocks), Now()));
   ApplyFetched();
 }
 

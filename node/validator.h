@@ -85,7 +85,7 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   void ProcessReady(consensus::Ready ready);
   void AppendCommitted(const consensus::CommittedBlock& block);
   void SendFetches(const std::vector<FetchOrder>& orders);
-  void OnFetchedReply(int peer, uint64_t from_height,
+  void OnFetchedReply(int peer, uint64_t from_height, uint64_t responder_height,
                       std::vector<consensus::CommittedBlock> blocks);
   void ApplyFetched();
   void NoteCaughtUp();

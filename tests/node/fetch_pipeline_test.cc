@@ -47,6 +47,7 @@ FetchPipelineOptions Options() {
   o.max_window = 10;
   o.timeout_ms = 1000;
   o.penalty_ms = 5000;
+  o.hint_quorum = 2;
   return o;
 }
 
@@ -73,11 +74,11 @@ TEST_CASE("blocks are released only contiguously from the tip, in height order")
   auto orders = p.OnRequest(Request(1, 30, {1, 2, 3}), 0);
   REQUIRE(orders.size() == 3);
   // The second and third windows answer first: nothing is applicable yet.
-  p.OnReply(orders[2].peer, 21, Blocks(21, 10), 1);
-  p.OnReply(orders[1].peer, 11, Blocks(11, 10), 2);
+  p.OnReply(orders[2].peer, 21, 30, Blocks(21, 10), 1);
+  p.OnReply(orders[1].peer, 11, 30, Blocks(11, 10), 2);
   CHECK(p.TakeApplicable(0).empty());
   CHECK(p.buffered() == 20);
-  p.OnReply(orders[0].peer, 1, Blocks(1, 10), 3);
+  p.OnReply(orders[0].peer, 1, 30, Blocks(1, 10), 3);
   auto run = p.TakeApplicable(0);
   CHECK(Heights(run) == Range(1, 30));
   CHECK(p.OnApplied(30, 4).empty());
@@ -92,13 +93,13 @@ TEST_CASE("an unverified reply is asked again from another peer, which is then p
   // Three good blocks, then a block that failed VerifyFetchedBlocks.
   auto blocks = Blocks(1, 5);
   blocks[3].verified = blocks[4].verified = false;
-  auto retry = p.OnReply(bad, 1, std::move(blocks), 5);
+  auto retry = p.OnReply(bad, 1, 10, std::move(blocks), 5);
   REQUIRE(retry.size() == 1);
   CHECK(retry[0].peer != bad);
   CHECK(retry[0].from_height == 4);
   CHECK(Heights(p.TakeApplicable(0)) == Range(1, 3));
   p.OnApplied(3, 6);
-  p.OnReply(retry[0].peer, 4, Blocks(4, 7), 7);
+  p.OnReply(retry[0].peer, 4, 10, Blocks(4, 7), 7);
   CHECK(Heights(p.TakeApplicable(3)) == Range(4, 10));
   p.OnApplied(10, 8);
   CHECK_FALSE(p.active());
@@ -108,7 +109,7 @@ TEST_CASE("an empty reply counts as a failure of that peer") {
   FetchPipeline p(Options());
   auto orders = p.OnRequest(Request(1, 5, {1, 2}), 0);
   REQUIRE(orders.size() == 1);
-  auto retry = p.OnReply(orders[0].peer, 1, {}, 1);
+  auto retry = p.OnReply(orders[0].peer, 1, 5, {}, 1);
   REQUIRE(retry.size() == 1);
   CHECK(retry[0].peer != orders[0].peer);
   CHECK(retry[0].from_height == 1);
@@ -121,7 +122,7 @@ TEST_CASE(
   REQUIRE(orders.size() == 2);
   const int silent = orders[0].peer;
   const int good = orders[1].peer;
-  p.OnReply(good, 11, Blocks(11, 10), 10);
+  p.OnReply(good, 11, 20, Blocks(11, 10), 10);
   CHECK(p.TakeApplicable(0).empty());
   CHECK(p.Tick(0, 999).empty());
   auto retry = p.Tick(0, 1000);
@@ -129,9 +130,9 @@ TEST_CASE(
   CHECK(retry[0].peer == good);
   CHECK(retry[0].from_height == 1);
   // The silent peer wakes up: its reply no longer answers an outstanding request.
-  CHECK(p.OnReply(silent, 1, Blocks(1, 10), 1001).empty());
+  CHECK(p.OnReply(silent, 1, 20, Blocks(1, 10), 1001).empty());
   CHECK(p.TakeApplicable(0).empty());
-  p.OnReply(good, 1, Blocks(1, 10), 1002);
+  p.OnReply(good, 1, 20, Blocks(1, 10), 1002);
   CHECK(Heights(p.TakeApplicable(0)) == Range(1, 20));
 }
 
@@ -140,7 +141,7 @@ TEST_CASE("blocks the replica rejects are refetched from another peer") {
   auto orders = p.OnRequest(Request(1, 10, {1, 2}), 0);
   REQUIRE(orders.size() == 1);
   const int liar = orders[0].peer;
-  p.OnReply(liar, 1, Blocks(1, 10), 1);
+  p.OnReply(liar, 1, 10, Blocks(1, 10), 1);
   REQUIRE(p.TakeApplicable(0).size() == 10);
   // The chain checks failed at height 5 (e.g. entries not matching the certified root).
   auto retry = p.OnApplied(4, 2);
@@ -155,7 +156,7 @@ TEST_CASE("a byte-limited reply shrinks the window and bounds the lookahead") {
   auto orders = p.OnRequest(Request(1, 1000, {1, 2, 3}), 0);
   REQUIRE(orders.size() == 3);
   // The first responder fits only 4 blocks in a reply.
-  auto more = p.OnReply(orders[0].peer, 1, Blocks(1, 4), 1);
+  auto more = p.OnReply(orders[0].peer, 1, 1000, Blocks(1, 4), 1);
   CHECK(p.window() == 4);
   REQUIRE(more.size() == 1);
   CHECK(more[0].from_height == 5);
@@ -175,17 +176,39 @@ TEST_CASE("the window starts small and doubles after full replies, up to max_win
   auto orders = p.OnRequest(Request(1, 1000, {1}), 0);
   REQUIRE(orders.size() == 3);
   CHECK(orders[0].max_blocks == 2);
-  auto next = p.OnReply(orders[0].peer, 1, Blocks(1, 2), 1);
+  auto next = p.OnReply(orders[0].peer, 1, 1000, Blocks(1, 2), 1);
   CHECK(p.window() == 4);
   REQUIRE(next.size() == 1);
   CHECK(next[0].max_blocks == 4);
-  p.OnReply(next[0].peer, next[0].from_height, Blocks(next[0].from_height, 4), 2);
+  p.OnReply(next[0].peer, next[0].from_height, 1000, Blocks(next[0].from_height, 4), 2);
   CHECK(p.window() == 8);
-  next = p.OnReply(orders[1].peer, 3, Blocks(3, 2), 3);
+  CHECK(p.OnReply(orders[1].peer, 3, 1000, Blocks(3, 2), 3).empty());  // lookahead full
   CHECK(p.window() == 8);
-  REQUIRE_FALSE(next.empty());
-  p.OnReply(next[0].peer, next[0].from_height, Blocks(next[0].from_height, next[0].max_blocks), 4);
-  CHECK(p.window() == 8);
+  // Applying moves the lookahead: the next request is a whole window of 8.
+  CHECK(Heights(p.TakeApplicable(0)) == Range(1, 4));
+  next = p.OnApplied(4, 4);
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].from_height == 19);
+  CHECK(next[0].max_blocks == 8);
+}
+
+TEST_CASE("heights reported by hint_quorum peers extend the target; one peer's claim does not") {
+  FetchPipelineOptions o = Options();
+  o.initial_window = o.max_window = 2;
+  FetchPipeline p(o);
+  auto orders = p.OnRequest(Request(1, 6, {1, 2}), 0);
+  REQUIRE(orders.size() == 3);
+  REQUIRE(orders[0].peer != orders[1].peer);
+  // One peer claims height 10^9: not enough.
+  p.OnReply(orders[0].peer, 1, 1000000000, Blocks(1, 2), 1);
+  CHECK(p.target() == 6);
+  // A second peer reports 40: the target becomes the second-highest report, 40.
+  p.OnReply(orders[1].peer, 3, 40, Blocks(3, 2), 2);
+  CHECK(p.target() == 40);
+  // A later FetchRequest with the replica's lagging view keeps it.
+  p.OnRequest(Request(1, 6, {1, 2}), 3);
+  CHECK(p.target() == 40);
+  CHECK(p.active());
 }
 
 TEST_CASE("catching up by other means ends the transfer") {
