@@ -20,7 +20,7 @@ namespace {
 constexpr size_t kBlockCacheBytes = 64 << 20;
 // Index store: memtable inserts of random index keys walk a skip list whose size grows with the
 // buffer, so it stays small (cache misses, docs/benchmarks.md "Storage").
-constexpr size_t kIndexWriteBufferBytes = 4 << 20;
+constexpr size_t kIndexWriteBufferBytes = 8 << 20;
 // Companion: keys arrive in order, so a bigger buffer only means fewer, larger flushed tables.
 constexpr size_t kSequentialWriteBufferBytes = 32 << 20;
 // Index store: LevelDB's default. Its keys are random, so every table overlaps the whole next
