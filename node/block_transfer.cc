@@ -183,7 +183,9 @@ std::vector<FetchOrder> FetchPipeline::OnReply(int peer, uint64_t from_height,
                                                std::vector<consensus::CommittedBlock> blocks,
                                                UnixMillis now) {
   auto it = windows_.find(from_height);
-  if (it == windows_.end() || it->second.peer != peer) return {};
+  if (it == windows_.end()) return {};
+  // A late reply (its request timed out and went to another peer) is still welcome if good.
+  const bool late = it->second.peer != peer;
   reported_[peer] = responder_height;
   if (responder_height > tip_ && std::find(peers_.begin(), peers_.end(), peer) == peers_.end()) {
     peers_.push_back(peer);
@@ -199,6 +201,7 @@ std::vector<FetchOrder> FetchPipeline::OnReply(int peer, uint64_t from_height,
   // Honest peers answer with at least one block, all verifiable, never more than asked.
   const uint32_t asked = it->second.count;
   const bool failed = kept == 0 || kept < blocks.size();
+  if (late && failed) return Dispatch(now);
   if (!failed) {
     // A reply shorter than asked hit the responder's byte limit: ask for that many next time.
     if (kept < asked) {

@@ -73,8 +73,8 @@ class FetchPipeline {
   // A reply from `peer` (at `responder_height`) to the request for `from_height`, with the
   // blocks the host decoded and
   // ran consensus::VerifyFetchedBlocks on. Only the leading blocks marked `verified` with
-  // consecutive heights from `from_height` are kept. A reply that answers no outstanding request
-  // (late, or unsolicited) is ignored.
+  // consecutive heights from `from_height` are kept. A reply for heights no longer wanted is
+  // ignored; a late one (its request went to another peer meanwhile) is used if it is good.
   std::vector<FetchOrder> OnReply(int peer, uint64_t from_height, uint64_t responder_height,
                                   std::vector<consensus::CommittedBlock> blocks, UnixMillis now);
   // Buffered blocks from tip + 1 on, in height order, for Replica::StepFetchedBlocks.

@@ -64,7 +64,7 @@ Validator::Validator(NodeConfig config, genesis::Genesis genesis, crypto::Secret
       tick_timer_(consensus_),
       signals_(io_, SIGINT, SIGTERM),
       fetch_(FetchPipelineOptions{
-          .timeout_ms = std::max<UnixMillis>(genesis_.params.view_change_timeout_ms, 100),
+          .timeout_ms = std::max<UnixMillis>(2 * genesis_.params.view_change_timeout_ms, 100),
           .penalty_ms = std::max<UnixMillis>(2 * genesis_.params.view_change_timeout_ms, 100),
           .hint_quorum = (genesis_.n() - 1) / 3 + 1}) {}
 
@@ -497,7 +497,18 @@ void Validator::ProcessReady(consensus::Ready ready) {
     if (stopping_) return;
   }
   // 4. Fetch.
-  if (ready.fetch) SendFetches(fetch_.OnRequest(*ready.fetch, Now()));
+  if (ready.fetch) {
+    // The replica names the peers it knows to be ahead; the others may be too (their status can
+    // be queued behind a backlog on their link): ask them as well, the pipeline spreads the load.
+    consensus::FetchRequest request = *ready.fetch;
+    for (int i = 0; i < static_cast<int>(genesis_.n()); ++i) {
+      if (i != self_ &&
+          std::find(request.peers.begin(), request.peers.end(), i) == request.peers.end()) {
+        request.peers.push_back(i);
+      }
+    }
+    SendFetches(fetch_.OnRequest(request, Now()));
+  }
   // 5. Events.
   for (const auto& e : ready.events) {
     using Kind = consensus::Event::Kind;

@@ -129,11 +129,11 @@ TEST_CASE(
   REQUIRE(retry.size() == 1);
   CHECK(retry[0].peer == good);
   CHECK(retry[0].from_height == 1);
-  // The silent peer wakes up: its reply no longer answers an outstanding request.
-  CHECK(p.OnReply(silent, 1, 20, Blocks(1, 10), 1001).empty());
-  CHECK(p.TakeApplicable(0).empty());
-  p.OnReply(good, 1, 20, Blocks(1, 10), 1002);
+  // The silent peer wakes up: its good blocks are used, and the retry's reply then is not.
+  p.OnReply(silent, 1, 20, Blocks(1, 10), 1001);
   CHECK(Heights(p.TakeApplicable(0)) == Range(1, 20));
+  CHECK(p.OnReply(good, 1, 20, Blocks(1, 10), 1002).empty());
+  CHECK(p.buffered() == 0);
 }
 
 TEST_CASE("blocks the replica rejects are refetched from another peer") {
