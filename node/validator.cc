@@ -305,15 +305,24 @@ void Validator::OnPeerPayload(int peer, std::string payload) {
       bool accepted = pool.Submit(
           consensus_,
           [this, parsed]() -> Result<consensus::Message> {
-            // A pre-prepare for a height already committed here is dropped before its deposits
-            // are checked (the replica would drop it too): a restarted replica's peers flush it
-            // a backlog of such blocks, and checking them all would slow its catch-up.
+            // Pre-prepares the replica would drop unseen are dropped before their deposits are
+            // checked: a restarted replica's peers flush it a backlog of old blocks, and checking
+            // them all would slow its catch-up. Outside a view change the replica drops a
+            // pre-prepare whose block time is outside its clock skew (docs/protocol.md).
             auto envelope = consensus::VerifyEnvelope(genesis_, parsed->consensus());
             if (!envelope.ok()) return envelope;
-            if (envelope->body().has_pre_prepare() &&
-                envelope->body().pre_prepare().header().height() <= committed_height_.load()) {
-              return evchain::Status::Error("already_committed",
-                                            "pre-prepare of a committed height");
+            if (envelope->body().has_pre_prepare()) {
+              const auto& header = envelope->body().pre_prepare().header();
+              if (header.height() <= committed_height_.load()) {
+                return evchain::Status::Error("already_committed",
+                                              "pre-prepare of a committed height");
+              }
+              const UnixMillis now = Now();
+              const UnixMillis skew = genesis_.params.max_clock_skew_ms;
+              if (!view_changing_.load() && (static_cast<UnixMillis>(header.time()) < now - skew ||
+                                             static_cast<UnixMillis>(header.time()) > now + skew)) {
+                return evchain::Status::Error("clock_skew", "pre-prepare outside the clock skew");
+              }
             }
             return consensus::VerifyMessage(genesis_, parsed->consensus());
           },
@@ -602,6 +611,7 @@ void Validator::RefreshStatus() {
   view_ = view;
   primary_ = replica_->primary();
   committed_height_ = replica_->committed_height();
+  view_changing_ = replica_->view_changing();
   metrics_.SetGauge(api::metric::kView, static_cast<double>(view));
   metrics_.SetGauge(api::metric::kHeight, static_cast<double>(log_->height()));
   metrics_.SetGauge(api::metric::kLogSize, static_cast<double>(log_->size()));
