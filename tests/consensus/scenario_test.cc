@@ -161,6 +161,30 @@ TEST_CASE("tampered fetched blocks are rejected and counted") {
   CHECK(sim.chain(3).size() == sim.chain(0).size());
 }
 
+TEST_CASE("a replica tells a newly connected peer its status at once") {
+  Simulation sim(Quiet());
+  for (int k = 0; k < 5; ++k) sim.Submit(0, 10 * k);
+  REQUIRE(sim.RunToCompletion());
+  Replica* r = sim.replica(1);
+  REQUIRE(!r->HasReady());
+  r->PeerConnected(1, sim.clock());   // self: nothing
+  r->PeerConnected(-1, sim.clock());  // unknown: nothing
+  r->PeerConnected(4, sim.clock());
+  CHECK(!r->HasReady());
+  r->PeerConnected(3, sim.clock());
+  REQUIRE(r->HasReady());
+  Ready rd = r->TakeReady();
+  REQUIRE(rd.messages.size() == 1);
+  CHECK(rd.messages[0].to == 3);
+  Result<Message> m = VerifyMessage(sim.genesis(), rd.messages[0].wire);
+  REQUIRE(m.ok());
+  CHECK(m->sender() == 1);
+  REQUIRE(m->body().has_status());
+  CHECK(m->body().status().committed_height() == r->committed_height());
+  CHECK(r->committed_height() > 0);
+  r->Advance();
+}
+
 TEST_CASE("seven replicas tolerate two Byzantine ones") {
   Simulation sim(Quiet(7));
   sim.SetByzantine(0, kEquivocate | kForge | kGarbage);

@@ -338,6 +338,12 @@ void Simulation::Deliver(int from, int to, const std::string& wire) {
 }
 
 void Simulation::ServeFetch(int i, const FetchRequest& req) {
+  // The replica asks only when some peer (or a stable checkpoint) is ahead of it.
+  if (req.to_height < req.from_height) {
+    return Fail("v" + std::to_string(i) + " fetch request to_height " +
+                std::to_string(req.to_height) + " below from_height " +
+                std::to_string(req.from_height));
+  }
   for (int peer : req.peers) {
     if (peer == i || !nodes_[peer].replica || !Connected(i, peer)) continue;
     const Node& src = nodes_[peer];
@@ -360,7 +366,8 @@ void Simulation::ServeFetch(int i, const FetchRequest& req) {
       }
     }
     Log("v" + std::to_string(i) + " FETCH from v" + std::to_string(peer) + " heights " +
-        std::to_string(req.from_height) + "+" + std::to_string(blocks.size()));
+        std::to_string(req.from_height) + "+" + std::to_string(blocks.size()) + " (to " +
+        std::to_string(req.to_height) + ")");
     UnixMillis delay = std::uniform_int_distribution<UnixMillis>(1, max_delay_ * 2)(rng_);
     Schedule(now_ + delay, [this, i, blocks]() mutable {
       if (!nodes_[i].replica) return;
