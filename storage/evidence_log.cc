@@ -166,8 +166,8 @@ struct EvidenceLog::Impl {
   }
 
   // Deletes the companion's records at or past `size`: they belong to a block whose commit never
-  // happened (a crash, or a failed index-store write, between the two writes of AppendBlock).
-  // Called by Open before readers exist.
+  // happened (a crash or a failed write in AppendBlock before its commit batch). Called by Open
+  // before readers exist.
   Status DropUncommitted(uint64_t size) {
     WriteBatch batch;
     std::unique_ptr<Iterator> it = sequential->NewIterator();
