@@ -3,7 +3,7 @@
 //
 // Entries and Merkle nodes go to the companion, whose keys only ever grow; indexes, blocks and
 // the log state go to the index store. AppendBlock writes the companion's batch (synced) on a
-// helper thread while it writes the block's index keys with a "pending" marker (not synced);
+// helper thread while it writes the block's index keys with a "pending" marker (also synced);
 // then the commit batch (block, state, marker deleted, synced): the single commit point. Records
 // past the committed size belong to a block that never committed: readers never look at them
 // (every read is bounded by size()), and Open deletes them.
@@ -450,12 +450,13 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
   batch.Delete(keys::Pending());
   if (n > 0) {
     // The two stores' work overlaps: the companion's write and fsync on a helper thread, the
-    // index keys' memtable inserts here. Both are done before the commit, so the commit never
-    // names a record that could be lost; the commit's fsync of the index store's log also makes
-    // the unsynced index keys durable (LevelDB appends them to the same log before it).
+    // index keys' write and fsync here. Both are durable before the commit, so the commit never
+    // names a record that could be lost. The index keys need their own fsync: when LevelDB
+    // switches to a new write-ahead log between them and the commit, the commit's fsync covers
+    // only the new log, and the old one is closed without one.
     Status sequential_status;
     std::thread helper([&] { sequential_status = impl_->sequential->Write(sequential, true); });
-    Status index_status = impl_->store->Write(index_keys, /*sync=*/false);
+    Status index_status = impl_->store->Write(index_keys, /*sync=*/true);
     helper.join();
     for (const Status* s : {&sequential_status, &index_status}) {
       if (!s->ok()) {
