@@ -3,10 +3,11 @@
 //
 // Entries and Merkle nodes go to the companion, whose keys only ever grow; indexes, blocks and
 // the log state go to the index store. AppendBlock writes the companion's batch (synced) on a
-// helper thread while it writes the block's index keys with a "pending" marker (also synced);
-// then the commit batch (block, state, marker deleted, synced): the single commit point. Records
-// past the committed size belong to a block that never committed: readers never look at them
-// (every read is bounded by size()), and Open deletes them.
+// helper thread while it writes the index store's commit batch (index keys, block, state and a
+// "pending" marker, synced); the block is committed once both are durable. Records past the
+// committed size belong to a block that never committed: readers never look at them (every read
+// is bounded by size()), and Open deletes them; a commit whose companion records were lost in a
+// crash (the marker tells) is rolled back by Open.
 //
 // Merkle nodes are stored as perfect-subtree hashes for levels >= kMinStoredLevel; lower levels
 // are recomputed from the leaf bytes in the entry records. A root or proof for any past size
@@ -199,6 +200,34 @@ struct EvidenceLog::Impl {
     return store->Write(batch, /*sync=*/true);
   }
 
+  // Undoes the commit of the last block (`state`'s): block record, block end and state go back
+  // to the block before it; its index keys go with the pending marker (DropUncommittedIndexKeys).
+  // Called by Open before readers exist.
+  Result<LogState> RollBackLastBlock(const LogState& state) {
+    Result<std::optional<std::string>> v = store->Get(keys::Block(state.height));
+    if (!v.ok()) return v.status();
+    if (!v->has_value()) return Corruption("block record (missing)");
+    Result<BlockRecord> record = DecodeBlockRecord(**v);
+    if (!record.ok()) return record.status();
+    Result<ledger::BlockHeader> header = ledger::BlockHeader::Decode(record->header);
+    if (!header.ok() || header->height != state.height ||
+        record->first_index + record->entry_count != state.size) {
+      return Corruption("block record");
+    }
+    WriteBatch batch;
+    batch.Delete(keys::Block(state.height));
+    if (record->entry_count > 0) batch.Delete(keys::BlockEnd(state.size - 1));
+    LogState previous{state.height - 1, record->first_index, header->prev_hash};
+    if (previous.height == 0) {
+      previous = LogState{};  // an empty log has no state record
+      batch.Delete(keys::State());
+    } else {
+      batch.Put(keys::State(), EncodeLogState(previous));
+    }
+    EVCHAIN_RETURN_IF_ERROR(store->Write(batch, /*sync=*/true));
+    return previous;
+  }
+
   Result<Hash32> ReadStoredNode(uint32_t level, uint64_t index) const {
     Result<std::optional<std::string>> v = sequential->Get(keys::Node(level, index));
     if (!v.ok()) return v.status();
@@ -319,10 +348,24 @@ Result<std::unique_ptr<EvidenceLog>> EvidenceLog::Open(KvStore* store) {
     if (!decoded.ok()) return decoded.status();
     state = *decoded;
   }
-  // The companion was synced before the commit: a committed entry it lacks is lost data.
   if (state.size > 0) {
-    Result<std::string> last = impl.ReadEntryRecord(state.size - 1);
+    Result<std::optional<std::string>> last = impl.sequential->Get(keys::Entry(state.size - 1));
     if (!last.ok()) return last.status();
+    Result<std::optional<std::string>> pending = store->Get(keys::Pending());
+    if (!pending.ok()) return pending.status();
+    // The last block's commit and its companion records are written at the same time: with
+    // the marker still there, a crash may have kept the commit and lost the records. That block
+    // never finished appending (AppendBlock had not returned), so it is rolled back.
+    if (!last->has_value() && pending->has_value()) {
+      Result<LogState> previous = impl.RollBackLastBlock(state);
+      if (!previous.ok()) return previous.status();
+      state = *previous;
+    }
+    // Anything else the companion lacks was committed and synced: lost data.
+    if (state.size > 0) {
+      Result<std::string> record = impl.ReadEntryRecord(state.size - 1);
+      if (!record.ok()) return record.status();
+    }
   }
   EVCHAIN_RETURN_IF_ERROR(impl.DropUncommitted(state.size));
   EVCHAIN_RETURN_IF_ERROR(impl.DropUncommittedIndexKeys(state.size));
@@ -387,12 +430,13 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
 
   WriterScratch& w = impl_->writer;
   WriteBatch sequential;  // entries and nodes: the companion
-  WriteBatch index_keys;  // the index store: the block's index keys and the pending marker
-  WriteBatch batch;       // the index store: block, block end, state; the commit point
+  // The index store's commit: the block's index keys, the pending marker, block, block end and
+  // state, in one synced batch.
+  WriteBatch commit;
   size_t statement_bytes = 0;
   for (const ledger::Entry& entry : block.entries) statement_bytes += entry.statement.size();
   sequential.Reserve(statement_bytes + n * kSequentialBatchBytesPerEntry);
-  index_keys.Reserve(n * kIndexBatchBytesPerEntry + 16);
+  commit.Reserve(n * kIndexBatchBytesPerEntry + block.certificate.size() + 1024);
   std::vector<Subtree> frontier = cur.frontier;
   std::vector<Subtree> cached;
   w.index_keys.clear();
@@ -432,8 +476,8 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
   // and in sorted order consecutive walks share most of their path (cache hits instead of
   // misses, docs/benchmarks.md "Storage").
   std::sort(w.index_keys.begin(), w.index_keys.end());
-  for (const IndexKey& k : w.index_keys) index_keys.Put(std::string_view(k.data(), k.size()), "");
-  index_keys.Put(keys::Pending(), "");
+  for (const IndexKey& k : w.index_keys) commit.Put(std::string_view(k.data(), k.size()), "");
+  if (n > 0) commit.Put(keys::Pending(), "");
 
   BlockRecord record;
   record.header = header.Encode();
@@ -441,33 +485,39 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
   record.first_index = cur.log.size;
   record.entry_count = n;
   record.certificate = block.certificate;
-  batch.Put(keys::Block(header.height), EncodeBlockRecord(record));
+  commit.Put(keys::Block(header.height), EncodeBlockRecord(record));
   if (n > 0) {
-    batch.Put(keys::BlockEnd(cur.log.size + n - 1), IndexValue(header.height).view());
+    commit.Put(keys::BlockEnd(cur.log.size + n - 1), IndexValue(header.height).view());
   }
   const LogState next{header.height, cur.log.size + n, record.hash};
-  batch.Put(keys::State(), EncodeLogState(next));
-  batch.Delete(keys::Pending());
-  if (n > 0) {
-    // The two stores' work overlaps: the companion's write and fsync on a helper thread, the
-    // index keys' write and fsync here. Both are durable before the commit, so the commit never
-    // names a record that could be lost. The index keys need their own fsync: when LevelDB
-    // switches to a new write-ahead log between them and the commit, the commit's fsync covers
-    // only the new log, and the old one is closed without one.
+  commit.Put(keys::State(), EncodeLogState(next));
+  if (n == 0) {
+    if (Status s = impl_->store->Write(commit, /*sync=*/true); !s.ok()) {
+      impl_->write_failed = true;
+      return s;
+    }
+  } else {
+    // One round of fsyncs: the companion's write on a helper thread while the commit batch
+    // (index keys, block, state and the marker) is written here. The block is committed once
+    // both are durable; a crash in between leaves a commit whose companion records may be
+    // missing, and the marker tells Open to check and, if so, roll that block back.
     Status sequential_status;
     std::thread helper([&] { sequential_status = impl_->sequential->Write(sequential, true); });
-    Status index_status = impl_->store->Write(index_keys, /*sync=*/true);
+    Status commit_status = impl_->store->Write(commit, /*sync=*/true);
     helper.join();
-    for (const Status* s : {&sequential_status, &index_status}) {
+    for (const Status* s : {&sequential_status, &commit_status}) {
       if (!s->ok()) {
         impl_->write_failed = true;
         return *s;
       }
     }
-  }
-  if (Status s = impl_->store->Write(batch, /*sync=*/true); !s.ok()) {
-    impl_->write_failed = true;
-    return s;
+    // Not synced: a marker that survives a crash only makes Open check a complete block.
+    WriteBatch clear;
+    clear.Delete(keys::Pending());
+    if (Status s = impl_->store->Write(clear, /*sync=*/false); !s.ok()) {
+      impl_->write_failed = true;
+      return s;
+    }
   }
 
   std::lock_guard<std::mutex> lock(impl_->mu);

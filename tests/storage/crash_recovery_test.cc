@@ -233,5 +233,42 @@ TEST_CASE("a companion that lost committed records is corruption") {
   }
 }
 
+TEST_CASE("a commit whose companion records never became durable is rolled back at Open") {
+  // The index store's commit and the companion's records are written at the same time; here
+  // the companion's write fails (as a crash before its fsync would lose it), at the first block
+  // and at a later one.
+  std::unique_ptr<KvStore> memory = NewMemoryStore();
+  FaultyStore store(memory.get(), std::make_unique<FaultyStore>(memory->Sequential(), nullptr));
+  ChainBuilder chain;
+  std::unique_ptr<EvidenceLog> log = MustOpen(&store);
+  store.companion()->fail_writes = true;
+  const BlockToAppend first = chain.Make(2);
+  CHECK(log->AppendBlock(first).code() == "io_error");
+  CHECK(memory->Get(keys::State())->has_value());  // the commit itself was written
+  store.companion()->fail_writes = false;
+
+  log = MustOpen(&store);
+  CHECK(log->size() == 0);
+  CHECK(log->height() == 0);
+  CHECK(Dump(*memory).empty());
+  REQUIRE(log->AppendBlock(first).ok());
+  chain.Advance(first);
+  REQUIRE(chain.Append(*log, 3).ok());
+  const auto committed = Dump(*memory);
+
+  store.companion()->fail_writes = true;
+  const BlockToAppend third = chain.Make(4);
+  CHECK(log->AppendBlock(third).code() == "io_error");
+  store.companion()->fail_writes = false;
+  log = MustOpen(&store);
+  CHECK(log->size() == 5);
+  CHECK(log->height() == 2);
+  CHECK(Dump(*memory) == committed);
+  CHECK(log->FindByDigest(ledger::Leaf::Decode(third.leaves[0])->digest)->empty());
+  REQUIRE(log->AppendBlock(third).ok());
+  chain.Advance(third);
+  CHECK(log->Root() == crypto::RootFromLeafHashes(chain.leaf_hashes()));
+}
+
 }  // namespace
 }  // namespace evchain::storage
