@@ -169,6 +169,10 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
 evchain::Status Validator::Start() {
   net::TransportOptions options;
   options.listen_address = config_.p2p_listen;
+  // What waits longer than a view-change timeout for an unreachable peer is stale; consensus
+  // retransmits what still matters once the link is back (docs/transport.md).
+  options.max_unreachable_queueing =
+      std::chrono::milliseconds(genesis_.params.view_change_timeout_ms);
   transport_ = std::make_unique<net::Transport>(io_, genesis_, self_, key_, options);
   transport_->SetReceiveHandler(
       [this](int peer, std::string payload) { OnPeerPayload(peer, std::move(payload)); });
@@ -309,8 +313,15 @@ void Validator::OnPeerPayload(int peer, std::string payload) {
             // checked: a restarted replica's peers flush it a backlog of old blocks, and checking
             // them all would slow its catch-up. Outside a view change the replica drops a
             // pre-prepare whose block time is outside its clock skew (docs/protocol.md).
+            // Forwarded deposits are dropped while a state transfer runs: the peers' queues
+            // flush the deposits of every block being fetched, and a replica that is behind
+            // can neither propose nor time requests usefully; deposits not yet proposed are
+            // forwarded again by their holders (retransmission, docs/protocol.md).
             auto envelope = consensus::VerifyEnvelope(genesis_, parsed->consensus());
             if (!envelope.ok()) return envelope;
+            if (envelope->body().has_forward() && catching_up_.load()) {
+              return evchain::Status::Error("catching_up", "forwarded deposits during catch-up");
+            }
             if (envelope->body().has_pre_prepare()) {
               const auto& header = envelope->body().pre_prepare().header();
               if (header.height() <= committed_height_.load()) {
@@ -423,6 +434,7 @@ void Validator::SendFetches(const std::vector<FetchOrder>& orders) {
   for (const FetchOrder& order : orders) {
     if (fetch_started_at_ == 0) {
       fetch_started_at_ = Now();
+      catching_up_ = true;
       fetch_blocks_ = fetch_entries_ = 0;
       spdlog::info("state transfer: behind at height={}, peers report {}: first fetch",
                    replica_->committed_height(), fetch_.target());
@@ -446,6 +458,7 @@ void Validator::NoteCaughtUp() {
       replica_->committed_height(), fetch_blocks_, fetch_entries_, took,
       fetch_entries_ * 1000 / took);
   fetch_started_at_ = 0;
+  catching_up_ = false;
 }
 
 void Validator::OnFetchRequest(int peer, const pb::FetchBlocks& request) {
