@@ -321,6 +321,7 @@ void Transport::OnClosed(const std::shared_ptr<Connection>& connection) {
     ScheduleDial(*peer);
   } else if (connection == peer->link) {
     peer->link.reset();
+    peer->unreachable_since = std::chrono::steady_clock::now();
     peer->attempts = 0;
     if (on_link_) on_link_(peer->index, false);
     ScheduleDial(*peer);
@@ -329,6 +330,15 @@ void Transport::OnClosed(const std::shared_ptr<Connection>& connection) {
 }
 
 void Transport::Enqueue(Peer& peer, std::string payload) {
+  if (!peer.link && options_.max_unreachable_queueing.count() > 0 &&
+      std::chrono::steady_clock::now() - peer.unreachable_since >
+          options_.max_unreachable_queueing) {
+    Bump(counters_.send_queue_dropped, peer.queue.size() + 1);
+    peer.queue.clear();
+    peer.queue_bytes = 0;
+    Publish(peer);
+    return;
+  }
   peer.queue_bytes += payload.size();
   peer.queue.push_back(std::move(payload));
   while (!peer.queue.empty() && (peer.queue.size() > options_.max_queue_messages ||

@@ -44,6 +44,12 @@ struct TransportOptions {
   // (counted in send_queue_dropped): consensus messages go stale, the newest matter most.
   size_t max_queue_messages = 8192;
   size_t max_queue_bytes = 64u << 20;
+  // Once a peer has had no link for longer than this, its queue is dropped and payloads for it
+  // are dropped instead of queued (counted in send_queue_dropped) until a link is up again:
+  // after a long outage they are stale (a restarted replica would have to check and discard a
+  // flood of old blocks and deposits), and consensus retransmits what still matters. Zero keeps
+  // queueing within the bounds above.
+  std::chrono::milliseconds max_unreachable_queueing{0};
   std::chrono::milliseconds handshake_timeout{5000};
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{2000};
@@ -119,6 +125,8 @@ class Transport : private Connection::Listener {
     boost::asio::ip::tcp::resolver resolver;
     std::deque<std::string> queue;
     size_t queue_bytes = 0;
+    // Since when the peer has had no link (the transport's start for a peer never reached).
+    std::chrono::steady_clock::time_point unreachable_since = std::chrono::steady_clock::now();
     // Copies of the state above for readers on other threads (Peers, ConnectedPeers).
     std::atomic<bool> connected{false}, outbound{false}, dialing_now{false};
     std::atomic<size_t> queued{0};

@@ -112,6 +112,26 @@ TEST_CASE("the send queue drops the oldest payloads when full") {
   CHECK(got.back().second == "m24");
 }
 
+TEST_CASE("payloads for a peer unreachable too long are dropped, not queued") {
+  genesis::Genesis g = TestGenesis(2);
+  TransportOptions options = Node::QuickOptions();
+  options.max_unreachable_queueing = std::chrono::milliseconds(2000);
+  Node a(g, 0, ValidatorKey(0), options);  // validator 1 is down for now
+  a.transport().Send(1, "early");          // queued: the outage is young
+  REQUIRE(WaitFor([&] { return a.transport().Peers()[0].queued == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  a.transport().Send(1, "stale");  // too late: drops the queue and itself
+  REQUIRE(WaitFor([&] { return a.transport().Stats().send_queue_dropped == 2; }));
+  CHECK(a.transport().Peers()[0].queued == 0);
+
+  Node b(g, 1, ValidatorKey(1));
+  REQUIRE(WaitFor([&] { return Settled({&a, &b}); }));
+  a.transport().Send(1, "fresh");  // the link is up: delivered
+  REQUIRE(WaitFor([&] { return b.received_count() == 1; }));
+  CHECK(b.received().front().second == "fresh");
+  CHECK(a.transport().Stats().send_queue_dropped == 2);
+}
+
 TEST_CASE("a key that is not in genesis cannot connect or inject") {
   genesis::Genesis g = TestGenesis(2);
   Node honest(g, 0, ValidatorKey(0));
