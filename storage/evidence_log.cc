@@ -29,7 +29,6 @@
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "storage/codec.h"
-#include "storage/hasher.h"
 #include "storage/keys.h"
 #include "storage/records.h"
 #include "storage/statement_fields.h"
@@ -75,9 +74,8 @@ Hash32 FrontierRoot(const std::vector<Subtree>& frontier) {
 
 using IndexKey = std::array<char, keys::kIndexKeyBytes>;
 
-// What only the single writer touches (AppendBlock): a hasher and reused buffers.
+// What only the single writer touches (AppendBlock): reused buffers.
 struct WriterScratch {
-  Hasher hasher;
   std::string key;
   std::string value;
   std::string nonce_name;
@@ -101,7 +99,7 @@ void PushLeaf(std::vector<Subtree>& frontier, const Hash32& leaf_hash, uint64_t 
     frontier.pop_back();
     Subtree& left = frontier.back();
     left.id = crypto::NodeId{left.id.level + 1, left.id.index / 2};
-    left.hash = w.hasher.NodeHash(left.hash, right.hash);
+    left.hash = crypto::NodeHash(left.hash, right.hash);
     if (left.id.level >= kMinStoredLevel) {
       keys::Node(left.id.level, left.id.index, &w.key);
       batch.Put(w.key, AsChars(left.hash));
@@ -454,7 +452,7 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
                            "entry " + std::to_string(i) + ": " + statement.status().ToString());
     }
     // The indexes are derived from the leaf; it must describe this entry in this block.
-    if (leaf->statement_hash != w.hasher.Sha256(entry.statement) ||
+    if (leaf->statement_hash != crypto::Sha256(entry.statement) ||
         leaf->digest != statement->digest || leaf->block_height != header.height) {
       return Status::Error("bad_leaf",
                            "entry " + std::to_string(i) + ": leaf does not match its statement");
@@ -465,8 +463,8 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
     AddIndexKey(keys::kDigest, leaf->digest, index, w);
     AddIndexKey(keys::kEvidenceId, leaf->statement_hash, index, w);
     keys::NonceName(statement->depositor, statement->nonce, &w.nonce_name);
-    AddIndexKey(keys::kNonce, w.hasher.Sha256(w.nonce_name), index, w);
-    PushLeaf(frontier, w.hasher.LeafHash(leaf_bytes), index, w, sequential, cached);
+    AddIndexKey(keys::kNonce, crypto::Sha256(w.nonce_name), index, w);
+    PushLeaf(frontier, crypto::LeafHash(leaf_bytes), index, w, sequential, cached);
   }
   const Hash32 root = FrontierRoot(frontier);
   if (root != header.log_root) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "storage/evidence_log.h"
 #include "storage/kv_store.h"
 
 namespace evchain::storage::testing {
@@ -48,5 +49,12 @@ struct LevelDbBackend {
     return std::move(*store);
   }
 };
+
+// Opens the log over `store`, failing the test if it cannot.
+inline std::unique_ptr<EvidenceLog> MustOpen(KvStore* store) {
+  Result<std::unique_ptr<EvidenceLog>> log = EvidenceLog::Open(store);
+  REQUIRE_MESSAGE(log.ok(), log.status().ToString());
+  return std::move(*log);
+}
 
 }  // namespace evchain::storage::testing

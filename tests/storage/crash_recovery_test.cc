@@ -22,12 +22,7 @@ using testing::ChainBuilder;
 using testing::Dump;
 using testing::LevelDbBackend;
 using testing::MemoryBackend;
-
-std::unique_ptr<EvidenceLog> MustOpen(KvStore* store) {
-  Result<std::unique_ptr<EvidenceLog>> log = EvidenceLog::Open(store);
-  REQUIRE_MESSAGE(log.ok(), log.status().ToString());
-  return std::move(*log);
-}
+using testing::MustOpen;
 
 // What the first (companion) write of the block after `chain`'s last one puts there, as if the
 // process died before the commit.

@@ -21,12 +21,7 @@ using testing::ChainBuilder;
 using testing::Dump;
 using testing::LevelDbBackend;
 using testing::MemoryBackend;
-
-std::unique_ptr<EvidenceLog> MustOpen(KvStore* store) {
-  Result<std::unique_ptr<EvidenceLog>> log = EvidenceLog::Open(store);
-  REQUIRE_MESSAGE(log.ok(), log.status().ToString());
-  return std::move(*log);
-}
+using testing::MustOpen;
 
 void Overwrite(KvStore& store, const std::string& key, const std::string& value) {
   WriteBatch batch;
