@@ -8,8 +8,8 @@
 
 #include "common/encoding.h"
 #include "common/time.h"
+#include "crypto/sha256.h"
 #include "storage/evidence_log.h"
-#include "storage/hasher.h"
 #include "storage/keys.h"
 #include "storage/kv_store.h"
 #include "tools/cli/http_client.h"
@@ -106,7 +106,7 @@ class DataDirSource : public BlockSource {
     if (reason.empty()) reason = by_digest_->Check(f.index, f.digest, "digest");
     if (reason.empty()) {
       storage::keys::NonceName(f.depositor, f.nonce, &nonce_name_);
-      reason = by_nonce_->Check(f.index, hasher_.Sha256(nonce_name_), "nonce");
+      reason = by_nonce_->Check(f.index, crypto::Sha256(nonce_name_), "nonce");
     }
     return reason;
   }
@@ -179,7 +179,6 @@ class DataDirSource : public BlockSource {
   std::unique_ptr<storage::EvidenceLog> log_;
   uint64_t blocks_with_entries_ = 0;
   std::optional<IndexSlots> by_id_, by_digest_, by_nonce_;  // read on first use
-  storage::Hasher hasher_;
   std::string nonce_name_;
 };
 
