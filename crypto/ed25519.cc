@@ -105,17 +105,4 @@ Signature SecretKey::Sign(ByteView message) const {
   return sig;
 }
 
-bool Verify(const PublicKey& key, ByteView message, const Signature& signature) {
-  EnsureSodium();
-  return crypto_sign_verify_detached(signature.data(), message.data(), message.size(),
-                                     key.data()) == 0;
-}
-
-bool Verify(const PublicKey& key, ByteView message, ByteView signature) {
-  if (signature.size() != crypto_sign_BYTES) return false;
-  Signature sig;
-  std::copy(signature.begin(), signature.end(), sig.begin());
-  return Verify(key, message, sig);
-}
-
 }  // namespace evchain::crypto

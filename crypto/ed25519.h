@@ -1,4 +1,5 @@
-// Ed25519 (RFC 8032) keys and signatures through libsodium.
+// Ed25519 (RFC 8032) keys and signatures through libsodium; verification takes a faster route
+// with the same answers where it can (crypto/ed25519_verify.cc).
 #pragma once
 
 #include <array>
@@ -40,7 +41,9 @@ class SecretKey {
   PublicKey public_key_{};
 };
 
-// Returns true iff `signature` is a valid Ed25519 signature of `message` under `key`.
+// Returns true iff `signature` is a valid Ed25519 signature of `message` under `key`, by
+// libsodium's rule: canonical s, no small-order R or key, canonical key (RFC 8032 §5.1.7 plus
+// those checks). Thread-safe.
 bool Verify(const PublicKey& key, ByteView message, const Signature& signature);
 bool Verify(const PublicKey& key, ByteView message, ByteView signature);
 

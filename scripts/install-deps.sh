@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh [--browser]   (--browser adds chromium for the web page test)
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config libleveldb-dev libsnappy-dev libsodium-dev libboost-dev
+packages=(build-essential cmake pkg-config libleveldb-dev libsnappy-dev libsodium-dev libcrypto++-dev libboost-dev
   libprotobuf-dev protobuf-compiler libcpp-httplib-dev libssl-dev doctest-dev libcli11-dev
   libspdlog-dev nlohmann-json3-dev curl python3 openssl)
 if [[ "${1:-}" == "--browser" ]]; then
