@@ -74,7 +74,35 @@ Result<Message> VerifyEnvelope(const genesis::Genesis& genesis, std::string_view
 Result<Message> VerifyMessage(const genesis::Genesis& genesis, std::string_view wire) {
   Result<Message> m = VerifyEnvelope(genesis, wire);
   if (!m.ok()) return m;
-  const pb::Body& body = m->body();
+  return VerifyContents(genesis, std::move(*m));
+}
+
+bool WithinClockSkew(const genesis::ConsensusParams& params, UnixMillis block_time, UnixMillis now) {
+  return block_time >= now - params.max_clock_skew_ms &&
+         block_time <= now + params.max_clock_skew_ms;
+}
+
+Status Prefilter(const genesis::Genesis& genesis, const Message& envelope,
+                 const ReplicaSnapshot& replica, UnixMillis now) {
+  const pb::Body& body = envelope.body();
+  if (body.has_forward() && replica.catching_up) {
+    return Status::Error("catching_up", "forwarded deposits during catch-up");
+  }
+  if (body.has_pre_prepare()) {
+    const pb::Header& header = body.pre_prepare().header();
+    if (header.height() <= replica.committed_height) {
+      return Status::Error("already_committed", "pre-prepare of a committed height");
+    }
+    if (!replica.view_changing &&
+        !WithinClockSkew(genesis.params, static_cast<UnixMillis>(header.time()), now)) {
+      return Status::Error("clock_skew", "pre-prepare outside the clock skew");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<Message> VerifyContents(const genesis::Genesis& genesis, Message m) {
+  const pb::Body& body = m.body();
   const google::protobuf::RepeatedPtrField<pb::Deposit>* deposits = nullptr;
   if (body.has_pre_prepare()) deposits = &body.pre_prepare().entries();
   if (body.has_forward()) deposits = &body.forward().entries();
@@ -88,7 +116,7 @@ Result<Message> VerifyMessage(const genesis::Genesis& genesis, std::string_view 
   }
   if (body.has_commit()) {
     const pb::Commit& c = body.commit();
-    const auto& key = genesis.validators[m->sender()].public_key;
+    const auto& key = genesis.validators[m.sender()].public_key;
     std::string msg = crypto::CosignatureMessage(c.checkpoint_text(), c.timestamp());
     if (!crypto::Verify(key, AsBytes(msg), AsBytes(c.cosignature()))) {
       return Status::Error("bad_cosignature", "commit cosignature does not verify");

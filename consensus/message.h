@@ -10,6 +10,7 @@
 
 #include "common/bytes.h"
 #include "common/status.h"
+#include "common/time.h"
 #include "crypto/ed25519.h"
 #include "genesis/genesis.h"
 #include "ledger/block.h"
@@ -29,6 +30,7 @@ class Message {
  private:
   friend Result<Message> VerifyMessage(const genesis::Genesis&, std::string_view);
   friend Result<Message> VerifyEnvelope(const genesis::Genesis&, std::string_view);
+  friend Result<Message> VerifyContents(const genesis::Genesis&, Message);
   friend class Replica;
   Message() = default;
   int sender_ = -1;
@@ -55,6 +57,31 @@ Result<Message> VerifyEnvelope(const genesis::Genesis& genesis, std::string_view
 // replicas legitimately relay others' signed messages (NEW-VIEW retransmission, equivocation
 // evidence). Extra errors: "bad_deposit", "bad_cosignature".
 Result<Message> VerifyMessage(const genesis::Genesis& genesis, std::string_view wire);
+
+// The rest of VerifyMessage for a message VerifyEnvelope returned: the carried deposits and the
+// COMMIT cosignature. VerifyMessage(g, w) == VerifyEnvelope(g, w) then VerifyContents.
+Result<Message> VerifyContents(const genesis::Genesis& genesis, Message envelope);
+
+// True iff a block time is within the genesis clock skew of `now`: outside a view change the
+// replica drops a PRE-PREPARE whose block time is not (docs/protocol.md "Time rules").
+bool WithinClockSkew(const genesis::ConsensusParams& params, UnixMillis block_time, UnixMillis now);
+
+// What a host's other threads know of its replica (atomics it updates after each step).
+struct ReplicaSnapshot {
+  uint64_t committed_height = 0;
+  bool view_changing = false;
+  bool catching_up = false;  // a state transfer runs
+};
+
+// Whether a host may drop a message VerifyEnvelope accepted before VerifyContents checks its
+// deposits, pure and thread-safe. A stale snapshot only makes it keep more. Errors (drop reasons):
+// "already_committed": a PRE-PREPARE of a committed height, and "clock_skew": one outside a view
+// change whose block time is beyond WithinClockSkew: the replica would drop both unseen;
+// "catching_up": a FORWARD while a state transfer runs: peers flush the deposits of every block
+// being fetched, a replica that is behind can neither propose nor time requests usefully, and
+// holders forward deposits not yet proposed again (docs/protocol.md "Retransmission").
+Status Prefilter(const genesis::Genesis& genesis, const Message& envelope,
+                 const ReplicaSnapshot& replica, UnixMillis now);
 
 // Checks each entry: canonical statement of this chain by a genesis depositor, and its Ed25519
 // signature (or, for a batch item, the batch signature and the item's inclusion proof).

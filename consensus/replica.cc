@@ -172,8 +172,7 @@ void Replica::State::OnPrePrepare(const Message& m) {
   if (m.sender() != Primary(view)) return Drop("not_primary", m.sender());
   const uint64_t seq = pp.header().height();
   if (pp.header().view() != pp.view()) return Drop("bad_block:view", m.sender());
-  const UnixMillis skew = genesis.params.max_clock_skew_ms;
-  if (pp.header().time() < now - skew || pp.header().time() > now + skew) {
+  if (!WithinClockSkew(genesis.params, static_cast<UnixMillis>(pp.header().time()), now)) {
     return Drop("bad_block:clock_skew", m.sender());
   }
   if (seq <= tip.height) return Drop("already_committed", m.sender());

@@ -181,7 +181,7 @@ void FetchPipeline::Fail(uint64_t start, UnixMillis now) {
 std::vector<FetchOrder> FetchPipeline::OnReply(int peer, uint64_t from_height,
                                                uint64_t responder_height,
                                                std::vector<consensus::CommittedBlock> blocks,
-                                               UnixMillis now) {
+                                               UnixMillis now, bool cut_locally) {
   auto it = windows_.find(from_height);
   if (it == windows_.end()) return {};
   // A late reply (its request timed out and went to another peer) is still welcome if good.
@@ -200,9 +200,13 @@ std::vector<FetchOrder> FetchPipeline::OnReply(int peer, uint64_t from_height,
   }
   // Honest peers answer with at least one block, all verifiable, never more than asked.
   const uint32_t asked = it->second.count;
-  const bool failed = kept == 0 || kept < blocks.size();
+  const bool failed = kept < blocks.size() || (kept == 0 && !cut_locally);
   if (late && failed) return Dispatch(now);
-  if (!failed) {
+  if (kept == 0 && !failed) {
+    if (!late) it->second.peer = -1;  // nothing was checked: ask again, from any peer
+    return Dispatch(now);
+  }
+  if (!failed && !cut_locally) {
     // A reply shorter than asked hit the responder's byte limit: ask for that many next time.
     if (kept < asked) {
       window_ = kept;

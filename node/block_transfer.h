@@ -75,8 +75,12 @@ class FetchPipeline {
   // ran consensus::VerifyFetchedBlocks on. Only the leading blocks marked `verified` with
   // consecutive heights from `from_height` are kept. A reply for heights no longer wanted is
   // ignored; a late one (its request went to another peer meanwhile) is used if it is good.
+  // `cut_locally`: this host dropped the reply's tail unchecked (its verification pool was full),
+  // so `blocks` is only a prefix of what the peer sent: the rest of the window is asked again
+  // and the peer is neither penalised nor taken to be byte-limited.
   std::vector<FetchOrder> OnReply(int peer, uint64_t from_height, uint64_t responder_height,
-                                  std::vector<consensus::CommittedBlock> blocks, UnixMillis now);
+                                  std::vector<consensus::CommittedBlock> blocks, UnixMillis now,
+                                  bool cut_locally = false);
   // Buffered blocks from tip + 1 on, in height order, for Replica::StepFetchedBlocks.
   std::vector<consensus::CommittedBlock> TakeApplicable(uint64_t tip);
   // After StepFetchedBlocks: `tip` is the replica's committed height now. Blocks handed out by

@@ -309,33 +309,16 @@ void Validator::OnPeerPayload(int peer, std::string payload) {
       bool accepted = pool.Submit(
           consensus_,
           [this, parsed]() -> Result<consensus::Message> {
-            // Pre-prepares the replica would drop unseen are dropped before their deposits are
-            // checked: a restarted replica's peers flush it a backlog of old blocks, and checking
-            // them all would slow its catch-up. Outside a view change the replica drops a
-            // pre-prepare whose block time is outside its clock skew (docs/protocol.md).
-            // Forwarded deposits are dropped while a state transfer runs: the peers' queues
-            // flush the deposits of every block being fetched, and a replica that is behind
-            // can neither propose nor time requests usefully; deposits not yet proposed are
-            // forwarded again by their holders (retransmission, docs/protocol.md).
+            // What the replica would drop unseen (or a transfer makes useless) is dropped
+            // before its deposits are checked: a restarted replica's peers flush it a backlog of
+            // old blocks and forwards, and checking them all would slow its catch-up.
             auto envelope = consensus::VerifyEnvelope(genesis_, parsed->consensus());
             if (!envelope.ok()) return envelope;
-            if (envelope->body().has_forward() && catching_up_.load()) {
-              return evchain::Status::Error("catching_up", "forwarded deposits during catch-up");
-            }
-            if (envelope->body().has_pre_prepare()) {
-              const auto& header = envelope->body().pre_prepare().header();
-              if (header.height() <= committed_height_.load()) {
-                return evchain::Status::Error("already_committed",
-                                              "pre-prepare of a committed height");
-              }
-              const UnixMillis now = Now();
-              const UnixMillis skew = genesis_.params.max_clock_skew_ms;
-              if (!view_changing_.load() && (static_cast<UnixMillis>(header.time()) < now - skew ||
-                                             static_cast<UnixMillis>(header.time()) > now + skew)) {
-                return evchain::Status::Error("clock_skew", "pre-prepare outside the clock skew");
-              }
-            }
-            return consensus::VerifyMessage(genesis_, parsed->consensus());
+            const consensus::ReplicaSnapshot snapshot{committed_height_.load(),
+                                                      view_changing_.load(), catching_up_.load()};
+            evchain::Status keep = consensus::Prefilter(genesis_, *envelope, snapshot, Now());
+            if (!keep.ok()) return keep;
+            return consensus::VerifyContents(genesis_, std::move(*envelope));
           },
           [this](Result<consensus::Message> message) {
             if (stopping_) return;
@@ -366,6 +349,7 @@ void Validator::OnPeerPayload(int peer, std::string payload) {
 void Validator::OnBlocks(int peer, std::shared_ptr<const pb::PeerPayload> payload) {
   struct Join {
     std::vector<std::vector<consensus::CommittedBlock>> parts;
+    std::vector<bool> dropped;  // the slice was not checked: the pool was full (on consensus_)
     size_t remaining = 0;
   };
   const int total = payload->blocks().blocks_size();
@@ -373,21 +357,26 @@ void Validator::OnBlocks(int peer, std::shared_ptr<const pb::PeerPayload> payloa
   const int slices = std::clamp<int>(static_cast<int>(verifier_threads_), 1, std::max(total, 1));
   auto join = std::make_shared<Join>();
   join->parts.resize(slices);
+  join->dropped.resize(slices, false);
   join->remaining = slices;
   for (int k = 0; k < slices; ++k) {
     auto done = [this, peer, payload, join, k,
                  received](std::vector<consensus::CommittedBlock> blocks) {
       join->parts[k] = std::move(blocks);
       if (--join->remaining > 0) return;
+      // The blocks up to the first unchecked slice; the pipeline asks for the rest again
+      // without blaming the peer.
       std::vector<consensus::CommittedBlock> all;
-      for (auto& part : join->parts) {
-        std::move(part.begin(), part.end(), std::back_inserter(all));
+      bool cut = false;
+      for (int i = 0; i < static_cast<int>(join->parts.size()) && !cut; ++i) {
+        cut = join->dropped[i];
+        std::move(join->parts[i].begin(), join->parts[i].end(), std::back_inserter(all));
       }
       spdlog::debug("state transfer: {} blocks from {} for height={} checked in {} ms", all.size(),
                     genesis_.validators[peer].id, payload->blocks().from_height(),
                     Now() - received);
       OnFetchedReply(peer, payload->blocks().from_height(), payload->blocks().responder_height(),
-                     std::move(all));
+                     std::move(all), cut);
     };
     const int begin = total * k / slices;
     const int end = total * (k + 1) / slices;
@@ -401,17 +390,21 @@ void Validator::OnBlocks(int peer, std::shared_ptr<const pb::PeerPayload> payloa
         },
         done);
     if (!accepted) {
-      // The slice counts as empty: the pipeline keeps the blocks before it and asks again.
+      // The pipeline keeps the blocks before this slice and asks for the rest again.
       metrics_.Increment(kPeerRejectedMetric, "reason=\"overloaded\"");
-      boost::asio::post(consensus_, [done] { done({}); });
+      boost::asio::post(consensus_, [join, k, done] {
+        join->dropped[k] = true;
+        done({});
+      });
     }
   }
 }
 
 void Validator::OnFetchedReply(int peer, uint64_t from_height, uint64_t responder_height,
-                               std::vector<consensus::CommittedBlock> blocks) {
+                               std::vector<consensus::CommittedBlock> blocks, bool cut_locally) {
   if (stopping_) return;
-  SendFetches(fetch_.OnReply(peer, from_height, responder_height, std::move(blocks), Now()));
+  SendFetches(
+      fetch_.OnReply(peer, from_height, responder_height, std::move(blocks), Now(), cut_locally));
   ApplyFetched();
 }
 

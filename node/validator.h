@@ -86,7 +86,7 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   void AppendCommitted(const consensus::CommittedBlock& block);
   void SendFetches(const std::vector<FetchOrder>& orders);
   void OnFetchedReply(int peer, uint64_t from_height, uint64_t responder_height,
-                      std::vector<consensus::CommittedBlock> blocks);
+                      std::vector<consensus::CommittedBlock> blocks, bool cut_locally);
   void ApplyFetched();
   void NoteCaughtUp();
   void RefreshStatus();

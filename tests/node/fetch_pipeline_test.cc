@@ -115,6 +115,35 @@ TEST_CASE("an empty reply counts as a failure of that peer") {
   CHECK(retry[0].from_height == 1);
 }
 
+TEST_CASE("a reply this host cut short (verification pool full) is not blamed on the peer") {
+  FetchPipeline p(Options());
+  auto orders = p.OnRequest(Request(1, 20, {1, 2}), 0);
+  REQUIRE(orders.size() == 2);
+  const int cut = orders[0].peer;
+  const int other = orders[1].peer;
+  // Three blocks checked, the rest dropped unchecked: the rest goes to the least-loaded peer,
+  // which is still `cut` (not penalised), and the window is not taken for a byte limit.
+  auto retry = p.OnReply(cut, 1, 20, Blocks(1, 3), 1, /*cut_locally=*/true);
+  REQUIRE(retry.size() == 1);
+  CHECK(retry[0].peer == cut);
+  CHECK(retry[0].from_height == 4);
+  CHECK(retry[0].max_blocks == 7);
+  CHECK(p.window() == 10);
+  CHECK(Heights(p.TakeApplicable(0)) == Range(1, 3));
+  // Nothing checked at all: asked again, from the same peer.
+  retry = p.OnReply(cut, 4, 20, {}, 2, /*cut_locally=*/true);
+  REQUIRE(retry.size() == 1);
+  CHECK(retry[0].peer == cut);
+  CHECK(retry[0].from_height == 4);
+  // A bad block within what was checked is still the peer's fault.
+  auto blocks = Blocks(4, 2);
+  blocks[1].verified = false;
+  retry = p.OnReply(cut, 4, 20, std::move(blocks), 3, /*cut_locally=*/true);
+  REQUIRE(retry.size() == 1);
+  CHECK(retry[0].peer == other);
+  CHECK(retry[0].from_height == 5);
+}
+
 TEST_CASE(
     "a silent peer's window goes to another peer after the timeout; its late reply is ignored") {
   FetchPipeline p(Options());

@@ -1,0 +1,129 @@
+// What a host checks before Replica::Step (consensus/message.h): VerifyMessage split into
+// VerifyEnvelope + VerifyContents, and Prefilter, which lets a host drop what the replica would
+// drop unseen before paying for the deposits' signatures.
+#include "consensus/message.h"
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crypto/sha256.h"
+#include "ledger/statement.h"
+
+namespace evchain::consensus {
+namespace {
+
+constexpr UnixMillis kNow = 1'800'000'000'000;
+
+crypto::SecretKey KeyFromSeed(uint8_t seed) { return crypto::SecretKey::FromSeed(Bytes(32, seed)); }
+
+struct Fixture {
+  genesis::Genesis genesis;
+  std::vector<crypto::SecretKey> validator_keys;
+  crypto::SecretKey depositor_key = KeyFromSeed(99);
+
+  Fixture() {
+    genesis.chain_id = "message-test";
+    genesis.params.max_clock_skew_ms = 1000;
+    for (int i = 0; i < 4; ++i) {
+      validator_keys.push_back(KeyFromSeed(static_cast<uint8_t>(i + 1)));
+      genesis::Validator v;
+      v.id = "v" + std::to_string(i);
+      v.public_key = validator_keys.back().public_key();
+      genesis.validators.push_back(v);
+    }
+    genesis.depositors.push_back({"platform", "Test platform", depositor_key.public_key()});
+    genesis.hash = crypto::Sha256("genesis of message-test");
+  }
+
+  pb::Deposit Deposit(bool good_signature) const {
+    ledger::DepositStatement st;
+    st.chain_id = genesis.chain_id;
+    st.depositor = "platform";
+    st.digest = crypto::Sha256("evidence");
+    st.nonce = "n1";
+    ledger::Entry entry;
+    entry.statement = st.Canonical();
+    entry.signature = depositor_key.Sign(AsBytes(entry.statement));
+    if (!good_signature) entry.signature[5] ^= 1;
+    pb::Deposit d;
+    ToProto(entry, &d);
+    return d;
+  }
+
+  std::string Forward(bool good_signature) const {
+    pb::Body body;
+    *body.mutable_forward()->add_entries() = Deposit(good_signature);
+    return SignEnvelope(genesis, 1, validator_keys[1], body);
+  }
+
+  std::string PrePrepare(uint64_t height, UnixMillis time) const {
+    pb::Body body;
+    body.mutable_pre_prepare()->mutable_header()->set_height(height);
+    body.mutable_pre_prepare()->mutable_header()->set_time(time);
+    *body.mutable_pre_prepare()->add_entries() = Deposit(true);
+    return SignEnvelope(genesis, 0, validator_keys[0], body);
+  }
+
+  Status Filter(const std::string& wire, ReplicaSnapshot replica, UnixMillis now = kNow) const {
+    Result<Message> m = VerifyEnvelope(genesis, wire);
+    REQUIRE(m.ok());
+    return Prefilter(genesis, *m, replica, now);
+  }
+};
+
+TEST_CASE("VerifyContents finishes what VerifyEnvelope starts") {
+  Fixture f;
+  const std::string bad = f.Forward(/*good_signature=*/false);
+  Result<Message> envelope = VerifyEnvelope(f.genesis, bad);
+  REQUIRE(envelope.ok());  // the envelope is fine, the deposit is not
+  Result<Message> full = VerifyContents(f.genesis, std::move(*envelope));
+  REQUIRE_FALSE(full.ok());
+  CHECK(full.status().code() == "bad_deposit");
+  CHECK(VerifyMessage(f.genesis, bad).status().code() == "bad_deposit");
+
+  const std::string good = f.Forward(/*good_signature=*/true);
+  envelope = VerifyEnvelope(f.genesis, good);
+  REQUIRE(envelope.ok());
+  full = VerifyContents(f.genesis, std::move(*envelope));
+  REQUIRE(full.ok());
+  CHECK(full->sender() == 1);
+  CHECK(full->wire() == good);
+}
+
+TEST_CASE("Prefilter drops pre-prepares of committed heights") {
+  Fixture f;
+  CHECK(f.Filter(f.PrePrepare(5, kNow), {.committed_height = 5}).code() == "already_committed");
+  CHECK(f.Filter(f.PrePrepare(6, kNow), {.committed_height = 5}).ok());
+}
+
+TEST_CASE("Prefilter applies the replica's clock-skew rule, except during a view change") {
+  Fixture f;
+  const ReplicaSnapshot normal{.committed_height = 1};
+  CHECK(f.Filter(f.PrePrepare(2, kNow - 1000), normal).ok());  // the bounds are inclusive
+  CHECK(f.Filter(f.PrePrepare(2, kNow + 1000), normal).ok());
+  CHECK(f.Filter(f.PrePrepare(2, kNow - 1001), normal).code() == "clock_skew");
+  CHECK(f.Filter(f.PrePrepare(2, kNow + 1001), normal).code() == "clock_skew");
+  // NEW-VIEW re-proposes blocks with their old times: the replica takes those.
+  const ReplicaSnapshot changing{.committed_height = 1, .view_changing = true};
+  CHECK(f.Filter(f.PrePrepare(2, kNow - 60'000), changing).ok());
+  CHECK(WithinClockSkew(f.genesis.params, kNow, kNow));
+  CHECK_FALSE(WithinClockSkew(f.genesis.params, kNow + 1001, kNow));
+}
+
+TEST_CASE("Prefilter drops forwarded deposits only during a state transfer") {
+  Fixture f;
+  const std::string forward = f.Forward(true);
+  CHECK(f.Filter(forward, {}).ok());
+  CHECK(f.Filter(forward, {.catching_up = true}).code() == "catching_up");
+  // Other messages pass whatever the replica is doing.
+  pb::Body body;
+  body.mutable_status()->set_view(3);
+  const std::string status = SignEnvelope(f.genesis, 2, f.validator_keys[2], body);
+  CHECK(f.Filter(status, {.committed_height = 9, .view_changing = true, .catching_up = true}).ok());
+}
+
+}  // namespace
+}  // namespace evchain::consensus
