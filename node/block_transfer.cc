@@ -156,8 +156,9 @@ uint64_t FetchPipeline::QuorumHeight() const {
   std::vector<uint64_t> heights;
   for (const auto& [peer, height] : reported_) heights.push_back(height);
   if (options_.hint_quorum == 0 || heights.size() < options_.hint_quorum) return 0;
-  std::nth_element(heights.begin(), heights.begin() + (options_.hint_quorum - 1), heights.end(),
-                   std::greater<>());
+  std::nth_element(heights.begin(),
+                   heights.begin() + static_cast<std::ptrdiff_t>(options_.hint_quorum - 1),
+                   heights.end(), std::greater<>());
   return heights[options_.hint_quorum - 1];
 }
 

@@ -22,7 +22,7 @@ namespace evchain::node {
 namespace {
 
 constexpr auto kTickInterval = std::chrono::milliseconds(20);
-constexpr size_t kSmallMessageBytes = 16 * 1024;
+constexpr size_t kSmallMessageBytes = size_t{16} * 1024;
 constexpr char kGenesisHashMeta[] = "genesis_hash";
 constexpr char kDroppedMetric[] = "evchain_consensus_dropped_total";
 constexpr char kPeerRejectedMetric[] = "evchain_peer_payloads_rejected_total";
@@ -63,10 +63,11 @@ Validator::Validator(NodeConfig config, genesis::Genesis genesis, crypto::Secret
       consensus_(io_.get_executor()),
       tick_timer_(consensus_),
       signals_(io_, SIGINT, SIGTERM),
-      fetch_(FetchPipelineOptions{
-          .timeout_ms = std::max<UnixMillis>(2 * genesis_.params.view_change_timeout_ms, 100),
-          .penalty_ms = std::max<UnixMillis>(2 * genesis_.params.view_change_timeout_ms, 100),
-          .hint_quorum = (genesis_.n() - 1) / 3 + 1}) {}
+      fetch_(FetchPipelineOptions{.timeout_ms = std::max<UnixMillis>(
+                                      2 * UnixMillis{genesis_.params.view_change_timeout_ms}, 100),
+                                  .penalty_ms = std::max<UnixMillis>(
+                                      2 * UnixMillis{genesis_.params.view_change_timeout_ms}, 100),
+                                  .hint_quorum = (genesis_.n() - 1) / 3 + 1}) {}
 
 Validator::~Validator() {
   if (http_) http_->Stop();
@@ -175,7 +176,7 @@ evchain::Status Validator::Start() {
       std::chrono::milliseconds(genesis_.params.view_change_timeout_ms);
   transport_ = std::make_unique<net::Transport>(io_, genesis_, self_, key_, options);
   transport_->SetReceiveHandler(
-      [this](int peer, std::string payload) { OnPeerPayload(peer, std::move(payload)); });
+      [this](int peer, const std::string& payload) { OnPeerPayload(peer, payload); });
   transport_->SetLinkHandler([this](int peer, bool up) {
     spdlog::info("peer {} ({}) {}", peer, genesis_.validators[peer].id,
                  up ? "connected" : "disconnected");
@@ -292,7 +293,7 @@ void Validator::ScheduleTick() {
   });
 }
 
-void Validator::OnPeerPayload(int peer, std::string payload) {
+void Validator::OnPeerPayload(int peer, const std::string& payload) {
   if (stopping_) return;
   auto parsed = std::make_shared<pb::PeerPayload>();
   if (!parsed->ParseFromString(payload)) {
@@ -336,7 +337,7 @@ void Validator::OnPeerPayload(int peer, std::string payload) {
       OnFetchRequest(peer, parsed->fetch());
       break;
     case pb::PeerPayload::kBlocks:
-      OnBlocks(peer, std::move(parsed));
+      OnBlocks(peer, parsed);
       break;
     default:
       metrics_.Increment(kPeerRejectedMetric, "reason=\"malformed\"");
@@ -346,7 +347,7 @@ void Validator::OnPeerPayload(int peer, std::string payload) {
 // A reply to a fetch: split across the workers, each slice decoded and its certificates and
 // deposit signatures verified (consensus::VerifyFetchedBlocks) off the consensus strand; the
 // slices are joined on the strand and handed to the pipeline.
-void Validator::OnBlocks(int peer, std::shared_ptr<const pb::PeerPayload> payload) {
+void Validator::OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>& payload) {
   struct Join {
     std::vector<std::vector<consensus::CommittedBlock>> parts;
     std::vector<bool> dropped;  // the slice was not checked: the pool was full (on consensus_)

@@ -76,9 +76,9 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   Validator(NodeConfig config, genesis::Genesis genesis, crypto::SecretKey key, int self);
 
   static UnixMillis Now();
-  void OnPeerPayload(int peer, std::string payload);
+  void OnPeerPayload(int peer, const std::string& payload);
   void OnFetchRequest(int peer, const pb::FetchBlocks& request);
-  void OnBlocks(int peer, std::shared_ptr<const pb::PeerPayload> payload);
+  void OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>& payload);
   void ScheduleTick();
   // Everything below runs on consensus_.
   void Drain();

@@ -66,6 +66,7 @@ TEST_CASE("random corruptions: the same answer as libsodium") {
   EnsureSodium();
   std::mt19937 rng(20261130);
   std::vector<SecretKey> keys;
+  keys.reserve(4);
   for (int i = 0; i < 4; ++i) keys.push_back(SecretKey::Generate());
   int accepted = 0;
   for (int i = 0; i < 2000; ++i) {
