@@ -95,6 +95,7 @@ void Simulation::Schedule(UnixMillis at, std::function<void()> run) {
 
 void Simulation::StartReplica(int i) {
   Node& node = nodes_[i];
+  node.fetch_target = 0;  // a restarted host has no transfer running
   RestoredState restored;
   restored.records = node.records;
   if (!node.chain.empty()) {
@@ -196,7 +197,10 @@ void Simulation::Drain(int i) {
           ")");
       node.chain.push_back(std::move(b));
     }
-    if (rd.fetch) ServeFetch(i, *rd.fetch);  // 4. fetch
+    if (rd.fetch) {  // 4. fetch
+      node.fetch_target = std::max(node.fetch_target, rd.fetch->to_height);
+      ServeFetch(i, *rd.fetch);
+    }
     for (const Event& e : rd.events) {       // 5. events
       ++event_counts_[e.kind];
       {
@@ -325,8 +329,20 @@ void Simulation::Mutate(int from, int to, const std::string& wire) {
 void Simulation::Deliver(int from, int to, const std::string& wire) {
   Node& node = nodes_[to];
   if (!node.replica || !Connected(from, to)) return;
-  // The host verifies off-thread; here inline. Failures are counted, never stepped.
-  Result<Message> m = VerifyMessage(genesis_, wire);
+  // The host's checks, as node/validator.cc runs them off-thread; here inline. Failures are
+  // counted, never stepped.
+  Result<Message> m = VerifyEnvelope(genesis_, wire);
+  if (m.ok()) {
+    const uint64_t committed = node.replica->committed_height();
+    const ReplicaSnapshot snapshot{committed, node.replica->view_changing(),
+                                   node.fetch_target > committed};
+    Status keep = Prefilter(genesis_, *m, snapshot, clock());
+    if (keep.ok()) {
+      m = VerifyContents(genesis_, std::move(*m));
+    } else {
+      m = keep;
+    }
+  }
   if (!m.ok()) {
     Log("v" + std::to_string(to) + " <- v" + std::to_string(from) +
         " rejected: " + m.status().code());

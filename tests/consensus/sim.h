@@ -94,6 +94,9 @@ class Simulation {
     std::vector<Hash32> leaf_hashes;
     uint32_t byzantine = 0;
     std::vector<std::string> sent;  // for stale replays
+    // The host's state-transfer target (node/validator.cc's catching_up_): while the replica is
+    // below it, Prefilter drops FORWARDs as the node does.
+    uint64_t fetch_target = 0;
   };
   struct Item {
     UnixMillis at;
