@@ -181,6 +181,11 @@ void Connection::WriteMore() {
             self->in_flight_.clear();
             if (!self->pending_.empty()) {
               self->WriteMore();
+            } else if (self->retired_) {
+              // Drained: the peer reads EOF and closes its side, which ends the drain (without
+              // this the link lingered until the retire deadline, and the peer held back
+              // everything arriving on the new link until then).
+              self->ShutdownSend();
             } else if (self->authenticated_) {
               self->listener_->OnWritable(self);
             }

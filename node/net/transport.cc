@@ -261,23 +261,23 @@ void Transport::OnAuthenticated(const std::shared_ptr<Connection>& connection) {
   auto dialed_by_lower = [&](const Connection& c) {
     return (c.role() == Role::kInitiator) == (self_ < peer->index);
   };
-  if (peer->link) {
-    Bump(counters_.duplicate_links);
+  // Counters are bumped after Publish: whoever sees a count also sees the link state it counts.
+  const bool duplicate = peer->link != nullptr;
+  if (duplicate) {
     if (dialed_by_lower(*peer->link) && !dialed_by_lower(*connection)) {
       Retire(*peer, connection);  // the peer may have used it before it saw the better link
       Publish(*peer);
+      Bump(counters_.duplicate_links);
       return;
     }
     Retire(*peer, peer->link);
-    peer->link = connection;
-  } else {
-    peer->link = connection;
-    Bump(counters_.links_up);
-    if (on_link_) on_link_(peer->index, true);
   }
+  peer->link = connection;
   peer->attempts = 0;
   peer->retry_timer.cancel();
   Publish(*peer);
+  Bump(duplicate ? counters_.duplicate_links : counters_.links_up);
+  if (!duplicate && on_link_) on_link_(peer->index, true);
   Pump(*peer);
 }
 

@@ -5,6 +5,9 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <optional>
+#include <set>
+#include <string>
 
 #include "node/net/handshake.h"
 #include "node/net/secure_channel.h"
@@ -52,8 +55,11 @@ class RawPeer {
                               done = true;
                             });
     RunUntil(done);
+    eof_ = done && error == boost::asio::error::eof;
     return done && !error;
   }
+  // Whether the last read failed because the transport shut down its side.
+  bool eof() const { return eof_; }
   std::optional<std::string> ReadFrame() {
     Bytes header, body;
     if (!ReadExact(kFrameHeaderSize, header)) return std::nullopt;
@@ -106,6 +112,7 @@ class RawPeer {
   boost::asio::io_context io_;
   tcp::socket socket_;
   Bytes sent_;
+  bool eof_ = false;
 };
 
 // Validator 0 runs a Transport; the test plays validator 1 (it has that key) or a stranger.
@@ -267,6 +274,54 @@ TEST_CASE("a link replaced by the tie-break is drained in order, not cut") {
   std::string payload;
   REQUIRE(FrameOpener(new_keys.rx).Open(AsBytes(*body), payload));
   CHECK(payload == "on the new link");
+}
+
+TEST_CASE("a link retired in the middle of a write is shut down once the write completes") {
+  // As above: the test is validator 0, the Transport validator 1, and the link the test dials
+  // replaces the Transport's own dial.
+  genesis::Genesis genesis = TestGenesis(2);
+  crypto::SecretKey key0 = ValidatorKey(0);
+  HandshakeContext as_validator0{&genesis, 0, &key0};
+  boost::asio::io_context io;
+  const std::string& own = genesis.validators[0].p2p;
+  tcp::acceptor acceptor(
+      io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                        static_cast<uint16_t>(std::stoi(own.substr(own.rfind(':') + 1)))));
+  TransportOptions options = Node::QuickOptions();
+  options.handshake_timeout = std::chrono::seconds(60);  // the retire deadline: never reached
+  Node node(genesis, 1, ValidatorKey(1), options);
+
+  RawPeer old_link(acceptor);
+  SessionKeys old_keys = old_link.Handshake(as_validator0, Role::kResponder, -1);
+  REQUIRE(WaitFor([&] { return node.transport().ConnectedPeers() == std::vector<int>{0}; }));
+  // More than the socket buffers hold, unread: a write on the old link stays in flight.
+  constexpr int kPayloads = 32;
+  for (int i = 0; i < kPayloads; ++i) {
+    node.transport().Send(0, std::to_string(i) + std::string(1 << 20, 'x'));
+  }
+  RawPeer new_link(genesis.validators[1].p2p);
+  SessionKeys new_keys = new_link.Handshake(as_validator0, Role::kInitiator, 1);
+  REQUIRE(WaitFor([&] { return node.transport().Stats().duplicate_links == 1; }));
+
+  // Reading the old link lets its write finish; then the Transport shuts its side down (EOF
+  // well before the 60 s deadline), and every payload arrives on one link or the other.
+  std::set<int> received;
+  FrameOpener old_opener(old_keys.rx);
+  while (std::optional<std::string> body = old_link.ReadFrame()) {
+    std::string payload;
+    REQUIRE(old_opener.Open(AsBytes(*body), payload));
+    received.insert(std::stoi(payload.substr(0, payload.find('x'))));
+  }
+  CHECK(old_link.eof());
+  FrameOpener new_opener(new_keys.rx);
+  while (received.size() < kPayloads) {
+    std::optional<std::string> body = new_link.ReadFrame();
+    REQUIRE(body);
+    std::string payload;
+    REQUIRE(new_opener.Open(AsBytes(*body), payload));
+    received.insert(std::stoi(payload.substr(0, payload.find('x'))));
+  }
+  CHECK(received.size() == kPayloads);
 }
 
 }  // namespace
