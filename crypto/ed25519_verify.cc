@@ -21,6 +21,8 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <string_view>
+#include <unordered_map>
 
 #include "crypto/ed25519.h"
 #include "crypto/sodium_init.h"
@@ -29,28 +31,27 @@ namespace evchain::crypto {
 namespace {
 
 // Per-thread memory of which keys lie in the prime-order subgroup: checking costs about one
-// verification, and a node or an audit sees the same few keys again and again.
+// verification, and every key a node or an audit sees is a genesis key, seen again and again.
+// Bounded: forgotten wholesale when full (only a cost, never a different answer).
 class PrimeOrderKeyCache {
  public:
   bool InPrimeOrderSubgroup(const PublicKey& key) {
-    for (size_t i = 0; i < used_; ++i) {
-      if (slots_[i].key == key) return slots_[i].prime_order;
-    }
+    if (auto it = known_.find(key); it != known_.end()) return it->second;
+    if (known_.size() >= kMaxKeys) known_.clear();
     const bool prime_order = crypto_core_ed25519_is_valid_point(key.data()) == 1;
-    Slot& slot = slots_[used_ < kSlots ? used_++ : next_victim_++ % kSlots];
-    slot = Slot{key, prime_order};
+    known_.emplace(key, prime_order);
     return prime_order;
   }
 
  private:
-  static constexpr size_t kSlots = 16;
-  struct Slot {
-    PublicKey key;
-    bool prime_order;
+  static constexpr size_t kMaxKeys = 4096;
+  struct KeyHash {
+    size_t operator()(const PublicKey& key) const {
+      return std::hash<std::string_view>()(
+          std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+    }
   };
-  std::array<Slot, kSlots> slots_{};
-  size_t used_ = 0;
-  size_t next_victim_ = 0;
+  std::unordered_map<PublicKey, bool, KeyHash> known_;
 };
 
 // s < L, the group order: reducing s mod L leaves it unchanged.
