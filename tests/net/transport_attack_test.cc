@@ -225,30 +225,41 @@ TEST_CASE("garbage instead of a handshake is refused") {
   CHECK(arena.node.transport().ConnectedPeers().empty());
 }
 
-TEST_CASE("a link replaced by the tie-break is drained in order, not cut") {
-  // The test plays validator 0; the Transport is validator 1, so a link dialed by the test is
-  // preferred over the one the Transport dials.
+// Two links to one peer: the test plays validator 0 and listens at its address, the Transport is
+// validator 1 and dials it; a link the test then dials replaces that one (the lower index's dial
+// wins the tie-break). A retired link is cut after handshake_timeout: 60 s here, far longer than
+// the tests take, so what they check cannot depend on how fast a loaded machine runs them.
+struct ReplacedLinkArena {
+  static tcp::endpoint Endpoint(const std::string& address) {
+    return tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                         static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1))));
+  }
+  static TransportOptions Options() {
+    TransportOptions options = Node::QuickOptions();
+    options.handshake_timeout = std::chrono::seconds(60);
+    return options;
+  }
+
   genesis::Genesis genesis = TestGenesis(2);
   crypto::SecretKey key0 = ValidatorKey(0);
   HandshakeContext as_validator0{&genesis, 0, &key0};
   boost::asio::io_context io;
-  const std::string& own = genesis.validators[0].p2p;
-  tcp::acceptor acceptor(
-      io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                        static_cast<uint16_t>(std::stoi(own.substr(own.rfind(':') + 1)))));
-  // A retired link is cut after handshake_timeout: far longer here than the test takes, so the
-  // order checked below cannot depend on how fast a loaded machine runs the test.
-  TransportOptions options = Node::QuickOptions();
-  options.handshake_timeout = std::chrono::seconds(60);
-  Node node(genesis, 1, ValidatorKey(1), options);
+  tcp::acceptor acceptor{io, Endpoint(genesis.validators[0].p2p)};
+  Node node{genesis, 1, ValidatorKey(1), Options()};
+};
 
-  RawPeer old_link(acceptor);  // the Transport's own dial: not preferred
-  SessionKeys old_keys = old_link.Handshake(as_validator0, Role::kResponder, -1);
+TEST_CASE("a link replaced by the tie-break is drained in order, not cut") {
+  ReplacedLinkArena arena;
+  Node& node = arena.node;
+  const genesis::Genesis& genesis = arena.genesis;
+
+  RawPeer old_link(arena.acceptor);  // the Transport's own dial: not preferred
+  SessionKeys old_keys = old_link.Handshake(arena.as_validator0, Role::kResponder, -1);
   REQUIRE(WaitFor([&] { return node.transport().ConnectedPeers() == std::vector<int>{0}; }));
   CHECK(node.transport().Peers()[0].outbound);
 
   RawPeer new_link(genesis.validators[1].p2p);  // dialed by the lower index: preferred
-  SessionKeys new_keys = new_link.Handshake(as_validator0, Role::kInitiator, 1);
+  SessionKeys new_keys = new_link.Handshake(arena.as_validator0, Role::kInitiator, 1);
   REQUIRE(WaitFor([&] { return node.transport().Stats().duplicate_links == 1; }));
   CHECK(node.transport().Peers()[0].outbound == false);
   CHECK(node.transport().ConnectedPeers() == std::vector<int>{0});
@@ -277,22 +288,12 @@ TEST_CASE("a link replaced by the tie-break is drained in order, not cut") {
 }
 
 TEST_CASE("a link retired in the middle of a write is shut down once the write completes") {
-  // As above: the test is validator 0, the Transport validator 1, and the link the test dials
-  // replaces the Transport's own dial.
-  genesis::Genesis genesis = TestGenesis(2);
-  crypto::SecretKey key0 = ValidatorKey(0);
-  HandshakeContext as_validator0{&genesis, 0, &key0};
-  boost::asio::io_context io;
-  const std::string& own = genesis.validators[0].p2p;
-  tcp::acceptor acceptor(
-      io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                        static_cast<uint16_t>(std::stoi(own.substr(own.rfind(':') + 1)))));
-  TransportOptions options = Node::QuickOptions();
-  options.handshake_timeout = std::chrono::seconds(60);  // the retire deadline: never reached
-  Node node(genesis, 1, ValidatorKey(1), options);
+  ReplacedLinkArena arena;
+  Node& node = arena.node;
+  const genesis::Genesis& genesis = arena.genesis;
 
-  RawPeer old_link(acceptor);
-  SessionKeys old_keys = old_link.Handshake(as_validator0, Role::kResponder, -1);
+  RawPeer old_link(arena.acceptor);
+  SessionKeys old_keys = old_link.Handshake(arena.as_validator0, Role::kResponder, -1);
   REQUIRE(WaitFor([&] { return node.transport().ConnectedPeers() == std::vector<int>{0}; }));
   // More than the socket buffers hold, unread: a write on the old link stays in flight.
   constexpr int kPayloads = 32;
@@ -300,7 +301,7 @@ TEST_CASE("a link retired in the middle of a write is shut down once the write c
     node.transport().Send(0, std::to_string(i) + std::string(1 << 20, 'x'));
   }
   RawPeer new_link(genesis.validators[1].p2p);
-  SessionKeys new_keys = new_link.Handshake(as_validator0, Role::kInitiator, 1);
+  SessionKeys new_keys = new_link.Handshake(arena.as_validator0, Role::kInitiator, 1);
   REQUIRE(WaitFor([&] { return node.transport().Stats().duplicate_links == 1; }));
 
   // Reading the old link lets its write finish; then the Transport shuts its side down (EOF
