@@ -77,7 +77,8 @@ Result<Message> VerifyMessage(const genesis::Genesis& genesis, std::string_view 
   return VerifyContents(genesis, std::move(*m));
 }
 
-bool WithinClockSkew(const genesis::ConsensusParams& params, UnixMillis block_time, UnixMillis now) {
+bool WithinClockSkew(const genesis::ConsensusParams& params, UnixMillis block_time,
+                     UnixMillis now) {
   return block_time >= now - params.max_clock_skew_ms &&
          block_time <= now + params.max_clock_skew_ms;
 }

@@ -201,7 +201,7 @@ void Simulation::Drain(int i) {
       node.fetch_target = std::max(node.fetch_target, rd.fetch->to_height);
       ServeFetch(i, *rd.fetch);
     }
-    for (const Event& e : rd.events) {       // 5. events
+    for (const Event& e : rd.events) {  // 5. events
       ++event_counts_[e.kind];
       {
         Log("v" + std::to_string(i) + " EVENT " + std::to_string(static_cast<int>(e.kind)) +
