@@ -1,6 +1,6 @@
 // Ed25519 verification (docs/crypto.md "Signature verification"): libsodium's acceptance rule,
 // computed by Crypto++'s ed25519-donna whenever that provably gives the same answer, because
-// donna verifies about 15 % faster here (docs/benchmarks.md "Ed25519").
+// donna verifies 13-26 % more per CPU-second here (docs/benchmarks.md "Ed25519").
 //
 // libsodium 1.0.18 accepts a signature (R, s) of message M under key A iff
 //   (1) s < L, (2) R is not of small order, (3) A is canonical and not of small order, and
