@@ -94,8 +94,7 @@ Status Prefilter(const genesis::Genesis& genesis, const Message& envelope,
     if (header.height() <= replica.committed_height) {
       return Status::Error("already_committed", "pre-prepare of a committed height");
     }
-    if (!replica.view_changing &&
-        !WithinClockSkew(genesis.params, static_cast<UnixMillis>(header.time()), now)) {
+    if (!WithinClockSkew(genesis.params, static_cast<UnixMillis>(header.time()), now)) {
       return Status::Error("clock_skew", "pre-prepare outside the clock skew");
     }
   }

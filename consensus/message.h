@@ -62,21 +62,21 @@ Result<Message> VerifyMessage(const genesis::Genesis& genesis, std::string_view 
 // COMMIT cosignature. VerifyMessage(g, w) == VerifyEnvelope(g, w) then VerifyContents.
 Result<Message> VerifyContents(const genesis::Genesis& genesis, Message envelope);
 
-// True iff a block time is within the genesis clock skew of `now`: outside a view change the
-// replica drops a PRE-PREPARE whose block time is not (docs/protocol.md "Time rules").
+// True iff a block time is within the genesis clock skew of `now`: the replica drops every
+// PRE-PREPARE message whose block time is not, during a view change too; only the blocks a
+// NEW-VIEW re-proposes are exempt (docs/protocol.md "Time rules").
 bool WithinClockSkew(const genesis::ConsensusParams& params, UnixMillis block_time, UnixMillis now);
 
 // What a host's other threads know of its replica (atomics it updates after each step).
 struct ReplicaSnapshot {
   uint64_t committed_height = 0;
-  bool view_changing = false;
   bool catching_up = false;  // a state transfer runs
 };
 
 // Whether a host may drop a message VerifyEnvelope accepted before VerifyContents checks its
 // deposits, pure and thread-safe. A stale snapshot only makes it keep more. Errors (drop reasons):
-// "already_committed": a PRE-PREPARE of a committed height, and "clock_skew": one outside a view
-// change whose block time is beyond WithinClockSkew: the replica would drop both unseen;
+// "already_committed": a PRE-PREPARE of a committed height, and "clock_skew": one whose block
+// time is beyond WithinClockSkew: the replica would drop both unseen;
 // "catching_up": a FORWARD while a state transfer runs: peers flush the deposits of every block
 // being fetched, a replica that is behind can neither propose nor time requests usefully, and
 // holders forward deposits not yet proposed again (docs/protocol.md "Retransmission").

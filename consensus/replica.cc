@@ -75,7 +75,7 @@ std::string HashKey(const Hash32& h) { return ToHex(h); }
 
 Replica::State::State(const genesis::Genesis& g, int self_index, const crypto::SecretKey& k,
                       const CommittedIndex* idx)
-    : genesis(g), self(self_index), key(k), index(idx), n(g.n()), f(g.f()) {}
+    : genesis(g), self(self_index), key(k), index(idx), n(g.n()), f(g.f()), quorum(g.quorum()) {}
 
 // ---------------------------------------------------------------- helpers
 
@@ -123,7 +123,8 @@ const ChainPoint* Replica::State::BaseFor(uint64_t seq, uint64_t v) const {
   return &*prev->after;
 }
 
-// prepared(m, v, n, i): the pre-prepare plus 2f matching prepares from distinct backups.
+// prepared(m, v, n, i): the pre-prepare plus quorum-1 (2f when n = 3f+1) matching prepares from
+// distinct backups.
 bool Replica::State::Prepared(uint64_t seq, uint64_t v) const {
   auto it = log.find(seq);
   if (it == log.end()) return false;
@@ -134,7 +135,7 @@ bool Replica::State::Prepared(uint64_t seq, uint64_t v) const {
   for (const auto& [sender, vote] : slot.prepares) {
     if (sender != Primary(v) && vote.digest == slot.pre_prepare->digest) ++matching;
   }
-  return matching >= 2 * f;
+  return matching + 1 >= quorum;
 }
 
 bool Replica::State::IsCommittedId(const Hash32& id) const {
@@ -161,6 +162,15 @@ std::set<Hash32> Replica::State::InFlightIds(uint64_t below, uint64_t v) const {
 
 void Replica::State::OnPrePrepare(const Message& m) {
   const pb::PrePrepare& pp = m.body().pre_prepare();
+  // A PRE-PREPARE message always proposes a fresh block of its own view: blocks re-proposed by a
+  // new primary travel inside its NEW-VIEW (OnNewView). So these rules hold whether or not this
+  // replica is changing view; a pre-prepare buffered while changing was once exempt from the
+  // clock-skew rule, and a Byzantine new primary could date a block an hour ahead (after which
+  // every honest primary's later block would be dropped) or far back.
+  if (pp.header().view() != pp.view()) return Drop("bad_block:view", m.sender());
+  if (!WithinClockSkew(genesis.params, static_cast<UnixMillis>(pp.header().time()), now)) {
+    return Drop("bad_block:clock_skew", m.sender());
+  }
   if (pp.view() != view || view_changing) {
     // Pre-prepares of the view being installed may overtake its NEW-VIEW: keep them.
     if (pp.view() == view && view_changing && m.sender() == Primary(pp.view())) {
@@ -171,10 +181,6 @@ void Replica::State::OnPrePrepare(const Message& m) {
   }
   if (m.sender() != Primary(view)) return Drop("not_primary", m.sender());
   const uint64_t seq = pp.header().height();
-  if (pp.header().view() != pp.view()) return Drop("bad_block:view", m.sender());
-  if (!WithinClockSkew(genesis.params, static_cast<UnixMillis>(pp.header().time()), now)) {
-    return Drop("bad_block:clock_skew", m.sender());
-  }
   if (seq <= tip.height) return Drop("already_committed", m.sender());
   BufferPrePrepare(m.sender(), m.wire(), pp, false);
   TryAcceptBuffered();
@@ -348,7 +354,7 @@ void Replica::State::Progress() {
   TryCommit();
 }
 
-// committed-local(m, v, n, i): prepared in view v plus 2f+1 matching commits of view v (any
+// committed-local(m, v, n, i): prepared in view v plus a quorum of matching commits of view v (any
 // view in which this replica prepared). Applies blocks in height order.
 void Replica::State::TryCommit() {
   bool progress = true;
@@ -366,7 +372,7 @@ void Replica::State::TryCommit() {
           votes.push_back(&entry);
         }
       }
-      if (votes.size() < 2 * f + 1) continue;
+      if (votes.size() < quorum) continue;
       if (AwaitTimeCosignature(slot, votes)) return;  // retried on the next COMMIT or Tick
       if (p.header.prev_hash != tip.hash) {
         Drop("commit_does_not_chain", -1);  // impossible with <= f faults; never apply it
@@ -380,7 +386,7 @@ void Replica::State::TryCommit() {
       }
       crypto::Note note;
       note.text = p.checkpoint_text;
-      // Every matching cosignature received so far, not only the first 2f+1.
+      // Every matching cosignature received so far, not only the first quorum.
       for (const auto* entry : votes) {
         const auto& [sender, vote] = *entry;
         crypto::NoteVerifier verifier{genesis.validators[sender].id, crypto::kSigTypeCosignature,
@@ -447,13 +453,7 @@ void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string
     body.mutable_checkpoint()->set_seq(tip.height);
     body.mutable_checkpoint()->set_digest(HashBytes(tip.hash));
     my_last_checkpoint_wire = SignAndSend(kBroadcast, body);
-    checkpoints[tip.height][self] = {tip.hash, my_last_checkpoint_wire};
-    auto& votes = checkpoints[tip.height];
-    std::vector<std::string> proof;
-    for (const auto& [sender, vote] : votes) {
-      if (vote.first == tip.hash) proof.push_back(vote.second);
-    }
-    if (proof.size() >= 2 * f + 1) MarkStable(tip.height, tip.hash, std::move(proof));
+    AddCheckpointVote(tip.height, tip.hash, self, my_last_checkpoint_wire);
   }
 }
 
@@ -464,19 +464,40 @@ void Replica::State::OnCheckpoint(const Message& m) {
   Hash32 digest;
   if (!ToHash(c.digest(), &digest)) return Drop("malformed", m.sender());
   if (c.seq() <= stable_seq) return;
-  // Accept checkpoints beyond the window too (bounded per sender): they tell us we are behind.
-  auto& votes = checkpoints[c.seq()];
-  if (votes.count(m.sender())) return;
-  votes[m.sender()] = {digest, m.wire()};
+  if (c.seq() > HighWatermark() + genesis.params.watermark_window) {
+    // Far ahead: a Byzantine validator can send any number of these, so keep one per sender.
+    FarCheckpoint& far = far_checkpoints[m.sender()];
+    if (c.seq() <= far.seq) return;
+    far = FarCheckpoint{c.seq(), digest, m.wire()};
+    std::vector<std::string> proof;
+    for (const auto& [sender, other] : far_checkpoints) {
+      if (other.seq == c.seq() && other.digest == digest) proof.push_back(other.wire);
+    }
+    if (proof.size() >= quorum) return MarkStable(c.seq(), digest, std::move(proof));
+    if (FarCheckpointTarget() > tip.height) MaybeFetch();
+    return;
+  }
+  AddCheckpointVote(c.seq(), digest, m.sender(), m.wire());
+}
+
+void Replica::State::AddCheckpointVote(uint64_t seq, const Hash32& digest, int sender,
+                                       const std::string& wire) {
+  auto& votes = checkpoints[seq];
+  if (votes.count(sender)) return;
+  votes[sender] = {digest, wire};
   std::vector<std::string> proof;
-  for (const auto& [sender, vote] : votes) {
+  for (const auto& [from, vote] : votes) {
     if (vote.first == digest) proof.push_back(vote.second);
   }
-  if (proof.size() >= 2 * f + 1) MarkStable(c.seq(), digest, std::move(proof));
-  // Keep at most a window's worth of unstable checkpoints per replica (bounded memory).
-  while (checkpoints.size() > 2 * genesis.params.watermark_window) {
-    checkpoints.erase(checkpoints.begin());
-  }
+  if (proof.size() >= quorum) MarkStable(seq, digest, std::move(proof));
+}
+
+uint64_t Replica::State::FarCheckpointTarget() const {
+  std::vector<uint64_t> seqs;
+  for (const auto& [sender, far] : far_checkpoints) seqs.push_back(far.seq);
+  if (seqs.size() < f + 1) return 0;
+  std::sort(seqs.rbegin(), seqs.rend());
+  return seqs[f];
 }
 
 void Replica::State::MarkStable(uint64_t seq, const Hash32& digest,
@@ -506,6 +527,18 @@ void Replica::State::GarbageCollect() {
     it = persisted_msg_keys.erase(it);
   }
   checkpoints.erase(checkpoints.begin(), checkpoints.upper_bound(stable_seq));
+  // Far checkpoints the window has reached become ordinary votes.
+  for (auto it = far_checkpoints.begin(); it != far_checkpoints.end();) {
+    const auto& [sender, far] = *it;
+    if (far.seq > stable_seq && far.seq <= HighWatermark() + genesis.params.watermark_window) {
+      checkpoints[far.seq].emplace(sender, std::make_pair(far.digest, far.wire));
+    }
+    if (far.seq <= HighWatermark() + genesis.params.watermark_window) {
+      it = far_checkpoints.erase(it);
+    } else {
+      ++it;
+    }
+  }
   for (auto it = buffered.begin(); it != buffered.end();) {
     it = it->first.second <= stable_seq ? buffered.erase(it) : std::next(it);
   }
@@ -586,11 +619,11 @@ void Replica::State::MaybeCutBlock() {
 void Replica::State::CheckTimers() {
   const auto& params = genesis.params;
   if (view_changing) {
-    // §4.5.2: the NEW-VIEW timer runs only while 2f+1 replicas (counting view-changes for this
-    // view or a higher one) are changing; a replica alone in a higher view waits for the others
-    // (they join through the f+1 rule or their own timers) instead of bumping its target again,
-    // so the replicas converge on one view instead of spreading over several.
-    if (ViewChangersAtLeast(view) < 2 * f + 1) {
+    // §4.5.2: the NEW-VIEW timer runs only while a quorum of replicas (counting view-changes for
+    // this view or a higher one) are changing; a replica alone in a higher view waits for the
+    // others (they join through the f+1 rule or their own timers) instead of bumping its target
+    // again, so the replicas converge on one view instead of spreading over several.
+    if (ViewChangersAtLeast(view) < quorum) {
       view_change_deadline = 0;
     } else if (view_change_deadline == 0) {
       const uint32_t shift = std::min<uint32_t>(std::max<uint32_t>(view_change_attempts, 1) - 1, 8);

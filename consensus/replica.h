@@ -84,7 +84,7 @@ struct CommittedBlock {
   Hash32 hash{};
   std::vector<ledger::Entry> entries;
   std::vector<Bytes> leaves;  // exact leaf bytes, leaves[i] belongs to entries[i]
-  std::string certificate;    // signed checkpoint note with >= 2f+1 cosignatures
+  std::string certificate;    // signed checkpoint note with >= quorum cosignatures
   // Fetched blocks only: set by VerifyFetchedBlocks (certificate and deposit signatures checked),
   // so StepFetchedBlocks does only the chain checks. Never set it any other way.
   bool verified = false;
@@ -92,9 +92,9 @@ struct CommittedBlock {
 
 // The expensive, chain-independent half of checking fetched blocks, pure and thread-safe (the
 // host runs it on its thread pool before StepFetchedBlocks): each block's certificate
-// (ledger::VerifyCertificate, 2f+1 genesis validators) must match its header, and every deposit
-// signature must verify. Marks the leading blocks that pass `verified` and returns how many;
-// the rest stay unmarked (StepFetchedBlocks checks them fully and reports the failure).
+// (ledger::VerifyCertificate, a quorum of genesis validators) must match its header, and every
+// deposit signature must verify. Marks the leading blocks that pass `verified` and returns how
+// many; the rest stay unmarked (StepFetchedBlocks checks them fully and reports the failure).
 size_t VerifyFetchedBlocks(const genesis::Genesis& genesis, std::vector<CommittedBlock>* blocks);
 
 // Ask peers for committed blocks with certificates, starting at `from_height`. The host may keep

@@ -40,7 +40,7 @@ struct ViewSlot {
   std::optional<Proposal> pre_prepare;
   std::map<int, Vote> prepares;  // by sender (backups only)
   std::map<int, Vote> commits;   // by sender
-  // When TryCommit first saw 2f+1 matching commits without a time validator's (0: not yet).
+  // When TryCommit first saw a quorum of matching commits without a time validator's (0: not yet).
   UnixMillis quorum_at = 0;
 };
 
@@ -72,6 +72,7 @@ struct Replica::State {
   const crypto::SecretKey& key;
   const CommittedIndex* index;
   size_t n, f;
+  size_t quorum;  // genesis.quorum(): votes of a certificate (prepared counts the pre-prepare)
 
   // ---- committed chain
   ChainPoint tip;                  // last committed block (height 0 = genesis)
@@ -82,7 +83,7 @@ struct Replica::State {
   uint64_t view = 0;
   bool view_changing = false;
   uint32_t view_change_attempts = 0;
-  UnixMillis view_change_deadline = 0;  // NEW-VIEW timer; 0 = unarmed (no 2f+1 changing yet)
+  UnixMillis view_change_deadline = 0;  // NEW-VIEW timer; 0 = unarmed (no quorum changing yet)
   UnixMillis view_entered_at = 0;
   std::string new_view_wire;        // NEW-VIEW that installed `view`
   std::string my_view_change_wire;  // VIEW-CHANGE sent for `view` while changing
@@ -97,7 +98,17 @@ struct Replica::State {
   uint64_t stable_seq = 0;  // h
   Hash32 stable_digest{};
   std::vector<std::string> stable_proof;
-  std::map<uint64_t, std::map<int, std::pair<Hash32, std::string>>> checkpoints;  // seq->sender
+  // Votes for seqs in (h, h + 2L], by seq then sender: at most one per sender and seq, so one
+  // validator holds at most 2L entries and never evicts another's.
+  std::map<uint64_t, std::map<int, std::pair<Hash32, std::string>>> checkpoints;
+  // Beyond h + 2L only each sender's highest checkpoint is kept (n entries at most): alone it
+  // proves nothing, but f + 1 senders that far ahead include a correct one (FarCheckpointTarget).
+  struct FarCheckpoint {
+    uint64_t seq = 0;
+    Hash32 digest{};
+    std::string wire;
+  };
+  std::map<int, FarCheckpoint> far_checkpoints;
   std::string my_last_checkpoint_wire;
 
   // ---- pool of client deposits not yet committed
@@ -159,6 +170,10 @@ struct Replica::State {
   void OnPrepare(const Message& m);
   void OnCommit(const Message& m);
   void OnCheckpoint(const Message& m);
+  // Adds a vote for a seq in (h, h + 2L]; marks it stable once a quorum agrees.
+  void AddCheckpointVote(uint64_t seq, const Hash32& digest, int sender, const std::string& wire);
+  // The highest seq that f + 1 senders of far checkpoints reached (0: fewer senders).
+  uint64_t FarCheckpointTarget() const;
   void OnForward(const Message& m);
   void OnStatus(const Message& m);
   void AddToPool(const ledger::Entry& entry, const Hash32& id);

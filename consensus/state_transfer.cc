@@ -39,7 +39,7 @@ size_t VerifyFetchedBlocks(const genesis::Genesis& genesis, std::vector<Committe
 }
 
 void Replica::State::MaybeFetch() {
-  uint64_t target = stable_seq;
+  uint64_t target = std::max(stable_seq, FarCheckpointTarget());
   for (const auto& [peer, height] : peer_committed) target = std::max(target, height);
   // Retries are rate-limited, but news of a higher height is passed on at once: the host may be
   // fetching only up to the last to_height it was given.
@@ -96,8 +96,8 @@ size_t Replica::State::ApplyFetched(const std::vector<CommittedBlock>& blocks) {
         break;
       }
     }
-    // No per-deposit "already committed" lookups: the certificate shows that 2f+1 replicas (f+1
-    // correct ones) accepted the block on this same chain, and they checked exactly that. As
+    // No per-deposit "already committed" lookups: the certificate shows that a quorum of replicas
+    // (f+1 correct ones) accepted the block on this same chain, and they checked exactly that. As
     // for blocks committed by quorum in TryCommit, the check would only cost index reads.
     Result<CheckedBlock> checked =
         CheckBlock(genesis, tip, b.header, b.entries, [](const Hash32&) { return false; });

@@ -18,7 +18,7 @@ bool ToHash(const std::string& bytes, Hash32* out) {
 
 Status Bad(std::string why) { return Status::Error("bad_view_change", std::move(why)); }
 
-// The blocks NEW-VIEW re-proposes, computed from 2f+1 checked VIEW-CHANGE messages.
+// The blocks NEW-VIEW re-proposes, computed from a quorum of checked VIEW-CHANGE messages.
 struct NewViewPlan {
   uint64_t min_s = 0;
   Hash32 min_digest{};
@@ -82,7 +82,7 @@ void Replica::State::StartViewChange(uint64_t new_view) {
   view = new_view;
   view_changing = true;
   ++view_change_attempts;
-  view_change_deadline = 0;  // armed by CheckTimers once 2f+1 replicas are changing
+  view_change_deadline = 0;  // armed by CheckTimers once a quorum of replicas is changing
   progress_deadline = 0;
   SendViewChange();
 }
@@ -108,7 +108,7 @@ void Replica::State::SendViewChange() {
       for (const auto& [sender, vote] : slot.prepares) {
         if (sender == Primary(v) || vote.digest != slot.pre_prepare->digest) continue;
         cert->add_prepares(vote.wire);
-        if (static_cast<size_t>(cert->prepares_size()) == 2 * f) break;
+        if (static_cast<size_t>(cert->prepares_size()) + 1 == quorum) break;
       }
       break;
     }
@@ -142,7 +142,7 @@ Status Replica::State::CheckViewChange(const pb::ViewChange& vc, int sender) con
       }
       signers.insert(m->sender());
     }
-    if (signers.size() < 2 * f + 1) return Bad("checkpoint proof without quorum");
+    if (signers.size() < quorum) return Bad("checkpoint proof without quorum");
   }
   std::set<uint64_t> seqs;
   for (const pb::PreparedCertificate& cert : vc.prepared()) {
@@ -168,7 +168,7 @@ Status Replica::State::CheckViewChange(const pb::ViewChange& vc, int sender) con
       }
       signers.insert(pm->sender());
     }
-    if (signers.size() < 2 * f) return Bad("prepared certificate without 2f prepares");
+    if (signers.size() + 1 < quorum) return Bad("prepared certificate without quorum-1 prepares");
   }
   return Status::Ok();
 }
@@ -207,7 +207,7 @@ void Replica::State::OnViewChange(const Message& m) {
 void Replica::State::MaybeSendNewView() {
   if (!view_changing || Primary(view) != self) return;
   auto it = view_changes.find(view);
-  if (it == view_changes.end() || it->second.size() < 2 * f + 1 || !it->second.count(self)) {
+  if (it == view_changes.end() || it->second.size() < quorum || !it->second.count(self)) {
     return;
   }
   std::vector<pb::ViewChange> vcs;
@@ -215,7 +215,7 @@ void Replica::State::MaybeSendNewView() {
   pb::NewView* nv = body.mutable_new_view();
   nv->set_view(view);
   for (const auto& [sender, rvc] : it->second) {
-    if (vcs.size() == 2 * f + 1) break;
+    if (vcs.size() == quorum) break;
     vcs.push_back(rvc.vc);
     nv->add_view_changes(rvc.wire);
   }
@@ -267,7 +267,7 @@ void Replica::State::OnNewView(const Message& m) {
     }
     vcs.push_back(vc);
   }
-  if (senders.size() < 2 * f + 1) return Drop("bad_new_view", m.sender());
+  if (senders.size() < quorum) return Drop("bad_new_view", m.sender());
   // Recompute O from V and compare: a primary cannot choose other blocks.
   NewViewPlan plan = PlanNewView(genesis, vcs);
   if (static_cast<size_t>(nv.pre_prepares_size()) != plan.chosen.size()) {

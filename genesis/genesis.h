@@ -56,7 +56,11 @@ struct Genesis {
 
   size_t n() const { return validators.size(); }
   size_t f() const { return (validators.size() - 1) / 3; }
-  size_t quorum() const { return 2 * f() + 1; }
+  // Votes that make a certificate: ceil((n + f + 1) / 2). Any two quorums then share at least
+  // f + 1 validators, one of them correct, and the n - f correct ones form a quorum. Equal to
+  // 2f+1 when n = 3f+1; larger for n = 5, 6 (4 of 5, 4 of 6), where 2f+1 = 3 quorums would meet
+  // only in a Byzantine one. docs/protocol.md "Quorums".
+  size_t quorum() const { return (n() + f() + 2) / 2; }
   // nullptr when absent.
   const Validator* FindValidator(std::string_view id) const;
   const Validator* FindValidatorByKey(const crypto::PublicKey& key) const;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/encoding.h"
+#include "common/time.h"
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "ledger/leaf.h"
@@ -149,11 +150,57 @@ class Steps {
     failed_ = true;
     return false;
   }
+  void Warn(std::string name, std::string detail) {
+    out_.steps.push_back({std::move(name), true, std::move(detail), true});
+  }
 
  private:
   ReceiptVerification& out_;
   bool failed_ = false;
 };
+
+// docs/receipts.md "9. time_attestation". Every correct validator, the time service included,
+// accepted the block only with its time within max_clock_skew_ms of its own clock, and cosigns
+// (commits) after that. So a time validator's cosignature (whole seconds, rounded down) dated
+// more than the skew BEFORE the block time contradicts the block time: fail. One dated more than
+// the skew AFTER it happens when a commit was slow (a view change, a loaded network) or the block
+// was backdated: the receipt holds, but the time service attests only "no later than" its own
+// time, so say so.
+bool CheckTimeAttestation(const Receipt& r, const genesis::Genesis& g,
+                          const std::vector<CertificateSigner>& signers, Steps& steps) {
+  const char* kName = "time_attestation";
+  const UnixMillis skew = g.params.max_clock_skew_ms;
+  std::string attested, late;
+  for (const CertificateSigner& s : signers) {
+    if (s.role != genesis::Role::kTime) continue;
+    const UnixMillis at = static_cast<UnixMillis>(s.timestamp) * 1000;
+    const std::string when = s.validator_id + " cosigned at " + FormatRfc3339Millis(at);
+    if (at + 999 < r.block_time - skew) {
+      return steps.Fail(kName, when + ", " + std::to_string((r.block_time - at) / 1000) +
+                                   " s before the block time " + FormatRfc3339Millis(r.block_time) +
+                                   ": the block is dated beyond the clock skew (" +
+                                   std::to_string(skew) + " ms)");
+    }
+    if (at > r.block_time + skew) {
+      late += (late.empty() ? "" : "; ") + when + ", " +
+              std::to_string((at - r.block_time) / 1000) + " s after the block time";
+    } else {
+      attested += (attested.empty() ? "" : "; ") + when;
+    }
+  }
+  if (!late.empty()) {
+    steps.Warn(kName, late + " (more than the clock skew of " + std::to_string(skew) +
+                          " ms: a slow commit or a backdated block; the time service attests "
+                          "that the evidence existed by its own time)");
+  } else if (!attested.empty()) {
+    steps.Pass(kName, attested + ", within " + std::to_string(skew) + " ms of the block time");
+  } else {
+    steps.Pass(kName,
+               "no time-service cosignature: the block time rests on the clock checks of "
+               "the validators that accepted it");
+  }
+  return true;
+}
 
 bool CheckStatement(const Receipt& r, const genesis::Genesis& g, ReceiptVerification& out,
                     Steps& steps) {
@@ -411,6 +458,7 @@ ReceiptVerification VerifyReceipt(const Receipt& receipt, const genesis::Genesis
   steps.Pass("quorum", std::to_string(cert->signers.size()) + " of " + std::to_string(genesis.n()) +
                            " validators cosigned (quorum " + std::to_string(genesis.quorum()) +
                            "): " + DescribeSigners(cert->signers));
+  if (!CheckTimeAttestation(receipt, genesis, cert->signers, steps)) return out;
   out.ok = true;
   return out;
 }

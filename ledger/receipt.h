@@ -38,11 +38,14 @@ struct Receipt {
 };
 
 // One step of the verification chain, in SPEC's order:
-//   file, digest, statement, depositor_signature, leaf, inclusion_proof, checkpoint_root, quorum.
+//   file, digest, statement, depositor_signature, leaf, inclusion_proof, checkpoint_root, quorum,
+//   then time_attestation (docs/receipts.md "9. time_attestation").
 struct VerifyStep {
   std::string name;
   bool ok = false;
   std::string detail;  // what was checked, or why it failed
+  // ok, but a reader should look: e.g. the time service cosigned long after the block time.
+  bool warning = false;
 };
 struct ReceiptVerification {
   std::vector<VerifyStep> steps;  // stops after the first failing step

@@ -316,7 +316,7 @@ void Validator::OnPeerPayload(int peer, const std::string& payload) {
             auto envelope = consensus::VerifyEnvelope(genesis_, parsed->consensus());
             if (!envelope.ok()) return envelope;
             const consensus::ReplicaSnapshot snapshot{committed_height_.load(),
-                                                      view_changing_.load(), catching_up_.load()};
+                                                      catching_up_.load()};
             evchain::Status keep = consensus::Prefilter(genesis_, *envelope, snapshot, Now());
             if (!keep.ok()) return keep;
             return consensus::VerifyContents(genesis_, std::move(*envelope));
@@ -618,7 +618,6 @@ void Validator::RefreshStatus() {
   view_ = view;
   primary_ = replica_->primary();
   committed_height_ = replica_->committed_height();
-  view_changing_ = replica_->view_changing();
   metrics_.SetGauge(api::metric::kView, static_cast<double>(view));
   metrics_.SetGauge(api::metric::kHeight, static_cast<double>(log_->height()));
   metrics_.SetGauge(api::metric::kLogSize, static_cast<double>(log_->size()));

@@ -129,7 +129,6 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   std::atomic<uint64_t> view_{0};
   std::atomic<int> primary_{0};
   std::atomic<uint64_t> committed_height_{0};
-  std::atomic<bool> view_changing_{false};
   std::atomic<bool> catching_up_{false};  // a state transfer runs (set and cleared on consensus_)
   std::atomic<bool> stopping_{false};
   std::atomic<int> exit_code_{0};

@@ -100,6 +100,68 @@ TEST_CASE("equivocating primary is detected and replaced") {
   for (int i = 1; i < 4; ++i) CHECK(sim.replica(i)->view() >= 1);
 }
 
+// Two quorums must share an honest replica: with n = 5 or 6 (f = 1), 2f+1 = 3 replicas out of 5
+// meet in one, the Byzantine primary itself. Quorums of ceil((n+f+1)/2) = 4 meet in two.
+TEST_CASE("n = 5 and 6: a primary that splits the backups cannot certify two blocks") {
+  for (int n : {5, 6}) {
+    CAPTURE(n);
+    Simulation sim(Quiet(n));
+    sim.SetByzantine(0, kSplitBrain);
+    for (int k = 0; k < 8; ++k) sim.Submit(1 + k % (n - 1), 10 * k);
+    bool done = sim.RunToCompletion();
+    INFO(sim.failure());
+    CHECK(sim.failure().find("SAFETY") == std::string::npos);
+    REQUIRE(done);
+    for (int i = 1; i < n; ++i) CHECK(sim.replica(i)->view() >= 1);
+  }
+}
+
+// A pre-prepare that reaches a replica still changing view was buffered without its clock-skew
+// check: a Byzantine new primary could date a block an hour ahead, and every later block (which
+// must be later still) would then be dropped by all honest replicas.
+TEST_CASE("a new primary cannot date a block outside the clock skew during a view change") {
+  Simulation sim(Quiet());
+  sim.SetByzantine(1, kBadTime);  // primary of view 1
+  sim.Crash(0, 5);                // forces the view change to view 1
+  for (int k = 0; k < 6; ++k) sim.Submit(2 + k % 2, 20 + 10 * k);
+  REQUIRE(sim.RunUntil(6000));
+  INFO(sim.failure());
+  CHECK(sim.failure().empty());
+  sim.Restart(0, 6000);
+  bool done = sim.RunToCompletion();
+  INFO(sim.failure());
+  REQUIRE(done);
+  CHECK(sim.HonestDrops("bad_block:clock_skew") + sim.HostRejects("clock_skew") > 0);
+  for (int i : {2, 3}) CHECK(sim.replica(i)->view() >= 2);
+}
+
+// OnCheckpoint bounded the unstable checkpoints by evicting the lowest sequence number, the one
+// honest replicas vote on: 2L+1 far-future checkpoints from one validator stalled the stable
+// checkpoint, and the network stopped at the high watermark.
+TEST_CASE("far-future checkpoints from one validator do not stall the stable checkpoint") {
+  Simulation sim(Quiet());
+  const uint64_t window = sim.genesis().params.watermark_window;
+  for (uint64_t k = 0; k <= 2 * window; ++k) {
+    pb::Body body;
+    body.mutable_checkpoint()->set_seq(1000 + k);
+    body.mutable_checkpoint()->set_digest(std::string(32, static_cast<char>(k)));
+    sim.Inject(3, body, 1);
+  }
+  sim.Crash(3, 2);  // the flooder then falls silent: the three others are exactly a quorum
+  // Enough deposits for well over L blocks of max_batch (8).
+  for (int k = 0; k < 8 * 3 * static_cast<int>(window); ++k) sim.Submit(k % 3, 2 * k);
+  REQUIRE(sim.RunUntil(15000));
+  INFO(sim.failure());
+  CHECK(sim.failure().empty());
+  for (int i = 0; i < 3; ++i) {
+    CHECK(sim.replica(i)->stable_checkpoint() > window);
+    CHECK(sim.replica(i)->view() == 0);
+    size_t entries = 0;
+    for (const CommittedBlock& b : sim.chain(i)) entries += b.entries.size();
+    CHECK(entries == 8 * 3 * window);
+  }
+}
+
 TEST_CASE("censoring primary is replaced via the request timeout") {
   Simulation sim(Quiet());
   sim.SetByzantine(0, kCensor);

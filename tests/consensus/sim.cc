@@ -5,8 +5,11 @@
 #include <utility>
 
 #include "common/encoding.h"
+#include "consensus/block_check.h"
 #include "crypto/merkle.h"
+#include "crypto/note.h"
 #include "crypto/sha256.h"
+#include "ledger/block.h"
 #include "ledger/certificate.h"
 #include "ledger/statement.h"
 
@@ -98,20 +101,26 @@ void Simulation::StartReplica(int i) {
   node.fetch_target = 0;  // a restarted host has no transfer running
   RestoredState restored;
   restored.records = node.records;
-  if (!node.chain.empty()) {
-    const CommittedBlock& last = node.chain.back();
-    restored.tip.height = last.header.height;
-    restored.tip.hash = last.hash;
-    restored.tip.time = last.header.time;
-    restored.tip.log_size = last.header.log_size;
-    for (const crypto::NodeId& id : crypto::RootSubtrees(last.header.log_size)) {
-      std::vector<Hash32> sub(node.leaf_hashes.begin() + (id.index << id.level),
-                              node.leaf_hashes.begin() + ((id.index + 1) << id.level));
-      restored.tip.frontier.push_back(crypto::RootFromLeafHashes(sub));
-    }
-  }
+  restored.tip = TipOf(i);
   node.replica =
       std::make_unique<Replica>(genesis_, i, *node.key, std::move(restored), &node.index);
+}
+
+ChainTip Simulation::TipOf(int i) const {
+  const Node& node = nodes_[i];
+  ChainTip tip;
+  if (node.chain.empty()) return tip;
+  const CommittedBlock& last = node.chain.back();
+  tip.height = last.header.height;
+  tip.hash = last.hash;
+  tip.time = last.header.time;
+  tip.log_size = last.header.log_size;
+  for (const crypto::NodeId& id : crypto::RootSubtrees(last.header.log_size)) {
+    std::vector<Hash32> sub(node.leaf_hashes.begin() + (id.index << id.level),
+                            node.leaf_hashes.begin() + ((id.index + 1) << id.level));
+    tip.frontier.push_back(crypto::RootFromLeafHashes(sub));
+  }
+  return tip;
 }
 
 void Simulation::SetByzantine(int node, uint32_t behaviours) {
@@ -146,6 +155,15 @@ bool Simulation::Connected(int a, int b) const {
     if (now_ >= p.from && now_ < p.until && (p.group.count(a) != p.group.count(b))) return false;
   }
   return true;
+}
+
+void Simulation::Inject(int from, const pb::Body& body, UnixMillis at) {
+  Schedule(at, [this, from, body]() {
+    const std::string wire = SignEnvelope(genesis_, from, *nodes_[from].key, body);
+    for (int to = 0; to < opt_.n; ++to) {
+      if (to != from) Deliver(from, to, wire);
+    }
+  });
 }
 
 Hash32 Simulation::Submit(int node, UnixMillis at) {
@@ -230,6 +248,11 @@ void Simulation::CheckBlock(int i, const CommittedBlock& b) {
     return Fail("v" + std::to_string(i) + " block " + std::to_string(expect) +
                 " certificate: " + (cert.ok() ? "mismatch" : cert.status().ToString()));
   }
+  // Every block passed some honest replica's clock-skew check when it was accepted.
+  if (b.header.time > clock() + genesis_.params.max_clock_skew_ms) {
+    return Fail("TIME: v" + std::to_string(i) + " committed block " + std::to_string(expect) +
+                " dated " + std::to_string(b.header.time - clock()) + " ms ahead");
+  }
   auto [it, inserted] = canonical_.emplace(b.header.height, b.hash);
   if (!inserted && it->second != b.hash) {
     Fail("SAFETY: v" + std::to_string(i) + " committed a different block at height " +
@@ -293,6 +316,21 @@ void Simulation::Mutate(int from, int to, const std::string& wire) {
   if (!m.ok()) return;
   const pb::Body& body = m->body();
   if ((node.byzantine & kCensor) && body.has_pre_prepare()) return;
+  if ((node.byzantine & kBadTime) && body.has_pre_prepare() &&
+      body.pre_prepare().view() == body.pre_prepare().header().view()) {
+    std::optional<pb::Body> late =
+        Redate(from, body.pre_prepare(),
+               static_cast<UnixMillis>(body.pre_prepare().header().time()) + 3'600'000);
+    return send(late ? SignEnvelope(genesis_, from, *node.key, *late) : wire);
+  }
+  if ((node.byzantine & kBadTime) && body.has_new_view()) {
+    Schedule(now_ + 60, [this, from, to, wire]() { Deliver(from, to, wire); });
+    return;
+  }
+  if ((node.byzantine & kSplitBrain) && body.has_pre_prepare() &&
+      body.pre_prepare().view() == body.pre_prepare().header().view()) {
+    return send(SplitBrain(from, to, wire, body.pre_prepare()));
+  }
   if ((node.byzantine & kEquivocate) && body.has_pre_prepare()) {
     pb::Body other = body;
     other.mutable_pre_prepare()->mutable_header()->set_time(body.pre_prepare().header().time() + 1);
@@ -326,6 +364,68 @@ void Simulation::Mutate(int from, int to, const std::string& wire) {
   send(wire);
 }
 
+std::optional<pb::Body> Simulation::Redate(int from, const pb::PrePrepare& pp, UnixMillis time) {
+  // Built on the primary's committed tip (a second uncommitted block would need the tentative
+  // chain: those are left alone).
+  const ChainTip tip = TipOf(from);
+  if (pp.header().height() != tip.height + 1) return std::nullopt;
+  ChainPoint base;
+  base.height = tip.height;
+  base.hash = tip.height == 0 ? genesis_.hash : tip.hash;
+  base.time = tip.height == 0 ? genesis_.genesis_time : tip.time;
+  base.frontier = *Frontier::FromHashes(tip.log_size, tip.frontier);
+  std::vector<ledger::Entry> entries;
+  for (const pb::Deposit& d : pp.entries()) entries.push_back(*FromProto(d));
+  CheckedBlock b =
+      BuildBlock(genesis_, base, std::move(entries), time, genesis_.validators[from].id, pp.view());
+  pb::Body body;
+  body.mutable_pre_prepare()->set_view(pp.view());
+  ToProto(b.header, body.mutable_pre_prepare()->mutable_header());
+  *body.mutable_pre_prepare()->mutable_entries() = pp.entries();
+  return body;
+}
+
+std::string Simulation::SplitBrain(int from, int to, const std::string& wire,
+                                   const pb::PrePrepare& pp) {
+  const Node& node = nodes_[from];
+  auto key = std::make_tuple(from, pp.view(), pp.header().height());
+  auto it = splits_.find(key);
+  if (it == splits_.end()) {
+    std::optional<pb::Body> body_b =
+        Redate(from, pp, static_cast<UnixMillis>(pp.header().time()) + 1);
+    if (!body_b) return wire;
+    auto commit = [&](const pb::Header& h) {
+      ledger::BlockHeader header = *FromProto(genesis_.chain_id, h);
+      const Hash32 digest = header.Hash();
+      const std::string text = ledger::CheckpointText(header);
+      const uint64_t ts = static_cast<uint64_t>(clock() / 1000);
+      crypto::NoteSignature sig =
+          crypto::CosignCheckpoint(text, genesis_.validators[from].id, *node.key, ts);
+      pb::Body body;
+      pb::Commit* c = body.mutable_commit();
+      c->set_view(pp.view());
+      c->set_seq(h.height());
+      c->set_digest(std::string(digest.begin(), digest.end()));
+      c->set_checkpoint_text(text);
+      c->set_timestamp(ts);
+      c->set_cosignature(std::string(sig.signature.begin() + 8, sig.signature.end()));
+      return SignEnvelope(genesis_, from, *node.key, body);
+    };
+    SplitWires w;
+    w.pre_prepare_b = SignEnvelope(genesis_, from, *node.key, *body_b);
+    w.commit_a = commit(pp.header());
+    w.commit_b = commit(body_b->pre_prepare().header());
+    it = splits_.emplace(key, std::move(w)).first;
+  }
+  // Rank of `to` among the other replicas: the lower half gets A, the upper half B.
+  const int rank = to < from ? to : to - 1;
+  const bool upper = rank >= (opt_.n - 1) / 2;
+  std::string extra = upper ? it->second.commit_b : it->second.commit_a;
+  UnixMillis delay = std::uniform_int_distribution<UnixMillis>(1, max_delay_)(rng_);
+  Schedule(now_ + delay + 1, [this, from, to, extra]() { Deliver(from, to, extra); });
+  return upper ? it->second.pre_prepare_b : wire;
+}
+
 void Simulation::Deliver(int from, int to, const std::string& wire) {
   Node& node = nodes_[to];
   if (!node.replica || !Connected(from, to)) return;
@@ -334,8 +434,7 @@ void Simulation::Deliver(int from, int to, const std::string& wire) {
   Result<Message> m = VerifyEnvelope(genesis_, wire);
   if (m.ok()) {
     const uint64_t committed = node.replica->committed_height();
-    const ReplicaSnapshot snapshot{committed, node.replica->view_changing(),
-                                   node.fetch_target > committed};
+    const ReplicaSnapshot snapshot{committed, node.fetch_target > committed};
     Status keep = Prefilter(genesis_, *m, snapshot, clock());
     if (keep.ok()) {
       m = VerifyContents(genesis_, std::move(*m));
@@ -344,6 +443,7 @@ void Simulation::Deliver(int from, int to, const std::string& wire) {
     }
   }
   if (!m.ok()) {
+    if (Honest(to)) ++host_rejects_[m.status().code()];
     Log("v" + std::to_string(to) + " <- v" + std::to_string(from) +
         " rejected: " + m.status().code());
     return;
@@ -477,7 +577,7 @@ void Simulation::RandomFaults() {
   std::vector<int> ids(opt_.n);
   for (int i = 0; i < opt_.n; ++i) ids[i] = i;
   std::shuffle(ids.begin(), ids.end(), rng_);
-  for (int k = 0; k < byz; ++k) SetByzantine(ids[k], 1 + static_cast<uint32_t>(rng_() % 127));
+  for (int k = 0; k < byz; ++k) SetByzantine(ids[k], 1 + static_cast<uint32_t>(rng_() % 511));
   // Crash/restart honest replicas (restart before the end of the fault period + a bit).
   const int crashes = static_cast<int>(rng_() % 3);
   for (int k = 0; k < crashes; ++k) {
@@ -519,6 +619,11 @@ std::string Simulation::RunSeed() {
 size_t Simulation::CountEvents(Event::Kind kind) const {
   auto it = event_counts_.find(kind);
   return it == event_counts_.end() ? 0 : it->second;
+}
+
+uint64_t Simulation::HostRejects(const std::string& reason) const {
+  auto it = host_rejects_.find(reason);
+  return it == host_rejects_.end() ? 0 : it->second;
 }
 
 uint64_t Simulation::HonestDrops(const std::string& reason) const {

@@ -31,6 +31,12 @@ enum Byz : uint32_t {
   kStale = 16,         // replays of its own old messages
   kCensor = 32,        // as primary: never sends pre-prepares
   kBadFetch = 64,      // serves tampered blocks to state transfer
+  // As primary: block A to the lower half of the other replicas and a conflicting block B to the
+  // upper half, each half also getting its block's COMMIT at once (two blocks, one height).
+  kSplitBrain = 128,
+  // As primary: fresh pre-prepares carry a block time an hour ahead, and NEW-VIEW is held back
+  // so that they reach replicas still changing view.
+  kBadTime = 256,
 };
 
 struct Options {
@@ -62,6 +68,9 @@ class Simulation {
   void Restart(int node, UnixMillis at);
   void Partition(std::vector<int> group, UnixMillis from, UnixMillis until);
   void SetLoss(double p) { loss_ = p; }
+  // Signs `body` as validator `from` (Byzantine or not) and delivers it to every other replica
+  // at `at`, bypassing `from`'s replica: forged traffic a Byzantine validator can produce.
+  void Inject(int from, const pb::Body& body, UnixMillis at);
   // Schedules a fresh signed deposit submitted to `node` at `at`. Returns its evidence id.
   Hash32 Submit(int node, UnixMillis at);
 
@@ -78,6 +87,8 @@ class Simulation {
   bool Honest(int i) const { return nodes_[i].byzantine == 0; }
   size_t CountEvents(Event::Kind kind) const;
   uint64_t HonestDrops(const std::string& reason) const;
+  // Messages an honest host rejected before Step (VerifyEnvelope, Prefilter, VerifyContents).
+  uint64_t HostRejects(const std::string& reason) const;
 
  private:
   static constexpr UnixMillis kStart = 1'700'000'000'000;
@@ -112,10 +123,16 @@ class Simulation {
   void Transmit(int from, int to, std::string wire);
   void Deliver(int from, int to, const std::string& wire);
   void Mutate(int from, int to, const std::string& wire);
+  // The body of `pp` rebuilt with block time `time` (valid leaves and log root), or nullopt
+  // when `pp` does not extend `from`'s committed tip.
+  std::optional<pb::Body> Redate(int from, const pb::PrePrepare& pp, UnixMillis time);
+  // kSplitBrain: the wire this Byzantine primary sends `to` instead of its own PRE-PREPARE.
+  std::string SplitBrain(int from, int to, const std::string& wire, const pb::PrePrepare& pp);
   void ServeFetch(int i, const FetchRequest& req);
   void CheckBlock(int i, const CommittedBlock& b);
   bool Connected(int a, int b) const;
   void StartReplica(int i);
+  ChainTip TipOf(int i) const;  // node i's committed chain as a host would restore it
   void RandomFaults();
   bool Complete() const;
 
@@ -141,8 +158,15 @@ class Simulation {
   std::string failure_;
   std::vector<std::string> transcript_;
   std::map<Event::Kind, size_t> event_counts_;
+  std::map<std::string, uint64_t> host_rejects_;  // by reason, honest receivers only
   // (sender, kind, view, seq) -> digest of every vote an honest replica ever sent.
   std::map<std::tuple<int, int, uint64_t, uint64_t>, std::string> votes_;
+  // kSplitBrain: (sender, view, seq) -> the envelopes sent to the upper half (PRE-PREPARE B and
+  // COMMIT B) and to the lower half (COMMIT A), built once so retransmissions repeat them.
+  struct SplitWires {
+    std::string pre_prepare_b, commit_a, commit_b;
+  };
+  std::map<std::tuple<int, uint64_t, uint64_t>, SplitWires> splits_;
 };
 
 }  // namespace evchain::consensus::sim

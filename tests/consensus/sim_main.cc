@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   bool verbose = false;
   app.add_option("--seed", seed, "run one seed");
   app.add_option("--seeds", seeds, "run a range A-B of seeds");
-  app.add_option("--n", n, "replicas (4 or 7)");
+  app.add_option("--n", n, "replicas (4 or more; 5 and 6 exercise quorum > 2f+1)");
   app.add_flag("--verbose", verbose, "print the transcript");
   CLI11_PARSE(app, argc, argv);
   uint64_t first = seed, last = seed;

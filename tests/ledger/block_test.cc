@@ -107,7 +107,7 @@ struct Fixture {
   }
 };
 
-TEST_CASE("certificate needs 2f+1 distinct genesis validators") {
+TEST_CASE("certificate needs a quorum (2f+1 for n = 4) of distinct genesis validators") {
   Fixture fx;
   const auto three = VerifyCertificate(fx.Note({0, 2, 3}), fx.genesis);
   REQUIRE(three.ok());
@@ -119,6 +119,18 @@ TEST_CASE("certificate needs 2f+1 distinct genesis validators") {
   // The same validator twice counts once.
   CHECK(VerifyCertificate(fx.Note({0, 1, 1}), fx.genesis).status().code() == "no_quorum");
   CHECK(VerifyCertificate(fx.Note({}), fx.genesis).status().code() == "bad_note");
+}
+
+TEST_CASE("with five validators a certificate needs four cosignatures, not 2f+1 = 3") {
+  Fixture fx;
+  fx.keys.push_back(testing::KeyFromByte(5));
+  genesis::Validator extra = fx.genesis.validators[0];
+  extra.id = "court-3";
+  extra.public_key = fx.keys.back().public_key();
+  fx.genesis.validators.push_back(extra);
+  REQUIRE(fx.genesis.quorum() == 4);
+  CHECK(VerifyCertificate(fx.Note({0, 1, 4}), fx.genesis).status().code() == "no_quorum");
+  CHECK(VerifyCertificate(fx.Note({0, 1, 2, 4}), fx.genesis).ok());
 }
 
 TEST_CASE("certificate rejects outsiders, forgeries, other chains and bad notes") {

@@ -111,7 +111,7 @@ TEST_CASE("worked example: the receipt of docs/receipts.md, byte for byte") {
   CHECK(v.ok);
   CHECK(StepNames(v) == std::vector<std::string>{"file", "digest", "statement",
                                                  "depositor_signature", "leaf", "inclusion_proof",
-                                                 "checkpoint_root", "quorum"});
+                                                 "checkpoint_root", "quorum", "time_attestation"});
   CHECK(v.depositor_id == "demo-platform");
   REQUIRE(v.signers.size() == 4);
   CHECK(v.signers[3].validator_id == "time-1");
@@ -274,6 +274,46 @@ TEST_CASE("quorum: removed cosignatures, outsiders, and a different genesis") {
     auto other = genesis::ParseGenesis(json);
     REQUIRE(other.ok());
     CHECK(FailedStep(t.receipt, *other) == "statement");
+  }
+}
+
+// docs/receipts.md "9. time_attestation": the time service's cosignature against the block time.
+TEST_CASE("time_attestation: a time-service cosignature far from the block time is flagged") {
+  auto with_time_cosignature = [](Tamper& t, int64_t offset_seconds) {
+    const auto body = crypto::ParseNote(t.receipt.checkpoint)->text;
+    const auto seconds = static_cast<uint64_t>(t.receipt.block_time / 1000 + offset_seconds);
+    const auto time1 = crypto::CosignCheckpoint(body, "time-1", KeyFromByte(4), seconds);
+    t.receipt.checkpoint = Recosign(t.receipt, {0, 1, 2}, {time1});
+    return VerifyReceipt(t.receipt, t.genesis, std::nullopt);
+  };
+  {  // The example: time-1 cosigned within the skew (1 s).
+    Tamper t;
+    const ReceiptVerification v = VerifyReceipt(t.receipt, t.genesis, std::nullopt);
+    REQUIRE(v.ok);
+    CHECK(v.steps.back().name == "time_attestation");
+    CHECK_FALSE(v.steps.back().warning);
+    CHECK(v.steps.back().detail.find("time-1 cosigned at") != std::string::npos);
+  }
+  {  // The time service's clock was 5 s behind the block time: the block is dated in the future.
+    Tamper t;
+    const ReceiptVerification v = with_time_cosignature(t, -5);
+    CHECK_FALSE(v.ok);
+    CHECK(v.steps.back().name == "time_attestation");
+    CHECK(v.steps.back().detail.find("before the block time") != std::string::npos);
+  }
+  {  // Cosigned 10 s after: a slow commit or a backdated block. Valid, with a warning.
+    Tamper t;
+    const ReceiptVerification v = with_time_cosignature(t, 10);
+    CHECK(v.ok);
+    CHECK(v.steps.back().warning);
+    CHECK(v.steps.back().detail.find("after the block time") != std::string::npos);
+  }
+  {  // Without the time service's cosignature the block time rests on the quorum's checks.
+    Tamper t;
+    t.receipt.checkpoint = Recosign(t.receipt, {0, 1, 2}, {});
+    const ReceiptVerification v = VerifyReceipt(t.receipt, t.genesis, std::nullopt);
+    CHECK(v.ok);
+    CHECK(v.steps.back().detail.find("no time-service cosignature") != std::string::npos);
   }
 }
 

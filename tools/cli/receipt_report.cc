@@ -10,8 +10,11 @@ bool PrintVerification(std::ostream& out, const ledger::ReceiptVerification& ver
                        const ledger::Receipt& receipt, const genesis::Genesis& genesis) {
   const ledger::VerifyStep* failed = nullptr;
   for (const auto& step : verification.steps) {
-    out << "  " << (step.ok ? "[ok]   " : "[FAIL] ") << std::left << std::setw(20) << step.name
-        << step.detail << "\n";
+    out << "  "
+        << (!step.ok       ? "[FAIL] "
+            : step.warning ? "[warn] "
+                           : "[ok]   ")
+        << std::left << std::setw(20) << step.name << step.detail << "\n";
     if (!step.ok && failed == nullptr) failed = &step;
   }
   if (!verification.signers.empty()) {
