@@ -32,7 +32,7 @@ std::vector<Hash32> HexHashes(const nlohmann::json& array) {
 }
 
 nlohmann::json LoadVectors() {
-  std::ifstream in(EVCHAIN_SOURCE_DIR "/../shared/vectors/rfc6962.json");
+  std::ifstream in(EVCHAIN_SOURCE_DIR "/tests/vectors/rfc6962.json");
   REQUIRE(in.good());
   return nlohmann::json::parse(in);
 }
