@@ -5,6 +5,7 @@
 #include "crypto/merkle.h"
 
 #include <bit>
+#include <utility>
 
 #include "common/encoding.h"
 #include "crypto/sha256.h"
@@ -238,6 +239,23 @@ Status VerifyConsistency(uint64_t old_size, uint64_t new_size, const Hash32& old
                                               ", expected " + ToHex(new_root));
   }
   return Status::Ok();
+}
+
+Result<MerkleFrontier> MerkleFrontier::FromHashes(uint64_t size, std::vector<Hash32> hashes) {
+  if (hashes.size() != static_cast<size_t>(std::popcount(size))) {
+    return Status::Error("bad_frontier", "frontier hash count does not match the log size");
+  }
+  MerkleFrontier f;
+  f.size_ = size;
+  f.hashes_ = std::move(hashes);
+  return f;
+}
+
+Hash32 MerkleFrontier::Root() const {
+  if (hashes_.empty()) return EmptyRoot();
+  Hash32 root = hashes_.back();
+  for (size_t i = hashes_.size() - 1; i-- > 0;) root = NodeHash(hashes_[i], root);
+  return root;
 }
 
 }  // namespace evchain::crypto
