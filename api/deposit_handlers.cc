@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "api/batch_tree.h"
 #include "api/handlers.h"
 #include "api/metric_names.h"
 #include "api/request_parsing.h"
@@ -12,6 +11,7 @@
 #include "common/encoding.h"
 #include "ledger/block.h"
 #include "ledger/statement.h"
+#include "storage/receipts.h"
 
 namespace evchain::api {
 namespace {
@@ -31,7 +31,7 @@ Result<std::optional<nlohmann::json>> CommittedReceipts(Context& ctx,
     Result<std::optional<uint64_t>> index = ctx.node.Log().FindByEvidenceId(id);
     if (!index.ok()) return index.status();
     if (!index->has_value()) return std::optional<nlohmann::json>();
-    Result<ledger::Receipt> receipt = BuildReceipt(ctx.node.Log(), ctx.genesis, **index);
+    Result<ledger::Receipt> receipt = storage::BuildReceipt(ctx.node.Log(), ctx.genesis, **index);
     if (!receipt.ok()) return receipt.status();
     receipts.push_back(ReceiptJson(*receipt));
   }
@@ -182,7 +182,7 @@ HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepte
     }
     items.push_back(std::move(item));
   }
-  BatchTree tree = BuildBatchTree(items);
+  crypto::TreeWithProofs tree = ledger::BatchTree(items);
   if (tree.root != batch->root) {
     return ErrorResponse(400, "batch_root_mismatch",
                          "the RFC 9162 root over the items is " + ToHex(tree.root) +

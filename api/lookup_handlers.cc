@@ -8,6 +8,7 @@
 #include "api/views.h"
 #include "common/encoding.h"
 #include "genesis/genesis.h"
+#include "storage/receipts.h"
 
 namespace evchain::api {
 namespace {
@@ -54,7 +55,7 @@ HttpResponse HandleGetDeposit(const HttpRequest&, Context& ctx, std::string_view
   if (!index.ok()) return InternalError(index.status());
   nlohmann::json body = {{"evidence_id", ToHex(*id)}};
   if (index->has_value()) {
-    Result<ledger::Receipt> receipt = BuildReceipt(ctx.node.Log(), ctx.genesis, **index);
+    Result<ledger::Receipt> receipt = storage::BuildReceipt(ctx.node.Log(), ctx.genesis, **index);
     if (!receipt.ok()) return InternalError(receipt.status());
     body["status"] = "committed";
     body["receipt"] = ReceiptJson(*receipt);

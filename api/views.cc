@@ -5,6 +5,7 @@
 #include "common/encoding.h"
 #include "common/time.h"
 #include "ledger/statement.h"
+#include "storage/receipts.h"
 
 namespace evchain::api {
 namespace {
@@ -20,49 +21,13 @@ nlohmann::json BatchJson(const ledger::BatchProof& batch) {
 
 }  // namespace
 
-Result<ledger::Receipt> BuildReceipt(const storage::EvidenceLog& log,
-                                     const genesis::Genesis& genesis, uint64_t index) {
-  Result<storage::StoredEntry> stored = log.GetEntry(index);
-  if (!stored.ok()) return stored.status();
-  Result<storage::StoredBlock> block = log.GetBlockForEntry(index);
-  if (!block.ok()) return block.status();
-  Result<ledger::DepositStatement> statement =
-      ledger::ParseDepositStatement(stored->entry.statement);
-  if (!statement.ok()) return statement.status();
-  const genesis::Depositor* depositor = genesis.FindDepositor(statement->depositor);
-  if (depositor == nullptr) {
-    return Status::Error("internal",
-                         "committed entry names unknown depositor " + statement->depositor);
-  }
-  Result<std::vector<Hash32>> proof = log.InclusionProof(index, block->header.log_size);
-  if (!proof.ok()) return proof.status();
-
-  ledger::Receipt r;
-  r.chain_id = genesis.chain_id;
-  r.genesis_hash = genesis.hash;
-  r.evidence_id = ledger::EvidenceId(stored->entry.statement);
-  r.statement = stored->entry.statement;
-  r.signature = stored->entry.signature;
-  r.depositor_key = depositor->public_key;
-  r.leaf = stored->leaf;
-  r.leaf_index = index;
-  r.tree_size = block->header.log_size;
-  r.inclusion_proof = std::move(*proof);
-  r.checkpoint = block->certificate;
-  r.block_height = block->header.height;
-  r.block_hash = block->hash;
-  r.block_time = block->header.time;
-  r.batch = stored->entry.batch;
-  return r;
-}
-
 nlohmann::json ReceiptJson(const ledger::Receipt& receipt) {
   return nlohmann::json::parse(receipt.ToJson());
 }
 
 Result<DepositView> ViewDeposit(const storage::EvidenceLog& log, const genesis::Genesis& genesis,
                                 uint64_t index) {
-  Result<ledger::Receipt> receipt = BuildReceipt(log, genesis, index);
+  Result<ledger::Receipt> receipt = storage::BuildReceipt(log, genesis, index);
   if (!receipt.ok()) return receipt.status();
   // BuildReceipt parsed the statement already; parsing again keeps its interface small.
   Result<ledger::DepositStatement> s = ledger::ParseDepositStatement(receipt->statement);

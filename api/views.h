@@ -1,5 +1,5 @@
-// JSON views of committed entries and blocks, shared by the handlers. Field names and examples:
-// docs/api.md.
+// JSON views of committed entries and blocks, shared by the handlers (receipts come from
+// storage::BuildReceipt). Field names and examples: docs/api.md.
 #pragma once
 
 #include <cstdint>
@@ -11,11 +11,6 @@
 #include "storage/evidence_log.h"
 
 namespace evchain::api {
-
-// The receipt of committed log entry `index`, proven against the checkpoint of the block that
-// committed it (so the same entry always yields the same receipt).
-Result<ledger::Receipt> BuildReceipt(const storage::EvidenceLog& log,
-                                     const genesis::Genesis& genesis, uint64_t index);
 
 // Receipt::ToJson() as a JSON value, to embed in responses.
 nlohmann::json ReceiptJson(const ledger::Receipt& receipt);

@@ -1,4 +1,5 @@
-// Status and Result<T>: expected failures are values, not exceptions (see ../shared/STYLE.md).
+// Status and Result<T>: expected failures are values, not exceptions (exceptions stop at
+// boundaries: HTTP handlers, main).
 #pragma once
 
 #include <cassert>

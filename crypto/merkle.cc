@@ -5,6 +5,7 @@
 #include "crypto/merkle.h"
 
 #include <bit>
+#include <utility>
 
 #include "common/encoding.h"
 #include "crypto/sha256.h"
@@ -238,6 +239,51 @@ Status VerifyConsistency(uint64_t old_size, uint64_t new_size, const Hash32& old
                                               ", expected " + ToHex(new_root));
   }
   return Status::Ok();
+}
+
+// RFC 9162's recursive split at the largest power of two below n builds the same tree as
+// hashing level by level, pairing left to right and promoting a lone last node unchanged. A
+// leaf's path is then its sibling at every level where it has one.
+TreeWithProofs AllInclusionProofs(const std::vector<Hash32>& leaf_hashes) {
+  std::vector<std::vector<Hash32>> levels(1, leaf_hashes);
+  while (levels.back().size() > 1) {
+    const std::vector<Hash32>& below = levels.back();
+    std::vector<Hash32> above;
+    above.reserve((below.size() + 1) / 2);
+    for (size_t i = 0; i + 1 < below.size(); i += 2)
+      above.push_back(NodeHash(below[i], below[i + 1]));
+    if (below.size() % 2 == 1) above.push_back(below.back());
+    levels.push_back(std::move(above));
+  }
+  TreeWithProofs tree;
+  tree.root = levels.back().front();
+  tree.proofs.resize(leaf_hashes.size());
+  for (size_t leaf = 0; leaf < leaf_hashes.size(); ++leaf) {
+    size_t index = leaf;
+    for (size_t level = 0; level + 1 < levels.size(); ++level) {
+      const size_t sibling = index ^ 1;
+      if (sibling < levels[level].size()) tree.proofs[leaf].push_back(levels[level][sibling]);
+      index /= 2;
+    }
+  }
+  return tree;
+}
+
+Result<MerkleFrontier> MerkleFrontier::FromHashes(uint64_t size, std::vector<Hash32> hashes) {
+  if (hashes.size() != static_cast<size_t>(std::popcount(size))) {
+    return Status::Error("bad_frontier", "frontier hash count does not match the log size");
+  }
+  MerkleFrontier f;
+  f.size_ = size;
+  f.hashes_ = std::move(hashes);
+  return f;
+}
+
+Hash32 MerkleFrontier::Root() const {
+  if (hashes_.empty()) return EmptyRoot();
+  Hash32 root = hashes_.back();
+  for (size_t i = hashes_.size() - 1; i-- > 0;) root = NodeHash(hashes_[i], root);
+  return root;
 }
 
 }  // namespace evchain::crypto

@@ -151,8 +151,9 @@ void ParseParams(const json& j, ConsensusParams& params, Problems& problems) {
     return;
   }
   for (const auto& [key, value] : j.items()) {
+    // By name, not [&]: clang 14 cannot capture a structured binding (C++20 allows it).
     const auto spec = std::find_if(std::begin(kParams), std::end(kParams),
-                                   [&](const ParamSpec& p) { return p.name == key; });
+                                   [&name = key](const ParamSpec& p) { return p.name == name; });
     const std::string path = "params." + key;
     if (spec == std::end(kParams)) {
       problems.Add(path, "unknown field");

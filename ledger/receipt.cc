@@ -1,5 +1,5 @@
-// Receipt JSON and offline verification. Field names: ../shared/SPEC.md; the verification chain
-// step by step, with a worked example: docs/receipts.md.
+// Receipt JSON and offline verification. Field names: docs/receipts.md "Fields"; the
+// verification chain step by step, with a worked example: the rest of that page.
 #include "ledger/receipt.h"
 
 #include <algorithm>

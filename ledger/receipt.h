@@ -1,5 +1,5 @@
 // Receipts: everything needed to prove one deposit offline with only the genesis file.
-// JSON fields exactly as ../shared/SPEC.md; how to verify by hand: docs/receipts.md.
+// JSON fields exactly as docs/receipts.md "Fields"; how to verify by hand: the rest of that page.
 #pragma once
 
 #include <optional>

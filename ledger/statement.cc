@@ -316,13 +316,25 @@ Result<BatchStatement> ParseBatchStatement(std::string_view text) {
   return b;
 }
 
-Hash32 BatchRoot(const std::vector<std::string>& item_statements) {
+namespace {
+
+std::vector<Hash32> ItemLeafHashes(const std::vector<std::string>& item_statements) {
   std::vector<Hash32> leaf_hashes;
   leaf_hashes.reserve(item_statements.size());
   for (const std::string& item : item_statements) {
     leaf_hashes.push_back(crypto::LeafHash(AsBytes(item)));
   }
-  return crypto::RootFromLeafHashes(leaf_hashes);
+  return leaf_hashes;
+}
+
+}  // namespace
+
+crypto::TreeWithProofs BatchTree(const std::vector<std::string>& item_statements) {
+  return crypto::AllInclusionProofs(ItemLeafHashes(item_statements));
+}
+
+Hash32 BatchRoot(const std::vector<std::string>& item_statements) {
+  return crypto::RootFromLeafHashes(ItemLeafHashes(item_statements));
 }
 
 Status ValidateBatchItems(const BatchStatement& batch,

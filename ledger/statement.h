@@ -10,6 +10,7 @@
 #include "common/bytes.h"
 #include "common/status.h"
 #include "crypto/ed25519.h"
+#include "crypto/merkle.h"
 
 namespace evchain::ledger {
 
@@ -57,6 +58,9 @@ Result<BatchStatement> ParseBatchStatement(std::string_view text);
 
 // The RFC 9162 root over the item statements' bytes as leaves.
 Hash32 BatchRoot(const std::vector<std::string>& item_statements);
+// That tree's root and every item's inclusion proof (a BatchProof's path), in O(n) hashes.
+// REQUIRES: !item_statements.empty().
+crypto::TreeWithProofs BatchTree(const std::vector<std::string>& item_statements);
 // Ok iff every item is a valid canonical deposit statement of the batch's chain and depositor,
 // and the items' count and root are the batch's. Item errors keep their code and name the item
 // ("items[3]: ..."); a count, root, chain or depositor mismatch is "batch_mismatch".

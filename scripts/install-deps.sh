@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, every Debian 12 package evchain needs that is missing.
-# Usage: scripts/install-deps.sh [--browser]   (--browser adds chromium for the web page test)
+# Usage: scripts/install-deps.sh [--browser]   (--browser adds chromium and Node.js for the tests
+# of the judge's page)
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config libleveldb-dev libsnappy-dev libsodium-dev libcrypto++-dev libboost-dev
-  libprotobuf-dev protobuf-compiler libcpp-httplib-dev libssl-dev doctest-dev libcli11-dev
+# clang-14 + libclang-rt-14-dev: the sanitizer build (and its libFuzzer targets) uses clang.
+packages=(build-essential cmake ninja-build ccache clang-14 libclang-rt-14-dev pkg-config
+  libleveldb-dev libsnappy-dev libsodium-dev libcrypto++-dev libboost-dev libprotobuf-dev protobuf-compiler libcpp-httplib-dev libssl-dev doctest-dev libcli11-dev
   libspdlog-dev nlohmann-json3-dev curl python3 openssl)
 if [[ "${1:-}" == "--browser" ]]; then
   packages+=(chromium)

@@ -53,7 +53,7 @@ struct Subtree {
 // What the writer knows without reading: guarded by Impl::mu.
 struct CachedState {
   LogState log;
-  std::vector<Subtree> frontier;  // crypto::RootSubtrees(log.size), left to right
+  crypto::MerkleFrontier frontier;  // crypto::RootSubtrees(log.size), left to right
   Hash32 root = crypto::EmptyRoot();
 };
 
@@ -63,13 +63,6 @@ Hash32 FoldRight(const std::vector<Hash32>& hashes) {
   Hash32 acc = hashes.back();
   for (size_t i = hashes.size() - 1; i-- > 0;) acc = crypto::NodeHash(hashes[i], acc);
   return acc;
-}
-
-Hash32 FrontierRoot(const std::vector<Subtree>& frontier) {
-  std::vector<Hash32> hashes;
-  hashes.reserve(frontier.size());
-  for (const Subtree& s : frontier) hashes.push_back(s.hash);
-  return FoldRight(hashes);
 }
 
 using IndexKey = std::array<char, keys::kIndexKeyBytes>;
@@ -88,24 +81,17 @@ void AddIndexKey(char kind, const Hash32& hash, uint64_t index, WriterScratch& w
   std::copy(w.key.begin(), w.key.end(), k.begin());
 }
 
-// Adds leaf `index` to the frontier, merging equal-level subtrees; merged nodes that are stored
-// go into `batch`, those that are cached also into `cached`.
-void PushLeaf(std::vector<Subtree>& frontier, const Hash32& leaf_hash, uint64_t index,
-              WriterScratch& w, WriteBatch& batch, std::vector<Subtree>& cached) {
-  frontier.push_back(Subtree{{0, index}, leaf_hash});
-  while (frontier.size() >= 2 &&
-         frontier[frontier.size() - 2].id.level == frontier.back().id.level) {
-    const Subtree right = frontier.back();
-    frontier.pop_back();
-    Subtree& left = frontier.back();
-    left.id = crypto::NodeId{left.id.level + 1, left.id.index / 2};
-    left.hash = crypto::NodeHash(left.hash, right.hash);
-    if (left.id.level >= kMinStoredLevel) {
-      keys::Node(left.id.level, left.id.index, &w.key);
-      batch.Put(w.key, AsChars(left.hash));
+// Adds leaf `index` to the frontier; merged nodes that are stored go into `batch`, those that
+// are cached also into `cached`.
+void PushLeaf(crypto::MerkleFrontier& frontier, const Hash32& leaf_hash, WriterScratch& w,
+              WriteBatch& batch, std::vector<Subtree>& cached) {
+  frontier.AppendLeafHash(leaf_hash, [&](const crypto::NodeId& id, const Hash32& hash) {
+    if (id.level >= kMinStoredLevel) {
+      keys::Node(id.level, id.index, &w.key);
+      batch.Put(w.key, AsChars(hash));
     }
-    if (left.id.level >= kMinCachedLevel) cached.push_back(left);
-  }
+    if (id.level >= kMinCachedLevel) cached.push_back(Subtree{id, hash});
+  });
 }
 
 // A u64be index value, without allocating.
@@ -370,12 +356,17 @@ Result<std::unique_ptr<EvidenceLog>> EvidenceLog::Open(KvStore* store) {
   if (state.size == 0 && state.height == 0) return log;
   impl.state.log = state;
   EVCHAIN_RETURN_IF_ERROR(impl.LoadUpperLevels(state.size));
+  std::vector<Hash32> edge;
   for (const crypto::NodeId& id : crypto::RootSubtrees(state.size)) {
     Result<Hash32> h = impl.ReadNode(id);
     if (!h.ok()) return h.status();
-    impl.state.frontier.push_back(Subtree{id, *h});
+    edge.push_back(*h);
   }
-  impl.state.root = FrontierRoot(impl.state.frontier);
+  Result<crypto::MerkleFrontier> frontier =
+      crypto::MerkleFrontier::FromHashes(state.size, std::move(edge));
+  if (!frontier.ok()) return frontier.status();
+  impl.state.frontier = std::move(*frontier);
+  impl.state.root = impl.state.frontier.Root();
   return log;
 }
 
@@ -400,9 +391,7 @@ Result<Hash32> EvidenceLog::RootAt(uint64_t size) const {
 
 Result<std::vector<Hash32>> EvidenceLog::Frontier() const {
   CachedState cur = impl_->Current();
-  std::vector<Hash32> hashes;
-  for (const Subtree& s : cur.frontier) hashes.push_back(s.hash);
-  return hashes;
+  return cur.frontier.hashes();
 }
 
 Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
@@ -435,7 +424,7 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
   for (const ledger::Entry& entry : block.entries) statement_bytes += entry.statement.size();
   sequential.Reserve(statement_bytes + n * kSequentialBatchBytesPerEntry);
   commit.Reserve(n * kIndexBatchBytesPerEntry + block.certificate.size() + 1024);
-  std::vector<Subtree> frontier = cur.frontier;
+  crypto::MerkleFrontier frontier = cur.frontier;
   std::vector<Subtree> cached;
   w.index_keys.clear();
   for (uint64_t i = 0; i < n; ++i) {
@@ -464,9 +453,9 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
     AddIndexKey(keys::kEvidenceId, leaf->statement_hash, index, w);
     keys::NonceName(statement->depositor, statement->nonce, &w.nonce_name);
     AddIndexKey(keys::kNonce, crypto::Sha256(w.nonce_name), index, w);
-    PushLeaf(frontier, crypto::LeafHash(leaf_bytes), index, w, sequential, cached);
+    PushLeaf(frontier, crypto::LeafHash(leaf_bytes), w, sequential, cached);
   }
-  const Hash32 root = FrontierRoot(frontier);
+  const Hash32 root = frontier.Root();
   if (root != header.log_root) {
     return Status::Error("root_mismatch", "header log_root does not match the appended leaves");
   }

@@ -32,7 +32,7 @@ std::vector<Hash32> HexHashes(const nlohmann::json& array) {
 }
 
 nlohmann::json LoadVectors() {
-  std::ifstream in(EVCHAIN_SOURCE_DIR "/../shared/vectors/rfc6962.json");
+  std::ifstream in(EVCHAIN_SOURCE_DIR "/tests/vectors/rfc6962.json");
   REQUIRE(in.good());
   return nlohmann::json::parse(in);
 }
@@ -335,6 +335,35 @@ std::vector<uint64_t> TamperIndexes(uint64_t n, uint64_t first) {
 Hash32 FlipBit(Hash32 h, size_t bit) {
   h[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
   return h;
+}
+
+TEST_CASE("MerkleFrontier: root, edge and completed nodes for every size 0..300") {
+  const auto store = PerfectSubtreeStore();
+  MerkleFrontier frontier;
+  CHECK(frontier.Root() == EmptyRoot());
+  std::set<std::pair<uint32_t, uint64_t>> completed;
+  for (uint64_t n = 1; n <= kMaxSize; ++n) {
+    frontier.AppendLeafHash(Leaves()[n - 1], [&](const NodeId& id, const Hash32& hash) {
+      REQUIRE(id.level > 0);
+      CHECK(store.at({id.level, id.index}) == hash);
+      CHECK(completed.insert({id.level, id.index}).second);
+    });
+    REQUIRE(frontier.size() == n);
+    if (frontier.Root() != Naive().Mth(0, n)) FAIL("frontier root differs at n=", n);
+    // The edge is exactly the stored perfect subtrees of RootSubtrees(n).
+    std::vector<Hash32> expected;
+    for (const NodeId& id : RootSubtrees(n)) expected.push_back(store.at({id.level, id.index}));
+    REQUIRE(frontier.hashes() == expected);
+    // Rebuilt from its hashes, it goes on the same way.
+    auto copy = MerkleFrontier::FromHashes(n, expected);
+    REQUIRE(copy.ok());
+    CHECK(copy->Root() == frontier.Root());
+  }
+  // Every inner node of every completed perfect subtree was reported once: 300 leaves complete
+  // 150 + 75 + 37 + 18 + 9 + 4 + 2 + 1 of them.
+  CHECK(completed.size() == 296);
+  CHECK(MerkleFrontier::FromHashes(3, {Leaves()[0]}).status().code() == "bad_frontier");
+  CHECK(MerkleFrontier::FromHashes(0, {Leaves()[0]}).status().code() == "bad_frontier");
 }
 
 TEST_CASE("inclusion verifier rejects every single-bit flip, wrong index/size, bad length") {

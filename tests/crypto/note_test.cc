@@ -1,5 +1,5 @@
 // C2SP signed notes, checkpoints and cosignatures against every public vector in
-// shared/vectors/c2sp-notes.md, plus round trips and malformed input.
+// tests/vectors/c2sp-notes.md, plus round trips and malformed input.
 #include "crypto/note.h"
 
 #include <doctest/doctest.h>

@@ -160,9 +160,11 @@ TEST_CASE("test vector in docs/transport.md") {
       {"vec.first_data_frame", ToHex(data)},
   };
   std::map<std::string, std::string> documented = DocVectors();
-  for (const auto& [name, hex] : computed) {
-    INFO(name << " = " << hex);
-    CHECK(documented[name] == hex);
+  // A plain pair, not a structured binding: doctest's INFO captures it in a lambda, which
+  // clang 14 does not allow for bindings.
+  for (const auto& entry : computed) {
+    INFO(entry.first << " = " << entry.second);
+    CHECK(documented[entry.first] == entry.second);
   }
   // The data frame opens with the responder's receive key.
   std::string payload;

@@ -2,8 +2,6 @@
 // bounded condition wait.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -14,17 +12,14 @@
 #include "crypto/ed25519.h"
 #include "crypto/sha256.h"
 #include "genesis/genesis.h"
+#include "tests/test_ports.h"
 
 namespace evchain::net::testing {
 
-// A port the kernel just handed out for 127.0.0.1 (bind to port 0, then release it), so parallel
-// test runs do not collide.
-inline uint16_t FreePort() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor acceptor(
-      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-  return acceptor.local_endpoint().port();
-}
+// A loopback port reserved for this test process (tests/test_ports.h): no other test is given
+// it and the kernel does not hand it out, so it stays free until the Transport binds it. (A
+// port-0 bind released again, as before, could be taken in between by a parallel test.)
+inline uint16_t FreePort() { return evchain::testing::TestPort(); }
 
 // Validator i's key is derived from the seed byte i + 1.
 inline crypto::SecretKey ValidatorKey(int i, uint8_t salt = 0) {

@@ -1,11 +1,13 @@
 """Process-level test harness: a real evchain network of `evchain-node` processes on 127.0.0.1.
 
-Every network lives in its own temporary directory, made by `evchain testnet` (which picks free
-ports), and is torn down (SIGKILL of every process it started) even when a test fails. Waits are
+Every network lives in its own temporary directory, made by `evchain testnet` on a block of ports
+reserved for this process (reserve_port_block, the protocol of tests/test_ports.h), and is torn down (SIGKILL of every process it started) even when a test fails. Waits are
 polls with deadlines, never fixed sleeps used as synchronisation.
 """
+import fcntl
 import json
 import os
+import socket
 import shutil
 import signal
 import subprocess
@@ -23,6 +25,57 @@ LOADGEN = os.path.join(BUILD, "tools/loadgen/evchain-loadgen")
 
 class TestFailure(Exception):
     pass
+
+
+# The port-block protocol of tests/test_ports.h (keep the two in step): blocks of 64 loopback
+# ports below the kernel's ephemeral range, each owned by whoever holds an flock on its lock file.
+PORT_FIRST = 10000
+PORT_BLOCK_SIZE = 64
+PORT_LOCK_DIR = "/tmp/evchain-test-ports"
+
+
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+        return low if low > PORT_FIRST else 32768
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _can_bind(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def reserve_port_block():
+    """Returns (first_port, lock_file): PORT_BLOCK_SIZE ports no other test is given and the
+    kernel does not hand out, for as long as lock_file stays open (or the process lives)."""
+    os.makedirs(PORT_LOCK_DIR, exist_ok=True)
+    try:
+        os.chmod(PORT_LOCK_DIR, 0o777)  # other users' test runs share the directory
+    except OSError:
+        pass
+    blocks = (_ephemeral_low() - PORT_FIRST) // PORT_BLOCK_SIZE
+    start = os.getpid() % blocks
+    for i in range(blocks):
+        k = (start + i) % blocks
+        f = open(f"{PORT_LOCK_DIR}/block-{k}.lock", "a+")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.close()
+            continue
+        first = PORT_FIRST + k * PORT_BLOCK_SIZE
+        if all(_can_bind(p) for p in range(first, first + PORT_BLOCK_SIZE)):
+            return first, f
+        f.close()
+    raise TestFailure(f"no free block of {PORT_BLOCK_SIZE} ports under {PORT_LOCK_DIR}")
 
 
 def check(cond, message):
@@ -67,7 +120,12 @@ class Network:
     def __init__(self, validators=4, keep=False):
         self.dir = tempfile.mkdtemp(prefix="evchain-net-")
         self.keep = keep
-        run([CLI, "testnet", "--validators", str(validators), "--out", self.dir + "/net"])
+        # p2p and HTTP ports of validator i: base + 2i and base + 2i + 1 (evchain testnet
+        # --base-port); the block stays ours until close().
+        base_port, self.port_lock = reserve_port_block()
+        check(2 * validators <= PORT_BLOCK_SIZE, f"{validators} validators need too many ports")
+        run([CLI, "testnet", "--validators", str(validators), "--out", self.dir + "/net",
+             "--base-port", str(base_port)])
         self.net = self.dir + "/net"
         self.genesis_path = self.net + "/genesis.json"
         with open(self.genesis_path) as f:
@@ -120,6 +178,7 @@ class Network:
         for p in self.procs.values():
             p.wait()
         self.procs = {}
+        self.port_lock.close()
         if not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -9,6 +9,7 @@
 #include "common/time.h"
 #include "crypto/merkle.h"
 #include "ledger/statement.h"
+#include "storage/receipts.h"
 
 namespace evchain::cli::testing {
 namespace {
@@ -25,7 +26,9 @@ void Error(httplib::Response& res, int status, const std::string& code) {
 }
 
 json ReceiptValue(const storage::EvidenceLog& log, const genesis::Genesis& g, uint64_t index) {
-  return json::parse(BuildReceipt(log, g, index).ToJson());
+  Result<ledger::Receipt> receipt = storage::BuildReceipt(log, g, index);
+  REQUIRE(receipt.ok());
+  return json::parse(receipt->ToJson());
 }
 
 json BlockValue(const storage::EvidenceLog& log, uint64_t height) {
@@ -67,33 +70,6 @@ json BlockValue(const storage::EvidenceLog& log, uint64_t height) {
 }
 
 }  // namespace
-
-ledger::Receipt BuildReceipt(const storage::EvidenceLog& log, const genesis::Genesis& genesis,
-                             uint64_t index) {
-  auto entry = log.GetEntry(index);
-  REQUIRE(entry.ok());
-  auto block = log.GetBlockForEntry(index);
-  REQUIRE(block.ok());
-  ledger::Receipt r;
-  r.chain_id = genesis.chain_id;
-  r.genesis_hash = genesis.hash;
-  r.evidence_id = ledger::EvidenceId(entry->entry.statement);
-  r.statement = entry->entry.statement;
-  r.signature = entry->entry.signature;
-  r.depositor_key = genesis.depositors[0].public_key;
-  r.leaf = entry->leaf;
-  r.leaf_index = index;
-  r.tree_size = block->header.log_size;
-  auto proof = log.InclusionProof(index, r.tree_size);
-  REQUIRE(proof.ok());
-  r.inclusion_proof = *proof;
-  r.checkpoint = block->certificate;
-  r.block_height = block->header.height;
-  r.block_hash = block->hash;
-  r.block_time = block->header.time;
-  r.batch = entry->entry.batch;
-  return r;
-}
 
 FakeNode::FakeNode()
     : net_(MakeTestNetwork("fake-chain", 1764000000000)),

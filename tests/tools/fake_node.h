@@ -20,10 +20,6 @@ class Server;
 
 namespace evchain::cli::testing {
 
-// The receipt of committed entry `index` (SPEC "receipt"), proven against its block's checkpoint.
-ledger::Receipt BuildReceipt(const storage::EvidenceLog& log, const genesis::Genesis& genesis,
-                             uint64_t index);
-
 class FakeNode {
  public:
   FakeNode();

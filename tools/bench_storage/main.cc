@@ -11,8 +11,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <utility>
 
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
@@ -57,23 +59,14 @@ struct Options {
 // (EvidenceLog::Frontier()): what consensus computes for a proposed block.
 Hash32 TentativeRoot(uint64_t size, std::vector<Hash32> frontier,
                      const std::vector<Hash32>& leaves) {
-  std::vector<uint32_t> levels;
-  for (const crypto::NodeId& id : crypto::RootSubtrees(size)) levels.push_back(id.level);
-  for (const Hash32& leaf : leaves) {
-    frontier.push_back(leaf);
-    levels.push_back(0);
-    while (levels.size() >= 2 && levels[levels.size() - 2] == levels.back()) {
-      Hash32 right = frontier.back();
-      frontier.pop_back();
-      levels.pop_back();
-      frontier.back() = crypto::NodeHash(frontier.back(), right);
-      ++levels.back();
-    }
+  Result<crypto::MerkleFrontier> edge =
+      crypto::MerkleFrontier::FromHashes(size, std::move(frontier));
+  if (!edge.ok()) {
+    std::fprintf(stderr, "bad frontier: %s\n", edge.status().ToString().c_str());
+    std::exit(1);
   }
-  if (frontier.empty()) return crypto::EmptyRoot();
-  Hash32 acc = frontier.back();
-  for (size_t i = frontier.size() - 1; i-- > 0;) acc = crypto::NodeHash(frontier[i], acc);
-  return acc;
+  for (const Hash32& leaf : leaves) edge->AppendLeafHash(leaf);
+  return edge->Root();
 }
 
 class Generator {

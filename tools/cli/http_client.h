@@ -1,4 +1,4 @@
-// A small JSON-over-HTTP client for the node API (../../shared/SPEC.md "HTTP API").
+// A small JSON-over-HTTP client for the node API (docs/api.md).
 // Nothing a node returns is trusted: callers verify what they receive.
 #pragma once
 

@@ -1,11 +1,11 @@
-#include "api/batch_tree.h"
-
+// The batch's tree (ledger::BatchTree over crypto::AllInclusionProofs) against the RFC 9162
+// reference functions.
 #include <doctest/doctest.h>
 
 #include "crypto/merkle.h"
 #include "ledger/statement.h"
 
-namespace evchain::api {
+namespace evchain::ledger {
 namespace {
 
 TEST_CASE("batch tree root and every proof match the RFC 9162 reference, sizes 1..40") {
@@ -16,10 +16,10 @@ TEST_CASE("batch tree root and every proof match the RFC 9162 reference, sizes 1
       items.push_back("item " + std::to_string(i) + "\n");
       leaf_hashes.push_back(crypto::LeafHash(AsBytes(items.back())));
     }
-    BatchTree tree = BuildBatchTree(items);
+    crypto::TreeWithProofs tree = BatchTree(items);
     CAPTURE(n);
     CHECK(tree.root == crypto::RootFromLeafHashes(leaf_hashes));
-    CHECK(tree.root == ledger::BatchRoot(items));
+    CHECK(tree.root == BatchRoot(items));
     for (size_t i = 0; i < n; ++i) {
       CHECK(tree.proofs[i] == crypto::InclusionProof(leaf_hashes, i));
       CHECK(crypto::VerifyInclusion(leaf_hashes[i], i, n, tree.proofs[i], tree.root).ok());
@@ -28,4 +28,4 @@ TEST_CASE("batch tree root and every proof match the RFC 9162 reference, sizes 1
 }
 
 }  // namespace
-}  // namespace evchain::api
+}  // namespace evchain::ledger
