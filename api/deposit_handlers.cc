@@ -20,7 +20,7 @@ namespace {
 HttpResponse SubmitError(const Status& s) {
   if (s.code() == "nonce_conflict") return ErrorFromStatus(409, s);
   if (s.code() == "overloaded") return ErrorFromStatus(503, s);
-  return ErrorResponse(500, "internal", "submit failed: " + s.ToString());
+  return InternalErrorLogged("submit failed: " + s.ToString());
 }
 
 // Receipts for `ids` if every one is committed; nullopt otherwise.

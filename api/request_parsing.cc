@@ -1,6 +1,9 @@
 #include "api/request_parsing.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 
 #include "common/encoding.h"
@@ -114,7 +117,17 @@ HttpResponse ErrorFromStatus(int http_status, const Status& status) {
 }
 
 HttpResponse InternalError(const Status& status) {
-  return ErrorResponse(500, "internal", "storage error: " + status.ToString());
+  return InternalErrorLogged("storage error: " + status.ToString());
+}
+
+HttpResponse InternalErrorLogged(const std::string& detail) {
+  // The detail (file names, LevelDB messages, exception texts) is for the operator: it names
+  // the server's layout and must not reach clients. The client gets an id to quote instead.
+  static std::atomic<uint64_t> next{1};
+  const uint64_t id = next.fetch_add(1, std::memory_order_relaxed);
+  spdlog::error("internal error #{}: {}", id, detail);
+  return ErrorResponse(500, "internal",
+                       "internal error #" + std::to_string(id) + " (details in the server log)");
 }
 
 }  // namespace evchain::api

@@ -44,7 +44,10 @@ Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& c
 
 // `status`'s code and message as an error response.
 HttpResponse ErrorFromStatus(int http_status, const Status& status);
-// A storage failure: 500 "internal", the detail kept in the message for operators.
+// A storage failure: 500 "internal". The detail goes to the server log only (it names files and
+// LevelDB internals); the client's message carries a number that finds it there.
 HttpResponse InternalError(const Status& status);
+// The same for any other unexpected failure described by `detail`.
+HttpResponse InternalErrorLogged(const std::string& detail);
 
 }  // namespace evchain::api

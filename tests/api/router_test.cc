@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/request_parsing.h"
 #include "common/encoding.h"
 #include "crypto/merkle.h"
 #include "ledger/receipt.h"
@@ -295,6 +296,31 @@ TEST_CASE("route labels are bounded patterns") {
   CHECK(RouteLabel("/v1/deposits/batch") == "/v1/deposits/batch");
   CHECK(RouteLabel("/nope") == "unmatched");
   CHECK(RouteLabel("/../etc/passwd") == "unmatched");
+}
+
+// Issue 10 item 7: exception and storage texts (paths, LevelDB messages) reached clients.
+TEST_CASE("exception and storage texts stay in the server log, never in a response") {
+  Harness h;
+  h.node.status_throws = "leveldb: /srv/evchain/data/000042.ldb: Corruption";
+  HttpResponse thrown = Handle(Req("GET", "/v1/status"), h.ctx);
+  CHECK(thrown.status == 500);
+  CHECK(BodyOf(thrown)["error"]["code"] == "internal");
+  CHECK(thrown.body.find("/srv/evchain") == std::string::npos);
+  CHECK(thrown.body.find("Corruption") == std::string::npos);
+
+  HttpResponse storage =
+      InternalError(Status::Error("io_error", "/srv/evchain/data/MANIFEST-000003: Input/output"));
+  CHECK(storage.status == 500);
+  CHECK(BodyOf(storage)["error"]["code"] == "internal");
+  CHECK(storage.body.find("/srv/evchain") == std::string::npos);
+  CHECK(storage.body.find("io_error") == std::string::npos);
+
+  h.node.submit_error = Status::Error("io_error", "/srv/evchain/data/journal: No space left");
+  const std::string text = testing::MakeStatement(testing::DigestOf("leak"), "leak").Canonical();
+  HttpResponse submit = Handle(Req("POST", "/v1/deposits", testing::DepositBody(text)), h.ctx);
+  CHECK(submit.status == 500);
+  CHECK(submit.body.find("/srv/evchain") == std::string::npos);
+  CHECK(submit.body.find("No space") == std::string::npos);
 }
 
 }  // namespace

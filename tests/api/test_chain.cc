@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "common/encoding.h"
 #include "crypto/merkle.h"
@@ -141,6 +142,7 @@ bool FakeNode::WaitCommitted(const std::vector<Hash32>& ids, std::chrono::millis
 }
 
 NodeStatusInfo FakeNode::Status() const {
+  if (!status_throws.empty()) throw std::runtime_error(status_throws);
   NodeStatusInfo s;
   s.validator_id = "court-1";
   s.role = "court";

@@ -58,6 +58,7 @@ class FakeNode : public NodeService {
   size_t submitted_entries = 0;  // entries admitted
   bool commit_on_wait = false;
   std::optional<evchain::Status> submit_error;  // returned by Submit when set
+  std::string status_throws;  // Status() throws std::runtime_error(status_throws) when set
 
  private:
   std::unique_ptr<storage::KvStore> store_;
