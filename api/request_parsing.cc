@@ -99,8 +99,14 @@ bool TokenEquals(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& config_tokens) {
-  if (config_tokens.empty()) return Status::Ok();
+Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& config_tokens,
+                   bool open_without_tokens) {
+  if (config_tokens.empty()) {
+    if (open_without_tokens) return Status::Ok();
+    return Status::Error("unauthorized",
+                         "this endpoint needs a bearer token and this validator has none "
+                         "configured (block_list_tokens)");
+  }
   constexpr std::string_view kPrefix = "Bearer ";
   const std::string auth = request.Header("authorization");
   if (auth.size() > kPrefix.size() && auth.compare(0, kPrefix.size(), kPrefix) == 0) {

@@ -38,9 +38,11 @@ std::optional<uint64_t> ParseDecimal(std::string_view text);
 Result<std::optional<std::chrono::milliseconds>> ParseCommitWait(const HttpRequest& request,
                                                                  const ApiConfig& config);
 
-// Ok iff `config_tokens` is empty or the request carries "Authorization: Bearer <t>" with t one
-// of them (compared in constant time). Error "unauthorized".
-Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& config_tokens);
+// Ok iff the request carries "Authorization: Bearer <t>" with t one of `config_tokens` (compared
+// in constant time), or `config_tokens` is empty and `open_without_tokens`. Error
+// "unauthorized".
+Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& config_tokens,
+                   bool open_without_tokens = true);
 
 // `status`'s code and message as an error response.
 HttpResponse ErrorFromStatus(int http_status, const Status& status);

@@ -81,9 +81,7 @@ class InstantNode : public api::NodeService {
     std::lock_guard<std::mutex> lock(mu_);
     return pending_.count(id) != 0;
   }
-  bool WaitCommitted(const std::vector<Hash32>&, std::chrono::milliseconds) override {
-    return false;
-  }
+  void SetCommitListener(std::function<void(const std::vector<Hash32>&)>) override {}
   api::NodeStatusInfo Status() const override { return {}; }
   const storage::EvidenceLog& Log() const override { return log_; }
 
