@@ -337,8 +337,13 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
     header_parser_->eager(false);
     Arm(config_.header_timeout, Phase::kHeader);
     http::async_read_header(stream_, buffer_, *header_parser_,
-                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                               self->Disarm();
+                              // Beast's limit is approximate (it is checked per read); the
+                              // documented limit is exact: request line through the empty line.
+                              if (!ec && n > self->config_.max_header_bytes) {
+                                ec = http::error::header_limit;
+                              }
                               self->OnHeader(ec);
                             });
   }
