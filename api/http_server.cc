@@ -169,6 +169,12 @@ class HttpServer::Impl {
         workers_, [this, request = std::move(request), executor, done = std::move(done)]() mutable {
           --queued_;
           HttpResponse response = Handle(request, ctx_);
+          if (response.commit_wait && !stopping_) {
+            // Parked from here, not from the I/O thread: registering reads LevelDB per id.
+            auto wait = std::move(response.commit_wait);
+            Park(std::move(wait), executor, std::move(done));
+            return;
+          }
           asio::post(executor, [done = std::move(done), response = std::move(response)]() mutable {
             done(std::move(response));
           });
@@ -188,6 +194,7 @@ class HttpServer::Impl {
         },
         [this, wait, executor, done = std::move(done)](bool) mutable {
           if (stopping_) return;
+          ctx_.metrics.SetGauge(kParkedGauge, static_cast<double>(waiters_.size()));
           // Reading the receipts is LevelDB work: a worker does it, not the committing thread.
           asio::post(workers_, [wait, executor, done = std::move(done)]() mutable {
             HttpResponse response = wait->finish();
@@ -550,13 +557,6 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
 
   void OnHandled(HttpResponse response) {
     if (closed_) return;
-    if (response.commit_wait && !server_.stopping()) {
-      auto wait = std::move(response.commit_wait);
-      server_.Park(
-          std::move(wait), stream_.get_executor(),
-          [self = this->shared_from_this()](HttpResponse r) { self->Write(std::move(r)); });
-      return;
-    }
     Write(std::move(response));
   }
 
