@@ -57,9 +57,10 @@ struct ApiConfig {
   std::chrono::milliseconds write_timeout{10000};
   size_t keep_alive_max_requests = 10000;
   // After refusing a body (413, a body where none is allowed): read and discard up to this many
-  // bytes for at most linger_timeout, so a client still sending sees the error, not a reset.
-  size_t linger_bytes = 4 * 1024 * 1024;
-  std::chrono::milliseconds linger_timeout{2000};
+  // bytes for at most linger_timeout, so a client still sending sees the error, not a reset
+  // (nginx's lingering close). Costs bandwidth, never memory.
+  size_t linger_bytes = 64 * 1024 * 1024;
+  std::chrono::milliseconds linger_timeout{5000};
   // Per-client token bucket on /v1/ routes; rate 0 disables it.
   double rate_limit_per_second = 200;
   double rate_limit_burst = 400;

@@ -17,6 +17,7 @@
 #include <cctype>
 #include <chrono>
 #include <future>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <random>
@@ -342,6 +343,9 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
     header_parser_.emplace();
     header_parser_->header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
     header_parser_->eager(false);
+    // The route's own limit is applied once the target is known (BodyLimit); Beast's default
+    // (1 MiB) would refuse a large Content-Length as a parse error before that.
+    header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     Arm(config_.header_timeout, Phase::kHeader);
     http::async_read_header(stream_, buffer_, *header_parser_,
                             [self = this->shared_from_this()](beast::error_code ec, size_t n) {

@@ -338,6 +338,13 @@ TEST_CASE("a body over the limit gets 413 even when the client sends all of it f
   CHECK(got.starts_with("HTTP/1.1 413"));
   CHECK(got.find("body_too_large") != std::string::npos);
   CHECK(h.node.submit_calls == 0);
+
+  // A declared length far over every limit is a 413 from the headers alone (Beast's own
+  // default body limit used to turn it into a 400 parse error).
+  Raw declared(s.server.port());
+  declared.Send("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n\r\n");
+  const std::string early = declared.Read(std::chrono::seconds(5), "}");
+  CHECK(early.starts_with("HTTP/1.1 413"));
 }
 
 TEST_CASE("pipelined requests are answered in order, one at a time") {

@@ -9,6 +9,7 @@ import json
 import resource
 import socket
 import time
+import urllib.error
 import urllib.request
 
 from evnet import Network, check, main
@@ -190,6 +191,22 @@ def header_limits():
         node.check_stored_nothing("header limits")
 
 
+def oversized_body_urllib():
+    """Issue 12 item 6: urllib writes its whole body before reading; it must see the 413 (a
+    20 MiB deposit body, the limit is 8 MiB), not a connection reset."""
+    with Node() as node:
+        request = urllib.request.Request(node.base + "/v1/deposits", data=b"x" * (20 << 20),
+                                         headers={"Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            raise AssertionError("a 20 MiB body was accepted")
+        except urllib.error.HTTPError as e:
+            body = e.read()
+            check(e.code == 413 and b"body_too_large" in body, f"got {e.code} {body[:200]!r}")
+        node.check_prompt("after an oversized body")
+        node.check_stored_nothing("oversized body")
+
+
 def trickling_body():
     with Node() as node:
         s = connect(node.addr)
@@ -292,6 +309,7 @@ def chunked_gigabyte_upload():
 
 if __name__ == "__main__":
     main({"slowloris": slowloris, "idle_connections": idle_connections,
-          "header_limits": header_limits, "trickling_body": trickling_body,
+          "header_limits": header_limits, "oversized_body_urllib": oversized_body_urllib,
+          "trickling_body": trickling_body,
           "pipelined": pipelined, "never_reads": never_reads,
           "chunked_gigabyte_upload": chunked_gigabyte_upload})
