@@ -201,6 +201,7 @@ int main(int argc, char** argv) {
   api::ApiConfig config;
   config.rate_limit_per_second = 0;  // one client address drives everything
   config.threads = static_cast<size_t>(server_threads);
+  config.access_log = false;  // measures the API, not the disk
   api::Context ctx{g, node, metrics, config};
   api::HttpServer server(ctx);
   if (Status s = server.Start("127.0.0.1", 0); !s.ok()) {
