@@ -41,7 +41,7 @@ HttpResponse HandleConsistency(const HttpRequest& request, Context& ctx) {
 }
 
 HttpResponse HandleGetBlock(const HttpRequest& request, Context& ctx, std::string_view height) {
-  Status auth = CheckBearer(request, ctx.config.block_tokens);
+  Status auth = CheckBearer(request, ctx.config.block_tokens, ctx.config.block_list_open);
   if (!auth.ok()) return ErrorFromStatus(401, auth);
   std::optional<uint64_t> h = ParseDecimal(height);
   if (!h.has_value() || *h == 0) {
@@ -57,7 +57,7 @@ HttpResponse HandleGetBlock(const HttpRequest& request, Context& ctx, std::strin
 
 HttpResponse HandleListBlocks(const HttpRequest& request, Context& ctx) {
   constexpr uint64_t kMaxLimit = 100;
-  Status auth = CheckBearer(request, ctx.config.block_tokens);
+  Status auth = CheckBearer(request, ctx.config.block_tokens, ctx.config.block_list_open);
   if (!auth.ok()) return ErrorFromStatus(401, auth);
   uint64_t from = 1;
   uint64_t limit = kMaxLimit;
@@ -75,15 +75,21 @@ HttpResponse HandleListBlocks(const HttpRequest& request, Context& ctx) {
     }
     limit = *v;
   }
-  nlohmann::json blocks = nlohmann::json::array();
+  // Whole blocks, at most `limit` and, past the first, at most max_response_bytes in all: a
+  // client pages on with from = last height + 1 (docs/api.md "Chain").
+  std::string body = "{\"blocks\":[";
+  size_t count = 0;
   const uint64_t height = ctx.node.Log().height();
   for (uint64_t h = from; h <= height && h - from < limit; ++h) {
     Result<nlohmann::json> block = ViewBlock(ctx.node.Log(), h);
     if (!block.ok()) return InternalError(block.status());
-    blocks.push_back(std::move(*block));
+    std::string text = block->dump();
+    if (count > 0 && body.size() + text.size() + 2 > ctx.config.max_response_bytes) break;
+    if (count++ > 0) body += ',';
+    body += text;
   }
-  nlohmann::json body = {{"blocks", std::move(blocks)}};
-  return JsonResponse(200, body.dump());
+  body += "]}";
+  return JsonResponse(200, std::move(body));
 }
 
 }  // namespace evchain::api

@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "api/metrics.h"
 #include "api/node_service.h"
+#include "api/rate_limiter.h"
 #include "genesis/genesis.h"
 
 namespace evchain::api {
@@ -18,25 +20,52 @@ struct ApiConfig {
   size_t max_body_bytes = 8 * 1024 * 1024;
   // Multipart uploads to POST /v1/verify are hashed while streaming, never stored.
   size_t max_upload_bytes = 256 * 1024 * 1024;
-  // Sum of all request header lines (names + values); larger requests get 431.
+  // The request line and all header lines together; larger requests get 431.
   size_t max_header_bytes = 16 * 1024;
+  // GET /v1/blocks, GET /v1/evidence/{digest} and POST /v1/verify stop adding items once the
+  // response body would pass this (then "truncated": true, or fewer blocks); at least one item
+  // is always sent.
+  size_t max_response_bytes = 8 * 1024 * 1024;
   // ?wait=commit: default wait and the cap on ?wait_ms=.
   std::chrono::milliseconds default_commit_wait{10000};
   std::chrono::milliseconds max_commit_wait{10000};
   // GET /v1/evidence/{digest} lists at most this many deposits (then "truncated": true).
   size_t max_deposits_per_digest = 1000;
-  // Bearer tokens for GET /v1/blocks* and GET /metrics; empty means open.
+  // Bearer tokens for GET /v1/blocks*. Without tokens block listing is refused (401) unless
+  // block_list_open says it is public on purpose.
   std::vector<std::string> block_tokens;
+  bool block_list_open = false;
+  // Bearer tokens for GET /metrics; empty means open.
   std::vector<std::string> metrics_tokens;
+  // Per depositor (after the signature check) on the deposit routes; rate 0: no quota (default).
+  Quota depositor_quota_default;
+  std::map<std::string, Quota> depositor_quotas;
 
-  // Transport (used by HttpServer only).
-  size_t threads = 16;
-  std::chrono::seconds read_timeout{10};
-  std::chrono::seconds write_timeout{10};
-  size_t keep_alive_max_requests = 1000;
+  // Transport (used by HttpServer only). docs/api.md "Connections".
+  size_t threads = 8;                 // handler workers (signature checks, LevelDB reads)
+  size_t max_queued_requests = 4096;  // requests waiting for a worker; beyond: 503 overloaded
+  size_t max_connections = 10000;
+  size_t max_connections_per_address = 256;
+  // From the first byte of a request to its last header byte; also a new connection's wait for
+  // that first byte. Then 408 (plain HTTP) and close.
+  std::chrono::milliseconds header_timeout{5000};
+  // From the end of the headers to the last body byte.
+  std::chrono::milliseconds body_timeout{60000};
+  // A keep-alive connection's wait for its next request.
+  std::chrono::milliseconds idle_timeout{30000};
+  // Writing one response (a client that does not read is closed after this).
+  std::chrono::milliseconds write_timeout{10000};
+  size_t keep_alive_max_requests = 10000;
+  // After refusing a body (413, a body where none is allowed): read and discard up to this many
+  // bytes for at most linger_timeout, so a client still sending sees the error, not a reset
+  // (nginx's lingering close). Costs bandwidth, never memory.
+  size_t linger_bytes = 64 * 1024 * 1024;
+  std::chrono::milliseconds linger_timeout{5000};
   // Per-client token bucket on /v1/ routes; rate 0 disables it.
   double rate_limit_per_second = 200;
   double rate_limit_burst = 400;
+  // One line per request (request id, client, method, target, status, bytes, milliseconds).
+  bool access_log = true;
 };
 
 struct Context {
@@ -44,6 +73,8 @@ struct Context {
   NodeService& node;
   Metrics& metrics;
   const ApiConfig& config;
+  // Shared state of the deposit quotas; HttpServer supplies one when null (no quotas checked).
+  DepositorQuotas* quotas = nullptr;
 };
 
 }  // namespace evchain::api

@@ -20,7 +20,7 @@ namespace {
 HttpResponse SubmitError(const Status& s) {
   if (s.code() == "nonce_conflict") return ErrorFromStatus(409, s);
   if (s.code() == "overloaded") return ErrorFromStatus(503, s);
-  return ErrorResponse(500, "internal", "submit failed: " + s.ToString());
+  return InternalErrorLogged("submit failed: " + s.ToString());
 }
 
 // Receipts for `ids` if every one is committed; nullopt otherwise.
@@ -38,21 +38,11 @@ Result<std::optional<nlohmann::json>> CommittedReceipts(Context& ctx,
   return std::optional<nlohmann::json>(std::move(receipts));
 }
 
-// Submits (unless all are committed already), waits if asked, and answers with the ids and,
-// once committed, the receipts. `single` selects the one-deposit response shape.
-HttpResponse SubmitAndRespond(Context& ctx, const std::vector<ledger::Entry>& entries,
-                              const std::vector<Hash32>& ids,
-                              std::optional<std::chrono::milliseconds> wait, bool single) {
+// The answer for `ids`: 200 with the receipts once all are committed, else 202 pending. `single`
+// selects the one-deposit response shape.
+HttpResponse Respond(Context& ctx, const std::vector<Hash32>& ids, bool single) {
   Result<std::optional<nlohmann::json>> receipts = CommittedReceipts(ctx, ids);
   if (!receipts.ok()) return InternalError(receipts.status());
-  if (!receipts->has_value()) {
-    Status s = ctx.node.Submit(entries);
-    if (!s.ok()) return SubmitError(s);
-    if (wait.has_value() && ctx.node.WaitCommitted(ids, *wait)) {
-      receipts = CommittedReceipts(ctx, ids);
-      if (!receipts.ok()) return InternalError(receipts.status());
-    }
-  }
   const bool committed = receipts->has_value();
   nlohmann::json body;
   if (single) {
@@ -65,6 +55,40 @@ HttpResponse SubmitAndRespond(Context& ctx, const std::vector<ledger::Entry>& en
     if (committed) body["receipts"] = std::move(**receipts);
   }
   return JsonResponse(committed ? 200 : 202, body.dump());
+}
+
+// Submits (unless all are committed already) and answers. With `wait`, a pending answer carries
+// a CommitWait: the transport parks the request until the commit or the bound, then sends
+// Respond() again (docs/api.md "Connections").
+HttpResponse SubmitAndRespond(Context& ctx, const std::vector<ledger::Entry>& entries,
+                              const std::vector<Hash32>& ids,
+                              std::optional<std::chrono::milliseconds> wait, bool single) {
+  Result<std::optional<nlohmann::json>> receipts = CommittedReceipts(ctx, ids);
+  if (!receipts.ok()) return InternalError(receipts.status());
+  if (receipts->has_value()) return Respond(ctx, ids, single);
+  Status s = ctx.node.Submit(entries);
+  if (!s.ok()) return SubmitError(s);
+  HttpResponse pending = Respond(ctx, ids, single);
+  if (wait.has_value() && wait->count() > 0 && pending.status == 202) {
+    auto commit_wait = std::make_shared<CommitWait>();
+    commit_wait->evidence_ids = ids;
+    commit_wait->bound = *wait;
+    commit_wait->finish = [ctx, ids, single]() mutable { return Respond(ctx, ids, single); };
+    pending.commit_wait = std::move(commit_wait);
+  }
+  return pending;
+}
+
+// The depositor's quota (docs/api.md "Limits"), checked only after its signature verified: an
+// unauthenticated client cannot spend another depositor's quota.
+std::optional<HttpResponse> CheckQuota(Context& ctx, const std::string& depositor) {
+  if (ctx.quotas == nullptr || ctx.quotas->Allow(depositor, DepositorQuotas::Clock::now())) {
+    return std::nullopt;
+  }
+  HttpResponse r = ErrorResponse(429, "quota_exceeded",
+                                 "depositor \"" + depositor + "\" is over its deposit quota");
+  r.headers["Retry-After"] = "1";
+  return r;
 }
 
 Hash32 EvidenceIdRaw(std::string_view statement) {
@@ -100,6 +124,7 @@ HttpResponse PostDeposit(const HttpRequest& request, Context& ctx) {
     return ErrorResponse(401, "bad_signature",
                          "signature does not verify under the depositor's genesis key");
   }
+  if (auto refused = CheckQuota(ctx, statement->depositor)) return *refused;
   ledger::Entry entry{*text, *signature, std::nullopt};
   return SubmitAndRespond(ctx, {entry}, {EvidenceIdRaw(*text)}, *wait, /*single=*/true);
 }
@@ -146,6 +171,7 @@ HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepte
     return ErrorResponse(401, "bad_signature",
                          "signature does not verify under the depositor's genesis key");
   }
+  if (auto refused = CheckQuota(ctx, batch->depositor)) return *refused;
   if (items_json.size() != batch->items) {
     return ErrorResponse(400, "item_count_mismatch",
                          "batch statement names " + std::to_string(batch->items) +

@@ -1,234 +1,836 @@
 #include "api/http_server.h"
 
-#include <httplib.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <chrono>
-#include <cstdlib>
+#include <future>
+#include <limits>
+#include <list>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_map>
 
+#include "api/commit_waiters.h"
 #include "api/metric_names.h"
+#include "api/multipart.h"
 #include "api/router.h"
-#include "crypto/sha256.h"
 
 namespace evchain::api {
 namespace {
 
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
 constexpr std::string_view kVerifyPath = "/v1/verify";
+constexpr size_t kChunkBytes = 64 * 1024;
 
-bool IsMultipart(const httplib::Request& req) {
-  return req.get_header_value("Content-Type").starts_with("multipart/form-data");
+constexpr char kConnectionsGauge[] = "evchain_http_connections";
+constexpr char kConnectionsRefused[] = "evchain_http_connections_refused_total";
+constexpr char kTimeouts[] = "evchain_http_timeouts_total";
+constexpr char kParkedGauge[] = "evchain_http_parked_requests";
+
+void DescribeTransportMetrics(Metrics& m) {
+  m.Describe(kConnectionsGauge, "gauge", "Open HTTP connections.");
+  m.Describe(kConnectionsRefused, "counter",
+             "HTTP connections closed at accept, by reason (total or per-address cap).");
+  m.Describe(kTimeouts, "counter",
+             "HTTP connections closed by a deadline, by phase (idle, header, body, write).");
+  m.Describe(kParkedGauge, "gauge", "?wait=commit requests parked until their commit.");
 }
 
-// The body limit of a route: multipart verification uploads are hashed while streaming, so
-// they may be far larger than any JSON body.
-size_t BodyLimit(const httplib::Request& req, const ApiConfig& config) {
-  return req.path == kVerifyPath && IsMultipart(req) ? config.max_upload_bytes
-                                                     : config.max_body_bytes;
+int FromHex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
-HttpRequest ToHttpRequest(const httplib::Request& req) {
-  HttpRequest out;
-  out.method = req.method;
-  out.path = req.path;
-  for (const auto& [k, v] : req.params) out.query.emplace(k, v);
-  for (const auto& [k, v] : req.headers) {
-    std::string name = k;
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    out.headers.emplace(std::move(name), v);
+// Percent-decoding (and '+' as space in queries). False on a malformed escape.
+bool Decode(std::string_view in, bool plus_is_space, std::string& out) {
+  out.clear();
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%') {
+      const int hi = i + 1 < in.size() ? FromHex(in[i + 1]) : -1;
+      const int lo = i + 2 < in.size() ? FromHex(in[i + 2]) : -1;
+      if (hi < 0 || lo < 0) return false;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (plus_is_space && in[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(in[i]);
+    }
   }
-  out.client_address = req.remote_addr;
-  return out;
+  return true;
 }
 
-// Sets the response and counts it. Counting here, before httplib writes the response, means a
-// client that reads /metrics right after a response always sees that response counted.
-void Respond(Metrics& metrics, const httplib::Request& req, const HttpResponse& from,
-             httplib::Response& res) {
-  res.status = from.status;
-  for (const auto& [k, v] : from.headers) res.set_header(k, v);
-  res.set_content(from.body, from.content_type);
-  metrics.Increment(metric::kHttpRequests, "route=\"" + RouteLabel(req.path) + "\",status=\"" +
-                                               std::to_string(from.status) + "\"");
+// "/path?query" into a decoded path and query parameters. False when malformed.
+bool ParseTarget(std::string_view target, HttpRequest& out) {
+  const size_t q = target.find('?');
+  if (!Decode(target.substr(0, q), false, out.path)) return false;
+  if (q == std::string_view::npos) return true;
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    std::string key;
+    std::string value;
+    if (!Decode(pair.substr(0, eq), true, key)) return false;
+    if (eq != std::string_view::npos && !Decode(pair.substr(eq + 1), true, value)) return false;
+    out.query.emplace(std::move(key), std::move(value));
+  }
+  return true;
 }
+
+// A client's X-Request-Id is echoed when it is short and plain; otherwise the server names one.
+bool UsableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
+  });
+}
+
+// Closes the connection it belongs to (Stop).
+struct Closable {
+  virtual ~Closable() = default;
+  virtual void CloseFromServer() = 0;
+};
 
 }  // namespace
 
-HttpServer::HttpServer(Context ctx)
-    : ctx_(ctx), limiter_(ctx.config.rate_limit_per_second, ctx.config.rate_limit_burst) {
-  metric::DescribeAll(ctx_.metrics);
-}
+class HttpServer::Impl {
+ public:
+  explicit Impl(Context ctx)
+      : ctx_(ctx),
+        limiter_(ctx.config.rate_limit_per_second, ctx.config.rate_limit_burst),
+        quotas_(ctx.config.depositor_quota_default, ctx.config.depositor_quotas),
+        workers_(std::max<size_t>(ctx.config.threads, 1)),
+        waiters_(io_.get_executor()) {
+    if (ctx_.quotas == nullptr) ctx_.quotas = &quotas_;
+    metric::DescribeAll(ctx_.metrics);
+    DescribeTransportMetrics(ctx_.metrics);
+    std::random_device rd;
+    id_prefix_ = (static_cast<uint64_t>(rd()) << 32 | rd()) & 0xffffffffffULL;
+  }
 
-HttpServer::~HttpServer() { Stop(); }
+  ~Impl() { Stop(); }
 
-void HttpServer::Configure() {
-  httplib::Server& s = *server_;
-  const ApiConfig& config = ctx_.config;
-  s.set_payload_max_length(std::max(config.max_body_bytes, config.max_upload_bytes));
-  s.set_read_timeout(config.read_timeout);
-  s.set_write_timeout(config.write_timeout);
-  s.set_keep_alive_max_count(config.keep_alive_max_requests);
-  // Clients often write headers and body separately; with Nagle on both ends every such request
-  // waits for a delayed ACK.
-  s.set_tcp_nodelay(true);
-  const size_t threads = std::max<size_t>(config.threads, 1);
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  Status Start(const std::string& host, int port, const std::optional<TlsFiles>& tls);
+  void Stop();
+  int port() const { return port_; }
+  size_t connections() const {
+    std::lock_guard<std::mutex> lock(conn_mu_);
+    return open_;
+  }
+  size_t parked() const { return waiters_.size(); }
 
-  // Runs after the headers are read and before any body byte is: refuse early what is too big
-  // or too frequent.
-  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    size_t header_bytes = 0;
-    for (const auto& [k, v] : req.headers) header_bytes += k.size() + v.size() + 4;
-    if (header_bytes > ctx_.config.max_header_bytes) {
-      Respond(ctx_.metrics, req,
-              ErrorResponse(431, "header_too_large",
-                            "request headers exceed " +
-                                std::to_string(ctx_.config.max_header_bytes) + " bytes"),
-              res);
-      return httplib::Server::HandlerResponse::Handled;
+  // ---- used by sessions
+  const ApiConfig& config() const { return ctx_.config; }
+  Context& ctx() { return ctx_; }
+  Metrics& metrics() { return ctx_.metrics; }
+  RateLimiter& limiter() { return limiter_; }
+  bool stopping() const { return stopping_; }
+  std::string NextRequestId() {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%010llx-%llu", static_cast<unsigned long long>(id_prefix_),
+                  static_cast<unsigned long long>(next_request_.fetch_add(1) + 1));
+    return buf;
+  }
+  asio::ssl::context* ssl() { return ssl_ ? &*ssl_ : nullptr; }
+
+  // Runs `Handle` on a worker and `done(response)` on `executor`. False when the queue is full.
+  template <typename Executor, typename Done>
+  bool RunHandler(HttpRequest request, const Executor& executor, Done done) {
+    if (queued_.fetch_add(1) >= config().max_queued_requests) {
+      --queued_;
+      return false;
     }
-    if (req.path.starts_with("/v1/") &&
-        !limiter_.Allow(req.remote_addr, RateLimiter::Clock::now())) {
-      ctx_.metrics.Increment(metric::kHttpRateLimited);
+    asio::post(
+        workers_, [this, request = std::move(request), executor, done = std::move(done)]() mutable {
+          --queued_;
+          HttpResponse response = Handle(request, ctx_);
+          if (response.commit_wait && !stopping_) {
+            // Parked from here, not from the I/O thread: registering reads LevelDB per id.
+            auto wait = std::move(response.commit_wait);
+            Park(std::move(wait), executor, std::move(done));
+            return;
+          }
+          asio::post(executor, [done = std::move(done), response = std::move(response)]() mutable {
+            done(std::move(response));
+          });
+        });
+    return true;
+  }
+
+  // Parks `wait`; `done(response)` runs on `executor` once committed or after the bound.
+  template <typename Executor, typename Done>
+  void Park(std::shared_ptr<const CommitWait> wait, const Executor& executor, Done done) {
+    ctx_.metrics.SetGauge(kParkedGauge, static_cast<double>(waiters_.size() + 1));
+    waiters_.Add(
+        wait->evidence_ids, wait->bound,
+        [this](const Hash32& id) {
+          auto found = ctx_.node.Log().FindByEvidenceId(id);
+          return found.ok() && found->has_value();
+        },
+        [this, wait, executor, done = std::move(done)](bool) mutable {
+          if (stopping_) return;
+          ctx_.metrics.SetGauge(kParkedGauge, static_cast<double>(waiters_.size()));
+          // Reading the receipts is LevelDB work: a worker does it, not the committing thread.
+          asio::post(workers_, [wait, executor, done = std::move(done)]() mutable {
+            HttpResponse response = wait->finish();
+            asio::post(executor,
+                       [done = std::move(done), response = std::move(response)]() mutable {
+                         done(std::move(response));
+                       });
+          });
+        });
+  }
+
+  // Connection bookkeeping: a session holds its slot from accept to destruction.
+  void Release(const std::string& address, std::list<std::weak_ptr<Closable>>::iterator it) {
+    std::lock_guard<std::mutex> lock(conn_mu_);
+    sessions_.erase(it);
+    auto a = per_address_.find(address);
+    if (a != per_address_.end() && --a->second == 0) per_address_.erase(a);
+    --open_;
+    ctx_.metrics.SetGauge(kConnectionsGauge, static_cast<double>(open_));
+  }
+
+ private:
+  void Accept();
+  void OnAccept(const boost::system::error_code& ec, tcp::socket socket);
+  template <typename Session>
+  void Launch(tcp::socket socket, const std::string& address);
+
+  Context ctx_;
+  RateLimiter limiter_;
+  DepositorQuotas quotas_;
+  // Declared before io_: sessions destroyed with io_'s pending handlers still use these.
+  mutable std::mutex conn_mu_;
+  size_t open_ = 0;                                      // guarded by conn_mu_
+  std::unordered_map<std::string, size_t> per_address_;  // guarded by conn_mu_
+  // Every live session, to close them on Stop (each erases itself).
+  std::list<std::weak_ptr<Closable>> sessions_;  // guarded by conn_mu_
+  std::optional<asio::ssl::context> ssl_;
+  asio::io_context io_{1};
+  asio::thread_pool workers_;
+  CommitWaiters waiters_;
+  std::optional<tcp::acceptor> acceptor_;
+  std::optional<asio::steady_timer> accept_retry_;
+  std::thread io_thread_;
+  std::atomic<bool> stopping_{false};
+  bool started_ = false;
+  bool stopped_ = false;
+  int port_ = 0;
+  std::atomic<size_t> queued_{0};
+  uint64_t id_prefix_ = 0;
+  std::atomic<uint64_t> next_request_{0};
+};
+
+// One connection. Every member function runs on the session's strand (the stream's executor).
+// Phases: wait for a request (idle) -> headers -> body -> handler (worker, or parked) -> write
+// -> next request, or linger and close.
+template <typename Stream>
+class Session : public Closable, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(HttpServer::Impl& server, Stream stream, std::string address)
+      : server_(server),
+        config_(server.config()),
+        stream_(std::move(stream)),
+        address_(std::move(address)),
+        deadline_(stream_.get_executor()),
+        buffer_(config_.max_header_bytes + kChunkBytes) {}
+
+  ~Session() override { server_.Release(address_, slot_); }
+
+  void Run(std::list<std::weak_ptr<Closable>>::iterator slot) {
+    slot_ = slot;
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->Begin(); });
+  }
+
+  void CloseFromServer() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->Close(); });
+  }
+
+ private:
+  enum class Phase { kIdle, kHeader, kBody, kHandler, kWrite, kLinger };
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  tcp::socket& Socket() { return beast::get_lowest_layer(stream_).socket(); }
+
+  void Begin() {
+    if constexpr (kTls) {
+      Arm(config_.header_timeout, Phase::kHeader);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                self->Disarm();
+                                if (ec) return self->Close();
+                                self->WaitRequest();
+                              });
+    } else {
+      WaitRequest();
+    }
+  }
+
+  // ---- deadlines: our own timer (not tcp_stream's, which closes the socket) so a late request
+  // can still get its 408.
+  void Arm(std::chrono::milliseconds d, Phase phase) {
+    phase_ = phase;
+    timed_out_ = false;
+    deadline_.expires_after(d);
+    deadline_.async_wait(
+        [self = this->shared_from_this(), generation = ++generation_](beast::error_code ec) {
+          if (ec || generation != self->generation_ || self->closed_) return;
+          self->timed_out_ = true;
+          beast::error_code ignored;
+          self->Socket().cancel(ignored);
+        });
+  }
+  void Disarm() {
+    ++generation_;
+    deadline_.cancel();
+  }
+
+  void CountTimeout() {
+    static constexpr const char* kNames[] = {"idle",    "header", "body",
+                                             "handler", "write",  "linger"};
+    server_.metrics().Increment(kTimeouts,
+                                std::string("phase=\"") + kNames[static_cast<int>(phase_)] + "\"");
+  }
+
+  // ---- reading
+  void WaitRequest() {
+    if (server_.stopping()) return Close();
+    if (buffer_.size() > 0) return ReadHeader();  // pipelined: already here
+    // A new connection has header_timeout to start its request; a kept-alive one idle_timeout.
+    Arm(requests_ == 0 ? config_.header_timeout : config_.idle_timeout, Phase::kIdle);
+    auto space = buffer_.prepare(std::min<size_t>(kChunkBytes, buffer_.max_size()));
+    stream_.async_read_some(space,
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              self->Disarm();
+                              if (ec || n == 0) {
+                                if (self->timed_out_) self->CountTimeout();
+                                return self->Close();
+                              }
+                              self->buffer_.commit(n);
+                              self->ReadHeader();
+                            });
+  }
+
+  void ReadHeader() {
+    started_ = Clock::now();
+    header_parser_.emplace();
+    header_parser_->header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
+    header_parser_->eager(false);
+    // The route's own limit is applied once the target is known (BodyLimit); Beast's default
+    // (1 MiB) would refuse a large Content-Length as a parse error before that.
+    header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    Arm(config_.header_timeout, Phase::kHeader);
+    http::async_read_header(stream_, buffer_, *header_parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              self->Disarm();
+                              // Beast's limit is approximate (it is checked per read); the
+                              // documented limit is exact: request line through the empty line.
+                              if (!ec && n > self->config_.max_header_bytes) {
+                                ec = http::error::header_limit;
+                              }
+                              self->OnHeader(ec);
+                            });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    request_ = HttpRequest();
+    request_.client_address = address_;
+    request_id_ = server_.NextRequestId();
+    keep_alive_ = false;
+    if (ec) {
+      if (timed_out_) {
+        CountTimeout();
+        if constexpr (!kTls) {
+          return Refuse(
+              ErrorResponse(408, "request_timeout", "the request headers did not arrive in time"),
+              /*linger=*/false);
+        }
+        return Close();
+      }
+      if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+        return Refuse(ErrorResponse(431, "header_too_large",
+                                    "request line and headers exceed " +
+                                        std::to_string(config_.max_header_bytes) + " bytes"),
+                      true);
+      }
+      if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+          ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+        return Close();
+      }
+      return Refuse(ErrorResponse(400, "bad_request", "malformed HTTP request"), true);
+    }
+    ++requests_;
+    const auto& header = header_parser_->get();
+    method_ = std::string(header.method_string());
+    target_ = std::string(header.target());
+    request_.method = method_;
+    for (const auto& field : header) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      auto [it, fresh] = request_.headers.emplace(std::move(name), std::string(field.value()));
+      if (!fresh) it->second += ", " + std::string(field.value());
+    }
+    const std::string client_id = request_.Header("x-request-id");
+    if (UsableRequestId(client_id)) request_id_ = client_id;
+    keep_alive_ = header.keep_alive() && requests_ < config_.keep_alive_max_requests;
+    const bool target_ok = ParseTarget(target_, request_);
+    path_ = request_.path;
+    if (!target_ok || target_.empty() || target_[0] != '/') {
+      return Refuse(ErrorResponse(400, "bad_path", "the request target is malformed"), HasBody());
+    }
+
+    const bool has_body = HasBody();
+    if (has_body && method_ != "POST") {
+      // No route takes a body on another method: refuse it before reading a byte of it.
+      HttpResponse r =
+          (method_ == "GET" || method_ == "HEAD" || method_ == "DELETE" || method_ == "OPTIONS")
+              ? ErrorResponse(400, "body_not_allowed", method_ + " requests take no body")
+              : Handle(request_, server_.ctx());
+      return Refuse(std::move(r), true);
+    }
+    body_limit_ = BodyLimit();
+    if (header_parser_->content_length() && *header_parser_->content_length() > body_limit_) {
+      return Refuse(TooLarge(), true);
+    }
+    // The per-address limit guards every /v1/ route; a refused request's body (within its
+    // limit) is still read, so the connection stays usable.
+    refusal_.reset();
+    if (request_.path.starts_with("/v1/") && !server_.limiter().Allow(address_, Clock::now())) {
+      server_.metrics().Increment(metric::kHttpRateLimited);
       HttpResponse r = ErrorResponse(429, "rate_limited", "too many requests; retry shortly");
       r.headers["Retry-After"] = "1";
-      Respond(ctx_.metrics, req, r, res);
-      return httplib::Server::HandlerResponse::Handled;
+      refusal_ = std::move(r);
     }
-    if (req.has_header("Content-Length") &&
-        std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) >
-            BodyLimit(req, ctx_.config)) {
-      Respond(ctx_.metrics, req,
-              ErrorResponse(
-                  413, "body_too_large",
-                  "request body exceeds " + std::to_string(BodyLimit(req, ctx_.config)) + " bytes"),
-              res);
-      res.set_header("Connection", "close");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-
-  auto plain = [this](const httplib::Request& req, httplib::Response& res) {
-    HttpRequest request = ToHttpRequest(req);
-    request.body = req.body;
-    Respond(ctx_.metrics, req, Handle(request, ctx_), res);
-  };
-  // POST bodies are read here, not by httplib, so the per-route limit also holds for chunked
-  // bodies and an upload is hashed as it streams in.
-  auto post = [this](const httplib::Request& req, httplib::Response& res,
-                     const httplib::ContentReader& reader) {
-    HttpRequest request = ToHttpRequest(req);
-    const size_t limit = BodyLimit(req, ctx_.config);
-    size_t received = 0;
-    bool too_large = false;
-    bool extra_file = false;
-    bool read_ok = true;
-    if (req.path == kVerifyPath && IsMultipart(req)) {
-      crypto::Sha256Stream sha;
-      std::string part;
-      int files = 0;
-      read_ok = reader(
-          [&](const httplib::MultipartFormData& file) {
-            part = file.name;
-            if (part == "file" && ++files > 1) extra_file = true;
-            return !extra_file;
-          },
-          [&](const char* data, size_t n) {
-            received += n;
-            if (received > limit) return !(too_large = true);
-            if (part == "file") sha.Update(AsBytes(std::string_view(data, n)));
-            return true;
+    if (!has_body) return Dispatch();
+    if (header.find(http::field::expect) != header.end() &&
+        beast::iequals(header[http::field::expect], "100-continue")) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      Arm(config_.write_timeout, Phase::kWrite);
+      return http::async_write(
+          stream_, *cont, [self = this->shared_from_this(), cont](beast::error_code ec, size_t) {
+            self->Disarm();
+            if (ec) return self->Close();
+            self->ReadBody();
           });
-      if (read_ok && files == 1) request.upload_digest = sha.Finish();
-    } else {
-      read_ok = reader([&](const char* data, size_t n) {
-        received += n;
-        if (received > limit) return !(too_large = true);
-        request.body.append(data, n);
-        return true;
-      });
     }
-    if (too_large) {
-      Respond(ctx_.metrics, req,
-              ErrorResponse(413, "body_too_large",
-                            "request body exceeds " + std::to_string(limit) + " bytes"),
-              res);
-      res.set_header("Connection", "close");
-    } else if (extra_file) {
-      Respond(ctx_.metrics, req,
-              ErrorResponse(400, "bad_multipart", "upload exactly one part named \"file\""), res);
-    } else if (!read_ok) {
-      Respond(ctx_.metrics, req,
-              ErrorResponse(400, "bad_body", "the request body could not be read"), res);
-    } else {
-      Respond(ctx_.metrics, req, Handle(request, ctx_), res);
+    ReadBody();
+  }
+
+  bool HasBody() const {
+    const auto& p = *header_parser_;
+    return p.chunked() || (p.content_length() && *p.content_length() > 0);
+  }
+
+  // A multipart upload to /v1/verify is hashed as it streams, so it may be far larger than any
+  // JSON body.
+  size_t BodyLimit() {
+    boundary_.reset();
+    if (request_.path == kVerifyPath) {
+      boundary_ = MultipartBoundary(request_.Header("content-type"));
+      if (boundary_) return config_.max_upload_bytes;
     }
-  };
-  s.Get(".*", plain);
-  s.Put(".*", plain);
-  s.Patch(".*", plain);
-  s.Delete(".*", plain);
-  s.Options(".*", plain);
-  s.Post(".*", post);
+    return config_.max_body_bytes;
+  }
 
-  // httplib's own refusals (malformed request line, URI too long, ...) get our error shape.
-  s.set_error_handler(httplib::Server::HandlerWithResponse(
-      [this](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        std::string code = "bad_request";
-        if (res.status == 413) code = "body_too_large";
-        if (res.status == 414) code = "uri_too_long";
-        if (res.status == 431) code = "header_too_large";
-        if (res.status == 404) code = "not_found";
-        if (res.status >= 500) code = "internal";
-        Respond(ctx_.metrics, req,
-                ErrorResponse(res.status, code, "request refused by the HTTP layer"), res);
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  s.set_exception_handler(
-      [this](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
-        Respond(ctx_.metrics, req, ErrorResponse(500, "internal", "unexpected error"), res);
-      });
-}
+  HttpResponse TooLarge() const {
+    return ErrorResponse(413, "body_too_large",
+                         "request body exceeds " + std::to_string(body_limit_) + " bytes");
+  }
 
-Status HttpServer::Start(const std::string& host, int port, const std::optional<TlsFiles>& tls) {
+  void ReadBody() {
+    body_parser_.emplace(std::move(*header_parser_));
+    header_parser_.reset();
+    body_parser_->body_limit(body_limit_);
+    if (boundary_) {
+      hasher_.emplace(*boundary_);
+    } else {
+      hasher_.reset();
+    }
+    body_error_.reset();
+    chunk_.resize(kChunkBytes);
+    Arm(config_.body_timeout, Phase::kBody);
+    ReadBodyChunk();
+  }
+
+  void ReadBodyChunk() {
+    auto& body = body_parser_->get().body();
+    body.data = chunk_.data();
+    body.size = chunk_.size();
+    http::async_read_some(
+        stream_, buffer_, *body_parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnBodyChunk(ec); });
+  }
+
+  void OnBodyChunk(beast::error_code ec) {
+    if (ec == http::error::need_buffer) ec = {};
+    const size_t got = chunk_.size() - body_parser_->get().body().size;
+    if (got > 0 && !body_error_) {
+      const std::string_view data(chunk_.data(), got);
+      if (hasher_) {
+        Status s = hasher_->Feed(data);
+        if (!s.ok()) body_error_ = ErrorResponse(400, s.code(), s.message());
+      } else {
+        request_.body.append(data);
+      }
+    }
+    if (ec) {
+      Disarm();
+      if (timed_out_) {
+        CountTimeout();
+        if constexpr (!kTls) {
+          return Refuse(
+              ErrorResponse(408, "request_timeout", "the request body did not arrive in time"),
+              false);
+        }
+        return Close();
+      }
+      if (ec == http::error::body_limit) return Refuse(TooLarge(), true);
+      if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+          ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+        return Close();
+      }
+      return Refuse(ErrorResponse(400, "bad_body", "the request body could not be read"), true);
+    }
+    if (body_error_) {
+      // The rest of the body is not wanted: answer now and discard what follows.
+      Disarm();
+      return Refuse(std::move(*body_error_), true);
+    }
+    if (!body_parser_->is_done()) return ReadBodyChunk();
+    Disarm();
+    body_parser_.reset();
+    if (hasher_) {
+      auto digest = hasher_->Finish();
+      hasher_.reset();
+      if (!digest.ok()) return Write(ErrorFromStatus400(digest.status()));
+      request_.upload_digest = *digest;
+      if (!request_.upload_digest) {
+        return Write(
+            ErrorResponse(400, "missing_file", "multipart upload needs a part named \"file\""));
+      }
+    }
+    Dispatch();
+  }
+
+  static HttpResponse ErrorFromStatus400(const Status& s) {
+    return ErrorResponse(400, s.code(), s.message());
+  }
+
+  // ---- handling
+  void Dispatch() {
+    if (refusal_) return Write(std::move(*refusal_));
+    // Liveness probes are answered here: constant, and never queued behind deposits.
+    if (request_.path == "/healthz") return Write(Handle(request_, server_.ctx()));
+    phase_ = Phase::kHandler;
+    auto self = this->shared_from_this();
+    const bool accepted =
+        server_.RunHandler(std::move(request_), stream_.get_executor(),
+                           [self](HttpResponse response) { self->OnHandled(std::move(response)); });
+    if (!accepted) {
+      Write(ErrorResponse(503, "overloaded", "the server is busy; retry shortly"));
+    }
+  }
+
+  void OnHandled(HttpResponse response) {
+    if (closed_) return;
+    Write(std::move(response));
+  }
+
+  // ---- writing
+  void Refuse(HttpResponse response, bool linger) {
+    keep_alive_ = false;
+    linger_ = linger;
+    Write(std::move(response));
+  }
+
+  void Write(HttpResponse from) {
+    if (closed_) return;
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(from.status));
+    res->set(http::field::content_type, from.content_type);
+    for (const auto& [k, v] : from.headers) res->set(k, v);
+    res->set("X-Request-Id", request_id_);
+    const size_t bytes = from.body.size();
+    res->body() = std::move(from.body);
+    res->keep_alive(keep_alive_ && !server_.stopping());
+    res->prepare_payload();
+    if (method_ == "HEAD") res->body().clear();  // Content-Length stays that of the GET
+    // Counted before the write, so a client that reads /metrics right after a response always
+    // sees that response counted.
+    server_.metrics().Increment(
+        metric::kHttpRequests,
+        "route=\"" + RouteLabel(path_) + "\",status=\"" + std::to_string(from.status) + "\"");
+    if (config_.access_log) {
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count() /
+          1000.0;
+      spdlog::info("http {} {} \"{} {}\" {} {}B {:.1f}ms", request_id_, address_,
+                   method_.empty() ? "-" : method_,
+                   target_.size() > 200 ? target_.substr(0, 200) + "..." : target_, from.status,
+                   bytes, ms);
+    }
+    method_.clear();
+    target_.clear();
+    path_.clear();
+    Arm(config_.write_timeout, Phase::kWrite);
+    http::async_write(stream_, *res,
+                      [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
+                        self->Disarm();
+                        if (ec) {
+                          if (self->timed_out_) self->CountTimeout();
+                          return self->Close();
+                        }
+                        if (self->linger_) return self->Linger();
+                        if (!res->keep_alive()) return self->Shutdown();
+                        self->WaitRequest();
+                      });
+  }
+
+  // Lingering close (as nginx does): after refusing a body the client may still be sending it;
+  // closing at once would reset the connection and lose our answer. Read and discard a bounded
+  // amount for a bounded time, then close.
+  void Linger() {
+    if constexpr (!kTls) {
+      beast::error_code ignored;
+      Socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    lingered_ = 0;
+    chunk_.resize(kChunkBytes);
+    Arm(config_.linger_timeout, Phase::kLinger);
+    LingerRead();
+  }
+
+  void LingerRead() {
+    stream_.async_read_some(asio::buffer(chunk_),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              self->lingered_ += n;
+                              if (ec || self->lingered_ >= self->config_.linger_bytes) {
+                                self->Disarm();
+                                return self->Close();
+                              }
+                              self->LingerRead();
+                            });
+  }
+
+  void Shutdown() {
+    if constexpr (!kTls) {
+      beast::error_code ignored;
+      Socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    Close();
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    Disarm();
+    beast::error_code ignored;
+    Socket().close(ignored);
+  }
+
+  HttpServer::Impl& server_;
+  const ApiConfig& config_;
+  Stream stream_;
+  const std::string address_;
+  std::list<std::weak_ptr<Closable>>::iterator slot_;
+  asio::steady_timer deadline_;
+  uint64_t generation_ = 0;
+  Phase phase_ = Phase::kIdle;
+  bool timed_out_ = false;
+  bool closed_ = false;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::empty_body>> header_parser_;
+  std::optional<http::request_parser<http::buffer_body>> body_parser_;
+  std::vector<char> chunk_;
+  std::optional<std::string> boundary_;
+  std::optional<MultipartHasher> hasher_;
+  std::optional<HttpResponse> body_error_;
+  std::optional<HttpResponse> refusal_;
+  size_t body_limit_ = 0;
+  size_t requests_ = 0;
+  size_t lingered_ = 0;
+  bool keep_alive_ = false;
+  bool linger_ = false;
+  HttpRequest request_;
+  std::string request_id_;
+  std::string method_;
+  std::string target_;
+  std::string path_;  // decoded, for the metrics label (request_ moves to the worker)
+  Clock::time_point started_ = Clock::now();
+};
+
+Status HttpServer::Impl::Start(const std::string& host, int port,
+                               const std::optional<TlsFiles>& tls) {
   if (tls.has_value()) {
-    auto ssl = std::make_unique<httplib::SSLServer>(tls->cert_path.c_str(), tls->key_path.c_str());
-    if (!ssl->is_valid()) {
-      return Status::Error(
-          "tls_error", "cannot use certificate " + tls->cert_path + " and key " + tls->key_path);
+    ssl_.emplace(asio::ssl::context::tls_server);
+    ssl_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    boost::system::error_code ec;
+    ssl_->use_certificate_chain_file(tls->cert_path, ec);
+    if (!ec) ssl_->use_private_key_file(tls->key_path, asio::ssl::context::pem, ec);
+    if (ec) {
+      ssl_.reset();
+      return Status::Error("tls_error", "cannot use certificate " + tls->cert_path + " and key " +
+                                            tls->key_path + ": " + ec.message());
     }
-    server_ = std::move(ssl);
-  } else {
-    server_ = std::make_unique<httplib::Server>();
   }
-  Configure();
-  const int bound =
-      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
-  if (bound <= 0) {
-    server_.reset();
-    return Status::Error("bind_failed", "cannot listen on " + host + ":" + std::to_string(port));
+  boost::system::error_code ec;
+  tcp::resolver resolver(io_);
+  auto endpoints = resolver.resolve(host, std::to_string(port), ec);
+  const std::string where = host + ":" + std::to_string(port);
+  if (ec || endpoints.empty()) return Status::Error("bind_failed", "cannot resolve " + where);
+  tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  acceptor_.emplace(io_);
+  acceptor_->open(endpoint.protocol(), ec);
+  if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(endpoint, ec);
+  if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    acceptor_.reset();
+    return Status::Error("bind_failed", "cannot listen on " + where + ": " + ec.message());
   }
-  port_ = bound;
-  listen_returned_ = false;
-  thread_ = std::thread([this] {
-    server_->listen_after_bind();
-    listen_returned_ = true;
-  });
-  // stop() is a no-op until the accept loop runs, so Stop() could otherwise miss it.
-  while (!server_->is_running() && !listen_returned_) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  port_ = acceptor_->local_endpoint().port();
+  ctx_.node.SetCommitListener([this](const std::vector<Hash32>& ids) { waiters_.Committed(ids); });
+  started_ = true;
+  Accept();
+  io_thread_ = std::thread([this] { io_.run(); });
   return Status::Ok();
 }
 
-void HttpServer::Stop() {
-  if (server_ == nullptr) return;
-  server_->stop();
-  if (thread_.joinable()) thread_.join();
-  server_.reset();
+void HttpServer::Impl::Accept() {
+  acceptor_->async_accept(asio::make_strand(io_),
+                          [this](const boost::system::error_code& ec, tcp::socket socket) {
+                            OnAccept(ec, std::move(socket));
+                          });
 }
+
+void HttpServer::Impl::OnAccept(const boost::system::error_code& ec, tcp::socket socket) {
+  if (stopping_ || !acceptor_->is_open()) return;
+  if (ec) {
+    // Out of file descriptors (or another transient failure): back off instead of spinning.
+    spdlog::warn("http accept failed: {}", ec.message());
+    accept_retry_.emplace(io_);
+    accept_retry_->expires_after(std::chrono::milliseconds(100));
+    accept_retry_->async_wait([this](const boost::system::error_code& e) {
+      if (!e && !stopping_) Accept();
+    });
+    return;
+  }
+  boost::system::error_code ignored;
+  const auto remote = socket.remote_endpoint(ignored);
+  const std::string address = remote.address().to_string();
+  {
+    std::lock_guard<std::mutex> lock(conn_mu_);
+    const char* refused = nullptr;
+    if (open_ >= ctx_.config.max_connections) refused = "total";
+    auto it = per_address_.find(address);
+    if (refused == nullptr && it != per_address_.end() &&
+        it->second >= ctx_.config.max_connections_per_address) {
+      refused = "per_address";
+    }
+    if (refused != nullptr) {
+      ctx_.metrics.Increment(kConnectionsRefused, std::string("reason=\"") + refused + "\"");
+      socket.close(ignored);
+      Accept();
+      return;
+    }
+    ++per_address_[address];
+    ++open_;
+    ctx_.metrics.SetGauge(kConnectionsGauge, static_cast<double>(open_));
+  }
+  socket.set_option(tcp::no_delay(true), ignored);
+  if (ssl_) {
+    Launch<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), address);
+  } else {
+    Launch<Session<beast::tcp_stream>>(std::move(socket), address);
+  }
+  Accept();
+}
+
+template <typename S>
+void HttpServer::Impl::Launch(tcp::socket socket, const std::string& address) {
+  std::shared_ptr<S> session;
+  if constexpr (std::is_same_v<S, Session<beast::tcp_stream>>) {
+    session = std::make_shared<S>(*this, beast::tcp_stream(std::move(socket)), address);
+  } else {
+    session = std::make_shared<S>(
+        *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ssl_),
+        address);
+  }
+  std::list<std::weak_ptr<Closable>>::iterator slot;
+  {
+    std::lock_guard<std::mutex> lock(conn_mu_);
+    slot = sessions_.insert(sessions_.end(), std::weak_ptr<Closable>(session));
+  }
+  session->Run(slot);
+}
+
+void HttpServer::Impl::Stop() {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  stopping_ = true;
+  ctx_.node.SetCommitListener(nullptr);
+  std::promise<void> closed;
+  std::future<void> closed_future = closed.get_future();
+  asio::post(io_, [this, &closed] {
+    boost::system::error_code ignored;
+    if (acceptor_) acceptor_->close(ignored);
+    if (accept_retry_) accept_retry_->cancel();
+    std::vector<std::shared_ptr<Closable>> live;
+    {
+      std::lock_guard<std::mutex> lock(conn_mu_);
+      for (auto& w : sessions_) {
+        if (auto s = w.lock()) live.push_back(std::move(s));
+      }
+    }
+    for (auto& s : live) s->CloseFromServer();
+    closed.set_value();
+  });
+  closed_future.wait();
+  waiters_.CancelAll();
+  workers_.join();
+  io_.stop();
+  if (io_thread_.joinable()) io_thread_.join();
+}
+
+HttpServer::HttpServer(Context ctx) : impl_(std::make_unique<Impl>(ctx)) {}
+HttpServer::~HttpServer() { Stop(); }
+Status HttpServer::Start(const std::string& host, int port, const std::optional<TlsFiles>& tls) {
+  return impl_->Start(host, port, tls);
+}
+int HttpServer::port() const { return impl_->port(); }
+size_t HttpServer::connections() const { return impl_->connections(); }
+size_t HttpServer::parked() const { return impl_->parked(); }
+void HttpServer::Stop() { impl_->Stop(); }
 
 }  // namespace evchain::api

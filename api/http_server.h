@@ -1,21 +1,17 @@
-// The cpp-httplib binding: maps httplib requests onto HttpRequest, calls the pure router, and
-// enforces the transport limits of ApiConfig (body and header size, timeouts, per-client rate,
-// thread pool). HTTPS when a certificate and key are given. docs/api.md "Limits".
+// The HTTP(S) front end: Boost.Beast on an Asio io_context of its own. Each connection is an
+// asynchronous session (no thread per connection) with deadlines for headers, bodies, idle
+// keep-alive and writes, connection caps in all and per client address, and one request at a
+// time per connection (pipelined requests wait in the socket). Handlers (api/router.h) run on
+// a bounded worker pool, never on the I/O thread; ?wait=commit requests are parked without a
+// thread until their block commits. docs/api.md "Connections" and "Limits".
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "api/context.h"
-#include "api/rate_limiter.h"
 #include "common/status.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace evchain::api {
 
@@ -26,31 +22,31 @@ struct TlsFiles {
 
 class HttpServer {
  public:
-  // `ctx` and everything it refers to must outlive the server.
+  // `ctx` and everything it refers to must outlive the server. Registers the server as the
+  // node's commit listener (NodeService::SetCommitListener) on Start.
   explicit HttpServer(Context ctx);
   ~HttpServer();  // Stop()s
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds host:port (port 0: any free port, see port()) and serves on a background thread
+  // Binds host:port (port 0: any free port, see port()) and serves on a background I/O thread
   // until Stop(). Errors: "tls_error" (certificate/key unusable), "bind_failed".
   // REQUIRES: not started.
   Status Start(const std::string& host, int port,
                const std::optional<TlsFiles>& tls = std::nullopt);
   // The bound port; 0 before Start.
-  int port() const { return port_; }
-  // Stops accepting, finishes in-flight requests, joins the thread. Idempotent.
+  int port() const;
+  // Open connections and parked ?wait=commit requests (for tests and metrics).
+  size_t connections() const;
+  size_t parked() const;
+  // Stops accepting, closes every connection, drops parked requests, joins the threads.
+  // Idempotent.
   void Stop();
 
- private:
-  void Configure();
+  class Impl;  // Beast and Asio stay out of this header
 
-  Context ctx_;
-  RateLimiter limiter_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::atomic<bool> listen_returned_{false};
+ private:
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace evchain::api

@@ -1,12 +1,16 @@
 // Transport-independent HTTP request and response values. Handlers are pure functions from an
 // HttpRequest (and a Context) to an HttpResponse, so every route is testable without sockets;
-// api/http_server.h maps cpp-httplib's types onto these.
+// api/http_server.h maps Beast's types onto these.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/bytes.h"
 
@@ -30,6 +34,16 @@ struct HttpRequest {
   const std::string* Query(std::string_view name) const;
 };
 
+// A response that waits for a commit: the transport parks the request (holding no thread) until
+// every id is committed or `bound` passes, then sends `finish()` instead (run on a worker: it
+// reads receipts). A transport that cannot park sends the response that carries this as it is.
+struct HttpResponse;
+struct CommitWait {
+  std::vector<Hash32> evidence_ids;
+  std::chrono::milliseconds bound{0};
+  std::function<HttpResponse()> finish;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
@@ -37,6 +51,8 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;  // extra headers, e.g. Cache-Control
   // The stable error code when status >= 400 (also in the JSON body); used for metrics labels.
   std::string error_code;
+  // Set by ?wait=commit deposit handlers; see CommitWait.
+  std::shared_ptr<const CommitWait> commit_wait;
 };
 
 // {"error": {"code": code, "message": message}} with `status`.

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,10 +39,11 @@ class NodeService {
   // Qualified: the member Status() below would otherwise change the meaning of `Status` here.
   virtual evchain::Status Submit(const std::vector<ledger::Entry>& entries) = 0;
   virtual bool IsPending(const Hash32& evidence_id) const = 0;
-  // Blocks the calling (HTTP worker) thread until every id is committed or `timeout` passes.
-  // Returns true iff all are committed.
-  virtual bool WaitCommitted(const std::vector<Hash32>& evidence_ids,
-                             std::chrono::milliseconds timeout) = 0;
+  // Calls `listener` with the evidence ids of every block right after the block is stored, on
+  // the committing thread: it must return quickly and never block (the HTTP server completes
+  // parked ?wait=commit requests from it). One listener; a later call replaces it, an empty
+  // function removes it. Thread-safe.
+  virtual void SetCommitListener(std::function<void(const std::vector<Hash32>&)> listener) = 0;
   virtual NodeStatusInfo Status() const = 0;
   // Committed state; safe for concurrent readers.
   virtual const storage::EvidenceLog& Log() const = 0;

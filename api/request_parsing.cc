@@ -1,6 +1,9 @@
 #include "api/request_parsing.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 
 #include "common/encoding.h"
@@ -96,8 +99,14 @@ bool TokenEquals(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& config_tokens) {
-  if (config_tokens.empty()) return Status::Ok();
+Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& config_tokens,
+                   bool open_without_tokens) {
+  if (config_tokens.empty()) {
+    if (open_without_tokens) return Status::Ok();
+    return Status::Error("unauthorized",
+                         "this endpoint needs a bearer token and this validator has none "
+                         "configured (block_list_tokens)");
+  }
   constexpr std::string_view kPrefix = "Bearer ";
   const std::string auth = request.Header("authorization");
   if (auth.size() > kPrefix.size() && auth.compare(0, kPrefix.size(), kPrefix) == 0) {
@@ -114,7 +123,17 @@ HttpResponse ErrorFromStatus(int http_status, const Status& status) {
 }
 
 HttpResponse InternalError(const Status& status) {
-  return ErrorResponse(500, "internal", "storage error: " + status.ToString());
+  return InternalErrorLogged("storage error: " + status.ToString());
+}
+
+HttpResponse InternalErrorLogged(const std::string& detail) {
+  // The detail (file names, LevelDB messages, exception texts) is for the operator: it names
+  // the server's layout and must not reach clients. The client gets an id to quote instead.
+  static std::atomic<uint64_t> next{1};
+  const uint64_t id = next.fetch_add(1, std::memory_order_relaxed);
+  spdlog::error("internal error #{}: {}", id, detail);
+  return ErrorResponse(500, "internal",
+                       "internal error #" + std::to_string(id) + " (details in the server log)");
 }
 
 }  // namespace evchain::api

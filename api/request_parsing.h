@@ -38,13 +38,18 @@ std::optional<uint64_t> ParseDecimal(std::string_view text);
 Result<std::optional<std::chrono::milliseconds>> ParseCommitWait(const HttpRequest& request,
                                                                  const ApiConfig& config);
 
-// Ok iff `config_tokens` is empty or the request carries "Authorization: Bearer <t>" with t one
-// of them (compared in constant time). Error "unauthorized".
-Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& config_tokens);
+// Ok iff the request carries "Authorization: Bearer <t>" with t one of `config_tokens` (compared
+// in constant time), or `config_tokens` is empty and `open_without_tokens`. Error
+// "unauthorized".
+Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& config_tokens,
+                   bool open_without_tokens = true);
 
 // `status`'s code and message as an error response.
 HttpResponse ErrorFromStatus(int http_status, const Status& status);
-// A storage failure: 500 "internal", the detail kept in the message for operators.
+// A storage failure: 500 "internal". The detail goes to the server log only (it names files and
+// LevelDB internals); the client's message carries a number that finds it there.
 HttpResponse InternalError(const Status& status);
+// The same for any other unexpected failure described by `detail`.
+HttpResponse InternalErrorLogged(const std::string& detail);
 
 }  // namespace evchain::api

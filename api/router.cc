@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "api/handlers.h"
+#include "api/request_parsing.h"
 
 namespace evchain::api {
 namespace {
@@ -138,7 +139,7 @@ HttpResponse Handle(const HttpRequest& request, Context& ctx) {
       try {
         return route->handler(request, ctx, param);
       } catch (const std::exception& e) {
-        return ErrorResponse(500, "internal", std::string("unexpected error: ") + e.what());
+        return InternalErrorLogged(request.method + " " + request.path + ": " + e.what());
       }
     }
     allow += allow.empty() ? "" : ", ";

@@ -1,5 +1,9 @@
 #include "node/config.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -34,11 +38,34 @@ Result<NodeConfig> ParseNodeConfig(const std::string& json_text, const std::stri
   }
   std::vector<std::string> problems;
   NodeConfig c;
-  static const std::set<std::string> kKnown = {
-      "validator_id",     "genesis",           "key_file",         "data_dir",     "p2p_listen",
-      "http_listen",      "log_level",         "tls_cert",         "tls_key",      "max_body_bytes",
-      "max_header_bytes", "rate_limit_rps",    "rate_limit_burst", "http_threads", "commit_wait_ms",
-      "max_pending",      "block_list_tokens", "metrics_tokens"};
+  static const std::set<std::string> kKnown = {"validator_id",
+                                               "genesis",
+                                               "key_file",
+                                               "data_dir",
+                                               "p2p_listen",
+                                               "http_listen",
+                                               "log_level",
+                                               "tls_cert",
+                                               "tls_key",
+                                               "max_body_bytes",
+                                               "max_header_bytes",
+                                               "rate_limit_rps",
+                                               "rate_limit_burst",
+                                               "http_threads",
+                                               "max_connections",
+                                               "max_connections_per_address",
+                                               "header_timeout_ms",
+                                               "body_timeout_ms",
+                                               "idle_timeout_ms",
+                                               "write_timeout_ms",
+                                               "max_response_bytes",
+                                               "access_log",
+                                               "depositor_quotas",
+                                               "commit_wait_ms",
+                                               "max_pending",
+                                               "block_list_tokens",
+                                               "block_list_open",
+                                               "metrics_tokens"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!kKnown.count(it.key())) problems.push_back(it.key() + ": unknown option");
   }
@@ -88,11 +115,53 @@ Result<NodeConfig> ParseNodeConfig(const std::string& json_text, const std::stri
   get_string("tls_key", c.tls_key, false);
   get_uint("max_body_bytes", c.max_body_bytes, 1024, uint64_t{1} << 30);
   get_uint("max_header_bytes", c.max_header_bytes, 1024, 1 << 20);
-  if (j.contains("rate_limit_rps")) {
-    if (!j["rate_limit_rps"].is_number() || j["rate_limit_rps"].get<double>() <= 0) {
-      problems.push_back("rate_limit_rps: must be a positive number");
+  // docs/api.md: 0 disables the per-address limit (issue 12: 0 used to be refused).
+  auto get_rate = [&](const json& value, const std::string& key, double& out) {
+    if (!value.is_number() || value.get<double>() < 0) {
+      problems.push_back(key + ": must be a number >= 0 (0 disables the limit)");
+      return;
+    }
+    out = value.get<double>();
+  };
+  if (j.contains("rate_limit_rps"))
+    get_rate(j["rate_limit_rps"], "rate_limit_rps", c.rate_limit_rps);
+  auto get_bool = [&](const char* key, bool& out) {
+    if (!j.contains(key)) return;
+    if (!j[key].is_boolean()) {
+      problems.push_back(std::string(key) + ": must be true or false");
+      return;
+    }
+    out = j[key].get<bool>();
+  };
+  get_bool("access_log", c.access_log);
+  get_bool("block_list_open", c.block_list_open);
+  get_uint("max_connections", c.max_connections, 1, 1000000);
+  get_uint("max_connections_per_address", c.max_connections_per_address, 1, 1000000);
+  get_uint("header_timeout_ms", c.header_timeout_ms, 100, 600000);
+  get_uint("body_timeout_ms", c.body_timeout_ms, 100, 3600000);
+  get_uint("idle_timeout_ms", c.idle_timeout_ms, 100, 3600000);
+  get_uint("write_timeout_ms", c.write_timeout_ms, 100, 600000);
+  get_uint("max_response_bytes", c.max_response_bytes, 4096, uint64_t{1} << 30);
+  if (j.contains("depositor_quotas")) {
+    if (!j["depositor_quotas"].is_object()) {
+      problems.push_back(
+          "depositor_quotas: must be an object {\"<depositor id or *>\": "
+          "{\"rps\": R, \"burst\": B}}");
     } else {
-      c.rate_limit_rps = j["rate_limit_rps"].get<double>();
+      for (const auto& [id, q] : j["depositor_quotas"].items()) {
+        const std::string where = "depositor_quotas." + id;
+        if (!q.is_object() || !q.contains("rps") ||
+            std::any_of(q.items().begin(), q.items().end(),
+                        [](const auto& kv) { return kv.key() != "rps" && kv.key() != "burst"; })) {
+          problems.push_back(where + ": must be {\"rps\": R, \"burst\": B}");
+          continue;
+        }
+        api::Quota quota;
+        get_rate(q["rps"], where + ".rps", quota.rate_per_second);
+        quota.burst = std::max(1.0, quota.rate_per_second);
+        if (q.contains("burst")) get_rate(q["burst"], where + ".burst", quota.burst);
+        c.depositor_quotas[id] = quota;
+      }
     }
   }
   get_uint("rate_limit_burst", c.rate_limit_burst, 1, 1000000);
@@ -128,7 +197,53 @@ Result<NodeConfig> ParseNodeConfig(const std::string& json_text, const std::stri
   return c;
 }
 
+Status CheckPrivateFile(const std::string& path, const std::string& what) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return Status::Ok();  // a missing file is reported by its user
+  if ((st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::Error("config_insecure", path + ": mode " + mode +
+                                                " lets other users read or change " + what +
+                                                "; run: chmod 600 " + path);
+  }
+  return Status::Ok();
+}
+
+api::ApiConfig ApiConfigFrom(const NodeConfig& config) {
+  api::ApiConfig a;
+  a.max_body_bytes = config.max_body_bytes;
+  a.max_header_bytes = config.max_header_bytes;
+  a.max_response_bytes = config.max_response_bytes;
+  a.default_commit_wait = std::chrono::milliseconds(config.commit_wait_ms);
+  a.max_commit_wait = std::chrono::milliseconds(config.commit_wait_ms);
+  a.block_tokens = config.block_list_tokens;
+  a.block_list_open = config.block_list_open;
+  a.metrics_tokens = config.metrics_tokens;
+  for (const auto& [id, quota] : config.depositor_quotas) {
+    if (id == "*") {
+      a.depositor_quota_default = quota;
+    } else {
+      a.depositor_quotas[id] = quota;
+    }
+  }
+  a.threads = config.http_threads;
+  a.max_connections = config.max_connections;
+  a.max_connections_per_address = config.max_connections_per_address;
+  a.header_timeout = std::chrono::milliseconds(config.header_timeout_ms);
+  a.body_timeout = std::chrono::milliseconds(config.body_timeout_ms);
+  a.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
+  a.write_timeout = std::chrono::milliseconds(config.write_timeout_ms);
+  a.rate_limit_per_second = config.rate_limit_rps;
+  a.rate_limit_burst = config.rate_limit_burst;
+  a.access_log = config.access_log;
+  return a;
+}
+
 Result<NodeConfig> LoadNodeConfig(const std::string& path) {
+  // Issue 10 item 7: the file holds bearer tokens.
+  EVCHAIN_RETURN_IF_ERROR(CheckPrivateFile(path, "the node config (it holds bearer tokens)"));
   std::ifstream in(path);
   if (!in) return Status::Error("config_unreadable", path + ": cannot open");
   std::stringstream ss;
@@ -137,6 +252,9 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
   auto result = ParseNodeConfig(ss.str(), base);
   if (!result.ok()) {
     return Status::Error(result.status().code(), path + ":\n" + result.status().message());
+  }
+  if (!result->tls_key.empty()) {
+    EVCHAIN_RETURN_IF_ERROR(CheckPrivateFile(result->tls_key, "the TLS private key"));
   }
   return result;
 }

@@ -1,5 +1,6 @@
 // evchain-node: runs one validator from its config file (docs/operations.md).
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -40,6 +41,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::signal(SIGPIPE, SIG_IGN);  // a peer closing mid-write is an error code, not a signal
+  // Every HTTP connection is a descriptor (max_connections, default 10,000): use the hard limit
+  // rather than the usual soft 1,024.
+  if (rlimit nofile{};
+      getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
   if (auto s = (*validator)->Start(); !s.ok()) {
     spdlog::critical("cannot start: {}", s.ToString());
     return 1;

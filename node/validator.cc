@@ -131,15 +131,7 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
   v->replica_ = std::make_unique<consensus::Replica>(v->genesis_, self, v->key_,
                                                      std::move(restored), v.get());
 
-  v->api_config_.max_body_bytes = config.max_body_bytes;
-  v->api_config_.max_header_bytes = config.max_header_bytes;
-  v->api_config_.default_commit_wait = std::chrono::milliseconds(config.commit_wait_ms);
-  v->api_config_.max_commit_wait = std::chrono::milliseconds(config.commit_wait_ms);
-  v->api_config_.block_tokens = config.block_list_tokens;
-  v->api_config_.metrics_tokens = config.metrics_tokens;
-  v->api_config_.threads = config.http_threads;
-  v->api_config_.rate_limit_per_second = config.rate_limit_rps;
-  v->api_config_.rate_limit_burst = config.rate_limit_burst;
+  v->api_config_ = ApiConfigFrom(config);
   api::metric::DescribeAll(v->metrics_);
   v->metrics_.Describe(kDroppedMetric, "counter",
                        "Consensus messages dropped by the replica, by reason.");
@@ -587,6 +579,11 @@ void Validator::AppendCommitted(const consensus::CommittedBlock& block) {
   }
   for (double seconds : latencies) metrics_.Observe(api::metric::kCommitLatency, seconds);
   metrics_.Increment(api::metric::kBlocksCommitted);
+  {
+    // Completes the HTTP requests parked on ?wait=commit (the listener only queues work).
+    std::lock_guard<std::mutex> lock(commit_listener_mu_);
+    if (commit_listener_) commit_listener_(ids);
+  }
   spdlog::info("committed height={} entries={} log_size={} view={} proposer={}",
                block.header.height, block.entries.size(), block.header.log_size, block.header.view,
                block.header.proposer);
@@ -688,17 +685,9 @@ void Validator::Settle(const std::vector<Hash32>& evidence_ids) {
 
 bool Validator::IsPending(const Hash32& evidence_id) const { return pool_.IsPending(evidence_id); }
 
-bool Validator::WaitCommitted(const std::vector<Hash32>& evidence_ids,
-                              std::chrono::milliseconds timeout) {
-  return pool_.WaitUntil(
-             [&] {
-               if (stopping_) return true;
-               return std::all_of(evidence_ids.begin(), evidence_ids.end(),
-                                  [this](const Hash32& id) { return Contains(id); });
-             },
-             timeout) &&
-         std::all_of(evidence_ids.begin(), evidence_ids.end(),
-                     [this](const Hash32& id) { return Contains(id); });
+void Validator::SetCommitListener(std::function<void(const std::vector<Hash32>&)> listener) {
+  std::lock_guard<std::mutex> lock(commit_listener_mu_);
+  commit_listener_ = std::move(listener);
 }
 
 api::NodeStatusInfo Validator::Status() const {

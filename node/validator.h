@@ -4,8 +4,9 @@
 // Threads: an io_context run by a few threads. The replica lives on `consensus_` (a strand):
 // every Step/Propose/Tick/TakeReady runs there. Peer payloads arrive on the transport's strand,
 // are verified on a ThreadPool (one for messages carrying blocks, one for small messages, one for
-// state transfer), and are posted to `consensus_`. HTTP requests run on
-// cpp-httplib's workers and reach the replica only by posting to `consensus_`.
+// state transfer), and are posted to `consensus_`. HTTP connections live on the API server's own
+// I/O thread and requests run on its workers (api/http_server.h); they reach the replica only by
+// posting to `consensus_`, and parked ?wait=commit requests are completed from AppendCommitted.
 //
 // Ready processing (consensus/replica.h): persist (synced LevelDB batch) → send → append
 // committed blocks (synced) → fetch (FetchPipeline: several requests in flight, replies decoded
@@ -18,7 +19,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -62,8 +65,7 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   // api::NodeService
   evchain::Status Submit(const std::vector<ledger::Entry>& entries) override;
   bool IsPending(const Hash32& evidence_id) const override;
-  bool WaitCommitted(const std::vector<Hash32>& evidence_ids,
-                     std::chrono::milliseconds timeout) override;
+  void SetCommitListener(std::function<void(const std::vector<Hash32>&)> listener) override;
   api::NodeStatusInfo Status() const override;
   const storage::EvidenceLog& Log() const override { return *log_; }
 
@@ -124,6 +126,8 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   std::unique_ptr<net::ThreadPool> small_verifiers_;   // the other consensus messages
   std::unique_ptr<net::ThreadPool> transfer_workers_;  // serving and checking fetched blocks
   std::unique_ptr<api::HttpServer> http_;
+  std::mutex commit_listener_mu_;
+  std::function<void(const std::vector<Hash32>&)> commit_listener_;  // guarded by the mutex
 
   // Snapshot of the replica for other threads (HTTP status, metrics).
   std::atomic<uint64_t> view_{0};

@@ -1,10 +1,18 @@
-// The cpp-httplib binding over real HTTP on 127.0.0.1: mapping, limits, rate limiting, uploads.
+// The Beast front end over real HTTP on 127.0.0.1: mapping, limits, rate limiting, uploads,
+// deadlines, connection caps, pipelining, parked ?wait=commit (clients: cpp-httplib and raw
+// sockets).
 #include "api/http_server.h"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <future>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/encoding.h"
 #include "crypto/sha256.h"
@@ -189,6 +197,209 @@ TEST_CASE("Start reports an address it cannot bind and unusable TLS files; Stop 
   HttpServer tls(h.ctx);
   CHECK(tls.Start("127.0.0.1", 0, TlsFiles{"/nonexistent.pem", "/nonexistent.key"}).code() ==
         "tls_error");
+}
+
+// A raw client: exact bytes out, everything the server sends until it closes (or `timeout`).
+struct Raw {
+  explicit Raw(int port) : socket(io) {
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
+  }
+  void Send(std::string_view bytes) { boost::asio::write(socket, boost::asio::buffer(bytes)); }
+  // Reads until the server closes, `until` appears, or `timeout` passes.
+  std::string Read(std::chrono::milliseconds timeout, std::string_view until = "") {
+    std::string out;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    socket.non_blocking(true);
+    char buf[65536];
+    while (std::chrono::steady_clock::now() < deadline) {
+      boost::system::error_code ec;
+      const size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+      if (ec == boost::asio::error::would_block) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        continue;
+      }
+      if (ec) {
+        closed = true;
+        error = ec;
+        break;
+      }
+      out.append(buf, n);
+      if (!until.empty() && out.find(until) != std::string::npos) break;
+    }
+    return out;
+  }
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket;
+  bool closed = false;
+  boost::system::error_code error;
+};
+
+size_t Count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST_CASE("?wait=commit is parked without a worker and answered when its block commits") {
+  Harness h;
+  h.config.threads = 1;  // one worker: a request holding it would starve every other one
+  Server s(h);
+  std::vector<std::future<httplib::Result>> waiting;
+  for (int i = 0; i < 3; ++i) {
+    const std::string text = testing::MakeStatement(testing::DigestOf("parked" + std::to_string(i)),
+                                                    "p" + std::to_string(i))
+                                 .Canonical();
+    waiting.push_back(std::async(std::launch::async, [&s, text] {
+      httplib::Client c = s.Client();
+      return c.Post("/v1/deposits?wait=commit&wait_ms=10000", testing::DepositBody(text),
+                    "application/json");
+    }));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (s.server.parked() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(s.server.parked() == 3);
+  // The one worker is free: other requests are served while three wait for their commit.
+  auto status = s.Client().Get("/v1/status");
+  REQUIRE(status);
+  CHECK(status->status == 200);
+  h.node.CommitPending();
+  for (auto& w : waiting) {
+    httplib::Result r = w.get();
+    REQUIRE(r);
+    CHECK_MESSAGE(r->status == 200, r->body);
+    CHECK(Json::parse(r->body)["status"] == "committed");
+    CHECK(Json::parse(r->body).contains("receipt"));
+  }
+  CHECK(s.server.parked() == 0);
+
+  // Past its bound a parked request is answered 202 pending.
+  const std::string late = testing::MakeStatement(testing::DigestOf("late"), "late").Canonical();
+  const auto start = std::chrono::steady_clock::now();
+  auto r = s.Client().Post("/v1/deposits?wait=commit&wait_ms=200", testing::DepositBody(late),
+                           "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 202);
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(200));
+  CHECK(s.server.parked() == 0);
+}
+
+TEST_CASE("a request whose headers do not arrive within header_timeout gets 408 and is closed") {
+  Harness h;
+  h.config.header_timeout = std::chrono::milliseconds(300);
+  Server s(h);
+  Raw slow(s.server.port());
+  slow.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n");  // never finished
+  const auto start = std::chrono::steady_clock::now();
+  const std::string got = slow.Read(std::chrono::seconds(5));
+  CHECK(got.starts_with("HTTP/1.1 408"));
+  CHECK(got.find("request_timeout") != std::string::npos);
+  CHECK(slow.closed);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+  // A connection that sends nothing at all is closed after the same deadline, silently.
+  Raw silent(s.server.port());
+  CHECK(silent.Read(std::chrono::seconds(5)).empty());
+  CHECK(silent.closed);
+  CHECK(s.Client().Get("/healthz")->status == 200);
+}
+
+TEST_CASE("bodies are refused on GET, HEAD, DELETE and OPTIONS before any byte is read") {
+  Harness h;
+  Server s(h);
+  for (const char* method : {"GET", "DELETE", "OPTIONS"}) {
+    CAPTURE(method);
+    Raw c(s.server.port());
+    c.Send(std::string(method) +
+           " /v1/status HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n");
+    const std::string got = c.Read(std::chrono::seconds(5), "}");
+    CHECK(got.starts_with("HTTP/1.1 400"));
+    CHECK(got.find("body_not_allowed") != std::string::npos);
+  }
+}
+
+// Issue 12 item 6: a client that writes its whole body before reading (Python's urllib) saw a
+// connection reset instead of the 413.
+TEST_CASE("a body over the limit gets 413 even when the client sends all of it first") {
+  Harness h;
+  h.config.max_body_bytes = 1024;
+  Server s(h);
+  Raw c(s.server.port());
+  const std::string body(512 * 1024, 'x');
+  c.Send(
+      "POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the 413 is already sent
+  c.Send(body);  // a reset would make this or the read below fail
+  const std::string got = c.Read(std::chrono::seconds(5), "}");
+  CHECK(got.starts_with("HTTP/1.1 413"));
+  CHECK(got.find("body_too_large") != std::string::npos);
+  CHECK(h.node.submit_calls == 0);
+
+  // A declared length far over every limit is a 413 from the headers alone (Beast's own
+  // default body limit used to turn it into a 400 parse error).
+  Raw declared(s.server.port());
+  declared.Send("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n\r\n");
+  const std::string early = declared.Read(std::chrono::seconds(5), "}");
+  CHECK(early.starts_with("HTTP/1.1 413"));
+}
+
+TEST_CASE("pipelined requests are answered in order, one at a time") {
+  Harness h;
+  Server s(h);
+  Raw c(s.server.port());
+  std::string three;
+  for (int i = 0; i < 3; ++i) {
+    three +=
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: pipe-" + std::to_string(i) + "\r\n\r\n";
+  }
+  c.Send(three);
+  const std::string got = c.Read(std::chrono::seconds(5), "pipe-2");
+  CHECK(Count(got, "HTTP/1.1 200") == 3);
+  const size_t a = got.find("pipe-0");
+  const size_t b = got.find("pipe-1");
+  const size_t d = got.find("pipe-2");
+  CHECK(a < b);
+  CHECK(b < d);
+  CHECK(d != std::string::npos);
+}
+
+TEST_CASE("X-Request-Id is echoed, or named by the server when absent or unusable") {
+  Harness h;
+  Server s(h);
+  httplib::Client c = s.Client();
+  auto mine = c.Get("/healthz", {{"X-Request-Id", "court-42.abc"}});
+  REQUIRE(mine);
+  CHECK(mine->get_header_value("X-Request-Id") == "court-42.abc");
+  auto named = c.Get("/v1/status");
+  REQUIRE(named);
+  CHECK(!named->get_header_value("X-Request-Id").empty());
+  auto odd = c.Get("/healthz", {{"X-Request-Id", "bad id with spaces"}});
+  REQUIRE(odd);
+  CHECK(odd->get_header_value("X-Request-Id") != "bad id with spaces");
+}
+
+TEST_CASE("connections beyond the per-address cap are closed at accept") {
+  Harness h;
+  h.config.max_connections_per_address = 2;
+  Server s(h);
+  Raw a(s.server.port());
+  Raw b(s.server.port());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (s.server.connections() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(s.server.connections() == 2);
+  Raw third(s.server.port());
+  third.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(third.Read(std::chrono::seconds(5)).empty());
+  CHECK(third.closed);
+  // The two admitted connections are served.
+  a.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(a.Read(std::chrono::seconds(5), "ok\n").starts_with("HTTP/1.1 200"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/request_parsing.h"
 #include "common/encoding.h"
 #include "crypto/merkle.h"
 #include "ledger/receipt.h"
@@ -42,7 +43,8 @@ void CheckReceipt(const Json& receipt_json, const Hash32& digest) {
 std::string Deposit(Harness& h, const Hash32& digest, const std::string& nonce,
                     std::map<std::string, std::string> query = {}, int want_status = 202) {
   const std::string text = testing::MakeStatement(digest, nonce).Canonical();
-  HttpResponse r = Handle(Req("POST", "/v1/deposits", testing::DepositBody(text), query), h.ctx);
+  HttpResponse r = testing::Resolve(
+      Handle(Req("POST", "/v1/deposits", testing::DepositBody(text), query), h.ctx), h.node);
   REQUIRE_MESSAGE(r.status == want_status, r.body);
   return BodyOf(r)["evidence_id"].get<std::string>();
 }
@@ -83,8 +85,14 @@ TEST_CASE("wait=commit returns the receipt, or 202 when the commit does not come
   Deposit(h, digest, "w0", {{"wait", "commit"}, {"wait_ms", "1"}}, 202);
   h.node.commit_on_wait = true;
   const std::string text = testing::MakeStatement(digest, "w1").Canonical();
-  HttpResponse r =
+  HttpResponse parked =
       Handle(Req("POST", "/v1/deposits", testing::DepositBody(text), {{"wait", "commit"}}), h.ctx);
+  // The handler does not wait: it answers 202 and asks the transport to park the request.
+  CHECK(parked.status == 202);
+  REQUIRE(parked.commit_wait != nullptr);
+  CHECK(parked.commit_wait->bound == h.config.default_commit_wait);
+  REQUIRE(parked.commit_wait->evidence_ids.size() == 1);
+  HttpResponse r = testing::Resolve(parked, h.node);
   REQUIRE_MESSAGE(r.status == 200, r.body);
   CHECK(BodyOf(r)["status"] == "committed");
   CheckReceipt(BodyOf(r)["receipt"], digest);
@@ -127,8 +135,10 @@ TEST_CASE("a batch becomes one entry per item, each with a verifiable batch rece
                                            "b" + std::to_string(i))
                         .Canonical());
   }
-  HttpResponse r = Handle(
-      Req("POST", "/v1/deposits/batch", BatchBody(items, "batch-1"), {{"wait", "commit"}}), h.ctx);
+  HttpResponse r = testing::Resolve(
+      Handle(Req("POST", "/v1/deposits/batch", BatchBody(items, "batch-1"), {{"wait", "commit"}}),
+             h.ctx),
+      h.node);
   REQUIRE_MESSAGE(r.status == 200, r.body);
   Json body = BodyOf(r);
   REQUIRE(body["evidence_ids"].size() == 7);
@@ -193,6 +203,7 @@ TEST_CASE("evidence lookup lists every deposit of a digest, earliest first; veri
 
 TEST_CASE("checkpoint, consistency proofs and blocks describe the committed chain") {
   Harness h;
+  h.config.block_list_open = true;
   CHECK(Handle(Req("GET", "/v1/checkpoint"), h.ctx).status == 404);
   Deposit(h, testing::DigestOf("1"), "c1");
   Deposit(h, testing::DigestOf("2"), "c2");
@@ -231,6 +242,78 @@ TEST_CASE("checkpoint, consistency proofs and blocks describe the committed chai
   REQUIRE(list["blocks"].size() == 1);
   CHECK(list["blocks"][0]["header"]["prev_hash"] == bb["hash"]);
   CHECK(Handle(Req("GET", "/v1/blocks/3"), h.ctx).status == 404);
+}
+
+// Issue 10 item 6: block listing was open unless tokens were configured.
+TEST_CASE("block listing needs a token by default; block_list_open makes it public on purpose") {
+  Harness h;
+  Deposit(h, testing::DigestOf("closed"), "c1");
+  h.node.CommitPending();
+  CHECK(Handle(Req("GET", "/v1/blocks"), h.ctx).status == 401);
+  CHECK(Handle(Req("GET", "/v1/blocks/1"), h.ctx).status == 401);
+  CHECK(Handle(Req("GET", "/v1/blocks"), h.ctx).error_code == "unauthorized");
+  h.config.block_list_open = true;
+  CHECK(Handle(Req("GET", "/v1/blocks"), h.ctx).status == 200);
+  // Lookups and the checkpoint stay open either way.
+  h.config.block_list_open = false;
+  CHECK(Handle(Req("GET", "/v1/checkpoint"), h.ctx).status == 200);
+}
+
+// Issue 10 item 6: /v1/blocks returned up to 100 full blocks and /v1/verify re-verified up to
+// 1,000 receipts, whatever their size.
+TEST_CASE("block listing, evidence lookup and verify stop at max_response_bytes") {
+  Harness h;
+  h.config.block_list_open = true;
+  const Hash32 digest = testing::DigestOf("popular");
+  for (int i = 0; i < 6; ++i) {
+    Deposit(h, digest, "p" + std::to_string(i));
+    h.node.CommitPending();
+  }
+  HttpResponse one = Handle(Req("GET", "/v1/blocks/1"), h.ctx);
+  REQUIRE(one.status == 200);
+  h.config.max_response_bytes = one.body.size() * 2 + 100;  // room for two blocks
+  Json list = BodyOf(Handle(Req("GET", "/v1/blocks"), h.ctx));
+  CHECK(list["blocks"].size() == 2);
+  CHECK(list["blocks"][1]["height"] == 2);
+  // At least one block always goes out, however small the cap.
+  h.config.max_response_bytes = 10;
+  CHECK(BodyOf(Handle(Req("GET", "/v1/blocks"), h.ctx))["blocks"].size() == 1);
+
+  h.config.max_response_bytes = 1 << 20;
+  Json all =
+      BodyOf(Handle(Req("POST", "/v1/verify", Json{{"digest", ToHex(digest)}}.dump()), h.ctx));
+  REQUIRE(all["deposits"].size() == 6);
+  CHECK(!all.contains("truncated"));
+  const size_t per_deposit = all["deposits"][0].dump().size();
+  h.config.max_response_bytes = per_deposit * 3;
+  Json capped =
+      BodyOf(Handle(Req("POST", "/v1/verify", Json{{"digest", ToHex(digest)}}.dump()), h.ctx));
+  CHECK(capped["deposits"].size() < 6);
+  CHECK(capped["deposits"].size() >= 1);
+  CHECK(capped["truncated"] == true);
+  CHECK(capped["verdict"] == "preserved");
+  Json evidence = BodyOf(Handle(Req("GET", "/v1/evidence/" + ToHex(digest)), h.ctx));
+  CHECK(evidence["deposits"].size() < 6);
+  CHECK(evidence["truncated"] == true);
+}
+
+TEST_CASE("a depositor over its quota gets 429 quota_exceeded, after its signature is checked") {
+  Harness h;
+  DepositorQuotas quotas(Quota{}, {{testing::kDepositorId, Quota{0.001, 2}}});
+  h.ctx.quotas = &quotas;
+  Deposit(h, testing::DigestOf("q1"), "q1");
+  Deposit(h, testing::DigestOf("q2"), "q2");
+  const std::string text = testing::MakeStatement(testing::DigestOf("q3"), "q3").Canonical();
+  HttpResponse over = Handle(Req("POST", "/v1/deposits", testing::DepositBody(text)), h.ctx);
+  CHECK(over.status == 429);
+  CHECK(over.error_code == "quota_exceeded");
+  CHECK(over.headers["Retry-After"] == "1");
+  // A forged request naming the depositor is refused by its signature, not by (or spending)
+  // the quota.
+  HttpResponse forged = Handle(
+      Req("POST", "/v1/deposits", testing::DepositBody(text, testing::StrangerKey())), h.ctx);
+  CHECK(forged.status == 401);
+  CHECK(h.node.submitted_entries == 2);
 }
 
 TEST_CASE("bearer tokens guard blocks and metrics when configured") {
@@ -295,6 +378,31 @@ TEST_CASE("route labels are bounded patterns") {
   CHECK(RouteLabel("/v1/deposits/batch") == "/v1/deposits/batch");
   CHECK(RouteLabel("/nope") == "unmatched");
   CHECK(RouteLabel("/../etc/passwd") == "unmatched");
+}
+
+// Issue 10 item 7: exception and storage texts (paths, LevelDB messages) reached clients.
+TEST_CASE("exception and storage texts stay in the server log, never in a response") {
+  Harness h;
+  h.node.status_throws = "leveldb: /srv/evchain/data/000042.ldb: Corruption";
+  HttpResponse thrown = Handle(Req("GET", "/v1/status"), h.ctx);
+  CHECK(thrown.status == 500);
+  CHECK(BodyOf(thrown)["error"]["code"] == "internal");
+  CHECK(thrown.body.find("/srv/evchain") == std::string::npos);
+  CHECK(thrown.body.find("Corruption") == std::string::npos);
+
+  HttpResponse storage =
+      InternalError(Status::Error("io_error", "/srv/evchain/data/MANIFEST-000003: Input/output"));
+  CHECK(storage.status == 500);
+  CHECK(BodyOf(storage)["error"]["code"] == "internal");
+  CHECK(storage.body.find("/srv/evchain") == std::string::npos);
+  CHECK(storage.body.find("io_error") == std::string::npos);
+
+  h.node.submit_error = Status::Error("io_error", "/srv/evchain/data/journal: No space left");
+  const std::string text = testing::MakeStatement(testing::DigestOf("leak"), "leak").Canonical();
+  HttpResponse submit = Handle(Req("POST", "/v1/deposits", testing::DepositBody(text)), h.ctx);
+  CHECK(submit.status == 500);
+  CHECK(submit.body.find("/srv/evchain") == std::string::npos);
+  CHECK(submit.body.find("No space") == std::string::npos);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "common/encoding.h"
 #include "crypto/merkle.h"
@@ -104,6 +105,7 @@ FakeNode::FakeNode() : store_(storage::NewMemoryStore()) {
 }
 
 evchain::Status FakeNode::Submit(const std::vector<ledger::Entry>& entries) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   ++submit_calls;
   if (submit_error.has_value()) return *submit_error;
   for (const ledger::Entry& e : entries) {
@@ -128,19 +130,23 @@ evchain::Status FakeNode::Submit(const std::vector<ledger::Entry>& entries) {
 }
 
 bool FakeNode::IsPending(const Hash32& evidence_id) const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   return pending_ids_.count(evidence_id) != 0;
 }
 
-bool FakeNode::WaitCommitted(const std::vector<Hash32>& ids, std::chrono::milliseconds) {
-  if (commit_on_wait) CommitPending();
-  for (const Hash32& id : ids) {
-    auto index = log_->FindByEvidenceId(id);
-    if (!index.ok() || !index->has_value()) return false;
-  }
-  return true;
+void FakeNode::SetCommitListener(std::function<void(const std::vector<Hash32>&)> listener) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  listener_ = std::move(listener);
+}
+
+HttpResponse Resolve(HttpResponse response, FakeNode& node) {
+  if (!response.commit_wait) return response;
+  if (node.commit_on_wait) node.CommitPending();
+  return response.commit_wait->finish();
 }
 
 NodeStatusInfo FakeNode::Status() const {
+  if (!status_throws.empty()) throw std::runtime_error(status_throws);
   NodeStatusInfo s;
   s.validator_id = "court-1";
   s.role = "court";
@@ -154,6 +160,7 @@ NodeStatusInfo FakeNode::Status() const {
 }
 
 void FakeNode::CommitPending() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   if (pending_.empty()) return;
   const genesis::Genesis& g = TestGenesis();
   storage::BlockToAppend block;
@@ -188,8 +195,10 @@ void FakeNode::CommitPending() {
   evchain::Status s = log_->AppendBlock(block);
   REQUIRE_MESSAGE(s.ok(), s.ToString());
   last_block_hash_ = h.Hash();
+  std::vector<Hash32> ids(pending_ids_.begin(), pending_ids_.end());
   pending_.clear();
   pending_ids_.clear();
+  if (listener_) listener_(ids);
 }
 
 }  // namespace evchain::api::testing

@@ -3,14 +3,17 @@
 // committed on demand into a real in-memory EvidenceLog as blocks cosigned by every validator.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "api/context.h"
+#include "api/http_types.h"
 #include "api/metrics.h"
 #include "api/node_service.h"
 #include "crypto/ed25519.h"
@@ -45,21 +48,25 @@ class FakeNode : public NodeService {
   FakeNode();
   evchain::Status Submit(const std::vector<ledger::Entry>& entries) override;
   bool IsPending(const Hash32& evidence_id) const override;
-  // Commits everything pending first when commit_on_wait is set.
-  bool WaitCommitted(const std::vector<Hash32>& evidence_ids,
-                     std::chrono::milliseconds timeout) override;
+  void SetCommitListener(std::function<void(const std::vector<Hash32>&)> listener) override;
   NodeStatusInfo Status() const override;
   const storage::EvidenceLog& Log() const override { return *log_; }
 
-  // Commits all pending entries as one block (no-op when nothing is pending).
+  // Commits all pending entries as one block (no-op when nothing is pending) and tells the
+  // commit listener. Thread-safe with respect to the HTTP server's workers.
   void CommitPending();
 
   size_t submit_calls = 0;       // every call, successful or not
   size_t submitted_entries = 0;  // entries admitted
+  // Resolve() commits pending deposits before finishing a parked ?wait=commit response.
   bool commit_on_wait = false;
   std::optional<evchain::Status> submit_error;  // returned by Submit when set
+  std::string status_throws;  // Status() throws std::runtime_error(status_throws) when set
 
  private:
+  // The HTTP server's workers call Submit/IsPending while a test thread commits.
+  mutable std::recursive_mutex mu_;
+  std::function<void(const std::vector<Hash32>&)> listener_;
   std::unique_ptr<storage::KvStore> store_;
   std::unique_ptr<storage::EvidenceLog> log_;
   std::vector<ledger::Entry> pending_;
@@ -68,6 +75,10 @@ class FakeNode : public NodeService {
   std::vector<Hash32> leaf_hashes_;
   Hash32 last_block_hash_{};
 };
+
+// What a transport does with a response that asks to wait for a commit (CommitWait), done
+// synchronously: with node.commit_on_wait the pending deposits commit first.
+HttpResponse Resolve(HttpResponse response, FakeNode& node);
 
 // A FakeNode plus the Context the handlers take.
 struct Harness {

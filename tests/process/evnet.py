@@ -83,8 +83,11 @@ def check(cond, message):
         raise TestFailure(message)
 
 
-def http_json(url, timeout=5.0):
-    with urllib.request.urlopen(url, timeout=timeout) as r:
+def http_json(url, timeout=5.0, token=None):
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(request, timeout=timeout) as r:
         return json.loads(r.read().decode())
 
 
@@ -228,11 +231,16 @@ class Network:
         wait_until(f"log size {size} on nodes {nodes}",
                    lambda: all(self.status(i)["log_size"] >= size for i in nodes), timeout)
 
+    def block_token(self):
+        return self.configs[0]["block_list_tokens"][0]
+
     def block_hashes(self, i, upto):
         hashes = []
         h = 1
         while h <= upto:
-            page = http_json(f"{self.url(i)}/v1/blocks?from={h}&limit=100", timeout=30)["blocks"]
+            # Block listing needs the token `evchain testnet` writes into every config.
+            page = http_json(f"{self.url(i)}/v1/blocks?from={h}&limit=100", timeout=30,
+                             token=self.block_token())["blocks"]
             check(page, f"node{i} returned no blocks from height {h}")
             hashes += [b["hash"] for b in page]
             h += len(page)

@@ -40,7 +40,8 @@ def deposits_commit():
         hashes = [net.block_hashes(i, net.status(0)["height"]) for i in range(4)]
         check(all(h == hashes[0] for h in hashes), "validators hold different chains")
         # The whole chain audits clean through the API of another validator.
-        audit = run([CLI, "audit", "--node", net.url(3), "--genesis", net.genesis_path, "--json"])
+        audit = run([CLI, "audit", "--node", net.url(3), "--genesis", net.genesis_path, "--json",
+                     "--token", net.block_token()])
         report = json.loads(audit.stdout)
         check(report.get("ok") is True, f"audit failed: {audit.stdout}")
 
@@ -134,6 +135,7 @@ def unknown_key_cannot_join():
                        "data_dir": rogue_dir + "/data"})
         with open(rogue_dir + "/config.json", "w") as f:
             json.dump(config, f)
+        os.chmod(rogue_dir + "/config.json", 0o600)  # configs hold tokens: the node wants 0600
         # With the real genesis the node refuses to start with a foreign key...
         p = run([NODE_BIN(), "--config", rogue_dir + "/config.json"], timeout=30, check_rc=False)
         check(p.returncode != 0 and "not the genesis key" in p.stdout + p.stderr,

@@ -81,9 +81,7 @@ class InstantNode : public api::NodeService {
     std::lock_guard<std::mutex> lock(mu_);
     return pending_.count(id) != 0;
   }
-  bool WaitCommitted(const std::vector<Hash32>&, std::chrono::milliseconds) override {
-    return false;
-  }
+  void SetCommitListener(std::function<void(const std::vector<Hash32>&)>) override {}
   api::NodeStatusInfo Status() const override { return {}; }
   const storage::EvidenceLog& Log() const override { return log_; }
 
@@ -203,6 +201,7 @@ int main(int argc, char** argv) {
   api::ApiConfig config;
   config.rate_limit_per_second = 0;  // one client address drives everything
   config.threads = static_cast<size_t>(server_threads);
+  config.access_log = false;  // measures the API, not the disk
   api::Context ctx{g, node, metrics, config};
   api::HttpServer server(ctx);
   if (Status s = server.Start("127.0.0.1", 0); !s.ok()) {

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -76,12 +77,26 @@ Result<std::vector<int>> FreePorts(int count) {
   return ports;
 }
 
-Status WriteConfig(const fs::path& path, const genesis::Validator& v) {
+// A bearer token for block listing, which validators refuse without one (docs/api.md).
+std::string NewToken() {
+  std::random_device rd;
+  Bytes b(16);
+  for (auto& x : b) x = static_cast<uint8_t>(rd());
+  return ToHex(ByteView(b));
+}
+
+// The config holds bearer tokens: the node refuses a config that others may read (0600).
+Status WriteConfig(const fs::path& path, const genesis::Validator& v, const std::string& token) {
   nlohmann::ordered_json config = {{"validator_id", v.id},        {"genesis", "../genesis.json"},
                                    {"key_file", "validator.key"}, {"data_dir", "data"},
                                    {"p2p_listen", v.p2p},         {"http_listen", v.http},
-                                   {"log_level", "info"}};
-  return WriteFile(path.string(), config.dump(2) + "\n");
+                                   {"log_level", "info"},         {"block_list_tokens", {token}}};
+  EVCHAIN_RETURN_IF_ERROR(WriteFile(path.string(), config.dump(2) + "\n"));
+  std::error_code ec;
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace,
+                  ec);
+  if (ec) return Status::Error("io", "cannot chmod 600 " + path.string() + ": " + ec.message());
+  return Status::Ok();
 }
 
 int RunTestnet(const TestnetOptions& o) {
@@ -149,9 +164,10 @@ int RunTestnet(const TestnetOptions& o) {
   auto loaded = LoadGenesis(genesis_path);
   if (!loaded.ok())
     return Fail(kVerb, kExitIo, "wrote an invalid genesis: " + loaded.status().message());
+  const std::string block_token = NewToken();
   for (int i = 0; i < n; ++i) {
     const fs::path config = dir / ("node" + std::to_string(i)) / "config.json";
-    if (Status s = WriteConfig(config, g.validators[i]); !s.ok()) {
+    if (Status s = WriteConfig(config, g.validators[i], block_token); !s.ok()) {
       return Fail(kVerb, kExitIo, s.message());
     }
   }
@@ -177,8 +193,9 @@ int RunTestnet(const TestnetOptions& o) {
             << "  3. verify it offline:\n"
             << "       evchain verify FILE --receipt FILE.receipt.json --genesis " << genesis_path
             << "\n"
-            << "  4. audit the chain:\n"
-            << "       evchain audit --node " << url << " --genesis " << genesis_path << "\n";
+            << "  4. audit the chain (block listing needs the token in block_list_tokens):\n"
+            << "       evchain audit --node " << url << " --genesis " << genesis_path << " --token "
+            << block_token << "\n";
   return kExitOk;
 }
 

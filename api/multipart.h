@@ -1,0 +1,44 @@
+// A streaming reader of multipart/form-data (RFC 7578) that hashes the part named "file" with
+// SHA-256 as the bytes arrive, so an upload to POST /v1/verify is never held in memory.
+// docs/api.md "POST /v1/verify".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "crypto/sha256.h"
+
+namespace evchain::api {
+
+// The boundary parameter of a multipart/form-data Content-Type; nullopt when the type is not
+// multipart/form-data or names no usable boundary.
+std::optional<std::string> MultipartBoundary(std::string_view content_type);
+
+class MultipartHasher {
+ public:
+  explicit MultipartHasher(std::string boundary);
+
+  // Feeds the next body bytes. Errors: "bad_multipart" (malformed, a part header over 16 KiB,
+  // more than one part named "file").
+  Status Feed(std::string_view data);
+  // After the last byte: the digest of the "file" part, nullopt when there was none.
+  // Error "bad_multipart" when the closing boundary never came.
+  Result<std::optional<Hash32>> Finish();
+
+ private:
+  enum class State { kPreamble, kAfterBoundary, kHeaders, kBody, kEpilogue };
+  Status Step(bool& progressed);
+
+  const std::string dash_boundary_;  // "--" + boundary
+  const std::string delimiter_;      // "\r\n--" + boundary
+  State state_ = State::kPreamble;
+  std::string pending_;  // bytes not yet consumed
+  bool in_file_ = false;
+  int files_ = 0;
+  crypto::Sha256Stream sha_;
+};
+
+}  // namespace evchain::api

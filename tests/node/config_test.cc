@@ -1,0 +1,81 @@
+// node/config: the options of the HTTP front end, and the file permissions a config and a TLS
+// key must have (docs/operations.md).
+#include "node/config.h"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace evchain::node {
+namespace {
+
+const std::string kRequired =
+    R"("validator_id": "court-1", "genesis": "g.json", "key_file": "k", "data_dir": "d",
+       "p2p_listen": "127.0.0.1:1", "http_listen": "127.0.0.1:2")";
+
+Result<NodeConfig> Parse(const std::string& extra) {
+  return ParseNodeConfig("{" + kRequired + (extra.empty() ? "" : ", " + extra) + "}", "/base");
+}
+
+// Issue 12: docs/api.md says 0 disables the per-address limit, the parser refused it.
+TEST_CASE("rate_limit_rps 0 disables the limit; negative values are refused") {
+  auto zero = Parse(R"("rate_limit_rps": 0)");
+  REQUIRE_MESSAGE(zero.ok(), zero.status().ToString());
+  CHECK(zero->rate_limit_rps == 0);
+  CHECK(ApiConfigFrom(*zero).rate_limit_per_second == 0);
+  CHECK(!Parse(R"("rate_limit_rps": -1)").ok());
+}
+
+TEST_CASE("HTTP front-end options reach the API config; quotas default to none") {
+  auto c = Parse(R"("header_timeout_ms": 2000, "max_connections_per_address": 8,
+                    "depositor_quotas": {"demo-platform": {"rps": 5, "burst": 10},
+                                         "*": {"rps": 1}},
+                    "block_list_open": true, "access_log": false)");
+  REQUIRE_MESSAGE(c.ok(), c.status().ToString());
+  api::ApiConfig a = ApiConfigFrom(*c);
+  CHECK(a.header_timeout == std::chrono::milliseconds(2000));
+  CHECK(a.max_connections_per_address == 8);
+  CHECK(a.depositor_quotas.at("demo-platform").rate_per_second == 5);
+  CHECK(a.depositor_quotas.at("demo-platform").burst == 10);
+  CHECK(a.depositor_quota_default.rate_per_second == 1);
+  CHECK(a.block_list_open);
+  CHECK(!a.access_log);
+  api::ApiConfig d = ApiConfigFrom(*Parse(""));
+  CHECK(d.depositor_quota_default.rate_per_second == 0);
+  CHECK(d.depositor_quotas.empty());
+  CHECK(!d.block_list_open);
+  CHECK(!Parse(R"("depositor_quotas": {"x": {"rps": 1, "extra": 2}})").ok());
+}
+
+// Issue 10 item 7: the config holds bearer tokens and the TLS key is a secret; neither was
+// checked for permissions.
+TEST_CASE("a config or TLS key readable by others is refused with the chmod to run") {
+  namespace fs = std::filesystem;
+  const fs::path dir =
+      fs::temp_directory_path() / ("evchain-config-test-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string config = (dir / "config.json").string();
+  const std::string key = (dir / "tls.key").string();
+  std::ofstream(key) << "not a real key\n";
+  std::ofstream(config) << "{" << kRequired << R"(, "tls_cert": "tls.crt", "tls_key": "tls.key"})";
+  ::chmod(key.c_str(), 0600);
+  ::chmod(config.c_str(), 0644);
+  auto open = LoadNodeConfig(config);
+  REQUIRE(!open.ok());
+  CHECK(open.status().code() == "config_insecure");
+  CHECK(open.status().message().find("chmod 600 " + config) != std::string::npos);
+  ::chmod(config.c_str(), 0600);
+  CHECK(LoadNodeConfig(config).ok());
+  ::chmod(key.c_str(), 0640);
+  auto key_open = LoadNodeConfig(config);
+  REQUIRE(!key_open.ok());
+  CHECK(key_open.status().code() == "config_insecure");
+  CHECK(key_open.status().message().find("tls.key") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace evchain::node
