@@ -401,7 +401,10 @@
       lookup(digest);
     });
     $('file-input').addEventListener('change', (ev) => {
-      if (ev.target.files[0]) hashFile(ev.target.files[0]);
+      const file = ev.target.files[0];
+      // Cleared so that choosing the same file again (after a cancel) starts again.
+      ev.target.value = '';
+      if (file) hashFile(file);
     });
     $('hash-cancel').addEventListener('click', () => {
       if (state.hashing) state.hashing.cancelled = true;

@@ -111,13 +111,13 @@
     return new Sha256().update(bytes).digest();
   }
 
-  // Hashes a Blob or File in slices of options.sliceBytes (default 8 MiB), so memory holds one
+  // Hashes a Blob or File in slices of options.sliceBytes (default 4 MiB), so memory holds one
   // slice whatever the file's size. options.onProgress(doneBytes, totalBytes) runs after each
   // slice; setting options.cancel.cancelled = true stops it with an AbortError. Returns the
   // digest (Uint8Array of 32 bytes).
   async function hashBlob(blob, options) {
     const o = options || {};
-    const sliceBytes = o.sliceBytes || 8 * 1024 * 1024;
+    const sliceBytes = o.sliceBytes || 4 * 1024 * 1024;
     const h = new Sha256();
     const total = blob.size;
     for (let done = 0; done < total || (done === 0 && total === 0);) {
