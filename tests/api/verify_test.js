@@ -117,13 +117,27 @@ async function testSha256() {
   // A blob hashed in slices that do not divide its size, with progress and a cancel.
   const blob = new Blob([data]);
   const seen = [];
-  const digest = await S.hashBlob(blob, { sliceBytes: 1000, onProgress: (done, total) => seen.push([done, total]) });
+  const digest = await S.hashBlob(blob, { sliceBytes: 1000, progressBytes: 2000, onProgress: (done, total) => seen.push([done, total]) });
   assert.strictEqual(hex(digest), hex(await subtle.digest('SHA-256', data)));
   assert.deepStrictEqual(seen[seen.length - 1], [4099, 4099]);
-  assert.strictEqual(seen.length, 5);
+  assert.ok(seen.length >= 2);
   const cancel = { cancelled: false };
-  await assert.rejects(S.hashBlob(blob, { sliceBytes: 1000, cancel,
+  await assert.rejects(S.hashBlob(blob, { sliceBytes: 1000, progressBytes: 1, cancel,
     onProgress: () => { cancel.cancelled = true; } }), (e) => e.name === 'AbortError');
+  // The same through blob.stream() (the browser's way), in chunks of the stream's choosing.
+  const big = new Uint8Array(3 * 1024 * 1024 + 5);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+  const streamed = [];
+  const d2 = await S.hashBlob(new Blob([big]), { stream: true, progressBytes: 1 << 20,
+    onProgress: (done, total) => streamed.push([done, total]) });
+  assert.strictEqual(hex(d2), hex(await subtle.digest('SHA-256', big)));
+  assert.deepStrictEqual(streamed[streamed.length - 1], [big.length, big.length]);
+  // (Node.js streams an in-memory blob as one chunk; Chromium a file in chunks of 64 KiB.)
+  assert.ok(streamed.length >= 1, JSON.stringify(streamed));
+  assert.strictEqual(hex(await S.hashBlob(new Blob([]))), hex(await subtle.digest('SHA-256', new Uint8Array(0))));
+  const stop = { cancelled: false };
+  await assert.rejects(S.hashBlob(new Blob([big]), { stream: true, cancel: stop, progressBytes: 1,
+    onProgress: () => { stop.cancelled = true; } }), (e) => e.name === 'AbortError');
   const finished = new S.Sha256();
   finished.digest();
   assert.throws(() => finished.update(new Uint8Array(1)));
