@@ -177,6 +177,28 @@ std::optional<Role> ParseRole(std::string_view name) {
   return std::nullopt;
 }
 
+// The optional "name_zh" / "name_en" fields of a validator or depositor.
+DisplayNames ParseDisplayNames(const json& item, const std::string& path, Problems& problems) {
+  DisplayNames names;
+  for (const auto& [key, field] :
+       {std::pair{"name_zh", &names.zh}, std::pair{"name_en", &names.en}}) {
+    if (!item.contains(key)) continue;
+    const auto value = GetString(item, path, key, problems);
+    if (value && !IsCleanName(*value)) {
+      problems.Add(path + "." + key, "must be 1..128 bytes without control characters");
+    } else if (value) {
+      *field = *value;
+    }
+  }
+  return names;
+}
+
+template <typename Json>
+void AddDisplayNames(Json& object, const DisplayNames& names) {
+  if (!names.zh.empty()) object["name_zh"] = names.zh;
+  if (!names.en.empty()) object["name_en"] = names.en;
+}
+
 void ParseValidators(const json& j, Genesis& g, Problems& problems) {
   if (!j.is_array()) {
     problems.Add("validators", "must be an array");
@@ -189,7 +211,8 @@ void ParseValidators(const json& j, Genesis& g, Problems& problems) {
       problems.Add(path, "must be an object");
       continue;
     }
-    CheckKeys(item, path, {"id", "role", "public_key", "p2p", "http"}, problems);
+    CheckKeys(item, path, {"id", "role", "public_key", "p2p", "http", "name_zh", "name_en"},
+              problems);
     Validator v;
     const auto id = GetString(item, path, "id", problems);
     if (id && !IsValidId(*id))
@@ -213,6 +236,7 @@ void ParseValidators(const json& j, Genesis& g, Problems& problems) {
     v.public_key = key.value_or(crypto::PublicKey{});
     v.p2p = p2p.value_or("");
     v.http = http.value_or("");
+    v.names = ParseDisplayNames(item, path, problems);
     g.validators.push_back(std::move(v));
   }
 }
@@ -229,7 +253,7 @@ void ParseDepositors(const json& j, Genesis& g, Problems& problems) {
       problems.Add(path, "must be an object");
       continue;
     }
-    CheckKeys(item, path, {"id", "name", "public_key"}, problems);
+    CheckKeys(item, path, {"id", "name", "public_key", "name_zh", "name_en"}, problems);
     Depositor d;
     const auto id = GetString(item, path, "id", problems);
     if (id && !IsValidId(*id))
@@ -243,6 +267,7 @@ void ParseDepositors(const json& j, Genesis& g, Problems& problems) {
     d.id = id.value_or("");
     d.name = name.value_or("");
     d.public_key = key.value_or(crypto::PublicKey{});
+    d.names = ParseDisplayNames(item, path, problems);
     g.depositors.push_back(std::move(d));
   }
 }
@@ -277,16 +302,19 @@ template <typename Json>
 Json ToJsonValue(const Genesis& g) {
   Json validators = Json::array();
   for (const Validator& v : g.validators) {
-    validators.push_back({{"id", v.id},
-                          {"role", RoleName(v.role)},
-                          {"public_key", ToHex(ByteView(v.public_key))},
-                          {"p2p", v.p2p},
-                          {"http", v.http}});
+    Json item = {{"id", v.id},
+                 {"role", RoleName(v.role)},
+                 {"public_key", ToHex(ByteView(v.public_key))},
+                 {"p2p", v.p2p},
+                 {"http", v.http}};
+    AddDisplayNames(item, v.names);
+    validators.push_back(std::move(item));
   }
   Json depositors = Json::array();
   for (const Depositor& d : g.depositors) {
-    depositors.push_back(
-        {{"id", d.id}, {"name", d.name}, {"public_key", ToHex(ByteView(d.public_key))}});
+    Json item = {{"id", d.id}, {"name", d.name}, {"public_key", ToHex(ByteView(d.public_key))}};
+    AddDisplayNames(item, d.names);
+    depositors.push_back(std::move(item));
   }
   Json params = Json::object();
   for (const ParamSpec& spec : kParams) params[std::string(spec.name)] = g.params.*(spec.field);
@@ -309,6 +337,15 @@ std::string_view RoleName(Role role) {
       return "time";
   }
   return "court";
+}
+
+std::string DisplayName(const DisplayNames& names, std::string_view lang,
+                        std::string_view fallback) {
+  const std::string& first = lang == "en" ? names.en : names.zh;
+  const std::string& second = lang == "en" ? names.zh : names.en;
+  if (!first.empty()) return first;
+  if (!second.empty()) return second;
+  return std::string(fallback);
 }
 
 bool IsValidId(std::string_view id) {
@@ -400,7 +437,9 @@ std::string GenesisToJson(const Genesis& genesis) {
 }
 
 // RFC 8785 (JCS): every value is a string or an integer and every key is ASCII, so sorted keys
-// (json's std::map) and dump() without indentation are exactly JCS.
+// (json's std::map) and dump() without indentation are exactly JCS. Non-ASCII names (display
+// names, a depositor's name) are written as raw UTF-8 as JCS requires; the control characters
+// JCS would escape are rejected by the parser.
 std::string CanonicalGenesisJson(const Genesis& genesis) {
   return ToJsonValue<json>(genesis).dump();
 }

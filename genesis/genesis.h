@@ -21,19 +21,34 @@ std::string_view RoleName(Role role);  // "court" | "notary" | "time"
 // [a-z0-9._-] (docs/formats.md "Identifiers"). Validator ids are also C2SP note key names.
 bool IsValidId(std::string_view id);
 
+// Optional display names of an institution for judges' reports, e.g. "北京互联网法院" /
+// "Beijing Internet Court" (docs/formats.md "Genesis"). Empty when absent; when present they are
+// part of the canonical JSON, so the genesis hash covers them.
+struct DisplayNames {
+  std::string zh;  // JSON "name_zh"
+  std::string en;  // JSON "name_en"
+};
+
 struct Validator {
   std::string id;  // also the C2SP key name of its checkpoint signatures
   Role role = Role::kCourt;
   crypto::PublicKey public_key{};
-  std::string p2p;   // "host:port"
-  std::string http;  // "host:port"
+  std::string p2p;          // "host:port"
+  std::string http;         // "host:port"
+  DisplayNames names = {};  // a default keeps {id, name, key} initialisers valid
 };
 
 struct Depositor {
   std::string id;
   std::string name;
   crypto::PublicKey public_key{};
+  DisplayNames names = {};  // a default keeps {id, name, key} initialisers valid
 };
+
+// The name to show in `lang` ("zh" or "en"): that language's display name, else the other
+// language's, else `fallback` (a depositor's name or the id).
+std::string DisplayName(const DisplayNames& names, std::string_view lang,
+                        std::string_view fallback);
 
 // Defaults are documented in docs/operations.md; all durations in milliseconds.
 struct ConsensusParams {

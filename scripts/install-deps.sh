@@ -6,10 +6,15 @@ set -euo pipefail
 
 # clang-14 + libclang-rt-14-dev: the sanitizer build (and its libFuzzer targets) uses clang.
 packages=(build-essential cmake ninja-build ccache clang-14 libclang-rt-14-dev pkg-config
-  libleveldb-dev libsnappy-dev libsodium-dev libcrypto++-dev libboost-dev libprotobuf-dev protobuf-compiler libcpp-httplib-dev libssl-dev doctest-dev libcli11-dev
-  libspdlog-dev nlohmann-json3-dev curl python3 openssl)
+  libleveldb-dev libsnappy-dev libsodium-dev libcrypto++-dev libboost-dev libprotobuf-dev
+  protobuf-compiler libcpp-httplib-dev libssl-dev doctest-dev libcli11-dev
+  libspdlog-dev nlohmann-json3-dev curl python3 openssl
+  # The verification report's QR code: C++ for `evchain verify --report`, JavaScript embedded
+  # into the judge's page at build time.
+  libqrcodegencpp-dev node-qrcode-generator)
 if [[ "${1:-}" == "--browser" ]]; then
-  packages+=(chromium)
+  # A CJK font, so Chinese pages and PDF reports render (and print) without tofu boxes.
+  packages+=(chromium fonts-wqy-microhei)
   # Node.js drives Chromium in the page test; the machine may already have a newer one.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)

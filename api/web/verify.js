@@ -1,7 +1,8 @@
 // evchain receipt verification for the judge's page, run entirely in the browser (or Node.js 20)
 // with WebCrypto: nothing here trusts the server. It checks, against the genesis file alone,
-// the chain SPEC.md describes: file -> digest -> statement -> depositor signature -> leaf ->
-// RFC 9162 inclusion proof -> checkpoint root -> quorum of C2SP cosignatures (type 0x04).
+// the chain docs/receipts.md describes: file -> digest -> statement -> depositor signature ->
+// leaf -> RFC 9162 inclusion proof -> checkpoint root -> quorum of C2SP cosignatures (type 0x04),
+// with the same rules as the C++ verifier (ledger::VerifyReceipt).
 // Formats: docs/formats.md (statements, leaf, checkpoint), docs/receipts.md (receipt).
 'use strict';
 
@@ -95,22 +96,128 @@
   }
 
   // ---- evchain formats ----
-  // "evchain-deposit/1" / "evchain-batch/1" statements: a magic line, then "key: value" lines.
+  // RFC 3339 date-time as common/time.cc ParseRfc3339 reads it: Unix milliseconds, or null.
+  // (Date.parse is lenient: it takes "2026-11-28" or "Sat, 28 Nov 2026 …".)
+  function parseRfc3339(s) {
+    const m = typeof s === 'string' &&
+      /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/.exec(s);
+    if (!m) return null;
+    const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+    const days = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    if (month < 1 || month > 12 || day < 1 || day > days[month - 1] || hour > 23 || minute > 59 ||
+        second > 60 || (month === 2 && day === 29 && !leap)) {
+      return null;
+    }
+    let offset = 0;
+    if (m[9]) {
+      const oh = Number(m[10]);
+      const om = Number(m[11]);
+      if (oh > 23 || om > 59) return null;
+      offset = (oh * 60 + om) * (m[9] === '+' ? 1 : -1);
+    }
+    // Milliseconds: the first three fraction digits; further digits are ignored (as in C++).
+    const millis = m[7] ? Number((m[7] + '00').slice(0, 3)) : 0;
+    const t = Date.UTC(year, month - 1, day, hour, minute, second) - offset * 60000 + millis;
+    // Date.UTC maps years 0..99 to 1900..1999; C++ does not.
+    if (year < 100) {
+      const d = new Date(t);
+      d.setUTCFullYear(d.getUTCFullYear() - 1900);
+      return d.getTime();
+    }
+    return t;
+  }
+  // "2026-11-28T11:30:27.123Z" (common/time.cc FormatRfc3339Millis).
+  function formatRfc3339Millis(millis) {
+    return new Date(millis).toISOString();
+  }
+
+  const ID_RE = /^[a-z0-9._-]{1,64}$/;
+  const HEX64_RE = /^[0-9a-f]{64}$/;
+  const NONCE_RE = /^[A-Za-z0-9._:-]{1,64}$/;
+  const KINDS = ['webpage', 'screenshot', 'source', 'log', 'document', 'audio', 'video', 'other'];
+  const utf8Length = (s) => enc.encode(s).length;
+  // Well-formed text without control characters (< 0x20, 0x7f): what ledger IsCleanText accepts.
+  // A JS string from JSON can hold a lone surrogate, which is not UTF-8 at all.
+  function isCleanText(s) {
+    return !/[\u0000-\u001f\u007f]/.test(s) && !/[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/.test(s);
+  }
+  function isCleanField(s, maxBytes) {
+    return s.length > 0 && utf8Length(s) <= maxBytes && isCleanText(s) && s[0] !== ' ' &&
+      s[s.length - 1] !== ' ';
+  }
+
+  const STATEMENT_ORDER = {
+    'evchain-deposit/1': ['chain_id', 'depositor', 'digest', 'kind', 'source', 'captured_at',
+      'case_ref', 'related', 'nonce'],
+    'evchain-batch/1': ['chain_id', 'depositor', 'items', 'root', 'nonce'],
+  };
+  // Re-serialises parsed fields (ledger DepositStatement/BatchStatement::Canonical).
+  function canonicalStatement(magic, fields) {
+    let out = magic + '\n';
+    for (const key of STATEMENT_ORDER[magic]) {
+      if (key === 'related') {
+        for (const r of fields.related) out += 'related: ' + r + '\n';
+      } else if (fields[key] !== undefined) {
+        out += key + ': ' + fields[key] + '\n';
+      }
+    }
+    return out;
+  }
+
+  // "evchain-deposit/1" / "evchain-batch/1" statements (docs/formats.md), parsed as strictly as
+  // ledger::ParseDepositStatement / ParseBatchStatement: fixed field order, every field valid,
+  // and the text must be exactly the canonical form of what was parsed. Returns the fields
+  // (related: an array) or null.
   function parseStatement(text, magic) {
-    if (typeof text !== 'string' || !text.endsWith('\n')) return null;
+    const order = STATEMENT_ORDER[magic];
+    if (!order || typeof text !== 'string' || !text.endsWith('\n') || utf8Length(text) > 4096) {
+      return null;
+    }
     const lines = text.slice(0, -1).split('\n');
     if (lines[0] !== magic) return null;
     const fields = { related: [] };
+    let cursor = 0;
     for (const line of lines.slice(1)) {
       const at = line.indexOf(': ');
       if (at <= 0) return null;
       const key = line.slice(0, at);
       const value = line.slice(at + 2);
-      if (key === 'related') fields.related.push(value);
-      else if (key in fields) return null;
-      else fields[key] = value;
+      const index = order.indexOf(key);
+      if (index < 0 || index < cursor) return null;
+      if (key === 'related') {
+        fields.related.push(value);
+      } else {
+        if (key in fields) return null;
+        fields[key] = value;
+      }
+      cursor = index;
     }
-    return fields;
+    if (!ID_RE.test(fields.chain_id || '') || !ID_RE.test(fields.depositor || '') ||
+        !NONCE_RE.test(fields.nonce || '')) {
+      return null;
+    }
+    if (magic === 'evchain-deposit/1') {
+      if (!HEX64_RE.test(fields.digest || '')) return null;
+      if (fields.kind !== undefined && !KINDS.includes(fields.kind)) return null;
+      if (fields.source !== undefined && !isCleanField(fields.source, 2048)) return null;
+      if (fields.case_ref !== undefined && !isCleanField(fields.case_ref, 128)) return null;
+      if (fields.captured_at !== undefined &&
+          (utf8Length(fields.captured_at) > 64 || parseRfc3339(fields.captured_at) === null)) {
+        return null;
+      }
+      if (fields.related.length > 16 || new Set(fields.related).size !== fields.related.length ||
+          fields.related.some((r) => !HEX64_RE.test(r))) {
+        return null;
+      }
+    } else {
+      if (fields.related.length > 0 || !/^[1-9][0-9]{0,4}$/.test(fields.items || '') ||
+          Number(fields.items) > 10000 || !HEX64_RE.test(fields.root || '')) {
+        return null;
+      }
+    }
+    // Only an optional field with an empty value is left for this to catch.
+    return canonicalStatement(magic, fields) === text ? fields : null;
   }
 
   // C2SP signed note: body, a blank line, then "— <name> <base64(key id || signature)>" lines.
@@ -149,23 +256,173 @@
     };
   }
 
-  // The genesis hash: SHA-256 of RFC 8785 canonical JSON (sorted keys, no whitespace).
+  // ---- the genesis (docs/formats.md "Genesis"; genesis/genesis.cc) ----
+  const PARAMS = [  // name, default, min, max
+    ['max_batch', 1000, 1, 100000], ['block_interval_ms', 200, 1, 60000],
+    ['max_clock_skew_ms', 1000, 1, 60000], ['view_change_timeout_ms', 2000, 10, 600000],
+    ['request_timeout_ms', 4000, 10, 600000], ['checkpoint_interval', 16, 1, 100000],
+    ['watermark_window', 64, 1, 1000000],
+  ];
+  const ROLES = ['court', 'notary', 'time'];
+  const isObject = (v) => !!v && typeof v === 'object' && !Array.isArray(v);
+
+  // "host:port" as genesis IsHostPort: a DNS name or IPv4 host, or "[v6]"; port 1..65535.
+  function isHostPort(s) {
+    const m = /^(.*):([1-9][0-9]{0,4})$/.exec(s);
+    if (!m || Number(m[2]) > 65535) return false;
+    const v6 = /^\[([0-9A-Fa-f:.]+)\]$/.exec(m[1]);
+    return !!v6 || (m[1].length <= 253 && /^[A-Za-z0-9.-]+$/.test(m[1]));
+  }
+  // Display names and the depositor's name: 1..128 bytes without control characters.
+  const isCleanName = (s) => typeof s === 'string' && s.length > 0 && utf8Length(s) <= 128 &&
+    isCleanText(s);
+
+  // Checks the genesis as genesis::ParseGenesis does and returns its canonical JSON value: params
+  // filled in with their defaults, genesis_time rewritten as RFC 3339 UTC with milliseconds, only
+  // the documented fields (optional display names only when present). Throws an Error listing
+  // every problem. (JSON.parse has already merged duplicate keys and read 1000.0 as 1000, which
+  // the node rejects: the fingerprint shown still lets a judge compare.)
+  function canonicalGenesis(g) {
+    const problems = [];
+    const bad = (path, what) => problems.push(path + ': ' + what);
+    if (!isObject(g)) throw new Error('invalid genesis: not a JSON object');
+    const only = (o, path, keys) => {
+      for (const k of Object.keys(o)) if (!keys.includes(k)) bad(path ? path + '.' + k : k, 'unknown field');
+    };
+    const str = (o, path, key) => {
+      if (!(key in o)) return bad(path + key, 'missing'), undefined;
+      if (typeof o[key] !== 'string') return bad(path + key, 'must be a string'), undefined;
+      return o[key];
+    };
+    const names = (o, path, out) => {
+      for (const k of ['name_zh', 'name_en']) {
+        if (!(k in o)) continue;
+        if (!isCleanName(o[k])) bad(path + k, 'must be 1..128 bytes without control characters');
+        else out[k] = o[k];
+      }
+    };
+    only(g, '', ['chain_id', 'genesis_time', 'params', 'validators', 'depositors']);
+    const out = {};
+    const chainId = str(g, '', 'chain_id');
+    if (chainId !== undefined && !ID_RE.test(chainId)) bad('chain_id', 'must be 1..64 characters of [a-z0-9._-]');
+    out.chain_id = chainId;
+    const time = str(g, '', 'genesis_time');
+    const millis = time === undefined ? null : parseRfc3339(time);
+    if (time !== undefined && millis === null) bad('genesis_time', 'not an RFC 3339 date-time');
+    out.genesis_time = millis === null ? '' : formatRfc3339Millis(millis);
+    out.params = {};
+    for (const [name, def] of PARAMS) out.params[name] = def;
+    if ('params' in g) {
+      if (!isObject(g.params)) {
+        bad('params', 'must be an object');
+      } else {
+        for (const [k, v] of Object.entries(g.params)) {
+          const spec = PARAMS.find((x) => x[0] === k);
+          if (!spec) bad('params.' + k, 'unknown field');
+          else if (!Number.isInteger(v) || v < spec[2] || v > spec[3]) bad('params.' + k, 'must be an integer from ' + spec[2] + ' to ' + spec[3]);
+          else out.params[k] = v;
+        }
+      }
+    }
+    if (out.params.watermark_window < out.params.checkpoint_interval) {
+      bad('params.watermark_window', 'must be at least checkpoint_interval');
+    }
+    const seen = { id: new Map(), key: new Map(), address: new Map() };
+    const unique = (kind, value, path) => {
+      if (seen[kind].has(value)) bad(path, 'duplicate ' + kind + ' (also ' + seen[kind].get(value) + ')');
+      else seen[kind].set(value, path);
+    };
+    const party = (o, path, kind) => {
+      const r = {};
+      const id = str(o, path, 'id');
+      if (id !== undefined && !ID_RE.test(id)) bad(path + 'id', 'must be 1..64 characters of [a-z0-9._-]');
+      if (id !== undefined) unique('id', id, path + 'id');
+      r.id = id;
+      const key = str(o, path, 'public_key');
+      if (key !== undefined && !HEX64_RE.test(key)) bad(path + 'public_key', 'not 64 lowercase hex characters');
+      else if (key !== undefined) unique('key', key, path + 'public_key');
+      r.public_key = key;
+      return r;
+    };
+    out.validators = [];
+    if (!Array.isArray(g.validators)) {
+      bad('validators', 'validators' in g ? 'must be an array' : 'missing');
+    } else {
+      g.validators.forEach((v, i) => {
+        const path = 'validators[' + i + '].';
+        if (!isObject(v)) return bad(path.slice(0, -1), 'must be an object');
+        only(v, path.slice(0, -1), ['id', 'role', 'public_key', 'p2p', 'http', 'name_zh', 'name_en']);
+        const r = party(v, path, 'validator');
+        const role = str(v, path, 'role');
+        if (role !== undefined && !ROLES.includes(role)) bad(path + 'role', 'unknown role "' + role + '"');
+        r.role = role;
+        for (const a of ['p2p', 'http']) {
+          const address = str(v, path, a);
+          if (address !== undefined && !isHostPort(address)) bad(path + a, 'not host:port');
+          else if (address !== undefined) unique('address', address, path + a);
+          r[a] = address;
+        }
+        names(v, path, r);
+        out.validators.push(r);
+      });
+      if (g.validators.length < 4) bad('validators', g.validators.length + ' validators; at least 4 are needed');
+      if (!g.validators.some((v) => isObject(v) && v.role === 'time')) bad('validators', 'no validator has role "time"');
+    }
+    out.depositors = [];
+    if (!Array.isArray(g.depositors)) {
+      bad('depositors', 'depositors' in g ? 'must be an array' : 'missing');
+    } else {
+      g.depositors.forEach((d, i) => {
+        const path = 'depositors[' + i + '].';
+        if (!isObject(d)) return bad(path.slice(0, -1), 'must be an object');
+        only(d, path.slice(0, -1), ['id', 'name', 'public_key', 'name_zh', 'name_en']);
+        const r = party(d, path, 'depositor');
+        const name = str(d, path, 'name');
+        if (name !== undefined && !isCleanName(name)) bad(path + 'name', 'must be 1..128 bytes without control characters');
+        r.name = name;
+        names(d, path, r);
+        out.depositors.push(r);
+      });
+    }
+    if (problems.length > 0) throw new Error('invalid genesis:\n' + problems.join('\n'));
+    return out;
+  }
+
+  // RFC 8785 (JCS): every value is a string or an integer and every key ASCII, so it is sorted
+  // keys and compact output, as genesis::CanonicalGenesisJson writes it.
   function canonicalJson(v) {
     if (Array.isArray(v)) return '[' + v.map(canonicalJson).join(',') + ']';
     if (v && typeof v === 'object') {
-      return (
-        '{' +
-        Object.keys(v)
-          .sort()
-          .map((k) => JSON.stringify(k) + ':' + canonicalJson(v[k]))
-          .join(',') +
-        '}'
-      );
+      return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) + ':' + canonicalJson(v[k]))
+        .join(',') + '}';
     }
     return JSON.stringify(v);
   }
+  // The genesis hash (hex): SHA-256 of the canonical encoding. Rejects an invalid genesis.
   async function genesisHash(genesis) {
-    return toHex(await sha256(enc.encode(canonicalJson(genesis))));
+    return toHex(await sha256(enc.encode(canonicalJson(canonicalGenesis(genesis)))));
+  }
+
+  // ceil((n + f + 1) / 2) with f = floor((n - 1) / 3): any two quorums share f + 1 validators,
+  // so at least one honest one (2f+1 when n = 3f+1; 4 of 5 and 4 of 6). genesis::Genesis::quorum.
+  function quorumSize(n) {
+    const f = Math.floor((n - 1) / 3);
+    return Math.ceil((n + f + 1) / 2);
+  }
+
+  // A validator's or depositor's name for `lang` ('zh' or 'en'): the genesis display name in
+  // that language, else the other one, else the depositor's name, else the id.
+  function displayName(party, lang) {
+    if (!party) return '';
+    const n = party.names || {};
+    const first = lang === 'en' ? [n.en, n.zh] : [n.zh, n.en];
+    return first.find((x) => x) || party.name || party.id;
+  }
+  function namesOf(party) {
+    const n = {};
+    if (party.name_zh) n.zh = party.name_zh;
+    if (party.name_en || party.name) n.en = party.name_en || party.name;
+    return n;
   }
 
   // C2SP key id: SHA-256(name || 0x0A || type || public key)[:4].
@@ -174,17 +431,53 @@
     return h.slice(0, 4);
   }
 
-  function millisOf(rfc3339) {
-    const t = Date.parse(rfc3339);
-    return Number.isNaN(t) ? null : t;
+  // Receipt JSON fields as ledger::Receipt::FromJson takes them; returns a problem or null.
+  function receiptProblem(r) {
+    if (!isObject(r)) return 'not a JSON object';
+    const allowed = ['format', 'chain_id', 'genesis_hash', 'evidence_id', 'statement', 'signature',
+      'depositor_key', 'leaf', 'leaf_index', 'tree_size', 'inclusion_proof', 'checkpoint', 'block', 'batch'];
+    for (const k of Object.keys(r)) if (!allowed.includes(k)) return k + ': unknown field';
+    if (r.format !== 'evchain-receipt/1') return 'not an evchain-receipt/1 document';
+    const isStr = (o, k) => typeof o[k] === 'string';
+    const isU64 = (o, k) => Number.isSafeInteger(o[k]) && o[k] >= 0;
+    const isHex = (o, k, bytes) => isStr(o, k) && new RegExp('^[0-9a-f]{' + 2 * bytes + '}$').test(o[k]);
+    const isHashList = (o, k) => Array.isArray(o[k]) && o[k].every((h) => typeof h === 'string' && HEX64_RE.test(h));
+    for (const k of ['chain_id', 'statement', 'checkpoint']) if (!isStr(r, k)) return k + ': missing or not a string';
+    for (const k of ['genesis_hash', 'evidence_id', 'depositor_key']) if (!isHex(r, k, 32)) return k + ': not 64 lowercase hex characters';
+    if (!isHex(r, 'signature', 64)) return 'signature: not 128 lowercase hex characters';
+    if (!isStr(r, 'leaf') || !fromBase64(r.leaf)) return 'leaf: not strict base64';
+    // leaf_index and tree_size must be JSON integers: "0" or 0.5 would pass the arithmetic of
+    // the inclusion proof in JavaScript (C++ rejects them as bad_receipt).
+    for (const k of ['leaf_index', 'tree_size']) if (!isU64(r, k)) return k + ': missing or not a non-negative integer';
+    if (!isHashList(r, 'inclusion_proof')) return 'inclusion_proof: not an array of 64 lowercase hex characters';
+    const b = r.block;
+    if (!isObject(b)) return 'block: missing';
+    for (const k of Object.keys(b)) if (!['height', 'hash', 'time'].includes(k)) return 'block.' + k + ': unknown field';
+    if (!isU64(b, 'height')) return 'block.height: missing or not a non-negative integer';
+    if (!isHex(b, 'hash', 32)) return 'block.hash: not 64 lowercase hex characters';
+    if (!isStr(b, 'time') || parseRfc3339(b.time) === null) return 'block.time: not an RFC 3339 date-time';
+    if ('batch' in r) {
+      const x = r.batch;
+      if (!isObject(x)) return 'batch: must be an object';
+      for (const k of Object.keys(x)) if (!['statement', 'signature', 'item_index', 'item_proof'].includes(k)) return 'batch.' + k + ': unknown field';
+      if (!isStr(x, 'statement')) return 'batch.statement: missing or not a string';
+      if (!isHex(x, 'signature', 64)) return 'batch.signature: not 128 lowercase hex characters';
+      if (!isU64(x, 'item_index')) return 'batch.item_index: missing or not a non-negative integer';
+      if (!isHashList(x, 'item_proof')) return 'batch.item_proof: not an array of 64 lowercase hex characters';
+    }
+    return null;
   }
 
   // ---- the verification chain ----
-  // Returns {ok, steps: [{name, ok, detail}], failed (first failing step name), signers,
-  // depositor, blockTime}. `expectedDigest` (lowercase hex) is the file's digest when known.
+  // Returns {ok, steps: [{name, ok, detail, warning?}], failed (first failing step name),
+  // warnings (steps that passed with a warning), signers [{id, role, time, names}], depositor
+  // {id, name, names}, blockTime, genesisHash}. `expectedDigest` (lowercase hex) is the file's
+  // digest when known. Step names: docs/receipts.md.
   async function verifyReceipt(receipt, genesis, expectedDigest) {
     const steps = [];
-    const result = { ok: false, steps, failed: null, signers: [], depositor: null, blockTime: null };
+    const warnings = [];
+    const result = { ok: false, steps, failed: null, warnings, signers: [], depositor: null,
+      blockTime: null, genesisHash: null };
     const step = (name, ok, detail) => {
       steps.push({ name, ok, detail });
       if (!ok && !result.failed) result.failed = name;
@@ -194,12 +487,18 @@
       step('crypto', false, 'WebCrypto is not available here (the page is not a secure context)');
       return result;
     }
-    if (!receipt || receipt.format !== 'evchain-receipt/1') {
-      step('receipt', false, 'not an evchain-receipt/1 document');
+    const problem = receiptProblem(receipt);
+    if (!step('receipt', !problem, problem || 'evchain-receipt/1')) return result;
+
+    // chain: the receipt belongs to this genesis.
+    let gHash;
+    try {
+      gHash = await genesisHash(genesis);
+    } catch (e) {
+      step('chain', false, e.message);
       return result;
     }
-    // chain: the receipt belongs to this genesis.
-    const gHash = await genesisHash(genesis);
+    result.genesisHash = gHash;
     if (!step('chain', receipt.chain_id === genesis.chain_id && receipt.genesis_hash === gHash,
         receipt.chain_id === genesis.chain_id
           ? (receipt.genesis_hash === gHash ? 'chain ' + genesis.chain_id + ', genesis ' + gHash
@@ -208,21 +507,21 @@
       return result;
     }
 
-    // statement: its hash is the evidence id, it names a genesis depositor.
-    const statementBytes = enc.encode(receipt.statement || '');
+    // statement: canonical, its hash is the evidence id, it names a genesis depositor.
+    const statementBytes = enc.encode(receipt.statement);
     const statement = parseStatement(receipt.statement, 'evchain-deposit/1');
     const statementHash = await sha256(statementBytes);
-    const depositor = statement && (genesis.depositors || []).find((d) => d.id === statement.depositor);
+    const depositor = statement && genesis.depositors.find((d) => d.id === statement.depositor);
     if (!step('statement',
         !!statement && toHex(statementHash) === receipt.evidence_id && statement.chain_id === genesis.chain_id && !!depositor,
-        !statement ? 'not a deposit statement'
+        !statement ? 'not a canonical evchain-deposit/1 statement'
           : toHex(statementHash) !== receipt.evidence_id ? 'SHA-256 of the statement is not the evidence id'
           : statement.chain_id !== genesis.chain_id ? 'statement names another chain'
           : !depositor ? 'depositor "' + statement.depositor + '" is not in the genesis'
           : 'evidence id ' + receipt.evidence_id)) {
       return result;
     }
-    result.depositor = { id: depositor.id, name: depositor.name };
+    result.depositor = { id: depositor.id, name: depositor.name, names: namesOf(depositor) };
     result.provenance = statement;
 
     // file: the statement's digest is the file's.
@@ -245,15 +544,15 @@
     if (receipt.batch) {
       const b = receipt.batch;
       const batch = parseStatement(b.statement, 'evchain-batch/1');
-      const proof = (b.item_proof || []).map(fromHex);
+      const proof = b.item_proof.map(fromHex);
       const batchRoot = batch && fromHex(batch.root);
-      const implied = batch && !proof.some((p) => !p || p.length !== 32)
+      const implied = batch
         ? await rootFromInclusionProof(await leafHash(statementBytes), b.item_index, Number(batch.items), proof)
         : null;
       if (!step('batch',
           !!batch && batch.chain_id === genesis.chain_id && batch.depositor === depositor.id &&
             b.signature === receipt.signature && equal(implied, batchRoot),
-          !batch ? 'not a batch statement'
+          !batch ? 'not a canonical batch statement'
             : batch.depositor !== depositor.id || batch.chain_id !== genesis.chain_id ? 'batch names another depositor or chain'
             : !equal(implied, batchRoot) ? 'item ' + b.item_index + ' is not in the signed batch'
             : 'item ' + b.item_index + ' of ' + batch.items + ' in the signed batch')) {
@@ -261,17 +560,16 @@
       }
       signedBytes = enc.encode(b.statement);
     }
-    if (!step('depositor_signature',
-        !!signature && signature.length === 64 && (await verifyEd25519(depositorKey, signedBytes, signature)),
+    if (!step('depositor_signature', await verifyEd25519(depositorKey, signedBytes, signature),
         'Ed25519 signature of ' + depositor.id)) {
       return result;
     }
 
     // leaf: the exact bytes bind statement hash, digest, depositor key, block height and time.
     const leaf = fromBase64(receipt.leaf);
-    const block = receipt.block || {};
-    const blockMillis = millisOf(block.time);
-    const leafOk = !!leaf && leaf.length === 113 && leaf[0] === 1 &&
+    const block = receipt.block;
+    const blockMillis = parseRfc3339(block.time);
+    const leafOk = leaf.length === 113 && leaf[0] === 1 &&
       equal(leaf.slice(1, 33), statementHash) && toHex(leaf.slice(33, 65)) === statement.digest &&
       equal(leaf.slice(65, 97), depositorKey) && u64(leaf, 97) === block.height &&
       u64(leaf, 105) === blockMillis;
@@ -281,9 +579,8 @@
     }
 
     // inclusion_proof: RFC 9162 from the leaf to a root.
-    const proof = (receipt.inclusion_proof || []).map(fromHex);
-    const impliedRoot = proof.some((p) => !p || p.length !== 32) ? null
-      : await rootFromInclusionProof(await leafHash(leaf), receipt.leaf_index, receipt.tree_size, proof);
+    const proof = receipt.inclusion_proof.map(fromHex);
+    const impliedRoot = await rootFromInclusionProof(await leafHash(leaf), receipt.leaf_index, receipt.tree_size, proof);
     if (!step('inclusion_proof', !!impliedRoot,
         impliedRoot ? 'leaf ' + receipt.leaf_index + ' of ' + receipt.tree_size : 'malformed inclusion proof')) {
       return result;
@@ -294,7 +591,7 @@
     const cp = note && parseCheckpoint(note.body);
     const cpOk = !!cp && cp.origin === 'evchain/' + genesis.chain_id && cp.size === receipt.tree_size &&
       equal(cp.root, impliedRoot) && cp.height === block.height && cp.block === block.hash &&
-      millisOf(cp.time) === blockMillis;
+      parseRfc3339(cp.time) === blockMillis;
     if (!step('checkpoint_root', cpOk,
         !cp ? 'checkpoint is not an evchain checkpoint note'
           : !equal(cp.root, impliedRoot) ? 'the proof leads to a root the checkpoint does not name'
@@ -303,9 +600,8 @@
       return result;
     }
 
-    // quorum: >= 2f+1 distinct genesis validators cosigned (C2SP tlog-cosignature, type 0x04).
-    const validators = genesis.validators || [];
-    const f = Math.floor((validators.length - 1) / 3);
+    // quorum: ceil((n+f+1)/2) distinct genesis validators cosigned (C2SP tlog-cosignature, 0x04).
+    const validators = genesis.validators;
     const seen = new Set();
     let bad = null;
     for (const s of note.signatures) {
@@ -320,24 +616,47 @@
       const t = u64(s.sig, 0);
       const message = concat(enc.encode('cosignature/v1\ntime ' + t + '\n'), enc.encode(note.body));
       if (await verifyEd25519(key, message, s.sig.slice(8))) {
-        if (!seen.has(v.id)) result.signers.push({ id: v.id, role: v.role, time: t });
+        if (!seen.has(v.id)) result.signers.push({ id: v.id, role: v.role, time: t, names: namesOf(v) });
         seen.add(v.id);
       } else {
         bad = v.id;
       }
     }
-    const quorum = 2 * f + 1;
-    step('quorum', !bad && seen.size >= quorum,
-      bad ? 'invalid cosignature from ' + bad
-        : seen.size + ' of ' + validators.length + ' validators cosigned (' + quorum + ' needed)');
+    const quorum = quorumSize(validators.length);
     result.blockTime = block.time;
+    if (!step('quorum', !bad && seen.size >= quorum,
+        bad ? 'invalid cosignature from ' + bad
+          : seen.size + ' of ' + validators.length + ' validators cosigned (' + quorum + ' needed)')) {
+      return result;
+    }
+
+    // cosignature_time: a time service's cosignature time should be within the genesis clock
+    // skew of the block time (|t*1000 - block time| <= max_clock_skew_ms, the rule of the C++
+    // verifier; consensus::WithinClockSkew). A warning: the quorum already holds.
+    const skew = canonicalGenesis(genesis).params.max_clock_skew_ms;
+    const timeSigners = result.signers.filter((s) => s.role === 'time');
+    const off = timeSigners.filter((s) => Math.abs(s.time * 1000 - blockMillis) > skew);
+    const timeStep = {
+      name: 'cosignature_time', ok: true,
+      detail: timeSigners.length === 0 ? 'no time service cosigned this block'
+        : off.length > 0 ? off.map((s) => s.id + ' cosigned at ' + formatRfc3339Millis(s.time * 1000) +
+          ', ' + Math.round((s.time * 1000 - blockMillis) / 1000) + ' s from the block time (more than ' +
+          skew + ' ms)').join('; ')
+          : timeSigners.map((s) => s.id).join(', ') + ' cosigned within ' + skew + ' ms of the block time',
+    };
+    if (off.length > 0) {
+      timeStep.warning = true;
+      warnings.push(timeStep);
+    }
+    steps.push(timeStep);
     result.ok = !result.failed;
     return result;
   }
 
   const api = {
-    verifyReceipt, genesisHash, canonicalJson, sha256, toHex, fromHex, fromBase64,
-    parseStatement, parseNote, parseCheckpoint, rootFromInclusionProof, hasWebCrypto: () => !!subtle(),
+    verifyReceipt, genesisHash, canonicalGenesis, canonicalJson, quorumSize, displayName, sha256,
+    toHex, fromHex, fromBase64, parseStatement, parseNote, parseCheckpoint, parseRfc3339,
+    rootFromInclusionProof, hasWebCrypto: () => !!subtle(),
   };
   root.EvchainVerify = api;
   if (typeof module !== 'undefined' && module.exports) module.exports = api;

@@ -1,25 +1,345 @@
 // Node.js 20 test of api/web/verify.js (the judge's page's verification) on receipts the C++
-// code produced: good receipts pass, each kind of tampering fails at the right step.
+// code produced: good receipts pass, each kind of tampering fails at the right step, and the
+// page's rules are the C++ ones (quorum, canonical genesis, strict statements and receipt
+// fields, the time service's cosignature time). Also tests api/web/sha256.js (the page's
+// streaming SHA-256) against the NIST vectors and WebCrypto.
 // Usage: node verify_test.js FIXTURE_DIR   (written by web_verify_test.cc)
 'use strict';
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const V = require('../../api/web/verify.js');
+let S = null;
+try {
+  S = require('../../api/web/sha256.js');
+} catch (e) {
+  // Reported as a failing test below.
+}
 
 const dir = process.argv[2];
 const read = (name) => JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
 const genesis = read('genesis.json');
 const fixture = read('fixture.json');
 const clone = (x) => JSON.parse(JSON.stringify(x));
+const subtle = globalThis.crypto.subtle;
+const hex = (b) => Buffer.from(b).toString('hex');
 
 async function expectFail(receipt, step, digest, g) {
   const r = await V.verifyReceipt(receipt, g || genesis, digest);
   assert.strictEqual(r.ok, false, 'tampered receipt passed; expected failure at ' + step);
   assert.strictEqual(r.failed, step, JSON.stringify(r.steps));
+  return r;
+}
+async function expectOk(receipt, g, digest) {
+  const r = await V.verifyReceipt(receipt, g || genesis, digest);
+  assert.ok(r.ok, JSON.stringify(r.steps));
+  return r;
 }
 
-(async () => {
+// The test validators' keys come from fixed seeds (tests/api/test_chain.cc): seed byte i+1.
+async function seededSigner(seedByte) {
+  const der = Buffer.from('302e020100300506032b657004220420' + seedByte.repeat(32), 'hex');
+  const key = await subtle.importKey('pkcs8', der, { name: 'Ed25519' }, false, ['sign']);
+  return async (message) => new Uint8Array(await subtle.sign({ name: 'Ed25519' }, key, message));
+}
+
+// Replaces `id`'s cosignature line with one made at `timestamp` (Unix seconds).
+async function recosign(receipt, id, seedByte, timestamp) {
+  const sign = await seededSigner(seedByte);
+  const split = receipt.checkpoint.indexOf('\n\n');
+  const body = receipt.checkpoint.slice(0, split + 1);
+  const t = Buffer.alloc(8);
+  t.writeBigUInt64BE(BigInt(timestamp));
+  const message = Buffer.concat([Buffer.from('cosignature/v1\ntime ' + timestamp + '\n'),
+    Buffer.from(body)]);
+  const sig = await sign(message);
+  return receipt.checkpoint.replace(new RegExp('(\u2014 ' + id + ' )(\\S+)'), (m, p, b64) => {
+    const raw = Buffer.from(b64, 'base64');
+    return p + Buffer.concat([raw.subarray(0, 4), t, Buffer.from(sig)]).toString('base64');
+  });
+}
+
+// Keeps the cosignature lines of `ids` only.
+function keepSigners(receipt, ids) {
+  const lines = receipt.checkpoint.split('\n');
+  const blank = lines.indexOf('');
+  const sigs = lines.slice(blank + 1).filter((l) => ids.some((id) => l.startsWith('\u2014 ' + id + ' ')));
+  return lines.slice(0, blank + 1).concat(sigs).join('\n') + '\n';
+}
+
+async function withGenesis(receipt, g) {
+  const t = clone(receipt);
+  t.genesis_hash = await V.genesisHash(g);
+  return t;
+}
+
+function extraValidator(i) {
+  return { id: 'court-x' + i, role: 'court', public_key: (i + 0xa0).toString(16).repeat(32),
+    p2p: '127.0.0.1:' + (7100 + i), http: '127.0.0.1:' + (8100 + i) };
+}
+
+async function testSha256() {
+  // FIPS 180-4 / NIST CAVP examples.
+  const vectors = [
+    ['', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
+    ['abc', 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'],
+    ['abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq',
+      '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1'],
+    ['abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu',
+      'cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1'],
+  ];
+  for (const [text, want] of vectors) {
+    assert.strictEqual(hex(S.sha256(Buffer.from(text))), want, 'NIST vector "' + text + '"');
+  }
+  const h = new S.Sha256();
+  const chunk = Buffer.alloc(1000, 'a');
+  for (let i = 0; i < 1000; i++) h.update(chunk);
+  assert.strictEqual(hex(h.digest()), 'cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0',
+    'NIST one million "a"');
+  // Against WebCrypto: every length around the block and padding boundaries, fed in uneven
+  // pieces so that every split of the 64-byte block is exercised.
+  const data = new Uint8Array(4099);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 131 + 7) & 0xff;
+  for (let len = 0; len <= 300; len++) {
+    const want = hex(await subtle.digest('SHA-256', data.subarray(0, len)));
+    const s = new S.Sha256();
+    let off = 0;
+    let step = 1;
+    while (off < len) {
+      const n = Math.min(step, len - off);
+      s.update(data.subarray(off, off + n));
+      off += n;
+      step = (step * 7 + 3) % 97 + 1;
+    }
+    assert.strictEqual(hex(s.digest()), want, 'length ' + len);
+  }
+  assert.strictEqual(hex(S.sha256(data)), hex(await subtle.digest('SHA-256', data)));
+  // A blob hashed in slices that do not divide its size, with progress and a cancel.
+  const blob = new Blob([data]);
+  const seen = [];
+  const digest = await S.hashBlob(blob, { sliceBytes: 1000, progressBytes: 2000, onProgress: (done, total) => seen.push([done, total]) });
+  assert.strictEqual(hex(digest), hex(await subtle.digest('SHA-256', data)));
+  assert.deepStrictEqual(seen[seen.length - 1], [4099, 4099]);
+  assert.ok(seen.length >= 2);
+  const cancel = { cancelled: false };
+  await assert.rejects(S.hashBlob(blob, { sliceBytes: 1000, progressBytes: 1, cancel,
+    onProgress: () => { cancel.cancelled = true; } }), (e) => e.name === 'AbortError');
+  // The same through blob.stream() (the browser's way), in chunks of the stream's choosing.
+  const big = new Uint8Array(3 * 1024 * 1024 + 5);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+  const streamed = [];
+  const d2 = await S.hashBlob(new Blob([big]), { stream: true, progressBytes: 1 << 20,
+    onProgress: (done, total) => streamed.push([done, total]) });
+  assert.strictEqual(hex(d2), hex(await subtle.digest('SHA-256', big)));
+  assert.deepStrictEqual(streamed[streamed.length - 1], [big.length, big.length]);
+  // (Node.js streams an in-memory blob as one chunk; Chromium a file in chunks of 64 KiB.)
+  assert.ok(streamed.length >= 1, JSON.stringify(streamed));
+  assert.strictEqual(hex(await S.hashBlob(new Blob([]))), hex(await subtle.digest('SHA-256', new Uint8Array(0))));
+  const stop = { cancelled: false };
+  await assert.rejects(S.hashBlob(new Blob([big]), { stream: true, cancel: stop, progressBytes: 1,
+    onProgress: () => { stop.cancelled = true; } }), (e) => e.name === 'AbortError');
+  const finished = new S.Sha256();
+  finished.digest();
+  assert.throws(() => finished.update(new Uint8Array(1)));
+}
+
+async function testQuorum() {
+  // ceil((n + f + 1) / 2), f = floor((n - 1) / 3): 2f+1 when n = 3f+1, more for n = 5, 6.
+  const want = { 4: 3, 5: 4, 6: 4, 7: 5, 8: 6, 9: 6, 10: 7, 13: 9, 16: 11 };
+  for (const [n, q] of Object.entries(want)) assert.strictEqual(V.quorumSize(Number(n)), q, 'n=' + n);
+  // n = 5: the four signers pass, three (2f+1 with f = 1) do not.
+  const g5 = clone(genesis);
+  g5.validators.push(extraValidator(1));
+  const r5 = await withGenesis(fixture.single, g5);
+  await expectOk(r5, g5);
+  const three = clone(r5);
+  three.checkpoint = keepSigners(r5, ['court-1', 'notary-1', 'time-1']);
+  const r = await expectFail(three, 'quorum', undefined, g5);
+  assert.match(r.steps[r.steps.length - 1].detail, /3 of 5/);
+  // n = 6: quorum 4 as well.
+  const g6 = clone(g5);
+  g6.validators.push(extraValidator(2));
+  await expectOk(await withGenesis(fixture.single, g6), g6);
+  const t6 = await withGenesis(three, g6);
+  await expectFail(t6, 'quorum', undefined, g6);
+  // n = 4: three of four still suffice.
+  const t4 = clone(fixture.single);
+  t4.checkpoint = keepSigners(fixture.single, ['court-1', 'notary-1', 'time-1']);
+  await expectOk(t4);
+}
+
+async function testCanonicalGenesis() {
+  // The node fills in default params and rewrites genesis_time: the page must hash the same.
+  const defaults = { max_batch: 1000, block_interval_ms: 200, max_clock_skew_ms: 1000,
+    view_change_timeout_ms: 2000, request_timeout_ms: 4000, checkpoint_interval: 16,
+    watermark_window: 64 };
+  const g = clone(genesis);
+  for (const k of Object.keys(g.params)) if (g.params[k] === defaults[k]) delete g.params[k];
+  if (Object.keys(g.params).length === 0) delete g.params;
+  const t = Date.parse(genesis.genesis_time);
+  // The same instant written at +08:00 without milliseconds.
+  const local = new Date(t + 8 * 3600 * 1000).toISOString().slice(0, 19) + '+08:00';
+  g.genesis_time = local;
+  assert.strictEqual(await V.genesisHash(g), fixture.genesis_hash, 'canonical genesis hash');
+  await expectOk(fixture.single, g, fixture.single_digest);
+  // Key order and whitespace of the file do not matter either.
+  const reverseKeys = (v) => (Array.isArray(v) ? v.map(reverseKeys) : v && typeof v === 'object'
+    ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)])) : v);
+  const reordered = reverseKeys(g);
+  assert.notDeepStrictEqual(Object.keys(reordered), Object.keys(g));
+  assert.strictEqual(await V.genesisHash(reordered), fixture.genesis_hash);
+  // What the node rejects, the page rejects.
+  const bad = [
+    (x) => { x.unknown = 1; },
+    (x) => { x.validators[0].extra = 'x'; },
+    (x) => { x.params = { max_batch: 0 }; },
+    (x) => { x.params = { max_batch: 1.5 }; },
+    (x) => { x.params = { no_such_param: 1 }; },
+    (x) => { x.genesis_time = '2026-11-28'; },
+    (x) => { x.genesis_time = 'Sat, 28 Nov 2026 00:00:00 GMT'; },
+    (x) => { x.validators[0].public_key = x.validators[0].public_key.toUpperCase(); },
+    (x) => { x.validators[0].role = 'judge'; },
+    (x) => { x.validators[1].id = x.validators[0].id; },
+    (x) => { x.validators.pop(); },
+    (x) => { x.depositors[0].name = ''; },
+    (x) => { x.depositors[0].name_zh = 'a\u0001b'; },
+    (x) => { x.validators[0].name_en = 42; },
+    (x) => { x.chain_id = 'Upper'; },
+  ];
+  for (const [i, mutate] of bad.entries()) {
+    const x = clone(genesis);
+    mutate(x);
+    await assert.rejects(V.genesisHash(x), /genesis/, 'invalid genesis ' + i + ' accepted');
+    await expectFail(fixture.single, 'chain', undefined, x);
+  }
+}
+
+function testStatements() {
+  const base = 'evchain-deposit/1\nchain_id: test-chain\ndepositor: demo-platform\ndigest: ' +
+    'ab'.repeat(32) + '\n';
+  const good = [
+    base + 'nonce: n-1\n',
+    base + 'kind: webpage\nsource: https://x.example/a b\ncaptured_at: 2026-11-28T11:10:27.123+08:00\n' +
+      'case_ref: （2026）浙0192民初81号\nrelated: ' + 'cd'.repeat(32) + '\nrelated: ' + 'ef'.repeat(32) +
+      '\nnonce: A.b_c:d-1\n',
+  ];
+  for (const s of good) {
+    const p = V.parseStatement(s, 'evchain-deposit/1');
+    assert.ok(p, 'good statement rejected: ' + JSON.stringify(s));
+  }
+  assert.strictEqual(V.parseStatement(good[1], 'evchain-deposit/1').related.length, 2);
+  const bad = [
+    base,                                                        // no nonce
+    base + 'nonce: n-1',                                         // no final newline
+    base.replace('digest: ' + 'ab'.repeat(32), 'digest: ' + 'AB'.repeat(32)) + 'nonce: n\n',
+    base.replace('digest: ' + 'ab'.repeat(32), 'digest: abc') + 'nonce: n\n',
+    base + 'nonce: n\nkind: log\n',                              // out of order
+    base + 'kind: log\nkind: log\nnonce: n\n',                   // repeated
+    base + 'color: red\nnonce: n\n',                             // unknown key
+    base + 'kind: rumour\nnonce: n\n',                           // bad kind
+    base + 'kind: \nnonce: n\n',                                 // empty optional value
+    base + 'source:  x\nnonce: n\n',                             // leading space
+    base + 'source: x \nnonce: n\n',                             // trailing space
+    base + 'source: a\tb\nnonce: n\n',                           // control character
+    base + 'source: ' + 'x'.repeat(2049) + '\nnonce: n\n',       // too long
+    base + 'case_ref: ' + '案'.repeat(43) + '\nnonce: n\n',      // 129 bytes
+    base + 'captured_at: yesterday\nnonce: n\n',
+    base + 'captured_at: 2026-02-30T00:00:00Z\nnonce: n\n',
+    base + 'related: ' + 'cd'.repeat(31) + '\nnonce: n\n',
+    base + 'related: ' + 'cd'.repeat(32) + '\nrelated: ' + 'cd'.repeat(32) + '\nnonce: n\n',
+    base + ('related: ' + 'cd'.repeat(32) + '\n').repeat(17) + 'nonce: n\n',
+    base + 'nonce: n n\n',
+    base + 'nonce: ' + 'n'.repeat(65) + '\n',
+    base.replace('chain_id: test-chain', 'chain_id: Test') + 'nonce: n\n',
+    base.replace('\n', '\r\n') + 'nonce: n\n',
+    base + '\nnonce: n\n',                                       // empty line
+    'evchain-deposit/2\n' + base.slice(18) + 'nonce: n\n',
+  ];
+  for (const [i, s] of bad.entries()) {
+    assert.strictEqual(V.parseStatement(s, 'evchain-deposit/1'), null, 'bad statement ' + i + ' accepted');
+  }
+  const batch = 'evchain-batch/1\nchain_id: c\ndepositor: d\nitems: 3\nroot: ' + '00'.repeat(32) + '\nnonce: b\n';
+  assert.ok(V.parseStatement(batch, 'evchain-batch/1'));
+  for (const s of [batch.replace('items: 3', 'items: 03'), batch.replace('items: 3', 'items: 0'),
+    batch.replace('items: 3', 'items: 10001'), batch.replace('items: 3', 'items: 3.0'),
+    batch.replace('nonce: b\n', 'kind: log\nnonce: b\n')]) {
+    assert.strictEqual(V.parseStatement(s, 'evchain-batch/1'), null, JSON.stringify(s));
+  }
+}
+
+async function testReceiptFields() {
+  const good = fixture.single;
+  const mutations = {
+    'leaf_index as a string': (t) => { t.leaf_index = String(t.leaf_index); },
+    'leaf_index fractional': (t) => { t.leaf_index += 0.5; },
+    'leaf_index negative': (t) => { t.leaf_index = -1; },
+    'tree_size as a string': (t) => { t.tree_size = String(t.tree_size); },
+    'block height as a string': (t) => { t.block.height = String(t.block.height); },
+    'unknown field': (t) => { t.note = 'x'; },
+    'uppercase hex': (t) => { t.evidence_id = t.evidence_id.toUpperCase(); },
+    'lax time': (t) => { t.block.time = t.block.time.slice(0, 10); },
+    'proof not an array': (t) => { t.inclusion_proof = 'x'; },
+  };
+  for (const [what, mutate] of Object.entries(mutations)) {
+    const t = clone(good);
+    mutate(t);
+    const r = await V.verifyReceipt(t, genesis, undefined);
+    assert.strictEqual(r.failed, 'receipt', what + ': ' + JSON.stringify(r.steps));
+  }
+  const b = clone(fixture.batch);
+  b.batch.item_index = String(b.batch.item_index);
+  assert.strictEqual((await V.verifyReceipt(b, genesis)).failed, 'receipt', 'batch item_index');
+}
+
+async function testTimeSkew() {
+  // The test chain's cosignatures are made at floor(block time / 1 s): within the skew.
+  const ok = await expectOk(fixture.single);
+  assert.deepStrictEqual(ok.warnings, []);
+  const timeStep = ok.steps.find((s) => s.name === 'cosignature_time');
+  assert.ok(timeStep && timeStep.ok && !timeStep.warning, JSON.stringify(ok.steps));
+  const blockMs = Date.parse(fixture.single.block.time);
+  const skew = genesis.params.max_clock_skew_ms;
+  // time-1 (seed 4) cosigns max_clock_skew_ms + 1 s after the block: flagged, not failed.
+  const late = clone(fixture.single);
+  const lateSeconds = Math.floor((blockMs + skew) / 1000) + 1;
+  late.checkpoint = await recosign(late, 'time-1', '04', lateSeconds);
+  const r = await expectOk(late);
+  assert.strictEqual(r.warnings.length, 1, JSON.stringify(r.steps));
+  assert.strictEqual(r.warnings[0].name, 'cosignature_time');
+  assert.match(r.warnings[0].detail, /time-1/);
+  // Exactly at the bound is fine: |t*1000 - block| <= max_clock_skew_ms.
+  if ((blockMs + skew) % 1000 === 0) {
+    const edge = clone(fixture.single);
+    edge.checkpoint = await recosign(edge, 'time-1', '04', (blockMs + skew) / 1000);
+    assert.deepStrictEqual((await expectOk(edge)).warnings, []);
+  }
+  // A court's cosignature time is not the time service's: not flagged.
+  const court = clone(fixture.single);
+  court.checkpoint = await recosign(court, 'court-1', '01', lateSeconds + 100);
+  assert.deepStrictEqual((await expectOk(court)).warnings, []);
+  // Early by more than the skew is flagged too.
+  const early = clone(fixture.single);
+  early.checkpoint = await recosign(early, 'time-1', '04', Math.floor((blockMs - skew) / 1000) - 1);
+  assert.strictEqual((await expectOk(early)).warnings.length, 1);
+}
+
+async function testDisplayNames() {
+  const g = clone(genesis);
+  g.validators[0].name_zh = '北京互联网法院';
+  g.validators[0].name_en = 'Beijing Internet Court';
+  g.depositors[0].name_zh = '演示存证平台';
+  // Names are covered by the genesis hash.
+  assert.notStrictEqual(await V.genesisHash(g), fixture.genesis_hash);
+  const r = await expectOk(await withGenesis(fixture.single, g), g);
+  const court1 = r.signers.find((s) => s.id === 'court-1');
+  assert.deepStrictEqual(court1.names, { zh: '北京互联网法院', en: 'Beijing Internet Court' });
+  assert.deepStrictEqual(r.depositor.names, { zh: '演示存证平台', en: 'Demo Evidence Platform' });
+  assert.strictEqual(V.displayName(court1, 'en'), 'Beijing Internet Court');
+  assert.strictEqual(V.displayName(r.depositor, 'zh'), '演示存证平台');
+  assert.strictEqual(V.displayName(r.signers.find((s) => s.id === 'time-1'), 'zh'), 'time-1');
+}
+
+async function testReceipts() {
   assert.strictEqual(await V.genesisHash(genesis), fixture.genesis_hash, 'genesis hash (JCS)');
   for (const [name, receipt] of [['single', fixture.single], ['batch', fixture.batch]]) {
     const r = await V.verifyReceipt(receipt, genesis, fixture[name + '_digest']);
@@ -42,9 +362,7 @@ async function expectFail(receipt, step, digest, g) {
   t = clone(good); t.inclusion_proof.push('00'.repeat(32)); await expectFail(t, 'inclusion_proof');
   // Keep only two cosignatures: below the quorum of 3.
   t = clone(good);
-  const lines = t.checkpoint.split('\n');
-  const blank = lines.indexOf('');
-  t.checkpoint = lines.slice(0, blank + 3).join('\n') + '\n';
+  t.checkpoint = keepSigners(good, ['court-1', 'court-2']);
   await expectFail(t, 'quorum');
   // A forged cosignature from a genesis validator.
   t = clone(good);
@@ -59,11 +377,26 @@ async function expectFail(receipt, step, digest, g) {
   await expectFail(good, 'chain', undefined, other);
   const swapped = clone(genesis);
   swapped.depositors[0].public_key = swapped.validators[0].public_key;
-  await expectFail(good, 'chain', undefined, swapped);  // genesis hash differs first
+  await expectFail(good, 'chain', undefined, swapped);  // duplicate key: an invalid genesis
   // Batch: an item moved to another index is not in the signed batch.
   t = clone(fixture.batch); t.batch.item_index += 1; await expectFail(t, 'batch');
-  console.log('verify.js: all checks passed');
-})().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+}
+
+(async () => {
+  const tests = { testReceipts, testSha256, testQuorum, testCanonicalGenesis, testStatements,
+    testReceiptFields, testTimeSkew, testDisplayNames };
+  let passed = 0;
+  let failed = 0;
+  for (const [name, run] of Object.entries(tests)) {
+    try {
+      if (name === 'testSha256' && !S) throw new Error('api/web/sha256.js is missing');
+      await run();
+      passed++;
+    } catch (e) {
+      failed++;
+      console.error('FAIL ' + name + ': ' + (e && e.stack ? e.stack : e));
+    }
+  }
+  console.log('verify.js: ' + passed + ' passed, ' + failed + ' failed');
+  process.exit(failed === 0 ? 0 : 1);
+})();

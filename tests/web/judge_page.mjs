@@ -28,7 +28,7 @@ const browser = await chromium.launch({
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 try {
-  const page = await browser.newPage();
+  const page = await browser.newPage({ locale: 'en-US' });
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
   await page.goto(url);
   await page.waitForFunction(
@@ -40,7 +40,7 @@ try {
   const results = await page.textContent('#results');
   const summary = await page.textContent('#summary');
   const text = summary + ' ' + results;
-  if (!/preserved/i.test(verdict)) fail(`deposited file: verdict "${verdict}"`);
+  if (verdict !== 'Verified') fail(`deposited file: verdict "${verdict}"`);
   if (!text.includes(depositorName)) fail(`deposited file: depositor "${depositorName}" not shown`);
   // The attested time as the page prints it (UTC, to the second).
   const when = new Date(blockTime);
@@ -51,16 +51,26 @@ try {
 
   // 2. A file never deposited.
   verdict = await verdictAfter(page, () => page.setInputFiles('#file-input', unknownFile));
-  if (!/not found/i.test(verdict)) fail(`unknown file: verdict "${verdict}"`);
+  if (verdict !== 'Not found') fail(`unknown file: verdict "${verdict}"`);
   console.log(JSON.stringify({ check: 'unknown file', verdict }));
 
-  // 3. The genuine receipt pasted for offline verification, then a tampered copy.
+  // 3. The fingerprint the court holds, compared with the validator's genesis.
   const receipt = JSON.parse(readFileSync(receiptPath, 'utf8'));
+  await page.fill('#court-fingerprint', receipt.genesis_hash);
+  if (!/^Match/.test(await page.textContent('#court-result'))) fail('court fingerprint: no match');
+  await page.fill('#court-fingerprint', '00'.repeat(32));
+  if (!/^MISMATCH/.test(await page.textContent('#court-result'))) fail('court fingerprint: no mismatch');
+  console.log(JSON.stringify({ check: 'court fingerprint compared' }));
+
+  // 4. The genuine receipt pasted for verification in the browser (with the deposited file
+  // chosen again, so its hash is checked too), then a tampered copy.
+  await verdictAfter(page, () => page.setInputFiles('#file-input', depositedFile));
   verdict = await verdictAfter(page, async () => {
     await page.fill('#receipt-input', JSON.stringify(receipt));
     await page.click('#receipt-button');
   });
-  if (!/preserved/i.test(verdict)) fail(`genuine receipt: verdict "${verdict}"`);
+  if (verdict !== 'Verified') fail(`genuine receipt: verdict "${verdict}"`);
+  if (!(await page.$('li[data-step="file"]'))) fail('genuine receipt: the file was not checked');
   console.log(JSON.stringify({ check: 'genuine receipt', verdict }));
 
   const tampered = structuredClone(receipt);
@@ -72,7 +82,7 @@ try {
     await page.fill('#receipt-input', JSON.stringify(tampered));
     await page.click('#receipt-button');
   });
-  if (!/invalid/i.test(verdict)) fail(`tampered receipt: verdict "${verdict}"`);
+  if (verdict !== 'NOT verified') fail(`tampered receipt: verdict "${verdict}"`);
   console.log(JSON.stringify({ check: 'tampered receipt', verdict }));
 } finally {
   await browser.close();

@@ -148,13 +148,29 @@ int RunTestnet(const TestnetOptions& o) {
     v.public_key = key.public_key();
     v.p2p = "127.0.0.1:" + std::to_string(ports[2 * i]);
     v.http = "127.0.0.1:" + std::to_string(ports[2 * i + 1]);
+    // Display names for judges' reports (docs/formats.md "Display names").
+    const std::string number = std::to_string(per_role[static_cast<int>(v.role)]);
+    switch (v.role) {
+      case genesis::Role::kCourt:
+        v.names = {"测试网第" + number + "法院", "Testnet Court " + number};
+        break;
+      case genesis::Role::kNotary:
+        v.names = {"测试网第" + number + "公证处", "Testnet Notary Office " + number};
+        break;
+      case genesis::Role::kTime:
+        v.names = {"测试网授时中心" + number, "Testnet Time Service " + number};
+        break;
+    }
     g.validators.push_back(v);
   }
   crypto::SecretKey depositor_key = crypto::SecretKey::Generate();
   if (Status s = depositor_key.SaveFile((dir / "depositor.key").string()); !s.ok()) {
     return Fail(kVerb, kExitIo, s.message());
   }
-  g.depositors.push_back({"demo-platform", "Demo Evidence Platform", depositor_key.public_key()});
+  g.depositors.push_back({"demo-platform",
+                          "Demo Evidence Platform",
+                          depositor_key.public_key(),
+                          {"演示存证平台", ""}});
 
   const std::string genesis_path = (dir / "genesis.json").string();
   if (Status s = WriteFile(genesis_path, genesis::GenesisToJson(g)); !s.ok()) {

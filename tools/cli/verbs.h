@@ -3,6 +3,10 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
+
+#include "common/status.h"
+#include "genesis/genesis.h"
 
 namespace evchain::cli {
 
@@ -13,5 +17,10 @@ void AddVerify(CLI::App& app, int* exit_code);
 void AddAudit(CLI::App& app, int* exit_code);
 void AddCheckpoint(CLI::App& app, int* exit_code);
 void AddConsistency(CLI::App& app, int* exit_code);
+void AddPage(CLI::App& app, int* exit_code);
+
+// The court's offline page (`evchain page`): api/web/index.html with its style, scripts and
+// this genesis inlined.
+Result<std::string> RenderOfflinePage(const genesis::Genesis& genesis);
 
 }  // namespace evchain::cli

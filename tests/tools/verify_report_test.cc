@@ -1,0 +1,96 @@
+// evchain verify's judge-facing output (tools/cli/verify_report.h): the time service's
+// cosignature-time warning uses the judge's page's rule, the language follows the locale, and
+// the report names institutions and carries a QR code.
+#include "tools/cli/verify_report.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <sstream>
+
+namespace evchain::cli {
+namespace {
+
+genesis::Genesis TwoValidators() {
+  genesis::Genesis g;
+  g.chain_id = "c";
+  g.params.max_clock_skew_ms = 1000;
+  genesis::Validator court;
+  court.id = "court-1";
+  court.role = genesis::Role::kCourt;
+  court.names = {"北京互联网法院", "Beijing Internet Court"};
+  genesis::Validator time;
+  time.id = "time-1";
+  time.role = genesis::Role::kTime;
+  g.validators = {court, time};
+  return g;
+}
+
+TEST_CASE("a time service's cosignature further than the clock skew from the block is flagged") {
+  const genesis::Genesis g = TwoValidators();
+  const UnixMillis block = 1795865427123;  // 2026-11-28T11:30:27.123Z
+  using Signer = ledger::CertificateSigner;
+  // |t*1000 - block| <= 1000 ms: 11:30:27 (-123 ms) and 11:30:28 (+877 ms) are fine.
+  CHECK(CosignatureTimeWarnings({Signer{"time-1", genesis::Role::kTime, 1795865427}}, g, block)
+            .empty());
+  CHECK(CosignatureTimeWarnings({Signer{"time-1", genesis::Role::kTime, 1795865428}}, g, block)
+            .empty());
+  // 11:30:29 is +1877 ms; 11:30:26 is -1123 ms.
+  const auto late =
+      CosignatureTimeWarnings({Signer{"time-1", genesis::Role::kTime, 1795865429}}, g, block);
+  REQUIRE(late.size() == 1);
+  CHECK(late[0].find("time-1 cosigned at 2026-11-28T11:30:29.000Z") == 0);
+  CHECK(late[0].find("more than 1000 ms") != std::string::npos);
+  CHECK(CosignatureTimeWarnings({Signer{"time-1", genesis::Role::kTime, 1795865426}}, g, block)
+            .size() == 1);
+  // A court's cosignature time is not checked.
+  CHECK(CosignatureTimeWarnings({Signer{"court-1", genesis::Role::kCourt, 1795860000}}, g, block)
+            .empty());
+}
+
+TEST_CASE("the language follows LC_ALL, LC_MESSAGES, LANG") {
+  unsetenv("LC_ALL");
+  unsetenv("LC_MESSAGES");
+  setenv("LANG", "zh_CN.UTF-8", 1);
+  CHECK(LanguageFromLocale() == "zh");
+  setenv("LC_MESSAGES", "en_US.UTF-8", 1);
+  CHECK(LanguageFromLocale() == "en");
+  setenv("LC_ALL", "zh_TW.UTF-8", 1);
+  CHECK(LanguageFromLocale() == "zh");
+  unsetenv("LC_ALL");
+  unsetenv("LC_MESSAGES");
+  setenv("LANG", "C.UTF-8", 1);
+  CHECK(LanguageFromLocale() == "en");
+}
+
+TEST_CASE("the report names institutions in the chosen language, with a QR code") {
+  const genesis::Genesis g = TwoValidators();
+  ReportInput in;
+  in.lang = "zh";
+  in.file_name = "合同截图.png";
+  in.file_size = 2048;
+  ReportEntry e;
+  e.receipt.evidence_id = std::string(64, 'a');
+  e.receipt.block_height = 7;
+  e.receipt.block_time = 1795865427123;
+  e.verification.ok = true;
+  e.verification.steps = {{"quorum", true, "2 of 2 <validators>"}};
+  e.verification.signers = {{"court-1", genesis::Role::kCourt, 1795865427}};
+  in.entries.push_back(e);
+  std::string html = RenderReportHtml(in, g);
+  for (const char* want :
+       {"电子证据存证核验报告", "验证通过", "北京互联网法院（court-1）", "法院", "区块高度",
+        "合同截图.png", "2026年11月28日 19:30:27（北京时间）", "<svg", "&lt;validators&gt;"}) {
+    CHECK_MESSAGE(html.find(want) != std::string::npos, want);
+  }
+  in.lang = "en";
+  html = RenderReportHtml(in, g);
+  CHECK(html.find("Beijing Internet Court (court-1)") != std::string::npos);
+  CHECK(html.find("28 Nov 2026 11:30:27 UTC") != std::string::npos);
+  std::ostringstream out;
+  CHECK(PrintVerification(out, "zh", e, g));
+  CHECK(out.str().find("验证通过：存证编号 " + std::string(64, 'a')) != std::string::npos);
+}
+
+}  // namespace
+}  // namespace evchain::cli

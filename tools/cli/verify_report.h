@@ -1,0 +1,60 @@
+// What `evchain verify` tells a judge, in Chinese or English: the checklist on the terminal,
+// the time service's cosignature-time warning, and the printable A4 report (--report FILE.html
+// or FILE.pdf). The words are the judge's page's (api/web/i18n.js); docs/cli.md "verify".
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "genesis/genesis.h"
+#include "ledger/receipt.h"
+
+namespace evchain::cli {
+
+// "zh" or "en" from the locale: LC_ALL, else LC_MESSAGES, else LANG (the first set and
+// non-empty); "zh" when it names Chinese (zh_CN.UTF-8, zh_TW…), "en" otherwise.
+std::string LanguageFromLocale();
+
+// A time-service validator whose cosignature time is further than the genesis clock skew from
+// the block time: |timestamp * 1000 - block_time| > max_clock_skew_ms (the judge's page and the
+// node's consensus::WithinClockSkew use the same bound). One line per such validator, e.g.
+// "time-1 cosigned at 2026-11-28T11:30:40.000Z, 13 s from the block time (more than 1000 ms)".
+std::vector<std::string> CosignatureTimeWarnings(
+    const std::vector<ledger::CertificateSigner>& signers, const genesis::Genesis& genesis,
+    UnixMillis block_time);
+
+// A verified (or failed) receipt with what the report shows about it.
+struct ReportEntry {
+  ledger::Receipt receipt;
+  ledger::ReceiptVerification verification;
+  std::vector<std::string> warnings;  // CosignatureTimeWarnings
+};
+
+struct ReportInput {
+  std::string lang;       // "zh" or "en"
+  std::string file_name;  // the evidence file as given on the command line
+  uint64_t file_size = 0;
+  Hash32 file_digest{};
+  std::vector<ReportEntry> entries;  // one A4 page each
+  UnixMillis generated_at = 0;
+};
+
+// Writes the checklist (one line per step, "[ok]" / "[FAIL]" / "[warn]"), the cosigners with
+// names, roles and times, and a verdict line, in `lang`. Returns verification.ok.
+bool PrintVerification(std::ostream& out, const std::string& lang, const ReportEntry& entry,
+                       const genesis::Genesis& genesis);
+
+// A self-contained HTML document (inline CSS, the QR code of each evidence id as inline SVG),
+// one A4 page per entry: file name and SHA-256, each check with its result, the signing
+// institutions with roles and times, block height and time, the genesis fingerprint.
+std::string RenderReportHtml(const ReportInput& input, const genesis::Genesis& genesis);
+
+// Writes the report to `path`: HTML, or PDF when `path` ends in ".pdf" (printed by headless
+// Chromium: $EVCHAIN_CHROMIUM, else /usr/bin/chromium). Errors: "io", "no_chromium".
+Status WriteReport(const std::string& path, const std::string& html);
+
+}  // namespace evchain::cli
