@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   AddAudit(app, &exit_code);
   AddCheckpoint(app, &exit_code);
   AddConsistency(app, &exit_code);
+  AddBackup(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

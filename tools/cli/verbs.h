@@ -13,5 +13,6 @@ void AddVerify(CLI::App& app, int* exit_code);
 void AddAudit(CLI::App& app, int* exit_code);
 void AddCheckpoint(CLI::App& app, int* exit_code);
 void AddConsistency(CLI::App& app, int* exit_code);
+void AddBackup(CLI::App& app, int* exit_code);
 
 }  // namespace evchain::cli
