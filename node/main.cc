@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "node/backup_service.h"
 #include "node/config.h"
 #include "node/logging.h"
 #include "node/validator.h"
@@ -52,6 +53,11 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", s.ToString());
     return 1;
   }
+  // Online backups (docs/operations.md); the node runs without them if the socket cannot be made.
+  auto backups = evchain::node::BackupService::Start(config->data_dir, (*validator)->Log());
+  if (!backups.ok()) spdlog::warn("online backups unavailable: {}", backups.status().ToString());
   // SIGTERM / SIGINT are handled inside (boost::asio::signal_set) with a clean shutdown.
-  return (*validator)->Run(std::max(2u, std::thread::hardware_concurrency()));
+  const int exit_code = (*validator)->Run(std::max(2u, std::thread::hardware_concurrency()));
+  if (backups.ok()) backups->reset();  // before the validator and its log go
+  return exit_code;
 }

@@ -641,6 +641,11 @@ Result<StoredBlock> EvidenceLog::GetBlockForEntry(uint64_t index) const {
   return GetBlock(*height);
 }
 
+Result<RestoreMarker> EvidenceLog::Backup(const std::string& dir,
+                                          const BackupOptions& options) const {
+  return CreateBackup(*impl_->store, dir, options);
+}
+
 Status EvidenceLog::PutMeta(std::string_view key, std::string_view value, bool sync) {
   WriteBatch batch;
   batch.Put(keys::Meta(key), value);

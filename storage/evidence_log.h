@@ -15,6 +15,7 @@
 #include "common/status.h"
 #include "ledger/block.h"
 #include "ledger/leaf.h"
+#include "storage/backup.h"
 #include "storage/kv_store.h"
 
 namespace evchain::storage {
@@ -90,6 +91,11 @@ class EvidenceLog {
   Result<StoredBlock> GetBlock(uint64_t height) const;
   // The block containing log index `index`.
   Result<StoredBlock> GetBlockForEntry(uint64_t index) const;
+
+  // An online backup of the data directory the log lives in, both stores, into the new
+  // directory `dir` (storage/backup.h CreateBackup): safe while AppendBlock and readers run, as
+  // it reads only through snapshot iterators. Costs one sequential read of both stores.
+  Result<RestoreMarker> Backup(const std::string& dir, const BackupOptions& options) const;
 
   // A key space (prefix "m") owned by node/ for its consensus state; the log never reads it.
   // With sync, durable before returning.

@@ -36,6 +36,8 @@ std::string State() { return std::string(1, kState); }
 
 std::string Pending() { return std::string(1, kPending); }
 
+std::string RestoreMarker() { return std::string(1, kRestoreMarker); }
+
 std::string Entry(uint64_t index) {
   std::string k;
   Entry(index, &k);

@@ -16,14 +16,15 @@ namespace evchain::storage::keys {
 // Companion store.
 constexpr char kEntry = 'e';  // "e" index -> entry record; "e" last_leaf level -> node hash
 // Index store.
-constexpr char kState = 's';       // "s" -> log state (height, size, last block hash)
-constexpr char kDigest = 'd';      // "d" digest[0..8) index -> ""
-constexpr char kEvidenceId = 'i';  // "i" evidence_id[0..8) index -> ""
-constexpr char kNonce = 'n';       // "n" SHA-256(NonceName)[0..8) index -> ""
-constexpr char kBlock = 'b';       // "b" height -> block record
-constexpr char kBlockEnd = 'l';    // "l" last entry index -> height
-constexpr char kMeta = 'm';        // "m" name -> value, owned by node/
-constexpr char kPending = 'p';     // "p" -> "": index keys past the committed size may exist
+constexpr char kState = 's';          // "s" -> log state (height, size, last block hash)
+constexpr char kDigest = 'd';         // "d" digest[0..8) index -> ""
+constexpr char kEvidenceId = 'i';     // "i" evidence_id[0..8) index -> ""
+constexpr char kNonce = 'n';          // "n" SHA-256(NonceName)[0..8) index -> ""
+constexpr char kBlock = 'b';          // "b" height -> block record
+constexpr char kBlockEnd = 'l';       // "l" last entry index -> height
+constexpr char kMeta = 'm';           // "m" name -> value, owned by node/
+constexpr char kPending = 'p';        // "p" -> "": index keys past the committed size may exist
+constexpr char kRestoreMarker = 'r';  // "r" -> restore marker: a backup or a restored copy
 
 // Index keys name an entry by the first kIndexHashBytes of a hash plus its log index; readers
 // check the full value against the entry, so prefix collisions cost a read, never a wrong answer.
@@ -34,6 +35,7 @@ constexpr size_t kNodeKeyBytes = 10;
 
 std::string State();
 std::string Pending();
+std::string RestoreMarker();
 std::string Entry(uint64_t index);
 // The perfect subtree of `level` (>= 1) and `index`, keyed by its last leaf so that nodes sort
 // among the entries in the order they are appended.

@@ -5,12 +5,18 @@
 // keys (new nonces, unknown digests) skip disk reads. Snappy stays on: LevelDB stores a block
 // uncompressed when it saves < 12.5%, so blocks of hashes cost nothing extra while statement text
 // and leaves compress.
+#include <fcntl.h>
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
+#include <leveldb/env.h>
 #include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <string>
 
 #include "storage/kv_store.h"
 
@@ -38,6 +44,62 @@ Status FromLevelDb(const leveldb::Status& s) {
 }
 
 leveldb::Slice ToSlice(std::string_view s) { return leveldb::Slice(s.data(), s.size()); }
+
+// A table file read with pread(2) into LevelDB's scratch buffer. LevelDB's default Env maps up
+// to 1,000 table files into memory instead, and every page a read touches then counts in the
+// process's resident set: scanning a data directory (the audit) or serving random lookups over
+// it made RSS grow with the data directory (466 MB for the audit of 1M entries, 133 MB with
+// pread). With pread the file's pages stay in the page cache, shared and reclaimable, and the
+// process holds only the block cache and the open tables' index and filter blocks
+// (docs/storage-format.md "LevelDB options").
+class PreadFile : public leveldb::RandomAccessFile {
+ public:
+  PreadFile(std::string name, int fd) : name_(std::move(name)), fd_(fd) {}
+  ~PreadFile() override { ::close(fd_); }
+  leveldb::Status Read(uint64_t offset, size_t n, leveldb::Slice* result,
+                       char* scratch) const override {
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t r = ::pread(fd_, scratch + done, n - done, static_cast<off_t>(offset + done));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) {
+        *result = leveldb::Slice(scratch, 0);
+        return leveldb::Status::IOError(name_, std::strerror(errno));
+      }
+      if (r == 0) break;  // end of file: LevelDB checks the length it got
+      done += static_cast<size_t>(r);
+    }
+    *result = leveldb::Slice(scratch, done);
+    return leveldb::Status::OK();
+  }
+
+ private:
+  std::string name_;
+  int fd_;
+};
+
+class PreadEnv : public leveldb::EnvWrapper {
+ public:
+  PreadEnv() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
+  leveldb::Status NewRandomAccessFile(const std::string& name,
+                                      leveldb::RandomAccessFile** result) override {
+    const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      *result = nullptr;
+      return errno == ENOENT ? leveldb::Status::NotFound(name, std::strerror(errno))
+                             : leveldb::Status::IOError(name, std::strerror(errno));
+    }
+    *result = new PreadFile(name, fd);
+    return leveldb::Status::OK();
+  }
+};
+
+// One for the process: LevelDB's default Env is a process-wide singleton too (its background
+// thread outlives every database).
+leveldb::Env* ReadEnv() {
+  static PreadEnv* env = new PreadEnv();  // never destroyed, like Env::Default()
+  return env;
+}
 
 class LevelDbIterator : public Iterator {
  public:
@@ -75,6 +137,7 @@ Result<std::unique_ptr<leveldb::DB>> OpenDb(const std::string& dir, const Shared
   leveldb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
+  options.env = ReadEnv();
   options.block_cache = shared.cache.get();
   // The companion is only read by key of records that exist: a filter would not save reads.
   options.filter_policy = sequential ? nullptr : shared.filter.get();

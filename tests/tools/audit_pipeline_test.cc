@@ -233,5 +233,32 @@ TEST_CASE("index problems and totals are filed under their block") {
   CHECK(o.blocks == 9);
 }
 
+TEST_CASE("block 1 must be later than the genesis time, as consensus requires") {
+  for (const UnixMillis offset : {0, 1}) {
+    TestNetwork net = MakeTestNetwork("audit-pipeline", kGenesisTime);
+    auto store = storage::NewMemoryStore();
+    auto log = OpenLog(store.get());
+    ChainBuilder builder(net, log.get(), 3);
+    REQUIRE(builder.AppendBlock({builder.Deposit(crypto::Sha256("x"), "n")}, kGenesisTime + offset)
+                .ok());
+    MemorySource source;
+    auto stored = log->GetBlock(1);
+    REQUIRE(stored.ok());
+    AuditBlock block{stored->header, stored->hash, stored->certificate, stored->first_index, {}};
+    auto entries = log->GetEntries(0, 1);
+    REQUIRE(entries.ok());
+    block.entries.push_back({0, (*entries)[0].entry, (*entries)[0].leaf, "", 1});
+    source.blocks.push_back(block);
+    AuditReport r = RunAudit(source, net.genesis, {2, false});
+    INFO("block 1 at genesis time + " << offset << " ms: " << r.reason);
+    if (offset == 0) {
+      CHECK(r.first_bad_height == 1);
+      CHECK(r.reason.find("is not after the genesis time") != std::string::npos);
+    } else {
+      CHECK(r.ok());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace evchain::cli

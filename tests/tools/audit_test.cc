@@ -4,9 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/time.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
 #include "crypto/sha256.h"
+#include "genesis/genesis.h"
 #include "storage/keys.h"
 #include "storage/records.h"
 #include "tests/tools/chain_fixture.h"
@@ -14,6 +16,7 @@
 #include "tools/cli/audit_sources.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/merkle_frontier.h"
+#include "tools/cli/test_chain.h"
 
 namespace evchain::cli::testing {
 namespace {
@@ -267,6 +270,88 @@ TEST_CASE("audit names the first bad height of each tampering") {
     CHECK(reason.find("Merkle node") != std::string::npos);
   }
   INFO(reason);
+}
+
+TEST_CASE("an index problem below a later bad block wins, and the clean prefix ends before it") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  const std::string copy = CopyDataDir(fx.data_dir, dir, "both");
+  {
+    Tampered t = OpenCopy(copy);
+    // Block 3 loses an index key; block 5's entry gets a bad signature.
+    const uint64_t index = fx.first_index[3];
+    t.Delete(storage::keys::Index(storage::keys::kEvidenceId, t.EvidenceId(index), index));
+    t.EditEntry(fx.first_index[5], [](ledger::Entry& e, Bytes&) { e.signature[0] ^= 0x01; });
+  }
+  CliRun run = RunCli({"audit", "--data-dir", copy, "--genesis", fx.genesis_path, "--json"});
+  auto json = nlohmann::json::parse(run.out, nullptr, false);
+  REQUIRE_MESSAGE(json.is_object(), (run.out + run.err));
+  CHECK(json["first_bad_height"] == 3);
+  CHECK(json["reason"] ==
+        "entry " + std::to_string(fx.first_index[3]) + ": evidence_id index misses this entry");
+  CHECK(json["blocks"] == 2);
+  CHECK(json["entries"] == fx.first_index[3]);
+  CHECK(json["last_time"] == FormatRfc3339Millis(1764000000000 + 2000));
+}
+
+// A chain whose deposits are given by (digest seed, nonce) per block.
+std::string MakeChainOf(const TempDir& dir, const std::string& name,
+                        const std::vector<std::vector<std::pair<std::string, std::string>>>& blocks,
+                        std::string* genesis_path) {
+  const UnixMillis t0 = 1764000000000;
+  TestNetwork net = MakeTestNetwork("audit-test", t0);
+  *genesis_path = dir / (name + "-genesis.json");
+  WriteText(*genesis_path, genesis::GenesisToJson(net.genesis));
+  const std::string data = dir / name;
+  OpenLog opened = OpenLogAt(data);
+  ChainBuilder builder(net, opened.log.get(), 3);
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    std::vector<ledger::Entry> entries;
+    for (const auto& [seed, nonce] : blocks[b]) {
+      entries.push_back(builder.Deposit(crypto::Sha256(seed), nonce));
+    }
+    REQUIRE(
+        builder.AppendBlock(std::move(entries), t0 + 1000 * static_cast<UnixMillis>(b + 1)).ok());
+  }
+  return data;
+}
+
+TEST_CASE("audit finds a repeated nonce and a repeated statement through the index store") {
+  TempDir dir;
+  std::string genesis;
+  SUBCASE("the same depositor and nonce for two different digests") {
+    const std::string data = MakeChainOf(
+        dir, "nonce", {{{"a", "n-0"}, {"b", "n-1"}}, {{"c", "n-2"}, {"d", "n-0"}}}, &genesis);
+    CliRun run = RunCli({"audit", "--data-dir", data, "--genesis", genesis, "--json"});
+    auto json = nlohmann::json::parse(run.out, nullptr, false);
+    REQUIRE_MESSAGE(json.is_object(), (run.out + run.err));
+    CHECK(run.exit_code == 1);
+    CHECK(json["first_bad_height"] == 2);
+    CHECK(json["reason"] == "entry 3: (depositor, nonce) repeats entry 0");
+  }
+  SUBCASE("the same statement twice") {
+    const std::string data =
+        MakeChainOf(dir, "statement", {{{"a", "n-0"}}, {{"b", "n-1"}}, {{"a", "n-0"}}}, &genesis);
+    CliRun run = RunCli({"audit", "--data-dir", data, "--genesis", genesis, "--json"});
+    auto json = nlohmann::json::parse(run.out, nullptr, false);
+    REQUIRE_MESSAGE(json.is_object(), (run.out + run.err));
+    CHECK(json["first_bad_height"] == 3);
+    CHECK(json["reason"] == "entry 2: evidence_id repeats entry 0");
+  }
+  SUBCASE("the same digest under two nonces is legitimate") {
+    const std::string data = MakeChainOf(dir, "digest", {{{"a", "n-0"}}, {{"a", "n-1"}}}, &genesis);
+    CliRun run = RunCli({"audit", "--data-dir", data, "--genesis", genesis, "--json"});
+    CHECK_MESSAGE(run.exit_code == 0, (run.out + run.err));
+  }
+}
+
+TEST_CASE("audit --tmp-dir must exist") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  CliRun run = RunCli({"audit", "--data-dir", fx.data_dir, "--genesis", fx.genesis_path,
+                       "--tmp-dir", dir / "missing"});
+  CHECK(run.exit_code == 3);
+  CHECK(run.err.find("does not exist") != std::string::npos);
 }
 
 TEST_CASE("the frontier root equals the reference root for every size up to 70") {

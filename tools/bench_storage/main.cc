@@ -4,8 +4,11 @@
 // "Storage".
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -14,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <thread>
 #include <utility>
 
 #include "crypto/merkle.h"
@@ -53,7 +57,27 @@ struct Options {
   uint64_t samples = 10000;
   uint64_t depositors = 16;
   uint64_t seed = 1;
+  uint64_t report_every = 1000000;       // progress line every this many entries
+  uint64_t reference_entries = 1000000;  // raw LevelDB records of the reference (capped)
+  bool compact = true;
+  bool kill_test = true;
+  std::string open_dir;  // --open: only open an existing log and time reads
 };
+
+// The process's resident set now and at its peak (kB), from /proc/self/status.
+std::pair<uint64_t, uint64_t> RssKb() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  uint64_t rss = 0, hwm = 0;
+  if (f == nullptr) return {0, 0};
+  char line[256];
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    unsigned long long v = 0;
+    if (std::sscanf(line, "VmRSS: %llu kB", &v) == 1) rss = v;
+    if (std::sscanf(line, "VmHWM: %llu kB", &v) == 1) hwm = v;
+  }
+  std::fclose(f);
+  return {rss, hwm};
+}
 
 // The root after appending `leaves` to a tree of `size` leaves with perfect-subtree `frontier`
 // (EvidenceLog::Frontier()): what consensus computes for a proposed block.
@@ -106,16 +130,13 @@ class Generator {
     leaf.block_time = block.header.time;
     block.leaves.push_back(leaf.Encode());
     block.entries.push_back(std::move(entry));
-    digests_.push_back(s.digest);
   }
 
-  const std::vector<Hash32>& digests() const { return digests_; }
   std::mt19937_64& rng() { return rng_; }
 
  private:
   std::mt19937_64 rng_;
   std::vector<crypto::PublicKey> keys_;
-  std::vector<Hash32> digests_;
 };
 
 uint64_t DirBytes(const std::string& dir) {
@@ -158,6 +179,122 @@ Latency Measure(uint64_t samples, Op op) {
   return Percentiles(std::move(us));
 }
 
+// Times proofs, lookups and entry reads over `l` (size `size`). A present digest is read from a
+// random entry first (untimed), so nothing per entry is kept in memory at any scale.
+void MeasureReads(const storage::EvidenceLog& l, uint64_t size, uint64_t samples,
+                  std::mt19937_64& rng) {
+  auto uniform = [&rng](uint64_t lo, uint64_t hi) {  // [lo, hi]
+    return std::uniform_int_distribution<uint64_t>(lo, hi)(rng);
+  };
+  auto random_bytes = [&rng] {
+    Hash32 h;
+    for (auto& b : h) b = static_cast<uint8_t>(rng());
+    return h;
+  };
+  Print("inclusion proof (size n)",
+        Measure(samples, [&] { return l.InclusionProof(uniform(0, size - 1), size).status(); }));
+  Print("inclusion proof (random size)", Measure(samples, [&] {
+          const uint64_t tree = uniform(1, size);
+          return l.InclusionProof(uniform(0, tree - 1), tree).status();
+        }));
+  Print("consistency proof", Measure(samples, [&] {
+          const uint64_t new_size = uniform(1, size);
+          return l.ConsistencyProof(uniform(1, new_size), new_size).status();
+        }));
+  std::vector<Hash32> present;
+  present.reserve(samples);
+  for (uint64_t i = 0; i < samples; ++i) {
+    Result<storage::StoredEntry> e = l.GetEntry(uniform(0, size - 1));
+    Result<ledger::Leaf> leaf = e.ok() ? ledger::Leaf::Decode(e->leaf) : e.status();
+    if (!leaf.ok()) {
+      std::fprintf(stderr, "error: %s\n", leaf.status().ToString().c_str());
+      std::exit(1);
+    }
+    present.push_back(leaf->digest);
+  }
+  size_t next = 0;
+  Print("digest lookup (present)", Measure(samples, [&]() -> Status {
+          Result<std::vector<uint64_t>> found = l.FindByDigest(present[next++]);
+          if (!found.ok()) return found.status();
+          return found->empty() ? Status::Error("bench", "a present digest was not found")
+                                : Status::Ok();
+        }));
+  Print("digest lookup (absent)",
+        Measure(samples, [&] { return l.FindByDigest(random_bytes()).status(); }));
+  Print("entry read", Measure(samples, [&] { return l.GetEntry(uniform(0, size - 1)).status(); }));
+}
+
+struct Opened {
+  std::unique_ptr<storage::KvStore> store;
+  std::unique_ptr<storage::EvidenceLog> log;
+  double seconds = 0;
+};
+
+// Opens the log in `dir` as a node does at start (LevelDB recovery, then EvidenceLog::Open's
+// crash recovery and loading of the upper tree levels), timed.
+Opened OpenTimed(const std::string& dir) {
+  const auto start = Clock::now();
+  Opened o;
+  Result<std::unique_ptr<storage::KvStore>> store = storage::OpenLevelDb(dir);
+  if (!store.ok()) {
+    std::fprintf(stderr, "error: %s\n", store.status().ToString().c_str());
+    std::exit(1);
+  }
+  o.store = std::move(*store);
+  Result<std::unique_ptr<storage::EvidenceLog>> log = storage::EvidenceLog::Open(o.store.get());
+  if (!log.ok()) {
+    std::fprintf(stderr, "error: %s\n", log.status().ToString().c_str());
+    std::exit(1);
+  }
+  o.log = std::move(*log);
+  o.seconds = Seconds(Clock::now() - start);
+  return o;
+}
+
+// --append-forever DIR: appends blocks to an existing log until killed (the unclean-stop test).
+int AppendForever(const Options& o) {
+  Opened opened = OpenTimed(o.open_dir);
+  storage::EvidenceLog& l = *opened.log;
+  Generator gen(o);
+  Result<storage::StoredBlock> last = l.GetBlock(l.height());
+  if (!last.ok()) return 1;
+  Hash32 prev = last->hash;
+  for (uint64_t height = l.height() + 1;; ++height) {
+    storage::BlockToAppend block;
+    block.header.chain_id = "bench-chain";
+    block.header.height = height;
+    block.header.prev_hash = prev;
+    block.header.time = 1767225600000 + static_cast<int64_t>(height) * 1000;
+    block.header.proposer = "court-1";
+    for (uint64_t i = 0; i < o.block; ++i) gen.Add(block, l.size() + i);
+    std::vector<Hash32> leaf_hashes;
+    for (const Bytes& leaf : block.leaves) leaf_hashes.push_back(crypto::LeafHash(leaf));
+    block.header.log_size = l.size() + o.block;
+    block.header.log_root = TentativeRoot(l.size(), *l.Frontier(), leaf_hashes);
+    block.certificate = ledger::CheckpointText(block.header) + "\n" + std::string(300, 'c');
+    if (!l.AppendBlock(block).ok()) return 1;
+    prev = block.header.Hash();
+  }
+}
+
+// --open DIR: what a node serving lookups over an existing log costs: open time, read latency,
+// resident memory (run it as its own process, so nothing of the appends is counted).
+int OpenOnly(const Options& o) {
+  Opened opened = OpenTimed(o.open_dir);
+  const auto [rss0, hwm0] = RssKb();
+  std::printf("open                         %.3f s (height %llu, %llu entries), RSS %llu kB\n",
+              opened.seconds, static_cast<unsigned long long>(opened.log->height()),
+              static_cast<unsigned long long>(opened.log->size()),
+              static_cast<unsigned long long>(rss0));
+  (void)hwm0;
+  std::mt19937_64 rng(o.seed + 1);
+  MeasureReads(*opened.log, opened.log->size(), o.samples, rng);
+  const auto [rss, hwm] = RssKb();
+  std::printf("RSS after the reads          %llu kB (peak %llu kB)\n",
+              static_cast<unsigned long long>(rss), static_cast<unsigned long long>(hwm));
+  return 0;
+}
+
 // Raw LevelDB (default options), synced batches of `block` 200-byte records: what the disk and
 // LevelDB alone allow on this machine.
 double RawLevelDbRecordsPerSecond(const std::string& dir, const Options& o, std::mt19937_64& rng) {
@@ -174,9 +311,10 @@ double RawLevelDbRecordsPerSecond(const std::string& dir, const Options& o, std:
   Clock::duration busy{};
   leveldb::WriteOptions sync;
   sync.sync = true;
-  for (uint64_t done = 0; done < o.entries; done += o.block) {
+  const uint64_t records = o.reference_entries;
+  for (uint64_t done = 0; done < records; done += o.block) {
     leveldb::WriteBatch batch;
-    for (uint64_t i = done; i < std::min(o.entries, done + o.block); ++i) {
+    for (uint64_t i = done; i < std::min(records, done + o.block); ++i) {
       char key[8];
       for (int b = 0; b < 8; ++b) key[b] = static_cast<char>(i >> (56 - 8 * b));
       for (auto& c : value) c = static_cast<char>(rng());
@@ -190,7 +328,7 @@ double RawLevelDbRecordsPerSecond(const std::string& dir, const Options& o, std:
       std::exit(1);
     }
   }
-  return static_cast<double>(o.entries) / Seconds(busy);
+  return static_cast<double>(records) / Seconds(busy);
 }
 
 int Run(const Options& o) {
@@ -217,6 +355,9 @@ int Run(const Options& o) {
   double writer_cpu = 0;
   uint64_t statement_bytes = 0;
   Hash32 prev{};
+  Clock::duration interval_time{};
+  uint64_t interval_start = 0;
+  const auto run_start = Clock::now();
   for (uint64_t height = 1; (*log)->size() < o.entries; ++height) {
     storage::BlockToAppend block;
     block.header.chain_id = "bench-chain";
@@ -240,6 +381,23 @@ int Run(const Options& o) {
     writer_cpu += ThreadCpuSeconds() - writer_start;
     append_cpu += CpuSeconds() - cpu_start;
     append_time += Clock::now() - start;
+    interval_time += Clock::now() - start;
+    if ((*log)->size() - interval_start >= o.report_every || (*log)->size() == o.entries) {
+      // Appends/s over the last interval: whether it falls as the store grows.
+      const uint64_t n_interval = (*log)->size() - interval_start;
+      std::printf(
+          "progress %11llu entries  %8.0f appends/s (last %llu)  RSS %7llu kB  disk %.1f "
+          "B/entry  %.0f s\n",
+          static_cast<unsigned long long>((*log)->size()),
+          static_cast<double>(n_interval) / Seconds(interval_time),
+          static_cast<unsigned long long>(n_interval),
+          static_cast<unsigned long long>(RssKb().first),
+          static_cast<double>(DirBytes(log_dir)) / static_cast<double>((*log)->size()),
+          Seconds(Clock::now() - run_start));
+      std::fflush(stdout);
+      interval_time = {};
+      interval_start = (*log)->size();
+    }
     if (!s.ok()) {
       std::fprintf(stderr, "error: append block %llu: %s\n",
                    static_cast<unsigned long long>(height), s.ToString().c_str());
@@ -260,49 +418,61 @@ int Run(const Options& o) {
       append_cpu * per_entry, writer_cpu * per_entry, (append_cpu - writer_cpu) * per_entry);
 
   std::mt19937_64& rng = gen.rng();
-  auto uniform = [&rng](uint64_t lo, uint64_t hi) {  // [lo, hi]
-    return std::uniform_int_distribution<uint64_t>(lo, hi)(rng);
-  };
   storage::EvidenceLog& l = **log;
-  auto measure_reads = [&] {
-    Print("inclusion proof (size n)", Measure(o.samples, [&] {
-            return l.InclusionProof(uniform(0, size - 1), size).status();
-          }));
-    Print("inclusion proof (random size)", Measure(o.samples, [&] {
-            const uint64_t tree = uniform(1, size);
-            return l.InclusionProof(uniform(0, tree - 1), tree).status();
-          }));
-    Print("consistency proof", Measure(o.samples, [&] {
-            const uint64_t new_size = uniform(1, size);
-            return l.ConsistencyProof(uniform(1, new_size), new_size).status();
-          }));
-    Print("digest lookup (present)", Measure(o.samples, [&] {
-            return l.FindByDigest(gen.digests()[uniform(0, size - 1)]).status();
-          }));
-    Print("digest lookup (absent)",
-          Measure(o.samples, [&] { return l.FindByDigest(gen.RandomBytes<32>()).status(); }));
-    Print("entry read",
-          Measure(o.samples, [&] { return l.GetEntry(uniform(0, size - 1)).status(); }));
-  };
   // Right after the appends LevelDB may still be compacting in the background; after CompactAll
   // it is idle. Both show whether compaction disturbs readers.
+  std::printf("disk bytes/entry before compaction %.1f\n",
+              static_cast<double>(DirBytes(log_dir)) / static_cast<double>(size));
   std::printf("reads right after the appends:\n");
-  measure_reads();
+  MeasureReads(l, size, o.samples, rng);
 
-  if (Status s = (*store)->CompactAll(); !s.ok()) {
-    std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
-    return 1;
+  if (o.compact) {
+    const auto compact_start = Clock::now();
+    if (Status s = (*store)->CompactAll(); !s.ok()) {
+      std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    std::printf("full compaction              %.1f s\n", Seconds(Clock::now() - compact_start));
+    const uint64_t disk = DirBytes(log_dir);
+    std::printf("disk bytes/entry             %.1f (statement text %.1f, beyond it %.1f)\n",
+                static_cast<double>(disk) / static_cast<double>(size),
+                static_cast<double>(statement_bytes) / static_cast<double>(size),
+                static_cast<double>(disk - statement_bytes) / static_cast<double>(size));
+    std::printf("reads after a full compaction:\n");
+    MeasureReads(l, size, o.samples, rng);
   }
-  const uint64_t disk = DirBytes(log_dir);
-  std::printf("disk bytes/entry             %.1f (statement text %.1f, beyond it %.1f)\n",
-              static_cast<double>(disk) / static_cast<double>(size),
-              static_cast<double>(statement_bytes) / static_cast<double>(size),
-              static_cast<double>(disk - statement_bytes) / static_cast<double>(size));
-  std::printf("reads after a full compaction:\n");
-  measure_reads();
 
+  // Clean stop, then open again as a node does at start.
   log->reset();
   store->reset();
+  {
+    Opened opened = OpenTimed(log_dir);
+    std::printf("open after a clean stop      %.3f s\n", opened.seconds);
+  }
+  if (o.kill_test) {
+    // Unclean stop: a child appends blocks and is killed with SIGKILL in the middle; the next
+    // open recovers (drops or rolls back the append in flight).
+    std::fflush(stdout);
+    // A fresh process (exec, not a bare fork: LevelDB's background thread must exist in it).
+    const pid_t child = fork();
+    if (child == 0) {
+      const std::string block = std::to_string(o.block);
+      execl("/proc/self/exe", "evchain-bench-storage", "--append-forever", log_dir.c_str(),
+            "--block", block.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    kill(child, SIGKILL);
+    int status = 0;
+    waitpid(child, &status, 0);
+    Opened opened = OpenTimed(log_dir);
+    std::printf("open after SIGKILL mid-append %.3f s (height %llu after the kill)\n",
+                opened.seconds, static_cast<unsigned long long>(opened.log->height()));
+  }
+  std::printf("RSS of this process          %llu kB (peak %llu kB)\n",
+              static_cast<unsigned long long>(RssKb().first),
+              static_cast<unsigned long long>(RssKb().second));
+
   std::printf("reference raw LevelDB        %.0f records/s (200-byte records, synced batches)\n",
               RawLevelDbRecordsPerSecond(raw_dir, o, rng));
   return 0;
@@ -315,13 +485,40 @@ int main(int argc, char** argv) {
   evchain::bench::Options o;
   CLI::App app{
       "evchain storage benchmark: synced block appends, disk use, proof and lookup latency"};
-  app.add_option("--dir", o.dir, "empty or missing directory for the databases")->required();
+  app.add_option("--dir", o.dir, "empty or missing directory for the databases");
   app.add_option("--entries", o.entries, "entries to append")->check(CLI::PositiveNumber);
   app.add_option("--block", o.block, "entries per block")->check(CLI::PositiveNumber);
   app.add_option("--samples", o.samples, "samples per latency measurement")
       ->check(CLI::PositiveNumber);
   app.add_option("--depositors", o.depositors, "distinct depositors")->check(CLI::PositiveNumber);
   app.add_option("--seed", o.seed, "random seed");
+  app.add_option("--report-every", o.report_every,
+                 "print appends/s, RSS and disk use every this many entries")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--reference-entries", o.reference_entries,
+                 "records written by the raw LevelDB reference (at most --entries)")
+      ->check(CLI::PositiveNumber);
+  bool no_compact = false, no_kill = false;
+  app.add_flag("--no-compact", no_compact, "skip the full compaction and the reads after it");
+  app.add_flag("--no-kill-test", no_kill, "skip the open after SIGKILL mid-append");
+  app.add_option("--open", o.open_dir,
+                 "instead: open the log in this existing directory (DIR/log of a run), time "
+                 "the open and the reads, print the resident memory");
+  std::string append_forever;
+  app.add_option("--append-forever", append_forever, "(internal: the unclean-stop test's child)");
+  app.allow_extras(false);
   CLI11_PARSE(app, argc, argv);
+  o.compact = !no_compact;
+  o.kill_test = !no_kill;
+  o.reference_entries = std::min(o.reference_entries, o.entries);
+  if (!append_forever.empty()) {
+    o.open_dir = append_forever;
+    return evchain::bench::AppendForever(o);
+  }
+  if (!o.open_dir.empty()) return evchain::bench::OpenOnly(o);
+  if (o.dir.empty()) {
+    std::fprintf(stderr, "error: give --dir DIR (or --open DIR)\n");
+    return 2;
+  }
   return evchain::bench::Run(o);
 }

@@ -149,7 +149,9 @@ class Auditor {
       return height == 1 ? "prev_hash is not the genesis hash"
                          : "prev_hash does not link to block " + std::to_string(height - 1);
     }
-    if (height == 1 ? h.time < genesis_.genesis_time : h.time <= prev_time_) {
+    // Consensus accepts a block only with a time after its parent's, and block 1's parent is the
+    // genesis (consensus/replica.cc CheckBlock): so block 1 at exactly the genesis time is bad.
+    if (height == 1 ? h.time <= genesis_.genesis_time : h.time <= prev_time_) {
       return "block time " + FormatRfc3339Millis(h.time) + " is not after " +
              (height == 1 ? "the genesis time" : "block " + std::to_string(height - 1));
     }
@@ -247,9 +249,14 @@ AuditReport RunAudit(BlockSource& source, const genesis::Genesis& genesis,
   if (options.progress) {
     progress.emplace("auditing", source.ExpectedEntries(), Progress::Unit::kItems, "entries");
   }
-  // Per finalised height: entries up to and including it, and its time.
-  std::vector<uint64_t> entries_after;
-  std::vector<UnixMillis> times;
+  // The last block finalised (every check passed) and the first block's time: what the report
+  // needs, in O(1) memory whatever the chain's length.
+  struct Finalized {
+    uint64_t height = 0;
+    uint64_t entries = 0;  // entries up to and including it
+    UnixMillis time = 0;
+  } last;
+  UnixMillis first_time = 0;
   std::deque<std::shared_ptr<BlockWork>> in_flight;
   uint64_t entries_in_flight = 0;
   std::optional<Failure> failure;
@@ -264,8 +271,8 @@ AuditReport RunAudit(BlockSource& source, const genesis::Genesis& genesis,
       failure = Failure{w->height, std::move(reason)};
       return false;
     }
-    entries_after.push_back(auditor.frontier().size());
-    times.push_back(w->block.header.time);
+    last = Finalized{w->height, auditor.frontier().size(), w->block.header.time};
+    if (w->height == 1) first_time = last.time;
     if (progress) progress->Add(w->block.entries.size());
     return true;
   };
@@ -306,30 +313,52 @@ AuditReport RunAudit(BlockSource& source, const genesis::Genesis& genesis,
   }
   while (!failure && !in_flight.empty()) finalize_oldest();
   if (!failure) failure = std::move(read_failure);
-  if (!failure && finished) {
-    std::string reason = source.CheckTotals(entries_after.size(), auditor.frontier().size(),
-                                            auditor.frontier().Root());
-    if (!reason.empty()) failure = Failure{entries_after.size(), std::move(reason)};
-  }
   stop = true;
   for (const auto& w : in_flight) Wait(*w);  // workers hold references to the blocks
   queue.Close();
   for (auto& t : workers) t.join();
   if (progress) progress->Finish();
 
+  // Blocks 1..last.height passed; their entries' index keys are checked in one deferred pass,
+  // and a problem there wins over any later one.
+  if (!report.io_error) {
+    const bool complete = !failure && finished;
+    if (std::optional<BlockSource::IndexProblem> p =
+            source.CheckDeferredIndexes(last.entries, complete)) {
+      if (p->io_error) {
+        report.io_error = true;
+        report.reason = std::move(p->reason);
+      } else {
+        const uint64_t height = p->height != 0 ? p->height : last.height;
+        if (!failure || height < failure->height) failure = Failure{height, std::move(p->reason)};
+      }
+    }
+  }
+  if (!failure && finished && !report.io_error) {
+    std::string reason = source.CheckTotals(last.height, last.entries, auditor.frontier().Root());
+    if (!reason.empty()) failure = Failure{last.height, std::move(reason)};
+  }
+
   if (failure) {
     report.first_bad_height = failure->height;
     report.reason = std::move(failure->reason);
   }
   // The clean prefix: blocks below the first bad height (a failure of the totals checks is
-  // filed under the last block).
-  uint64_t clean = entries_after.size();
+  // filed under the last block). A deferred index problem may name a block well below the last
+  // one finalised: its predecessor is read again for the totals.
+  uint64_t clean = last.height;
   if (failure) clean = std::min<uint64_t>(clean, failure->height - 1);
   report.blocks = clean;
-  report.entries = clean > 0 ? entries_after[clean - 1] : 0;
   if (clean > 0) {
-    report.first_time = times.front();
-    report.last_time = times[clean - 1];
+    report.first_time = first_time;
+    if (clean == last.height) {
+      report.entries = last.entries;
+      report.last_time = last.time;
+    } else if (BlockSource::Read r = source.ReadBlock(clean);
+               r.kind == BlockSource::Read::Kind::kBlock) {
+      report.entries = r.block.header.log_size;  // checked against the entries when finalised
+      report.last_time = r.block.header.time;
+    }
   }
   report.signatures_checked = signatures.load();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -60,6 +60,24 @@ class BlockSource {
   // Extra consistency checks of the source's own indexes for one verified entry; returns the
   // reason when they are wrong, empty otherwise.
   virtual std::string CheckEntryIndexes(const EntryFacts& facts) = 0;
+  // What a deferred index check found: the height of the block holding the lowest log index it
+  // concerns (0: no committed entry, filed under the last block audited), and why. `io_error`:
+  // the check itself could not run (a temporary file); the audit is then incomplete.
+  struct IndexProblem {
+    uint64_t height = 0;
+    std::string reason;
+    bool io_error = false;
+  };
+  // Called once, after the workers are done, when the blocks holding the first `entries` entries
+  // passed every other check; `complete` when those are all of the source's blocks (then index
+  // keys naming no audited entry are problems too, filed under height 0). Lets a source check
+  // its indexes in one pass over data it kept outside memory (CheckEntryIndexes may only record
+  // what it needs). Returns the problem at the lowest height, nullopt when there is none.
+  virtual std::optional<IndexProblem> CheckDeferredIndexes(uint64_t entries, bool complete) {
+    (void)entries;
+    (void)complete;
+    return std::nullopt;
+  }
   // After the last block: checks that hold for the whole source (its own size/root records,
   // index entries without a log entry). Returns the reason when they fail, empty otherwise.
   virtual std::string CheckTotals(uint64_t blocks, uint64_t entries, const Hash32& root) = 0;

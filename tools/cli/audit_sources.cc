@@ -1,6 +1,8 @@
 #include "tools/cli/audit_sources.h"
 
+#include <algorithm>
 #include <bit>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -9,10 +11,12 @@
 #include "common/encoding.h"
 #include "common/time.h"
 #include "crypto/sha256.h"
+#include "ledger/statement.h"
 #include "storage/evidence_log.h"
 #include "storage/keys.h"
 #include "storage/kv_store.h"
 #include "tools/cli/http_client.h"
+#include "tools/cli/key_sorter.h"
 
 namespace evchain::cli {
 namespace {
@@ -21,51 +25,33 @@ using Read = BlockSource::Read;
 
 Read Bad(std::string reason) { return {Read::Kind::kBad, {}, std::move(reason)}; }
 
-// The first keys::kIndexHashBytes (8) bytes of a hash, as index keys carry them.
-uint64_t HashPrefix(const Hash32& h) { return GetU64BE(h.data()); }
-
-// Every index key of one kind (docs/storage-format.md "Keys"), read with one sequential scan:
-// for each log index below the log's size, how many keys name it and the hash prefix of the
-// (last) one. Per entry the audit then compares in O(1) instead of doing random point reads.
-class IndexSlots {
- public:
-  IndexSlots(const storage::KvStore& store, char kind, uint64_t size)
-      : prefix_(size), count_(size) {
-    auto it = store.NewIterator();
-    for (it->Seek(std::string(1, kind)); it->Valid() && it->key().front() == kind; it->Next()) {
-      ++total_;  // malformed keys and keys past the log count too: CheckTotals then fails
-      const std::string_view key = it->key();
-      if (key.size() != storage::keys::kIndexKeyBytes || !it->value().empty()) continue;
-      const uint8_t* bytes = AsBytes(key).data();
-      const uint64_t index = GetU64BE(bytes + 1 + storage::keys::kIndexHashBytes);
-      if (index >= size) continue;
-      prefix_[index] = GetU64BE(bytes + 1);
-      if (count_[index] < 2) ++count_[index];
-    }
+// What an index key kind indexes, for messages.
+const char* IndexName(char kind) {
+  switch (kind) {
+    case storage::keys::kDigest:
+      return "digest";
+    case storage::keys::kEvidenceId:
+      return "evidence_id";
+    default:
+      return "nonce";
   }
-  // Empty when exactly one key names `index` and it carries `hash`'s prefix.
-  std::string Check(uint64_t index, const Hash32& hash, const char* what) const {
-    if (index >= count_.size()) return std::string(what) + " index: entry beyond the log's size";
-    if (count_[index] == 0) return std::string(what) + " index misses this entry";
-    if (count_[index] > 1) return std::string(what) + " index names this entry more than once";
-    if (prefix_[index] != HashPrefix(hash)) {
-      return std::string(what) + " index does not point at this entry";
-    }
-    return "";
-  }
-  uint64_t total() const { return total_; }
+}
 
- private:
-  std::vector<uint64_t> prefix_;  // keys::kIndexHashBytes == 8: one u64 each
-  std::vector<uint8_t> count_;    // saturates at 2
-  uint64_t total_ = 0;
-};
+uint64_t KeyIndex(const char* key) {
+  return GetU64BE(reinterpret_cast<const uint8_t*>(key) + 1 + storage::keys::kIndexHashBytes);
+}
+
+// Keys per sorted run of the deferred index check: 2M keys of 17 bytes, 34 MiB.
+constexpr size_t kSortRunKeys = 2 << 20;
 
 class DataDirSource : public BlockSource {
  public:
   DataDirSource(std::string dir, std::unique_ptr<storage::KvStore> store,
-                std::unique_ptr<storage::EvidenceLog> log)
-      : dir_(std::move(dir)), store_(std::move(store)), log_(std::move(log)) {}
+                std::unique_ptr<storage::EvidenceLog> log, const std::string& tmp_dir)
+      : dir_(std::move(dir)),
+        store_(std::move(store)),
+        log_(std::move(log)),
+        sorter_(tmp_dir, kSortRunKeys) {}
 
   std::string Describe() const override { return "data directory " + dir_; }
   uint64_t ExpectedBlocks() const override { return log_->height(); }
@@ -100,24 +86,45 @@ class DataDirSource : public BlockSource {
     return read;
   }
 
+  // Records the three index keys the entry needs (docs/storage-format.md "Keys"); they are
+  // compared with the index store in CheckDeferredIndexes.
   std::string CheckEntryIndexes(const EntryFacts& f) override {
-    ScanIndexes();
-    std::string reason = by_id_->Check(f.index, f.evidence_id, "evidence_id");
-    if (reason.empty()) reason = by_digest_->Check(f.index, f.digest, "digest");
-    if (reason.empty()) {
-      storage::keys::NonceName(f.depositor, f.nonce, &nonce_name_);
-      reason = by_nonce_->Check(f.index, crypto::Sha256(nonce_name_), "nonce");
+    AddExpected(storage::keys::kEvidenceId, f.evidence_id, f.index);
+    AddExpected(storage::keys::kDigest, f.digest, f.index);
+    storage::keys::NonceName(f.depositor, f.nonce, &nonce_name_);
+    AddExpected(storage::keys::kNonce, crypto::Sha256(nonce_name_), f.index);
+    return "";
+  }
+
+  // One merge of the expected keys (sorted on disk) with one scan of the index store's `d`, `i`
+  // and `n` keys, both in key order: every audited entry must have exactly its three keys, and
+  // no key may name an entry that does not have it. Memory: one sorted run while adding, a
+  // small buffer per run while merging; disk: 17 bytes per key. Keys of one evidence id or one
+  // (depositor, nonce) prefix sit next to each other, so a repeated evidence id or nonce (which
+  // consensus never commits) is found on the way, at the cost of reading the entries that share
+  // a key prefix.
+  std::optional<IndexProblem> CheckDeferredIndexes(uint64_t limit, bool complete) override {
+    if (Status s = sorter_.Finish(); !s.ok()) return IndexProblem{0, s.message(), true};
+    Merge m(*this, limit, complete);
+    m.Run();
+    if (!sorter_.status().ok()) return IndexProblem{0, sorter_.status().message(), true};
+    if (!m.io_problem.empty()) return IndexProblem{0, m.io_problem, true};
+    if (m.lowest) {
+      auto block = log_->GetBlockForEntry(m.lowest->first);
+      if (!block.ok())
+        return IndexProblem{0, "block-end index: " + block.status().ToString(), true};
+      return IndexProblem{block->header.height,
+                          "entry " + std::to_string(m.lowest->first) + ": " + m.lowest->second};
     }
-    return reason;
+    if (m.untied) return IndexProblem{0, *m.untied};
+    return std::nullopt;
   }
 
   std::string CheckTotals(uint64_t blocks, uint64_t entries, const Hash32& root) override {
     if (log_->size() != entries || log_->Root() != root) {
       return "the log's recorded size/root differ from its blocks";
     }
-    // Each entry's own index keys were checked above; equal counts mean there are no others
-    // (no index key naming a missing entry, no malformed key).
-    ScanIndexes();
+    // The index keys were compared one by one in CheckDeferredIndexes.
     const auto [entry_count, node_count] = CountCompanion();
     const struct {
       uint64_t count;
@@ -125,9 +132,6 @@ class DataDirSource : public BlockSource {
       const char* what;
     } ranges[] = {
         {entry_count, entries, "entry"},
-        {by_id_->total(), entries, "evidence_id index"},
-        {by_digest_->total(), entries, "digest index"},
-        {by_nonce_->total(), entries, "nonce index"},
         {CountPrefix(*store_, storage::keys::kBlock), blocks, "block"},
         // A tree of n leaves has n - popcount(n) perfect subtrees of level >= 1.
         {node_count, entries - std::popcount(entries), "Merkle node"},
@@ -167,18 +171,130 @@ class DataDirSource : public BlockSource {
     return {entries, nodes};
   }
 
-  void ScanIndexes() {
-    if (by_id_) return;
-    by_id_.emplace(*store_, storage::keys::kEvidenceId, log_->size());
-    by_digest_.emplace(*store_, storage::keys::kDigest, log_->size());
-    by_nonce_.emplace(*store_, storage::keys::kNonce, log_->size());
+  void AddExpected(char kind, const Hash32& hash, uint64_t index) {
+    storage::keys::Index(kind, hash, index, &key_);
+    KeySorter::Key k;
+    std::copy(key_.begin(), key_.end(), k.begin());
+    (void)sorter_.Add(k);  // a failure sticks in the sorter's status: CheckDeferredIndexes says it
   }
+
+  // The merge of CheckDeferredIndexes: remembers the problem at the lowest log index, and the
+  // first one that names no audited entry.
+  struct Merge {
+    Merge(DataDirSource& source, uint64_t limit, bool complete)
+        : src(source), limit(limit), complete(complete) {}
+
+    void Problem(uint64_t index, std::string reason) {
+      if (!lowest || index < lowest->first) lowest.emplace(index, std::move(reason));
+    }
+    void Untied(std::string reason) {
+      if (complete && !untied) untied = std::move(reason);
+    }
+    // The next expected key naming an audited entry.
+    void Advance() {
+      have = false;
+      while (src.sorter_.Next(&expected)) {
+        if (KeyIndex(expected.data()) < limit) {
+          have = true;
+          return;
+        }
+      }
+    }
+    bool ExpectedBefore(std::string_view key) const {
+      return std::memcmp(expected.data(), key.data(), KeySorter::kKeyBytes) < 0;
+    }
+    void Missing() {
+      Problem(KeyIndex(expected.data()),
+              std::string(IndexName(expected[0])) + " index misses this entry");
+    }
+
+    void Run() {
+      Advance();
+      auto it = src.store_->NewIterator();
+      for (char kind :
+           {storage::keys::kDigest, storage::keys::kEvidenceId, storage::keys::kNonce}) {
+        group.clear();
+        for (it->Seek(std::string(1, kind)); it->Valid() && it->key().front() == kind; it->Next()) {
+          const std::string_view key = it->key();
+          if (key.size() != storage::keys::kIndexKeyBytes || !it->value().empty()) {
+            Untied(std::string("a malformed ") + IndexName(kind) + " index key");
+            continue;
+          }
+          const uint64_t index = KeyIndex(key.data());
+          if (index >= limit) {
+            Untied(std::string(IndexName(kind)) + " index names entry " + std::to_string(index) +
+                   ", beyond the log");
+            continue;
+          }
+          while (have && ExpectedBefore(key)) {
+            Missing();
+            Advance();
+          }
+          if (have && std::memcmp(expected.data(), key.data(), key.size()) == 0) {
+            Advance();
+            if (kind != storage::keys::kDigest) CheckRepeats(kind, key, index);
+          } else {
+            Problem(index, std::string(IndexName(kind)) + " index does not point at this entry");
+          }
+        }
+      }
+      for (; have; Advance()) Missing();
+    }
+
+    // Keys sharing a hash prefix are adjacent: compares the entry `index` with the earlier ones
+    // of its prefix (`group`), and files a repeat under the later entry.
+    void CheckRepeats(char kind, std::string_view key, uint64_t index) {
+      const std::string_view prefix = key.substr(0, 1 + storage::keys::kIndexHashBytes);
+      if (prefix != group_prefix) {
+        group_prefix.assign(prefix);
+        group.clear();
+        group.push_back(index);
+        return;
+      }
+      auto name = [&](uint64_t i) -> std::optional<std::string> {
+        auto e = src.log_->GetEntry(i);
+        if (!e.ok()) {
+          io_problem = "entry " + std::to_string(i) + ": " + e.status().ToString();
+          return std::nullopt;
+        }
+        if (kind == storage::keys::kEvidenceId) {
+          return std::string(AsChars(ByteView(crypto::Sha256(e->entry.statement))));
+        }
+        auto fields = ledger::ParseDepositStatement(e->entry.statement);
+        if (!fields.ok()) return std::nullopt;  // the entry's own check reports it
+        return storage::keys::NonceName(fields->depositor, fields->nonce);
+      };
+      const std::optional<std::string> mine = name(index);
+      for (uint64_t earlier : group) {
+        if (mine && name(earlier) == mine) {
+          Problem(
+              std::max(index, earlier),
+              kind == storage::keys::kEvidenceId
+                  ? "evidence_id repeats entry " + std::to_string(std::min(index, earlier))
+                  : "(depositor, nonce) repeats entry " + std::to_string(std::min(index, earlier)));
+        }
+      }
+      group.push_back(index);
+    }
+
+    DataDirSource& src;
+    const uint64_t limit;
+    const bool complete;
+    KeySorter::Key expected{};
+    bool have = false;
+    std::string group_prefix;
+    std::vector<uint64_t> group;
+    std::optional<std::pair<uint64_t, std::string>> lowest;
+    std::optional<std::string> untied;
+    std::string io_problem;
+  };
 
   std::string dir_;
   std::unique_ptr<storage::KvStore> store_;
   std::unique_ptr<storage::EvidenceLog> log_;
   uint64_t blocks_with_entries_ = 0;
-  std::optional<IndexSlots> by_id_, by_digest_, by_nonce_;  // read on first use
+  KeySorter sorter_;
+  std::string key_;
   std::string nonce_name_;
 };
 
@@ -312,9 +428,15 @@ class NodeSource : public BlockSource {
 
 }  // namespace
 
-Result<std::unique_ptr<BlockSource>> OpenDataDirSource(const std::string& dir) {
+Result<std::unique_ptr<BlockSource>> OpenDataDirSource(const std::string& dir,
+                                                       const std::string& tmp_dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
+  std::string tmp = tmp_dir.empty() ? fs::temp_directory_path(ec).string() : tmp_dir;
+  if (tmp.empty()) tmp = "/tmp";
+  if (!fs::is_directory(tmp, ec)) {
+    return Status::Error("io", "temporary directory " + tmp + " does not exist");
+  }
   // OpenLevelDb creates missing databases: never let a typo create an empty "clean" chain.
   if (!fs::exists(fs::path(dir) / "CURRENT", ec)) {
     return Status::Error("io", dir + " is not a node data directory (no LevelDB CURRENT file)");
@@ -327,7 +449,7 @@ Result<std::unique_ptr<BlockSource>> OpenDataDirSource(const std::string& dir) {
   auto log = storage::EvidenceLog::Open(store->get());
   if (!log.ok()) return Status::Error("io", "cannot load the log: " + log.status().ToString());
   return std::unique_ptr<BlockSource>(
-      new DataDirSource(dir, std::move(store).value(), std::move(log).value()));
+      new DataDirSource(dir, std::move(store).value(), std::move(log).value(), tmp));
 }
 
 Result<std::unique_ptr<BlockSource>> OpenNodeSource(const std::string& url,

@@ -5,11 +5,13 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 #include <vector>
 
 #include "crypto/ed25519.h"
@@ -59,6 +61,42 @@ int Reference(uint64_t count) {
   return 0;
 }
 
+// The 2-core ceiling as the machine gives it right now: `threads` threads verifying the same
+// statement-sized signature for `seconds` of wall-clock time. On a shared machine this falls
+// with the neighbours' load just as the audit does, so run it right before and after the audit
+// and compare the audit's entries/s with it (docs/benchmarks.md "Audit").
+int WallReference(unsigned threads, double seconds) {
+  using namespace evchain;
+  const crypto::SecretKey key = crypto::SecretKey::FromSeed(Bytes(32, 7));
+  const std::string message(300, 'm');
+  const crypto::Signature sig = key.Sign(AsBytes(message));
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> total{0}, bad{0};
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      uint64_t n = 0;
+      while (!stop.load(std::memory_order_relaxed)) {
+        if (!crypto::Verify(key.public_key(), AsBytes(message), sig)) ++bad;
+        ++n;
+      }
+      total += n;
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : pool) t.join();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (bad > 0) {
+    std::cerr << "evchain-bench-audit: a valid signature did not verify\n";
+    return 1;
+  }
+  std::cout << "ed25519 verify, " << threads << " threads, wall clock " << s
+            << " s: " << static_cast<uint64_t>(static_cast<double>(total) / s) << " /s\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,14 +106,21 @@ int main(int argc, char** argv) {
   uint64_t entries = 1000000;
   uint64_t per_block = 1000;
   uint64_t reference = 0;
+  double wall_seconds = 0;
+  unsigned wall_threads = 2;
   app.add_option("--make", dir, "Directory to create (must not exist)");
   app.add_option("--reference", reference,
                  "Instead: time this many Ed25519 verifications on one thread (the ceiling the "
                  "audit is compared with)");
+  app.add_option("--reference-wall", wall_seconds,
+                 "Instead: verify on --threads threads for this many seconds of wall-clock time "
+                 "(the ceiling the machine allows right now)");
+  app.add_option("--threads", wall_threads, "Threads for --reference-wall")->capture_default_str();
   app.add_option("--entries", entries, "Number of entries")->capture_default_str();
   app.add_option("--per-block", per_block, "Entries per block")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (reference > 0) return Reference(reference);
+  if (wall_seconds > 0) return WallReference(std::max(1u, wall_threads), wall_seconds);
   if (dir.empty()) {
     std::cerr << "evchain-bench-audit: give --make DIR or --reference N\n";
     return 2;

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   AddCheckpoint(app, &exit_code);
   AddConsistency(app, &exit_code);
   AddPage(app, &exit_code);
+  AddBackup(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -17,6 +17,8 @@ void AddVerify(CLI::App& app, int* exit_code);
 void AddAudit(CLI::App& app, int* exit_code);
 void AddCheckpoint(CLI::App& app, int* exit_code);
 void AddConsistency(CLI::App& app, int* exit_code);
+void AddBackup(CLI::App& app, int* exit_code);
+
 void AddPage(CLI::App& app, int* exit_code);
 
 // The court's offline page (`evchain page`): api/web/index.html with its style, scripts and

@@ -1,0 +1,192 @@
+#include "node/backup_service.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "proto/consensus.pb.h"
+#include "storage/keys.h"
+
+namespace evchain::node {
+namespace {
+
+// node/consensus_store.cc keeps the replica's records under Meta("c/"); consensus/replica.cc
+// names them "state" and "msg/<%020llu seq>/<hash>".
+constexpr std::string_view kConsensusPrefix = "c/";
+constexpr std::string_view kStateKey = "state";
+constexpr std::string_view kMsgPrefix = "msg/";
+constexpr size_t kMaxRequestBytes = 4096;
+
+Status Errno(const std::string& what) {
+  return Status::Error("io_error", what + ": " + std::strerror(errno));
+}
+
+bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t w = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(w));
+  }
+  return true;
+}
+
+}  // namespace
+
+storage::ConsensusHighWater ConsensusHighWaterOf(const storage::KvStore& store) {
+  storage::ConsensusHighWater high;
+  const std::string prefix = storage::keys::Meta(kConsensusPrefix);
+  auto it = store.NewIterator();
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string_view name = it->key().substr(prefix.size());
+    if (name == kStateKey) {
+      consensus::pb::ReplicaState state;
+      if (state.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+        high.view = std::max<uint64_t>(high.view, state.view());
+        high.seq = std::max<uint64_t>(high.seq, state.stable_seq());
+      }
+    } else if (name.starts_with(kMsgPrefix)) {
+      const std::string digits(name.substr(kMsgPrefix.size(), 20));
+      if (digits.size() == 20 && std::all_of(digits.begin(), digits.end(), ::isdigit)) {
+        high.seq = std::max<uint64_t>(high.seq, std::strtoull(digits.c_str(), nullptr, 10));
+      }
+    }
+  }
+  return high;
+}
+
+storage::BackupOptions NodeBackupOptions() {
+  storage::BackupOptions options;
+  options.consensus = [](const storage::KvStore& backup) { return ConsensusHighWaterOf(backup); };
+  options.now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  return options;
+}
+
+Result<std::unique_ptr<BackupService>> BackupService::Start(const std::string& data_dir,
+                                                            const storage::EvidenceLog& log) {
+  const std::string path = (std::filesystem::path(data_dir) / kBackupSocketName).string();
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    return Status::Error("invalid_argument", path + " is too long for a Unix socket (" +
+                                                 std::to_string(sizeof(addr.sun_path) - 1) +
+                                                 " bytes at most)");
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ::unlink(path.c_str());  // a stale socket of a node that crashed
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Errno("socket");
+  const mode_t old_mask = ::umask(0177);  // the socket file: owner only
+  const int bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  ::umask(old_mask);
+  if (bound != 0 || ::listen(fd, 4) != 0) {
+    Status s = Errno("bind " + path);
+    ::close(fd);
+    return s;
+  }
+  int wake[2];
+  if (::pipe2(wake, O_CLOEXEC) != 0) {
+    Status s = Errno("pipe");
+    ::close(fd);
+    ::unlink(path.c_str());
+    return s;
+  }
+  std::unique_ptr<BackupService> service(new BackupService(path, fd, wake[0], wake[1], log));
+  service->thread_ = std::thread([s = service.get()] { s->Serve(); });
+  spdlog::info("online backups: evchain backup create --data-dir {} --out DIR", data_dir);
+  return service;
+}
+
+BackupService::BackupService(std::string path, int listen_fd, int wake_read, int wake_write,
+                             const storage::EvidenceLog& log)
+    : path_(std::move(path)),
+      listen_fd_(listen_fd),
+      wake_read_(wake_read),
+      wake_write_(wake_write),
+      log_(log) {}
+
+BackupService::~BackupService() {
+  const char byte = 0;
+  (void)!::write(wake_write_, &byte, 1);
+  if (thread_.joinable()) thread_.join();
+  ::close(listen_fd_);
+  ::close(wake_read_);
+  ::close(wake_write_);
+  ::unlink(path_.c_str());
+}
+
+void BackupService::Serve() {
+  for (;;) {
+    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_read_, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("backup socket: poll: {}", std::strerror(errno));
+      return;
+    }
+    if (fds[1].revents != 0) return;
+    if ((fds[0].revents & POLLIN) == 0) continue;
+    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    Handle(fd);
+    ::close(fd);
+  }
+}
+
+void BackupService::Handle(int fd) {
+  // A client that sends nothing must not hold the service forever.
+  timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  std::string request;
+  char buf[512];
+  while (request.find('\n') == std::string::npos && request.size() < kMaxRequestBytes) {
+    const ssize_t r = ::recv(fd, buf, sizeof(buf), 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    request.append(buf, static_cast<size_t>(r));
+  }
+  nlohmann::ordered_json reply;
+  const size_t eol = request.find('\n');
+  const std::string line = request.substr(0, eol);
+  constexpr std::string_view kVerb = "backup ";
+  if (eol == std::string::npos || !line.starts_with(kVerb) ||
+      !std::filesystem::path(line.substr(kVerb.size())).is_absolute()) {
+    reply = {{"ok", false}, {"error", "expected one line: backup <absolute directory>"}};
+  } else {
+    const std::string dir = line.substr(kVerb.size());
+    spdlog::info("online backup to {} started", dir);
+    const auto start = std::chrono::steady_clock::now();
+    Result<storage::RestoreMarker> marker = log_.Backup(dir, NodeBackupOptions());
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (marker.ok()) {
+      spdlog::info("online backup to {} done in {:.1f} s: height {} log size {}", dir, seconds,
+                   marker->height, marker->log_size);
+      reply = {{"ok", true},
+               {"dir", dir},
+               {"height", marker->height},
+               {"log_size", marker->log_size},
+               {"consensus_view", marker->consensus_view},
+               {"consensus_seq", marker->consensus_seq},
+               {"seconds", seconds}};
+    } else {
+      spdlog::warn("online backup to {} failed: {}", dir, marker.status().ToString());
+      reply = {{"ok", false}, {"error", marker.status().ToString()}};
+    }
+  }
+  WriteAll(fd, reply.dump() + "\n");
+}
+
+}  // namespace evchain::node

@@ -1,0 +1,273 @@
+// evchain backup create|restore|show: online backups of a validator's data directory and their
+// restore (docs/operations.md "Backing up and restoring", storage/backup.h).
+#include "storage/backup.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/encoding.h"
+#include "common/time.h"
+#include "node/backup_service.h"
+#include "storage/evidence_log.h"
+#include "storage/keys.h"
+#include "storage/kv_store.h"
+#include "tools/cli/cli_common.h"
+#include "tools/cli/verbs.h"
+
+namespace evchain::cli {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kVerb = "backup";
+
+struct BackupCliOptions {
+  std::string data_dir;
+  std::string out;
+  std::string from;
+  bool replace = false;
+  bool json = false;
+};
+
+nlohmann::ordered_json MarkerJson(const storage::RestoreMarker& m) {
+  return {{"height", m.height},
+          {"log_size", m.log_size},
+          {"last_block_hash", ToHex(m.last_block_hash)},
+          {"consensus_view", m.consensus_view},
+          {"consensus_seq", m.consensus_seq},
+          {"created_at", FormatRfc3339Millis(m.created_at)}};
+}
+
+// Asks the node running on `data_dir` for a backup over its socket. nullopt when no node
+// answers there (none runs, or an old one without the socket).
+std::optional<nlohmann::json> AskNode(const std::string& data_dir, const std::string& out,
+                                      std::string* error) {
+  const std::string path = (fs::path(data_dir) / node::kBackupSocketName).string();
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) return std::nullopt;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  const std::string request = "backup " + out + "\n";
+  std::string reply;
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+      static_cast<ssize_t>(request.size())) {
+    char buf[4096];
+    for (;;) {
+      const ssize_t r = ::recv(fd, buf, sizeof(buf), 0);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      reply.append(buf, static_cast<size_t>(r));
+      if (reply.find('\n') != std::string::npos) break;
+    }
+  }
+  ::close(fd);
+  auto json = nlohmann::json::parse(reply, nullptr, false);
+  if (!json.is_object()) {
+    *error = "the node on " + data_dir + " gave no answer on " + path;
+    return nlohmann::json();
+  }
+  return json;
+}
+
+int Create(const BackupCliOptions& o) {
+  if (o.data_dir.empty() || o.out.empty()) {
+    return Fail(kVerb, kExitUsage, "create needs --data-dir D --out DIR");
+  }
+  std::error_code ec;
+  const std::string out = fs::absolute(o.out, ec).lexically_normal().string();
+  if (fs::exists(out, ec)) return Fail(kVerb, kExitUsage, out + " exists");
+  std::string error;
+  if (std::optional<nlohmann::json> reply = AskNode(o.data_dir, out, &error)) {
+    if (!error.empty()) return Fail(kVerb, kExitIo, error);
+    if (!(*reply)["ok"].is_boolean() || !(*reply)["ok"].get<bool>()) {
+      return Fail(kVerb, kExitIo, "the node refused: " + (*reply)["error"].get<std::string>());
+    }
+    std::cout << (o.json ? reply->dump(2)
+                         : "online backup of the running node in " + out + ": height " +
+                               reply->value("height", nlohmann::json(0)).dump() + ", " +
+                               reply->value("log_size", nlohmann::json(0)).dump() + " entries")
+              << "\n";
+    return kExitOk;
+  }
+  // No node answers: the directory is copied by this process (the node is stopped).
+  if (!fs::exists(fs::path(o.data_dir) / "CURRENT", ec)) {
+    return Fail(kVerb, kExitIo, o.data_dir + " is not a node data directory");
+  }
+  auto store = storage::OpenLevelDb(o.data_dir);
+  if (!store.ok()) {
+    return Fail(kVerb, kExitIo,
+                "cannot open " + o.data_dir + ": " + store.status().message() +
+                    " (a node holds it but does not answer on its backup socket)");
+  }
+  auto log = storage::EvidenceLog::Open(store->get());
+  if (!log.ok()) return Fail(kVerb, kExitIo, log.status().ToString());
+  auto marker = (*log)->Backup(out, node::NodeBackupOptions());
+  if (!marker.ok()) return Fail(kVerb, kExitIo, marker.status().ToString());
+  nlohmann::ordered_json j = {{"ok", true}, {"dir", out}};
+  j.update(MarkerJson(*marker));
+  std::cout << (o.json ? j.dump(2)
+                       : "backup of the stopped node in " + out + ": height " +
+                             std::to_string(marker->height) + ", " +
+                             std::to_string(marker->log_size) + " entries")
+            << "\n";
+  return kExitOk;
+}
+
+// Opens a data directory or backup and reads its marker and log state.
+struct Opened {
+  std::unique_ptr<storage::KvStore> store;
+  std::unique_ptr<storage::EvidenceLog> log;
+  std::optional<storage::RestoreMarker> marker;
+};
+Result<Opened> OpenDir(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::exists(fs::path(dir) / "CURRENT", ec)) {
+    return Status::Error("io", dir + " is not a data directory or backup");
+  }
+  Opened o;
+  auto store = storage::OpenLevelDb(dir);
+  if (!store.ok())
+    return Status::Error("io", "cannot open " + dir + ": " + store.status().message());
+  o.store = std::move(*store);
+  auto marker = storage::ReadRestoreMarker(*o.store);
+  if (!marker.ok()) return marker.status();
+  o.marker = *marker;
+  auto log = storage::EvidenceLog::Open(o.store.get());
+  if (!log.ok()) return log.status();
+  o.log = std::move(*log);
+  return o;
+}
+
+int Restore(const BackupCliOptions& o) {
+  if (o.from.empty() || o.data_dir.empty()) {
+    return Fail(kVerb, kExitUsage, "restore needs --from BACKUP --data-dir D");
+  }
+  std::error_code ec;
+  {
+    auto backup = OpenDir(o.from);
+    if (!backup.ok()) return Fail(kVerb, kExitIo, backup.status().ToString());
+    if (!backup->marker) {
+      return Fail(kVerb, kExitIo,
+                  o.from + " has no restore marker: not a complete backup (docs/operations.md)");
+    }
+    if (backup->log->height() != backup->marker->height) {
+      return Fail(kVerb, kExitIo, o.from + ": the log's height differs from its marker's");
+    }
+  }
+  std::string moved;
+  if (fs::exists(o.data_dir, ec) && !fs::is_empty(o.data_dir, ec)) {
+    if (!o.replace) {
+      return Fail(kVerb, kExitUsage,
+                  o.data_dir +
+                      " is not empty: stop the node and add --replace (the old "
+                      "directory is kept beside it)");
+    }
+    {
+      // A running node holds the LevelDB lock: never pull a directory from under it.
+      auto live = storage::OpenLevelDb(o.data_dir);
+      if (!live.ok()) {
+        return Fail(kVerb, kExitIo,
+                    "cannot open " + o.data_dir + " (" + live.status().message() +
+                        "): stop the node first");
+      }
+    }
+    moved = o.data_dir + ".before-restore-" +
+            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count());
+    fs::rename(o.data_dir, moved, ec);
+    if (ec) return Fail(kVerb, kExitIo, "cannot move " + o.data_dir + " aside: " + ec.message());
+  }
+  // Copy into a fresh directory beside the target, then rename: a crash mid-copy leaves no
+  // half-restored data directory.
+  const std::string staging = o.data_dir + ".restoring";
+  fs::remove_all(staging, ec);
+  fs::copy(o.from, staging, fs::copy_options::recursive, ec);
+  if (ec) return Fail(kVerb, kExitIo, "cannot copy " + o.from + ": " + ec.message());
+  fs::remove(fs::path(staging) / "LOCK", ec);
+  fs::remove(fs::path(staging) / "entries" / "LOCK", ec);
+  fs::remove(fs::path(staging) / node::kBackupSocketName, ec);
+  {
+    // Opening syncs nothing by itself; a synced write of the marker makes the copy's logs
+    // durable before the rename.
+    auto copy = OpenDir(staging);
+    if (!copy.ok() || !copy->marker) {
+      return Fail(kVerb, kExitIo, "the copy in " + staging + " does not open with its marker");
+    }
+    storage::WriteBatch batch;
+    batch.Put(storage::keys::RestoreMarker(), storage::EncodeRestoreMarker(*copy->marker));
+    if (Status s = copy->store->Write(batch, true); !s.ok()) {
+      return Fail(kVerb, kExitIo, s.ToString());
+    }
+  }
+  fs::rename(staging, o.data_dir, ec);
+  if (ec) return Fail(kVerb, kExitIo, "cannot rename " + staging + ": " + ec.message());
+  fs::permissions(o.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  std::cout << "restored " << o.from << " into " << o.data_dir
+            << (moved.empty() ? "" : " (the old directory is " + moved + ")")
+            << "; it carries the restore marker (docs/operations.md)\n";
+  return kExitOk;
+}
+
+int Show(const BackupCliOptions& o) {
+  if (o.data_dir.empty()) return Fail(kVerb, kExitUsage, "show needs --data-dir D");
+  auto opened = OpenDir(o.data_dir);
+  if (!opened.ok()) return Fail(kVerb, kExitIo, opened.status().ToString());
+  nlohmann::ordered_json j = {{"dir", o.data_dir},
+                              {"height", opened->log->height()},
+                              {"log_size", opened->log->size()},
+                              {"restored_from_backup", nullptr}};
+  if (opened->marker) j["restored_from_backup"] = MarkerJson(*opened->marker);
+  std::cout << j.dump(2) << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddBackup(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<BackupCliOptions>();
+  auto* cmd = app.add_subcommand("backup", "Back up a validator's data directory, or restore one");
+  cmd->require_subcommand(1);
+  auto* create = cmd->add_subcommand(
+      "create",
+      "Copy a data directory into a new backup directory; a running node makes the "
+      "copy itself (online, through DATA_DIR/backup.sock)");
+  create->add_option("--data-dir", o->data_dir, "The node's data directory")->required();
+  create->add_option("--out", o->out, "New directory for the backup")->required();
+  create->add_flag("--json", o->json, "Print the result as JSON");
+  create->callback([o, exit_code] { *exit_code = Create(*o); });
+  auto* restore = cmd->add_subcommand(
+      "restore", "Put a backup in place as a node's data directory (the node must be stopped)");
+  restore->add_option("--from", o->from, "The backup directory")->required();
+  restore->add_option("--data-dir", o->data_dir, "The node's data directory")->required();
+  restore->add_flag("--replace", o->replace,
+                    "Move a non-empty data directory aside (DIR.before-restore-TIME) first");
+  restore->callback([o, exit_code] { *exit_code = Restore(*o); });
+  auto* show = cmd->add_subcommand(
+      "show", "Print a data directory's or backup's height and restore marker as JSON");
+  show->add_option("--data-dir", o->data_dir, "A data directory or backup")->required();
+  show->callback([o, exit_code] { *exit_code = Show(*o); });
+  cmd->footer(
+      "Examples:\n"
+      "  evchain backup create --data-dir /var/lib/evchain/court-1 --out /backup/court-1-$(date "
+      "+%F)\n"
+      "  evchain backup restore --from /backup/court-1-2026-12-01 --data-dir "
+      "/var/lib/evchain/court-1 --replace\n");
+}
+
+}  // namespace evchain::cli
