@@ -67,6 +67,7 @@ void Poller::CpuLoop() {
 }
 
 uint64_t Poller::LogSizeAt(int64_t t) const {
+  std::lock_guard lock(mu_);
   uint64_t best = 0;
   for (const auto& node : samples_) {
     for (const auto& s : node) {
@@ -77,7 +78,18 @@ uint64_t Poller::LogSizeAt(int64_t t) const {
   return best;
 }
 
+uint64_t Poller::NodeLogSizeAt(size_t node, int64_t t) const {
+  std::lock_guard lock(mu_);
+  uint64_t last = 0;
+  for (const auto& s : samples_[node]) {
+    if (s.recv_ns > t) break;
+    last = s.log_size;
+  }
+  return last;
+}
+
 int64_t Poller::HeightSeenAt(size_t node, uint64_t height) const {
+  std::lock_guard lock(mu_);
   for (const auto& s : samples_[node]) {
     if (s.height >= height) return s.recv_ns;
   }
@@ -85,6 +97,7 @@ int64_t Poller::HeightSeenAt(size_t node, uint64_t height) const {
 }
 
 uint64_t Poller::MaxView(int64_t from, int64_t to) const {
+  std::lock_guard lock(mu_);
   uint64_t best = 0;
   for (const auto& node : samples_) {
     for (const auto& s : node) {
@@ -95,6 +108,7 @@ uint64_t Poller::MaxView(int64_t from, int64_t to) const {
 }
 
 double Poller::CpuBetween(size_t p, int64_t from, int64_t to) const {
+  std::lock_guard lock(mu_);
   const CpuSample* a = nullptr;
   const CpuSample* b = nullptr;
   for (const auto& s : cpu_) {
@@ -106,6 +120,7 @@ double Poller::CpuBetween(size_t p, int64_t from, int64_t to) const {
 }
 
 std::vector<double> Poller::PollRoundTripsMs(size_t node, int64_t from, int64_t to) const {
+  std::lock_guard lock(mu_);
   std::vector<double> out;
   for (const auto& s : samples_[node]) {
     if (s.sent_ns >= from && s.sent_ns <= to) {

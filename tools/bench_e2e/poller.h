@@ -36,12 +36,10 @@ class Poller {
   ~Poller() { Stop(); }
   void Stop();
 
-  // REQUIRES: Stop() was called.
-  const std::vector<StatusSample>& samples(size_t node) const { return samples_[node]; }
-  size_t nodes() const { return samples_.size(); }
-
   // The largest log size any validator had reported by time t (0 before any sample).
   uint64_t LogSizeAt(int64_t t) const;
+  // The log size `node` had last reported by time t (0 before any sample).
+  uint64_t NodeLogSizeAt(size_t node, int64_t t) const;
   // The arrival time of node's first sample at or above `height`; -1 if none.
   int64_t HeightSeenAt(size_t node, uint64_t height) const;
   // The largest view any validator reported in [from, to].
@@ -59,7 +57,7 @@ class Poller {
   std::vector<pid_t> pids_;
   int interval_ms_;
   std::atomic<bool> stop_{false};
-  std::mutex mu_;
+  mutable std::mutex mu_;  // guards samples_ and cpu_: the queries run while polls append
   std::vector<std::vector<StatusSample>> samples_;
   std::vector<CpuSample> cpu_;
   std::vector<std::thread> threads_;
