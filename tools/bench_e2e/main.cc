@@ -220,6 +220,9 @@ ojson CountAnswers(const LoadResult& r, uint32_t per_request, uint64_t* accepted
       {"connect_errors", r.connect_errors},
       {"io_errors", r.io_errors},
       {"unsent", r.unsent},
+      // Sent without an answer: I/O errors, timeouts and requests still in flight when the run
+      // stopped (the server may still have accepted them).
+      {"unanswered", sent - answered},
       {"pool_exhausted", r.pool_exhausted},
       {"answer_latency_ms",
        {{"p50", Num(Percentile(answer_ms, 50))}, {"p99", Num(Percentile(answer_ms, 99))}}}};
@@ -460,6 +463,7 @@ class Bench {
     const uint64_t committed_total = targets_hold(drained_at) - log0;
     run["committed_in_window"] = in_window;
     run["committed_per_s"] = Num(static_cast<double>(in_window) / window);
+    run["committed_in_window_on_targets"] = targets_hold(r.end_ns) - log0;
     run["accepted_per_s"] = Num(static_cast<double>(accepted) / window);
     const bool drained = committed_total >= accepted;
     run["drain"] = {
@@ -632,7 +636,7 @@ class Bench {
                 static_cast<unsigned long long>(a["accepted_deposits"].get<uint64_t>()),
                 shed.c_str(), static_cast<unsigned long long>(a["http_429"].get<uint64_t>()),
                 static_cast<unsigned long long>(a["connect_errors"].get<uint64_t>() +
-                                                a["io_errors"].get<uint64_t>() +
+                                                a["unanswered"].get<uint64_t>() +
                                                 a["unsent"].get<uint64_t>()),
                 Fmt(run["committed_per_s"], "%.0f").c_str(),
                 Fmt(run.value("ratio_to_etcd", ojson()), "%.2f").c_str(), xceil.c_str(),
@@ -768,8 +772,9 @@ Reported per run (table on stdout, everything in --json FILE):
                     --latency-samples accepted requests are looked up after the drain
                     (GET /v1/deposits/{id}) and their block's height timed on the status
                     timeline of that validator; not committed = infinite
-  503(RA)           answers 503 (of them with a Retry-After header); 429; errors = connect or
-                    I/O failures and open-loop requests never sent
+  503(RA)           answers 503 (of them with a Retry-After header); 429; errors = failed
+                    connects, requests without an answer (I/O error, 30 s timeout, in flight
+                    when the run stopped) and open-loop requests never sent
   views             largest view of the 4 validators before the load -> after the drain
                     (the JSON adds each validator's evchain_view_changes_total)
   drain             after the window, the time until every accepted deposit was committed
