@@ -1,0 +1,121 @@
+"""Keeps evchain-bench-e2e from rotting: a bounded run against evchain only (no etcd needed).
+
+  run         a 1-second closed-loop single-deposit run; the JSON report holds the run with
+              accepted and committed deposits, a commit latency and the Ed25519 reference, and
+              the temporary directory is gone afterwards.
+  interrupt   SIGINT while a network runs: exit status 130, no validator left running, the
+              temporary directory removed.
+
+Usage: smoke_test.py BENCH_BINARY [run|interrupt ...]
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+BENCH = sys.argv[1]
+ARGS = ["--only", "evchain", "--modes", "single", "--connections", "2", "--rates", "",
+        "--bulk-rates", "", "--duration", "1s", "--drain", "15s", "--pool", "4000",
+        "--verify-count", "500", "--latency-samples", "50"]
+if os.environ.get("EVCHAIN_SANITIZED"):
+    # As tests/process/evnet.py: the ASan+UBSan build handles blocks several times slower, so
+    # its networks get consensus timings that fit (docs/protocol.md "Open notes").
+    ARGS += ["--genesis-param", "max_clock_skew_ms=10000", "view_change_timeout_ms=10000",
+             "request_timeout_ms=20000"]
+
+
+def check(cond, message):
+    if not cond:
+        raise AssertionError(message)
+
+
+def nodes_running_under(tmp):
+    """Pids of live processes whose command line names a path under `tmp`."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().decode(errors="replace")
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if tmp in cmd and state != "Z":
+            pids.append(int(pid))
+    return pids
+
+
+def test_run():
+    with tempfile.TemporaryDirectory(prefix="bench-e2e-smoke-") as tmp:
+        out = os.path.join(tmp, "report.json")
+        work = os.path.join(tmp, "work")
+        os.mkdir(work)
+        p = subprocess.run([BENCH, *ARGS, "--json", out], capture_output=True, text=True,
+                           timeout=120, env={**os.environ, "TMPDIR": work})
+        check(p.returncode == 0, f"exit {p.returncode}\n{p.stdout}\n{p.stderr}")
+        with open(out) as f:
+            report = json.load(f)
+        check(report["machine"]["nproc"] >= 1, "machine.nproc")
+        check(report["ed25519"]["verifies_per_cpu_second"] > 0, "no Ed25519 reference")
+        check(len(report["runs"]) == 1, f"expected one run: {report['runs']}")
+        run = report["runs"][0]
+        check("error" not in run, f"run failed: {run.get('error')}")
+        answers = run["answers"]
+        check(answers["accepted_deposits"] > 0, f"nothing accepted: {answers}")
+        check(set(answers["by_status"]) == {"202"}, f"unexpected answers: {answers['by_status']}")
+        check(run["drain"]["committed_after_drain"] > 0, f"nothing committed: {run['drain']}")
+        check(run["drain"]["committed_after_drain"] <= answers["accepted_deposits"],
+              "more committed than accepted on a fresh chain")
+        check(run["commit_latency_ms"]["looked_up"] > 0, "no receipt looked up")
+        check(run["commit_latency_ms"]["p50"] is not None and run["commit_latency_ms"]["p50"] > 0,
+              f"no commit latency: {run['commit_latency_ms']}")
+        check(run["ratio_to_ed25519_ceiling"] > 0, "no ratio to the ceiling")
+        check("evchain" in p.stdout and "committed/s" in p.stdout, "no table on stdout")
+        check(os.listdir(work) == [], f"left behind: {os.listdir(work)}")
+
+
+def test_interrupt():
+    with tempfile.TemporaryDirectory(prefix="bench-e2e-smoke-") as tmp:
+        work = os.path.join(tmp, "work")
+        os.mkdir(work)
+        args = [a if a != "1s" else "60s" for a in ARGS]
+        p = subprocess.Popen([BENCH, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True, env={**os.environ, "TMPDIR": work})
+        try:
+            # The load starts once the 4 validators answer: wait for them, then interrupt.
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and len(nodes_running_under(work)) < 4:
+                check(p.poll() is None, "the benchmark exited before the network was up")
+                time.sleep(0.1)
+            check(len(nodes_running_under(work)) >= 4, "the validators never started")
+            time.sleep(1)
+            p.send_signal(signal.SIGINT)
+            rc = p.wait(timeout=30)
+            stderr = p.stderr.read()
+            check(rc == 130, f"exit {rc} after SIGINT, expected 130\n{stderr}")
+            check(nodes_running_under(work) == [], "processes left running after SIGINT")
+            check(os.listdir(work) == [], f"left behind: {os.listdir(work)}")
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+TESTS = {"run": test_run, "interrupt": test_interrupt}
+
+if __name__ == "__main__":
+    failed = 0
+    for name in sys.argv[2:] or list(TESTS):
+        start = time.monotonic()
+        try:
+            TESTS[name]()
+            print(f"PASS {name} ({time.monotonic() - start:.1f} s)")
+        except Exception as e:  # noqa: BLE001 - report every failure the same way
+            failed += 1
+            print(f"FAIL {name}: {e}")
+    sys.exit(1 if failed else 0)
