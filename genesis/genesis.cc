@@ -150,7 +150,10 @@ void ParseParams(const json& j, ConsensusParams& params, Problems& problems) {
     problems.Add("params", "must be an object");
     return;
   }
-  for (const auto& [key, value] : j.items()) {
+  // Not a structured binding: clang 14 cannot capture one in the lambda below.
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();
+    const json& value = item.value();
     const auto spec = std::find_if(std::begin(kParams), std::end(kParams),
                                    [&](const ParamSpec& p) { return p.name == key; });
     const std::string path = "params." + key;
