@@ -80,7 +80,8 @@ void ParseQueryAndHeaders(std::string_view text) {
     FUZZ_CHECK(wait.status().code() == "bad_query");
   }
   const Status bearer = api::CheckBearer(request, {"token-1", "a-much-longer-token-2"});
-  FUZZ_CHECK(bearer.ok() == (parts[2] == "Bearer token-1" || parts[2] == "Bearer a-much-longer-token-2"));
+  FUZZ_CHECK(bearer.ok() ==
+             (parts[2] == "Bearer token-1" || parts[2] == "Bearer a-much-longer-token-2"));
   Result<Hash32> h = api::ParseLookupHash(parts[3], "bad_evidence_id");
   if (h.ok()) FUZZ_CHECK(parts[3].size() == 64);
   std::optional<uint64_t> d = api::ParseDecimal(parts[4]);

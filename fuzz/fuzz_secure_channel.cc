@@ -18,9 +18,9 @@ const net::Key32 kKey = [] {
 }();
 
 int Run(const uint8_t* data, size_t size) {
-  net::FrameSealer sealer(kKey);   // what the honest peer sends
-  net::FrameSealer shadow(kKey);   // a copy of the peer's counter, to predict accepted frames
-  net::FrameOpener opener(kKey);   // our receiving side
+  net::FrameSealer sealer(kKey);  // what the honest peer sends
+  net::FrameSealer shadow(kKey);  // a copy of the peer's counter, to predict accepted frames
+  net::FrameOpener opener(kKey);  // our receiving side
   size_t pos = 0;
   std::string payload;
   while (pos + 3 <= size) {

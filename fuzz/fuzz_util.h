@@ -30,8 +30,8 @@ inline const genesis::Genesis& Genesis() {
   return *g;
 }
 inline const std::vector<crypto::SecretKey>& ValidatorKeys() {
-  static const auto* keys = new std::vector<crypto::SecretKey>(
-      ledger::testing::ExampleValidatorKeys());
+  static const auto* keys =
+      new std::vector<crypto::SecretKey>(ledger::testing::ExampleValidatorKeys());
   return *keys;
 }
 // demo-platform's key (test seed 0x11).

@@ -96,8 +96,10 @@ void FrameReaderSeeds() {
   const std::string frames = Frame("hello") + Frame("") + Frame(std::string(300, 'x'));
   Write(t, "frames_whole_reads", std::string("\x04\x00\xff", 3) + frames);
   Write(t, "frames_small_reads", std::string("\x04\x00\x00\x02\x06\xff", 6) + frames);
-  Write(t, "oversized", std::string("\x00\x10\x03\xff", 4) + Frame("ok") + Frame(std::string(17, 'y')));
-  Write(t, "partial_tail", std::string("\x01\x00\xff", 3) + Frame("abc") + "\x00\x00\x00\x09" + "par");
+  Write(t, "oversized",
+        std::string("\x00\x10\x03\xff", 4) + Frame("ok") + Frame(std::string(17, 'y')));
+  Write(t, "partial_tail",
+        std::string("\x01\x00\xff", 3) + Frame("abc") + "\x00\x00\x00\x09" + "par");
 }
 
 void HandshakeSeeds() {
@@ -131,8 +133,9 @@ void HandshakeSeeds() {
     sealer.Seal("", sealed);
     sealer.Seal(std::string(200, 'p'), sealed);
     const std::string name = "complete_" + std::to_string(flags);
-    Write(t, name, std::string(1, static_cast<char>(flags)) + Frame(them.hello()) +
-                       Frame(them.auth()) + Str(sealed));
+    Write(t, name,
+          std::string(1, static_cast<char>(flags)) + Frame(them.hello()) + Frame(them.auth()) +
+              Str(sealed));
     Write(t, "hello_only_" + std::to_string(flags),
           std::string(1, static_cast<char>(flags)) + Frame(them.hello()));
   }
@@ -240,7 +243,8 @@ void ConsensusSeeds() {
   std::string wire{static_cast<char>(16), 2};
   wire += consensus::SignEnvelope(g, 1, ValidatorKeys()[1], fwd);
   Write(t, "wire_forward", wire);
-  wire = std::string{static_cast<char>(16), 2} + consensus::SignEnvelope(g, 0, ValidatorKeys()[0], pre);
+  wire = std::string{static_cast<char>(16), 2} +
+         consensus::SignEnvelope(g, 0, ValidatorKeys()[0], pre);
   Write(t, "wire_pre_prepare", wire);
 }
 
@@ -261,8 +265,13 @@ void RequestSeeds() {
                           {"items", items}};
   Write(t, "batch", "\x01" + batch.dump());
   Write(t, "verify", "\x02{\"digest\": \"" + ToHex(crypto::Sha256("file")) + "\"}");
-  Write(t, "query", "\x03" "commit\n2500\nBearer token-1\n" + ToHex(crypto::Sha256("id")) + "\n42");
-  Write(t, "query_bad", "\x03" "later\n-1\nBearer \nABCDEF\n18446744073709551616");
+  Write(t, "query",
+        "\x03"
+        "commit\n2500\nBearer token-1\n" +
+            ToHex(crypto::Sha256("id")) + "\n42");
+  Write(t, "query_bad",
+        "\x03"
+        "later\n-1\nBearer \nABCDEF\n18446744073709551616");
 }
 
 void StatementSeeds() {
@@ -310,7 +319,8 @@ void ReceiptNoteRecordSeeds() {
                     DepositorKey().public_key(), 1, kTime};
   Write(t, "entry", std::string(1, '\0') + storage::EncodeEntryRecord(e, leaf.Encode()));
   const auto batch_entries = Batch(2, nullptr, nullptr);
-  Write(t, "entry_batch_item", std::string(1, '\0') + storage::EncodeEntryRecord(batch_entries[1], leaf.Encode()));
+  Write(t, "entry_batch_item",
+        std::string(1, '\0') + storage::EncodeEntryRecord(batch_entries[1], leaf.Encode()));
   storage::BlockRecord block;
   block.header = chain.header(2).Encode();
   block.hash = chain.header(2).Hash();
@@ -328,8 +338,9 @@ void GenesisSeeds() {
   genesis::Genesis g = Genesis();
   g.params.max_batch = 500;
   g.params.watermark_window = 32;
-  g.validators.push_back({"time-2", genesis::Role::kTime, ledger::testing::KeyFromByte(5).public_key(),
-                          "[::1]:7005", "localhost:8005"});
+  g.validators.push_back({"time-2", genesis::Role::kTime,
+                          ledger::testing::KeyFromByte(5).public_key(), "[::1]:7005",
+                          "localhost:8005"});
   Write(t, "five_validators_params", genesis::GenesisToJson(g));
   Write(t, "canonical", genesis::CanonicalGenesisJson(Genesis()));
 }
