@@ -22,6 +22,9 @@ bool Reader::Varint(uint64_t* v) {
     if (shift == 63 && byte > 1) return false;  // overflows 64 bits
     result |= (byte & 0x7f) << shift;
     if ((byte & 0x80) == 0) {
+      // One encoding per value: a final 0x00 after a continuation byte is an overlong form
+      // (found by fuzz/fuzz_records.cc: 0xff 0x00 decoded as 127, like 0x7f).
+      if (byte == 0 && shift > 0) return false;
       *v = result;
       return true;
     }

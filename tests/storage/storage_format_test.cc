@@ -8,8 +8,10 @@
 
 #include "common/encoding.h"
 #include "crypto/sha256.h"
+#include "storage/codec.h"
 #include "storage/evidence_log.h"
 #include "storage/keys.h"
+#include "storage/records.h"
 #include "tests/storage/chain_builder.h"
 
 namespace evchain::storage {
@@ -55,6 +57,45 @@ TEST_CASE("a one-entry first block writes exactly the documented keys") {
   const std::string state = **store->Get(keys::State());
   CHECK(state.size() == 48);
   CHECK(Hex(state.substr(0, 16)) == "00000000000000010000000000000001");
+}
+
+}  // namespace
+}  // namespace evchain::storage
+
+namespace evchain::storage {
+namespace {
+
+bool DecodesVarint(std::string_view bytes, uint64_t* v) {
+  Reader r(bytes);
+  return r.Varint(v) && r.empty();
+}
+
+TEST_CASE("a varint has one encoding: overlong forms are corruption") {
+  // Found by fuzz/fuzz_records.cc: a statement length 127 stored as 0xff 0x00 decoded like 0x7f,
+  // so two different records decoded to the same entry.
+  uint64_t v = 99;
+  CHECK((DecodesVarint(std::string_view("\x00", 1), &v) && v == 0));
+  CHECK((DecodesVarint("\x7f", &v) && v == 127));
+  CHECK((DecodesVarint("\x80\x01", &v) && v == 128));
+  CHECK_FALSE(DecodesVarint(std::string_view("\x80\x00", 2), &v));
+  CHECK_FALSE(DecodesVarint(std::string_view("\xff\x00", 2), &v));
+  CHECK_FALSE(DecodesVarint(std::string_view("\x80\x80\x00", 3), &v));
+  std::string max;
+  PutVarint(max, UINT64_MAX);
+  CHECK((DecodesVarint(max, &v) && v == UINT64_MAX));
+
+  ledger::Entry entry;
+  entry.statement = std::string(127, 's');
+  const Bytes leaf(113, 0x01);
+  std::string record = EncodeEntryRecord(entry, leaf);
+  ledger::Entry decoded;
+  Bytes decoded_leaf;
+  REQUIRE(DecodeEntryRecord(record, &decoded, &decoded_leaf).ok());
+  // flags (1) || varint 113 (1) || leaf (113) || signature (64) || varint 127 (1) || statement
+  const size_t at = 1 + 1 + 113 + 64;
+  REQUIRE(static_cast<uint8_t>(record[at]) == 0x7f);
+  record.replace(at, 1, std::string("\xff\x00", 2));
+  CHECK(DecodeEntryRecord(record, &decoded, &decoded_leaf).code() == "corruption");
 }
 
 }  // namespace

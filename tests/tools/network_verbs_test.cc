@@ -97,6 +97,36 @@ TEST_CASE("deposit without --wait collects receipts already committed; wrong key
   CHECK(down.err.rfind("evchain deposit: ", 0) == 0);
 }
 
+TEST_CASE("deposit keeps an existing receipt and saves a newer one under the next free name") {
+  // Issue 10 item 7: the older receipt proves the earlier time; replacing it lost that proof.
+  Setup s;
+  const std::string file = s.File("chat.txt", "chat export");
+  auto deposit = [&](const std::string& nonce) {
+    return RunCli({"deposit", file, "--key", s.key_path, "--depositor", "demo-platform", "--node",
+                   s.node.url(), "--genesis", s.genesis_path, "--nonce", nonce, "--wait"});
+  };
+  CliRun first = deposit("first-nonce");
+  REQUIRE_MESSAGE(first.exit_code == 0, (first.out + first.err));
+  const std::string first_receipt = ReadText(file + ".receipt.json");
+
+  CliRun second = deposit("second-nonce");
+  REQUIRE_MESSAGE(second.exit_code == 0, (second.out + second.err));
+  CHECK(ReadText(file + ".receipt.json") == first_receipt);
+  REQUIRE(std::filesystem::exists(file + ".receipt.2.json"));
+  CHECK(second.out.find(file + ".receipt.2.json") != std::string::npos);
+  CHECK(second.out.find("kept") != std::string::npos);
+  const auto newer = nlohmann::json::parse(ReadText(file + ".receipt.2.json"));
+  CHECK(newer["evidence_id"] != nlohmann::json::parse(first_receipt)["evidence_id"]);
+  CliRun verify =
+      RunCli({"verify", file, "--receipt", file + ".receipt.2.json", "--genesis", s.genesis_path});
+  CHECK_MESSAGE(verify.exit_code == 0, verify.out);
+
+  CliRun third = deposit("third-nonce");
+  REQUIRE_MESSAGE(third.exit_code == 0, (third.out + third.err));
+  CHECK(ReadText(file + ".receipt.json") == first_receipt);
+  CHECK(std::filesystem::exists(file + ".receipt.3.json"));
+}
+
 TEST_CASE("checkpoint and consistency verify a growing log; a bad proof is caught") {
   Setup s;
   s.node.CommitDeposit(crypto::Sha256("a"));

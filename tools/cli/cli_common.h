@@ -21,8 +21,12 @@ constexpr int kExitIo = 3;      // I/O or network error
 int Fail(std::string_view verb, int exit_code, std::string_view message);
 
 Result<std::string> ReadFile(const std::string& path);
-// Writes `content` to `path`, replacing it atomically (temp file + rename).
+// Writes `content` to `path`, replacing it atomically and durably: a temp file of a unique name
+// in the same directory, fsynced, renamed over `path`, then the directory fsynced. A crash
+// leaves the old or the new content, never a mix (at worst a stray PATH.tmp.XXXXXX). Error "io".
 Status WriteFile(const std::string& path, std::string_view content);
+// The same, but never replaces: error "exists" when `path` exists (checked atomically).
+Status WriteNewFile(const std::string& path, std::string_view content);
 // Loads a genesis file; errors name the path.
 Result<genesis::Genesis> LoadGenesis(const std::string& path);
 

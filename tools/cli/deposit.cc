@@ -60,13 +60,20 @@ std::string RandomNonce() {
   return ToHex(ByteView(bytes, sizeof bytes));
 }
 
+// FILE.receipt.json, then FILE.receipt.2.json, FILE.receipt.3.json, ...
+std::string ReceiptPath(const std::string& file, int n) {
+  return n == 1 ? file + ".receipt.json" : file + ".receipt." + std::to_string(n) + ".json";
+}
+constexpr int kMaxReceiptNames = 1000;
+
 std::string SignatureHex(const crypto::SecretKey& key, std::string_view text) {
   const crypto::Signature sig = key.Sign(AsBytes(text));
   return ToHex(ByteView(sig));
 }
 
-// Checks a receipt against the genesis and the file's own digest, then saves FILE.receipt.json.
-// Returns false (after a message) when the receipt does not verify: it is then not saved.
+// Checks a receipt against the genesis and the file's own digest, then saves it as
+// FILE.receipt.json, or under the next free name when that holds another receipt. Returns false
+// (after a message) when the receipt does not verify or cannot be written: it is then not saved.
 bool SaveReceipt(Item& item, const nlohmann::json& receipt_json, const genesis::Genesis& genesis) {
   auto receipt = ledger::Receipt::FromJson(receipt_json.dump());
   if (!receipt.ok()) {
@@ -83,14 +90,35 @@ bool SaveReceipt(Item& item, const nlohmann::json& receipt_json, const genesis::
     Fail(kVerb, kExitFailed, item.file + ": " + why + "; not saved");
     return false;
   }
-  const std::string path = item.file + ".receipt.json";
-  if (Status s = WriteFile(path, receipt->ToJson() + "\n"); !s.ok()) {
-    Fail(kVerb, kExitIo, s.message());
-    return false;
+  const std::string content = receipt->ToJson() + "\n";
+  std::string path;
+  std::string note;
+  // An existing receipt is never replaced: an earlier deposit of the same file proves an earlier
+  // time. The new one goes to the first free FILE.receipt.N.json (docs/cli.md "deposit").
+  for (int n = 1;; ++n) {
+    if (n > kMaxReceiptNames) {
+      Fail(kVerb, kExitIo,
+           item.file + ": " + std::to_string(kMaxReceiptNames) +
+               " receipt files exist already; receipt not saved");
+      return false;
+    }
+    path = ReceiptPath(item.file, n);
+    Status s = WriteNewFile(path, content);
+    if (s.ok()) break;
+    if (s.code() != "exists") {
+      Fail(kVerb, kExitIo, s.message());
+      return false;
+    }
+    auto existing = ReadFile(path);
+    if (existing.ok() && *existing == content) {
+      note = " (already saved)";
+      break;
+    }
+    if (n == 1) note = " (kept the earlier " + path + ")";
   }
   item.saved = true;
   std::cout << "committed " << item.evidence_id << " block " << receipt->block_height << " "
-            << item.file << " -> " << path << "\n";
+            << item.file << " -> " << path << note << "\n";
   return true;
 }
 
@@ -282,7 +310,8 @@ void AddDeposit(CLI::App& app, int* exit_code) {
   cmd->add_option("--timeout", o->timeout_s, "Seconds to wait for the commit with --wait")
       ->capture_default_str();
   cmd->footer(
-      "Receipts are verified against the genesis before they are saved as FILE.receipt.json.\n\n"
+      "Receipts are verified against the genesis before they are saved as FILE.receipt.json;\n"
+      "an existing receipt is kept and the new one saved as FILE.receipt.2.json (.3, ...).\n\n"
       "Example:\n  evchain deposit page.html shot.png --key depositor.key --depositor "
       "demo-platform \\\n    --node http://127.0.0.1:8081 --kind webpage --source "
       "https://example.com/post/1 --wait"

@@ -1,0 +1,108 @@
+// Fuzzes the strict request parsing every API handler starts with (api/request_parsing.h,
+// docs/api.md "Errors"), in the order the handlers use it.
+// Input: u8 mode || text.
+//   mode % 4 == 0: `text` is a POST /v1/deposits body; 1: a POST /v1/batches body; 2: a
+//   POST /v1/verify body ({"digest"}) -- each parsed as its handler does, statements included;
+//   3: `text` is "wait\nwait_ms\nauthorization\nlookup hash\ndecimal" for the query, header and
+//   path-segment parsers.
+// Every failure must be a Status with a non-empty stable code; nothing may throw.
+#include <string>
+#include <vector>
+
+#include "api/request_parsing.h"
+#include "common/encoding.h"
+#include "fuzz/fuzz_util.h"
+#include "ledger/statement.h"
+
+namespace evchain::fuzz {
+namespace {
+
+void CheckError(const Status& status) { FUZZ_CHECK(status.ok() || !status.code().empty()); }
+
+void ParseBody(int mode, std::string_view text) {
+  static const std::vector<std::vector<std::string_view>> kFields = {
+      {"statement", "signature"}, {"statement", "signature", "items"}, {"digest"}};
+  const auto& fields = kFields[mode];
+  Result<nlohmann::json> body = api::ParseStrictObject(text, fields, fields);
+  if (!body.ok()) {
+    CheckError(body.status());
+    return;
+  }
+  FUZZ_CHECK(body->is_object());
+  for (std::string_view name : fields) FUZZ_CHECK(body->contains(name));
+  if (mode == 2) {
+    Result<std::string> digest = api::StringField(*body, "digest");
+    if (!digest.ok()) return CheckError(digest.status());
+    Result<Hash32> h = api::ParseLookupHash(*digest, "bad_digest");
+    if (!h.ok()) FUZZ_CHECK(h.status().code() == "bad_digest");
+    return;
+  }
+  Result<std::string> statement = api::StringField(*body, "statement");
+  Result<std::string> signature = api::StringField(*body, "signature");
+  if (!statement.ok() || !signature.ok()) return;
+  Result<crypto::Signature> sig = api::ParseSignatureHex("signature", *signature);
+  if (sig.ok()) FUZZ_CHECK(ToHex(*sig) == *signature);
+  if (mode == 0) {
+    Result<ledger::DepositStatement> s = ledger::ParseDepositStatement(*statement);
+    if (s.ok()) FUZZ_CHECK(s->Canonical() == *statement);
+    return;
+  }
+  Result<ledger::BatchStatement> batch = ledger::ParseBatchStatement(*statement);
+  const nlohmann::json& items_json = body->at("items");
+  if (!batch.ok() || !items_json.is_array() || items_json.size() > ledger::kMaxBatchItems) return;
+  std::vector<std::string> items;
+  for (const nlohmann::json& item : items_json) {
+    if (!item.is_string()) return;
+    items.push_back(item.get<std::string>());
+  }
+  CheckError(ledger::ValidateBatchItems(*batch, items));
+}
+
+void ParseQueryAndHeaders(std::string_view text) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t i = 0; i <= text.size() && parts.size() < 5; ++i) {
+    if (i == text.size() || text[i] == '\n') {
+      parts.emplace_back(text.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  parts.resize(5);
+  api::HttpRequest request;
+  if (!parts[0].empty()) request.query["wait"] = parts[0];
+  if (!parts[1].empty()) request.query["wait_ms"] = parts[1];
+  request.headers["authorization"] = parts[2];
+  api::ApiConfig config;
+  auto wait = api::ParseCommitWait(request, config);
+  if (wait.ok()) {
+    if (wait->has_value()) FUZZ_CHECK(**wait <= config.max_commit_wait);
+  } else {
+    FUZZ_CHECK(wait.status().code() == "bad_query");
+  }
+  const Status bearer = api::CheckBearer(request, {"token-1", "a-much-longer-token-2"});
+  FUZZ_CHECK(bearer.ok() ==
+             (parts[2] == "Bearer token-1" || parts[2] == "Bearer a-much-longer-token-2"));
+  Result<Hash32> h = api::ParseLookupHash(parts[3], "bad_evidence_id");
+  if (h.ok()) FUZZ_CHECK(parts[3].size() == 64);
+  std::optional<uint64_t> d = api::ParseDecimal(parts[4]);
+  if (d.has_value()) FUZZ_CHECK(std::to_string(*d) == parts[4] || parts[4][0] == '0');
+}
+
+int Run(const uint8_t* data, size_t size) {
+  if (size < 1) return 0;
+  const int mode = data[0] % 4;
+  const std::string_view text = AsText(data + 1, size - 1);
+  if (mode < 3) {
+    ParseBody(mode, text);
+  } else {
+    ParseQueryAndHeaders(text);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace evchain::fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return evchain::fuzz::Run(data, size);
+}
