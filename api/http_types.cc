@@ -21,6 +21,9 @@ HttpResponse ErrorResponse(int status, std::string code, std::string message) {
   nlohmann::json body = {{"error", {{"code", code}, {"message", std::move(message)}}}};
   r.body = body.dump();
   r.error_code = std::move(code);
+  // A busy node's answer tells the client when to come back (RFC 9110 §10.2.3): without it,
+  // clients retry at once and a burst keeps the node overloaded. Callers may set a longer one.
+  if (status == 503) r.headers.emplace("Retry-After", std::string(1, '1'));
   return r;
 }
 

@@ -1,5 +1,7 @@
 #include "consensus/message.h"
 
+#include <google/protobuf/io/coded_stream.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -83,11 +85,25 @@ bool WithinClockSkew(const genesis::ConsensusParams& params, UnixMillis block_ti
          block_time <= now + params.max_clock_skew_ms;
 }
 
+bool IsForward(std::string_view wire) {
+  pb::Envelope env;
+  if (!env.ParseFromArray(wire.data(), static_cast<int>(wire.size()))) return false;
+  // A Body holds one field of its oneof; its first key says which (docs/protocol.md
+  // "Messages"). Wire type 2 (length-delimited) with FORWARD's field number.
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(env.body().data()),
+                                            static_cast<int>(env.body().size()));
+  const uint32_t tag = in.ReadTag();  // field number << 3 | wire type
+  return tag == ((static_cast<uint32_t>(pb::Body::kForwardFieldNumber) << 3) | 2);
+}
+
 Status Prefilter(const genesis::Genesis& genesis, const Message& envelope,
                  const ReplicaSnapshot& replica, UnixMillis now) {
   const pb::Body& body = envelope.body();
   if (body.has_forward() && replica.catching_up) {
     return Status::Error("catching_up", "forwarded deposits during catch-up");
+  }
+  if (body.has_forward() && replica.pool_full) {
+    return Status::Error("pool_full", "forwarded deposits while the pool is full");
   }
   if (body.has_pre_prepare()) {
     const pb::Header& header = body.pre_prepare().header();

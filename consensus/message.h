@@ -26,6 +26,12 @@ class Message {
   const pb::Body& body() const { return body_; }
   // The exact serialized Envelope as received (kept as evidence and for certificates).
   const std::string& wire() const { return wire_; }
+  // When the host received the bytes, on its wall clock; 0 = unknown (Step's `now` stands in).
+  // The clock-skew rule for PRE-PREPARE judges the block time against this: a message that
+  // waited in the host's queues behind a backlog is judged by when it arrived, not by when the
+  // replica got to it (docs/protocol.md "Time rules"). Set only by the host.
+  UnixMillis received_at() const { return received_at_; }
+  void set_received_at(UnixMillis t) { received_at_ = t; }
 
  private:
   friend Result<Message> VerifyMessage(const genesis::Genesis&, std::string_view);
@@ -36,6 +42,7 @@ class Message {
   int sender_ = -1;
   pb::Body body_;
   std::string wire_;
+  UnixMillis received_at_ = 0;
 };
 
 // The bytes an envelope signature covers (docs/protocol.md "Envelope").
@@ -71,12 +78,19 @@ bool WithinClockSkew(const genesis::ConsensusParams& params, UnixMillis block_ti
 struct ReplicaSnapshot {
   uint64_t committed_height = 0;
   bool catching_up = false;  // a state transfer runs
+  bool pool_full = false;    // the replica holds as many pending deposits as the host allows
 };
+
+// True iff `wire` parses as an Envelope whose body is a FORWARD. Cheap (no signature check, the
+// body is only peeked at), for a host to queue client traffic behind protocol messages; a
+// Byzantine sender can only misplace its own message by lying.
+bool IsForward(std::string_view wire);
 
 // Whether a host may drop a message VerifyEnvelope accepted before VerifyContents checks its
 // deposits, pure and thread-safe. A stale snapshot only makes it keep more. Errors (drop reasons):
 // "already_committed": a PRE-PREPARE of a committed height, and "clock_skew": one whose block
 // time is beyond WithinClockSkew: the replica would drop both unseen;
+// "pool_full": a FORWARD while the pool is full (its holders forward it again later);
 // "catching_up": a FORWARD while a state transfer runs: peers flush the deposits of every block
 // being fetched, a replica that is behind can neither propose nor time requests usefully, and
 // holders forward deposits not yet proposed again (docs/protocol.md "Retransmission").

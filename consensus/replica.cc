@@ -168,7 +168,8 @@ void Replica::State::OnPrePrepare(const Message& m) {
   // clock-skew rule, and a Byzantine new primary could date a block an hour ahead (after which
   // every honest primary's later block would be dropped) or far back.
   if (pp.header().view() != pp.view()) return Drop("bad_block:view", m.sender());
-  if (!WithinClockSkew(genesis.params, static_cast<UnixMillis>(pp.header().time()), now)) {
+  const UnixMillis arrived = m.received_at() != 0 ? m.received_at() : now;
+  if (!WithinClockSkew(genesis.params, static_cast<UnixMillis>(pp.header().time()), arrived)) {
     return Drop("bad_block:clock_skew", m.sender());
   }
   if (pp.view() != view || view_changing) {
@@ -398,7 +399,7 @@ void Replica::State::TryCommit() {
         Append(sig.signature, AsBytes(vote.cosignature));
         note.signatures.push_back(std::move(sig));
       }
-      ApplyCommitted(*checked, crypto::FormatNote(note));
+      ApplyCommitted(*checked, crypto::FormatNote(note), /*fetched=*/false);
       progress = true;
       break;
     }
@@ -422,7 +423,8 @@ bool Replica::State::AwaitTimeCosignature(
   return now - slot.quorum_at < static_cast<UnixMillis>(genesis.params.block_interval_ms);
 }
 
-void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string& certificate) {
+void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string& certificate,
+                                    bool fetched) {
   CommittedBlock out;
   out.header = block.header;
   out.hash = block.hash;
@@ -431,14 +433,29 @@ void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string
   out.certificate = certificate;
   ready.committed.push_back(std::move(out));
   tip = block.after;
+  bool removed_from_pool = false;
   for (const Hash32& id : block.evidence_ids) {
     unapplied_ids.insert(id);
-    if (pool.erase(id) && !restoring) {
-      ready.persist.push_back(PersistOp{std::string(kPoolPrefix) + HashKey(id), std::nullopt});
+    if (pool.erase(id)) {
+      removed_from_pool = true;
+      if (!restoring) {
+        ready.persist.push_back(PersistOp{std::string(kPoolPrefix) + HashKey(id), std::nullopt});
+      }
+    }
+  }
+  // Progress in this view: the timers may come down one level if this block committed in less
+  // than half of what the next lower level would allow (an outstanding block's timer was armed at
+  // progress_armed_at). Blocks applied by state transfer say nothing about this view.
+  if (!view_changing && !fetched && timeout_doublings > 0 && progress_deadline != 0) {
+    const UnixMillis lower = static_cast<UnixMillis>(genesis.params.view_change_timeout_ms)
+                             << (std::min(timeout_doublings, kMaxTimeoutDoublings) - 1);
+    if (2 * (now - progress_armed_at) < lower) {
+      --timeout_doublings;
+      PersistState();
     }
   }
   progress_deadline = 0;
-  if (block.entries.size() >= genesis.params.max_batch) last_full_commit = now;
+  if (removed_from_pool && !view_changing && !fetched) last_pool_progress = now;
   // Checkpoint every K blocks, and also whenever the log crosses a multiple of max_batch
   // entries (a function of the committed chain, so every correct replica checkpoints at the same
   // heights): a VIEW-CHANGE carries the full blocks above the stable checkpoint, and K blocks of
@@ -626,34 +643,38 @@ void Replica::State::CheckTimers() {
     if (ViewChangersAtLeast(view) < quorum) {
       view_change_deadline = 0;
     } else if (view_change_deadline == 0) {
-      const uint32_t shift = std::min<uint32_t>(std::max<uint32_t>(view_change_attempts, 1) - 1, 8);
-      view_change_deadline =
-          now + (static_cast<UnixMillis>(params.view_change_timeout_ms) << shift);
+      // timeout_doublings >= 1 here (StartViewChange counted this view change): the first view
+      // change waits the base timeout, each consecutive one twice the previous.
+      view_change_deadline = now + (static_cast<UnixMillis>(params.view_change_timeout_ms)
+                                    << (std::min(timeout_doublings, kMaxTimeoutDoublings) - 1));
     } else if (now >= view_change_deadline) {
-      StartViewChange(view + 1);
+      StartViewChange(view + 1, "new_view_timeout");
     }
     return;
   }
-  // Request timer: a deposit this replica holds was not proposed in time (censorship or a
-  // crashed primary). Counted from when the current view began, so a new primary gets a full
-  // timeout, and restarted whenever a full block of this view commits: a backlog larger than a
-  // block is progress, not censorship (a primary that skips a deposit must cut non-full blocks
-  // without it, and then the timer runs out).
-  const UnixMillis request_base = std::max(view_entered_at, last_full_commit);
-  if (now - request_base >= params.request_timeout_ms) {
+  // Request timer (Castro-Liskov §4.5.2): a deposit this replica holds was not proposed in time
+  // (censorship or a crashed primary). It runs from when the current view began, and restarts
+  // whenever a block of this view commits deposits from this pool: a backlog the primary is
+  // working through is progress, not censorship, however long it takes to drain ("reset by
+  // progress, not by one deposit's fate"). As in Castro-Liskov, a primary that keeps committing
+  // other deposits while it skips one is not caught by this timer (docs/protocol.md "Timers").
+  const UnixMillis request_timeout = Timeout(params.request_timeout_ms);
+  const UnixMillis request_base = std::max(view_entered_at, last_pool_progress);
+  if (now - request_base >= request_timeout) {
     std::optional<std::set<Hash32>> in_flight;
     for (const auto& [id, item] : pool) {
-      if (now - std::max(item.arrived, request_base) < params.request_timeout_ms) continue;
+      if (now - std::max(item.arrived, request_base) < request_timeout) continue;
       if (!in_flight) in_flight = InFlightIds(HighWatermark() + 1, view);
-      if (!in_flight->count(id)) return StartViewChange(view + 1);
+      if (!in_flight->count(id)) return StartViewChange(view + 1, "request_timeout");
     }
   }
   // Silent primary: every replica broadcasts Status every view_change_timeout/4, so a primary
   // not heard from for a whole view_change_timeout while deposits wait has most likely crashed;
   // do not wait for the (longer) request timeout.
   if (!IsPrimary() && !pool.empty() &&
-      now - std::max(last_from_primary, view_entered_at) >= params.view_change_timeout_ms) {
-    return StartViewChange(view + 1);
+      now - std::max(last_from_primary, view_entered_at) >=
+          Timeout(params.view_change_timeout_ms)) {
+    return StartViewChange(view + 1, "silent_primary");
   }
   // View-change timer: an accepted block is not committed in time.
   bool outstanding = FindProposal(tip.height + 1, view) != nullptr;
@@ -661,9 +682,10 @@ void Replica::State::CheckTimers() {
   if (!outstanding) {
     progress_deadline = 0;
   } else if (progress_deadline == 0) {
-    progress_deadline = now + params.view_change_timeout_ms;
+    progress_deadline = now + Timeout(params.view_change_timeout_ms);
+    progress_armed_at = now;
   } else if (now >= progress_deadline) {
-    return StartViewChange(view + 1);
+    return StartViewChange(view + 1, "progress_timeout");
   }
 }
 
@@ -757,7 +779,7 @@ void Replica::State::Equivocation(const std::string& a, const std::string& b, ui
   // Relay the proof so every correct replica detects it and they change view together.
   ready.messages.push_back(Outgoing{kBroadcast, a});
   ready.messages.push_back(Outgoing{kBroadcast, b});
-  if (v == view && !view_changing) StartViewChange(view + 1);
+  if (v == view && !view_changing) StartViewChange(view + 1, "equivocation");
 }
 
 // ---------------------------------------------------------------- persistence
@@ -779,7 +801,7 @@ void Replica::State::Restore(const RestoredState& restored) {
     if (st.ParseFromString(it->second)) {
       view = st.view();
       view_changing = st.view_changing();
-      view_change_attempts = st.view_change_attempts();
+      timeout_doublings = std::min(st.view_change_attempts(), kMaxTimeoutDoublings);
       Hash32 digest;
       if (ToHash(st.stable_digest(), &digest)) {
         stable_seq = st.stable_seq();
@@ -917,7 +939,8 @@ void Replica::Tick(UnixMillis now) {
     if (item.arrived == 0) item.arrived = item.last_forward = now;
   }
   if (s.view_entered_at == 0) s.view_entered_at = now;
-  if (s.view_changing && s.my_view_change_wire.empty()) s.SendViewChange();  // after a restart
+  if (s.view_changing && s.my_view_change_wire.empty())
+    s.SendViewChange("restart");  // after a restart
   s.MaybeCutBlock();
   s.CheckTimers();
   if (now >= s.next_status) {
@@ -970,7 +993,7 @@ Ready Replica::TakeReady() {
     pb::ReplicaState st;
     st.set_view(s.view);
     st.set_view_changing(s.view_changing);
-    st.set_view_change_attempts(s.view_change_attempts);
+    st.set_view_change_attempts(s.timeout_doublings);
     st.set_stable_seq(s.stable_seq);
     st.set_stable_digest(HashBytes(s.stable_digest));
     for (const std::string& w : s.stable_proof) st.add_stable_proof(w);

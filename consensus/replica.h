@@ -109,7 +109,7 @@ struct FetchRequest {
 
 struct Event {
   enum class Kind {
-    kViewChangeStarted,  // sent VIEW-CHANGE for `view`
+    kViewChangeStarted,  // sent VIEW-CHANGE for `view`; `detail`: the rule that fired
     kViewChanged,        // entered `view` (NEW-VIEW accepted or sent)
     kEquivocation,       // primary signed two pre-prepares for one (view, seq): `evidence`
     kDropped,            // a message was dropped: `detail` is the reason

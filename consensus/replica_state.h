@@ -4,6 +4,7 @@
 // watermark h, window L, prepared / committed-local predicates.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -82,7 +83,16 @@ struct Replica::State {
   // ---- view
   uint64_t view = 0;
   bool view_changing = false;
-  uint32_t view_change_attempts = 0;
+  // Pacemaker (docs/protocol.md "Timers"): every protocol timer is its base << timeout_doublings.
+  // +1 on each view change this replica starts (consecutive view changes wait twice as long each
+  // time, so timeouts grow until they exceed what the replicas need to commit a block); -1 on a
+  // commit that took less than half of what the next lower level allows (they come down only as
+  // far as the observed commit latency lets them). Persisted (ReplicaState.view_change_attempts).
+  uint32_t timeout_doublings = 0;
+  static constexpr uint32_t kMaxTimeoutDoublings = 6;  // 64 x the base
+  UnixMillis Timeout(uint32_t base_ms) const {
+    return static_cast<UnixMillis>(base_ms) << std::min(timeout_doublings, kMaxTimeoutDoublings);
+  }
   UnixMillis view_change_deadline = 0;  // NEW-VIEW timer; 0 = unarmed (no quorum changing yet)
   UnixMillis view_entered_at = 0;
   std::string new_view_wire;        // NEW-VIEW that installed `view`
@@ -122,9 +132,10 @@ struct Replica::State {
   UnixMillis last_cut = 0;
   UnixMillis next_status = 0;
   UnixMillis progress_deadline = 0;  // 0 = unarmed
-  // Request timers restart when the view makes progress under a backlog: the last time this
-  // replica committed a full (max_batch) block of the current view (Castro-Liskov §4.5.2).
-  UnixMillis last_full_commit = 0;
+  UnixMillis progress_armed_at = 0;  // when progress_deadline was armed
+  // Request timers restart when the view makes progress: the last time a block of the current
+  // view committed deposits from this replica's pool (Castro-Liskov §4.5.2; CheckTimers).
+  UnixMillis last_pool_progress = 0;
   UnixMillis last_from_primary = 0;  // last valid message from the primary of `view`
   UnixMillis fetch_retry_at = 0;
   UnixMillis time_vote_at = 0;  // last COMMIT from a time validator (0: not yet looked)
@@ -182,7 +193,7 @@ struct Replica::State {
   // True while a commit with these votes should wait for a time validator's cosignature.
   bool AwaitTimeCosignature(ViewSlot& slot,
                             const std::vector<const std::pair<const int, Vote>*>& votes);
-  void ApplyCommitted(const CheckedBlock& block, const std::string& certificate);
+  void ApplyCommitted(const CheckedBlock& block, const std::string& certificate, bool fetched);
   void MaybeCutBlock();
   void CheckTimers();
   void Retransmit();
@@ -194,8 +205,9 @@ struct Replica::State {
   void RestoreMessage(const Message& m);
 
   // ---- view change (view_change.cc)
-  void StartViewChange(uint64_t new_view);
-  void SendViewChange();
+  // `reason` (a static string) names the rule that fired; it becomes the event's detail.
+  void StartViewChange(uint64_t new_view, const char* reason);
+  void SendViewChange(const char* reason);
   void OnViewChange(const Message& m);
   void OnNewView(const Message& m);
   void MaybeSendNewView();

@@ -109,7 +109,7 @@ size_t Replica::State::ApplyFetched(const std::vector<CommittedBlock>& blocks) {
       reject(b, "leaf_mismatch");
       break;
     }
-    ApplyCommitted(*checked, b.certificate);
+    ApplyCommitted(*checked, b.certificate, /*fetched=*/true);
     ++applied;
   }
   if (applied > 0) {

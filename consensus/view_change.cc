@@ -76,20 +76,20 @@ NewViewPlan PlanNewView(const genesis::Genesis& g, const std::vector<pb::ViewCha
 
 }  // namespace
 
-void Replica::State::StartViewChange(uint64_t new_view) {
+void Replica::State::StartViewChange(uint64_t new_view, const char* reason) {
   if (new_view <= view && (view_changing || new_view < view)) return;
   if (new_view == view && !view_changing) return;
   view = new_view;
   view_changing = true;
-  ++view_change_attempts;
+  timeout_doublings = std::min(timeout_doublings + 1, kMaxTimeoutDoublings);
   view_change_deadline = 0;  // armed by CheckTimers once a quorum of replicas is changing
   progress_deadline = 0;
-  SendViewChange();
+  SendViewChange(reason);
 }
 
 // VIEW-CHANGE for `view` (the target while changing). Also re-sent after a restart in the middle
 // of a view change: the restored log holds every prepared certificate the first one carried.
-void Replica::State::SendViewChange() {
+void Replica::State::SendViewChange(const char* reason) {
   const uint64_t new_view = view;
   pb::Body body;
   pb::ViewChange* vc = body.mutable_view_change();
@@ -120,6 +120,7 @@ void Replica::State::SendViewChange() {
   Event e;
   e.kind = Event::Kind::kViewChangeStarted;
   e.view = new_view;
+  e.detail = reason;
   ready.events.push_back(std::move(e));
   MaybeSendNewView();
 }
@@ -200,7 +201,7 @@ void Replica::State::OnViewChange(const Message& m) {
     for (const auto& entry : by_sender) higher.insert(entry.first);
     if (!by_sender.empty()) smallest = std::min(smallest, v);
   }
-  if (higher.size() >= f + 1) StartViewChange(smallest);
+  if (higher.size() >= f + 1) StartViewChange(smallest, "f_plus_one_ahead");
   MaybeSendNewView();
 }
 
@@ -294,7 +295,8 @@ void Replica::State::InstallNewView(uint64_t v, const std::string& nv_wire,
                                     const std::vector<std::string>& pre_prepare_wires) {
   view = v;
   view_changing = false;
-  view_change_attempts = 0;
+  // timeout_doublings stays: it comes down with commits in this view (ApplyCommitted), so a view
+  // change that installs a view where blocks still do not commit in time waits longer next time.
   view_entered_at = now;
   progress_deadline = 0;
   new_view_wire = nv_wire;

@@ -28,6 +28,9 @@ constexpr char kDroppedMetric[] = "evchain_consensus_dropped_total";
 constexpr char kPeerRejectedMetric[] = "evchain_peer_payloads_rejected_total";
 constexpr char kViewChangesMetric[] = "evchain_view_changes_total";
 constexpr char kEquivocationsMetric[] = "evchain_equivocations_total";
+constexpr char kViewChangesStartedMetric[] = "evchain_view_changes_started_total";
+constexpr char kReplicaPendingMetric[] = "evchain_replica_pending_deposits";
+constexpr char kAdmissionShedMetric[] = "evchain_admission_shed_total";
 
 std::string PayloadBytes(const pb::PeerPayload& payload) {
   std::string out;
@@ -140,6 +143,12 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
   v->metrics_.Describe(kViewChangesMetric, "counter", "Views entered after a view change.");
   v->metrics_.Describe(kEquivocationsMetric, "counter",
                        "Equivocating primaries detected (two pre-prepares for one slot).");
+  v->metrics_.Describe(kViewChangesStartedMetric, "counter",
+                       "View changes this replica started, by the rule that fired.");
+  v->metrics_.Describe(kReplicaPendingMetric, "gauge",
+                       "Deposits the replica holds not yet committed, forwarded ones included.");
+  v->metrics_.Describe(kAdmissionShedMetric, "counter",
+                       "Deposit requests refused 503 because the replica holds max_pending.");
   v->metrics_.Increment(api::metric::kBlocksCommitted, "", 0);
   for (const auto& [name, help] : std::vector<std::pair<const char*, const char*>>{
            {"evchain_peer_frames_total", "Payload frames on validator links, by direction."},
@@ -184,6 +193,7 @@ evchain::Status Validator::Start() {
   verifier_threads_ = std::max<size_t>(2, std::thread::hardware_concurrency());
   verifiers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 100000);
   small_verifiers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 100000);
+  forward_verifiers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 100000);
   transfer_workers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 10000);
 
   auto http_addr = net::ParseHostPort(config_.http_listen);
@@ -294,23 +304,29 @@ void Validator::OnPeerPayload(int peer, const std::string& payload) {
   }
   switch (parsed->kind_case()) {
     case pb::PeerPayload::kConsensus: {
-      // Small messages (votes, status, checkpoints) have their own workers, so they are not
-      // queued behind pre-prepares carrying whole blocks (e.g. the backlog a peer flushes to a
-      // restarted replica). Workers finish in any order anyway: the replica does not rely on it.
-      net::ThreadPool& pool =
-          parsed->consensus().size() <= kSmallMessageBytes ? *small_verifiers_ : *verifiers_;
+      // The skew rule judges a PRE-PREPARE by when it arrived, not by when a worker reached it.
+      const UnixMillis arrived = Now();
+      // Three queues, so protocol messages never wait behind client traffic: FORWARDs (deposits
+      // relayed by peers, as many as clients send) have their own workers; small messages
+      // (votes, status, checkpoints) too, so they do not wait behind pre-prepares carrying whole
+      // blocks. Workers finish in any order anyway: the replica does not rely on it.
+      net::ThreadPool& pool = consensus::IsForward(parsed->consensus()) ? *forward_verifiers_
+                              : parsed->consensus().size() <= kSmallMessageBytes ? *small_verifiers_
+                                                                                 : *verifiers_;
       bool accepted = pool.Submit(
           consensus_,
-          [this, parsed]() -> Result<consensus::Message> {
+          [this, parsed, arrived]() -> Result<consensus::Message> {
             // What the replica would drop unseen (or a transfer makes useless) is dropped
             // before its deposits are checked: a restarted replica's peers flush it a backlog of
             // old blocks and forwards, and checking them all would slow its catch-up.
             auto envelope = consensus::VerifyEnvelope(genesis_, parsed->consensus());
             if (!envelope.ok()) return envelope;
-            const consensus::ReplicaSnapshot snapshot{committed_height_.load(),
-                                                      catching_up_.load()};
-            evchain::Status keep = consensus::Prefilter(genesis_, *envelope, snapshot, Now());
+            const consensus::ReplicaSnapshot snapshot{
+                committed_height_.load(), catching_up_.load(),
+                replica_pending_.load() >= config_.max_pending};
+            evchain::Status keep = consensus::Prefilter(genesis_, *envelope, snapshot, arrived);
             if (!keep.ok()) return keep;
+            envelope->set_received_at(arrived);
             return consensus::VerifyContents(genesis_, std::move(*envelope));
           },
           [this](Result<consensus::Message> message) {
@@ -320,7 +336,7 @@ void Validator::OnPeerPayload(int peer, const std::string& payload) {
               return;
             }
             replica_->Step(*message, Now());
-            Drain();
+            ScheduleDrain();
           });
       if (!accepted) metrics_.Increment(kPeerRejectedMetric, "reason=\"overloaded\"");
       break;
@@ -474,6 +490,18 @@ void Validator::OnFetchRequest(int peer, const pb::FetchBlocks& request) {
   if (!accepted) metrics_.Increment(kPeerRejectedMetric, "reason=\"overloaded\"");
 }
 
+// Under load many verified messages and admitted deposits are queued on consensus_ at once;
+// stepping them all and then processing one Ready costs one synced write for the lot instead of
+// one per message. The drain is posted behind what is already queued, so it runs after them.
+void Validator::ScheduleDrain() {
+  if (drain_scheduled_) return;
+  drain_scheduled_ = true;
+  boost::asio::post(consensus_, [this] {
+    drain_scheduled_ = false;
+    Drain();
+  });
+}
+
 void Validator::Drain() {
   while (!stopping_ && replica_->HasReady()) {
     ProcessReady(replica_->TakeReady());
@@ -522,6 +550,7 @@ void Validator::ProcessReady(consensus::Ready ready) {
     using Kind = consensus::Event::Kind;
     switch (e.kind) {
       case Kind::kViewChangeStarted:
+        metrics_.Increment(kViewChangesStartedMetric, "reason=\"" + e.detail + "\"");
         spdlog::warn("view change started: to view={} height={} ({})", e.view,
                      replica_->committed_height(), e.detail);
         break;
@@ -615,6 +644,8 @@ void Validator::RefreshStatus() {
   view_ = view;
   primary_ = replica_->primary();
   committed_height_ = replica_->committed_height();
+  replica_pending_ = replica_->pending();
+  metrics_.SetGauge(kReplicaPendingMetric, static_cast<double>(replica_->pending()));
   metrics_.SetGauge(api::metric::kView, static_cast<double>(view));
   metrics_.SetGauge(api::metric::kHeight, static_cast<double>(log_->height()));
   metrics_.SetGauge(api::metric::kLogSize, static_cast<double>(log_->size()));
@@ -631,6 +662,14 @@ evchain::Status Validator::Submit(const std::vector<ledger::Entry>& entries) {
 
 evchain::Status Validator::Admit(const std::vector<ledger::Entry>& entries, bool journal) {
   if (stopping_) return evchain::Status::Error("overloaded", "the validator is shutting down");
+  // Back-pressure from the replica's own pool, which also holds the deposits peers forwarded:
+  // a node whose clients are idle but whose peers' clients are not still sheds load here,
+  // before it costs a journal write, rather than letting the backlog grow without bound.
+  if (replica_pending_.load() >= config_.max_pending) {
+    metrics_.Increment(kAdmissionShedMetric);
+    return evchain::Status::Error("overloaded",
+                                  "the network holds max_pending deposits not yet committed");
+  }
   auto admitted = pool_.Admit(
       entries, [this](const std::string& depositor, const std::string& nonce, const Hash32& id) {
         auto existing = log_->FindByNonce(depositor, nonce);
@@ -658,22 +697,39 @@ evchain::Status Validator::Admit(const std::vector<ledger::Entry>& entries, bool
   }
   if (!settled.empty()) Settle(settled);
   if (fresh.empty()) return evchain::Status::Ok();
-  boost::asio::post(consensus_, [this, fresh = std::move(fresh)] {
-    if (stopping_) return;
-    UnixMillis now = Now();
-    for (const auto& e : fresh) {
-      auto s = replica_->Propose(e, now);
-      if (!s.ok()) {
-        // "already_committed" races with a commit; anything else was checked by the API.
-        if (s.code() != "already_committed") {
-          spdlog::warn("deposit not proposed: {}", s.ToString());
-        }
-        Settle({crypto::Sha256(e.statement)});
-      }
-    }
-    Drain();
-  });
+  // Deposits admitted by many HTTP workers at once reach the replica together: one task on
+  // consensus_ proposes everything queued so far (one Ready, one synced write), not one task per
+  // request.
+  bool post = false;
+  {
+    std::lock_guard lock(admitted_mu_);
+    post = admitted_.empty();
+    admitted_.insert(admitted_.end(), std::make_move_iterator(fresh.begin()),
+                     std::make_move_iterator(fresh.end()));
+  }
+  if (post) boost::asio::post(consensus_, [this] { ProposeAdmitted(); });
   return evchain::Status::Ok();
+}
+
+void Validator::ProposeAdmitted() {
+  std::vector<ledger::Entry> entries;
+  {
+    std::lock_guard lock(admitted_mu_);
+    entries.swap(admitted_);
+  }
+  if (stopping_) return;
+  UnixMillis now = Now();
+  for (const auto& e : entries) {
+    auto s = replica_->Propose(e, now);
+    if (!s.ok()) {
+      // "already_committed" races with a commit; anything else was checked by the API.
+      if (s.code() != "already_committed") {
+        spdlog::warn("deposit not proposed: {}", s.ToString());
+      }
+      Settle({crypto::Sha256(e.statement)});
+    }
+  }
+  ScheduleDrain();
 }
 
 void Validator::Settle(const std::vector<Hash32>& evidence_ids) {

@@ -84,6 +84,8 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   void ScheduleTick();
   // Everything below runs on consensus_.
   void Drain();
+  void ScheduleDrain();    // Drain once, after the tasks already queued on consensus_
+  void ProposeAdmitted();  // proposes the deposits Admit queued in admitted_
   void ProcessReady(consensus::Ready ready);
   void AppendCommitted(const consensus::CommittedBlock& block);
   void SendFetches(const std::vector<FetchOrder>& orders);
@@ -122,9 +124,10 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   boost::asio::steady_timer tick_timer_;
   boost::asio::signal_set signals_;
   std::unique_ptr<net::Transport> transport_;
-  std::unique_ptr<net::ThreadPool> verifiers_;         // consensus messages carrying blocks
-  std::unique_ptr<net::ThreadPool> small_verifiers_;   // the other consensus messages
-  std::unique_ptr<net::ThreadPool> transfer_workers_;  // serving and checking fetched blocks
+  std::unique_ptr<net::ThreadPool> verifiers_;          // consensus messages carrying blocks
+  std::unique_ptr<net::ThreadPool> small_verifiers_;    // the other consensus messages
+  std::unique_ptr<net::ThreadPool> forward_verifiers_;  // FORWARDs: client traffic, last
+  std::unique_ptr<net::ThreadPool> transfer_workers_;   // serving and checking fetched blocks
   std::unique_ptr<api::HttpServer> http_;
   std::mutex commit_listener_mu_;
   std::function<void(const std::vector<Hash32>&)> commit_listener_;  // guarded by the mutex
@@ -133,7 +136,11 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   std::atomic<uint64_t> view_{0};
   std::atomic<int> primary_{0};
   std::atomic<uint64_t> committed_height_{0};
-  std::atomic<bool> catching_up_{false};  // a state transfer runs (set and cleared on consensus_)
+  bool drain_scheduled_ = false;  // consensus_ only
+  std::mutex admitted_mu_;
+  std::vector<ledger::Entry> admitted_;     // admitted, not yet proposed (guarded by admitted_mu_)
+  std::atomic<size_t> replica_pending_{0};  // deposits the replica holds, forwarded ones too
+  std::atomic<bool> catching_up_{false};    // a state transfer runs (set and cleared on consensus_)
   std::atomic<bool> stopping_{false};
   std::atomic<int> exit_code_{0};
   size_t verifier_threads_ = 1;

@@ -305,4 +305,51 @@ TEST_CASE("without the time validator blocks still commit, waiting only while it
   CHECK(TimeCosigned(sim.chain(0).back(), 4));  // live again: back in the certificates
 }
 
+// Issue "The chain holds under load", item 7: a backlog far larger than a block, on hosts that
+// take real time per deposit (the cost model of Options::us_per_entry).
+TEST_CASE("load: a backlog of 100 blocks drains at busy replicas without a view change") {
+  Options o = Quiet();
+  o.max_batch = 20;
+  o.max_time = 120000;
+  o.us_per_entry = {1000, 1000, 1000, 1000};  // 1 ms per deposit: a 20-deposit block is 20 ms
+  o.us_per_message = 200;
+  Simulation sim(o);
+  const int kDeposits = 100 * 20;
+  for (int k = 0; k < kDeposits; ++k) sim.Submit(1, k / 20);  // all at one backup in 100 ms
+  REQUIRE(sim.RunToCompletion());
+  CHECK(sim.CountEvents(Event::Kind::kViewChangeStarted) == 0);
+  for (int i = 0; i < 4; ++i) {
+    CHECK(sim.replica(i)->view() == 0);
+    size_t entries = 0;
+    for (const CommittedBlock& b : sim.chain(i)) entries += b.entries.size();
+    CHECK(entries == kDeposits);
+  }
+}
+
+TEST_CASE("load: replicas slower than the timeouts still commit the backlog, safely") {
+  Options o = Quiet();
+  o.max_batch = 5;
+  o.max_time = 900000;
+  // Two of four replicas take 120 ms per deposit: a 5-deposit block is 600 ms of work there,
+  // twice view_change_timeout_ms (300), and a pre-prepare can wait behind a 600 ms FORWARD;
+  // every quorum of 3 includes a slow replica.
+  o.us_per_entry = {500, 500, 120000, 120000};
+  o.us_per_message = 200;
+  Simulation sim(o);
+  const int kDeposits = 100 * 5;
+  for (int k = 0; k < kDeposits; ++k) sim.Submit(1, k / 5);
+  REQUIRE(sim.RunToCompletion());
+  CHECK(sim.failure().empty());
+  for (int i = 0; i < 4; ++i) {
+    size_t entries = 0;
+    for (const CommittedBlock& b : sim.chain(i)) entries += b.entries.size();
+    CHECK(entries == kDeposits);
+  }
+  // Timeouts that double with each consecutive view change and come down only as fast as
+  // commits show they can: a handful of view changes, not one per block.
+  MESSAGE("view changes started: ", sim.CountEvents(Event::Kind::kViewChangeStarted),
+          ", final view ", sim.replica(0)->view(), ", virtual ms ", sim.now());
+  CHECK(sim.replica(0)->view() <= 8);
+}
+
 }  // namespace evchain::consensus::sim

@@ -132,6 +132,8 @@ void Simulation::Crash(int node, UnixMillis at) {
     if (!nodes_[node].replica) return;
     Log("CRASH v" + std::to_string(node));
     nodes_[node].replica.reset();
+    nodes_[node].urgent.clear();  // a busy host's pending task finds no replica and stops
+    nodes_[node].forwards.clear();
   });
 }
 
@@ -301,8 +303,44 @@ void Simulation::Transmit(int from, int to, std::string wire) {
   int copies = u(rng_) < dup_ ? 2 : 1;
   for (int c = 0; c < copies; ++c) {
     UnixMillis delay = std::uniform_int_distribution<UnixMillis>(1, max_delay_)(rng_);
-    Schedule(now_ + delay, [this, from, to, wire]() { Deliver(from, to, wire); });
+    Schedule(now_ + delay, [this, from, to, wire]() { Arrive(from, to, wire); });
   }
+}
+
+void Simulation::Arrive(int from, int to, const std::string& wire) {
+  if (opt_.us_per_entry.empty()) return Deliver(from, to, wire);
+  Node& node = nodes_[to];
+  if (!node.replica || !Connected(from, to)) return;
+  // Classify as the host does, from the envelope alone (no signature check yet).
+  pb::Envelope env;
+  pb::Body body;
+  size_t entries = 0;
+  bool forward = false;
+  if (env.ParseFromString(wire) && body.ParseFromString(env.body())) {
+    forward = body.has_forward();
+    entries = static_cast<size_t>(forward ? body.forward().entries_size()
+                                          : body.pre_prepare().entries_size());
+  }
+  (forward ? node.forwards : node.urgent).push_back(Node::Arrival{from, wire, clock(), entries});
+  if (!node.busy) StartNextArrival(to);
+}
+
+void Simulation::StartNextArrival(int to) {
+  Node& node = nodes_[to];
+  std::deque<Node::Arrival>& q = !node.urgent.empty() ? node.urgent : node.forwards;
+  if (!node.replica || q.empty()) {
+    node.busy = false;
+    return;
+  }
+  node.busy = true;
+  Node::Arrival a = std::move(q.front());
+  q.pop_front();
+  const uint64_t us = opt_.us_per_message + opt_.us_per_entry[to] * a.entries;
+  const UnixMillis cost = static_cast<UnixMillis>((us + 999) / 1000);
+  Schedule(now_ + cost, [this, to, a = std::move(a)]() {
+    Deliver(a.from, to, a.wire, a.arrived);
+    StartNextArrival(to);
+  });
 }
 
 void Simulation::Mutate(int from, int to, const std::string& wire) {
@@ -426,16 +464,17 @@ std::string Simulation::SplitBrain(int from, int to, const std::string& wire,
   return upper ? it->second.pre_prepare_b : wire;
 }
 
-void Simulation::Deliver(int from, int to, const std::string& wire) {
+void Simulation::Deliver(int from, int to, const std::string& wire, UnixMillis arrived) {
   Node& node = nodes_[to];
   if (!node.replica || !Connected(from, to)) return;
+  if (arrived == 0) arrived = clock();
   // The host's checks, as node/validator.cc runs them off-thread; here inline. Failures are
   // counted, never stepped.
   Result<Message> m = VerifyEnvelope(genesis_, wire);
   if (m.ok()) {
     const uint64_t committed = node.replica->committed_height();
     const ReplicaSnapshot snapshot{committed, node.fetch_target > committed};
-    Status keep = Prefilter(genesis_, *m, snapshot, clock());
+    Status keep = Prefilter(genesis_, *m, snapshot, arrived);
     if (keep.ok()) {
       m = VerifyContents(genesis_, std::move(*m));
     } else {
@@ -449,6 +488,7 @@ void Simulation::Deliver(int from, int to, const std::string& wire) {
     return;
   }
   Log("v" + std::to_string(to) + " <- v" + std::to_string(from) + " " + KindName(m->body()));
+  m->set_received_at(arrived);
   node.replica->Step(*m, clock());
   Drain(to);
 }

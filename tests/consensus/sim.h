@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -48,6 +49,13 @@ struct Options {
   uint32_t max_batch = 8;         // genesis params.max_batch (load scenarios use hundreds)
   UnixMillis fault_period = 600;  // faults and deposits happen in [0, fault_period)
   UnixMillis max_time = 40000;    // give up (liveness failure) after this much virtual time
+  // Host processing cost, a model of signature checks on a busy machine. Empty: a replica
+  // handles each message the moment it arrives. Otherwise replica i handles the messages it
+  // receives one at a time, protocol messages before FORWARDs (as node/validator.cc queues
+  // them), each taking us_per_message + us_per_entry[i] x the deposits it carries; the clock-skew
+  // rule judges a PRE-PREPARE by its arrival (Message::received_at).
+  std::vector<uint64_t> us_per_entry;
+  uint64_t us_per_message = 0;
 };
 
 class Simulation {
@@ -108,6 +116,16 @@ class Simulation {
     // The host's state-transfer target (node/validator.cc's catching_up_): while the replica is
     // below it, Prefilter drops FORWARDs as the node does.
     uint64_t fetch_target = 0;
+    // Options::us_per_entry: messages waiting for the host (protocol messages first), and
+    // whether it is busy with one.
+    struct Arrival {
+      int from;
+      std::string wire;
+      UnixMillis arrived;  // clock()
+      size_t entries;
+    };
+    std::deque<Arrival> urgent, forwards;
+    bool busy = false;
   };
   struct Item {
     UnixMillis at;
@@ -121,7 +139,11 @@ class Simulation {
   void Fail(const std::string& why);
   void Drain(int i);
   void Transmit(int from, int to, std::string wire);
-  void Deliver(int from, int to, const std::string& wire);
+  // A message reaches `to`'s host: delivered at once, or queued under the cost model.
+  void Arrive(int from, int to, const std::string& wire);
+  void StartNextArrival(int to);
+  // Host checks, then Step. `arrived`: the clock() when the bytes arrived (0: now).
+  void Deliver(int from, int to, const std::string& wire, UnixMillis arrived = 0);
   void Mutate(int from, int to, const std::string& wire);
   // The body of `pp` rebuilt with block time `time` (valid leaves and log root), or nullopt
   // when `pp` does not extend `from`'s committed tip.

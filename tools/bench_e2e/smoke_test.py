@@ -5,6 +5,10 @@
               the temporary directory is gone afterwards.
   interrupt   SIGINT while a network runs: exit status 130, no validator left running, the
               temporary directory removed.
+  burst       issue "The chain holds under load", item 7: 32 connections post single deposits
+              as fast as they are answered for 5 s (far more than the network orders, so a
+              backlog builds, up to max_pending); then the backlog drains, every accepted
+              deposit commits, and no validator changed view on the way.
 
 Usage: smoke_test.py BENCH_BINARY [run|interrupt ...]
 """
@@ -106,7 +110,32 @@ def test_interrupt():
                 p.wait()
 
 
-TESTS = {"run": test_run, "interrupt": test_interrupt}
+def test_burst():
+    with tempfile.TemporaryDirectory(prefix="bench-e2e-burst-") as tmp:
+        out = os.path.join(tmp, "report.json")
+        work = os.path.join(tmp, "work")
+        os.mkdir(work)
+        args = ["--only", "evchain", "--modes", "single", "--connections", "32", "--rates", "",
+                "--bulk-rates", "", "--duration", "5s", "--drain", "90s", "--pool", "40000",
+                "--verify-count", "500", "--latency-samples", "50", "--json", out]
+        p = subprocess.run([BENCH, *args], capture_output=True, text=True, timeout=240,
+                           env={**os.environ, "TMPDIR": work})
+        check(p.returncode == 0, f"exit {p.returncode}\n{p.stdout}\n{p.stderr}")
+        with open(out) as f:
+            run = json.load(f)["runs"][0]
+        check("error" not in run, f"run failed: {run.get('error')}")
+        accepted = run["answers"]["accepted_deposits"]
+        check(accepted > 0, f"nothing accepted: {run['answers']}")
+        check(run["drain"]["drained"],
+              f"backlog not drained: {run['drain']} of {accepted} accepted")
+        views = run["views"]
+        check(views["view_changes_total_delta"] == 0,
+              f"view changes during the burst or the drain: {views}")
+        print(f"burst: {accepted} accepted, drained {run['drain']['seconds_after_window']} s "
+              f"after the window, answers {run['answers']['by_status']}")
+
+
+TESTS = {"run": test_run, "interrupt": test_interrupt, "burst": test_burst}
 
 if __name__ == "__main__":
     failed = 0
