@@ -234,13 +234,20 @@ HttpResponse Counted(Context& ctx, HttpResponse response, size_t accepted) {
   return response;
 }
 
+HttpResponse ShedOverload() {
+  return ErrorResponse(503, "overloaded",
+                       "the network holds as many deposits as it queues; retry shortly");
+}
+
 }  // namespace
 
 HttpResponse HandlePostDeposit(const HttpRequest& request, Context& ctx) {
+  if (ctx.node.Overloaded()) return Counted(ctx, ShedOverload(), 1);
   return Counted(ctx, PostDeposit(request, ctx), 1);
 }
 
 HttpResponse HandlePostBatch(const HttpRequest& request, Context& ctx) {
+  if (ctx.node.Overloaded()) return Counted(ctx, ShedOverload(), 0);
   size_t accepted = 0;
   HttpResponse response = PostBatch(request, ctx, accepted);
   return Counted(ctx, std::move(response), accepted);

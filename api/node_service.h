@@ -39,6 +39,10 @@ class NodeService {
   // Qualified: the member Status() below would otherwise change the meaning of `Status` here.
   virtual evchain::Status Submit(const std::vector<ledger::Entry>& entries) = 0;
   virtual bool IsPending(const Hash32& evidence_id) const = 0;
+  // True while Submit would refuse any new deposit as "overloaded": the deposit routes then
+  // answer 503 before they parse or verify anything, so a refused burst costs the node next to
+  // nothing (load is shed at admission, not after the work). Thread-safe, cheap.
+  virtual bool Overloaded() const { return false; }
   // Calls `listener` with the evidence ids of every block right after the block is stored, on
   // the committing thread: it must return quickly and never block (the HTTP server completes
   // parked ?wait=commit requests from it). One listener; a later call replaces it, an empty

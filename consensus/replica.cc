@@ -23,7 +23,7 @@ constexpr std::string_view kPoolPrefix = "pool/";
 // Blocks the primary keeps proposed but uncommitted. Under a backlog of full blocks this bounds
 // the prepared certificates a VIEW-CHANGE carries beyond the committed ones (each block can be
 // megabytes) without costing throughput: a block commits in a few round trips.
-constexpr uint64_t kMaxUncommittedBlocks = 2;
+constexpr uint64_t kMaxUncommittedBlocks = 4;
 
 bool ToHash(const std::string& bytes, Hash32* out) {
   if (bytes.size() != out->size()) return false;
@@ -436,7 +436,9 @@ void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string
   bool removed_from_pool = false;
   for (const Hash32& id : block.evidence_ids) {
     unapplied_ids.insert(id);
-    if (pool.erase(id)) {
+    if (auto it = pool.find(id); it != pool.end()) {
+      pool_by_order.erase(it->second.order);
+      pool.erase(it);
       removed_from_pool = true;
       if (!restoring) {
         ready.persist.push_back(PersistOp{std::string(kPoolPrefix) + HashKey(id), std::nullopt});
@@ -566,6 +568,7 @@ void Replica::State::GarbageCollect() {
 void Replica::State::AddToPool(const ledger::Entry& entry, const Hash32& id) {
   if (pool.count(id)) return;
   PoolItem item{entry, next_pool_order++, now, now};
+  pool_by_order.emplace(item.order, id);
   pool.emplace(id, std::move(item));
   if (!restoring) {
     pb::Deposit d;
@@ -606,17 +609,16 @@ void Replica::State::MaybeCutBlock() {
   // Cheap test first: this runs on every forwarded deposit.
   if (pool.size() < max_batch && now - last_cut < genesis.params.block_interval_ms) return;
   // Committed deposits leave the pool in ApplyCommitted, so only the tentative chain is skipped.
+  // Oldest first, in the order this replica received them; a walk of at most the in-flight
+  // deposits plus one block, whatever the size of the backlog.
   const std::set<Hash32> in_flight = InFlightIds(seq, view);
-  std::vector<std::pair<uint64_t, Hash32>> order;
-  for (const auto& [id, item] : pool) {
-    if (!in_flight.count(id)) order.emplace_back(item.order, id);
-  }
-  if (order.empty()) return;
-  if (order.size() < max_batch && now - last_cut < genesis.params.block_interval_ms) return;
-  std::sort(order.begin(), order.end());
-  if (order.size() > max_batch) order.resize(max_batch);
   std::vector<ledger::Entry> entries;
-  for (const auto& [o, id] : order) entries.push_back(pool.at(id).entry);
+  for (auto it = pool_by_order.begin(); it != pool_by_order.end() && entries.size() < max_batch;
+       ++it) {
+    if (!in_flight.count(it->second)) entries.push_back(pool.at(it->second).entry);
+  }
+  if (entries.empty()) return;
+  if (entries.size() < max_batch && now - last_cut < genesis.params.block_interval_ms) return;
   UnixMillis time = std::max(now, head.time + 1);
   CheckedBlock block =
       BuildBlock(genesis, head, std::move(entries), time, genesis.validators[self].id, view);
@@ -935,8 +937,12 @@ Status Replica::Propose(const ledger::Entry& entry, UnixMillis now) {
 void Replica::Tick(UnixMillis now) {
   State& s = *s_;
   s.now = now;
-  for (auto& [id, item] : s.pool) {
-    if (item.arrived == 0) item.arrived = item.last_forward = now;
+  // Deposits restored before the first Tick got no arrival time (no clock in the constructor).
+  if (s.undated_pool_items) {
+    for (auto& [id, item] : s.pool) {
+      if (item.arrived == 0) item.arrived = item.last_forward = now;
+    }
+    s.undated_pool_items = false;
   }
   if (s.view_entered_at == 0) s.view_entered_at = now;
   if (s.view_changing && s.my_view_change_wire.empty())

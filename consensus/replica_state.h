@@ -123,7 +123,9 @@ struct Replica::State {
 
   // ---- pool of client deposits not yet committed
   std::map<Hash32, PoolItem> pool;
+  std::map<uint64_t, Hash32> pool_by_order;  // PoolItem::order -> id, for the block cut
   uint64_t next_pool_order = 0;
+  bool undated_pool_items = true;         // restored items wait for the first Tick's clock
   std::vector<ledger::Entry> to_forward;  // client deposits to broadcast, batched per Ready
   bool cut_requested = false;             // Propose ran since the last Ready: try a block cut
 

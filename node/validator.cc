@@ -1,6 +1,8 @@
 #include "node/validator.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
@@ -24,13 +26,22 @@ namespace {
 constexpr auto kTickInterval = std::chrono::milliseconds(20);
 constexpr size_t kSmallMessageBytes = size_t{16} * 1024;
 constexpr char kGenesisHashMeta[] = "genesis_hash";
+// Client traffic yields the CPU to protocol messages: FORWARD verification runs on threads the
+// kernel schedules after the others of this process (nice +10), so under a burst the cores go to
+// pre-prepares and votes first and the chain keeps committing. Called from the worker itself.
+void LowerThisThreadsPriorityOnce() {
+  thread_local bool lowered = false;
+  if (lowered) return;
+  lowered = true;
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+}
+
 constexpr char kDroppedMetric[] = "evchain_consensus_dropped_total";
 constexpr char kPeerRejectedMetric[] = "evchain_peer_payloads_rejected_total";
 constexpr char kViewChangesMetric[] = "evchain_view_changes_total";
 constexpr char kEquivocationsMetric[] = "evchain_equivocations_total";
 constexpr char kViewChangesStartedMetric[] = "evchain_view_changes_started_total";
 constexpr char kReplicaPendingMetric[] = "evchain_replica_pending_deposits";
-constexpr char kAdmissionShedMetric[] = "evchain_admission_shed_total";
 
 std::string PayloadBytes(const pb::PeerPayload& payload) {
   std::string out;
@@ -147,8 +158,6 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
                        "View changes this replica started, by the rule that fired.");
   v->metrics_.Describe(kReplicaPendingMetric, "gauge",
                        "Deposits the replica holds not yet committed, forwarded ones included.");
-  v->metrics_.Describe(kAdmissionShedMetric, "counter",
-                       "Deposit requests refused 503 because the replica holds max_pending.");
   v->metrics_.Increment(api::metric::kBlocksCommitted, "", 0);
   for (const auto& [name, help] : std::vector<std::pair<const char*, const char*>>{
            {"evchain_peer_frames_total", "Payload frames on validator links, by direction."},
@@ -310,12 +319,14 @@ void Validator::OnPeerPayload(int peer, const std::string& payload) {
       // relayed by peers, as many as clients send) have their own workers; small messages
       // (votes, status, checkpoints) too, so they do not wait behind pre-prepares carrying whole
       // blocks. Workers finish in any order anyway: the replica does not rely on it.
-      net::ThreadPool& pool = consensus::IsForward(parsed->consensus()) ? *forward_verifiers_
+      const bool forward = consensus::IsForward(parsed->consensus());
+      net::ThreadPool& pool = forward ? *forward_verifiers_
                               : parsed->consensus().size() <= kSmallMessageBytes ? *small_verifiers_
                                                                                  : *verifiers_;
       bool accepted = pool.Submit(
           consensus_,
-          [this, parsed, arrived]() -> Result<consensus::Message> {
+          [this, parsed, arrived, forward]() -> Result<consensus::Message> {
+            if (forward) LowerThisThreadsPriorityOnce();
             // What the replica would drop unseen (or a transfer makes useless) is dropped
             // before its deposits are checked: a restarted replica's peers flush it a backlog of
             // old blocks and forwards, and checking them all would slow its catch-up.
@@ -666,7 +677,6 @@ evchain::Status Validator::Admit(const std::vector<ledger::Entry>& entries, bool
   // a node whose clients are idle but whose peers' clients are not still sheds load here,
   // before it costs a journal write, rather than letting the backlog grow without bound.
   if (replica_pending_.load() >= config_.max_pending) {
-    metrics_.Increment(kAdmissionShedMetric);
     return evchain::Status::Error("overloaded",
                                   "the network holds max_pending deposits not yet committed");
   }
@@ -737,6 +747,11 @@ void Validator::Settle(const std::vector<Hash32>& evidence_ids) {
   if (auto s = journal_->Remove(evidence_ids); !s.ok()) {
     spdlog::warn("cannot clear settled deposits from the journal: {}", s.ToString());
   }
+}
+
+bool Validator::Overloaded() const {
+  return stopping_ || replica_pending_.load() >= config_.max_pending ||
+         pool_.size() >= config_.max_pending;
 }
 
 bool Validator::IsPending(const Hash32& evidence_id) const { return pool_.IsPending(evidence_id); }

@@ -65,6 +65,7 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   // api::NodeService
   evchain::Status Submit(const std::vector<ledger::Entry>& entries) override;
   bool IsPending(const Hash32& evidence_id) const override;
+  bool Overloaded() const override;
   void SetCommitListener(std::function<void(const std::vector<Hash32>&)> listener) override;
   api::NodeStatusInfo Status() const override;
   const storage::EvidenceLog& Log() const override { return *log_; }

@@ -112,6 +112,31 @@ TEST_CASE("a nonce reused with a different statement is 409 nonce_conflict") {
       h.ctx);
   CHECK(r.status == 503);
   CHECK(BodyOf(r)["error"]["code"] == "overloaded");
+  CHECK(r.headers["Retry-After"] == "1");
+}
+
+TEST_CASE("an overloaded node sheds deposits before parsing or verifying them") {
+  Harness h;
+  h.node.overloaded = true;
+  // Neither a valid deposit nor garbage costs more than the check: both are 503 with
+  // Retry-After, and nothing reaches Submit.
+  for (const std::string& body :
+       {testing::DepositBody(testing::MakeStatement(testing::DigestOf("x"), "x").Canonical()),
+        std::string("{not json")}) {
+    for (const char* path : {"/v1/deposits", "/v1/deposits/batch"}) {
+      HttpResponse r = Handle(Req("POST", path, body), h.ctx);
+      CHECK(r.status == 503);
+      CHECK(BodyOf(r)["error"]["code"] == "overloaded");
+      CHECK(r.headers["Retry-After"] == "1");
+    }
+  }
+  CHECK(h.node.submit_calls == 0);
+  h.node.overloaded = false;
+  HttpResponse r = Handle(
+      Req("POST", "/v1/deposits",
+          testing::DepositBody(testing::MakeStatement(testing::DigestOf("x"), "x").Canonical())),
+      h.ctx);
+  CHECK(r.status == 202);
 }
 
 std::string BatchBody(const std::vector<std::string>& items, const std::string& nonce) {

@@ -48,6 +48,7 @@ class FakeNode : public NodeService {
   FakeNode();
   evchain::Status Submit(const std::vector<ledger::Entry>& entries) override;
   bool IsPending(const Hash32& evidence_id) const override;
+  bool Overloaded() const override { return overloaded; }
   void SetCommitListener(std::function<void(const std::vector<Hash32>&)> listener) override;
   NodeStatusInfo Status() const override;
   const storage::EvidenceLog& Log() const override { return *log_; }
@@ -61,6 +62,7 @@ class FakeNode : public NodeService {
   // Resolve() commits pending deposits before finishing a parked ?wait=commit response.
   bool commit_on_wait = false;
   std::optional<evchain::Status> submit_error;  // returned by Submit when set
+  bool overloaded = false;                      // what Overloaded() answers
   std::string status_throws;  // Status() throws std::runtime_error(status_throws) when set
 
  private:
