@@ -12,9 +12,15 @@
 namespace evchain::fuzz {
 namespace {
 
-const std::vector<std::string> kStepOrder = {
-    "file", "digest",          "statement",       "depositor_signature",
-    "leaf", "inclusion_proof", "checkpoint_root", "quorum"};
+const std::vector<std::string> kStepOrder = {"file",
+                                             "digest",
+                                             "statement",
+                                             "depositor_signature",
+                                             "leaf",
+                                             "inclusion_proof",
+                                             "checkpoint_root",
+                                             "quorum",
+                                             "time_attestation"};
 
 int Run(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
