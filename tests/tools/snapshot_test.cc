@@ -122,6 +122,22 @@ TEST_CASE("a snapshot loads back into exactly the records the log wrote, with a 
   REQUIRE(source.ok());
   const std::string bytes = SnapshotBytes(**source);
   CHECK(bytes.substr(0, storage::kSnapshotMagic.size()) == storage::kSnapshotMagic);
+  {
+    // docs/snapshots.md "Test vector": the first word of each line between the markers, hex.
+    const std::string doc = ReadText(std::string(EVCHAIN_SOURCE_DIR) + "/docs/snapshots.md");
+    const size_t begin = doc.find("<!-- snapshot-vector:begin -->");
+    const size_t end = doc.find("<!-- snapshot-vector:end -->");
+    REQUIRE(begin != std::string::npos);
+    REQUIRE(end != std::string::npos);
+    std::istringstream lines(doc.substr(begin, end - begin));
+    std::string line, hex;
+    while (std::getline(lines, line)) {
+      if (line.empty() || line[0] == '<' || line[0] == '`') continue;
+      hex += line.substr(0, line.find(' '));
+    }
+    REQUIRE(hex.size() == 2 * (17 + 4 + 8));
+    CHECK(ToHex(AsBytes(bytes.substr(0, hex.size() / 2))) == hex);
+  }
 
   auto target = storage::NewMemoryStore();
   auto info = Load(bytes, genesis, *target);
