@@ -50,6 +50,10 @@ def restore_from_snapshot():
         check('"consensus_seq": 0' in shown, "the restored directory lacks its restore marker")
         net.start(lost)
         net.wait_connected(timeout=60)
+        # It started on the snapshot's chain, not from an empty directory.
+        opened = net.log_lines(lost, "opened data dir")
+        check(len(opened) == 2 and "height=0 " not in opened[-1],
+              f"node{lost} did not start on the restored chain: {opened[-1:]}")
         size = net.status(0)["log_size"]
         net.wait_log_size(size, nodes=[lost], timeout=120)
         # New blocks, committed with the restored validator taking part.
