@@ -281,6 +281,9 @@ class Loader {
                                chunk_.companion.Put(key_, AsChars(hash));
                              });
     companion_bytes_ += record.size() + 48;
+    // Also inside a block: a block of any size (or a file that claims one) costs two chunks of
+    // memory at most. Nothing is committed before Finish, so a chunk may end anywhere.
+    if (companion_bytes_ >= kChunkBytes) return Flush();
     return Status::Ok();
   }
 
