@@ -21,6 +21,7 @@
 #include "storage/evidence_log.h"
 #include "storage/keys.h"
 #include "storage/kv_store.h"
+#include "tools/cli/backup_client.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/verbs.h"
 
@@ -47,43 +48,6 @@ nlohmann::ordered_json MarkerJson(const storage::RestoreMarker& m) {
           {"created_at", FormatRfc3339Millis(m.created_at)}};
 }
 
-// Asks the node running on `data_dir` for a backup over its socket. nullopt when no node
-// answers there (none runs, or an old one without the socket).
-std::optional<nlohmann::json> AskNode(const std::string& data_dir, const std::string& out,
-                                      std::string* error) {
-  const std::string path = (fs::path(data_dir) / node::kBackupSocketName).string();
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) return std::nullopt;
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::nullopt;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return std::nullopt;
-  }
-  const std::string request = "backup " + out + "\n";
-  std::string reply;
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-      static_cast<ssize_t>(request.size())) {
-    char buf[4096];
-    for (;;) {
-      const ssize_t r = ::recv(fd, buf, sizeof(buf), 0);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) break;
-      reply.append(buf, static_cast<size_t>(r));
-      if (reply.find('\n') != std::string::npos) break;
-    }
-  }
-  ::close(fd);
-  auto json = nlohmann::json::parse(reply, nullptr, false);
-  if (!json.is_object()) {
-    *error = "the node on " + data_dir + " gave no answer on " + path;
-    return nlohmann::json();
-  }
-  return json;
-}
-
 int Create(const BackupCliOptions& o) {
   if (o.data_dir.empty() || o.out.empty()) {
     return Fail(kVerb, kExitUsage, "create needs --data-dir D --out DIR");
@@ -92,7 +56,7 @@ int Create(const BackupCliOptions& o) {
   const std::string out = fs::absolute(o.out, ec).lexically_normal().string();
   if (fs::exists(out, ec)) return Fail(kVerb, kExitUsage, out + " exists");
   std::string error;
-  if (std::optional<nlohmann::json> reply = AskNode(o.data_dir, out, &error)) {
+  if (std::optional<nlohmann::json> reply = AskNodeForBackup(o.data_dir, out, &error)) {
     if (!error.empty()) return Fail(kVerb, kExitIo, error);
     if (!(*reply)["ok"].is_boolean() || !(*reply)["ok"].get<bool>()) {
       return Fail(kVerb, kExitIo, "the node refused: " + (*reply)["error"].get<std::string>());
@@ -238,6 +202,43 @@ int Show(const BackupCliOptions& o) {
 }
 
 }  // namespace
+
+// Asks the node running on `data_dir` for a backup over its socket. nullopt when no node
+// answers there (none runs, or an old one without the socket).
+std::optional<nlohmann::json> AskNodeForBackup(const std::string& data_dir, const std::string& out,
+                                               std::string* error) {
+  const std::string path = (fs::path(data_dir) / node::kBackupSocketName).string();
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) return std::nullopt;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  const std::string request = "backup " + out + "\n";
+  std::string reply;
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+      static_cast<ssize_t>(request.size())) {
+    char buf[4096];
+    for (;;) {
+      const ssize_t r = ::recv(fd, buf, sizeof(buf), 0);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      reply.append(buf, static_cast<size_t>(r));
+      if (reply.find('\n') != std::string::npos) break;
+    }
+  }
+  ::close(fd);
+  auto json = nlohmann::json::parse(reply, nullptr, false);
+  if (!json.is_object()) {
+    *error = "the node on " + data_dir + " gave no answer on " + path;
+    return nlohmann::json();
+  }
+  return json;
+}
 
 void AddBackup(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<BackupCliOptions>();

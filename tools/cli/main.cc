@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   AddConsistency(app, &exit_code);
   AddPage(app, &exit_code);
   AddBackup(app, &exit_code);
+  AddSnapshot(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -10,12 +10,12 @@ namespace evchain::cli {
 
 bool StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }
 
-Progress::Progress(std::string label, uint64_t total, Unit unit, std::string item_name)
+Progress::Progress(std::string label, uint64_t total, Unit unit, std::string item_name, bool force)
     : label_(std::move(label)),
       total_(total),
       unit_(unit),
       item_name_(std::move(item_name)),
-      enabled_(StderrIsTerminal()),
+      enabled_(force || StderrIsTerminal()),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 

@@ -1,5 +1,6 @@
-// A one-line progress bar on stderr (done/total, rate, ETA) when stderr is a terminal; on
-// anything else it stays silent so logs and pipes get only the final plain lines.
+// A one-line progress bar on stderr (done/total, rate, ETA) when stderr is a terminal (or when
+// the caller forces it, e.g. a --progress flag); otherwise it stays silent so logs and pipes get
+// only the final plain lines.
 #pragma once
 
 #include <chrono>
@@ -12,7 +13,8 @@ class Progress {
  public:
   enum class Unit { kBytes, kItems };
   // `total` may be 0 when unknown (no bar, no ETA). `item_name` labels kItems ("entries").
-  Progress(std::string label, uint64_t total, Unit unit, std::string item_name = "");
+  Progress(std::string label, uint64_t total, Unit unit, std::string item_name = "",
+           bool force = false);
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;

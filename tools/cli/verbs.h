@@ -18,6 +18,7 @@ void AddAudit(CLI::App& app, int* exit_code);
 void AddCheckpoint(CLI::App& app, int* exit_code);
 void AddConsistency(CLI::App& app, int* exit_code);
 void AddBackup(CLI::App& app, int* exit_code);
+void AddSnapshot(CLI::App& app, int* exit_code);
 
 void AddPage(CLI::App& app, int* exit_code);
 

@@ -1,0 +1,295 @@
+// evchain snapshot create|restore|show: a validator's committed chain in one file, and a new
+// data directory loaded from it after verifying it against the genesis (docs/snapshots.md,
+// storage/snapshot.h).
+#include "storage/snapshot.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "common/encoding.h"
+#include "common/time.h"
+#include "storage/evidence_log.h"
+#include "storage/kv_store.h"
+#include "tools/cli/backup_client.h"
+#include "tools/cli/cli_common.h"
+#include "tools/cli/progress.h"
+#include "tools/cli/verbs.h"
+
+namespace evchain::cli {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kVerb = "snapshot";
+
+struct SnapshotCliOptions {
+  std::string data_dir;
+  std::string file;
+  std::string genesis;
+  bool replace = false;
+  bool progress = false;
+  bool json = false;
+};
+
+UnixMillis NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+nlohmann::ordered_json InfoJson(const storage::SnapshotInfo& info) {
+  return {
+      {"format_version", info.version},     {"created_at", FormatRfc3339Millis(info.created_at)},
+      {"chain_id", info.tip.chain_id},      {"height", info.tip.height},
+      {"log_size", info.tip.log_size},      {"log_root", ToHex(info.tip.log_root)},
+      {"block_hash", ToHex(info.tip_hash)}, {"block_time", FormatRfc3339Millis(info.tip.time)}};
+}
+
+// Closes a FILE* on scope exit.
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+Status SyncPath(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Error("io", "cannot open " + path);
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Status::Error("io", "cannot sync " + path);
+  return Status::Ok();
+}
+
+// Writes the snapshot of the (stopped) data directory or backup `dir` to `out`: into
+// OUT.partial, synced, then renamed, so OUT is only ever a complete file.
+int WriteFrom(const std::string& dir, const std::string& out, const SnapshotCliOptions& o) {
+  auto store = storage::OpenLevelDb(dir);
+  if (!store.ok()) {
+    return Fail(kVerb, kExitIo, "cannot open " + dir + ": " + store.status().message());
+  }
+  // Open once: it rolls back what a crash left, exactly as a node starting here would.
+  uint64_t size = 0;
+  {
+    auto log = storage::EvidenceLog::Open(store->get());
+    if (!log.ok()) return Fail(kVerb, kExitIo, log.status().ToString());
+    size = (*log)->size();
+  }
+  const std::string partial = out + ".partial";
+  File f(std::fopen(partial.c_str(), "wbx"));
+  if (!f) return Fail(kVerb, kExitIo, "cannot create " + partial);
+  std::setvbuf(f.get(), nullptr, _IOFBF, 1 << 20);
+  Progress progress("snapshot", size, Progress::Unit::kItems, "entries", o.progress);
+  uint64_t reported = 0;
+  auto info = storage::WriteSnapshot(**store, f.get(), NowMillis(), [&](uint64_t done) {
+    progress.Add(done - reported);
+    reported = done;
+  });
+  progress.Finish();
+  std::error_code ec;
+  if (!info.ok() || ::fsync(fileno(f.get())) != 0 || std::fclose(f.release()) != 0) {
+    fs::remove(partial, ec);
+    return Fail(kVerb, info.ok() ? kExitIo : kExitFailed,
+                info.ok() ? "cannot write " + partial : info.status().ToString());
+  }
+  fs::rename(partial, out, ec);
+  if (ec) return Fail(kVerb, kExitIo, "cannot rename " + partial + ": " + ec.message());
+  const std::string parent = fs::path(out).parent_path().string();
+  if (Status s = SyncPath(parent.empty() ? "." : parent); !s.ok()) {
+    return Fail(kVerb, kExitIo, s.message());
+  }
+  const auto bytes = fs::file_size(out, ec);
+  nlohmann::ordered_json j = {{"ok", true}, {"file", out}, {"bytes", bytes}};
+  j.update(InfoJson(*info));
+  std::cout << (o.json ? j.dump(2)
+                       : "snapshot of " + dir + " in " + out + ": height " +
+                             std::to_string(info->tip.height) + ", " +
+                             std::to_string(info->tip.log_size) + " entries, " +
+                             FormatBytes(static_cast<double>(bytes)))
+            << "\n";
+  return kExitOk;
+}
+
+int Create(const SnapshotCliOptions& o) {
+  std::error_code ec;
+  const std::string out = fs::absolute(o.file, ec).lexically_normal().string();
+  if (fs::exists(out, ec)) return Fail(kVerb, kExitUsage, out + " exists");
+  if (!fs::exists(fs::path(o.data_dir) / "CURRENT", ec)) {
+    return Fail(kVerb, kExitIo, o.data_dir + " is not a node data directory");
+  }
+  // A running node holds its LevelDB lock: it makes an online backup beside OUT (from LevelDB
+  // snapshot iterators, while it goes on committing), the snapshot is written from that, and
+  // the backup is removed.
+  const std::string staging = out + ".backup";
+  std::string error;
+  fs::remove_all(staging, ec);
+  if (std::optional<nlohmann::json> reply = AskNodeForBackup(o.data_dir, staging, &error)) {
+    if (!error.empty()) return Fail(kVerb, kExitIo, error);
+    if (!(*reply)["ok"].is_boolean() || !(*reply)["ok"].get<bool>()) {
+      fs::remove_all(staging, ec);
+      return Fail(kVerb, kExitIo,
+                  "the running node refused an online backup: " + reply->value("error", ""));
+    }
+    const int rc = WriteFrom(staging, out, o);
+    fs::remove_all(staging, ec);
+    return rc;
+  }
+  return WriteFrom(o.data_dir, out, o);
+}
+
+int Restore(const SnapshotCliOptions& o) {
+  auto genesis = LoadGenesis(o.genesis);
+  if (!genesis.ok()) return Fail(kVerb, kExitUsage, genesis.status().ToString());
+  File in(std::fopen(o.file.c_str(), "rb"));
+  if (!in) return Fail(kVerb, kExitIo, "cannot open " + o.file);
+  std::setvbuf(in.get(), nullptr, _IOFBF, 1 << 20);
+  auto header = storage::ReadSnapshotHeader(in.get());
+  if (!header.ok()) return Fail(kVerb, kExitFailed, o.file + ": " + header.status().ToString());
+  std::rewind(in.get());
+
+  std::error_code ec;
+  const std::string dir = fs::absolute(o.data_dir, ec).lexically_normal().string();
+  const bool occupied = fs::exists(dir, ec) && !fs::is_empty(dir, ec);
+  if (occupied && !o.replace) {
+    return Fail(kVerb, kExitUsage,
+                dir +
+                    " is not empty: stop the node and add --replace (the old directory is "
+                    "kept beside it)");
+  }
+  if (occupied) {
+    // A running node holds the LevelDB lock: never pull a directory from under it.
+    auto live = storage::OpenLevelDb(dir);
+    if (!live.ok()) {
+      return Fail(kVerb, kExitIo,
+                  "cannot open " + dir + " (" + live.status().message() + "): stop the node first");
+    }
+  }
+  // Loaded into DIR.restoring and renamed only once everything verified: a refused snapshot
+  // or a crash leaves nothing that looks like a data directory at DIR.
+  const std::string staging = dir + ".restoring";
+  fs::remove_all(staging, ec);
+  auto fail = [&](int code, const std::string& message) {
+    fs::remove_all(staging, ec);
+    return Fail(kVerb, code, message);
+  };
+  uint64_t size = 0;
+  {
+    auto store = storage::OpenLevelDb(staging);
+    if (!store.ok())
+      return fail(kExitIo, "cannot create " + staging + ": " + store.status().message());
+    Progress progress("verify+load", header->tip.log_size, Progress::Unit::kItems, "entries",
+                      o.progress);
+    uint64_t reported = 0;
+    auto loaded = storage::LoadSnapshot(in.get(), *genesis, **store, [&](uint64_t done) {
+      progress.Add(done - reported);
+      reported = done;
+    });
+    progress.Finish();
+    if (!loaded.ok()) {
+      const bool io = loaded.status().code() == "io_error";
+      return fail(io ? kExitIo : kExitFailed, "refused " + o.file + ": " +
+                                                  loaded.status().ToString() +
+                                                  "; nothing was written to " + dir);
+    }
+    // The node opens it this way: the log must open on what was loaded.
+    auto log = storage::EvidenceLog::Open(store->get());
+    if (!log.ok())
+      return fail(kExitIo, "the loaded directory does not open: " + log.status().ToString());
+    size = (*log)->size();
+  }
+  std::string moved;
+  if (occupied) {
+    moved = dir + ".before-restore-" + std::to_string(NowMillis() / 1000);
+    fs::rename(dir, moved, ec);
+    if (ec) return fail(kExitIo, "cannot move " + dir + " aside: " + ec.message());
+  } else {
+    fs::remove(dir, ec);  // an empty directory
+  }
+  fs::rename(staging, dir, ec);
+  if (ec) return fail(kExitIo, "cannot rename " + staging + ": " + ec.message());
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  const std::string parent = fs::path(dir).parent_path().string();
+  if (Status s = SyncPath(parent); !s.ok()) return Fail(kVerb, kExitIo, s.message());
+  nlohmann::ordered_json j = {{"ok", true}, {"data_dir", dir}, {"entries_checked", size}};
+  j.update(InfoJson(*header));
+  if (!moved.empty()) j["moved_aside"] = moved;
+  std::cout << (o.json ? j.dump(2)
+                       : "verified and restored " + o.file + " into " + dir + ": height " +
+                             std::to_string(header->tip.height) + ", " + std::to_string(size) +
+                             " entries, every leaf in the certified root" +
+                             (moved.empty() ? "" : " (the old directory is " + moved + ")") +
+                             "; start the node to catch up from its peers")
+            << "\n";
+  return kExitOk;
+}
+
+int Show(const SnapshotCliOptions& o) {
+  File in(std::fopen(o.file.c_str(), "rb"));
+  if (!in) return Fail(kVerb, kExitIo, "cannot open " + o.file);
+  auto header = storage::ReadSnapshotHeader(in.get());
+  if (!header.ok()) return Fail(kVerb, kExitFailed, o.file + ": " + header.status().ToString());
+  std::cout << InfoJson(*header).dump(2) << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddSnapshot(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<SnapshotCliOptions>();
+  auto* cmd = app.add_subcommand(
+      "snapshot",
+      "Write a validator's committed chain to one file, or start a new data directory from one");
+  cmd->require_subcommand(1);
+  auto* create = cmd->add_subcommand(
+      "create",
+      "Write the chain of a data directory, up to its latest certified block, to a new file. A "
+      "running node is asked for an online backup first (DATA_DIR/backup.sock); a stopped "
+      "one is read directly");
+  create->add_option("--data-dir,--data", o->data_dir, "The node's data directory (or a backup)")
+      ->required();
+  create->add_option("--out", o->file, "The new snapshot file")->required();
+  create->add_flag("--progress", o->progress,
+                   "Draw a progress bar even when stderr is no terminal");
+  create->add_flag("--json", o->json, "Print the result as JSON");
+  create->callback([o, exit_code] { *exit_code = Create(*o); });
+  auto* restore = cmd->add_subcommand(
+      "restore",
+      "Verify a snapshot against the genesis and load it as a node's data directory (the node "
+      "must be stopped). Refused unless the tip's certificate has a quorum of genesis "
+      "validators, every header chains to the genesis, and every entry's leaf is in the root "
+      "its block names; nothing is written to the data directory then");
+  restore->add_option("--genesis", o->genesis, "The chain's genesis.json")->required();
+  restore->add_option("--in", o->file, "The snapshot file")->required();
+  restore->add_option("--data-dir,--data", o->data_dir, "The node's data directory")->required();
+  restore->add_flag("--replace", o->replace,
+                    "Move a non-empty data directory aside (DIR.before-restore-TIME) first");
+  restore->add_flag("--progress", o->progress,
+                    "Draw a progress bar even when stderr is no terminal");
+  restore->add_flag("--json", o->json, "Print the result as JSON");
+  restore->callback([o, exit_code] { *exit_code = Restore(*o); });
+  auto* show =
+      cmd->add_subcommand("show", "Print a snapshot's header (its tip) as JSON, unverified");
+  show->add_option("--in", o->file, "The snapshot file")->required();
+  show->callback([o, exit_code] { *exit_code = Show(*o); });
+  cmd->footer(
+      "A snapshot holds every block (header and certificate) and every entry; restore rebuilds\n"
+      "the Merkle nodes and indexes from them, so a new validator needs no replay through\n"
+      "consensus. After restore, start the node: it fetches the blocks committed since the\n"
+      "snapshot from its peers. Only the tip's certificate signatures and the hash chain are\n"
+      "checked; `evchain audit` checks every certificate and deposit signature.\n"
+      "Format and checks: docs/snapshots.md.\n\n"
+      "Examples:\n"
+      "  evchain snapshot create --data-dir /var/lib/evchain/court-2 --out /tmp/chain.evsnap\n"
+      "  evchain snapshot restore --genesis genesis.json --in /tmp/chain.evsnap \\\n"
+      "      --data-dir /var/lib/evchain/court-1\n"
+      "  evchain audit --data-dir /var/lib/evchain/court-1 --genesis genesis.json\n");
+}
+
+}  // namespace evchain::cli
