@@ -14,7 +14,7 @@ namespace {
 // Leaf bytes and evidence id of one entry; error "bad_deposit" if its statement does not parse
 // or names an unknown depositor.
 Status MakeLeaf(const genesis::Genesis& genesis, const ledger::Entry& entry, uint64_t height,
-                UnixMillis time, Bytes* leaf, Hash32* evidence_id) {
+                UnixMillis time, Bytes* leaf, Hash32* evidence_id, DepositorNonce* nonce) {
   Result<ledger::DepositStatement> st = ledger::ParseDepositStatement(entry.statement);
   if (!st.ok()) return Status::Error("bad_deposit", st.status().ToString());
   if (st->chain_id != genesis.chain_id) return Status::Error("bad_deposit", "other chain");
@@ -28,10 +28,13 @@ Status MakeLeaf(const genesis::Genesis& genesis, const ledger::Entry& entry, uin
   l.block_time = time;
   *leaf = l.Encode();
   *evidence_id = l.statement_hash;
+  *nonce = {st->depositor, st->nonce};
   return Status::Ok();
 }
 
 }  // namespace
+
+bool NoNonceTaken(const DepositorNonce&, const Hash32&) { return false; }
 
 CheckedBlock BuildBlock(const genesis::Genesis& genesis, const ChainPoint& base,
                         std::vector<ledger::Entry> entries, UnixMillis time,
@@ -47,12 +50,14 @@ CheckedBlock BuildBlock(const genesis::Genesis& genesis, const ChainPoint& base,
   for (const ledger::Entry& e : entries) {
     Bytes leaf;
     Hash32 id;
+    DepositorNonce nonce;
     // Entries were verified on arrival; one that fails here is skipped rather than proposed.
-    if (!MakeLeaf(genesis, e, b.header.height, time, &leaf, &id).ok()) continue;
+    if (!MakeLeaf(genesis, e, b.header.height, time, &leaf, &id, &nonce).ok()) continue;
     b.after.frontier.AppendLeafHash(crypto::LeafHash(leaf));
     b.entries.push_back(e);
     b.leaves.push_back(std::move(leaf));
     b.evidence_ids.push_back(id);
+    b.nonces.push_back(std::move(nonce));
   }
   b.header.log_size = b.after.frontier.size();
   b.header.log_root = b.after.frontier.Root();
@@ -66,7 +71,8 @@ CheckedBlock BuildBlock(const genesis::Genesis& genesis, const ChainPoint& base,
 Result<CheckedBlock> CheckBlock(const genesis::Genesis& genesis, const ChainPoint& base,
                                 const ledger::BlockHeader& header,
                                 std::vector<ledger::Entry> entries,
-                                const IsDuplicateFn& is_duplicate) {
+                                const IsDuplicateFn& is_duplicate,
+                                const NonceTakenFn& nonce_taken) {
   if (header.chain_id != genesis.chain_id) return Status::Error("wrong_chain", "chain id");
   if (header.height != base.height + 1) return Status::Error("wrong_height", "not next height");
   if (header.prev_hash != base.hash) return Status::Error("bad_prev_hash", "does not chain");
@@ -78,16 +84,22 @@ Result<CheckedBlock> CheckBlock(const genesis::Genesis& genesis, const ChainPoin
   b.header = header;
   b.after.frontier = base.frontier;
   std::set<Hash32> seen;
+  std::set<DepositorNonce> nonces;
   for (const ledger::Entry& e : entries) {
     Bytes leaf;
     Hash32 id;
-    EVCHAIN_RETURN_IF_ERROR(MakeLeaf(genesis, e, header.height, header.time, &leaf, &id));
+    DepositorNonce nonce;
+    EVCHAIN_RETURN_IF_ERROR(MakeLeaf(genesis, e, header.height, header.time, &leaf, &id, &nonce));
     if (!seen.insert(id).second || is_duplicate(id)) {
       return Status::Error("duplicate_deposit", "deposit already in the chain");
+    }
+    if (!nonces.insert(nonce).second || nonce_taken(nonce, id)) {
+      return Status::Error("nonce_conflict", "another deposit holds this depositor's nonce");
     }
     b.after.frontier.AppendLeafHash(crypto::LeafHash(leaf));
     b.leaves.push_back(std::move(leaf));
     b.evidence_ids.push_back(id);
+    b.nonces.push_back(std::move(nonce));
   }
   if (b.after.frontier.size() != header.log_size) {
     return Status::Error("bad_log_size", "log size after the block");

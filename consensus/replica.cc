@@ -39,11 +39,14 @@ std::string MsgKey(uint64_t seq, const std::string& wire) {
 }
 
 // Evidence id (raw) of a deposit, or nullopt when its statement does not parse for this chain.
-std::optional<Hash32> EvidenceIdOf(const genesis::Genesis& g, const ledger::Entry& e) {
+// The evidence id of a deposit for this chain and, into `nonce`, its depositor and nonce.
+std::optional<Hash32> EvidenceIdOf(const genesis::Genesis& g, const ledger::Entry& e,
+                                   DepositorNonce* nonce) {
   Result<ledger::DepositStatement> st = ledger::ParseDepositStatement(e.statement);
   if (!st.ok() || st->chain_id != g.chain_id || g.FindDepositor(st->depositor) == nullptr) {
     return std::nullopt;
   }
+  *nonce = {st->depositor, st->nonce};
   return crypto::Sha256(e.statement);
 }
 
@@ -61,9 +64,11 @@ std::optional<Proposal> DecodeProposal(const genesis::Genesis& g, const std::str
   for (const pb::Deposit& d : pp.entries()) {
     Result<ledger::Entry> e = FromProto(d);
     if (!e.ok()) return std::nullopt;
-    std::optional<Hash32> id = EvidenceIdOf(g, *e);
+    DepositorNonce nonce;
+    std::optional<Hash32> id = EvidenceIdOf(g, *e, &nonce);
     if (!id) return std::nullopt;
     p.evidence_ids.push_back(*id);
+    p.nonces.push_back(std::move(nonce));
     p.entries.push_back(std::move(*e));
   }
   return p;
@@ -146,6 +151,24 @@ bool Replica::State::IsCommittedId(const Hash32& id) const {
 // True iff `id` is committed, or in a block accepted in view v below `seq` (tentative chain).
 bool Replica::State::IsDuplicateBefore(const Hash32& id, uint64_t seq, uint64_t v) const {
   return IsCommittedId(id) || InFlightIds(seq, v).count(id);
+}
+
+std::optional<Hash32> Replica::State::CommittedNonceOwner(const DepositorNonce& nonce) const {
+  for (const auto* recent : {&unapplied_nonces, &handed_out_nonces}) {
+    if (auto it = recent->find(nonce); it != recent->end()) return it->second;
+  }
+  if (index == nullptr) return std::nullopt;
+  return index->NonceOwner(nonce.first, nonce.second);
+}
+
+std::map<DepositorNonce, Hash32> Replica::State::InFlightNonces(uint64_t below, uint64_t v) const {
+  std::map<DepositorNonce, Hash32> nonces;
+  for (uint64_t s = tip.height + 1; s < below; ++s) {
+    const Proposal* p = FindProposal(s, v);
+    if (p == nullptr) break;
+    for (size_t i = 0; i < p->nonces.size(); ++i) nonces.emplace(p->nonces[i], p->evidence_ids[i]);
+  }
+  return nonces;
 }
 
 std::set<Hash32> Replica::State::InFlightIds(uint64_t below, uint64_t v) const {
@@ -255,9 +278,16 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
     return false;
   }
   const std::set<Hash32> in_flight = InFlightIds(seq, b.pp.view());
-  Result<CheckedBlock> checked =
-      CheckBlock(genesis, *base, p->header, p->entries,
-                 [&](const Hash32& id) { return in_flight.count(id) || IsCommittedId(id); });
+  const std::map<DepositorNonce, Hash32> in_flight_nonces = InFlightNonces(seq, b.pp.view());
+  Result<CheckedBlock> checked = CheckBlock(
+      genesis, *base, p->header, p->entries,
+      [&](const Hash32& id) { return in_flight.count(id) || IsCommittedId(id); },
+      [&](const DepositorNonce& nonce, const Hash32& id) {
+        auto it = in_flight_nonces.find(nonce);
+        if (it != in_flight_nonces.end()) return it->second != id;
+        std::optional<Hash32> owner = CommittedNonceOwner(nonce);
+        return owner.has_value() && *owner != id;
+      });
   if (!checked.ok()) {
     // No view change from here: the block may be bad only relative to this replica's view of
     // the chain (it may be behind). If the primary is faulty, the request and progress timers
@@ -379,8 +409,10 @@ void Replica::State::TryCommit() {
         Drop("commit_does_not_chain", -1);  // impossible with <= f faults; never apply it
         continue;
       }
-      Result<CheckedBlock> checked =
-          CheckBlock(genesis, tip, p.header, p.entries, [](const Hash32&) { return false; });
+      // Checked against the chain when accepted (AcceptPrePrepare); rechecked here for the
+      // chain link and leaves only.
+      Result<CheckedBlock> checked = CheckBlock(
+          genesis, tip, p.header, p.entries, [](const Hash32&) { return false; }, NoNonceTaken);
       if (!checked.ok()) {
         Drop("commit_bad_block:" + checked.status().code(), -1);
         continue;
@@ -434,16 +466,19 @@ void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string
   ready.committed.push_back(std::move(out));
   tip = block.after;
   bool removed_from_pool = false;
-  for (const Hash32& id : block.evidence_ids) {
+  for (size_t i = 0; i < block.evidence_ids.size(); ++i) {
+    const Hash32& id = block.evidence_ids[i];
     unapplied_ids.insert(id);
+    unapplied_nonces.emplace(block.nonces[i], id);
     if (auto it = pool.find(id); it != pool.end()) {
-      pool_by_order.erase(it->second.order);
-      pool.erase(it);
+      RemoveFromPool(it);
       removed_from_pool = true;
-      if (!restoring) {
-        ready.persist.push_back(PersistOp{std::string(kPoolPrefix) + HashKey(id), std::nullopt});
-      }
     }
+    // Another statement of this depositor with the same nonce can never commit now.
+    auto [from, to] = pool_by_nonce.equal_range(block.nonces[i]);
+    std::vector<Hash32> losers;
+    for (auto it = from; it != to; ++it) losers.push_back(it->second);
+    for (const Hash32& loser : losers) RemoveFromPool(pool.find(loser));
   }
   // Progress in this view: the timers may come down one level if this block committed in less
   // than half of what the next lower level would allow (an outstanding block's timer was armed at
@@ -565,10 +600,11 @@ void Replica::State::GarbageCollect() {
 
 // ---------------------------------------------------------------- deposits
 
-void Replica::State::AddToPool(const ledger::Entry& entry, const Hash32& id) {
+void Replica::State::AddToPool(const ledger::Entry& entry, const Hash32& id, DepositorNonce nonce) {
   if (pool.count(id)) return;
-  PoolItem item{entry, next_pool_order++, now, now};
+  PoolItem item{entry, std::move(nonce), next_pool_order++, now, now};
   pool_by_order.emplace(item.order, id);
+  pool_by_nonce.emplace(item.nonce, id);
   pool.emplace(id, std::move(item));
   if (!restoring) {
     pb::Deposit d;
@@ -578,17 +614,36 @@ void Replica::State::AddToPool(const ledger::Entry& entry, const Hash32& id) {
   }
 }
 
+// REQUIRES: it points into `pool`.
+void Replica::State::RemoveFromPool(std::map<Hash32, PoolItem>::iterator it) {
+  const Hash32 id = it->first;
+  pool_by_order.erase(it->second.order);
+  auto [from, to] = pool_by_nonce.equal_range(it->second.nonce);
+  for (auto jt = from; jt != to; ++jt) {
+    if (jt->second == id) {
+      pool_by_nonce.erase(jt);
+      break;
+    }
+  }
+  pool.erase(it);
+  if (!restoring) {
+    ready.persist.push_back(PersistOp{std::string(kPoolPrefix) + HashKey(id), std::nullopt});
+  }
+}
+
 void Replica::State::OnForward(const Message& m) {
   for (const pb::Deposit& d : m.body().forward().entries()) {
     Result<ledger::Entry> e = FromProto(d);
     if (!e.ok()) return Drop("malformed", m.sender());
-    std::optional<Hash32> id = EvidenceIdOf(genesis, *e);
+    DepositorNonce nonce;
+    std::optional<Hash32> id = EvidenceIdOf(genesis, *e, &nonce);
     if (!id) return Drop("bad_deposit", m.sender());
-    if (unapplied_ids.count(*id) || handed_out_ids.count(*id) ||
-        (index != nullptr && index->Contains(*id))) {
+    if (pool.count(*id) || IsCommittedId(*id)) continue;
+    if (std::optional<Hash32> owner = CommittedNonceOwner(nonce); owner && *owner != *id) {
+      Drop("nonce_conflict", m.sender());
       continue;
     }
-    AddToPool(*e, *id);
+    AddToPool(*e, *id, std::move(nonce));
   }
   MaybeCutBlock();
 }
@@ -611,11 +666,18 @@ void Replica::State::MaybeCutBlock() {
   // Committed deposits leave the pool in ApplyCommitted, so only the tentative chain is skipped.
   // Oldest first, in the order this replica received them; a walk of at most the in-flight
   // deposits plus one block, whatever the size of the backlog.
+  // A nonce names one entry of the chain (docs/protocol.md "Block validity"): of two pooled
+  // statements with one nonce only the older goes into a block; the other waits in the pool
+  // (it leaves when the first commits, and is proposed if the first is dropped with its block).
   const std::set<Hash32> in_flight = InFlightIds(seq, view);
+  std::map<DepositorNonce, Hash32> taken_nonces = InFlightNonces(seq, view);
   std::vector<ledger::Entry> entries;
   for (auto it = pool_by_order.begin(); it != pool_by_order.end() && entries.size() < max_batch;
        ++it) {
-    if (!in_flight.count(it->second)) entries.push_back(pool.at(it->second).entry);
+    if (in_flight.count(it->second)) continue;
+    const PoolItem& item = pool.at(it->second);
+    if (!taken_nonces.emplace(item.nonce, it->second).second) continue;
+    entries.push_back(item.entry);
   }
   if (entries.empty()) return;
   if (entries.size() < max_batch && now - last_cut < genesis.params.block_interval_ms) return;
@@ -819,8 +881,15 @@ void Replica::State::Restore(const RestoredState& restored) {
       if (!d.ParseFromString(value)) continue;
       Result<ledger::Entry> e = FromProto(d);
       if (!e.ok()) continue;
-      std::optional<Hash32> id = EvidenceIdOf(genesis, *e);
-      if (id && (index == nullptr || !index->Contains(*id))) AddToPool(*e, *id);
+      DepositorNonce nonce;
+      std::optional<Hash32> id = EvidenceIdOf(genesis, *e, &nonce);
+      if (!id || IsCommittedId(*id)) continue;
+      // Its nonce may have been taken by another statement committed since it was pooled.
+      if (std::optional<Hash32> owner = CommittedNonceOwner(nonce); owner && *owner != *id) {
+        ready.persist.push_back(PersistOp{k, std::nullopt});
+        continue;
+      }
+      AddToPool(*e, *id, std::move(nonce));
     } else if (k.starts_with(kMsgPrefix)) {
       Result<Message> m = VerifyEnvelope(genesis, value);
       if (!m.ok()) continue;
@@ -838,8 +907,8 @@ void Replica::State::Restore(const RestoredState& restored) {
     Proposal& p = *jt->second.pre_prepare;
     const ChainPoint* base = BaseFor(s, view);
     if (base == nullptr) break;
-    Result<CheckedBlock> checked =
-        CheckBlock(genesis, *base, p.header, p.entries, [](const Hash32&) { return false; });
+    Result<CheckedBlock> checked = CheckBlock(
+        genesis, *base, p.header, p.entries, [](const Hash32&) { return false; }, NoNonceTaken);
     if (!checked.ok()) break;
     p.after = checked->after;
   }
@@ -916,14 +985,17 @@ void Replica::Step(const Message& m, UnixMillis now) {
 Status Replica::Propose(const ledger::Entry& entry, UnixMillis now) {
   State& s = *s_;
   s.now = now;
-  std::optional<Hash32> id = EvidenceIdOf(s.genesis, entry);
+  DepositorNonce nonce;
+  std::optional<Hash32> id = EvidenceIdOf(s.genesis, entry, &nonce);
   if (!id) return Status::Error("bad_deposit", "statement does not parse for this chain");
-  if (s.unapplied_ids.count(*id) || s.handed_out_ids.count(*id) ||
-      (s.index != nullptr && s.index->Contains(*id))) {
+  if (s.IsCommittedId(*id)) {
     return Status::Error("already_committed", "deposit is already committed");
   }
   if (s.pool.count(*id)) return Status::Ok();
-  s.AddToPool(entry, *id);
+  if (std::optional<Hash32> owner = s.CommittedNonceOwner(nonce); owner && *owner != *id) {
+    return Status::Error("nonce_conflict", "another deposit of this depositor holds the nonce");
+  }
+  s.AddToPool(entry, *id, std::move(nonce));
   // Every replica gets the deposit and starts its request timer, so a censoring primary is
   // replaced by a quorum (not by a lone replica) and any next primary holds it. Deposits
   // proposed together travel in one FORWARD (see FlushForwards).
@@ -1011,12 +1083,17 @@ Ready Replica::TakeReady() {
   }
   s.handed_out_ids.insert(s.unapplied_ids.begin(), s.unapplied_ids.end());
   s.unapplied_ids.clear();
+  s.handed_out_nonces.insert(s.unapplied_nonces.begin(), s.unapplied_nonces.end());
+  s.unapplied_nonces.clear();
   Ready out = std::move(s.ready);
   s.ready = Ready();
   return out;
 }
 
-void Replica::Advance() { s_->handed_out_ids.clear(); }
+void Replica::Advance() {
+  s_->handed_out_ids.clear();
+  s_->handed_out_nonces.clear();
+}
 
 int Replica::self() const { return s_->self; }
 uint64_t Replica::view() const { return s_->view; }

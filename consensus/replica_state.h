@@ -26,6 +26,7 @@ struct Proposal {
   std::vector<ledger::Entry> entries;
   std::optional<ChainPoint> after;  // set when accepted on top of a known base
   std::vector<Hash32> evidence_ids;
+  std::vector<DepositorNonce> nonces;  // of each entry, in order
 };
 
 struct Vote {
@@ -53,6 +54,7 @@ struct BufferedPrePrepare {
 
 struct PoolItem {
   ledger::Entry entry;
+  DepositorNonce nonce;
   uint64_t order = 0;
   UnixMillis arrived = 0;
   UnixMillis last_forward = 0;
@@ -79,6 +81,9 @@ struct Replica::State {
   ChainPoint tip;                  // last committed block (height 0 = genesis)
   std::set<Hash32> unapplied_ids;  // committed ids the host may not have appended yet
   std::set<Hash32> handed_out_ids;
+  // The same for nonces: (depositor, nonce) -> evidence id of the committed entry holding it.
+  std::map<DepositorNonce, Hash32> unapplied_nonces;
+  std::map<DepositorNonce, Hash32> handed_out_nonces;
 
   // ---- view
   uint64_t view = 0;
@@ -124,6 +129,9 @@ struct Replica::State {
   // ---- pool of client deposits not yet committed
   std::map<Hash32, PoolItem> pool;
   std::map<uint64_t, Hash32> pool_by_order;  // PoolItem::order -> id, for the block cut
+  // Items by nonce: a depositor may have sent two statements with one nonce (to two validators,
+  // or a Byzantine peer forwarded them); when one commits, the others leave the pool.
+  std::multimap<DepositorNonce, Hash32> pool_by_nonce;
   uint64_t next_pool_order = 0;
   bool undated_pool_items = true;         // restored items wait for the first Tick's clock
   std::vector<ledger::Entry> to_forward;  // client deposits to broadcast, batched per Ready
@@ -173,6 +181,11 @@ struct Replica::State {
   // Evidence ids of the blocks accepted in view v at heights (tip, below): the tentative chain.
   std::set<Hash32> InFlightIds(uint64_t below, uint64_t v) const;
   bool IsCommittedId(const Hash32& id) const;
+  // The evidence id of the committed entry holding this nonce, if any (unapplied, handed out or
+  // in the host's index).
+  std::optional<Hash32> CommittedNonceOwner(const DepositorNonce& nonce) const;
+  // Nonces of the tentative chain below `below` in view v, with the entry holding each.
+  std::map<DepositorNonce, Hash32> InFlightNonces(uint64_t below, uint64_t v) const;
   void FlushForwards();
 
   void OnPrePrepare(const Message& m);
@@ -189,7 +202,8 @@ struct Replica::State {
   uint64_t FarCheckpointTarget() const;
   void OnForward(const Message& m);
   void OnStatus(const Message& m);
-  void AddToPool(const ledger::Entry& entry, const Hash32& id);
+  void AddToPool(const ledger::Entry& entry, const Hash32& id, DepositorNonce nonce);
+  void RemoveFromPool(std::map<Hash32, PoolItem>::iterator it);
   void Progress();
   void TryCommit();
   // True while a commit with these votes should wait for a time validator's cosignature.

@@ -99,8 +99,8 @@ size_t Replica::State::ApplyFetched(const std::vector<CommittedBlock>& blocks) {
     // No per-deposit "already committed" lookups: the certificate shows that a quorum of replicas
     // (f+1 correct ones) accepted the block on this same chain, and they checked exactly that. As
     // for blocks committed by quorum in TryCommit, the check would only cost index reads.
-    Result<CheckedBlock> checked =
-        CheckBlock(genesis, tip, b.header, b.entries, [](const Hash32&) { return false; });
+    Result<CheckedBlock> checked = CheckBlock(
+        genesis, tip, b.header, b.entries, [](const Hash32&) { return false; }, NoNonceTaken);
     if (!checked.ok()) {
       reject(b, checked.status().code());
       break;

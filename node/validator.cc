@@ -783,4 +783,16 @@ bool Validator::Contains(const Hash32& evidence_id) const {
   return found.ok() && found->has_value();
 }
 
+std::optional<Hash32> Validator::NonceOwner(const std::string& depositor,
+                                            const std::string& nonce) const {
+  auto found = log_->FindByNonce(depositor, nonce);
+  if (!found.ok()) {
+    // A storage read error: the replica treats the nonce as free, so a block that reuses it
+    // may be accepted here; the other replicas' checks still decide it.
+    spdlog::error("nonce index read failed: {}", found.status().ToString());
+    return std::nullopt;
+  }
+  return *found;
+}
+
 }  // namespace evchain::node

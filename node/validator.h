@@ -72,6 +72,8 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
 
   // consensus::CommittedIndex
   bool Contains(const Hash32& evidence_id) const override;
+  std::optional<Hash32> NonceOwner(const std::string& depositor,
+                                   const std::string& nonce) const override;
 
   int http_port() const { return http_ ? http_->port() : 0; }
 

@@ -168,27 +168,45 @@ void Simulation::Inject(int from, const pb::Body& body, UnixMillis at) {
   });
 }
 
-Hash32 Simulation::Submit(int node, UnixMillis at) {
+ledger::Entry Simulation::SignedDeposit(const std::string& nonce,
+                                        const std::string& evidence) const {
   ledger::DepositStatement st;
   st.chain_id = genesis_.chain_id;
   st.depositor = "platform";
-  st.digest =
-      crypto::Sha256("evidence " + std::to_string(opt_.seed) + "/" + std::to_string(nonce_));
-  st.nonce = "n" + std::to_string(nonce_++);
+  st.digest = crypto::Sha256(evidence);
+  st.nonce = nonce;
   ledger::Entry entry;
   entry.statement = st.Canonical();
   entry.signature = depositor_key_->Sign(AsBytes(entry.statement));
+  return entry;
+}
+
+Hash32 Simulation::Submit(int node, UnixMillis at) {
+  const uint64_t k = nonce_++;
+  const std::string nonce = "n" + std::to_string(k);
+  ledger::Entry entry =
+      SignedDeposit(nonce, "evidence " + std::to_string(opt_.seed) + "/" + std::to_string(k));
   Hash32 id = crypto::Sha256(entry.statement);
   ++unsubmitted_;
-  Schedule(at, [this, node, entry, id]() {
+  Schedule(at, [this, node, entry, id, nonce]() {
     --unsubmitted_;
     if (!nodes_[node].replica) return;  // the client saw a connection error
     Status s = nodes_[node].replica->Propose(entry, clock());
     Log("DEPOSIT " + ToHex(id).substr(0, 8) + " -> v" + std::to_string(node) + ": " + s.ToString());
-    if (s.ok() && Honest(node)) must_commit_.insert(id);
+    if (s.ok() && Honest(node) && !contested_nonces_.count(nonce)) must_commit_.insert(id);
     Drain(node);
   });
   return id;
+}
+
+void Simulation::SubmitEntry(int node, const ledger::Entry& entry, UnixMillis at) {
+  Schedule(at, [this, node, entry]() {
+    if (!nodes_[node].replica) return;
+    Status s = nodes_[node].replica->Propose(entry, clock());
+    Log("DEPOSIT " + ToHex(crypto::Sha256(entry.statement)).substr(0, 8) + " -> v" +
+        std::to_string(node) + " (may be refused): " + s.ToString());
+    Drain(node);
+  });
 }
 
 void Simulation::Drain(int i) {
@@ -211,7 +229,12 @@ void Simulation::Drain(int i) {
     for (CommittedBlock& b : rd.committed) {  // 3. append
       CheckBlock(i, b);
       for (const Bytes& leaf : b.leaves) node.leaf_hashes.push_back(crypto::LeafHash(leaf));
-      for (const ledger::Entry& e : b.entries) node.index.ids.insert(crypto::Sha256(e.statement));
+      for (const ledger::Entry& e : b.entries) {
+        const Hash32 id = crypto::Sha256(e.statement);
+        node.index.ids.insert(id);
+        Result<ledger::DepositStatement> st = ledger::ParseDepositStatement(e.statement);
+        if (st.ok()) node.index.nonces.emplace(DepositorNonce{st->depositor, st->nonce}, id);
+      }
       Log("v" + std::to_string(i) + " COMMITTED height " + std::to_string(b.header.height) + " (" +
           std::to_string(b.entries.size()) + " entries, view " + std::to_string(b.header.view) +
           ")");
@@ -254,6 +277,17 @@ void Simulation::CheckBlock(int i, const CommittedBlock& b) {
   if (b.header.time > clock() + genesis_.params.max_clock_skew_ms) {
     return Fail("TIME: v" + std::to_string(i) + " committed block " + std::to_string(expect) +
                 " dated " + std::to_string(b.header.time - clock()) + " ms ahead");
+  }
+  // A nonce names one entry of the chain (docs/protocol.md "Block validity").
+  std::set<DepositorNonce> in_block;
+  for (const ledger::Entry& e : b.entries) {
+    Result<ledger::DepositStatement> st = ledger::ParseDepositStatement(e.statement);
+    if (!st.ok()) return Fail("v" + std::to_string(i) + " committed an unparsable statement");
+    const DepositorNonce nonce{st->depositor, st->nonce};
+    if (!in_block.insert(nonce).second || node.index.nonces.count(nonce)) {
+      return Fail("NONCE: v" + std::to_string(i) + " committed block " + std::to_string(expect) +
+                  " reusing nonce " + st->nonce + " of " + st->depositor);
+    }
   }
   auto [it, inserted] = canonical_.emplace(b.header.height, b.hash);
   if (!inserted && it->second != b.hash) {
@@ -633,6 +667,15 @@ void Simulation::RandomFaults() {
   }
   for (int k = 0; k < opt_.deposits; ++k) {
     Submit(static_cast<int>(rng_() % opt_.n), static_cast<UnixMillis>(rng_() % opt_.fault_period));
+  }
+  // A client that reuses a nonce: a second statement with a submitted deposit's nonce, to any
+  // replica. The chain keeps at most one of the two (NONCE in CheckBlock); neither must commit.
+  const int twins = static_cast<int>(rng_() % 3);
+  for (int k = 0; k < twins && nonce_ > 0; ++k) {
+    const std::string nonce = "n" + std::to_string(rng_() % nonce_);
+    contested_nonces_.insert(nonce);
+    SubmitEntry(static_cast<int>(rng_() % opt_.n), SignedDeposit(nonce, "twin " + nonce),
+                static_cast<UnixMillis>(rng_() % opt_.fault_period));
   }
   std::ostringstream os;
   os << "faults: loss=" << loss_ << " dup=" << dup_ << " max_delay=" << max_delay_

@@ -17,6 +17,7 @@
 #include <tuple>
 #include <vector>
 
+#include "consensus/block_check.h"
 #include "consensus/replica.h"
 #include "crypto/ed25519.h"
 #include "genesis/genesis.h"
@@ -81,6 +82,11 @@ class Simulation {
   void Inject(int from, const pb::Body& body, UnixMillis at);
   // Schedules a fresh signed deposit submitted to `node` at `at`. Returns its evidence id.
   Hash32 Submit(int node, UnixMillis at);
+  // A deposit of the simulation's depositor signed with this nonce, for `evidence`.
+  ledger::Entry SignedDeposit(const std::string& nonce, const std::string& evidence) const;
+  // Submits `entry` to `node` at `at` without requiring it to commit (RunToCompletion): for
+  // deposits the chain may rightly refuse, such as a second statement with one nonce.
+  void SubmitEntry(int node, const ledger::Entry& entry, UnixMillis at);
 
   // Runs until virtual time `until` (or a violation). Returns false on a violation.
   bool RunUntil(UnixMillis until);
@@ -102,7 +108,14 @@ class Simulation {
   static constexpr UnixMillis kStart = 1'700'000'000'000;
   struct SetIndex : CommittedIndex {
     std::set<Hash32> ids;
+    std::map<DepositorNonce, Hash32> nonces;
     bool Contains(const Hash32& id) const override { return ids.count(id) > 0; }
+    std::optional<Hash32> NonceOwner(const std::string& depositor,
+                                     const std::string& nonce) const override {
+      auto it = nonces.find({depositor, nonce});
+      if (it == nonces.end()) return std::nullopt;
+      return it->second;
+    }
   };
   struct Node {
     std::unique_ptr<crypto::SecretKey> key;
@@ -173,8 +186,9 @@ class Simulation {
     UnixMillis from, until;
   };
   std::vector<PartitionSpec> partitions_;
-  std::map<uint64_t, Hash32> canonical_;  // height -> block hash (first honest commit)
-  std::set<Hash32> must_commit_;          // deposits that reached an honest replica
+  std::map<uint64_t, Hash32> canonical_;    // height -> block hash (first honest commit)
+  std::set<Hash32> must_commit_;            // deposits that reached an honest replica
+  std::set<std::string> contested_nonces_;  // RandomFaults reused them: no deposit must commit
   uint64_t nonce_ = 0;
   int unsubmitted_ = 0;  // scheduled deposits not yet handed to a replica
   std::string failure_;
