@@ -32,12 +32,8 @@ struct VerifyOptions {
 };
 
 ReportEntry Verify(ledger::Receipt receipt, const genesis::Genesis& genesis, const Hash32& digest) {
-  ReportEntry entry{std::move(receipt), {}, {}};
+  ReportEntry entry{std::move(receipt), {}};
   entry.verification = ledger::VerifyReceipt(entry.receipt, genesis, digest);
-  if (entry.verification.ok) {
-    entry.warnings =
-        CosignatureTimeWarnings(entry.verification.signers, genesis, entry.receipt.block_time);
-  }
   return entry;
 }
 

@@ -60,13 +60,9 @@ const std::map<std::string, std::pair<const char*, const char*>>& Strings() {
       {"step.checkpoint_root",
        {"日志状态经验证节点签署", "Log state is the one validators signed"}},
       {"step.quorum", {"达到法定数量的验证节点确认", "A quorum of validators confirmed it"}},
-      {"step.cosignature_time",
+      {"step.time_attestation",
        {"授时机构签名时间与区块时间相符", "Time service signed at the block time"}},
       {"step.receipt", {"存证凭证格式", "Receipt format"}},
-      {"cosignature_time.ok",
-       {"授时机构的签名时间在创世文件允许的时钟偏差之内",
-        "the time service signed within the genesis clock skew of the block time"}},
-      {"cosignature_time.none", {"本区块没有授时机构签名", "no time service cosigned this block"}},
   };
   return kStrings;
 }
@@ -205,24 +201,6 @@ std::string LanguageFromLocale() {
   return "en";
 }
 
-std::vector<std::string> CosignatureTimeWarnings(
-    const std::vector<ledger::CertificateSigner>& signers, const genesis::Genesis& genesis,
-    UnixMillis block_time) {
-  std::vector<std::string> out;
-  const int64_t skew = genesis.params.max_clock_skew_ms;
-  for (const auto& s : signers) {
-    if (s.role != genesis::Role::kTime) continue;
-    const int64_t signed_at = static_cast<int64_t>(s.timestamp) * 1000;
-    const int64_t off = signed_at - block_time;
-    if (off > skew || -off > skew) {
-      out.push_back(s.validator_id + " cosigned at " + FormatRfc3339Millis(signed_at) + ", " +
-                    std::to_string((off + (off >= 0 ? 500 : -500)) / 1000) +
-                    " s from the block time (more than " + std::to_string(skew) + " ms)");
-    }
-  }
-  return out;
-}
-
 bool PrintVerification(std::ostream& out, const std::string& lang, const ReportEntry& entry,
                        const genesis::Genesis& genesis) {
   const auto& verification = entry.verification;
@@ -230,13 +208,13 @@ bool PrintVerification(std::ostream& out, const std::string& lang, const ReportE
   const bool zh = lang == "zh";
   const ledger::VerifyStep* failed = nullptr;
   for (const auto& step : verification.steps) {
-    out << "  " << (step.ok ? "[ok]   " : "[FAIL] ") << std::left << std::setw(20) << step.name
+    out << "  "
+        << (!step.ok       ? "[FAIL] "
+            : step.warning ? "[warn] "
+                           : "[ok]   ")
+        << std::left << std::setw(20) << step.name
         << (zh ? T(lang, "step." + step.name) + "：" : "") << step.detail << "\n";
     if (!step.ok && failed == nullptr) failed = &step;
-  }
-  for (const std::string& w : entry.warnings) {
-    out << "  [warn] " << std::left << std::setw(20) << "cosignature_time"
-        << (zh ? T(lang, "step.cosignature_time") + "：" : "") << w << "\n";
   }
   if (!verification.signers.empty()) {
     if (zh) {
@@ -325,19 +303,8 @@ std::string RenderReportHtml(const ReportInput& in, const genesis::Genesis& gene
            << Html(T(lang, std::string("result.") + result)) << "</td><td>" << Html(detail)
            << "</td></tr>\n";
     };
-    for (const auto& step : v.steps) check(step.name, step.ok ? "pass" : "fail", step.detail);
-    if (v.ok) {
-      if (!e.warnings.empty()) {
-        std::string all;
-        for (const std::string& w : e.warnings) all += (all.empty() ? "" : "; ") + w;
-        check("cosignature_time", "warn", all);
-      } else {
-        const bool any_time = std::any_of(v.signers.begin(), v.signers.end(), [](const auto& s) {
-          return s.role == genesis::Role::kTime;
-        });
-        check("cosignature_time", "pass",
-              T(lang, any_time ? "cosignature_time.ok" : "cosignature_time.none"));
-      }
+    for (const auto& step : v.steps) {
+      check(step.name, !step.ok ? "fail" : step.warning ? "warn" : "pass", step.detail);
     }
     html << "</table>\n";
     if (!v.signers.empty()) {

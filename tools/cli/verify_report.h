@@ -19,19 +19,10 @@ namespace evchain::cli {
 // non-empty); "zh" when it names Chinese (zh_CN.UTF-8, zh_TW…), "en" otherwise.
 std::string LanguageFromLocale();
 
-// A time-service validator whose cosignature time is further than the genesis clock skew from
-// the block time: |timestamp * 1000 - block_time| > max_clock_skew_ms (the judge's page and the
-// node's consensus::WithinClockSkew use the same bound). One line per such validator, e.g.
-// "time-1 cosigned at 2026-11-28T11:30:40.000Z, 13 s from the block time (more than 1000 ms)".
-std::vector<std::string> CosignatureTimeWarnings(
-    const std::vector<ledger::CertificateSigner>& signers, const genesis::Genesis& genesis,
-    UnixMillis block_time);
-
 // A verified (or failed) receipt with what the report shows about it.
 struct ReportEntry {
   ledger::Receipt receipt;
   ledger::ReceiptVerification verification;
-  std::vector<std::string> warnings;  // CosignatureTimeWarnings
 };
 
 struct ReportInput {
