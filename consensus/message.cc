@@ -117,7 +117,25 @@ Status Prefilter(const genesis::Genesis& genesis, const Message& envelope,
   return Status::Ok();
 }
 
-Result<Message> VerifyContents(const genesis::Genesis& genesis, Message m) {
+Hash32 DepositCheckKey(const ledger::Entry& entry) {
+  Bytes parts;
+  const auto put = [&parts](ByteView bytes) {
+    PutU64BE(parts, bytes.size());
+    Append(parts, bytes);
+  };
+  put(AsBytes(entry.statement));
+  put(entry.signature);
+  if (entry.batch) {
+    put(AsBytes(entry.batch->statement));
+    PutU64BE(parts, entry.batch->item_index);
+    PutU64BE(parts, entry.batch->item_proof.size());
+    for (const Hash32& h : entry.batch->item_proof) Append(parts, h);
+  }
+  return crypto::Sha256(parts);
+}
+
+Result<Message> VerifyContents(const genesis::Genesis& genesis, Message m,
+                               DepositCheckCache* known) {
   const pb::Body& body = m.body();
   const google::protobuf::RepeatedPtrField<pb::Deposit>* deposits = nullptr;
   if (body.has_pre_prepare()) deposits = &body.pre_prepare().entries();
@@ -127,7 +145,16 @@ Result<Message> VerifyContents(const genesis::Genesis& genesis, Message m) {
     for (const pb::Deposit& d : *deposits) {
       Result<ledger::Entry> entry = FromProto(d);
       if (!entry.ok()) return entry.status();
-      EVCHAIN_RETURN_IF_ERROR(VerifyDepositCached(genesis, *entry, &cache));
+      if (known == nullptr) {
+        EVCHAIN_RETURN_IF_ERROR(VerifyDepositCached(genesis, *entry, &cache));
+        continue;
+      }
+      if (body.has_forward() && known->Committed(crypto::Sha256(entry->statement))) continue;
+      const Hash32 key = DepositCheckKey(*entry);
+      if (known->Begin(key)) continue;
+      Status verified = VerifyDepositCached(genesis, *entry, &cache);
+      known->Finish(key, verified.ok());
+      EVCHAIN_RETURN_IF_ERROR(verified);
     }
   }
   if (body.has_commit()) {

@@ -11,6 +11,7 @@
 #include "common/bytes.h"
 #include "common/status.h"
 #include "common/time.h"
+#include "consensus/deposit_check_cache.h"
 #include "crypto/ed25519.h"
 #include "genesis/genesis.h"
 #include "ledger/block.h"
@@ -36,7 +37,7 @@ class Message {
  private:
   friend Result<Message> VerifyMessage(const genesis::Genesis&, std::string_view);
   friend Result<Message> VerifyEnvelope(const genesis::Genesis&, std::string_view);
-  friend Result<Message> VerifyContents(const genesis::Genesis&, Message);
+  friend Result<Message> VerifyContents(const genesis::Genesis&, Message, DepositCheckCache*);
   friend class Replica;
   Message() = default;
   int sender_ = -1;
@@ -67,7 +68,11 @@ Result<Message> VerifyMessage(const genesis::Genesis& genesis, std::string_view 
 
 // The rest of VerifyMessage for a message VerifyEnvelope returned: the carried deposits and the
 // COMMIT cosignature. VerifyMessage(g, w) == VerifyEnvelope(g, w) then VerifyContents.
-Result<Message> VerifyContents(const genesis::Genesis& genesis, Message envelope);
+// With a `cache`, a deposit this host verified before is not verified again, and a FORWARD's
+// deposits that are committed here are not verified at all (the replica ignores them); the
+// result for the replica is the same as without the cache.
+Result<Message> VerifyContents(const genesis::Genesis& genesis, Message envelope,
+                               DepositCheckCache* cache = nullptr);
 
 // True iff a block time is within the genesis clock skew of `now`: the replica drops every
 // PRE-PREPARE message whose block time is not, during a view change too; only the blocks a

@@ -41,6 +41,7 @@
 #include "node/net/thread_pool.h"
 #include "node/net/transport.h"
 #include "node/pending_journal.h"
+#include "node/verified_deposits.h"
 #include "proto/node.pb.h"
 #include "storage/evidence_log.h"
 #include "storage/kv_store.h"
@@ -127,10 +128,11 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   boost::asio::steady_timer tick_timer_;
   boost::asio::signal_set signals_;
   std::unique_ptr<net::Transport> transport_;
-  std::unique_ptr<net::ThreadPool> verifiers_;          // consensus messages carrying blocks
-  std::unique_ptr<net::ThreadPool> small_verifiers_;    // the other consensus messages
-  std::unique_ptr<net::ThreadPool> forward_verifiers_;  // FORWARDs: client traffic, last
-  std::unique_ptr<net::ThreadPool> transfer_workers_;   // serving and checking fetched blocks
+  std::unique_ptr<VerifiedDeposits> verified_deposits_;  // each deposit verified once
+  std::unique_ptr<net::ThreadPool> verifiers_;           // consensus messages carrying blocks
+  std::unique_ptr<net::ThreadPool> small_verifiers_;     // the other consensus messages
+  std::unique_ptr<net::ThreadPool> forward_verifiers_;   // FORWARDs: client traffic, last
+  std::unique_ptr<net::ThreadPool> transfer_workers_;    // serving and checking fetched blocks
   std::unique_ptr<api::HttpServer> http_;
   std::mutex commit_listener_mu_;
   std::function<void(const std::vector<Hash32>&)> commit_listener_;  // guarded by the mutex

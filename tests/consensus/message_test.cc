@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -125,6 +126,58 @@ TEST_CASE("Prefilter drops forwarded deposits only during a state transfer") {
   body.mutable_status()->set_view(3);
   const std::string status = SignEnvelope(f.genesis, 2, f.validator_keys[2], body);
   CHECK(f.Filter(status, {.committed_height = 9, .catching_up = true}).ok());
+}
+
+// A DepositCheckCache that remembers keys in a set and counts what VerifyContents asks.
+struct CountingCache : DepositCheckCache {
+  std::set<Hash32> verified, committed;
+  int begun = 0, finished_ok = 0, finished_bad = 0;
+  bool Begin(const Hash32& key) override {
+    ++begun;
+    return verified.count(key) > 0;
+  }
+  void Finish(const Hash32& key, bool ok) override {
+    ++(ok ? finished_ok : finished_bad);
+    if (ok) verified.insert(key);
+  }
+  bool Committed(const Hash32& id) override { return committed.count(id) > 0; }
+};
+
+Result<Message> Contents(const Fixture& f, const std::string& wire, DepositCheckCache* cache) {
+  Result<Message> envelope = VerifyEnvelope(f.genesis, wire);
+  REQUIRE(envelope.ok());
+  return VerifyContents(f.genesis, std::move(*envelope), cache);
+}
+
+TEST_CASE("with a cache, a deposit is verified once, however many messages carry it") {
+  Fixture f;
+  CountingCache cache;
+  // The FORWARD verifies it; the PRE-PREPARE and a retransmitted FORWARD find it verified.
+  REQUIRE(Contents(f, f.Forward(true), &cache).ok());
+  CHECK(cache.finished_ok == 1);
+  REQUIRE(Contents(f, f.PrePrepare(2, kNow), &cache).ok());
+  REQUIRE(Contents(f, f.Forward(true), &cache).ok());
+  CHECK(cache.finished_ok == 1);
+  CHECK(cache.begun == 3);
+  // The same statement with another signature is another entry: verified, and refused.
+  Result<Message> bad = Contents(f, f.Forward(false), &cache);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == "bad_deposit");
+  CHECK(cache.finished_bad == 1);
+  CHECK(DepositCheckKey(*FromProto(f.Deposit(true))) !=
+        DepositCheckKey(*FromProto(f.Deposit(false))));
+}
+
+TEST_CASE("with a cache, a FORWARD of committed deposits costs no signature check") {
+  Fixture f;
+  CountingCache cache;
+  cache.committed.insert(crypto::Sha256(FromProto(f.Deposit(true))->statement));
+  // Even a bad signature passes: the replica ignores committed deposits in a FORWARD unseen.
+  REQUIRE(Contents(f, f.Forward(false), &cache).ok());
+  CHECK(cache.begun == 0);
+  // A PRE-PREPARE's deposits are checked regardless (its block is then refused as a duplicate).
+  REQUIRE(Contents(f, f.PrePrepare(2, kNow), &cache).ok());
+  CHECK(cache.finished_ok == 1);
 }
 
 }  // namespace

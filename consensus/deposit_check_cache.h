@@ -1,0 +1,33 @@
+// What a host remembers between signature checks of deposits, so that each deposit is verified
+// at most once per validator: a client's deposit is checked at admission, then arrives again in
+// peers' FORWARDs, in the primary's PRE-PREPARE and in retransmissions of both. One Ed25519
+// verification (~45 us) costs more than everything else the host does with a deposit.
+//
+// The interface lives here because VerifyContents (message.h) consults it; the node implements
+// it (node/verified_deposits.h), thread-safe, shared by all its verifier threads.
+#pragma once
+
+#include "common/bytes.h"
+#include "ledger/block.h"
+
+namespace evchain::consensus {
+
+class DepositCheckCache {
+ public:
+  virtual ~DepositCheckCache() = default;
+  // True iff the entry with this DepositCheckKey passed VerifyDeposit on this host: skip it.
+  // False: the caller verifies it now and must then call Finish(key, ok). A caller asking for a
+  // key another thread is verifying waits for that verification instead of repeating it.
+  virtual bool Begin(const Hash32& key) = 0;
+  virtual void Finish(const Hash32& key, bool ok) = 0;
+  // True iff the deposit with this evidence id is committed on this host. The replica ignores a
+  // committed deposit in a FORWARD unseen, so a replayed old FORWARD costs no signature check.
+  virtual bool Committed(const Hash32& evidence_id) = 0;
+};
+
+// SHA-256 over everything VerifyDeposit reads of an entry, each part length-prefixed: statement,
+// signature and, for a batch item, the batch statement, item index and proof. Two entries with
+// one key verify alike; the same statement with another signature has another key.
+Hash32 DepositCheckKey(const ledger::Entry& entry);
+
+}  // namespace evchain::consensus

@@ -1,0 +1,66 @@
+#include "node/verified_deposits.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace evchain::node {
+
+size_t VerifiedDeposits::KeyHash::operator()(const Hash32& h) const {
+  // Keys are SHA-256 outputs: any 8 bytes are uniformly distributed.
+  size_t v;
+  std::memcpy(&v, h.data(), sizeof v);
+  return v;
+}
+
+VerifiedDeposits::VerifiedDeposits(size_t capacity, std::function<bool(const Hash32&)> committed)
+    : capacity_(std::max<size_t>(capacity, 1)), committed_(std::move(committed)) {}
+
+bool VerifiedDeposits::Begin(const Hash32& key) {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    auto [it, inserted] = keys_.try_emplace(key, State::kVerifying);
+    if (inserted) return false;  // the caller verifies it
+    if (it->second == State::kVerified) {
+      ++cached_;
+      return true;
+    }
+    // Another thread is verifying this very entry (a FORWARD and a PRE-PREPARE carrying it
+    // arrive together): wait for its answer. It holds no lock while verifying one entry and
+    // never waits in between, so this wait is one signature check long.
+    finished_.wait(lock);
+  }
+}
+
+void VerifiedDeposits::Finish(const Hash32& key, bool ok) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = keys_.find(key);
+    if (it == keys_.end() || it->second != State::kVerifying) return;
+    if (!ok) {
+      keys_.erase(it);  // a waiter verifies it itself, and fails too
+    } else {
+      ++verified_;
+      it->second = State::kVerified;
+      order_.push_back(key);
+      while (order_.size() > capacity_) {
+        keys_.erase(order_.front());
+        order_.pop_front();
+      }
+    }
+  }
+  finished_.notify_all();
+}
+
+bool VerifiedDeposits::MarkVerified(const Hash32& key) {
+  if (Begin(key)) return true;
+  Finish(key, true);
+  return false;
+}
+
+bool VerifiedDeposits::Committed(const Hash32& evidence_id) {
+  if (!committed_(evidence_id)) return false;
+  ++committed_skipped_;
+  return true;
+}
+
+}  // namespace evchain::node

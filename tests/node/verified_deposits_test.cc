@@ -1,0 +1,71 @@
+// node/verified_deposits.h: each deposit verified once per validator, even when two verifier
+// threads meet it at the same moment; bounded; a failed check is not remembered.
+#include "node/verified_deposits.h"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "crypto/sha256.h"
+
+namespace evchain::node {
+namespace {
+
+Hash32 Key(int i) { return crypto::Sha256("key " + std::to_string(i)); }
+
+TEST_CASE("a verified key is found; a failed one is checked again") {
+  VerifiedDeposits cache(16, [](const Hash32&) { return false; });
+  CHECK_FALSE(cache.Begin(Key(1)));
+  cache.Finish(Key(1), true);
+  CHECK(cache.Begin(Key(1)));
+  CHECK_FALSE(cache.Begin(Key(2)));
+  cache.Finish(Key(2), false);
+  CHECK_FALSE(cache.Begin(Key(2)));  // the caller must verify it again
+  cache.Finish(Key(2), false);
+  CHECK(cache.verified() == 1);
+  CHECK(cache.cached() == 1);
+  CHECK(cache.MarkVerified(Key(1)));
+  CHECK_FALSE(cache.MarkVerified(Key(3)));
+  CHECK(cache.verified() == 2);
+}
+
+TEST_CASE("the cache keeps the most recent keys only") {
+  VerifiedDeposits cache(4, [](const Hash32&) { return false; });
+  for (int i = 0; i < 6; ++i) cache.MarkVerified(Key(i));
+  CHECK_FALSE(cache.MarkVerified(Key(0)));  // evicted: verified again
+  CHECK(cache.MarkVerified(Key(5)));
+}
+
+TEST_CASE("committed deposits are counted") {
+  const Hash32 committed_id = crypto::Sha256("committed");
+  VerifiedDeposits cache(4, [&](const Hash32& id) { return id == committed_id; });
+  CHECK(cache.Committed(committed_id));
+  CHECK_FALSE(cache.Committed(Key(1)));
+  CHECK(cache.committed_skipped() == 1);
+}
+
+TEST_CASE("threads meeting one deposit at once verify it once") {
+  VerifiedDeposits cache(1 << 12, [](const Hash32&) { return false; });
+  constexpr int kThreads = 4, kKeys = 2000;
+  std::atomic<int> verifications{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kKeys; ++i) {
+        if (cache.Begin(Key(i))) continue;
+        ++verifications;
+        std::this_thread::yield();  // the "signature check": others asking now must wait
+        cache.Finish(Key(i), true);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(verifications.load() == kKeys);
+  CHECK(cache.verified() == kKeys);
+  CHECK(cache.cached() == (kThreads - 1) * kKeys);
+}
+
+}  // namespace
+}  // namespace evchain::node
