@@ -493,6 +493,7 @@ void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string
   }
   progress_deadline = 0;
   if (removed_from_pool && !view_changing && !fetched) last_pool_progress = now;
+  cut_requested = true;  // a primary may cut the next block at once (MaybeCutBlock)
   // Checkpoint every K blocks, and also whenever the log crosses a multiple of max_batch
   // entries (a function of the committed chain, so every correct replica checkpoints at the same
   // heights): a VIEW-CHANGE carries the full blocks above the stable checkpoint, and K blocks of
@@ -661,8 +662,18 @@ void Replica::State::MaybeCutBlock() {
   if (FindProposal(seq, view) != nullptr || buffered.count({view, seq})) return;
   if (seq > HighWatermark() || seq > tip.height + kMaxUncommittedBlocks) return;
   const size_t max_batch = genesis.params.max_batch;
+  // A block is due when full; when block_interval has passed since the last cut; or, with no
+  // block in flight, when an eighth of it has: a deposit reaching an idle network commits in a
+  // few round trips instead of waiting out the interval, while under load the deposits that
+  // arrive during the blocks in flight batch up (docs/protocol.md "Normal case").
+  const UnixMillis interval = genesis.params.block_interval_ms;
+  const UnixMillis since_cut = now - last_cut;
+  const bool idle = seq == tip.height + 1;
+  const auto due = [&](size_t deposits) {
+    return deposits >= max_batch || since_cut >= interval || (idle && 8 * since_cut >= interval);
+  };
   // Cheap test first: this runs on every forwarded deposit.
-  if (pool.size() < max_batch && now - last_cut < genesis.params.block_interval_ms) return;
+  if (!due(pool.size())) return;
   // Committed deposits leave the pool in ApplyCommitted, so only the tentative chain is skipped.
   // Oldest first, in the order this replica received them; a walk of at most the in-flight
   // deposits plus one block, whatever the size of the backlog.
@@ -679,8 +690,7 @@ void Replica::State::MaybeCutBlock() {
     if (!taken_nonces.emplace(item.nonce, it->second).second) continue;
     entries.push_back(item.entry);
   }
-  if (entries.empty()) return;
-  if (entries.size() < max_batch && now - last_cut < genesis.params.block_interval_ms) return;
+  if (entries.empty() || !due(entries.size())) return;
   UnixMillis time = std::max(now, head.time + 1);
   CheckedBlock block =
       BuildBlock(genesis, head, std::move(entries), time, genesis.validators[self].id, view);

@@ -53,7 +53,7 @@ std::string DisplayName(const DisplayNames& names, std::string_view lang,
 // Defaults are documented in docs/operations.md; all durations in milliseconds.
 struct ConsensusParams {
   uint32_t max_batch = 1000;          // deposits per block
-  uint32_t block_interval_ms = 200;   // cut a non-full block after this long
+  uint32_t block_interval_ms = 200;   // cut a non-full block after this long (1/8 when idle)
   uint32_t max_clock_skew_ms = 1000;  // accepted |block time - own clock|
   uint32_t view_change_timeout_ms = 2000;
   uint32_t request_timeout_ms = 4000;  // forwarded deposit not proposed -> view change

@@ -57,10 +57,11 @@ TEST_CASE("load: blocks of hundreds of deposits, primary crash mid-load, one vie
   o.max_batch = 300;
   o.max_time = 30000;
   Simulation sim(o);
-  // 1,500 deposits in bursts at the backups: several full blocks in flight when v0 crashes, so
-  // the view change carries prepared certificates of 300-deposit blocks.
+  // 1,500 deposits in bursts of half a block every 5 ms at the backups, the last ones after v0
+  // crashes: several full blocks are in flight then, so the view change carries prepared
+  // certificates of 300-deposit blocks.
   const int kDeposits = 1500;
-  for (int k = 0; k < kDeposits; ++k) sim.Submit(1 + k % 3, 5 * (k / 100));
+  for (int k = 0; k < kDeposits; ++k) sim.Submit(1 + k % 3, 5 * (k / 150));
   sim.Crash(0, 40);
   sim.Restart(0, 2500);
   REQUIRE(sim.RunToCompletion());
