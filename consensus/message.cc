@@ -149,9 +149,12 @@ Result<Message> VerifyContents(const genesis::Genesis& genesis, Message m,
         EVCHAIN_RETURN_IF_ERROR(VerifyDepositCached(genesis, *entry, &cache));
         continue;
       }
-      if (body.has_forward() && known->Committed(crypto::Sha256(entry->statement))) continue;
       const Hash32 key = DepositCheckKey(*entry);
       if (known->Begin(key)) continue;
+      if (body.has_forward() && known->Committed(crypto::Sha256(entry->statement))) {
+        known->Finish(key, false);  // not verified: a later copy is checked (or skipped) anew
+        continue;
+      }
       Status verified = VerifyDepositCached(genesis, *entry, &cache);
       known->Finish(key, verified.ok());
       EVCHAIN_RETURN_IF_ERROR(verified);

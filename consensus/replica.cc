@@ -279,12 +279,18 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
   }
   const std::set<Hash32> in_flight = InFlightIds(seq, b.pp.view());
   const std::map<DepositorNonce, Hash32> in_flight_nonces = InFlightNonces(seq, b.pp.view());
+  // A deposit in this replica's pool is neither committed nor beaten to its nonce: both were
+  // checked when it entered the pool, and a commit of either removes it (ApplyCommitted). So
+  // the host's index, a storage read each, is asked only about deposits this replica lacks.
   Result<CheckedBlock> checked = CheckBlock(
       genesis, *base, p->header, p->entries,
-      [&](const Hash32& id) { return in_flight.count(id) || IsCommittedId(id); },
+      [&](const Hash32& id) {
+        return in_flight.count(id) || (!pool.count(id) && IsCommittedId(id));
+      },
       [&](const DepositorNonce& nonce, const Hash32& id) {
         auto it = in_flight_nonces.find(nonce);
         if (it != in_flight_nonces.end()) return it->second != id;
+        if (pool.count(id)) return false;
         std::optional<Hash32> owner = CommittedNonceOwner(nonce);
         return owner.has_value() && *owner != id;
       });

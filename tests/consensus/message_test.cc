@@ -174,7 +174,7 @@ TEST_CASE("with a cache, a FORWARD of committed deposits costs no signature chec
   cache.committed.insert(crypto::Sha256(FromProto(f.Deposit(true))->statement));
   // Even a bad signature passes: the replica ignores committed deposits in a FORWARD unseen.
   REQUIRE(Contents(f, f.Forward(false), &cache).ok());
-  CHECK(cache.begun == 0);
+  CHECK(cache.finished_ok == 0);
   // A PRE-PREPARE's deposits are checked regardless (its block is then refused as a duplicate).
   REQUIRE(Contents(f, f.PrePrepare(2, kNow), &cache).ok());
   CHECK(cache.finished_ok == 1);
