@@ -160,6 +160,20 @@ Result<Message> VerifyContents(const genesis::Genesis& genesis, Message m,
       EVCHAIN_RETURN_IF_ERROR(verified);
     }
   }
+  if (body.has_view_change()) {
+    EVCHAIN_RETURN_IF_ERROR(CheckViewChange(genesis, body.view_change()));
+    m.certificates_checked_ = true;
+  }
+  if (body.has_new_view()) {
+    for (const std::string& w : body.new_view().view_changes()) {
+      Result<Message> vm = VerifyEnvelope(genesis, w);
+      if (!vm.ok() || !vm->body().has_view_change() ||
+          !CheckViewChange(genesis, vm->body().view_change()).ok()) {
+        return Status::Error("bad_new_view", "a carried view-change does not verify");
+      }
+    }
+    m.certificates_checked_ = true;
+  }
   if (body.has_commit()) {
     const pb::Commit& c = body.commit();
     const auto& key = genesis.validators[m.sender()].public_key;

@@ -33,6 +33,10 @@ class Message {
   // replica got to it (docs/protocol.md "Time rules"). Set only by the host.
   UnixMillis received_at() const { return received_at_; }
   void set_received_at(UnixMillis t) { received_at_ = t; }
+  // True iff VerifyContents checked the certificates a VIEW-CHANGE carries, or those of every
+  // VIEW-CHANGE a NEW-VIEW carries (CheckViewChange): the replica need not check them again on
+  // its own thread.
+  bool certificates_checked() const { return certificates_checked_; }
 
  private:
   friend Result<Message> VerifyMessage(const genesis::Genesis&, std::string_view);
@@ -44,6 +48,7 @@ class Message {
   pb::Body body_;
   std::string wire_;
   UnixMillis received_at_ = 0;
+  bool certificates_checked_ = false;
 };
 
 // The bytes an envelope signature covers (docs/protocol.md "Envelope").
@@ -68,11 +73,21 @@ Result<Message> VerifyMessage(const genesis::Genesis& genesis, std::string_view 
 
 // The rest of VerifyMessage for a message VerifyEnvelope returned: the carried deposits and the
 // COMMIT cosignature. VerifyMessage(g, w) == VerifyEnvelope(g, w) then VerifyContents.
+// For VIEW-CHANGE, CheckViewChange; for NEW-VIEW, the envelope and CheckViewChange of each
+// VIEW-CHANGE it carries (error "bad_new_view"; the replica still recomputes the NEW-VIEW).
 // With a `cache`, a deposit this host verified before is not verified again, and a FORWARD's
 // deposits that are committed here are not verified at all (the replica ignores them); the
 // result for the replica is the same as without the cache.
 Result<Message> VerifyContents(const genesis::Genesis& genesis, Message envelope,
                                DepositCheckCache* cache = nullptr);
+
+// Checks the certificates a VIEW-CHANGE carries, pure and thread-safe: the stable checkpoint's
+// proof (a quorum of signed CHECKPOINTs for its seq and digest, or the genesis hash at 0) and
+// each prepared certificate (a pre-prepare from its view's primary, in the window above the
+// checkpoint, before the new view, one per height, and quorum-1 matching prepares from
+// backups). Up to L x quorum signature checks: the host runs it off the consensus thread, in
+// VerifyContents. Error: "bad_view_change".
+Status CheckViewChange(const genesis::Genesis& genesis, const pb::ViewChange& vc);
 
 // True iff a block time is within the genesis clock skew of `now`: the replica drops every
 // PRE-PREPARE message whose block time is not, during a view change too; only the blocks a

@@ -229,7 +229,6 @@ struct Replica::State {
   void MaybeSendNewView();
   void InstallNewView(uint64_t v, const std::string& nv_wire,
                       const std::vector<std::string>& pre_prepare_wires);
-  Status CheckViewChange(const pb::ViewChange& vc, int sender) const;
   size_t ViewChangersAtLeast(uint64_t v) const;
 
   // ---- state transfer (state_transfer.cc)

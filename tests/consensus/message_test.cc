@@ -180,5 +180,39 @@ TEST_CASE("with a cache, a FORWARD of committed deposits costs no signature chec
   CHECK(cache.finished_ok == 1);
 }
 
+TEST_CASE("VerifyContents checks a view-change's certificates, alone or inside a NEW-VIEW") {
+  Fixture f;
+  const auto view_change = [&](int sender, const Hash32& stable_digest) {
+    pb::Body body;
+    pb::ViewChange* vc = body.mutable_view_change();
+    vc->set_new_view(1);
+    vc->set_stable_seq(0);
+    vc->set_stable_digest(std::string(stable_digest.begin(), stable_digest.end()));
+    return SignEnvelope(f.genesis, sender, f.validator_keys[sender], body);
+  };
+  const Hash32 other = crypto::Sha256("not the genesis");
+  Result<Message> good = VerifyMessage(f.genesis, view_change(2, f.genesis.hash));
+  REQUIRE(good.ok());
+  CHECK(good->certificates_checked());  // the replica will not check them again
+  // A stable checkpoint at 0 must be the genesis: refused before the replica's thread sees it.
+  CHECK(VerifyMessage(f.genesis, view_change(2, other)).status().code() == "bad_view_change");
+
+  const auto new_view = [&](const Hash32& digest_of_one) {
+    pb::Body body;
+    body.mutable_new_view()->set_view(1);
+    for (int i : {0, 2, 3}) {
+      body.mutable_new_view()->add_view_changes(
+          view_change(i, i == 3 ? digest_of_one : f.genesis.hash));
+    }
+    return SignEnvelope(f.genesis, 1, f.validator_keys[1], body);
+  };
+  Result<Message> nv = VerifyMessage(f.genesis, new_view(f.genesis.hash));
+  REQUIRE(nv.ok());
+  CHECK(nv->certificates_checked());
+  CHECK(VerifyMessage(f.genesis, new_view(other)).status().code() == "bad_new_view");
+  // Other messages carry no certificates.
+  CHECK_FALSE(VerifyMessage(f.genesis, f.Forward(true))->certificates_checked());
+}
+
 }  // namespace
 }  // namespace evchain::consensus
