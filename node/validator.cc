@@ -264,10 +264,25 @@ evchain::Status Validator::ResumePending() {
 }
 
 int Validator::Run(size_t threads) {
+  // The log's lookup filter (storage/index_filter.h) is built while the node already serves:
+  // one scan of the index, ~0.65 s per million entries; lookups read LevelDB until it is done.
+  std::thread filter_builder([this] {
+    const auto started = std::chrono::steady_clock::now();
+    evchain::Status built = log_->BuildLookupFilter(&stopping_);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (built.ok()) {
+      spdlog::info("lookup filter built: {} entries in {:.2f} s, {} KiB", log_->size(), seconds,
+                   log_->LookupFilterBytes() / 1024);
+    } else if (built.code() != "cancelled") {
+      spdlog::warn("lookup filter not built ({}): lookups read the index", built.ToString());
+    }
+  });
   std::vector<std::thread> pool;
   for (size_t i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
   io_.run();
   for (auto& t : pool) t.join();
+  filter_builder.join();
   // Joins the workers before the io_context goes away.
   transfer_workers_.reset();
   small_verifiers_.reset();

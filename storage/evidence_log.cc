@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -29,6 +30,7 @@
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "storage/codec.h"
+#include "storage/index_filter.h"
 #include "storage/keys.h"
 #include "storage/records.h"
 #include "storage/statement_fields.h"
@@ -123,6 +125,12 @@ struct EvidenceLog::Impl {
   // kMinCachedLevel in the tree of state.log.size leaves. Guarded by mu.
   std::vector<std::vector<Hash32>> upper;
   WriterScratch writer;  // AppendBlock only (one writer)
+  // Every evidence-id and nonce index key: lookups of absent ones skip LevelDB once
+  // filter_ready. Created by Open; AppendBlock adds each block's keys before it publishes the
+  // block; BuildLookupFilter adds what was on disk, then sets filter_ready.
+  std::unique_ptr<IndexFilter> filter;
+  std::atomic<bool> filter_ready{false};
+  std::atomic<bool> filter_building{false};
   // Set by AppendBlock when a write failed: what reached the stores is only cleaned up by Open.
   bool write_failed = false;  // AppendBlock only
 
@@ -241,6 +249,10 @@ struct EvidenceLog::Impl {
   // Log indexes below `size` that the index keys of `kind` and `hash` name, ascending: candidates
   // only, the caller checks each against its entry.
   Result<std::vector<uint64_t>> Candidates(char kind, const Hash32& hash, uint64_t size) const {
+    if ((kind == keys::kEvidenceId || kind == keys::kNonce) &&
+        filter_ready.load(std::memory_order_acquire) && !filter->MayContain(kind, hash)) {
+      return std::vector<uint64_t>{};
+    }
     const std::string prefix = keys::IndexPrefix(kind, hash);
     std::vector<uint64_t> indexes;
     std::unique_ptr<Iterator> it = store->NewIterator();
@@ -353,6 +365,7 @@ Result<std::unique_ptr<EvidenceLog>> EvidenceLog::Open(KvStore* store) {
   }
   EVCHAIN_RETURN_IF_ERROR(impl.DropUncommitted(state.size));
   EVCHAIN_RETURN_IF_ERROR(impl.DropUncommittedIndexKeys(state.size));
+  impl.filter = std::make_unique<IndexFilter>(2 * state.size + (2u << 20));
   if (state.size == 0 && state.height == 0) return log;
   impl.state.log = state;
   EVCHAIN_RETURN_IF_ERROR(impl.LoadUpperLevels(state.size));
@@ -368,6 +381,33 @@ Result<std::unique_ptr<EvidenceLog>> EvidenceLog::Open(KvStore* store) {
   impl.state.frontier = std::move(*frontier);
   impl.state.root = impl.state.frontier.Root();
   return log;
+}
+
+Status EvidenceLog::BuildLookupFilter(const std::atomic<bool>* cancel) {
+  Impl& impl = *impl_;
+  if (impl.filter_building.exchange(true)) {
+    return Status::Error("busy", "the lookup filter is built once");
+  }
+  // A snapshot iterator: every key committed before it is in the scan, every later one was
+  // added by AppendBlock (the filter exists since Open).
+  std::unique_ptr<Iterator> it = impl.store->NewIterator();
+  uint64_t scanned = 0;
+  for (const char kind : {keys::kEvidenceId, keys::kNonce}) {
+    for (it->Seek(std::string(1, kind)); it->Valid() && it->key().front() == kind; it->Next()) {
+      if (cancel != nullptr && scanned++ % 65536 == 0 && cancel->load()) {
+        return Status::Error("cancelled", "lookup filter not built");
+      }
+      // A malformed key is added too, so that a lookup reaches it and reports the corruption.
+      if (it->key().size() < 1 + keys::kIndexHashBytes) continue;  // no lookup prefix matches
+      impl.filter->Add(kind, it->key().substr(1, keys::kIndexHashBytes));
+    }
+  }
+  impl.filter_ready.store(true, std::memory_order_release);
+  return Status::Ok();
+}
+
+uint64_t EvidenceLog::LookupFilterBytes() const {
+  return impl_->filter_ready.load() ? impl_->filter->bytes() : 0;
 }
 
 uint64_t EvidenceLog::size() const { return impl_->Size(); }
@@ -452,7 +492,12 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
     AddIndexKey(keys::kDigest, leaf->digest, index, w);
     AddIndexKey(keys::kEvidenceId, leaf->statement_hash, index, w);
     keys::NonceName(statement->depositor, statement->nonce, &w.nonce_name);
-    AddIndexKey(keys::kNonce, crypto::Sha256(w.nonce_name), index, w);
+    const Hash32 nonce_hash = crypto::Sha256(w.nonce_name);
+    AddIndexKey(keys::kNonce, nonce_hash, index, w);
+    // Before the commit below publishes the block: a reader that finds the entry in the log
+    // finds its keys in the filter (false positives only if the append then fails).
+    impl_->filter->Add(keys::kEvidenceId, AsChars(leaf->statement_hash).substr(0, 8));
+    impl_->filter->Add(keys::kNonce, AsChars(nonce_hash).substr(0, 8));
     PushLeaf(frontier, crypto::LeafHash(leaf_bytes), w, sequential, cached);
   }
   const Hash32 root = frontier.Root();
