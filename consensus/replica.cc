@@ -357,7 +357,7 @@ void Replica::State::Progress() {
       ViewSlot& slot = Slot(seq, view);
       // PREPARE(n) only once prepared(n-1): a prepared certificate at n then implies one at n-1.
       bool base_ok = seq == tip.height + 1 || Prepared(seq - 1, view);
-      if (!IsPrimary() && base_ok && !slot.prepares.count(self)) {
+      if (!IsPrimary() && base_ok && !slot.prepares.count(self) && MayVoteAt(seq)) {
         pb::Body body;
         pb::Prepare* pr = body.mutable_prepare();
         pr->set_view(view);
@@ -368,7 +368,8 @@ void Replica::State::Progress() {
         PersistMessage(seq, wire);
       }
       // COMMIT(n) only once committed-local(n-1): commit certificates form a prefix.
-      if (seq == tip.height + 1 && Prepared(seq, view) && !slot.commits.count(self)) {
+      if (seq == tip.height + 1 && Prepared(seq, view) && !slot.commits.count(self) &&
+          MayVoteAt(seq)) {
         uint64_t ts = static_cast<uint64_t>(std::max<UnixMillis>(now, 0) / 1000);
         crypto::NoteSignature sig =
             crypto::CosignCheckpoint(p->checkpoint_text, genesis.validators[self].id, key, ts);
@@ -667,6 +668,7 @@ void Replica::State::MaybeCutBlock() {
   }
   if (FindProposal(seq, view) != nullptr || buffered.count({view, seq})) return;
   if (seq > HighWatermark() || seq > tip.height + kMaxUncommittedBlocks) return;
+  if (!MayVoteAt(seq)) return;  // restored from a backup: it may have proposed this seq before
   const size_t max_batch = genesis.params.max_batch;
   // A block is due when full; when block_interval has passed since the last cut; or, with no
   // block in flight, when an eighth of it has: a deposit reaching an idle network commits in a
@@ -806,10 +808,37 @@ void Replica::State::Retransmit() {
   }
 }
 
+// A validator restored from a backup may have signed votes after the backup was taken, and
+// remembers none of them. Every seq it voted on was at most its stable checkpoint h + L, and f+1
+// correct replicas (f of them others) had executed h; every view it was in or changing to was
+// at most one above a view f others had entered. So once 2f+1 other replicas have reported,
+// one of them is at or above each bound: past the highest report + L (seqs) and + 1 (views),
+// nothing it signs can conflict with what it signed before.
+void Replica::State::LearnAmnesiaBounds() {
+  if (peer_committed.size() < 2 * f + 1) return;
+  uint64_t height = std::max(tip.height, backup_floor.consensus_seq);
+  uint64_t highest_view = std::max(view, backup_floor.consensus_view);
+  for (const auto& [peer, h] : peer_committed) height = std::max(height, h);
+  for (const auto& [peer, v] : peer_view) highest_view = std::max(highest_view, v);
+  amnesia_seq = height + genesis.params.watermark_window;
+  amnesia_view = highest_view + 1;
+  amnesia_bounds_known = true;
+  PersistState();  // the bounds outlive a crash; the host then clears its restore marker
+  Event e;
+  e.kind = Event::Kind::kRestoredBoundsKnown;
+  e.view = amnesia_view;
+  e.seq = amnesia_seq;
+  e.detail = "withholding votes up to seq " + std::to_string(amnesia_seq) + " and view " +
+             std::to_string(amnesia_view);
+  ready.events.push_back(std::move(e));
+}
+
 void Replica::State::OnStatus(const Message& m) {
   const pb::Status& st = m.body().status();
   const int peer = m.sender();
   peer_committed[peer] = st.committed_height();
+  peer_view[peer] = st.view();
+  if (amnesic && !amnesia_bounds_known) LearnAmnesiaBounds();
   if (st.committed_height() > tip.height) MaybeFetch();
   if (view_changing) return;
   // A peer in an older view, or still changing to ours, needs the NEW-VIEW that installed it.
@@ -889,7 +918,19 @@ void Replica::State::Restore(const RestoredState& restored) {
         stable_proof.assign(st.stable_proof().begin(), st.stable_proof().end());
       }
       new_view_wire = st.new_view();
+      if (st.withhold_votes_to_seq() != 0 || st.withhold_view_changes_to_view() != 0) {
+        amnesic = amnesia_bounds_known = true;
+        amnesia_seq = st.withhold_votes_to_seq();
+        amnesia_view = st.withhold_view_changes_to_view();
+      }
     }
+  }
+  // A restored copy: whatever bounds its records hold are the backup's, older than what this
+  // validator signed since; learn them anew from the other replicas (LearnAmnesiaBounds).
+  if (restored.from_backup) {
+    amnesic = true;
+    amnesia_bounds_known = false;
+    backup_floor = *restored.from_backup;
   }
   for (const auto& [k, value] : restored.records) {
     if (k.starts_with(kPoolPrefix)) {
@@ -1033,7 +1074,7 @@ void Replica::Tick(UnixMillis now) {
     s.undated_pool_items = false;
   }
   if (s.view_entered_at == 0) s.view_entered_at = now;
-  if (s.view_changing && s.my_view_change_wire.empty())
+  if (s.view_changing && s.my_view_change_wire.empty() && s.MayChangeTo(s.view))
     s.SendViewChange("restart");  // after a restart
   s.MaybeCutBlock();
   s.CheckTimers();
@@ -1092,6 +1133,10 @@ Ready Replica::TakeReady() {
     st.set_stable_digest(HashBytes(s.stable_digest));
     for (const std::string& w : s.stable_proof) st.add_stable_proof(w);
     st.set_new_view(s.new_view_wire);
+    if (s.amnesic && s.amnesia_bounds_known) {
+      st.set_withhold_votes_to_seq(s.amnesia_seq);
+      st.set_withhold_view_changes_to_view(s.amnesia_view);
+    }
     // The state record goes first: a NEW-VIEW's pre-prepares are only meaningful in its view.
     s.ready.persist.insert(s.ready.persist.begin(),
                            PersistOp{std::string(kStateKey), st.SerializeAsString()});
@@ -1119,6 +1164,10 @@ uint64_t Replica::committed_height() const { return s_->tip.height; }
 const Hash32& Replica::committed_hash() const { return s_->tip.hash; }
 uint64_t Replica::stable_checkpoint() const { return s_->stable_seq; }
 size_t Replica::pending() const { return s_->pool.size(); }
+bool Replica::abstaining() const {
+  const State& s = *s_;
+  return s.amnesic && (!s.amnesia_bounds_known || s.tip.height < s.amnesia_seq);
+}
 bool Replica::IsPending(const Hash32& evidence_id) const { return s_->pool.count(evidence_id); }
 const std::map<std::string, uint64_t>& Replica::dropped() const { return s_->dropped; }
 

@@ -59,10 +59,20 @@ struct ChainTip {
   std::vector<Hash32> frontier;  // hashes of crypto::RootSubtrees(log_size), left to right
 };
 
+// The host found its data directory to be a restored copy (docs/operations.md "The restore
+// marker"): the records are a backup's, older than what this validator has signed since.
+struct RestoredFromBackup {
+  uint64_t consensus_seq = 0;   // the highest sequence number in the backup's records
+  uint64_t consensus_view = 0;  // the highest view in them
+};
+
 struct RestoredState {
   // Every record the replica asked to persist (PersistOp) that is still present, by key.
   std::map<std::string, std::string> records;
   ChainTip tip;
+  // Set: the replica withholds its votes until it is past everything it may have signed before
+  // (Replica::abstaining). The host keeps its restore marker until then.
+  std::optional<RestoredFromBackup> from_backup;
 };
 
 // One durable write: value set = put, nullopt = delete. Keys are short ASCII strings owned by
@@ -115,6 +125,9 @@ struct Event {
     kDropped,            // a message was dropped: `detail` is the reason
     kStableCheckpoint,   // low watermark moved to `seq`
     kStateTransfer,      // `detail` describes fetched blocks applied or rejected
+    // Restored from a backup: the bounds below which it withholds votes are known and in this
+    // Ready's persist ops (`seq`, `view`); the host may clear its restore marker.
+    kRestoredBoundsKnown,
   };
   Kind kind = Kind::kDropped;
   uint64_t view = 0;
@@ -187,6 +200,11 @@ class Replica {
   const Hash32& committed_hash() const;
   uint64_t stable_checkpoint() const;  // low watermark h
   size_t pending() const;              // deposits in the pool not yet committed
+  // Restored from a backup and still withholding votes: no PRE-PREPARE, PREPARE or COMMIT for a
+  // sequence number it may have voted on before the restore, no VIEW-CHANGE or NEW-VIEW for a
+  // view it may have been in (docs/protocol.md "Restored from a backup"). False once both bounds
+  // are behind it; the host may then clear its restore marker.
+  bool abstaining() const;
   bool IsPending(const Hash32& evidence_id) const;
   const std::map<std::string, uint64_t>& dropped() const;  // drop counters by reason
 

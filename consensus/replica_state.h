@@ -152,6 +152,24 @@ struct Replica::State {
   uint64_t fetch_attempts = 0;  // rotates the peer order: a Byzantine peer cannot stall us
   uint64_t fetch_to = 0;        // to_height of the last FetchRequest
   std::map<int, uint64_t> peer_committed;
+  std::map<int, uint64_t> peer_view;  // from Status: the view each peer reported last
+
+  // ---- restored from a backup (docs/protocol.md "Restored from a backup")
+  // While `amnesic`, votes for seqs <= amnesia_seq and view-changes for views <= amnesia_view
+  // are withheld; both bounds are unknown (everything withheld) until 2f+1 other replicas have
+  // reported their committed height and view (LearnAmnesiaBounds).
+  bool amnesic = false;
+  bool amnesia_bounds_known = false;
+  uint64_t amnesia_seq = 0;
+  uint64_t amnesia_view = 0;
+  RestoredFromBackup backup_floor;
+  bool MayVoteAt(uint64_t seq) const {
+    return !amnesic || (amnesia_bounds_known && seq > amnesia_seq);
+  }
+  bool MayChangeTo(uint64_t v) const {
+    return !amnesic || (amnesia_bounds_known && v > amnesia_view);
+  }
+  void LearnAmnesiaBounds();
   // Retransmission is rate-limited per peer (once per view_change_timeout_ms): NEW-VIEW,
   // VIEW-CHANGE and pre-prepares carry whole blocks and can be megabytes each.
   std::map<int, UnixMillis> last_resend;

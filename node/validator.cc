@@ -18,6 +18,7 @@
 #include "node/block_transfer.h"
 #include "node/consensus_store.h"
 #include "node/net/address.h"
+#include "storage/backup.h"
 #include "storage/keys.h"
 
 namespace evchain::node {
@@ -129,6 +130,18 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
   auto records = LoadConsensusRecords(*v->store_);
   if (!records.ok()) return records.status();
   restored.records = std::move(*records);
+  // A restored copy (docs/operations.md "The restore marker"): its consensus records are a
+  // backup's, so the replica withholds its votes until past what it may have signed since.
+  auto marker = storage::ReadRestoreMarker(*v->store_);
+  if (!marker.ok()) return marker.status();
+  if (marker->has_value()) {
+    restored.from_backup =
+        consensus::RestoredFromBackup{(*marker)->consensus_seq, (*marker)->consensus_view};
+    spdlog::warn(
+        "the data directory is restored from a backup taken at height {}: this "
+        "validator withholds its votes until the others tell it how far they are",
+        (*marker)->height);
+  }
   restored.tip.height = v->log_->height();
   restored.tip.log_size = v->log_->size();
   if (restored.tip.height == 0) {
@@ -589,6 +602,16 @@ void Validator::ProcessReady(consensus::Ready ready) {
         metrics_.Increment(kViewChangesStartedMetric, "reason=\"" + e.detail + "\"");
         spdlog::warn("view change started: to view={} height={} ({})", e.view,
                      replica_->committed_height(), e.detail);
+        break;
+      case Kind::kRestoredBoundsKnown:
+        // Persisted in this Ready (step 1): the marker has done its job.
+        spdlog::warn(
+            "restored from a backup: withholding votes up to seq={} and view-changes up "
+            "to view={}; clearing the restore marker",
+            e.seq, e.view);
+        if (auto cleared = storage::ClearRestoreMarker(*store_); !cleared.ok()) {
+          spdlog::error("cannot clear the restore marker: {}", cleared.ToString());
+        }
         break;
       case Kind::kViewChanged:
         metrics_.Increment(kViewChangesMetric);

@@ -96,12 +96,13 @@ void Simulation::Schedule(UnixMillis at, std::function<void()> run) {
   queue_.push(Item{at, order_++, std::move(run)});
 }
 
-void Simulation::StartReplica(int i) {
+void Simulation::StartReplica(int i, std::optional<RestoredFromBackup> from_backup) {
   Node& node = nodes_[i];
   node.fetch_target = 0;  // a restarted host has no transfer running
   RestoredState restored;
   restored.records = node.records;
   restored.tip = TipOf(i);
+  restored.from_backup = from_backup;
   node.replica =
       std::make_unique<Replica>(genesis_, i, *node.key, std::move(restored), &node.index);
 }
@@ -144,6 +145,37 @@ void Simulation::Restart(int node, UnixMillis at) {
         std::to_string(nodes_[node].records.size()) + " records, height " +
         std::to_string(nodes_[node].chain.size()));
     StartReplica(node);
+    Drain(node);
+  });
+}
+
+void Simulation::RestoreFromBackup(int node, UnixMillis backup_at, UnixMillis restore_at,
+                                   bool marker) {
+  struct Backup {
+    std::map<std::string, std::string> records;
+    std::vector<CommittedBlock> chain;
+    SetIndex index;
+    std::vector<Hash32> leaf_hashes;
+  };
+  auto backup = std::make_shared<Backup>();
+  Schedule(backup_at, [this, node, backup]() {
+    const Node& n = nodes_[node];
+    *backup = Backup{n.records, n.chain, n.index, n.leaf_hashes};
+    Log("BACKUP v" + std::to_string(node) + " at height " + std::to_string(n.chain.size()));
+  });
+  Schedule(restore_at, [this, node, backup, marker]() {
+    Node& n = nodes_[node];
+    n.replica.reset();
+    n.urgent.clear();
+    n.forwards.clear();
+    n.records = backup->records;
+    n.chain = backup->chain;
+    n.index = backup->index;
+    n.leaf_hashes = backup->leaf_hashes;
+    Log("RESTORE v" + std::to_string(node) + " from its backup at height " +
+        std::to_string(n.chain.size()) + (marker ? "" : " (marker ignored)"));
+    StartReplica(node,
+                 marker ? std::optional<RestoredFromBackup>(RestoredFromBackup{}) : std::nullopt);
     Drain(node);
   });
 }

@@ -75,6 +75,11 @@ class Simulation {
   void SetByzantine(int node, uint32_t behaviours);
   void Crash(int node, UnixMillis at);
   void Restart(int node, UnixMillis at);
+  // Takes a backup of `node` (its chain, index and consensus records) at `backup_at`; at
+  // `restore_at` crashes it, puts the backup in place of its data and restarts it — with
+  // `marker`, as the node does on a restored copy (RestoredState::from_backup), without, as a
+  // node that ignores the restore marker.
+  void RestoreFromBackup(int node, UnixMillis backup_at, UnixMillis restore_at, bool marker);
   void Partition(std::vector<int> group, UnixMillis from, UnixMillis until);
   void SetLoss(double p) { loss_ = p; }
   // Signs `body` as validator `from` (Byzantine or not) and delivers it to every other replica
@@ -166,7 +171,7 @@ class Simulation {
   void ServeFetch(int i, const FetchRequest& req);
   void CheckBlock(int i, const CommittedBlock& b);
   bool Connected(int a, int b) const;
-  void StartReplica(int i);
+  void StartReplica(int i, std::optional<RestoredFromBackup> from_backup = std::nullopt);
   ChainTip TipOf(int i) const;  // node i's committed chain as a host would restore it
   void RandomFaults();
   bool Complete() const;

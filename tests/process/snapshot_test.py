@@ -56,7 +56,13 @@ def restore_from_snapshot():
               f"node{lost} did not start on the restored chain: {opened[-1:]}")
         size = net.status(0)["log_size"]
         net.wait_log_size(size, nodes=[lost], timeout=120)
-        # New blocks, committed with the restored validator taking part.
+        # It read the restore marker: it withholds its votes up to bounds learned from the
+        # others (docs/protocol.md "Restored from a backup"), then clears the marker.
+        check(net.log_lines(lost, "restored from a backup taken at height"),
+              f"node{lost} did not read its restore marker")
+        wait_until("the restore marker cleared",
+                   lambda: net.log_lines(lost, "clearing the restore marker"), 60)
+        # New blocks, committed with the restored validator following.
         net.deposit(make_files(net, 3, "after"), node=lost)
         size = net.status(0)["log_size"]
         net.wait_log_size(size, timeout=60)
