@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,13 @@ class FetchPipeline {
   std::vector<FetchOrder> Tick(uint64_t tip, UnixMillis now);
 
   bool active() const { return target_ > tip_; }
+  // How many blocks the window starting at `from_height` asked for, if that window is still
+  // wanted: a reply to anything else is ignored by OnReply, so the host need not check it.
+  std::optional<uint32_t> Asked(uint64_t from_height) const {
+    auto it = windows_.find(from_height);
+    if (it == windows_.end()) return std::nullopt;
+    return it->second.count;
+  }
   size_t outstanding() const;
   size_t buffered() const { return buffer_.size(); }
   uint64_t target() const { return target_; }

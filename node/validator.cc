@@ -190,9 +190,15 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
            {"evchain_peer_oversized_frames_total", "Links closed for an oversized frame."},
            {"evchain_peer_decrypt_failures_total", "Links closed for a frame that failed AEAD."},
            {"evchain_peer_send_queue_dropped_total", "Queued payloads dropped (queue full)."},
-           {"evchain_peer_links_up_total", "Times a peer link came up."}}) {
+           {"evchain_peer_links_up_total", "Times a peer link came up."},
+           {"evchain_peer_read_pauses_total",
+            "Times reading from a peer paused: its receive budget was full."}}) {
     v->metrics_.Describe(name, "counter", help);
   }
+  v->metrics_.Describe("evchain_peer_receive_bytes", "gauge",
+                       "Bytes a peer delivered that the node is still working on.");
+  v->metrics_.Describe("evchain_peer_receive_payloads", "gauge",
+                       "Payloads a peer delivered that the node is still working on.");
   v->RefreshStatus();
   spdlog::info("opened data dir {}: height={} log_size={} view={}", config.data_dir,
                v->log_->height(), v->log_->size(), v->replica_->view());
@@ -208,7 +214,9 @@ evchain::Status Validator::Start() {
       std::chrono::milliseconds(genesis_.params.view_change_timeout_ms);
   transport_ = std::make_unique<net::Transport>(io_, genesis_, self_, key_, options);
   transport_->SetReceiveHandler(
-      [this](int peer, const std::string& payload) { OnPeerPayload(peer, payload); });
+      [this](int peer, std::string payload, net::ReceiveBudget::Credit credit) {
+        OnPeerPayload(peer, payload, std::move(credit));
+      });
   transport_->SetLinkHandler([this](int peer, bool up) {
     spdlog::info("peer {} ({}) {}", peer, genesis_.validators[peer].id,
                  up ? "connected" : "disconnected");
@@ -341,8 +349,12 @@ void Validator::ScheduleTick() {
   });
 }
 
-void Validator::OnPeerPayload(int peer, const std::string& payload) {
+void Validator::OnPeerPayload(int peer, const std::string& payload,
+                              net::ReceiveBudget::Credit credit) {
   if (stopping_) return;
+  // The payload counts against the peer's receive budget until its work is done: the verifier
+  // task and the consensus step below share the credit (docs/transport.md "Receive budgets").
+  auto held = std::make_shared<net::ReceiveBudget::Credit>(std::move(credit));
   auto parsed = std::make_shared<pb::PeerPayload>();
   if (!parsed->ParseFromString(payload)) {
     metrics_.Increment(kPeerRejectedMetric, "reason=\"malformed\"");
@@ -362,7 +374,7 @@ void Validator::OnPeerPayload(int peer, const std::string& payload) {
                                                                                  : *verifiers_;
       bool accepted = pool.Submit(
           consensus_,
-          [this, parsed, arrived, forward]() -> Result<consensus::Message> {
+          [this, parsed, arrived, forward, held]() -> Result<consensus::Message> {
             if (forward) LowerThisThreadsPriorityOnce();
             // What the replica would drop unseen (or a transfer makes useless) is dropped
             // before its deposits are checked: a restarted replica's peers flush it a backlog of
@@ -378,7 +390,7 @@ void Validator::OnPeerPayload(int peer, const std::string& payload) {
             return consensus::VerifyContents(genesis_, std::move(*envelope),
                                              verified_deposits_.get());
           },
-          [this](Result<consensus::Message> message) {
+          [this, held](Result<consensus::Message> message) {
             if (stopping_) return;
             if (!message.ok()) {
               metrics_.Increment(kPeerRejectedMetric, "reason=\"" + message.status().code() + "\"");
@@ -394,7 +406,22 @@ void Validator::OnPeerPayload(int peer, const std::string& payload) {
       OnFetchRequest(peer, parsed->fetch());
       break;
     case pb::PeerPayload::kBlocks:
-      OnBlocks(peer, parsed);
+      // Only a reply to a fetch this node has outstanding is worth checking (the pipeline lives
+      // on the consensus strand): unsolicited blocks are dropped before any signature check,
+      // and no more blocks are checked than were asked for.
+      boost::asio::post(consensus_, [this, peer, parsed, held] {
+        if (stopping_) return;
+        const std::optional<uint32_t> asked = fetch_.Asked(parsed->blocks().from_height());
+        if (!asked) {
+          metrics_.Increment(kPeerRejectedMetric, "reason=\"unsolicited_blocks\"");
+          return;
+        }
+        if (static_cast<uint32_t>(parsed->blocks().blocks_size()) > *asked) {
+          metrics_.Increment(kPeerRejectedMetric, "reason=\"too_many_blocks\"");
+        }
+        OnBlocks(peer, parsed, held,
+                 static_cast<int>(std::min<uint32_t>(*asked, parsed->blocks().blocks_size())));
+      });
       break;
     default:
       metrics_.Increment(kPeerRejectedMetric, "reason=\"malformed\"");
@@ -404,13 +431,13 @@ void Validator::OnPeerPayload(int peer, const std::string& payload) {
 // A reply to a fetch: split across the workers, each slice decoded and its certificates and
 // deposit signatures verified (consensus::VerifyFetchedBlocks) off the consensus strand; the
 // slices are joined on the strand and handed to the pipeline.
-void Validator::OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>& payload) {
+void Validator::OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>& payload,
+                         const std::shared_ptr<net::ReceiveBudget::Credit>& held, int total) {
   struct Join {
     std::vector<std::vector<consensus::CommittedBlock>> parts;
     std::vector<bool> dropped;  // the slice was not checked: the pool was full (on consensus_)
     size_t remaining = 0;
   };
-  const int total = payload->blocks().blocks_size();
   const UnixMillis received = Now();
   const int slices = std::clamp<int>(static_cast<int>(verifier_threads_), 1, std::max(total, 1));
   auto join = std::make_shared<Join>();
@@ -418,8 +445,8 @@ void Validator::OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>&
   join->dropped.resize(slices, false);
   join->remaining = slices;
   for (int k = 0; k < slices; ++k) {
-    auto done = [this, peer, payload, join, k,
-                 received](std::vector<consensus::CommittedBlock> blocks) {
+    auto done = [this, peer, payload, join, k, received,
+                 held](std::vector<consensus::CommittedBlock> blocks) {
       join->parts[k] = std::move(blocks);
       if (--join->remaining > 0) return;
       // The blocks up to the first unchecked slice; the pipeline asks for the rest again
@@ -696,6 +723,12 @@ void Validator::ExportTransportStats() {
   set("evchain_peer_decrypt_failures_total", t.decrypt_failures);
   set("evchain_peer_send_queue_dropped_total", t.send_queue_dropped);
   set("evchain_peer_links_up_total", t.links_up);
+  for (const net::PeerStatus& p : transport_->Peers()) {
+    const std::string label = "peer=\"" + genesis_.validators[p.index].id + "\"";
+    set("evchain_peer_receive_bytes", p.receive_bytes, label);
+    set("evchain_peer_receive_payloads", p.receive_payloads, label);
+    set("evchain_peer_read_pauses_total", p.read_pauses, label);
+  }
 }
 
 void Validator::RefreshStatus() {

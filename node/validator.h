@@ -82,9 +82,12 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   Validator(NodeConfig config, genesis::Genesis genesis, crypto::SecretKey key, int self);
 
   static UnixMillis Now();
-  void OnPeerPayload(int peer, const std::string& payload);
+  // `credit`: the payload's share of the peer's receive budget, held until its work is done.
+  void OnPeerPayload(int peer, const std::string& payload, net::ReceiveBudget::Credit credit);
   void OnFetchRequest(int peer, const pb::FetchBlocks& request);
-  void OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>& payload);
+  // A reply to an outstanding fetch: its first `total` blocks are checked on the workers.
+  void OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>& payload,
+                const std::shared_ptr<net::ReceiveBudget::Credit>& held, int total);
   void ScheduleTick();
   // Everything below runs on consensus_.
   void Drain();

@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 namespace evchain::net {
@@ -109,6 +110,16 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
       return Fail(authenticated_ ? std::nullopt : std::optional(RejectReason::kOversized));
     }
     if (!HandleFrame(body)) return;
+  }
+  if (budget_ && budget_->Over()) {
+    // Paused: what the peer sends waits in the kernel's buffers, then in its own. Resumed on
+    // the strand by whichever worker releases enough of the budget.
+    budget_->WhenUnder([weak = weak_from_this(), strand = strand_]() {
+      boost::asio::post(strand, [weak]() {
+        if (auto self = weak.lock(); self && !self->closed_) self->ReadMore();
+      });
+    });
+    return;
   }
   ReadMore();
 }

@@ -13,6 +13,7 @@
 
 #include "node/net/frame_reader.h"
 #include "node/net/handshake.h"
+#include "node/net/receive_budget.h"
 #include "node/net/secure_channel.h"
 #include "node/net/stats.h"
 
@@ -56,6 +57,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // REQUIRES: authenticated().
   void Retire();
 
+  // The peer's receive budget: reading pauses while it is over its limits. Set by the transport
+  // once the peer is known (on authentication), shared by all of the peer's links.
+  void SetReceiveBudget(std::shared_ptr<ReceiveBudget> budget) { budget_ = std::move(budget); }
+
   bool authenticated() const { return authenticated_; }
   bool closed() const { return closed_; }
   bool retired() const { return retired_; }
@@ -88,6 +93,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool authenticated_ = false;
   bool closed_ = false;
   bool retired_ = false;
+  std::shared_ptr<ReceiveBudget> budget_;
   std::optional<FrameSealer> sealer_;
   std::optional<FrameOpener> opener_;
   FrameReader reader_;

@@ -42,6 +42,8 @@ Transport::Transport(boost::asio::io_context& io, genesis::Genesis genesis, int 
     auto peer = std::make_unique<Peer>(io_, strand_);
     peer->index = i;
     peer->address = genesis_.validators[i].p2p;
+    peer->budget =
+        std::make_shared<ReceiveBudget>(options_.max_receive_bytes, options_.max_receive_payloads);
     peers_.push_back(std::move(peer));
   }
 }
@@ -148,7 +150,8 @@ std::vector<PeerStatus> Transport::Peers() const {
   std::vector<PeerStatus> out;
   for (const auto& peer : peers_) {
     out.push_back(PeerStatus{peer->index, peer->connected.load(), peer->outbound.load(),
-                             peer->dialing_now.load(), peer->queued.load()});
+                             peer->dialing_now.load(), peer->queued.load(), peer->budget->bytes(),
+                             peer->budget->payloads(), peer->budget->pauses()});
   }
   return out;
 }
@@ -251,6 +254,7 @@ void Transport::OnAuthenticated(const std::shared_ptr<Connection>& connection) {
   inbound_.erase(connection);
   Peer* peer = FindPeer(connection->peer());
   if (stopped_ || peer == nullptr) return connection->Close();
+  connection->SetReceiveBudget(peer->budget);
   if (connection == peer->dialing) {
     peer->dialing.reset();
     peer->dial_in_progress = false;
@@ -292,8 +296,13 @@ void Transport::OnPayload(const std::shared_ptr<Connection>& connection, std::st
   if (connection == peer->link && !peer->retired.empty()) {
     peer->held.push_back(std::move(payload));
   } else if (connection == peer->link || connection->retired()) {
-    if (on_receive_) on_receive_(peer->index, std::move(payload));
+    Deliver(*peer, std::move(payload));
   }
+}
+
+void Transport::Deliver(Peer& peer, std::string payload) {
+  ReceiveBudget::Credit credit = peer.budget->Take(payload.size());
+  if (on_receive_) on_receive_(peer.index, std::move(payload), std::move(credit));
 }
 
 void Transport::OnWritable(const std::shared_ptr<Connection>& connection) {
@@ -312,7 +321,7 @@ void Transport::OnClosed(const std::shared_ptr<Connection>& connection) {
     while (peer->retired.empty() && !peer->held.empty()) {
       std::string payload = std::move(peer->held.front());
       peer->held.pop_front();
-      if (on_receive_) on_receive_(peer->index, std::move(payload));
+      Deliver(*peer, std::move(payload));
     }
   } else if (connection == peer->dialing) {
     peer->dialing.reset();

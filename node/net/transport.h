@@ -57,6 +57,10 @@ struct TransportOptions {
   std::function<double()> jitter;
   // Unauthenticated inbound connections beyond this are closed at once.
   size_t max_pending_handshakes = 64;
+  // Per-peer receive budget (node/net/receive_budget.h): payloads delivered and not yet
+  // released by the node; reading from the peer pauses while either bound is exceeded.
+  size_t max_receive_bytes = 64u << 20;
+  size_t max_receive_payloads = 4096;
 };
 
 struct PeerStatus {
@@ -65,11 +69,20 @@ struct PeerStatus {
   bool outbound = false;   // that link was dialed by us
   bool dialing = false;    // a dial (connect or handshake) is in progress
   size_t queued = 0;       // payloads waiting to be sent
+  // Its receive budget: delivered payloads not yet released, and reads paused so far.
+  size_t receive_bytes = 0;
+  size_t receive_payloads = 0;
+  uint64_t read_pauses = 0;
 };
 
 class Transport : private Connection::Listener {
  public:
-  // (peer index, payload); runs on the transport strand.
+  // (peer index, payload, its share of the peer's receive budget); runs on the transport strand.
+  // The payload counts against the budget until the credit is destroyed: a handler that hands
+  // the payload to other threads passes the credit along and drops it when they are done.
+  using CreditedReceiveHandler =
+      std::function<void(int peer, std::string payload, ReceiveBudget::Credit credit)>;
+  // (peer index, payload): the credit is released when the handler returns.
   using ReceiveHandler = std::function<void(int peer, std::string payload)>;
   // (peer index, link up); runs on the transport strand.
   using LinkHandler = std::function<void(int peer, bool up)>;
@@ -84,7 +97,13 @@ class Transport : private Connection::Listener {
   Transport& operator=(const Transport&) = delete;
 
   // REQUIRES: before Start().
-  void SetReceiveHandler(ReceiveHandler handler) { on_receive_ = std::move(handler); }
+  void SetReceiveHandler(CreditedReceiveHandler handler) { on_receive_ = std::move(handler); }
+  void SetReceiveHandler(ReceiveHandler handler) {
+    on_receive_ = [handler = std::move(handler)](int peer, std::string payload,
+                                                 ReceiveBudget::Credit) {
+      handler(peer, std::move(payload));
+    };
+  }
   void SetLinkHandler(LinkHandler handler) { on_link_ = std::move(handler); }
 
   // Binds the listening socket (errors: "net_bad_address", "net_listen_failed") and starts
@@ -130,7 +149,10 @@ class Transport : private Connection::Listener {
     // Copies of the state above for readers on other threads (Peers, ConnectedPeers).
     std::atomic<bool> connected{false}, outbound{false}, dialing_now{false};
     std::atomic<size_t> queued{0};
+    std::shared_ptr<ReceiveBudget> budget;
   };
+  // Hands `payload` to the receive handler with its credit from `peer`'s budget.
+  void Deliver(Peer& peer, std::string payload);
 
   // Connection::Listener
   void OnAuthenticated(const std::shared_ptr<Connection>& connection) override;
@@ -161,7 +183,7 @@ class Transport : private Connection::Listener {
   HandshakeContext context_;
   Connection::Limits limits_;
   TransportCounters counters_;
-  ReceiveHandler on_receive_;
+  CreditedReceiveHandler on_receive_;
   LinkHandler on_link_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_;         // pauses accepting after an error such as EMFILE

@@ -51,6 +51,21 @@ FetchPipelineOptions Options() {
   return o;
 }
 
+// The host checks a reply's certificates and signatures only if Asked() names its window: a
+// peer sending blocks nobody asked for costs no verification (issue "Close the holes", item 4).
+TEST_CASE("only replies to outstanding windows are worth checking, and no more than asked") {
+  FetchPipeline p(Options());
+  CHECK_FALSE(p.Asked(1).has_value());  // nothing requested: everything is unsolicited
+  auto orders = p.OnRequest(Request(1, 100, {1, 2, 3}), 0);
+  REQUIRE(orders.size() == 3);
+  CHECK(p.Asked(1) == 10u);
+  CHECK(p.Asked(11) == 10u);
+  CHECK_FALSE(p.Asked(5).has_value());    // not a window start
+  CHECK_FALSE(p.Asked(500).has_value());  // beyond what is wanted
+  p.OnReply(orders[0].peer, 1, 100, Blocks(1, 10), 0, false);
+  CHECK_FALSE(p.Asked(1).has_value());  // answered: a replay of it is unsolicited
+}
+
 TEST_CASE("requests consecutive windows from different peers, at most max_outstanding") {
   FetchPipeline p(Options());
   auto orders = p.OnRequest(Request(1, 100, {1, 2, 3}), 0);
