@@ -39,8 +39,15 @@ size_t VerifyFetchedBlocks(const genesis::Genesis& genesis, std::vector<Committe
 }
 
 void Replica::State::MaybeFetch() {
-  uint64_t target = std::max(stable_seq, FarCheckpointTarget());
-  for (const auto& [peer, height] : peer_committed) target = std::max(target, height);
+  // The height f+1 peers report (at least one of them correct): a single Byzantine peer
+  // claiming a huge committed height once kept every correct replica "catching up" for ever,
+  // dropping FORWARDs the while, until request timers changed the view again and again
+  // (tests/consensus/faults_test.cc, kFlood).
+  std::vector<uint64_t> reported;
+  for (const auto& [peer, height] : peer_committed) reported.push_back(height);
+  std::sort(reported.rbegin(), reported.rend());
+  const uint64_t vouched = reported.size() > f ? reported[f] : 0;
+  const uint64_t target = std::max({stable_seq, FarCheckpointTarget(), vouched});
   // Retries are rate-limited, but news of a higher height is passed on at once: the host may be
   // fetching only up to the last to_height it was given.
   if (target <= tip.height || (now < fetch_retry_at && target <= fetch_to)) return;

@@ -138,9 +138,25 @@ void Simulation::Crash(int node, UnixMillis at) {
   });
 }
 
+void Simulation::CrashMidReady(int node, UnixMillis at) {
+  Schedule(at, [this, node]() {
+    if (nodes_[node].replica) nodes_[node].crash_after_persist = true;
+  });
+}
+
+void Simulation::SetClockOffset(int node, UnixMillis offset, UnixMillis at) {
+  Schedule(at, [this, node, offset]() {
+    Log("CLOCK v" + std::to_string(node) + " offset " + std::to_string(offset) + " ms");
+    nodes_[node].clock_offset = offset;
+  });
+}
+
 void Simulation::Restart(int node, UnixMillis at) {
   Schedule(at, [this, node]() {
-    if (nodes_[node].replica) return;
+    if (nodes_[node].replica) {
+      nodes_[node].crash_after_persist = false;  // an armed CrashMidReady found no Ready
+      return;
+    }
     Log("RESTART v" + std::to_string(node) + " from " +
         std::to_string(nodes_[node].records.size()) + " records, height " +
         std::to_string(nodes_[node].chain.size()));
@@ -223,7 +239,7 @@ Hash32 Simulation::Submit(int node, UnixMillis at) {
   Schedule(at, [this, node, entry, id, nonce]() {
     --unsubmitted_;
     if (!nodes_[node].replica) return;  // the client saw a connection error
-    Status s = nodes_[node].replica->Propose(entry, clock());
+    Status s = nodes_[node].replica->Propose(entry, ClockOf(node));
     Log("DEPOSIT " + ToHex(id).substr(0, 8) + " -> v" + std::to_string(node) + ": " + s.ToString());
     if (s.ok() && Honest(node) && !contested_nonces_.count(nonce)) must_commit_.insert(id);
     Drain(node);
@@ -234,7 +250,7 @@ Hash32 Simulation::Submit(int node, UnixMillis at) {
 void Simulation::SubmitEntry(int node, const ledger::Entry& entry, UnixMillis at) {
   Schedule(at, [this, node, entry]() {
     if (!nodes_[node].replica) return;
-    Status s = nodes_[node].replica->Propose(entry, clock());
+    Status s = nodes_[node].replica->Propose(entry, ClockOf(node));
     Log("DEPOSIT " + ToHex(crypto::Sha256(entry.statement)).substr(0, 8) + " -> v" +
         std::to_string(node) + " (may be refused): " + s.ToString());
     Drain(node);
@@ -251,6 +267,16 @@ void Simulation::Drain(int i) {
       } else {
         node.records.erase(op.key);
       }
+    }
+    if (node.crash_after_persist) {  // the host dies before it sends or appends anything
+      node.crash_after_persist = false;
+      Log("CRASH v" + std::to_string(i) + " after persisting a Ready, before sending (" +
+          std::to_string(rd.messages.size()) + " messages) and appending (" +
+          std::to_string(rd.committed.size()) + " blocks)");
+      node.replica.reset();
+      node.urgent.clear();
+      node.forwards.clear();
+      return;
     }
     for (Outgoing& out : rd.messages) {  // 2. send
       for (int to = 0; to < opt_.n; ++to) {
@@ -306,9 +332,11 @@ void Simulation::CheckBlock(int i, const CommittedBlock& b) {
                 " certificate: " + (cert.ok() ? "mismatch" : cert.status().ToString()));
   }
   // Every block passed some honest replica's clock-skew check when it was accepted.
-  if (b.header.time > clock() + genesis_.params.max_clock_skew_ms) {
+  // Honest clocks run at most max_clock_skew_ms / 4 from the simulation's (RandomFaults).
+  const UnixMillis latest_honest_clock = clock() + genesis_.params.max_clock_skew_ms / 4;
+  if (b.header.time > latest_honest_clock + genesis_.params.max_clock_skew_ms) {
     return Fail("TIME: v" + std::to_string(i) + " committed block " + std::to_string(expect) +
-                " dated " + std::to_string(b.header.time - clock()) + " ms ahead");
+                " dated " + std::to_string(b.header.time - latest_honest_clock) + " ms ahead");
   }
   // A nonce names one entry of the chain (docs/protocol.md "Block validity").
   std::set<DepositorNonce> in_block;
@@ -387,7 +415,8 @@ void Simulation::Arrive(int from, int to, const std::string& wire) {
     entries = static_cast<size_t>(forward ? body.forward().entries_size()
                                           : body.pre_prepare().entries_size());
   }
-  (forward ? node.forwards : node.urgent).push_back(Node::Arrival{from, wire, clock(), entries});
+  (forward ? node.forwards : node.urgent)
+      .push_back(Node::Arrival{from, wire, ClockOf(to), entries});
   if (!node.busy) StartNextArrival(to);
 }
 
@@ -464,8 +493,70 @@ void Simulation::Mutate(int from, int to, const std::string& wire) {
   if ((node.byzantine & kStale) && !node.sent.empty() && u(rng_) < 0.3) {
     send(node.sent[rng_() % node.sent.size()]);
   }
+  if (node.byzantine & kProtocolLies) {
+    if (!node.heard.empty() && u(rng_) < 0.3) send(node.heard[rng_() % node.heard.size()]);
+    if (std::optional<pb::Body> lie = Lie(body)) {
+      send(SignEnvelope(genesis_, from, *node.key, *lie));
+    }
+  }
+  if (node.byzantine & kFlood) {
+    for (int k = 0; k < 8; ++k) {
+      pb::Body junk;
+      const uint64_t far = 1 + rng_() % 100'000;
+      const std::string digest(32, static_cast<char>(rng_()));
+      switch (rng_() % 4) {
+        case 0:
+          junk.mutable_prepare()->set_view(rng_() % 8);
+          junk.mutable_prepare()->set_seq(far);
+          junk.mutable_prepare()->set_digest(digest);
+          break;
+        case 1:
+          junk.mutable_checkpoint()->set_seq(far);
+          junk.mutable_checkpoint()->set_digest(digest);
+          break;
+        case 2:
+          junk.mutable_status()->set_view(rng_() % 1000);
+          junk.mutable_status()->set_committed_height(far);
+          junk.mutable_status()->set_stable_seq(far);
+          break;
+        default:
+          junk.mutable_view_change()->set_new_view(1 + rng_() % 1000);
+          junk.mutable_view_change()->set_stable_seq(far);
+          junk.mutable_view_change()->set_stable_digest(digest);
+          break;
+      }
+      send(SignEnvelope(genesis_, from, *node.key, junk));
+    }
+  }
   if (u(rng_) < loss_) return;
   send(wire);
+}
+
+std::optional<pb::Body> Simulation::Lie(const pb::Body& body) {
+  pb::Body lie = body;
+  if (body.has_view_change()) {
+    pb::ViewChange* vc = lie.mutable_view_change();
+    if (vc->prepared_size() > 0 && (rng_() % 2) == 0) {
+      // A certificate whose prepares are for another block: CheckViewChange must refuse it.
+      pb::PreparedCertificate* cert = vc->mutable_prepared(0);
+      if (cert->prepares_size() > 0)
+        cert->set_prepares(0, cert->prepares(cert->prepares_size() - 1) + "x");
+      cert->set_pre_prepare(cert->pre_prepare().substr(0, cert->pre_prepare().size() / 2));
+    } else {
+      // A stable checkpoint far ahead, "proved" by the genuine proof of another seq.
+      vc->set_stable_seq(vc->stable_seq() + 1 + rng_() % 64);
+    }
+    return lie;
+  }
+  if (body.has_checkpoint()) {
+    lie.mutable_checkpoint()->set_digest(std::string(32, static_cast<char>(rng_())));
+    return lie;
+  }
+  if (body.has_new_view() && body.new_view().pre_prepares_size() > 0) {
+    lie.mutable_new_view()->mutable_pre_prepares()->RemoveLast();
+    return lie;
+  }
+  return std::nullopt;
 }
 
 std::optional<pb::Body> Simulation::Redate(int from, const pb::PrePrepare& pp, UnixMillis time) {
@@ -533,7 +624,7 @@ std::string Simulation::SplitBrain(int from, int to, const std::string& wire,
 void Simulation::Deliver(int from, int to, const std::string& wire, UnixMillis arrived) {
   Node& node = nodes_[to];
   if (!node.replica || !Connected(from, to)) return;
-  if (arrived == 0) arrived = clock();
+  if (arrived == 0) arrived = ClockOf(to);
   // The host's checks, as node/validator.cc runs them off-thread; here inline. Failures are
   // counted, never stepped.
   Result<Message> m = VerifyEnvelope(genesis_, wire);
@@ -554,8 +645,13 @@ void Simulation::Deliver(int from, int to, const std::string& wire, UnixMillis a
     return;
   }
   Log("v" + std::to_string(to) + " <- v" + std::to_string(from) + " " + KindName(m->body()));
+  if ((node.byzantine & kProtocolLies) && m->sender() != to &&
+      (m->body().has_view_change() || m->body().has_new_view() || m->body().has_checkpoint())) {
+    node.heard.push_back(wire);  // replayed later, as a relay of a valid message
+    if (node.heard.size() > 32) node.heard.erase(node.heard.begin());
+  }
   m->set_received_at(arrived);
-  node.replica->Step(*m, clock());
+  node.replica->Step(*m, ClockOf(to));
   Drain(to);
 }
 
@@ -596,7 +692,7 @@ void Simulation::ServeFetch(int i, const FetchRequest& req) {
       // Odd seeds take the host's fast path (signatures checked first by VerifyFetchedBlocks);
       // even seeds the full checks inside StepFetchedBlocks. Tampered blocks must fail either way.
       if (opt_.seed % 2 == 1) VerifyFetchedBlocks(genesis_, &blocks);
-      nodes_[i].replica->StepFetchedBlocks(blocks, clock());
+      nodes_[i].replica->StepFetchedBlocks(blocks, ClockOf(i));
       Drain(i);
     });
     return;
@@ -626,7 +722,7 @@ bool Simulation::RunUntil(UnixMillis until) {
     now_ = next_tick;
     for (int i = 0; i < opt_.n; ++i) {
       if (!nodes_[i].replica) continue;
-      nodes_[i].replica->Tick(clock());
+      nodes_[i].replica->Tick(ClockOf(i));
       Drain(i);
     }
   }
@@ -683,13 +779,29 @@ void Simulation::RandomFaults() {
   std::vector<int> ids(opt_.n);
   for (int i = 0; i < opt_.n; ++i) ids[i] = i;
   std::shuffle(ids.begin(), ids.end(), rng_);
-  for (int k = 0; k < byz; ++k) SetByzantine(ids[k], 1 + static_cast<uint32_t>(rng_() % 511));
+  for (int k = 0; k < byz; ++k) SetByzantine(ids[k], 1 + static_cast<uint32_t>(rng_() % 2047));
+  // Honest clocks: each off the simulation's by up to max_clock_skew_ms / 4 (so two honest
+  // replicas disagree by at most half the skew the protocol tolerates), jumping now and then.
+  const UnixMillis quarter = genesis_.params.max_clock_skew_ms / 4;
+  for (int i = 0; i < opt_.n; ++i) {
+    const auto offset = [&] {
+      return static_cast<UnixMillis>(rng_() % (2 * quarter + 1)) - quarter;
+    };
+    nodes_[i].clock_offset = offset();
+    if (rng_() % 3 == 0) {
+      SetClockOffset(i, offset(), static_cast<UnixMillis>(rng_() % opt_.fault_period));
+    }
+  }
   // Crash/restart honest replicas (restart before the end of the fault period + a bit).
   const int crashes = static_cast<int>(rng_() % 3);
   for (int k = 0; k < crashes; ++k) {
     int victim = ids[byz + static_cast<int>(rng_() % (opt_.n - byz))];
     UnixMillis at = static_cast<UnixMillis>(rng_() % opt_.fault_period);
-    Crash(victim, at);
+    if (rng_() % 2 == 0) {
+      Crash(victim, at);
+    } else {
+      CrashMidReady(victim, at);  // takes effect at its next Ready
+    }
     Restart(victim, at + 20 + static_cast<UnixMillis>(rng_() % 300));
   }
   if (u(rng_) < 0.5) {

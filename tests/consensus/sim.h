@@ -39,6 +39,15 @@ enum Byz : uint32_t {
   // As primary: fresh pre-prepares carry a block time an hour ahead, and NEW-VIEW is held back
   // so that they reach replicas still changing view.
   kBadTime = 256,
+  // Lies in the protocol messages: besides each VIEW-CHANGE and CHECKPOINT it sends a
+  // well-signed wrong one (a stable checkpoint it cannot prove, a prepared certificate whose
+  // prepares do not match, a checkpoint digest of another chain), as primary a NEW-VIEW whose
+  // re-proposed blocks are not the ones its VIEW-CHANGEs prove; and it replays VIEW-CHANGE,
+  // NEW-VIEW and CHECKPOINT messages it received from others (valid signatures, stale).
+  kProtocolLies = 512,
+  // Floods: with every message, 8 more: votes and checkpoints for far sequence numbers,
+  // statuses claiming random heights and views.
+  kFlood = 1024,
 };
 
 struct Options {
@@ -69,11 +78,16 @@ class Simulation {
   const std::vector<CommittedBlock>& chain(int i) const { return nodes_[i].chain; }
   const std::map<std::string, std::string>& records(int i) const { return nodes_[i].records; }
   UnixMillis now() const { return now_; }             // virtual ms since start
-  UnixMillis clock() const { return kStart + now_; }  // what replicas see
+  UnixMillis clock() const { return kStart + now_; }  // the simulation's clock
+  UnixMillis ClockOf(int i) const { return clock() + nodes_[i].clock_offset; }  // replica i's
 
   // Scripted faults (scenario tests); times are virtual ms since start.
   void SetByzantine(int node, uint32_t behaviours);
   void Crash(int node, UnixMillis at);
+  // At `at`, arms a crash in the middle of the node's next Ready (after persisting it).
+  void CrashMidReady(int node, UnixMillis at);
+  // Sets the node's clock offset at `at` (a clock jump when it changes).
+  void SetClockOffset(int node, UnixMillis offset, UnixMillis at);
   void Restart(int node, UnixMillis at);
   // Takes a backup of `node` (its chain, index and consensus records) at `backup_at`; at
   // `restore_at` crashes it, puts the backup in place of its data and restarts it — with
@@ -130,7 +144,16 @@ class Simulation {
     SetIndex index;
     std::vector<Hash32> leaf_hashes;
     uint32_t byzantine = 0;
-    std::vector<std::string> sent;  // for stale replays
+    std::vector<std::string> sent;   // for stale replays
+    std::vector<std::string> heard;  // kProtocolLies: others' VIEW-CHANGE/NEW-VIEW/CHECKPOINT
+    // Its clock runs this far from the simulation's (within max_clock_skew_ms / 4 for honest
+    // replicas, the protocol's assumption; RandomFaults moves it now and then: clock jumps).
+    UnixMillis clock_offset = 0;
+    // The next Ready is persisted, then the host crashes before it sends or appends anything
+    // (CrashMidReady): what a crash between the consensus store's write and the log's looks
+    // like. Each Ready's persist ops are one atomic synced write (node/consensus_store.cc), so
+    // they cannot tear among themselves.
+    bool crash_after_persist = false;
     // The host's state-transfer target (node/validator.cc's catching_up_): while the replica is
     // below it, Prefilter drops FORWARDs as the node does.
     uint64_t fetch_target = 0;
@@ -165,6 +188,8 @@ class Simulation {
   void Mutate(int from, int to, const std::string& wire);
   // The body of `pp` rebuilt with block time `time` (valid leaves and log root), or nullopt
   // when `pp` does not extend `from`'s committed tip.
+  // kProtocolLies: a well-signed wrong variant of a VIEW-CHANGE, CHECKPOINT or NEW-VIEW body.
+  std::optional<pb::Body> Lie(const pb::Body& body);
   std::optional<pb::Body> Redate(int from, const pb::PrePrepare& pp, UnixMillis time);
   // kSplitBrain: the wire this Byzantine primary sends `to` instead of its own PRE-PREPARE.
   std::string SplitBrain(int from, int to, const std::string& wire, const pb::PrePrepare& pp);

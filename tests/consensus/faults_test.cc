@@ -1,0 +1,107 @@
+// The simulator's fault kinds added for issue "Close the holes" item 5, one scripted schedule
+// each (the seed sweep mixes them at random): lies in VIEW-CHANGE, CHECKPOINT and NEW-VIEW with
+// replays of others' messages, a flooding replica, honest clocks apart and jumping within the
+// protocol's skew, and a crash between the consensus store's write and the log's.
+#include <doctest/doctest.h>
+
+#include "tests/consensus/sim.h"
+
+namespace evchain::consensus::sim {
+namespace {
+
+Options Quiet() {
+  Options o;
+  o.seed = 17;
+  o.random_faults = false;
+  o.max_time = 40000;
+  return o;
+}
+
+size_t Entries(const Simulation& sim, int i) {
+  size_t n = 0;
+  for (const CommittedBlock& b : sim.chain(i)) n += b.entries.size();
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a next primary that lies in its NEW-VIEW and VIEW-CHANGEs is passed over") {
+  Simulation sim(Quiet());
+  sim.SetByzantine(1, kProtocolLies);  // primary of view 1
+  sim.Crash(0, 5);                     // forces the view change to view 1
+  for (int k = 0; k < 12; ++k) sim.Submit(2 + k % 2, 20 + 25 * k);
+  REQUIRE(sim.RunUntil(8000));
+  INFO(sim.failure());
+  CHECK(sim.failure().empty());
+  sim.Restart(0, 8000);
+  const bool done = sim.RunToCompletion();
+  INFO(sim.failure());
+  REQUIRE(done);
+  // Its forged certificates and checkpoints were refused by the hosts' checks or the replicas.
+  CHECK(sim.HostRejects("bad_view_change") + sim.HostRejects("bad_new_view") +
+            sim.HonestDrops("bad_new_view") + sim.HonestDrops("bad_view_change") >
+        0);
+  for (int i : {0, 2, 3}) CHECK(Entries(sim, i) == 12);
+}
+
+TEST_CASE("a flooding replica does not stop the chain or change the view") {
+  Simulation sim(Quiet());
+  sim.SetByzantine(3, kFlood);
+  for (int k = 0; k < 30; ++k) sim.Submit(k % 3, 10 + 20 * k);
+  const bool done = sim.RunToCompletion();
+  INFO(sim.failure());
+  REQUIRE(done);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(Entries(sim, i) == 30);
+    CHECK(sim.replica(i)->view() == 0);
+  }
+}
+
+TEST_CASE("honest clocks apart within the skew change nothing") {
+  Simulation sim(Quiet());
+  const UnixMillis quarter = sim.genesis().params.max_clock_skew_ms / 4;
+  sim.SetClockOffset(0, quarter, 0);  // the primary ahead, a backup behind: half the skew apart
+  sim.SetClockOffset(2, -quarter, 0);
+  for (int k = 0; k < 20; ++k) sim.Submit(1 + k % 3, 10 + 30 * k);
+  const bool done = sim.RunToCompletion();
+  INFO(sim.failure());
+  REQUIRE(done);
+  for (int i = 0; i < 4; ++i) CHECK(sim.replica(i)->view() == 0);
+  CHECK(sim.CountEvents(Event::Kind::kViewChangeStarted) == 0);
+}
+
+// The replica's timers run on the clock the host passes, the wall clock in evchain-node: a jump
+// larger than a timeout (here 500 ms against the simulator's 300 ms view-change timeout) fires
+// timers early, and the primary is replaced although it is correct. Safe, and everything
+// commits; a monotonic clock for timers (issue "The chain holds under load", item 5) would keep
+// the view. This case pins today's behaviour.
+TEST_CASE("honest clock jumps within the skew: safe, but a jump beyond a timeout can change view") {
+  Simulation sim(Quiet());
+  const UnixMillis quarter = sim.genesis().params.max_clock_skew_ms / 4;
+  sim.SetClockOffset(0, quarter, 0);
+  sim.SetClockOffset(2, -quarter, 0);
+  sim.SetClockOffset(0, -quarter, 300);  // they swap: jumps of half the skew
+  sim.SetClockOffset(2, quarter, 300);
+  for (int k = 0; k < 20; ++k) sim.Submit(1 + k % 3, 10 + 30 * k);
+  const bool done = sim.RunToCompletion();
+  INFO(sim.failure());
+  REQUIRE(done);
+  for (int i = 0; i < 4; ++i) CHECK(Entries(sim, i) == 20);
+  CHECK(sim.CountEvents(Event::Kind::kViewChangeStarted) <= 2);
+}
+
+TEST_CASE("a crash between persisting a Ready and appending its blocks loses nothing") {
+  Simulation sim(Quiet());
+  // To the replicas that stay up: a deposit sent to a crashed one is a client's connection error.
+  for (int k = 0; k < 20; ++k) sim.Submit(2 + k % 2, 10 + 15 * k);
+  sim.CrashMidReady(1, 100);
+  sim.CrashMidReady(0, 200);  // the primary too
+  sim.Restart(1, 400);
+  sim.Restart(0, 500);
+  const bool done = sim.RunToCompletion();
+  INFO(sim.failure());
+  REQUIRE(done);
+  for (int i = 0; i < 4; ++i) CHECK(Entries(sim, i) == 20);
+}
+
+}  // namespace evchain::consensus::sim
