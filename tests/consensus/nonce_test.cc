@@ -21,15 +21,6 @@ Options Quiet() {
   return o;
 }
 
-pb::Body PrePrepareOf(const CheckedBlock& block) {
-  pb::Body body;
-  pb::PrePrepare* pp = body.mutable_pre_prepare();
-  pp->set_view(block.header.view);
-  ToProto(block.header, pp->mutable_header());
-  for (const ledger::Entry& e : block.entries) ToProto(e, pp->add_entries());
-  return body;
-}
-
 // How many entries of replica i's chain carry this nonce.
 size_t CountNonce(const Simulation& sim, int i, const std::string& nonce) {
   size_t count = 0;

@@ -20,15 +20,6 @@ Options Quiet() {
   return o;
 }
 
-pb::Body PrePrepareOf(const CheckedBlock& block) {
-  pb::Body body;
-  pb::PrePrepare* pp = body.mutable_pre_prepare();
-  pp->set_view(block.header.view);
-  ToProto(block.header, pp->mutable_header());
-  for (const ledger::Entry& e : block.entries) ToProto(e, pp->add_entries());
-  return body;
-}
-
 // v3 votes for block A at (view 0, height 1), is restored from a backup taken before that, and
 // the Byzantine primary then offers it block B for the same slot.
 std::string RunRestoredVoteScenario(bool marker) {

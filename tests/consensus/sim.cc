@@ -216,6 +216,15 @@ void Simulation::Inject(int from, const pb::Body& body, UnixMillis at) {
   });
 }
 
+pb::Body PrePrepareOf(const CheckedBlock& block) {
+  pb::Body body;
+  pb::PrePrepare* pp = body.mutable_pre_prepare();
+  pp->set_view(block.header.view);
+  ToProto(block.header, pp->mutable_header());
+  for (const ledger::Entry& e : block.entries) ToProto(e, pp->add_entries());
+  return body;
+}
+
 ledger::Entry Simulation::SignedDeposit(const std::string& nonce,
                                         const std::string& evidence) const {
   ledger::DepositStatement st;

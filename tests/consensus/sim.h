@@ -68,6 +68,9 @@ struct Options {
   uint64_t us_per_message = 0;
 };
 
+// The PRE-PREPARE body proposing `block` in its header's view: for Simulation::Inject.
+pb::Body PrePrepareOf(const CheckedBlock& block);
+
 class Simulation {
  public:
   explicit Simulation(Options options);

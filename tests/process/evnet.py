@@ -261,6 +261,17 @@ class Network:
                    check_rc=check_rc)
 
 
+def make_files(net, count, tag):
+    """Writes `count` distinct small evidence files in the network's directory; returns paths."""
+    files = []
+    for k in range(count):
+        path = os.path.join(net.dir, f"{tag}-{k}.txt")
+        with open(path, "w") as f:
+            f.write(f"evidence {tag} {k} {time.time_ns()}\n")
+        files.append(path)
+    return files
+
+
 def main(tests):
     """Runs the named test functions; prints one line each and 'N passed, M failed'."""
     names = sys.argv[1:] or list(tests)

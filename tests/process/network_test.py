@@ -11,17 +11,8 @@ import signal
 import subprocess
 import time
 
-from evnet import (CLI, Network, TestFailure, check, http_json, run, wait_until, main)
-
-
-def make_files(net, count, tag):
-    files = []
-    for k in range(count):
-        path = os.path.join(net.dir, f"{tag}-{k}.txt")
-        with open(path, "w") as f:
-            f.write(f"evidence {tag} {k} {time.time_ns()}\n")
-        files.append(path)
-    return files
+from evnet import (CLI, Network, TestFailure, check, http_json, make_files, run, wait_until,
+                   main)
 
 
 def deposits_commit():

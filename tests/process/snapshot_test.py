@@ -9,19 +9,8 @@ restarted, catches up by state transfer and commits new blocks with the others.
 import os
 import shutil
 import signal
-import time
 
-from evnet import CLI, Network, check, run, wait_until, main
-
-
-def make_files(net, count, tag):
-    files = []
-    for k in range(count):
-        path = os.path.join(net.dir, f"{tag}-{k}.txt")
-        with open(path, "w") as f:
-            f.write(f"evidence {tag} {k} {time.time_ns()}\n")
-        files.append(path)
-    return files
+from evnet import CLI, Network, check, make_files, run, wait_until, main
 
 
 def data_dir(net, i):
