@@ -306,6 +306,7 @@ int Validator::Run(size_t threads) {
   filter_builder.join();
   // Joins the workers before the io_context goes away.
   transfer_workers_.reset();
+  forward_verifiers_.reset();
   small_verifiers_.reset();
   verifiers_.reset();
   spdlog::info("stopped at view={} height={}", view_.load(), committed_height_.load());
