@@ -153,12 +153,13 @@ bool Replica::State::IsDuplicateBefore(const Hash32& id, uint64_t seq, uint64_t 
   return IsCommittedId(id) || InFlightIds(seq, v).count(id);
 }
 
-std::optional<Hash32> Replica::State::CommittedNonceOwner(const DepositorNonce& nonce) const {
+bool Replica::State::NonceCommittedByOther(const DepositorNonce& nonce, const Hash32& id) const {
   for (const auto* recent : {&unapplied_nonces, &handed_out_nonces}) {
-    if (auto it = recent->find(nonce); it != recent->end()) return it->second;
+    if (auto it = recent->find(nonce); it != recent->end()) return it->second != id;
   }
-  if (index == nullptr) return std::nullopt;
-  return index->NonceOwner(nonce.first, nonce.second);
+  if (index == nullptr) return false;
+  const std::optional<Hash32> owner = index->NonceOwner(nonce.first, nonce.second);
+  return owner.has_value() && *owner != id;
 }
 
 std::map<DepositorNonce, Hash32> Replica::State::InFlightNonces(uint64_t below, uint64_t v) const {
@@ -290,9 +291,7 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
       [&](const DepositorNonce& nonce, const Hash32& id) {
         auto it = in_flight_nonces.find(nonce);
         if (it != in_flight_nonces.end()) return it->second != id;
-        if (pool.count(id)) return false;
-        std::optional<Hash32> owner = CommittedNonceOwner(nonce);
-        return owner.has_value() && *owner != id;
+        return !pool.count(id) && NonceCommittedByOther(nonce, id);
       });
   if (!checked.ok()) {
     // No view change from here: the block may be bad only relative to this replica's view of
@@ -647,7 +646,7 @@ void Replica::State::OnForward(const Message& m) {
     std::optional<Hash32> id = EvidenceIdOf(genesis, *e, &nonce);
     if (!id) return Drop("bad_deposit", m.sender());
     if (pool.count(*id) || IsCommittedId(*id)) continue;
-    if (std::optional<Hash32> owner = CommittedNonceOwner(nonce); owner && *owner != *id) {
+    if (NonceCommittedByOther(nonce, *id)) {
       Drop("nonce_conflict", m.sender());
       continue;
     }
@@ -942,7 +941,7 @@ void Replica::State::Restore(const RestoredState& restored) {
       std::optional<Hash32> id = EvidenceIdOf(genesis, *e, &nonce);
       if (!id || IsCommittedId(*id)) continue;
       // Its nonce may have been taken by another statement committed since it was pooled.
-      if (std::optional<Hash32> owner = CommittedNonceOwner(nonce); owner && *owner != *id) {
+      if (NonceCommittedByOther(nonce, *id)) {
         ready.persist.push_back(PersistOp{k, std::nullopt});
         continue;
       }
@@ -1049,7 +1048,7 @@ Status Replica::Propose(const ledger::Entry& entry, UnixMillis now) {
     return Status::Error("already_committed", "deposit is already committed");
   }
   if (s.pool.count(*id)) return Status::Ok();
-  if (std::optional<Hash32> owner = s.CommittedNonceOwner(nonce); owner && *owner != *id) {
+  if (s.NonceCommittedByOther(nonce, *id)) {
     return Status::Error("nonce_conflict", "another deposit of this depositor holds the nonce");
   }
   s.AddToPool(entry, *id, std::move(nonce));

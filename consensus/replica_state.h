@@ -199,9 +199,9 @@ struct Replica::State {
   // Evidence ids of the blocks accepted in view v at heights (tip, below): the tentative chain.
   std::set<Hash32> InFlightIds(uint64_t below, uint64_t v) const;
   bool IsCommittedId(const Hash32& id) const;
-  // The evidence id of the committed entry holding this nonce, if any (unapplied, handed out or
-  // in the host's index).
-  std::optional<Hash32> CommittedNonceOwner(const DepositorNonce& nonce) const;
+  // True iff an entry other than `id` holding this nonce is committed (unapplied, handed out or
+  // in the host's index): the one check of the nonce rule against the committed chain.
+  bool NonceCommittedByOther(const DepositorNonce& nonce, const Hash32& id) const;
   // Nonces of the tentative chain below `below` in view v, with the entry holding each.
   std::map<DepositorNonce, Hash32> InFlightNonces(uint64_t below, uint64_t v) const;
   void FlushForwards();
