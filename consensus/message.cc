@@ -117,6 +117,11 @@ Status Prefilter(const genesis::Genesis& genesis, const Message& envelope,
   return Status::Ok();
 }
 
+bool IsPrefilterCode(std::string_view code) {
+  return code == "catching_up" || code == "pool_full" || code == "already_committed" ||
+         code == "clock_skew";
+}
+
 Hash32 DepositCheckKey(const ledger::Entry& entry) {
   Bytes parts;
   const auto put = [&parts](ByteView bytes) {

@@ -116,6 +116,10 @@ bool IsForward(std::string_view wire);
 // holders forward deposits not yet proposed again (docs/protocol.md "Retransmission").
 Status Prefilter(const genesis::Genesis& genesis, const Message& envelope,
                  const ReplicaSnapshot& replica, UnixMillis now);
+// True for the codes above: correct senders' messages get them too (stale, early, or a clock
+// within its rights), so they say nothing about the sender. Any other error from
+// VerifyEnvelope or VerifyContents does: no correct validator sends such a message.
+bool IsPrefilterCode(std::string_view code);
 
 // Checks each entry: canonical statement of this chain by a genesis depositor, and its Ed25519
 // signature (or, for a batch item, the batch signature and the item's inclusion proof).

@@ -44,6 +44,8 @@ constexpr char kEquivocationsMetric[] = "evchain_equivocations_total";
 constexpr char kViewChangesStartedMetric[] = "evchain_view_changes_started_total";
 constexpr char kReplicaPendingMetric[] = "evchain_replica_pending_deposits";
 constexpr char kDepositChecksMetric[] = "evchain_deposit_checks_total";
+constexpr char kPeerMisbehaviourMetric[] = "evchain_peer_misbehaviour_total";
+constexpr char kPeerSuspensionsMetric[] = "evchain_peer_suspensions_total";
 
 std::string PayloadBytes(const pb::PeerPayload& payload) {
   std::string out;
@@ -172,6 +174,11 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
                        "View changes this replica started, by the rule that fired.");
   v->metrics_.Describe(kReplicaPendingMetric, "gauge",
                        "Deposits the replica holds not yet committed, forwarded ones included.");
+  v->metrics_.Describe(kPeerMisbehaviourMetric, "counter",
+                       "Payloads from a peer that no correct validator sends (bad signature, "
+                       "invalid deposit or certificate, malformed...), by peer and reason.");
+  v->metrics_.Describe(kPeerSuspensionsMetric, "counter",
+                       "Times a peer was disconnected and kept off for misbehaving too often.");
   v->metrics_.Describe(kDepositChecksMetric, "counter",
                        "Deposits met by the signature checks: result=verified (signature checked: "
                        "once per deposit), cached (verified before), committed (a FORWARDed "
@@ -359,6 +366,7 @@ void Validator::OnPeerPayload(int peer, const std::string& payload,
   auto parsed = std::make_shared<pb::PeerPayload>();
   if (!parsed->ParseFromString(payload)) {
     metrics_.Increment(kPeerRejectedMetric, "reason=\"malformed\"");
+    Offence(peer, "malformed");
     return;
   }
   switch (parsed->kind_case()) {
@@ -391,10 +399,12 @@ void Validator::OnPeerPayload(int peer, const std::string& payload,
             return consensus::VerifyContents(genesis_, std::move(*envelope),
                                              verified_deposits_.get());
           },
-          [this, held](Result<consensus::Message> message) {
+          [this, peer, held](Result<consensus::Message> message) {
             if (stopping_) return;
             if (!message.ok()) {
-              metrics_.Increment(kPeerRejectedMetric, "reason=\"" + message.status().code() + "\"");
+              const std::string& code = message.status().code();
+              metrics_.Increment(kPeerRejectedMetric, "reason=\"" + code + "\"");
+              if (!consensus::IsPrefilterCode(code)) Offence(peer, code);
               return;
             }
             replica_->Step(*message, Now());
@@ -419,6 +429,7 @@ void Validator::OnPeerPayload(int peer, const std::string& payload,
         }
         if (static_cast<uint32_t>(parsed->blocks().blocks_size()) > *asked) {
           metrics_.Increment(kPeerRejectedMetric, "reason=\"too_many_blocks\"");
+          Offence(peer, "too_many_blocks");
         }
         OnBlocks(peer, parsed, held,
                  static_cast<int>(std::min<uint32_t>(*asked, parsed->blocks().blocks_size())));
@@ -426,6 +437,7 @@ void Validator::OnPeerPayload(int peer, const std::string& payload,
       break;
     default:
       metrics_.Increment(kPeerRejectedMetric, "reason=\"malformed\"");
+      Offence(peer, "malformed");
   }
 }
 
@@ -446,18 +458,24 @@ void Validator::OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>&
   join->dropped.resize(slices, false);
   join->remaining = slices;
   for (int k = 0; k < slices; ++k) {
-    auto done = [this, peer, payload, join, k, received,
+    auto done = [this, peer, payload, join, k, slices, total, received,
                  held](std::vector<consensus::CommittedBlock> blocks) {
       join->parts[k] = std::move(blocks);
       if (--join->remaining > 0) return;
       // The blocks up to the first unchecked slice; the pipeline asks for the rest again
-      // without blaming the peer.
+      // without blaming the peer. A checked slice that decoded short (malformed) or holds a
+      // block that failed its checks is the peer's doing: correct peers serve committed blocks.
       std::vector<consensus::CommittedBlock> all;
       bool cut = false;
+      bool bad = false;
       for (int i = 0; i < static_cast<int>(join->parts.size()) && !cut; ++i) {
         cut = join->dropped[i];
+        const size_t expected = static_cast<size_t>(total * (i + 1) / slices - total * i / slices);
+        bad = bad || (!cut && join->parts[i].size() < expected);
+        for (const consensus::CommittedBlock& b : join->parts[i]) bad = bad || !b.verified;
         std::move(join->parts[i].begin(), join->parts[i].end(), std::back_inserter(all));
       }
+      if (bad) Offence(peer, "bad_blocks");
       spdlog::debug("state transfer: {} blocks from {} for height={} checked in {} ms", all.size(),
                     genesis_.validators[peer].id, payload->blocks().from_height(),
                     Now() - received);
@@ -703,6 +721,20 @@ void Validator::AppendCommitted(const consensus::CommittedBlock& block) {
   spdlog::info("committed height={} entries={} log_size={} view={} proposer={}",
                block.header.height, block.entries.size(), block.header.log_size, block.header.view,
                block.header.proposer);
+}
+
+void Validator::Offence(int peer, const std::string& reason) {
+  const std::string& id = genesis_.validators[peer].id;
+  metrics_.Increment(kPeerMisbehaviourMetric, "peer=\"" + id + "\",reason=\"" + reason + "\"");
+  const std::optional<std::chrono::milliseconds> suspension =
+      misbehaviour_.Record(peer, std::chrono::steady_clock::now());
+  if (!suspension) return;
+  metrics_.Increment(kPeerSuspensionsMetric, "peer=\"" + id + "\"");
+  spdlog::warn(
+      "peer {} suspended for {} s: it keeps sending what no correct validator sends "
+      "(last: {}; evchain_peer_misbehaviour_total)",
+      id, suspension->count() / 1000.0, reason);
+  transport_->Suspend(peer, *suspension);
 }
 
 void Validator::ExportTransportStats() {

@@ -38,6 +38,7 @@
 #include "node/block_transfer.h"
 #include "node/config.h"
 #include "node/deposit_pool.h"
+#include "node/net/misbehaviour.h"
 #include "node/net/thread_pool.h"
 #include "node/net/transport.h"
 #include "node/pending_journal.h"
@@ -103,6 +104,9 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   void RefreshStatus();
   void ExportTransportStats();
   void Fatal(const std::string& what);
+  // `peer` sent what no correct validator sends (`reason`: a metric label): counted, and past
+  // its allowance the peer is suspended (node/net/misbehaviour.h). Thread-safe.
+  void Offence(int peer, const std::string& reason);
   void DoStop();
   // Admits deposits to the pool and hands the new ones to consensus; with `journal`, records
   // them durably first (an acknowledged deposit must survive a crash). Thread-safe.
@@ -131,6 +135,7 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   boost::asio::steady_timer tick_timer_;
   boost::asio::signal_set signals_;
   std::unique_ptr<net::Transport> transport_;
+  net::MisbehaviourLedger misbehaviour_;
   std::unique_ptr<VerifiedDeposits> verified_deposits_;  // each deposit verified once
   std::unique_ptr<net::ThreadPool> verifiers_;           // consensus messages carrying blocks
   std::unique_ptr<net::ThreadPool> small_verifiers_;     // the other consensus messages

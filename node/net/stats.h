@@ -42,6 +42,8 @@ struct TransportStats {
   uint64_t connect_failures = 0;    // dials that failed before a handshake started
   uint64_t duplicate_links = 0;     // authenticated connections closed by the one-link tie-break
   uint64_t links_up = 0;            // times a peer went from unconnected to connected
+  uint64_t suspensions = 0;         // Transport::Suspend calls that closed a peer out
+  uint64_t suspended_refused = 0;   // authenticated links of a suspended peer closed at once
 };
 
 // The live counters; relaxed atomics, written on the transport strand, read from anywhere.
@@ -51,7 +53,7 @@ struct TransportCounters {
   std::array<std::atomic<uint64_t>, kRejectReasonCount> handshakes_rejected{};
   std::atomic<uint64_t> oversized_frames{0}, decrypt_failures{0}, send_queue_dropped{0};
   std::atomic<uint64_t> send_too_large{0}, send_unknown_peer{0}, connect_failures{0};
-  std::atomic<uint64_t> duplicate_links{0}, links_up{0};
+  std::atomic<uint64_t> duplicate_links{0}, links_up{0}, suspensions{0}, suspended_refused{0};
 
   void Reject(RejectReason reason) {
     handshakes_rejected[static_cast<size_t>(reason)].fetch_add(1, std::memory_order_relaxed);

@@ -138,6 +138,40 @@ void Transport::Broadcast(std::string payload) {
   });
 }
 
+void Transport::Suspend(int peer, std::chrono::milliseconds duration) {
+  boost::asio::post(strand_, [this, peer, duration] {
+    if (stopped_) return;
+    if (Peer* p = FindPeer(peer)) DoSuspend(*p, duration);
+  });
+}
+
+void Transport::DoSuspend(Peer& peer, std::chrono::milliseconds duration) {
+  peer.suspended_until = std::chrono::steady_clock::now() + duration;
+  Bump(counters_.suspensions);
+  // Connection::Close does not call OnClosed: the peer's state is reset here.
+  for (const auto& connection : peer.retired) connection->Close();
+  peer.retired.clear();
+  peer.held.clear();  // what the misbehaving peer sent and we have not delivered yet
+  if (peer.dialing) {
+    peer.dialing->Close();
+    peer.dialing.reset();
+    peer.dial_in_progress = false;
+  }
+  // A resolve or connect in progress ends in DialFailed, which schedules the next dial.
+  boost::system::error_code ignored;
+  peer.resolver.cancel();
+  if (peer.connecting) peer.connecting->close(ignored);
+  if (peer.link) {
+    peer.link->Close();
+    peer.link.reset();
+    peer.unreachable_since = std::chrono::steady_clock::now();
+    if (on_link_) on_link_(peer.index, false);
+  }
+  peer.attempts = 0;
+  ScheduleDial(peer);  // at the deadline
+  Publish(peer);
+}
+
 std::vector<int> Transport::ConnectedPeers() const {
   std::vector<int> connected;
   for (const auto& peer : peers_) {
@@ -149,9 +183,10 @@ std::vector<int> Transport::ConnectedPeers() const {
 std::vector<PeerStatus> Transport::Peers() const {
   std::vector<PeerStatus> out;
   for (const auto& peer : peers_) {
-    out.push_back(PeerStatus{peer->index, peer->connected.load(), peer->outbound.load(),
-                             peer->dialing_now.load(), peer->queued.load(), peer->budget->bytes(),
-                             peer->budget->payloads(), peer->budget->pauses()});
+    out.push_back(PeerStatus{
+        peer->index, peer->connected.load(), peer->outbound.load(), peer->dialing_now.load(),
+        std::chrono::steady_clock::now() < peer->suspended_until_copy.load(), peer->queued.load(),
+        peer->budget->bytes(), peer->budget->payloads(), peer->budget->pauses()});
   }
   return out;
 }
@@ -165,6 +200,7 @@ void Transport::Publish(Peer& peer) {
   peer.connected = peer.link != nullptr;
   peer.outbound = peer.link != nullptr && peer.link->role() == Role::kInitiator;
   peer.dialing_now = peer.dial_in_progress;
+  peer.suspended_until_copy = peer.suspended_until;
   peer.queued = peer.queue.size();
 }
 
@@ -196,6 +232,7 @@ void Transport::Accept() {
 
 void Transport::Dial(Peer& peer) {
   if (stopped_ || peer.link || peer.dial_in_progress) return;
+  if (peer.Suspended()) return ScheduleDial(peer);
   peer.dial_in_progress = true;
   Publish(peer);
   Result<HostPort> host_port = ParseHostPort(peer.address);
@@ -242,8 +279,13 @@ void Transport::DialFailed(Peer& peer) {
 
 void Transport::ScheduleDial(Peer& peer) {
   if (stopped_ || peer.link || peer.dial_in_progress) return;
-  peer.retry_timer.expires_after(
-      BackoffDelay(peer.attempts, options_.backoff_initial, options_.backoff_max, jitter_()));
+  const auto now = std::chrono::steady_clock::now();
+  if (peer.suspended_until > now) {
+    peer.retry_timer.expires_at(peer.suspended_until);
+  } else {
+    peer.retry_timer.expires_after(
+        BackoffDelay(peer.attempts, options_.backoff_initial, options_.backoff_max, jitter_()));
+  }
   peer.retry_timer.async_wait(
       boost::asio::bind_executor(strand_, [this, &peer](const boost::system::error_code& ec) {
         if (!ec) Dial(peer);
@@ -254,11 +296,19 @@ void Transport::OnAuthenticated(const std::shared_ptr<Connection>& connection) {
   inbound_.erase(connection);
   Peer* peer = FindPeer(connection->peer());
   if (stopped_ || peer == nullptr) return connection->Close();
-  connection->SetReceiveBudget(peer->budget);
   if (connection == peer->dialing) {
     peer->dialing.reset();
     peer->dial_in_progress = false;
   }
+  if (peer->Suspended()) {
+    // Closed before anything it sends is read; OnClosed knows it no more (not our dial now).
+    Bump(counters_.suspended_refused);
+    connection->Close();
+    ScheduleDial(*peer);
+    Publish(*peer);
+    return;
+  }
+  connection->SetReceiveBudget(peer->budget);
   // Tie-break: both ends prefer the connection dialed by the lower index, so simultaneous dials
   // settle on the same link. Otherwise the newer link wins: the peer may have restarted and the
   // old one may be dead without either side knowing yet.

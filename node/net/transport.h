@@ -68,6 +68,7 @@ struct PeerStatus {
   bool connected = false;  // an authenticated link is up
   bool outbound = false;   // that link was dialed by us
   bool dialing = false;    // a dial (connect or handshake) is in progress
+  bool suspended = false;  // closed out by Suspend until its deadline
   size_t queued = 0;       // payloads waiting to be sent
   // Its receive budget: delivered payloads not yet released, and reads paused so far.
   size_t receive_bytes = 0;
@@ -119,6 +120,12 @@ class Transport : private Connection::Listener {
   // Send to every other validator.
   void Broadcast(std::string payload);
 
+  // Closes `peer` out for `duration` (a misbehaving peer, node/net/misbehaviour.h): its link
+  // closes now, it is not dialed, and links it opens are closed once authenticated, until the
+  // time is up; then it is dialed as after any lost link. Payloads for it are queued meanwhile
+  // within the usual bounds. A later call replaces the deadline. Ignores an unknown index.
+  void Suspend(int peer, std::chrono::milliseconds duration);
+
   // Indexes of peers with an authenticated link, ascending.
   std::vector<int> ConnectedPeers() const;
   // One entry per other validator, ascending by index.
@@ -146,8 +153,12 @@ class Transport : private Connection::Listener {
     size_t queue_bytes = 0;
     // Since when the peer has had no link (the transport's start for a peer never reached).
     std::chrono::steady_clock::time_point unreachable_since = std::chrono::steady_clock::now();
+    // Suspend: no link with the peer before this (the epoch: not suspended).
+    std::chrono::steady_clock::time_point suspended_until{};
+    bool Suspended() const { return std::chrono::steady_clock::now() < suspended_until; }
     // Copies of the state above for readers on other threads (Peers, ConnectedPeers).
     std::atomic<bool> connected{false}, outbound{false}, dialing_now{false};
+    std::atomic<std::chrono::steady_clock::time_point> suspended_until_copy{};
     std::atomic<size_t> queued{0};
     std::shared_ptr<ReceiveBudget> budget;
   };
@@ -168,6 +179,7 @@ class Transport : private Connection::Listener {
   void DialFailed(Peer& peer);
   void ScheduleDial(Peer& peer);
   void Retire(Peer& peer, const std::shared_ptr<Connection>& connection);
+  void DoSuspend(Peer& peer, std::chrono::milliseconds duration);
   void Enqueue(Peer& peer, std::string payload);
   void Pump(Peer& peer);
   void DoStop();

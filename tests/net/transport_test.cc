@@ -201,6 +201,32 @@ TEST_CASE("a killed validator restarts; peers reconnect within the backoff cap")
         std::vector<std::pair<int, std::string>>{{0, "queued while down"}, {1, "hi from 1"}});
 }
 
+TEST_CASE("a suspended peer is cut off, kept off while it redials, and back afterwards") {
+  genesis::Genesis g = TestGenesis(2);
+  Node a(g, 0, ValidatorKey(0));
+  Node b(g, 1, ValidatorKey(1));
+  REQUIRE(WaitFor([&] { return Settled({&a, &b}); }));
+
+  const auto suspended_at = std::chrono::steady_clock::now();
+  a.transport().Suspend(1, std::chrono::milliseconds(1500));
+  REQUIRE(WaitFor([&] { return a.transport().ConnectedPeers().empty(); }));
+  CHECK(a.transport().Peers()[0].suspended);
+  // b redials (its backoff is at most 2 s, 100 ms at first): a closes each link it authenticates.
+  REQUIRE(WaitFor([&] { return a.transport().Stats().suspended_refused >= 1; }));
+  CHECK(a.transport().ConnectedPeers().empty());
+  a.transport().Send(1, "queued by a");  // delivered once the link is back
+
+  REQUIRE(WaitFor([&] { return Settled({&a, &b}); }));
+  const auto took = std::chrono::steady_clock::now() - suspended_at;
+  CHECK(took >= std::chrono::milliseconds(1500));
+  CHECK_FALSE(a.transport().Peers()[0].suspended);
+  b.transport().Send(0, "after");
+  REQUIRE(WaitFor([&] { return a.received_count() == 1 && b.received_count() == 1; }));
+  CHECK(a.received()[0] == std::pair<int, std::string>{1, "after"});
+  CHECK(b.received()[0] == std::pair<int, std::string>{0, "queued by a"});
+  CHECK(a.transport().Stats().suspensions == 1);
+}
+
 TEST_CASE("Start reports a listen address already in use") {
   genesis::Genesis g = TestGenesis(2);
   Node a(g, 0, ValidatorKey(0));

@@ -197,6 +197,44 @@ def deposits_verified_once():
                   f"v{i} found {counts['cached']:.0f} of {total} deposits verified before")
 
 
+def misbehaving_peer():
+    """A validator whose key is in the genesis but whose process sends what no correct validator
+    sends (envelopes with bad signatures) is counted per peer in /metrics, disconnected and kept
+    off for the suspension, while the other three keep committing."""
+    with Network() as net:
+        for i in range(3):
+            net.start(i)
+        net.wait_connected(nodes=[0, 1, 2])
+        rogue = os.path.join(os.environ.get("EVCHAIN_BUILD_DIR", ""), "tests/process/rogue_peer")
+        node3 = net.configs[3]
+        key_file = node3["key_file"]
+        if not os.path.isabs(key_file):
+            key_file = os.path.join(net.net, "node3", key_file)
+        # 50 bad envelopes, well past the allowance (20 a minute); then watch the link 3.5 s:
+        # the suspension (5 s) outlasts the rogue's redials (every <= 2 s).
+        out = run([rogue, net.genesis_path, key_file, "3", "0", "50", "bad_signature", "3500"],
+                  timeout=60).stdout
+        report = json.loads(out.strip().splitlines()[-1])
+        print(f"  rogue: {report}")
+        check(report["linked"] and report["sent"] == 50, f"the rogue did not get to send: {report}")
+        check(report["cut"], f"node0 kept the misbehaving peer's link: {report}")
+        check(not report["back_within_watch"], f"the suspended peer got a link again: {report}")
+        metrics = http_text_metrics(net, 0)
+        peer_id = net.genesis["validators"][3]["id"]
+        offences = re.search(r'^evchain_peer_misbehaviour_total\{peer="%s",reason="bad_signature"'
+                             r'\} (\S+)$' % re.escape(peer_id), metrics, re.M)
+        suspensions = re.search(r'^evchain_peer_suspensions_total\{peer="%s"\} (\S+)$'
+                                % re.escape(peer_id), metrics, re.M)
+        check(offences and float(offences.group(1)) >= 21,
+              f"offences not counted per peer: {offences and offences.group(0)}")
+        check(suspensions and float(suspensions.group(1)) >= 1, "no suspension in /metrics")
+        check(any("suspended for" in line for line in net.log_lines(0, "suspended")),
+              "node0 did not log the suspension")
+        # The three honest validators still commit.
+        files = make_files(net, 1, "honest")
+        net.deposit(files, node=1)
+
+
 def http_text_metrics(net, i):
     import urllib.request
     with urllib.request.urlopen(net.url(i) + "/metrics", timeout=5) as r:
@@ -211,6 +249,7 @@ TESTS = {
     "unknown_key_cannot_join": unknown_key_cannot_join,
     "sigterm_clean_shutdown": sigterm_clean_shutdown,
     "deposits_verified_once": deposits_verified_once,
+    "misbehaving_peer": misbehaving_peer,
 }
 
 if __name__ == "__main__":
