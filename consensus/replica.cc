@@ -192,7 +192,7 @@ void Replica::State::OnPrePrepare(const Message& m) {
   // clock-skew rule, and a Byzantine new primary could date a block an hour ahead (after which
   // every honest primary's later block would be dropped) or far back.
   if (pp.header().view() != pp.view()) return Drop("bad_block:view", m.sender());
-  const UnixMillis arrived = m.received_at() != 0 ? m.received_at() : now;
+  const UnixMillis arrived = m.received_at() != 0 ? m.received_at() : wall;
   if (!WithinClockSkew(genesis.params, static_cast<UnixMillis>(pp.header().time()), arrived)) {
     return Drop("bad_block:clock_skew", m.sender());
   }
@@ -369,7 +369,7 @@ void Replica::State::Progress() {
       // COMMIT(n) only once committed-local(n-1): commit certificates form a prefix.
       if (seq == tip.height + 1 && Prepared(seq, view) && !slot.commits.count(self) &&
           MayVoteAt(seq)) {
-        uint64_t ts = static_cast<uint64_t>(std::max<UnixMillis>(now, 0) / 1000);
+        uint64_t ts = static_cast<uint64_t>(std::max<UnixMillis>(wall, 0) / 1000);
         crypto::NoteSignature sig =
             crypto::CosignCheckpoint(p->checkpoint_text, genesis.validators[self].id, key, ts);
         pb::Body body;
@@ -698,7 +698,7 @@ void Replica::State::MaybeCutBlock() {
     entries.push_back(item.entry);
   }
   if (entries.empty() || !due(entries.size())) return;
-  UnixMillis time = std::max(now, head.time + 1);
+  UnixMillis time = std::max(wall, head.time + 1);
   CheckedBlock block =
       BuildBlock(genesis, head, std::move(entries), time, genesis.validators[self].id, view);
   last_cut = now;
@@ -997,14 +997,14 @@ Replica::Replica(const genesis::Genesis& genesis, int self, const crypto::Secret
 
 Replica::~Replica() = default;
 
-void Replica::Step(const Message& m, UnixMillis now) {
+void Replica::Step(const Message& m, Now now) {
   State& s = *s_;
-  s.now = now;
+  s.SetNow(now);
   if (m.sender() < 0 || m.sender() >= static_cast<int>(s.n) || m.sender() == s.self) {
     s.Drop("unknown_sender", m.sender());
     return;
   }
-  if (m.sender() == s.Primary(s.view)) s.last_from_primary = now;
+  if (m.sender() == s.Primary(s.view)) s.last_from_primary = s.now;
   const pb::Body& body = m.body();
   switch (body.kind_case()) {
     case pb::Body::kPrePrepare:
@@ -1038,9 +1038,9 @@ void Replica::Step(const Message& m, UnixMillis now) {
   s.Progress();
 }
 
-Status Replica::Propose(const ledger::Entry& entry, UnixMillis now) {
+Status Replica::Propose(const ledger::Entry& entry, Now now) {
   State& s = *s_;
-  s.now = now;
+  s.SetNow(now);
   DepositorNonce nonce;
   std::optional<Hash32> id = EvidenceIdOf(s.genesis, entry, &nonce);
   if (!id) return Status::Error("bad_deposit", "statement does not parse for this chain");
@@ -1062,9 +1062,10 @@ Status Replica::Propose(const ledger::Entry& entry, UnixMillis now) {
   return Status::Ok();
 }
 
-void Replica::Tick(UnixMillis now) {
+void Replica::Tick(Now clocks) {
   State& s = *s_;
-  s.now = now;
+  s.SetNow(clocks);
+  const UnixMillis now = s.now;
   // Deposits restored before the first Tick got no arrival time (no clock in the constructor).
   if (s.undated_pool_items) {
     for (auto& [id, item] : s.pool) {
@@ -1084,14 +1085,14 @@ void Replica::Tick(UnixMillis now) {
   s.Progress();
 }
 
-void Replica::PeerConnected(int peer, UnixMillis now) {
+void Replica::PeerConnected(int peer, Now now) {
   if (peer < 0 || peer >= static_cast<int>(s_->n) || peer == s_->self) return;
-  s_->now = now;
+  s_->SetNow(now);
   s_->SendStatus(peer);
 }
 
-size_t Replica::StepFetchedBlocks(const std::vector<CommittedBlock>& blocks, UnixMillis now) {
-  s_->now = now;
+size_t Replica::StepFetchedBlocks(const std::vector<CommittedBlock>& blocks, Now now) {
+  s_->SetNow(now);
   size_t applied = s_->ApplyFetched(blocks);
   s_->Progress();
   return applied;

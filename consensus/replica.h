@@ -11,6 +11,7 @@
 //                              on strand:  if (m.ok()) r.Step(*m, now); else count(m.status())
 //     on client deposit:       (signature already checked by the API) r.Propose(entry, now)
 //     on timer (every ~10-50 ms, any cadence works): r.Tick(now)
+//     (`now` is a Now: both clocks, read once per call)
 //     on a peer link coming up:   r.PeerConnected(peer, now)
 //     on fetched blocks:       r.StepFetchedBlocks(blocks, now)
 //     after any of the above, while (r.HasReady()):
@@ -49,6 +50,15 @@
 #include "ledger/block.h"
 
 namespace evchain::consensus {
+
+// The host's two clocks at one instant (docs/protocol.md "Timers"). Every timer runs on `mono`,
+// which never goes back and does not jump when NTP or an operator sets the system clock, so a
+// clock step cannot fire a view change or hold one back. Only what must agree with the world's
+// time reads `wall`: block times, the clock-skew rule and COMMIT cosignature timestamps.
+struct Now {
+  UnixMillis wall = 0;  // the system clock (evchain-node: std::chrono::system_clock)
+  int64_t mono = 0;     // ms from any fixed origin, > 0 (evchain-node: std::chrono::steady_clock)
+};
 
 // The committed chain as the host's storage holds it.
 struct ChainTip {
@@ -162,28 +172,28 @@ class Replica {
 
   // A message from validator m.sender().
   // REQUIRES: `m` came from VerifyMessage (envelope, deposits and cosignature checked).
-  void Step(const Message& m, UnixMillis now);
+  void Step(const Message& m, Now now);
 
   // A client deposit arriving at this replica. REQUIRES: VerifyDeposit(genesis, entry).ok().
   // Keeps it in the pending pool, forwards it to the primary and starts its request timer.
   // Ok for a new or already pending deposit ("accepted idempotently"). Errors: "bad_deposit"
   // (statement does not parse for this chain), "already_committed".
-  Status Propose(const ledger::Entry& entry, UnixMillis now);
+  Status Propose(const ledger::Entry& entry, Now now);
 
   // Timers: block cutting (primary), request and view-change timeouts, retransmission.
-  void Tick(UnixMillis now);
+  void Tick(Now now);
 
   // The host's link to `peer` came up: sends it our Status at once, so whichever side is behind
   // starts fetching now rather than at the next periodic status exchange. Ignores an unknown
   // peer index or self.
-  void PeerConnected(int peer, UnixMillis now);
+  void PeerConnected(int peer, Now now);
 
   // Blocks with certificates fetched from a peer (answer to a FetchRequest), in height order.
   // Each is verified (certificate quorum, hash chain, entries, leaves, log root) before it is
   // applied; the first bad block and everything after it are dropped and reported as an event.
   // Blocks marked `verified` by VerifyFetchedBlocks skip the certificate and deposit-signature
   // checks (the chain checks still run). Returns how many were applied.
-  size_t StepFetchedBlocks(const std::vector<CommittedBlock>& blocks, UnixMillis now);
+  size_t StepFetchedBlocks(const std::vector<CommittedBlock>& blocks, Now now);
 
   bool HasReady() const;
   // Hands the outbox to the host (see the file comment for the order of processing).

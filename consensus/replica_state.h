@@ -138,7 +138,14 @@ struct Replica::State {
   bool cut_requested = false;             // Propose ran since the last Ready: try a block cut
 
   // ---- timers and peers
-  UnixMillis now = 0;
+  // The host's clocks at the current call (SetNow). Every UnixMillis below but `wall` is on the
+  // monotonic clock: timers never read the wall clock.
+  UnixMillis now = 0;   // Now::mono
+  UnixMillis wall = 0;  // Now::wall: block times, the skew rule, cosignature timestamps
+  void SetNow(Now n) {
+    now = n.mono;
+    wall = n.wall;
+  }
   UnixMillis last_cut = 0;
   UnixMillis next_status = 0;
   UnixMillis progress_deadline = 0;  // 0 = unarmed

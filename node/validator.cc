@@ -91,10 +91,18 @@ Validator::~Validator() {
   if (http_) http_->Stop();
 }
 
-UnixMillis Validator::Now() {
+UnixMillis Validator::WallNow() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+int64_t Validator::MonoNow() {
+  // steady_clock counts from boot on Linux; + 1 keeps it above 0 (the replica's "unset").
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+             .count() +
+         1;
 }
 
 Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
@@ -232,7 +240,7 @@ evchain::Status Validator::Start() {
     // without waiting for the periodic status broadcast.
     boost::asio::post(consensus_, [this, peer] {
       if (stopping_) return;
-      replica_->PeerConnected(peer, Now());
+      replica_->PeerConnected(peer, Clocks());
       Drain();
     });
   });
@@ -263,7 +271,7 @@ evchain::Status Validator::Start() {
     Stop();
   });
   boost::asio::post(consensus_, [this] {
-    replica_->Tick(Now());
+    replica_->Tick(Clocks());
     Drain();
     ScheduleTick();
   });
@@ -348,9 +356,9 @@ void Validator::ScheduleTick() {
   tick_timer_.expires_after(kTickInterval);
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
-    replica_->Tick(Now());
+    replica_->Tick(Clocks());
     Drain();
-    SendFetches(fetch_.Tick(replica_->committed_height(), Now()));
+    SendFetches(fetch_.Tick(replica_->committed_height(), MonoNow()));
     NoteCaughtUp();
     if (++ticks_ % 25 == 0) ExportTransportStats();  // twice a second
     ScheduleTick();
@@ -372,7 +380,7 @@ void Validator::OnPeerPayload(int peer, const std::string& payload,
   switch (parsed->kind_case()) {
     case pb::PeerPayload::kConsensus: {
       // The skew rule judges a PRE-PREPARE by when it arrived, not by when a worker reached it.
-      const UnixMillis arrived = Now();
+      const UnixMillis arrived = WallNow();
       // Three queues, so protocol messages never wait behind client traffic: FORWARDs (deposits
       // relayed by peers, as many as clients send) have their own workers; small messages
       // (votes, status, checkpoints) too, so they do not wait behind pre-prepares carrying whole
@@ -407,7 +415,7 @@ void Validator::OnPeerPayload(int peer, const std::string& payload,
               if (!consensus::IsPrefilterCode(code)) Offence(peer, code);
               return;
             }
-            replica_->Step(*message, Now());
+            replica_->Step(*message, Clocks());
             ScheduleDrain();
           });
       if (!accepted) metrics_.Increment(kPeerRejectedMetric, "reason=\"overloaded\"");
@@ -451,7 +459,7 @@ void Validator::OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>&
     std::vector<bool> dropped;  // the slice was not checked: the pool was full (on consensus_)
     size_t remaining = 0;
   };
-  const UnixMillis received = Now();
+  const UnixMillis received = MonoNow();
   const int slices = std::clamp<int>(static_cast<int>(verifier_threads_), 1, std::max(total, 1));
   auto join = std::make_shared<Join>();
   join->parts.resize(slices);
@@ -478,7 +486,7 @@ void Validator::OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>&
       if (bad) Offence(peer, "bad_blocks");
       spdlog::debug("state transfer: {} blocks from {} for height={} checked in {} ms", all.size(),
                     genesis_.validators[peer].id, payload->blocks().from_height(),
-                    Now() - received);
+                    MonoNow() - received);
       OnFetchedReply(peer, payload->blocks().from_height(), payload->blocks().responder_height(),
                      std::move(all), cut);
     };
@@ -507,8 +515,8 @@ void Validator::OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>&
 void Validator::OnFetchedReply(int peer, uint64_t from_height, uint64_t responder_height,
                                std::vector<consensus::CommittedBlock> blocks, bool cut_locally) {
   if (stopping_) return;
-  SendFetches(
-      fetch_.OnReply(peer, from_height, responder_height, std::move(blocks), Now(), cut_locally));
+  SendFetches(fetch_.OnReply(peer, from_height, responder_height, std::move(blocks), MonoNow(),
+                             cut_locally));
   ApplyFetched();
 }
 
@@ -516,13 +524,13 @@ void Validator::OnFetchedReply(int peer, uint64_t from_height, uint64_t responde
 void Validator::ApplyFetched() {
   std::vector<consensus::CommittedBlock> run = fetch_.TakeApplicable(replica_->committed_height());
   if (run.empty()) return;
-  const UnixMillis now = Now();
+  const consensus::Now now = Clocks();
   const size_t applied = replica_->StepFetchedBlocks(run, now);
   fetch_blocks_ += applied;
   for (size_t i = 0; i < applied; ++i) fetch_entries_ += run[i].entries.size();
   spdlog::debug("state transfer: applied {} of {} blocks, height={}", applied, run.size(),
                 replica_->committed_height());
-  SendFetches(fetch_.OnApplied(replica_->committed_height(), now));
+  SendFetches(fetch_.OnApplied(replica_->committed_height(), now.mono));
   Drain();
   NoteCaughtUp();
 }
@@ -530,7 +538,7 @@ void Validator::ApplyFetched() {
 void Validator::SendFetches(const std::vector<FetchOrder>& orders) {
   for (const FetchOrder& order : orders) {
     if (fetch_started_at_ == 0) {
-      fetch_started_at_ = Now();
+      fetch_started_at_ = MonoNow();
       catching_up_ = true;
       fetch_blocks_ = fetch_entries_ = 0;
       spdlog::info("state transfer: behind at height={}, peers report {}: first fetch",
@@ -548,7 +556,7 @@ void Validator::SendFetches(const std::vector<FetchOrder>& orders) {
 // Logs the end of a transfer (the benchmark reads this line: docs/benchmarks.md).
 void Validator::NoteCaughtUp() {
   if (fetch_started_at_ == 0 || fetch_.active()) return;
-  const UnixMillis took = std::max<UnixMillis>(Now() - fetch_started_at_, 1);
+  const UnixMillis took = std::max<UnixMillis>(MonoNow() - fetch_started_at_, 1);
   spdlog::info(
       "state transfer: caught up at height={}: {} blocks, {} entries in {} ms since the first "
       "fetch ({} entries/s)",
@@ -638,7 +646,7 @@ void Validator::ProcessReady(consensus::Ready ready) {
         request.peers.push_back(i);
       }
     }
-    SendFetches(fetch_.OnRequest(request, Now()));
+    SendFetches(fetch_.OnRequest(request, MonoNow()));
   }
   // 5. Events.
   for (const auto& e : ready.events) {
@@ -855,7 +863,7 @@ void Validator::ProposeAdmitted() {
     entries.swap(admitted_);
   }
   if (stopping_) return;
-  UnixMillis now = Now();
+  const consensus::Now now = Clocks();
   for (const auto& e : entries) {
     auto s = replica_->Propose(e, now);
     if (!s.ok()) {

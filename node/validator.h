@@ -82,7 +82,11 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
  private:
   Validator(NodeConfig config, genesis::Genesis genesis, crypto::SecretKey key, int self);
 
-  static UnixMillis Now();
+  // The system clock (block times, the skew rule) and the monotonic clock (timers, durations):
+  // docs/protocol.md "Timers". Clocks() reads both for the replica.
+  static UnixMillis WallNow();
+  static int64_t MonoNow();
+  static consensus::Now Clocks() { return consensus::Now{WallNow(), MonoNow()}; }
   // `credit`: the payload's share of the peer's receive budget, held until its work is done.
   void OnPeerPayload(int peer, const std::string& payload, net::ReceiveBudget::Credit credit);
   void OnFetchRequest(int peer, const pb::FetchBlocks& request);

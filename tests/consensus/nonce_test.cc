@@ -104,7 +104,7 @@ TEST_CASE(
   for (const CommittedBlock& block : sim.chain(1)) {
     for (const ledger::Entry& e : block.entries) a_won |= e.statement == a.statement;
   }
-  const Status again = sim.replica(1)->Propose(a_won ? b : a, sim.clock());
+  const Status again = sim.replica(1)->Propose(a_won ? b : a, sim.NowOf(1));
   CHECK(again.code() == "nonce_conflict");
 }
 

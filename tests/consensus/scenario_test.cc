@@ -230,11 +230,11 @@ TEST_CASE("a replica tells a newly connected peer its status at once") {
   REQUIRE(sim.RunToCompletion());
   Replica* r = sim.replica(1);
   REQUIRE(!r->HasReady());
-  r->PeerConnected(1, sim.clock());   // self: nothing
-  r->PeerConnected(-1, sim.clock());  // unknown: nothing
-  r->PeerConnected(4, sim.clock());
+  r->PeerConnected(1, sim.NowOf(1));   // self: nothing
+  r->PeerConnected(-1, sim.NowOf(1));  // unknown: nothing
+  r->PeerConnected(4, sim.NowOf(1));
   CHECK(!r->HasReady());
-  r->PeerConnected(3, sim.clock());
+  r->PeerConnected(3, sim.NowOf(1));
   REQUIRE(r->HasReady());
   Ready rd = r->TakeReady();
   REQUIRE(rd.messages.size() == 1);

@@ -248,7 +248,7 @@ Hash32 Simulation::Submit(int node, UnixMillis at) {
   Schedule(at, [this, node, entry, id, nonce]() {
     --unsubmitted_;
     if (!nodes_[node].replica) return;  // the client saw a connection error
-    Status s = nodes_[node].replica->Propose(entry, ClockOf(node));
+    Status s = nodes_[node].replica->Propose(entry, NowOf(node));
     Log("DEPOSIT " + ToHex(id).substr(0, 8) + " -> v" + std::to_string(node) + ": " + s.ToString());
     if (s.ok() && Honest(node) && !contested_nonces_.count(nonce)) must_commit_.insert(id);
     Drain(node);
@@ -259,7 +259,7 @@ Hash32 Simulation::Submit(int node, UnixMillis at) {
 void Simulation::SubmitEntry(int node, const ledger::Entry& entry, UnixMillis at) {
   Schedule(at, [this, node, entry]() {
     if (!nodes_[node].replica) return;
-    Status s = nodes_[node].replica->Propose(entry, ClockOf(node));
+    Status s = nodes_[node].replica->Propose(entry, NowOf(node));
     Log("DEPOSIT " + ToHex(crypto::Sha256(entry.statement)).substr(0, 8) + " -> v" +
         std::to_string(node) + " (may be refused): " + s.ToString());
     Drain(node);
@@ -660,7 +660,7 @@ void Simulation::Deliver(int from, int to, const std::string& wire, UnixMillis a
     if (node.heard.size() > 32) node.heard.erase(node.heard.begin());
   }
   m->set_received_at(arrived);
-  node.replica->Step(*m, ClockOf(to));
+  node.replica->Step(*m, NowOf(to));
   Drain(to);
 }
 
@@ -701,7 +701,7 @@ void Simulation::ServeFetch(int i, const FetchRequest& req) {
       // Odd seeds take the host's fast path (signatures checked first by VerifyFetchedBlocks);
       // even seeds the full checks inside StepFetchedBlocks. Tampered blocks must fail either way.
       if (opt_.seed % 2 == 1) VerifyFetchedBlocks(genesis_, &blocks);
-      nodes_[i].replica->StepFetchedBlocks(blocks, ClockOf(i));
+      nodes_[i].replica->StepFetchedBlocks(blocks, NowOf(i));
       Drain(i);
     });
     return;
@@ -731,7 +731,7 @@ bool Simulation::RunUntil(UnixMillis until) {
     now_ = next_tick;
     for (int i = 0; i < opt_.n; ++i) {
       if (!nodes_[i].replica) continue;
-      nodes_[i].replica->Tick(ClockOf(i));
+      nodes_[i].replica->Tick(NowOf(i));
       Drain(i);
     }
   }

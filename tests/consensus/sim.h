@@ -83,6 +83,10 @@ class Simulation {
   UnixMillis now() const { return now_; }             // virtual ms since start
   UnixMillis clock() const { return kStart + now_; }  // the simulation's clock
   UnixMillis ClockOf(int i) const { return clock() + nodes_[i].clock_offset; }  // replica i's
+  // Replica i's clocks as its host reads them: the wall clock above (offset and jumps
+  // included) and a monotonic clock that only advances, from an origin of its own (unrelated
+  // to the wall clock, as steady_clock is: a replica that mixed the two would show it).
+  Now NowOf(int i) const { return Now{ClockOf(i), kMonoStart + 1000 * i + now_}; }
 
   // Scripted faults (scenario tests); times are virtual ms since start.
   void SetByzantine(int node, uint32_t behaviours);
@@ -128,6 +132,7 @@ class Simulation {
 
  private:
   static constexpr UnixMillis kStart = 1'700'000'000'000;
+  static constexpr int64_t kMonoStart = 5'000'000;  // as if booted 83 minutes before
   struct SetIndex : CommittedIndex {
     std::set<Hash32> ids;
     std::map<DepositorNonce, Hash32> nonces;
