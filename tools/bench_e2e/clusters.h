@@ -52,6 +52,8 @@ class EvchainNet {
 
   const HostPort& http(int i) const { return http_[i]; }
   pid_t pid(int i) { return nodes_[i].pid(); }
+  // SIGKILL to validator i, reaped before it returns.
+  void Kill(int i) { nodes_[i].Kill(); }
   bool AllRunning();
   std::string LogTail(int i, size_t lines) const;
   const std::string& dir() const { return dir_; }

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "crypto/ed25519.h"
 #include "tools/bench_e2e/clusters.h"
@@ -55,6 +57,10 @@ struct Options {
   std::vector<std::string> genesis_params;
   bool keep = false;
   uint64_t verify_count = 5000;
+  // > 0: this many seconds into each evchain single/wait window, SIGKILL the primary and
+  // measure the new view and the rate's recovery (PrimaryKill).
+  double kill_primary_at_s = 0;
+  int open_connections = 1;  // open loop: at least this many connections
 };
 
 // "20s", "500ms", "2m" or a plain number of seconds.
@@ -311,7 +317,7 @@ class Bench {
   }
 
   void RunAll() {
-    int max_conn = 1;
+    int max_conn = o_.open_connections;
     for (int c : o_.connections) max_conn = std::max(max_conn, c);
     std::vector<Loop> loops;
     for (int c : o_.connections) loops.push_back({false, c, 0});
@@ -429,7 +435,31 @@ class Bench {
                 : mode == "wait" ? "/v1/deposits?wait=commit"
                                  : "/v1/deposits";
     spec.bodies = &pool.bodies;
+    const bool kill_primary = o_.kill_primary_at_s > 0 && mode != "bulk";
+    std::atomic<int64_t> kill_ns{-1};
+    std::atomic<int> killed{-1};
+    std::atomic<uint64_t> killed_view{0};
+    std::thread killer;
+    if (kill_primary) {
+      const int64_t at = NowNs() + static_cast<int64_t>(o_.kill_primary_at_s * 1e9);
+      killer = std::thread([&, at] {
+        while (NowNs() < at && !Interrupted()) SleepFor(std::chrono::milliseconds(5));
+        auto status = HttpGet(targets[0], "/v1/status", 3000);
+        if (!status.ok()) return;
+        try {
+          killed_view = nlohmann::json::parse(*status).at("view").get<uint64_t>();
+        } catch (const nlohmann::json::exception&) {
+          return;
+        }
+        killed = static_cast<int>(killed_view % EvchainNet::kValidators);
+        net->Kill(killed);
+        kill_ns = NowNs();
+        std::cerr << "  killed validator " << killed.load() << ", the primary of view "
+                  << killed_view.load() << "\n";
+      });
+    }
     LoadResult r = RunLoad(spec);
+    if (killer.joinable()) killer.join();
     const ojson at_end = Snapshot(*net);
 
     uint64_t accepted = 0;
@@ -493,6 +523,11 @@ class Bench {
         {"us_per_committed_deposit_per_validator",
          in_window ? Num(node_cpu / EvchainNet::kValidators / static_cast<double>(in_window) * 1e6)
                    : ojson()}};
+    if (kill_primary) {
+      run["primary_kill"] = PrimaryKill(poller, target_node, killed.load(), killed_view.load(),
+                                        kill_ns.load(), r, net->dir());
+      std::cerr << "  primary kill: " << run["primary_kill"].dump() << "\n";
+    }
     const auto rtts = poller.PollRoundTripsMs(target_node[0], r.start_ns, r.end_ns);
     run["status_poll_ms"] = {{"node", target_node[0]},
                              {"p50", Num(Percentile(rtts, 50))},
@@ -506,6 +541,69 @@ class Bench {
       fs::remove_all(dir, ec);
     }
     Record(std::move(run));
+  }
+
+  // The primary killed in the window (--kill-primary-at): when a surviving target first showed
+  // a higher view, and when its committed rate, over a sliding second, was back to 90 % of its
+  // rate in the 5 s before the kill. Targets: the issue's "a new view within 2x the timeout,
+  // and the rate back within 5 s".
+  static ojson PrimaryKill(const Poller& poller, const std::vector<size_t>& target_node, int killed,
+                           uint64_t view, int64_t kill_ns, const LoadResult& r,
+                           const std::string& dir) {
+    if (killed < 0 || kill_ns < 0) return ojson{{"error", "the primary was not killed"}};
+    size_t node = target_node[0];
+    for (size_t t : target_node) {
+      if (static_cast<int>(t) != killed) node = t;
+    }
+    if (static_cast<int>(node) == killed) {
+      return ojson{{"error", "every target was the killed primary: give --targets backups"}};
+    }
+    uint32_t timeout_ms = 2000;
+    try {
+      std::ifstream in(dir + "/genesis.json");
+      const auto g = nlohmann::json::parse(in);
+      if (g.contains("params") && g["params"].contains("view_change_timeout_ms")) {
+        timeout_ms = g["params"]["view_change_timeout_ms"].get<uint32_t>();
+      }
+    } catch (const nlohmann::json::exception&) {
+    }
+    constexpr int64_t kSecond = 1'000'000'000;
+    const int64_t before_from = std::max(r.start_ns, kill_ns - 5 * kSecond);
+    const double before_s = static_cast<double>(kill_ns - before_from) / 1e9;
+    const double rate_before = before_s > 0
+                                   ? static_cast<double>(poller.NodeLogSizeAt(node, kill_ns) -
+                                                         poller.NodeLogSizeAt(node, before_from)) /
+                                         before_s
+                                   : 0;
+    const int64_t new_view_at = poller.ViewSeenAt(node, view + 1, kill_ns);
+    const uint64_t height_at_view = new_view_at < 0 ? 0 : poller.NodeHeightAt(node, new_view_at);
+    const int64_t first_commit_at =
+        new_view_at < 0 ? -1 : poller.HeightSeenAt(node, height_at_view + 1);
+    int64_t back_at = -1;
+    for (int64_t t = std::max(kill_ns, new_view_at) + kSecond / 10;
+         new_view_at >= 0 && t <= r.end_ns; t += kSecond / 10) {
+      const uint64_t in_second =
+          poller.NodeLogSizeAt(node, t) - poller.NodeLogSizeAt(node, t - kSecond);
+      if (static_cast<double>(in_second) >= 0.9 * rate_before) {
+        back_at = t;
+        break;
+      }
+    }
+    auto since_kill = [&](int64_t t) {
+      return t < 0 ? ojson() : Num(static_cast<double>(t - kill_ns) / 1e9);
+    };
+    return ojson{{"killed_validator", killed},
+                 {"view_before", view},
+                 {"killed_at_s_into_window", Num(static_cast<double>(kill_ns - r.start_ns) / 1e9)},
+                 {"observed_on_validator", node},
+                 {"view_change_timeout_ms", timeout_ms},
+                 {"new_view_after_s", since_kill(new_view_at)},
+                 {"new_view_within_2x_timeout",
+                  new_view_at >= 0 && new_view_at - kill_ns <= int64_t{2} * timeout_ms * 1000000},
+                 {"first_commit_in_new_view_after_s", since_kill(first_commit_at)},
+                 {"committed_per_s_before", Num(rate_before)},
+                 {"rate_back_after_s", since_kill(back_at)},
+                 {"rate_back_within_5s", back_at >= 0 && back_at - kill_ns <= 5 * kSecond}};
   }
 
   // Commit latency: request sent (closed loop) or intended (open loop) to receipt available.
@@ -784,6 +882,9 @@ Examples:
   evchain-bench-e2e                                   # defaults below, about 8 minutes
   evchain-bench-e2e --only evchain --modes single --connections 4 --rates '' --duration 5s
   evchain-bench-e2e --connections 32 --rates 500,1000 --json e2e.json
+  # the primary killed at half load: new view and recovery of the rate
+  evchain-bench-e2e --only evchain --modes single --connections '' --open-connections 256 \
+      --rates 1300 --duration 20s --targets 1,2 --kill-primary-at 8
 )";
 
 }  // namespace
@@ -845,6 +946,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--etcd", o.etcd, "The etcd binary (Debian: etcd-server)")->capture_default_str();
   app.add_flag("--keep", o.keep, "Keep the temporary directory (configs, data, logs)");
+  app.add_option("--open-connections", o.open_connections,
+                 "Open loop: connections (at least; the largest of --connections if larger)")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  app.add_option("--kill-primary-at", o.kill_primary_at_s,
+                 "Seconds into each single/wait window at which to SIGKILL the primary and "
+                 "measure the new view and the rate's recovery (give --targets backups, e.g. 1,2)");
   CLI11_PARSE(app, argc, argv);
 
   auto fail = [](const std::string& m) {
@@ -885,6 +993,16 @@ int main(int argc, char** argv) {
     if (r <= 0) return fail("--bulk-rates must be positive");
   }
   if (o.targets.empty()) return fail("--targets is empty");
+  if (o.kill_primary_at_s < 0 || (o.kill_primary_at_s > 0 && o.kill_primary_at_s >= o.duration_s)) {
+    return fail("--kill-primary-at must lie inside the window (0 < seconds < --duration)");
+  }
+  for (int t : o.targets) {
+    if (o.kill_primary_at_s > 0 && t % 4 == 0) {
+      return fail(
+          "--kill-primary-at: validator 0 is the first primary; give --targets backups, "
+          "e.g. --targets 1,2");
+    }
+  }
   for (int t : o.targets) {
     if (t < 0) return fail("--targets must be indices >= 0");
   }
@@ -893,9 +1011,8 @@ int main(int argc, char** argv) {
   }
   // Every connection comes from 127.0.0.1: lift the per-address limits a validator applies to
   // clients (docs/operations.md), or the benchmark measures them instead of the node.
-  o.node_config.insert(o.node_config.begin(),
-                       {"rate_limit_rps=1000000", "rate_limit_burst=1000000",
-                        "max_connections_per_address=100000"});
+  o.node_config.insert(o.node_config.begin(), {"rate_limit_rps=1000000", "rate_limit_burst=1000000",
+                                               "max_connections_per_address=100000"});
   auto node_config = ParseAssignments(o.node_config);
   if (!node_config.ok()) return fail(node_config.status().message());
   auto genesis_params = ParseAssignments(o.genesis_params);

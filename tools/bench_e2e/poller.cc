@@ -96,6 +96,24 @@ int64_t Poller::HeightSeenAt(size_t node, uint64_t height) const {
   return -1;
 }
 
+int64_t Poller::ViewSeenAt(size_t node, uint64_t view, int64_t from) const {
+  std::lock_guard lock(mu_);
+  for (const auto& s : samples_[node]) {
+    if (s.recv_ns >= from && s.view >= view) return s.recv_ns;
+  }
+  return -1;
+}
+
+uint64_t Poller::NodeHeightAt(size_t node, int64_t t) const {
+  std::lock_guard lock(mu_);
+  uint64_t height = 0;
+  for (const auto& s : samples_[node]) {
+    if (s.recv_ns > t) break;
+    height = s.height;
+  }
+  return height;
+}
+
 uint64_t Poller::MaxView(int64_t from, int64_t to) const {
   std::lock_guard lock(mu_);
   uint64_t best = 0;

@@ -42,6 +42,11 @@ class Poller {
   uint64_t NodeLogSizeAt(size_t node, int64_t t) const;
   // The arrival time of node's first sample at or above `height`; -1 if none.
   int64_t HeightSeenAt(size_t node, uint64_t height) const;
+  // The arrival time of node's first sample at or after `from` showing a view >= `view`; -1 if
+  // none.
+  int64_t ViewSeenAt(size_t node, uint64_t view, int64_t from) const;
+  // The height `node` had last reported by time t (0 before any sample).
+  uint64_t NodeHeightAt(size_t node, int64_t t) const;
   // The largest view any validator reported in [from, to].
   uint64_t MaxView(int64_t from, int64_t to) const;
   // CPU seconds of process p between the samples nearest to `from` and `to`.
