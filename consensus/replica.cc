@@ -19,6 +19,7 @@ namespace {
 
 constexpr std::string_view kStateKey = "state";
 constexpr std::string_view kMsgPrefix = "msg/";
+// Pool records written before the host's pending journal became the one durable pool.
 constexpr std::string_view kPoolPrefix = "pool/";
 // Blocks the primary keeps proposed but uncommitted. Under a backlog of full blocks this bounds
 // the prepared certificates a VIEW-CHANGE carries beyond the committed ones (each block can be
@@ -613,12 +614,6 @@ void Replica::State::AddToPool(const ledger::Entry& entry, const Hash32& id, Dep
   pool_by_order.emplace(item.order, id);
   pool_by_nonce.emplace(item.nonce, id);
   pool.emplace(id, std::move(item));
-  if (!restoring) {
-    pb::Deposit d;
-    ToProto(entry, &d);
-    ready.persist.push_back(
-        PersistOp{std::string(kPoolPrefix) + HashKey(id), d.SerializeAsString()});
-  }
 }
 
 // REQUIRES: it points into `pool`.
@@ -633,9 +628,6 @@ void Replica::State::RemoveFromPool(std::map<Hash32, PoolItem>::iterator it) {
     }
   }
   pool.erase(it);
-  if (!restoring) {
-    ready.persist.push_back(PersistOp{std::string(kPoolPrefix) + HashKey(id), std::nullopt});
-  }
 }
 
 void Replica::State::OnForward(const Message& m) {
@@ -933,19 +925,9 @@ void Replica::State::Restore(const RestoredState& restored) {
   }
   for (const auto& [k, value] : restored.records) {
     if (k.starts_with(kPoolPrefix)) {
-      pb::Deposit d;
-      if (!d.ParseFromString(value)) continue;
-      Result<ledger::Entry> e = FromProto(d);
-      if (!e.ok()) continue;
-      DepositorNonce nonce;
-      std::optional<Hash32> id = EvidenceIdOf(genesis, *e, &nonce);
-      if (!id || IsCommittedId(*id)) continue;
-      // Its nonce may have been taken by another statement committed since it was pooled.
-      if (NonceCommittedByOther(nonce, *id)) {
-        ready.persist.push_back(PersistOp{k, std::nullopt});
-        continue;
-      }
-      AddToPool(*e, *id, std::move(nonce));
+      // Written by replicas before the pool stopped being persisted here (the host's pending
+      // journal is the one durable pool): deleted, the host proposes its deposits again.
+      ready.persist.push_back(PersistOp{k, std::nullopt});
     } else if (k.starts_with(kMsgPrefix)) {
       Result<Message> m = VerifyEnvelope(genesis, value);
       if (!m.ok()) continue;
@@ -1066,13 +1048,6 @@ void Replica::Tick(Now clocks) {
   State& s = *s_;
   s.SetNow(clocks);
   const UnixMillis now = s.now;
-  // Deposits restored before the first Tick got no arrival time (no clock in the constructor).
-  if (s.undated_pool_items) {
-    for (auto& [id, item] : s.pool) {
-      if (item.arrived == 0) item.arrived = item.last_forward = now;
-    }
-    s.undated_pool_items = false;
-  }
   if (s.view_entered_at == 0) s.view_entered_at = now;
   if (s.view_changing && s.my_view_change_wire.empty() && s.MayChangeTo(s.view))
     s.SendViewChange("restart");  // after a restart

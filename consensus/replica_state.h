@@ -133,7 +133,6 @@ struct Replica::State {
   // or a Byzantine peer forwarded them); when one commits, the others leave the pool.
   std::multimap<DepositorNonce, Hash32> pool_by_nonce;
   uint64_t next_pool_order = 0;
-  bool undated_pool_items = true;         // restored items wait for the first Tick's clock
   std::vector<ledger::Entry> to_forward;  // client deposits to broadcast, batched per Ready
   bool cut_requested = false;             // Propose ran since the last Ready: try a block cut
 

@@ -105,6 +105,12 @@ void Simulation::StartReplica(int i, std::optional<RestoredFromBackup> from_back
   restored.from_backup = from_backup;
   node.replica =
       std::make_unique<Replica>(genesis_, i, *node.key, std::move(restored), &node.index);
+  for (auto it = node.journal.begin(); it != node.journal.end();) {
+    const Status s = node.replica->Propose(it->second, NowOf(i));
+    Log("RESUME " + ToHex(it->first).substr(0, 8) + " -> v" + std::to_string(i) + ": " +
+        s.ToString());
+    it = s.ok() ? std::next(it) : node.journal.erase(it);  // committed meanwhile
+  }
 }
 
 ChainTip Simulation::TipOf(int i) const {
@@ -169,6 +175,7 @@ void Simulation::RestoreFromBackup(int node, UnixMillis backup_at, UnixMillis re
                                    bool marker) {
   struct Backup {
     std::map<std::string, std::string> records;
+    std::map<Hash32, ledger::Entry> journal;
     std::vector<CommittedBlock> chain;
     SetIndex index;
     std::vector<Hash32> leaf_hashes;
@@ -176,7 +183,7 @@ void Simulation::RestoreFromBackup(int node, UnixMillis backup_at, UnixMillis re
   auto backup = std::make_shared<Backup>();
   Schedule(backup_at, [this, node, backup]() {
     const Node& n = nodes_[node];
-    *backup = Backup{n.records, n.chain, n.index, n.leaf_hashes};
+    *backup = Backup{n.records, n.journal, n.chain, n.index, n.leaf_hashes};
     Log("BACKUP v" + std::to_string(node) + " at height " + std::to_string(n.chain.size()));
   });
   Schedule(restore_at, [this, node, backup, marker]() {
@@ -185,6 +192,7 @@ void Simulation::RestoreFromBackup(int node, UnixMillis backup_at, UnixMillis re
     n.urgent.clear();
     n.forwards.clear();
     n.records = backup->records;
+    n.journal = backup->journal;
     n.chain = backup->chain;
     n.index = backup->index;
     n.leaf_hashes = backup->leaf_hashes;
@@ -250,6 +258,7 @@ Hash32 Simulation::Submit(int node, UnixMillis at) {
     if (!nodes_[node].replica) return;  // the client saw a connection error
     Status s = nodes_[node].replica->Propose(entry, NowOf(node));
     Log("DEPOSIT " + ToHex(id).substr(0, 8) + " -> v" + std::to_string(node) + ": " + s.ToString());
+    if (s.ok()) nodes_[node].journal.emplace(id, entry);
     if (s.ok() && Honest(node) && !contested_nonces_.count(nonce)) must_commit_.insert(id);
     Drain(node);
   });
@@ -262,6 +271,7 @@ void Simulation::SubmitEntry(int node, const ledger::Entry& entry, UnixMillis at
     Status s = nodes_[node].replica->Propose(entry, NowOf(node));
     Log("DEPOSIT " + ToHex(crypto::Sha256(entry.statement)).substr(0, 8) + " -> v" +
         std::to_string(node) + " (may be refused): " + s.ToString());
+    if (s.ok()) nodes_[node].journal.emplace(crypto::Sha256(entry.statement), entry);
     Drain(node);
   });
 }
@@ -299,6 +309,7 @@ void Simulation::Drain(int i) {
       for (const ledger::Entry& e : b.entries) {
         const Hash32 id = crypto::Sha256(e.statement);
         node.index.ids.insert(id);
+        node.journal.erase(id);
         Result<ledger::DepositStatement> st = ledger::ParseDepositStatement(e.statement);
         if (st.ok()) node.index.nonces.emplace(DepositorNonce{st->depositor, st->nonce}, id);
       }

@@ -148,6 +148,10 @@ class Simulation {
     std::unique_ptr<crypto::SecretKey> key;
     std::unique_ptr<Replica> replica;
     std::map<std::string, std::string> records;
+    // The host's pending journal (node/pending_journal.h): deposits it accepted, until they
+    // commit. It survives a crash, and a restarted host proposes them again
+    // (Validator::ResumePending): the one durable copy of a pending deposit.
+    std::map<Hash32, ledger::Entry> journal;
     std::vector<CommittedBlock> chain;
     SetIndex index;
     std::vector<Hash32> leaf_hashes;
