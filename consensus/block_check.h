@@ -10,7 +10,7 @@
 #include "common/bytes.h"
 #include "common/status.h"
 #include "common/time.h"
-#include "consensus/frontier.h"
+#include "crypto/merkle.h"
 #include "genesis/genesis.h"
 #include "ledger/block.h"
 
@@ -21,7 +21,7 @@ struct ChainPoint {
   uint64_t height = 0;
   Hash32 hash{};
   UnixMillis time = 0;
-  Frontier frontier;
+  crypto::MerkleFrontier frontier;
 };
 
 // A depositor id and a nonce of its: each pair names at most one entry of the chain.

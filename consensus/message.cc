@@ -15,14 +15,6 @@ namespace {
 
 constexpr std::string_view kDomain = "evchain-consensus/1\n";
 
-bool ToHash(const std::string& bytes, Hash32* out) {
-  if (bytes.size() != out->size()) return false;
-  std::copy(bytes.begin(), bytes.end(), out->begin());
-  return true;
-}
-
-std::string FromHash(const Hash32& h) { return std::string(h.begin(), h.end()); }
-
 Status BadDeposit(std::string why) { return Status::Error("bad_deposit", std::move(why)); }
 
 }  // namespace
@@ -39,6 +31,14 @@ Bytes EnvelopeSigningBytes(const genesis::Genesis& genesis, uint32_t sender,
   Append(out, body_bytes);
   return out;
 }
+
+bool ToHash(std::string_view bytes, Hash32* out) {
+  if (bytes.size() != out->size()) return false;
+  std::copy(bytes.begin(), bytes.end(), out->begin());
+  return true;
+}
+
+std::string HashBytes(const Hash32& h) { return std::string(h.begin(), h.end()); }
 
 std::string SignEnvelope(const genesis::Genesis& genesis, int sender, const crypto::SecretKey& key,
                          const pb::Body& body) {
@@ -249,7 +249,7 @@ void ToProto(const ledger::Entry& entry, pb::Deposit* out) {
     b->set_statement(entry.batch->statement);
     b->set_signature(std::string(entry.batch->signature.begin(), entry.batch->signature.end()));
     b->set_item_index(entry.batch->item_index);
-    for (const Hash32& h : entry.batch->item_proof) b->add_item_proof(FromHash(h));
+    for (const Hash32& h : entry.batch->item_proof) b->add_item_proof(HashBytes(h));
   }
 }
 
@@ -277,10 +277,10 @@ Result<ledger::Entry> FromProto(const pb::Deposit& deposit) {
 
 void ToProto(const ledger::BlockHeader& header, pb::Header* out) {
   out->set_height(header.height);
-  out->set_prev_hash(FromHash(header.prev_hash));
+  out->set_prev_hash(HashBytes(header.prev_hash));
   out->set_time(header.time);
   out->set_log_size(header.log_size);
-  out->set_log_root(FromHash(header.log_root));
+  out->set_log_root(HashBytes(header.log_root));
   out->set_proposer(header.proposer);
   out->set_view(header.view);
 }

@@ -106,6 +106,10 @@ struct ReplicaSnapshot {
 // Byzantine sender can only misplace its own message by lying.
 bool IsForward(std::string_view wire);
 
+// A hash in a protobuf bytes field: ToHash is false unless `bytes` is exactly 32 bytes long.
+bool ToHash(std::string_view bytes, Hash32* out);
+std::string HashBytes(const Hash32& h);
+
 // Whether a host may drop a message VerifyEnvelope accepted before VerifyContents checks its
 // deposits, pure and thread-safe. A stale snapshot only makes it keep more. Errors (drop reasons):
 // "already_committed": a PRE-PREPARE of a committed height, and "clock_skew": one whose block

@@ -26,13 +26,6 @@ constexpr std::string_view kPoolPrefix = "pool/";
 // megabytes) without costing throughput: a block commits in a few round trips.
 constexpr uint64_t kMaxUncommittedBlocks = 4;
 
-bool ToHash(const std::string& bytes, Hash32* out) {
-  if (bytes.size() != out->size()) return false;
-  std::copy(bytes.begin(), bytes.end(), out->begin());
-  return true;
-}
-std::string HashBytes(const Hash32& h) { return std::string(h.begin(), h.end()); }
-
 std::string MsgKey(uint64_t seq, const std::string& wire) {
   char num[24];
   std::snprintf(num, sizeof(num), "%020llu", static_cast<unsigned long long>(seq));
@@ -893,7 +886,8 @@ void Replica::State::Restore(const RestoredState& restored) {
     tip.hash = genesis.hash;
     tip.time = genesis.genesis_time;
   }
-  Result<Frontier> frontier = Frontier::FromHashes(restored.tip.log_size, restored.tip.frontier);
+  Result<crypto::MerkleFrontier> frontier =
+      crypto::MerkleFrontier::FromHashes(restored.tip.log_size, restored.tip.frontier);
   if (frontier.ok()) tip.frontier = std::move(*frontier);
   stable_digest = genesis.hash;
   if (auto it = restored.records.find(std::string(kStateKey)); it != restored.records.end()) {

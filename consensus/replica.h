@@ -43,9 +43,9 @@
 #include "common/status.h"
 #include "common/time.h"
 #include "consensus/committed_index.h"
-#include "consensus/frontier.h"
 #include "consensus/message.h"
 #include "crypto/ed25519.h"
+#include "crypto/merkle.h"
 #include "genesis/genesis.h"
 #include "ledger/block.h"
 

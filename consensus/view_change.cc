@@ -10,12 +10,6 @@
 namespace evchain::consensus {
 namespace {
 
-bool ToHash(const std::string& bytes, Hash32* out) {
-  if (bytes.size() != out->size()) return false;
-  std::copy(bytes.begin(), bytes.end(), out->begin());
-  return true;
-}
-
 Status Bad(std::string why) { return Status::Error("bad_view_change", std::move(why)); }
 
 // The blocks NEW-VIEW re-proposes, computed from a quorum of checked VIEW-CHANGE messages.

@@ -41,7 +41,7 @@ TEST_CASE("a Byzantine primary cannot commit two statements with one nonce") {
   const genesis::Genesis& g = sim.genesis();
   const ledger::Entry a = sim.SignedDeposit("dup", "evidence A");
   const ledger::Entry b = sim.SignedDeposit("dup", "evidence B");
-  const ChainPoint genesis_point{0, g.hash, g.genesis_time, Frontier()};
+  const ChainPoint genesis_point{0, g.hash, g.genesis_time, crypto::MerkleFrontier()};
   const std::string primary = g.validators[0].id;
 
   // Both in one block: refused by every honest replica.

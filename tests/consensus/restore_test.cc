@@ -26,7 +26,7 @@ std::string RunRestoredVoteScenario(bool marker) {
   Simulation sim(Quiet());
   sim.SetByzantine(0, kCensor);  // the primary sends only what the test injects
   const genesis::Genesis& g = sim.genesis();
-  const ChainPoint genesis_point{0, g.hash, g.genesis_time, Frontier()};
+  const ChainPoint genesis_point{0, g.hash, g.genesis_time, crypto::MerkleFrontier()};
   const std::string primary = g.validators[0].id;
   const CheckedBlock a = BuildBlock(g, genesis_point, {sim.SignedDeposit("a", "evidence A")},
                                     sim.clock() + 10, primary, 0);

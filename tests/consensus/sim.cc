@@ -588,7 +588,7 @@ std::optional<pb::Body> Simulation::Redate(int from, const pb::PrePrepare& pp, U
   base.height = tip.height;
   base.hash = tip.height == 0 ? genesis_.hash : tip.hash;
   base.time = tip.height == 0 ? genesis_.genesis_time : tip.time;
-  base.frontier = *Frontier::FromHashes(tip.log_size, tip.frontier);
+  base.frontier = *crypto::MerkleFrontier::FromHashes(tip.log_size, tip.frontier);
   std::vector<ledger::Entry> entries;
   for (const pb::Deposit& d : pp.entries()) entries.push_back(*FromProto(d));
   CheckedBlock b =

@@ -15,7 +15,6 @@
 #include "tools/cli/audit_core.h"
 #include "tools/cli/audit_sources.h"
 #include "tools/cli/cli_common.h"
-#include "tools/cli/merkle_frontier.h"
 #include "tools/cli/test_chain.h"
 
 namespace evchain::cli::testing {
@@ -355,7 +354,7 @@ TEST_CASE("audit --tmp-dir must exist") {
 }
 
 TEST_CASE("the frontier root equals the reference root for every size up to 70") {
-  MerkleFrontier frontier;
+  crypto::MerkleFrontier frontier;
   std::vector<Hash32> leaves;
   CHECK(frontier.Root() == crypto::RootFromLeafHashes(leaves));
   for (int i = 0; i < 70; ++i) {

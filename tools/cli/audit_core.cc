@@ -18,8 +18,8 @@
 #include <utility>
 
 #include "common/encoding.h"
+#include "crypto/merkle.h"
 #include "tools/cli/audit_checks.h"
-#include "tools/cli/merkle_frontier.h"
 #include "tools/cli/progress.h"
 
 namespace evchain::cli {
@@ -196,7 +196,7 @@ class Auditor {
     return w.certificate_reason;
   }
 
-  const MerkleFrontier& frontier() const { return frontier_; }
+  const crypto::MerkleFrontier& frontier() const { return frontier_; }
 
  private:
   BlockSource& source_;
@@ -204,7 +204,7 @@ class Auditor {
   Hash32 prev_hash_;
   UnixMillis prev_time_ = 0;
   uint64_t entries_read_ = 0;  // entries in the blocks whose headers passed
-  MerkleFrontier frontier_;
+  crypto::MerkleFrontier frontier_;
 };
 
 void Wait(BlockWork& w) {

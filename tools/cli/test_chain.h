@@ -12,10 +12,10 @@
 #include "common/bytes.h"
 #include "common/status.h"
 #include "crypto/ed25519.h"
+#include "crypto/merkle.h"
 #include "genesis/genesis.h"
 #include "ledger/block.h"
 #include "storage/evidence_log.h"
-#include "tools/cli/merkle_frontier.h"
 
 namespace evchain::cli {
 
@@ -52,7 +52,7 @@ class ChainBuilder {
   const TestNetwork& net_;
   storage::EvidenceLog* log_;
   size_t signers_;
-  MerkleFrontier frontier_;
+  crypto::MerkleFrontier frontier_;
   Hash32 prev_hash_;
 };
 
