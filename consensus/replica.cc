@@ -280,12 +280,12 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
   Result<CheckedBlock> checked = CheckBlock(
       genesis, *base, p->header, p->entries,
       [&](const Hash32& id) {
-        return in_flight.count(id) || (!pool.count(id) && IsCommittedId(id));
+        return in_flight.count(id) || (!pool.Contains(id) && IsCommittedId(id));
       },
       [&](const DepositorNonce& nonce, const Hash32& id) {
         auto it = in_flight_nonces.find(nonce);
         if (it != in_flight_nonces.end()) return it->second != id;
-        return !pool.count(id) && NonceCommittedByOther(nonce, id);
+        return !pool.Contains(id) && NonceCommittedByOther(nonce, id);
       });
   if (!checked.ok()) {
     // No view change from here: the block may be bad only relative to this replica's view of
@@ -470,15 +470,9 @@ void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string
     const Hash32& id = block.evidence_ids[i];
     unapplied_ids.insert(id);
     unapplied_nonces.emplace(block.nonces[i], id);
-    if (auto it = pool.find(id); it != pool.end()) {
-      RemoveFromPool(it);
-      removed_from_pool = true;
-    }
-    // Another statement of this depositor with the same nonce can never commit now.
-    auto [from, to] = pool_by_nonce.equal_range(block.nonces[i]);
-    std::vector<Hash32> losers;
-    for (auto it = from; it != to; ++it) losers.push_back(it->second);
-    for (const Hash32& loser : losers) RemoveFromPool(pool.find(loser));
+    // Another statement of this depositor with the same nonce can never commit now: it leaves
+    // the pool too.
+    removed_from_pool |= pool.RemoveCommitted(id, block.nonces[i]);
   }
   // Progress in this view: the timers may come down one level if this block committed in less
   // than half of what the next lower level would allow (an outstanding block's timer was armed at
@@ -601,28 +595,6 @@ void Replica::State::GarbageCollect() {
 
 // ---------------------------------------------------------------- deposits
 
-void Replica::State::AddToPool(const ledger::Entry& entry, const Hash32& id, DepositorNonce nonce) {
-  if (pool.count(id)) return;
-  PoolItem item{entry, std::move(nonce), next_pool_order++, now, now};
-  pool_by_order.emplace(item.order, id);
-  pool_by_nonce.emplace(item.nonce, id);
-  pool.emplace(id, std::move(item));
-}
-
-// REQUIRES: it points into `pool`.
-void Replica::State::RemoveFromPool(std::map<Hash32, PoolItem>::iterator it) {
-  const Hash32 id = it->first;
-  pool_by_order.erase(it->second.order);
-  auto [from, to] = pool_by_nonce.equal_range(it->second.nonce);
-  for (auto jt = from; jt != to; ++jt) {
-    if (jt->second == id) {
-      pool_by_nonce.erase(jt);
-      break;
-    }
-  }
-  pool.erase(it);
-}
-
 void Replica::State::OnForward(const Message& m) {
   for (const pb::Deposit& d : m.body().forward().entries()) {
     Result<ledger::Entry> e = FromProto(d);
@@ -630,12 +602,12 @@ void Replica::State::OnForward(const Message& m) {
     DepositorNonce nonce;
     std::optional<Hash32> id = EvidenceIdOf(genesis, *e, &nonce);
     if (!id) return Drop("bad_deposit", m.sender());
-    if (pool.count(*id) || IsCommittedId(*id)) continue;
+    if (pool.Contains(*id) || IsCommittedId(*id)) continue;
     if (NonceCommittedByOther(nonce, *id)) {
       Drop("nonce_conflict", m.sender());
       continue;
     }
-    AddToPool(*e, *id, std::move(nonce));
+    pool.Add(*e, *id, std::move(nonce), now);
   }
   MaybeCutBlock();
 }
@@ -675,13 +647,12 @@ void Replica::State::MaybeCutBlock() {
   const std::set<Hash32> in_flight = InFlightIds(seq, view);
   std::map<DepositorNonce, Hash32> taken_nonces = InFlightNonces(seq, view);
   std::vector<ledger::Entry> entries;
-  for (auto it = pool_by_order.begin(); it != pool_by_order.end() && entries.size() < max_batch;
-       ++it) {
-    if (in_flight.count(it->second)) continue;
-    const PoolItem& item = pool.at(it->second);
-    if (!taken_nonces.emplace(item.nonce, it->second).second) continue;
-    entries.push_back(item.entry);
-  }
+  pool.VisitOldestFirst([&](const Hash32& id, const RequestPool::Item& item) {
+    if (!in_flight.count(id) && taken_nonces.emplace(item.nonce, id).second) {
+      entries.push_back(item.entry);
+    }
+    return entries.size() < max_batch;
+  });
   if (entries.empty() || !due(entries.size())) return;
   UnixMillis time = std::max(wall, head.time + 1);
   CheckedBlock block =
@@ -728,7 +699,7 @@ void Replica::State::CheckTimers() {
   const UnixMillis request_base = std::max(view_entered_at, last_pool_progress);
   if (now - request_base >= request_timeout) {
     std::optional<std::set<Hash32>> in_flight;
-    for (const auto& [id, item] : pool) {
+    for (const auto& [id, item] : pool.items()) {
       if (now - std::max(item.arrived, request_base) < request_timeout) continue;
       if (!in_flight) in_flight = InFlightIds(HighWatermark() + 1, view);
       if (!in_flight->count(id)) return StartViewChange(view + 1, "request_timeout");
@@ -781,7 +752,7 @@ void Replica::State::Retransmit() {
   if (!pool.empty()) {
     const std::set<Hash32> in_flight = InFlightIds(HighWatermark() + 1, view);
     pb::Body fwd;
-    for (auto& [id, item] : pool) {
+    for (auto& [id, item] : pool.items()) {
       if (now - item.last_forward < genesis.params.view_change_timeout_ms / 2) continue;
       if (in_flight.count(id)) continue;
       if (fwd.forward().entries_size() >= static_cast<int>(genesis.params.max_batch)) break;
@@ -1023,11 +994,11 @@ Status Replica::Propose(const ledger::Entry& entry, Now now) {
   if (s.IsCommittedId(*id)) {
     return Status::Error("already_committed", "deposit is already committed");
   }
-  if (s.pool.count(*id)) return Status::Ok();
+  if (s.pool.Contains(*id)) return Status::Ok();
   if (s.NonceCommittedByOther(nonce, *id)) {
     return Status::Error("nonce_conflict", "another deposit of this depositor holds the nonce");
   }
-  s.AddToPool(entry, *id, std::move(nonce));
+  s.pool.Add(entry, *id, std::move(nonce), s.now);
   // Every replica gets the deposit and starts its request timer, so a censoring primary is
   // replaced by a quorum (not by a lone replica) and any next primary holds it. Deposits
   // proposed together travel in one FORWARD (see FlushForwards).
@@ -1137,7 +1108,7 @@ bool Replica::abstaining() const {
   const State& s = *s_;
   return s.amnesic && (!s.amnesia_bounds_known || s.tip.height < s.amnesia_seq);
 }
-bool Replica::IsPending(const Hash32& evidence_id) const { return s_->pool.count(evidence_id); }
+bool Replica::IsPending(const Hash32& evidence_id) const { return s_->pool.Contains(evidence_id); }
 const std::map<std::string, uint64_t>& Replica::dropped() const { return s_->dropped; }
 
 }  // namespace evchain::consensus

@@ -13,6 +13,7 @@
 
 #include "consensus/block_check.h"
 #include "consensus/replica.h"
+#include "consensus/request_pool.h"
 
 namespace evchain::consensus {
 
@@ -50,14 +51,6 @@ struct BufferedPrePrepare {
   std::string wire;
   pb::PrePrepare pp;
   bool from_new_view = false;  // carried by NEW-VIEW: no clock-skew check
-};
-
-struct PoolItem {
-  ledger::Entry entry;
-  DepositorNonce nonce;
-  uint64_t order = 0;
-  UnixMillis arrived = 0;
-  UnixMillis last_forward = 0;
 };
 
 struct ReceivedViewChange {
@@ -126,13 +119,8 @@ struct Replica::State {
   std::map<int, FarCheckpoint> far_checkpoints;
   std::string my_last_checkpoint_wire;
 
-  // ---- pool of client deposits not yet committed
-  std::map<Hash32, PoolItem> pool;
-  std::map<uint64_t, Hash32> pool_by_order;  // PoolItem::order -> id, for the block cut
-  // Items by nonce: a depositor may have sent two statements with one nonce (to two validators,
-  // or a Byzantine peer forwarded them); when one commits, the others leave the pool.
-  std::multimap<DepositorNonce, Hash32> pool_by_nonce;
-  uint64_t next_pool_order = 0;
+  // ---- client deposits not yet committed
+  RequestPool pool;
   std::vector<ledger::Entry> to_forward;  // client deposits to broadcast, batched per Ready
   bool cut_requested = false;             // Propose ran since the last Ready: try a block cut
 
@@ -226,8 +214,6 @@ struct Replica::State {
   uint64_t FarCheckpointTarget() const;
   void OnForward(const Message& m);
   void OnStatus(const Message& m);
-  void AddToPool(const ledger::Entry& entry, const Hash32& id, DepositorNonce nonce);
-  void RemoveFromPool(std::map<Hash32, PoolItem>::iterator it);
   void Progress();
   void TryCommit();
   // True while a commit with these votes should wait for a time validator's cosignature.

@@ -1,0 +1,61 @@
+// The replica's client deposits not yet committed (Castro & Liskov's requests), indexed three
+// ways: by evidence id; in arrival order, because the block cut proposes the oldest first; and
+// by (depositor, nonce), because a committed statement makes every other statement holding its
+// nonce impossible to commit (docs/protocol.md "Block validity").
+//
+// Not persisted: the host's pending journal is the one durable pool (docs/protocol.md
+// "Persistence"). Pure and single-threaded, like the replica that owns it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <utility>
+
+#include "common/bytes.h"
+#include "common/time.h"
+#include "consensus/block_check.h"
+#include "ledger/block.h"
+
+namespace evchain::consensus {
+
+class RequestPool {
+ public:
+  struct Item {
+    ledger::Entry entry;
+    DepositorNonce nonce;
+    uint64_t order = 0;           // arrival order in this pool
+    UnixMillis arrived = 0;       // the replica's monotonic clock: starts its request timer
+    UnixMillis last_forward = 0;  // when it was last FORWARDed (retransmission)
+  };
+
+  // Adds a deposit that arrived at `now`; false, and nothing changes, when `id` is pooled.
+  bool Add(const ledger::Entry& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now);
+  bool Contains(const Hash32& id) const { return items_.count(id) > 0; }
+  // A block committed the statement `id` holding `nonce`: it leaves the pool, and so does every
+  // other statement with that nonce. Returns whether `id` itself was pooled.
+  bool RemoveCommitted(const Hash32& id, const DepositorNonce& nonce);
+
+  size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+  // Every item by evidence id (timers and retransmission may update the times).
+  std::map<Hash32, Item>& items() { return items_; }
+  const std::map<Hash32, Item>& items() const { return items_; }
+
+  // Calls visit(id, item) oldest first while it returns true.
+  template <typename Visit>
+  void VisitOldestFirst(Visit&& visit) const {
+    for (const auto& [order, id] : by_order_) {
+      if (!visit(id, items_.at(id))) return;
+    }
+  }
+
+ private:
+  void Remove(std::map<Hash32, Item>::iterator it);
+
+  std::map<Hash32, Item> items_;
+  std::map<uint64_t, Hash32> by_order_;             // Item::order -> id
+  std::multimap<DepositorNonce, Hash32> by_nonce_;  // a depositor may reuse a nonce
+  uint64_t next_order_ = 0;
+};
+
+}  // namespace evchain::consensus
