@@ -74,7 +74,14 @@ std::string HashKey(const Hash32& h) { return ToHex(h); }
 
 Replica::State::State(const genesis::Genesis& g, int self_index, const crypto::SecretKey& k,
                       const CommittedIndex* idx)
-    : genesis(g), self(self_index), key(k), index(idx), n(g.n()), f(g.f()), quorum(g.quorum()) {}
+    : genesis(g),
+      self(self_index),
+      key(k),
+      index(idx),
+      n(g.n()),
+      f(g.f()),
+      quorum(g.quorum()),
+      checkpoint_votes(quorum, f) {}
 
 // ---------------------------------------------------------------- helpers
 
@@ -502,7 +509,10 @@ void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string
     body.mutable_checkpoint()->set_seq(tip.height);
     body.mutable_checkpoint()->set_digest(HashBytes(tip.hash));
     my_last_checkpoint_wire = SignAndSend(kBroadcast, body);
-    AddCheckpointVote(tip.height, tip.hash, self, my_last_checkpoint_wire);
+    if (auto stable =
+            checkpoint_votes.AddNear(tip.height, tip.hash, self, my_last_checkpoint_wire)) {
+      MarkStable(stable->seq, stable->digest, std::move(stable->proof));
+    }
   }
 }
 
@@ -513,40 +523,14 @@ void Replica::State::OnCheckpoint(const Message& m) {
   Hash32 digest;
   if (!ToHash(c.digest(), &digest)) return Drop("malformed", m.sender());
   if (c.seq() <= stable_seq) return;
+  std::optional<CheckpointVotes::Stable> stable;
   if (c.seq() > HighWatermark() + genesis.params.watermark_window) {
-    // Far ahead: a Byzantine validator can send any number of these, so keep one per sender.
-    FarCheckpoint& far = far_checkpoints[m.sender()];
-    if (c.seq() <= far.seq) return;
-    far = FarCheckpoint{c.seq(), digest, m.wire()};
-    std::vector<std::string> proof;
-    for (const auto& [sender, other] : far_checkpoints) {
-      if (other.seq == c.seq() && other.digest == digest) proof.push_back(other.wire);
-    }
-    if (proof.size() >= quorum) return MarkStable(c.seq(), digest, std::move(proof));
-    if (FarCheckpointTarget() > tip.height) MaybeFetch();
-    return;
+    stable = checkpoint_votes.AddFar(c.seq(), digest, m.sender(), m.wire());
+    if (!stable && checkpoint_votes.FarTarget() > tip.height) MaybeFetch();
+  } else {
+    stable = checkpoint_votes.AddNear(c.seq(), digest, m.sender(), m.wire());
   }
-  AddCheckpointVote(c.seq(), digest, m.sender(), m.wire());
-}
-
-void Replica::State::AddCheckpointVote(uint64_t seq, const Hash32& digest, int sender,
-                                       const std::string& wire) {
-  auto& votes = checkpoints[seq];
-  if (votes.count(sender)) return;
-  votes[sender] = {digest, wire};
-  std::vector<std::string> proof;
-  for (const auto& [from, vote] : votes) {
-    if (vote.first == digest) proof.push_back(vote.second);
-  }
-  if (proof.size() >= quorum) MarkStable(seq, digest, std::move(proof));
-}
-
-uint64_t Replica::State::FarCheckpointTarget() const {
-  std::vector<uint64_t> seqs;
-  for (const auto& [sender, far] : far_checkpoints) seqs.push_back(far.seq);
-  if (seqs.size() < f + 1) return 0;
-  std::sort(seqs.rbegin(), seqs.rend());
-  return seqs[f];
+  if (stable) MarkStable(stable->seq, stable->digest, std::move(stable->proof));
 }
 
 void Replica::State::MarkStable(uint64_t seq, const Hash32& digest,
@@ -575,19 +559,7 @@ void Replica::State::GarbageCollect() {
     }
     it = persisted_msg_keys.erase(it);
   }
-  checkpoints.erase(checkpoints.begin(), checkpoints.upper_bound(stable_seq));
-  // Far checkpoints the window has reached become ordinary votes.
-  for (auto it = far_checkpoints.begin(); it != far_checkpoints.end();) {
-    const auto& [sender, far] = *it;
-    if (far.seq > stable_seq && far.seq <= HighWatermark() + genesis.params.watermark_window) {
-      checkpoints[far.seq].emplace(sender, std::make_pair(far.digest, far.wire));
-    }
-    if (far.seq <= HighWatermark() + genesis.params.watermark_window) {
-      it = far_checkpoints.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  checkpoint_votes.Advance(stable_seq, HighWatermark() + genesis.params.watermark_window);
   for (auto it = buffered.begin(); it != buffered.end();) {
     it = it->first.second <= stable_seq ? buffered.erase(it) : std::next(it);
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "consensus/block_check.h"
+#include "consensus/checkpoint_votes.h"
 #include "consensus/replica.h"
 #include "consensus/request_pool.h"
 
@@ -106,17 +107,7 @@ struct Replica::State {
   uint64_t stable_seq = 0;  // h
   Hash32 stable_digest{};
   std::vector<std::string> stable_proof;
-  // Votes for seqs in (h, h + 2L], by seq then sender: at most one per sender and seq, so one
-  // validator holds at most 2L entries and never evicts another's.
-  std::map<uint64_t, std::map<int, std::pair<Hash32, std::string>>> checkpoints;
-  // Beyond h + 2L only each sender's highest checkpoint is kept (n entries at most): alone it
-  // proves nothing, but f + 1 senders that far ahead include a correct one (FarCheckpointTarget).
-  struct FarCheckpoint {
-    uint64_t seq = 0;
-    Hash32 digest{};
-    std::string wire;
-  };
-  std::map<int, FarCheckpoint> far_checkpoints;
+  CheckpointVotes checkpoint_votes;  // others' and our own, bounded per sender
   std::string my_last_checkpoint_wire;
 
   // ---- client deposits not yet committed
@@ -208,10 +199,6 @@ struct Replica::State {
   void OnPrepare(const Message& m);
   void OnCommit(const Message& m);
   void OnCheckpoint(const Message& m);
-  // Adds a vote for a seq in (h, h + 2L]; marks it stable once a quorum agrees.
-  void AddCheckpointVote(uint64_t seq, const Hash32& digest, int sender, const std::string& wire);
-  // The highest seq that f + 1 senders of far checkpoints reached (0: fewer senders).
-  uint64_t FarCheckpointTarget() const;
   void OnForward(const Message& m);
   void OnStatus(const Message& m);
   void Progress();

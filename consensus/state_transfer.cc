@@ -47,7 +47,7 @@ void Replica::State::MaybeFetch() {
   for (const auto& [peer, height] : peer_committed) reported.push_back(height);
   std::sort(reported.rbegin(), reported.rend());
   const uint64_t vouched = reported.size() > f ? reported[f] : 0;
-  const uint64_t target = std::max({stable_seq, FarCheckpointTarget(), vouched});
+  const uint64_t target = std::max({stable_seq, checkpoint_votes.FarTarget(), vouched});
   // Retries are rate-limited, but news of a higher height is passed on at once: the host may be
   // fetching only up to the last to_height it was given.
   if (target <= tip.height || (now < fetch_retry_at && target <= fetch_to)) return;
