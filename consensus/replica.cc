@@ -484,13 +484,9 @@ void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string
   // Progress in this view: the timers may come down one level if this block committed in less
   // than half of what the next lower level would allow (an outstanding block's timer was armed at
   // progress_armed_at). Blocks applied by state transfer say nothing about this view.
-  if (!view_changing && !fetched && timeout_doublings > 0 && progress_deadline != 0) {
-    const UnixMillis lower = static_cast<UnixMillis>(genesis.params.view_change_timeout_ms)
-                             << (std::min(timeout_doublings, kMaxTimeoutDoublings) - 1);
-    if (2 * (now - progress_armed_at) < lower) {
-      --timeout_doublings;
-      PersistState();
-    }
+  if (!view_changing && !fetched && progress_deadline != 0 &&
+      pacemaker.Committed(now - progress_armed_at, genesis.params.view_change_timeout_ms)) {
+    PersistState();
   }
   progress_deadline = 0;
   if (removed_from_pool && !view_changing && !fetched) last_pool_progress = now;
@@ -652,10 +648,9 @@ void Replica::State::CheckTimers() {
     if (ViewChangersAtLeast(view) < quorum) {
       view_change_deadline = 0;
     } else if (view_change_deadline == 0) {
-      // timeout_doublings >= 1 here (StartViewChange counted this view change): the first view
+      // The pacemaker is >= 1 here (StartViewChange counted this view change): the first view
       // change waits the base timeout, each consecutive one twice the previous.
-      view_change_deadline = now + (static_cast<UnixMillis>(params.view_change_timeout_ms)
-                                    << (std::min(timeout_doublings, kMaxTimeoutDoublings) - 1));
+      view_change_deadline = now + pacemaker.LowerTimeout(params.view_change_timeout_ms);
     } else if (now >= view_change_deadline) {
       StartViewChange(view + 1, "new_view_timeout");
     }
@@ -838,7 +833,7 @@ void Replica::State::Restore(const RestoredState& restored) {
     if (st.ParseFromString(it->second)) {
       view = st.view();
       view_changing = st.view_changing();
-      timeout_doublings = std::min(st.view_change_attempts(), kMaxTimeoutDoublings);
+      pacemaker = Pacemaker(st.view_change_attempts());
       Hash32 digest;
       if (ToHash(st.stable_digest(), &digest)) {
         stable_seq = st.stable_seq();
@@ -1040,7 +1035,7 @@ Ready Replica::TakeReady() {
     pb::ReplicaState st;
     st.set_view(s.view);
     st.set_view_changing(s.view_changing);
-    st.set_view_change_attempts(s.timeout_doublings);
+    st.set_view_change_attempts(s.pacemaker.level());
     st.set_stable_seq(s.stable_seq);
     st.set_stable_digest(HashBytes(s.stable_digest));
     for (const std::string& w : s.stable_proof) st.add_stable_proof(w);

@@ -13,6 +13,7 @@
 
 #include "consensus/block_check.h"
 #include "consensus/checkpoint_votes.h"
+#include "consensus/pacemaker.h"
 #include "consensus/replica.h"
 #include "consensus/request_pool.h"
 
@@ -82,16 +83,8 @@ struct Replica::State {
   // ---- view
   uint64_t view = 0;
   bool view_changing = false;
-  // Pacemaker (docs/protocol.md "Timers"): every protocol timer is its base << timeout_doublings.
-  // +1 on each view change this replica starts (consecutive view changes wait twice as long each
-  // time, so timeouts grow until they exceed what the replicas need to commit a block); -1 on a
-  // commit that took less than half of what the next lower level allows (they come down only as
-  // far as the observed commit latency lets them). Persisted (ReplicaState.view_change_attempts).
-  uint32_t timeout_doublings = 0;
-  static constexpr uint32_t kMaxTimeoutDoublings = 6;  // 64 x the base
-  UnixMillis Timeout(uint32_t base_ms) const {
-    return static_cast<UnixMillis>(base_ms) << std::min(timeout_doublings, kMaxTimeoutDoublings);
-  }
+  Pacemaker pacemaker;  // every protocol timer's length (docs/protocol.md "Timers")
+  UnixMillis Timeout(uint32_t base_ms) const { return pacemaker.Timeout(base_ms); }
   UnixMillis view_change_deadline = 0;  // NEW-VIEW timer; 0 = unarmed (no quorum changing yet)
   UnixMillis view_entered_at = 0;
   std::string new_view_wire;        // NEW-VIEW that installed `view`

@@ -75,7 +75,7 @@ void Replica::State::StartViewChange(uint64_t new_view, const char* reason) {
   if (new_view == view && !view_changing) return;
   view = new_view;
   view_changing = true;
-  timeout_doublings = std::min(timeout_doublings + 1, kMaxTimeoutDoublings);
+  pacemaker.ViewChangeStarted();
   view_change_deadline = 0;  // armed by CheckTimers once a quorum of replicas is changing
   progress_deadline = 0;
   SendViewChange(reason);
@@ -304,8 +304,9 @@ void Replica::State::InstallNewView(uint64_t v, const std::string& nv_wire,
                                     const std::vector<std::string>& pre_prepare_wires) {
   view = v;
   view_changing = false;
-  // timeout_doublings stays: it comes down with commits in this view (ApplyCommitted), so a view
-  // change that installs a view where blocks still do not commit in time waits longer next time.
+  // The pacemaker's level stays: it comes down with commits in this view (ApplyCommitted), so a
+  // view change that installs a view where blocks still do not commit in time waits longer next
+  // time.
   view_entered_at = now;
   progress_deadline = 0;
   new_view_wire = nv_wire;
