@@ -15,18 +15,14 @@ size_t DepositPool::size() const {
 std::vector<double> DepositPool::MarkCommitted(const std::vector<Hash32>& evidence_ids) {
   std::vector<double> waited;
   auto now = std::chrono::steady_clock::now();
-  {
-    std::lock_guard lock(mu_);
-    ++commit_generation_;
-    for (const auto& id : evidence_ids) {
-      auto it = pending_.find(id);
-      if (it == pending_.end()) continue;
-      waited.push_back(std::chrono::duration<double>(now - it->second.admitted).count());
-      nonces_.erase(std::make_pair(it->second.depositor, it->second.nonce));
-      pending_.erase(it);
-    }
+  std::lock_guard lock(mu_);
+  for (const auto& id : evidence_ids) {
+    auto it = pending_.find(id);
+    if (it == pending_.end()) continue;
+    waited.push_back(std::chrono::duration<double>(now - it->second.admitted).count());
+    nonces_.erase(std::make_pair(it->second.depositor, it->second.nonce));
+    pending_.erase(it);
   }
-  committed_cv_.notify_all();
   return waited;
 }
 

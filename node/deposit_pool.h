@@ -1,10 +1,9 @@
 // The node-side view of deposits accepted over HTTP and not yet committed: answers IsPending,
-// detects nonce conflicts against pending deposits, bounds the pool, and wakes HTTP threads
-// waiting for commits. Thread-safe: HTTP worker threads and the consensus strand share it.
+// detects nonce conflicts against pending deposits and bounds the pool. Thread-safe: HTTP worker
+// threads and the consensus strand share it (through node/admission.h).
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -37,9 +36,6 @@ class DepositPool {
   // Called by the commit path after the block is durable. Returns, for each id that was
   // pending, the seconds it waited (for the commit-latency histogram).
   std::vector<double> MarkCommitted(const std::vector<Hash32>& evidence_ids);
-  // Blocks until `done()` is true (re-checked on every commit) or the timeout passes.
-  template <typename Pred>
-  bool WaitUntil(Pred&& done, std::chrono::milliseconds timeout);
 
  private:
   struct Pending {
@@ -49,8 +45,6 @@ class DepositPool {
   };
   const size_t max_pending_;
   mutable std::mutex mu_;
-  std::condition_variable committed_cv_;
-  uint64_t commit_generation_ = 0;                                // bumped by every MarkCommitted
   std::map<Hash32, Pending> pending_;                             // evidence id -> key
   std::map<std::pair<std::string, std::string>, Hash32> nonces_;  // (depositor, nonce) -> id
 };

@@ -60,24 +60,4 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
   return out;
 }
 
-template <typename Pred>
-bool DepositPool::WaitUntil(Pred&& done, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::unique_lock lock(mu_);
-  while (true) {
-    // `done()` reads storage, so it runs unlocked; the generation tells whether a commit
-    // happened meanwhile, so no wake-up is lost.
-    uint64_t seen = commit_generation_;
-    lock.unlock();
-    bool ok = done();
-    lock.lock();
-    if (ok) return true;
-    if (commit_generation_ != seen) continue;
-    if (committed_cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
-      lock.unlock();
-      return done();
-    }
-  }
-}
-
 }  // namespace evchain::node

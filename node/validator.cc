@@ -77,7 +77,6 @@ Validator::Validator(NodeConfig config, genesis::Genesis genesis, crypto::Secret
       genesis_(std::move(genesis)),
       key_(std::move(key)),
       self_(self),
-      pool_(config_.max_pending),
       consensus_(io_.get_executor()),
       tick_timer_(consensus_),
       signals_(io_, SIGINT, SIGTERM),
@@ -135,6 +134,8 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
   if (!log.ok()) return log.status();
   v->log_ = std::move(*log);
   v->journal_ = std::make_unique<PendingJournal>(v->store_.get());
+  v->admission_ = std::make_unique<Admission>(static_cast<Admission::Host*>(v.get()),
+                                              v->journal_.get(), config.max_pending);
 
   consensus::RestoredState restored;
   auto records = LoadConsensusRecords(*v->store_);
@@ -280,21 +281,13 @@ evchain::Status Validator::Start() {
 
 evchain::Status Validator::ResumePending() {
   size_t dropped = 0;
-  auto pending = journal_->Load(genesis_, &dropped);
-  if (!pending.ok()) return pending.status();
+  Result<size_t> resumed = admission_->Resume(genesis_, &dropped);
+  if (!resumed.ok()) return resumed.status();
   if (dropped > 0) {
-    spdlog::warn("dropped {} damaged records from the pending-deposit journal", dropped);
+    spdlog::warn("{} records of the pending-deposit journal not proposed (see above)", dropped);
   }
-  if (pending->empty()) return Status::Ok();
-  spdlog::info("re-proposing {} deposits acknowledged before the restart", pending->size());
-  // One at a time: a deposit refused now (its nonce committed meanwhile with another statement)
-  // must not hold back the others.
-  for (const ledger::Entry& e : *pending) {
-    if (auto s = Admit({e}, /*journal=*/false); !s.ok()) {
-      spdlog::warn("pending deposit {} dropped: {}", ToHex(crypto::Sha256(e.statement)),
-                   s.ToString());
-      Settle({crypto::Sha256(e.statement)});
-    }
+  if (*resumed > 0) {
+    spdlog::info("re-proposing {} deposits acknowledged before the restart", *resumed);
   }
   return Status::Ok();
 }
@@ -339,7 +332,7 @@ void Validator::DoStop() {
   tick_timer_.cancel();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
-  pool_.MarkCommitted({});  // wakes HTTP threads waiting for commits
+  admission_->Stop();
   if (http_) http_->Stop();
   if (transport_) transport_->Stop();
 }
@@ -715,10 +708,7 @@ void Validator::AppendCommitted(const consensus::CommittedBlock& block) {
   std::vector<Hash32> ids;
   ids.reserve(block.entries.size());
   for (const auto& e : block.entries) ids.push_back(crypto::Sha256(e.statement));
-  auto latencies = pool_.MarkCommitted(ids);
-  if (auto s = journal_->Remove(ids); !s.ok()) {
-    spdlog::warn("cannot clear committed deposits from the journal: {}", s.ToString());
-  }
+  const std::vector<double> latencies = admission_->Settle(ids);
   for (double seconds : latencies) metrics_.Observe(api::metric::kCommitLatency, seconds);
   metrics_.Increment(api::metric::kBlocksCommitted);
   {
@@ -789,7 +779,7 @@ void Validator::RefreshStatus() {
   metrics_.SetGauge(api::metric::kView, static_cast<double>(view));
   metrics_.SetGauge(api::metric::kHeight, static_cast<double>(log_->height()));
   metrics_.SetGauge(api::metric::kLogSize, static_cast<double>(log_->size()));
-  metrics_.SetGauge(api::metric::kPending, static_cast<double>(pool_.size()));
+  metrics_.SetGauge(api::metric::kPending, static_cast<double>(admission_->pending()));
   if (transport_) {
     metrics_.SetGauge(api::metric::kPeersConnected,
                       static_cast<double>(transport_->ConnectedPeers().size()));
@@ -797,71 +787,12 @@ void Validator::RefreshStatus() {
 }
 
 evchain::Status Validator::Submit(const std::vector<ledger::Entry>& entries) {
-  return Admit(entries, /*journal=*/true);
+  return admission_->Admit(entries, /*journal=*/true);
 }
 
-evchain::Status Validator::Admit(const std::vector<ledger::Entry>& entries, bool journal) {
-  if (stopping_) return evchain::Status::Error("overloaded", "the validator is shutting down");
-  // Back-pressure from the replica's own pool, which also holds the deposits peers forwarded:
-  // a node whose clients are idle but whose peers' clients are not still sheds load here,
-  // before it costs a journal write, rather than letting the backlog grow without bound.
-  if (replica_pending_.load() >= config_.max_pending) {
-    return evchain::Status::Error("overloaded",
-                                  "the network holds max_pending deposits not yet committed");
-  }
-  auto admitted = pool_.Admit(
-      entries, [this](const std::string& depositor, const std::string& nonce, const Hash32& id) {
-        auto existing = log_->FindByNonce(depositor, nonce);
-        return existing.ok() && existing->has_value() && **existing != id;
-      });
-  if (!admitted.ok()) return admitted.status();
-  // The API verified every entry before Submit (api/deposit_handlers.cc), the journal's replay
-  // at start before Admit: the copies peers send back in FORWARDs and PRE-PREPAREs are not
-  // verified again.
-  for (const auto& e : admitted->fresh) {
-    verified_deposits_->MarkVerified(consensus::DepositCheckKey(e));
-  }
-  std::vector<ledger::Entry> fresh;
-  std::vector<Hash32> settled;
-  for (auto& e : admitted->fresh) {
-    Hash32 id = crypto::Sha256(e.statement);
-    if (Contains(id)) {
-      settled.push_back(id);
-      continue;
-    }
-    fresh.push_back(std::move(e));
-  }
-  if (journal) {
-    if (auto s = journal_->Add(fresh); !s.ok()) {
-      // Not durable, so not acknowledged: the client sees an error and resends.
-      for (const auto& e : fresh) settled.push_back(crypto::Sha256(e.statement));
-      Settle(settled);
-      spdlog::error("cannot record deposits in the journal: {}", s.ToString());
-      return s;
-    }
-  }
-  if (!settled.empty()) Settle(settled);
-  if (fresh.empty()) return evchain::Status::Ok();
-  // Deposits admitted by many HTTP workers at once reach the replica together: one task on
-  // consensus_ proposes everything queued so far (one Ready, one synced write), not one task per
-  // request.
-  bool post = false;
-  {
-    std::lock_guard lock(admitted_mu_);
-    post = admitted_.empty();
-    admitted_.insert(admitted_.end(), std::make_move_iterator(fresh.begin()),
-                     std::make_move_iterator(fresh.end()));
-  }
-  if (post) boost::asio::post(consensus_, [this] { ProposeAdmitted(); });
-  return evchain::Status::Ok();
-}
-
+// The deposits admission queued (node/admission.h), proposed together: one Ready.
 void Validator::ProposeAdmitted() {
-  std::vector<ledger::Entry> entries;
-  {
-    std::lock_guard lock(admitted_mu_);
-    entries.swap(admitted_);
-  }
+  std::vector<ledger::Entry> entries = admission_->TakeQueued();
   if (stopping_) return;
   const consensus::Now now = Clocks();
   for (const auto& e : entries) {
@@ -871,25 +802,36 @@ void Validator::ProposeAdmitted() {
       if (s.code() != "already_committed") {
         spdlog::warn("deposit not proposed: {}", s.ToString());
       }
-      Settle({crypto::Sha256(e.statement)});
+      admission_->Settle({crypto::Sha256(e.statement)});
     }
   }
   ScheduleDrain();
 }
 
-void Validator::Settle(const std::vector<Hash32>& evidence_ids) {
-  pool_.MarkCommitted(evidence_ids);
-  if (auto s = journal_->Remove(evidence_ids); !s.ok()) {
-    spdlog::warn("cannot clear settled deposits from the journal: {}", s.ToString());
-  }
+bool Validator::Overloaded() const { return admission_->Overloaded(); }
+
+bool Validator::IsPending(const Hash32& evidence_id) const {
+  return admission_->IsPending(evidence_id);
 }
 
-bool Validator::Overloaded() const {
-  return stopping_ || replica_pending_.load() >= config_.max_pending ||
-         pool_.size() >= config_.max_pending;
+size_t Validator::ReplicaPending() const { return replica_pending_.load(); }
+
+bool Validator::Committed(const Hash32& evidence_id) const { return Contains(evidence_id); }
+
+std::optional<Hash32> Validator::CommittedNonceOwner(const std::string& depositor,
+                                                     const std::string& nonce) const {
+  auto existing = log_->FindByNonce(depositor, nonce);
+  if (!existing.ok()) return std::nullopt;
+  return *existing;
 }
 
-bool Validator::IsPending(const Hash32& evidence_id) const { return pool_.IsPending(evidence_id); }
+void Validator::Verified(const ledger::Entry& entry) {
+  verified_deposits_->MarkVerified(consensus::DepositCheckKey(entry));
+}
+
+void Validator::QueueReady() {
+  boost::asio::post(consensus_, [this] { ProposeAdmitted(); });
+}
 
 void Validator::SetCommitListener(std::function<void(const std::vector<Hash32>&)> listener) {
   std::lock_guard<std::mutex> lock(commit_listener_mu_);
@@ -904,7 +846,7 @@ api::NodeStatusInfo Validator::Status() const {
   info.primary_id = genesis_.validators[primary_.load() % genesis_.n()].id;
   info.height = log_->height();
   info.log_size = log_->size();
-  info.pending = pool_.size();
+  info.pending = admission_->pending();
   info.peers_connected = transport_ ? transport_->ConnectedPeers().size() : 0;
   if (info.height > 0) {
     auto block = log_->GetBlock(info.height);

@@ -35,9 +35,9 @@
 #include "consensus/replica.h"
 #include "crypto/ed25519.h"
 #include "genesis/genesis.h"
+#include "node/admission.h"
 #include "node/block_transfer.h"
 #include "node/config.h"
-#include "node/deposit_pool.h"
 #include "node/net/misbehaviour.h"
 #include "node/net/thread_pool.h"
 #include "node/net/transport.h"
@@ -49,7 +49,9 @@
 
 namespace evchain::node {
 
-class Validator final : public api::NodeService, public consensus::CommittedIndex {
+class Validator final : public api::NodeService,
+                        public consensus::CommittedIndex,
+                        private Admission::Host {
  public:
   // Loads the genesis and key, opens the data directory and restores the replica.
   static Result<std::unique_ptr<Validator>> Open(const NodeConfig& config);
@@ -97,7 +99,7 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   // Everything below runs on consensus_.
   void Drain();
   void ScheduleDrain();    // Drain once, after the tasks already queued on consensus_
-  void ProposeAdmitted();  // proposes the deposits Admit queued in admitted_
+  void ProposeAdmitted();  // proposes the deposits admission queued
   void ProcessReady(consensus::Ready ready);
   void AppendCommitted(const consensus::CommittedBlock& block);
   void SendFetches(const std::vector<FetchOrder>& orders);
@@ -112,11 +114,13 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   // its allowance the peer is suspended (node/net/misbehaviour.h). Thread-safe.
   void Offence(int peer, const std::string& reason);
   void DoStop();
-  // Admits deposits to the pool and hands the new ones to consensus; with `journal`, records
-  // them durably first (an acknowledged deposit must survive a crash). Thread-safe.
-  evchain::Status Admit(const std::vector<ledger::Entry>& entries, bool journal);
-  // Deposits no longer pending (committed, or refused by consensus). Thread-safe.
-  void Settle(const std::vector<Hash32>& evidence_ids);
+  // Admission::Host (node/admission.h).
+  size_t ReplicaPending() const override;
+  bool Committed(const Hash32& evidence_id) const override;
+  std::optional<Hash32> CommittedNonceOwner(const std::string& depositor,
+                                            const std::string& nonce) const override;
+  void Verified(const ledger::Entry& entry) override;
+  void QueueReady() override;
   // Proposes again the deposits acknowledged before a restart (from the journal).
   evchain::Status ResumePending();
 
@@ -129,8 +133,8 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   std::unique_ptr<storage::KvStore> store_;
   std::unique_ptr<storage::EvidenceLog> log_;
   std::unique_ptr<consensus::Replica> replica_;
-  DepositPool pool_;
   std::unique_ptr<PendingJournal> journal_;
+  std::unique_ptr<Admission> admission_;  // client deposits on their way to the replica
   api::Metrics metrics_;
   api::ApiConfig api_config_;
 
@@ -153,9 +157,7 @@ class Validator final : public api::NodeService, public consensus::CommittedInde
   std::atomic<uint64_t> view_{0};
   std::atomic<int> primary_{0};
   std::atomic<uint64_t> committed_height_{0};
-  bool drain_scheduled_ = false;  // consensus_ only
-  std::mutex admitted_mu_;
-  std::vector<ledger::Entry> admitted_;     // admitted, not yet proposed (guarded by admitted_mu_)
+  bool drain_scheduled_ = false;            // consensus_ only
   std::atomic<size_t> replica_pending_{0};  // deposits the replica holds, forwarded ones too
   std::atomic<bool> catching_up_{false};    // a state transfer runs (set and cleared on consensus_)
   std::atomic<bool> stopping_{false};

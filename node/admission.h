@@ -1,0 +1,85 @@
+// Admission of client deposits at one validator: the path from the API's Submit to the
+// replica's Propose (docs/node.md "Pending deposits").
+//
+// It sheds load before any write ("overloaded" once the replica's pool, which also holds the
+// deposits peers forwarded, or this node's own pending set reaches max_pending), refuses a nonce
+// held by another pending or committed statement ("nonce_conflict"), and records what it accepts
+// in the pending journal (one synced write: the validator's one durable pool of pending
+// deposits) before the caller acknowledges anything. The fresh deposits then wait in a queue
+// that the host drains on its consensus strand, so deposits admitted by many HTTP workers at once
+// reach the replica together (one Ready, one synced write). A deposit leaves when it commits or
+// is refused (Settle).
+//
+// Thread-safe: HTTP workers admit while the consensus strand takes the queue and settles.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "genesis/genesis.h"
+#include "ledger/block.h"
+#include "node/deposit_pool.h"
+#include "node/pending_journal.h"
+
+namespace evchain::node {
+
+class Admission {
+ public:
+  // What admission needs from the rest of the validator.
+  class Host {
+   public:
+    virtual ~Host() = default;
+    // Deposits the replica holds not yet committed, forwarded ones included.
+    virtual size_t ReplicaPending() const = 0;
+    virtual bool Committed(const Hash32& evidence_id) const = 0;
+    // The committed statement holding (depositor, nonce), if any.
+    virtual std::optional<Hash32> CommittedNonceOwner(const std::string& depositor,
+                                                      const std::string& nonce) const = 0;
+    // `entry`'s signature was checked before admission: copies of it that peers send back need
+    // no second check (node/verified_deposits.h).
+    virtual void Verified(const ledger::Entry& entry) = 0;
+    // The queue went from empty to not empty: call TakeQueued on the consensus strand.
+    virtual void QueueReady() = 0;
+  };
+
+  // `host` and `journal` outlive the admission.
+  Admission(Host* host, PendingJournal* journal, size_t max_pending);
+
+  // REQUIRES: every entry's statement is canonical and its signature checked. With `journal`,
+  // the fresh deposits are durable when this returns Ok. Errors: "overloaded" (also once
+  // stopped), "nonce_conflict", and the journal's write errors (nothing is then admitted).
+  Status Admit(const std::vector<ledger::Entry>& entries, bool journal);
+  // The deposits admitted since the last call, in admission order (consensus strand).
+  std::vector<ledger::Entry> TakeQueued();
+  // The deposits are no longer pending: committed (their block is appended) or refused by
+  // consensus. Returns the seconds each pending one waited since its admission.
+  std::vector<double> Settle(const std::vector<Hash32>& evidence_ids);
+  // At start: admits the journal's deposits again (acknowledged before a restart), one at a
+  // time, so one refused now (its nonce committed meanwhile) does not hold back the others.
+  // Returns how many were admitted; `*dropped` counts the others: damaged records (deleted),
+  // deposits refused now (deleted), and those over max_pending (kept for a later start).
+  Result<size_t> Resume(const genesis::Genesis& genesis, size_t* dropped);
+  // Refuses every deposit from now on (shutting down).
+  void Stop() { stopping_ = true; }
+
+  bool Overloaded() const;
+  bool IsPending(const Hash32& evidence_id) const { return pool_.IsPending(evidence_id); }
+  size_t pending() const { return pool_.size(); }
+
+ private:
+  Host* host_;
+  PendingJournal* journal_;
+  const size_t max_pending_;
+  DepositPool pool_;
+  std::atomic<bool> stopping_{false};
+  std::mutex queue_mu_;
+  std::vector<ledger::Entry> queue_;  // admitted, not yet taken (guarded by queue_mu_)
+};
+
+}  // namespace evchain::node
