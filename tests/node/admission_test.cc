@@ -11,7 +11,7 @@
 
 #include "crypto/sha256.h"
 #include "storage/kv_store.h"
-#include "tools/cli/test_chain.h"
+#include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace evchain::node {
 namespace {
@@ -39,9 +39,10 @@ class FakeHost : public Admission::Host {
 };
 
 struct Fixture {
-  Fixture() : net(cli::MakeTestNetwork("admission-test", 1795865400000)), journal(store.get()) {}
+  Fixture()
+      : net(synthetic::MakeTestNetwork("admission-test", 1795865400000)), journal(store.get()) {}
   ledger::Entry Deposit(const std::string& evidence, const std::string& nonce) const {
-    cli::ChainBuilder builder(net, nullptr, 3);
+    synthetic::ChainBuilder builder(net, nullptr, 3);
     return builder.Deposit(crypto::Sha256(evidence), nonce);
   }
   size_t Journalled() {
@@ -51,7 +52,7 @@ struct Fixture {
     return loaded->size();
   }
 
-  cli::TestNetwork net;
+  synthetic::TestNetwork net;
   std::unique_ptr<storage::KvStore> store = storage::NewMemoryStore();
   PendingJournal journal;
   FakeHost host;

@@ -10,20 +10,20 @@
 #include "crypto/sha256.h"
 #include "storage/keys.h"
 #include "storage/kv_store.h"
-#include "tools/cli/test_chain.h"
+#include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace evchain::node {
 namespace {
 
 struct Fixture {
-  Fixture() : net(cli::MakeTestNetwork("journal-test", 1795865400000)) {
+  Fixture() : net(synthetic::MakeTestNetwork("journal-test", 1795865400000)) {
     for (int i = 0; i < 5; ++i) {
       entries.push_back(MakeDeposit(i));
       ids.push_back(crypto::Sha256(entries.back().statement));
     }
   }
   ledger::Entry MakeDeposit(int i) {
-    cli::ChainBuilder builder(net, nullptr, 3);
+    synthetic::ChainBuilder builder(net, nullptr, 3);
     return builder.Deposit(crypto::Sha256("evidence " + std::to_string(i)),
                            "n-" + std::to_string(i));
   }
@@ -35,7 +35,7 @@ struct Fixture {
     return n;
   }
 
-  cli::TestNetwork net;
+  synthetic::TestNetwork net;
   std::unique_ptr<storage::KvStore> store = storage::NewMemoryStore();
   std::vector<ledger::Entry> entries;
   std::vector<Hash32> ids;

@@ -10,10 +10,14 @@
 #include "storage/evidence_log.h"
 #include "storage/kv_store.h"
 #include "tools/cli/audit_core.h"
-#include "tools/cli/test_chain.h"
+#include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace evchain::cli {
 namespace {
+
+using synthetic::ChainBuilder;
+using synthetic::MakeTestNetwork;
+using synthetic::TestNetwork;
 
 constexpr UnixMillis kGenesisTime = 1795865400000;
 

@@ -15,9 +15,13 @@
 #include "tools/cli/audit_core.h"
 #include "tools/cli/audit_sources.h"
 #include "tools/cli/cli_common.h"
-#include "tools/cli/test_chain.h"
+#include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace evchain::cli::testing {
+
+using synthetic::ChainBuilder;
+using synthetic::MakeTestNetwork;
+using synthetic::TestNetwork;
 namespace {
 
 // Edits records of a data directory's two stores (docs/storage-format.md): the index store

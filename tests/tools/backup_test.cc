@@ -14,9 +14,13 @@
 #include "proto/consensus.pb.h"
 #include "storage/keys.h"
 #include "tests/tools/cli_test_util.h"
-#include "tools/cli/test_chain.h"
+#include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace evchain::cli::testing {
+
+using synthetic::ChainBuilder;
+using synthetic::MakeTestNetwork;
+using synthetic::TestNetwork;
 namespace {
 
 constexpr UnixMillis kT0 = 1764000000000;

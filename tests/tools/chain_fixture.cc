@@ -9,6 +9,10 @@
 
 namespace evchain::cli::testing {
 
+using synthetic::ChainBuilder;
+using synthetic::MakeTestNetwork;
+using synthetic::TestNetwork;
+
 std::string EvidenceContent(uint64_t i) {
   return "evidence file " + std::to_string(i) + ": screenshot bytes would be here\n";
 }

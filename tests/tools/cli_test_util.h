@@ -1,5 +1,5 @@
 // Helpers for the CLI tests: run the built `evchain` binary as a subprocess, temp directories,
-// and an offline chain in LevelDB (tools/cli/test_chain.h).
+// and an offline chain in LevelDB (tools/synthetic_chain/synthetic_chain.h).
 #pragma once
 
 #include <filesystem>
@@ -9,7 +9,7 @@
 
 #include "storage/evidence_log.h"
 #include "storage/kv_store.h"
-#include "tools/cli/test_chain.h"
+#include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace evchain::cli::testing {
 

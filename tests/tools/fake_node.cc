@@ -12,6 +12,10 @@
 #include "storage/receipts.h"
 
 namespace evchain::cli::testing {
+
+using synthetic::ChainBuilder;
+using synthetic::MakeTestNetwork;
+using synthetic::TestNetwork;
 namespace {
 
 using nlohmann::json;

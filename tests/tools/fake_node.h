@@ -12,13 +12,17 @@
 #include "ledger/receipt.h"
 #include "storage/evidence_log.h"
 #include "storage/kv_store.h"
-#include "tools/cli/test_chain.h"
+#include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace httplib {
 class Server;
 }
 
 namespace evchain::cli::testing {
+
+using synthetic::ChainBuilder;
+using synthetic::MakeTestNetwork;
+using synthetic::TestNetwork;
 
 class FakeNode {
  public:

@@ -17,9 +17,13 @@
 #include "storage/keys.h"
 #include "tests/tools/chain_fixture.h"
 #include "tests/tools/cli_test_util.h"
-#include "tools/cli/test_chain.h"
+#include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace evchain::cli::testing {
+
+using synthetic::ChainBuilder;
+using synthetic::MakeTestNetwork;
+using synthetic::TestNetwork;
 namespace {
 
 constexpr UnixMillis kCreated = 1764100000000;

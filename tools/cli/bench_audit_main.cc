@@ -19,7 +19,7 @@
 #include "genesis/genesis.h"
 #include "storage/evidence_log.h"
 #include "storage/kv_store.h"
-#include "tools/cli/test_chain.h"
+#include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace {
 
@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
   }
   std::filesystem::create_directories(dir);
   const UnixMillis t0 = 1764000000000;  // 2025-11-24, fixed so runs are reproducible
-  cli::TestNetwork net = cli::MakeTestNetwork("evchain-bench", t0);
+  synthetic::TestNetwork net = synthetic::MakeTestNetwork("evchain-bench", t0);
   {
     std::ofstream out(dir + "/genesis.json");
     out << genesis::GenesisToJson(net.genesis);
@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
     return 3;
   }
   // Three cosignatures per block: a quorum of 2f+1 = 3 for n = 4.
-  cli::ChainBuilder builder(net, log->get(), 3);
+  synthetic::ChainBuilder builder(net, log->get(), 3);
   const auto start = std::chrono::steady_clock::now();
   uint64_t made = 0;
   for (uint64_t height = 1; made < entries; ++height) {

@@ -1,7 +1,7 @@
 // Builds a committed chain offline, without a network or a consensus run: a genesis with four
 // validators and one depositor from fixed seeds, blocks of signed deposits, each checkpoint
-// cosigned by validator keys, appended to an EvidenceLog. Used by the CLI tests and by
-// evchain-bench-audit; never by the node.
+// cosigned by validator keys, appended to an EvidenceLog. Used by tests (CLI, node) and by
+// evchain-bench-audit; never by the node or the CLI.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +17,7 @@
 #include "ledger/block.h"
 #include "storage/evidence_log.h"
 
-namespace evchain::cli {
+namespace evchain::synthetic {
 
 struct TestNetwork {
   genesis::Genesis genesis;                       // parsed back, so genesis.hash is set
@@ -56,4 +56,4 @@ class ChainBuilder {
   Hash32 prev_hash_;
 };
 
-}  // namespace evchain::cli
+}  // namespace evchain::synthetic

@@ -1,4 +1,4 @@
-#include "tools/cli/test_chain.h"
+#include "tools/synthetic_chain/synthetic_chain.h"
 
 #include "crypto/merkle.h"
 #include "crypto/note.h"
@@ -6,7 +6,7 @@
 #include "ledger/leaf.h"
 #include "ledger/statement.h"
 
-namespace evchain::cli {
+namespace evchain::synthetic {
 
 TestNetwork MakeTestNetwork(const std::string& chain_id, UnixMillis genesis_time) {
   TestNetwork net{{}, {}, crypto::SecretKey::FromSeed(Bytes(32, 0x42)), "demo-platform"};
@@ -125,4 +125,4 @@ Result<ledger::BlockHeader> ChainBuilder::AppendBlock(std::vector<ledger::Entry>
   return h;
 }
 
-}  // namespace evchain::cli
+}  // namespace evchain::synthetic
