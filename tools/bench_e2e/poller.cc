@@ -78,14 +78,18 @@ uint64_t Poller::LogSizeAt(int64_t t) const {
   return best;
 }
 
-uint64_t Poller::NodeLogSizeAt(size_t node, int64_t t) const {
+StatusSample Poller::NodeSampleAt(size_t node, int64_t t) const {
   std::lock_guard lock(mu_);
-  uint64_t last = 0;
+  StatusSample last;
   for (const auto& s : samples_[node]) {
     if (s.recv_ns > t) break;
-    last = s.log_size;
+    last = s;
   }
   return last;
+}
+
+uint64_t Poller::NodeLogSizeAt(size_t node, int64_t t) const {
+  return NodeSampleAt(node, t).log_size;
 }
 
 int64_t Poller::HeightSeenAt(size_t node, uint64_t height) const {
@@ -104,15 +108,7 @@ int64_t Poller::ViewSeenAt(size_t node, uint64_t view, int64_t from) const {
   return -1;
 }
 
-uint64_t Poller::NodeHeightAt(size_t node, int64_t t) const {
-  std::lock_guard lock(mu_);
-  uint64_t height = 0;
-  for (const auto& s : samples_[node]) {
-    if (s.recv_ns > t) break;
-    height = s.height;
-  }
-  return height;
-}
+uint64_t Poller::NodeHeightAt(size_t node, int64_t t) const { return NodeSampleAt(node, t).height; }
 
 uint64_t Poller::MaxView(int64_t from, int64_t to) const {
   std::lock_guard lock(mu_);

@@ -55,6 +55,8 @@ class Poller {
   std::vector<double> PollRoundTripsMs(size_t node, int64_t from, int64_t to) const;
 
  private:
+  // node's last sample by time t (all zero before any).
+  StatusSample NodeSampleAt(size_t node, int64_t t) const;
   void PollLoop(size_t node);
   void CpuLoop();
 
