@@ -10,7 +10,7 @@
 #include "crypto/note.h"
 #include "crypto/sha256.h"
 #include "ledger/block.h"
-#include "ledger/leaf.h"
+#include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace evchain::api::testing {
 namespace {
@@ -162,39 +162,15 @@ NodeStatusInfo FakeNode::Status() const {
 void FakeNode::CommitPending() {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   if (pending_.empty()) return;
-  const genesis::Genesis& g = TestGenesis();
-  storage::BlockToAppend block;
-  ledger::BlockHeader& h = block.header;
-  h.chain_id = g.chain_id;
-  h.height = log_->height() + 1;
-  h.prev_hash = last_block_hash_;
-  h.time = kFirstBlockTime + static_cast<UnixMillis>(h.height - 1) * 1000;
-  h.proposer = "court-2";
-  h.view = 3;
-  for (const ledger::Entry& e : pending_) {
-    auto s = ledger::ParseDepositStatement(e.statement);
-    ledger::Leaf leaf;
-    leaf.statement_hash = crypto::Sha256(e.statement);
-    leaf.digest = s->digest;
-    leaf.depositor_key = g.FindDepositor(s->depositor)->public_key;
-    leaf.block_height = h.height;
-    leaf.block_time = h.time;
-    block.leaves.push_back(leaf.Encode());
-    leaf_hashes_.push_back(crypto::LeafHash(block.leaves.back()));
-    block.entries.push_back(e);
-  }
-  h.log_size = leaf_hashes_.size();
-  h.log_root = crypto::RootFromLeafHashes(leaf_hashes_);
-  crypto::Note note;
-  note.text = ledger::CheckpointText(h);
-  for (const ValidatorSpec& v : kValidators) {
-    note.signatures.push_back(crypto::CosignCheckpoint(note.text, v.id, SeededKey(v.seed),
-                                                       static_cast<uint64_t>(h.time / 1000)));
-  }
-  block.certificate = crypto::FormatNote(note);
-  evchain::Status s = log_->AppendBlock(block);
-  REQUIRE_MESSAGE(s.ok(), s.ToString());
-  last_block_hash_ = h.Hash();
+  std::vector<crypto::SecretKey> keys;
+  for (const ValidatorSpec& v : kValidators) keys.push_back(SeededKey(v.seed));
+  std::vector<synthetic::Cosigner> cosigners;
+  for (size_t i = 0; i < keys.size(); ++i) cosigners.push_back({kValidators[i].id, &keys[i]});
+  const UnixMillis time = kFirstBlockTime + static_cast<UnixMillis>(log_->height()) * 1000;
+  auto header = synthetic::AppendCosignedBlock(log_.get(), TestGenesis(), cosigners, pending_, time,
+                                               last_block_hash_, "court-2", 3, &frontier_);
+  REQUIRE_MESSAGE(header.ok(), header.status().ToString());
+  last_block_hash_ = header->Hash();
   std::vector<Hash32> ids(pending_ids_.begin(), pending_ids_.end());
   pending_.clear();
   pending_ids_.clear();

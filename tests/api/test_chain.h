@@ -17,6 +17,7 @@
 #include "api/metrics.h"
 #include "api/node_service.h"
 #include "crypto/ed25519.h"
+#include "crypto/merkle.h"
 #include "genesis/genesis.h"
 #include "ledger/statement.h"
 #include "storage/evidence_log.h"
@@ -74,7 +75,7 @@ class FakeNode : public NodeService {
   std::vector<ledger::Entry> pending_;
   std::set<Hash32> pending_ids_;
   std::map<std::pair<std::string, std::string>, std::string> nonces_;  // -> statement
-  std::vector<Hash32> leaf_hashes_;
+  crypto::MerkleFrontier frontier_;
   Hash32 last_block_hash_{};
 };
 

@@ -95,34 +95,55 @@ Bytes ChainBuilder::LeafFor(const ledger::Entry& entry, const crypto::PublicKey&
   return leaf.Encode();
 }
 
-Result<ledger::BlockHeader> ChainBuilder::AppendBlock(std::vector<ledger::Entry> entries,
-                                                      UnixMillis time) {
+Result<ledger::BlockHeader> AppendCosignedBlock(storage::EvidenceLog* log,
+                                                const genesis::Genesis& genesis,
+                                                const std::vector<Cosigner>& cosigners,
+                                                std::vector<ledger::Entry> entries, UnixMillis time,
+                                                const Hash32& prev_hash,
+                                                const std::string& proposer, uint64_t view,
+                                                crypto::MerkleFrontier* frontier) {
   storage::BlockToAppend block;
   ledger::BlockHeader& h = block.header;
-  h.chain_id = net_.genesis.chain_id;
-  h.height = log_->height() + 1;
-  h.prev_hash = prev_hash_;
+  h.chain_id = genesis.chain_id;
+  h.height = log->height() + 1;
+  h.prev_hash = prev_hash;
   h.time = time;
+  h.proposer = proposer;
+  h.view = view;
   for (const auto& e : entries) {
-    block.leaves.push_back(LeafFor(e, net_.depositor_key.public_key(), h.height, time));
-    frontier_.AppendLeafHash(crypto::LeafHash(block.leaves.back()));
+    auto st = ledger::ParseDepositStatement(e.statement);
+    if (!st.ok()) return Status::Error("bad_deposit", st.status().ToString());
+    const genesis::Depositor* depositor = genesis.FindDepositor(st->depositor);
+    if (depositor == nullptr) return Status::Error("bad_deposit", "unknown depositor");
+    block.leaves.push_back(ChainBuilder::LeafFor(e, depositor->public_key, h.height, time));
+    frontier->AppendLeafHash(crypto::LeafHash(block.leaves.back()));
   }
-  h.log_size = frontier_.size();
-  h.log_root = frontier_.Root();
-  h.proposer = net_.genesis.validators[h.height % net_.genesis.validators.size()].id;
-  h.view = 0;
+  h.log_size = frontier->size();
+  h.log_root = frontier->Root();
   crypto::Note note;
   note.text = ledger::CheckpointText(h);
-  for (size_t i = 0; i < signers_; ++i) {
-    note.signatures.push_back(crypto::CosignCheckpoint(note.text, net_.genesis.validators[i].id,
-                                                       net_.validator_keys[i],
-                                                       static_cast<uint64_t>(time / 1000)));
+  for (const Cosigner& c : cosigners) {
+    note.signatures.push_back(
+        crypto::CosignCheckpoint(note.text, c.id, *c.key, static_cast<uint64_t>(time / 1000)));
   }
   block.certificate = crypto::FormatNote(note);
   block.entries = std::move(entries);
-  EVCHAIN_RETURN_IF_ERROR(log_->AppendBlock(block));
-  prev_hash_ = h.Hash();
+  EVCHAIN_RETURN_IF_ERROR(log->AppendBlock(block));
   return h;
+}
+
+Result<ledger::BlockHeader> ChainBuilder::AppendBlock(std::vector<ledger::Entry> entries,
+                                                      UnixMillis time) {
+  std::vector<Cosigner> cosigners;
+  for (size_t i = 0; i < signers_; ++i) {
+    cosigners.push_back({net_.genesis.validators[i].id, &net_.validator_keys[i]});
+  }
+  const uint64_t height = log_->height() + 1;
+  auto header = AppendCosignedBlock(
+      log_, net_.genesis, cosigners, std::move(entries), time, prev_hash_,
+      net_.genesis.validators[height % net_.genesis.validators.size()].id, 0, &frontier_);
+  if (header.ok()) prev_hash_ = header->Hash();
+  return header;
 }
 
 }  // namespace evchain::synthetic

@@ -30,6 +30,23 @@ struct TestNetwork {
 // Validators court-1, court-2, notary-1, time-1; depositor "demo-platform".
 TestNetwork MakeTestNetwork(const std::string& chain_id, UnixMillis genesis_time);
 
+// Appends one block of `entries` at `time` on top of `prev_hash` to `log`, its leaves made as
+// consensus makes them (ledger::Leaf: statement hash, digest, the depositor's genesis key,
+// height, time) and folded into `frontier`, its certificate cosigned by `cosigners` (genesis
+// validators' ids and keys, in genesis order). Returns the header. Errors: a statement that
+// does not parse or names a depositor the genesis lacks ("bad_deposit"), and the log's.
+struct Cosigner {
+  std::string id;
+  const crypto::SecretKey* key = nullptr;
+};
+Result<ledger::BlockHeader> AppendCosignedBlock(storage::EvidenceLog* log,
+                                                const genesis::Genesis& genesis,
+                                                const std::vector<Cosigner>& cosigners,
+                                                std::vector<ledger::Entry> entries, UnixMillis time,
+                                                const Hash32& prev_hash,
+                                                const std::string& proposer, uint64_t view,
+                                                crypto::MerkleFrontier* frontier);
+
 class ChainBuilder {
  public:
   // `log` must outlive the builder and be empty. `signers` validators (the first ones) cosign.
