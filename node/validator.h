@@ -6,7 +6,8 @@
 // are verified on a ThreadPool (one for messages carrying blocks, one for small messages, one for
 // state transfer), and are posted to `consensus_`. HTTP connections live on the API server's own
 // I/O thread and requests run on its workers (api/http_server.h); they reach the replica only by
-// posting to `consensus_`, and parked ?wait=commit requests are completed from AppendCommitted.
+// posting to `consensus_`, and parked ?wait=commit requests are completed from Append (the Ready
+// applier).
 //
 // Ready processing (consensus/replica.h): persist (synced LevelDB batch) → send → append
 // committed blocks (synced) → fetch (FetchPipeline: several requests in flight, replies decoded
@@ -42,6 +43,7 @@
 #include "node/net/thread_pool.h"
 #include "node/net/transport.h"
 #include "node/pending_journal.h"
+#include "node/ready_applier.h"
 #include "node/verified_deposits.h"
 #include "proto/node.pb.h"
 #include "storage/evidence_log.h"
@@ -51,7 +53,8 @@ namespace evchain::node {
 
 class Validator final : public api::NodeService,
                         public consensus::CommittedIndex,
-                        private Admission::Host {
+                        private Admission::Host,
+                        private ReadyApplier::Host {
  public:
   // Loads the genesis and key, opens the data directory and restores the replica.
   static Result<std::unique_ptr<Validator>> Open(const NodeConfig& config);
@@ -101,7 +104,6 @@ class Validator final : public api::NodeService,
   void ScheduleDrain();    // Drain once, after the tasks already queued on consensus_
   void ProposeAdmitted();  // proposes the deposits admission queued
   void ProcessReady(consensus::Ready ready);
-  void AppendCommitted(const consensus::CommittedBlock& block);
   void SendFetches(const std::vector<FetchOrder>& orders);
   void OnFetchedReply(int peer, uint64_t from_height, uint64_t responder_height,
                       std::vector<consensus::CommittedBlock> blocks, bool cut_locally);
@@ -114,6 +116,14 @@ class Validator final : public api::NodeService,
   // its allowance the peer is suspended (node/net/misbehaviour.h). Thread-safe.
   void Offence(int peer, const std::string& reason);
   void DoStop();
+  // ReadyApplier::Host (node/ready_applier.h): the Ready's steps against storage, the peer
+  // links, the fetch pipeline, logs and metrics.
+  evchain::Status Persist(const std::vector<consensus::PersistOp>& ops) override;
+  void Send(int to, std::string wire) override;
+  evchain::Status Append(const consensus::CommittedBlock& block) override;
+  void Fetch(const consensus::FetchRequest& request) override;
+  void Report(const consensus::Event& event) override;
+
   // Admission::Host (node/admission.h).
   size_t ReplicaPending() const override;
   bool Committed(const Hash32& evidence_id) const override;
@@ -165,7 +175,8 @@ class Validator final : public api::NodeService,
   size_t verifier_threads_ = 1;
   // State transfer (consensus_ only): the pipeline, and what the current transfer has applied.
   FetchPipeline fetch_;
-  UnixMillis fetch_started_at_ = 0;  // 0: not fetching
+  ReadyApplier ready_applier_{static_cast<ReadyApplier::Host*>(this)};  // consensus_ only
+  UnixMillis fetch_started_at_ = 0;                                     // 0: not fetching
   uint64_t fetch_blocks_ = 0;
   uint64_t fetch_entries_ = 0;
   uint64_t ticks_ = 0;

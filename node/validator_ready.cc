@@ -11,6 +11,7 @@
 #include "crypto/sha256.h"
 #include "node/block_transfer.h"
 #include "node/consensus_store.h"
+#include "node/ready_applier.h"
 #include "node/validator.h"
 #include "node/validator_internal.h"
 #include "storage/keys.h"
@@ -41,103 +42,96 @@ void Validator::Drain() {
 }
 
 void Validator::ProcessReady(consensus::Ready ready) {
-  // 1. Persist before anything that depends on it leaves this process.
-  if (auto s = PersistConsensus(*store_, ready.persist); !s.ok()) {
-    Fatal("cannot persist consensus state: " + s.ToString());
-    return;
-  }
-  // 2. Send.
-  for (auto& out : ready.messages) {
-    pb::PeerPayload payload;
-    payload.set_consensus(std::move(out.wire));
-    if (out.to == consensus::kBroadcast) {
-      transport_->Broadcast(PayloadBytes(payload));
-    } else {
-      transport_->Send(out.to, PayloadBytes(payload));
-    }
-  }
-  // 3. Append committed blocks.
-  for (const auto& block : ready.committed) {
-    AppendCommitted(block);
-    if (stopping_) return;
-  }
-  // 4. Fetch.
-  if (ready.fetch) {
-    // The replica names the peers it knows to be ahead; the others may be too (their status can
-    // be queued behind a backlog on their link): ask them as well, the pipeline spreads the load.
-    consensus::FetchRequest request = *ready.fetch;
-    for (int i = 0; i < static_cast<int>(genesis_.n()); ++i) {
-      if (i != self_ &&
-          std::find(request.peers.begin(), request.peers.end(), i) == request.peers.end()) {
-        request.peers.push_back(i);
-      }
-    }
-    SendFetches(fetch_.OnRequest(request, MonoNow()));
-  }
-  // 5. Events.
-  for (const auto& e : ready.events) {
-    using Kind = consensus::Event::Kind;
-    switch (e.kind) {
-      case Kind::kViewChangeStarted:
-        metrics_.Increment(kViewChangesStartedMetric, "reason=\"" + e.detail + "\"");
-        spdlog::warn("view change started: to view={} height={} ({})", e.view,
-                     replica_->committed_height(), e.detail);
-        break;
-      case Kind::kRestoredBoundsKnown:
-        // Persisted in this Ready (step 1): the marker has done its job.
-        spdlog::warn(
-            "restored from a backup: withholding votes up to seq={} and view-changes up "
-            "to view={}; clearing the restore marker",
-            e.seq, e.view);
-        if (auto cleared = storage::ClearRestoreMarker(*store_); !cleared.ok()) {
-          spdlog::error("cannot clear the restore marker: {}", cleared.ToString());
-        }
-        break;
-      case Kind::kViewChanged:
-        metrics_.Increment(kViewChangesMetric);
-        spdlog::warn("entered view={} primary={} height={}", e.view,
-                     genesis_.validators[e.view % genesis_.n()].id, replica_->committed_height());
-        break;
-      case Kind::kEquivocation: {
-        metrics_.Increment(kEquivocationsMetric);
-        spdlog::error("equivocation by the primary of view={} at seq={}: evidence kept", e.view,
-                      e.seq);
-        storage::WriteBatch batch;
-        for (size_t i = 0; i < e.evidence.size(); ++i) {
-          batch.Put(storage::keys::Meta("evidence/equivocation/" + std::to_string(e.view) + "/" +
-                                        std::to_string(e.seq) + "/" + std::to_string(i)),
-                    e.evidence[i]);
-        }
-        if (auto s = store_->Write(batch, true); !s.ok()) {
-          spdlog::error("cannot store equivocation evidence: {}", s.ToString());
-        }
-        break;
-      }
-      case Kind::kDropped:
-        metrics_.Increment(kDroppedMetric, "reason=\"" + e.detail + "\"");
-        spdlog::debug("dropped message from peer {}: {} (view={} seq={})", e.peer, e.detail, e.view,
-                      e.seq);
-        break;
-      case Kind::kStableCheckpoint:
-        spdlog::debug("stable checkpoint at seq={}", e.seq);
-        break;
-      case Kind::kStateTransfer:
-        spdlog::info("state transfer: {} height={}", e.detail, replica_->committed_height());
-        break;
-    }
+  if (evchain::Status s = ready_applier_.Apply(std::move(ready)); !s.ok()) {
+    Fatal("cannot carry out the replica's Ready: " + s.ToString());
   }
 }
 
-void Validator::AppendCommitted(const consensus::CommittedBlock& block) {
+evchain::Status Validator::Persist(const std::vector<consensus::PersistOp>& ops) {
+  return PersistConsensus(*store_, ops);
+}
+
+void Validator::Send(int to, std::string wire) {
+  pb::PeerPayload payload;
+  payload.set_consensus(std::move(wire));
+  if (to == consensus::kBroadcast) {
+    transport_->Broadcast(PayloadBytes(payload));
+  } else {
+    transport_->Send(to, PayloadBytes(payload));
+  }
+}
+
+void Validator::Fetch(const consensus::FetchRequest& fetch) {
+  // The replica names the peers it knows to be ahead; the others may be too (their status can
+  // be queued behind a backlog on their link): ask them as well, the pipeline spreads the load.
+  consensus::FetchRequest request = fetch;
+  for (int i = 0; i < static_cast<int>(genesis_.n()); ++i) {
+    if (i != self_ &&
+        std::find(request.peers.begin(), request.peers.end(), i) == request.peers.end()) {
+      request.peers.push_back(i);
+    }
+  }
+  SendFetches(fetch_.OnRequest(request, MonoNow()));
+}
+
+void Validator::Report(const consensus::Event& e) {
+  using Kind = consensus::Event::Kind;
+  switch (e.kind) {
+    case Kind::kViewChangeStarted:
+      metrics_.Increment(kViewChangesStartedMetric, "reason=\"" + e.detail + "\"");
+      spdlog::warn("view change started: to view={} height={} ({})", e.view,
+                   replica_->committed_height(), e.detail);
+      break;
+    case Kind::kRestoredBoundsKnown:
+      // Persisted in this Ready (step 1): the marker has done its job.
+      spdlog::warn(
+          "restored from a backup: withholding votes up to seq={} and view-changes up "
+          "to view={}; clearing the restore marker",
+          e.seq, e.view);
+      if (auto cleared = storage::ClearRestoreMarker(*store_); !cleared.ok()) {
+        spdlog::error("cannot clear the restore marker: {}", cleared.ToString());
+      }
+      break;
+    case Kind::kViewChanged:
+      metrics_.Increment(kViewChangesMetric);
+      spdlog::warn("entered view={} primary={} height={}", e.view,
+                   genesis_.validators[e.view % genesis_.n()].id, replica_->committed_height());
+      break;
+    case Kind::kEquivocation: {
+      metrics_.Increment(kEquivocationsMetric);
+      spdlog::error("equivocation by the primary of view={} at seq={}: evidence kept", e.view,
+                    e.seq);
+      storage::WriteBatch batch;
+      for (size_t i = 0; i < e.evidence.size(); ++i) {
+        batch.Put(storage::keys::Meta("evidence/equivocation/" + std::to_string(e.view) + "/" +
+                                      std::to_string(e.seq) + "/" + std::to_string(i)),
+                  e.evidence[i]);
+      }
+      if (auto s = store_->Write(batch, true); !s.ok()) {
+        spdlog::error("cannot store equivocation evidence: {}", s.ToString());
+      }
+      break;
+    }
+    case Kind::kDropped:
+      metrics_.Increment(kDroppedMetric, "reason=\"" + e.detail + "\"");
+      spdlog::debug("dropped message from peer {}: {} (view={} seq={})", e.peer, e.detail, e.view,
+                    e.seq);
+      break;
+    case Kind::kStableCheckpoint:
+      spdlog::debug("stable checkpoint at seq={}", e.seq);
+      break;
+    case Kind::kStateTransfer:
+      spdlog::info("state transfer: {} height={}", e.detail, replica_->committed_height());
+      break;
+  }
+}
+
+evchain::Status Validator::Append(const consensus::CommittedBlock& block) {
   storage::BlockToAppend append{block.header, block.certificate, block.entries, block.leaves};
   if (block.header.height == 1 && block.header.prev_hash != genesis_.hash) {
-    Fatal("block 1 does not follow the genesis");
-    return;
+    return evchain::Status::Error("wrong_chain", "block 1 does not follow the genesis");
   }
-  if (auto s = log_->AppendBlock(append); !s.ok()) {
-    Fatal("cannot append block " + std::to_string(block.header.height) + ": " + s.ToString());
-    return;
-  }
+  EVCHAIN_RETURN_IF_ERROR(log_->AppendBlock(append));
   std::vector<Hash32> ids;
   ids.reserve(block.entries.size());
   for (const auto& e : block.entries) ids.push_back(crypto::Sha256(e.statement));
@@ -152,6 +146,7 @@ void Validator::AppendCommitted(const consensus::CommittedBlock& block) {
   spdlog::info("committed height={} entries={} log_size={} view={} proposer={}",
                block.header.height, block.entries.size(), block.header.log_size, block.header.view,
                block.header.proposer);
+  return evchain::Status::Ok();
 }
 
 }  // namespace evchain::node
