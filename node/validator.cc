@@ -57,11 +57,13 @@ Validator::Validator(NodeConfig config, genesis::Genesis genesis, crypto::Secret
       consensus_(io_.get_executor()),
       tick_timer_(consensus_),
       signals_(io_, SIGINT, SIGTERM),
-      fetch_(FetchPipelineOptions{.timeout_ms = std::max<UnixMillis>(
-                                      2 * UnixMillis{genesis_.params.view_change_timeout_ms}, 100),
-                                  .penalty_ms = std::max<UnixMillis>(
-                                      2 * UnixMillis{genesis_.params.view_change_timeout_ms}, 100),
-                                  .hint_quorum = (genesis_.n() - 1) / 3 + 1}) {}
+      transfer_(
+          static_cast<TransferDriver::Host*>(this),
+          FetchPipelineOptions{.timeout_ms = std::max<UnixMillis>(
+                                   2 * UnixMillis{genesis_.params.view_change_timeout_ms}, 100),
+                               .penalty_ms = std::max<UnixMillis>(
+                                   2 * UnixMillis{genesis_.params.view_change_timeout_ms}, 100),
+                               .hint_quorum = (genesis_.n() - 1) / 3 + 1}) {}
 
 Validator::~Validator() {
   if (http_) http_->Stop();
@@ -328,8 +330,7 @@ void Validator::ScheduleTick() {
     if (ec || stopping_) return;
     replica_->Tick(Clocks());
     Drain();
-    SendFetches(fetch_.Tick(replica_->committed_height(), MonoNow()));
-    NoteCaughtUp();
+    transfer_.Tick(MonoNow());
     if (++ticks_ % 25 == 0) ExportTransportStats();  // twice a second
     ScheduleTick();
   });

@@ -44,6 +44,7 @@
 #include "node/net/transport.h"
 #include "node/pending_journal.h"
 #include "node/ready_applier.h"
+#include "node/transfer_driver.h"
 #include "node/verified_deposits.h"
 #include "proto/node.pb.h"
 #include "storage/evidence_log.h"
@@ -54,7 +55,8 @@ namespace evchain::node {
 class Validator final : public api::NodeService,
                         public consensus::CommittedIndex,
                         private Admission::Host,
-                        private ReadyApplier::Host {
+                        private ReadyApplier::Host,
+                        private TransferDriver::Host {
  public:
   // Loads the genesis and key, opens the data directory and restores the replica.
   static Result<std::unique_ptr<Validator>> Open(const NodeConfig& config);
@@ -104,11 +106,8 @@ class Validator final : public api::NodeService,
   void ScheduleDrain();    // Drain once, after the tasks already queued on consensus_
   void ProposeAdmitted();  // proposes the deposits admission queued
   void ProcessReady(consensus::Ready ready);
-  void SendFetches(const std::vector<FetchOrder>& orders);
   void OnFetchedReply(int peer, uint64_t from_height, uint64_t responder_height,
                       std::vector<consensus::CommittedBlock> blocks, bool cut_locally);
-  void ApplyFetched();
-  void NoteCaughtUp();
   void RefreshStatus();
   void ExportTransportStats();
   void Fatal(const std::string& what);
@@ -123,6 +122,11 @@ class Validator final : public api::NodeService,
   evchain::Status Append(const consensus::CommittedBlock& block) override;
   void Fetch(const consensus::FetchRequest& request) override;
   void Report(const consensus::Event& event) override;
+
+  // TransferDriver::Host (node/transfer_driver.h).
+  void SendFetch(int peer, uint64_t from_height, uint32_t max_blocks) override;
+  uint64_t CommittedHeight() const override;
+  size_t ApplyBlocks(const std::vector<consensus::CommittedBlock>& blocks) override;
 
   // Admission::Host (node/admission.h).
   size_t ReplicaPending() const override;
@@ -169,16 +173,11 @@ class Validator final : public api::NodeService,
   std::atomic<uint64_t> committed_height_{0};
   bool drain_scheduled_ = false;            // consensus_ only
   std::atomic<size_t> replica_pending_{0};  // deposits the replica holds, forwarded ones too
-  std::atomic<bool> catching_up_{false};    // a state transfer runs (set and cleared on consensus_)
   std::atomic<bool> stopping_{false};
   std::atomic<int> exit_code_{0};
   size_t verifier_threads_ = 1;
-  // State transfer (consensus_ only): the pipeline, and what the current transfer has applied.
-  FetchPipeline fetch_;
+  TransferDriver transfer_;  // state transfer, consensus_ only (catching_up() from anywhere)
   ReadyApplier ready_applier_{static_cast<ReadyApplier::Host*>(this)};  // consensus_ only
-  UnixMillis fetch_started_at_ = 0;                                     // 0: not fetching
-  uint64_t fetch_blocks_ = 0;
-  uint64_t fetch_entries_ = 0;
   uint64_t ticks_ = 0;
   uint64_t last_logged_view_ = 0;
 };

@@ -52,7 +52,7 @@ void Validator::OnPeerPayload(int peer, const std::string& payload,
             auto envelope = consensus::VerifyEnvelope(genesis_, parsed->consensus());
             if (!envelope.ok()) return envelope;
             const consensus::ReplicaSnapshot snapshot{
-                committed_height_.load(), catching_up_.load(),
+                committed_height_.load(), transfer_.catching_up(),
                 replica_pending_.load() >= config_.max_pending};
             evchain::Status keep = consensus::Prefilter(genesis_, *envelope, snapshot, arrived);
             if (!keep.ok()) return keep;
@@ -83,7 +83,7 @@ void Validator::OnPeerPayload(int peer, const std::string& payload,
       // and no more blocks are checked than were asked for.
       boost::asio::post(consensus_, [this, peer, parsed, held] {
         if (stopping_) return;
-        const std::optional<uint32_t> asked = fetch_.Asked(parsed->blocks().from_height());
+        const std::optional<uint32_t> asked = transfer_.Asked(parsed->blocks().from_height());
         if (!asked) {
           metrics_.Increment(kPeerRejectedMetric, "reason=\"unsolicited_blocks\"");
           return;

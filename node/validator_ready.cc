@@ -71,7 +71,7 @@ void Validator::Fetch(const consensus::FetchRequest& fetch) {
       request.peers.push_back(i);
     }
   }
-  SendFetches(fetch_.OnRequest(request, MonoNow()));
+  transfer_.OnRequest(request, MonoNow());
 }
 
 void Validator::Report(const consensus::Event& e) {

@@ -1,5 +1,6 @@
-// The validator's state-transfer driver: serving blocks to peers, and the fetch pipeline that
-// catches this validator up (docs/node.md "State transfer").
+// State transfer at the validator: serving blocks to peers, and the host side of the
+// TransferDriver (node/transfer_driver.h) that catches this validator up (docs/node.md "State
+// transfer").
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -21,55 +22,21 @@ using namespace internal;  // NOLINT(google-build-using-namespace): this module'
 void Validator::OnFetchedReply(int peer, uint64_t from_height, uint64_t responder_height,
                                std::vector<consensus::CommittedBlock> blocks, bool cut_locally) {
   if (stopping_) return;
-  SendFetches(fetch_.OnReply(peer, from_height, responder_height, std::move(blocks), MonoNow(),
-                             cut_locally));
-  ApplyFetched();
+  transfer_.OnReply(peer, from_height, responder_height, std::move(blocks), cut_locally, MonoNow());
+  Drain();  // the Ready of the blocks applied: append them, and whatever follows
 }
 
-// Hands the replica the verified blocks that extend its tip, in height order.
-void Validator::ApplyFetched() {
-  std::vector<consensus::CommittedBlock> run = fetch_.TakeApplicable(replica_->committed_height());
-  if (run.empty()) return;
-  const consensus::Now now = Clocks();
-  const size_t applied = replica_->StepFetchedBlocks(run, now);
-  fetch_blocks_ += applied;
-  for (size_t i = 0; i < applied; ++i) fetch_entries_ += run[i].entries.size();
-  spdlog::debug("state transfer: applied {} of {} blocks, height={}", applied, run.size(),
-                replica_->committed_height());
-  SendFetches(fetch_.OnApplied(replica_->committed_height(), now.mono));
-  Drain();
-  NoteCaughtUp();
+void Validator::SendFetch(int peer, uint64_t from_height, uint32_t max_blocks) {
+  pb::PeerPayload payload;
+  payload.mutable_fetch()->set_from_height(from_height);
+  payload.mutable_fetch()->set_max_blocks(max_blocks);
+  transport_->Send(peer, PayloadBytes(payload));
 }
 
-void Validator::SendFetches(const std::vector<FetchOrder>& orders) {
-  for (const FetchOrder& order : orders) {
-    if (fetch_started_at_ == 0) {
-      fetch_started_at_ = MonoNow();
-      catching_up_ = true;
-      fetch_blocks_ = fetch_entries_ = 0;
-      spdlog::info("state transfer: behind at height={}, peers report {}: first fetch",
-                   replica_->committed_height(), fetch_.target());
-    }
-    pb::PeerPayload payload;
-    payload.mutable_fetch()->set_from_height(order.from_height);
-    payload.mutable_fetch()->set_max_blocks(order.max_blocks);
-    spdlog::debug("state transfer: fetching {} blocks from height={} from {}", order.max_blocks,
-                  order.from_height, genesis_.validators[order.peer].id);
-    transport_->Send(order.peer, PayloadBytes(payload));
-  }
-}
+uint64_t Validator::CommittedHeight() const { return replica_->committed_height(); }
 
-// Logs the end of a transfer (the benchmark reads this line: docs/benchmarks.md).
-void Validator::NoteCaughtUp() {
-  if (fetch_started_at_ == 0 || fetch_.active()) return;
-  const UnixMillis took = std::max<UnixMillis>(MonoNow() - fetch_started_at_, 1);
-  spdlog::info(
-      "state transfer: caught up at height={}: {} blocks, {} entries in {} ms since the first "
-      "fetch ({} entries/s)",
-      replica_->committed_height(), fetch_blocks_, fetch_entries_, took,
-      fetch_entries_ * 1000 / took);
-  fetch_started_at_ = 0;
-  catching_up_ = false;
+size_t Validator::ApplyBlocks(const std::vector<consensus::CommittedBlock>& blocks) {
+  return replica_->StepFetchedBlocks(blocks, Clocks());
 }
 
 void Validator::OnFetchRequest(int peer, const pb::FetchBlocks& request) {
