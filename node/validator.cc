@@ -153,8 +153,7 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
   api::metric::DescribeAll(v->metrics_);
   v->metrics_.Describe(kDroppedMetric, "counter",
                        "Consensus messages dropped by the replica, by reason.");
-  v->metrics_.Describe(kPeerRejectedMetric, "counter",
-                       "Peer payloads rejected before consensus (bad signature, malformed...).");
+  PeerInbox::DescribeMetrics(v->metrics_);
   v->metrics_.Describe(kViewChangesMetric, "counter", "Views entered after a view change.");
   v->metrics_.Describe(kEquivocationsMetric, "counter",
                        "Equivocating primaries detected (two pre-prepares for one slot).");
@@ -162,11 +161,6 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
                        "View changes this replica started, by the rule that fired.");
   v->metrics_.Describe(kReplicaPendingMetric, "gauge",
                        "Deposits the replica holds not yet committed, forwarded ones included.");
-  v->metrics_.Describe(kPeerMisbehaviourMetric, "counter",
-                       "Payloads from a peer that no correct validator sends (bad signature, "
-                       "invalid deposit or certificate, malformed...), by peer and reason.");
-  v->metrics_.Describe(kPeerSuspensionsMetric, "counter",
-                       "Times a peer was disconnected and kept off for misbehaving too often.");
   v->metrics_.Describe(kDepositChecksMetric, "counter",
                        "Deposits met by the signature checks: result=verified (signature checked: "
                        "once per deposit), cached (verified before), committed (a FORWARDed "
@@ -210,7 +204,7 @@ evchain::Status Validator::Start() {
   transport_ = std::make_unique<net::Transport>(io_, genesis_, self_, key_, options);
   transport_->SetReceiveHandler(
       [this](int peer, std::string payload, net::ReceiveBudget::Credit credit) {
-        OnPeerPayload(peer, payload, std::move(credit));
+        inbox_->OnPayload(peer, payload, std::move(credit));
       });
   transport_->SetLinkHandler([this](int peer, bool up) {
     spdlog::info("peer {} ({}) {}", peer, genesis_.validators[peer].id,
@@ -229,6 +223,11 @@ evchain::Status Validator::Start() {
   small_verifiers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 100000);
   forward_verifiers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 100000);
   transfer_workers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 10000);
+  inbox_ = std::make_unique<PeerInbox>(
+      genesis_, static_cast<PeerInbox::Host*>(this), &consensus_,
+      PeerInbox::Pools{verifiers_.get(), small_verifiers_.get(), forward_verifiers_.get(),
+                       transfer_workers_.get(), verifier_threads_},
+      &metrics_, verified_deposits_.get());
 
   auto http_addr = net::ParseHostPort(config_.http_listen);
   if (!http_addr.ok()) return http_addr.status();

@@ -39,9 +39,9 @@
 #include "node/admission.h"
 #include "node/block_transfer.h"
 #include "node/config.h"
-#include "node/net/misbehaviour.h"
 #include "node/net/thread_pool.h"
 #include "node/net/transport.h"
+#include "node/peer_inbox.h"
 #include "node/pending_journal.h"
 #include "node/ready_applier.h"
 #include "node/transfer_driver.h"
@@ -56,7 +56,8 @@ class Validator final : public api::NodeService,
                         public consensus::CommittedIndex,
                         private Admission::Host,
                         private ReadyApplier::Host,
-                        private TransferDriver::Host {
+                        private TransferDriver::Host,
+                        private PeerInbox::Host {
  public:
   // Loads the genesis and key, opens the data directory and restores the replica.
   static Result<std::unique_ptr<Validator>> Open(const NodeConfig& config);
@@ -94,26 +95,15 @@ class Validator final : public api::NodeService,
   static UnixMillis WallNow();
   static int64_t MonoNow();
   static consensus::Now Clocks() { return consensus::Now{WallNow(), MonoNow()}; }
-  // `credit`: the payload's share of the peer's receive budget, held until its work is done.
-  void OnPeerPayload(int peer, const std::string& payload, net::ReceiveBudget::Credit credit);
-  void OnFetchRequest(int peer, const pb::FetchBlocks& request);
-  // A reply to an outstanding fetch: its first `total` blocks are checked on the workers.
-  void OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>& payload,
-                const std::shared_ptr<net::ReceiveBudget::Credit>& held, int total);
   void ScheduleTick();
   // Everything below runs on consensus_.
   void Drain();
   void ScheduleDrain();    // Drain once, after the tasks already queued on consensus_
   void ProposeAdmitted();  // proposes the deposits admission queued
   void ProcessReady(consensus::Ready ready);
-  void OnFetchedReply(int peer, uint64_t from_height, uint64_t responder_height,
-                      std::vector<consensus::CommittedBlock> blocks, bool cut_locally);
   void RefreshStatus();
   void ExportTransportStats();
   void Fatal(const std::string& what);
-  // `peer` sent what no correct validator sends (`reason`: a metric label): counted, and past
-  // its allowance the peer is suspended (node/net/misbehaviour.h). Thread-safe.
-  void Offence(int peer, const std::string& reason);
   void DoStop();
   // ReadyApplier::Host (node/ready_applier.h): the Ready's steps against storage, the peer
   // links, the fetch pipeline, logs and metrics.
@@ -122,6 +112,16 @@ class Validator final : public api::NodeService,
   evchain::Status Append(const consensus::CommittedBlock& block) override;
   void Fetch(const consensus::FetchRequest& request) override;
   void Report(const consensus::Event& event) override;
+
+  // PeerInbox::Host (node/peer_inbox.h).
+  bool Stopping() const override { return stopping_.load(); }
+  consensus::ReplicaSnapshot Snapshot() const override;
+  void Step(const consensus::Message& message) override;
+  std::optional<uint32_t> Asked(uint64_t from_height) const override;
+  void FetchedReply(int peer, uint64_t from_height, uint64_t responder_height,
+                    std::vector<consensus::CommittedBlock> blocks, bool cut_locally) override;
+  void ServeFetch(int peer, const pb::FetchBlocks& request) override;
+  void Suspend(int peer, std::chrono::milliseconds duration) override;
 
   // TransferDriver::Host (node/transfer_driver.h).
   void SendFetch(int peer, uint64_t from_height, uint32_t max_blocks) override;
@@ -157,7 +157,7 @@ class Validator final : public api::NodeService,
   boost::asio::steady_timer tick_timer_;
   boost::asio::signal_set signals_;
   std::unique_ptr<net::Transport> transport_;
-  net::MisbehaviourLedger misbehaviour_;
+  std::unique_ptr<PeerInbox> inbox_;  // what peers send (created by Start, with the pools)
   std::unique_ptr<VerifiedDeposits> verified_deposits_;  // each deposit verified once
   std::unique_ptr<net::ThreadPool> verifiers_;           // consensus messages carrying blocks
   std::unique_ptr<net::ThreadPool> small_verifiers_;     // the other consensus messages

@@ -19,8 +19,8 @@ namespace evchain::node {
 
 using namespace internal;  // NOLINT(google-build-using-namespace): this module's own helpers
 
-void Validator::OnFetchedReply(int peer, uint64_t from_height, uint64_t responder_height,
-                               std::vector<consensus::CommittedBlock> blocks, bool cut_locally) {
+void Validator::FetchedReply(int peer, uint64_t from_height, uint64_t responder_height,
+                             std::vector<consensus::CommittedBlock> blocks, bool cut_locally) {
   if (stopping_) return;
   transfer_.OnReply(peer, from_height, responder_height, std::move(blocks), cut_locally, MonoNow());
   Drain();  // the Ready of the blocks applied: append them, and whatever follows
@@ -39,7 +39,7 @@ size_t Validator::ApplyBlocks(const std::vector<consensus::CommittedBlock>& bloc
   return replica_->StepFetchedBlocks(blocks, Clocks());
 }
 
-void Validator::OnFetchRequest(int peer, const pb::FetchBlocks& request) {
+void Validator::ServeFetch(int peer, const pb::FetchBlocks& request) {
   uint64_t from = request.from_height();
   uint32_t max_blocks = request.max_blocks();
   // Reading and serializing (up to ~8 MiB) happen on a worker, off the io threads.
@@ -64,6 +64,26 @@ void Validator::OnFetchRequest(int peer, const pb::FetchBlocks& request) {
         transport_->Send(peer, std::move(reply->second));
       });
   if (!accepted) metrics_.Increment(kPeerRejectedMetric, "reason=\"overloaded\"");
+}
+
+std::optional<uint32_t> Validator::Asked(uint64_t from_height) const {
+  return transfer_.Asked(from_height);
+}
+
+// ---- PeerInbox::Host: the rest of the inbox's needs
+
+consensus::ReplicaSnapshot Validator::Snapshot() const {
+  return consensus::ReplicaSnapshot{committed_height_.load(), transfer_.catching_up(),
+                                    replica_pending_.load() >= config_.max_pending};
+}
+
+void Validator::Step(const consensus::Message& message) {
+  replica_->Step(message, Clocks());
+  ScheduleDrain();
+}
+
+void Validator::Suspend(int peer, std::chrono::milliseconds duration) {
+  transport_->Suspend(peer, duration);
 }
 
 }  // namespace evchain::node

@@ -1,0 +1,219 @@
+#include "node/peer_inbox.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <iterator>
+
+#include "node/block_transfer.h"
+
+namespace evchain::node {
+namespace {
+
+// Consensus messages at most this large are verified on their own pool: votes, status and
+// checkpoints never wait behind pre-prepares carrying whole blocks.
+constexpr size_t kSmallMessageBytes = size_t{16} * 1024;
+
+constexpr char kRejectedMetric[] = "evchain_peer_payloads_rejected_total";
+constexpr char kMisbehaviourMetric[] = "evchain_peer_misbehaviour_total";
+constexpr char kSuspensionsMetric[] = "evchain_peer_suspensions_total";
+
+// Client traffic yields the CPU to protocol messages: FORWARD verification runs on threads the
+// kernel schedules after the others of this process (nice +10), so under a burst the cores go
+// to pre-prepares and votes first and the chain keeps committing. Called from the worker itself.
+void LowerThisThreadsPriorityOnce() {
+  thread_local bool lowered = false;
+  if (lowered) return;
+  lowered = true;
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+}
+
+UnixMillis WallNow() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+PeerInbox::PeerInbox(const genesis::Genesis& genesis, Host* host, Strand* consensus, Pools pools,
+                     api::Metrics* metrics, consensus::DepositCheckCache* verified,
+                     net::MisbehaviourOptions misbehaviour)
+    : genesis_(genesis),
+      host_(host),
+      consensus_(consensus),
+      pools_(pools),
+      metrics_(metrics),
+      verified_(verified),
+      misbehaviour_(misbehaviour) {}
+
+void PeerInbox::DescribeMetrics(api::Metrics& metrics) {
+  metrics.Describe(kRejectedMetric, "counter",
+                   "Peer payloads rejected before consensus (bad signature, malformed...).");
+  metrics.Describe(kMisbehaviourMetric, "counter",
+                   "Payloads from a peer that no correct validator sends (bad signature, "
+                   "invalid deposit or certificate, malformed...), by peer and reason.");
+  metrics.Describe(kSuspensionsMetric, "counter",
+                   "Times a peer was disconnected and kept off for misbehaving too often.");
+}
+
+void PeerInbox::OnPayload(int peer, const std::string& payload, net::ReceiveBudget::Credit credit) {
+  if (host_->Stopping()) return;
+  // The payload counts against the peer's receive budget until its work is done: the verifier
+  // task and the consensus step share the credit.
+  auto held = std::make_shared<net::ReceiveBudget::Credit>(std::move(credit));
+  auto parsed = std::make_shared<pb::PeerPayload>();
+  if (!parsed->ParseFromString(payload)) {
+    Reject("malformed");
+    return Offence(peer, "malformed");
+  }
+  switch (parsed->kind_case()) {
+    case pb::PeerPayload::kConsensus:
+      return OnConsensus(peer, parsed, held);
+    case pb::PeerPayload::kFetch:
+      return host_->ServeFetch(peer, parsed->fetch());
+    case pb::PeerPayload::kBlocks:
+      // Only a reply to a fetch this node has outstanding is worth checking (the pipeline lives
+      // on the consensus strand): unsolicited blocks are dropped before any signature check,
+      // and no more blocks are checked than were asked for.
+      boost::asio::post(*consensus_, [this, peer, parsed, held] {
+        if (host_->Stopping()) return;
+        const std::optional<uint32_t> asked = host_->Asked(parsed->blocks().from_height());
+        if (!asked) return Reject("unsolicited_blocks");  // a late reply: not an offence
+        if (static_cast<uint32_t>(parsed->blocks().blocks_size()) > *asked) {
+          Reject("too_many_blocks");
+          Offence(peer, "too_many_blocks");
+        }
+        OnBlocks(peer, parsed, held,
+                 static_cast<int>(std::min<uint32_t>(*asked, parsed->blocks().blocks_size())));
+      });
+      return;
+    default:
+      Reject("malformed");
+      Offence(peer, "malformed");
+  }
+}
+
+void PeerInbox::OnConsensus(int peer, const std::shared_ptr<pb::PeerPayload>& parsed,
+                            const Credit& held) {
+  // The skew rule judges a PRE-PREPARE by when it arrived, not by when a worker reached it.
+  const UnixMillis arrived = WallNow();
+  const bool forward = consensus::IsForward(parsed->consensus());
+  net::ThreadPool& pool = forward                                            ? *pools_.forwards
+                          : parsed->consensus().size() <= kSmallMessageBytes ? *pools_.small
+                                                                             : *pools_.large;
+  const bool accepted = pool.Submit(
+      *consensus_,
+      [this, parsed, arrived, forward, held]() -> Result<consensus::Message> {
+        if (forward) LowerThisThreadsPriorityOnce();
+        // What the replica would drop unseen (or a transfer makes useless) is dropped before its
+        // deposits are checked: a restarted replica's peers flush it a backlog of old blocks and
+        // forwards, and checking them all would slow its catch-up.
+        auto envelope = consensus::VerifyEnvelope(genesis_, parsed->consensus());
+        if (!envelope.ok()) return envelope;
+        Status keep = consensus::Prefilter(genesis_, *envelope, host_->Snapshot(), arrived);
+        if (!keep.ok()) return keep;
+        envelope->set_received_at(arrived);
+        return consensus::VerifyContents(genesis_, std::move(*envelope), verified_);
+      },
+      [this, peer, held](Result<consensus::Message> message) {
+        if (host_->Stopping()) return;
+        if (!message.ok()) {
+          const std::string& code = message.status().code();
+          Reject(code);
+          if (!consensus::IsPrefilterCode(code)) Offence(peer, code);
+          return;
+        }
+        host_->Step(*message);
+      });
+  if (!accepted) Reject("overloaded");
+}
+
+// A reply to a fetch: split across the transfer workers, each slice decoded and its certificates
+// and deposit signatures verified (consensus::VerifyFetchedBlocks) off the consensus strand; the
+// slices are joined on the strand and handed on.
+void PeerInbox::OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>& payload,
+                         const Credit& held, int total) {
+  struct Join {
+    std::vector<std::vector<consensus::CommittedBlock>> parts;
+    std::vector<bool> dropped;  // the slice was not checked: the pool was full (on consensus_)
+    size_t remaining = 0;
+  };
+  const auto received = std::chrono::steady_clock::now();
+  const int slices =
+      std::clamp<int>(static_cast<int>(pools_.transfer_slices), 1, std::max(total, 1));
+  auto join = std::make_shared<Join>();
+  join->parts.resize(slices);
+  join->dropped.resize(slices, false);
+  join->remaining = slices;
+  for (int k = 0; k < slices; ++k) {
+    auto done = [this, peer, payload, join, k, slices, total, received,
+                 held](std::vector<consensus::CommittedBlock> blocks) {
+      join->parts[k] = std::move(blocks);
+      if (--join->remaining > 0) return;
+      // The blocks up to the first unchecked slice; the pipeline asks for the rest again
+      // without blaming the peer. A checked slice that decoded short (malformed) or holds a
+      // block that failed its checks is the peer's doing: correct peers serve committed blocks.
+      std::vector<consensus::CommittedBlock> all;
+      bool cut = false;
+      bool bad = false;
+      for (int i = 0; i < static_cast<int>(join->parts.size()) && !cut; ++i) {
+        cut = join->dropped[i];
+        const size_t expected = static_cast<size_t>(total * (i + 1) / slices - total * i / slices);
+        bad = bad || (!cut && join->parts[i].size() < expected);
+        for (const consensus::CommittedBlock& b : join->parts[i]) bad = bad || !b.verified;
+        std::move(join->parts[i].begin(), join->parts[i].end(), std::back_inserter(all));
+      }
+      if (bad) Offence(peer, "bad_blocks");
+      spdlog::debug("state transfer: {} blocks from {} for height={} checked in {} ms", all.size(),
+                    genesis_.validators[peer].id, payload->blocks().from_height(),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - received)
+                        .count());
+      host_->FetchedReply(peer, payload->blocks().from_height(),
+                          payload->blocks().responder_height(), std::move(all), cut);
+    };
+    const int begin = total * k / slices;
+    const int end = total * (k + 1) / slices;
+    const bool accepted = pools_.transfer->Submit(
+        *consensus_,
+        [this, payload, begin, end] {
+          std::vector<consensus::CommittedBlock> blocks =
+              DecodeFetchedBlocks(genesis_, payload->blocks(), begin, end);
+          consensus::VerifyFetchedBlocks(genesis_, &blocks);
+          return blocks;
+        },
+        done);
+    if (!accepted) {
+      // The pipeline keeps the blocks before this slice and asks for the rest again.
+      Reject("overloaded");
+      boost::asio::post(*consensus_, [join, k, done] {
+        join->dropped[k] = true;
+        done({});
+      });
+    }
+  }
+}
+
+void PeerInbox::Reject(const std::string& reason) {
+  metrics_->Increment(kRejectedMetric, "reason=\"" + reason + "\"");
+}
+
+void PeerInbox::Offence(int peer, const std::string& reason) {
+  const std::string& id = genesis_.validators[peer].id;
+  metrics_->Increment(kMisbehaviourMetric, "peer=\"" + id + "\",reason=\"" + reason + "\"");
+  const std::optional<std::chrono::milliseconds> suspension =
+      misbehaviour_.Record(peer, std::chrono::steady_clock::now());
+  if (!suspension) return;
+  metrics_->Increment(kSuspensionsMetric, "peer=\"" + id + "\"");
+  spdlog::warn(
+      "peer {} suspended for {} s: it keeps sending what no correct validator sends "
+      "(last: {}; evchain_peer_misbehaviour_total)",
+      id, suspension->count() / 1000.0, reason);
+  host_->Suspend(peer, *suspension);
+}
+
+}  // namespace evchain::node

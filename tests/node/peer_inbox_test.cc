@@ -1,0 +1,199 @@
+// The peer inbox (node/peer_inbox.h) with real worker pools and a fake host: verified messages
+// are stepped, stale ones dropped without blame, what no correct validator sends is counted per
+// peer and, past the allowance, suspends the peer; block replies nobody asked for cost no check.
+#include "node/peer_inbox.h"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "consensus/message.h"
+#include "crypto/sha256.h"
+#include "proto/consensus.pb.h"
+#include "tools/synthetic_chain/synthetic_chain.h"
+
+namespace evchain::node {
+namespace {
+
+class FakeHost : public PeerInbox::Host {
+ public:
+  bool Stopping() const override { return false; }
+  consensus::ReplicaSnapshot Snapshot() const override { return {5, false, false}; }
+  void Step(const consensus::Message& m) override {
+    std::lock_guard lock(mu);
+    stepped.push_back(m.body().kind_case());
+  }
+  std::optional<uint32_t> Asked(uint64_t) const override { return std::nullopt; }
+  void FetchedReply(int, uint64_t, uint64_t, std::vector<consensus::CommittedBlock>,
+                    bool) override {
+    ++replies;
+  }
+  void ServeFetch(int peer, const pb::FetchBlocks&) override { served = peer; }
+  void Suspend(int peer, std::chrono::milliseconds duration) override {
+    std::lock_guard lock(mu);
+    suspended.emplace_back(peer, duration);
+  }
+
+  std::mutex mu;
+  std::vector<consensus::pb::Body::KindCase> stepped;
+  std::vector<std::pair<int, std::chrono::milliseconds>> suspended;
+  std::atomic<int> replies{0};
+  std::atomic<int> served{-1};
+};
+
+struct Fixture {
+  Fixture()
+      : net(synthetic::MakeTestNetwork("inbox-test", 1795865400000)),
+        strand(boost::asio::make_strand(io)),
+        work(boost::asio::make_work_guard(io)),
+        pool_large(1, 100),
+        pool_small(1, 100),
+        pool_forwards(1, 100),
+        pool_transfer(1, 100),
+        inbox(net.genesis, &host, &strand,
+              PeerInbox::Pools{&pool_large, &pool_small, &pool_forwards, &pool_transfer, 1},
+              &metrics, nullptr) {
+    runner = std::thread([this] { io.run(); });
+  }
+  ~Fixture() {
+    work.reset();
+    io.stop();
+    runner.join();
+  }
+
+  std::string Consensus(int sender, const consensus::pb::Body& body, bool break_signature = false) {
+    std::string wire =
+        consensus::SignEnvelope(net.genesis, sender, net.validator_keys[sender], body);
+    if (break_signature) {
+      consensus::pb::Envelope env;
+      env.ParseFromString(wire);
+      std::string sig = env.signature();
+      sig[0] = static_cast<char>(sig[0] ^ 1);
+      env.set_signature(sig);
+      wire = env.SerializeAsString();
+    }
+    pb::PeerPayload payload;
+    payload.set_consensus(wire);
+    return payload.SerializeAsString();
+  }
+  static consensus::pb::Body Status() {
+    consensus::pb::Body body;
+    body.mutable_status()->set_committed_height(3);
+    return body;
+  }
+  void Deliver(int peer, const std::string& payload) {
+    inbox.OnPayload(peer, payload, net::ReceiveBudget::Credit());
+  }
+  double Metric(const std::string& line_start) {
+    const std::string text = metrics.RenderPrometheus();
+    const size_t at = text.find(line_start + " ");
+    return at == std::string::npos ? 0 : std::stod(text.substr(at + line_start.size() + 1));
+  }
+  // Waits (at most 20 s) until `done`: the inbox's work runs on its pools and strand.
+  static bool WaitFor(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
+  }
+  size_t Stepped() {
+    std::lock_guard lock(host.mu);
+    return host.stepped.size();
+  }
+
+  synthetic::TestNetwork net;
+  FakeHost host;
+  api::Metrics metrics;
+  boost::asio::io_context io;
+  PeerInbox::Strand strand;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
+  net::ThreadPool pool_large, pool_small, pool_forwards, pool_transfer;
+  PeerInbox inbox;
+  std::thread runner;
+};
+
+TEST_CASE("a verified message is stepped; a payload that does not parse is an offence") {
+  Fixture fx;
+  fx.Deliver(1, fx.Consensus(1, Fixture::Status()));
+  fx.Deliver(1, "not a payload");
+  REQUIRE(Fixture::WaitFor([&] {
+    return fx.Stepped() == 1 &&
+           fx.Metric(R"(evchain_peer_misbehaviour_total{peer="court-2",reason="malformed"})") == 1;
+  }));
+  {
+    std::lock_guard lock(fx.host.mu);
+    CHECK(fx.host.stepped == std::vector{consensus::pb::Body::kStatus});
+    CHECK(fx.host.suspended.empty());
+  }
+  CHECK(fx.Metric(R"(evchain_peer_misbehaviour_total{peer="court-2",reason="malformed"})") == 1);
+}
+
+TEST_CASE("past 20 bad signatures in a minute the peer is suspended, once") {
+  Fixture fx;
+  for (int k = 0; k < 25; ++k) fx.Deliver(2, fx.Consensus(2, Fixture::Status(), true));
+  REQUIRE(Fixture::WaitFor([&] {
+    return fx.Metric(
+               R"(evchain_peer_misbehaviour_total{peer="notary-1",reason="bad_signature"})") == 25;
+  }));
+  CHECK(fx.Metric(R"(evchain_peer_misbehaviour_total{peer="notary-1",reason="bad_signature"})") ==
+        25);
+  CHECK(fx.Metric(R"(evchain_peer_suspensions_total{peer="notary-1"})") == 1);
+  std::lock_guard lock(fx.host.mu);
+  REQUIRE(fx.host.suspended.size() == 1);
+  CHECK(fx.host.suspended[0].first == 2);
+  CHECK(fx.host.suspended[0].second == std::chrono::milliseconds(5000));
+  CHECK(fx.host.stepped.empty());
+}
+
+TEST_CASE("stale messages and late block replies are dropped without blame") {
+  Fixture fx;
+  consensus::pb::Body old;  // a PRE-PREPARE for height 3: the replica has committed 5
+  old.mutable_pre_prepare()->mutable_header()->set_height(3);
+  for (int k = 0; k < 30; ++k) fx.Deliver(1, fx.Consensus(1, old));
+  pb::PeerPayload blocks;
+  blocks.mutable_blocks()->set_from_height(9);
+  blocks.mutable_blocks()->add_blocks();
+  fx.Deliver(3, blocks.SerializeAsString());
+  REQUIRE(Fixture::WaitFor([&] {
+    return fx.Metric(R"(evchain_peer_payloads_rejected_total{reason="already_committed"})") == 30 &&
+           fx.Metric(R"(evchain_peer_payloads_rejected_total{reason="unsolicited_blocks"})") == 1;
+  }));
+  CHECK(fx.Metric(R"(evchain_peer_payloads_rejected_total{reason="already_committed"})") == 30);
+  CHECK(fx.Metric(R"(evchain_peer_payloads_rejected_total{reason="unsolicited_blocks"})") == 1);
+  CHECK(fx.host.replies == 0);
+  std::lock_guard lock(fx.host.mu);
+  CHECK(fx.host.suspended.empty());
+  CHECK(fx.host.stepped.empty());
+}
+
+TEST_CASE("a FORWARD carrying a deposit that does not verify is its sender's offence") {
+  Fixture fx;
+  synthetic::ChainBuilder builder(fx.net, nullptr, 3);
+  ledger::Entry good = builder.Deposit(crypto::Sha256("good"), "1");
+  ledger::Entry bad = builder.Deposit(crypto::Sha256("bad"), "2");
+  bad.signature[0] ^= 1;
+  consensus::pb::Body ok_body, bad_body;
+  consensus::ToProto(good, ok_body.mutable_forward()->add_entries());
+  consensus::ToProto(bad, bad_body.mutable_forward()->add_entries());
+  fx.Deliver(3, fx.Consensus(3, ok_body));
+  fx.Deliver(3, fx.Consensus(3, bad_body));
+  pb::PeerPayload fetch;
+  fetch.mutable_fetch()->set_from_height(1);
+  fx.Deliver(1, fetch.SerializeAsString());
+  REQUIRE(Fixture::WaitFor([&] {
+    return fx.Stepped() == 1 && fx.host.served == 1 &&
+           fx.Metric(R"(evchain_peer_misbehaviour_total{peer="time-1",reason="bad_deposit"})") == 1;
+  }));
+  CHECK(fx.Metric(R"(evchain_peer_misbehaviour_total{peer="time-1",reason="bad_deposit"})") == 1);
+  CHECK(fx.host.served == 1);
+  std::lock_guard lock(fx.host.mu);
+  CHECK(fx.host.stepped == std::vector{consensus::pb::Body::kForward});
+}
+
+}  // namespace
+}  // namespace evchain::node
