@@ -17,20 +17,10 @@
 namespace evchain::consensus {
 namespace {
 
-constexpr std::string_view kStateKey = "state";
-constexpr std::string_view kMsgPrefix = "msg/";
-// Pool records written before the host's pending journal became the one durable pool.
-constexpr std::string_view kPoolPrefix = "pool/";
 // Blocks the primary keeps proposed but uncommitted. Under a backlog of full blocks this bounds
 // the prepared certificates a VIEW-CHANGE carries beyond the committed ones (each block can be
 // megabytes) without costing throughput: a block commits in a few round trips.
 constexpr uint64_t kMaxUncommittedBlocks = 4;
-
-std::string MsgKey(uint64_t seq, const std::string& wire) {
-  char num[24];
-  std::snprintf(num, sizeof(num), "%020llu", static_cast<unsigned long long>(seq));
-  return std::string(kMsgPrefix) + num + "/" + ToHex(crypto::Sha256(wire)).substr(0, 32);
-}
 
 // Evidence id (raw) of a deposit, or nullopt when its statement does not parse for this chain.
 // The evidence id of a deposit for this chain and, into `nonce`, its depositor and nonce.
@@ -104,9 +94,8 @@ std::string Replica::State::SignAndSend(int to, const pb::Body& body) {
 void Replica::State::Send(int to, const pb::Body& body) { SignAndSend(to, body); }
 
 void Replica::State::PersistMessage(uint64_t seq, const std::string& wire) {
-  if (restoring) return;
-  std::string k = MsgKey(seq, wire);
-  if (persisted_msg_keys[seq].insert(k).second) ready.persist.push_back(PersistOp{k, wire});
+  if (restoring) return;  // restored from these very records
+  if (std::optional<PersistOp> op = records.AddMessage(seq, wire)) ready.persist.push_back(*op);
 }
 
 void Replica::State::PersistState() { state_dirty = true; }
@@ -548,12 +537,10 @@ void Replica::State::MarkStable(uint64_t seq, const Hash32& digest,
 // Discards the log at and below the low watermark (the stable checkpoint proves it).
 void Replica::State::GarbageCollect() {
   log.erase(log.begin(), log.upper_bound(stable_seq));
-  for (auto it = persisted_msg_keys.begin();
-       it != persisted_msg_keys.end() && it->first <= stable_seq;) {
-    if (!restoring) {
-      for (const std::string& k : it->second) ready.persist.push_back(PersistOp{k, std::nullopt});
-    }
-    it = persisted_msg_keys.erase(it);
+  std::vector<PersistOp> deletes = records.DropThrough(stable_seq);
+  if (!restoring) {
+    ready.persist.insert(ready.persist.end(), std::make_move_iterator(deletes.begin()),
+                         std::make_move_iterator(deletes.end()));
   }
   checkpoint_votes.Advance(stable_seq, HighWatermark() + genesis.params.watermark_window);
   for (auto it = buffered.begin(); it != buffered.end();) {
@@ -828,24 +815,23 @@ void Replica::State::Restore(const RestoredState& restored) {
       crypto::MerkleFrontier::FromHashes(restored.tip.log_size, restored.tip.frontier);
   if (frontier.ok()) tip.frontier = std::move(*frontier);
   stable_digest = genesis.hash;
-  if (auto it = restored.records.find(std::string(kStateKey)); it != restored.records.end()) {
-    pb::ReplicaState st;
-    if (st.ParseFromString(it->second)) {
-      view = st.view();
-      view_changing = st.view_changing();
-      pacemaker = Pacemaker(st.view_change_attempts());
-      Hash32 digest;
-      if (ToHash(st.stable_digest(), &digest)) {
-        stable_seq = st.stable_seq();
-        stable_digest = digest;
-        stable_proof.assign(st.stable_proof().begin(), st.stable_proof().end());
-      }
-      new_view_wire = st.new_view();
-      if (st.withhold_votes_to_seq() != 0 || st.withhold_view_changes_to_view() != 0) {
-        amnesic = amnesia_bounds_known = true;
-        amnesia_seq = st.withhold_votes_to_seq();
-        amnesia_view = st.withhold_view_changes_to_view();
-      }
+  ConsensusRecords::Restored loaded = records.Load(restored.records);
+  if (loaded.state) {
+    const pb::ReplicaState& st = *loaded.state;
+    view = st.view();
+    view_changing = st.view_changing();
+    pacemaker = Pacemaker(st.view_change_attempts());
+    Hash32 digest;
+    if (ToHash(st.stable_digest(), &digest)) {
+      stable_seq = st.stable_seq();
+      stable_digest = digest;
+      stable_proof.assign(st.stable_proof().begin(), st.stable_proof().end());
+    }
+    new_view_wire = st.new_view();
+    if (st.withhold_votes_to_seq() != 0 || st.withhold_view_changes_to_view() != 0) {
+      amnesic = amnesia_bounds_known = true;
+      amnesia_seq = st.withhold_votes_to_seq();
+      amnesia_view = st.withhold_view_changes_to_view();
     }
   }
   // A restored copy: whatever bounds its records hold are the backup's, older than what this
@@ -855,18 +841,11 @@ void Replica::State::Restore(const RestoredState& restored) {
     amnesia_bounds_known = false;
     backup_floor = *restored.from_backup;
   }
-  for (const auto& [k, value] : restored.records) {
-    if (k.starts_with(kPoolPrefix)) {
-      // Written by replicas before the pool stopped being persisted here (the host's pending
-      // journal is the one durable pool): deleted, the host proposes its deposits again.
-      ready.persist.push_back(PersistOp{k, std::nullopt});
-    } else if (k.starts_with(kMsgPrefix)) {
-      Result<Message> m = VerifyEnvelope(genesis, value);
-      if (!m.ok()) continue;
-      uint64_t seq = std::strtoull(k.c_str() + kMsgPrefix.size(), nullptr, 10);
-      persisted_msg_keys[seq].insert(k);
-      RestoreMessage(*m);
-    }
+  // Records of an older layout go (pool/: the host's journal is the one durable pool now).
+  for (PersistOp& op : loaded.obsolete) ready.persist.push_back(std::move(op));
+  for (const auto& [seq, wire] : loaded.messages) {
+    Result<Message> m = VerifyEnvelope(genesis, wire);
+    if (m.ok()) RestoreMessage(*m);
   }
   // Rebuild the tentative chain of the current view on top of the committed tip.
   for (uint64_t s = tip.height + 1;; ++s) {
@@ -1045,8 +1024,7 @@ Ready Replica::TakeReady() {
       st.set_withhold_view_changes_to_view(s.amnesia_view);
     }
     // The state record goes first: a NEW-VIEW's pre-prepares are only meaningful in its view.
-    s.ready.persist.insert(s.ready.persist.begin(),
-                           PersistOp{std::string(kStateKey), st.SerializeAsString()});
+    s.ready.persist.insert(s.ready.persist.begin(), ConsensusRecords::StateRecord(st));
     s.state_dirty = false;
   }
   s.handed_out_ids.insert(s.unapplied_ids.begin(), s.unapplied_ids.end());

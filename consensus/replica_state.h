@@ -14,6 +14,7 @@
 #include "consensus/block_check.h"
 #include "consensus/checkpoint_votes.h"
 #include "consensus/pacemaker.h"
+#include "consensus/records.h"
 #include "consensus/replica.h"
 #include "consensus/request_pool.h"
 
@@ -94,7 +95,6 @@ struct Replica::State {
   // ---- log (n in (h, h + L])
   std::map<uint64_t, std::map<uint64_t, ViewSlot>> log;                  // seq -> view -> slot
   std::map<std::pair<uint64_t, uint64_t>, BufferedPrePrepare> buffered;  // (view, seq)
-  std::map<uint64_t, std::set<std::string>> persisted_msg_keys;          // seq -> record keys
 
   // ---- checkpoints
   uint64_t stable_seq = 0;  // h
@@ -153,6 +153,9 @@ struct Replica::State {
   std::map<int, UnixMillis> last_resend;
   UnixMillis last_view_change_resend = 0;
   bool MayResend(int peer);
+
+  // ---- durable records (consensus/records.h)
+  ConsensusRecords records;
 
   // ---- outbox
   Ready ready;
