@@ -100,14 +100,6 @@ void Replica::State::PersistMessage(uint64_t seq, const std::string& wire) {
 
 void Replica::State::PersistState() { state_dirty = true; }
 
-const Proposal* Replica::State::FindProposal(uint64_t seq, uint64_t v) const {
-  auto it = log.find(seq);
-  if (it == log.end()) return nullptr;
-  auto jt = it->second.find(v);
-  if (jt == it->second.end() || !jt->second.pre_prepare) return nullptr;
-  return &*jt->second.pre_prepare;
-}
-
 // The chain point a block at `seq` in view `v` must extend: the committed tip, or the block this
 // replica accepted at seq-1 in the same view.
 const ChainPoint* Replica::State::BaseFor(uint64_t seq, uint64_t v) const {
@@ -116,21 +108,6 @@ const ChainPoint* Replica::State::BaseFor(uint64_t seq, uint64_t v) const {
   const Proposal* prev = FindProposal(seq - 1, v);
   if (prev == nullptr || !prev->after) return nullptr;
   return &*prev->after;
-}
-
-// prepared(m, v, n, i): the pre-prepare plus quorum-1 (2f when n = 3f+1) matching prepares from
-// distinct backups.
-bool Replica::State::Prepared(uint64_t seq, uint64_t v) const {
-  auto it = log.find(seq);
-  if (it == log.end()) return false;
-  auto jt = it->second.find(v);
-  if (jt == it->second.end() || !jt->second.pre_prepare) return false;
-  const ViewSlot& slot = jt->second;
-  size_t matching = 0;
-  for (const auto& [sender, vote] : slot.prepares) {
-    if (sender != Primary(v) && vote.digest == slot.pre_prepare->digest) ++matching;
-  }
-  return matching + 1 >= quorum;
 }
 
 bool Replica::State::IsCommittedId(const Hash32& id) const {
@@ -388,9 +365,9 @@ void Replica::State::TryCommit() {
   while (progress) {
     progress = false;
     const uint64_t seq = tip.height + 1;
-    auto it = log.find(seq);
-    if (it == log.end()) return;
-    for (auto& [v, slot] : it->second) {
+    std::map<uint64_t, ViewSlot>* views = log.ViewsAt(seq);
+    if (views == nullptr) return;
+    for (auto& [v, slot] : *views) {
       if (!slot.pre_prepare || !Prepared(seq, v)) continue;
       const Proposal& p = *slot.pre_prepare;
       std::vector<const std::pair<const int, Vote>*> votes;
@@ -536,7 +513,7 @@ void Replica::State::MarkStable(uint64_t seq, const Hash32& digest,
 
 // Discards the log at and below the low watermark (the stable checkpoint proves it).
 void Replica::State::GarbageCollect() {
-  log.erase(log.begin(), log.upper_bound(stable_seq));
+  log.TruncateThrough(stable_seq);
   std::vector<PersistOp> deletes = records.DropThrough(stable_seq);
   if (!restoring) {
     ready.persist.insert(ready.persist.end(), std::make_move_iterator(deletes.begin()),
@@ -758,11 +735,9 @@ void Replica::State::OnStatus(const Message& m) {
   if (st.view() != view || st.view_changing() || !MayResend(peer)) return;
   // Same view: resend our own messages for heights the peer has not committed.
   for (uint64_t s = std::max(st.committed_height(), tip.height) + 1; s <= HighWatermark(); ++s) {
-    auto it = log.find(s);
-    if (it == log.end()) break;
-    auto jt = it->second.find(view);
-    if (jt == it->second.end()) break;
-    const ViewSlot& slot = jt->second;
+    const ViewSlot* found = log.Find(s, view);
+    if (found == nullptr) break;
+    const ViewSlot& slot = *found;
     // Carried pre-prepares (header.view < view) travel inside the NEW-VIEW only.
     if (IsPrimary() && slot.pre_prepare && slot.pre_prepare->header.view == view) {
       ready.messages.push_back(Outgoing{peer, slot.pre_prepare->wire});
@@ -849,11 +824,9 @@ void Replica::State::Restore(const RestoredState& restored) {
   }
   // Rebuild the tentative chain of the current view on top of the committed tip.
   for (uint64_t s = tip.height + 1;; ++s) {
-    auto it = log.find(s);
-    if (it == log.end()) break;
-    auto jt = it->second.find(view);
-    if (jt == it->second.end() || !jt->second.pre_prepare) break;
-    Proposal& p = *jt->second.pre_prepare;
+    ViewSlot* slot = log.Find(s, view);
+    if (slot == nullptr || !slot->pre_prepare) break;
+    Proposal& p = *slot->pre_prepare;
     const ChainPoint* base = BaseFor(s, view);
     if (base == nullptr) break;
     Result<CheckedBlock> checked = CheckBlock(

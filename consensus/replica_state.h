@@ -13,42 +13,13 @@
 
 #include "consensus/block_check.h"
 #include "consensus/checkpoint_votes.h"
+#include "consensus/message_log.h"
 #include "consensus/pacemaker.h"
 #include "consensus/records.h"
 #include "consensus/replica.h"
 #include "consensus/request_pool.h"
 
 namespace evchain::consensus {
-
-// An accepted PRE-PREPARE: the block, its leaves, and (once known) the chain point after it.
-struct Proposal {
-  std::string wire;  // the primary's signed envelope
-  pb::PrePrepare pp;
-  ledger::BlockHeader header;
-  Hash32 digest{};
-  std::string checkpoint_text;  // ledger::CheckpointText(header): what COMMIT cosigns
-  std::vector<ledger::Entry> entries;
-  std::optional<ChainPoint> after;  // set when accepted on top of a known base
-  std::vector<Hash32> evidence_ids;
-  std::vector<DepositorNonce> nonces;  // of each entry, in order
-};
-
-struct Vote {
-  Hash32 digest{};
-  std::string wire;
-  std::string checkpoint_text;  // commits only
-  uint64_t timestamp = 0;       // commits only
-  std::string cosignature;      // commits only
-};
-
-// Everything the log holds for one (view, seq).
-struct ViewSlot {
-  std::optional<Proposal> pre_prepare;
-  std::map<int, Vote> prepares;  // by sender (backups only)
-  std::map<int, Vote> commits;   // by sender
-  // When TryCommit first saw a quorum of matching commits without a time validator's (0: not yet).
-  UnixMillis quorum_at = 0;
-};
 
 struct BufferedPrePrepare {
   std::string wire;
@@ -93,7 +64,7 @@ struct Replica::State {
   std::map<uint64_t, std::map<int, ReceivedViewChange>> view_changes;  // by view, sender
 
   // ---- log (n in (h, h + L])
-  std::map<uint64_t, std::map<uint64_t, ViewSlot>> log;                  // seq -> view -> slot
+  MessageLog log;  // (seq, view) -> pre-prepare and votes
   std::map<std::pair<uint64_t, uint64_t>, BufferedPrePrepare> buffered;  // (view, seq)
 
   // ---- checkpoints
@@ -172,10 +143,10 @@ struct Replica::State {
   std::string SignAndSend(int to, const pb::Body& body);
   void PersistMessage(uint64_t seq, const std::string& wire);
   void PersistState();
-  ViewSlot& Slot(uint64_t seq, uint64_t v) { return log[seq][v]; }
-  const Proposal* FindProposal(uint64_t seq, uint64_t v) const;
+  ViewSlot& Slot(uint64_t seq, uint64_t v) { return log.Slot(seq, v); }
+  const Proposal* FindProposal(uint64_t seq, uint64_t v) const { return log.FindProposal(seq, v); }
   const ChainPoint* BaseFor(uint64_t seq, uint64_t v) const;
-  bool Prepared(uint64_t seq, uint64_t v) const;
+  bool Prepared(uint64_t seq, uint64_t v) const { return log.Prepared(seq, v, Primary(v), quorum); }
   bool IsDuplicateBefore(const Hash32& id, uint64_t seq, uint64_t v) const;
   // Evidence ids of the blocks accepted in view v at heights (tip, below): the tentative chain.
   std::set<Hash32> InFlightIds(uint64_t below, uint64_t v) const;

@@ -103,7 +103,7 @@ void Replica::State::SendViewChange(const char* reason) {
   vc->set_stable_digest(std::string(stable_digest.begin(), stable_digest.end()));
   for (const std::string& w : stable_proof) vc->add_checkpoint_proof(w);
   // P: for every height above h, the prepared certificate of the highest view.
-  for (const auto& [seq, views] : log) {
+  for (const auto& [seq, views] : log.by_seq()) {
     for (auto it = views.rbegin(); it != views.rend(); ++it) {
       const uint64_t v = it->first;
       if (v >= new_view || !Prepared(seq, v)) continue;
