@@ -19,7 +19,8 @@ namespace {
 // Submit's documented errors map to 409 and 503; anything else is the node's fault.
 HttpResponse SubmitError(const Status& s) {
   if (s.code() == "nonce_conflict") return ErrorFromStatus(409, s);
-  if (s.code() == "overloaded") return ErrorFromStatus(503, s);
+  // "unavailable": an earlier copy's journal write failed; the client sends it again.
+  if (s.code() == "overloaded" || s.code() == "unavailable") return ErrorFromStatus(503, s);
   return InternalErrorLogged("submit failed: " + s.ToString());
 }
 

@@ -8,6 +8,13 @@
 #include "crypto/sha256.h"
 
 namespace evchain::node {
+namespace {
+
+// How long a copy waits for an earlier copy's journal write (a synced LevelDB write: normally
+// milliseconds) before the client is told to send it again.
+constexpr std::chrono::milliseconds kDurableWait{10'000};
+
+}  // namespace
 
 Admission::Admission(Host* host, PendingJournal* journal, size_t max_pending)
     : host_(host), journal_(journal), max_pending_(max_pending), pool_(max_pending) {}
@@ -46,7 +53,21 @@ Status Admission::Admit(const std::vector<ledger::Entry>& entries, bool journal)
       return s;
     }
   }
+  std::vector<Hash32> fresh_ids;
+  for (const auto& e : fresh) fresh_ids.push_back(crypto::Sha256(e.statement));
+  pool_.MarkDurable(fresh_ids);
   if (!settled.empty()) Settle(settled);
+  // Copies of deposits another request is still journalling: acknowledged only once that write
+  // is durable (or the deposit committed); if it failed, this client must send it again.
+  if (!admitted->not_yet_durable.empty()) {
+    for (const Hash32& id : pool_.WaitDurable(admitted->not_yet_durable, kDurableWait)) {
+      if (!host_->Committed(id)) {
+        return Status::Error("unavailable",
+                             "an earlier copy of this deposit could not be recorded; send it "
+                             "again");
+      }
+    }
+  }
   if (fresh.empty()) return Status::Ok();
   bool wake = false;
   {

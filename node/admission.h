@@ -52,8 +52,10 @@ class Admission {
   Admission(Host* host, PendingJournal* journal, size_t max_pending);
 
   // REQUIRES: every entry's statement is canonical and its signature checked. With `journal`,
-  // the fresh deposits are durable when this returns Ok. Errors: "overloaded" (also once
-  // stopped), "nonce_conflict", and the journal's write errors (nothing is then admitted).
+  // the fresh deposits are durable when this returns Ok; a copy of a deposit another call is
+  // still journalling waits for that write (an acknowledged deposit is a durable one). Errors:
+  // "overloaded" (also once stopped), "nonce_conflict", the journal's write errors (nothing is
+  // then admitted), "unavailable" (the other call's write failed: send it again).
   Status Admit(const std::vector<ledger::Entry>& entries, bool journal);
   // The deposits admitted since the last call, in admission order (consensus strand).
   std::vector<ledger::Entry> TakeQueued();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -23,6 +24,9 @@ class DepositPool {
 
   struct Admitted {
     std::vector<ledger::Entry> fresh;  // entries not pending before (to hand to consensus)
+    // Entries pending from an earlier Admit whose journal write has not finished: not to be
+    // acknowledged before it has (WaitDurable).
+    std::vector<Hash32> not_yet_durable;
   };
   // REQUIRES: every entry's statement is canonical and its signature checked.
   // `committed_nonce` tells whether (depositor, nonce) is committed with another statement.
@@ -30,6 +34,15 @@ class DepositPool {
   template <typename CommittedConflict>
   Result<Admitted> Admit(const std::vector<ledger::Entry>& entries,
                          CommittedConflict&& committed_conflict);
+
+  // The journal write of these pending entries finished: copies admitted later are
+  // acknowledged at once.
+  void MarkDurable(const std::vector<Hash32>& evidence_ids);
+  // Waits until each of `evidence_ids` is durable or no longer pending (committed, or dropped
+  // after its journal write failed), at most `timeout`. Returns the ids still pending and not
+  // durable, followed by those that left the pool without becoming durable first.
+  std::vector<Hash32> WaitDurable(const std::vector<Hash32>& evidence_ids,
+                                  std::chrono::milliseconds timeout);
 
   bool IsPending(const Hash32& evidence_id) const;
   size_t size() const;
@@ -42,7 +55,9 @@ class DepositPool {
     std::string depositor;
     std::string nonce;
     std::chrono::steady_clock::time_point admitted;
+    bool durable = false;  // its journal write finished
   };
+  std::condition_variable durable_cv_;
   const size_t max_pending_;
   mutable std::mutex mu_;
   std::map<Hash32, Pending> pending_;                             // evidence id -> key

@@ -52,9 +52,12 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
   auto now = std::chrono::steady_clock::now();
   for (size_t i = 0; i < parsed.size(); ++i) {
     const auto& p = parsed[i];
-    if (pending_.emplace(p.id, Pending{p.depositor, p.nonce, now}).second) {
+    auto [it, inserted] = pending_.emplace(p.id, Pending{p.depositor, p.nonce, now});
+    if (inserted) {
       nonces_.emplace(std::make_pair(p.depositor, p.nonce), p.id);
       out.fresh.push_back(entries[i]);
+    } else if (!it->second.durable) {
+      out.not_yet_durable.push_back(p.id);
     }
   }
   return out;

@@ -6,8 +6,12 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "crypto/sha256.h"
 #include "storage/kv_store.h"
@@ -36,6 +40,54 @@ class FakeHost : public Admission::Host {
   std::map<std::pair<std::string, std::string>, Hash32> nonce_owners;
   std::set<Hash32> verified;
   int wakeups = 0;
+};
+
+// A store whose synced writes wait while the gate is closed, and fail when it is opened with
+// `fail`: a journal write in progress (or a failing disk) for as long as a test needs.
+class GatedStore : public storage::KvStore {
+ public:
+  explicit GatedStore(storage::KvStore* inner) : inner_(inner) {}
+  Result<std::optional<std::string>> Get(std::string_view key) const override {
+    return inner_->Get(key);
+  }
+  Status Write(const storage::WriteBatch& batch, bool sync) override {
+    if (sync) {
+      std::unique_lock lock(mu_);
+      ++writers_waiting_;
+      cv_.wait(lock, [this] { return open_; });
+      --writers_waiting_;
+      if (fail_) return Status::Error("io_error", "disk failed");
+    }
+    return inner_->Write(batch, sync);
+  }
+  std::unique_ptr<storage::Iterator> NewIterator() const override { return inner_->NewIterator(); }
+  Status CompactAll() override { return inner_->CompactAll(); }
+  KvStore* Sequential() override { return this; }
+
+  void Close() {
+    std::lock_guard lock(mu_);
+    open_ = false;
+  }
+  void Open(bool fail) {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+      fail_ = fail;
+    }
+    cv_.notify_all();
+  }
+  int writers_waiting() {
+    std::lock_guard lock(mu_);
+    return writers_waiting_;
+  }
+
+ private:
+  storage::KvStore* inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = true;
+  bool fail_ = false;
+  int writers_waiting_ = 0;
 };
 
 struct Fixture {
@@ -79,6 +131,43 @@ TEST_CASE("admitted deposits are journalled before Admit returns and queued for 
   CHECK(waited.size() == 1);
   CHECK(fx.Journalled() == 1);
   CHECK_FALSE(admission.IsPending(crypto::Sha256(a.statement)));
+}
+
+// A second copy of a deposit whose first copy is still being journalled must not be
+// acknowledged before that write is durable: a crash in between would lose a deposit that two
+// clients were told was accepted.
+TEST_CASE("a copy of a deposit still being journalled is acknowledged only once it is durable") {
+  for (const bool first_write_fails : {false, true}) {
+    INFO("first write fails: " << first_write_fails);
+    Fixture fx;
+    GatedStore gated(fx.store.get());
+    PendingJournal journal(&gated);
+    Admission admission(&fx.host, &journal, 10);
+    const ledger::Entry a = fx.Deposit("a", "1");
+    gated.Close();
+    Status first_status, second_status;
+    std::atomic<bool> second_done{false};
+    std::thread first([&] { first_status = admission.Admit({a}, true); });
+    while (gated.writers_waiting() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::thread second([&] {
+      second_status = admission.Admit({a}, true);
+      second_done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK_FALSE(second_done.load());  // not acknowledged while the first write is in flight
+    gated.Open(first_write_fails);
+    first.join();
+    second.join();
+    if (first_write_fails) {
+      CHECK(first_status.code() == "io_error");
+      CHECK(second_status.code() == "unavailable");  // the client sends it again
+      CHECK_FALSE(admission.IsPending(crypto::Sha256(a.statement)));
+    } else {
+      CHECK(first_status.ok());
+      CHECK(second_status.ok());
+      CHECK(fx.Journalled() == 1);
+    }
+  }
 }
 
 TEST_CASE("load is shed before any write: the replica's pool or our own pending set is full") {
