@@ -51,6 +51,11 @@ class DepositPool {
   std::vector<double> MarkCommitted(const std::vector<Hash32>& evidence_ids);
 
  private:
+  // Admit's checks and insertion under mu_ (held by the caller).
+  template <typename Parsed>
+  Status AdmitLocked(const std::vector<Parsed>& parsed, const std::vector<ledger::Entry>& entries,
+                     Admitted* out, std::vector<size_t>* fresh_indexes);
+
   struct Pending {
     std::string depositor;
     std::string nonce;

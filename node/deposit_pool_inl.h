@@ -21,16 +21,43 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
     if (!st.ok()) return st.status();
     parsed.push_back({crypto::Sha256(e.statement), st->depositor, st->nonce});
   }
-  // Committed-nonce checks read storage: do them before taking the lock.
-  for (const auto& p : parsed) {
-    if (committed_conflict(p.depositor, p.nonce, p.id)) {
-      return Status::Error("nonce_conflict", "nonce '" + p.nonce + "' of depositor '" +
-                                                 p.depositor +
-                                                 "' was already used for another statement");
+  // Committed-nonce checks read storage: they run outside the lock, before the admission and
+  // again after it. A statement holding the nonce that commits in between has left the pool
+  // (MarkCommitted runs after its block is in the index), so the first lookup and the pending
+  // check can both miss it; the second lookup cannot.
+  const auto committed_nonce = [&](const std::vector<size_t>& which) -> Status {
+    for (size_t i : which) {
+      const Parsed& p = parsed[i];
+      if (committed_conflict(p.depositor, p.nonce, p.id)) {
+        return Status::Error("nonce_conflict", "nonce '" + p.nonce + "' of depositor '" +
+                                                   p.depositor +
+                                                   "' was already used for another statement");
+      }
     }
-  }
-  std::lock_guard lock(mu_);
+    return Status::Ok();
+  };
+  std::vector<size_t> all(parsed.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  EVCHAIN_RETURN_IF_ERROR(committed_nonce(all));
   Admitted out;
+  std::vector<size_t> fresh_indexes;
+  {
+    std::lock_guard lock(mu_);
+    EVCHAIN_RETURN_IF_ERROR(AdmitLocked(parsed, entries, &out, &fresh_indexes));
+  }
+  if (Status again = committed_nonce(fresh_indexes); !again.ok()) {
+    std::vector<Hash32> ids;
+    for (size_t i : fresh_indexes) ids.push_back(parsed[i].id);
+    MarkCommitted(ids);  // nothing is admitted on error
+    return again;
+  }
+  return out;
+}
+
+template <typename Parsed>
+Status DepositPool::AdmitLocked(const std::vector<Parsed>& parsed,
+                                const std::vector<ledger::Entry>& entries, Admitted* out,
+                                std::vector<size_t>* fresh_indexes) {
   std::map<std::pair<std::string, std::string>, Hash32> batch_nonces;
   size_t fresh_count = 0;
   for (const auto& p : parsed) {
@@ -55,12 +82,13 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
     auto [it, inserted] = pending_.emplace(p.id, Pending{p.depositor, p.nonce, now});
     if (inserted) {
       nonces_.emplace(std::make_pair(p.depositor, p.nonce), p.id);
-      out.fresh.push_back(entries[i]);
+      out->fresh.push_back(entries[i]);
+      fresh_indexes->push_back(i);
     } else if (!it->second.durable) {
-      out.not_yet_durable.push_back(p.id);
+      out->not_yet_durable.push_back(p.id);
     }
   }
-  return out;
+  return Status::Ok();
 }
 
 }  // namespace evchain::node

@@ -22,10 +22,15 @@ namespace {
 
 class FakeHost : public Admission::Host {
  public:
+  // nonce_owners as the index shows them after `lookups_before_commit` lookups: a commit that
+  // lands between two lookups.
+  int lookups_before_commit = -1;
+  mutable int lookups = 0;
   size_t ReplicaPending() const override { return replica_pending; }
   bool Committed(const Hash32& id) const override { return committed.count(id) > 0; }
   std::optional<Hash32> CommittedNonceOwner(const std::string& depositor,
                                             const std::string& nonce) const override {
+    if (lookups_before_commit >= 0 && lookups++ < lookups_before_commit) return std::nullopt;
     auto it = nonce_owners.find({depositor, nonce});
     if (it == nonce_owners.end()) return std::nullopt;
     return it->second;
@@ -194,6 +199,19 @@ TEST_CASE("a nonce held by another pending or committed statement is refused, no
   CHECK(admission.Admit({fx.Deposit("c", "7")}, true).code() == "nonce_conflict");
   CHECK(admission.pending() == 1);
   CHECK(fx.Journalled() == 1);
+}
+
+// The committed-nonce lookup reads storage, so it runs outside the pool's lock; a statement
+// holding the nonce can commit (and leave the pool) between that lookup and the admission.
+TEST_CASE("a nonce committed while the deposit was being admitted is still refused") {
+  Fixture fx;
+  Admission admission(&fx.host, &fx.journal, 10);
+  fx.host.nonce_owners[{fx.net.depositor_id, "5"}] = crypto::Sha256("the other statement");
+  fx.host.lookups_before_commit = 1;  // the first lookup is before that statement committed
+  CHECK(admission.Admit({fx.Deposit("mine", "5")}, true).code() == "nonce_conflict");
+  CHECK(admission.pending() == 0);
+  CHECK(fx.Journalled() == 0);
+  CHECK(admission.TakeQueued().empty());
 }
 
 TEST_CASE("a deposit already committed is settled at once, not queued") {
