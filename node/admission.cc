@@ -35,6 +35,7 @@ Status Admission::Admit(const std::vector<ledger::Entry>& entries, bool journal)
   if (!admitted.ok()) return admitted.status();
   for (const auto& e : admitted->fresh) host_->Verified(e);
   std::vector<ledger::Entry> fresh;
+  std::vector<Hash32> fresh_ids;
   std::vector<Hash32> settled;
   for (auto& e : admitted->fresh) {
     const Hash32 id = crypto::Sha256(e.statement);
@@ -43,18 +44,17 @@ Status Admission::Admit(const std::vector<ledger::Entry>& entries, bool journal)
       continue;
     }
     fresh.push_back(std::move(e));
+    fresh_ids.push_back(id);
   }
   if (journal) {
     if (Status s = journal_->Add(fresh); !s.ok()) {
       // Not durable, so not acknowledged: the client sees an error and resends.
-      for (const auto& e : fresh) settled.push_back(crypto::Sha256(e.statement));
+      settled.insert(settled.end(), fresh_ids.begin(), fresh_ids.end());
       Settle(settled);
       spdlog::error("cannot record deposits in the journal: {}", s.ToString());
       return s;
     }
   }
-  std::vector<Hash32> fresh_ids;
-  for (const auto& e : fresh) fresh_ids.push_back(crypto::Sha256(e.statement));
   pool_.MarkDurable(fresh_ids);
   if (!settled.empty()) Settle(settled);
   // Copies of deposits another request is still journalling: acknowledged only once that write

@@ -9,17 +9,18 @@
 #include <iterator>
 
 #include "node/block_transfer.h"
+#include "node/clocks.h"
+#include "node/validator_internal.h"
 
 namespace evchain::node {
+
+using namespace internal;  // NOLINT(google-build-using-namespace): this module's own names
+
 namespace {
 
 // Consensus messages at most this large are verified on their own pool: votes, status and
 // checkpoints never wait behind pre-prepares carrying whole blocks.
 constexpr size_t kSmallMessageBytes = size_t{16} * 1024;
-
-constexpr char kRejectedMetric[] = "evchain_peer_payloads_rejected_total";
-constexpr char kMisbehaviourMetric[] = "evchain_peer_misbehaviour_total";
-constexpr char kSuspensionsMetric[] = "evchain_peer_suspensions_total";
 
 // Client traffic yields the CPU to protocol messages: FORWARD verification runs on threads the
 // kernel schedules after the others of this process (nice +10), so under a burst the cores go
@@ -29,12 +30,6 @@ void LowerThisThreadsPriorityOnce() {
   if (lowered) return;
   lowered = true;
   (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
-}
-
-UnixMillis WallNow() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -51,12 +46,12 @@ PeerInbox::PeerInbox(const genesis::Genesis& genesis, Host* host, Strand* consen
       misbehaviour_(misbehaviour) {}
 
 void PeerInbox::DescribeMetrics(api::Metrics& metrics) {
-  metrics.Describe(kRejectedMetric, "counter",
+  metrics.Describe(kPeerRejectedMetric, "counter",
                    "Peer payloads rejected before consensus (bad signature, malformed...).");
-  metrics.Describe(kMisbehaviourMetric, "counter",
+  metrics.Describe(kPeerMisbehaviourMetric, "counter",
                    "Payloads from a peer that no correct validator sends (bad signature, "
                    "invalid deposit or certificate, malformed...), by peer and reason.");
-  metrics.Describe(kSuspensionsMetric, "counter",
+  metrics.Describe(kPeerSuspensionsMetric, "counter",
                    "Times a peer was disconnected and kept off for misbehaving too often.");
 }
 
@@ -199,16 +194,16 @@ void PeerInbox::OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>&
 }
 
 void PeerInbox::Reject(const std::string& reason) {
-  metrics_->Increment(kRejectedMetric, "reason=\"" + reason + "\"");
+  metrics_->Increment(kPeerRejectedMetric, "reason=\"" + reason + "\"");
 }
 
 void PeerInbox::Offence(int peer, const std::string& reason) {
   const std::string& id = genesis_.validators[peer].id;
-  metrics_->Increment(kMisbehaviourMetric, "peer=\"" + id + "\",reason=\"" + reason + "\"");
+  metrics_->Increment(kPeerMisbehaviourMetric, "peer=\"" + id + "\",reason=\"" + reason + "\"");
   const std::optional<std::chrono::milliseconds> suspension =
       misbehaviour_.Record(peer, std::chrono::steady_clock::now());
   if (!suspension) return;
-  metrics_->Increment(kSuspensionsMetric, "peer=\"" + id + "\"");
+  metrics_->Increment(kPeerSuspensionsMetric, "peer=\"" + id + "\"");
   spdlog::warn(
       "peer {} suspended for {} s: it keeps sending what no correct validator sends "
       "(last: {}; evchain_peer_misbehaviour_total)",

@@ -69,20 +69,6 @@ Validator::~Validator() {
   if (http_) http_->Stop();
 }
 
-UnixMillis Validator::WallNow() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t Validator::MonoNow() {
-  // steady_clock counts from boot on Linux; + 1 keeps it above 0 (the replica's "unset").
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-             .count() +
-         1;
-}
-
 Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
   auto genesis = genesis::LoadGenesisFile(config.genesis_path);
   if (!genesis.ok()) return genesis.status();

@@ -38,6 +38,7 @@
 #include "genesis/genesis.h"
 #include "node/admission.h"
 #include "node/block_transfer.h"
+#include "node/clocks.h"
 #include "node/config.h"
 #include "node/net/thread_pool.h"
 #include "node/net/transport.h"
@@ -90,11 +91,6 @@ class Validator final : public api::NodeService,
  private:
   Validator(NodeConfig config, genesis::Genesis genesis, crypto::SecretKey key, int self);
 
-  // The system clock (block times, the skew rule) and the monotonic clock (timers, durations):
-  // docs/protocol.md "Timers". Clocks() reads both for the replica.
-  static UnixMillis WallNow();
-  static int64_t MonoNow();
-  static consensus::Now Clocks() { return consensus::Now{WallNow(), MonoNow()}; }
   void ScheduleTick();
   // Everything below runs on consensus_.
   void Drain();

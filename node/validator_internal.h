@@ -1,6 +1,6 @@
-// Names and helpers shared by the files of node/validator (validator.cc: lifecycle, status and
-// metrics; validator_transfer.cc: state transfer; validator_ready.cc: the Ready applier). Not for
-// use outside them.
+// Names and helpers shared by the validator's files (validator.cc: lifecycle, status and metrics;
+// validator_transfer.cc: state transfer; validator_ready.cc: the Ready applier) and its peer
+// inbox (peer_inbox.cc). Not for use outside node/.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +12,8 @@ namespace evchain::node::internal {
 
 inline constexpr char kDroppedMetric[] = "evchain_consensus_dropped_total";
 inline constexpr char kPeerRejectedMetric[] = "evchain_peer_payloads_rejected_total";
+inline constexpr char kPeerMisbehaviourMetric[] = "evchain_peer_misbehaviour_total";
+inline constexpr char kPeerSuspensionsMetric[] = "evchain_peer_suspensions_total";
 inline constexpr char kViewChangesMetric[] = "evchain_view_changes_total";
 inline constexpr char kEquivocationsMetric[] = "evchain_equivocations_total";
 inline constexpr char kViewChangesStartedMetric[] = "evchain_view_changes_started_total";

@@ -4,14 +4,12 @@
 
 #include <string>
 
+#include "tests/consensus/sim.h"
+
 namespace evchain::consensus {
 namespace {
 
-Hash32 D(uint8_t b) {
-  Hash32 h{};
-  h[0] = b;
-  return h;
-}
+constexpr auto* D = &sim::TestDigest;
 
 std::string W(int sender, uint64_t seq) {
   return "vote of " + std::to_string(sender) + " for " + std::to_string(seq);

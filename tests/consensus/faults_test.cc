@@ -9,13 +9,7 @@
 namespace evchain::consensus::sim {
 namespace {
 
-Options Quiet() {
-  Options o;
-  o.seed = 17;
-  o.random_faults = false;
-  o.max_time = 40000;
-  return o;
-}
+Options Quiet() { return QuietOptions(17, 40000); }
 
 size_t Entries(const Simulation& sim, int i) {
   size_t n = 0;

@@ -2,14 +2,12 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/consensus/sim.h"
+
 namespace evchain::consensus {
 namespace {
 
-Hash32 D(uint8_t b) {
-  Hash32 h{};
-  h[0] = b;
-  return h;
-}
+constexpr auto* D = &sim::TestDigest;
 
 Vote VoteFor(const Hash32& digest) {
   Vote v;

@@ -13,13 +13,7 @@
 namespace evchain::consensus::sim {
 namespace {
 
-Options Quiet() {
-  Options o;
-  o.seed = 11;
-  o.random_faults = false;
-  o.max_time = 30000;
-  return o;
-}
+Options Quiet() { return QuietOptions(11, 30000); }
 
 // How many entries of replica i's chain carry this nonce.
 size_t CountNonce(const Simulation& sim, int i, const std::string& nonce) {

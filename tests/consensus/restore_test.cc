@@ -12,13 +12,7 @@
 namespace evchain::consensus::sim {
 namespace {
 
-Options Quiet() {
-  Options o;
-  o.seed = 13;
-  o.random_faults = false;
-  o.max_time = 30000;
-  return o;
-}
+Options Quiet() { return QuietOptions(13, 30000); }
 
 // v3 votes for block A at (view 0, height 1), is restored from a backup taken before that, and
 // the Byzantine primary then offers it block B for the same slot.

@@ -68,6 +68,22 @@ struct Options {
   uint64_t us_per_message = 0;
 };
 
+// A fault-free run of n = 4 (the scenario tests add the faults they are about).
+inline Options QuietOptions(uint64_t seed, UnixMillis max_time) {
+  Options o;
+  o.seed = seed;
+  o.random_faults = false;
+  o.max_time = max_time;
+  return o;
+}
+
+// A digest whose first byte is `b` (tests of the replica's parts).
+inline Hash32 TestDigest(uint8_t b) {
+  Hash32 h{};
+  h[0] = b;
+  return h;
+}
+
 // The PRE-PREPARE body proposing `block` in its header's view: for Simulation::Inject.
 pb::Body PrePrepareOf(const CheckedBlock& block);
 
