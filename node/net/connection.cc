@@ -84,7 +84,17 @@ void Connection::ShutdownSend() {
   socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
 }
 
+void Connection::Release() {
+  if (!held_back_) return;
+  held_back_ = false;
+  // With a read outstanding, its completion hands the frames on.
+  if (!closed_ && !read_pending_) ProcessFrames();
+}
+
 void Connection::ReadMore() {
+  // Both a budget release and Release can ask for the next read: one at a time.
+  if (closed_ || read_pending_) return;
+  read_pending_ = true;
   std::span<uint8_t> space = reader_.WritableSpan();
   socket_.async_read_some(
       boost::asio::buffer(space.data(), space.size()),
@@ -95,13 +105,28 @@ void Connection::ReadMore() {
 }
 
 void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
+  read_pending_ = false;
   if (closed_) return;
+  if (ec == boost::asio::error::eof && authenticated_ && !idle()) {
+    // The peer retired this link (docs/transport.md "Links"): it sends nothing more
+    // but still reads. Closing now would cut the write in flight, and the payloads in it would
+    // be lost; finish it first (the write handler closes), within the retire deadline.
+    peer_finished_ = true;
+    if (!retired_) Retire();
+    listener_->OnPeerFinished(shared_from_this());
+    return;
+  }
   if (ec) {
     return Fail(authenticated_ ? std::nullopt : std::optional(RejectReason::kClosed));
   }
   Bump(counters_->bytes_in, n);
   reader_.Commit(n);
+  ProcessFrames();
+}
+
+void Connection::ProcessFrames() {
   for (;;) {
+    if (held_back_) return;  // Release() goes on from here
     ByteView body;
     FrameReader::Next next = reader_.Pop(body);
     if (next == FrameReader::Next::kNeedMore) break;
@@ -192,6 +217,8 @@ void Connection::WriteMore() {
             self->in_flight_.clear();
             if (!self->pending_.empty()) {
               self->WriteMore();
+            } else if (self->peer_finished_) {
+              self->Fail(std::nullopt);  // both sides done: the peer reads our EOF
             } else if (self->retired_) {
               // Drained: the peer reads EOF and closes its side, which ends the drain (without
               // this the link lingered until the retire deadline, and the peer held back

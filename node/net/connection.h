@@ -31,6 +31,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     virtual void OnPayload(const std::shared_ptr<Connection>& connection, std::string payload) = 0;
     // Everything handed to Write has been written.
     virtual void OnWritable(const std::shared_ptr<Connection>& connection) = 0;
+    // The peer shut down its sending side (it retired the link) while our write was still in
+    // flight: hand this connection nothing more; it closes itself once that write is done.
+    virtual void OnPeerFinished(const std::shared_ptr<Connection>& connection) = 0;
     // The connection failed or the peer closed it (not called after Close()).
     virtual void OnClosed(const std::shared_ptr<Connection>& connection) = 0;
   };
@@ -57,6 +60,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // REQUIRES: authenticated().
   void Retire();
 
+  // While held back, no frame is handed to the listener and nothing more is read: what the peer
+  // sends waits in the kernel's buffers, then in its own (TCP back-pressure). The transport holds
+  // a peer's link back while an older link of that peer is still draining, so the peer's
+  // payloads arrive in the order it sent them at no cost in memory.
+  void HoldBack() { held_back_ = true; }
+  // Ends HoldBack: frames already read are handed on, then reading resumes.
+  void Release();
+
   // The peer's receive budget: reading pauses while it is over its limits. Set by the transport
   // once the peer is known (on authentication), shared by all of the peer's links.
   void SetReceiveBudget(std::shared_ptr<ReceiveBudget> budget) { budget_ = std::move(budget); }
@@ -64,6 +75,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool authenticated() const { return authenticated_; }
   bool closed() const { return closed_; }
   bool retired() const { return retired_; }
+  // The peer shut down its side; we are finishing our write (see Listener::OnPeerFinished).
+  bool peer_finished() const { return peer_finished_; }
   // True when nothing is pending or being written.
   bool idle() const { return !writing_ && pending_.empty(); }
   Role role() const { return role_; }
@@ -73,6 +86,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void ReadMore();
   void OnRead(const boost::system::error_code& ec, size_t n);
+  // Hands on the frames read so far, then reads more unless held back or over budget.
+  void ProcessFrames();
   // Returns false if the connection was closed while handling the frame.
   bool HandleFrame(ByteView body);
   void QueueBytes(const Bytes& bytes, uint64_t frames);
@@ -93,6 +108,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool authenticated_ = false;
   bool closed_ = false;
   bool retired_ = false;
+  bool peer_finished_ = false;
+  bool held_back_ = false;
+  bool read_pending_ = false;  // an async_read_some is outstanding
   std::shared_ptr<ReceiveBudget> budget_;
   std::optional<FrameSealer> sealer_;
   std::optional<FrameOpener> opener_;

@@ -101,7 +101,6 @@ void Transport::DoStop() {
     if (peer->link) peer->link->Close();
     for (const auto& connection : peer->retired) connection->Close();
     peer->retired.clear();
-    peer->held.clear();
     peer->dialing.reset();
     peer->link.reset();
     peer->dial_in_progress = false;
@@ -151,7 +150,6 @@ void Transport::DoSuspend(Peer& peer, std::chrono::milliseconds duration) {
   // Connection::Close does not call OnClosed: the peer's state is reset here.
   for (const auto& connection : peer.retired) connection->Close();
   peer.retired.clear();
-  peer.held.clear();  // what the misbehaving peer sent and we have not delivered yet
   if (peer.dialing) {
     peer.dialing->Close();
     peer.dialing.reset();
@@ -320,6 +318,7 @@ void Transport::OnAuthenticated(const std::shared_ptr<Connection>& connection) {
   if (duplicate) {
     if (dialed_by_lower(*peer->link) && !dialed_by_lower(*connection)) {
       Retire(*peer, connection);  // the peer may have used it before it saw the better link
+      HoldLinkBehindRetired(*peer);
       Publish(*peer);
       Bump(counters_.duplicate_links);
       return;
@@ -327,6 +326,7 @@ void Transport::OnAuthenticated(const std::shared_ptr<Connection>& connection) {
     Retire(*peer, peer->link);
   }
   peer->link = connection;
+  HoldLinkBehindRetired(*peer);
   peer->attempts = 0;
   peer->retry_timer.cancel();
   Publish(*peer);
@@ -340,14 +340,21 @@ void Transport::Retire(Peer& peer, const std::shared_ptr<Connection>& connection
   if (!connection->closed()) peer.retired.push_back(connection);
 }
 
+void Transport::HoldLinkBehindRetired(Peer& peer) {
+  if (!peer.link) return;
+  if (peer.retired.empty()) {
+    peer.link->Release();
+  } else {
+    peer.link->HoldBack();
+  }
+}
+
 void Transport::OnPayload(const std::shared_ptr<Connection>& connection, std::string payload) {
   Peer* peer = FindPeer(connection->peer());
   if (stopped_ || peer == nullptr) return;
-  if (connection == peer->link && !peer->retired.empty()) {
-    peer->held.push_back(std::move(payload));
-  } else if (connection == peer->link || connection->retired()) {
-    Deliver(*peer, std::move(payload));
-  }
+  // The link is held back while a retired link is open (HoldLinkBehindRetired), so whatever
+  // arrives here is next in the peer's send order.
+  if (connection == peer->link || connection->retired()) Deliver(*peer, std::move(payload));
 }
 
 void Transport::Deliver(Peer& peer, std::string payload) {
@@ -360,6 +367,20 @@ void Transport::OnWritable(const std::shared_ptr<Connection>& connection) {
   if (!stopped_ && peer != nullptr && peer->link == connection) Pump(*peer);
 }
 
+void Transport::OnPeerFinished(const std::shared_ptr<Connection>& connection) {
+  Peer* peer = FindPeer(connection->peer());
+  if (stopped_ || peer == nullptr || connection != peer->link) return;
+  // The peer retired our link (it has a better one, or will dial): the link is retired here too,
+  // so what is still queued waits for the next link, after what this one is finishing.
+  peer->retired.push_back(connection);
+  peer->link.reset();
+  peer->unreachable_since = std::chrono::steady_clock::now();
+  peer->attempts = 0;
+  if (on_link_) on_link_(peer->index, false);
+  ScheduleDial(*peer);
+  Publish(*peer);
+}
+
 void Transport::OnClosed(const std::shared_ptr<Connection>& connection) {
   inbound_.erase(connection);
   Peer* peer = FindPeer(connection->peer());
@@ -367,12 +388,7 @@ void Transport::OnClosed(const std::shared_ptr<Connection>& connection) {
   auto retired = std::find(peer->retired.begin(), peer->retired.end(), connection);
   if (retired != peer->retired.end()) {
     peer->retired.erase(retired);
-    // The older links are drained: what waited behind them is next in the peer's order.
-    while (peer->retired.empty() && !peer->held.empty()) {
-      std::string payload = std::move(peer->held.front());
-      peer->held.pop_front();
-      Deliver(*peer, std::move(payload));
-    }
+    HoldLinkBehindRetired(*peer);  // once all are drained, what waited is next in the order
   } else if (connection == peer->dialing) {
     peer->dialing.reset();
     peer->dial_in_progress = false;

@@ -140,10 +140,9 @@ class Transport : private Connection::Listener {
     std::string address;
     std::shared_ptr<Connection> link;     // authenticated, in use
     std::shared_ptr<Connection> dialing;  // our dial, handshaking
-    // Links replaced by `link` that the peer may still be sending on; while any is open, what
-    // arrives on `link` waits in `held`, so the peer's payloads are delivered in send order.
+    // Links replaced by `link` that the peer may still be sending on; while any is open, `link`
+    // is held back (Connection::HoldBack), so the peer's payloads are delivered in send order.
     std::vector<std::shared_ptr<Connection>> retired;
-    std::deque<std::string> held;
     bool dial_in_progress = false;  // resolving, connecting or handshaking
     std::unique_ptr<boost::asio::ip::tcp::socket> connecting;
     int attempts = 0;  // failed dials since the last link
@@ -164,11 +163,14 @@ class Transport : private Connection::Listener {
   };
   // Hands `payload` to the receive handler with its credit from `peer`'s budget.
   void Deliver(Peer& peer, std::string payload);
+  // Holds `peer`'s link back while any retired link of it is open, and releases it after.
+  static void HoldLinkBehindRetired(Peer& peer);
 
   // Connection::Listener
   void OnAuthenticated(const std::shared_ptr<Connection>& connection) override;
   void OnPayload(const std::shared_ptr<Connection>& connection, std::string payload) override;
   void OnWritable(const std::shared_ptr<Connection>& connection) override;
+  void OnPeerFinished(const std::shared_ptr<Connection>& connection) override;
   void OnClosed(const std::shared_ptr<Connection>& connection) override;
 
   // The private base, named where std::make_shared cannot see it.

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "node/net/handshake.h"
 #include "node/net/secure_channel.h"
@@ -323,6 +324,83 @@ TEST_CASE("a link retired in the middle of a write is shut down once the write c
     received.insert(std::stoi(payload.substr(0, payload.find('x'))));
   }
   CHECK(received.size() == kPayloads);
+}
+
+TEST_CASE("a link its peer shuts down while our write is in flight is drained, not cut") {
+  // Both ends of a duplicate pair retire it at once under load (seen as lost payloads in
+  // receive_budget_test): the peer, with nothing to send, shuts down its side at once; we still
+  // have a write in flight. Reading its EOF must not cut ours: we finish writing, then close,
+  // and what was still queued goes over the next link.
+  ReplacedLinkArena arena;
+  Node& node = arena.node;
+  const genesis::Genesis& genesis = arena.genesis;
+
+  RawPeer old_link(arena.acceptor);
+  SessionKeys old_keys = old_link.Handshake(arena.as_validator0, Role::kResponder, -1);
+  REQUIRE(WaitFor([&] { return node.transport().ConnectedPeers() == std::vector<int>{0}; }));
+  constexpr int kPayloads = 32;  // more than the socket buffers hold: a write stays in flight
+  for (int i = 0; i < kPayloads; ++i) {
+    node.transport().Send(0, std::to_string(i) + std::string(1 << 20, 'x'));
+  }
+  old_link.ShutdownSend();
+
+  std::set<int> received;
+  FrameOpener old_opener(old_keys.rx);
+  while (std::optional<std::string> body = old_link.ReadFrame()) {
+    std::string payload;
+    REQUIRE(old_opener.Open(AsBytes(*body), payload));
+    received.insert(std::stoi(payload.substr(0, payload.find('x'))));
+  }
+  CHECK(old_link.eof());  // closed after its write, not reset in the middle of it
+  REQUIRE(WaitFor([&] { return node.transport().ConnectedPeers().empty(); }));
+  RawPeer new_link(genesis.validators[1].p2p);
+  SessionKeys new_keys = new_link.Handshake(arena.as_validator0, Role::kInitiator, 1);
+  FrameOpener new_opener(new_keys.rx);
+  while (received.size() < kPayloads) {
+    std::optional<std::string> body = new_link.ReadFrame();
+    REQUIRE(body);
+    std::string payload;
+    REQUIRE(new_opener.Open(AsBytes(*body), payload));
+    received.insert(std::stoi(payload.substr(0, payload.find('x'))));
+  }
+  CHECK(received.size() == kPayloads);
+}
+
+TEST_CASE("what a peer sends on its new link while the old one drains waits in the kernel") {
+  // The peer's new link is not read until its retired link has closed: the wait costs the node
+  // no memory (before 2026-12-04 it was read into an unbounded queue, past the receive budget).
+  ReplacedLinkArena arena;
+  Node& node = arena.node;
+  const genesis::Genesis& genesis = arena.genesis;
+
+  RawPeer old_link(arena.acceptor);
+  SessionKeys old_keys = old_link.Handshake(arena.as_validator0, Role::kResponder, -1);
+  REQUIRE(WaitFor([&] { return node.transport().ConnectedPeers() == std::vector<int>{0}; }));
+  RawPeer new_link(genesis.validators[1].p2p);
+  SessionKeys new_keys = new_link.Handshake(arena.as_validator0, Role::kInitiator, 1);
+  REQUIRE(WaitFor([&] { return node.transport().Stats().duplicate_links == 1; }));
+
+  constexpr int kPayloads = 2000;  // 2 MB: fits in the sockets' buffers, so Write returns
+  FrameSealer new_sealer(new_keys.tx);
+  Bytes frames;
+  for (int i = 0; i < kPayloads; ++i)
+    new_sealer.Seal(std::to_string(i) + std::string(1000, 'x'), frames);
+  new_link.Write(frames);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(node.transport().Stats().frames_in == 0);  // not one frame read off the new link
+
+  Bytes last;
+  FrameSealer(old_keys.tx).Seal("last on the old link", last);
+  old_link.Write(last);
+  old_link.ShutdownSend();
+  CHECK(old_link.WaitClosed());
+  REQUIRE(WaitFor([&] { return node.received_count() == kPayloads + 1; }));
+  std::vector<std::pair<int, std::string>> received = node.received();
+  CHECK(received[0].second == "last on the old link");
+  for (int i = 0; i < kPayloads; ++i) {
+    const std::string& payload = received[i + 1].second;
+    REQUIRE(payload.substr(0, payload.find('x')) == std::to_string(i));
+  }
 }
 
 }  // namespace
