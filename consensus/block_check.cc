@@ -11,24 +11,15 @@
 namespace evchain::consensus {
 namespace {
 
-// Leaf bytes and evidence id of one entry; error "bad_deposit" if its statement does not parse
-// or names an unknown depositor.
+// Leaf bytes, evidence id and (depositor, nonce) of one entry; ledger::LeafOfEntry's errors.
 Status MakeLeaf(const genesis::Genesis& genesis, const ledger::Entry& entry, uint64_t height,
                 UnixMillis time, Bytes* leaf, Hash32* evidence_id, DepositorNonce* nonce) {
-  Result<ledger::DepositStatement> st = ledger::ParseDepositStatement(entry.statement);
-  if (!st.ok()) return Status::Error("bad_deposit", st.status().ToString());
-  if (st->chain_id != genesis.chain_id) return Status::Error("bad_deposit", "other chain");
-  const genesis::Depositor* depositor = genesis.FindDepositor(st->depositor);
-  if (depositor == nullptr) return Status::Error("bad_deposit", "unknown depositor");
-  ledger::Leaf l;
-  l.statement_hash = crypto::Sha256(entry.statement);
-  l.digest = st->digest;
-  l.depositor_key = depositor->public_key;
-  l.block_height = height;
-  l.block_time = time;
-  *leaf = l.Encode();
-  *evidence_id = l.statement_hash;
-  *nonce = {st->depositor, st->nonce};
+  ledger::DepositStatement st;
+  Result<ledger::Leaf> l = ledger::LeafOfEntry(genesis, entry, height, time, &st);
+  if (!l.ok()) return l.status();
+  *leaf = l->Encode();
+  *evidence_id = l->statement_hash;
+  *nonce = {std::move(st.depositor), std::move(st.nonce)};
   return Status::Ok();
 }
 

@@ -165,4 +165,21 @@ Result<CheckpointInfo> ParseCheckpointText(std::string_view text) {
   return info;
 }
 
+Result<Leaf> LeafOfEntry(const genesis::Genesis& genesis, const Entry& entry, uint64_t height,
+                         UnixMillis time, DepositStatement* parsed) {
+  Result<DepositStatement> st = ParseDepositStatement(entry.statement);
+  if (!st.ok()) return Status::Error("bad_deposit", st.status().ToString());
+  if (st->chain_id != genesis.chain_id) return Status::Error("bad_deposit", "other chain");
+  const genesis::Depositor* depositor = genesis.FindDepositor(st->depositor);
+  if (depositor == nullptr) return Status::Error("bad_deposit", "unknown depositor");
+  Leaf leaf;
+  leaf.statement_hash = crypto::Sha256(entry.statement);
+  leaf.digest = st->digest;
+  leaf.depositor_key = depositor->public_key;
+  leaf.block_height = height;
+  leaf.block_time = time;
+  if (parsed != nullptr) *parsed = std::move(*st);
+  return leaf;
+}
+
 }  // namespace evchain::ledger

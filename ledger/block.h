@@ -11,6 +11,9 @@
 #include "common/status.h"
 #include "common/time.h"
 #include "crypto/note.h"
+#include "genesis/genesis.h"
+#include "ledger/leaf.h"
+#include "ledger/statement.h"
 
 namespace evchain::ledger {
 
@@ -43,6 +46,14 @@ struct Entry {
   crypto::Signature signature{};  // over `statement`, or over the batch statement when batched
   std::optional<BatchProof> batch;
 };
+
+// The leaf `entry` gets when committed in the block at (`height`, `time`) (docs/formats.md
+// "Leaf"): its statement's hash and digest, and the genesis key of the depositor it names. The
+// one place a leaf is made from an entry: consensus, the test chains and the benchmarks call it.
+// `parsed`, when given, receives the parsed statement. Errors: "bad_deposit" when the statement
+// does not parse, names another chain, or names a depositor the genesis lacks.
+Result<Leaf> LeafOfEntry(const genesis::Genesis& genesis, const Entry& entry, uint64_t height,
+                         UnixMillis time, DepositStatement* parsed = nullptr);
 
 // The checkpoint note body committing a block (tlog-checkpoint with evchain extension lines).
 std::string CheckpointText(const BlockHeader& header);

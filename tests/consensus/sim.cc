@@ -122,11 +122,7 @@ ChainTip Simulation::TipOf(int i) const {
   tip.hash = last.hash;
   tip.time = last.header.time;
   tip.log_size = last.header.log_size;
-  for (const crypto::NodeId& id : crypto::RootSubtrees(last.header.log_size)) {
-    std::vector<Hash32> sub(node.leaf_hashes.begin() + (id.index << id.level),
-                            node.leaf_hashes.begin() + ((id.index + 1) << id.level));
-    tip.frontier.push_back(crypto::RootFromLeafHashes(sub));
-  }
+  tip.frontier = node.frontier.hashes();
   return tip;
 }
 
@@ -178,12 +174,12 @@ void Simulation::RestoreFromBackup(int node, UnixMillis backup_at, UnixMillis re
     std::map<Hash32, ledger::Entry> journal;
     std::vector<CommittedBlock> chain;
     SetIndex index;
-    std::vector<Hash32> leaf_hashes;
+    crypto::MerkleFrontier frontier;
   };
   auto backup = std::make_shared<Backup>();
   Schedule(backup_at, [this, node, backup]() {
     const Node& n = nodes_[node];
-    *backup = Backup{n.records, n.journal, n.chain, n.index, n.leaf_hashes};
+    *backup = Backup{n.records, n.journal, n.chain, n.index, n.frontier};
     Log("BACKUP v" + std::to_string(node) + " at height " + std::to_string(n.chain.size()));
   });
   Schedule(restore_at, [this, node, backup, marker]() {
@@ -195,7 +191,7 @@ void Simulation::RestoreFromBackup(int node, UnixMillis backup_at, UnixMillis re
     n.journal = backup->journal;
     n.chain = backup->chain;
     n.index = backup->index;
-    n.leaf_hashes = backup->leaf_hashes;
+    n.frontier = backup->frontier;
     Log("RESTORE v" + std::to_string(node) + " from its backup at height " +
         std::to_string(n.chain.size()) + (marker ? "" : " (marker ignored)"));
     StartReplica(node,
@@ -305,7 +301,7 @@ void Simulation::Drain(int i) {
     }
     for (CommittedBlock& b : rd.committed) {  // 3. append
       CheckBlock(i, b);
-      for (const Bytes& leaf : b.leaves) node.leaf_hashes.push_back(crypto::LeafHash(leaf));
+      for (const Bytes& leaf : b.leaves) node.frontier.AppendLeafHash(crypto::LeafHash(leaf));
       for (const ledger::Entry& e : b.entries) {
         const Hash32 id = crypto::Sha256(e.statement);
         node.index.ids.insert(id);

@@ -20,6 +20,7 @@
 #include "consensus/block_check.h"
 #include "consensus/replica.h"
 #include "crypto/ed25519.h"
+#include "crypto/merkle.h"
 #include "genesis/genesis.h"
 
 namespace evchain::consensus::sim {
@@ -170,7 +171,7 @@ class Simulation {
     std::map<Hash32, ledger::Entry> journal;
     std::vector<CommittedBlock> chain;
     SetIndex index;
-    std::vector<Hash32> leaf_hashes;
+    crypto::MerkleFrontier frontier;  // of the committed log
     uint32_t byzantine = 0;
     std::vector<std::string> sent;   // for stale replays
     std::vector<std::string> heard;  // kProtocolLies: others' VIEW-CHANGE/NEW-VIEW/CHECKPOINT

@@ -65,10 +65,7 @@ class ChainBuilder {
     h.prev_hash = blocks_.empty() ? genesis_.hash : blocks_.back().header.Hash();
     h.time = time;
     for (const Entry& e : entries) {
-      const auto statement = *ParseDepositStatement(e.statement);
-      Leaf leaf{crypto::Sha256(e.statement), statement.digest,
-                genesis_.FindDepositor(statement.depositor)->public_key, h.height, time};
-      entries_.push_back({e, leaf.Encode(), blocks_.size()});
+      entries_.push_back({e, LeafOfEntry(genesis_, e, h.height, time)->Encode(), blocks_.size()});
       leaf_hashes_.push_back(crypto::LeafHash(entries_.back().leaf));
     }
     h.log_size = leaf_hashes_.size();

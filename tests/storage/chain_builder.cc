@@ -1,24 +1,23 @@
 #include "tests/storage/chain_builder.h"
 
-#include "crypto/ed25519.h"
+#include <doctest/doctest.h>
+
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
-#include "ledger/leaf.h"
 #include "ledger/statement.h"
+#include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace evchain::storage::testing {
 namespace {
 
-constexpr char kChainId[] = "storage-test";
-constexpr char kDepositor[] = "demo-platform";
 constexpr UnixMillis kGenesisTime = 1767225600000;  // 2026-01-01T00:00:00Z
 
-const crypto::SecretKey& DepositorKey() {
-  static const crypto::SecretKey* key = [] {
-    Bytes seed(32, 0x42);
-    return new crypto::SecretKey(crypto::SecretKey::FromSeed(seed));
-  }();
-  return *key;
+// The synthetic network's genesis and keys; blocks are cosigned by court-1 alone (storage checks
+// nothing of the certificate but keeps it).
+const synthetic::TestNetwork& Network() {
+  static const auto* net =
+      new synthetic::TestNetwork(synthetic::MakeTestNetwork("storage-test", kGenesisTime));
+  return *net;
 }
 
 }  // namespace
@@ -29,8 +28,8 @@ Hash32 ChainBuilder::TestDigest(uint64_t i) {
 
 std::string TestStatement(const Hash32& digest, uint64_t nonce) {
   ledger::DepositStatement s;
-  s.chain_id = kChainId;
-  s.depositor = kDepositor;
+  s.chain_id = Network().genesis.chain_id;
+  s.depositor = Network().depositor_id;
   s.digest = digest;
   s.kind = "webpage";
   s.source = "https://example.com/page/" + std::to_string(nonce);
@@ -39,34 +38,24 @@ std::string TestStatement(const Hash32& digest, uint64_t nonce) {
 }
 
 BlockToAppend ChainBuilder::Make(const std::vector<Hash32>& digests) const {
-  BlockToAppend block;
-  ledger::BlockHeader& h = block.header;
-  h.chain_id = kChainId;
-  h.height = height() + 1;
-  h.prev_hash = blocks_.empty() ? crypto::Sha256("genesis") : blocks_.back().header.Hash();
-  h.time = kGenesisTime + static_cast<UnixMillis>(h.height) * 1000;
-  h.proposer = "court-1";
-  h.view = 0;
-  std::vector<Hash32> hashes = leaf_hashes_;
+  const synthetic::TestNetwork& net = Network();
+  std::vector<ledger::Entry> entries;
   uint64_t nonce = next_nonce_;
   for (const Hash32& digest : digests) {
     ledger::Entry entry;
     entry.statement = TestStatement(digest, nonce++);
-    entry.signature = DepositorKey().Sign(AsBytes(entry.statement));
-    ledger::Leaf leaf;
-    leaf.statement_hash = crypto::Sha256(entry.statement);
-    leaf.digest = digest;
-    leaf.depositor_key = DepositorKey().public_key();
-    leaf.block_height = h.height;
-    leaf.block_time = h.time;
-    block.leaves.push_back(leaf.Encode());
-    hashes.push_back(crypto::LeafHash(block.leaves.back()));
-    block.entries.push_back(std::move(entry));
+    entry.signature = net.depositor_key.Sign(AsBytes(entry.statement));
+    entries.push_back(std::move(entry));
   }
-  h.log_size = hashes.size();
-  h.log_root = crypto::RootFromLeafHashes(hashes);
-  block.certificate = ledger::CheckpointText(h) + "\n— court-1 AAAA\n";
-  return block;
+  const uint64_t height = this->height() + 1;
+  crypto::MerkleFrontier frontier = frontier_;  // Make does not advance the builder
+  Result<BlockToAppend> block = synthetic::MakeCosignedBlock(
+      net.genesis, {{net.genesis.validators[0].id, &net.validator_keys[0]}}, std::move(entries),
+      height, kGenesisTime + static_cast<UnixMillis>(height) * 1000,
+      blocks_.empty() ? net.genesis.hash : blocks_.back().header.Hash(),
+      net.genesis.validators[0].id, 0, &frontier);
+  REQUIRE_MESSAGE(block.ok(), block.status().ToString());
+  return std::move(block).value();
 }
 
 BlockToAppend ChainBuilder::Make(size_t n) const {
@@ -76,7 +65,10 @@ BlockToAppend ChainBuilder::Make(size_t n) const {
 }
 
 void ChainBuilder::Advance(const BlockToAppend& block) {
-  for (const Bytes& leaf : block.leaves) leaf_hashes_.push_back(crypto::LeafHash(leaf));
+  for (const Bytes& leaf : block.leaves) {
+    leaf_hashes_.push_back(crypto::LeafHash(leaf));
+    frontier_.AppendLeafHash(leaf_hashes_.back());
+  }
   next_nonce_ += block.entries.size();
   next_digest_ += block.entries.size();
   blocks_.push_back(block);

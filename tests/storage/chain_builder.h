@@ -1,5 +1,5 @@
-// Builds valid chains of blocks for storage tests: real canonical statements, exact leaves, and
-// headers whose log_size/log_root come from the reference Merkle code in crypto/.
+// Builds valid chains of blocks for storage tests, made by the synthetic chain's one block maker
+// (tools/synthetic_chain): real canonical statements, exact leaves, cosigned checkpoints.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "crypto/merkle.h"
 #include "storage/evidence_log.h"
 
 namespace evchain::storage::testing {
@@ -33,6 +34,7 @@ class ChainBuilder {
 
  private:
   std::vector<Hash32> leaf_hashes_;
+  crypto::MerkleFrontier frontier_;  // over leaf_hashes_
   std::vector<BlockToAppend> blocks_;
   uint64_t next_nonce_ = 0;
   uint64_t next_digest_ = 1000000;

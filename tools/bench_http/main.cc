@@ -18,10 +18,9 @@
 #include "api/http_server.h"
 #include "common/encoding.h"
 #include "crypto/merkle.h"
-#include "crypto/note.h"
 #include "crypto/sha256.h"
-#include "ledger/leaf.h"
 #include "ledger/statement.h"
+#include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace evchain {
 namespace {
@@ -95,38 +94,26 @@ class InstantNode : public api::NodeService {
 // cosigned by the four validators.
 void FillLog(storage::EvidenceLog& log, const genesis::Genesis& g, const crypto::SecretKey& dep,
              uint64_t entries) {
-  std::vector<Hash32> leaf_hashes;
+  std::vector<crypto::SecretKey> keys;
+  std::vector<synthetic::Cosigner> cosigners;
+  for (uint8_t v = 0; v < 4; ++v) keys.push_back(Key(v + 1));
+  for (size_t v = 0; v < 4; ++v) cosigners.push_back({g.validators[v].id, &keys[v]});
+  crypto::MerkleFrontier frontier;
   Hash32 prev = g.hash;
   for (uint64_t start = 0; start < entries; start += 10000) {
-    storage::BlockToAppend b;
-    ledger::BlockHeader& h = b.header;
-    h.chain_id = kChain;
-    h.height = log.height() + 1;
-    h.prev_hash = prev;
-    h.time = 1795865427000 + static_cast<UnixMillis>(h.height) * 1000;
-    h.proposer = "v0";
+    std::vector<ledger::Entry> block;
     for (uint64_t i = start; i < std::min(entries, start + 10000); ++i) {
       const std::string text = Statement(i, "log").Canonical();
-      ledger::Leaf leaf{crypto::Sha256(text), Statement(i, "log").digest, dep.public_key(),
-                        h.height, h.time};
-      b.leaves.push_back(leaf.Encode());
-      leaf_hashes.push_back(crypto::LeafHash(b.leaves.back()));
-      b.entries.push_back({text, dep.Sign(AsBytes(text)), std::nullopt});
+      block.push_back({text, dep.Sign(AsBytes(text)), std::nullopt});
     }
-    h.log_size = leaf_hashes.size();
-    h.log_root = crypto::RootFromLeafHashes(leaf_hashes);
-    crypto::Note note{ledger::CheckpointText(h), {}};
-    for (int v = 0; v < 4; ++v) {
-      note.signatures.push_back(crypto::CosignCheckpoint(
-          note.text, "v" + std::to_string(v), Key(static_cast<uint8_t>(v + 1)), h.time / 1000));
-    }
-    b.certificate = crypto::FormatNote(note);
-    evchain::Status s = log.AppendBlock(b);
-    if (!s.ok()) {
-      std::fprintf(stderr, "append: %s\n", s.ToString().c_str());
+    const UnixMillis time = 1795865427000 + static_cast<UnixMillis>(log.height() + 1) * 1000;
+    Result<ledger::BlockHeader> header = synthetic::AppendCosignedBlock(
+        &log, g, cosigners, std::move(block), time, prev, "v0", 0, &frontier);
+    if (!header.ok()) {
+      std::fprintf(stderr, "append: %s\n", header.status().ToString().c_str());
       std::exit(1);
     }
-    prev = h.Hash();
+    prev = header->Hash();
   }
 }
 

@@ -83,39 +83,22 @@ std::vector<ledger::Entry> ChainBuilder::Batch(const std::vector<Hash32>& digest
   return entries;
 }
 
-Bytes ChainBuilder::LeafFor(const ledger::Entry& entry, const crypto::PublicKey& depositor_key,
-                            uint64_t height, UnixMillis time) {
-  ledger::Leaf leaf;
-  leaf.statement_hash = crypto::Sha256(entry.statement);
-  auto st = ledger::ParseDepositStatement(entry.statement);
-  if (st.ok()) leaf.digest = st->digest;
-  leaf.depositor_key = depositor_key;
-  leaf.block_height = height;
-  leaf.block_time = time;
-  return leaf.Encode();
-}
-
-Result<ledger::BlockHeader> AppendCosignedBlock(storage::EvidenceLog* log,
-                                                const genesis::Genesis& genesis,
-                                                const std::vector<Cosigner>& cosigners,
-                                                std::vector<ledger::Entry> entries, UnixMillis time,
-                                                const Hash32& prev_hash,
-                                                const std::string& proposer, uint64_t view,
-                                                crypto::MerkleFrontier* frontier) {
+Result<storage::BlockToAppend> MakeCosignedBlock(
+    const genesis::Genesis& genesis, const std::vector<Cosigner>& cosigners,
+    std::vector<ledger::Entry> entries, uint64_t height, UnixMillis time, const Hash32& prev_hash,
+    const std::string& proposer, uint64_t view, crypto::MerkleFrontier* frontier) {
   storage::BlockToAppend block;
   ledger::BlockHeader& h = block.header;
   h.chain_id = genesis.chain_id;
-  h.height = log->height() + 1;
+  h.height = height;
   h.prev_hash = prev_hash;
   h.time = time;
   h.proposer = proposer;
   h.view = view;
   for (const auto& e : entries) {
-    auto st = ledger::ParseDepositStatement(e.statement);
-    if (!st.ok()) return Status::Error("bad_deposit", st.status().ToString());
-    const genesis::Depositor* depositor = genesis.FindDepositor(st->depositor);
-    if (depositor == nullptr) return Status::Error("bad_deposit", "unknown depositor");
-    block.leaves.push_back(ChainBuilder::LeafFor(e, depositor->public_key, h.height, time));
+    Result<ledger::Leaf> leaf = ledger::LeafOfEntry(genesis, e, h.height, time);
+    if (!leaf.ok()) return leaf.status();
+    block.leaves.push_back(leaf->Encode());
     frontier->AppendLeafHash(crypto::LeafHash(block.leaves.back()));
   }
   h.log_size = frontier->size();
@@ -128,8 +111,22 @@ Result<ledger::BlockHeader> AppendCosignedBlock(storage::EvidenceLog* log,
   }
   block.certificate = crypto::FormatNote(note);
   block.entries = std::move(entries);
-  EVCHAIN_RETURN_IF_ERROR(log->AppendBlock(block));
-  return h;
+  return block;
+}
+
+Result<ledger::BlockHeader> AppendCosignedBlock(storage::EvidenceLog* log,
+                                                const genesis::Genesis& genesis,
+                                                const std::vector<Cosigner>& cosigners,
+                                                std::vector<ledger::Entry> entries, UnixMillis time,
+                                                const Hash32& prev_hash,
+                                                const std::string& proposer, uint64_t view,
+                                                crypto::MerkleFrontier* frontier) {
+  Result<storage::BlockToAppend> block =
+      MakeCosignedBlock(genesis, cosigners, std::move(entries), log->height() + 1, time, prev_hash,
+                        proposer, view, frontier);
+  if (!block.ok()) return block.status();
+  EVCHAIN_RETURN_IF_ERROR(log->AppendBlock(*block));
+  return block->header;
 }
 
 Result<ledger::BlockHeader> ChainBuilder::AppendBlock(std::vector<ledger::Entry> entries,

@@ -30,15 +30,21 @@ struct TestNetwork {
 // Validators court-1, court-2, notary-1, time-1; depositor "demo-platform".
 TestNetwork MakeTestNetwork(const std::string& chain_id, UnixMillis genesis_time);
 
-// Appends one block of `entries` at `time` on top of `prev_hash` to `log`, its leaves made as
-// consensus makes them (ledger::Leaf: statement hash, digest, the depositor's genesis key,
-// height, time) and folded into `frontier`, its certificate cosigned by `cosigners` (genesis
-// validators' ids and keys, in genesis order). Returns the header. Errors: a statement that
-// does not parse or names a depositor the genesis lacks ("bad_deposit"), and the log's.
 struct Cosigner {
   std::string id;
   const crypto::SecretKey* key = nullptr;
 };
+
+// The block of `entries` at `height` and `time` on top of `prev_hash`, its leaves made as
+// consensus makes them (ledger::LeafOfEntry) and folded into `frontier`, its certificate cosigned
+// by `cosigners` (genesis validators' ids and keys, in genesis order). Errors: LeafOfEntry's.
+Result<storage::BlockToAppend> MakeCosignedBlock(
+    const genesis::Genesis& genesis, const std::vector<Cosigner>& cosigners,
+    std::vector<ledger::Entry> entries, uint64_t height, UnixMillis time, const Hash32& prev_hash,
+    const std::string& proposer, uint64_t view, crypto::MerkleFrontier* frontier);
+
+// MakeCosignedBlock at the log's next height, appended to `log`. Returns the header. Errors:
+// MakeCosignedBlock's and the log's.
 Result<ledger::BlockHeader> AppendCosignedBlock(storage::EvidenceLog* log,
                                                 const genesis::Genesis& genesis,
                                                 const std::vector<Cosigner>& cosigners,
@@ -60,10 +66,6 @@ class ChainBuilder {
 
   // Commits one block holding `entries` at `time`; returns its header.
   Result<ledger::BlockHeader> AppendBlock(std::vector<ledger::Entry> entries, UnixMillis time);
-
-  // The exact leaf bytes a committed entry gets.
-  static Bytes LeafFor(const ledger::Entry& entry, const crypto::PublicKey& depositor_key,
-                       uint64_t height, UnixMillis time);
 
  private:
   const TestNetwork& net_;
