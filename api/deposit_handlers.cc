@@ -209,17 +209,13 @@ HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepte
     }
     items.push_back(std::move(item));
   }
-  crypto::TreeWithProofs tree = ledger::BatchTree(items);
-  if (tree.root != batch->root) {
+  Hash32 root;
+  std::vector<ledger::Entry> entries =
+      ledger::BatchEntries(*text, *signature, std::move(items), &root);
+  if (root != batch->root) {
     return ErrorResponse(400, "batch_root_mismatch",
-                         "the RFC 9162 root over the items is " + ToHex(tree.root) +
+                         "the RFC 9162 root over the items is " + ToHex(root) +
                              ", the batch statement names " + ToHex(batch->root));
-  }
-  std::vector<ledger::Entry> entries;
-  entries.reserve(items.size());
-  for (size_t i = 0; i < items.size(); ++i) {
-    ledger::BatchProof proof{*text, *signature, i, std::move(tree.proofs[i])};
-    entries.push_back(ledger::Entry{std::move(items[i]), *signature, std::move(proof)});
   }
   accepted = ids.size();
   return SubmitAndRespond(ctx, entries, ids, *wait, /*single=*/false);

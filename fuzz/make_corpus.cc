@@ -62,10 +62,8 @@ ledger::DepositStatement Statement(const std::string& nonce, bool provenance) {
 std::vector<ledger::Entry> Batch(size_t n, ledger::BatchStatement* batch_out,
                                  std::vector<std::string>* items_out) {
   std::vector<std::string> items;
-  std::vector<Hash32> leaf_hashes;
   for (size_t i = 0; i < n; ++i) {
     items.push_back(Statement("batch-item-" + std::to_string(i), i == 0).Canonical());
-    leaf_hashes.push_back(crypto::LeafHash(AsBytes(items.back())));
   }
   ledger::BatchStatement b;
   b.chain_id = Genesis().chain_id;
@@ -75,11 +73,7 @@ std::vector<ledger::Entry> Batch(size_t n, ledger::BatchStatement* batch_out,
   b.nonce = "batch-1";
   const std::string text = b.Canonical();
   const crypto::Signature sig = DepositorKey().Sign(AsBytes(text));
-  std::vector<ledger::Entry> entries;
-  for (size_t i = 0; i < n; ++i) {
-    entries.push_back(
-        {items[i], sig, ledger::BatchProof{text, sig, i, crypto::InclusionProof(leaf_hashes, i)}});
-  }
+  std::vector<ledger::Entry> entries = ledger::BatchEntries(text, sig, items);
   if (batch_out) *batch_out = b;
   if (items_out) *items_out = items;
   return entries;

@@ -165,6 +165,20 @@ Result<CheckpointInfo> ParseCheckpointText(std::string_view text) {
   return info;
 }
 
+std::vector<Entry> BatchEntries(const std::string& batch_statement,
+                                const crypto::Signature& signature, std::vector<std::string> items,
+                                Hash32* root) {
+  crypto::TreeWithProofs tree = BatchTree(items);
+  if (root != nullptr) *root = tree.root;
+  std::vector<Entry> entries;
+  entries.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    entries.push_back(Entry{std::move(items[i]), signature,
+                            BatchProof{batch_statement, signature, i, std::move(tree.proofs[i])}});
+  }
+  return entries;
+}
+
 Result<Leaf> LeafOfEntry(const genesis::Genesis& genesis, const Entry& entry, uint64_t height,
                          UnixMillis time, DepositStatement* parsed) {
   Result<DepositStatement> st = ParseDepositStatement(entry.statement);

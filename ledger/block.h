@@ -47,6 +47,14 @@ struct Entry {
   std::optional<BatchProof> batch;
 };
 
+// The entries of a signed batch (docs/formats.md "Batch statement"): item i carries the batch
+// statement, its signature, i and the item's RFC 9162 proof in ledger::BatchTree(items). The one
+// place batch entries are made (the API's batch route, the test chains, the fuzz corpus). `root`,
+// when given, receives the tree's root, which the caller compares with the statement's.
+std::vector<Entry> BatchEntries(const std::string& batch_statement,
+                                const crypto::Signature& signature, std::vector<std::string> items,
+                                Hash32* root = nullptr);
+
 // The leaf `entry` gets when committed in the block at (`height`, `time`) (docs/formats.md
 // "Leaf"): its statement's hash and digest, and the genesis key of the depositor it names. The
 // one place a leaf is made from an entry: consensus, the test chains and the benchmarks call it.

@@ -330,13 +330,7 @@ TEST_CASE("batch item receipts prove membership in the signed batch") {
   const BatchStatement batch{"evchain-example", "demo-platform", 3, BatchRoot(items), "b-0001"};
   const std::string batch_text = batch.Canonical();
   const crypto::Signature sig = depositor.Sign(AsBytes(batch_text));
-  std::vector<Hash32> item_hashes;
-  for (const auto& item : items) item_hashes.push_back(crypto::LeafHash(AsBytes(item)));
-  std::vector<Entry> entries;
-  for (uint64_t i = 0; i < items.size(); ++i) {
-    entries.push_back(
-        {items[i], sig, BatchProof{batch_text, sig, i, crypto::InclusionProof(item_hashes, i)}});
-  }
+  const std::vector<Entry> entries = BatchEntries(batch_text, sig, items);
   ChainBuilder chain(testing::ExampleGenesis(), testing::ExampleValidatorKeys());
   chain.AddBlock(entries, *ParseRfc3339("2026-11-28T12:00:00.000Z"));
   const auto g = testing::ExampleGenesis();

@@ -203,14 +203,7 @@ void FakeNode::Routes() {
     if (!batch.ok() || !ledger::ValidateBatchItems(*batch, items).ok()) {
       return Error(res, 400, "bad_batch");
     }
-    std::vector<Hash32> leaf_hashes;
-    for (const auto& t : items) leaf_hashes.push_back(crypto::LeafHash(AsBytes(t)));
-    std::vector<ledger::Entry> entries;
-    for (size_t i = 0; i < items.size(); ++i) {
-      entries.push_back(
-          {items[i], signature,
-           ledger::BatchProof{batch_text, signature, i, crypto::InclusionProof(leaf_hashes, i)}});
-    }
+    std::vector<ledger::Entry> entries = ledger::BatchEntries(batch_text, signature, items);
     const uint64_t first = log_->size();
     REQUIRE(builder_->AppendBlock(entries, next_time_).ok());
     next_time_ += 1000;

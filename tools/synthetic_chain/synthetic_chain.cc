@@ -70,17 +70,7 @@ std::vector<ledger::Entry> ChainBuilder::Batch(const std::vector<Hash32>& digest
   batch.nonce = nonce;
   const std::string batch_text = batch.Canonical();
   const crypto::Signature signature = net_.depositor_key.Sign(AsBytes(batch_text));
-  std::vector<Hash32> item_hashes;
-  for (const auto& t : texts) item_hashes.push_back(crypto::LeafHash(AsBytes(t)));
-  std::vector<ledger::Entry> entries;
-  for (size_t i = 0; i < texts.size(); ++i) {
-    ledger::Entry e;
-    e.statement = texts[i];
-    e.signature = signature;
-    e.batch = ledger::BatchProof{batch_text, signature, i, crypto::InclusionProof(item_hashes, i)};
-    entries.push_back(std::move(e));
-  }
-  return entries;
+  return ledger::BatchEntries(batch_text, signature, std::move(texts));
 }
 
 Result<storage::BlockToAppend> MakeCosignedBlock(
