@@ -70,6 +70,12 @@ void PeerInbox::OnPayload(int peer, const std::string& payload, net::ReceiveBudg
       return OnConsensus(peer, parsed, held);
     case pb::PeerPayload::kFetch:
       return host_->ServeFetch(peer, parsed->fetch());
+    case pb::PeerPayload::kFetchSnapshot:
+      return host_->ServeSnapshot(peer, parsed->fetch_snapshot());
+    case pb::PeerPayload::kSnapshotChunk:
+      // A running node fetches no snapshot: a late answer to `evchain snapshot fetch`, run as
+      // this validator before the node started. Not an offence.
+      return Reject("unsolicited_snapshot");
     case pb::PeerPayload::kBlocks:
       // Only a reply to a fetch this node has outstanding is worth checking (the pipeline lives
       // on the consensus strand): unsolicited blocks are dropped before any signature check,

@@ -54,6 +54,8 @@ class PeerInbox {
                               std::vector<consensus::CommittedBlock> blocks, bool cut_locally) = 0;
     // A peer asks for blocks (served off the consensus strand by the host).
     virtual void ServeFetch(int peer, const pb::FetchBlocks& request) = 0;
+    // A peer asks for a chunk of a snapshot (node/snapshot_server.h; served off the strand).
+    virtual void ServeSnapshot(int peer, const pb::FetchSnapshot& request) = 0;
     // Close the peer out (net::Transport::Suspend).
     virtual void Suspend(int peer, std::chrono::milliseconds duration) = 0;
   };

@@ -209,6 +209,9 @@ evchain::Status Validator::Start() {
   small_verifiers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 100000);
   forward_verifiers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 100000);
   transfer_workers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 10000);
+  snapshot_server_ = std::make_unique<SnapshotServer>(
+      store_.get(), (std::filesystem::path(config_.data_dir) / kPeerSnapshotFile).string(),
+      SnapshotServer::Options{});
   inbox_ = std::make_unique<PeerInbox>(
       genesis_, static_cast<PeerInbox::Host*>(this), &consensus_,
       PeerInbox::Pools{verifiers_.get(), small_verifiers_.get(), forward_verifiers_.get(),

@@ -45,6 +45,7 @@
 #include "node/peer_inbox.h"
 #include "node/pending_journal.h"
 #include "node/ready_applier.h"
+#include "node/snapshot_server.h"
 #include "node/transfer_driver.h"
 #include "node/verified_deposits.h"
 #include "proto/node.pb.h"
@@ -117,6 +118,7 @@ class Validator final : public api::NodeService,
   void FetchedReply(int peer, uint64_t from_height, uint64_t responder_height,
                     std::vector<consensus::CommittedBlock> blocks, bool cut_locally) override;
   void ServeFetch(int peer, const pb::FetchBlocks& request) override;
+  void ServeSnapshot(int peer, const pb::FetchSnapshot& request) override;
   void Suspend(int peer, std::chrono::milliseconds duration) override;
 
   // TransferDriver::Host (node/transfer_driver.h).
@@ -145,6 +147,9 @@ class Validator final : public api::NodeService,
   std::unique_ptr<consensus::Replica> replica_;
   std::unique_ptr<PendingJournal> journal_;
   std::unique_ptr<Admission> admission_;  // client deposits on their way to the replica
+  // Snapshots for peers that join; destroyed after the workers that serve from it, before the
+  // store it reads.
+  std::unique_ptr<SnapshotServer> snapshot_server_;
   api::Metrics metrics_;
   api::ApiConfig api_config_;
 

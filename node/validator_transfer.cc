@@ -66,6 +66,22 @@ void Validator::ServeFetch(int peer, const pb::FetchBlocks& request) {
   if (!accepted) metrics_.Increment(kPeerRejectedMetric, "reason=\"overloaded\"");
 }
 
+void Validator::ServeSnapshot(int peer, const pb::FetchSnapshot& request) {
+  // A chunk is a 1 MiB read: on a worker, off the io threads.
+  bool accepted = transfer_workers_->Submit(
+      io_.get_executor(),
+      [this, request]() -> Result<std::string> {
+        pb::PeerPayload reply;
+        *reply.mutable_snapshot_chunk() = snapshot_server_->Serve(request);
+        return PayloadBytes(reply);
+      },
+      [this, peer](Result<std::string> reply) {
+        if (stopping_ || !reply.ok()) return;
+        transport_->Send(peer, std::move(*reply));
+      });
+  if (!accepted) metrics_.Increment(kPeerRejectedMetric, "reason=\"overloaded\"");
+}
+
 std::optional<uint32_t> Validator::Asked(uint64_t from_height) const {
   return transfer_.Asked(from_height);
 }

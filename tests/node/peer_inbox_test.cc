@@ -32,6 +32,7 @@ class FakeHost : public PeerInbox::Host {
     ++replies;
   }
   void ServeFetch(int peer, const pb::FetchBlocks&) override { served = peer; }
+  void ServeSnapshot(int peer, const pb::FetchSnapshot&) override { served = peer; }
   void Suspend(int peer, std::chrono::milliseconds duration) override {
     std::lock_guard lock(mu);
     suspended.emplace_back(peer, duration);

@@ -1,5 +1,6 @@
-// evchain snapshot create|restore|show: a validator's committed chain in one file, and a new
-// data directory loaded from it after verifying it against the genesis (docs/snapshots.md,
+// evchain snapshot create|fetch|restore|show: a validator's committed chain in one file (from a
+// data directory, or fetched from the other validators over the peer links), and a new data
+// directory loaded from it after verifying it against the genesis (docs/snapshots.md,
 // storage/snapshot.h).
 #include "storage/snapshot.h"
 
@@ -17,6 +18,8 @@
 
 #include "common/encoding.h"
 #include "common/time.h"
+#include "node/config.h"
+#include "node/snapshot_fetch.h"
 #include "storage/evidence_log.h"
 #include "storage/kv_store.h"
 #include "tools/cli/backup_client.h"
@@ -34,6 +37,8 @@ struct SnapshotCliOptions {
   std::string data_dir;
   std::string file;
   std::string genesis;
+  std::string config;
+  std::vector<std::string> from;
   bool replace = false;
   bool progress = false;
   bool json = false;
@@ -142,6 +147,73 @@ int Create(const SnapshotCliOptions& o) {
     return rc;
   }
   return WriteFrom(o.data_dir, out, o);
+}
+
+// Fetches a snapshot from the other validators over the peer links, as the validator whose node
+// config is given (its node must be stopped: the fetch takes its p2p address).
+int Fetch(const SnapshotCliOptions& o) {
+  auto config = node::LoadNodeConfig(o.config);
+  if (!config.ok()) return Fail(kVerb, kExitUsage, config.status().ToString());
+  auto genesis = LoadGenesis(config->genesis_path);
+  if (!genesis.ok()) return Fail(kVerb, kExitUsage, genesis.status().ToString());
+  const int self = genesis->ValidatorIndex(config->validator_id);
+  if (self < 0) {
+    return Fail(kVerb, kExitUsage,
+                "validator_id " + config->validator_id + " is not in the genesis");
+  }
+  auto key = crypto::SecretKey::LoadFile(config->key_file);
+  if (!key.ok()) return Fail(kVerb, kExitUsage, key.status().ToString());
+  if (key->public_key() != genesis->validators[self].public_key) {
+    return Fail(kVerb, kExitUsage,
+                config->key_file + " is not the genesis key of " + config->validator_id);
+  }
+  std::error_code ec;
+  if (fs::exists(o.file, ec)) return Fail(kVerb, kExitUsage, o.file + " exists");
+  node::SnapshotFetchOptions options;
+  options.listen_address = config->p2p_listen;
+  for (const std::string& id : o.from) {
+    const int peer = genesis->ValidatorIndex(id);
+    if (peer < 0 || peer == self) {
+      return Fail(kVerb, kExitUsage, "--from " + id + " is not another validator of the genesis");
+    }
+    options.peers.push_back(peer);
+  }
+  std::optional<Progress> progress;
+  uint64_t reported = 0;
+  options.progress = [&](uint64_t received, uint64_t total) {
+    if (!progress || received < reported) {  // a first chunk, or another peer's snapshot
+      progress.emplace("fetch", total, Progress::Unit::kBytes, "", o.progress);
+      reported = 0;
+    }
+    progress->Add(received - reported);
+    reported = received;
+  };
+  auto fetched = node::FetchSnapshotFromPeers(*genesis, self, *key, o.file, options);
+  if (progress) progress->Finish();
+  if (!fetched.ok()) {
+    if (fetched.status().code() == "net_listen_failed") {
+      return Fail(kVerb, kExitIo,
+                  fetched.status().message() + ": is the node of " + config->validator_id +
+                      " running? Stop it first (the fetch uses its p2p address)");
+    }
+    return Fail(kVerb, kExitIo, fetched.status().ToString());
+  }
+  const std::string& from = genesis->validators[fetched->peer].id;
+  nlohmann::ordered_json j = {{"ok", true},
+                              {"file", o.file},
+                              {"from", from},
+                              {"height", fetched->height},
+                              {"bytes", fetched->bytes},
+                              {"verified", false}};
+  std::cout << (o.json ? j.dump(2)
+                       : "fetched a snapshot at height " + std::to_string(fetched->height) +
+                             " from " + from + " into " + o.file + " (" +
+                             FormatBytes(static_cast<double>(fetched->bytes)) +
+                             "), not verified yet: evchain snapshot restore --genesis " +
+                             config->genesis_path + " --in " + o.file + " --data-dir " +
+                             config->data_dir)
+            << "\n";
+  return kExitOk;
 }
 
 int Restore(const SnapshotCliOptions& o) {
@@ -259,6 +331,19 @@ void AddSnapshot(CLI::App& app, int* exit_code) {
                    "Draw a progress bar even when stderr is no terminal");
   create->add_flag("--json", o->json, "Print the result as JSON");
   create->callback([o, exit_code] { *exit_code = Create(*o); });
+  auto* fetch = cmd->add_subcommand(
+      "fetch",
+      "Fetch a snapshot from the other validators over the peer links, as the validator of "
+      "--config (its node must be stopped: the fetch uses its p2p address and key). The file "
+      "is not verified until `snapshot restore`; a peer whose snapshot is refused there can be "
+      "skipped with --from");
+  fetch->add_option("--config", o->config, "The node's config file (node.json)")->required();
+  fetch->add_option("--out", o->file, "The new snapshot file")->required();
+  fetch->add_option("--from", o->from,
+                    "Validator ids to ask, in order (default: every other validator)");
+  fetch->add_flag("--progress", o->progress, "Draw a progress bar even when stderr is no terminal");
+  fetch->add_flag("--json", o->json, "Print the result as JSON");
+  fetch->callback([o, exit_code] { *exit_code = Fetch(*o); });
   auto* restore = cmd->add_subcommand(
       "restore",
       "Verify a snapshot against the genesis and load it as a node's data directory (the node "
@@ -287,6 +372,7 @@ void AddSnapshot(CLI::App& app, int* exit_code) {
       "Format and checks: docs/snapshots.md.\n\n"
       "Examples:\n"
       "  evchain snapshot create --data-dir /var/lib/evchain/court-2 --out /tmp/chain.evsnap\n"
+      "  evchain snapshot fetch --config /etc/evchain/court-1/node.json --out /tmp/chain.evsnap\n"
       "  evchain snapshot restore --genesis genesis.json --in /tmp/chain.evsnap \\\n"
       "      --data-dir /var/lib/evchain/court-1\n"
       "  evchain audit --data-dir /var/lib/evchain/court-1 --genesis genesis.json\n");

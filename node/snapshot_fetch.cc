@@ -1,0 +1,198 @@
+#include "node/snapshot_fetch.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "node/net/transport.h"
+#include "node/snapshot_server.h"
+#include "proto/node.pb.h"
+
+namespace evchain::node {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Snapshot chunks from the peers, handed from the transport's thread to the fetching one.
+class ChunkInbox {
+ public:
+  void Push(int peer, pb::SnapshotChunk chunk) {
+    {
+      std::lock_guard lock(mu_);
+      chunks_.emplace_back(peer, std::move(chunk));
+    }
+    cv_.notify_one();
+  }
+  // The next chunk from `peer` (others' are dropped), or nothing by `deadline`.
+  std::optional<pb::SnapshotChunk> Next(int peer, Clock::time_point deadline) {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      while (!chunks_.empty()) {
+        auto [from, chunk] = std::move(chunks_.front());
+        chunks_.pop_front();
+        if (from == peer) return std::move(chunk);
+      }
+      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && chunks_.empty()) {
+        return std::nullopt;
+      }
+    }
+  }
+  void Clear() {
+    std::lock_guard lock(mu_);
+    chunks_.clear();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<int, pb::SnapshotChunk>> chunks_;
+};
+
+std::string Request(const std::string& id, uint64_t offset) {
+  pb::PeerPayload payload;
+  payload.mutable_fetch_snapshot()->set_snapshot_id(id);
+  payload.mutable_fetch_snapshot()->set_offset(offset);
+  return payload.SerializeAsString();
+}
+
+uint64_t ChunkSize(uint64_t total, uint64_t offset) {
+  return std::min<uint64_t>(kSnapshotChunkBytes, total - offset);
+}
+
+// One peer's whole snapshot into `fd` (truncated first); errors say what the peer did.
+Result<FetchedSnapshot> FetchFrom(net::Transport& transport, ChunkInbox& inbox, int peer, int fd,
+                                  const SnapshotFetchOptions& options) {
+  const auto connected = [&] {
+    const std::vector<int> up = transport.ConnectedPeers();
+    return std::find(up.begin(), up.end(), peer) != up.end();
+  };
+  for (auto deadline = Clock::now() + options.peer_timeout; !connected();) {
+    if (Clock::now() > deadline) return Status::Error("unavailable", "no link");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  inbox.Clear();
+  // First chunk: which snapshot, how large. A peer still writing it says when to ask again.
+  pb::SnapshotChunk first;
+  for (;;) {
+    transport.Send(peer, Request("", 0));
+    std::optional<pb::SnapshotChunk> chunk = inbox.Next(peer, Clock::now() + options.peer_timeout);
+    if (!chunk) return Status::Error("unavailable", "no answer");
+    if (!chunk->snapshot_id().empty()) {
+      first = std::move(*chunk);
+      break;
+    }
+    if (chunk->retry_after_ms() == 0) return Status::Error("unavailable", "nothing to serve");
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::min(chunk->retry_after_ms(), 5000u)));
+  }
+  const std::string id = first.snapshot_id();
+  const uint64_t total = first.total_bytes();
+  const uint64_t height = first.height();
+  if (total == 0 || first.offset() != 0 || first.data().size() != ChunkSize(total, 0)) {
+    return Status::Error("unavailable", "a malformed first chunk");
+  }
+  if (::ftruncate(fd, 0) != 0) return Status::Error("io_error", "cannot truncate the file");
+  uint64_t received = 0, next = 0;
+  std::set<uint64_t> outstanding{0};
+  std::optional<pb::SnapshotChunk> chunk = std::move(first);
+  for (;;) {
+    if (!outstanding.erase(chunk->offset()) || chunk->snapshot_id() != id ||
+        chunk->total_bytes() != total ||
+        chunk->data().size() != ChunkSize(total, chunk->offset())) {
+      return Status::Error("unavailable",
+                           chunk->snapshot_id() != id
+                               ? "its snapshot changed during the fetch"
+                               : "a malformed chunk at byte " + std::to_string(chunk->offset()));
+    }
+    for (size_t done = 0; done < chunk->data().size();) {
+      const ssize_t n = ::pwrite(fd, chunk->data().data() + done, chunk->data().size() - done,
+                                 static_cast<off_t>(chunk->offset() + done));
+      if (n <= 0) return Status::Error("io_error", "cannot write the file");
+      done += static_cast<size_t>(n);
+    }
+    received += chunk->data().size();
+    if (options.progress) options.progress(received, total);
+    if (received == total) break;
+    if (next == 0) next = kSnapshotChunkBytes;
+    while (next < total && outstanding.size() < static_cast<size_t>(std::max(1, options.window))) {
+      transport.Send(peer, Request(id, next));
+      outstanding.insert(next);
+      next += kSnapshotChunkBytes;
+    }
+    chunk = inbox.Next(peer, Clock::now() + options.peer_timeout);
+    if (!chunk) {
+      return Status::Error("unavailable", "stopped answering at byte " + std::to_string(received));
+    }
+  }
+  return FetchedSnapshot{peer, height, total};
+}
+
+}  // namespace
+
+Result<FetchedSnapshot> FetchSnapshotFromPeers(const genesis::Genesis& genesis, int self,
+                                               const crypto::SecretKey& key,
+                                               const std::string& out_path,
+                                               const SnapshotFetchOptions& options) {
+  std::vector<int> peers = options.peers;
+  if (peers.empty()) {
+    for (int i = 0; i < static_cast<int>(genesis.n()); ++i) {
+      if (i != self) peers.push_back(i);
+    }
+  }
+  const std::string partial = out_path + ".partial";
+  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::Error("io_error", "cannot create " + partial);
+
+  boost::asio::io_context io;
+  net::TransportOptions transport_options;
+  transport_options.listen_address = options.listen_address;
+  net::Transport transport(io, genesis, self, key, transport_options);
+  ChunkInbox inbox;
+  transport.SetReceiveHandler([&inbox](int peer, std::string payload) {
+    pb::PeerPayload parsed;
+    // The peers' consensus traffic for this validator is not for the fetch: ignored.
+    if (parsed.ParseFromString(payload) && parsed.has_snapshot_chunk()) {
+      inbox.Push(peer, std::move(*parsed.mutable_snapshot_chunk()));
+    }
+  });
+  std::error_code ec;
+  if (Status started = transport.Start(); !started.ok()) {
+    ::close(fd);
+    std::filesystem::remove(partial, ec);
+    return started;
+  }
+  std::thread io_thread([&io] { io.run(); });
+
+  Result<FetchedSnapshot> fetched = Status::Error("unavailable", "no peer to ask");
+  std::string report;
+  for (int peer : peers) {
+    fetched = FetchFrom(transport, inbox, peer, fd, options);
+    if (fetched.ok() || fetched.status().code() == "io_error") break;
+    report += (report.empty() ? "" : "; ") + genesis.validators[peer].id + ": " +
+              fetched.status().message();
+  }
+  transport.Stop();
+  io_thread.join();
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (fetched.ok() && !synced) fetched = Status::Error("io_error", "cannot sync " + partial);
+  if (fetched.ok()) std::filesystem::rename(partial, out_path, ec);
+  if (fetched.ok() && ec) fetched = Status::Error("io_error", "cannot rename " + partial);
+  if (!fetched.ok()) {
+    std::filesystem::remove(partial, ec);
+    if (fetched.status().code() == "unavailable") {
+      return Status::Error("unavailable", "no validator served a whole snapshot (" + report + ")");
+    }
+  }
+  return fetched;
+}
+
+}  // namespace evchain::node
