@@ -373,12 +373,16 @@ void Transport::OnPeerFinished(const std::shared_ptr<Connection>& connection) {
   // The peer retired our link (it has a better one, or will dial): the link is retired here too,
   // so what is still queued waits for the next link, after what this one is finishing.
   peer->retired.push_back(connection);
-  peer->link.reset();
-  peer->unreachable_since = std::chrono::steady_clock::now();
-  peer->attempts = 0;
-  if (on_link_) on_link_(peer->index, false);
-  ScheduleDial(*peer);
+  LinkLost(*peer);
   Publish(*peer);
+}
+
+void Transport::LinkLost(Peer& peer) {
+  peer.link.reset();
+  peer.unreachable_since = std::chrono::steady_clock::now();
+  peer.attempts = 0;
+  if (on_link_) on_link_(peer.index, false);
+  ScheduleDial(peer);
 }
 
 void Transport::OnClosed(const std::shared_ptr<Connection>& connection) {
@@ -395,11 +399,7 @@ void Transport::OnClosed(const std::shared_ptr<Connection>& connection) {
     ++peer->attempts;
     ScheduleDial(*peer);
   } else if (connection == peer->link) {
-    peer->link.reset();
-    peer->unreachable_since = std::chrono::steady_clock::now();
-    peer->attempts = 0;
-    if (on_link_) on_link_(peer->index, false);
-    ScheduleDial(*peer);
+    LinkLost(*peer);
   }
   Publish(*peer);
 }

@@ -165,6 +165,8 @@ class Transport : private Connection::Listener {
   void Deliver(Peer& peer, std::string payload);
   // Holds `peer`'s link back while any retired link of it is open, and releases it after.
   static void HoldLinkBehindRetired(Peer& peer);
+  // `peer` has no link in use any more (closed, or retired by the peer): redial.
+  void LinkLost(Peer& peer);
 
   // Connection::Listener
   void OnAuthenticated(const std::shared_ptr<Connection>& connection) override;

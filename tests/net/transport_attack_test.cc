@@ -249,6 +249,19 @@ struct ReplacedLinkArena {
   Node node{genesis, 1, ValidatorKey(1), Options()};
 };
 
+// Reads payloads numbered by their first digits ("12xxx…") from `link` into `received`: until
+// `received` holds `want` of them, or with `want` 0 until the link ends.
+void ReadNumbered(RawPeer& link, FrameOpener& opener, std::set<int>& received, size_t want = 0) {
+  while (want == 0 || received.size() < want) {
+    std::optional<std::string> body = link.ReadFrame();
+    if (want == 0 && !body) return;
+    REQUIRE(body);
+    std::string payload;
+    REQUIRE(opener.Open(AsBytes(*body), payload));
+    received.insert(std::stoi(payload.substr(0, payload.find('x'))));
+  }
+}
+
 TEST_CASE("a link replaced by the tie-break is drained in order, not cut") {
   ReplacedLinkArena arena;
   Node& node = arena.node;
@@ -309,20 +322,10 @@ TEST_CASE("a link retired in the middle of a write is shut down once the write c
   // well before the 60 s deadline), and every payload arrives on one link or the other.
   std::set<int> received;
   FrameOpener old_opener(old_keys.rx);
-  while (std::optional<std::string> body = old_link.ReadFrame()) {
-    std::string payload;
-    REQUIRE(old_opener.Open(AsBytes(*body), payload));
-    received.insert(std::stoi(payload.substr(0, payload.find('x'))));
-  }
+  ReadNumbered(old_link, old_opener, received);
   CHECK(old_link.eof());
   FrameOpener new_opener(new_keys.rx);
-  while (received.size() < kPayloads) {
-    std::optional<std::string> body = new_link.ReadFrame();
-    REQUIRE(body);
-    std::string payload;
-    REQUIRE(new_opener.Open(AsBytes(*body), payload));
-    received.insert(std::stoi(payload.substr(0, payload.find('x'))));
-  }
+  ReadNumbered(new_link, new_opener, received, kPayloads);
   CHECK(received.size() == kPayloads);
 }
 
@@ -346,23 +349,13 @@ TEST_CASE("a link its peer shuts down while our write is in flight is drained, n
 
   std::set<int> received;
   FrameOpener old_opener(old_keys.rx);
-  while (std::optional<std::string> body = old_link.ReadFrame()) {
-    std::string payload;
-    REQUIRE(old_opener.Open(AsBytes(*body), payload));
-    received.insert(std::stoi(payload.substr(0, payload.find('x'))));
-  }
+  ReadNumbered(old_link, old_opener, received);
   CHECK(old_link.eof());  // closed after its write, not reset in the middle of it
   REQUIRE(WaitFor([&] { return node.transport().ConnectedPeers().empty(); }));
   RawPeer new_link(genesis.validators[1].p2p);
   SessionKeys new_keys = new_link.Handshake(arena.as_validator0, Role::kInitiator, 1);
   FrameOpener new_opener(new_keys.rx);
-  while (received.size() < kPayloads) {
-    std::optional<std::string> body = new_link.ReadFrame();
-    REQUIRE(body);
-    std::string payload;
-    REQUIRE(new_opener.Open(AsBytes(*body), payload));
-    received.insert(std::stoi(payload.substr(0, payload.find('x'))));
-  }
+  ReadNumbered(new_link, new_opener, received, kPayloads);
   CHECK(received.size() == kPayloads);
 }
 

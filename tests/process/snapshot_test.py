@@ -19,15 +19,33 @@ def data_dir(net, i):
     return d if os.path.isabs(d) else os.path.join(net.net, f"node{i}", d)
 
 
+def lose_disk(net, lost):
+    """Commits 2,000 deposits, then kills validator `lost` and deletes its data directory."""
+    net.start_all()
+    net.loadgen(2000, node=0, batch=500, timeout=120)
+    net.wait_log_size(2000, timeout=60)
+    net.kill(lost, signal.SIGKILL)
+    data = data_dir(net, lost)
+    shutil.rmtree(data)
+    return data
+
+
+def check_rejoined(net, lost):
+    """New deposits through validator `lost` commit, and it holds the others' chain."""
+    net.deposit(make_files(net, 3, "after"), node=lost)
+    size = net.status(0)["log_size"]
+    net.wait_log_size(size, timeout=60)
+    height = net.status(0)["height"]
+    wait_until("same height everywhere",
+               lambda: all(net.status(i)["height"] >= height for i in range(net.n)), 60)
+    check(net.block_hashes(lost, height) == net.block_hashes(0, height),
+          f"node{lost}, restored, holds a different chain")
+
+
 def restore_from_snapshot():
     with Network() as net:
-        net.start_all()
-        net.loadgen(2000, node=0, batch=500, timeout=120)
-        net.wait_log_size(2000, timeout=60)
         lost = 3
-        net.kill(lost, signal.SIGKILL)
-        data = data_dir(net, lost)
-        shutil.rmtree(data)
+        data = lose_disk(net, lost)
         net.deposit(make_files(net, 2, "while-down"), node=0)
         snap = os.path.join(net.dir, "chain.evsnap")
         out = run([CLI, "snapshot", "create", "--data-dir", data_dir(net, 1),
@@ -53,27 +71,15 @@ def restore_from_snapshot():
         wait_until("the restore marker cleared",
                    lambda: net.log_lines(lost, "clearing the restore marker"), 60)
         # New blocks, committed with the restored validator following.
-        net.deposit(make_files(net, 3, "after"), node=lost)
-        size = net.status(0)["log_size"]
-        net.wait_log_size(size, timeout=60)
-        height = net.status(0)["height"]
-        wait_until("same height everywhere",
-                   lambda: all(net.status(i)["height"] >= height for i in range(net.n)), 60)
-        check(net.block_hashes(lost, height) == net.block_hashes(0, height),
-              "the restored validator holds a different chain")
+        check_rejoined(net, lost)
 
 
 def restore_from_peers():
     """The same rejoin, with the snapshot fetched from the other validators over the peer links
     (`evchain snapshot fetch`, as the lost validator, with its key and p2p address)."""
     with Network() as net:
-        net.start_all()
-        net.loadgen(2000, node=0, batch=500, timeout=120)
-        net.wait_log_size(2000, timeout=60)
         lost = 3
-        net.kill(lost, signal.SIGKILL)
-        data = data_dir(net, lost)
-        shutil.rmtree(data)
+        data = lose_disk(net, lost)
         snap = os.path.join(net.dir, "fetched.evsnap")
         config = f"{net.net}/node{lost}/config.json"
         out = run([CLI, "snapshot", "fetch", "--config", config, "--out", snap, "--json"])
@@ -91,14 +97,7 @@ def restore_from_peers():
         opened = net.log_lines(lost, "opened data dir")
         check(len(opened) == 2 and "height=0 " not in opened[-1],
               f"node{lost} did not start on the fetched chain: {opened[-1:]}")
-        net.deposit(make_files(net, 3, "after"), node=lost)
-        size = net.status(0)["log_size"]
-        net.wait_log_size(size, timeout=60)
-        height = net.status(0)["height"]
-        wait_until("same height everywhere",
-                   lambda: all(net.status(i)["height"] >= height for i in range(net.n)), 60)
-        check(net.block_hashes(lost, height) == net.block_hashes(0, height),
-              "the validator restored from its peers holds a different chain")
+        check_rejoined(net, lost)
 
 
 def fetch_refused_while_running():
