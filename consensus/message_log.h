@@ -27,6 +27,7 @@ struct Proposal {
   std::string checkpoint_text;  // ledger::CheckpointText(header): what COMMIT cosigns
   std::vector<ledger::Entry> entries;
   std::optional<ChainPoint> after;  // set when accepted on top of a known base
+  std::vector<Bytes> leaves;        // with `after`: each entry's leaf on that base
   std::vector<Hash32> evidence_ids;
   std::vector<DepositorNonce> nonces;  // of each entry, in order
 };

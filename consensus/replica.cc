@@ -268,6 +268,7 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
     return false;
   }
   p->after = checked->after;
+  p->leaves = std::move(checked->leaves);
   slot.pre_prepare = std::move(*p);
   PersistMessage(seq, b.wire);
   return true;
@@ -382,10 +383,17 @@ void Replica::State::TryCommit() {
         Drop("commit_does_not_chain", -1);  // impossible with <= f faults; never apply it
         continue;
       }
-      // Checked against the chain when accepted (AcceptPrePrepare); rechecked here for the
-      // chain link and leaves only.
-      Result<CheckedBlock> checked = CheckBlock(
-          genesis, tip, p.header, p.entries, [](const Hash32&) { return false; }, NoNonceTaken);
+      // Checked against its base when accepted (AcceptPrePrepare, or rebuilt at start), and
+      // that base is the tip: the block chains to it (above), and a block's hash fixes the log
+      // it extends. So its leaves and the chain point after it are reused, not recomputed (a
+      // parse and a hash per entry). Without them (a base unknown at start) it is checked now.
+      Result<CheckedBlock> checked =
+          p.after && p.leaves.size() == p.entries.size()
+              ? Result<CheckedBlock>(CheckedBlock{p.header, p.digest, p.entries, p.leaves,
+                                                  p.evidence_ids, p.nonces, *p.after})
+              : CheckBlock(
+                    genesis, tip, p.header, p.entries, [](const Hash32&) { return false; },
+                    NoNonceTaken);
       if (!checked.ok()) {
         Drop("commit_bad_block:" + checked.status().code(), -1);
         continue;
@@ -833,6 +841,7 @@ void Replica::State::Restore(const RestoredState& restored) {
         genesis, *base, p.header, p.entries, [](const Hash32&) { return false; }, NoNonceTaken);
     if (!checked.ok()) break;
     p.after = checked->after;
+    p.leaves = std::move(checked->leaves);
   }
   restoring = false;
 }
