@@ -642,17 +642,21 @@ void Simulation::Deliver(int from, int to, const std::string& wire, UnixMillis a
   if (!node.replica || !Connected(from, to)) return;
   if (arrived == 0) arrived = ClockOf(to);
   // The host's checks, as node/validator.cc runs them off-thread; here inline. Failures are
-  // counted, never stepped.
-  Result<Message> m = VerifyEnvelope(genesis_, wire);
+  // counted, never stepped. The pure checks of these bytes are made once (host_checked_).
+  const Hash32 key = crypto::Sha256(wire);
+  auto checked = host_checked_.find(key);
+  if (checked == host_checked_.end()) {
+    if (host_checked_.size() >= 4096) host_checked_.clear();
+    HostCheck check{VerifyEnvelope(genesis_, wire), Status::Error("malformed", "no envelope")};
+    if (check.envelope.ok()) check.contents = VerifyContents(genesis_, *check.envelope);
+    checked = host_checked_.emplace(key, std::move(check)).first;
+  }
+  Result<Message> m = checked->second.envelope;
   if (m.ok()) {
     const uint64_t committed = node.replica->committed_height();
     const ReplicaSnapshot snapshot{committed, node.fetch_target > committed};
     Status keep = Prefilter(genesis_, *m, snapshot, arrived);
-    if (keep.ok()) {
-      m = VerifyContents(genesis_, std::move(*m));
-    } else {
-      m = keep;
-    }
+    m = keep.ok() ? checked->second.contents : Result<Message>(keep);
   }
   if (!m.ok()) {
     if (Honest(to)) ++host_rejects_[m.status().code()];

@@ -254,6 +254,14 @@ class Simulation {
   std::vector<std::string> transcript_;
   std::map<Event::Kind, size_t> event_counts_;
   std::map<std::string, uint64_t> host_rejects_;  // by reason, honest receivers only
+  // The host's checks of a wire (envelope, then contents) by its SHA-256: both are pure
+  // functions of the bytes, and a broadcast reaches every replica with the same bytes, so the
+  // simulation checks each once (a node checks what it receives once too). Cleared when large.
+  struct HostCheck {
+    Result<Message> envelope;  // VerifyEnvelope
+    Result<Message> contents;  // then VerifyContents (when the envelope verified)
+  };
+  std::map<Hash32, HostCheck> host_checked_;
   // (sender, kind, view, seq) -> digest of every vote an honest replica ever sent.
   std::map<std::tuple<int, int, uint64_t, uint64_t>, std::string> votes_;
   // kSplitBrain: (sender, view, seq) -> the envelopes sent to the upper half (PRE-PREPARE B and
