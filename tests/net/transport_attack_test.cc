@@ -241,6 +241,22 @@ struct ReplacedLinkArena {
     return options;
   }
 
+  // The Transport's own dial, accepted and authenticated as validator 0: its only link.
+  SessionKeys OldLinkUp(RawPeer& link) {
+    SessionKeys keys = link.Handshake(as_validator0, Role::kResponder, -1);
+    REQUIRE(WaitFor([&] { return node.transport().ConnectedPeers() == std::vector<int>{0}; }));
+    return keys;
+  }
+  // A link the test dials as validator 0 (the lower index: preferred by the tie-break).
+  SessionKeys NewLinkUp(RawPeer& link) {
+    return link.Handshake(as_validator0, Role::kInitiator, 1);
+  }
+  // `n` payloads of 1 MiB to validator 0, each starting with its number (ReadNumbered).
+  void SendNumbered(int n) {
+    for (int i = 0; i < n; ++i)
+      node.transport().Send(0, std::to_string(i) + std::string(1 << 20, 'x'));
+  }
+
   genesis::Genesis genesis = TestGenesis(2);
   crypto::SecretKey key0 = ValidatorKey(0);
   HandshakeContext as_validator0{&genesis, 0, &key0};
@@ -268,12 +284,11 @@ TEST_CASE("a link replaced by the tie-break is drained in order, not cut") {
   const genesis::Genesis& genesis = arena.genesis;
 
   RawPeer old_link(arena.acceptor);  // the Transport's own dial: not preferred
-  SessionKeys old_keys = old_link.Handshake(arena.as_validator0, Role::kResponder, -1);
-  REQUIRE(WaitFor([&] { return node.transport().ConnectedPeers() == std::vector<int>{0}; }));
+  SessionKeys old_keys = arena.OldLinkUp(old_link);
   CHECK(node.transport().Peers()[0].outbound);
 
   RawPeer new_link(genesis.validators[1].p2p);  // dialed by the lower index: preferred
-  SessionKeys new_keys = new_link.Handshake(arena.as_validator0, Role::kInitiator, 1);
+  SessionKeys new_keys = arena.NewLinkUp(new_link);
   REQUIRE(WaitFor([&] { return node.transport().Stats().duplicate_links == 1; }));
   CHECK(node.transport().Peers()[0].outbound == false);
   CHECK(node.transport().ConnectedPeers() == std::vector<int>{0});
@@ -307,15 +322,12 @@ TEST_CASE("a link retired in the middle of a write is shut down once the write c
   const genesis::Genesis& genesis = arena.genesis;
 
   RawPeer old_link(arena.acceptor);
-  SessionKeys old_keys = old_link.Handshake(arena.as_validator0, Role::kResponder, -1);
-  REQUIRE(WaitFor([&] { return node.transport().ConnectedPeers() == std::vector<int>{0}; }));
+  SessionKeys old_keys = arena.OldLinkUp(old_link);
   // More than the socket buffers hold, unread: a write on the old link stays in flight.
   constexpr int kPayloads = 32;
-  for (int i = 0; i < kPayloads; ++i) {
-    node.transport().Send(0, std::to_string(i) + std::string(1 << 20, 'x'));
-  }
+  arena.SendNumbered(kPayloads);
   RawPeer new_link(genesis.validators[1].p2p);
-  SessionKeys new_keys = new_link.Handshake(arena.as_validator0, Role::kInitiator, 1);
+  SessionKeys new_keys = arena.NewLinkUp(new_link);
   REQUIRE(WaitFor([&] { return node.transport().Stats().duplicate_links == 1; }));
 
   // Reading the old link lets its write finish; then the Transport shuts its side down (EOF
@@ -339,12 +351,9 @@ TEST_CASE("a link its peer shuts down while our write is in flight is drained, n
   const genesis::Genesis& genesis = arena.genesis;
 
   RawPeer old_link(arena.acceptor);
-  SessionKeys old_keys = old_link.Handshake(arena.as_validator0, Role::kResponder, -1);
-  REQUIRE(WaitFor([&] { return node.transport().ConnectedPeers() == std::vector<int>{0}; }));
+  SessionKeys old_keys = arena.OldLinkUp(old_link);
   constexpr int kPayloads = 32;  // more than the socket buffers hold: a write stays in flight
-  for (int i = 0; i < kPayloads; ++i) {
-    node.transport().Send(0, std::to_string(i) + std::string(1 << 20, 'x'));
-  }
+  arena.SendNumbered(kPayloads);
   old_link.ShutdownSend();
 
   std::set<int> received;
@@ -353,7 +362,7 @@ TEST_CASE("a link its peer shuts down while our write is in flight is drained, n
   CHECK(old_link.eof());  // closed after its write, not reset in the middle of it
   REQUIRE(WaitFor([&] { return node.transport().ConnectedPeers().empty(); }));
   RawPeer new_link(genesis.validators[1].p2p);
-  SessionKeys new_keys = new_link.Handshake(arena.as_validator0, Role::kInitiator, 1);
+  SessionKeys new_keys = arena.NewLinkUp(new_link);
   FrameOpener new_opener(new_keys.rx);
   ReadNumbered(new_link, new_opener, received, kPayloads);
   CHECK(received.size() == kPayloads);
@@ -367,10 +376,9 @@ TEST_CASE("what a peer sends on its new link while the old one drains waits in t
   const genesis::Genesis& genesis = arena.genesis;
 
   RawPeer old_link(arena.acceptor);
-  SessionKeys old_keys = old_link.Handshake(arena.as_validator0, Role::kResponder, -1);
-  REQUIRE(WaitFor([&] { return node.transport().ConnectedPeers() == std::vector<int>{0}; }));
+  SessionKeys old_keys = arena.OldLinkUp(old_link);
   RawPeer new_link(genesis.validators[1].p2p);
-  SessionKeys new_keys = new_link.Handshake(arena.as_validator0, Role::kInitiator, 1);
+  SessionKeys new_keys = arena.NewLinkUp(new_link);
   REQUIRE(WaitFor([&] { return node.transport().Stats().duplicate_links == 1; }));
 
   constexpr int kPayloads = 2000;  // 2 MB: fits in the sockets' buffers, so Write returns
