@@ -34,7 +34,7 @@ Result<std::optional<nlohmann::json>> CommittedReceipts(Context& ctx,
     if (!index->has_value()) return std::optional<nlohmann::json>();
     Result<ledger::Receipt> receipt = storage::BuildReceipt(ctx.node.Log(), ctx.genesis, **index);
     if (!receipt.ok()) return receipt.status();
-    receipts.push_back(ReceiptJson(*receipt));
+    receipts.push_back(receipt->ToJsonValue());
   }
   return std::optional<nlohmann::json>(std::move(receipts));
 }

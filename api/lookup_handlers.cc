@@ -58,7 +58,7 @@ HttpResponse HandleGetDeposit(const HttpRequest&, Context& ctx, std::string_view
     Result<ledger::Receipt> receipt = storage::BuildReceipt(ctx.node.Log(), ctx.genesis, **index);
     if (!receipt.ok()) return InternalError(receipt.status());
     body["status"] = "committed";
-    body["receipt"] = ReceiptJson(*receipt);
+    body["receipt"] = receipt->ToJsonValue();
     return JsonResponse(200, body.dump());
   }
   if (ctx.node.IsPending(*id)) {

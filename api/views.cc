@@ -21,10 +21,6 @@ nlohmann::json BatchJson(const ledger::BatchProof& batch) {
 
 }  // namespace
 
-nlohmann::json ReceiptJson(const ledger::Receipt& receipt) {
-  return nlohmann::json::parse(receipt.ToJson());
-}
-
 Result<DepositView> ViewDeposit(const storage::EvidenceLog& log, const genesis::Genesis& genesis,
                                 uint64_t index) {
   Result<ledger::Receipt> receipt = storage::BuildReceipt(log, genesis, index);
@@ -46,7 +42,7 @@ Result<DepositView> ViewDeposit(const storage::EvidenceLog& log, const genesis::
                {"block_height", receipt->block_height},
                {"leaf_index", receipt->leaf_index},
                {"provenance", std::move(provenance)},
-               {"receipt", ReceiptJson(*receipt)}};
+               {"receipt", receipt->ToJsonValue()}};
   view.receipt = std::move(*receipt);
   return view;
 }

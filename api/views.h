@@ -12,9 +12,6 @@
 
 namespace evchain::api {
 
-// Receipt::ToJson() as a JSON value, to embed in responses.
-nlohmann::json ReceiptJson(const ledger::Receipt& receipt);
-
 // One deposit of a digest: {"evidence_id", "depositor", "depositor_name", "attested_time",
 // "block_height", "leaf_index", "provenance": {...}, "receipt": {...}}. Also returns the receipt
 // so callers can verify it.

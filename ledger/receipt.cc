@@ -19,10 +19,40 @@ namespace {
 using nlohmann::ordered_json;
 constexpr std::string_view kFormat = "evchain-receipt/1";
 
-ordered_json HashArray(const std::vector<Hash32>& hashes) {
-  ordered_json out = ordered_json::array();
+template <typename Json>
+Json HashArray(const std::vector<Hash32>& hashes) {
+  Json out = Json::array();
   for (const Hash32& h : hashes) out.push_back(ToHex(h));
   return out;
+}
+
+// The receipt object, built once for both forms: `ordered_json` keeps the documented field order
+// of the file form, `json` is what API answers embed.
+template <typename Json>
+Json ReceiptObject(const Receipt& r) {
+  Json j;
+  j["format"] = kFormat;
+  j["chain_id"] = r.chain_id;
+  j["genesis_hash"] = ToHex(r.genesis_hash);
+  j["evidence_id"] = r.evidence_id;
+  j["statement"] = r.statement;
+  j["signature"] = ToHex(ByteView(r.signature));
+  j["depositor_key"] = ToHex(ByteView(r.depositor_key));
+  j["leaf"] = ToBase64(r.leaf);
+  j["leaf_index"] = r.leaf_index;
+  j["tree_size"] = r.tree_size;
+  j["inclusion_proof"] = HashArray<Json>(r.inclusion_proof);
+  j["checkpoint"] = r.checkpoint;
+  j["block"] = {{"height", r.block_height},
+                {"hash", ToHex(r.block_hash)},
+                {"time", FormatRfc3339Millis(r.block_time)}};
+  if (r.batch) {
+    j["batch"] = {{"statement", r.batch->statement},
+                  {"signature", ToHex(ByteView(r.batch->signature))},
+                  {"item_index", r.batch->item_index},
+                  {"item_proof", HashArray<Json>(r.batch->item_proof)}};
+  }
+  return j;
 }
 
 // Strict field access for FromJson: every failure is a "bad_receipt" naming the field.
@@ -323,31 +353,9 @@ std::string DescribeSigners(const std::vector<CertificateSigner>& signers) {
 
 }  // namespace
 
-std::string Receipt::ToJson() const {
-  ordered_json j;
-  j["format"] = kFormat;
-  j["chain_id"] = chain_id;
-  j["genesis_hash"] = ToHex(genesis_hash);
-  j["evidence_id"] = evidence_id;
-  j["statement"] = statement;
-  j["signature"] = ToHex(ByteView(signature));
-  j["depositor_key"] = ToHex(ByteView(depositor_key));
-  j["leaf"] = ToBase64(leaf);
-  j["leaf_index"] = leaf_index;
-  j["tree_size"] = tree_size;
-  j["inclusion_proof"] = HashArray(inclusion_proof);
-  j["checkpoint"] = checkpoint;
-  j["block"] = {{"height", block_height},
-                {"hash", ToHex(block_hash)},
-                {"time", FormatRfc3339Millis(block_time)}};
-  if (batch) {
-    j["batch"] = {{"statement", batch->statement},
-                  {"signature", ToHex(ByteView(batch->signature))},
-                  {"item_index", batch->item_index},
-                  {"item_proof", HashArray(batch->item_proof)}};
-  }
-  return j.dump(2) + "\n";
-}
+std::string Receipt::ToJson() const { return ReceiptObject<ordered_json>(*this).dump(2) + "\n"; }
+
+nlohmann::json Receipt::ToJsonValue() const { return ReceiptObject<nlohmann::json>(*this); }
 
 Result<Receipt> Receipt::FromJson(std::string_view json) {
   auto parsed = ParseJsonNoDuplicates(json);

@@ -2,6 +2,7 @@
 // JSON fields exactly as docs/receipts.md "Fields"; how to verify by hand: the rest of that page.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,8 +32,12 @@ struct Receipt {
   UnixMillis block_time = 0;
   std::optional<BatchProof> batch;
 
-  // {"format": "evchain-receipt/1", ...} with SPEC's field names.
+  // {"format": "evchain-receipt/1", ...} with SPEC's field names, in the order of
+  // docs/receipts.md "Fields" (the file form).
   std::string ToJson() const;
+  // The same object as a JSON value, for embedding in API answers without printing and parsing
+  // it again: equal to nlohmann::json::parse(ToJson()) (an unordered object: keys sorted).
+  nlohmann::json ToJsonValue() const;
   // Strict: unknown format, missing fields, bad hex/base64 are errors ("bad_receipt").
   static Result<Receipt> FromJson(std::string_view json);
 };

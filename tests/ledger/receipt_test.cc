@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "tests/ledger/example_chain.h"
@@ -132,6 +133,8 @@ TEST_CASE("receipt JSON round-trips and FromJson is strict") {
   const auto back = Receipt::FromJson(r.ToJson());
   REQUIRE(back.ok());
   CHECK(back->ToJson() == r.ToJson());
+  // The value API answers embed is the file form's object, field for field.
+  CHECK(r.ToJsonValue() == nlohmann::json::parse(r.ToJson()));
   auto code = [](std::string_view json) { return Receipt::FromJson(json).status().code(); };
   auto edit = [&](std::string_view from, std::string_view to) {
     std::string json(kExampleReceipt);
@@ -342,6 +345,7 @@ TEST_CASE("batch item receipts prove membership in the signed batch") {
     REQUIRE(back->batch.has_value());
     CHECK(back->batch->item_index == i);
     CHECK(FailedStep(*back, g) == "");
+    CHECK(r.ToJsonValue() == nlohmann::json::parse(r.ToJson()));
   }
   Receipt r = chain.ReceiptFor(1);
   r.batch->item_proof[0][3] ^= 1;
