@@ -70,8 +70,13 @@ Result<SnapshotInfo> ReadSnapshotHeader(std::FILE* in);
 // Last, in one synced write, the log state and the restore marker (storage/backup.h): height,
 // log size and hash of the tip, consensus view and seq 0 (a snapshot carries no consensus
 // records), created_at of the snapshot. A loaded directory is a restored copy like a restored
-// backup, and a node treats it as one.
+// backup, and a node treats it as one. The index keys are sorted in temporary files in
+// `sort_dir` (the system's temporary directory when empty; 51 bytes per entry, unlinked at once)
+// and written after the last block, in key order; `index_progress` then counts the entries
+// whose keys are written.
 Result<SnapshotInfo> LoadSnapshot(std::FILE* in, const genesis::Genesis& genesis, KvStore& store,
-                                  const SnapshotProgress& progress = nullptr);
+                                  const SnapshotProgress& progress = nullptr,
+                                  const std::string& sort_dir = "",
+                                  const SnapshotProgress& index_progress = nullptr);
 
 }  // namespace evchain::storage

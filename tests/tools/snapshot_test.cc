@@ -64,10 +64,10 @@ std::string SnapshotBytes(const storage::KvStore& store) {
 }
 
 Result<storage::SnapshotInfo> Load(std::string bytes, const genesis::Genesis& genesis,
-                                   storage::KvStore& store) {
+                                   storage::KvStore& store, const std::string& sort_dir = "") {
   std::FILE* f = fmemopen(bytes.data(), bytes.size(), "rb");
   REQUIRE(f != nullptr);
-  auto info = storage::LoadSnapshot(f, genesis, store);
+  auto info = storage::LoadSnapshot(f, genesis, store, nullptr, sort_dir);
   std::fclose(f);
   return info;
 }
@@ -170,6 +170,17 @@ TEST_CASE("a snapshot loads back into exactly the records the log wrote, with a 
 
   SUBCASE("into a store that is not empty: refused") {
     CHECK(Load(bytes, genesis, *target).status().code() == "not_empty");
+  }
+  SUBCASE("the index keys are sorted in the directory given, which is left empty") {
+    TempDir sort_dir;
+    auto again = storage::NewMemoryStore();
+    REQUIRE(Load(bytes, genesis, *again, sort_dir.path().string()).ok());
+    CHECK(Chain(**source) == Chain(*again));
+    CHECK(std::filesystem::is_empty(sort_dir.path()));
+  }
+  SUBCASE("a sort directory that cannot be written: an io_error, not a crash") {
+    auto again = storage::NewMemoryStore();
+    CHECK(Load(bytes, genesis, *again, "/nonexistent-evchain-dir").status().code() == "io_error");
   }
 }
 

@@ -13,13 +13,15 @@
 #include "crypto/sha256.h"
 #include "ledger/statement.h"
 #include "storage/evidence_log.h"
+#include "storage/key_sorter.h"
 #include "storage/keys.h"
 #include "storage/kv_store.h"
 #include "tools/cli/http_client.h"
-#include "tools/cli/key_sorter.h"
 
 namespace evchain::cli {
 namespace {
+
+using storage::KeySorter;
 
 using Read = BlockSource::Read;
 

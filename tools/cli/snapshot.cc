@@ -256,14 +256,28 @@ int Restore(const SnapshotCliOptions& o) {
     auto store = storage::OpenLevelDb(staging);
     if (!store.ok())
       return fail(kExitIo, "cannot create " + staging + ": " + store.status().message());
-    Progress progress("verify+load", header->tip.log_size, Progress::Unit::kItems, "entries",
-                      o.progress);
+    // Two phases: every entry verified and loaded, then its index keys written in key order
+    // (sorted in temporary files inside the staging directory).
+    std::optional<Progress> progress;
+    progress.emplace("verify+load", header->tip.log_size, Progress::Unit::kItems, "entries",
+                     o.progress);
     uint64_t reported = 0;
-    auto loaded = storage::LoadSnapshot(in.get(), *genesis, **store, [&](uint64_t done) {
-      progress.Add(done - reported);
+    bool indexing = false;
+    auto report = [&](uint64_t done) {
+      progress->Add(done - reported);
       reported = done;
-    });
-    progress.Finish();
+    };
+    auto report_index = [&](uint64_t done) {
+      if (!indexing) {
+        indexing = true;
+        progress.emplace("index", header->tip.log_size, Progress::Unit::kItems, "entries",
+                         o.progress);
+        reported = 0;
+      }
+      report(done);
+    };
+    auto loaded = storage::LoadSnapshot(in.get(), *genesis, **store, report, staging, report_index);
+    progress->Finish();
     if (!loaded.ok()) {
       const bool io = loaded.status().code() == "io_error";
       return fail(io ? kExitIo : kExitFailed, "refused " + o.file + ": " +

@@ -1,7 +1,9 @@
 // An external sort of fixed-size keys: keys are added in any order, sorted in runs of bounded
 // size that go to unlinked temporary files, and read back in ascending bytewise order by a k-way
-// merge. The audit uses it to compare the index keys its entries need with the index store's
-// keys in bounded memory (tools/cli/audit_sources.cc, docs/cli.md "audit").
+// merge. Index keys in bounded memory, for two readers of a whole log: the audit compares the
+// keys its entries need with the index store's (tools/cli/audit_sources.cc, docs/cli.md
+// "audit"), and a snapshot load writes them into the index store in key order
+// (storage/snapshot_loader.cc, docs/snapshots.md "Restore").
 #pragma once
 
 #include <array>
@@ -16,11 +18,11 @@
 #include "common/status.h"
 #include "storage/keys.h"
 
-namespace evchain::cli {
+namespace evchain::storage {
 
 class KeySorter {
  public:
-  static constexpr size_t kKeyBytes = storage::keys::kIndexKeyBytes;
+  static constexpr size_t kKeyBytes = keys::kIndexKeyBytes;
   using Key = std::array<char, kKeyBytes>;
 
   // Runs of up to `run_keys` keys (>= 1) go to temporary files in `dir`; memory is about
@@ -61,4 +63,4 @@ class KeySorter {
   Status status_ = Status::Ok();
 };
 
-}  // namespace evchain::cli
+}  // namespace evchain::storage

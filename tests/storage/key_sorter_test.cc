@@ -1,5 +1,8 @@
-// The audit's external sort (tools/cli/key_sorter.h): every key comes back once, in bytewise
-// order, across many runs, and its temporary files are gone.
+// The external sort of index keys (storage/key_sorter.h), used by the audit and the snapshot
+// load: every key comes back once, in bytewise order, across many runs, and its temporary files
+// are gone.
+#include "storage/key_sorter.h"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -7,10 +10,9 @@
 #include <random>
 #include <vector>
 
-#include "tests/tools/cli_test_util.h"
-#include "tools/cli/key_sorter.h"
+#include "tests/storage/backends.h"
 
-namespace evchain::cli {
+namespace evchain::storage {
 namespace {
 
 TEST_CASE("keys come back sorted across runs, duplicates kept, temporary files unlinked") {
@@ -23,7 +25,7 @@ TEST_CASE("keys come back sorted across runs, duplicates kept, temporary files u
     keys.push_back(k);
   }
   keys.push_back(keys[10]);  // a duplicate
-  KeySorter sorter(dir.path().string(), 37);
+  KeySorter sorter(dir.path(), 37);
   for (const auto& k : keys) REQUIRE(sorter.Add(k).ok());
   REQUIRE(sorter.Finish().ok());
   CHECK(sorter.runs() == (keys.size() + 36) / 37);
@@ -46,4 +48,4 @@ TEST_CASE("an unwritable directory is an io error, not a crash") {
 }
 
 }  // namespace
-}  // namespace evchain::cli
+}  // namespace evchain::storage

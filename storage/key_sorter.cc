@@ -1,4 +1,4 @@
-#include "tools/cli/key_sorter.h"
+#include "storage/key_sorter.h"
 
 #include <unistd.h>
 
@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace evchain::cli {
+namespace evchain::storage {
 namespace {
 
 constexpr size_t kReadBufferBytes = 64 << 10;
@@ -54,7 +54,7 @@ Status KeySorter::Add(const Key& key) {
 
 Status KeySorter::Spill() {
   std::sort(buffer_.begin(), buffer_.end(), Less);
-  std::string path = dir_ + "/evchain-audit-XXXXXX";
+  std::string path = dir_ + "/evchain-sort-XXXXXX";
   auto run = std::make_unique<Run>();
   run->fd = ::mkstemp(path.data());
   if (run->fd < 0) {
@@ -69,8 +69,8 @@ Status KeySorter::Spill() {
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
       return Status::Error("io", "cannot write a temporary file in " + dir_ + ": " +
-                                     std::strerror(errno) +
-                                     " (the audit needs about 51 bytes per entry there)");
+                                     std::strerror(errno) + " (the sort needs " +
+                                     std::to_string(kKeyBytes) + " bytes per key there)");
     }
     p += w;
     left -= static_cast<size_t>(w);
@@ -120,4 +120,4 @@ bool KeySorter::Next(Key* key) {
   return status_.ok();
 }
 
-}  // namespace evchain::cli
+}  // namespace evchain::storage
