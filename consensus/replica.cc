@@ -604,8 +604,29 @@ void Replica::State::MaybeCutBlock() {
   ToProto(block.header, pp->mutable_header());
   for (const ledger::Entry& e : block.entries) ToProto(e, pp->add_entries());
   std::string wire = SignAndSend(kBroadcast, body);
-  BufferPrePrepare(self, wire, *pp, false);
-  TryAcceptBuffered();
+  AcceptOwnPrePrepare(std::move(block), std::move(wire), *pp);
+}
+
+// The primary's own block was built on its base by BuildBlock, with every rule of CheckBlock
+// applied to the pool's deposits: it is accepted as built, not decoded and checked again.
+void Replica::State::AcceptOwnPrePrepare(CheckedBlock block, std::string wire,
+                                         const pb::PrePrepare& pp) {
+  const uint64_t seq = block.header.height;
+  Proposal p;
+  p.wire = std::move(wire);
+  p.pp = pp;
+  p.digest = block.hash;
+  p.checkpoint_text = ledger::CheckpointText(block.header);
+  p.header = std::move(block.header);
+  p.entries = std::move(block.entries);
+  p.after = std::move(block.after);
+  p.leaves = std::move(block.leaves);
+  p.evidence_ids = std::move(block.evidence_ids);
+  p.nonces = std::move(block.nonces);
+  ViewSlot& slot = Slot(seq, view);
+  slot.pre_prepare = std::move(p);
+  PersistMessage(seq, slot.pre_prepare->wire);
+  TryAcceptBuffered();  // as after any acceptance: a buffered block may now have its base
 }
 
 // ---------------------------------------------------------------- timers and retransmission
