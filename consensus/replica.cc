@@ -35,8 +35,10 @@ std::optional<Hash32> EvidenceIdOf(const genesis::Genesis& g, const ledger::Entr
 }
 
 // Decodes a PRE-PREPARE into a Proposal without chain validation (leaves/after come later).
+// With `ids`, also each entry's evidence id and nonce (a parse and a hash each); without, the
+// caller takes them from CheckBlock, which parses and hashes every entry anyway.
 std::optional<Proposal> DecodeProposal(const genesis::Genesis& g, const std::string& wire,
-                                       const pb::PrePrepare& pp) {
+                                       const pb::PrePrepare& pp, bool ids) {
   Result<ledger::BlockHeader> header = FromProto(g.chain_id, pp.header());
   if (!header.ok()) return std::nullopt;
   Proposal p;
@@ -45,14 +47,17 @@ std::optional<Proposal> DecodeProposal(const genesis::Genesis& g, const std::str
   p.header = *header;
   p.digest = header->Hash();
   p.checkpoint_text = ledger::CheckpointText(*header);
+  p.entries.reserve(pp.entries_size());
   for (const pb::Deposit& d : pp.entries()) {
     Result<ledger::Entry> e = FromProto(d);
     if (!e.ok()) return std::nullopt;
-    DepositorNonce nonce;
-    std::optional<Hash32> id = EvidenceIdOf(g, *e, &nonce);
-    if (!id) return std::nullopt;
-    p.evidence_ids.push_back(*id);
-    p.nonces.push_back(std::move(nonce));
+    if (ids) {
+      DepositorNonce nonce;
+      std::optional<Hash32> id = EvidenceIdOf(g, *e, &nonce);
+      if (!id) return std::nullopt;
+      p.evidence_ids.push_back(*id);
+      p.nonces.push_back(std::move(nonce));
+    }
     p.entries.push_back(std::move(*e));
   }
   return p;
@@ -225,7 +230,7 @@ void Replica::State::TryAcceptBuffered() {
 bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
   const uint64_t seq = b.pp.header().height();
   const int primary = Primary(b.pp.view());
-  std::optional<Proposal> p = DecodeProposal(genesis, b.wire, b.pp);
+  std::optional<Proposal> p = DecodeProposal(genesis, b.wire, b.pp, /*ids=*/false);
   if (!p) {
     Drop("bad_block:malformed", primary);
     return false;
@@ -250,8 +255,9 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
   // A deposit in this replica's pool is neither committed nor beaten to its nonce: both were
   // checked when it entered the pool, and a commit of either removes it (ApplyCommitted). So
   // the host's index, a storage read each, is asked only about deposits this replica lacks.
+  // The entries move through the check and back: a block's worth of statements is not copied.
   Result<CheckedBlock> checked = CheckBlock(
-      genesis, *base, p->header, p->entries,
+      genesis, *base, p->header, std::move(p->entries),
       [&](const Hash32& id) {
         return in_flight.count(id) || (!pool.Contains(id) && IsCommittedId(id));
       },
@@ -267,8 +273,11 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
     Drop("bad_block:" + checked.status().code(), primary);
     return false;
   }
+  p->entries = std::move(checked->entries);
   p->after = checked->after;
   p->leaves = std::move(checked->leaves);
+  p->evidence_ids = std::move(checked->evidence_ids);
+  p->nonces = std::move(checked->nonces);
   slot.pre_prepare = std::move(*p);
   PersistMessage(seq, b.wire);
   return true;
@@ -872,7 +881,7 @@ void Replica::State::RestoreMessage(const Message& m) {
   if (body.has_pre_prepare()) {
     const pb::PrePrepare& pp = body.pre_prepare();
     if (m.sender() != Primary(pp.view())) return;
-    std::optional<Proposal> p = DecodeProposal(genesis, m.wire(), pp);
+    std::optional<Proposal> p = DecodeProposal(genesis, m.wire(), pp, /*ids=*/true);
     if (!p) return;
     ViewSlot& slot = Slot(pp.header().height(), pp.view());
     if (!slot.pre_prepare) slot.pre_prepare = std::move(*p);
