@@ -80,9 +80,21 @@ class KvStore {
   virtual KvStore* Sequential() = 0;
 };
 
+// How a reader uses the databases; the defaults suit a node.
+struct LevelDbOptions {
+  // The index store's Bloom filters, which point lookups of absent keys need (a node). They are
+  // LevelDB's per-key memory: 10 bits per index key of every open table, about 190 MB at 50M
+  // entries. A reader that scans (the audit) leaves them unread; tables keep them either way.
+  bool index_filters = true;
+  // Table files each database keeps open, each with its index block (and filter) in memory:
+  // this bounds that memory whatever the size of the data directory. LevelDB's floor is 74.
+  int max_open_files = 1000;
+};
+
 // Opens (creating if missing) a LevelDB database in `dir` and its companion (Sequential()) in
 // `dir`/entries.
-Result<std::unique_ptr<KvStore>> OpenLevelDb(const std::string& dir);
+Result<std::unique_ptr<KvStore>> OpenLevelDb(const std::string& dir,
+                                             const LevelDbOptions& options = {});
 // An in-memory store with an in-memory companion.
 std::unique_ptr<KvStore> NewMemoryStore();
 

@@ -133,14 +133,15 @@ struct Shared {
 };
 
 Result<std::unique_ptr<leveldb::DB>> OpenDb(const std::string& dir, const Shared& shared,
-                                            bool sequential) {
+                                            bool sequential, const LevelDbOptions& reader) {
   leveldb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
   options.env = ReadEnv();
   options.block_cache = shared.cache.get();
   // The companion is only read by key of records that exist: a filter would not save reads.
-  options.filter_policy = sequential ? nullptr : shared.filter.get();
+  options.filter_policy = sequential || !reader.index_filters ? nullptr : shared.filter.get();
+  options.max_open_files = reader.max_open_files;
   options.write_buffer_size = sequential ? kSequentialWriteBufferBytes : kIndexWriteBufferBytes;
   options.max_file_size = sequential ? kSequentialMaxFileBytes : kIndexMaxFileBytes;
 
@@ -194,14 +195,15 @@ class LevelDbStore : public KvStore {
 
 }  // namespace
 
-Result<std::unique_ptr<KvStore>> OpenLevelDb(const std::string& dir) {
+Result<std::unique_ptr<KvStore>> OpenLevelDb(const std::string& dir,
+                                             const LevelDbOptions& options) {
   auto shared = std::make_shared<const Shared>();
-  Result<std::unique_ptr<leveldb::DB>> db = OpenDb(dir, *shared, /*sequential=*/false);
+  Result<std::unique_ptr<leveldb::DB>> db = OpenDb(dir, *shared, /*sequential=*/false, options);
   if (!db.ok()) return db.status();
   // After the index store: LevelDB has created `dir`, and holds its lock.
   Result<std::unique_ptr<leveldb::DB>> sequential =
       OpenDb((std::filesystem::path(dir) / kSequentialSubdir).string(), *shared,
-             /*sequential=*/true);
+             /*sequential=*/true, options);
   if (!sequential.ok()) return sequential.status();
   auto companion = std::make_unique<LevelDbStore>(shared, std::move(*sequential), nullptr);
   return std::unique_ptr<KvStore>(

@@ -146,6 +146,29 @@ TEST_CASE("a LevelDB store keeps its data across reopening") {
   CHECK(MustGet(*store, "durable") == "yes");
 }
 
+TEST_CASE("a store written with filters reads back whole when opened as the audit opens it") {
+  LevelDbBackend backend;
+  {
+    std::unique_ptr<KvStore> store = backend.Open();
+    for (int b = 0; b < 20; ++b) {
+      WriteBatch batch;
+      for (int i = 0; i < 500; ++i) {
+        batch.Put("k" + std::to_string(b * 500 + i), std::string(200, static_cast<char>('a' + b)));
+      }
+      REQUIRE(store->Write(batch, true).ok());
+    }
+    REQUIRE(store->CompactAll().ok());
+  }
+  LevelDbOptions scanning;
+  scanning.index_filters = false;
+  scanning.max_open_files = 74;  // LevelDB's floor
+  Result<std::unique_ptr<KvStore>> store = OpenLevelDb(backend.dir.path(), scanning);
+  REQUIRE(store.ok());
+  CHECK(Keys(**store, "").size() == 10000);
+  CHECK(MustGet(**store, "k9999") == std::string(200, 't'));
+  CHECK(MustGet(**store, "k10000") == std::nullopt);
+}
+
 TEST_CASE("opening a LevelDB store that is already open fails with a Status") {
   LevelDbBackend backend;
   std::unique_ptr<KvStore> store = backend.Open();

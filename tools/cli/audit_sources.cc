@@ -443,7 +443,12 @@ Result<std::unique_ptr<BlockSource>> OpenDataDirSource(const std::string& dir,
   if (!fs::exists(fs::path(dir) / "CURRENT", ec)) {
     return Status::Error("io", dir + " is not a node data directory (no LevelDB CURRENT file)");
   }
-  auto store = storage::OpenLevelDb(dir);
+  // Memory bounded whatever the chain's length: the audit scans both databases and reads blocks
+  // by height, so it needs no Bloom filters and few open tables (docs/cli.md "audit").
+  storage::LevelDbOptions reading;
+  reading.index_filters = false;
+  reading.max_open_files = 100;
+  auto store = storage::OpenLevelDb(dir, reading);
   if (!store.ok()) {
     return Status::Error("io", "cannot open " + dir + ": " + store.status().message() +
                                    " (stop the node or audit a copy of its data directory)");
