@@ -21,7 +21,6 @@ namespace evchain::consensus {
 // An accepted PRE-PREPARE: the block, its leaves, and (once known) the chain point after it.
 struct Proposal {
   std::string wire;  // the primary's signed envelope
-  pb::PrePrepare pp;
   ledger::BlockHeader header;
   Hash32 digest{};
   std::string checkpoint_text;  // ledger::CheckpointText(header): what COMMIT cosigns

@@ -43,7 +43,6 @@ std::optional<Proposal> DecodeProposal(const genesis::Genesis& g, const std::str
   if (!header.ok()) return std::nullopt;
   Proposal p;
   p.wire = wire;
-  p.pp = pp;
   p.header = *header;
   p.digest = header->Hash();
   p.checkpoint_text = ledger::CheckpointText(*header);
@@ -613,17 +612,15 @@ void Replica::State::MaybeCutBlock() {
   ToProto(block.header, pp->mutable_header());
   for (const ledger::Entry& e : block.entries) ToProto(e, pp->add_entries());
   std::string wire = SignAndSend(kBroadcast, body);
-  AcceptOwnPrePrepare(std::move(block), std::move(wire), *pp);
+  AcceptOwnPrePrepare(std::move(block), std::move(wire));
 }
 
 // The primary's own block was built on its base by BuildBlock, with every rule of CheckBlock
 // applied to the pool's deposits: it is accepted as built, not decoded and checked again.
-void Replica::State::AcceptOwnPrePrepare(CheckedBlock block, std::string wire,
-                                         const pb::PrePrepare& pp) {
+void Replica::State::AcceptOwnPrePrepare(CheckedBlock block, std::string wire) {
   const uint64_t seq = block.header.height;
   Proposal p;
   p.wire = std::move(wire);
-  p.pp = pp;
   p.digest = block.hash;
   p.checkpoint_text = ledger::CheckpointText(block.header);
   p.header = std::move(block.header);

@@ -163,7 +163,7 @@ struct Replica::State {
                         bool from_new_view);
   void TryAcceptBuffered();
   bool AcceptPrePrepare(const BufferedPrePrepare& b);
-  void AcceptOwnPrePrepare(CheckedBlock block, std::string wire, const pb::PrePrepare& pp);
+  void AcceptOwnPrePrepare(CheckedBlock block, std::string wire);
   void OnPrepare(const Message& m);
   void OnCommit(const Message& m);
   void OnCheckpoint(const Message& m);
