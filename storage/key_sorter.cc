@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 namespace evchain::storage {
 namespace {
@@ -36,6 +37,13 @@ struct KeySorter::Run {
 bool KeySorter::Head::operator>(const Head& o) const {
   const int c = std::memcmp(key.data(), o.key.data(), key.size());
   return c != 0 ? c > 0 : run > o.run;
+}
+
+std::string SortDirectory(const std::string& requested) {
+  if (!requested.empty()) return requested;
+  std::error_code ec;
+  std::string dir = std::filesystem::temp_directory_path(ec).string();
+  return dir.empty() ? "/tmp" : dir;
 }
 
 KeySorter::KeySorter(std::string dir, size_t run_keys)

@@ -20,6 +20,10 @@
 
 namespace evchain::storage {
 
+// Where runs go when the caller names no directory: `requested` if not empty, else the system's
+// temporary directory ($TMPDIR), else /tmp.
+std::string SortDirectory(const std::string& requested);
+
 class KeySorter {
  public:
   static constexpr size_t kKeyBytes = keys::kIndexKeyBytes;

@@ -14,7 +14,6 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
-#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -445,10 +444,7 @@ Result<SnapshotInfo> LoadSnapshot(std::FILE* in, const genesis::Genesis& genesis
                              ") than the tip header");
   }
 
-  std::error_code ec;
-  const std::string sorting =
-      sort_dir.empty() ? std::filesystem::temp_directory_path(ec).string() : sort_dir;
-  Loader loader(genesis, store, sorting, progress, index_progress);
+  Loader loader(genesis, store, SortDirectory(sort_dir), progress, index_progress);
   for (uint64_t h = 1; h <= tip.height; ++h) {
     const std::string what = "block " + std::to_string(h);
     Result<std::string_view> header_bytes = reader.Frame(kMaxHeaderBytes, what);

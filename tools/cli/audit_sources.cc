@@ -434,8 +434,7 @@ Result<std::unique_ptr<BlockSource>> OpenDataDirSource(const std::string& dir,
                                                        const std::string& tmp_dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  std::string tmp = tmp_dir.empty() ? fs::temp_directory_path(ec).string() : tmp_dir;
-  if (tmp.empty()) tmp = "/tmp";
+  const std::string tmp = storage::SortDirectory(tmp_dir);
   if (!fs::is_directory(tmp, ec)) {
     return Status::Error("io", "temporary directory " + tmp + " does not exist");
   }
