@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -606,6 +607,76 @@ Result<std::vector<StoredEntry>> EvidenceLog::GetEntries(uint64_t first, uint64_
     entries.push_back(std::move(*e));
   }
   return entries;
+}
+
+EvidenceLog::EntryCursor EvidenceLog::ReadAllEntries() const {
+  std::unique_ptr<Iterator> it = impl_->sequential->NewIterator();
+  it->Seek("");
+  return EntryCursor(impl_, std::move(it));
+}
+
+EvidenceLog::EntryCursor::EntryCursor(std::shared_ptr<const Impl> log, std::unique_ptr<Iterator> it)
+    : log_(std::move(log)), it_(std::move(it)) {}
+EvidenceLog::EntryCursor::~EntryCursor() = default;
+EvidenceLog::EntryCursor::EntryCursor(EntryCursor&&) noexcept = default;
+EvidenceLog::EntryCursor& EvidenceLog::EntryCursor::operator=(EntryCursor&&) noexcept = default;
+
+Result<std::vector<StoredEntry>> EvidenceLog::EntryCursor::Next(uint64_t count) {
+  if (!status_.ok()) return status_;
+  const uint64_t size = log_->Size();
+  if (position_ > size || count > size - position_) {
+    return NotFound("entries beyond the log size " + std::to_string(size));
+  }
+  std::vector<StoredEntry> entries;
+  entries.reserve(count);
+  for (const uint64_t end = position_ + count; position_ < end; ++position_) {
+    keys::Entry(position_, &key_);
+    if (!it_->Valid() || it_->key() != key_) {
+      return status_ = Status::Error(
+                 "corruption",
+                 "entry " + std::to_string(position_) + " is missing (" +
+                     (it_->Valid() ? "a record the log does not have" : "the end of the store") +
+                     " in its place)");
+    }
+    Result<StoredEntry> e = log_->DecodeEntry(position_, it_->value());
+    if (!e.ok()) return status_ = e.status();
+    entries.push_back(std::move(*e));
+    it_->Next();
+    if (Status s = StepOverNodes(position_); !s.ok()) return status_ = s;
+  }
+  return entries;
+}
+
+// Entry `index` completes the perfect subtrees of levels 1..ctz(index + 1), each keyed by it as
+// its last leaf (keys::Node); those nodes, and nothing else, follow the entry.
+Status EvidenceLog::EntryCursor::StepOverNodes(uint64_t index) {
+  const auto levels = static_cast<uint32_t>(std::countr_zero(index + 1));
+  for (uint32_t level = 1; level <= levels; ++level, it_->Next()) {
+    keys::Node(level, index >> level, &key_);
+    if (!it_->Valid() || it_->key() != key_) {
+      return Status::Error(
+          "corruption",
+          "the Merkle node of level " + std::to_string(level) + " ending at entry " +
+              std::to_string(index) + " is missing (" +
+              (it_->Valid() ? "a record the log does not have" : "the end of the store") +
+              " in its place)");
+    }
+  }
+  return Status::Ok();
+}
+
+Status EvidenceLog::EntryCursor::CheckNothingElse() {
+  if (!status_.ok()) return status_;
+  if (position_ != log_->Size()) {
+    return Status::Error("invalid_argument", "the cursor has not read every entry");
+  }
+  if (it_->Valid()) {
+    return Status::Error(
+        "corruption",
+        "the entry store holds a record the log does not have, after its last entry (" +
+            std::to_string(it_->key().size()) + "-byte key)");
+  }
+  return Status::Ok();
 }
 
 Result<std::optional<uint64_t>> EvidenceLog::FindByEvidenceId(const Hash32& evidence_id) const {

@@ -48,6 +48,8 @@ struct BlockToAppend {
 // Not thread-safe for writers: one writer (the node's commit path); readers may call the const
 // methods concurrently with each other and with AppendBlock (they read a consistent prefix).
 class EvidenceLog {
+  struct Impl;  // first: EntryCursor holds one
+
  public:
   // Loads the current size/height from `store`, and first deletes what an append that never
   // committed left behind (a crash: the log is then exactly its committed blocks). A companion
@@ -94,6 +96,43 @@ class EvidenceLog {
   // Entries [first, first + count), in log order, with one range scan. "not_found" unless
   // first + count <= size().
   Result<std::vector<StoredEntry>> GetEntries(uint64_t first, uint64_t count) const;
+
+  // Reads the whole log in order through one scan of the companion store, for readers of every
+  // entry (the audit): consecutive Next(count) calls return what GetEntries would for
+  // consecutive ranges from entry 0, without a seek per call, and every companion key on the
+  // way is checked: after entry i come exactly the Merkle nodes it completes (levels
+  // 1..ctz(i + 1), keys::Node), in level order. So a reader that has read every entry and then
+  // calls CheckNothingElse knows, without a second scan, that the companion holds exactly the
+  // log's entries and nodes (docs/storage-format.md "Keys"). Reads one consistent snapshot; the
+  // log must outlive the cursor.
+  class EntryCursor {
+   public:
+    ~EntryCursor();
+    EntryCursor(EntryCursor&&) noexcept;
+    EntryCursor& operator=(EntryCursor&&) noexcept;
+    // The next `count` entries. "not_found" past the log's size (the cursor does not move);
+    // "corruption" when the next key is not the next entry or a node it completes, or a record
+    // does not decode (the cursor then stays broken: every later call fails the same way).
+    Result<std::vector<StoredEntry>> Next(uint64_t count);
+    // The index of the next entry Next would return.
+    uint64_t position() const { return position_; }
+    // OK when nothing but entries [0, position()) and their nodes came before and nothing at
+    // all follows; "corruption" naming the first other key. Call after the last entry.
+    Status CheckNothingElse();
+
+   private:
+    friend class EvidenceLog;
+    EntryCursor(std::shared_ptr<const Impl> log, std::unique_ptr<Iterator> it);
+    Status StepOverNodes(uint64_t index);
+
+    std::shared_ptr<const Impl> log_;
+    std::unique_ptr<Iterator> it_;
+    uint64_t position_ = 0;
+    Status status_ = Status::Ok();
+    std::string key_;  // scratch for expected keys
+  };
+  EntryCursor ReadAllEntries() const;
+
   Result<std::optional<uint64_t>> FindByEvidenceId(const Hash32& evidence_id) const;
   // All log indexes of entries with this digest, ascending (earliest first).
   Result<std::vector<uint64_t>> FindByDigest(const Hash32& digest) const;
@@ -116,7 +155,6 @@ class EvidenceLog {
 
  private:
   EvidenceLog() = default;
-  struct Impl;
   std::shared_ptr<Impl> impl_;
 };
 

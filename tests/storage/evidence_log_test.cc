@@ -74,6 +74,97 @@ TEST_CASE_TEMPLATE("entries and blocks read back exactly", B, MemoryBackend, Lev
   CHECK(log->GetBlockForEntry(8).status().code() == "not_found");
 }
 
+TEST_CASE_TEMPLATE("one cursor reads every entry in order and every companion record on the way", B,
+                   MemoryBackend, LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  ChainBuilder chain;
+  // 13 entries: nodes of levels 1..3 among them (entry 7 completes levels 1, 2 and 3).
+  for (size_t n : {3, 0, 5, 4, 1}) REQUIRE(chain.Append(*log, n).ok());
+  REQUIRE(log->size() == 13);
+
+  SUBCASE("a clean log, read in ranges of any length") {
+    EvidenceLog::EntryCursor cursor = log->ReadAllEntries();
+    CHECK(cursor.CheckNothingElse().code() == "invalid_argument");  // entries not read yet
+    uint64_t index = 0;
+    for (uint64_t count : {3, 0, 5, 4, 1}) {
+      Result<std::vector<StoredEntry>> got = cursor.Next(count);
+      REQUIRE(got.ok());
+      REQUIRE(got->size() == count);
+      for (const StoredEntry& e : *got) {
+        Result<StoredEntry> single = log->GetEntry(index);
+        REQUIRE(single.ok());
+        CHECK(e.index == index);
+        CHECK(e.leaf == single->leaf);
+        CHECK(e.entry.statement == single->entry.statement);
+        CHECK(e.block_height == single->block_height);
+        ++index;
+      }
+    }
+    CHECK(cursor.position() == 13);
+    CHECK(cursor.Next(1).status().code() == "not_found");
+    CHECK(cursor.CheckNothingElse().ok());
+  }
+  SUBCASE("an empty log") {
+    B empty_backend;
+    std::unique_ptr<KvStore> empty_store = empty_backend.Open();
+    std::unique_ptr<EvidenceLog> empty = MustOpen(empty_store.get());
+    EvidenceLog::EntryCursor cursor = empty->ReadAllEntries();
+    CHECK(cursor.Next(0).ok());
+    CHECK(cursor.CheckNothingElse().ok());
+    Overwrite(*empty_store->Sequential(), "x", "stray");
+    CHECK(empty->ReadAllEntries().CheckNothingElse().code() == "corruption");
+  }
+
+  KvStore& entries = *store->Sequential();
+  auto read_all = [&](EvidenceLog::EntryCursor& cursor) {
+    Status s = cursor.Next(13).status();
+    return s.ok() ? cursor.CheckNothingElse() : s;
+  };
+  SUBCASE("a record before the first entry") {
+    Overwrite(entries, "a", "stray");
+    EvidenceLog::EntryCursor cursor = log->ReadAllEntries();
+    const Status s = cursor.Next(1).status();
+    CHECK(s.code() == "corruption");
+    CHECK(s.message().find("entry 0 is missing") != std::string::npos);
+    CHECK(cursor.Next(1).status().code() == "corruption");  // stays broken
+  }
+  SUBCASE("a node record of a level the entry does not complete") {
+    Overwrite(entries, keys::Entry(2) + std::string(1, '\x05'), std::string(32, 'x'));
+    EvidenceLog::EntryCursor cursor = log->ReadAllEntries();
+    CHECK(cursor.Next(3).ok());  // entries 0, 1 and 2 and node (1, 0) come before it
+    const Status s = cursor.Next(1).status();
+    CHECK(s.code() == "corruption");
+    CHECK(s.message().find("entry 3 is missing") != std::string::npos);
+  }
+  SUBCASE("a missing node record") {
+    WriteBatch batch;
+    batch.Delete(keys::Node(3, 0));  // completed by entry 7
+    REQUIRE(entries.Write(batch, true).ok());
+    EvidenceLog::EntryCursor cursor = log->ReadAllEntries();
+    const Status s = read_all(cursor);
+    CHECK(s.code() == "corruption");
+    CHECK(s.message().find("level 3 ending at entry 7") != std::string::npos);
+  }
+  SUBCASE("a missing entry record") {
+    WriteBatch batch;
+    batch.Delete(keys::Entry(12));
+    REQUIRE(entries.Write(batch, true).ok());
+    EvidenceLog::EntryCursor cursor = log->ReadAllEntries();
+    const Status s = read_all(cursor);
+    CHECK(s.code() == "corruption");
+    CHECK(s.message().find("entry 12 is missing (the end of the store") != std::string::npos);
+  }
+  SUBCASE("a record after the last entry") {
+    Overwrite(entries, keys::Entry(20), "stray");
+    EvidenceLog::EntryCursor cursor = log->ReadAllEntries();
+    const Status s = read_all(cursor);
+    CHECK(s.code() == "corruption");
+    CHECK(s.message().find("after its last entry") != std::string::npos);
+  }
+}
+
 TEST_CASE_TEMPLATE("batch entries keep their batch proof", B, MemoryBackend, LevelDbBackend) {
   B backend;
   std::unique_ptr<KvStore> store = backend.Open();

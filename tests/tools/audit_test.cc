@@ -269,8 +269,29 @@ TEST_CASE("audit names the first bad height of each tampering") {
       Tampered::Put(t.entries(), storage::keys::Entry(2) + std::string(1, '\x05'),
                     std::string(32, 'x'));
     }
+    // Found where it sits: reading entry 3, which block 2 holds.
+    CHECK(AuditBadHeight(fx, copy, &reason) == 2);
+    CHECK(reason.find("entry 3 is missing (a record the log does not have") != std::string::npos);
+  }
+  SUBCASE("a Merkle node record missing from the companion") {
+    const std::string copy = CopyDataDir(fx.data_dir, dir, "nonode");
+    {
+      Tampered t = OpenCopy(copy);
+      storage::WriteBatch batch;
+      batch.Delete(storage::keys::Node(1, 0));  // completed by entry 1, in block 1
+      REQUIRE(t.entries().Write(batch, true).ok());
+    }
+    CHECK(AuditBadHeight(fx, copy, &reason) == 1);
+    CHECK(reason.find("Merkle node of level 1 ending at entry 1 is missing") != std::string::npos);
+  }
+  SUBCASE("a record after the last entry's in the companion") {
+    const std::string copy = CopyDataDir(fx.data_dir, dir, "tail");
+    {
+      Tampered t = OpenCopy(copy);
+      Tampered::Put(t.entries(), "z", "stray");
+    }
     CHECK(AuditBadHeight(fx, copy, &reason) == 6);
-    CHECK(reason.find("Merkle node") != std::string::npos);
+    CHECK(reason.find("a record the log does not have, after its last entry") != std::string::npos);
   }
   INFO(reason);
 }

@@ -323,8 +323,17 @@ AuditReport RunAudit(BlockSource& source, const genesis::Genesis& genesis,
   // and a problem there wins over any later one.
   if (!report.io_error) {
     const bool complete = !failure && finished;
-    if (std::optional<BlockSource::IndexProblem> p =
-            source.CheckDeferredIndexes(last.entries, complete)) {
+    std::optional<Progress> index_progress;
+    if (options.progress && source.DeferredIndexKeys() > 0) {
+      index_progress.emplace("checking indexes", source.DeferredIndexKeys(), Progress::Unit::kItems,
+                             "keys");
+    }
+    std::optional<BlockSource::IndexProblem> p =
+        source.CheckDeferredIndexes(last.entries, complete, [&](uint64_t n) {
+          if (index_progress) index_progress->Add(n);
+        });
+    if (index_progress) index_progress->Finish();
+    if (p) {
       if (p->io_error) {
         report.io_error = true;
         report.reason = std::move(p->reason);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,12 +73,18 @@ class BlockSource {
   // passed every other check; `complete` when those are all of the source's blocks (then index
   // keys naming no audited entry are problems too, filed under height 0). Lets a source check
   // its indexes in one pass over data it kept outside memory (CheckEntryIndexes may only record
-  // what it needs). Returns the problem at the lowest height, nullopt when there is none.
-  virtual std::optional<IndexProblem> CheckDeferredIndexes(uint64_t entries, bool complete) {
+  // what it needs), calling `merged(n)` on the calling thread as n more of the
+  // DeferredIndexKeys() keys are checked. Returns the problem at the lowest height, nullopt when
+  // there is none.
+  virtual std::optional<IndexProblem> CheckDeferredIndexes(
+      uint64_t entries, bool complete, const std::function<void(uint64_t)>& merged) {
     (void)entries;
     (void)complete;
+    (void)merged;
     return std::nullopt;
   }
+  // How many keys CheckDeferredIndexes will check (for its progress bar); 0 when none.
+  virtual uint64_t DeferredIndexKeys() const { return 0; }
   // After the last block: checks that hold for the whole source (its own size/root records,
   // index entries without a log entry). Returns the reason when they fail, empty otherwise.
   virtual std::string CheckTotals(uint64_t blocks, uint64_t entries, const Hash32& root) = 0;

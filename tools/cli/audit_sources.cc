@@ -1,10 +1,14 @@
 #include "tools/cli/audit_sources.h"
 
 #include <algorithm>
-#include <bit>
+#include <array>
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -43,8 +47,12 @@ uint64_t KeyIndex(const char* key) {
   return GetU64BE(reinterpret_cast<const uint8_t*>(key) + 1 + storage::keys::kIndexHashBytes);
 }
 
-// Keys per sorted run of the deferred index check: 2M keys of 17 bytes, 34 MiB.
-constexpr size_t kSortRunKeys = 2 << 20;
+// The index key kinds every entry needs, one sorter each so that the deferred check merges
+// them in parallel, in the order their key ranges come in the index store.
+constexpr std::array<char, 3> kIndexKinds = {storage::keys::kDigest, storage::keys::kEvidenceId,
+                                             storage::keys::kNonce};
+// Keys per sorted run of each kind: 3 x 699,050 keys of 17 bytes, 34 MiB in all.
+constexpr size_t kSortRunKeys = (2 << 20) / kIndexKinds.size();
 
 class DataDirSource : public BlockSource {
  public:
@@ -53,7 +61,9 @@ class DataDirSource : public BlockSource {
       : dir_(std::move(dir)),
         store_(std::move(store)),
         log_(std::move(log)),
-        sorter_(tmp_dir, kSortRunKeys) {}
+        cursor_(log_->ReadAllEntries()) {
+    for (auto& sorter : sorters_) sorter = std::make_unique<KeySorter>(tmp_dir, kSortRunKeys);
+  }
 
   std::string Describe() const override { return "data directory " + dir_; }
   uint64_t ExpectedBlocks() const override { return log_->height(); }
@@ -71,7 +81,15 @@ class DataDirSource : public BlockSource {
     block.certificate = std::move(stored->certificate);
     block.first_index = stored->first_index;
     if (stored->entry_count > 0) {
-      auto entries = log_->GetEntries(stored->first_index, stored->entry_count);
+      // Blocks read in order (the audit's pass) take their entries from the one companion scan,
+      // which also checks every record between them; a block read again takes a range.
+      const bool in_order = height == next_height_;
+      if (in_order && stored->first_index != cursor_.position()) {
+        return Bad("block record: its entries start at " + std::to_string(stored->first_index) +
+                   ", the blocks before it end at " + std::to_string(cursor_.position()));
+      }
+      auto entries = in_order ? cursor_.Next(stored->entry_count)
+                              : log_->GetEntries(stored->first_index, stored->entry_count);
       if (!entries.ok()) return Bad("entries: " + entries.status().ToString());
       block.entries.reserve(entries->size());
       for (auto& e : *entries) {
@@ -84,41 +102,86 @@ class DataDirSource : public BlockSource {
         return Bad("block-end index does not lead to this block");
       }
     }
-    blocks_with_entries_ += stored->entry_count > 0 ? 1 : 0;
+    if (height == next_height_) {
+      ++next_height_;
+      blocks_with_entries_ += stored->entry_count > 0 ? 1 : 0;
+    }
     return read;
   }
 
   // Records the three index keys the entry needs (docs/storage-format.md "Keys"); they are
   // compared with the index store in CheckDeferredIndexes.
   std::string CheckEntryIndexes(const EntryFacts& f) override {
-    AddExpected(storage::keys::kEvidenceId, f.evidence_id, f.index);
-    AddExpected(storage::keys::kDigest, f.digest, f.index);
+    AddExpected(0, f.digest, f.index);
+    AddExpected(1, f.evidence_id, f.index);
     storage::keys::NonceName(f.depositor, f.nonce, &nonce_name_);
-    AddExpected(storage::keys::kNonce, crypto::Sha256(nonce_name_), f.index);
+    AddExpected(2, crypto::Sha256(nonce_name_), f.index);
     return "";
   }
 
-  // One merge of the expected keys (sorted on disk) with one scan of the index store's `d`, `i`
-  // and `n` keys, both in key order: every audited entry must have exactly its three keys, and
-  // no key may name an entry that does not have it. Memory: one sorted run while adding, a
-  // small buffer per run while merging; disk: 17 bytes per key. Keys of one evidence id or one
-  // (depositor, nonce) prefix sit next to each other, so a repeated evidence id or nonce (which
-  // consensus never commits) is found on the way, at the cost of reading the entries that share
-  // a key prefix.
-  std::optional<IndexProblem> CheckDeferredIndexes(uint64_t limit, bool complete) override {
-    if (Status s = sorter_.Finish(); !s.ok()) return IndexProblem{0, s.message(), true};
-    Merge m(*this, limit, complete);
-    m.Run();
-    if (!sorter_.status().ok()) return IndexProblem{0, sorter_.status().message(), true};
-    if (!m.io_problem.empty()) return IndexProblem{0, m.io_problem, true};
-    if (m.lowest) {
-      auto block = log_->GetBlockForEntry(m.lowest->first);
+  uint64_t DeferredIndexKeys() const override {
+    uint64_t keys = 0;
+    for (const auto& sorter : sorters_) keys += sorter->added();
+    return keys;
+  }
+
+  // A merge of the expected keys (sorted on disk) with one scan of the index store's `d`, `i`
+  // and `n` keys, both in key order, one thread per kind: every audited entry must have exactly
+  // its three keys, and no key may name an entry that does not have it. Memory: one sorted run
+  // per kind while adding, a small buffer per run while merging; disk: 17 bytes per key. Keys of
+  // one evidence id or one (depositor, nonce) prefix sit next to each other, so a repeated
+  // evidence id or nonce (which consensus never commits) is found on the way, at the cost of
+  // reading the entries that share a key prefix.
+  std::optional<IndexProblem> CheckDeferredIndexes(
+      uint64_t limit, bool complete, const std::function<void(uint64_t)>& merged) override {
+    for (auto& sorter : sorters_) {
+      if (Status s = sorter->Finish(); !s.ok()) return IndexProblem{0, s.message(), true};
+    }
+    std::atomic<uint64_t> merged_keys{0};
+    std::atomic<size_t> running{kIndexKinds.size()};
+    std::vector<Merge> merges;
+    merges.reserve(kIndexKinds.size());
+    for (size_t k = 0; k < kIndexKinds.size(); ++k) {
+      merges.emplace_back(*this, *sorters_[k], kIndexKinds[k], limit, complete, merged_keys);
+    }
+    std::vector<std::thread> threads;
+    for (Merge& m : merges) {
+      threads.emplace_back([&m, &running] {
+        m.Run();
+        --running;
+      });
+    }
+    for (uint64_t reported = 0;;) {
+      const bool done = running.load() == 0;
+      const uint64_t now = merged_keys.load();
+      if (now > reported) merged(now - reported);
+      reported = now;
+      if (done) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    for (auto& t : threads) t.join();
+
+    // The problem at the lowest log index wins; else the first of the kinds in key order.
+    std::optional<std::pair<uint64_t, std::string>> lowest;
+    for (size_t k = 0; k < merges.size(); ++k) {
+      if (!sorters_[k]->status().ok()) {
+        return IndexProblem{0, sorters_[k]->status().message(), true};
+      }
+      if (!merges[k].io_problem.empty()) return IndexProblem{0, merges[k].io_problem, true};
+      if (merges[k].lowest && (!lowest || merges[k].lowest->first < lowest->first)) {
+        lowest = merges[k].lowest;
+      }
+    }
+    if (lowest) {
+      auto block = log_->GetBlockForEntry(lowest->first);
       if (!block.ok())
         return IndexProblem{0, "block-end index: " + block.status().ToString(), true};
       return IndexProblem{block->header.height,
-                          "entry " + std::to_string(m.lowest->first) + ": " + m.lowest->second};
+                          "entry " + std::to_string(lowest->first) + ": " + lowest->second};
     }
-    if (m.untied) return IndexProblem{0, *m.untied};
+    for (const Merge& m : merges) {
+      if (m.untied) return IndexProblem{0, *m.untied};
+    }
     return std::nullopt;
   }
 
@@ -126,20 +189,16 @@ class DataDirSource : public BlockSource {
     if (log_->size() != entries || log_->Root() != root) {
       return "the log's recorded size/root differ from its blocks";
     }
-    // The index keys were compared one by one in CheckDeferredIndexes.
-    const auto [entry_count, node_count] = CountCompanion();
+    // The index keys were compared one by one in CheckDeferredIndexes, the entry records and
+    // Merkle nodes by the companion scan that read the entries; here what remains of it.
+    if (Status s = cursor_.CheckNothingElse(); !s.ok()) return s.ToString();
     const struct {
       uint64_t count;
       uint64_t expected;
       const char* what;
     } ranges[] = {
-        {entry_count, entries, "entry"},
         {CountPrefix(*store_, storage::keys::kBlock), blocks, "block"},
-        // A tree of n leaves has n - popcount(n) perfect subtrees of level >= 1.
-        {node_count, entries - std::popcount(entries), "Merkle node"},
-        {CountPrefix(*store_, storage::keys::kBlockEnd), blocks_with_entries_, "block-end index"},
-        // The companion holds nothing else.
-        {CountPrefix(*store_->Sequential(), 0) - entry_count - node_count, 0, "companion"}};
+        {CountPrefix(*store_, storage::keys::kBlockEnd), blocks_with_entries_, "block-end index"}};
     for (const auto& r : ranges) {
       if (r.count != r.expected) {
         return std::string(r.what) + " records: " + std::to_string(r.count) + " stored, " +
@@ -150,41 +209,36 @@ class DataDirSource : public BlockSource {
   }
 
  private:
-  // Keys of `store` starting with `prefix`; every key when `prefix` is 0.
+  // Keys of `store` starting with `prefix`.
   static uint64_t CountPrefix(const storage::KvStore& store, char prefix) {
     auto it = store.NewIterator();
     uint64_t count = 0;
-    for (it->Seek(prefix == 0 ? std::string() : std::string(1, prefix));
-         it->Valid() && (prefix == 0 || it->key().front() == prefix); it->Next()) {
+    for (it->Seek(std::string(1, prefix)); it->Valid() && it->key().front() == prefix; it->Next()) {
       ++count;
     }
     return count;
   }
 
-  // Entry records and Merkle nodes in the companion (told apart by key length).
-  std::pair<uint64_t, uint64_t> CountCompanion() const {
-    auto it = store_->Sequential()->NewIterator();
-    uint64_t entries = 0, nodes = 0;
-    for (it->Seek(std::string(1, storage::keys::kEntry));
-         it->Valid() && it->key().front() == storage::keys::kEntry; it->Next()) {
-      if (it->key().size() == storage::keys::kEntryKeyBytes) ++entries;
-      if (it->key().size() == storage::keys::kNodeKeyBytes) ++nodes;
-    }
-    return {entries, nodes};
-  }
-
-  void AddExpected(char kind, const Hash32& hash, uint64_t index) {
-    storage::keys::Index(kind, hash, index, &key_);
+  void AddExpected(size_t kind_slot, const Hash32& hash, uint64_t index) {
+    storage::keys::Index(kIndexKinds[kind_slot], hash, index, &key_);
     KeySorter::Key k;
     std::copy(key_.begin(), key_.end(), k.begin());
-    (void)sorter_.Add(k);  // a failure sticks in the sorter's status: CheckDeferredIndexes says it
+    // A failure sticks in the sorter's status: CheckDeferredIndexes says it.
+    (void)sorters_[kind_slot]->Add(k);
   }
 
   // The merge of CheckDeferredIndexes: remembers the problem at the lowest log index, and the
   // first one that names no audited entry.
+  // Runs on a thread of its own; reads the log and the index store (safe concurrently).
   struct Merge {
-    Merge(DataDirSource& source, uint64_t limit, bool complete)
-        : src(source), limit(limit), complete(complete) {}
+    Merge(DataDirSource& source, KeySorter& sorter, char kind, uint64_t limit, bool complete,
+          std::atomic<uint64_t>& merged)
+        : src(source),
+          sorter(sorter),
+          kind(kind),
+          limit(limit),
+          complete(complete),
+          merged(merged) {}
 
     void Problem(uint64_t index, std::string reason) {
       if (!lowest || index < lowest->first) lowest.emplace(index, std::move(reason));
@@ -195,7 +249,11 @@ class DataDirSource : public BlockSource {
     // The next expected key naming an audited entry.
     void Advance() {
       have = false;
-      while (src.sorter_.Next(&expected)) {
+      while (sorter.Next(&expected)) {
+        if (++unreported == kReportEvery) {
+          merged += unreported;
+          unreported = 0;
+        }
         if (KeyIndex(expected.data()) < limit) {
           have = true;
           return;
@@ -213,9 +271,7 @@ class DataDirSource : public BlockSource {
     void Run() {
       Advance();
       auto it = src.store_->NewIterator();
-      for (char kind :
-           {storage::keys::kDigest, storage::keys::kEvidenceId, storage::keys::kNonce}) {
-        group.clear();
+      {
         for (it->Seek(std::string(1, kind)); it->Valid() && it->key().front() == kind; it->Next()) {
           const std::string_view key = it->key();
           if (key.size() != storage::keys::kIndexKeyBytes || !it->value().empty()) {
@@ -241,6 +297,7 @@ class DataDirSource : public BlockSource {
         }
       }
       for (; have; Advance()) Missing();
+      merged += unreported;
     }
 
     // Keys sharing a hash prefix are adjacent: compares the entry `index` with the earlier ones
@@ -279,9 +336,14 @@ class DataDirSource : public BlockSource {
       group.push_back(index);
     }
 
+    static constexpr uint64_t kReportEvery = 1 << 16;
     DataDirSource& src;
+    KeySorter& sorter;
+    const char kind;
     const uint64_t limit;
     const bool complete;
+    std::atomic<uint64_t>& merged;  // keys merged, for the progress bar
+    uint64_t unreported = 0;
     KeySorter::Key expected{};
     bool have = false;
     std::string group_prefix;
@@ -294,8 +356,10 @@ class DataDirSource : public BlockSource {
   std::string dir_;
   std::unique_ptr<storage::KvStore> store_;
   std::unique_ptr<storage::EvidenceLog> log_;
+  storage::EvidenceLog::EntryCursor cursor_;  // the audit's one pass over the companion
+  uint64_t next_height_ = 1;                  // of that pass
   uint64_t blocks_with_entries_ = 0;
-  KeySorter sorter_;
+  std::array<std::unique_ptr<KeySorter>, kIndexKinds.size()> sorters_;  // by kIndexKinds
   std::string key_;
   std::string nonce_name_;
 };
