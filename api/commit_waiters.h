@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/hash_order.h"
 
 namespace evchain::api {
 
@@ -42,8 +43,8 @@ class CommitWaiters {
  private:
   struct Waiter {
     explicit Waiter(boost::asio::any_io_executor ex) : timer(ex) {}
-    std::set<Hash32> pending;  // guarded by mu_
-    bool finished = false;     // guarded by mu_
+    Hash32Set pending;      // guarded by mu_
+    bool finished = false;  // guarded by mu_
     Done done;
     boost::asio::steady_timer timer;  // touched only on strand_
   };
@@ -54,8 +55,8 @@ class CommitWaiters {
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   mutable std::mutex mu_;
-  std::map<Hash32, std::vector<std::shared_ptr<Waiter>>> by_id_;  // guarded by mu_
-  size_t waiting_ = 0;                                            // guarded by mu_
+  Hash32Map<std::vector<std::shared_ptr<Waiter>>> by_id_;  // guarded by mu_
+  size_t waiting_ = 0;                                     // guarded by mu_
 };
 
 }  // namespace evchain::api

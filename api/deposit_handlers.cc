@@ -9,6 +9,7 @@
 #include "api/request_parsing.h"
 #include "api/views.h"
 #include "common/encoding.h"
+#include "common/hash_order.h"
 #include "ledger/block.h"
 #include "ledger/statement.h"
 #include "storage/receipts.h"
@@ -183,7 +184,7 @@ HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepte
   items.reserve(items_json.size());
   std::vector<Hash32> ids;
   ids.reserve(items_json.size());
-  std::set<Hash32> seen;
+  Hash32Set seen;
   for (size_t i = 0; i < items_json.size(); ++i) {
     const std::string where = "items[" + std::to_string(i) + "]";
     if (!items_json[i].is_string()) {

@@ -3,6 +3,7 @@
 #include <set>
 #include <utility>
 
+#include "common/hash_order.h"
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "ledger/leaf.h"
@@ -74,7 +75,7 @@ Result<CheckedBlock> CheckBlock(const genesis::Genesis& genesis, const ChainPoin
   CheckedBlock b;
   b.header = header;
   b.after.frontier = base.frontier;
-  std::set<Hash32> seen;
+  Hash32Set seen;
   std::set<DepositorNonce> nonces;
   for (const ledger::Entry& e : entries) {
     Bytes leaf;

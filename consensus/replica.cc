@@ -143,8 +143,8 @@ std::map<DepositorNonce, Hash32> Replica::State::InFlightNonces(uint64_t below, 
   return nonces;
 }
 
-std::set<Hash32> Replica::State::InFlightIds(uint64_t below, uint64_t v) const {
-  std::set<Hash32> ids;
+Hash32Set Replica::State::InFlightIds(uint64_t below, uint64_t v) const {
+  Hash32Set ids;
   for (uint64_t s = tip.height + 1; s < below; ++s) {
     const Proposal* p = FindProposal(s, v);
     if (p == nullptr) break;
@@ -249,7 +249,7 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
     Drop("bad_block:proposer", primary);
     return false;
   }
-  const std::set<Hash32> in_flight = InFlightIds(seq, b.pp.view());
+  const Hash32Set in_flight = InFlightIds(seq, b.pp.view());
   const std::map<DepositorNonce, Hash32> in_flight_nonces = InFlightNonces(seq, b.pp.view());
   // A deposit in this replica's pool is neither committed nor beaten to its nonce: both were
   // checked when it entered the pool, and a commit of either removes it (ApplyCommitted). So
@@ -592,7 +592,7 @@ void Replica::State::MaybeCutBlock() {
   // A nonce names one entry of the chain (docs/protocol.md "Block validity"): of two pooled
   // statements with one nonce only the older goes into a block; the other waits in the pool
   // (it leaves when the first commits, and is proposed if the first is dropped with its block).
-  const std::set<Hash32> in_flight = InFlightIds(seq, view);
+  const Hash32Set in_flight = InFlightIds(seq, view);
   std::map<DepositorNonce, Hash32> taken_nonces = InFlightNonces(seq, view);
   std::vector<ledger::Entry> entries;
   pool.VisitOldestFirst([&](const Hash32& id, const RequestPool::Item& item) {
@@ -664,7 +664,7 @@ void Replica::State::CheckTimers() {
   const UnixMillis request_timeout = Timeout(params.request_timeout_ms);
   const UnixMillis request_base = std::max(view_entered_at, last_pool_progress);
   if (now - request_base >= request_timeout) {
-    std::optional<std::set<Hash32>> in_flight;
+    std::optional<Hash32Set> in_flight;
     for (const auto& [id, item] : pool.items()) {
       if (now - std::max(item.arrived, request_base) < request_timeout) continue;
       if (!in_flight) in_flight = InFlightIds(HighWatermark() + 1, view);
@@ -716,7 +716,7 @@ void Replica::State::Retransmit() {
   }
   // Deposits not proposed for a while may have been lost on their way to the other replicas.
   if (!pool.empty()) {
-    const std::set<Hash32> in_flight = InFlightIds(HighWatermark() + 1, view);
+    const Hash32Set in_flight = InFlightIds(HighWatermark() + 1, view);
     pb::Body fwd;
     for (auto& [id, item] : pool.items()) {
       if (now - item.last_forward < genesis.params.view_change_timeout_ms / 2) continue;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/hash_order.h"
 #include "consensus/block_check.h"
 #include "consensus/checkpoint_votes.h"
 #include "consensus/message_log.h"
@@ -45,9 +46,9 @@ struct Replica::State {
   size_t quorum;  // genesis.quorum(): votes of a certificate (prepared counts the pre-prepare)
 
   // ---- committed chain
-  ChainPoint tip;                  // last committed block (height 0 = genesis)
-  std::set<Hash32> unapplied_ids;  // committed ids the host may not have appended yet
-  std::set<Hash32> handed_out_ids;
+  ChainPoint tip;           // last committed block (height 0 = genesis)
+  Hash32Set unapplied_ids;  // committed ids the host may not have appended yet
+  Hash32Set handed_out_ids;
   // The same for nonces: (depositor, nonce) -> evidence id of the committed entry holding it.
   std::map<DepositorNonce, Hash32> unapplied_nonces;
   std::map<DepositorNonce, Hash32> handed_out_nonces;
@@ -149,7 +150,7 @@ struct Replica::State {
   bool Prepared(uint64_t seq, uint64_t v) const { return log.Prepared(seq, v, Primary(v), quorum); }
   bool IsDuplicateBefore(const Hash32& id, uint64_t seq, uint64_t v) const;
   // Evidence ids of the blocks accepted in view v at heights (tip, below): the tentative chain.
-  std::set<Hash32> InFlightIds(uint64_t below, uint64_t v) const;
+  Hash32Set InFlightIds(uint64_t below, uint64_t v) const;
   bool IsCommittedId(const Hash32& id) const;
   // True iff an entry other than `id` holding this nonce is committed (unapplied, handed out or
   // in the host's index): the one check of the nonce rule against the committed chain.

@@ -26,7 +26,7 @@ bool RequestPool::RemoveCommitted(const Hash32& id, const DepositorNonce& nonce)
 }
 
 // REQUIRES: it points into items_.
-void RequestPool::Remove(std::map<Hash32, Item>::iterator it) {
+void RequestPool::Remove(Hash32Map<Item>::iterator it) {
   const Hash32 id = it->first;
   by_order_.erase(it->second.order);
   auto [from, to] = by_nonce_.equal_range(it->second.nonce);

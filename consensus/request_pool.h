@@ -8,10 +8,10 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <utility>
 
 #include "common/bytes.h"
+#include "common/hash_order.h"
 #include "common/time.h"
 #include "consensus/block_check.h"
 #include "ledger/block.h"
@@ -38,8 +38,8 @@ class RequestPool {
   size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
   // Every item by evidence id (timers and retransmission may update the times).
-  std::map<Hash32, Item>& items() { return items_; }
-  const std::map<Hash32, Item>& items() const { return items_; }
+  Hash32Map<Item>& items() { return items_; }
+  const Hash32Map<Item>& items() const { return items_; }
 
   // Calls visit(id, item) oldest first while it returns true.
   template <typename Visit>
@@ -50,9 +50,9 @@ class RequestPool {
   }
 
  private:
-  void Remove(std::map<Hash32, Item>::iterator it);
+  void Remove(Hash32Map<Item>::iterator it);
 
-  std::map<Hash32, Item> items_;
+  Hash32Map<Item> items_;
   std::map<uint64_t, Hash32> by_order_;             // Item::order -> id
   std::multimap<DepositorNonce, Hash32> by_nonce_;  // a depositor may reuse a nonce
   uint64_t next_order_ = 0;

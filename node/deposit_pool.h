@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/hash_order.h"
 #include "common/status.h"
 #include "ledger/block.h"
 
@@ -65,7 +66,7 @@ class DepositPool {
   std::condition_variable durable_cv_;
   const size_t max_pending_;
   mutable std::mutex mu_;
-  std::map<Hash32, Pending> pending_;                             // evidence id -> key
+  Hash32Map<Pending> pending_;                                    // evidence id -> key
   std::map<std::pair<std::string, std::string>, Hash32> nonces_;  // (depositor, nonce) -> id
 };
 
