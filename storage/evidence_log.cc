@@ -24,6 +24,7 @@
 #include <array>
 #include <atomic>
 #include <bit>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -621,7 +622,8 @@ EvidenceLog::EntryCursor::~EntryCursor() = default;
 EvidenceLog::EntryCursor::EntryCursor(EntryCursor&&) noexcept = default;
 EvidenceLog::EntryCursor& EvidenceLog::EntryCursor::operator=(EntryCursor&&) noexcept = default;
 
-Result<std::vector<StoredEntry>> EvidenceLog::EntryCursor::Next(uint64_t count) {
+Result<std::vector<StoredEntry>> EvidenceLog::EntryCursor::Next(uint64_t count,
+                                                                std::vector<Hash32>* nodes) {
   if (!status_.ok()) return status_;
   const uint64_t size = log_->Size();
   if (position_ > size || count > size - position_) {
@@ -642,14 +644,14 @@ Result<std::vector<StoredEntry>> EvidenceLog::EntryCursor::Next(uint64_t count) 
     if (!e.ok()) return status_ = e.status();
     entries.push_back(std::move(*e));
     it_->Next();
-    if (Status s = StepOverNodes(position_); !s.ok()) return status_ = s;
+    if (Status s = StepOverNodes(position_, nodes); !s.ok()) return status_ = s;
   }
   return entries;
 }
 
 // Entry `index` completes the perfect subtrees of levels 1..ctz(index + 1), each keyed by it as
 // its last leaf (keys::Node); those nodes, and nothing else, follow the entry.
-Status EvidenceLog::EntryCursor::StepOverNodes(uint64_t index) {
+Status EvidenceLog::EntryCursor::StepOverNodes(uint64_t index, std::vector<Hash32>* nodes) {
   const auto levels = static_cast<uint32_t>(std::countr_zero(index + 1));
   for (uint32_t level = 1; level <= levels; ++level, it_->Next()) {
     keys::Node(level, index >> level, &key_);
@@ -660,6 +662,16 @@ Status EvidenceLog::EntryCursor::StepOverNodes(uint64_t index) {
               std::to_string(index) + " is missing (" +
               (it_->Valid() ? "a record the log does not have" : "the end of the store") +
               " in its place)");
+    }
+    if (nodes != nullptr) {
+      const std::string_view value = it_->value();
+      if (value.size() != Hash32{}.size()) {
+        return Status::Error("corruption", "the Merkle node of level " + std::to_string(level) +
+                                               " ending at entry " + std::to_string(index) +
+                                               " is not 32 bytes");
+      }
+      Hash32& hash = nodes->emplace_back();
+      std::memcpy(hash.data(), value.data(), hash.size());
     }
   }
   return Status::Ok();

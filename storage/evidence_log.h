@@ -112,8 +112,10 @@ class EvidenceLog {
     EntryCursor& operator=(EntryCursor&&) noexcept;
     // The next `count` entries. "not_found" past the log's size (the cursor does not move);
     // "corruption" when the next key is not the next entry or a node it completes, or a record
-    // does not decode (the cursor then stays broken: every later call fails the same way).
-    Result<std::vector<StoredEntry>> Next(uint64_t count);
+    // does not decode (the cursor then stays broken: every later call fails the same way). With
+    // `nodes`, appends to it the stored hashes of the Merkle nodes those entries complete, in
+    // key order (entry by entry, lowest level first), for a reader that recomputes them.
+    Result<std::vector<StoredEntry>> Next(uint64_t count, std::vector<Hash32>* nodes = nullptr);
     // The index of the next entry Next would return.
     uint64_t position() const { return position_; }
     // OK when nothing but entries [0, position()) and their nodes came before and nothing at
@@ -123,7 +125,7 @@ class EvidenceLog {
    private:
     friend class EvidenceLog;
     EntryCursor(std::shared_ptr<const Impl> log, std::unique_ptr<Iterator> it);
-    Status StepOverNodes(uint64_t index);
+    Status StepOverNodes(uint64_t index, std::vector<Hash32>* nodes);
 
     std::shared_ptr<const Impl> log_;
     std::unique_ptr<Iterator> it_;

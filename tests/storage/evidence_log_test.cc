@@ -106,6 +106,29 @@ TEST_CASE_TEMPLATE("one cursor reads every entry in order and every companion re
     CHECK(cursor.Next(1).status().code() == "not_found");
     CHECK(cursor.CheckNothingElse().ok());
   }
+  SUBCASE("the stored nodes are the ones the leaves complete, in order") {
+    EvidenceLog::EntryCursor cursor = log->ReadAllEntries();
+    std::vector<Hash32> nodes;
+    Result<std::vector<StoredEntry>> got = cursor.Next(13, &nodes);
+    REQUIRE(got.ok());
+    crypto::MerkleFrontier frontier;
+    std::vector<Hash32> recomputed;
+    for (const StoredEntry& e : *got) {
+      frontier.AppendLeafHash(
+          crypto::LeafHash(e.leaf),
+          [&](const crypto::NodeId&, const Hash32& h) { recomputed.push_back(h); });
+    }
+    CHECK(recomputed.size() == 13 - 3);  // n - popcount(n)
+    CHECK(nodes == recomputed);
+  }
+  SUBCASE("a node record that is not a hash") {
+    Overwrite(*store->Sequential(), keys::Node(1, 0), "not 32 bytes");
+    std::vector<Hash32> nodes;
+    const Status s = log->ReadAllEntries().Next(2, &nodes).status();
+    CHECK(s.code() == "corruption");
+    CHECK(s.message().find("is not 32 bytes") != std::string::npos);
+    CHECK(log->ReadAllEntries().Next(2).ok());  // keys are right; only a reader of nodes sees it
+  }
   SUBCASE("an empty log") {
     B empty_backend;
     std::unique_ptr<KvStore> empty_store = empty_backend.Open();

@@ -248,7 +248,8 @@ TEST_CASE("block 1 must be later than the genesis time, as consensus requires") 
     MemorySource source;
     auto stored = log->GetBlock(1);
     REQUIRE(stored.ok());
-    AuditBlock block{stored->header, stored->hash, stored->certificate, stored->first_index, {}};
+    AuditBlock block{stored->header,      stored->hash, stored->certificate,
+                     stored->first_index, {},           std::nullopt};
     auto entries = log->GetEntries(0, 1);
     REQUIRE(entries.ok());
     block.entries.push_back({0, (*entries)[0].entry, (*entries)[0].leaf, "", 1});

@@ -273,6 +273,15 @@ TEST_CASE("audit names the first bad height of each tampering") {
     CHECK(AuditBadHeight(fx, copy, &reason) == 2);
     CHECK(reason.find("entry 3 is missing (a record the log does not have") != std::string::npos);
   }
+  SUBCASE("a Merkle node's stored hash") {
+    const std::string copy = CopyDataDir(fx.data_dir, dir, "nodehash");
+    {
+      Tampered t = OpenCopy(copy);
+      Tampered::Put(t.entries(), storage::keys::Node(1, 0), std::string(32, 'x'));
+    }
+    CHECK(AuditBadHeight(fx, copy, &reason) == 1);
+    CHECK(reason.find("entry 1: its stored Merkle node of level 1 differs") != std::string::npos);
+  }
   SUBCASE("a Merkle node record missing from the companion") {
     const std::string copy = CopyDataDir(fx.data_dir, dir, "nonode");
     {

@@ -169,6 +169,8 @@ class Auditor {
   // filed, its content and signature, the source's indexes), the log size and root, the
   // certificate. Returns the reason when the block is bad.
   std::string Finalize(BlockWork& w) {
+    const std::optional<std::vector<Hash32>>& stored_nodes = w.block.stored_nodes;
+    size_t next_node = 0;
     for (size_t i = 0; i < w.block.entries.size(); ++i) {
       const AuditEntry& e = w.block.entries[i];
       const uint64_t index = frontier_.size();
@@ -180,10 +182,22 @@ class Auditor {
       } else if (i == w.first_bad_entry) {
         reason = w.entry_reason;
       } else {
-        frontier_.AppendLeafHash(w.checked[i].leaf_hash);
-        reason = source_.CheckEntryIndexes(w.checked[i].facts);
+        frontier_.AppendLeafHash(
+            w.checked[i].leaf_hash, [&](const crypto::NodeId& node, const Hash32& hash) {
+              if (!stored_nodes || !reason.empty()) return;
+              if (next_node >= stored_nodes->size() || (*stored_nodes)[next_node] != hash) {
+                reason = "its stored Merkle node of level " + std::to_string(node.level) +
+                         " differs from the one the leaves give";
+              }
+              ++next_node;
+            });
+        if (reason.empty()) reason = source_.CheckEntryIndexes(w.checked[i].facts);
       }
       if (!reason.empty()) return "entry " + std::to_string(index) + ": " + reason;
+    }
+    if (stored_nodes && next_node != stored_nodes->size()) {
+      return "the source stores " + std::to_string(stored_nodes->size()) +
+             " Merkle nodes for this block's entries, they complete " + std::to_string(next_node);
     }
     const ledger::BlockHeader& h = w.block.header;
     if (frontier_.size() != h.log_size) {

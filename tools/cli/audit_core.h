@@ -31,6 +31,10 @@ struct AuditBlock {
   std::string certificate;
   std::optional<uint64_t> first_index;  // where the source says the block's entries start
   std::vector<AuditEntry> entries;
+  // The Merkle nodes the entries complete as the source stores them (entry by entry, lowest
+  // level first: the nodes proofs are served from), compared with the ones recomputed from the
+  // leaves; nullopt when the source has none to show (a node serves blocks, not nodes).
+  std::optional<std::vector<Hash32>> stored_nodes;
 };
 
 // What the audit learned about one entry, for a source's own index checks.

@@ -88,7 +88,8 @@ class DataDirSource : public BlockSource {
         return Bad("block record: its entries start at " + std::to_string(stored->first_index) +
                    ", the blocks before it end at " + std::to_string(cursor_.position()));
       }
-      auto entries = in_order ? cursor_.Next(stored->entry_count)
+      if (in_order) block.stored_nodes.emplace();
+      auto entries = in_order ? cursor_.Next(stored->entry_count, &*block.stored_nodes)
                               : log_->GetEntries(stored->first_index, stored->entry_count);
       if (!entries.ok()) return Bad("entries: " + entries.status().ToString());
       block.entries.reserve(entries->size());
