@@ -141,9 +141,16 @@ TEST_CASE_TEMPLATE("one cursor reads every entry in order and every companion re
   }
 
   KvStore& entries = *store->Sequential();
-  auto read_all = [&](EvidenceLog::EntryCursor& cursor) {
+  // Every entry through a new cursor, then the check of what follows them.
+  auto read_all = [&] {
+    EvidenceLog::EntryCursor cursor = log->ReadAllEntries();
     Status s = cursor.Next(13).status();
     return s.ok() ? cursor.CheckNothingElse() : s;
+  };
+  auto erase = [&](const std::string& key) {
+    WriteBatch batch;
+    batch.Delete(key);
+    REQUIRE(entries.Write(batch, true).ok());
   };
   SUBCASE("a record before the first entry") {
     Overwrite(entries, "a", "stray");
@@ -162,27 +169,20 @@ TEST_CASE_TEMPLATE("one cursor reads every entry in order and every companion re
     CHECK(s.message().find("entry 3 is missing") != std::string::npos);
   }
   SUBCASE("a missing node record") {
-    WriteBatch batch;
-    batch.Delete(keys::Node(3, 0));  // completed by entry 7
-    REQUIRE(entries.Write(batch, true).ok());
-    EvidenceLog::EntryCursor cursor = log->ReadAllEntries();
-    const Status s = read_all(cursor);
+    erase(keys::Node(3, 0));  // completed by entry 7
+    const Status s = read_all();
     CHECK(s.code() == "corruption");
     CHECK(s.message().find("level 3 ending at entry 7") != std::string::npos);
   }
   SUBCASE("a missing entry record") {
-    WriteBatch batch;
-    batch.Delete(keys::Entry(12));
-    REQUIRE(entries.Write(batch, true).ok());
-    EvidenceLog::EntryCursor cursor = log->ReadAllEntries();
-    const Status s = read_all(cursor);
+    erase(keys::Entry(12));
+    const Status s = read_all();
     CHECK(s.code() == "corruption");
     CHECK(s.message().find("entry 12 is missing (the end of the store") != std::string::npos);
   }
   SUBCASE("a record after the last entry") {
     Overwrite(entries, keys::Entry(20), "stray");
-    EvidenceLog::EntryCursor cursor = log->ReadAllEntries();
-    const Status s = read_all(cursor);
+    const Status s = read_all();
     CHECK(s.code() == "corruption");
     CHECK(s.message().find("after its last entry") != std::string::npos);
   }
