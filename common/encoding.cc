@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <charconv>
+
 namespace evchain {
 
 std::string ToHex(ByteView bytes) {
@@ -64,6 +66,14 @@ std::optional<Bytes> FromBase64(std::string_view b64) {
   // Reject non-canonical encodings (nonzero padding bits) by re-encoding.
   if (ToBase64(out) != b64) return std::nullopt;
   return out;
+}
+
+std::optional<uint64_t> ParseCanonicalDecimal(std::string_view s) {
+  if (s.empty() || (s.size() > 1 && s[0] == '0')) return std::nullopt;
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return value;
 }
 
 }  // namespace evchain

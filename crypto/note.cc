@@ -104,15 +104,6 @@ std::optional<uint32_t> ParseHex32(std::string_view hex) {
   return value;
 }
 
-// Canonical decimal: digits only, no leading zero except "0" itself, fits in 64 bits.
-std::optional<uint64_t> ParseDecimal(std::string_view s) {
-  if (s.empty() || (s.size() > 1 && s[0] == '0')) return std::nullopt;
-  uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value, 10);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-  return value;
-}
-
 NoteSignature MakeSignature(const std::string& name, uint8_t type, const SecretKey& key,
                             Bytes signature) {
   NoteSignature sig;
@@ -312,7 +303,7 @@ Result<Checkpoint> ParseCheckpoint(std::string_view text) {
   }
   Checkpoint checkpoint;
   checkpoint.origin = std::string(lines[0]);
-  const auto size = ParseDecimal(lines[1]);
+  const auto size = ParseCanonicalDecimal(lines[1]);
   if (!size) return bad("checkpoint tree size is not a canonical decimal");
   checkpoint.size = *size;
   const auto root = FromBase64(lines[2]);

@@ -2,7 +2,6 @@
 #include "ledger/block.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "common/encoding.h"
 #include "crypto/sha256.h"
@@ -61,15 +60,6 @@ class Reader {
   size_t pos_ = 0;
   bool ok_ = true;
 };
-
-// Strict unsigned decimal: no sign, no leading zeros, no overflow.
-std::optional<uint64_t> ParseDecimal(std::string_view s) {
-  if (s.empty() || (s.size() > 1 && s[0] == '0')) return std::nullopt;
-  uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 Status BadCheckpoint(const std::string& why) { return Status::Error("bad_checkpoint", why); }
 
@@ -142,14 +132,14 @@ Result<CheckpointInfo> ParseCheckpointText(std::string_view text) {
     return BadCheckpoint("origin must be evchain/<chain_id>");
   info.chain_id = lines[0].substr(kOriginPrefix.size());
   if (!genesis::IsValidId(info.chain_id)) return BadCheckpoint("origin names an invalid chain id");
-  const auto size = ParseDecimal(lines[1]);
+  const auto size = ParseCanonicalDecimal(lines[1]);
   if (!size) return BadCheckpoint("tree size is not a decimal number");
   info.tree_size = *size;
   const auto root = FromBase64(lines[2]);
   if (!root || root->size() != 32) return BadCheckpoint("root is not base64 of 32 bytes");
   std::copy(root->begin(), root->end(), info.root.begin());
   const auto height =
-      lines[3].starts_with("height ") ? ParseDecimal(lines[3].substr(7)) : std::nullopt;
+      lines[3].starts_with("height ") ? ParseCanonicalDecimal(lines[3].substr(7)) : std::nullopt;
   if (!height) return BadCheckpoint("expected \"height <decimal>\"");
   info.height = *height;
   const auto block =

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <set>
 
 #include "common/encoding.h"
@@ -143,7 +142,7 @@ Result<std::vector<Line>> SplitLines(std::string_view text, std::string_view mag
 // Assigns each line to its field, in the fixed order `order`; `repeatable` may occur many times.
 // Rejects unknown, repeated or out-of-order keys.
 template <size_t N>
-Result<std::array<std::vector<std::string_view>, N>> Fields(
+Result<std::array<std::vector<std::string_view>, N>> FieldsInOrder(
     const std::vector<Line>& lines, const std::array<std::string_view, N>& order,
     std::string_view repeatable) {
   std::array<std::vector<std::string_view>, N> fields;
@@ -170,15 +169,6 @@ std::string_view Single(const std::vector<std::string_view>& values) {
 
 void AppendLine(std::string& out, std::string_view key, std::string_view value) {
   out.append(key).append(": ").append(value).append("\n");
-}
-
-// Strict unsigned decimal: no sign, no leading zeros, no overflow.
-std::optional<uint64_t> ParseDecimal(std::string_view s) {
-  if (s.empty() || (s.size() > 1 && s[0] == '0')) return std::nullopt;
-  uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-  return v;
 }
 
 }  // namespace
@@ -233,7 +223,7 @@ Result<DepositStatement> ParseDepositStatement(std::string_view text) {
                                                              "case_ref", "related",   "nonce"};
   auto lines = SplitLines(text, kDepositMagic);
   if (!lines.ok()) return lines.status();
-  auto fields = Fields(*lines, kOrder, "related");
+  auto fields = FieldsInOrder(*lines, kOrder, "related");
   if (!fields.ok()) return fields.status();
   const auto& f = *fields;
   for (size_t required : {0, 1, 2, 8}) {
@@ -291,7 +281,7 @@ Result<BatchStatement> ParseBatchStatement(std::string_view text) {
                                                              "root", "nonce"};
   auto lines = SplitLines(text, kBatchMagic);
   if (!lines.ok()) return lines.status();
-  auto fields = Fields(*lines, kOrder, "");
+  auto fields = FieldsInOrder(*lines, kOrder, "");
   if (!fields.ok()) return fields.status();
   const auto& f = *fields;
   for (size_t i = 0; i < kOrder.size(); ++i) {
@@ -302,7 +292,7 @@ Result<BatchStatement> ParseBatchStatement(std::string_view text) {
   BatchStatement b;
   b.chain_id = Single(f[0]);
   b.depositor = Single(f[1]);
-  const auto items = ParseDecimal(Single(f[2]));
+  const auto items = ParseCanonicalDecimal(Single(f[2]));
   if (!items) return Status::Error("bad_items", "items: not a decimal number");
   b.items = *items;
   const auto root = Hash32FromHex(Single(f[3]));

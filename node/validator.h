@@ -180,7 +180,6 @@ class Validator final : public api::NodeService,
   TransferDriver transfer_;  // state transfer, consensus_ only (catching_up() from anywhere)
   ReadyApplier ready_applier_{static_cast<ReadyApplier::Host*>(this)};  // consensus_ only
   uint64_t ticks_ = 0;
-  uint64_t last_logged_view_ = 0;
 };
 
 }  // namespace evchain::node

@@ -9,7 +9,7 @@
 namespace evchain::consensus::sim {
 namespace {
 
-Options Quiet() { return QuietOptions(17, 40000); }
+Options QuietFaults() { return QuietOptions(17, 40000); }
 
 size_t Entries(const Simulation& sim, int i) {
   size_t n = 0;
@@ -20,7 +20,7 @@ size_t Entries(const Simulation& sim, int i) {
 }  // namespace
 
 TEST_CASE("a next primary that lies in its NEW-VIEW and VIEW-CHANGEs is passed over") {
-  Simulation sim(Quiet());
+  Simulation sim(QuietFaults());
   sim.SetByzantine(1, kProtocolLies);  // primary of view 1
   sim.Crash(0, 5);                     // forces the view change to view 1
   for (int k = 0; k < 12; ++k) sim.Submit(2 + k % 2, 20 + 25 * k);
@@ -39,7 +39,7 @@ TEST_CASE("a next primary that lies in its NEW-VIEW and VIEW-CHANGEs is passed o
 }
 
 TEST_CASE("a flooding replica does not stop the chain or change the view") {
-  Simulation sim(Quiet());
+  Simulation sim(QuietFaults());
   sim.SetByzantine(3, kFlood);
   for (int k = 0; k < 30; ++k) sim.Submit(k % 3, 10 + 20 * k);
   const bool done = sim.RunToCompletion();
@@ -52,7 +52,7 @@ TEST_CASE("a flooding replica does not stop the chain or change the view") {
 }
 
 TEST_CASE("honest clocks apart within the skew change nothing") {
-  Simulation sim(Quiet());
+  Simulation sim(QuietFaults());
   const UnixMillis quarter = sim.genesis().params.max_clock_skew_ms / 4;
   sim.SetClockOffset(0, quarter, 0);  // the primary ahead, a backup behind: half the skew apart
   sim.SetClockOffset(2, -quarter, 0);
@@ -69,7 +69,7 @@ TEST_CASE("honest clocks apart within the skew change nothing") {
 // fire no timer, so the correct primary keeps its view. Before timers moved to the monotonic
 // clock, this schedule replaced the primary (a view change was started).
 TEST_CASE("honest wall-clock jumps within the skew: safe, and no view change") {
-  Simulation sim(Quiet());
+  Simulation sim(QuietFaults());
   const UnixMillis quarter = sim.genesis().params.max_clock_skew_ms / 4;
   sim.SetClockOffset(0, quarter, 0);
   sim.SetClockOffset(2, -quarter, 0);
@@ -86,7 +86,7 @@ TEST_CASE("honest wall-clock jumps within the skew: safe, and no view change") {
 }
 
 TEST_CASE("a crash between persisting a Ready and appending its blocks loses nothing") {
-  Simulation sim(Quiet());
+  Simulation sim(QuietFaults());
   // To the replicas that stay up: a deposit sent to a crashed one is a client's connection error.
   for (int k = 0; k < 20; ++k) sim.Submit(2 + k % 2, 10 + 15 * k);
   sim.CrashMidReady(1, 100);

@@ -13,7 +13,7 @@
 namespace evchain::consensus::sim {
 namespace {
 
-Options Quiet() { return QuietOptions(11, 30000); }
+Options QuietNonce() { return QuietOptions(11, 30000); }
 
 // How many entries of replica i's chain carry this nonce.
 size_t CountNonce(const Simulation& sim, int i, const std::string& nonce) {
@@ -30,7 +30,7 @@ size_t CountNonce(const Simulation& sim, int i, const std::string& nonce) {
 }  // namespace
 
 TEST_CASE("a Byzantine primary cannot commit two statements with one nonce") {
-  Simulation sim(Quiet());
+  Simulation sim(QuietNonce());
   sim.SetByzantine(0, kCensor);  // primary of view 0: sends only what the test injects
   const genesis::Genesis& g = sim.genesis();
   const ledger::Entry a = sim.SignedDeposit("dup", "evidence A");
@@ -71,7 +71,7 @@ TEST_CASE("a Byzantine primary cannot commit two statements with one nonce") {
 TEST_CASE(
     "two statements with one nonce at two validators: one commits, the other leaves the "
     "pools") {
-  Simulation sim(Quiet());
+  Simulation sim(QuietNonce());
   const ledger::Entry a = sim.SignedDeposit("twice", "evidence A");
   const ledger::Entry b = sim.SignedDeposit("twice", "evidence B");
   // A client that reused a nonce, racing two validators: each admits its statement (neither is

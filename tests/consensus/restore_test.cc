@@ -12,12 +12,12 @@
 namespace evchain::consensus::sim {
 namespace {
 
-Options Quiet() { return QuietOptions(13, 30000); }
+Options QuietRestore() { return QuietOptions(13, 30000); }
 
 // v3 votes for block A at (view 0, height 1), is restored from a backup taken before that, and
 // the Byzantine primary then offers it block B for the same slot.
 std::string RunRestoredVoteScenario(bool marker) {
-  Simulation sim(Quiet());
+  Simulation sim(QuietRestore());
   sim.SetByzantine(0, kCensor);  // the primary sends only what the test injects
   const genesis::Genesis& g = sim.genesis();
   const ChainPoint genesis_point{0, g.hash, g.genesis_time, crypto::MerkleFrontier()};
@@ -49,7 +49,7 @@ TEST_CASE("a restored validator does not vote again on a slot it voted on before
 }
 
 TEST_CASE("a restored validator rejoins the voting once past what it may have signed") {
-  Options o = Quiet();
+  Options o = QuietRestore();
   Simulation sim(o);
   for (int k = 0; k < 40; ++k) sim.Submit(k % 4, 10 + 100 * k);
   sim.RestoreFromBackup(3, /*backup_at=*/900, /*restore_at=*/2500, /*marker=*/true);

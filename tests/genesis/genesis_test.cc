@@ -16,7 +16,7 @@ using nlohmann::ordered_json;
 
 std::string Key(int i) { return ToHex(crypto::Sha256("key " + std::to_string(i))); }
 
-ordered_json Validator(const std::string& id, const std::string& role, int key, int port) {
+ordered_json ValidatorJson(const std::string& id, const std::string& role, int key, int port) {
   return {{"id", id},
           {"role", role},
           {"public_key", Key(key)},
@@ -29,8 +29,8 @@ ordered_json Valid() {
       {"chain_id", "test-chain"},
       {"genesis_time", "2026-01-01T08:00:00+08:00"},
       {"validators",
-       {Validator("court-1", "court", 1, 1), Validator("court-2", "court", 2, 2),
-        Validator("notary-1", "notary", 3, 3), Validator("time-1", "time", 4, 4)}},
+       {ValidatorJson("court-1", "court", 1, 1), ValidatorJson("court-2", "court", 2, 2),
+        ValidatorJson("notary-1", "notary", 3, 3), ValidatorJson("time-1", "time", 4, 4)}},
       {"depositors", {{{"id", "platform"}, {"name", "A Platform 平台"}, {"public_key", Key(9)}}}}};
 }
 
@@ -95,19 +95,19 @@ TEST_CASE("the genesis hash ignores formatting, key order, time zone and omitted
 
 TEST_CASE("n = 5 or 6 is accepted with f = 1 and quorum 4; fewer than 4 is not") {
   ordered_json j = Valid();
-  j["validators"].push_back(Validator("court-3", "court", 5, 5));
+  j["validators"].push_back(ValidatorJson("court-3", "court", 5, 5));
   auto g = ParseGenesis(j.dump());
   REQUIRE(g.ok());
   CHECK(g->f() == 1);
   // ceil((n + f + 1) / 2): two quorums of 4 out of 5 share f + 1 = 2 validators (3 of 5 would
   // share only one, possibly the Byzantine one).
   CHECK(g->quorum() == 4);
-  j["validators"].push_back(Validator("court-4", "court", 6, 6));
+  j["validators"].push_back(ValidatorJson("court-4", "court", 6, 6));
   g = ParseGenesis(j.dump());
   REQUIRE(g.ok());
   CHECK(g->f() == 1);
   CHECK(g->quorum() == 4);
-  j["validators"].push_back(Validator("court-5", "court", 7, 7));
+  j["validators"].push_back(ValidatorJson("court-5", "court", 7, 7));
   g = ParseGenesis(j.dump());
   REQUIRE(g.ok());
   CHECK(g->f() == 2);

@@ -21,7 +21,7 @@ std::string ReadDoc(const std::string& name) {
   return text.str();
 }
 
-void CheckInDoc(const std::string& literal) {
+void CheckInFormatsDoc(const std::string& literal) {
   static const std::string doc = ReadDoc("formats.md");
   INFO("not found in docs/formats.md: ", literal);
   CHECK(doc.find(literal) != std::string::npos);
@@ -95,7 +95,7 @@ TEST_CASE("deposit statement vectors: canonical text, evidence id, signature") {
   CHECK(parsed->Canonical() == kFullText);
   CHECK(parsed->case_ref == "（2026）浙0192民初81号");
   for (std::string_view literal : {kMinimalText, kMinimalId, kFullText, kFullId, kFullSignature}) {
-    CheckInDoc(std::string(literal));
+    CheckInFormatsDoc(std::string(literal));
   }
 }
 
@@ -146,7 +146,7 @@ TEST_CASE("batch statement vector: items, ids, root, batch text, signature") {
         std::string_view("822dd32de0cf5bf614400152b1cf368904e4708fb018d4c67bcc74858b175260"),
         std::string_view("cc2fb100be0730f9d2a636b434a1a21b85537c763daa6833a1667c5a3726330d"),
         std::string_view("a935cb4d5bcce74e92fe882ff046225c055df1c7ad3005f10ce4253718ae90e5")}) {
-    CheckInDoc(std::string(literal));
+    CheckInFormatsDoc(std::string(literal));
   }
 }
 
@@ -175,7 +175,7 @@ TEST_CASE("leaf vector") {
   const auto decoded = Leaf::Decode(encoded);
   REQUIRE(decoded.ok());
   CHECK(decoded->Encode() == encoded);
-  CheckInDoc(std::string(kLeafHex.substr(0, 64)));
+  CheckInFormatsDoc(std::string(kLeafHex.substr(0, 64)));
 }
 
 constexpr std::string_view kBlock2Hex =
@@ -225,9 +225,9 @@ TEST_CASE("block header and checkpoint vectors") {
   CHECK(cert->signers[3].role == genesis::Role::kTime);
   CHECK(cert->signers[3].timestamp == 1795865428);
   for (std::string_view literal : {kBlock1Hash, kBlock2Hash, kBlock2Checkpoint}) {
-    CheckInDoc(std::string(literal));
+    CheckInFormatsDoc(std::string(literal));
   }
-  CheckInDoc(std::string(kBlock2Hex.substr(0, 64)));
+  CheckInFormatsDoc(std::string(kBlock2Hex.substr(0, 64)));
 }
 
 TEST_CASE("validator vkeys (C2SP tlog-cosignature, type 0x04)") {
@@ -241,7 +241,7 @@ TEST_CASE("validator vkeys (C2SP tlog-cosignature, type 0x04)") {
   REQUIRE(verifiers.size() == expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
     CHECK(verifiers[i].ToVkey() == expected[i]);
-    CheckInDoc(expected[i]);
+    CheckInFormatsDoc(expected[i]);
   }
 }
 
@@ -263,8 +263,8 @@ TEST_CASE("genesis vector: canonical JSON and hash; defaults hash like explicit 
     CHECK(g.validators[b - 1].public_key == KeyFromByte(b).public_key());
   }
   CHECK(g.depositors[0].public_key == KeyFromByte(0x11).public_key());
-  CheckInDoc(std::string(kGenesisHash));
-  CheckInDoc(canonical);
+  CheckInFormatsDoc(std::string(kGenesisHash));
+  CheckInFormatsDoc(canonical);
 }
 
 TEST_CASE("key file vector") {
@@ -277,7 +277,7 @@ TEST_CASE("key file vector") {
   const std::string expected =
       "evchain-ed25519-seed:1111111111111111111111111111111111111111111111111111111111111111\n";
   CHECK(text.str() == expected);
-  CheckInDoc(expected);
+  CheckInFormatsDoc(expected);
   std::remove(path.c_str());
 }
 

@@ -22,7 +22,7 @@ std::string ReceiptsDoc() {
   return text.str();
 }
 
-void CheckInDoc(const std::string& literal) {
+void CheckInReceiptsDoc(const std::string& literal) {
   static const std::string doc = ReceiptsDoc();
   INFO("not found in docs/receipts.md: ", literal);
   CHECK(doc.find(literal) != std::string::npos);
@@ -46,7 +46,7 @@ DepositStatement Statement(int i) {
 }
 
 // docs/receipts.md: block 1 holds entry 0, block 2 entries 1 and 2; the receipt is entry 1's.
-ChainBuilder ExampleChain() {
+ChainBuilder ReceiptExampleChain() {
   const auto depositor = KeyFromByte(0x11);
   ChainBuilder chain(testing::ExampleGenesis(), testing::ExampleValidatorKeys());
   chain.AddBlock({SignedEntry(Statement(0), depositor)}, *ParseRfc3339("2026-11-28T11:30:26.456Z"));
@@ -102,9 +102,9 @@ std::string FailedStep(const Receipt& r, const genesis::Genesis& g,
 }
 
 TEST_CASE("worked example: the receipt of docs/receipts.md, byte for byte") {
-  const Receipt r = ExampleChain().ReceiptFor(1);
+  const Receipt r = ReceiptExampleChain().ReceiptFor(1);
   CHECK(r.ToJson() == kExampleReceipt);
-  CheckInDoc(std::string(kExampleReceipt));
+  CheckInReceiptsDoc(std::string(kExampleReceipt));
   const auto g = testing::ExampleGenesis();
   const Hash32 file = crypto::Sha256("evchain example evidence 1\n");
   CHECK(ToHex(file) == kFileDigest);
@@ -124,12 +124,12 @@ TEST_CASE("worked example: the receipt of docs/receipts.md, byte for byte") {
   CHECK(ToHex(crypto::NodeHash(left, r.inclusion_proof[1])) == kRoot);
   for (const std::string& literal : {std::string(kFileDigest), ToHex(leaf_hash), ToHex(left),
                                      std::string(kRoot), ToHex(g.hash)}) {
-    CheckInDoc(literal);
+    CheckInReceiptsDoc(literal);
   }
 }
 
 TEST_CASE("receipt JSON round-trips and FromJson is strict") {
-  const Receipt r = ExampleChain().ReceiptFor(1);
+  const Receipt r = ReceiptExampleChain().ReceiptFor(1);
   const auto back = Receipt::FromJson(r.ToJson());
   REQUIRE(back.ok());
   CHECK(back->ToJson() == r.ToJson());
@@ -160,7 +160,7 @@ TEST_CASE("receipt JSON round-trips and FromJson is strict") {
 }
 
 struct Tamper {
-  Receipt receipt = ExampleChain().ReceiptFor(1);
+  Receipt receipt = ReceiptExampleChain().ReceiptFor(1);
   genesis::Genesis genesis = testing::ExampleGenesis();
 };
 

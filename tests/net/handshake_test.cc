@@ -29,7 +29,7 @@ Bytes Frame(std::string_view body) {
 }
 
 // A full handshake between two in-memory sides.
-struct Pair {
+struct HandshakePair {
   genesis::Genesis genesis = TestGenesis(4);
   crypto::SecretKey key0 = ValidatorKey(0);
   crypto::SecretKey key1 = ValidatorKey(1);
@@ -38,7 +38,7 @@ struct Pair {
 };
 
 TEST_CASE("both sides derive matching keys and authenticate each other") {
-  Pair p;
+  HandshakePair p;
   Handshake a(p.ctx0, Role::kInitiator, 1, Ephemeral::Generate());
   Handshake b(p.ctx1, Role::kResponder, -1, Ephemeral::Generate());
   REQUIRE_FALSE(b.OnPeerHello(a.hello()));
@@ -54,7 +54,7 @@ TEST_CASE("both sides derive matching keys and authenticate each other") {
 }
 
 TEST_CASE("hello checks: version, chain, genesis, index, key") {
-  Pair p;
+  HandshakePair p;
   Handshake b(p.ctx1, Role::kResponder, -1, Ephemeral::Generate());
   auto hello_from = [&](auto edit) {
     HelloFields h;
@@ -86,7 +86,7 @@ TEST_CASE("hello checks: version, chain, genesis, index, key") {
 }
 
 TEST_CASE("a recorded auth cannot be replayed into a new handshake") {
-  Pair p;
+  HandshakePair p;
   Handshake a(p.ctx0, Role::kInitiator, 1, Ephemeral::Generate());
   Handshake b(p.ctx1, Role::kResponder, -1, Ephemeral::Generate());
   REQUIRE_FALSE(b.OnPeerHello(a.hello()));
@@ -103,7 +103,7 @@ TEST_CASE("a recorded auth cannot be replayed into a new handshake") {
 }
 
 TEST_CASE("a signature made as responder is refused as initiator (role binding)") {
-  Pair p;
+  HandshakePair p;
   Handshake a(p.ctx0, Role::kInitiator, 1, Ephemeral::Generate());
   Handshake b(p.ctx1, Role::kResponder, -1, Ephemeral::Generate());
   REQUIRE_FALSE(b.OnPeerHello(a.hello()));

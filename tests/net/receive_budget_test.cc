@@ -49,8 +49,8 @@ TEST_CASE("a budget over its limits wakes its waiters once released below them")
 }
 
 // Two transports on their own threads; the receiver keeps every credit until told to let go.
-struct Pair {
-  explicit Pair(size_t max_payloads) : genesis(TestGenesis(2)) {
+struct BudgetPair {
+  explicit BudgetPair(size_t max_payloads) : genesis(TestGenesis(2)) {
     TransportOptions options;
     options.jitter = [] { return 0.5; };
     options.max_queue_messages = 1u << 20;
@@ -67,7 +67,7 @@ struct Pair {
     REQUIRE(receiver->Start().ok());
     for (int i = 0; i < 2; ++i) threads.emplace_back([this, i] { io[i].run(); });
   }
-  ~Pair() {
+  ~BudgetPair() {
     sender->Stop();
     receiver->Stop();
     for (auto& t : threads) t.join();
@@ -98,7 +98,7 @@ struct Pair {
 };
 
 TEST_CASE("a peer flooding a node that does not keep up is paused at its budget") {
-  Pair pair(/*max_payloads=*/100);
+  BudgetPair pair(/*max_payloads=*/100);
   REQUIRE(WaitFor([&] { return !pair.sender->ConnectedPeers().empty(); }));
   constexpr size_t kSent = 5000;
   for (size_t i = 0; i < kSent; ++i) pair.sender->Send(1, std::string(1024, 'x'));

@@ -20,7 +20,7 @@
 namespace evchain::node {
 namespace {
 
-class FakeHost : public Admission::Host {
+class FakeAdmissionHost : public Admission::Host {
  public:
   // nonce_owners as the index shows them after `lookups_before_commit` lookups: a commit that
   // lands between two lookups.
@@ -95,8 +95,8 @@ class GatedStore : public storage::KvStore {
   int writers_waiting_ = 0;
 };
 
-struct Fixture {
-  Fixture()
+struct AdmissionFixture {
+  AdmissionFixture()
       : net(synthetic::MakeTestNetwork("admission-test", 1795865400000)), journal(store.get()) {}
   ledger::Entry Deposit(const std::string& evidence, const std::string& nonce) const {
     synthetic::ChainBuilder builder(net, nullptr, 3);
@@ -112,11 +112,11 @@ struct Fixture {
   synthetic::TestNetwork net;
   std::unique_ptr<storage::KvStore> store = storage::NewMemoryStore();
   PendingJournal journal;
-  FakeHost host;
+  FakeAdmissionHost host;
 };
 
 TEST_CASE("admitted deposits are journalled before Admit returns and queued for the replica") {
-  Fixture fx;
+  AdmissionFixture fx;
   Admission admission(&fx.host, &fx.journal, 10);
   const ledger::Entry a = fx.Deposit("a", "1"), b = fx.Deposit("b", "2");
   REQUIRE(admission.Admit({a}, true).ok());
@@ -144,7 +144,7 @@ TEST_CASE("admitted deposits are journalled before Admit returns and queued for 
 TEST_CASE("a copy of a deposit still being journalled is acknowledged only once it is durable") {
   for (const bool first_write_fails : {false, true}) {
     INFO("first write fails: " << first_write_fails);
-    Fixture fx;
+    AdmissionFixture fx;
     GatedStore gated(fx.store.get());
     PendingJournal journal(&gated);
     Admission admission(&fx.host, &journal, 10);
@@ -176,7 +176,7 @@ TEST_CASE("a copy of a deposit still being journalled is acknowledged only once 
 }
 
 TEST_CASE("load is shed before any write: the replica's pool or our own pending set is full") {
-  Fixture fx;
+  AdmissionFixture fx;
   Admission admission(&fx.host, &fx.journal, 2);
   fx.host.replica_pending = 2;  // deposits forwarded by peers fill the replica
   CHECK(admission.Admit({fx.Deposit("a", "1")}, true).code() == "overloaded");
@@ -190,7 +190,7 @@ TEST_CASE("load is shed before any write: the replica's pool or our own pending 
 }
 
 TEST_CASE("a nonce held by another pending or committed statement is refused, nothing admitted") {
-  Fixture fx;
+  AdmissionFixture fx;
   Admission admission(&fx.host, &fx.journal, 10);
   REQUIRE(admission.Admit({fx.Deposit("a", "1")}, true).ok());
   CHECK(admission.Admit({fx.Deposit("b", "2"), fx.Deposit("other", "1")}, true).code() ==
@@ -204,7 +204,7 @@ TEST_CASE("a nonce held by another pending or committed statement is refused, no
 // The committed-nonce lookup reads storage, so it runs outside the pool's lock; a statement
 // holding the nonce can commit (and leave the pool) between that lookup and the admission.
 TEST_CASE("a nonce committed while the deposit was being admitted is still refused") {
-  Fixture fx;
+  AdmissionFixture fx;
   Admission admission(&fx.host, &fx.journal, 10);
   fx.host.nonce_owners[{fx.net.depositor_id, "5"}] = crypto::Sha256("the other statement");
   fx.host.lookups_before_commit = 1;  // the first lookup is before that statement committed
@@ -215,7 +215,7 @@ TEST_CASE("a nonce committed while the deposit was being admitted is still refus
 }
 
 TEST_CASE("a deposit already committed is settled at once, not queued") {
-  Fixture fx;
+  AdmissionFixture fx;
   Admission admission(&fx.host, &fx.journal, 10);
   const ledger::Entry a = fx.Deposit("a", "1");
   fx.host.committed.insert(crypto::Sha256(a.statement));
@@ -226,7 +226,7 @@ TEST_CASE("a deposit already committed is settled at once, not queued") {
 }
 
 TEST_CASE("at start the journal's deposits are admitted again; refused ones leave, others stay") {
-  Fixture fx;
+  AdmissionFixture fx;
   {
     Admission before(&fx.host, &fx.journal, 10);
     REQUIRE(before.Admit({fx.Deposit("a", "1"), fx.Deposit("b", "2"), fx.Deposit("c", "3")}, true)

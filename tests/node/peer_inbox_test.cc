@@ -18,7 +18,7 @@
 namespace evchain::node {
 namespace {
 
-class FakeHost : public PeerInbox::Host {
+class FakeInboxHost : public PeerInbox::Host {
  public:
   bool Stopping() const override { return false; }
   consensus::ReplicaSnapshot Snapshot() const override { return {5, false, false}; }
@@ -45,8 +45,8 @@ class FakeHost : public PeerInbox::Host {
   std::atomic<int> served{-1};
 };
 
-struct Fixture {
-  Fixture()
+struct InboxFixture {
+  InboxFixture()
       : net(synthetic::MakeTestNetwork("inbox-test", 1795865400000)),
         strand(boost::asio::make_strand(io)),
         work(boost::asio::make_work_guard(io)),
@@ -59,7 +59,7 @@ struct Fixture {
               &metrics, nullptr) {
     runner = std::thread([this] { io.run(); });
   }
-  ~Fixture() {
+  ~InboxFixture() {
     work.reset();
     io.stop();
     runner.join();
@@ -108,7 +108,7 @@ struct Fixture {
   }
 
   synthetic::TestNetwork net;
-  FakeHost host;
+  FakeInboxHost host;
   api::Metrics metrics;
   boost::asio::io_context io;
   PeerInbox::Strand strand;
@@ -119,10 +119,10 @@ struct Fixture {
 };
 
 TEST_CASE("a verified message is stepped; a payload that does not parse is an offence") {
-  Fixture fx;
-  fx.Deliver(1, fx.Consensus(1, Fixture::Status()));
+  InboxFixture fx;
+  fx.Deliver(1, fx.Consensus(1, InboxFixture::Status()));
   fx.Deliver(1, "not a payload");
-  REQUIRE(Fixture::WaitFor([&] {
+  REQUIRE(InboxFixture::WaitFor([&] {
     return fx.Stepped() == 1 &&
            fx.Metric(R"(evchain_peer_misbehaviour_total{peer="court-2",reason="malformed"})") == 1;
   }));
@@ -135,9 +135,9 @@ TEST_CASE("a verified message is stepped; a payload that does not parse is an of
 }
 
 TEST_CASE("past 20 bad signatures in a minute the peer is suspended, once") {
-  Fixture fx;
-  for (int k = 0; k < 25; ++k) fx.Deliver(2, fx.Consensus(2, Fixture::Status(), true));
-  REQUIRE(Fixture::WaitFor([&] {
+  InboxFixture fx;
+  for (int k = 0; k < 25; ++k) fx.Deliver(2, fx.Consensus(2, InboxFixture::Status(), true));
+  REQUIRE(InboxFixture::WaitFor([&] {
     return fx.Metric(
                R"(evchain_peer_misbehaviour_total{peer="notary-1",reason="bad_signature"})") == 25;
   }));
@@ -152,7 +152,7 @@ TEST_CASE("past 20 bad signatures in a minute the peer is suspended, once") {
 }
 
 TEST_CASE("stale messages and late block replies are dropped without blame") {
-  Fixture fx;
+  InboxFixture fx;
   consensus::pb::Body old;  // a PRE-PREPARE for height 3: the replica has committed 5
   old.mutable_pre_prepare()->mutable_header()->set_height(3);
   for (int k = 0; k < 30; ++k) fx.Deliver(1, fx.Consensus(1, old));
@@ -160,7 +160,7 @@ TEST_CASE("stale messages and late block replies are dropped without blame") {
   blocks.mutable_blocks()->set_from_height(9);
   blocks.mutable_blocks()->add_blocks();
   fx.Deliver(3, blocks.SerializeAsString());
-  REQUIRE(Fixture::WaitFor([&] {
+  REQUIRE(InboxFixture::WaitFor([&] {
     return fx.Metric(R"(evchain_peer_payloads_rejected_total{reason="already_committed"})") == 30 &&
            fx.Metric(R"(evchain_peer_payloads_rejected_total{reason="unsolicited_blocks"})") == 1;
   }));
@@ -173,7 +173,7 @@ TEST_CASE("stale messages and late block replies are dropped without blame") {
 }
 
 TEST_CASE("a FORWARD carrying a deposit that does not verify is its sender's offence") {
-  Fixture fx;
+  InboxFixture fx;
   synthetic::ChainBuilder builder(fx.net, nullptr, 3);
   ledger::Entry good = builder.Deposit(crypto::Sha256("good"), "1");
   ledger::Entry bad = builder.Deposit(crypto::Sha256("bad"), "2");
@@ -186,7 +186,7 @@ TEST_CASE("a FORWARD carrying a deposit that does not verify is its sender's off
   pb::PeerPayload fetch;
   fetch.mutable_fetch()->set_from_height(1);
   fx.Deliver(1, fetch.SerializeAsString());
-  REQUIRE(Fixture::WaitFor([&] {
+  REQUIRE(InboxFixture::WaitFor([&] {
     return fx.Stepped() == 1 && fx.host.served == 1 &&
            fx.Metric(R"(evchain_peer_misbehaviour_total{peer="time-1",reason="bad_deposit"})") == 1;
   }));

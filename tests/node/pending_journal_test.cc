@@ -15,8 +15,8 @@
 namespace evchain::node {
 namespace {
 
-struct Fixture {
-  Fixture() : net(synthetic::MakeTestNetwork("journal-test", 1795865400000)) {
+struct JournalFixture {
+  JournalFixture() : net(synthetic::MakeTestNetwork("journal-test", 1795865400000)) {
     for (int i = 0; i < 5; ++i) {
       entries.push_back(MakeDeposit(i));
       ids.push_back(crypto::Sha256(entries.back().statement));
@@ -42,7 +42,7 @@ struct Fixture {
 };
 
 TEST_CASE("added deposits load back byte for byte; removed ones do not") {
-  Fixture fx;
+  JournalFixture fx;
   PendingJournal journal(fx.store.get());
   REQUIRE(journal.Add(fx.entries).ok());
   REQUIRE(journal.Remove({fx.ids[1], fx.ids[3]}).ok());
@@ -70,7 +70,7 @@ TEST_CASE("added deposits load back byte for byte; removed ones do not") {
 }
 
 TEST_CASE("damaged records are dropped from the journal and counted, never returned") {
-  Fixture fx;
+  JournalFixture fx;
   PendingJournal journal(fx.store.get());
   REQUIRE(journal.Add(fx.entries).ok());
   storage::WriteBatch damage;

@@ -35,7 +35,7 @@ class FakeReplica : public TransferDriver::Host {
   std::vector<uint64_t> applied_heights;
 };
 
-std::vector<consensus::CommittedBlock> Blocks(uint64_t from, uint32_t count) {
+std::vector<consensus::CommittedBlock> DriverBlocks(uint64_t from, uint32_t count) {
   std::vector<consensus::CommittedBlock> out(count);
   for (uint32_t i = 0; i < count; ++i) {
     out[i].header.height = from + i;
@@ -44,7 +44,7 @@ std::vector<consensus::CommittedBlock> Blocks(uint64_t from, uint32_t count) {
   return out;
 }
 
-FetchPipelineOptions Options() {
+FetchPipelineOptions DriverOptions() {
   FetchPipelineOptions o;
   o.max_outstanding = 2;
   o.initial_window = 5;
@@ -55,7 +55,7 @@ FetchPipelineOptions Options() {
 
 TEST_CASE("replies in any order reach the replica in height order; catching up spans it") {
   FakeReplica replica;
-  TransferDriver driver(&replica, Options());
+  TransferDriver driver(&replica, DriverOptions());
   CHECK_FALSE(driver.catching_up());
   driver.OnRequest(consensus::FetchRequest{1, 10, {1, 2}}, 100);
   REQUIRE(replica.fetches.size() == 2);  // two windows of 5 in flight
@@ -66,27 +66,27 @@ TEST_CASE("replies in any order reach the replica in height order; catching up s
   CHECK_FALSE(driver.Asked(11));  // nobody asked: a reply for it would not be checked
 
   // The second window answers first: held until the first is in.
-  driver.OnReply(std::get<0>(replica.fetches[1]), 6, 10, Blocks(6, 5), false, 110);
+  driver.OnReply(std::get<0>(replica.fetches[1]), 6, 10, DriverBlocks(6, 5), false, 110);
   CHECK(replica.applied_heights.empty());
-  driver.OnReply(std::get<0>(replica.fetches[0]), 1, 10, Blocks(1, 5), false, 120);
+  driver.OnReply(std::get<0>(replica.fetches[0]), 1, 10, DriverBlocks(1, 5), false, 120);
   CHECK(replica.applied_heights == std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
   CHECK_FALSE(driver.catching_up());
 }
 
 TEST_CASE("a block the replica rejects is fetched again from another peer") {
   FakeReplica replica;
-  TransferDriver driver(&replica, Options());
+  TransferDriver driver(&replica, DriverOptions());
   driver.OnRequest(consensus::FetchRequest{1, 5, {1, 2}}, 100);
   REQUIRE(replica.fetches.size() == 1);
   const int first_peer = std::get<0>(replica.fetches[0]);
   replica.reject_height = 3;
-  driver.OnReply(first_peer, 1, 5, Blocks(1, 5), false, 110);
+  driver.OnReply(first_peer, 1, 5, DriverBlocks(1, 5), false, 110);
   CHECK(replica.height == 2);
   REQUIRE(replica.fetches.size() == 2);
   CHECK(std::get<1>(replica.fetches[1]) == 3);  // from the rejected height on
   CHECK(std::get<0>(replica.fetches[1]) != first_peer);
   CHECK(driver.catching_up());
-  driver.OnReply(std::get<0>(replica.fetches[1]), 3, 5, Blocks(3, 3), false, 120);
+  driver.OnReply(std::get<0>(replica.fetches[1]), 3, 5, DriverBlocks(3, 3), false, 120);
   CHECK(replica.height == 5);
   CHECK_FALSE(driver.catching_up());
 }

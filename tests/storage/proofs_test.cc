@@ -17,7 +17,7 @@ using testing::MemoryBackend;
 
 // Block sizes chosen to cross perfect-subtree boundaries in every way: empty blocks, single
 // leaves, sizes straddling powers of two. 203 leaves in all.
-const std::vector<size_t> kBlockSizes = {1, 0, 2, 3, 1, 7, 9, 16, 5, 31, 1, 33, 0, 64, 30};
+const std::vector<size_t> kProofBlockSizes = {1, 0, 2, 3, 1, 7, 9, 16, 5, 31, 1, 33, 0, 64, 30};
 
 std::vector<Hash32> Prefix(const std::vector<Hash32>& v, uint64_t n) {
   return {v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n)};
@@ -41,7 +41,7 @@ TEST_CASE_TEMPLATE("stored roots and proofs equal the reference at every size", 
   EvidenceLog& log = **opened;
   ChainBuilder chain;
   CHECK(log.Root() == crypto::EmptyRoot());
-  for (size_t n : kBlockSizes) {
+  for (size_t n : kProofBlockSizes) {
     REQUIRE(chain.Append(log, n).ok());
     // The cached frontier and root after each block.
     CHECK(log.Root() == crypto::RootFromLeafHashes(chain.leaf_hashes()));

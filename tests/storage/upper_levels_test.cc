@@ -18,9 +18,9 @@ using testing::MemoryBackend;
 
 // 3,111 leaves = 2048 + 1024 + 39: level-11 and level-10 nodes complete inside blocks and at
 // block boundaries.
-const std::vector<size_t> kBlockSizes = {1000, 23, 1, 1024, 500, 0, 500, 63};
+const std::vector<size_t> kUpperBlockSizes = {1000, 23, 1, 1024, 500, 0, 500, 63};
 
-std::vector<Hash32> Prefix(const std::vector<Hash32>& v, uint64_t n) {
+std::vector<Hash32> LeafPrefix(const std::vector<Hash32>& v, uint64_t n) {
   return {v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n)};
 }
 
@@ -31,7 +31,7 @@ const std::vector<uint64_t> kSizes = {1,    700,  1023, 1024, 1025, 1500, 2047,
 void CheckAgainstReference(const EvidenceLog& log, const std::vector<Hash32>& leaves) {
   for (uint64_t size : kSizes) {
     CAPTURE(size);
-    const std::vector<Hash32> prefix = Prefix(leaves, size);
+    const std::vector<Hash32> prefix = LeafPrefix(leaves, size);
     Result<Hash32> root = log.RootAt(size);
     REQUIRE(root.ok());
     CHECK(*root == crypto::RootFromLeafHashes(prefix));
@@ -59,7 +59,7 @@ TEST_CASE_TEMPLATE("proofs over cached upper levels equal the reference, also af
   {
     Result<std::unique_ptr<EvidenceLog>> log = EvidenceLog::Open(store.get());
     REQUIRE(log.ok());
-    for (size_t n : kBlockSizes) REQUIRE(chain.Append(**log, n).ok());
+    for (size_t n : kUpperBlockSizes) REQUIRE(chain.Append(**log, n).ok());
     REQUIRE((*log)->size() == 3111);
     CHECK((*log)->Root() == crypto::RootFromLeafHashes(chain.leaf_hashes()));
     CheckAgainstReference(**log, chain.leaf_hashes());

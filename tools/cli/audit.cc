@@ -14,7 +14,7 @@
 namespace evchain::cli {
 namespace {
 
-constexpr const char* kVerb = "audit";
+constexpr const char* kAuditVerb = "audit";
 
 struct AuditCliOptions {
   std::string data_dir;
@@ -75,14 +75,14 @@ void PrintJson(const AuditReport& r, const BlockSource& source, const genesis::G
 
 int RunAuditVerb(const AuditCliOptions& o) {
   if (o.data_dir.empty() == o.node.empty()) {
-    return Fail(kVerb, kExitUsage, "give exactly one of --data-dir D or --node URL");
+    return Fail(kAuditVerb, kExitUsage, "give exactly one of --data-dir D or --node URL");
   }
   auto genesis = LoadGenesis(o.genesis);
-  if (!genesis.ok()) return Fail(kVerb, kExitIo, genesis.status().message());
+  if (!genesis.ok()) return Fail(kAuditVerb, kExitIo, genesis.status().message());
   auto source = o.data_dir.empty() ? OpenNodeSource(o.node, o.token)
                                    : OpenDataDirSource(o.data_dir, o.tmp_dir);
   if (!source.ok()) {
-    return Fail(kVerb, source.status().code() == "usage" ? kExitUsage : kExitIo,
+    return Fail(kAuditVerb, source.status().code() == "usage" ? kExitUsage : kExitIo,
                 source.status().message());
   }
   AuditOptions options;
@@ -94,10 +94,10 @@ int RunAuditVerb(const AuditCliOptions& o) {
   } else {
     PrintText(report, **source, *genesis);
   }
-  if (report.io_error) return Fail(kVerb, kExitIo, report.reason);
+  if (report.io_error) return Fail(kAuditVerb, kExitIo, report.reason);
   if (report.first_bad_height) {
     return Fail(
-        kVerb, kExitFailed,
+        kAuditVerb, kExitFailed,
         "first bad height " + std::to_string(*report.first_bad_height) + ": " + report.reason);
   }
   return kExitOk;

@@ -29,7 +29,7 @@ namespace evchain::cli {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr const char* kVerb = "backup";
+constexpr const char* kBackupVerb = "backup";
 
 struct BackupCliOptions {
   std::string data_dir;
@@ -50,16 +50,17 @@ nlohmann::ordered_json MarkerJson(const storage::RestoreMarker& m) {
 
 int Create(const BackupCliOptions& o) {
   if (o.data_dir.empty() || o.out.empty()) {
-    return Fail(kVerb, kExitUsage, "create needs --data-dir D --out DIR");
+    return Fail(kBackupVerb, kExitUsage, "create needs --data-dir D --out DIR");
   }
   std::error_code ec;
   const std::string out = fs::absolute(o.out, ec).lexically_normal().string();
-  if (fs::exists(out, ec)) return Fail(kVerb, kExitUsage, out + " exists");
+  if (fs::exists(out, ec)) return Fail(kBackupVerb, kExitUsage, out + " exists");
   std::string error;
   if (std::optional<nlohmann::json> reply = AskNodeForBackup(o.data_dir, out, &error)) {
-    if (!error.empty()) return Fail(kVerb, kExitIo, error);
+    if (!error.empty()) return Fail(kBackupVerb, kExitIo, error);
     if (!(*reply)["ok"].is_boolean() || !(*reply)["ok"].get<bool>()) {
-      return Fail(kVerb, kExitIo, "the node refused: " + (*reply)["error"].get<std::string>());
+      return Fail(kBackupVerb, kExitIo,
+                  "the node refused: " + (*reply)["error"].get<std::string>());
     }
     std::cout << (o.json ? reply->dump(2)
                          : "online backup of the running node in " + out + ": height " +
@@ -70,18 +71,18 @@ int Create(const BackupCliOptions& o) {
   }
   // No node answers: the directory is copied by this process (the node is stopped).
   if (!fs::exists(fs::path(o.data_dir) / "CURRENT", ec)) {
-    return Fail(kVerb, kExitIo, o.data_dir + " is not a node data directory");
+    return Fail(kBackupVerb, kExitIo, o.data_dir + " is not a node data directory");
   }
   auto store = storage::OpenLevelDb(o.data_dir);
   if (!store.ok()) {
-    return Fail(kVerb, kExitIo,
+    return Fail(kBackupVerb, kExitIo,
                 "cannot open " + o.data_dir + ": " + store.status().message() +
                     " (a node holds it but does not answer on its backup socket)");
   }
   auto log = storage::EvidenceLog::Open(store->get());
-  if (!log.ok()) return Fail(kVerb, kExitIo, log.status().ToString());
+  if (!log.ok()) return Fail(kBackupVerb, kExitIo, log.status().ToString());
   auto marker = (*log)->Backup(out, node::NodeBackupOptions());
-  if (!marker.ok()) return Fail(kVerb, kExitIo, marker.status().ToString());
+  if (!marker.ok()) return Fail(kBackupVerb, kExitIo, marker.status().ToString());
   nlohmann::ordered_json j = {{"ok", true}, {"dir", out}};
   j.update(MarkerJson(*marker));
   std::cout << (o.json ? j.dump(2)
@@ -119,24 +120,24 @@ Result<Opened> OpenDir(const std::string& dir) {
 
 int Restore(const BackupCliOptions& o) {
   if (o.from.empty() || o.data_dir.empty()) {
-    return Fail(kVerb, kExitUsage, "restore needs --from BACKUP --data-dir D");
+    return Fail(kBackupVerb, kExitUsage, "restore needs --from BACKUP --data-dir D");
   }
   std::error_code ec;
   {
     auto backup = OpenDir(o.from);
-    if (!backup.ok()) return Fail(kVerb, kExitIo, backup.status().ToString());
+    if (!backup.ok()) return Fail(kBackupVerb, kExitIo, backup.status().ToString());
     if (!backup->marker) {
-      return Fail(kVerb, kExitIo,
+      return Fail(kBackupVerb, kExitIo,
                   o.from + " has no restore marker: not a complete backup (docs/operations.md)");
     }
     if (backup->log->height() != backup->marker->height) {
-      return Fail(kVerb, kExitIo, o.from + ": the log's height differs from its marker's");
+      return Fail(kBackupVerb, kExitIo, o.from + ": the log's height differs from its marker's");
     }
   }
   std::string moved;
   if (fs::exists(o.data_dir, ec) && !fs::is_empty(o.data_dir, ec)) {
     if (!o.replace) {
-      return Fail(kVerb, kExitUsage,
+      return Fail(kBackupVerb, kExitUsage,
                   o.data_dir +
                       " is not empty: stop the node and add --replace (the old "
                       "directory is kept beside it)");
@@ -145,7 +146,7 @@ int Restore(const BackupCliOptions& o) {
       // A running node holds the LevelDB lock: never pull a directory from under it.
       auto live = storage::OpenLevelDb(o.data_dir);
       if (!live.ok()) {
-        return Fail(kVerb, kExitIo,
+        return Fail(kBackupVerb, kExitIo,
                     "cannot open " + o.data_dir + " (" + live.status().message() +
                         "): stop the node first");
       }
@@ -155,14 +156,15 @@ int Restore(const BackupCliOptions& o) {
                                std::chrono::system_clock::now().time_since_epoch())
                                .count());
     fs::rename(o.data_dir, moved, ec);
-    if (ec) return Fail(kVerb, kExitIo, "cannot move " + o.data_dir + " aside: " + ec.message());
+    if (ec)
+      return Fail(kBackupVerb, kExitIo, "cannot move " + o.data_dir + " aside: " + ec.message());
   }
   // Copy into a fresh directory beside the target, then rename: a crash mid-copy leaves no
   // half-restored data directory.
   const std::string staging = o.data_dir + ".restoring";
   fs::remove_all(staging, ec);
   fs::copy(o.from, staging, fs::copy_options::recursive, ec);
-  if (ec) return Fail(kVerb, kExitIo, "cannot copy " + o.from + ": " + ec.message());
+  if (ec) return Fail(kBackupVerb, kExitIo, "cannot copy " + o.from + ": " + ec.message());
   fs::remove(fs::path(staging) / "LOCK", ec);
   fs::remove(fs::path(staging) / "entries" / "LOCK", ec);
   fs::remove(fs::path(staging) / node::kBackupSocketName, ec);
@@ -171,16 +173,17 @@ int Restore(const BackupCliOptions& o) {
     // durable before the rename.
     auto copy = OpenDir(staging);
     if (!copy.ok() || !copy->marker) {
-      return Fail(kVerb, kExitIo, "the copy in " + staging + " does not open with its marker");
+      return Fail(kBackupVerb, kExitIo,
+                  "the copy in " + staging + " does not open with its marker");
     }
     storage::WriteBatch batch;
     batch.Put(storage::keys::RestoreMarker(), storage::EncodeRestoreMarker(*copy->marker));
     if (Status s = copy->store->Write(batch, true); !s.ok()) {
-      return Fail(kVerb, kExitIo, s.ToString());
+      return Fail(kBackupVerb, kExitIo, s.ToString());
     }
   }
   fs::rename(staging, o.data_dir, ec);
-  if (ec) return Fail(kVerb, kExitIo, "cannot rename " + staging + ": " + ec.message());
+  if (ec) return Fail(kBackupVerb, kExitIo, "cannot rename " + staging + ": " + ec.message());
   fs::permissions(o.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   std::cout << "restored " << o.from << " into " << o.data_dir
             << (moved.empty() ? "" : " (the old directory is " + moved + ")")
@@ -189,9 +192,9 @@ int Restore(const BackupCliOptions& o) {
 }
 
 int Show(const BackupCliOptions& o) {
-  if (o.data_dir.empty()) return Fail(kVerb, kExitUsage, "show needs --data-dir D");
+  if (o.data_dir.empty()) return Fail(kBackupVerb, kExitUsage, "show needs --data-dir D");
   auto opened = OpenDir(o.data_dir);
-  if (!opened.ok()) return Fail(kVerb, kExitIo, opened.status().ToString());
+  if (!opened.ok()) return Fail(kBackupVerb, kExitIo, opened.status().ToString());
   nlohmann::ordered_json j = {{"dir", o.data_dir},
                               {"height", opened->log->height()},
                               {"log_size", opened->log->size()},

@@ -27,7 +27,7 @@
 namespace evchain::cli {
 namespace {
 
-constexpr const char* kVerb = "deposit";
+constexpr const char* kDepositVerb = "deposit";
 
 struct DepositOptions {
   std::vector<std::string> files;
@@ -77,7 +77,7 @@ std::string SignatureHex(const crypto::SecretKey& key, std::string_view text) {
 bool SaveReceipt(Item& item, const nlohmann::json& receipt_json, const genesis::Genesis& genesis) {
   auto receipt = ledger::Receipt::FromJson(receipt_json.dump());
   if (!receipt.ok()) {
-    Fail(kVerb, kExitFailed,
+    Fail(kDepositVerb, kExitFailed,
          item.file + ": node sent a malformed receipt: " + receipt.status().message());
     return false;
   }
@@ -87,7 +87,7 @@ bool SaveReceipt(Item& item, const nlohmann::json& receipt_json, const genesis::
     for (const auto& step : verification.steps) {
       if (!step.ok) why += " at step " + step.name + ": " + step.detail;
     }
-    Fail(kVerb, kExitFailed, item.file + ": " + why + "; not saved");
+    Fail(kDepositVerb, kExitFailed, item.file + ": " + why + "; not saved");
     return false;
   }
   const std::string content = receipt->ToJson() + "\n";
@@ -97,7 +97,7 @@ bool SaveReceipt(Item& item, const nlohmann::json& receipt_json, const genesis::
   // time. The new one goes to the first free FILE.receipt.N.json (docs/cli.md "deposit").
   for (int n = 1;; ++n) {
     if (n > kMaxReceiptNames) {
-      Fail(kVerb, kExitIo,
+      Fail(kDepositVerb, kExitIo,
            item.file + ": " + std::to_string(kMaxReceiptNames) +
                " receipt files exist already; receipt not saved");
       return false;
@@ -106,7 +106,7 @@ bool SaveReceipt(Item& item, const nlohmann::json& receipt_json, const genesis::
     Status s = WriteNewFile(path, content);
     if (s.ok()) break;
     if (s.code() != "exists") {
-      Fail(kVerb, kExitIo, s.message());
+      Fail(kDepositVerb, kExitIo, s.message());
       return false;
     }
     auto existing = ReadFile(path);
@@ -136,31 +136,32 @@ Result<bool> FetchReceipt(NodeClient& client, Item& item, const genesis::Genesis
 
 int RunDeposit(const DepositOptions& o) {
   auto client_or = NodeClient::Create(o.node);
-  if (!client_or.ok()) return Fail(kVerb, kExitUsage, client_or.status().message());
+  if (!client_or.ok()) return Fail(kDepositVerb, kExitUsage, client_or.status().message());
   NodeClient& client = **client_or;
   auto key = crypto::SecretKey::LoadFile(o.key);
-  if (!key.ok()) return Fail(kVerb, kExitIo, key.status().message());
+  if (!key.ok()) return Fail(kDepositVerb, kExitIo, key.status().message());
 
   // The genesis names the chain id and verifies receipts; a fetched one is only as trustworthy
   // as the node, which is fine for submitting (the depositor's own signature is what matters).
   genesis::Genesis genesis;
   if (!o.genesis.empty()) {
     auto loaded = LoadGenesis(o.genesis);
-    if (!loaded.ok()) return Fail(kVerb, kExitIo, loaded.status().message());
+    if (!loaded.ok()) return Fail(kDepositVerb, kExitIo, loaded.status().message());
     genesis = std::move(loaded).value();
   } else {
     auto text = client.GetText("/v1/genesis");
-    if (!text.ok()) return Fail(kVerb, kExitIo, text.status().message());
+    if (!text.ok()) return Fail(kDepositVerb, kExitIo, text.status().message());
     auto parsed = genesis::ParseGenesis(*text);
-    if (!parsed.ok()) return Fail(kVerb, kExitIo, "node's genesis: " + parsed.status().message());
+    if (!parsed.ok())
+      return Fail(kDepositVerb, kExitIo, "node's genesis: " + parsed.status().message());
     genesis = std::move(parsed).value();
   }
   const genesis::Depositor* depositor = genesis.FindDepositor(o.depositor);
   if (depositor == nullptr) {
-    return Fail(kVerb, kExitUsage, "depositor '" + o.depositor + "' is not in the genesis");
+    return Fail(kDepositVerb, kExitUsage, "depositor '" + o.depositor + "' is not in the genesis");
   }
   if (depositor->public_key != key->public_key()) {
-    return Fail(kVerb, kExitUsage,
+    return Fail(kDepositVerb, kExitUsage,
                 o.key + " is not the key of depositor '" + o.depositor + "' in the genesis");
   }
 
@@ -169,7 +170,7 @@ int RunDeposit(const DepositOptions& o) {
   for (const auto& file : o.files) {
     struct stat st {};
     if (stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      return Fail(kVerb, kExitIo, "cannot read " + file + " (not a regular file)");
+      return Fail(kDepositVerb, kExitIo, "cannot read " + file + " (not a regular file)");
     }
     total_bytes += static_cast<uint64_t>(st.st_size);
   }
@@ -179,7 +180,7 @@ int RunDeposit(const DepositOptions& o) {
     for (size_t i = 0; i < o.files.size(); ++i) {
       items[i].file = o.files[i];
       auto digest = HashFile(o.files[i], &progress);
-      if (!digest.ok()) return Fail(kVerb, kExitIo, digest.status().message());
+      if (!digest.ok()) return Fail(kDepositVerb, kExitIo, digest.status().message());
       items[i].digest = *digest;
     }
   }
@@ -201,7 +202,7 @@ int RunDeposit(const DepositOptions& o) {
     st.nonce =
         batched ? ToHex(crypto::Sha256(nonce + "/" + std::to_string(i))).substr(0, 32) : nonce;
     if (Status s = st.Validate(); !s.ok()) {
-      return Fail(kVerb, kExitUsage, items[i].file + ": " + s.ToString());
+      return Fail(kDepositVerb, kExitUsage, items[i].file + ": " + s.ToString());
     }
     items[i].statement = st.Canonical();
     items[i].evidence_id = ledger::EvidenceId(items[i].statement);
@@ -213,11 +214,11 @@ int RunDeposit(const DepositOptions& o) {
     auto res = client.PostJson(
         "/v1/deposits" + wait,
         {{"statement", items[0].statement}, {"signature", SignatureHex(*key, items[0].statement)}});
-    if (!res.ok()) return Fail(kVerb, kExitIo, "submit failed: " + res.status().message());
+    if (!res.ok()) return Fail(kDepositVerb, kExitIo, "submit failed: " + res.status().message());
     response = std::move(res).value();
   } else {
     if (items.size() > ledger::kMaxBatchItems) {
-      return Fail(kVerb, kExitUsage,
+      return Fail(kDepositVerb, kExitUsage,
                   "at most " + std::to_string(ledger::kMaxBatchItems) + " files per deposit");
     }
     std::vector<std::string> texts;
@@ -228,13 +229,13 @@ int RunDeposit(const DepositOptions& o) {
     batch.items = texts.size();
     batch.root = ledger::BatchRoot(texts);
     batch.nonce = nonce;
-    if (Status s = batch.Validate(); !s.ok()) return Fail(kVerb, kExitUsage, s.ToString());
+    if (Status s = batch.Validate(); !s.ok()) return Fail(kDepositVerb, kExitUsage, s.ToString());
     const std::string batch_text = batch.Canonical();
     auto res =
         client.PostJson("/v1/deposits/batch" + wait, {{"statement", batch_text},
                                                       {"signature", SignatureHex(*key, batch_text)},
                                                       {"items", texts}});
-    if (!res.ok()) return Fail(kVerb, kExitIo, "submit failed: " + res.status().message());
+    if (!res.ok()) return Fail(kDepositVerb, kExitIo, "submit failed: " + res.status().message());
     response = std::move(res).value();
   }
 
@@ -262,7 +263,7 @@ int RunDeposit(const DepositOptions& o) {
     for (auto& item : items) {
       if (item.saved) continue;
       auto committed = FetchReceipt(client, item, genesis, &verify_failed);
-      if (!committed.ok()) return Fail(kVerb, kExitIo, committed.status().message());
+      if (!committed.ok()) return Fail(kDepositVerb, kExitIo, committed.status().message());
       if (!*committed) all_done = false;
     }
     if (all_done || !o.wait || std::chrono::steady_clock::now() >= deadline) break;
@@ -276,7 +277,7 @@ int RunDeposit(const DepositOptions& o) {
   }
   if (verify_failed) return kExitFailed;
   if (pending > 0 && o.wait) {
-    return Fail(kVerb, kExitIo,
+    return Fail(kDepositVerb, kExitIo,
                 std::to_string(pending) + " deposit(s) not committed within " +
                     std::to_string(o.timeout_s) + " s; run again with the same --nonce " + nonce +
                     " to fetch the receipts");

@@ -14,7 +14,7 @@
 namespace evchain::cli {
 namespace {
 
-constexpr const char* kVerb = "page";
+constexpr const char* kPageVerb = "page";
 
 struct PageOptions {
   std::string genesis;
@@ -89,16 +89,16 @@ void AddPage(CLI::App& app, int* exit_code) {
   cmd->callback([o, exit_code] {
     auto genesis = LoadGenesis(o->genesis);
     if (!genesis.ok()) {
-      *exit_code = Fail(kVerb, kExitIo, genesis.status().message());
+      *exit_code = Fail(kPageVerb, kExitIo, genesis.status().message());
       return;
     }
     auto html = RenderOfflinePage(*genesis);
     if (!html.ok()) {
-      *exit_code = Fail(kVerb, kExitIo, html.status().message());
+      *exit_code = Fail(kPageVerb, kExitIo, html.status().message());
       return;
     }
     if (Status s = WriteFile(o->out, *html); !s.ok()) {
-      *exit_code = Fail(kVerb, kExitIo, s.message());
+      *exit_code = Fail(kPageVerb, kExitIo, s.message());
       return;
     }
     std::cout << "wrote " << o->out << " (" << FormatBytes(static_cast<double>(html->size()))

@@ -31,7 +31,7 @@ namespace evchain::cli {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr const char* kVerb = "snapshot";
+constexpr const char* kSnapshotVerb = "snapshot";
 
 struct SnapshotCliOptions {
   std::string data_dir;
@@ -78,18 +78,18 @@ Status SyncPath(const std::string& path) {
 int WriteFrom(const std::string& dir, const std::string& out, const SnapshotCliOptions& o) {
   auto store = storage::OpenLevelDb(dir);
   if (!store.ok()) {
-    return Fail(kVerb, kExitIo, "cannot open " + dir + ": " + store.status().message());
+    return Fail(kSnapshotVerb, kExitIo, "cannot open " + dir + ": " + store.status().message());
   }
   // Open once: it rolls back what a crash left, exactly as a node starting here would.
   uint64_t size = 0;
   {
     auto log = storage::EvidenceLog::Open(store->get());
-    if (!log.ok()) return Fail(kVerb, kExitIo, log.status().ToString());
+    if (!log.ok()) return Fail(kSnapshotVerb, kExitIo, log.status().ToString());
     size = (*log)->size();
   }
   const std::string partial = out + ".partial";
   File f(std::fopen(partial.c_str(), "wbx"));
-  if (!f) return Fail(kVerb, kExitIo, "cannot create " + partial);
+  if (!f) return Fail(kSnapshotVerb, kExitIo, "cannot create " + partial);
   std::setvbuf(f.get(), nullptr, _IOFBF, 1 << 20);
   Progress progress("snapshot", size, Progress::Unit::kItems, "entries", o.progress);
   uint64_t reported = 0;
@@ -101,14 +101,14 @@ int WriteFrom(const std::string& dir, const std::string& out, const SnapshotCliO
   std::error_code ec;
   if (!info.ok() || ::fsync(fileno(f.get())) != 0 || std::fclose(f.release()) != 0) {
     fs::remove(partial, ec);
-    return Fail(kVerb, info.ok() ? kExitIo : kExitFailed,
+    return Fail(kSnapshotVerb, info.ok() ? kExitIo : kExitFailed,
                 info.ok() ? "cannot write " + partial : info.status().ToString());
   }
   fs::rename(partial, out, ec);
-  if (ec) return Fail(kVerb, kExitIo, "cannot rename " + partial + ": " + ec.message());
+  if (ec) return Fail(kSnapshotVerb, kExitIo, "cannot rename " + partial + ": " + ec.message());
   const std::string parent = fs::path(out).parent_path().string();
   if (Status s = SyncPath(parent.empty() ? "." : parent); !s.ok()) {
-    return Fail(kVerb, kExitIo, s.message());
+    return Fail(kSnapshotVerb, kExitIo, s.message());
   }
   const auto bytes = fs::file_size(out, ec);
   nlohmann::ordered_json j = {{"ok", true}, {"file", out}, {"bytes", bytes}};
@@ -125,9 +125,9 @@ int WriteFrom(const std::string& dir, const std::string& out, const SnapshotCliO
 int Create(const SnapshotCliOptions& o) {
   std::error_code ec;
   const std::string out = fs::absolute(o.file, ec).lexically_normal().string();
-  if (fs::exists(out, ec)) return Fail(kVerb, kExitUsage, out + " exists");
+  if (fs::exists(out, ec)) return Fail(kSnapshotVerb, kExitUsage, out + " exists");
   if (!fs::exists(fs::path(o.data_dir) / "CURRENT", ec)) {
-    return Fail(kVerb, kExitIo, o.data_dir + " is not a node data directory");
+    return Fail(kSnapshotVerb, kExitIo, o.data_dir + " is not a node data directory");
   }
   // A running node holds its LevelDB lock: it makes an online backup beside OUT (from LevelDB
   // snapshot iterators, while it goes on committing), the snapshot is written from that, and
@@ -136,10 +136,10 @@ int Create(const SnapshotCliOptions& o) {
   std::string error;
   fs::remove_all(staging, ec);
   if (std::optional<nlohmann::json> reply = AskNodeForBackup(o.data_dir, staging, &error)) {
-    if (!error.empty()) return Fail(kVerb, kExitIo, error);
+    if (!error.empty()) return Fail(kSnapshotVerb, kExitIo, error);
     if (!(*reply)["ok"].is_boolean() || !(*reply)["ok"].get<bool>()) {
       fs::remove_all(staging, ec);
-      return Fail(kVerb, kExitIo,
+      return Fail(kSnapshotVerb, kExitIo,
                   "the running node refused an online backup: " + reply->value("error", ""));
     }
     const int rc = WriteFrom(staging, out, o);
@@ -153,28 +153,29 @@ int Create(const SnapshotCliOptions& o) {
 // config is given (its node must be stopped: the fetch takes its p2p address).
 int Fetch(const SnapshotCliOptions& o) {
   auto config = node::LoadNodeConfig(o.config);
-  if (!config.ok()) return Fail(kVerb, kExitUsage, config.status().ToString());
+  if (!config.ok()) return Fail(kSnapshotVerb, kExitUsage, config.status().ToString());
   auto genesis = LoadGenesis(config->genesis_path);
-  if (!genesis.ok()) return Fail(kVerb, kExitUsage, genesis.status().ToString());
+  if (!genesis.ok()) return Fail(kSnapshotVerb, kExitUsage, genesis.status().ToString());
   const int self = genesis->ValidatorIndex(config->validator_id);
   if (self < 0) {
-    return Fail(kVerb, kExitUsage,
+    return Fail(kSnapshotVerb, kExitUsage,
                 "validator_id " + config->validator_id + " is not in the genesis");
   }
   auto key = crypto::SecretKey::LoadFile(config->key_file);
-  if (!key.ok()) return Fail(kVerb, kExitUsage, key.status().ToString());
+  if (!key.ok()) return Fail(kSnapshotVerb, kExitUsage, key.status().ToString());
   if (key->public_key() != genesis->validators[self].public_key) {
-    return Fail(kVerb, kExitUsage,
+    return Fail(kSnapshotVerb, kExitUsage,
                 config->key_file + " is not the genesis key of " + config->validator_id);
   }
   std::error_code ec;
-  if (fs::exists(o.file, ec)) return Fail(kVerb, kExitUsage, o.file + " exists");
+  if (fs::exists(o.file, ec)) return Fail(kSnapshotVerb, kExitUsage, o.file + " exists");
   node::SnapshotFetchOptions options;
   options.listen_address = config->p2p_listen;
   for (const std::string& id : o.from) {
     const int peer = genesis->ValidatorIndex(id);
     if (peer < 0 || peer == self) {
-      return Fail(kVerb, kExitUsage, "--from " + id + " is not another validator of the genesis");
+      return Fail(kSnapshotVerb, kExitUsage,
+                  "--from " + id + " is not another validator of the genesis");
     }
     options.peers.push_back(peer);
   }
@@ -192,11 +193,11 @@ int Fetch(const SnapshotCliOptions& o) {
   if (progress) progress->Finish();
   if (!fetched.ok()) {
     if (fetched.status().code() == "net_listen_failed") {
-      return Fail(kVerb, kExitIo,
+      return Fail(kSnapshotVerb, kExitIo,
                   fetched.status().message() + ": is the node of " + config->validator_id +
                       " running? Stop it first (the fetch uses its p2p address)");
     }
-    return Fail(kVerb, kExitIo, fetched.status().ToString());
+    return Fail(kSnapshotVerb, kExitIo, fetched.status().ToString());
   }
   const std::string& from = genesis->validators[fetched->peer].id;
   nlohmann::ordered_json j = {{"ok", true},
@@ -218,19 +219,20 @@ int Fetch(const SnapshotCliOptions& o) {
 
 int Restore(const SnapshotCliOptions& o) {
   auto genesis = LoadGenesis(o.genesis);
-  if (!genesis.ok()) return Fail(kVerb, kExitUsage, genesis.status().ToString());
+  if (!genesis.ok()) return Fail(kSnapshotVerb, kExitUsage, genesis.status().ToString());
   File in(std::fopen(o.file.c_str(), "rb"));
-  if (!in) return Fail(kVerb, kExitIo, "cannot open " + o.file);
+  if (!in) return Fail(kSnapshotVerb, kExitIo, "cannot open " + o.file);
   std::setvbuf(in.get(), nullptr, _IOFBF, 1 << 20);
   auto header = storage::ReadSnapshotHeader(in.get());
-  if (!header.ok()) return Fail(kVerb, kExitFailed, o.file + ": " + header.status().ToString());
+  if (!header.ok())
+    return Fail(kSnapshotVerb, kExitFailed, o.file + ": " + header.status().ToString());
   std::rewind(in.get());
 
   std::error_code ec;
   const std::string dir = fs::absolute(o.data_dir, ec).lexically_normal().string();
   const bool occupied = fs::exists(dir, ec) && !fs::is_empty(dir, ec);
   if (occupied && !o.replace) {
-    return Fail(kVerb, kExitUsage,
+    return Fail(kSnapshotVerb, kExitUsage,
                 dir +
                     " is not empty: stop the node and add --replace (the old directory is "
                     "kept beside it)");
@@ -239,7 +241,7 @@ int Restore(const SnapshotCliOptions& o) {
     // A running node holds the LevelDB lock: never pull a directory from under it.
     auto live = storage::OpenLevelDb(dir);
     if (!live.ok()) {
-      return Fail(kVerb, kExitIo,
+      return Fail(kSnapshotVerb, kExitIo,
                   "cannot open " + dir + " (" + live.status().message() + "): stop the node first");
     }
   }
@@ -249,7 +251,7 @@ int Restore(const SnapshotCliOptions& o) {
   fs::remove_all(staging, ec);
   auto fail = [&](int code, const std::string& message) {
     fs::remove_all(staging, ec);
-    return Fail(kVerb, code, message);
+    return Fail(kSnapshotVerb, code, message);
   };
   uint64_t size = 0;
   {
@@ -302,7 +304,7 @@ int Restore(const SnapshotCliOptions& o) {
   if (ec) return fail(kExitIo, "cannot rename " + staging + ": " + ec.message());
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   const std::string parent = fs::path(dir).parent_path().string();
-  if (Status s = SyncPath(parent); !s.ok()) return Fail(kVerb, kExitIo, s.message());
+  if (Status s = SyncPath(parent); !s.ok()) return Fail(kSnapshotVerb, kExitIo, s.message());
   nlohmann::ordered_json j = {{"ok", true}, {"data_dir", dir}, {"entries_checked", size}};
   j.update(InfoJson(*header));
   if (!moved.empty()) j["moved_aside"] = moved;
@@ -318,9 +320,10 @@ int Restore(const SnapshotCliOptions& o) {
 
 int Show(const SnapshotCliOptions& o) {
   File in(std::fopen(o.file.c_str(), "rb"));
-  if (!in) return Fail(kVerb, kExitIo, "cannot open " + o.file);
+  if (!in) return Fail(kSnapshotVerb, kExitIo, "cannot open " + o.file);
   auto header = storage::ReadSnapshotHeader(in.get());
-  if (!header.ok()) return Fail(kVerb, kExitFailed, o.file + ": " + header.status().ToString());
+  if (!header.ok())
+    return Fail(kSnapshotVerb, kExitFailed, o.file + ": " + header.status().ToString());
   std::cout << InfoJson(*header).dump(2) << "\n";
   return kExitOk;
 }

@@ -24,7 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kVerb = "testnet";
+constexpr const char* kTestnetVerb = "testnet";
 
 struct TestnetOptions {
   int validators = 4;
@@ -102,27 +102,27 @@ Status WriteConfig(const fs::path& path, const genesis::Validator& v, const std:
 int RunTestnet(const TestnetOptions& o) {
   const int n = o.validators;
   if (n < 4 || n > 16 || (n - 1) % 3 != 0) {
-    return Fail(kVerb, kExitUsage,
+    return Fail(kTestnetVerb, kExitUsage,
                 "--validators must be 3f+1 between 4 and 16 (4, 7, 10, 13 or 16), got " +
                     std::to_string(n));
   }
   if (o.base_port < 0 || o.base_port + 2 * n - 1 > 65535) {
-    return Fail(kVerb, kExitUsage, "--base-port out of range");
+    return Fail(kTestnetVerb, kExitUsage, "--base-port out of range");
   }
   const fs::path dir(o.out);
   std::error_code ec;
   if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec))) {
-    return Fail(kVerb, kExitUsage, o.out + " exists and is not an empty directory");
+    return Fail(kTestnetVerb, kExitUsage, o.out + " exists and is not an empty directory");
   }
   fs::create_directories(dir, ec);
-  if (ec) return Fail(kVerb, kExitIo, "cannot create " + o.out + ": " + ec.message());
+  if (ec) return Fail(kTestnetVerb, kExitIo, "cannot create " + o.out + ": " + ec.message());
 
   std::vector<int> ports;
   if (o.base_port != 0) {
     for (int i = 0; i < 2 * n; ++i) ports.push_back(o.base_port + i);
   } else {
     auto free_ports = FreePorts(2 * n);
-    if (!free_ports.ok()) return Fail(kVerb, kExitIo, free_ports.status().message());
+    if (!free_ports.ok()) return Fail(kTestnetVerb, kExitIo, free_ports.status().message());
     ports = *free_ports;
   }
 
@@ -136,10 +136,10 @@ int RunTestnet(const TestnetOptions& o) {
   for (int i = 0; i < n; ++i) {
     const fs::path node_dir = dir / ("node" + std::to_string(i));
     fs::create_directories(node_dir / "data", ec);
-    if (ec) return Fail(kVerb, kExitIo, "cannot create " + node_dir.string());
+    if (ec) return Fail(kTestnetVerb, kExitIo, "cannot create " + node_dir.string());
     crypto::SecretKey key = crypto::SecretKey::Generate();
     if (Status s = key.SaveFile((node_dir / "validator.key").string()); !s.ok()) {
-      return Fail(kVerb, kExitIo, s.message());
+      return Fail(kTestnetVerb, kExitIo, s.message());
     }
     genesis::Validator v;
     v.role = roles[i];
@@ -165,7 +165,7 @@ int RunTestnet(const TestnetOptions& o) {
   }
   crypto::SecretKey depositor_key = crypto::SecretKey::Generate();
   if (Status s = depositor_key.SaveFile((dir / "depositor.key").string()); !s.ok()) {
-    return Fail(kVerb, kExitIo, s.message());
+    return Fail(kTestnetVerb, kExitIo, s.message());
   }
   g.depositors.push_back({"demo-platform",
                           "Demo Evidence Platform",
@@ -174,17 +174,17 @@ int RunTestnet(const TestnetOptions& o) {
 
   const std::string genesis_path = (dir / "genesis.json").string();
   if (Status s = WriteFile(genesis_path, genesis::GenesisToJson(g)); !s.ok()) {
-    return Fail(kVerb, kExitIo, s.message());
+    return Fail(kTestnetVerb, kExitIo, s.message());
   }
   // Round trip: a genesis the node would refuse must not leave here.
   auto loaded = LoadGenesis(genesis_path);
   if (!loaded.ok())
-    return Fail(kVerb, kExitIo, "wrote an invalid genesis: " + loaded.status().message());
+    return Fail(kTestnetVerb, kExitIo, "wrote an invalid genesis: " + loaded.status().message());
   const std::string block_token = NewToken();
   for (int i = 0; i < n; ++i) {
     const fs::path config = dir / ("node" + std::to_string(i)) / "config.json";
     if (Status s = WriteConfig(config, g.validators[i], block_token); !s.ok()) {
-      return Fail(kVerb, kExitIo, s.message());
+      return Fail(kTestnetVerb, kExitIo, s.message());
     }
   }
 

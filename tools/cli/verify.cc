@@ -20,7 +20,7 @@
 namespace evchain::cli {
 namespace {
 
-constexpr const char* kVerb = "verify";
+constexpr const char* kVerifyVerb = "verify";
 
 struct VerifyOptions {
   std::string file;
@@ -39,10 +39,10 @@ ReportEntry Verify(ledger::Receipt receipt, const genesis::Genesis& genesis, con
 
 int VerifyOffline(const VerifyOptions& o, const genesis::Genesis& genesis, ReportInput& report) {
   auto text = ReadFile(o.receipt);
-  if (!text.ok()) return Fail(kVerb, kExitIo, text.status().message());
+  if (!text.ok()) return Fail(kVerifyVerb, kExitIo, text.status().message());
   auto receipt = ledger::Receipt::FromJson(*text);
   if (!receipt.ok()) {
-    return Fail(kVerb, kExitFailed, o.receipt + ": " + receipt.status().message());
+    return Fail(kVerifyVerb, kExitFailed, o.receipt + ": " + receipt.status().message());
   }
   std::cout << "verifying " << o.file << " against " << o.receipt << "\n";
   report.entries.push_back(Verify(std::move(*receipt), genesis, report.file_digest));
@@ -53,17 +53,18 @@ int VerifyOffline(const VerifyOptions& o, const genesis::Genesis& genesis, Repor
 int VerifyFromNode(const VerifyOptions& o, const genesis::Genesis& genesis, ReportInput& report) {
   const Hash32& digest = report.file_digest;
   auto client = NodeClient::Create(o.node);
-  if (!client.ok()) return Fail(kVerb, kExitUsage, client.status().message());
+  if (!client.ok()) return Fail(kVerifyVerb, kExitUsage, client.status().message());
   auto json = (*client)->GetJson("/v1/evidence/" + ToHex(digest));
   if (!json.ok()) {
     if (json.status().code() == "http_404") {
       std::cout << "NOT FOUND: the node knows no deposit of digest " << ToHex(digest) << "\n";
       return kExitFailed;
     }
-    return Fail(kVerb, kExitIo, json.status().message());
+    return Fail(kVerifyVerb, kExitIo, json.status().message());
   }
   const auto& deposits = (*json)["deposits"];
-  if (!deposits.is_array()) return Fail(kVerb, kExitIo, "node answer has no \"deposits\" array");
+  if (!deposits.is_array())
+    return Fail(kVerifyVerb, kExitIo, "node answer has no \"deposits\" array");
   int verified = 0;
   int failed = 0;
   for (const auto& deposit : deposits) {
@@ -94,12 +95,12 @@ int VerifyFromNode(const VerifyOptions& o, const genesis::Genesis& genesis, Repo
 
 int RunVerify(const VerifyOptions& o) {
   if (o.receipt.empty() == o.node.empty()) {
-    return Fail(kVerb, kExitUsage, "give exactly one of --receipt R or --node URL");
+    return Fail(kVerifyVerb, kExitUsage, "give exactly one of --receipt R or --node URL");
   }
   auto genesis = LoadGenesis(o.genesis);
-  if (!genesis.ok()) return Fail(kVerb, kExitIo, genesis.status().message());
+  if (!genesis.ok()) return Fail(kVerifyVerb, kExitIo, genesis.status().message());
   auto digest = HashFile(o.file, nullptr);
-  if (!digest.ok()) return Fail(kVerb, kExitIo, digest.status().message());
+  if (!digest.ok()) return Fail(kVerifyVerb, kExitIo, digest.status().message());
   std::cout << "file " << o.file << " sha256 " << ToHex(*digest) << "\n";
   ReportInput report;
   report.lang = o.lang.empty() ? LanguageFromLocale() : o.lang;
@@ -114,7 +115,7 @@ int RunVerify(const VerifyOptions& o) {
       o.node.empty() ? VerifyOffline(o, *genesis, report) : VerifyFromNode(o, *genesis, report);
   if (!o.report.empty() && !report.entries.empty()) {
     if (Status s = WriteReport(o.report, RenderReportHtml(report, *genesis)); !s.ok()) {
-      return Fail(kVerb, kExitIo, s.message());
+      return Fail(kVerifyVerb, kExitIo, s.message());
     }
     std::cout << "report written to " << o.report << "\n";
   }
