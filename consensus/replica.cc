@@ -22,7 +22,6 @@ namespace {
 // megabytes) without costing throughput: a block commits in a few round trips.
 constexpr uint64_t kMaxUncommittedBlocks = 4;
 
-// Evidence id (raw) of a deposit, or nullopt when its statement does not parse for this chain.
 // The evidence id of a deposit for this chain and, into `nonce`, its depositor and nonce.
 std::optional<Hash32> EvidenceIdOf(const genesis::Genesis& g, const ledger::Entry& e,
                                    DepositorNonce* nonce) {
