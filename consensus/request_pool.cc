@@ -6,11 +6,11 @@ namespace evchain::consensus {
 
 bool RequestPool::Add(const ledger::Entry& entry, const Hash32& id, DepositorNonce nonce,
                       UnixMillis now) {
-  if (items_.count(id)) return false;
-  Item item{entry, std::move(nonce), next_order_++, now, now};
-  by_order_.emplace(item.order, id);
-  by_nonce_.emplace(item.nonce, id);
-  items_.emplace(id, std::move(item));
+  auto it = items_.lower_bound(id);  // one walk down the tree, and no copy of a duplicate
+  if (it != items_.end() && it->first == id) return false;
+  it = items_.emplace_hint(it, id, Item{entry, std::move(nonce), next_order_, now, now});
+  by_order_.emplace(next_order_++, it);
+  by_nonce_.emplace(it->second.nonce, id);
   return true;
 }
 

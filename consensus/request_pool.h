@@ -44,8 +44,8 @@ class RequestPool {
   // Calls visit(id, item) oldest first while it returns true.
   template <typename Visit>
   void VisitOldestFirst(Visit&& visit) const {
-    for (const auto& [order, id] : by_order_) {
-      if (!visit(id, items_.at(id))) return;
+    for (const auto& [order, it] : by_order_) {
+      if (!visit(it->first, it->second)) return;
     }
   }
 
@@ -53,7 +53,9 @@ class RequestPool {
   void Remove(Hash32Map<Item>::iterator it);
 
   Hash32Map<Item> items_;
-  std::map<uint64_t, Hash32> by_order_;             // Item::order -> id
+  // Item::order -> the item: the block cut walks it without a lookup by id per item (map
+  // iterators stay valid until their own element is erased).
+  std::map<uint64_t, Hash32Map<Item>::iterator> by_order_;
   std::multimap<DepositorNonce, Hash32> by_nonce_;  // a depositor may reuse a nonce
   uint64_t next_order_ = 0;
 };
