@@ -32,6 +32,8 @@ Bytes EnvelopeSigningBytes(const genesis::Genesis& genesis, uint32_t sender,
   return out;
 }
 
+constexpr size_t kHashSize = std::tuple_size_v<Hash32>;
+
 bool ToHash(std::string_view bytes, Hash32* out) {
   if (bytes.size() != out->size()) return false;
   std::copy(bytes.begin(), bytes.end(), out->begin());
@@ -249,7 +251,9 @@ void ToProto(const ledger::Entry& entry, pb::Deposit* out) {
     b->set_statement(entry.batch->statement);
     b->set_signature(std::string(entry.batch->signature.begin(), entry.batch->signature.end()));
     b->set_item_index(entry.batch->item_index);
-    for (const Hash32& h : entry.batch->item_proof) b->add_item_proof(HashBytes(h));
+    std::string* proof = b->mutable_item_proof();
+    proof->reserve(entry.batch->item_proof.size() * kHashSize);
+    for (const Hash32& h : entry.batch->item_proof) proof->append(h.begin(), h.end());
   }
 }
 
@@ -265,7 +269,17 @@ Result<ledger::Entry> FromProto(const pb::Deposit& deposit) {
     if (pb_batch.signature().size() != b.signature.size()) return BadDeposit("batch signature");
     std::copy(pb_batch.signature().begin(), pb_batch.signature().end(), b.signature.begin());
     b.item_index = pb_batch.item_index();
-    for (const std::string& h : pb_batch.item_proof()) {
+    const std::string& packed = pb_batch.item_proof();
+    if (!packed.empty() && pb_batch.item_proof_list_size() > 0) {
+      return BadDeposit("batch item proof given in both forms");
+    }
+    if (packed.size() % kHashSize != 0) return BadDeposit("batch item proof length");
+    b.item_proof.resize(packed.size() / kHashSize);
+    for (size_t i = 0; i < b.item_proof.size(); ++i) {
+      std::copy_n(packed.begin() + static_cast<std::ptrdiff_t>(i * kHashSize), kHashSize,
+                  b.item_proof[i].begin());
+    }
+    for (const std::string& h : pb_batch.item_proof_list()) {
       Hash32 hash;
       if (!ToHash(h, &hash)) return BadDeposit("batch item proof hash length");
       b.item_proof.push_back(hash);

@@ -214,5 +214,68 @@ TEST_CASE("VerifyContents checks a view-change's certificates, alone or inside a
   CHECK_FALSE(VerifyMessage(f.genesis, f.Forward(true))->certificates_checked());
 }
 
+ledger::Entry BatchItemWithProof(size_t proof_hashes) {
+  ledger::Entry e;
+  e.statement = "item statement";
+  e.signature.fill(7);
+  ledger::BatchProof b;
+  b.statement = "batch statement";
+  b.signature = e.signature;
+  b.item_index = 5;
+  for (size_t i = 0; i < proof_hashes; ++i) {
+    b.item_proof.push_back(crypto::Sha256("proof hash " + std::to_string(i)));
+  }
+  e.batch = std::move(b);
+  return e;
+}
+
+void CheckSameBatchItem(const ledger::Entry& got, const ledger::Entry& want) {
+  CHECK(got.statement == want.statement);
+  CHECK(got.signature == want.signature);
+  REQUIRE(got.batch.has_value());
+  CHECK(got.batch->statement == want.batch->statement);
+  CHECK(got.batch->signature == want.batch->signature);
+  CHECK(got.batch->item_index == want.batch->item_index);
+  CHECK(got.batch->item_proof == want.batch->item_proof);
+}
+
+TEST_CASE(
+    "a batch item's proof travels packed in one field; the older one-per-hash form still reads") {
+  for (size_t hashes : {0, 1, 10}) {
+    const ledger::Entry item = BatchItemWithProof(hashes);
+    pb::Deposit packed;
+    ToProto(item, &packed);
+    CHECK(packed.batch().item_proof().size() == 32 * hashes);
+    CHECK(packed.batch().item_proof_list_size() == 0);
+    Result<ledger::Entry> decoded = FromProto(packed);
+    REQUIRE(decoded.ok());
+    CheckSameBatchItem(*decoded, item);
+
+    // As written before 2026-12-04 (consensus messages, pending-journal records).
+    pb::Deposit old = packed;
+    old.mutable_batch()->clear_item_proof();
+    for (const Hash32& h : item.batch->item_proof) {
+      old.mutable_batch()->add_item_proof_list(std::string(h.begin(), h.end()));
+    }
+    decoded = FromProto(old);
+    REQUIRE(decoded.ok());
+    CheckSameBatchItem(*decoded, item);
+  }
+
+  pb::Deposit d;
+  ToProto(BatchItemWithProof(2), &d);
+  SUBCASE("both forms at once") { d.mutable_batch()->add_item_proof_list(std::string(32, 'x')); }
+  SUBCASE("a packed proof that is not whole hashes") {
+    d.mutable_batch()->mutable_item_proof()->pop_back();
+  }
+  SUBCASE("a listed hash that is not 32 bytes") {
+    d.mutable_batch()->clear_item_proof();
+    d.mutable_batch()->add_item_proof_list(std::string(31, 'x'));
+  }
+  Result<ledger::Entry> bad = FromProto(d);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == "bad_deposit");
+}
+
 }  // namespace
 }  // namespace evchain::consensus
