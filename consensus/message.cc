@@ -276,8 +276,7 @@ Result<ledger::Entry> FromProto(const pb::Deposit& deposit) {
     if (packed.size() % kHashSize != 0) return BadDeposit("batch item proof length");
     b.item_proof.resize(packed.size() / kHashSize);
     for (size_t i = 0; i < b.item_proof.size(); ++i) {
-      std::copy_n(packed.begin() + static_cast<std::ptrdiff_t>(i * kHashSize), kHashSize,
-                  b.item_proof[i].begin());
+      ToHash(std::string_view(packed).substr(i * kHashSize, kHashSize), &b.item_proof[i]);
     }
     for (const std::string& h : pb_batch.item_proof_list()) {
       Hash32 hash;
