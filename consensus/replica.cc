@@ -276,6 +276,12 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
   p->leaves = std::move(checked->leaves);
   p->evidence_ids = std::move(checked->evidence_ids);
   p->nonces = std::move(checked->nonces);
+  // The block's deposits join the pool as if FORWARDed (a primary does not forward what it
+  // proposes): should the block be lost in a view change, this replica still holds them, times
+  // them and hands them to the next primary. They leave the pool when committed.
+  for (size_t i = 0; i < p->entries.size(); ++i) {
+    pool.Add(p->entries[i], p->evidence_ids[i], p->nonces[i], now);
+  }
   slot.pre_prepare = std::move(*p);
   PersistMessage(seq, b.wire);
   return true;
@@ -953,10 +959,14 @@ Status Replica::Propose(const ledger::Entry& entry, Now now) {
     return Status::Error("nonce_conflict", "another deposit of this depositor holds the nonce");
   }
   s.pool.Add(entry, *id, std::move(nonce), s.now);
-  // Every replica gets the deposit and starts its request timer, so a censoring primary is
-  // replaced by a quorum (not by a lone replica) and any next primary holds it. Deposits
-  // proposed together travel in one FORWARD (see FlushForwards).
-  s.to_forward.push_back(entry);
+  // At a backup, every replica gets the deposit and starts its request timer, so a censoring
+  // primary is replaced by a quorum (not by a lone replica) and any next primary holds it.
+  // Deposits proposed together travel in one FORWARD (see FlushForwards). The primary's own
+  // clients' deposits reach the backups in its PRE-PREPARE instead, and each backup pools them
+  // there (AcceptPrePrepare): sent twice, each cost every backup a second decode and check.
+  // What the primary still holds unproposed after view_change_timeout/2 goes out in
+  // Retransmit's FORWARD, and a view change hands its pool to the next primary.
+  if (!s.IsPrimary() || s.view_changing) s.to_forward.push_back(entry);
   // The block cut runs once per Ready (TakeReady), not once per deposit: a host proposing a
   // client batch of thousands would otherwise scan the pool thousands of times.
   s.cut_requested = true;

@@ -31,7 +31,9 @@ std::string RunRestoredVoteScenario(bool marker) {
   sim.Inject(0, PrePrepareOf(b), 401);
   sim.RunUntil(2000);
   if (sim.failure().empty()) {
-    CHECK(sim.chain(3).size() == 1);  // it caught up on block A by state transfer
+    // It caught up on block A by state transfer. B's deposit, which the replicas that accepted
+    // B's PRE-PREPARE pooled, may follow in a block of a later height.
+    REQUIRE_FALSE(sim.chain(3).empty());
     CHECK(sim.chain(3).front().hash == a.hash);
   }
   return sim.failure();

@@ -4,6 +4,10 @@
 // no honest replica signs two different votes for one (view, seq).
 #include <doctest/doctest.h>
 
+#include <set>
+#include <utility>
+
+#include "crypto/sha256.h"
 #include "tests/consensus/sim.h"
 
 namespace evchain::consensus::sim {
@@ -33,6 +37,64 @@ TEST_CASE("normal case: deposits at a backup are committed by all in view 0") {
   for (const CommittedBlock& b : sim.chain(2)) entries += b.entries.size();
   CHECK(entries == 10);
   CHECK(sim.CountEvents(Event::Kind::kViewChangeStarted) == 0);
+}
+
+TEST_CASE("a primary's client deposits reach the backups in its PRE-PREPARE alone") {
+  Options o = Quiet();
+  o.verbose = true;  // the transcript names every message
+  Simulation sim(o);
+  std::vector<Hash32> ids;
+  for (int k = 0; k < 3; ++k) ids.push_back(sim.Submit(0, 10 + 100 * k));
+  // Each backup pools each deposit from the PRE-PREPARE on, until its block commits there.
+  std::set<std::pair<int, Hash32>> pooled_uncommitted;
+  for (UnixMillis t = 11; t < 1000; ++t) {
+    REQUIRE(sim.RunUntil(t));
+    for (int i = 1; i < 4; ++i) {
+      std::set<Hash32> committed;
+      for (const CommittedBlock& b : sim.chain(i)) {
+        for (const ledger::Entry& e : b.entries) committed.insert(crypto::Sha256(e.statement));
+      }
+      for (const Hash32& id : ids) {
+        if (sim.replica(i)->IsPending(id) && !committed.count(id))
+          pooled_uncommitted.insert({i, id});
+      }
+    }
+  }
+  CHECK(pooled_uncommitted.size() == 3 * ids.size());
+  REQUIRE(sim.RunToCompletion());
+  for (int i = 0; i < 4; ++i) {
+    size_t entries = 0;
+    for (const CommittedBlock& b : sim.chain(i)) entries += b.entries.size();
+    CHECK(entries == ids.size());
+    for (const Hash32& id : ids) CHECK_FALSE(sim.replica(i)->IsPending(id));  // left the pools
+  }
+  size_t forwards_from_primary = 0;
+  for (const std::string& line : sim.transcript()) {
+    forwards_from_primary += line.find("<- v0 FORWARD") != std::string::npos ? 1 : 0;
+  }
+  CHECK(forwards_from_primary == 0);
+}
+
+TEST_CASE("deposits of a PRE-PREPARE that never prepared survive the primary's crash") {
+  Simulation sim(Quiet());
+  // Only v1 hears v0's PRE-PREPARE (v2 and v3 are cut off), so the block cannot prepare; v0 then
+  // crashes for good. v1 pooled the deposits from the PRE-PREPARE: once the partition heals it
+  // retransmits them, and the three others replace v0 and commit them.
+  sim.Partition({0, 1}, 0, 400);
+  std::vector<Hash32> ids;
+  for (int k = 0; k < 3; ++k) ids.push_back(sim.Submit(0, 10));
+  sim.Crash(0, 150);
+  REQUIRE(sim.RunUntil(150));
+  CHECK(sim.chain(1).empty());
+  for (const Hash32& id : ids) CHECK(sim.replica(1)->IsPending(id));
+  REQUIRE(sim.RunUntil(5000));
+  CHECK(sim.failure().empty());
+  for (int i = 1; i < 4; ++i) {
+    CHECK(sim.replica(i)->view() >= 1);
+    size_t entries = 0;
+    for (const CommittedBlock& b : sim.chain(i)) entries += b.entries.size();
+    CHECK(entries == ids.size());
+  }
 }
 
 TEST_CASE("view change after the primary crashes") {
