@@ -897,7 +897,7 @@ void Replica::State::RestoreMessage(const Message& m) {
 // ---------------------------------------------------------------- Replica
 
 Replica::Replica(const genesis::Genesis& genesis, int self, const crypto::SecretKey& key,
-                 RestoredState restored, const CommittedIndex* index)
+                 const RestoredState& restored, const CommittedIndex* index)
     : s_(std::make_unique<State>(genesis, self, key, index)) {
   s_->Restore(restored);
 }

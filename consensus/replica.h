@@ -165,7 +165,7 @@ class Replica {
   // appended (blocks handed out in a Ready are tracked internally until Advance()). Invalid
   // persisted records are ignored.
   Replica(const genesis::Genesis& genesis, int self, const crypto::SecretKey& key,
-          RestoredState restored, const CommittedIndex* index);
+          const RestoredState& restored, const CommittedIndex* index);
   ~Replica();
   Replica(const Replica&) = delete;
   Replica& operator=(const Replica&) = delete;

@@ -44,7 +44,7 @@ TEST_CASE("a primary's client deposits reach the backups in its PRE-PREPARE alon
   o.verbose = true;  // the transcript names every message
   Simulation sim(o);
   std::vector<Hash32> ids;
-  for (int k = 0; k < 3; ++k) ids.push_back(sim.Submit(0, 10 + 100 * k));
+  for (UnixMillis at : {10, 110, 210}) ids.push_back(sim.Submit(0, at));
   // Each backup pools each deposit from the PRE-PREPARE on, until its block commits there.
   std::set<std::pair<int, Hash32>> pooled_uncommitted;
   for (UnixMillis t = 11; t < 1000; ++t) {
@@ -81,8 +81,7 @@ TEST_CASE("deposits of a PRE-PREPARE that never prepared survive the primary's c
   // crashes for good. v1 pooled the deposits from the PRE-PREPARE: once the partition heals it
   // retransmits them, and the three others replace v0 and commit them.
   sim.Partition({0, 1}, 0, 400);
-  std::vector<Hash32> ids;
-  for (int k = 0; k < 3; ++k) ids.push_back(sim.Submit(0, 10));
+  const std::vector<Hash32> ids = {sim.Submit(0, 10), sim.Submit(0, 10), sim.Submit(0, 10)};
   sim.Crash(0, 150);
   REQUIRE(sim.RunUntil(150));
   CHECK(sim.chain(1).empty());
