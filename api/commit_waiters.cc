@@ -5,10 +5,17 @@
 
 namespace evchain::api {
 
-CommitWaiters::CommitWaiters(boost::asio::any_io_executor timers)
+CommitWaiters::CommitWaiters(const boost::asio::any_io_executor& timers)
     : strand_(boost::asio::make_strand(timers)) {}
 
-CommitWaiters::~CommitWaiters() { CancelAll(); }
+CommitWaiters::~CommitWaiters() {
+  // CancelAll locks a mutex and posts completions: that throws (std::system_error,
+  // std::bad_alloc) only when the process is failing anyway, and a destructor must not throw.
+  try {
+    CancelAll();
+  } catch (...) {  // nothing left to tell at shutdown
+  }
+}
 
 CommitWaiters::Done CommitWaiters::FinishLocked(const std::shared_ptr<Waiter>& w) {
   if (w->finished) return nullptr;

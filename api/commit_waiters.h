@@ -27,7 +27,7 @@ class CommitWaiters {
   using Done = std::function<void(bool all_committed)>;
 
   // Bounds are timers on `timers` (an io_context's executor; wrapped in a strand here).
-  explicit CommitWaiters(boost::asio::any_io_executor timers);
+  explicit CommitWaiters(const boost::asio::any_io_executor& timers);
   ~CommitWaiters();  // CancelAll()s
 
   // Parks a waiter. `is_committed` is asked once per id, after the waiter is registered, so a
@@ -42,7 +42,7 @@ class CommitWaiters {
 
  private:
   struct Waiter {
-    explicit Waiter(boost::asio::any_io_executor ex) : timer(ex) {}
+    explicit Waiter(const boost::asio::any_io_executor& ex) : timer(ex) {}
     Hash32Set pending;      // guarded by mu_
     bool finished = false;  // guarded by mu_
     Done done;

@@ -17,15 +17,15 @@ namespace evchain::api {
 
 struct ApiConfig {
   // Request bodies: JSON deposits and batches (a 10,000-item batch is ~4 MB).
-  size_t max_body_bytes = 8 * 1024 * 1024;
+  size_t max_body_bytes = size_t{8} << 20;
   // Multipart uploads to POST /v1/verify are hashed while streaming, never stored.
-  size_t max_upload_bytes = 256 * 1024 * 1024;
+  size_t max_upload_bytes = size_t{256} << 20;
   // The request line and all header lines together; larger requests get 431.
-  size_t max_header_bytes = 16 * 1024;
+  size_t max_header_bytes = size_t{16} << 10;
   // GET /v1/blocks, GET /v1/evidence/{digest} and POST /v1/verify stop adding items once the
   // response body would pass this (then "truncated": true, or fewer blocks); at least one item
   // is always sent.
-  size_t max_response_bytes = 8 * 1024 * 1024;
+  size_t max_response_bytes = size_t{8} << 20;
   // ?wait=commit: default wait and the cap on ?wait_ms=.
   std::chrono::milliseconds default_commit_wait{10000};
   std::chrono::milliseconds max_commit_wait{10000};
@@ -59,7 +59,7 @@ struct ApiConfig {
   // After refusing a body (413, a body where none is allowed): read and discard up to this many
   // bytes for at most linger_timeout, so a client still sending sees the error, not a reset
   // (nginx's lingering close). Costs bandwidth, never memory.
-  size_t linger_bytes = 64 * 1024 * 1024;
+  size_t linger_bytes = size_t{64} << 20;
   std::chrono::milliseconds linger_timeout{5000};
   // Per-client token bucket on /v1/ routes; rate 0 disables it.
   double rate_limit_per_second = 200;

@@ -39,7 +39,7 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kVerifyPath = "/v1/verify";
-constexpr size_t kChunkBytes = 64 * 1024;
+constexpr size_t kChunkBytes = size_t{64} << 10;
 
 constexpr char kConnectionsGauge[] = "evchain_http_connections";
 constexpr char kConnectionsRefused[] = "evchain_http_connections_refused_total";
@@ -154,7 +154,7 @@ class HttpServer::Impl {
   std::string NextRequestId() {
     char buf[40];
     std::snprintf(buf, sizeof buf, "%010llx-%llu", static_cast<unsigned long long>(id_prefix_),
-                  static_cast<unsigned long long>(next_request_.fetch_add(1) + 1));
+                  static_cast<unsigned long long>(next_request_.fetch_add(1)) + 1);
     return buf;
   }
   asio::ssl::context* ssl() { return ssl_ ? &*ssl_ : nullptr; }
@@ -185,7 +185,7 @@ class HttpServer::Impl {
 
   // Parks `wait`; `done(response)` runs on `executor` once committed or after the bound.
   template <typename Executor, typename Done>
-  void Park(std::shared_ptr<const CommitWait> wait, const Executor& executor, Done done) {
+  void Park(const std::shared_ptr<const CommitWait>& wait, const Executor& executor, Done done) {
     ctx_.metrics.SetGauge(kParkedGauge, static_cast<double>(waiters_.size() + 1));
     waiters_.Add(
         wait->evidence_ids, wait->bound,

@@ -6,7 +6,7 @@
 namespace evchain::api {
 namespace {
 
-constexpr size_t kMaxPartHeader = 16 * 1024;
+constexpr size_t kMaxPartHeader = size_t{16} << 10;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -65,7 +65,7 @@ std::optional<std::string> MultipartBoundary(std::string_view content_type) {
   return std::string(b);
 }
 
-MultipartHasher::MultipartHasher(std::string boundary)
+MultipartHasher::MultipartHasher(const std::string& boundary)
     : dash_boundary_("--" + boundary), delimiter_("\r\n--" + boundary) {}
 
 Status MultipartHasher::Feed(std::string_view data) {

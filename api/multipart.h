@@ -19,7 +19,7 @@ std::optional<std::string> MultipartBoundary(std::string_view content_type);
 
 class MultipartHasher {
  public:
-  explicit MultipartHasher(std::string boundary);
+  explicit MultipartHasher(const std::string& boundary);
 
   // Feeds the next body bytes. Errors: "bad_multipart" (malformed, a part header over 16 KiB,
   // more than one part named "file").

@@ -78,7 +78,7 @@ std::optional<UnixMillis> ParseRfc3339(std::string_view s) {
     size_t start = pos;
     int scale = 100;
     while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
-      millis += (s[pos] - '0') * scale;
+      millis += int64_t{s[pos] - '0'} * scale;
       scale /= 10;
       ++pos;
     }
@@ -93,14 +93,15 @@ std::optional<UnixMillis> ParseRfc3339(std::string_view s) {
         !Digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
       return std::nullopt;
     }
-    offset_minutes = (oh * 60 + om) * (s[pos] == '+' ? 1 : -1);
+    offset_minutes = (int64_t{oh} * 60 + om) * (s[pos] == '+' ? 1 : -1);
     pos += 6;
   } else {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
   int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+  int64_t secs =
+      days * 86400 + int64_t{hour} * 3600 + int64_t{minute} * 60 + second - offset_minutes * 60;
   return secs * 1000 + millis;
 }
 

@@ -39,14 +39,14 @@ CheckedBlock BuildBlock(const genesis::Genesis& genesis, const ChainPoint& base,
   b.header.proposer = proposer;
   b.header.view = view;
   b.after.frontier = base.frontier;
-  for (const ledger::Entry& e : entries) {
+  for (ledger::Entry& e : entries) {
     Bytes leaf;
     Hash32 id;
     DepositorNonce nonce;
     // Entries were verified on arrival; one that fails here is skipped rather than proposed.
     if (!MakeLeaf(genesis, e, b.header.height, time, &leaf, &id, &nonce).ok()) continue;
     b.after.frontier.AppendLeafHash(crypto::LeafHash(leaf));
-    b.entries.push_back(e);
+    b.entries.push_back(std::move(e));
     b.leaves.push_back(std::move(leaf));
     b.evidence_ids.push_back(id);
     b.nonces.push_back(std::move(nonce));

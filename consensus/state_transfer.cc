@@ -59,7 +59,9 @@ void Replica::State::MaybeFetch() {
   // Successive attempts start with a different peer, so a peer serving bad blocks (or claiming
   // a height it does not have) delays us by one retry at most.
   if (!ahead.empty()) {
-    std::rotate(ahead.begin(), ahead.begin() + (fetch_attempts % ahead.size()), ahead.end());
+    std::rotate(ahead.begin(),
+                ahead.begin() + static_cast<std::ptrdiff_t>(fetch_attempts % ahead.size()),
+                ahead.end());
   }
   ++fetch_attempts;
   FetchRequest req;

@@ -84,7 +84,7 @@ void CheckKeys(const json& object, const std::string& path,
                std::initializer_list<std::string_view> allowed, Problems& problems) {
   for (const auto& [key, value] : object.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      problems.Add(path.empty() ? key : path + "." + key, "unknown field");
+      problems.Add(path.empty() ? key : std::string(path).append(".").append(key), "unknown field");
     }
   }
 }

@@ -132,7 +132,7 @@ class Fields {
   do {                                      \
     auto r_ = (expr);                       \
     if (!r_.ok()) return r_.status();       \
-    lhs = std::move(*r_);                   \
+    (lhs) = std::move(*r_);                 \
   } while (0)
 
 Result<ordered_json> ParseJsonNoDuplicates(std::string_view text) {

@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
+#include <exception>
 #include <thread>
 
 #include "node/backup_service.h"
@@ -13,7 +14,9 @@
 #include "node/logging.h"
 #include "node/validator.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int RunNode(int argc, char** argv) {
   CLI::App app{
       "evchain-node: one evchain validator (PBFT among courts, notaries and a time service).\n"
       "Everything it needs is in its config file: genesis, key file, data directory, listen\n"
@@ -60,4 +63,17 @@ int main(int argc, char** argv) {
   const int exit_code = (*validator)->Run(std::max(2u, std::thread::hardware_concurrency()));
   if (backups.ok()) backups->reset();  // before the validator and its log go
   return exit_code;
+}
+
+}  // namespace
+
+// An exception escaping the node (none is expected: errors are Status values) is reported, not
+// left to std::terminate's bare abort.
+int main(int argc, char** argv) {
+  try {
+    return RunNode(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "evchain-node: fatal: %s\n", e.what());
+    return 1;
+  }
 }

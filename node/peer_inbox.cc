@@ -213,7 +213,7 @@ void PeerInbox::Offence(int peer, const std::string& reason) {
   spdlog::warn(
       "peer {} suspended for {} s: it keeps sending what no correct validator sends "
       "(last: {}; evchain_peer_misbehaviour_total)",
-      id, suspension->count() / 1000.0, reason);
+      id, static_cast<double>(suspension->count()) / 1000.0, reason);
   host_->Suspend(peer, *suspension);
 }
 

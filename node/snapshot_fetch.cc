@@ -156,7 +156,7 @@ Result<FetchedSnapshot> FetchSnapshotFromPeers(const genesis::Genesis& genesis, 
   transport_options.listen_address = options.listen_address;
   net::Transport transport(io, genesis, self, key, transport_options);
   ChunkInbox inbox;
-  transport.SetReceiveHandler([&inbox](int peer, std::string payload) {
+  transport.SetReceiveHandler([&inbox](int peer, const std::string& payload) {
     pb::PeerPayload parsed;
     // The peers' consensus traffic for this validator is not for the fetch: ignored.
     if (parsed.ParseFromString(payload) && parsed.has_snapshot_chunk()) {

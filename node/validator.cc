@@ -153,7 +153,7 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
                        "deposit already in the log: not checked).");
   // Well above the pool bound, so a deposit is evicted only after waiting very long.
   v->verified_deposits_ = std::make_unique<VerifiedDeposits>(
-      std::max<size_t>(4 * config.max_pending, 1 << 16),
+      std::max<size_t>(size_t{4} * config.max_pending, size_t{1} << 16),
       [raw = v.get()](const Hash32& id) { return raw->Contains(id); });
   v->metrics_.Increment(api::metric::kBlocksCommitted, "", 0);
   for (const auto& [name, help] : std::vector<std::pair<const char*, const char*>>{
@@ -189,7 +189,7 @@ evchain::Status Validator::Start() {
       std::chrono::milliseconds(genesis_.params.view_change_timeout_ms);
   transport_ = std::make_unique<net::Transport>(io_, genesis_, self_, key_, options);
   transport_->SetReceiveHandler(
-      [this](int peer, std::string payload, net::ReceiveBudget::Credit credit) {
+      [this](int peer, const std::string& payload, net::ReceiveBudget::Credit credit) {
         inbox_->OnPayload(peer, payload, std::move(credit));
       });
   transport_->SetLinkHandler([this](int peer, bool up) {

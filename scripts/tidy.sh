@@ -4,7 +4,7 @@
 # Usage: scripts/tidy.sh [--since REV | FILE...]
 #   FILE...       these files (.cc, or headers through the .cc files that include them)
 #   --since REV   every .cc file changed between REV and the work tree (e.g. --since HEAD~3)
-#   (nothing)     every .cc file of the project: about 20 minutes on 2 cores
+#   (nothing)     every .cc file of the project: about 10 minutes on 2 cores
 #
 # The unity build's compile database has one entry per target, which clang-tidy cannot use, so
 # this configures build-tidy/ file by file (generating only the protobuf headers it needs) the
@@ -44,11 +44,17 @@ fi
 echo "tidy.sh: ${#files[@]} file(s) with $tidy on $(nproc) cores ..." >&2
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# Boost.Asio enables its C++20 coroutines (tools/bench_e2e) only when it recognises the compiler:
+# GCC builds them, and clang-14 over libstdc++ needs telling.
 printf '%s\n' "${files[@]}" |
-  xargs -P "$(nproc)" -I{} "$tidy" -p build-tidy --quiet {} >"$log" 2>/dev/null || true
-# Only diagnostics in the project's files count (system headers are filtered by clang-tidy).
-if grep -E "^$PWD/.*: (warning|error):" "$log" | sort -u | grep . ; then
-  grep -A3 -E "^$PWD/.*: (warning|error):" "$log" >&2 || true
+  xargs -P "$(nproc)" -I{} "$tidy" -p build-tidy --quiet \
+    --extra-arg=-DBOOST_ASIO_HAS_CO_AWAIT=1 --extra-arg=-DBOOST_ASIO_HAS_STD_COROUTINE=1 \
+    {} >"$log" 2>/dev/null || true
+# Only diagnostics in the project's files count (system headers are filtered by clang-tidy;
+# build-tidy/include holds copies of project headers, reported under their own names too).
+pattern="^$PWD/([^b]|b[^u]|bu[^i]|bui[^l]|buil[^d]).*: (warning|error):"
+if grep -E "$pattern" "$log" | sort -u | grep . ; then
+  grep -A3 -E "$pattern" "$log" >&2 || true
   exit 1
 fi
 echo "tidy.sh: no findings"
