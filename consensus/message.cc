@@ -3,6 +3,7 @@
 #include <google/protobuf/io/coded_stream.h>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "crypto/merkle.h"
@@ -210,28 +211,42 @@ Status VerifyDepositCached(const genesis::Genesis& genesis, const ledger::Entry&
     return Status::Ok();
   }
   const ledger::BatchProof& b = *entry.batch;
-  Result<ledger::BatchStatement> batch = ledger::ParseBatchStatement(b.statement);
-  if (!batch.ok()) return BadDeposit("batch statement: " + batch.status().ToString());
+  // The items of one batch share its statement and signature: parse and verify that pair once.
+  const ledger::BatchStatement* batch =
+      cache != nullptr ? cache->Find(b.statement, b.signature) : nullptr;
+  std::optional<ledger::BatchStatement> parsed;
+  if (batch == nullptr) {
+    Result<ledger::BatchStatement> r = ledger::ParseBatchStatement(b.statement);
+    if (!r.ok()) return BadDeposit("batch statement: " + r.status().ToString());
+    parsed = std::move(*r);
+    batch = &*parsed;
+  }
   if (batch->chain_id != st->chain_id || batch->depositor != st->depositor) {
     return BadDeposit("batch of another chain or depositor");
   }
   if (b.signature != entry.signature) return BadDeposit("batch signature does not verify");
-  // The items of one batch share its statement and signature: verify that pair once.
-  std::string cache_key;
-  if (cache != nullptr) {
-    cache_key = b.statement;
-    cache_key.append(reinterpret_cast<const char*>(b.signature.data()), b.signature.size());
-  }
-  if (cache == nullptr || !cache->count(cache_key)) {
+  if (parsed) {
     if (!crypto::Verify(depositor->public_key, AsBytes(b.statement), b.signature)) {
       return BadDeposit("batch signature does not verify");
     }
-    if (cache != nullptr) cache->insert(std::move(cache_key));
+    if (cache != nullptr) cache->Add(b.statement, b.signature, *parsed);
   }
   Status inclusion = crypto::VerifyInclusion(crypto::LeafHash(AsBytes(entry.statement)),
                                              b.item_index, batch->items, b.item_proof, batch->root);
   if (!inclusion.ok()) return BadDeposit("batch item proof: " + inclusion.ToString());
   return Status::Ok();
+}
+
+const ledger::BatchStatement* BatchSignatureCache::Find(std::string_view statement,
+                                                        const crypto::Signature& signature) const {
+  const auto it = verified_.find(signature);
+  if (it == verified_.end() || it->second.statement != statement) return nullptr;
+  return &it->second.parsed;
+}
+
+void BatchSignatureCache::Add(std::string_view statement, const crypto::Signature& signature,
+                              const ledger::BatchStatement& parsed) {
+  verified_.try_emplace(signature, Verified{std::string(statement), parsed});
 }
 
 Status VerifyDeposits(const genesis::Genesis& genesis, const std::vector<ledger::Entry>& entries) {

@@ -3,6 +3,7 @@
 // docs/protocol.md "Messages".
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "crypto/ed25519.h"
 #include "genesis/genesis.h"
 #include "ledger/block.h"
+#include "ledger/statement.h"
 #include "proto/consensus.pb.h"
 
 namespace evchain::consensus {
@@ -131,9 +133,27 @@ bool IsPrefilterCode(std::string_view code);
 Status VerifyDeposits(const genesis::Genesis& genesis, const std::vector<ledger::Entry>& entries);
 Status VerifyDeposit(const genesis::Genesis& genesis, const ledger::Entry& entry);
 
-// (batch statement || batch signature) pairs already verified within one message or block: the
-// items of one client batch share them, so the Ed25519 check runs once per distinct batch.
-using BatchSignatureCache = std::set<std::string>;
+// (batch statement, batch signature) pairs already verified within one message or block, each
+// with its parsed statement: the items of one client batch share them, so the Ed25519 check and
+// the batch statement's parse run once per distinct batch, not once per item.
+class BatchSignatureCache {
+ public:
+  // The parsed statement of a verified pair, or null.
+  const ledger::BatchStatement* Find(std::string_view statement,
+                                     const crypto::Signature& signature) const;
+  // REQUIRES: VerifyDepositCached verified the pair, and `parsed` is `statement` parsed. A
+  // second statement with the same signature is not added (Find then misses it: checked again).
+  void Add(std::string_view statement, const crypto::Signature& signature,
+           const ledger::BatchStatement& parsed);
+
+ private:
+  struct Verified {
+    std::string statement;
+    ledger::BatchStatement parsed;
+  };
+  // By signature: one lookup without building a key; the statement is compared on a hit.
+  std::map<crypto::Signature, Verified> verified_;
+};
 // VerifyDeposit that skips batch signatures found in `cache` and adds the ones it verifies.
 // `cache` may be null. Only pairs this function verified may be in it.
 Status VerifyDepositCached(const genesis::Genesis& genesis, const ledger::Entry& entry,

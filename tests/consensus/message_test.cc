@@ -180,6 +180,51 @@ TEST_CASE("with a cache, a FORWARD of committed deposits costs no signature chec
   CHECK(cache.finished_ok == 1);
 }
 
+// Three items of one signed batch of `fixture`'s depositor.
+std::vector<ledger::Entry> SignedBatch(const Fixture& fixture, const std::string& nonce) {
+  std::vector<std::string> items;
+  for (int i = 0; i < 3; ++i) {
+    ledger::DepositStatement st;
+    st.chain_id = fixture.genesis.chain_id;
+    st.depositor = "platform";
+    st.digest = crypto::Sha256(nonce + " item " + std::to_string(i));
+    st.nonce = nonce + "." + std::to_string(i);
+    items.push_back(st.Canonical());
+  }
+  const ledger::BatchStatement batch{fixture.genesis.chain_id, "platform", items.size(),
+                                     ledger::BatchRoot(items), nonce};
+  const std::string text = batch.Canonical();
+  return ledger::BatchEntries(text, fixture.depositor_key.Sign(AsBytes(text)), items);
+}
+
+TEST_CASE("a batch signature vouches, once verified, only for its own statement") {
+  Fixture f;
+  const std::vector<ledger::Entry> batch = SignedBatch(f, "b1");
+  BatchSignatureCache cache;
+  const ledger::BatchProof& proof = *batch[0].batch;
+  CHECK(cache.Find(proof.statement, proof.signature) == nullptr);
+  for (const ledger::Entry& item : batch) CHECK(VerifyDepositCached(f.genesis, item, &cache).ok());
+  const ledger::BatchStatement* cached = cache.Find(proof.statement, proof.signature);
+  REQUIRE(cached != nullptr);
+  CHECK(cached->items == 3);
+  // The same signature under another batch statement (another root) is not taken from the
+  // cache: it is checked, and fails.
+  std::vector<ledger::Entry> other = SignedBatch(f, "b2");
+  ledger::Entry forged = other[0];
+  forged.signature = proof.signature;
+  forged.batch->signature = proof.signature;
+  CHECK(cache.Find(forged.batch->statement, forged.batch->signature) == nullptr);
+  Status s = VerifyDepositCached(f.genesis, forged, &cache);
+  CHECK(s.code() == "bad_deposit");
+  CHECK(s.message().find("batch signature does not verify") != std::string::npos);
+  // Items of both batches in one message: each batch verified on its own.
+  std::vector<ledger::Entry> both = batch;
+  both.insert(both.end(), other.begin(), other.end());
+  CHECK(VerifyDeposits(f.genesis, both).ok());
+  both.push_back(forged);
+  CHECK(VerifyDeposits(f.genesis, both).code() == "bad_deposit");
+}
+
 TEST_CASE("VerifyContents checks a view-change's certificates, alone or inside a NEW-VIEW") {
   Fixture f;
   const auto view_change = [&](int sender, const Hash32& stable_digest) {
