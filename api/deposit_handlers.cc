@@ -59,26 +59,36 @@ HttpResponse Respond(Context& ctx, const std::vector<Hash32>& ids, bool single) 
   return JsonResponse(committed ? 200 : 202, body.dump());
 }
 
-// Submits (unless all are committed already) and answers. With `wait`, a pending answer carries
-// a CommitWait: the transport parks the request until the commit or the bound, then sends
-// Respond() again (docs/api.md "Connections").
-HttpResponse SubmitAndRespond(Context& ctx, const std::vector<ledger::Entry>& entries,
-                              const std::vector<Hash32>& ids,
+// Submits (unless all are committed already) and answers once the submission is durable: the
+// answer is Deferred, so a request waiting for the node's journal write holds no worker. With
+// `wait`, a pending answer carries a CommitWait: the transport parks the request until the
+// commit or the bound, then sends Respond() again (docs/api.md "Connections").
+HttpResponse SubmitAndRespond(Context& ctx, std::vector<ledger::Entry> entries,
+                              std::vector<Hash32> ids,
                               std::optional<std::chrono::milliseconds> wait, bool single) {
   Result<std::optional<nlohmann::json>> receipts = CommittedReceipts(ctx, ids);
   if (!receipts.ok()) return InternalError(receipts.status());
   if (receipts->has_value()) return Respond(ctx, ids, single);
-  Status s = ctx.node.Submit(entries);
-  if (!s.ok()) return SubmitError(s);
-  HttpResponse pending = Respond(ctx, ids, single);
-  if (wait.has_value() && wait->count() > 0 && pending.status == 202) {
-    auto commit_wait = std::make_shared<CommitWait>();
-    commit_wait->evidence_ids = ids;
-    commit_wait->bound = *wait;
-    commit_wait->finish = [ctx, ids, single]() mutable { return Respond(ctx, ids, single); };
-    pending.commit_wait = std::move(commit_wait);
-  }
-  return pending;
+  auto deferred = std::make_shared<Deferred>();
+  deferred->start = [&node = ctx.node,
+                     entries = std::move(entries)](std::function<void(Status)> resume) mutable {
+    node.Submit(std::move(entries), std::move(resume));
+  };
+  deferred->finish = [ctx, ids = std::move(ids), wait, single](const Status& s) mutable {
+    if (!s.ok()) return SubmitError(s);
+    HttpResponse pending = Respond(ctx, ids, single);
+    if (wait.has_value() && wait->count() > 0 && pending.status == 202) {
+      auto commit_wait = std::make_shared<CommitWait>();
+      commit_wait->evidence_ids = ids;
+      commit_wait->bound = *wait;
+      commit_wait->finish = [ctx, ids, single]() mutable { return Respond(ctx, ids, single); };
+      pending.commit_wait = std::move(commit_wait);
+    }
+    return pending;
+  };
+  HttpResponse response;
+  response.deferred = std::move(deferred);
+  return response;
 }
 
 // The depositor's quota (docs/api.md "Limits"), checked only after its signature verified: an
@@ -128,7 +138,7 @@ HttpResponse PostDeposit(const HttpRequest& request, Context& ctx) {
   }
   if (auto refused = CheckQuota(ctx, statement->depositor)) return *refused;
   ledger::Entry entry{*text, *signature, std::nullopt};
-  return SubmitAndRespond(ctx, {entry}, {EvidenceIdRaw(*text)}, *wait, /*single=*/true);
+  return SubmitAndRespond(ctx, {std::move(entry)}, {EvidenceIdRaw(*text)}, *wait, /*single=*/true);
 }
 
 // Sets `accepted` to the number of items once the batch passed every check.
@@ -219,11 +229,19 @@ HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepte
                              ", the batch statement names " + ToHex(batch->root));
   }
   accepted = ids.size();
-  return SubmitAndRespond(ctx, entries, ids, *wait, /*single=*/false);
+  return SubmitAndRespond(ctx, std::move(entries), std::move(ids), *wait, /*single=*/false);
 }
 
-// Counts the outcome: accepted deposits by number, rejections by error code.
+// Counts the outcome: accepted deposits by number, rejections by error code; a Deferred answer
+// is counted when it is known.
 HttpResponse Counted(Context& ctx, HttpResponse response, size_t accepted) {
+  if (response.deferred) {
+    auto counted = std::make_shared<Deferred>(*response.deferred);
+    counted->finish = [ctx, finish = std::move(counted->finish), accepted](
+                          const Status& s) mutable { return Counted(ctx, finish(s), accepted); };
+    response.deferred = std::move(counted);
+    return response;
+  }
   if (response.status >= 400) {
     ctx.metrics.Increment(metric::kDepositsRejected, "code=\"" + response.error_code + "\"");
   } else {

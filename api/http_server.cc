@@ -166,21 +166,44 @@ class HttpServer::Impl {
       --queued_;
       return false;
     }
-    asio::post(
-        workers_, [this, request = std::move(request), executor, done = std::move(done)]() mutable {
-          --queued_;
-          HttpResponse response = Handle(request, ctx_);
-          if (response.commit_wait && !stopping_) {
-            // Parked from here, not from the I/O thread: registering reads LevelDB per id.
-            auto wait = std::move(response.commit_wait);
-            Park(std::move(wait), executor, std::move(done));
-            return;
-          }
-          asio::post(executor, [done = std::move(done), response = std::move(response)]() mutable {
-            done(std::move(response));
-          });
-        });
+    asio::post(workers_,
+               [this, request = std::move(request), executor, done = std::move(done)]() mutable {
+                 --queued_;
+                 HttpResponse response = Handle(request, ctx_);
+                 if (response.deferred) {
+                   Defer(std::move(response.deferred), executor, std::move(done));
+                   return;
+                 }
+                 Deliver(std::move(response), executor, std::move(done));
+               });
     return true;
+  }
+
+  // Starts `deferred`; once the node resumes it, a worker finishes it and delivers the answer.
+  // Meanwhile no thread waits for it (the node's journal write serves many such requests).
+  template <typename Executor, typename Done>
+  void Defer(std::shared_ptr<const Deferred> deferred, const Executor& executor, Done done) {
+    auto resume = [this, deferred, executor, done = std::move(done)](Status s) mutable {
+      asio::post(workers_, [this, deferred = std::move(deferred), executor, done = std::move(done),
+                            s = std::move(s)]() mutable {
+        Deliver(deferred->finish(s), executor, std::move(done));
+      });
+    };
+    deferred->start(std::move(resume));
+  }
+
+  // Sends `response` (on `executor`), or parks it first when it waits for a commit.
+  template <typename Executor, typename Done>
+  void Deliver(HttpResponse response, const Executor& executor, Done done) {
+    if (response.commit_wait && !stopping_) {
+      // Parked from a worker, not from the I/O thread: registering reads LevelDB per id.
+      auto wait = std::move(response.commit_wait);
+      Park(std::move(wait), executor, std::move(done));
+      return;
+    }
+    asio::post(executor, [done = std::move(done), response = std::move(response)]() mutable {
+      done(std::move(response));
+    });
   }
 
   // Parks `wait`; `done(response)` runs on `executor` once committed or after the bound.

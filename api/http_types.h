@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/status.h"
 
 namespace evchain::api {
 
@@ -44,6 +45,17 @@ struct CommitWait {
   std::function<HttpResponse()> finish;
 };
 
+// A response that waits for the node to finish work it does for many requests at once (a
+// deposit's journal write, docs/api.md "Connections"), holding no thread meanwhile: the
+// transport calls `start(resume)` once the handler has returned; the node calls `resume(status)`
+// exactly once, on any thread, possibly before `start` returns; the transport then sends
+// `finish(status)`, run on a worker (it may read storage, and its answer may carry a
+// CommitWait). A transport that cannot wait calls `start` and blocks until `resume`.
+struct Deferred {
+  std::function<void(std::function<void(Status)> resume)> start;
+  std::function<HttpResponse(const Status&)> finish;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
@@ -53,6 +65,9 @@ struct HttpResponse {
   std::string error_code;
   // Set by ?wait=commit deposit handlers; see CommitWait.
   std::shared_ptr<const CommitWait> commit_wait;
+  // Set by the deposit handlers: the answer is finish(status) once the submission is durable;
+  // this response's own fields are then unused.
+  std::shared_ptr<const Deferred> deferred;
 };
 
 // {"error": {"code": code, "message": message}} with `status`.

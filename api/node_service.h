@@ -32,12 +32,17 @@ struct NodeStatusInfo {
 class NodeService {
  public:
   virtual ~NodeService() = default;
-  // Admits signature-checked entries into the pending pool (and forwards them towards the
-  // primary). Entries already committed or already pending are accepted again idempotently.
-  // Errors: "nonce_conflict" (same depositor+nonce, different statement, pending or
-  // committed), "overloaded" (pool full; retry later). Nothing is admitted on error.
+  // Called exactly once with Submit's outcome, on any thread (possibly before Submit returns);
+  // it must not block.
   // Qualified: the member Status() below would otherwise change the meaning of `Status` here.
-  virtual evchain::Status Submit(const std::vector<ledger::Entry>& entries) = 0;
+  using SubmitDone = std::function<void(evchain::Status)>;
+  // Admits signature-checked entries into the pending pool (and forwards them towards the
+  // primary); `done(Ok)` once they are durable, so a deposit acknowledged after it is never
+  // lost. Entries already committed or already pending are accepted again idempotently.
+  // Errors: "nonce_conflict" (same depositor+nonce, different statement, pending or
+  // committed), "overloaded" (pool full; retry later), "unavailable" (an earlier copy could not
+  // be recorded; send again). Nothing is admitted on error.
+  virtual void Submit(std::vector<ledger::Entry> entries, SubmitDone done) = 0;
   virtual bool IsPending(const Hash32& evidence_id) const = 0;
   // True while Submit would refuse any new deposit as "overloaded": the deposit routes then
   // answer 503 before they parse or verify anything, so a refused burst costs the node next to

@@ -2,24 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include <future>
 #include <iterator>
 
 #include "common/encoding.h"
 #include "crypto/sha256.h"
 
 namespace evchain::node {
-namespace {
-
-// How long a copy waits for an earlier copy's journal write (a synced LevelDB write: normally
-// milliseconds) before the client is told to send it again.
-constexpr std::chrono::milliseconds kDurableWait{10'000};
-
-}  // namespace
 
 Admission::Admission(Host* host, PendingJournal* journal, size_t max_pending)
     : host_(host), journal_(journal), max_pending_(max_pending), pool_(max_pending) {}
 
-Status Admission::Admit(const std::vector<ledger::Entry>& entries, bool journal) {
+Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::Entry>& entries) {
   if (stopping_) return Status::Error("overloaded", "the validator is shutting down");
   // Back-pressure from the replica's own pool, which also holds the deposits peers forwarded:
   // a node whose clients are idle but whose peers' clients are not still sheds load here,
@@ -34,41 +28,129 @@ Status Admission::Admit(const std::vector<ledger::Entry>& entries, bool journal)
       });
   if (!admitted.ok()) return admitted.status();
   for (const auto& e : admitted->fresh) host_->Verified(e);
-  std::vector<ledger::Entry> fresh;
-  std::vector<Hash32> fresh_ids;
-  std::vector<Hash32> settled;
+  JournalRequest request;
+  request.earlier_copies = std::move(admitted->not_yet_durable);
   for (auto& e : admitted->fresh) {
     const Hash32 id = crypto::Sha256(e.statement);
     if (host_->Committed(id)) {
-      settled.push_back(id);
+      request.settled.push_back(id);
       continue;
     }
-    fresh.push_back(std::move(e));
-    fresh_ids.push_back(id);
+    request.fresh.push_back(std::move(e));
+    request.fresh_ids.push_back(id);
   }
-  if (journal) {
-    if (Status s = journal_->Add(fresh); !s.ok()) {
-      // Not durable, so not acknowledged: the client sees an error and resends.
-      settled.insert(settled.end(), fresh_ids.begin(), fresh_ids.end());
-      Settle(settled);
-      spdlog::error("cannot record deposits in the journal: {}", s.ToString());
-      return s;
+  return request;
+}
+
+void Admission::Admit(std::vector<ledger::Entry> entries, Done done) {
+  Result<JournalRequest> request = Prepare(entries);
+  if (!request.ok()) {
+    done(request.status());
+    return;
+  }
+  request->done = std::move(done);
+  Journal(std::move(*request));
+}
+
+Status Admission::AdmitAndWait(std::vector<ledger::Entry> entries, bool journal) {
+  if (!journal) {
+    Result<JournalRequest> request = Prepare(entries);
+    if (!request.ok()) return request.status();
+    pool_.MarkDurable(request->fresh_ids);
+    if (!request->settled.empty()) Settle(request->settled);
+    Enqueue(std::move(request->fresh));
+    return Status::Ok();
+  }
+  std::promise<Status> outcome;
+  std::future<Status> result = outcome.get_future();
+  Admit(std::move(entries), [&outcome](Status s) { outcome.set_value(std::move(s)); });
+  return result.get();
+}
+
+// Every journalled admission passes through here, even one with nothing fresh to write: the
+// rounds are also when admissions waiting for an earlier copy are looked at again.
+void Admission::Journal(JournalRequest request) {
+  {
+    std::lock_guard lock(journal_mu_);
+    journal_queue_.push_back(std::move(request));
+    if (writing_) return;  // the writer takes it in its next round
+    writing_ = true;
+  }
+  WriteRounds();
+}
+
+void Admission::WriteRounds() {
+  while (true) {
+    std::vector<JournalRequest> round;
+    {
+      std::lock_guard lock(journal_mu_);
+      if (journal_queue_.empty()) {
+        writing_ = false;
+        return;
+      }
+      round.swap(journal_queue_);
     }
-  }
-  pool_.MarkDurable(fresh_ids);
-  if (!settled.empty()) Settle(settled);
-  // Copies of deposits another request is still journalling: acknowledged only once that write
-  // is durable (or the deposit committed); if it failed, this client must send it again.
-  if (!admitted->not_yet_durable.empty()) {
-    for (const Hash32& id : pool_.WaitDurable(admitted->not_yet_durable, kDurableWait)) {
-      if (!host_->Committed(id)) {
-        return Status::Error("unavailable",
-                             "an earlier copy of this deposit could not be recorded; send it "
-                             "again");
+    std::vector<ledger::Entry> fresh;
+    std::vector<Hash32> fresh_ids;
+    for (JournalRequest& r : round) {
+      fresh.insert(fresh.end(), std::make_move_iterator(r.fresh.begin()),
+                   std::make_move_iterator(r.fresh.end()));
+      fresh_ids.insert(fresh_ids.end(), r.fresh_ids.begin(), r.fresh_ids.end());
+    }
+    // One synced write for the whole round: durable when it returns Ok.
+    if (Status written = journal_->Add(fresh); !written.ok()) {
+      // Not durable, so not acknowledged: every client of the round sees the error and resends.
+      spdlog::error("cannot record deposits in the journal: {}", written.ToString());
+      for (JournalRequest& r : round) {
+        std::vector<Hash32> ids = r.fresh_ids;
+        ids.insert(ids.end(), r.settled.begin(), r.settled.end());
+        Settle(ids);
+        r.done(written);
+      }
+    } else {
+      pool_.MarkDurable(fresh_ids);
+      Enqueue(std::move(fresh));
+      for (JournalRequest& r : round) {
+        if (!r.settled.empty()) Settle(r.settled);
+        Acknowledge(std::move(r));
       }
     }
+    RecheckAwaiting();
   }
-  if (fresh.empty()) return Status::Ok();
+}
+
+void Admission::Acknowledge(JournalRequest request) {
+  // Copies of deposits another admission is still journalling: acknowledged only once that write
+  // is durable (or the deposit committed); if it failed, this client must send it again.
+  DepositPool::Durability copies = pool_.CheckDurable(request.earlier_copies);
+  if (copies.undecided) {
+    std::lock_guard lock(journal_mu_);
+    awaiting_copies_.push_back(std::move(request));
+    return;
+  }
+  for (const Hash32& id : copies.left) {
+    if (!host_->Committed(id)) {
+      request.done(Status::Error(
+          "unavailable", "an earlier copy of this deposit could not be recorded; send it again"));
+      return;
+    }
+  }
+  request.done(Status::Ok());
+}
+
+// An earlier copy is decided by its own admission's round (which always follows: every
+// journalled admission has one) or by a commit, so looking again after each round suffices.
+void Admission::RecheckAwaiting() {
+  std::vector<JournalRequest> awaiting;
+  {
+    std::lock_guard lock(journal_mu_);
+    awaiting.swap(awaiting_copies_);
+  }
+  for (JournalRequest& r : awaiting) Acknowledge(std::move(r));
+}
+
+void Admission::Enqueue(std::vector<ledger::Entry> fresh) {
+  if (fresh.empty()) return;
   bool wake = false;
   {
     std::lock_guard lock(queue_mu_);
@@ -77,7 +159,6 @@ Status Admission::Admit(const std::vector<ledger::Entry>& entries, bool journal)
                   std::make_move_iterator(fresh.end()));
   }
   if (wake) host_->QueueReady();
-  return Status::Ok();
 }
 
 std::vector<ledger::Entry> Admission::TakeQueued() {
@@ -100,7 +181,7 @@ Result<size_t> Admission::Resume(const genesis::Genesis& genesis, size_t* droppe
   if (!pending.ok()) return pending.status();
   size_t admitted = 0;
   for (const ledger::Entry& e : *pending) {
-    if (Status s = Admit({e}, /*journal=*/false); !s.ok()) {
+    if (Status s = AdmitAndWait({e}, /*journal=*/false); !s.ok()) {
       ++*dropped;
       if (s.code() == "overloaded") {
         // More journalled than max_pending now allows (it was lowered): the record stays, and

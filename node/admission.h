@@ -4,17 +4,20 @@
 // It sheds load before any write ("overloaded" once the replica's pool, which also holds the
 // deposits peers forwarded, or this node's own pending set reaches max_pending), refuses a nonce
 // held by another pending or committed statement ("nonce_conflict"), and records what it accepts
-// in the pending journal (one synced write: the validator's one durable pool of pending
-// deposits) before the caller acknowledges anything. The fresh deposits then wait in a queue
-// that the host drains on its consensus strand, so deposits admitted by many HTTP workers at once
-// reach the replica together (one Ready, one synced write). A deposit leaves when it commits or
-// is refused (Settle).
+// in the pending journal (the validator's one durable pool of pending deposits) before the caller
+// acknowledges anything. Journal writes are group commits: admissions that arrive while one
+// synced write is in progress wait, holding no thread, and go together in the next, so a burst
+// from many connections costs one fdatasync per round rather than one per request. The fresh
+// deposits then wait in a queue that the host drains on its consensus strand, so deposits
+// admitted by many HTTP workers at once reach the replica together (one Ready, one synced write).
+// A deposit leaves when it commits or is refused (Settle).
 //
 // Thread-safe: HTTP workers admit while the consensus strand takes the queue and settles.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -51,12 +54,20 @@ class Admission {
   // `host` and `journal` outlive the admission.
   Admission(Host* host, PendingJournal* journal, size_t max_pending);
 
-  // REQUIRES: every entry's statement is canonical and its signature checked. With `journal`,
-  // the fresh deposits are durable when this returns Ok; a copy of a deposit another call is
-  // still journalling waits for that write (an acknowledged deposit is a durable one). Errors:
+  // Called exactly once with Admit's outcome, on the admitting thread or on the thread that
+  // completed the journal write; it must not block.
+  using Done = std::function<void(Status)>;
+
+  // REQUIRES: every entry's statement is canonical and its signature checked. `done(Ok)` once
+  // the fresh deposits are durable in the journal; a copy of a deposit another call is still
+  // journalling waits for that write (an acknowledged deposit is a durable one). Errors:
   // "overloaded" (also once stopped), "nonce_conflict", the journal's write errors (nothing is
-  // then admitted), "unavailable" (the other call's write failed: send it again).
-  Status Admit(const std::vector<ledger::Entry>& entries, bool journal);
+  // then admitted), "unavailable" (the other call's write failed: send it again). The calling
+  // thread may do the journal write for itself and for the admissions queued meanwhile.
+  void Admit(std::vector<ledger::Entry> entries, Done done);
+  // Admit, waiting for `done`; without `journal` (deposits loaded from the journal at start)
+  // nothing is written.
+  Status AdmitAndWait(std::vector<ledger::Entry> entries, bool journal);
   // The deposits admitted since the last call, in admission order (consensus strand).
   std::vector<ledger::Entry> TakeQueued();
   // The deposits are no longer pending: committed (their block is appended) or refused by
@@ -75,6 +86,29 @@ class Admission {
   size_t pending() const { return pool_.size(); }
 
  private:
+  // An admission whose fresh deposits are to be journalled, or that waits for an earlier one's.
+  struct JournalRequest {
+    std::vector<ledger::Entry> fresh;
+    std::vector<Hash32> fresh_ids;
+    std::vector<Hash32> settled;         // committed already: settled once acknowledged
+    std::vector<Hash32> earlier_copies;  // pending from another admission, not yet durable
+    Done done;
+  };
+
+  // Admission's checks and the pool's admission, before any write.
+  Result<JournalRequest> Prepare(const std::vector<ledger::Entry>& entries);
+  // Queues `request`; the caller becomes the writer if none is writing.
+  void Journal(JournalRequest request);
+  // The writer's loop: one synced write per round for everything queued, until none is left.
+  void WriteRounds();
+  // After a successful write: acknowledges `request` or, while an earlier copy of one of its
+  // deposits is not yet decided, keeps it in awaiting_copies_ (under journal_mu_).
+  void Acknowledge(JournalRequest request);
+  // Acknowledges the admissions in awaiting_copies_ whose earlier copies are now decided.
+  void RecheckAwaiting();
+  // Hands fresh, durable deposits to the consensus strand.
+  void Enqueue(std::vector<ledger::Entry> fresh);
+
   Host* host_;
   PendingJournal* journal_;
   const size_t max_pending_;
@@ -82,6 +116,10 @@ class Admission {
   std::atomic<bool> stopping_{false};
   std::mutex queue_mu_;
   std::vector<ledger::Entry> queue_;  // admitted, not yet taken (guarded by queue_mu_)
+  std::mutex journal_mu_;
+  std::vector<JournalRequest> journal_queue_;    // guarded by journal_mu_
+  bool writing_ = false;                         // a thread runs WriteRounds (journal_mu_)
+  std::vector<JournalRequest> awaiting_copies_;  // guarded by journal_mu_
 };
 
 }  // namespace evchain::node

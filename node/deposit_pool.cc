@@ -13,32 +13,24 @@ size_t DepositPool::size() const {
 }
 
 void DepositPool::MarkDurable(const std::vector<Hash32>& evidence_ids) {
-  {
-    std::lock_guard lock(mu_);
-    for (const Hash32& id : evidence_ids) {
-      if (auto it = pending_.find(id); it != pending_.end()) it->second.durable = true;
-    }
+  std::lock_guard lock(mu_);
+  for (const Hash32& id : evidence_ids) {
+    if (auto it = pending_.find(id); it != pending_.end()) it->second.durable = true;
   }
-  durable_cv_.notify_all();
 }
 
-std::vector<Hash32> DepositPool::WaitDurable(const std::vector<Hash32>& evidence_ids,
-                                             std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  const auto undecided = [&] {
-    for (const Hash32& id : evidence_ids) {
-      auto it = pending_.find(id);
-      if (it != pending_.end() && !it->second.durable) return true;
-    }
-    return false;
-  };
-  durable_cv_.wait_for(lock, timeout, [&] { return !undecided(); });
-  std::vector<Hash32> not_durable;
+DepositPool::Durability DepositPool::CheckDurable(const std::vector<Hash32>& evidence_ids) const {
+  Durability d;
+  std::lock_guard lock(mu_);
   for (const Hash32& id : evidence_ids) {
     auto it = pending_.find(id);
-    if (it == pending_.end() || !it->second.durable) not_durable.push_back(id);
+    if (it == pending_.end()) {
+      d.left.push_back(id);
+    } else if (!it->second.durable) {
+      d.undecided = true;
+    }
   }
-  return not_durable;
+  return d;
 }
 
 std::vector<double> DepositPool::MarkCommitted(const std::vector<Hash32>& evidence_ids) {
@@ -54,7 +46,6 @@ std::vector<double> DepositPool::MarkCommitted(const std::vector<Hash32>& eviden
       pending_.erase(it);
     }
   }
-  durable_cv_.notify_all();  // copies waiting for these: they left the pool
   return waited;
 }
 

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -26,7 +25,7 @@ class DepositPool {
   struct Admitted {
     std::vector<ledger::Entry> fresh;  // entries not pending before (to hand to consensus)
     // Entries pending from an earlier Admit whose journal write has not finished: not to be
-    // acknowledged before it has (WaitDurable).
+    // acknowledged before it has (Durability).
     std::vector<Hash32> not_yet_durable;
   };
   // REQUIRES: every entry's statement is canonical and its signature checked.
@@ -39,11 +38,14 @@ class DepositPool {
   // The journal write of these pending entries finished: copies admitted later are
   // acknowledged at once.
   void MarkDurable(const std::vector<Hash32>& evidence_ids);
-  // Waits until each of `evidence_ids` is durable or no longer pending (committed, or dropped
-  // after its journal write failed), at most `timeout`. Returns the ids still pending and not
-  // durable, followed by those that left the pool without becoming durable first.
-  std::vector<Hash32> WaitDurable(const std::vector<Hash32>& evidence_ids,
-                                  std::chrono::milliseconds timeout);
+  // Where the journal writes of `evidence_ids` stand: `undecided` while any of them is pending
+  // and not yet durable; `left` lists those no longer pending that never became durable here
+  // (committed meanwhile, or dropped after their journal write failed: the caller tells which).
+  struct Durability {
+    bool undecided = false;
+    std::vector<Hash32> left;
+  };
+  Durability CheckDurable(const std::vector<Hash32>& evidence_ids) const;
 
   bool IsPending(const Hash32& evidence_id) const;
   size_t size() const;
@@ -63,7 +65,6 @@ class DepositPool {
     std::chrono::steady_clock::time_point admitted;
     bool durable = false;  // its journal write finished
   };
-  std::condition_variable durable_cv_;
   const size_t max_pending_;
   mutable std::mutex mu_;
   Hash32Map<Pending> pending_;                                    // evidence id -> key

@@ -375,8 +375,8 @@ void Validator::RefreshStatus() {
   }
 }
 
-evchain::Status Validator::Submit(const std::vector<ledger::Entry>& entries) {
-  return admission_->Admit(entries, /*journal=*/true);
+void Validator::Submit(std::vector<ledger::Entry> entries, SubmitDone done) {
+  admission_->Admit(std::move(entries), std::move(done));
 }
 
 // The deposits admission queued (node/admission.h), proposed together: one Ready.

@@ -75,7 +75,7 @@ class Validator final : public api::NodeService,
   void Stop();
 
   // api::NodeService
-  evchain::Status Submit(const std::vector<ledger::Entry>& entries) override;
+  void Submit(std::vector<ledger::Entry> entries, SubmitDone done) override;
   bool IsPending(const Hash32& evidence_id) const override;
   bool Overloaded() const override;
   void SetCommitListener(std::function<void(const std::vector<Hash32>&)> listener) override;

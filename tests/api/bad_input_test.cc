@@ -180,7 +180,7 @@ TEST_CASE("bad input: a stable 4xx, nothing stored, the server keeps serving") {
   h.config.block_list_open = true;  // the block cases test parsing, not the token
   for (const Case& c : Cases()) {
     CAPTURE(c.name);
-    HttpResponse r = Handle(ToRequest(c), h.ctx);
+    HttpResponse r = testing::Serve(ToRequest(c), h.ctx);
     CHECK_MESSAGE(r.status == c.status, r.body);
     CHECK(r.error_code == c.code);
     Json body = Json::parse(r.body, nullptr, false);
@@ -195,7 +195,7 @@ TEST_CASE("bad input: a stable 4xx, nothing stored, the server keeps serving") {
   good.method = "POST";
   good.path = "/v1/deposits";
   good.body = Signed(Statement());
-  HttpResponse r = Handle(good, h.ctx);
+  HttpResponse r = testing::Serve(good, h.ctx);
   CHECK_MESSAGE(r.status == 202, r.body);
   CHECK(h.node.submit_calls == 1);
 }

@@ -44,7 +44,8 @@ std::string Deposit(Harness& h, const Hash32& digest, const std::string& nonce,
                     std::map<std::string, std::string> query = {}, int want_status = 202) {
   const std::string text = testing::MakeStatement(digest, nonce).Canonical();
   HttpResponse r = testing::Resolve(
-      Handle(Req("POST", "/v1/deposits", testing::DepositBody(text), query), h.ctx), h.node);
+      testing::Serve(Req("POST", "/v1/deposits", testing::DepositBody(text), query), h.ctx),
+      h.node);
   REQUIRE_MESSAGE(r.status == want_status, r.body);
   return BodyOf(r)["evidence_id"].get<std::string>();
 }
@@ -56,12 +57,12 @@ TEST_CASE("a deposit is pending, then committed with a receipt that verifies") {
   CHECK(id == ledger::EvidenceId(testing::MakeStatement(digest, "n1").Canonical()));
   CHECK(h.node.submitted_entries == 1);
 
-  HttpResponse pending = Handle(Req("GET", "/v1/deposits/" + id), h.ctx);
+  HttpResponse pending = testing::Serve(Req("GET", "/v1/deposits/" + id), h.ctx);
   CHECK(pending.status == 200);
   CHECK(BodyOf(pending)["status"] == "pending");
 
   h.node.CommitPending();
-  HttpResponse committed = Handle(Req("GET", "/v1/deposits/" + id), h.ctx);
+  HttpResponse committed = testing::Serve(Req("GET", "/v1/deposits/" + id), h.ctx);
   REQUIRE(committed.status == 200);
   Json body = BodyOf(committed);
   CHECK(body["status"] == "committed");
@@ -70,9 +71,9 @@ TEST_CASE("a deposit is pending, then committed with a receipt that verifies") {
 
   // Re-sending the same statement is idempotent and returns the receipt.
   HttpResponse again =
-      Handle(Req("POST", "/v1/deposits",
-                 testing::DepositBody(testing::MakeStatement(digest, "n1").Canonical())),
-             h.ctx);
+      testing::Serve(Req("POST", "/v1/deposits",
+                         testing::DepositBody(testing::MakeStatement(digest, "n1").Canonical())),
+                     h.ctx);
   CHECK(again.status == 200);
   CHECK(BodyOf(again)["evidence_id"] == id);
   CHECK(BodyOf(again)["status"] == "committed");
@@ -85,8 +86,8 @@ TEST_CASE("wait=commit returns the receipt, or 202 when the commit does not come
   Deposit(h, digest, "w0", {{"wait", "commit"}, {"wait_ms", "1"}}, 202);
   h.node.commit_on_wait = true;
   const std::string text = testing::MakeStatement(digest, "w1").Canonical();
-  HttpResponse parked =
-      Handle(Req("POST", "/v1/deposits", testing::DepositBody(text), {{"wait", "commit"}}), h.ctx);
+  HttpResponse parked = testing::Serve(
+      Req("POST", "/v1/deposits", testing::DepositBody(text), {{"wait", "commit"}}), h.ctx);
   // The handler does not wait: it answers 202 and asks the transport to park the request.
   CHECK(parked.status == 202);
   REQUIRE(parked.commit_wait != nullptr);
@@ -102,11 +103,11 @@ TEST_CASE("a nonce reused with a different statement is 409 nonce_conflict") {
   Harness h;
   Deposit(h, testing::DigestOf("a"), "same");
   const std::string text = testing::MakeStatement(testing::DigestOf("b"), "same").Canonical();
-  HttpResponse r = Handle(Req("POST", "/v1/deposits", testing::DepositBody(text)), h.ctx);
+  HttpResponse r = testing::Serve(Req("POST", "/v1/deposits", testing::DepositBody(text)), h.ctx);
   CHECK(r.status == 409);
   CHECK(BodyOf(r)["error"]["code"] == "nonce_conflict");
   h.node.submit_error = Status::Error("overloaded", "pool full");
-  r = Handle(
+  r = testing::Serve(
       Req("POST", "/v1/deposits",
           testing::DepositBody(testing::MakeStatement(testing::DigestOf("c"), "c").Canonical())),
       h.ctx);
@@ -124,7 +125,7 @@ TEST_CASE("an overloaded node sheds deposits before parsing or verifying them") 
        {testing::DepositBody(testing::MakeStatement(testing::DigestOf("x"), "x").Canonical()),
         std::string("{not json")}) {
     for (const char* path : {"/v1/deposits", "/v1/deposits/batch"}) {
-      HttpResponse r = Handle(Req("POST", path, body), h.ctx);
+      HttpResponse r = testing::Serve(Req("POST", path, body), h.ctx);
       CHECK(r.status == 503);
       CHECK(BodyOf(r)["error"]["code"] == "overloaded");
       CHECK(r.headers["Retry-After"] == "1");
@@ -132,7 +133,7 @@ TEST_CASE("an overloaded node sheds deposits before parsing or verifying them") 
   }
   CHECK(h.node.submit_calls == 0);
   h.node.overloaded = false;
-  HttpResponse r = Handle(
+  HttpResponse r = testing::Serve(
       Req("POST", "/v1/deposits",
           testing::DepositBody(testing::MakeStatement(testing::DigestOf("x"), "x").Canonical())),
       h.ctx);
@@ -161,8 +162,9 @@ TEST_CASE("a batch becomes one entry per item, each with a verifiable batch rece
                         .Canonical());
   }
   HttpResponse r = testing::Resolve(
-      Handle(Req("POST", "/v1/deposits/batch", BatchBody(items, "batch-1"), {{"wait", "commit"}}),
-             h.ctx),
+      testing::Serve(
+          Req("POST", "/v1/deposits/batch", BatchBody(items, "batch-1"), {{"wait", "commit"}}),
+          h.ctx),
       h.node);
   REQUIRE_MESSAGE(r.status == 200, r.body);
   Json body = BodyOf(r);
@@ -189,7 +191,7 @@ TEST_CASE("evidence lookup lists every deposit of a digest, earliest first; veri
   // Upper-case hex in the URL is accepted and normalised.
   std::string upper = ToHex(digest);
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  HttpResponse r = Handle(Req("GET", "/v1/evidence/" + upper), h.ctx);
+  HttpResponse r = testing::Serve(Req("GET", "/v1/evidence/" + upper), h.ctx);
   REQUIRE_MESSAGE(r.status == 200, r.body);
   Json body = BodyOf(r);
   CHECK(body["digest"] == ToHex(digest));
@@ -206,11 +208,13 @@ TEST_CASE("evidence lookup lists every deposit of a digest, earliest first; veri
   CHECK(d0["provenance"]["source"] == "https://example.com/page");
   CheckReceipt(d0["receipt"], digest);
 
-  HttpResponse none = Handle(Req("GET", "/v1/evidence/" + ToHex(testing::DigestOf("x"))), h.ctx);
+  HttpResponse none =
+      testing::Serve(Req("GET", "/v1/evidence/" + ToHex(testing::DigestOf("x"))), h.ctx);
   CHECK(none.status == 200);
   CHECK(BodyOf(none)["deposits"].empty());
 
-  HttpResponse v = Handle(Req("POST", "/v1/verify", Json{{"digest", ToHex(digest)}}.dump()), h.ctx);
+  HttpResponse v =
+      testing::Serve(Req("POST", "/v1/verify", Json{{"digest", ToHex(digest)}}.dump()), h.ctx);
   REQUIRE_MESSAGE(v.status == 200, v.body);
   Json vb = BodyOf(v);
   CHECK(vb["found"] == true);
@@ -221,7 +225,7 @@ TEST_CASE("evidence lookup lists every deposit of a digest, earliest first; veri
 
   HttpRequest upload = Req("POST", "/v1/verify");
   upload.upload_digest = testing::DigestOf("never deposited");
-  Json ub = BodyOf(Handle(upload, h.ctx));
+  Json ub = BodyOf(testing::Serve(upload, h.ctx));
   CHECK(ub["found"] == false);
   CHECK(ub["verdict"] == "not_found");
 }
@@ -229,14 +233,14 @@ TEST_CASE("evidence lookup lists every deposit of a digest, earliest first; veri
 TEST_CASE("checkpoint, consistency proofs and blocks describe the committed chain") {
   Harness h;
   h.config.block_list_open = true;
-  CHECK(Handle(Req("GET", "/v1/checkpoint"), h.ctx).status == 404);
+  CHECK(testing::Serve(Req("GET", "/v1/checkpoint"), h.ctx).status == 404);
   Deposit(h, testing::DigestOf("1"), "c1");
   Deposit(h, testing::DigestOf("2"), "c2");
   h.node.CommitPending();
   Deposit(h, testing::DigestOf("3"), "c3");
   h.node.CommitPending();
 
-  HttpResponse cp = Handle(Req("GET", "/v1/checkpoint"), h.ctx);
+  HttpResponse cp = testing::Serve(Req("GET", "/v1/checkpoint"), h.ctx);
   REQUIRE(cp.status == 200);
   CHECK(cp.content_type.starts_with("text/plain"));
   auto cert = ledger::VerifyCertificate(cp.body, testing::TestGenesis());
@@ -245,14 +249,14 @@ TEST_CASE("checkpoint, consistency proofs and blocks describe the committed chai
   CHECK(cert->checkpoint.tree_size == 3);
 
   HttpResponse cons =
-      Handle(Req("GET", "/v1/proofs/consistency", "", {{"from", "2"}, {"to", "3"}}), h.ctx);
+      testing::Serve(Req("GET", "/v1/proofs/consistency", "", {{"from", "2"}, {"to", "3"}}), h.ctx);
   REQUIRE_MESSAGE(cons.status == 200, cons.body);
   Json cb = BodyOf(cons);
   std::vector<Hash32> proof;
   for (const auto& hex : cb["proof"]) proof.push_back(*Hash32FromHex(hex.get<std::string>()));
   CHECK(crypto::VerifyConsistency(2, 3, *h.node.Log().RootAt(2), h.node.Log().Root(), proof).ok());
 
-  HttpResponse block = Handle(Req("GET", "/v1/blocks/1"), h.ctx);
+  HttpResponse block = testing::Serve(Req("GET", "/v1/blocks/1"), h.ctx);
   REQUIRE_MESSAGE(block.status == 200, block.body);
   Json bb = BodyOf(block);
   CHECK(bb["height"] == 1);
@@ -263,10 +267,11 @@ TEST_CASE("checkpoint, consistency proofs and blocks describe the committed chai
   CHECK(bb["entries"][1]["index"] == 1);
   CHECK(FromBase64(bb["entries"][0]["leaf"].get<std::string>())->size() == 113);
 
-  Json list = BodyOf(Handle(Req("GET", "/v1/blocks", "", {{"from", "2"}, {"limit", "5"}}), h.ctx));
+  Json list =
+      BodyOf(testing::Serve(Req("GET", "/v1/blocks", "", {{"from", "2"}, {"limit", "5"}}), h.ctx));
   REQUIRE(list["blocks"].size() == 1);
   CHECK(list["blocks"][0]["header"]["prev_hash"] == bb["hash"]);
-  CHECK(Handle(Req("GET", "/v1/blocks/3"), h.ctx).status == 404);
+  CHECK(testing::Serve(Req("GET", "/v1/blocks/3"), h.ctx).status == 404);
 }
 
 // Issue 10 item 6: block listing was open unless tokens were configured.
@@ -274,14 +279,14 @@ TEST_CASE("block listing needs a token by default; block_list_open makes it publ
   Harness h;
   Deposit(h, testing::DigestOf("closed"), "c1");
   h.node.CommitPending();
-  CHECK(Handle(Req("GET", "/v1/blocks"), h.ctx).status == 401);
-  CHECK(Handle(Req("GET", "/v1/blocks/1"), h.ctx).status == 401);
-  CHECK(Handle(Req("GET", "/v1/blocks"), h.ctx).error_code == "unauthorized");
+  CHECK(testing::Serve(Req("GET", "/v1/blocks"), h.ctx).status == 401);
+  CHECK(testing::Serve(Req("GET", "/v1/blocks/1"), h.ctx).status == 401);
+  CHECK(testing::Serve(Req("GET", "/v1/blocks"), h.ctx).error_code == "unauthorized");
   h.config.block_list_open = true;
-  CHECK(Handle(Req("GET", "/v1/blocks"), h.ctx).status == 200);
+  CHECK(testing::Serve(Req("GET", "/v1/blocks"), h.ctx).status == 200);
   // Lookups and the checkpoint stay open either way.
   h.config.block_list_open = false;
-  CHECK(Handle(Req("GET", "/v1/checkpoint"), h.ctx).status == 200);
+  CHECK(testing::Serve(Req("GET", "/v1/checkpoint"), h.ctx).status == 200);
 }
 
 // Issue 10 item 6: /v1/blocks returned up to 100 full blocks and /v1/verify re-verified up to
@@ -294,30 +299,30 @@ TEST_CASE("block listing, evidence lookup and verify stop at max_response_bytes"
     Deposit(h, digest, "p" + std::to_string(i));
     h.node.CommitPending();
   }
-  HttpResponse one = Handle(Req("GET", "/v1/blocks/1"), h.ctx);
+  HttpResponse one = testing::Serve(Req("GET", "/v1/blocks/1"), h.ctx);
   REQUIRE(one.status == 200);
   h.config.max_response_bytes = one.body.size() * 2 + 100;  // room for two blocks
-  Json list = BodyOf(Handle(Req("GET", "/v1/blocks"), h.ctx));
+  Json list = BodyOf(testing::Serve(Req("GET", "/v1/blocks"), h.ctx));
   CHECK(list["blocks"].size() == 2);
   CHECK(list["blocks"][1]["height"] == 2);
   // At least one block always goes out, however small the cap.
   h.config.max_response_bytes = 10;
-  CHECK(BodyOf(Handle(Req("GET", "/v1/blocks"), h.ctx))["blocks"].size() == 1);
+  CHECK(BodyOf(testing::Serve(Req("GET", "/v1/blocks"), h.ctx))["blocks"].size() == 1);
 
   h.config.max_response_bytes = 1 << 20;
-  Json all =
-      BodyOf(Handle(Req("POST", "/v1/verify", Json{{"digest", ToHex(digest)}}.dump()), h.ctx));
+  Json all = BodyOf(
+      testing::Serve(Req("POST", "/v1/verify", Json{{"digest", ToHex(digest)}}.dump()), h.ctx));
   REQUIRE(all["deposits"].size() == 6);
   CHECK(!all.contains("truncated"));
   const size_t per_deposit = all["deposits"][0].dump().size();
   h.config.max_response_bytes = per_deposit * 3;
-  Json capped =
-      BodyOf(Handle(Req("POST", "/v1/verify", Json{{"digest", ToHex(digest)}}.dump()), h.ctx));
+  Json capped = BodyOf(
+      testing::Serve(Req("POST", "/v1/verify", Json{{"digest", ToHex(digest)}}.dump()), h.ctx));
   CHECK(capped["deposits"].size() < 6);
   CHECK(capped["deposits"].size() >= 1);
   CHECK(capped["truncated"] == true);
   CHECK(capped["verdict"] == "preserved");
-  Json evidence = BodyOf(Handle(Req("GET", "/v1/evidence/" + ToHex(digest)), h.ctx));
+  Json evidence = BodyOf(testing::Serve(Req("GET", "/v1/evidence/" + ToHex(digest)), h.ctx));
   CHECK(evidence["deposits"].size() < 6);
   CHECK(evidence["truncated"] == true);
 }
@@ -329,13 +334,14 @@ TEST_CASE("a depositor over its quota gets 429 quota_exceeded, after its signatu
   Deposit(h, testing::DigestOf("q1"), "q1");
   Deposit(h, testing::DigestOf("q2"), "q2");
   const std::string text = testing::MakeStatement(testing::DigestOf("q3"), "q3").Canonical();
-  HttpResponse over = Handle(Req("POST", "/v1/deposits", testing::DepositBody(text)), h.ctx);
+  HttpResponse over =
+      testing::Serve(Req("POST", "/v1/deposits", testing::DepositBody(text)), h.ctx);
   CHECK(over.status == 429);
   CHECK(over.error_code == "quota_exceeded");
   CHECK(over.headers["Retry-After"] == "1");
   // A forged request naming the depositor is refused by its signature, not by (or spending)
   // the quota.
-  HttpResponse forged = Handle(
+  HttpResponse forged = testing::Serve(
       Req("POST", "/v1/deposits", testing::DepositBody(text, testing::StrangerKey())), h.ctx);
   CHECK(forged.status == 401);
   CHECK(h.node.submitted_entries == 2);
@@ -348,41 +354,42 @@ TEST_CASE("bearer tokens guard blocks and metrics when configured") {
   Deposit(h, testing::DigestOf("t"), "t1");
   h.node.CommitPending();
   HttpRequest r = Req("GET", "/v1/blocks/1");
-  CHECK(Handle(r, h.ctx).status == 401);
+  CHECK(testing::Serve(r, h.ctx).status == 401);
   r.headers["authorization"] = "Bearer wrong";
-  CHECK(Handle(r, h.ctx).error_code == "unauthorized");
+  CHECK(testing::Serve(r, h.ctx).error_code == "unauthorized");
   r.headers["authorization"] = "Bearer auditor-secret";
-  CHECK(Handle(r, h.ctx).status == 200);
+  CHECK(testing::Serve(r, h.ctx).status == 200);
   HttpRequest m = Req("GET", "/metrics");
-  CHECK(Handle(m, h.ctx).status == 401);
+  CHECK(testing::Serve(m, h.ctx).status == 401);
   m.headers["authorization"] = "Bearer ops-secret";
-  CHECK(Handle(m, h.ctx).status == 200);
+  CHECK(testing::Serve(m, h.ctx).status == 200);
   // Lookups stay open.
-  CHECK(Handle(Req("GET", "/v1/evidence/" + ToHex(testing::DigestOf("t"))), h.ctx).status == 200);
+  CHECK(testing::Serve(Req("GET", "/v1/evidence/" + ToHex(testing::DigestOf("t"))), h.ctx).status ==
+        200);
 }
 
 TEST_CASE("node endpoints: genesis, status, healthz, metrics, the page") {
   Harness h;
-  HttpResponse g = Handle(Req("GET", "/v1/genesis"), h.ctx);
+  HttpResponse g = testing::Serve(Req("GET", "/v1/genesis"), h.ctx);
   REQUIRE(g.status == 200);
   auto parsed = genesis::ParseGenesis(g.body);
   REQUIRE(parsed.ok());
   CHECK(parsed->hash == testing::TestGenesis().hash);
   CHECK(g.headers["X-Evchain-Genesis-Hash"] == ToHex(testing::TestGenesis().hash));
 
-  Json s = BodyOf(Handle(Req("GET", "/v1/status"), h.ctx));
+  Json s = BodyOf(testing::Serve(Req("GET", "/v1/status"), h.ctx));
   CHECK(s["validator_id"] == "court-1");
   CHECK(s["view"] == 3);
   CHECK(s["peers_connected"] == 2);
   CHECK(s["genesis_hash"] == ToHex(testing::TestGenesis().hash));
 
-  HttpResponse hz = Handle(Req("GET", "/healthz"), h.ctx);
+  HttpResponse hz = testing::Serve(Req("GET", "/healthz"), h.ctx);
   CHECK(hz.status == 200);
   CHECK(hz.body == "ok\n");
 
   Deposit(h, testing::DigestOf("m"), "m1");
-  Handle(Req("POST", "/v1/deposits", "{"), h.ctx);
-  std::string metrics = Handle(Req("GET", "/metrics"), h.ctx).body;
+  testing::Serve(Req("POST", "/v1/deposits", "{"), h.ctx);
+  std::string metrics = testing::Serve(Req("GET", "/metrics"), h.ctx).body;
   CHECK(metrics.find("evchain_deposits_accepted_total 1\n") != std::string::npos);
   CHECK(metrics.find("evchain_deposits_rejected_total{code=\"bad_json\"} 1\n") !=
         std::string::npos);
@@ -390,12 +397,13 @@ TEST_CASE("node endpoints: genesis, status, healthz, metrics, the page") {
   CHECK(metrics.find("evchain_peers_connected 2\n") != std::string::npos);
   CHECK(metrics.find("# TYPE evchain_commit_latency_seconds histogram") != std::string::npos);
 
-  HttpResponse page = Handle(Req("GET", "/"), h.ctx);
+  HttpResponse page = testing::Serve(Req("GET", "/"), h.ctx);
   CHECK(page.status == 200);
   CHECK(page.content_type.starts_with("text/html"));
   CHECK(page.body.find("id=\"verdict\"") != std::string::npos);
-  CHECK(Handle(Req("GET", "/verify.js"), h.ctx).content_type.starts_with("text/javascript"));
-  CHECK(Handle(Req("GET", "/style.css"), h.ctx).status == 200);
+  CHECK(
+      testing::Serve(Req("GET", "/verify.js"), h.ctx).content_type.starts_with("text/javascript"));
+  CHECK(testing::Serve(Req("GET", "/style.css"), h.ctx).status == 200);
 }
 
 TEST_CASE("route labels are bounded patterns") {
@@ -409,7 +417,7 @@ TEST_CASE("route labels are bounded patterns") {
 TEST_CASE("exception and storage texts stay in the server log, never in a response") {
   Harness h;
   h.node.status_throws = "leveldb: /srv/evchain/data/000042.ldb: Corruption";
-  HttpResponse thrown = Handle(Req("GET", "/v1/status"), h.ctx);
+  HttpResponse thrown = testing::Serve(Req("GET", "/v1/status"), h.ctx);
   CHECK(thrown.status == 500);
   CHECK(BodyOf(thrown)["error"]["code"] == "internal");
   CHECK(thrown.body.find("/srv/evchain") == std::string::npos);
@@ -424,7 +432,8 @@ TEST_CASE("exception and storage texts stay in the server log, never in a respon
 
   h.node.submit_error = Status::Error("io_error", "/srv/evchain/data/journal: No space left");
   const std::string text = testing::MakeStatement(testing::DigestOf("leak"), "leak").Canonical();
-  HttpResponse submit = Handle(Req("POST", "/v1/deposits", testing::DepositBody(text)), h.ctx);
+  HttpResponse submit =
+      testing::Serve(Req("POST", "/v1/deposits", testing::DepositBody(text)), h.ctx);
   CHECK(submit.status == 500);
   CHECK(submit.body.find("/srv/evchain") == std::string::npos);
   CHECK(submit.body.find("No space") == std::string::npos);

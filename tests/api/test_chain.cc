@@ -2,9 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <future>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "api/router.h"
 #include "common/encoding.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
@@ -104,7 +106,29 @@ FakeNode::FakeNode() : store_(storage::NewMemoryStore()) {
   last_block_hash_ = TestGenesis().hash;
 }
 
-evchain::Status FakeNode::Submit(const std::vector<ledger::Entry>& entries) {
+void FakeNode::Submit(std::vector<ledger::Entry> entries, SubmitDone done) {
+  evchain::Status s = Admit(entries);
+  {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (hold_submits) {
+      held_.push_back([done = std::move(done), s] { done(s); });
+      return;
+    }
+  }
+  done(s);
+}
+
+size_t FakeNode::ReleaseSubmits() {
+  std::vector<std::function<void()>> held;
+  {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    held.swap(held_);
+  }
+  for (auto& resume : held) resume();
+  return held.size();
+}
+
+evchain::Status FakeNode::Admit(const std::vector<ledger::Entry>& entries) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   ++submit_calls;
   if (submit_error.has_value()) return *submit_error;
@@ -137,6 +161,15 @@ bool FakeNode::IsPending(const Hash32& evidence_id) const {
 void FakeNode::SetCommitListener(std::function<void(const std::vector<Hash32>&)> listener) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   listener_ = std::move(listener);
+}
+
+HttpResponse Serve(const HttpRequest& request, Context& ctx) {
+  HttpResponse response = Handle(request, ctx);
+  if (!response.deferred) return response;
+  std::promise<evchain::Status> outcome;
+  std::future<evchain::Status> resumed = outcome.get_future();
+  response.deferred->start([&outcome](evchain::Status s) { outcome.set_value(std::move(s)); });
+  return response.deferred->finish(resumed.get());
 }
 
 HttpResponse Resolve(HttpResponse response, FakeNode& node) {

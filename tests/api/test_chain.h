@@ -47,7 +47,11 @@ std::string DepositBody(const std::string& statement_text, const crypto::SecretK
 class FakeNode : public NodeService {
  public:
   FakeNode();
-  evchain::Status Submit(const std::vector<ledger::Entry>& entries) override;
+  // Admits at once and resumes the caller at once, unless hold_submits: then the outcome waits
+  // for ReleaseSubmits() (a journal write in progress, for as long as a test needs).
+  void Submit(std::vector<ledger::Entry> entries, SubmitDone done) override;
+  // Resumes every held Submit; returns how many.
+  size_t ReleaseSubmits();
   bool IsPending(const Hash32& evidence_id) const override;
   bool Overloaded() const override { return overloaded; }
   void SetCommitListener(std::function<void(const std::vector<Hash32>&)> listener) override;
@@ -63,13 +67,16 @@ class FakeNode : public NodeService {
   // Resolve() commits pending deposits before finishing a parked ?wait=commit response.
   bool commit_on_wait = false;
   std::optional<evchain::Status> submit_error;  // returned by Submit when set
-  bool overloaded = false;                      // what Overloaded() answers
+  bool hold_submits = false;
+  bool overloaded = false;    // what Overloaded() answers
   std::string status_throws;  // Status() throws std::runtime_error(status_throws) when set
 
  private:
   // The HTTP server's workers call Submit/IsPending while a test thread commits.
   mutable std::recursive_mutex mu_;
+  evchain::Status Admit(const std::vector<ledger::Entry>& entries);
   std::function<void(const std::vector<Hash32>&)> listener_;
+  std::vector<std::function<void()>> held_;
   std::unique_ptr<storage::KvStore> store_;
   std::unique_ptr<storage::EvidenceLog> log_;
   std::vector<ledger::Entry> pending_;
@@ -79,6 +86,9 @@ class FakeNode : public NodeService {
   Hash32 last_block_hash_{};
 };
 
+// Handle(), then what a transport does with a Deferred answer, done synchronously: start it,
+// wait for the node to resume it, finish it.
+HttpResponse Serve(const HttpRequest& request, Context& ctx);
 // What a transport does with a response that asks to wait for a commit (CommitWait), done
 // synchronously: with node.commit_on_wait the pending deposits commit first.
 HttpResponse Resolve(HttpResponse response, FakeNode& node);

@@ -29,7 +29,7 @@ TEST_CASE("verify.js accepts C++ receipts and rejects tampered ones (Node.js)") 
   r.path = "/v1/deposits";
   r.query = {{"wait", "commit"}};
   r.body = testing::DepositBody(testing::MakeStatement(single_digest, "s1").Canonical());
-  HttpResponse single = testing::Resolve(Handle(r, h.ctx), h.node);
+  HttpResponse single = testing::Resolve(testing::Serve(r, h.ctx), h.node);
   REQUIRE_MESSAGE(single.status == 200, single.body);
 
   std::vector<std::string> items;
@@ -47,7 +47,7 @@ TEST_CASE("verify.js accepts C++ receipts and rejects tampered ones (Node.js)") 
       {"signature", ToHex(ByteView(testing::DepositorKey().Sign(AsBytes(text))))},
       {"items",
        items}}.dump();
-  HttpResponse batch = testing::Resolve(Handle(r, h.ctx), h.node);
+  HttpResponse batch = testing::Resolve(testing::Serve(r, h.ctx), h.node);
   REQUIRE_MESSAGE(batch.status == 200, batch.body);
 
   const auto dir = std::filesystem::path(EVCHAIN_BINARY_DIR) / "tests/api/verify_js_fixture";

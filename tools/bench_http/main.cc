@@ -71,10 +71,12 @@ ledger::DepositStatement Statement(uint64_t i, const std::string& tag) {
 class InstantNode : public api::NodeService {
  public:
   explicit InstantNode(storage::EvidenceLog& log) : log_(log) {}
-  evchain::Status Submit(const std::vector<ledger::Entry>& entries) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const ledger::Entry& e : entries) pending_.insert(crypto::Sha256(e.statement));
-    return evchain::Status::Ok();
+  void Submit(std::vector<ledger::Entry> entries, SubmitDone done) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const ledger::Entry& e : entries) pending_.insert(crypto::Sha256(e.statement));
+    }
+    done(evchain::Status::Ok());
   }
   bool IsPending(const Hash32& id) const override {
     std::lock_guard<std::mutex> lock(mu_);
