@@ -1,6 +1,6 @@
 // The Beast front end over real HTTP on 127.0.0.1: mapping, limits, rate limiting, uploads,
-// deadlines, connection caps, pipelining, parked ?wait=commit (clients: cpp-httplib and raw
-// sockets).
+// deadlines, connection caps, pipelining, deposits waiting for their journal write and parked
+// ?wait=commit, neither holding a worker (clients: cpp-httplib and raw sockets).
 #include "api/http_server.h"
 
 #include <doctest/doctest.h>
@@ -285,6 +285,58 @@ TEST_CASE("?wait=commit is parked without a worker and answered when its block c
   CHECK(r->status == 202);
   CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(200));
   CHECK(s.server.parked() == 0);
+}
+
+// The node acknowledges a deposit once its journal write is durable, and writes what arrives
+// meanwhile together: a request waiting for that must not hold a worker, or the write could
+// only ever be shared by as many requests as there are workers.
+TEST_CASE("a deposit waiting for the node's journal write holds no worker") {
+  Harness h;
+  h.config.threads = 1;
+  h.node.hold_submits = true;
+  Server s(h);
+  std::vector<std::future<httplib::Result>> waiting;
+  for (int i = 0; i < 3; ++i) {
+    const std::string text = testing::MakeStatement(testing::DigestOf("held" + std::to_string(i)),
+                                                    "h" + std::to_string(i))
+                                 .Canonical();
+    waiting.push_back(std::async(std::launch::async, [&s, text] {
+      return s.Client().Post("/v1/deposits", testing::DepositBody(text), "application/json");
+    }));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (h.node.held_submits() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(h.node.held_submits() == 3);
+  auto status = s.Client().Get("/v1/status");  // the one worker is free
+  REQUIRE(status);
+  CHECK(status->status == 200);
+  for (auto& w : waiting) {
+    CHECK(w.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout);
+  }
+  CHECK(h.node.ReleaseSubmits() == 3);
+  for (auto& w : waiting) {
+    httplib::Result r = w.get();
+    REQUIRE(r);
+    CHECK_MESSAGE(r->status == 202, r->body);
+    CHECK(Json::parse(r->body)["status"] == "pending");
+  }
+
+  // A write that failed is the client's error to see, after the same wait.
+  h.node.submit_error = Status::Error("unavailable", "an earlier copy could not be recorded");
+  const std::string text = testing::MakeStatement(testing::DigestOf("failed"), "f").Canonical();
+  auto failing = std::async(std::launch::async, [&s, text] {
+    return s.Client().Post("/v1/deposits", testing::DepositBody(text), "application/json");
+  });
+  while (h.node.held_submits() < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(h.node.ReleaseSubmits() == 1);
+  httplib::Result r = failing.get();
+  REQUIRE(r);
+  CHECK(r->status == 503);
+  CHECK(ErrorCode(r) == "unavailable");
 }
 
 TEST_CASE("a request whose headers do not arrive within header_timeout gets 408 and is closed") {

@@ -128,6 +128,11 @@ size_t FakeNode::ReleaseSubmits() {
   return held.size();
 }
 
+size_t FakeNode::held_submits() const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  return held_.size();
+}
+
 evchain::Status FakeNode::Admit(const std::vector<ledger::Entry>& entries) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   ++submit_calls;

@@ -52,6 +52,7 @@ class FakeNode : public NodeService {
   void Submit(std::vector<ledger::Entry> entries, SubmitDone done) override;
   // Resumes every held Submit; returns how many.
   size_t ReleaseSubmits();
+  size_t held_submits() const;
   bool IsPending(const Hash32& evidence_id) const override;
   bool Overloaded() const override { return overloaded; }
   void SetCommitListener(std::function<void(const std::vector<Hash32>&)> listener) override;
