@@ -184,6 +184,12 @@ class HttpServer::Impl {
   template <typename Executor, typename Done>
   void Defer(std::shared_ptr<const Deferred> deferred, const Executor& executor, Done done) {
     auto resume = [this, deferred, executor, done = std::move(done)](Status s) mutable {
+      // The node resumes on the thread that finished its work: for the validator's journal, a
+      // worker of ours that did the write, which finishes the answer itself (no hand-off).
+      if (workers_.get_executor().running_in_this_thread()) {
+        Deliver(deferred->finish(s), executor, std::move(done));
+        return;
+      }
       asio::post(workers_, [this, deferred = std::move(deferred), executor, done = std::move(done),
                             s = std::move(s)]() mutable {
         Deliver(deferred->finish(s), executor, std::move(done));
