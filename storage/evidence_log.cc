@@ -25,6 +25,7 @@
 #include <atomic>
 #include <bit>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -118,6 +119,10 @@ Status NotFound(const std::string& what) { return Status::Error("not_found", wha
 
 }  // namespace
 
+// How many of the latest blocks EvidenceLog keeps in memory for receipt lookups: a few seconds
+// of blocks under load, at most ~40 KiB of ids per 1,000-entry block.
+constexpr size_t kRecentBlocks = 32;
+
 struct EvidenceLog::Impl {
   KvStore* store = nullptr;       // indexes, blocks, state (the commit point), meta
   KvStore* sequential = nullptr;  // entries and Merkle nodes: store->Sequential()
@@ -135,6 +140,39 @@ struct EvidenceLog::Impl {
   std::atomic<bool> filter_building{false};
   // Set by AppendBlock when a write failed: what reached the stores is only cleaned up by Open.
   bool write_failed = false;  // AppendBlock only
+  // The last kRecentBlocks blocks appended since Open, oldest first, each with its entries'
+  // evidence ids (sorted): receipts are mostly asked for right after their block commits
+  // (?wait=commit answers, clients polling), and these answer FindByEvidenceId and
+  // GetBlockForEntry without an index seek each. Guarded by mu.
+  struct RecentBlock {
+    StoredBlock block;
+    std::vector<std::pair<Hash32, uint64_t>> ids;  // (evidence id, log index), by id
+  };
+  std::deque<RecentBlock> recent;
+
+  // The latest log index of `evidence_id` if it is in a recent block.
+  std::optional<uint64_t> RecentIndex(const Hash32& evidence_id) const {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto b = recent.rbegin(); b != recent.rend(); ++b) {
+      auto it = std::lower_bound(
+          b->ids.begin(), b->ids.end(), evidence_id,
+          [](const std::pair<Hash32, uint64_t>& e, const Hash32& id) { return e.first < id; });
+      if (it != b->ids.end() && it->first == evidence_id) return it->second;
+    }
+    return std::nullopt;
+  }
+  // The recent block holding entry `index` (when given) or else the one at `height`, if any.
+  std::optional<StoredBlock> RecentBlockFor(std::optional<uint64_t> index, uint64_t height) const {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const RecentBlock& b : recent) {
+      const StoredBlock& s = b.block;
+      if (index.has_value() ? (*index >= s.first_index && *index < s.first_index + s.entry_count)
+                            : s.header.height == height) {
+        return s;
+      }
+    }
+    return std::nullopt;
+  }
 
   std::optional<Hash32> CachedNode(const crypto::NodeId& id) const {
     if (id.level < kMinCachedLevel) return std::nullopt;
@@ -469,6 +507,8 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
   crypto::MerkleFrontier frontier = cur.frontier;
   std::vector<Subtree> cached;
   w.index_keys.clear();
+  Impl::RecentBlock recent;
+  recent.ids.reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
     const uint64_t index = cur.log.size + i;
     const ledger::Entry& entry = block.entries[i];
@@ -493,6 +533,7 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
     sequential.Put(w.key, w.value);
     AddIndexKey(keys::kDigest, leaf->digest, index, w);
     AddIndexKey(keys::kEvidenceId, leaf->statement_hash, index, w);
+    recent.ids.emplace_back(leaf->statement_hash, index);
     keys::NonceName(statement->depositor, statement->nonce, &w.nonce_name);
     const Hash32 nonce_hash = crypto::Sha256(w.nonce_name);
     AddIndexKey(keys::kNonce, nonce_hash, index, w);
@@ -554,7 +595,15 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
     }
   }
 
+  std::sort(recent.ids.begin(), recent.ids.end());
+  recent.block.header = header;
+  recent.block.hash = record.hash;
+  recent.block.certificate = std::move(record.certificate);
+  recent.block.first_index = record.first_index;
+  recent.block.entry_count = n;
   std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->recent.push_back(std::move(recent));
+  if (impl_->recent.size() > kRecentBlocks) impl_->recent.pop_front();
   impl_->state.log = next;
   impl_->state.frontier = std::move(frontier);
   impl_->state.root = root;
@@ -692,6 +741,8 @@ Status EvidenceLog::EntryCursor::CheckNothingElse() {
 }
 
 Result<std::optional<uint64_t>> EvidenceLog::FindByEvidenceId(const Hash32& evidence_id) const {
+  // A recent block holds the latest occurrence if any block does.
+  if (std::optional<uint64_t> recent = impl_->RecentIndex(evidence_id)) return recent;
   Result<std::vector<uint64_t>> candidates =
       impl_->Candidates(keys::kEvidenceId, evidence_id, impl_->Size());
   if (!candidates.ok()) return candidates.status();
@@ -740,6 +791,9 @@ Result<StoredBlock> EvidenceLog::GetBlock(uint64_t height) const {
   if (height == 0 || height > this->height()) {
     return NotFound("no block at height " + std::to_string(height));
   }
+  if (std::optional<StoredBlock> recent = impl_->RecentBlockFor(std::nullopt, height)) {
+    return std::move(*recent);
+  }
   Result<std::optional<std::string>> v = impl_->store->Get(keys::Block(height));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return Corruption("block (missing)");
@@ -758,6 +812,9 @@ Result<StoredBlock> EvidenceLog::GetBlock(uint64_t height) const {
 
 Result<StoredBlock> EvidenceLog::GetBlockForEntry(uint64_t index) const {
   if (index >= impl_->Size()) return NotFound("no entry " + std::to_string(index));
+  if (std::optional<StoredBlock> recent = impl_->RecentBlockFor(index, 0)) {
+    return std::move(*recent);
+  }
   // The first block whose last entry index is >= index holds it.
   std::unique_ptr<Iterator> it = impl_->store->NewIterator();
   it->Seek(keys::BlockEnd(index));

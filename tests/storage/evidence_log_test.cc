@@ -74,6 +74,53 @@ TEST_CASE_TEMPLATE("entries and blocks read back exactly", B, MemoryBackend, Lev
   CHECK(log->GetBlockForEntry(8).status().code() == "not_found");
 }
 
+// The log keeps its latest blocks in memory for receipt lookups: what it answers from there must
+// be what the stores say, for blocks still in memory and for those that have left it.
+TEST_CASE_TEMPLATE("lookups of recent blocks answer as the stores do", B, MemoryBackend,
+                   LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  ChainBuilder chain;
+  for (size_t k = 0; k < 45; ++k) REQUIRE(chain.Append(*log, k % 5 == 3 ? 0 : 1 + k % 4).ok());
+  struct Answers {
+    std::vector<std::string> blocks;  // header ‖ certificate ‖ first index, by height
+    std::vector<uint64_t> holders;    // height of the block holding each entry
+    std::vector<std::optional<uint64_t>>
+        found;  // FindByEvidenceId of each entry, then of one absent
+  };
+  const auto ask = [&](const EvidenceLog& l) {
+    Answers a;
+    for (const BlockToAppend& appended : chain.blocks()) {
+      Result<StoredBlock> b = l.GetBlock(appended.header.height);
+      REQUIRE(b.ok());
+      a.blocks.push_back(std::string(AsChars(b->header.Encode())) + "|" + b->certificate + "|" +
+                         std::to_string(b->first_index) + "/" + std::to_string(b->entry_count));
+      for (const ledger::Entry& e : appended.entries) {
+        Result<std::optional<uint64_t>> index = l.FindByEvidenceId(crypto::Sha256(e.statement));
+        REQUIRE(index.ok());
+        a.found.push_back(*index);
+        REQUIRE(index->has_value());
+        Result<StoredBlock> holder = l.GetBlockForEntry(**index);
+        REQUIRE(holder.ok());
+        a.holders.push_back(holder->header.height);
+      }
+    }
+    Result<std::optional<uint64_t>> absent = l.FindByEvidenceId(crypto::Sha256("absent"));
+    REQUIRE(absent.ok());
+    a.found.push_back(*absent);
+    return a;
+  };
+  const Answers live = ask(*log);
+  log.reset();
+  const Answers reopened = ask(*MustOpen(store.get()));  // nothing in memory
+  CHECK(live.blocks == reopened.blocks);
+  CHECK(live.holders == reopened.holders);
+  CHECK(live.found == reopened.found);
+  CHECK_FALSE(live.found.back().has_value());
+  for (size_t i = 0; i + 1 < live.found.size(); ++i) CHECK(live.found[i] == i);
+}
+
 TEST_CASE_TEMPLATE("one cursor reads every entry in order and every companion record on the way", B,
                    MemoryBackend, LevelDbBackend) {
   B backend;
