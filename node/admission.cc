@@ -42,7 +42,7 @@ Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::E
   return request;
 }
 
-void Admission::Admit(std::vector<ledger::Entry> entries, Done done) {
+void Admission::Admit(const std::vector<ledger::Entry>& entries, Done done) {
   Result<JournalRequest> request = Prepare(entries);
   if (!request.ok()) {
     done(request.status());
@@ -52,7 +52,7 @@ void Admission::Admit(std::vector<ledger::Entry> entries, Done done) {
   Journal(std::move(*request));
 }
 
-Status Admission::AdmitAndWait(std::vector<ledger::Entry> entries, bool journal) {
+Status Admission::AdmitAndWait(const std::vector<ledger::Entry>& entries, bool journal) {
   if (!journal) {
     Result<JournalRequest> request = Prepare(entries);
     if (!request.ok()) return request.status();
@@ -63,7 +63,7 @@ Status Admission::AdmitAndWait(std::vector<ledger::Entry> entries, bool journal)
   }
   std::promise<Status> outcome;
   std::future<Status> result = outcome.get_future();
-  Admit(std::move(entries), [&outcome](Status s) { outcome.set_value(std::move(s)); });
+  Admit(entries, [&outcome](Status s) { outcome.set_value(std::move(s)); });
   return result.get();
 }
 

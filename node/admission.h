@@ -64,10 +64,10 @@ class Admission {
   // "overloaded" (also once stopped), "nonce_conflict", the journal's write errors (nothing is
   // then admitted), "unavailable" (the other call's write failed: send it again). The calling
   // thread may do the journal write for itself and for the admissions queued meanwhile.
-  void Admit(std::vector<ledger::Entry> entries, Done done);
+  void Admit(const std::vector<ledger::Entry>& entries, Done done);
   // Admit, waiting for `done`; without `journal` (deposits loaded from the journal at start)
   // nothing is written.
-  Status AdmitAndWait(std::vector<ledger::Entry> entries, bool journal);
+  Status AdmitAndWait(const std::vector<ledger::Entry>& entries, bool journal);
   // The deposits admitted since the last call, in admission order (consensus strand).
   std::vector<ledger::Entry> TakeQueued();
   // The deposits are no longer pending: committed (their block is appended) or refused by

@@ -376,7 +376,7 @@ void Validator::RefreshStatus() {
 }
 
 void Validator::Submit(std::vector<ledger::Entry> entries, SubmitDone done) {
-  admission_->Admit(std::move(entries), std::move(done));
+  admission_->Admit(entries, std::move(done));
 }
 
 // The deposits admission queued (node/admission.h), proposed together: one Ready.
