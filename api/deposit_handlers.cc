@@ -1,6 +1,5 @@
 // POST /v1/deposits and POST /v1/deposits/batch. Every check happens before NodeService::Submit,
 // so bad input stores nothing. docs/api.md "Deposits".
-#include <set>
 #include <string>
 #include <vector>
 
