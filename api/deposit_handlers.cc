@@ -235,9 +235,15 @@ HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepte
 // is counted when it is known.
 HttpResponse Counted(Context& ctx, HttpResponse response, size_t accepted) {
   if (response.deferred) {
-    auto counted = std::make_shared<Deferred>(*response.deferred);
-    counted->finish = [ctx, finish = std::move(counted->finish), accepted](
-                          const Status& s) mutable { return Counted(ctx, finish(s), accepted); };
+    // Wraps, not copies: the inner start holds the request's entries.
+    std::shared_ptr<const Deferred> inner = std::move(response.deferred);
+    auto counted = std::make_shared<Deferred>();
+    counted->start = [inner](std::function<void(Status)> resume) {
+      inner->start(std::move(resume));
+    };
+    counted->finish = [ctx, inner, accepted](const Status& s) mutable {
+      return Counted(ctx, inner->finish(s), accepted);
+    };
     response.deferred = std::move(counted);
     return response;
   }
