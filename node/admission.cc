@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <exception>
 #include <future>
 #include <iterator>
 
@@ -98,7 +99,7 @@ void Admission::WriteRounds() {
       fresh_ids.insert(fresh_ids.end(), r.fresh_ids.begin(), r.fresh_ids.end());
     }
     // One synced write for the whole round: durable when it returns Ok.
-    if (Status written = journal_->Add(fresh); !written.ok()) {
+    if (Status written = WriteJournal(fresh); !written.ok()) {
       // Not durable, so not acknowledged: every client of the round sees the error and resends.
       spdlog::error("cannot record deposits in the journal: {}", written.ToString());
       for (JournalRequest& r : round) {
@@ -116,6 +117,16 @@ void Admission::WriteRounds() {
       }
     }
     RecheckAwaiting();
+  }
+}
+
+// An exception out of the write (an allocation failure) is reported like a failed write: this
+// round's clients get the error, and the writer goes on, so later admissions are not stranded.
+Status Admission::WriteJournal(const std::vector<ledger::Entry>& fresh) {
+  try {
+    return journal_->Add(fresh);
+  } catch (const std::exception& e) {
+    return Status::Error("internal", std::string("journal write failed: ") + e.what());
   }
 }
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "crypto/sha256.h"
@@ -56,6 +57,7 @@ class GatedStore : public storage::KvStore {
     return inner_->Get(key);
   }
   Status Write(const storage::WriteBatch& batch, bool sync) override {
+    if (sync && throws_.exchange(false)) throw std::runtime_error("out of memory");
     if (sync) {
       std::unique_lock lock(mu_);
       ++synced_writes_;
@@ -86,6 +88,8 @@ class GatedStore : public storage::KvStore {
     std::lock_guard lock(mu_);
     return writers_waiting_;
   }
+  // The next synced write throws instead of writing.
+  void ThrowOnce() { throws_ = true; }
   int synced_writes() {
     std::lock_guard lock(mu_);
     return synced_writes_;
@@ -99,6 +103,7 @@ class GatedStore : public storage::KvStore {
   bool fail_ = false;
   int writers_waiting_ = 0;
   int synced_writes_ = 0;
+  std::atomic<bool> throws_{false};
 };
 
 struct AdmissionFixture {
@@ -218,6 +223,21 @@ TEST_CASE("admissions that arrive during a journal write are acknowledged after 
   }
   CHECK(fx.Journalled() == 4);
   CHECK(admission.TakeQueued().size() == 4);
+}
+
+TEST_CASE("a journal write that throws fails its round and leaves the journal usable") {
+  AdmissionFixture fx;
+  GatedStore gated(fx.store.get());
+  PendingJournal journal(&gated);
+  Admission admission(&fx.host, &journal, 10);
+  const ledger::Entry a = fx.Deposit("a", "1");
+  gated.ThrowOnce();
+  CHECK(admission.AdmitAndWait({a}, true).code() == "internal");
+  CHECK_FALSE(admission.IsPending(crypto::Sha256(a.statement)));  // not acknowledged, not held
+  CHECK(admission.TakeQueued().empty());
+  REQUIRE(admission.AdmitAndWait({a}, true).ok());  // the client's resend goes through
+  CHECK(fx.Journalled() == 1);
+  CHECK(admission.TakeQueued().size() == 1);
 }
 
 TEST_CASE("load is shed before any write: the replica's pool or our own pending set is full") {
