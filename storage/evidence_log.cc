@@ -161,15 +161,12 @@ struct EvidenceLog::Impl {
     }
     return std::nullopt;
   }
-  // The recent block holding entry `index` (when given) or else the one at `height`, if any.
-  std::optional<StoredBlock> RecentBlockFor(std::optional<uint64_t> index, uint64_t height) const {
+  // The first recent block for which `matches(block)` holds, if any.
+  template <typename Matches>
+  std::optional<StoredBlock> FindRecentBlock(Matches matches) const {
     std::lock_guard<std::mutex> lock(mu);
     for (const RecentBlock& b : recent) {
-      const StoredBlock& s = b.block;
-      if (index.has_value() ? (*index >= s.first_index && *index < s.first_index + s.entry_count)
-                            : s.header.height == height) {
-        return s;
-      }
+      if (matches(b.block)) return b.block;
     }
     return std::nullopt;
   }
@@ -286,13 +283,16 @@ struct EvidenceLog::Impl {
     return leaf;
   }
 
+  // True when the lookup filter shows that no index key of `kind` names `hash`.
+  bool FilterExcludes(char kind, const Hash32& hash) const {
+    return (kind == keys::kEvidenceId || kind == keys::kNonce) &&
+           filter_ready.load(std::memory_order_acquire) && !filter->MayContain(kind, hash);
+  }
+
   // Log indexes below `size` that the index keys of `kind` and `hash` name, ascending: candidates
   // only, the caller checks each against its entry.
   Result<std::vector<uint64_t>> Candidates(char kind, const Hash32& hash, uint64_t size) const {
-    if ((kind == keys::kEvidenceId || kind == keys::kNonce) &&
-        filter_ready.load(std::memory_order_acquire) && !filter->MayContain(kind, hash)) {
-      return std::vector<uint64_t>{};
-    }
+    if (FilterExcludes(kind, hash)) return std::vector<uint64_t>{};
     const std::string prefix = keys::IndexPrefix(kind, hash);
     std::vector<uint64_t> indexes;
     std::unique_ptr<Iterator> it = store->NewIterator();
@@ -741,7 +741,9 @@ Status EvidenceLog::EntryCursor::CheckNothingElse() {
 }
 
 Result<std::optional<uint64_t>> EvidenceLog::FindByEvidenceId(const Hash32& evidence_id) const {
-  // A recent block holds the latest occurrence if any block does.
+  // Most ids looked up are absent (new deposits): the filter answers those first. A recent block
+  // holds the latest occurrence if any block does.
+  if (impl_->FilterExcludes(keys::kEvidenceId, evidence_id)) return std::optional<uint64_t>();
   if (std::optional<uint64_t> recent = impl_->RecentIndex(evidence_id)) return recent;
   Result<std::vector<uint64_t>> candidates =
       impl_->Candidates(keys::kEvidenceId, evidence_id, impl_->Size());
@@ -791,7 +793,8 @@ Result<StoredBlock> EvidenceLog::GetBlock(uint64_t height) const {
   if (height == 0 || height > this->height()) {
     return NotFound("no block at height " + std::to_string(height));
   }
-  if (std::optional<StoredBlock> recent = impl_->RecentBlockFor(std::nullopt, height)) {
+  if (std::optional<StoredBlock> recent = impl_->FindRecentBlock(
+          [height](const StoredBlock& b) { return b.header.height == height; })) {
     return std::move(*recent);
   }
   Result<std::optional<std::string>> v = impl_->store->Get(keys::Block(height));
@@ -812,7 +815,9 @@ Result<StoredBlock> EvidenceLog::GetBlock(uint64_t height) const {
 
 Result<StoredBlock> EvidenceLog::GetBlockForEntry(uint64_t index) const {
   if (index >= impl_->Size()) return NotFound("no entry " + std::to_string(index));
-  if (std::optional<StoredBlock> recent = impl_->RecentBlockFor(index, 0)) {
+  if (std::optional<StoredBlock> recent = impl_->FindRecentBlock([index](const StoredBlock& b) {
+        return index >= b.first_index && index < b.first_index + b.entry_count;
+      })) {
     return std::move(*recent);
   }
   // The first block whose last entry index is >= index holds it.
