@@ -2,8 +2,6 @@
 #include "genesis/genesis.h"
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -11,6 +9,7 @@
 #include <sstream>
 
 #include "common/encoding.h"
+#include "common/host_port.h"
 #include "crypto/sha256.h"
 
 namespace evchain::genesis {
@@ -111,29 +110,6 @@ bool IsCleanName(std::string_view s) {
                       [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
-// "host:port" with a DNS name or IPv4 host, or "[v6]:port"; port 1..65535.
-bool IsHostPort(std::string_view s) {
-  const size_t colon = s.rfind(':');
-  if (colon == std::string_view::npos) return false;
-  std::string_view host = s.substr(0, colon);
-  std::string_view port = s.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port[0] == '0') return false;
-  unsigned value = 0;
-  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (ec != std::errc() || ptr != port.data() + port.size() || value < 1 || value > 65535) {
-    return false;
-  }
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-    return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
-      return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
-    });
-  }
-  return !host.empty() && host.size() <= 253 && std::all_of(host.begin(), host.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
-  });
-}
-
 std::optional<crypto::PublicKey> ParseKey(const std::optional<std::string>& hex,
                                           const std::string& path, Problems& problems) {
   if (!hex) return std::nullopt;
@@ -227,7 +203,7 @@ void ParseValidators(const json& j, Genesis& g, Problems& problems) {
     const auto p2p = GetString(item, path, "p2p", problems);
     const auto http = GetString(item, path, "http", problems);
     for (const auto& [name, address] : {std::pair{"p2p", &p2p}, std::pair{"http", &http}}) {
-      if (*address && !IsHostPort(**address)) {
+      if (*address && !ParseHostPort(**address).ok()) {
         problems.Add(path + "." + name, "\"" + **address + "\" is not host:port (port 1..65535)");
       }
     }

@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/host_port.h"
+
 namespace evchain::node {
 namespace {
 
@@ -18,15 +20,6 @@ using nlohmann::json;
 std::string Resolve(const std::string& base_dir, const std::string& path) {
   if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
   return (std::filesystem::path(base_dir) / path).lexically_normal().string();
-}
-
-bool ValidHostPort(const std::string& s) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 >= s.size()) return false;
-  std::string port = s.substr(colon + 1);
-  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
-  int p = std::stoi(port);
-  return p >= 1 && p <= 65535;
 }
 
 }  // namespace
@@ -175,11 +168,12 @@ Result<NodeConfig> ParseNodeConfig(const std::string& json_text, const std::stri
   if (!kLevels.count(c.log_level)) {
     problems.push_back("log_level: must be one of trace, debug, info, warn, error");
   }
-  if (!c.p2p_listen.empty() && !ValidHostPort(c.p2p_listen)) {
-    problems.push_back("p2p_listen: must be host:port");
-  }
-  if (!c.http_listen.empty() && !ValidHostPort(c.http_listen)) {
-    problems.push_back("http_listen: must be host:port");
+  for (const auto& [name, address] :
+       {std::pair{"p2p_listen", &c.p2p_listen}, std::pair{"http_listen", &c.http_listen}}) {
+    if (address->empty()) continue;
+    if (Result<HostPort> parsed = ParseHostPort(*address); !parsed.ok()) {
+      problems.push_back(std::string(name) + ": " + parsed.status().message());
+    }
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     problems.push_back("tls_cert and tls_key: give both or neither");

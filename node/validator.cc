@@ -12,12 +12,12 @@
 
 #include "api/metric_names.h"
 #include "common/encoding.h"
+#include "common/host_port.h"
 #include "consensus/message.h"
 #include "crypto/sha256.h"
 #include "ledger/statement.h"
 #include "node/block_transfer.h"
 #include "node/consensus_store.h"
-#include "node/net/address.h"
 #include "node/validator_internal.h"
 #include "storage/backup.h"
 #include "storage/keys.h"
@@ -218,7 +218,7 @@ evchain::Status Validator::Start() {
                        transfer_workers_.get(), verifier_threads_},
       &metrics_, verified_deposits_.get());
 
-  auto http_addr = net::ParseHostPort(config_.http_listen);
+  auto http_addr = ParseHostPort(config_.http_listen, PortZero::kAllowed);
   if (!http_addr.ok()) return http_addr.status();
   http_ = std::make_unique<api::HttpServer>(api::Context{genesis_, *this, metrics_, api_config_});
   std::optional<api::TlsFiles> tls;

@@ -6,7 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <random>
 
-#include "node/net/address.h"
+#include "common/host_port.h"
 #include "node/net/backoff.h"
 
 namespace evchain::net {
@@ -53,7 +53,7 @@ Transport::~Transport() = default;
 Status Transport::Start() {
   const std::string& address =
       options_.listen_address.empty() ? genesis_.validators[self_].p2p : options_.listen_address;
-  Result<HostPort> host_port = ParseHostPort(address);
+  Result<HostPort> host_port = ParseHostPort(address, PortZero::kAllowed);
   if (!host_port.ok()) return host_port.status();
   auto failed = [&](const boost::system::error_code& ec) {
     return Status::Error("net_listen_failed", address + ": " + ec.message());

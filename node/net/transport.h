@@ -107,7 +107,7 @@ class Transport : private Connection::Listener {
   }
   void SetLinkHandler(LinkHandler handler) { on_link_ = std::move(handler); }
 
-  // Binds the listening socket (errors: "net_bad_address", "net_listen_failed") and starts
+  // Binds the listening socket (errors: "bad_address", "net_listen_failed") and starts
   // accepting and dialing. Call once.
   Status Start();
   // Closes the listener and every link and cancels timers; queued payloads are discarded. Only

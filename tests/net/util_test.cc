@@ -1,32 +1,12 @@
-// Small pure pieces of node/net: addresses and reconnect backoff.
+// Small pure pieces of node/net: reconnect backoff.
 #include <doctest/doctest.h>
 
-#include "node/net/address.h"
 #include "node/net/backoff.h"
 
 namespace evchain::net {
 namespace {
 
 using std::chrono::milliseconds;
-
-TEST_CASE("host:port parsing") {
-  auto a = ParseHostPort("127.0.0.1:7001");
-  REQUIRE(a.ok());
-  CHECK(a->host == "127.0.0.1");
-  CHECK(a->port == 7001);
-  auto b = ParseHostPort("[::1]:65535");
-  REQUIRE(b.ok());
-  CHECK(b->host == "::1");
-  CHECK(b->port == 65535);
-  CHECK(ParseHostPort("court1.example:0")->port == 0);
-  for (const char* bad :
-       {"", "host", "host:", ":80", "h:65536", "h:-1", "h:8x", "::1:80", "[]:1"}) {
-    INFO(bad);
-    auto r = ParseHostPort(bad);
-    REQUIRE_FALSE(r.ok());
-    CHECK(r.status().code() == "net_bad_address");
-  }
-}
 
 TEST_CASE("backoff doubles, is capped and jitters within [d/2, d]") {
   milliseconds initial(100), cap(2000);

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 namespace evchain::node {
 namespace {
@@ -48,6 +49,29 @@ TEST_CASE("HTTP front-end options reach the API config; quotas default to none")
   CHECK(d.depositor_quotas.empty());
   CHECK(!d.block_list_open);
   CHECK(!Parse(R"("depositor_quotas": {"x": {"rps": 1, "extra": 2}})").ok());
+}
+
+// The config's own host:port check accepted "::1:8080" (an IPv6 literal without brackets),
+// which the node then failed to listen on; it now uses the grammar the node parses with.
+TEST_CASE("listen addresses are checked with the grammar the node listens with") {
+  auto with = [](const std::string& p2p, const std::string& http) {
+    return ParseNodeConfig(R"({"validator_id": "court-1", "genesis": "g.json", "key_file": "k",
+                               "data_dir": "d", "p2p_listen": ")" +
+                               p2p + R"(", "http_listen": ")" + http + R"("})",
+                           "/base");
+  };
+  auto v6 = with("[::1]:7001", "[::1]:8080");
+  REQUIRE_MESSAGE(v6.ok(), v6.status().ToString());
+  for (const auto& [p2p, http, field] :
+       {std::tuple{"::1:7001", "127.0.0.1:8080", "p2p_listen"},
+        std::tuple{"127.0.0.1:7001", "127.0.0.1:0", "http_listen"},
+        std::tuple{"127.0.0.1:7001", "local host:8080", "http_listen"}}) {
+    INFO(p2p, " ", http);
+    auto bad = with(p2p, http);
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.status().code() == "config_invalid");
+    CHECK(bad.status().message().find(std::string(field) + ": \"") != std::string::npos);
+  }
 }
 
 // Issue 10 item 7: the config holds bearer tokens and the TLS key is a secret; neither was

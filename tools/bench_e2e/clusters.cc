@@ -34,12 +34,6 @@ Status WriteJson(const std::string& path, const json& j) {
   return Status::Ok();
 }
 
-Result<HostPort> ParseHostPort(const std::string& s) {
-  const size_t colon = s.rfind(':');
-  if (colon == std::string::npos) return Status::Error("config", "bad host:port " + s);
-  return HostPort{s.substr(0, colon), std::stoi(s.substr(colon + 1))};
-}
-
 // Polls `ready` every 50 ms until it is true, the deadline passes or the user interrupts.
 template <typename F>
 Status WaitFor(const std::string& what, std::chrono::seconds timeout, F ready) {
@@ -60,10 +54,10 @@ Result<std::string> HttpGet(const HostPort& at, const std::string& path, int tim
   client.set_connection_timeout(std::chrono::milliseconds(timeout_ms));
   client.set_read_timeout(std::chrono::milliseconds(timeout_ms));
   auto res = client.Get(path);
-  if (!res) return Status::Error("http", "GET " + path + " from " + at.ToString() + " failed");
+  if (!res) return Status::Error("http", "GET " + path + " from " + ToString(at) + " failed");
   if (res->status != 200) {
     return Status::Error(
-        "http", "GET " + path + " from " + at.ToString() + ": " + std::to_string(res->status));
+        "http", "GET " + path + " from " + ToString(at) + ": " + std::to_string(res->status));
   }
   return res->body;
 }
@@ -200,7 +194,7 @@ Result<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(const std::string& etcd,
     const std::string name = "m" + std::to_string(i);
     const std::string client = "http://127.0.0.1:" + std::to_string((*ports)[2 * i]);
     const std::string peer = "http://127.0.0.1:" + std::to_string((*ports)[2 * i + 1]);
-    cluster->client_.push_back({"127.0.0.1", (*ports)[2 * i]});
+    cluster->client_.push_back({"127.0.0.1", static_cast<uint16_t>((*ports)[2 * i])});
     if (Status s = cluster->members_[i].Start({etcd,
                                                "--name",
                                                name,

@@ -10,17 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "common/host_port.h"
 #include "common/status.h"
 #include "crypto/ed25519.h"
 #include "tools/bench_e2e/procs.h"
 
 namespace evchain::bench {
 
-struct HostPort {
-  std::string host;
-  int port = 0;
-  std::string ToString() const { return host + ":" + std::to_string(port); }
-};
+// "host:port", for messages and the Host header.
+inline std::string ToString(const HostPort& at) { return at.host + ":" + std::to_string(at.port); }
 
 // Control-plane HTTP (not the load): a GET with a short timeout. Result: body of a 200.
 Result<std::string> HttpGet(const HostPort& at, const std::string& path, int timeout_ms = 5000);

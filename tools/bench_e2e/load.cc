@@ -141,7 +141,7 @@ class Run {
 
   awaitable<void> Session(int c) {
     const uint16_t target = static_cast<uint16_t>(c % endpoints_.size());
-    const std::string host = spec_.targets[target].ToString();
+    const std::string host = ToString(spec_.targets[target]);
     std::unique_ptr<beast::tcp_stream> stream;
     beast::flat_buffer buffer;
     asio::steady_timer idle_timer(io_);
