@@ -106,54 +106,74 @@ Hash32 EvidenceIdRaw(std::string_view statement) {
   return *Hash32FromHex(ledger::EvidenceId(statement));
 }
 
-HttpResponse PostDeposit(const HttpRequest& request, Context& ctx) {
-  auto wait = ParseCommitWait(request, ctx.config);
-  if (!wait.ok()) return ErrorFromStatus(400, wait.status());
-  auto body =
-      ParseStrictObject(request.body, {"statement", "signature"}, {"statement", "signature"});
-  if (!body.ok()) return ErrorFromStatus(400, body.status());
-  auto text = StringField(*body, "statement");
-  if (!text.ok()) return ErrorFromStatus(400, text.status());
-  auto sig_hex = StringField(*body, "signature");
-  if (!sig_hex.ok()) return ErrorFromStatus(400, sig_hex.status());
-  auto signature = ParseSignatureHex("signature", *sig_hex);
-  if (!signature.ok()) return ErrorFromStatus(400, signature.status());
+// The statement and signature every deposit route takes, and the JSON object they came in.
+struct SignedBody {
+  nlohmann::json object;
+  std::string statement;
+  crypto::Signature signature{};
+};
 
-  auto statement = ledger::ParseDepositStatement(*text);
-  if (!statement.ok()) return ErrorFromStatus(400, statement.status());
-  if (statement->chain_id != ctx.genesis.chain_id) {
+// A route's body: a JSON object of exactly `fields` (which include statement and signature).
+Result<SignedBody> ParseSignedBody(const HttpRequest& request,
+                                   const std::vector<std::string_view>& fields) {
+  auto object = ParseStrictObject(request.body, fields, fields);
+  if (!object.ok()) return object.status();
+  auto text = StringField(*object, "statement");
+  if (!text.ok()) return text.status();
+  auto sig_hex = StringField(*object, "signature");
+  if (!sig_hex.ok()) return sig_hex.status();
+  auto signature = ParseSignatureHex("signature", *sig_hex);
+  if (!signature.ok()) return signature.status();
+  return SignedBody{std::move(*object), std::move(*text), *signature};
+}
+
+// Refuses a statement (`what`: "statement" or "batch statement") for another chain, from a
+// depositor not in the genesis, or whose signature does not verify under that depositor's key;
+// nullopt when it is authentic. The one signature check comes before any per-item work, so an
+// unauthenticated client cannot make the node hash 10,000 items.
+std::optional<HttpResponse> Authenticate(Context& ctx, const SignedBody& body,
+                                         std::string_view what, const std::string& chain_id,
+                                         const std::string& depositor_id) {
+  if (chain_id != ctx.genesis.chain_id) {
     return ErrorResponse(400, "wrong_chain",
-                         "statement is for chain \"" + statement->chain_id + "\", this is \"" +
+                         std::string(what) + " is for chain \"" + chain_id + "\", this is \"" +
                              ctx.genesis.chain_id + "\"");
   }
-  const genesis::Depositor* depositor = ctx.genesis.FindDepositor(statement->depositor);
+  const genesis::Depositor* depositor = ctx.genesis.FindDepositor(depositor_id);
   if (depositor == nullptr) {
     return ErrorResponse(403, "unknown_depositor",
-                         "depositor \"" + statement->depositor + "\" is not in the genesis");
+                         "depositor \"" + depositor_id + "\" is not in the genesis");
   }
-  if (!crypto::Verify(depositor->public_key, AsBytes(*text), *signature)) {
+  if (!crypto::Verify(depositor->public_key, AsBytes(body.statement), body.signature)) {
     return ErrorResponse(401, "bad_signature",
                          "signature does not verify under the depositor's genesis key");
   }
-  if (auto refused = CheckQuota(ctx, statement->depositor)) return *refused;
-  ledger::Entry entry{*text, *signature, std::nullopt};
-  return SubmitAndRespond(ctx, {std::move(entry)}, {EvidenceIdRaw(*text)}, *wait, /*single=*/true);
+  return CheckQuota(ctx, depositor_id);
+}
+
+HttpResponse PostDeposit(const HttpRequest& request, Context& ctx) {
+  auto wait = ParseCommitWait(request, ctx.config);
+  if (!wait.ok()) return ErrorFromStatus(400, wait.status());
+  auto body = ParseSignedBody(request, {"statement", "signature"});
+  if (!body.ok()) return ErrorFromStatus(400, body.status());
+  auto statement = ledger::ParseDepositStatement(body->statement);
+  if (!statement.ok()) return ErrorFromStatus(400, statement.status());
+  if (auto refused =
+          Authenticate(ctx, *body, "statement", statement->chain_id, statement->depositor)) {
+    return *refused;
+  }
+  const Hash32 id = EvidenceIdRaw(body->statement);
+  ledger::Entry entry{std::move(body->statement), body->signature, std::nullopt};
+  return SubmitAndRespond(ctx, {std::move(entry)}, {id}, *wait, /*single=*/true);
 }
 
 // Sets `accepted` to the number of items once the batch passed every check.
 HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepted) {
   auto wait = ParseCommitWait(request, ctx.config);
   if (!wait.ok()) return ErrorFromStatus(400, wait.status());
-  auto body = ParseStrictObject(request.body, {"statement", "signature", "items"},
-                                {"statement", "signature", "items"});
+  auto body = ParseSignedBody(request, {"statement", "signature", "items"});
   if (!body.ok()) return ErrorFromStatus(400, body.status());
-  auto text = StringField(*body, "statement");
-  if (!text.ok()) return ErrorFromStatus(400, text.status());
-  auto sig_hex = StringField(*body, "signature");
-  if (!sig_hex.ok()) return ErrorFromStatus(400, sig_hex.status());
-  auto signature = ParseSignatureHex("signature", *sig_hex);
-  if (!signature.ok()) return ErrorFromStatus(400, signature.status());
-  const nlohmann::json& items_json = (*body)["items"];
+  const nlohmann::json& items_json = body->object.at("items");
   if (!items_json.is_array()) {
     return ErrorResponse(400, "bad_field_type", "field \"items\" must be an array of strings");
   }
@@ -164,25 +184,12 @@ HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepte
   }
   if (items_json.empty()) return ErrorResponse(400, "no_items", "a batch needs at least one item");
 
-  auto batch = ledger::ParseBatchStatement(*text);
+  auto batch = ledger::ParseBatchStatement(body->statement);
   if (!batch.ok()) return ErrorFromStatus(400, batch.status());
-  if (batch->chain_id != ctx.genesis.chain_id) {
-    return ErrorResponse(400, "wrong_chain",
-                         "batch statement is for chain \"" + batch->chain_id + "\", this is \"" +
-                             ctx.genesis.chain_id + "\"");
+  if (auto refused =
+          Authenticate(ctx, *body, "batch statement", batch->chain_id, batch->depositor)) {
+    return *refused;
   }
-  const genesis::Depositor* depositor = ctx.genesis.FindDepositor(batch->depositor);
-  if (depositor == nullptr) {
-    return ErrorResponse(403, "unknown_depositor",
-                         "depositor \"" + batch->depositor + "\" is not in the genesis");
-  }
-  // The one signature check comes before the per-item work, so an unauthenticated client
-  // cannot make the node hash 10,000 items.
-  if (!crypto::Verify(depositor->public_key, AsBytes(*text), *signature)) {
-    return ErrorResponse(401, "bad_signature",
-                         "signature does not verify under the depositor's genesis key");
-  }
-  if (auto refused = CheckQuota(ctx, batch->depositor)) return *refused;
   if (items_json.size() != batch->items) {
     return ErrorResponse(400, "item_count_mismatch",
                          "batch statement names " + std::to_string(batch->items) +
@@ -221,7 +228,7 @@ HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepte
   }
   Hash32 root;
   std::vector<ledger::Entry> entries =
-      ledger::BatchEntries(*text, *signature, std::move(items), &root);
+      ledger::BatchEntries(body->statement, body->signature, std::move(items), &root);
   if (root != batch->root) {
     return ErrorResponse(400, "batch_root_mismatch",
                          "the RFC 9162 root over the items is " + ToHex(root) +
