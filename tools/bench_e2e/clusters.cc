@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/encoding.h"
+#include "common/free_ports.h"
 
 namespace evchain::bench {
 namespace {
@@ -182,7 +183,7 @@ Result<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(const std::string& etcd,
   }
   auto cluster = std::make_unique<EtcdCluster>();
   fs::create_directories(dir);
-  auto ports = FreePorts(2 * kMembers);
+  auto ports = FreeLoopbackPorts(2 * kMembers);
   if (!ports.ok()) return ports.status();
   std::string initial;
   for (int i = 0; i < kMembers; ++i) {
@@ -194,7 +195,7 @@ Result<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(const std::string& etcd,
     const std::string name = "m" + std::to_string(i);
     const std::string client = "http://127.0.0.1:" + std::to_string((*ports)[2 * i]);
     const std::string peer = "http://127.0.0.1:" + std::to_string((*ports)[2 * i + 1]);
-    cluster->client_.push_back({"127.0.0.1", static_cast<uint16_t>((*ports)[2 * i])});
+    cluster->client_.push_back({"127.0.0.1", (*ports)[2 * i]});
     if (Status s = cluster->members_[i].Start({etcd,
                                                "--name",
                                                name,

@@ -69,11 +69,6 @@ class Child {
 Status RunToCompletion(const std::vector<std::string>& argv, const std::string& log_path,
                        std::chrono::seconds timeout);
 
-// `count` distinct free TCP ports on 127.0.0.1, from the kernel (bind port 0, all sockets open
-// until every port is chosen). Another process can take one before the child binds it; the
-// child then fails to start and the benchmark says so.
-Result<std::vector<int>> FreePorts(int count);
-
 // CPU seconds (user + system) a process has used so far, from /proc/PID/stat; 0 if unknown.
 double ProcessCpuSeconds(pid_t pid);
 

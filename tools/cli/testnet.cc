@@ -1,8 +1,5 @@
 // evchain testnet: a ready-to-run local network (keys, genesis, one config per validator).
 // Node config keys: docs/operations.md; genesis format: docs/formats.md "Genesis".
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -14,6 +11,7 @@
 #include <vector>
 
 #include "common/encoding.h"
+#include "common/free_ports.h"
 #include "crypto/ed25519.h"
 #include "genesis/genesis.h"
 #include "tools/cli/cli_common.h"
@@ -45,36 +43,6 @@ std::vector<genesis::Role> Roles(int n) {
   roles.insert(roles.end(), notaries, genesis::Role::kNotary);
   roles.insert(roles.end(), times, genesis::Role::kTime);
   return roles;
-}
-
-// Finds `count` distinct free TCP ports on 127.0.0.1 by binding port 0; all sockets stay open
-// until every port is chosen so the kernel cannot hand out the same port twice.
-Result<std::vector<int>> FreePorts(int count) {
-  std::vector<int> fds;
-  std::vector<int> ports;
-  Status status;
-  for (int i = 0; i < count && status.ok(); ++i) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) {
-      status = Status::Error("io", "socket() failed");
-      break;
-    }
-    fds.push_back(fd);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      status = Status::Error("io", "cannot bind a free port on 127.0.0.1");
-      break;
-    }
-    ports.push_back(ntohs(addr.sin_port));
-  }
-  for (int fd : fds) close(fd);
-  if (!status.ok()) return status;
-  return ports;
 }
 
 // A bearer token for block listing, which validators refuse without one (docs/api.md).
@@ -121,9 +89,9 @@ int RunTestnet(const TestnetOptions& o) {
   if (o.base_port != 0) {
     for (int i = 0; i < 2 * n; ++i) ports.push_back(o.base_port + i);
   } else {
-    auto free_ports = FreePorts(2 * n);
+    auto free_ports = FreeLoopbackPorts(2 * n);
     if (!free_ports.ok()) return Fail(kTestnetVerb, kExitIo, free_ports.status().message());
-    ports = *free_ports;
+    ports.assign(free_ports->begin(), free_ports->end());
   }
 
   genesis::Genesis g;
