@@ -5,9 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/views.h"
 #include "common/encoding.h"
-#include "common/time.h"
-#include "crypto/merkle.h"
 #include "ledger/statement.h"
 #include "storage/receipts.h"
 
@@ -35,42 +34,11 @@ json ReceiptValue(const storage::EvidenceLog& log, const genesis::Genesis& g, ui
   return json::parse(receipt->ToJson());
 }
 
+// The block as the node's GET /v1/blocks answers it (the same view function).
 json BlockValue(const storage::EvidenceLog& log, uint64_t height) {
-  auto b = log.GetBlock(height);
-  REQUIRE(b.ok());
-  json entries = json::array();
-  for (uint64_t i = 0; i < b->entry_count; ++i) {
-    auto e = log.GetEntry(b->first_index + i);
-    REQUIRE(e.ok());
-    json v = {{"index", e->index},
-              {"evidence_id", ledger::EvidenceId(e->entry.statement)},
-              {"statement", e->entry.statement},
-              {"signature", ToHex(ByteView(e->entry.signature))},
-              {"leaf", ToBase64(e->leaf)}};
-    if (e->entry.batch) {
-      json proof = json::array();
-      for (const auto& h : e->entry.batch->item_proof) proof.push_back(ToHex(h));
-      v["batch"] = {{"statement", e->entry.batch->statement},
-                    {"signature", ToHex(ByteView(e->entry.batch->signature))},
-                    {"item_index", e->entry.batch->item_index},
-                    {"item_proof", proof}};
-    }
-    entries.push_back(v);
-  }
-  const auto& h = b->header;
-  return {{"height", h.height},
-          {"hash", ToHex(b->hash)},
-          {"header",
-           {{"chain_id", h.chain_id},
-            {"height", h.height},
-            {"prev_hash", ToHex(h.prev_hash)},
-            {"time", FormatRfc3339Millis(h.time)},
-            {"log_size", h.log_size},
-            {"log_root", ToHex(h.log_root)},
-            {"proposer", h.proposer},
-            {"view", h.view}}},
-          {"certificate", b->certificate},
-          {"entries", entries}};
+  Result<json> view = api::ViewBlock(log, height);
+  REQUIRE(view.ok());
+  return std::move(*view);
 }
 
 }  // namespace
