@@ -572,8 +572,10 @@ void Replica::State::MaybeCutBlock() {
   if (!IsPrimary() || view_changing || tip.height < stable_seq) return;
   ChainPoint head = tip;
   uint64_t seq = tip.height + 1;
+  size_t in_flight_entries = 0;
   for (const Proposal* p; (p = FindProposal(seq, view)) != nullptr && p->after; ++seq) {
     head = *p->after;
+    in_flight_entries += p->entries.size();
   }
   if (FindProposal(seq, view) != nullptr || buffered.count({view, seq})) return;
   if (seq > HighWatermark() || seq > tip.height + kMaxUncommittedBlocks) return;
@@ -589,8 +591,14 @@ void Replica::State::MaybeCutBlock() {
   const auto due = [&](size_t deposits) {
     return deposits >= max_batch || since_cut >= interval || (idle && 8 * since_cut >= interval);
   };
-  // Cheap test first: this runs on every forwarded deposit.
-  if (!due(pool.size())) return;
+  // Cheap test first: this runs on every deposit and tick, and the walk below builds the in-flight
+  // sets. The pool still holds the deposits of the blocks in flight, so without them its size
+  // would call a block due, and the walk find too few to cut, on every call while blocks are in
+  // flight. The estimate is exact when every in-flight deposit is pooled (always, but for blocks
+  // re-proposed in a NEW-VIEW from others' pools); where it is low, a full block waits for the
+  // interval instead.
+  const size_t unproposed = pool.size() - std::min(pool.size(), in_flight_entries);
+  if (!due(unproposed)) return;
   // Committed deposits leave the pool in ApplyCommitted, so only the tentative chain is skipped.
   // Oldest first, in the order this replica received them; a walk of at most the in-flight
   // deposits plus one block, whatever the size of the backlog.
