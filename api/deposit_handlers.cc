@@ -9,6 +9,7 @@
 #include "api/views.h"
 #include "common/encoding.h"
 #include "common/hash_order.h"
+#include "crypto/sha256.h"
 #include "ledger/block.h"
 #include "ledger/statement.h"
 #include "storage/receipts.h"
@@ -102,10 +103,6 @@ std::optional<HttpResponse> CheckQuota(Context& ctx, const std::string& deposito
   return r;
 }
 
-Hash32 EvidenceIdRaw(std::string_view statement) {
-  return *Hash32FromHex(ledger::EvidenceId(statement));
-}
-
 // The statement and signature every deposit route takes, and the JSON object they came in.
 struct SignedBody {
   nlohmann::json object;
@@ -162,7 +159,7 @@ HttpResponse PostDeposit(const HttpRequest& request, Context& ctx) {
           Authenticate(ctx, *body, "statement", statement->chain_id, statement->depositor)) {
     return *refused;
   }
-  const Hash32 id = EvidenceIdRaw(body->statement);
+  const Hash32 id = crypto::Sha256(body->statement);
   ledger::Entry entry{std::move(body->statement), body->signature, std::nullopt};
   return SubmitAndRespond(ctx, {std::move(entry)}, {id}, *wait, /*single=*/true);
 }
@@ -220,7 +217,7 @@ HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepte
                            where + " names depositor \"" + statement->depositor +
                                "\", the batch is signed by \"" + batch->depositor + "\"");
     }
-    ids.push_back(EvidenceIdRaw(item));
+    ids.push_back(crypto::Sha256(item));  // the raw evidence id (ledger::EvidenceId)
     if (!seen.insert(ids.back()).second) {
       return ErrorResponse(400, "duplicate_item", where + " repeats an earlier item");
     }

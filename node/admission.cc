@@ -31,13 +31,13 @@ Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::E
   for (const auto& e : admitted->fresh) host_->Verified(e);
   JournalRequest request;
   request.earlier_copies = std::move(admitted->not_yet_durable);
-  for (auto& e : admitted->fresh) {
-    const Hash32 id = crypto::Sha256(e.statement);
+  for (size_t i = 0; i < admitted->fresh.size(); ++i) {
+    const Hash32& id = admitted->fresh_ids[i];
     if (host_->Committed(id)) {
       request.settled.push_back(id);
       continue;
     }
-    request.fresh.push_back(std::move(e));
+    request.fresh.push_back(std::move(admitted->fresh[i]));
     request.fresh_ids.push_back(id);
   }
   return request;

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "crypto/sha256.h"
-#include "ledger/statement.h"
+#include "storage/statement_fields.h"
 
 namespace evchain::node {
 
@@ -17,9 +17,12 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
   std::vector<Parsed> parsed;
   parsed.reserve(entries.size());
   for (const auto& e : entries) {
-    auto st = ledger::ParseDepositStatement(e.statement);
+    // The statements were parsed in full by the API handler (REQUIRES): finding the two fields
+    // in the canonical line structure is enough here.
+    auto st = storage::ScanDepositStatement(e.statement);
     if (!st.ok()) return st.status();
-    parsed.push_back({crypto::Sha256(e.statement), st->depositor, st->nonce});
+    parsed.push_back(
+        {crypto::Sha256(e.statement), std::string(st->depositor), std::string(st->nonce)});
   }
   // Committed-nonce checks read storage: they run outside the lock, before the admission and
   // again after it. A statement holding the nonce that commits in between has left the pool
@@ -83,6 +86,7 @@ Status DepositPool::AdmitLocked(const std::vector<Parsed>& parsed,
     if (inserted) {
       nonces_.emplace(std::make_pair(p.depositor, p.nonce), p.id);
       out->fresh.push_back(entries[i]);
+      out->fresh_ids.push_back(p.id);
       fresh_indexes->push_back(i);
     } else if (!it->second.durable) {
       out->not_yet_durable.push_back(p.id);
