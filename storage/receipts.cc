@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "ledger/statement.h"
+#include "storage/statement_fields.h"
 
 namespace evchain::storage {
 
@@ -13,13 +14,14 @@ Result<ledger::Receipt> BuildReceipt(const EvidenceLog& log, const genesis::Gene
   if (!stored.ok()) return stored.status();
   Result<StoredBlock> block = log.GetBlockForEntry(index);
   if (!block.ok()) return block.status();
-  Result<ledger::DepositStatement> statement =
-      ledger::ParseDepositStatement(stored->entry.statement);
+  // A committed statement passed the full parse before its block committed: finding the
+  // depositor in its canonical lines is enough here.
+  Result<StatementFields> statement = ScanDepositStatement(stored->entry.statement);
   if (!statement.ok()) return statement.status();
   const genesis::Depositor* depositor = genesis.FindDepositor(statement->depositor);
   if (depositor == nullptr) {
-    return Status::Error("internal",
-                         "committed entry names unknown depositor " + statement->depositor);
+    return Status::Error(
+        "internal", "committed entry names unknown depositor " + std::string(statement->depositor));
   }
   Result<std::vector<Hash32>> proof = log.InclusionProof(index, block->header.log_size);
   if (!proof.ok()) return proof.status();
