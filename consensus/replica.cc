@@ -954,19 +954,25 @@ void Replica::Step(const Message& m, Now now) {
 }
 
 Status Replica::Propose(const ledger::Entry& entry, Now now) {
+  DepositorNonce nonce;
+  std::optional<Hash32> id = EvidenceIdOf(s_->genesis, entry, &nonce);
+  if (!id) return Status::Error("bad_deposit", "statement does not parse for this chain");
+  return Propose(ClientDeposit{entry, *id, std::move(nonce)}, now);
+}
+
+Status Replica::Propose(ClientDeposit deposit, Now now) {
   State& s = *s_;
   s.SetNow(now);
-  DepositorNonce nonce;
-  std::optional<Hash32> id = EvidenceIdOf(s.genesis, entry, &nonce);
-  if (!id) return Status::Error("bad_deposit", "statement does not parse for this chain");
-  if (s.IsCommittedId(*id)) {
+  const Hash32& id = deposit.id;
+  if (s.IsCommittedId(id)) {
     return Status::Error("already_committed", "deposit is already committed");
   }
-  if (s.pool.Contains(*id)) return Status::Ok();
-  if (s.NonceCommittedByOther(nonce, *id)) {
+  if (s.pool.Contains(id)) return Status::Ok();
+  if (s.NonceCommittedByOther(deposit.nonce, id)) {
     return Status::Error("nonce_conflict", "another deposit of this depositor holds the nonce");
   }
-  s.pool.Add(entry, *id, std::move(nonce), s.now);
+  const ledger::Entry& entry = deposit.entry;
+  s.pool.Add(entry, id, std::move(deposit.nonce), s.now);
   // At a backup, every replica gets the deposit and starts its request timer, so a censoring
   // primary is replaced by a quorum (not by a lone replica) and any next primary holds it.
   // Deposits proposed together travel in one FORWARD (see FlushForwards). The primary's own

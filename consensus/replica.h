@@ -42,6 +42,7 @@
 #include "common/bytes.h"
 #include "common/status.h"
 #include "common/time.h"
+#include "consensus/block_check.h"
 #include "consensus/committed_index.h"
 #include "consensus/message.h"
 #include "crypto/ed25519.h"
@@ -58,6 +59,13 @@ namespace evchain::consensus {
 struct Now {
   UnixMillis wall = 0;  // the system clock (evchain-node: std::chrono::system_clock)
   int64_t mono = 0;     // ms from any fixed origin, > 0 (evchain-node: std::chrono::steady_clock)
+};
+
+// A client deposit with what its statement says, as a host's admission found it.
+struct ClientDeposit {
+  ledger::Entry entry;
+  Hash32 id{};           // evidence id: SHA-256 of the statement
+  DepositorNonce nonce;  // (depositor, nonce) of the statement
 };
 
 // The committed chain as the host's storage holds it.
@@ -177,8 +185,12 @@ class Replica {
   // A client deposit arriving at this replica. REQUIRES: VerifyDeposit(genesis, entry).ok().
   // Keeps it in the pending pool, forwards it to the primary and starts its request timer.
   // Ok for a new or already pending deposit ("accepted idempotently"). Errors: "bad_deposit"
-  // (statement does not parse for this chain), "already_committed".
+  // (statement does not parse for this chain), "already_committed", "nonce_conflict".
   Status Propose(const ledger::Entry& entry, Now now);
+  // The same for a host that has parsed and hashed the deposit already (its admission did), so
+  // it is not parsed and hashed again here. REQUIRES: as above, and `deposit.id` and
+  // `deposit.nonce` are the statement's evidence id and (depositor, nonce).
+  Status Propose(ClientDeposit deposit, Now now);
 
   // Timers: block cutting (primary), request and view-change timeouts, retransmission.
   void Tick(Now now);

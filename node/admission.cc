@@ -39,6 +39,7 @@ Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::E
     }
     request.fresh.push_back(std::move(admitted->fresh[i]));
     request.fresh_ids.push_back(id);
+    request.fresh_nonces.push_back(std::move(admitted->fresh_nonces[i]));
   }
   return request;
 }
@@ -59,7 +60,7 @@ Status Admission::AdmitAndWait(const std::vector<ledger::Entry>& entries, bool j
     if (!request.ok()) return request.status();
     pool_.MarkDurable(request->fresh_ids);
     if (!request->settled.empty()) Settle(request->settled);
-    Enqueue(std::move(request->fresh));
+    Enqueue(std::move(request->fresh), request->fresh_ids, std::move(request->fresh_nonces));
     return Status::Ok();
   }
   std::promise<Status> outcome;
@@ -93,10 +94,13 @@ void Admission::WriteRounds() {
     }
     std::vector<ledger::Entry> fresh;
     std::vector<Hash32> fresh_ids;
+    std::vector<consensus::DepositorNonce> fresh_nonces;
     for (JournalRequest& r : round) {
       fresh.insert(fresh.end(), std::make_move_iterator(r.fresh.begin()),
                    std::make_move_iterator(r.fresh.end()));
       fresh_ids.insert(fresh_ids.end(), r.fresh_ids.begin(), r.fresh_ids.end());
+      fresh_nonces.insert(fresh_nonces.end(), std::make_move_iterator(r.fresh_nonces.begin()),
+                          std::make_move_iterator(r.fresh_nonces.end()));
     }
     // One synced write for the whole round: durable when it returns Ok.
     if (Status written = WriteJournal(fresh); !written.ok()) {
@@ -110,7 +114,7 @@ void Admission::WriteRounds() {
       }
     } else {
       pool_.MarkDurable(fresh_ids);
-      Enqueue(std::move(fresh));
+      Enqueue(std::move(fresh), fresh_ids, std::move(fresh_nonces));
       for (JournalRequest& r : round) {
         if (!r.settled.empty()) Settle(r.settled);
         Acknowledge(std::move(r));
@@ -160,23 +164,26 @@ void Admission::RecheckAwaiting() {
   for (JournalRequest& r : awaiting) Acknowledge(std::move(r));
 }
 
-void Admission::Enqueue(std::vector<ledger::Entry> fresh) {
+void Admission::Enqueue(std::vector<ledger::Entry> fresh, const std::vector<Hash32>& ids,
+                        std::vector<consensus::DepositorNonce> nonces) {
   if (fresh.empty()) return;
   bool wake = false;
   {
     std::lock_guard lock(queue_mu_);
     wake = queue_.empty();
-    queue_.insert(queue_.end(), std::make_move_iterator(fresh.begin()),
-                  std::make_move_iterator(fresh.end()));
+    queue_.reserve(queue_.size() + fresh.size());
+    for (size_t i = 0; i < fresh.size(); ++i) {
+      queue_.push_back({std::move(fresh[i]), ids[i], std::move(nonces[i])});
+    }
   }
   if (wake) host_->QueueReady();
 }
 
-std::vector<ledger::Entry> Admission::TakeQueued() {
-  std::vector<ledger::Entry> entries;
+std::vector<consensus::ClientDeposit> Admission::TakeQueued() {
+  std::vector<consensus::ClientDeposit> deposits;
   std::lock_guard lock(queue_mu_);
-  entries.swap(queue_);
-  return entries;
+  deposits.swap(queue_);
+  return deposits;
 }
 
 std::vector<double> Admission::Settle(const std::vector<Hash32>& evidence_ids) {

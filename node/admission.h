@@ -25,6 +25,7 @@
 
 #include "common/bytes.h"
 #include "common/status.h"
+#include "consensus/replica.h"
 #include "genesis/genesis.h"
 #include "ledger/block.h"
 #include "node/deposit_pool.h"
@@ -68,8 +69,9 @@ class Admission {
   // Admit, waiting for `done`; without `journal` (deposits loaded from the journal at start)
   // nothing is written.
   Status AdmitAndWait(const std::vector<ledger::Entry>& entries, bool journal);
-  // The deposits admitted since the last call, in admission order (consensus strand).
-  std::vector<ledger::Entry> TakeQueued();
+  // The deposits admitted since the last call, in admission order, with the evidence id and
+  // nonce admission found in each (consensus strand).
+  std::vector<consensus::ClientDeposit> TakeQueued();
   // The deposits are no longer pending: committed (their block is appended) or refused by
   // consensus. Returns the seconds each pending one waited since its admission.
   std::vector<double> Settle(const std::vector<Hash32>& evidence_ids);
@@ -89,7 +91,8 @@ class Admission {
   // An admission whose fresh deposits are to be journalled, or that waits for an earlier one's.
   struct JournalRequest {
     std::vector<ledger::Entry> fresh;
-    std::vector<Hash32> fresh_ids;
+    std::vector<Hash32> fresh_ids;                        // of each fresh entry
+    std::vector<consensus::DepositorNonce> fresh_nonces;  // of each fresh entry
     std::vector<Hash32> settled;         // committed already: settled once acknowledged
     std::vector<Hash32> earlier_copies;  // pending from another admission, not yet durable
     Done done;
@@ -109,7 +112,9 @@ class Admission {
   // Acknowledges the admissions in awaiting_copies_ whose earlier copies are now decided.
   void RecheckAwaiting();
   // Hands fresh, durable deposits to the consensus strand.
-  void Enqueue(std::vector<ledger::Entry> fresh);
+  // REQUIRES: ids[i] and nonces[i] are fresh[i]'s.
+  void Enqueue(std::vector<ledger::Entry> fresh, const std::vector<Hash32>& ids,
+               std::vector<consensus::DepositorNonce> nonces);
 
   Host* host_;
   PendingJournal* journal_;
@@ -117,7 +122,7 @@ class Admission {
   DepositPool pool_;
   std::atomic<bool> stopping_{false};
   std::mutex queue_mu_;
-  std::vector<ledger::Entry> queue_;  // admitted, not yet taken (guarded by queue_mu_)
+  std::vector<consensus::ClientDeposit> queue_;  // admitted, not yet taken (guarded by queue_mu_)
   std::mutex journal_mu_;
   std::vector<JournalRequest> journal_queue_;    // guarded by journal_mu_
   bool writing_ = false;                         // a thread runs WriteRounds (journal_mu_)

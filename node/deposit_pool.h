@@ -25,6 +25,7 @@ class DepositPool {
   struct Admitted {
     std::vector<ledger::Entry> fresh;  // entries not pending before (to hand to consensus)
     std::vector<Hash32> fresh_ids;     // their evidence ids, in the same order
+    std::vector<std::pair<std::string, std::string>> fresh_nonces;  // (depositor, nonce), same
     // Entries pending from an earlier Admit whose journal write has not finished: not to be
     // acknowledged before it has (Durability).
     std::vector<Hash32> not_yet_durable;

@@ -87,6 +87,7 @@ Status DepositPool::AdmitLocked(const std::vector<Parsed>& parsed,
       nonces_.emplace(std::make_pair(p.depositor, p.nonce), p.id);
       out->fresh.push_back(entries[i]);
       out->fresh_ids.push_back(p.id);
+      out->fresh_nonces.emplace_back(p.depositor, p.nonce);
       fresh_indexes->push_back(i);
     } else if (!it->second.durable) {
       out->not_yet_durable.push_back(p.id);

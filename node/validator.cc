@@ -381,17 +381,18 @@ void Validator::Submit(std::vector<ledger::Entry> entries, SubmitDone done) {
 
 // The deposits admission queued (node/admission.h), proposed together: one Ready.
 void Validator::ProposeAdmitted() {
-  std::vector<ledger::Entry> entries = admission_->TakeQueued();
+  std::vector<consensus::ClientDeposit> deposits = admission_->TakeQueued();
   if (stopping_) return;
   const consensus::Now now = Clocks();
-  for (const auto& e : entries) {
-    auto s = replica_->Propose(e, now);
+  for (consensus::ClientDeposit& d : deposits) {
+    const Hash32 id = d.id;
+    auto s = replica_->Propose(std::move(d), now);
     if (!s.ok()) {
       // "already_committed" races with a commit; anything else was checked by the API.
       if (s.code() != "already_committed") {
         spdlog::warn("deposit not proposed: {}", s.ToString());
       }
-      admission_->Settle({crypto::Sha256(e.statement)});
+      admission_->Settle({id});
     }
   }
   ScheduleDrain();

@@ -100,6 +100,18 @@ TEST_CASE(
   }
   const Status again = sim.replica(1)->Propose(a_won ? b : a, sim.NowOf(1));
   CHECK(again.code() == "nonce_conflict");
+  // The same answers when the host passes the evidence id and nonce it already found (the node's
+  // admission does), so the replica does not parse and hash the statement again.
+  const ledger::Entry& loser = a_won ? b : a;
+  const ledger::Entry& winner = a_won ? a : b;
+  const DepositorNonce nonce{"platform", "twice"};
+  CHECK(sim.replica(1)
+            ->Propose(ClientDeposit{loser, crypto::Sha256(loser.statement), nonce}, sim.NowOf(1))
+            .code() == "nonce_conflict");
+  CHECK(sim.replica(1)
+            ->Propose(ClientDeposit{winner, crypto::Sha256(winner.statement), nonce}, sim.NowOf(1))
+            .code() == "already_committed");
+  CHECK(sim.replica(1)->pending() == 0);
 }
 
 }  // namespace evchain::consensus::sim

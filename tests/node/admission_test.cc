@@ -139,8 +139,10 @@ TEST_CASE("admitted deposits are journalled before Admit returns and queued for 
   CHECK(admission.IsPending(crypto::Sha256(a.statement)));
   const auto queued = admission.TakeQueued();
   REQUIRE(queued.size() == 2);
-  CHECK(queued[0].statement == a.statement);
-  CHECK(queued[1].statement == b.statement);
+  CHECK(queued[0].entry.statement == a.statement);
+  CHECK(queued[0].id == crypto::Sha256(a.statement));
+  CHECK(queued[1].entry.statement == b.statement);
+  CHECK(queued[1].id == crypto::Sha256(b.statement));
   CHECK(admission.TakeQueued().empty());
 
   const auto waited = admission.Settle({crypto::Sha256(a.statement)});
