@@ -8,7 +8,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <tuple>
 
 namespace evchain::node {
 namespace {
@@ -62,15 +61,19 @@ TEST_CASE("listen addresses are checked with the grammar the node listens with")
   };
   auto v6 = with("[::1]:7001", "[::1]:8080");
   REQUIRE_MESSAGE(v6.ok(), v6.status().ToString());
-  for (const auto& [p2p, http, field] :
-       {std::tuple{"::1:7001", "127.0.0.1:8080", "p2p_listen"},
-        std::tuple{"127.0.0.1:7001", "127.0.0.1:0", "http_listen"},
-        std::tuple{"127.0.0.1:7001", "local host:8080", "http_listen"}}) {
-    INFO(p2p, " ", http);
-    auto bad = with(p2p, http);
+  struct Case {
+    const char* p2p;
+    const char* http;
+    const char* field;  // the one named in the error
+  };
+  for (const Case& c : {Case{"::1:7001", "127.0.0.1:8080", "p2p_listen"},
+                        Case{"127.0.0.1:7001", "127.0.0.1:0", "http_listen"},
+                        Case{"127.0.0.1:7001", "local host:8080", "http_listen"}}) {
+    INFO(c.p2p, " ", c.http);
+    auto bad = with(c.p2p, c.http);
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.status().code() == "config_invalid");
-    CHECK(bad.status().message().find(std::string(field) + ": \"") != std::string::npos);
+    CHECK(bad.status().message().find(std::string(c.field) + ": \"") != std::string::npos);
   }
 }
 
