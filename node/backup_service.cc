@@ -44,7 +44,7 @@ bool WriteAll(int fd, std::string_view data) {
 
 }  // namespace
 
-storage::ConsensusHighWater ConsensusHighWaterOf(const storage::KvStore& store) {
+Result<storage::ConsensusHighWater> ConsensusHighWaterOf(const storage::KvStore& store) {
   storage::ConsensusHighWater high;
   const std::string prefix = storage::keys::Meta(kConsensusPrefix);
   auto it = store.NewIterator();
@@ -63,6 +63,7 @@ storage::ConsensusHighWater ConsensusHighWaterOf(const storage::KvStore& store) 
       }
     }
   }
+  EVCHAIN_RETURN_IF_ERROR(it->status());
   return high;
 }
 

@@ -22,8 +22,9 @@ inline constexpr const char* kBackupSocketName = "backup.sock";
 // The highest view and sequence number in the replica's records under "m" "c/"
 // (node/consensus_store.h): the view of the state record "c/state" (consensus::pb::ReplicaState)
 // and the largest of its stable checkpoint's sequence number and the sequence numbers of the
-// messages "c/msg/<seq, 20 digits>/...". 0 for what is absent or does not parse.
-storage::ConsensusHighWater ConsensusHighWaterOf(const storage::KvStore& store);
+// messages "c/msg/<seq, 20 digits>/...". 0 for what is absent or does not parse; an error when
+// the records cannot all be read (a high-water mark from part of them could be too low).
+Result<storage::ConsensusHighWater> ConsensusHighWaterOf(const storage::KvStore& store);
 
 // Backup options for `now`: the consensus high-water mark read from the backup itself.
 storage::BackupOptions NodeBackupOptions();

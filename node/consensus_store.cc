@@ -28,6 +28,9 @@ Result<std::map<std::string, std::string>> LoadConsensusRecords(const storage::K
   for (it->Seek(prefix); it->Valid() && it->key().substr(0, prefix.size()) == prefix; it->Next()) {
     records.emplace(std::string(it->key().substr(prefix.size())), std::string(it->value()));
   }
+  // Records missing from a damaged table could be votes this replica sent: it must not start
+  // without them (it could vote again, differently).
+  EVCHAIN_RETURN_IF_ERROR(it->status());
   return records;
 }
 

@@ -60,6 +60,8 @@ Result<std::vector<ledger::Entry>> PendingJournal::Load(const genesis::Genesis& 
     }
     entries.push_back(std::move(*entry));
   }
+  // Acknowledged deposits may be in a block the scan skipped: refuse to start without them.
+  EVCHAIN_RETURN_IF_ERROR(it->status());
   if (!bad.empty()) EVCHAIN_RETURN_IF_ERROR(store_->Write(bad, /*sync=*/false));
   return entries;
 }

@@ -31,6 +31,8 @@ Status CopyAll(Iterator& it, KvStore& to, bool skip_marker) {
       bytes = 0;
     }
   }
+  // A damaged block is skipped by the scan: a backup without it must fail, not look whole.
+  EVCHAIN_RETURN_IF_ERROR(it.status());
   // Synced even when empty: everything written before is then durable too.
   return to.Write(batch, /*sync=*/true);
 }
@@ -62,9 +64,10 @@ Result<RestoreMarker> CopyInto(KvStore& store, const std::string& dir,
     }
   }
   if (options.consensus) {
-    const ConsensusHighWater high = options.consensus(**copy);
-    marker.consensus_view = high.view;
-    marker.consensus_seq = high.seq;
+    const Result<ConsensusHighWater> high = options.consensus(**copy);
+    if (!high.ok()) return high.status();
+    marker.consensus_view = high->view;
+    marker.consensus_seq = high->seq;
   }
   marker.created_at = options.now;
   WriteBatch batch;

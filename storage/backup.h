@@ -53,7 +53,7 @@ Status ClearRestoreMarker(KvStore& store);
 struct BackupOptions {
   // Reads the consensus high-water mark from the backup's own index store (a consistent
   // snapshot) before the marker is written; nullptr: 0, 0.
-  std::function<ConsensusHighWater(const KvStore& backup)> consensus;
+  std::function<Result<ConsensusHighWater>(const KvStore& backup)> consensus;
   UnixMillis now = 0;  // created_at
 };
 

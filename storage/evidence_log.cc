@@ -205,6 +205,7 @@ struct EvidenceLog::Impl {
          it->Next()) {
       batch.Delete(it->key());
     }
+    EVCHAIN_RETURN_IF_ERROR(it->status());
     if (batch.empty()) return Status::Ok();
     return sequential->Write(batch, /*sync=*/true);
   }
@@ -224,6 +225,7 @@ struct EvidenceLog::Impl {
         Result<uint64_t> index = DecodeIndexValue(it->key().substr(1 + keys::kIndexHashBytes));
         if (index.ok() && *index >= size) batch.Delete(it->key());
       }
+      EVCHAIN_RETURN_IF_ERROR(it->status());
     }
     batch.Delete(keys::Pending());
     return store->Write(batch, /*sync=*/true);
@@ -305,6 +307,8 @@ struct EvidenceLog::Impl {
       // A key of a block being appended is visible before size() covers it: not there yet.
       if (*index < size) indexes.push_back(*index);
     }
+    // A damaged block is skipped by the scan: "no more candidates" only when it read them all.
+    EVCHAIN_RETURN_IF_ERROR(it->status());
     return indexes;
   }
 
@@ -441,6 +445,8 @@ Status EvidenceLog::BuildLookupFilter(const std::atomic<bool>* cancel) {
       if (it->key().size() < 1 + keys::kIndexHashBytes) continue;  // no lookup prefix matches
       impl.filter->Add(kind, it->key().substr(1, keys::kIndexHashBytes));
     }
+    // A filter that missed keys would answer "absent" for them: none rather than that.
+    EVCHAIN_RETURN_IF_ERROR(it->status());
   }
   impl.filter_ready.store(true, std::memory_order_release);
   return Status::Ok();
@@ -651,7 +657,10 @@ Result<std::vector<StoredEntry>> EvidenceLog::GetEntries(uint64_t first, uint64_
   for (uint64_t index = first; index < first + count; ++index, it->Next()) {
     // Nodes sort among the entries (keys::Node): step over them.
     while (it->Valid() && it->key().size() == keys::kNodeKeyBytes) it->Next();
-    if (!it->Valid() || it->key() != keys::Entry(index)) return Corruption("entry (missing)");
+    if (!it->Valid() || it->key() != keys::Entry(index)) {
+      EVCHAIN_RETURN_IF_ERROR(it->status());
+      return Corruption("entry (missing)");
+    }
     Result<StoredEntry> e = impl_->DecodeEntry(index, it->value());
     if (!e.ok()) return e.status();
     entries.push_back(std::move(*e));
@@ -683,6 +692,7 @@ Result<std::vector<StoredEntry>> EvidenceLog::EntryCursor::Next(uint64_t count,
   for (const uint64_t end = position_ + count; position_ < end; ++position_) {
     keys::Entry(position_, &key_);
     if (!it_->Valid() || it_->key() != key_) {
+      if (Status s = it_->status(); !s.ok()) return status_ = s;
       return status_ = Status::Error(
                  "corruption",
                  "entry " + std::to_string(position_) + " is missing (" +
@@ -705,6 +715,7 @@ Status EvidenceLog::EntryCursor::StepOverNodes(uint64_t index, std::vector<Hash3
   for (uint32_t level = 1; level <= levels; ++level, it_->Next()) {
     keys::Node(level, index >> level, &key_);
     if (!it_->Valid() || it_->key() != key_) {
+      EVCHAIN_RETURN_IF_ERROR(it_->status());
       return Status::Error(
           "corruption",
           "the Merkle node of level " + std::to_string(level) + " ending at entry " +
@@ -731,6 +742,7 @@ Status EvidenceLog::EntryCursor::CheckNothingElse() {
   if (position_ != log_->Size()) {
     return Status::Error("invalid_argument", "the cursor has not read every entry");
   }
+  EVCHAIN_RETURN_IF_ERROR(it_->status());
   if (it_->Valid()) {
     return Status::Error(
         "corruption",
@@ -823,6 +835,7 @@ Result<StoredBlock> EvidenceLog::GetBlockForEntry(uint64_t index) const {
   // The first block whose last entry index is >= index holds it.
   std::unique_ptr<Iterator> it = impl_->store->NewIterator();
   it->Seek(keys::BlockEnd(index));
+  EVCHAIN_RETURN_IF_ERROR(it->status());  // a damaged block would make it find a later block
   if (!it->Valid() || it->key().size() != 9 || it->key()[0] != keys::kBlockEnd) {
     return Corruption("block end index (missing)");
   }

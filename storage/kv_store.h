@@ -58,6 +58,10 @@ class Iterator {
   virtual void Next() = 0;
   virtual std::string_view key() const = 0;    // REQUIRES: Valid()
   virtual std::string_view value() const = 0;  // REQUIRES: Valid()
+  // Why a scan ended: ok at the end of the data; an error (a damaged table, an I/O failure) when
+  // it stopped early. Every scan checks it once Valid() is false, or it would take a damaged
+  // store for a shorter one.
+  virtual Status status() const = 0;
 };
 
 class KvStore {

@@ -94,6 +94,17 @@ class PreadEnv : public leveldb::EnvWrapper {
   }
 };
 
+// Every read checks the CRC of each block it takes from a table file (blocks already in the
+// block cache were checked when they were read). LevelDB's default checks none: a damaged block
+// of incompressible keys, such as the index store's hashes, then reads as different keys, and a
+// lookup answers "not found" for evidence that is there. Checked, it is an error instead.
+// paranoid_checks covers compactions, not reads.
+leveldb::ReadOptions CheckedReads() {
+  leveldb::ReadOptions options;
+  options.verify_checksums = true;
+  return options;
+}
+
 // One for the process: LevelDB's default Env is a process-wide singleton too (its background
 // thread outlives every database).
 leveldb::Env* ReadEnv() {
@@ -105,7 +116,7 @@ class LevelDbIterator : public Iterator {
  public:
   LevelDbIterator(leveldb::DB* db, const leveldb::Snapshot* snapshot)
       : db_(db), snapshot_(snapshot) {
-    leveldb::ReadOptions options;
+    leveldb::ReadOptions options = CheckedReads();
     options.snapshot = snapshot_;
     it_.reset(db_->NewIterator(options));
   }
@@ -118,6 +129,7 @@ class LevelDbIterator : public Iterator {
   void Next() override { it_->Next(); }
   std::string_view key() const override { return {it_->key().data(), it_->key().size()}; }
   std::string_view value() const override { return {it_->value().data(), it_->value().size()}; }
+  Status status() const override { return FromLevelDb(it_->status()); }
 
  private:
   leveldb::DB* db_;
@@ -160,7 +172,7 @@ class LevelDbStore : public KvStore {
 
   Result<std::optional<std::string>> Get(std::string_view key) const override {
     std::string value;
-    leveldb::Status s = db_->Get(leveldb::ReadOptions(), ToSlice(key), &value);
+    leveldb::Status s = db_->Get(CheckedReads(), ToSlice(key), &value);
     if (s.IsNotFound()) return std::optional<std::string>();
     if (!s.ok()) return FromLevelDb(s);
     return std::optional<std::string>(std::move(value));

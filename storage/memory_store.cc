@@ -20,6 +20,7 @@ class MemoryIterator : public Iterator {
   void Next() override { ++it_; }
   std::string_view key() const override { return it_->first; }
   std::string_view value() const override { return it_->second; }
+  Status status() const override { return Status::Ok(); }
 
  private:
   std::shared_ptr<const Map> map_;

@@ -215,7 +215,7 @@ Status Failed(const char* code, uint64_t height, const std::string& what) {
 bool StoreIsEmpty(KvStore& store) {
   std::unique_ptr<Iterator> it = store.NewIterator();
   it->Seek("");
-  return !it->Valid();
+  return !it->Valid() && it->status().ok();  // a store it cannot read is not empty
 }
 
 // The verification and encoding state of a load, block by block.

@@ -29,6 +29,7 @@ void PutLengthPrefixed(std::string& out, std::string_view bytes) {
 
 // The block record at `it` (positioned on key b‖height), decoded.
 Result<BlockRecord> BlockAt(Iterator& it, uint64_t height) {
+  EVCHAIN_RETURN_IF_ERROR(it.status());
   if (!it.Valid() || it.key() != keys::Block(height)) {
     return Status::Error("corruption", "block " + std::to_string(height) + " is missing");
   }
@@ -56,13 +57,17 @@ Result<SnapshotInfo> WriteSnapshot(const KvStore& store, std::FILE* out, UnixMil
   std::unique_ptr<Iterator> index = store.NewIterator();
   std::unique_ptr<Iterator> entries = companion->NewIterator();
 
+  // Each Seek's status is checked: a scan steps over a block it cannot read, and would then
+  // find a later key, or none, where the one sought is.
   index->Seek(keys::State());
+  EVCHAIN_RETURN_IF_ERROR(index->status());
   if (!index->Valid() || index->key() != keys::State()) {
     return Status::Error("empty", "the log has no committed block: nothing to snapshot");
   }
   Result<LogState> state = DecodeLogState(index->value());
   if (!state.ok()) return state.status();
   index->Seek(keys::Pending());
+  EVCHAIN_RETURN_IF_ERROR(index->status());
   const bool pending = index->Valid() && index->key() == keys::Pending();
   const uint64_t height = pending ? state->height - 1 : state->height;
   if (height == 0) {
@@ -97,6 +102,7 @@ Result<SnapshotInfo> WriteSnapshot(const KvStore& store, std::FILE* out, UnixMil
       // Merkle nodes (10-byte keys) sit between the entries: LoadSnapshot rebuilds them.
       while (entries->Valid() && entries->key().size() == keys::kNodeKeyBytes) entries->Next();
       if (!entries->Valid() || entries->key() != keys::Entry(next_entry)) {
+        EVCHAIN_RETURN_IF_ERROR(entries->status());
         return Status::Error("corruption", "entry " + std::to_string(next_entry) + " is missing");
       }
       frame.clear();

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -49,6 +50,28 @@ struct LevelDbBackend {
     return std::move(*store);
   }
 };
+
+// Flips one byte in the middle of the largest table file (.ldb) directly in `dir`: the index
+// store's, when `dir` is a LevelDbBackend's (the companion's tables are under entries/). A
+// damaged disk block, for the checks of every read.
+inline void DamageLargestTable(const std::string& dir) {
+  std::filesystem::path largest;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    if (f.path().extension() == ".ldb" &&
+        (largest.empty() || f.file_size() > std::filesystem::file_size(largest))) {
+      largest = f.path();
+    }
+  }
+  REQUIRE_FALSE(largest.empty());
+  std::fstream file(largest, std::ios::in | std::ios::out | std::ios::binary);
+  const auto middle = static_cast<std::streamoff>(std::filesystem::file_size(largest) / 2);
+  char byte = 0;
+  file.seekg(middle);
+  file.get(byte);
+  file.seekp(middle);
+  file.put(static_cast<char>(byte ^ 0x55));
+  REQUIRE(file.good());
+}
 
 // Opens the log over `store`, failing the test if it cannot.
 inline std::unique_ptr<EvidenceLog> MustOpen(KvStore* store) {

@@ -10,6 +10,7 @@
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "ledger/leaf.h"
+#include "ledger/statement.h"
 #include "storage/keys.h"
 #include "tests/storage/backends.h"
 #include "tests/storage/chain_builder.h"
@@ -424,6 +425,53 @@ TEST_CASE("block 1's prev_hash is left to the node") {
   BlockToAppend first = chain.Make(1);
   first.header.prev_hash.fill(0xee);
   CHECK(log->AppendBlock(first).ok());
+}
+
+TEST_CASE("a damaged index table makes lookups errors, never a wrong \"absent\"") {
+  LevelDbBackend backend;
+  ChainBuilder chain;
+  {
+    std::unique_ptr<KvStore> store = backend.Open();
+    std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+    // More blocks than the log keeps in memory for lookups: these go to the index store.
+    for (int b = 0; b < 60; ++b) REQUIRE(chain.Append(*log, 100).ok());
+    REQUIRE(store->CompactAll().ok());
+  }
+  testing::DamageLargestTable(backend.dir.path());
+  std::unique_ptr<KvStore> store = backend.Open();
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  int errors = 0;
+  for (uint64_t i = 0; i < log->size(); ++i) {
+    INFO("entry " << i);
+    Result<StoredEntry> entry = log->GetEntry(i);  // the companion is intact
+    REQUIRE(entry.ok());
+    const Hash32 evidence_id = crypto::Sha256(entry->entry.statement);
+    Result<std::optional<uint64_t>> by_id = log->FindByEvidenceId(evidence_id);
+    if (by_id.ok()) {
+      CHECK(*by_id == i);
+    } else {
+      ++errors;
+    }
+    Result<ledger::DepositStatement> statement =
+        ledger::ParseDepositStatement(entry->entry.statement);
+    REQUIRE(statement.ok());
+    Result<std::vector<uint64_t>> by_digest = log->FindByDigest(statement->digest);
+    if (by_digest.ok()) {
+      CHECK(*by_digest == std::vector<uint64_t>{i});
+    } else {
+      ++errors;
+    }
+    Result<std::optional<Hash32>> by_nonce =
+        log->FindByNonce("demo-platform", "n-" + std::to_string(i));
+    if (by_nonce.ok()) {
+      CHECK(*by_nonce == evidence_id);
+    } else {
+      ++errors;
+    }
+  }
+  CHECK(errors > 0);
+  // The lookup filter is built from the same keys: not from part of them.
+  CHECK_FALSE(log->BuildLookupFilter(nullptr).ok());
 }
 
 TEST_CASE("a reopened LevelDB log has the same state and keeps growing") {

@@ -102,7 +102,7 @@ TEST_CASE("an old online backup restores with its marker, and restore refuses wh
     REQUIRE(block.ok());
     CHECK((*marker)->last_block_hash == block->hash);
     // The consensus records are the backup's: older than what the node signed since.
-    CHECK(node::ConsensusHighWaterOf(*opened.store).view == 5);
+    CHECK(node::ConsensusHighWaterOf(*opened.store)->view == 5);
   }
   CliRun show = RunCli({"backup", "show", "--data-dir", data});
   REQUIRE(show.exit_code == 0);

@@ -194,15 +194,16 @@ class DataDirSource : public BlockSource {
     // Merkle nodes by the companion scan that read the entries; here what remains of it.
     if (Status s = cursor_.CheckNothingElse(); !s.ok()) return s.ToString();
     const struct {
-      uint64_t count;
+      Result<uint64_t> count;
       uint64_t expected;
       const char* what;
     } ranges[] = {
         {CountPrefix(*store_, storage::keys::kBlock), blocks, "block"},
         {CountPrefix(*store_, storage::keys::kBlockEnd), blocks_with_entries_, "block-end index"}};
     for (const auto& r : ranges) {
-      if (r.count != r.expected) {
-        return std::string(r.what) + " records: " + std::to_string(r.count) + " stored, " +
+      if (!r.count.ok()) return std::string(r.what) + " records: " + r.count.status().ToString();
+      if (*r.count != r.expected) {
+        return std::string(r.what) + " records: " + std::to_string(*r.count) + " stored, " +
                std::to_string(r.expected) + " expected";
       }
     }
@@ -210,13 +211,15 @@ class DataDirSource : public BlockSource {
   }
 
  private:
-  // Keys of `store` starting with `prefix`.
-  static uint64_t CountPrefix(const storage::KvStore& store, char prefix) {
+  // Keys of `store` starting with `prefix`; an error when the scan stepped over a block it
+  // could not read.
+  static Result<uint64_t> CountPrefix(const storage::KvStore& store, char prefix) {
     auto it = store.NewIterator();
     uint64_t count = 0;
     for (it->Seek(std::string(1, prefix)); it->Valid() && it->key().front() == prefix; it->Next()) {
       ++count;
     }
+    EVCHAIN_RETURN_IF_ERROR(it->status());
     return count;
   }
 
@@ -296,6 +299,10 @@ class DataDirSource : public BlockSource {
             Problem(index, std::string(IndexName(kind)) + " index does not point at this entry");
           }
         }
+      }
+      // A block the scan could not read was stepped over: say so, not "missing" keys.
+      if (Status s = it->status(); !s.ok()) {
+        io_problem = std::string(IndexName(kind)) + " index: " + s.ToString();
       }
       for (; have; Advance()) Missing();
       merged += unreported;
