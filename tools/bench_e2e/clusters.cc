@@ -186,21 +186,24 @@ Result<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(const std::string& etcd,
   auto ports = FreeLoopbackPorts(2 * kMembers);
   if (!ports.ok()) return ports.status();
   std::string initial;
+  // Member i listens for clients on ports[2i] and for peers on ports[2i + 1].
   for (int i = 0; i < kMembers; ++i) {
+    const size_t client_slot = 2 * static_cast<size_t>(i);
     initial += (i ? "," : "") + std::string("m") + std::to_string(i) +
-               "=http://127.0.0.1:" + std::to_string((*ports)[2 * i + 1]);
+               "=http://127.0.0.1:" + std::to_string((*ports)[client_slot + 1]);
   }
   cluster->members_.resize(kMembers);
   for (int i = 0; i < kMembers; ++i) {
+    const size_t client_slot = 2 * static_cast<size_t>(i);
     const std::string name = "m" + std::to_string(i);
-    const std::string client = "http://127.0.0.1:" + std::to_string((*ports)[2 * i]);
-    const std::string peer = "http://127.0.0.1:" + std::to_string((*ports)[2 * i + 1]);
-    cluster->client_.push_back({"127.0.0.1", (*ports)[2 * i]});
+    const std::string client = "http://127.0.0.1:" + std::to_string((*ports)[client_slot]);
+    const std::string peer = "http://127.0.0.1:" + std::to_string((*ports)[client_slot + 1]);
+    cluster->client_.push_back({"127.0.0.1", (*ports)[client_slot]});
     if (Status s = cluster->members_[i].Start({etcd,
                                                "--name",
                                                name,
                                                "--data-dir",
-                                               dir + "/" + name,
+                                               (fs::path(dir) / name).string(),
                                                "--listen-client-urls",
                                                client,
                                                "--advertise-client-urls",
@@ -219,7 +222,7 @@ Result<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(const std::string& etcd,
                                                "zap",
                                                "--log-level",
                                                "warn"},
-                                              dir + "/" + name + ".log");
+                                              (fs::path(dir) / (name + ".log")).string());
         !s.ok()) {
       return s;
     }

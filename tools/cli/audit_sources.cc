@@ -146,6 +146,7 @@ class DataDirSource : public BlockSource {
       merges.emplace_back(*this, *sorters_[k], kIndexKinds[k], limit, complete, merged_keys);
     }
     std::vector<std::thread> threads;
+    threads.reserve(merges.size());
     for (Merge& m : merges) {
       threads.emplace_back([&m, &running] {
         m.Run();

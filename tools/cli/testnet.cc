@@ -114,8 +114,9 @@ int RunTestnet(const TestnetOptions& o) {
     v.id = std::string(genesis::RoleName(v.role)) + "-" +
            std::to_string(++per_role[static_cast<int>(v.role)]);
     v.public_key = key.public_key();
-    v.p2p = "127.0.0.1:" + std::to_string(ports[2 * i]);
-    v.http = "127.0.0.1:" + std::to_string(ports[2 * i + 1]);
+    const size_t first_port = 2 * static_cast<size_t>(i);  // p2p, then HTTP
+    v.p2p = "127.0.0.1:" + std::to_string(ports[first_port]);
+    v.http = "127.0.0.1:" + std::to_string(ports[first_port + 1]);
     // Display names for judges' reports (docs/formats.md "Display names").
     const std::string number = std::to_string(per_role[static_cast<int>(v.role)]);
     switch (v.role) {
