@@ -13,7 +13,7 @@ HttpResponse HandleCheckpoint(const HttpRequest&, Context& ctx) {
   const uint64_t height = ctx.node.Log().height();
   if (height == 0) return ErrorResponse(404, "not_found", "no block has been committed yet");
   Result<storage::StoredBlock> block = ctx.node.Log().GetBlock(height);
-  if (!block.ok()) return InternalError(block.status());
+  if (!block.ok()) return InternalError(ctx.metrics, block.status());
   HttpResponse r = TextResponse(200, block->certificate, "text/plain; charset=utf-8");
   r.headers["Cache-Control"] = "no-cache";
   return r;
@@ -33,7 +33,7 @@ HttpResponse HandleConsistency(const HttpRequest& request, Context& ctx) {
                          "need 1 <= from <= to <= " + std::to_string(size) + " (the log size)");
   }
   Result<std::vector<Hash32>> proof = ctx.node.Log().ConsistencyProof(*from, *to);
-  if (!proof.ok()) return InternalError(proof.status());
+  if (!proof.ok()) return InternalError(ctx.metrics, proof.status());
   nlohmann::json hashes = nlohmann::json::array();
   for (const Hash32& h : *proof) hashes.push_back(ToHex(h));
   nlohmann::json body = {{"from", *from}, {"to", *to}, {"proof", std::move(hashes)}};
@@ -51,7 +51,7 @@ HttpResponse HandleGetBlock(const HttpRequest& request, Context& ctx, std::strin
     return ErrorResponse(404, "not_found", "no block at height " + std::to_string(*h));
   }
   Result<nlohmann::json> block = ViewBlock(ctx.node.Log(), *h);
-  if (!block.ok()) return InternalError(block.status());
+  if (!block.ok()) return InternalError(ctx.metrics, block.status());
   return JsonResponse(200, block->dump());
 }
 
@@ -82,7 +82,7 @@ HttpResponse HandleListBlocks(const HttpRequest& request, Context& ctx) {
   const uint64_t height = ctx.node.Log().height();
   for (uint64_t h = from; h <= height && h - from < limit; ++h) {
     Result<nlohmann::json> block = ViewBlock(ctx.node.Log(), h);
-    if (!block.ok()) return InternalError(block.status());
+    if (!block.ok()) return InternalError(ctx.metrics, block.status());
     std::string text = block->dump();
     if (count > 0 && body.size() + text.size() + 2 > ctx.config.max_response_bytes) break;
     if (count++ > 0) body += ',';

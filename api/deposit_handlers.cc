@@ -44,7 +44,7 @@ Result<std::optional<nlohmann::json>> CommittedReceipts(Context& ctx,
 // selects the one-deposit response shape.
 HttpResponse Respond(Context& ctx, const std::vector<Hash32>& ids, bool single) {
   Result<std::optional<nlohmann::json>> receipts = CommittedReceipts(ctx, ids);
-  if (!receipts.ok()) return InternalError(receipts.status());
+  if (!receipts.ok()) return InternalError(ctx.metrics, receipts.status());
   const bool committed = receipts->has_value();
   nlohmann::json body;
   if (single) {
@@ -67,7 +67,7 @@ HttpResponse SubmitAndRespond(Context& ctx, std::vector<ledger::Entry> entries,
                               std::vector<Hash32> ids,
                               std::optional<std::chrono::milliseconds> wait, bool single) {
   Result<std::optional<nlohmann::json>> receipts = CommittedReceipts(ctx, ids);
-  if (!receipts.ok()) return InternalError(receipts.status());
+  if (!receipts.ok()) return InternalError(ctx.metrics, receipts.status());
   if (receipts->has_value()) return Respond(ctx, ids, single);
   auto deferred = std::make_shared<Deferred>();
   deferred->start = [&node = ctx.node,

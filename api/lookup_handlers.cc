@@ -52,11 +52,11 @@ HttpResponse HandleGetDeposit(const HttpRequest&, Context& ctx, std::string_view
   Result<Hash32> id = ParseLookupHash(evidence_id, "bad_evidence_id");
   if (!id.ok()) return ErrorFromStatus(400, id.status());
   Result<std::optional<uint64_t>> index = ctx.node.Log().FindByEvidenceId(*id);
-  if (!index.ok()) return InternalError(index.status());
+  if (!index.ok()) return InternalError(ctx.metrics, index.status());
   nlohmann::json body = {{"evidence_id", ToHex(*id)}};
   if (index->has_value()) {
     Result<ledger::Receipt> receipt = storage::BuildReceipt(ctx.node.Log(), ctx.genesis, **index);
-    if (!receipt.ok()) return InternalError(receipt.status());
+    if (!receipt.ok()) return InternalError(ctx.metrics, receipt.status());
     body["status"] = "committed";
     body["receipt"] = receipt->ToJsonValue();
     return JsonResponse(200, body.dump());
@@ -72,7 +72,7 @@ HttpResponse HandleGetEvidence(const HttpRequest&, Context& ctx, std::string_vie
   Result<Hash32> digest = ParseLookupHash(digest_text, "bad_digest");
   if (!digest.ok()) return ErrorFromStatus(400, digest.status());
   Result<DigestDeposits> found = FindDeposits(ctx, *digest);
-  if (!found.ok()) return InternalError(found.status());
+  if (!found.ok()) return InternalError(ctx.metrics, found.status());
   nlohmann::json deposits = nlohmann::json::array();
   size_t bytes = 0;
   bool truncated = found->truncated;
@@ -105,7 +105,7 @@ HttpResponse HandleVerify(const HttpRequest& request, Context& ctx) {
     digest = *parsed;
   }
   Result<DigestDeposits> found = FindDeposits(ctx, digest);
-  if (!found.ok()) return InternalError(found.status());
+  if (!found.ok()) return InternalError(ctx.metrics, found.status());
   bool all_ok = true;
   bool truncated = found->truncated;
   size_t bytes = 0;

@@ -20,6 +20,7 @@ inline constexpr char kDepositsAccepted[] = "evchain_deposits_accepted_total";
 inline constexpr char kDepositsRejected[] = "evchain_deposits_rejected_total";  // label code
 inline constexpr char kHttpRequests[] = "evchain_http_requests_total";  // labels route, status
 inline constexpr char kHttpRateLimited[] = "evchain_http_rate_limited_total";
+inline constexpr char kStorageErrors[] = "evchain_storage_errors_total";  // label code
 
 // Registers HELP/TYPE lines for every metric above. Idempotent.
 void DescribeAll(Metrics& metrics);

@@ -99,6 +99,8 @@ void metric::DescribeAll(Metrics& m) {
   m.Describe(kDepositsRejected, "counter", "Deposit requests rejected, by error code.");
   m.Describe(kHttpRequests, "counter", "HTTP requests by route and status.");
   m.Describe(kHttpRateLimited, "counter", "HTTP requests refused by the per-client rate limit.");
+  m.Describe(kStorageErrors, "counter",
+             "Requests answered 500 because the data directory could not be read, by error code.");
 }
 
 }  // namespace evchain::api

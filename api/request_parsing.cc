@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cctype>
 
+#include "api/metric_names.h"
 #include "common/encoding.h"
 
 namespace evchain::api {
@@ -122,7 +123,8 @@ HttpResponse ErrorFromStatus(int http_status, const Status& status) {
   return ErrorResponse(http_status, status.code(), status.message());
 }
 
-HttpResponse InternalError(const Status& status) {
+HttpResponse InternalError(Metrics& metrics, const Status& status) {
+  metrics.Increment(metric::kStorageErrors, "code=\"" + status.code() + "\"");
   return InternalErrorLogged("storage error: " + status.ToString());
 }
 

@@ -46,9 +46,11 @@ Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& c
 
 // `status`'s code and message as an error response.
 HttpResponse ErrorFromStatus(int http_status, const Status& status);
-// A storage failure: 500 "internal". The detail goes to the server log only (it names files and
-// LevelDB internals); the client's message carries a number that finds it there.
-HttpResponse InternalError(const Status& status);
+// A storage failure: 500 "internal", counted in evchain_storage_errors_total by the status's
+// code ("corruption", "io_error", ...) so that operators can alert on a failing disk. The detail
+// goes to the server log only (it names files and LevelDB internals); the client's message
+// carries a number that finds it there.
+HttpResponse InternalError(Metrics& metrics, const Status& status);
 // The same for any other unexpected failure described by `detail`.
 HttpResponse InternalErrorLogged(const std::string& detail);
 

@@ -423,12 +423,18 @@ TEST_CASE("exception and storage texts stay in the server log, never in a respon
   CHECK(thrown.body.find("/srv/evchain") == std::string::npos);
   CHECK(thrown.body.find("Corruption") == std::string::npos);
 
-  HttpResponse storage =
-      InternalError(Status::Error("io_error", "/srv/evchain/data/MANIFEST-000003: Input/output"));
+  HttpResponse storage = InternalError(
+      h.metrics, Status::Error("io_error", "/srv/evchain/data/MANIFEST-000003: Input/output"));
   CHECK(storage.status == 500);
   CHECK(BodyOf(storage)["error"]["code"] == "internal");
   CHECK(storage.body.find("/srv/evchain") == std::string::npos);
   CHECK(storage.body.find("io_error") == std::string::npos);
+  // The operator sees it in /metrics by kind, for alerts on a failing disk.
+  (void)InternalError(h.metrics, Status::Error("corruption", "000042.ldb: block checksum"));
+  (void)InternalError(h.metrics, Status::Error("corruption", "000042.ldb: block checksum"));
+  const std::string metrics = h.metrics.RenderPrometheus();
+  CHECK(metrics.find("evchain_storage_errors_total{code=\"io_error\"} 1\n") != std::string::npos);
+  CHECK(metrics.find("evchain_storage_errors_total{code=\"corruption\"} 2\n") != std::string::npos);
 
   h.node.submit_error = Status::Error("io_error", "/srv/evchain/data/journal: No space left");
   const std::string text = testing::MakeStatement(testing::DigestOf("leak"), "leak").Canonical();
