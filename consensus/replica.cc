@@ -560,7 +560,7 @@ void Replica::State::OnForward(const Message& m) {
       Drop("nonce_conflict", m.sender());
       continue;
     }
-    pool.Add(*e, *id, std::move(nonce), now);
+    pool.Add(std::move(*e), *id, std::move(nonce), now);
   }
   MaybeCutBlock();
 }
@@ -971,8 +971,6 @@ Status Replica::Propose(ClientDeposit deposit, Now now) {
   if (s.NonceCommittedByOther(deposit.nonce, id)) {
     return Status::Error("nonce_conflict", "another deposit of this depositor holds the nonce");
   }
-  const ledger::Entry& entry = deposit.entry;
-  s.pool.Add(entry, id, std::move(deposit.nonce), s.now);
   // At a backup, every replica gets the deposit and starts its request timer, so a censoring
   // primary is replaced by a quorum (not by a lone replica) and any next primary holds it.
   // Deposits proposed together travel in one FORWARD (see FlushForwards). The primary's own
@@ -980,7 +978,8 @@ Status Replica::Propose(ClientDeposit deposit, Now now) {
   // there (AcceptPrePrepare): sent twice, each cost every backup a second decode and check.
   // What the primary still holds unproposed after view_change_timeout/2 goes out in
   // Retransmit's FORWARD, and a view change hands its pool to the next primary.
-  if (!s.IsPrimary() || s.view_changing) s.to_forward.push_back(entry);
+  if (!s.IsPrimary() || s.view_changing) s.to_forward.push_back(deposit.entry);
+  s.pool.Add(std::move(deposit.entry), id, std::move(deposit.nonce), s.now);
   // The block cut runs once per Ready (TakeReady), not once per deposit: a host proposing a
   // client batch of thousands would otherwise scan the pool thousands of times.
   s.cut_requested = true;

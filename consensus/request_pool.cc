@@ -1,17 +1,29 @@
 #include "consensus/request_pool.h"
 
+#include <utility>
 #include <vector>
 
 namespace evchain::consensus {
 
-bool RequestPool::Add(const ledger::Entry& entry, const Hash32& id, DepositorNonce nonce,
-                      UnixMillis now) {
+template <typename EntryRef>
+bool RequestPool::Insert(EntryRef&& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now) {
   auto it = items_.lower_bound(id);  // one walk down the tree, and no copy of a duplicate
   if (it != items_.end() && it->first == id) return false;
-  it = items_.emplace_hint(it, id, Item{entry, std::move(nonce), next_order_, now, now});
+  it = items_.emplace_hint(
+      it, id, Item{std::forward<EntryRef>(entry), std::move(nonce), next_order_, now, now});
   by_order_.emplace(next_order_++, it);
   by_nonce_.emplace(it->second.nonce, id);
   return true;
+}
+
+bool RequestPool::Add(const ledger::Entry& entry, const Hash32& id, DepositorNonce nonce,
+                      UnixMillis now) {
+  return Insert(entry, id, std::move(nonce), now);
+}
+
+bool RequestPool::Add(ledger::Entry&& entry, const Hash32& id, DepositorNonce nonce,
+                      UnixMillis now) {
+  return Insert(std::move(entry), id, std::move(nonce), now);
 }
 
 bool RequestPool::RemoveCommitted(const Hash32& id, const DepositorNonce& nonce) {

@@ -28,8 +28,11 @@ class RequestPool {
     UnixMillis last_forward = 0;  // when it was last FORWARDed (retransmission)
   };
 
-  // Adds a deposit that arrived at `now`; false, and nothing changes, when `id` is pooled.
+  // Adds a deposit that arrived at `now`; false, and nothing changes (nothing is copied), when
+  // `id` is pooled.
   bool Add(const ledger::Entry& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now);
+  // The same, taking over an entry the caller keeps no copy of.
+  bool Add(ledger::Entry&& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now);
   bool Contains(const Hash32& id) const { return items_.count(id) > 0; }
   // A block committed the statement `id` holding `nonce`: it leaves the pool, and so does every
   // other statement with that nonce. Returns whether `id` itself was pooled.
@@ -50,6 +53,8 @@ class RequestPool {
   }
 
  private:
+  template <typename EntryRef>  // const ledger::Entry& or ledger::Entry
+  bool Insert(EntryRef&& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now);
   void Remove(Hash32Map<Item>::iterator it);
 
   Hash32Map<Item> items_;
