@@ -65,6 +65,17 @@ std::optional<Proposal> DecodeProposal(const genesis::Genesis& g, const std::str
 
 std::string HashKey(const Hash32& h) { return ToHex(h); }
 
+namespace {
+
+// A salt for the pool's hash table that depositors cannot learn, without randomness: Ed25519
+// signatures are a deterministic function of the secret key and the message.
+uint64_t PoolHashSalt(const crypto::SecretKey& k) {
+  constexpr std::string_view kPurpose = "evchain/request-pool-hash-salt/1";
+  return GetU64BE(k.Sign(AsBytes(kPurpose)).data());
+}
+
+}  // namespace
+
 Replica::State::State(const genesis::Genesis& g, int self_index, const crypto::SecretKey& k,
                       const CommittedIndex* idx)
     : genesis(g),
@@ -74,7 +85,8 @@ Replica::State::State(const genesis::Genesis& g, int self_index, const crypto::S
       n(g.n()),
       f(g.f()),
       quorum(g.quorum()),
-      checkpoint_votes(quorum, f) {}
+      checkpoint_votes(quorum, f),
+      pool(PoolHashSalt(k)) {}
 
 // ---------------------------------------------------------------- helpers
 
@@ -118,11 +130,6 @@ bool Replica::State::IsCommittedId(const Hash32& id) const {
          (index != nullptr && index->Contains(id));
 }
 
-// True iff `id` is committed, or in a block accepted in view v below `seq` (tentative chain).
-bool Replica::State::IsDuplicateBefore(const Hash32& id, uint64_t seq, uint64_t v) const {
-  return IsCommittedId(id) || InFlightIds(seq, v).count(id);
-}
-
 bool Replica::State::NonceCommittedByOther(const DepositorNonce& nonce, const Hash32& id) const {
   for (const auto* recent : {&unapplied_nonces, &handed_out_nonces}) {
     if (auto it = recent->find(nonce); it != recent->end()) return it->second != id;
@@ -132,24 +139,15 @@ bool Replica::State::NonceCommittedByOther(const DepositorNonce& nonce, const Ha
   return owner.has_value() && *owner != id;
 }
 
-std::map<DepositorNonce, Hash32> Replica::State::InFlightNonces(uint64_t below, uint64_t v) const {
-  std::map<DepositorNonce, Hash32> nonces;
+TentativeDeposits Replica::State::InFlight(uint64_t below, uint64_t v) const {
+  TentativeDeposits in_flight;
   for (uint64_t s = tip.height + 1; s < below; ++s) {
     const Proposal* p = FindProposal(s, v);
     if (p == nullptr) break;
-    for (size_t i = 0; i < p->nonces.size(); ++i) nonces.emplace(p->nonces[i], p->evidence_ids[i]);
+    in_flight.Add(*p);
   }
-  return nonces;
-}
-
-Hash32Set Replica::State::InFlightIds(uint64_t below, uint64_t v) const {
-  Hash32Set ids;
-  for (uint64_t s = tip.height + 1; s < below; ++s) {
-    const Proposal* p = FindProposal(s, v);
-    if (p == nullptr) break;
-    ids.insert(p->evidence_ids.begin(), p->evidence_ids.end());
-  }
-  return ids;
+  in_flight.Seal();
+  return in_flight;
 }
 
 // ---------------------------------------------------------------- normal case
@@ -248,8 +246,7 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
     Drop("bad_block:proposer", primary);
     return false;
   }
-  const Hash32Set in_flight = InFlightIds(seq, b.pp.view());
-  const std::map<DepositorNonce, Hash32> in_flight_nonces = InFlightNonces(seq, b.pp.view());
+  const TentativeDeposits in_flight = InFlight(seq, b.pp.view());
   // A deposit in this replica's pool is neither committed nor beaten to its nonce: both were
   // checked when it entered the pool, and a commit of either removes it (ApplyCommitted). So
   // the host's index, a storage read each, is asked only about deposits this replica lacks.
@@ -257,11 +254,10 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
   Result<CheckedBlock> checked = CheckBlock(
       genesis, *base, p->header, std::move(p->entries),
       [&](const Hash32& id) {
-        return in_flight.count(id) || (!pool.Contains(id) && IsCommittedId(id));
+        return in_flight.HasId(id) || (!pool.Contains(id) && IsCommittedId(id));
       },
       [&](const DepositorNonce& nonce, const Hash32& id) {
-        auto it = in_flight_nonces.find(nonce);
-        if (it != in_flight_nonces.end()) return it->second != id;
+        if (const Hash32* holder = in_flight.NonceHolder(ViewOf(nonce))) return *holder != id;
         return !pool.Contains(id) && NonceCommittedByOther(nonce, id);
       });
   if (!checked.ok()) {
@@ -605,11 +601,13 @@ void Replica::State::MaybeCutBlock() {
   // A nonce names one entry of the chain (docs/protocol.md "Block validity"): of two pooled
   // statements with one nonce only the older goes into a block; the other waits in the pool
   // (it leaves when the first commits, and is proposed if the first is dropped with its block).
-  const Hash32Set in_flight = InFlightIds(seq, view);
-  std::map<DepositorNonce, Hash32> taken_nonces = InFlightNonces(seq, view);
+  const TentativeDeposits in_flight = InFlight(seq, view);
+  std::set<TentativeDeposits::NonceView> cut_nonces;  // views into the pool's items
   std::vector<ledger::Entry> entries;
   pool.VisitOldestFirst([&](const Hash32& id, const RequestPool::Item& item) {
-    if (!in_flight.count(id) && taken_nonces.emplace(item.nonce, id).second) {
+    const TentativeDeposits::NonceView nonce = ViewOf(item.nonce);
+    if (!in_flight.HasId(id) && in_flight.NonceHolder(nonce) == nullptr &&
+        cut_nonces.insert(nonce).second) {
       entries.push_back(item.entry);
     }
     return entries.size() < max_batch;
@@ -677,12 +675,17 @@ void Replica::State::CheckTimers() {
   const UnixMillis request_timeout = Timeout(params.request_timeout_ms);
   const UnixMillis request_base = std::max(view_entered_at, last_pool_progress);
   if (now - request_base >= request_timeout) {
-    std::optional<Hash32Set> in_flight;
-    for (const auto& [id, item] : pool.items()) {
-      if (now - std::max(item.arrived, request_base) < request_timeout) continue;
-      if (!in_flight) in_flight = InFlightIds(HighWatermark() + 1, view);
-      if (!in_flight->count(id)) return StartViewChange(view + 1, "request_timeout");
-    }
+    // Oldest first: arrival times grow along the walk, so it stops at the first deposit whose
+    // timer has not run out.
+    std::optional<TentativeDeposits> in_flight;
+    bool expired = false;
+    pool.VisitOldestFirst([&](const Hash32& id, const RequestPool::Item& item) {
+      if (now - std::max(item.arrived, request_base) < request_timeout) return false;
+      if (!in_flight) in_flight = InFlight(HighWatermark() + 1, view);
+      expired = !in_flight->HasId(id);
+      return !expired;
+    });
+    if (expired) return StartViewChange(view + 1, "request_timeout");
   }
   // Silent primary: every replica broadcasts Status every view_change_timeout/4, so a primary
   // not heard from for a whole view_change_timeout while deposits wait has most likely crashed;
@@ -729,15 +732,16 @@ void Replica::State::Retransmit() {
   }
   // Deposits not proposed for a while may have been lost on their way to the other replicas.
   if (!pool.empty()) {
-    const Hash32Set in_flight = InFlightIds(HighWatermark() + 1, view);
+    const TentativeDeposits in_flight = InFlight(HighWatermark() + 1, view);
+    const int max_batch = static_cast<int>(genesis.params.max_batch);
     pb::Body fwd;
-    for (auto& [id, item] : pool.items()) {
-      if (now - item.last_forward < genesis.params.view_change_timeout_ms / 2) continue;
-      if (in_flight.count(id)) continue;
-      if (fwd.forward().entries_size() >= static_cast<int>(genesis.params.max_batch)) break;
+    pool.VisitOldestFirst([&](const Hash32& id, RequestPool::Item& item) {
+      if (now - item.last_forward < genesis.params.view_change_timeout_ms / 2) return true;
+      if (in_flight.HasId(id)) return true;
       item.last_forward = now;
       ToProto(item.entry, fwd.mutable_forward()->add_entries());
-    }
+      return fwd.forward().entries_size() < max_batch;
+    });
     if (fwd.forward().entries_size() > 0) Send(kBroadcast, fwd);
   }
 }

@@ -19,6 +19,7 @@
 #include "consensus/records.h"
 #include "consensus/replica.h"
 #include "consensus/request_pool.h"
+#include "consensus/tentative_deposits.h"
 
 namespace evchain::consensus {
 
@@ -148,15 +149,12 @@ struct Replica::State {
   const Proposal* FindProposal(uint64_t seq, uint64_t v) const { return log.FindProposal(seq, v); }
   const ChainPoint* BaseFor(uint64_t seq, uint64_t v) const;
   bool Prepared(uint64_t seq, uint64_t v) const { return log.Prepared(seq, v, Primary(v), quorum); }
-  bool IsDuplicateBefore(const Hash32& id, uint64_t seq, uint64_t v) const;
-  // Evidence ids of the blocks accepted in view v at heights (tip, below): the tentative chain.
-  Hash32Set InFlightIds(uint64_t below, uint64_t v) const;
+  // Deposits of the blocks accepted in view v at heights (tip, below): the tentative chain.
+  TentativeDeposits InFlight(uint64_t below, uint64_t v) const;
   bool IsCommittedId(const Hash32& id) const;
   // True iff an entry other than `id` holding this nonce is committed (unapplied, handed out or
   // in the host's index): the one check of the nonce rule against the committed chain.
   bool NonceCommittedByOther(const DepositorNonce& nonce, const Hash32& id) const;
-  // Nonces of the tentative chain below `below` in view v, with the entry holding each.
-  std::map<DepositorNonce, Hash32> InFlightNonces(uint64_t below, uint64_t v) const;
   void FlushForwards();
 
   void OnPrePrepare(const Message& m);

@@ -7,11 +7,12 @@ namespace evchain::consensus {
 
 template <typename EntryRef>
 bool RequestPool::Insert(EntryRef&& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now) {
-  auto it = items_.lower_bound(id);  // one walk down the tree, and no copy of a duplicate
-  if (it != items_.end() && it->first == id) return false;
-  it = items_.emplace_hint(
-      it, id, Item{std::forward<EntryRef>(entry), std::move(nonce), next_order_, now, now});
-  by_order_.emplace(next_order_++, it);
+  if (items_.count(id) > 0) return false;  // and no copy of a duplicate
+  const auto it =
+      items_
+          .emplace(id, Item{std::forward<EntryRef>(entry), std::move(nonce), next_order_, now, now})
+          .first;
+  by_order_.emplace(next_order_++, &*it);
   by_nonce_.emplace(it->second.nonce, id);
   return true;
 }
@@ -26,6 +27,11 @@ bool RequestPool::Add(ledger::Entry&& entry, const Hash32& id, DepositorNonce no
   return Insert(std::move(entry), id, std::move(nonce), now);
 }
 
+const RequestPool::Item* RequestPool::Find(const Hash32& id) const {
+  const auto it = items_.find(id);
+  return it == items_.end() ? nullptr : &it->second;
+}
+
 bool RequestPool::RemoveCommitted(const Hash32& id, const DepositorNonce& nonce) {
   const auto it = items_.find(id);
   const bool pooled = it != items_.end();
@@ -38,7 +44,7 @@ bool RequestPool::RemoveCommitted(const Hash32& id, const DepositorNonce& nonce)
 }
 
 // REQUIRES: it points into items_.
-void RequestPool::Remove(Hash32Map<Item>::iterator it) {
+void RequestPool::Remove(Table::iterator it) {
   const Hash32 id = it->first;
   by_order_.erase(it->second.order);
   auto [from, to] = by_nonce_.equal_range(it->second.nonce);

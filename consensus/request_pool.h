@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <utility>
 
 #include "common/bytes.h"
@@ -28,39 +29,51 @@ class RequestPool {
     UnixMillis last_forward = 0;  // when it was last FORWARDed (retransmission)
   };
 
+  // `hash_salt` keys the table by evidence id (common/hash_order.h): a value depositors
+  // cannot learn.
+  explicit RequestPool(uint64_t hash_salt) : items_(0, Hash32Hasher(hash_salt)) {}
+
   // Adds a deposit that arrived at `now`; false, and nothing changes (nothing is copied), when
   // `id` is pooled.
   bool Add(const ledger::Entry& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now);
   // The same, taking over an entry the caller keeps no copy of.
   bool Add(ledger::Entry&& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now);
   bool Contains(const Hash32& id) const { return items_.count(id) > 0; }
+  // The pooled item `id`, or null.
+  const Item* Find(const Hash32& id) const;
   // A block committed the statement `id` holding `nonce`: it leaves the pool, and so does every
   // other statement with that nonce. Returns whether `id` itself was pooled.
   bool RemoveCommitted(const Hash32& id, const DepositorNonce& nonce);
 
   size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
-  // Every item by evidence id (timers and retransmission may update the times).
-  Hash32Map<Item>& items() { return items_; }
-  const Hash32Map<Item>& items() const { return items_; }
 
-  // Calls visit(id, item) oldest first while it returns true.
+  // Calls visit(id, item) oldest first while it returns true. The only way to walk the pool:
+  // the table's own order is not deterministic across replicas (it depends on the salt).
   template <typename Visit>
   void VisitOldestFirst(Visit&& visit) const {
-    for (const auto& [order, it] : by_order_) {
-      if (!visit(it->first, it->second)) return;
+    for (const auto& [order, item] : by_order_) {
+      if (!visit(item->first, std::as_const(item->second))) return;
+    }
+  }
+  // The same, for a visit that updates the items' times (timers and retransmission).
+  template <typename Visit>
+  void VisitOldestFirst(Visit&& visit) {
+    for (const auto& [order, item] : by_order_) {
+      if (!visit(item->first, item->second)) return;
     }
   }
 
  private:
+  using Table = Hash32HashMap<Item>;
   template <typename EntryRef>  // const ledger::Entry& or ledger::Entry
   bool Insert(EntryRef&& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now);
-  void Remove(Hash32Map<Item>::iterator it);
+  void Remove(Table::iterator it);
 
-  Hash32Map<Item> items_;
-  // Item::order -> the item: the block cut walks it without a lookup by id per item (map
-  // iterators stay valid until their own element is erased).
-  std::map<uint64_t, Hash32Map<Item>::iterator> by_order_;
+  Table items_;
+  // Item::order -> the item: the block cut walks it without a lookup by id per item (elements of
+  // an unordered_map stay where they are when it rehashes, until they are erased).
+  std::map<uint64_t, Table::value_type*> by_order_;
   std::multimap<DepositorNonce, Hash32> by_nonce_;  // a depositor may reuse a nonce
   uint64_t next_order_ = 0;
 };

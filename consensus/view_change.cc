@@ -330,14 +330,15 @@ void Replica::State::InstallNewView(uint64_t v, const std::string& nv_wire,
   // Hand this replica's pending deposits to the new primary (§4.4: requests are re-sent).
   if (!IsPrimary() && !pool.empty()) {
     pb::Body fwd;
-    for (auto& [id, item] : pool.items()) {
+    pool.VisitOldestFirst([&](const Hash32&, RequestPool::Item& item) {
       item.last_forward = now;
       ToProto(item.entry, fwd.mutable_forward()->add_entries());
       if (fwd.forward().entries_size() >= static_cast<int>(genesis.params.max_batch)) {
         Send(Primary(v), fwd);
         fwd.Clear();
       }
-    }
+      return true;
+    });
     if (fwd.forward().entries_size() > 0) Send(Primary(v), fwd);
   }
   MaybeCutBlock();

@@ -1,6 +1,24 @@
 #include "node/deposit_pool.h"
 
+#include "crypto/sha256.h"
+#include "node/hash_salt.h"
+
 namespace evchain::node {
+
+DepositPool::DepositPool(size_t max_pending)
+    : max_pending_(max_pending),
+      pending_(0, Hash32Hasher(RandomHashSalt())),
+      nonces_(0, pending_.hash_function()) {}
+
+Hash32 DepositPool::NonceKey(std::string_view depositor, std::string_view nonce) {
+  Bytes key;
+  key.reserve(16 + depositor.size() + nonce.size());
+  PutU64BE(key, depositor.size());
+  Append(key, depositor);
+  PutU64BE(key, nonce.size());
+  Append(key, nonce);
+  return crypto::Sha256(key);
+}
 
 bool DepositPool::IsPending(const Hash32& evidence_id) const {
   std::lock_guard lock(mu_);
@@ -42,7 +60,7 @@ std::vector<double> DepositPool::MarkCommitted(const std::vector<Hash32>& eviden
       auto it = pending_.find(id);
       if (it == pending_.end()) continue;
       waited.push_back(std::chrono::duration<double>(now - it->second.admitted).count());
-      nonces_.erase(std::make_pair(it->second.depositor, it->second.nonce));
+      nonces_.erase(it->second.nonce_key);
       pending_.erase(it);
     }
   }

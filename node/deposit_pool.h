@@ -4,10 +4,9 @@
 #pragma once
 
 #include <chrono>
-#include <map>
 #include <mutex>
-#include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,7 +19,8 @@ namespace evchain::node {
 
 class DepositPool {
  public:
-  explicit DepositPool(size_t max_pending) : max_pending_(max_pending) {}
+  // The hash tables' salt is drawn from the OS random source (common/hash_order.h).
+  explicit DepositPool(size_t max_pending);
 
   struct Admitted {
     std::vector<ledger::Entry> fresh;  // entries not pending before (to hand to consensus)
@@ -62,15 +62,18 @@ class DepositPool {
                      Admitted* out, std::vector<size_t>* fresh_indexes);
 
   struct Pending {
-    std::string depositor;
-    std::string nonce;
+    Hash32 nonce_key;  // NonceKey of its (depositor, nonce)
     std::chrono::steady_clock::time_point admitted;
     bool durable = false;  // its journal write finished
   };
+  // (depositor, nonce) as one hash key: SHA-256 of both, each length-prefixed. A nonce of any
+  // length then costs one table probe instead of a walk comparing strings.
+  static Hash32 NonceKey(std::string_view depositor, std::string_view nonce);
+
   const size_t max_pending_;
   mutable std::mutex mu_;
-  Hash32Map<Pending> pending_;                                    // evidence id -> key
-  std::map<std::pair<std::string, std::string>, Hash32> nonces_;  // (depositor, nonce) -> id
+  Hash32HashMap<Pending> pending_;  // evidence id -> its nonce
+  Hash32HashMap<Hash32> nonces_;    // NonceKey -> evidence id
 };
 
 }  // namespace evchain::node

@@ -13,6 +13,7 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
     Hash32 id;
     std::string depositor;
     std::string nonce;
+    Hash32 nonce_key;
   };
   std::vector<Parsed> parsed;
   parsed.reserve(entries.size());
@@ -21,8 +22,8 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
     // in the canonical line structure is enough here.
     auto st = storage::ScanDepositStatement(e.statement);
     if (!st.ok()) return st.status();
-    parsed.push_back(
-        {crypto::Sha256(e.statement), std::string(st->depositor), std::string(st->nonce)});
+    parsed.push_back({crypto::Sha256(e.statement), std::string(st->depositor),
+                      std::string(st->nonce), NonceKey(st->depositor, st->nonce)});
   }
   // Committed-nonce checks read storage: they run outside the lock, before the admission and
   // again after it. A statement holding the nonce that commits in between has left the pool
@@ -61,12 +62,11 @@ template <typename Parsed>
 Status DepositPool::AdmitLocked(const std::vector<Parsed>& parsed,
                                 const std::vector<ledger::Entry>& entries, Admitted* out,
                                 std::vector<size_t>* fresh_indexes) {
-  std::map<std::pair<std::string, std::string>, Hash32> batch_nonces;
+  Hash32HashMap<Hash32> batch_nonces(parsed.size(), nonces_.hash_function());
   size_t fresh_count = 0;
   for (const auto& p : parsed) {
-    auto key = std::make_pair(p.depositor, p.nonce);
-    auto it = nonces_.find(key);
-    auto bit = batch_nonces.find(key);
+    auto it = nonces_.find(p.nonce_key);
+    auto bit = batch_nonces.find(p.nonce_key);
     if ((it != nonces_.end() && it->second != p.id) ||
         (bit != batch_nonces.end() && bit->second != p.id)) {
       return Status::Error("nonce_conflict", "nonce '" + p.nonce + "' of depositor '" +
@@ -74,7 +74,7 @@ Status DepositPool::AdmitLocked(const std::vector<Parsed>& parsed,
                                                  "' is pending for another statement");
     }
     if (it == nonces_.end() && bit == batch_nonces.end()) ++fresh_count;
-    batch_nonces.emplace(key, p.id);
+    batch_nonces.emplace(p.nonce_key, p.id);
   }
   if (pending_.size() + fresh_count > max_pending_) {
     return Status::Error("overloaded", "too many deposits waiting for a block; retry later");
@@ -82,9 +82,9 @@ Status DepositPool::AdmitLocked(const std::vector<Parsed>& parsed,
   auto now = std::chrono::steady_clock::now();
   for (size_t i = 0; i < parsed.size(); ++i) {
     const auto& p = parsed[i];
-    auto [it, inserted] = pending_.emplace(p.id, Pending{p.depositor, p.nonce, now});
+    auto [it, inserted] = pending_.emplace(p.id, Pending{p.nonce_key, now});
     if (inserted) {
-      nonces_.emplace(std::make_pair(p.depositor, p.nonce), p.id);
+      nonces_.emplace(p.nonce_key, p.id);
       out->fresh.push_back(entries[i]);
       out->fresh_ids.push_back(p.id);
       out->fresh_nonces.emplace_back(p.depositor, p.nonce);

@@ -1,19 +1,15 @@
 #include "node/verified_deposits.h"
 
 #include <algorithm>
-#include <cstring>
+
+#include "node/hash_salt.h"
 
 namespace evchain::node {
 
-size_t VerifiedDeposits::KeyHash::operator()(const Hash32& h) const {
-  // Keys are SHA-256 outputs: any 8 bytes are uniformly distributed.
-  size_t v;
-  std::memcpy(&v, h.data(), sizeof v);
-  return v;
-}
-
 VerifiedDeposits::VerifiedDeposits(size_t capacity, std::function<bool(const Hash32&)> committed)
-    : capacity_(std::max<size_t>(capacity, 1)), committed_(std::move(committed)) {}
+    : capacity_(std::max<size_t>(capacity, 1)),
+      committed_(std::move(committed)),
+      keys_(0, Hash32Hasher(RandomHashSalt())) {}
 
 bool VerifiedDeposits::Begin(const Hash32& key) {
   std::unique_lock lock(mu_);

@@ -14,9 +14,9 @@
 #include <deque>
 #include <functional>
 #include <mutex>
-#include <unordered_map>
 
 #include "common/bytes.h"
+#include "common/hash_order.h"
 #include "consensus/deposit_check_cache.h"
 
 namespace evchain::node {
@@ -41,17 +41,14 @@ class VerifiedDeposits final : public consensus::DepositCheckCache {
   uint64_t committed_skipped() const { return committed_skipped_.load(); }
 
  private:
-  struct KeyHash {
-    size_t operator()(const Hash32& h) const;
-  };
   enum class State { kVerifying, kVerified };
 
   const size_t capacity_;
   const std::function<bool(const Hash32&)> committed_;
   std::mutex mu_;
   std::condition_variable finished_;
-  std::unordered_map<Hash32, State, KeyHash> keys_;  // guarded by mu_
-  std::deque<Hash32> order_;                         // verified keys, oldest first; mu_
+  Hash32HashMap<State> keys_;  // guarded by mu_; salted at random (common/hash_order.h)
+  std::deque<Hash32> order_;   // verified keys, oldest first; mu_
   std::atomic<uint64_t> verified_{0}, cached_{0}, committed_skipped_{0};
 };
 
