@@ -146,8 +146,11 @@ class Run {
     beast::flat_buffer buffer;
     asio::steady_timer idle_timer(io_);
     asio::steady_timer pause(io_);
+    int64_t refused = -1;  // closed loop: a request refused with 429/503, to send again
     for (;;) {
-      const int64_t idx = co_await Next(idle_timer);
+      const int64_t idx =
+          refused >= 0 && NowNs() < end_ns_ && !Interrupted() ? refused : co_await Next(idle_timer);
+      refused = -1;
       if (idx < 0) break;
       RequestRecord& rec = result_.records[static_cast<size_t>(idx)];
       rec.target = target;
@@ -173,6 +176,13 @@ class Run {
       req.keep_alive(true);
       req.body() = (*spec_.bodies)[static_cast<size_t>(idx)];
       req.prepare_payload();
+      if (rec.done_ns >= 0) {  // sent again after a refusal: that answer is counted apart
+        (rec.status == 429 ? rec.refused_429 : rec.refused_503)++;
+        if (rec.status == 503 && rec.retry_after) ++rec.refused_503_retry_after;
+        rec.status = 0;
+        rec.retry_after = false;
+        rec.done_ns = -1;
+      }
       rec.sent_ns = NowNs();
       if (!Open()) rec.intended_ns = rec.sent_ns;
       stream->expires_after(spec_.timeout);
@@ -202,9 +212,11 @@ class Run {
         wait_ns = spec_.backoff.count();
       }
       if (!res.keep_alive()) stream.reset();
-      // Closed loop: a refused client backs off as told (never past the window's end). The open
-      // loop keeps its schedule: the refused deposit is simply shed.
-      if (!Open() && (rec.status == 429 || rec.status == 503) && wait_ns > 0) {
+      // Closed loop: a refused client backs off as told (never past the window's end) and then
+      // sends the same request again. The open loop keeps its schedule: the refused deposit is
+      // simply shed.
+      if (!Open() && (rec.status == 429 || rec.status == 503)) {
+        refused = idx;
         const int64_t until = std::min(NowNs() + wait_ns, end_ns_);
         if (until > NowNs()) {
           pause.expires_after(std::chrono::nanoseconds(until - NowNs()));

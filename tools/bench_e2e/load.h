@@ -2,9 +2,9 @@
 // thread, the same code for evchain and etcd.
 //
 // Closed loop: `connections` connections each send the next request as soon as the previous
-// answer arrives, until the window ends (a 429/503 makes that connection wait Retry-After
-// seconds, or `backoff` without the header, before its next request; a refused request is not
-// re-sent, the next one is a new deposit).
+// answer arrives, until the window ends. A 429/503 makes that connection wait Retry-After
+// seconds, or `backoff` without the header, and send the refused request again, as a client
+// does: a refused deposit was not admitted, and a deposit sent twice is stored once.
 // Open loop: request i is *intended* at t0 + i / rate whatever happened before; a free
 // connection takes the oldest intended request; latency counts from the intended time, so a
 // stalled server is charged for the requests it kept waiting (no coordinated omission). Requests
@@ -42,6 +42,10 @@ struct RequestRecord {
   uint16_t status = 0;   // HTTP status; 0 without an answer
   uint16_t target = 0;   // index into LoadSpec::targets
   bool retry_after = false;
+  // Closed loop: answers 429/503 before the last one, each followed by sending it again.
+  uint32_t refused_503 = 0;
+  uint32_t refused_503_retry_after = 0;
+  uint32_t refused_429 = 0;
 };
 
 struct LoadResult {

@@ -191,8 +191,18 @@ struct Loop {
 // Counts of the answers of one run.
 ojson CountAnswers(const LoadResult& r, uint32_t per_request, uint64_t* accepted_deposits) {
   std::map<int, uint64_t> by_status;
-  uint64_t answered = 0, sent = 0, s503 = 0, s503_ra = 0, s429 = 0, accepted = 0;
+  uint64_t answered = 0, sent = 0, s503 = 0, s503_ra = 0, s429 = 0, accepted = 0, resent = 0;
   for (const auto& rec : r.records) {
+    // Refused and then sent again (closed loop): each refusal is a request with its answer.
+    const uint64_t refusals = rec.refused_503 + rec.refused_429;
+    sent += refusals;
+    answered += refusals;
+    resent += refusals;
+    if (rec.refused_503 > 0) by_status[503] += rec.refused_503;
+    if (rec.refused_429 > 0) by_status[429] += rec.refused_429;
+    s503 += rec.refused_503;
+    s503_ra += rec.refused_503_retry_after;
+    s429 += rec.refused_429;
     if (rec.sent_ns >= 0) ++sent;
     if (rec.done_ns < 0) continue;
     ++answered;
@@ -217,6 +227,8 @@ ojson CountAnswers(const LoadResult& r, uint32_t per_request, uint64_t* accepted
   return ojson{
       {"requests_sent", sent},
       {"answered", answered},
+      // Closed loop: requests sent again after a 429/503 (each also counted in requests_sent).
+      {"resent", resent},
       {"by_status", statuses},
       {"accepted_requests", accepted},
       {"accepted_deposits", accepted * per_request},
@@ -845,7 +857,8 @@ raised) and one 3-member etcd cluster (Debian's etcd-server), and drives both wi
 HTTP/1.1 client (Boost.Beast, one thread, keep-alive connections) at the same load:
 
   closed loop  N connections, each sending its next request when the previous answer arrives
-               (--connections 32,256); after a 503 or 429 it waits Retry-After (or 100 ms).
+               (--connections 32,256); after a 503 or 429 it waits Retry-After (or 100 ms)
+               and sends the refused request again.
   open loop    a fixed rate of deposits (or puts) per second (--rates, --bulk-rates);
                latency counts from each request's intended send time, so a stalled server
                pays for the requests it held back (no coordinated omission).

@@ -5,12 +5,15 @@
               the temporary directory is gone afterwards.
   interrupt   SIGINT while a network runs: exit status 130, no validator left running, the
               temporary directory removed.
+  refused     a network that holds at most 50 pending deposits, 16 connections: the 503s carry
+              Retry-After, and each refused deposit is sent again until it is accepted, so the
+              deposits the load used are the ones accepted (plus those refused at the window's end).
   burst       issue "The chain holds under load", item 7: 32 connections post single deposits
               as fast as they are answered for 5 s (far more than the network orders, so a
               backlog builds, up to max_pending); then the backlog drains, every accepted
               deposit commits, and no validator changed view on the way.
 
-Usage: smoke_test.py BENCH_BINARY [run|interrupt ...]
+Usage: smoke_test.py BENCH_BINARY [run|interrupt|burst|refused ...]
 """
 import json
 import os
@@ -135,7 +138,39 @@ def test_burst():
               f"after the window, answers {run['answers']['by_status']}")
 
 
-TESTS = {"run": test_run, "interrupt": test_interrupt, "burst": test_burst}
+def test_refused():
+    with tempfile.TemporaryDirectory(prefix="bench-e2e-refused-") as tmp:
+        out = os.path.join(tmp, "report.json")
+        work = os.path.join(tmp, "work")
+        os.mkdir(work)
+        connections = 16
+        args = [a for a in ARGS]
+        args[args.index("--connections") + 1] = str(connections)
+        args[args.index("--duration") + 1] = "3s"
+        args += ["--node-config", "max_pending=50", "--json", out]
+        p = subprocess.run([BENCH, *args], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "TMPDIR": work})
+        check(p.returncode == 0, f"exit {p.returncode}\n{p.stdout}\n{p.stderr}")
+        with open(out) as f:
+            run = json.load(f)["runs"][0]
+        check("error" not in run, f"run failed: {run.get('error')}")
+        a = run["answers"]
+        check(a["http_503"] > 0, f"no 503 from a network holding 50 deposits: {a}")
+        check(a["http_503_with_retry_after"] == a["http_503"], f"a 503 without Retry-After: {a}")
+        check(a["resent"] > 0, f"no refused deposit was sent again: {a}")
+        # Every request is one deposit here. Distinct deposits sent = requests - resends; each
+        # was accepted, or refused as the window ended (at most one per connection), or lost.
+        distinct = a["requests_sent"] - a["resent"]
+        check(a["accepted_requests"] >= distinct - connections - a["unanswered"],
+              f"refused deposits were dropped instead of sent again: {a}")
+        check(run["drain"]["drained"], f"accepted deposits not committed: {run['drain']}")
+        check(not a["pool_exhausted"], f"the pre-signed pool ran out: {a}")
+        print(f"refused: {a['http_503']} answers 503, {a['resent']} sent again, "
+              f"{a['accepted_requests']} accepted")
+
+
+TESTS = {"run": test_run, "interrupt": test_interrupt, "burst": test_burst,
+         "refused": test_refused}
 
 if __name__ == "__main__":
     failed = 0
