@@ -278,4 +278,11 @@ HttpResponse HandlePostBatch(const HttpRequest& request, Context& ctx) {
   return Counted(ctx, std::move(response), accepted);
 }
 
+std::optional<HttpResponse> ShedDepositBeforeBody(const HttpRequest& request, Context& ctx) {
+  if (request.method != "POST") return std::nullopt;
+  if (request.path != "/v1/deposits" && request.path != "/v1/deposits/batch") return std::nullopt;
+  if (!ctx.node.Overloaded()) return std::nullopt;
+  return Counted(ctx, ShedOverload(), request.path == "/v1/deposits" ? 1 : 0);
+}
+
 }  // namespace evchain::api

@@ -2,6 +2,7 @@
 // state). router.h dispatches to them; docs/api.md documents each one.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "api/context.h"
@@ -12,6 +13,10 @@ namespace evchain::api {
 // deposit_handlers.cc
 HttpResponse HandlePostDeposit(const HttpRequest& request, Context& ctx);
 HttpResponse HandlePostBatch(const HttpRequest& request, Context& ctx);
+// The answer of a deposit route while the node is overloaded (503 with Retry-After, counted as
+// the route counts it), or nullopt when `request` (method and path known, body not read) is not
+// a deposit or the node takes deposits. Lets the server refuse before the body is sent.
+std::optional<HttpResponse> ShedDepositBeforeBody(const HttpRequest& request, Context& ctx);
 
 // lookup_handlers.cc
 HttpResponse HandleGetDeposit(const HttpRequest& request, Context& ctx,

@@ -25,6 +25,7 @@
 #include <unordered_map>
 
 #include "api/commit_waiters.h"
+#include "api/handlers.h"
 #include "api/metric_names.h"
 #include "api/multipart.h"
 #include "api/router.h"
@@ -461,6 +462,13 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
     if (!has_body) return Dispatch();
     if (header.find(http::field::expect) != header.end() &&
         beast::iequals(header[http::field::expect], "100-continue")) {
+      // The client waits for 100 Continue before it sends the body: a request that would be
+      // refused whatever its body is answered now, and the body never travels (RFC 9110
+      // §10.1.1). A batch of deposits while the network is full is a megabyte not uploaded.
+      // The connection then closes (after reading what a client sends anyway, up to the
+      // linger bounds): whether the body is on its way is the client's to decide.
+      if (!refusal_) refusal_ = ShedDepositBeforeBody(request_, server_.ctx());
+      if (refusal_) return Refuse(std::move(*refusal_), /*linger=*/true);
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
       Arm(config_.write_timeout, Phase::kWrite);
       return http::async_write(

@@ -399,6 +399,44 @@ TEST_CASE("a body over the limit gets 413 even when the client sends all of it f
   CHECK(early.starts_with("HTTP/1.1 413"));
 }
 
+// A client that asks before it uploads (curl does for large bodies) learns of an overloaded
+// network from the headers, not after a megabyte of batch.
+TEST_CASE("a deposit that expects 100-continue from an overloaded node gets the 503 at once") {
+  for (const char* path : {"/v1/deposits", "/v1/deposits/batch"}) {
+    CAPTURE(path);
+    Harness h;
+    h.node.overloaded = true;
+    Server s(h);
+    Raw c(s.server.port());
+    c.Send(std::string("POST ") + path +
+           " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           "Content-Length: 900000\r\nExpect: 100-continue\r\n\r\n");
+    const std::string got = c.Read(std::chrono::seconds(5), "}");
+    CHECK(got.starts_with("HTTP/1.1 503"));
+    CHECK(got.find("100 Continue") == std::string::npos);
+    CHECK(got.find("overloaded") != std::string::npos);
+    CHECK(got.find("Retry-After: 1") != std::string::npos);
+    CHECK(got.find("Connection: close") != std::string::npos);
+    CHECK(h.node.submit_calls == 0);
+  }
+  // Taking deposits, the server asks for the body, and the deposit is admitted.
+  Harness h;
+  Server s(h);
+  Raw c(s.server.port());
+  const std::string body = testing::DepositBody(
+      testing::MakeStatement(testing::DigestOf("expect"), "expect-1").Canonical());
+  c.Send(
+      "POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n");
+  const std::string cont = c.Read(std::chrono::seconds(5), "\r\n\r\n");
+  CHECK(cont.starts_with("HTTP/1.1 100 Continue"));
+  c.Send(body);
+  const std::string got = c.Read(std::chrono::seconds(5), "}");
+  CHECK(got.find("HTTP/1.1 202") != std::string::npos);
+  CHECK(h.node.submit_calls == 1);
+}
+
 TEST_CASE("pipelined requests are answered in order, one at a time") {
   Harness h;
   Server s(h);

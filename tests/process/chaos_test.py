@@ -14,6 +14,7 @@ Run: EVCHAIN_BUILD_DIR=build python3 tests/process/chaos_test.py crash_chaos
      (EVCHAIN_CHAOS_SEED=N picks another schedule; the seed is printed.)
 """
 import hashlib
+import http.client
 import json
 import os
 import random
@@ -42,15 +43,26 @@ def load_depositor_key(path):
     return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(seed_hex))
 
 
+def parsed(raw):
+    """The JSON object of an answer's body; a body that is not one is kept as text, so that it
+    shows as an unexpected answer instead of ending the client thread."""
+    try:
+        answer = json.loads(raw or b"{}")
+    except ValueError:
+        return {"not_json": raw[:200].decode(errors="replace")}
+    return answer if isinstance(answer, dict) else {"not_an_object": answer}
+
+
 def post_json(url, body, timeout=10.0):
-    """(status, parsed body); raises OSError when the connection fails."""
+    """(status, parsed body); raises OSError or http.client.HTTPException when the connection
+    fails or breaks before the answer is whole (a validator killed under the request)."""
     req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
                                  headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, json.loads(r.read())
+            return r.status, parsed(r.read())
     except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
+        return e.code, parsed(e.read())
 
 
 class Clients:
@@ -86,7 +98,7 @@ class Clients:
             node = rng.choice(live)
             try:
                 status, answer = post_json(self.net.url(node) + "/v1/deposits", body)
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 # The validator died under the request: the deposit may or may not have been
                 # recorded, and nobody was promised anything.
                 with self.lock:
