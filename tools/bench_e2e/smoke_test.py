@@ -113,60 +113,57 @@ def test_interrupt():
                 p.wait()
 
 
-def test_burst():
-    with tempfile.TemporaryDirectory(prefix="bench-e2e-burst-") as tmp:
+def run_one(prefix, args, timeout):
+    """Runs the benchmark with `args` (plus --json) in a scratch directory; returns its one run
+    from the JSON report, after checking the exit status and that the run did not fail."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         out = os.path.join(tmp, "report.json")
         work = os.path.join(tmp, "work")
         os.mkdir(work)
-        args = ["--only", "evchain", "--modes", "single", "--connections", "32", "--rates", "",
-                "--bulk-rates", "", "--duration", "5s", "--drain", "90s", "--pool", "40000",
-                "--verify-count", "500", "--latency-samples", "50", "--json", out]
-        p = subprocess.run([BENCH, *args], capture_output=True, text=True, timeout=240,
-                           env={**os.environ, "TMPDIR": work})
+        p = subprocess.run([BENCH, *args, "--json", out], capture_output=True, text=True,
+                           timeout=timeout, env={**os.environ, "TMPDIR": work})
         check(p.returncode == 0, f"exit {p.returncode}\n{p.stdout}\n{p.stderr}")
         with open(out) as f:
             run = json.load(f)["runs"][0]
         check("error" not in run, f"run failed: {run.get('error')}")
-        accepted = run["answers"]["accepted_deposits"]
-        check(accepted > 0, f"nothing accepted: {run['answers']}")
-        check(run["drain"]["drained"],
-              f"backlog not drained: {run['drain']} of {accepted} accepted")
-        views = run["views"]
-        check(views["view_changes_total_delta"] == 0,
-              f"view changes during the burst or the drain: {views}")
-        print(f"burst: {accepted} accepted, drained {run['drain']['seconds_after_window']} s "
-              f"after the window, answers {run['answers']['by_status']}")
+        check(os.listdir(work) == [], f"left behind: {os.listdir(work)}")
+        return run
+
+
+def test_burst():
+    args = ["--only", "evchain", "--modes", "single", "--connections", "32", "--rates", "",
+            "--bulk-rates", "", "--duration", "5s", "--drain", "90s", "--pool", "40000",
+            "--verify-count", "500", "--latency-samples", "50"]
+    run = run_one("bench-e2e-burst-", args, timeout=240)
+    accepted = run["answers"]["accepted_deposits"]
+    check(accepted > 0, f"nothing accepted: {run['answers']}")
+    check(run["drain"]["drained"], f"backlog not drained: {run['drain']} of {accepted} accepted")
+    views = run["views"]
+    check(views["view_changes_total_delta"] == 0,
+          f"view changes during the burst or the drain: {views}")
+    print(f"burst: {accepted} accepted, drained {run['drain']['seconds_after_window']} s "
+          f"after the window, answers {run['answers']['by_status']}")
 
 
 def test_refused():
-    with tempfile.TemporaryDirectory(prefix="bench-e2e-refused-") as tmp:
-        out = os.path.join(tmp, "report.json")
-        work = os.path.join(tmp, "work")
-        os.mkdir(work)
-        connections = 16
-        args = [a for a in ARGS]
-        args[args.index("--connections") + 1] = str(connections)
-        args[args.index("--duration") + 1] = "3s"
-        args += ["--node-config", "max_pending=50", "--json", out]
-        p = subprocess.run([BENCH, *args], capture_output=True, text=True, timeout=120,
-                           env={**os.environ, "TMPDIR": work})
-        check(p.returncode == 0, f"exit {p.returncode}\n{p.stdout}\n{p.stderr}")
-        with open(out) as f:
-            run = json.load(f)["runs"][0]
-        check("error" not in run, f"run failed: {run.get('error')}")
-        a = run["answers"]
-        check(a["http_503"] > 0, f"no 503 from a network holding 50 deposits: {a}")
-        check(a["http_503_with_retry_after"] == a["http_503"], f"a 503 without Retry-After: {a}")
-        check(a["resent"] > 0, f"no refused deposit was sent again: {a}")
-        # Every request is one deposit here. Distinct deposits sent = requests - resends; each
-        # was accepted, or refused as the window ended (at most one per connection), or lost.
-        distinct = a["requests_sent"] - a["resent"]
-        check(a["accepted_requests"] >= distinct - connections - a["unanswered"],
-              f"refused deposits were dropped instead of sent again: {a}")
-        check(run["drain"]["drained"], f"accepted deposits not committed: {run['drain']}")
-        check(not a["pool_exhausted"], f"the pre-signed pool ran out: {a}")
-        print(f"refused: {a['http_503']} answers 503, {a['resent']} sent again, "
-              f"{a['accepted_requests']} accepted")
+    connections = 16
+    args = list(ARGS)
+    args[args.index("--connections") + 1] = str(connections)
+    args[args.index("--duration") + 1] = "3s"
+    run = run_one("bench-e2e-refused-", [*args, "--node-config", "max_pending=50"], timeout=120)
+    a = run["answers"]
+    check(a["http_503"] > 0, f"no 503 from a network holding 50 deposits: {a}")
+    check(a["http_503_with_retry_after"] == a["http_503"], f"a 503 without Retry-After: {a}")
+    check(a["resent"] > 0, f"no refused deposit was sent again: {a}")
+    # Every request is one deposit here. Distinct deposits sent = requests - resends; each was
+    # accepted, or refused as the window ended (at most one per connection), or lost.
+    distinct = a["requests_sent"] - a["resent"]
+    check(a["accepted_requests"] >= distinct - connections - a["unanswered"],
+          f"refused deposits were dropped instead of sent again: {a}")
+    check(run["drain"]["drained"], f"accepted deposits not committed: {run['drain']}")
+    check(not a["pool_exhausted"], f"the pre-signed pool ran out: {a}")
+    print(f"refused: {a['http_503']} answers 503, {a['resent']} sent again, "
+          f"{a['accepted_requests']} accepted")
 
 
 TESTS = {"run": test_run, "interrupt": test_interrupt, "burst": test_burst,
