@@ -472,7 +472,13 @@ void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string
     PersistState();
   }
   progress_deadline = 0;
-  if (removed_from_pool && !view_changing && !fetched) last_pool_progress = now;
+  // The request timer restarts when deposits of this pool commit in this view: committed here, or
+  // fetched by a replica that fell behind, in a block this view's primary proposed (its
+  // certificate shows a quorum committed it). A replica catching up from a backlog is watching
+  // the primary make progress, not censor.
+  if (removed_from_pool && !view_changing && (!fetched || block.header.view == view)) {
+    last_pool_progress = now;
+  }
   cut_requested = true;  // a primary may cut the next block at once (MaybeCutBlock)
   // Checkpoint every K blocks, and also whenever the log crosses a multiple of max_batch
   // entries (a function of the committed chain, so every correct replica checkpoints at the same

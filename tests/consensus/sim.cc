@@ -137,6 +137,7 @@ void Simulation::Crash(int node, UnixMillis at) {
     nodes_[node].replica.reset();
     nodes_[node].urgent.clear();  // a busy host's pending task finds no replica and stops
     nodes_[node].forwards.clear();
+    nodes_[node].small.clear();
   });
 }
 
@@ -187,6 +188,7 @@ void Simulation::RestoreFromBackup(int node, UnixMillis backup_at, UnixMillis re
     n.replica.reset();
     n.urgent.clear();
     n.forwards.clear();
+    n.small.clear();
     n.records = backup->records;
     n.journal = backup->journal;
     n.chain = backup->chain;
@@ -291,6 +293,7 @@ void Simulation::Drain(int i) {
       node.replica.reset();
       node.urgent.clear();
       node.forwards.clear();
+      node.small.clear();
       return;
     }
     for (Outgoing& out : rd.messages) {  // 2. send
@@ -431,9 +434,30 @@ void Simulation::Arrive(int from, int to, const std::string& wire) {
     entries = static_cast<size_t>(forward ? body.forward().entries_size()
                                           : body.pre_prepare().entries_size());
   }
-  (forward ? node.forwards : node.urgent)
-      .push_back(Node::Arrival{from, wire, ClockOf(to), entries});
+  Node::Arrival arrival{from, wire, ClockOf(to), entries};
+  if (opt_.small_messages_apart && !forward && entries == 0) {
+    node.small.push_back(std::move(arrival));
+    if (!node.busy_small) StartNextSmall(to);
+    return;
+  }
+  (forward ? node.forwards : node.urgent).push_back(std::move(arrival));
   if (!node.busy) StartNextArrival(to);
+}
+
+void Simulation::StartNextSmall(int to) {
+  Node& node = nodes_[to];
+  if (!node.replica || node.small.empty()) {
+    node.busy_small = false;
+    return;
+  }
+  node.busy_small = true;
+  Node::Arrival a = std::move(node.small.front());
+  node.small.pop_front();
+  const UnixMillis cost = static_cast<UnixMillis>((opt_.us_per_message + 999) / 1000);
+  Schedule(now_ + cost, [this, to, a = std::move(a)]() {
+    Deliver(a.from, to, a.wire, a.arrived);
+    StartNextSmall(to);
+  });
 }
 
 void Simulation::StartNextArrival(int to) {

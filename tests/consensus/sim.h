@@ -67,6 +67,10 @@ struct Options {
   // rule judges a PRE-PREPARE by its arrival (Message::received_at).
   std::vector<uint64_t> us_per_entry;
   uint64_t us_per_message = 0;
+  // With us_per_entry: messages that carry no deposits (votes, status, checkpoints, view
+  // changes) have a worker of their own and never wait behind a block, as in node/peer_inbox.h.
+  // Off, they share the one worker (protocol messages first).
+  bool small_messages_apart = false;
 };
 
 // A fault-free run of n = 4 (the scenario tests add the faults they are about).
@@ -186,7 +190,8 @@ class Simulation {
     // The host's state-transfer target (node/validator.cc's catching_up_): while the replica is
     // below it, Prefilter drops FORWARDs as the node does.
     uint64_t fetch_target = 0;
-    // Options::us_per_entry: messages waiting for the host (protocol messages first), and
+    // Options::us_per_entry: messages waiting for the host (protocol messages first; with
+    // Options::small_messages_apart, those without deposits on a worker of their own), and
     // whether it is busy with one.
     struct Arrival {
       int from;
@@ -194,8 +199,9 @@ class Simulation {
       UnixMillis arrived;  // clock()
       size_t entries;
     };
-    std::deque<Arrival> urgent, forwards;
+    std::deque<Arrival> urgent, forwards, small;
     bool busy = false;
+    bool busy_small = false;
   };
   struct Item {
     UnixMillis at;
@@ -212,6 +218,7 @@ class Simulation {
   // A message reaches `to`'s host: delivered at once, or queued under the cost model.
   void Arrive(int from, int to, const std::string& wire);
   void StartNextArrival(int to);
+  void StartNextSmall(int to);
   // Host checks, then Step. `arrived`: the clock() when the bytes arrived (0: now).
   void Deliver(int from, int to, const std::string& wire, UnixMillis arrived = 0);
   void Mutate(int from, int to, const std::string& wire);
