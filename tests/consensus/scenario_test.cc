@@ -418,15 +418,13 @@ TEST_CASE("load: replicas slower than the timeouts still commit the backlog, saf
 // one validator fell behind the other three, caught up by state transfer, and started a view
 // change alone on its request timer, because the blocks it fetched did not count as progress on
 // its pool even when the current view's primary had proposed them. It then sat in the higher
-// view until the others changed too, one fault away from a stopped chain. Votes and status travel
-// apart from blocks here, as in the node, so only the slow replica's blocks wait.
+// view until the others changed too, one fault away from a stopped chain.
 TEST_CASE("load: a replica behind the others catches up without a view change") {
   Options o = Quiet();
   o.max_batch = 20;
   o.max_time = 300000;
   o.us_per_entry = {500, 500, 500, 10000};  // v3 takes 10 ms per deposit: it cannot keep up
   o.us_per_message = 200;
-  o.small_messages_apart = true;
   Simulation sim(o);
   const int kDeposits = 100 * 20;
   for (int k = 0; k < kDeposits; ++k) sim.Submit(1 + k % 3, k / 10);

@@ -138,6 +138,7 @@ void Simulation::Crash(int node, UnixMillis at) {
     nodes_[node].urgent.clear();  // a busy host's pending task finds no replica and stops
     nodes_[node].forwards.clear();
     nodes_[node].small.clear();
+    nodes_[node].checked.clear();
   });
 }
 
@@ -189,6 +190,7 @@ void Simulation::RestoreFromBackup(int node, UnixMillis backup_at, UnixMillis re
     n.urgent.clear();
     n.forwards.clear();
     n.small.clear();
+    n.checked.clear();
     n.records = backup->records;
     n.journal = backup->journal;
     n.chain = backup->chain;
@@ -294,6 +296,7 @@ void Simulation::Drain(int i) {
       node.urgent.clear();
       node.forwards.clear();
       node.small.clear();
+      node.checked.clear();
       return;
     }
     for (Outgoing& out : rd.messages) {  // 2. send
@@ -427,15 +430,18 @@ void Simulation::Arrive(int from, int to, const std::string& wire) {
   // Classify as the host does, from the envelope alone (no signature check yet).
   pb::Envelope env;
   pb::Body body;
-  size_t entries = 0;
   bool forward = false;
+  std::vector<Hash32> deposits;
   if (env.ParseFromString(wire) && body.ParseFromString(env.body())) {
     forward = body.has_forward();
-    entries = static_cast<size_t>(forward ? body.forward().entries_size()
-                                          : body.pre_prepare().entries_size());
+    for (const pb::Deposit& d :
+         forward ? body.forward().entries() : body.pre_prepare().entries()) {
+      deposits.push_back(crypto::Sha256(d.SerializeAsString()));
+    }
   }
-  Node::Arrival arrival{from, wire, ClockOf(to), entries};
-  if (opt_.small_messages_apart && !forward && entries == 0) {
+  const bool small = deposits.empty();
+  Node::Arrival arrival{from, wire, ClockOf(to), std::move(deposits)};
+  if (small) {
     node.small.push_back(std::move(arrival));
     if (!node.busy_small) StartNextSmall(to);
     return;
@@ -470,7 +476,9 @@ void Simulation::StartNextArrival(int to) {
   node.busy = true;
   Node::Arrival a = std::move(q.front());
   q.pop_front();
-  const uint64_t us = opt_.us_per_message + opt_.us_per_entry[to] * a.entries;
+  size_t fresh = 0;
+  for (const Hash32& d : a.deposits) fresh += node.checked.insert(d).second ? 1 : 0;
+  const uint64_t us = opt_.us_per_message + opt_.us_per_entry[to] * fresh;
   const UnixMillis cost = static_cast<UnixMillis>((us + 999) / 1000);
   Schedule(now_ + cost, [this, to, a = std::move(a)]() {
     Deliver(a.from, to, a.wire, a.arrived);

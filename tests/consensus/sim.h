@@ -61,16 +61,14 @@ struct Options {
   UnixMillis fault_period = 600;  // faults and deposits happen in [0, fault_period)
   UnixMillis max_time = 40000;    // give up (liveness failure) after this much virtual time
   // Host processing cost, a model of signature checks on a busy machine. Empty: a replica
-  // handles each message the moment it arrives. Otherwise replica i handles the messages it
-  // receives one at a time, protocol messages before FORWARDs (as node/validator.cc queues
-  // them), each taking us_per_message + us_per_entry[i] x the deposits it carries; the clock-skew
+  // handles each message the moment it arrives. Otherwise, as node/peer_inbox.h does, replica i
+  // handles messages that carry deposits one at a time, protocol messages before FORWARDs, and
+  // the others (votes, status, checkpoints, view changes) on a worker of their own, so they never
+  // wait behind a block; each takes us_per_message + us_per_entry[i] x the deposits it carries
+  // that replica i has not checked before (the node's cache of checked deposits). The clock-skew
   // rule judges a PRE-PREPARE by its arrival (Message::received_at).
   std::vector<uint64_t> us_per_entry;
   uint64_t us_per_message = 0;
-  // With us_per_entry: messages that carry no deposits (votes, status, checkpoints, view
-  // changes) have a worker of their own and never wait behind a block, as in node/peer_inbox.h.
-  // Off, they share the one worker (protocol messages first).
-  bool small_messages_apart = false;
 };
 
 // A fault-free run of n = 4 (the scenario tests add the faults they are about).
@@ -190,15 +188,17 @@ class Simulation {
     // The host's state-transfer target (node/validator.cc's catching_up_): while the replica is
     // below it, Prefilter drops FORWARDs as the node does.
     uint64_t fetch_target = 0;
-    // Options::us_per_entry: messages waiting for the host (protocol messages first; with
-    // Options::small_messages_apart, those without deposits on a worker of their own), and
-    // whether it is busy with one.
+    // Options::us_per_entry: messages waiting for the host's two workers (deposits: protocol
+    // messages first, then FORWARDs; small: the rest), and whether each is busy.
     struct Arrival {
       int from;
       std::string wire;
       UnixMillis arrived;  // clock()
-      size_t entries;
+      std::vector<Hash32> deposits;  // hashes of the deposits it carries
     };
+    // Deposits this host has checked once: later copies cost it nothing more (the node's
+    // DepositCheckCache; docs/protocol.md "Each deposit checked once").
+    std::set<Hash32> checked;
     std::deque<Arrival> urgent, forwards, small;
     bool busy = false;
     bool busy_small = false;
