@@ -434,8 +434,7 @@ void Simulation::Arrive(int from, int to, const std::string& wire) {
   std::vector<Hash32> deposits;
   if (env.ParseFromString(wire) && body.ParseFromString(env.body())) {
     forward = body.has_forward();
-    for (const pb::Deposit& d :
-         forward ? body.forward().entries() : body.pre_prepare().entries()) {
+    for (const pb::Deposit& d : forward ? body.forward().entries() : body.pre_prepare().entries()) {
       deposits.push_back(crypto::Sha256(d.SerializeAsString()));
     }
   }

@@ -193,7 +193,7 @@ class Simulation {
     struct Arrival {
       int from;
       std::string wire;
-      UnixMillis arrived;  // clock()
+      UnixMillis arrived;            // clock()
       std::vector<Hash32> deposits;  // hashes of the deposits it carries
     };
     // Deposits this host has checked once: later copies cost it nothing more (the node's
