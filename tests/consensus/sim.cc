@@ -135,10 +135,7 @@ void Simulation::Crash(int node, UnixMillis at) {
     if (!nodes_[node].replica) return;
     Log("CRASH v" + std::to_string(node));
     nodes_[node].replica.reset();
-    nodes_[node].urgent.clear();  // a busy host's pending task finds no replica and stops
-    nodes_[node].forwards.clear();
-    nodes_[node].small.clear();
-    nodes_[node].checked.clear();
+    nodes_[node].DropHostState();  // a busy host's pending task finds no replica and stops
   });
 }
 
@@ -187,10 +184,7 @@ void Simulation::RestoreFromBackup(int node, UnixMillis backup_at, UnixMillis re
   Schedule(restore_at, [this, node, backup, marker]() {
     Node& n = nodes_[node];
     n.replica.reset();
-    n.urgent.clear();
-    n.forwards.clear();
-    n.small.clear();
-    n.checked.clear();
+    n.DropHostState();
     n.records = backup->records;
     n.journal = backup->journal;
     n.chain = backup->chain;
@@ -293,10 +287,7 @@ void Simulation::Drain(int i) {
           std::to_string(rd.messages.size()) + " messages) and appending (" +
           std::to_string(rd.committed.size()) + " blocks)");
       node.replica.reset();
-      node.urgent.clear();
-      node.forwards.clear();
-      node.small.clear();
-      node.checked.clear();
+      node.DropHostState();
       return;
     }
     for (Outgoing& out : rd.messages) {  // 2. send
@@ -439,49 +430,32 @@ void Simulation::Arrive(int from, int to, const std::string& wire) {
     }
   }
   const bool small = deposits.empty();
-  Node::Arrival arrival{from, wire, ClockOf(to), std::move(deposits)};
-  if (small) {
-    node.small.push_back(std::move(arrival));
-    if (!node.busy_small) StartNextSmall(to);
-    return;
-  }
-  (forward ? node.forwards : node.urgent).push_back(std::move(arrival));
-  if (!node.busy) StartNextArrival(to);
+  (small     ? node.small
+   : forward ? node.forwards
+             : node.urgent)
+      .push_back(Node::Arrival{from, wire, ClockOf(to), std::move(deposits)});
+  if (!(small ? node.busy_small : node.busy)) StartNextArrival(to, small);
 }
 
-void Simulation::StartNextSmall(int to) {
+void Simulation::StartNextArrival(int to, bool small) {
   Node& node = nodes_[to];
-  if (!node.replica || node.small.empty()) {
-    node.busy_small = false;
-    return;
-  }
-  node.busy_small = true;
-  Node::Arrival a = std::move(node.small.front());
-  node.small.pop_front();
-  const UnixMillis cost = static_cast<UnixMillis>((opt_.us_per_message + 999) / 1000);
-  Schedule(now_ + cost, [this, to, a = std::move(a)]() {
-    Deliver(a.from, to, a.wire, a.arrived);
-    StartNextSmall(to);
-  });
-}
-
-void Simulation::StartNextArrival(int to) {
-  Node& node = nodes_[to];
-  std::deque<Node::Arrival>& q = !node.urgent.empty() ? node.urgent : node.forwards;
+  std::deque<Node::Arrival>& q =
+      small ? node.small : (!node.urgent.empty() ? node.urgent : node.forwards);
+  bool& busy = small ? node.busy_small : node.busy;
   if (!node.replica || q.empty()) {
-    node.busy = false;
+    busy = false;
     return;
   }
-  node.busy = true;
+  busy = true;
   Node::Arrival a = std::move(q.front());
   q.pop_front();
   size_t fresh = 0;
   for (const Hash32& d : a.deposits) fresh += node.checked.insert(d).second ? 1 : 0;
   const uint64_t us = opt_.us_per_message + opt_.us_per_entry[to] * fresh;
   const UnixMillis cost = static_cast<UnixMillis>((us + 999) / 1000);
-  Schedule(now_ + cost, [this, to, a = std::move(a)]() {
+  Schedule(now_ + cost, [this, to, small, a = std::move(a)]() {
     Deliver(a.from, to, a.wire, a.arrived);
-    StartNextArrival(to);
+    StartNextArrival(to, small);
   });
 }
 

@@ -197,11 +197,18 @@ class Simulation {
       std::vector<Hash32> deposits;  // hashes of the deposits it carries
     };
     // Deposits this host has checked once: later copies cost it nothing more (the node's
-    // DepositCheckCache; docs/protocol.md "Each deposit checked once").
+    // DepositCheckCache, node/verified_deposits.h).
     std::set<Hash32> checked;
     std::deque<Arrival> urgent, forwards, small;
     bool busy = false;
     bool busy_small = false;
+    // What the host loses with its process (a crash, a restore): queues and the check cache.
+    void DropHostState() {
+      urgent.clear();
+      forwards.clear();
+      small.clear();
+      checked.clear();
+    }
   };
   struct Item {
     UnixMillis at;
@@ -217,8 +224,8 @@ class Simulation {
   void Transmit(int from, int to, std::string wire);
   // A message reaches `to`'s host: delivered at once, or queued under the cost model.
   void Arrive(int from, int to, const std::string& wire);
-  void StartNextArrival(int to);
-  void StartNextSmall(int to);
+  // Starts `to`'s next queued message on the small-message worker or the deposits worker.
+  void StartNextArrival(int to, bool small);
   // Host checks, then Step. `arrived`: the clock() when the bytes arrived (0: now).
   void Deliver(int from, int to, const std::string& wire, UnixMillis arrived = 0);
   void Mutate(int from, int to, const std::string& wire);
