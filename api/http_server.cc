@@ -5,12 +5,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -29,6 +30,7 @@
 #include "api/metric_names.h"
 #include "api/multipart.h"
 #include "api/router.h"
+#include "common/thread_name.h"
 
 namespace evchain::api {
 namespace {
@@ -112,6 +114,9 @@ bool UsableRequestId(std::string_view id) {
   });
 }
 
+// The handler threads: `threads` in the config, at least one.
+size_t WorkerThreads(const Context& ctx) { return std::max<size_t>(ctx.config.threads, 1); }
+
 // Closes the connection it belongs to (Stop).
 struct Closable {
   virtual ~Closable() = default;
@@ -126,7 +131,8 @@ class HttpServer::Impl {
       : ctx_(ctx),
         limiter_(ctx.config.rate_limit_per_second, ctx.config.rate_limit_burst),
         quotas_(ctx.config.depositor_quota_default, ctx.config.depositor_quotas),
-        workers_(std::max<size_t>(ctx.config.threads, 1)),
+        workers_(static_cast<int>(WorkerThreads(ctx))),
+        workers_work_(asio::make_work_guard(workers_)),
         waiters_(io_.get_executor()) {
     if (ctx_.quotas == nullptr) ctx_.quotas = &quotas_;
     metric::DescribeAll(ctx_.metrics);
@@ -167,7 +173,7 @@ class HttpServer::Impl {
       --queued_;
       return false;
     }
-    asio::post(workers_,
+    asio::post(workers_.get_executor(),
                [this, request = std::move(request), executor, done = std::move(done)]() mutable {
                  --queued_;
                  HttpResponse response = Handle(request, ctx_);
@@ -191,8 +197,8 @@ class HttpServer::Impl {
         Deliver(deferred->finish(s), executor, std::move(done));
         return;
       }
-      asio::post(workers_, [this, deferred = std::move(deferred), executor, done = std::move(done),
-                            s = std::move(s)]() mutable {
+      asio::post(workers_.get_executor(), [this, deferred = std::move(deferred), executor,
+                                           done = std::move(done), s = std::move(s)]() mutable {
         Deliver(deferred->finish(s), executor, std::move(done));
       });
     };
@@ -227,7 +233,7 @@ class HttpServer::Impl {
           if (stopping_) return;
           ctx_.metrics.SetGauge(kParkedGauge, static_cast<double>(waiters_.size()));
           // Reading the receipts is LevelDB work: a worker does it, not the committing thread.
-          asio::post(workers_, [wait, executor, done = std::move(done)]() mutable {
+          asio::post(workers_.get_executor(), [wait, executor, done = std::move(done)]() mutable {
             HttpResponse response = wait->finish();
             asio::post(executor,
                        [done = std::move(done), response = std::move(response)]() mutable {
@@ -264,7 +270,11 @@ class HttpServer::Impl {
   std::list<std::weak_ptr<Closable>> sessions_;  // guarded by conn_mu_
   std::optional<asio::ssl::context> ssl_;
   asio::io_context io_{1};
-  asio::thread_pool workers_;
+  // Handlers, journal resumptions and receipts run here, on threads named "http-work" started by
+  // Start (docs/operations.md "Threads"); Stop lets them finish what is queued, then joins them.
+  asio::io_context workers_;
+  asio::executor_work_guard<asio::io_context::executor_type> workers_work_;
+  std::vector<std::thread> worker_threads_;
   CommitWaiters waiters_;
   std::optional<tcp::acceptor> acceptor_;
   std::optional<asio::steady_timer> accept_retry_;
@@ -760,7 +770,16 @@ Status HttpServer::Impl::Start(const std::string& host, int port,
   ctx_.node.SetCommitListener([this](const std::vector<Hash32>& ids) { waiters_.Committed(ids); });
   started_ = true;
   Accept();
-  io_thread_ = std::thread([this] { io_.run(); });
+  for (size_t i = 0; i < WorkerThreads(ctx_); ++i) {
+    worker_threads_.emplace_back([this] {
+      SetCurrentThreadName("http-work");
+      workers_.run();
+    });
+  }
+  io_thread_ = std::thread([this] {
+    SetCurrentThreadName("http-io");
+    io_.run();
+  });
   return Status::Ok();
 }
 
@@ -855,7 +874,8 @@ void HttpServer::Impl::Stop() {
   });
   closed_future.wait();
   waiters_.CancelAll();
-  workers_.join();
+  workers_work_.reset();  // run() returns once nothing is queued or running
+  for (std::thread& t : worker_threads_) t.join();
   io_.stop();
   if (io_thread_.joinable()) io_thread_.join();
 }

@@ -6,7 +6,7 @@
 set(forbidden_includes
   "boost/" "leveldb/" "httplib.h" "spdlog/" "sodium" "openssl/" "cryptopp/" "sys/" "unistd.h"
   "fcntl.h" "thread" "mutex" "shared_mutex" "condition_variable" "future" "atomic" "chrono"
-  "ctime" "random" "fstream" "filesystem" "iostream" "csignal")
+  "ctime" "random" "fstream" "filesystem" "iostream" "csignal" "pthread" "common/thread_name")
 set(forbidden_names LoadGenesisFile system_clock steady_clock high_resolution_clock
   "std::thread" "std::this_thread" "std::async" fopen getenv "std::rand" "std::random_device")
 set(problems "")

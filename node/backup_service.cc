@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "common/thread_name.h"
 #include "proto/consensus.pb.h"
 #include "storage/keys.h"
 
@@ -106,7 +107,10 @@ Result<std::unique_ptr<BackupService>> BackupService::Start(const std::string& d
     return s;
   }
   std::unique_ptr<BackupService> service(new BackupService(path, fd, wake[0], wake[1], log));
-  service->thread_ = std::thread([s = service.get()] { s->Serve(); });
+  service->thread_ = std::thread([s = service.get()] {
+    SetCurrentThreadName("backup");
+    s->Serve();
+  });
   spdlog::info("online backups: evchain backup create --data-dir {} --out DIR", data_dir);
   return service;
 }

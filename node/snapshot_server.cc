@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "common/thread_name.h"
 #include "storage/snapshot.h"
 
 namespace evchain::node {
@@ -63,7 +64,10 @@ void SnapshotServer::StartWriteLocked() {
   if (writer_.joinable()) writer_.join();  // finished: writing_ is false
   writing_ = true;
   last_start_ = std::chrono::steady_clock::now();
-  writer_ = std::thread([this] { Write(); });
+  writer_ = std::thread([this] {
+    SetCurrentThreadName("snapshot-write");
+    Write();
+  });
 }
 
 void SnapshotServer::Write() {

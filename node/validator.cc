@@ -13,6 +13,7 @@
 #include "api/metric_names.h"
 #include "common/encoding.h"
 #include "common/host_port.h"
+#include "common/thread_name.h"
 #include "consensus/message.h"
 #include "crypto/sha256.h"
 #include "ledger/statement.h"
@@ -205,10 +206,11 @@ evchain::Status Validator::Start() {
     });
   });
   verifier_threads_ = std::max<size_t>(2, std::thread::hardware_concurrency());
-  verifiers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 100000);
-  small_verifiers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 100000);
-  forward_verifiers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 100000);
-  transfer_workers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 10000);
+  // Thread names as docs/operations.md "Threads" lists them.
+  verifiers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 100000, "verify-blocks");
+  small_verifiers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 100000, "verify-votes");
+  forward_verifiers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 100000, "verify-fwd");
+  transfer_workers_ = std::make_unique<net::ThreadPool>(verifier_threads_, 10000, "transfer");
   snapshot_server_ = std::make_unique<SnapshotServer>(
       store_.get(), (std::filesystem::path(config_.data_dir) / kPeerSnapshotFile).string(),
       SnapshotServer::Options{});
@@ -263,6 +265,7 @@ int Validator::Run(size_t threads) {
   // The log's lookup filter (storage/index_filter.h) is built while the node already serves:
   // one scan of the index, ~0.65 s per million entries; lookups read LevelDB until it is done.
   std::thread filter_builder([this] {
+    SetCurrentThreadName("lookup-filter");
     const auto started = std::chrono::steady_clock::now();
     evchain::Status built = log_->BuildLookupFilter(&stopping_);
     const double seconds =
@@ -275,7 +278,13 @@ int Validator::Run(size_t threads) {
     }
   });
   std::vector<std::thread> pool;
-  for (size_t i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
+  // The main thread keeps the process's name (what ps, pgrep and killall match).
+  for (size_t i = 1; i < threads; ++i) {
+    pool.emplace_back([this] {
+      SetCurrentThreadName("node-io");
+      io_.run();
+    });
+  }
   io_.run();
   for (auto& t : pool) t.join();
   filter_builder.join();

@@ -2,12 +2,19 @@
 
 #include <algorithm>
 
+#include "common/thread_name.h"
+
 namespace evchain::net {
 
-ThreadPool::ThreadPool(size_t threads, size_t max_queue) : max_queue_(max_queue) {
+ThreadPool::ThreadPool(size_t threads, size_t max_queue, std::string name) : max_queue_(max_queue) {
   threads = std::max<size_t>(threads, 1);
   workers_.reserve(threads);
-  for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  for (size_t i = 0; i < threads; ++i) {
+    workers_.emplace_back([this, name] {
+      SetCurrentThreadName(name);
+      WorkerLoop();
+    });
+  }
 }
 
 ThreadPool::~ThreadPool() {

@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -17,8 +18,9 @@ namespace evchain::net {
 
 class ThreadPool {
  public:
-  // Starts `threads` workers (at least 1); at most `max_queue` tasks wait for a worker.
-  ThreadPool(size_t threads, size_t max_queue);
+  // Starts `threads` workers (at least 1), each named `name` (common/thread_name.h: at most 15
+  // bytes show); at most `max_queue` tasks wait for a worker.
+  ThreadPool(size_t threads, size_t max_queue, std::string name);
   // Runs every task already accepted, then joins the workers.
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;

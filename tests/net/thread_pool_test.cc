@@ -7,7 +7,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <future>
+#include <string>
 #include <thread>
+#include <vector>
+
+#include "common/thread_name.h"
 
 namespace evchain::net {
 namespace {
@@ -18,7 +22,7 @@ TEST_CASE("results come back on the given executor's thread") {
   std::vector<int> results;
   std::thread::id callback_thread;
   {
-    ThreadPool pool(2, 100);
+    ThreadPool pool(2, 100, "test-pool");
     for (int i = 0; i < 50; ++i) {
       REQUIRE(pool.Submit(
           strand, [i] { return i * i; },
@@ -41,7 +45,7 @@ TEST_CASE("a full queue refuses work instead of blocking") {
   std::promise<void> release;
   std::shared_future<void> gate = release.get_future().share();
   std::atomic<int> started{0};
-  ThreadPool pool(1, 2);
+  ThreadPool pool(1, 2, "test-pool");
   auto blocker = [gate, &started] {
     ++started;
     gate.wait();
@@ -55,6 +59,22 @@ TEST_CASE("a full queue refuses work instead of blocking") {
   CHECK(pool.queued() == 2);
   CHECK_FALSE(pool.Submit(io.get_executor(), blocker, [](int) {}));
   release.set_value();
+}
+
+TEST_CASE("workers carry the pool's name") {
+  boost::asio::io_context io;
+  std::vector<std::string> names;
+  {
+    ThreadPool pool(2, 100, "verify-votes");
+    for (int i = 0; i < 8; ++i) {
+      REQUIRE(pool.Submit(
+          io.get_executor(), [] { return CurrentThreadName(); },
+          [&](std::string name) { names.push_back(std::move(name)); }));
+    }
+  }
+  io.run();
+  REQUIRE(names.size() == 8);
+  for (const std::string& name : names) CHECK(name == "verify-votes");
 }
 
 }  // namespace
