@@ -6,7 +6,8 @@
 
 namespace evchain::net {
 
-ThreadPool::ThreadPool(size_t threads, size_t max_queue, std::string name) : max_queue_(max_queue) {
+ThreadPool::ThreadPool(size_t threads, size_t max_queue, const std::string& name)
+    : max_queue_(max_queue) {
   threads = std::max<size_t>(threads, 1);
   workers_.reserve(threads);
   for (size_t i = 0; i < threads; ++i) {

@@ -20,7 +20,7 @@ class ThreadPool {
  public:
   // Starts `threads` workers (at least 1), each named `name` (common/thread_name.h: at most 15
   // bytes show); at most `max_queue` tasks wait for a worker.
-  ThreadPool(size_t threads, size_t max_queue, std::string name);
+  ThreadPool(size_t threads, size_t max_queue, const std::string& name);
   // Runs every task already accepted, then joins the workers.
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
