@@ -28,7 +28,6 @@
 #include <deque>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
@@ -36,6 +35,7 @@
 #include "storage/index_filter.h"
 #include "storage/keys.h"
 #include "storage/records.h"
+#include "storage/side_thread.h"
 #include "storage/statement_fields.h"
 
 namespace evchain::storage {
@@ -132,6 +132,9 @@ struct EvidenceLog::Impl {
   // kMinCachedLevel in the tree of state.log.size leaves. Guarded by mu.
   std::vector<std::vector<Hash32>> upper;
   WriterScratch writer;  // AppendBlock only (one writer)
+  // Writes the companion's batch beside the index store's; started by the first AppendBlock of
+  // a block with entries (readers of the log never start it). AppendBlock only.
+  std::unique_ptr<SideThread> companion_writer;
   // Every evidence-id and nonce index key: lookups of absent ones skip LevelDB once
   // filter_ready. Created by Open; AppendBlock adds each block's keys before it publishes the
   // block; BuildLookupFilter adds what was on disk, then sets filter_ready.
@@ -578,14 +581,18 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
       return s;
     }
   } else {
-    // One round of fsyncs: the companion's write on a helper thread while the commit batch
+    // One round of fsyncs: the companion's write on the side thread while the commit batch
     // (index keys, block, state and the marker) is written here. The block is committed once
     // both are durable; a crash in between leaves a commit whose companion records may be
     // missing, and the marker tells Open to check and, if so, roll that block back.
+    if (!impl_->companion_writer) {
+      impl_->companion_writer = std::make_unique<SideThread>("log-append");
+    }
     Status sequential_status;
-    std::thread helper([&] { sequential_status = impl_->sequential->Write(sequential, true); });
+    impl_->companion_writer->Run(
+        [&] { sequential_status = impl_->sequential->Write(sequential, /*sync=*/true); });
     Status commit_status = impl_->store->Write(commit, /*sync=*/true);
-    helper.join();
+    impl_->companion_writer->Wait();
     for (const Status* s : {&sequential_status, &commit_status}) {
       if (!s->ok()) {
         impl_->write_failed = true;
