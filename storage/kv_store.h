@@ -86,9 +86,9 @@ class KvStore {
 
 // How a reader uses the databases; the defaults suit a node.
 struct LevelDbOptions {
-  // The index store's Bloom filters, which point lookups of absent keys need (a node). They are
-  // LevelDB's per-key memory: 10 bits per index key of every open table, about 190 MB at 50M
-  // entries. A reader that scans (the audit) leaves them unread; tables keep them either way.
+  // The index store's Bloom filters, which spare a Get (a block record, node metadata) the tables
+  // that lack its key. They cover those keys only, not the index keys (storage/point_key_filter.h),
+  // so they are small; a reader that only scans (the audit) leaves them unread.
   bool index_filters = true;
   // Table files each database keeps open, each with its index block (and filter) in memory:
   // this bounds that memory whatever the size of the data directory. LevelDB's floor is 74.

@@ -1,10 +1,11 @@
 // KvStore over LevelDB: two databases, the index store in the data directory and its companion
 // (Sequential()) for the log's entries and Merkle nodes in `entries/` under it. Options are tuned
 // for the evidence log (docs/storage-format.md "LevelDB options"): block-sized batches, one block
-// cache shared by both for proof reads, and a bloom filter on the index store so lookups of absent
-// keys (new nonces, unknown digests) skip disk reads. Snappy stays on: LevelDB stores a block
-// uncompressed when it saves < 12.5%, so blocks of hashes cost nothing extra while statement text
-// and leaves compress.
+// cache shared by both for proof reads, and on the index store a Bloom filter over the keys read by
+// Get (block records, node metadata), not over the index keys, which are read by prefix scans that
+// LevelDB's filters do not serve (storage/point_key_filter.h). Snappy stays on: LevelDB stores a
+// block uncompressed when it saves < 12.5%, so blocks of hashes cost nothing extra while statement
+// text and leaves compress.
 #include <fcntl.h>
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
@@ -19,6 +20,7 @@
 #include <string>
 
 #include "storage/kv_store.h"
+#include "storage/point_key_filter.h"
 
 namespace evchain::storage {
 namespace {
@@ -137,11 +139,10 @@ class LevelDbIterator : public Iterator {
   std::unique_ptr<leveldb::Iterator> it_;
 };
 
-// The block cache and bloom filter policy, shared by both databases and outliving them.
+// The block cache and filter policy, shared by both databases and outliving them.
 struct Shared {
   std::unique_ptr<leveldb::Cache> cache{leveldb::NewLRUCache(kBlockCacheBytes)};
-  std::unique_ptr<const leveldb::FilterPolicy> filter{
-      leveldb::NewBloomFilterPolicy(kBloomBitsPerKey)};
+  std::unique_ptr<const leveldb::FilterPolicy> filter{NewPointKeyFilterPolicy(kBloomBitsPerKey)};
 };
 
 Result<std::unique_ptr<leveldb::DB>> OpenDb(const std::string& dir, const Shared& shared,
