@@ -447,6 +447,7 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
       return Refuse(ErrorResponse(400, "bad_path", "the request target is malformed"), HasBody());
     }
 
+    if (HttpResponse r; RefuseFraming(header, r)) return Refuse(std::move(r), true);
     const bool has_body = HasBody();
     if (has_body && method_ != "POST") {
       // No route takes a body on another method: refuse it before reading a byte of it.
@@ -489,6 +490,40 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
           });
     }
     ReadBody();
+  }
+
+  // Framing the server does not implement, refused before any handler sees the request: a
+  // transfer coding other than chunked alone (Beast removes the chunked framing and would pass
+  // the still-encoded bytes on as the body; RFC 9112 §6.1: 501), and an expectation other than
+  // 100-continue (RFC 9110 §10.1.1: 417).
+  template <typename Header>
+  static bool RefuseFraming(const Header& header, HttpResponse& out) {
+    if (auto te = header.find(http::field::transfer_encoding); te != header.end()) {
+      std::string codings;
+      for (auto f = te; f != header.end() && f->name() == http::field::transfer_encoding; ++f) {
+        if (!codings.empty()) codings += ",";
+        codings += std::string(f->value());
+      }
+      std::string bare;
+      for (char c : codings) {
+        if (c != ' ' && c != '\t')
+          bare += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      if (bare != "chunked") {
+        out = ErrorResponse(501, "unsupported_transfer_coding",
+                            "transfer coding \"" + codings +
+                                "\" is not supported: send the body as is (Content-Length) or "
+                                "chunked alone");
+        return true;
+      }
+    }
+    if (auto expect = header.find(http::field::expect);
+        expect != header.end() && !beast::iequals(expect->value(), "100-continue")) {
+      out = ErrorResponse(417, "expectation_failed",
+                          "the only expectation this server meets is 100-continue");
+      return true;
+    }
+    return false;
   }
 
   bool HasBody() const {

@@ -234,6 +234,13 @@ struct Raw {
   boost::system::error_code error;
 };
 
+// `body` as one chunk and the last chunk (RFC 9112 §7.1).
+std::string ToHexChunk(const std::string& body) {
+  char size[32];
+  std::snprintf(size, sizeof size, "%zx", body.size());
+  return std::string(size) + "\r\n" + body + "\r\n0\r\n\r\n";
+}
+
 size_t Count(const std::string& haystack, const std::string& needle) {
   size_t n = 0;
   for (size_t p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1)) {
@@ -432,6 +439,47 @@ TEST_CASE("a deposit that expects 100-continue from an overloaded node gets the 
   const std::string cont = c.Read(std::chrono::seconds(5), "\r\n\r\n");
   CHECK(cont.starts_with("HTTP/1.1 100 Continue"));
   c.Send(body);
+  const std::string got = c.Read(std::chrono::seconds(5), "}");
+  CHECK(got.find("HTTP/1.1 202") != std::string::npos);
+  CHECK(h.node.submit_calls == 1);
+}
+
+// RFC 9112 §6.1 and RFC 9110 §10.1.1: a transfer coding the server does not apply gets 501 (Beast
+// would decode the chunked framing and hand the still-encoded bytes on as the body), and an
+// expectation it cannot meet gets 417; neither request reaches a handler.
+TEST_CASE("unknown transfer codings get 501 and unknown expectations 417, before any handler") {
+  Harness h;
+  Server s(h);
+  const std::string body = testing::DepositBody(
+      testing::MakeStatement(testing::DigestOf("codings"), "codings-1").Canonical());
+  const std::string chunked = ToHexChunk(body);
+  for (const char* coding : {"gzip, chunked", "deflate,chunked", "chunked, chunked"}) {
+    CAPTURE(coding);
+    Raw c(s.server.port());
+    c.Send(std::string("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       "Transfer-Encoding: ") +
+           coding + "\r\n\r\n" + chunked);
+    const std::string got = c.Read(std::chrono::seconds(5), "}");
+    CHECK(got.starts_with("HTTP/1.1 501"));
+    CHECK(got.find("unsupported_transfer_coding") != std::string::npos);
+  }
+  {
+    Raw c(s.server.port());
+    c.Send(
+        "POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: " +
+        std::to_string(body.size()) + "\r\nExpect: 200-ok\r\n\r\n" + body);
+    const std::string got = c.Read(std::chrono::seconds(5), "}");
+    CHECK(got.starts_with("HTTP/1.1 417"));
+    CHECK(got.find("expectation_failed") != std::string::npos);
+  }
+  CHECK(h.node.submit_calls == 0);
+  // Plain chunked, with the case and spacing clients use, is read as before.
+  Raw c(s.server.port());
+  c.Send(
+      "POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding:  Chunked \r\n\r\n" +
+      chunked);
   const std::string got = c.Read(std::chrono::seconds(5), "}");
   CHECK(got.find("HTTP/1.1 202") != std::string::npos);
   CHECK(h.node.submit_calls == 1);

@@ -141,10 +141,16 @@ class Generator {
   std::vector<crypto::PublicKey> keys_;
 };
 
+// Bytes of the files under `dir`. LevelDB deletes tables while it compacts, so a file listed may
+// be gone by the time its size is asked: it counts as nothing (the figure is a snapshot).
 uint64_t DirBytes(const std::string& dir) {
   uint64_t total = 0;
-  for (const auto& f : std::filesystem::recursive_directory_iterator(dir)) {
-    if (f.is_regular_file()) total += f.file_size();
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code size_ec;
+    const uint64_t size = it->is_regular_file(size_ec) ? it->file_size(size_ec) : 0;
+    if (!size_ec) total += size;
   }
   return total;
 }
