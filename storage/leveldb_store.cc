@@ -17,8 +17,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 
+#include "common/thread_name.h"
 #include "storage/kv_store.h"
 #include "storage/point_key_filter.h"
 
@@ -80,9 +82,29 @@ class PreadFile : public leveldb::RandomAccessFile {
   int fd_;
 };
 
+// LevelDB's default Env with two changes: table files are read with pread (PreadFile), and its
+// background thread (compactions, memtable flushes; one per process) is named `leveldb-bg`, not
+// after whichever thread first scheduled work (docs/operations.md "Threads").
 class PreadEnv : public leveldb::EnvWrapper {
  public:
   PreadEnv() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
+  void Schedule(void (*function)(void* arg), void* arg) override {
+    struct Job {
+      void (*function)(void*);
+      void* arg;
+    };
+    target()->Schedule(
+        [](void* job_arg) {
+          thread_local bool named = false;
+          if (!named) {
+            SetCurrentThreadName("leveldb-bg");
+            named = true;
+          }
+          std::unique_ptr<Job> job(static_cast<Job*>(job_arg));
+          job->function(job->arg);
+        },
+        new Job{function, arg});
+  }
   leveldb::Status NewRandomAccessFile(const std::string& name,
                                       leveldb::RandomAccessFile** result) override {
     const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);

@@ -3,6 +3,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
 #include "crypto/sha256.h"
 #include "tests/storage/backends.h"
 
@@ -145,6 +149,27 @@ TEST_CASE("a LevelDB store keeps its data across reopening") {
   }
   std::unique_ptr<KvStore> store = backend.Open();
   CHECK(MustGet(*store, "durable") == "yes");
+}
+
+std::vector<std::string> ThreadNames() {
+  std::vector<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name)) names.push_back(name);
+  }
+  return names;
+}
+
+TEST_CASE("LevelDB's background thread is named leveldb-bg") {
+  LevelDbBackend backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  WriteBatch batch;
+  for (int i = 0; i < 1000; ++i) batch.Put("k" + std::to_string(i), std::string(100, 'v'));
+  REQUIRE(store->Write(batch, true).ok());
+  REQUIRE(store->CompactAll().ok());  // runs on the background thread
+  const std::vector<std::string> names = ThreadNames();
+  CHECK(std::count(names.begin(), names.end(), "leveldb-bg") == 1);
 }
 
 TEST_CASE("a store written with filters reads back whole when opened as the audit opens it") {
