@@ -493,8 +493,9 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
   }
 
   // Framing the server does not implement, refused before any handler sees the request: a
-  // transfer coding other than chunked alone (Beast removes the chunked framing and would pass
-  // the still-encoded bytes on as the body; RFC 9112 §6.1: 501), and an expectation other than
+  // transfer coding list that does not end in chunked (RFC 9112 §6.3: 400, the body's length is
+  // unknown), other codings before chunked (Beast removes the chunked framing and would pass the
+  // still-encoded bytes on as the body; RFC 9112 §6.1: 501), and an expectation other than
   // 100-continue (RFC 9110 §10.1.1: 417).
   template <typename Header>
   static bool RefuseFraming(const Header& header, HttpResponse& out) {
@@ -508,6 +509,12 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
       for (char c : codings) {
         if (c != ' ' && c != '\t')
           bare += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      if (!bare.ends_with(",chunked") && bare != "chunked") {
+        // RFC 9112 §6.3: without chunked last the body's length cannot be known.
+        out = ErrorResponse(400, "bad_request",
+                            "chunked must be the last transfer coding (got \"" + codings + "\")");
+        return true;
       }
       if (bare != "chunked") {
         out = ErrorResponse(501, "unsupported_transfer_coding",

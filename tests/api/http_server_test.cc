@@ -447,7 +447,7 @@ TEST_CASE("a deposit that expects 100-continue from an overloaded node gets the 
 // RFC 9112 §6.1 and RFC 9110 §10.1.1: a transfer coding the server does not apply gets 501 (Beast
 // would decode the chunked framing and hand the still-encoded bytes on as the body), and an
 // expectation it cannot meet gets 417; neither request reaches a handler.
-TEST_CASE("unknown transfer codings get 501 and unknown expectations 417, before any handler") {
+TEST_CASE("transfer codings other than chunked get 501 or 400, unknown expectations 417") {
   Harness h;
   Server s(h);
   const std::string body = testing::DepositBody(
@@ -472,6 +472,14 @@ TEST_CASE("unknown transfer codings get 501 and unknown expectations 417, before
     const std::string got = c.Read(std::chrono::seconds(5), "}");
     CHECK(got.starts_with("HTTP/1.1 417"));
     CHECK(got.find("expectation_failed") != std::string::npos);
+  }
+  for (const char* coding : {"chunked, gzip", "gzip"}) {  // RFC 9112 §6.3: length unknown
+    CAPTURE(coding);
+    Raw c(s.server.port());
+    c.Send(std::string("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ") + coding +
+           "\r\n\r\n" + chunked);
+    const std::string got = c.Read(std::chrono::seconds(5), "}");
+    CHECK(got.starts_with("HTTP/1.1 400"));
   }
   CHECK(h.node.submit_calls == 0);
   // Plain chunked, with the case and spacing clients use, is read as before.

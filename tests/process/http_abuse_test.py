@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Hostile and clumsy HTTP clients against one validator of a real 4-validator network (issue 12
 item 4): slowloris, 2,000 idle connections, headers at and past the limit, a trickling body,
-pipelined requests, a client that never reads, a 1 GB chunked upload to /v1/verify. During and
-after each one the validator answers a normal request promptly, and nothing is stored.
+pipelined requests, a client that never reads, a 1 GB chunked upload to /v1/verify, request
+smuggling (ambiguous framing). During and after each one the validator answers a normal request
+promptly, and nothing is stored.
 
 Every client is a raw socket with its own deadline; each scenario is bounded (a few seconds)."""
 import json
@@ -312,9 +313,51 @@ def chunked_gigabyte_upload():
               f"answer {answer[:12]!r}, {time.monotonic() - start:.1f} s", flush=True)
 
 
+def ambiguous_framing():
+    """Request smuggling and framing the server does not implement (RFC 9112 §6, RFC 9110
+    §10.1.1): each request is refused on its own, the bytes after it are never read as a second
+    request, and the connection closes."""
+    smuggled = b"GET /v1/status HTTP/1.1\r\nHost: x\r\n\r\n"
+    cases = {
+        "Content-Length and Transfer-Encoding": (
+            b"POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled, b"400"),
+        "two Content-Lengths": (
+            b"POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+            b"Content-Length: 41\r\n\r\n{}xyz" + smuggled, b"400"),
+        "a space before the colon": (
+            b"POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length : 41\r\n\r\n"
+            + smuggled, b"400"),
+        "a signed Content-Length": (
+            b"POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: +2\r\n\r\n{}"
+            + smuggled, b"400"),
+        "a content coding before chunked": (
+            b"POST /v1/deposits HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n"
+            b"\r\n2\r\n{}\r\n0\r\n\r\n" + smuggled, b"501"),
+        "chunked not last": (
+            b"POST /v1/deposits HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n"
+            b"\r\n2\r\n{}\r\n0\r\n\r\n" + smuggled, b"400"),
+        "an expectation other than 100-continue": (
+            b"POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+            b"Expect: 200-ok\r\n\r\n{}" + smuggled, b"417"),
+    }
+    with Node() as node:
+        for what, (request, status) in cases.items():
+            s = connect(node.addr)
+            s.sendall(request)
+            data = read_all(s, 5)
+            s.close()
+            check(data.startswith(b"HTTP/1.1 " + status), f"{what}: {data[:120]!r}")
+            check(data.count(b"HTTP/1.1 ") == 1,
+                  f"{what}: {data.count(b'HTTP/1.1 ')} answers, the smuggled request was read")
+        node.check_prompt("after ambiguous framing")
+        node.check_stored_nothing("ambiguous framing")
+
+
 if __name__ == "__main__":
     main({"slowloris": slowloris, "idle_connections": idle_connections,
           "header_limits": header_limits, "oversized_body_urllib": oversized_body_urllib,
           "trickling_body": trickling_body,
           "pipelined": pipelined, "never_reads": never_reads,
-          "chunked_gigabyte_upload": chunked_gigabyte_upload})
+          "chunked_gigabyte_upload": chunked_gigabyte_upload,
+          "ambiguous_framing": ambiguous_framing})
