@@ -1,6 +1,8 @@
 // docs/storage-format.md "LevelDB options".
 #include "storage/point_key_filter.h"
 
+#include <leveldb/slice.h>
+
 #include <string>
 #include <vector>
 

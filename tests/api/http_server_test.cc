@@ -386,7 +386,7 @@ TEST_CASE("a body over the limit gets 413 even when the client sends all of it f
   h.config.max_body_bytes = 1024;
   Server s(h);
   Raw c(s.server.port());
-  const std::string body(512 * 1024, 'x');
+  const std::string body(size_t{512} * 1024, 'x');
   c.Send(
       "POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
       "Content-Length: " +

@@ -72,7 +72,7 @@ template <typename Put>
 void WriteChainKeys(int blocks, Put put) {
   for (int h = 1; h <= blocks; ++h) {
     for (int e = 0; e < 50; ++e) {
-      const uint64_t index = static_cast<uint64_t>((h - 1) * 50 + e);
+      const uint64_t index = static_cast<uint64_t>(h - 1) * 50 + static_cast<uint64_t>(e);
       const Hash32 hash = HashOf("entry " + std::to_string(index));
       put(keys::Index(keys::kDigest, hash, index), "");
       put(keys::Index(keys::kEvidenceId, hash, index), "");

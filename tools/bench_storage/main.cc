@@ -501,10 +501,7 @@ int Run(const Options& o) {
   return 0;
 }
 
-}  // namespace
-}  // namespace evchain::bench
-
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   evchain::bench::Options o;
   CLI::App app{
       "evchain storage benchmark: synced block appends, disk use, proof and lookup latency"};
@@ -544,4 +541,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   return evchain::bench::Run(o);
+}
+
+}  // namespace
+}  // namespace evchain::bench
+
+// An error the benchmark did not expect (a file system error, memory) ends it with a message
+// and exit code 1 instead of std::terminate.
+int main(int argc, char** argv) {
+  try {
+    return evchain::bench::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
 }
