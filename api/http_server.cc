@@ -447,7 +447,7 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
       return Refuse(ErrorResponse(400, "bad_path", "the request target is malformed"), HasBody());
     }
 
-    if (HttpResponse r; RefuseFraming(header, r)) return Refuse(std::move(r), true);
+    if (HttpResponse r; RefuseFraming(r)) return Refuse(std::move(r), true);
     const bool has_body = HasBody();
     if (has_body && method_ != "POST") {
       // No route takes a body on another method: refuse it before reading a byte of it.
@@ -497,18 +497,16 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
   // unknown), other codings before chunked (Beast removes the chunked framing and would pass the
   // still-encoded bytes on as the body; RFC 9112 §6.1: 501), and an expectation other than
   // 100-continue (RFC 9110 §10.1.1: 417).
-  template <typename Header>
-  static bool RefuseFraming(const Header& header, HttpResponse& out) {
-    if (auto te = header.find(http::field::transfer_encoding); te != header.end()) {
-      std::string codings;
-      for (auto f = te; f != header.end() && f->name() == http::field::transfer_encoding; ++f) {
-        if (!codings.empty()) codings += ",";
-        codings += std::string(f->value());
-      }
+  // Reads the request's headers as OnHeader collected them: every occurrence of a field, in
+  // order, joined by ", " (a second Transfer-Encoding further down counts too).
+  bool RefuseFraming(HttpResponse& out) const {
+    const std::string codings = request_.Header("transfer-encoding");
+    if (!codings.empty()) {
       std::string bare;
       for (char c : codings) {
-        if (c != ' ' && c != '\t')
+        if (c != ' ' && c != '\t') {
           bare += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
       }
       if (!bare.ends_with(",chunked") && bare != "chunked") {
         // RFC 9112 §6.3: without chunked last the body's length cannot be known.
@@ -524,8 +522,8 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
         return true;
       }
     }
-    if (auto expect = header.find(http::field::expect);
-        expect != header.end() && !beast::iequals(expect->value(), "100-continue")) {
+    const std::string expect = request_.Header("expect");
+    if (!expect.empty() && !beast::iequals(expect, "100-continue")) {
       out = ErrorResponse(417, "expectation_failed",
                           "the only expectation this server meets is 100-continue");
       return true;
