@@ -20,6 +20,11 @@ class DepositCheckCache {
   // key another thread is verifying waits for that verification instead of repeating it.
   virtual bool Begin(const Hash32& key) = 0;
   virtual void Finish(const Hash32& key, bool ok) = 0;
+  // True iff no key is held (none verified yet, or all evicted): Begin would answer false for
+  // every key, so a caller with many entries may skip computing keys, verify them itself and
+  // report them with CountVerified (VerifyDeposits does, for a replica catching up from a restart).
+  virtual bool Empty() = 0;
+  virtual void CountVerified(size_t entries) = 0;
   // True iff the deposit with this evidence id is committed on this host. The replica ignores a
   // committed deposit in a FORWARD unseen, so a replayed old FORWARD costs no signature check.
   virtual bool Committed(const Hash32& evidence_id) = 0;

@@ -128,8 +128,11 @@ bool IsPrefilterCode(std::string_view code);
 
 // Checks each entry: canonical statement of this chain by a genesis depositor, and its Ed25519
 // signature (or, for a batch item, the batch signature and the item's inclusion proof).
-// Errors: "bad_deposit" naming the first bad entry.
-Status VerifyDeposits(const genesis::Genesis& genesis, const std::vector<ledger::Entry>& entries);
+// Errors: "bad_deposit" naming the first bad entry. With a `cache`, an entry this host verified
+// before is not verified again, and each entry verified is recorded there (while the cache is
+// empty, only counted: no key is computed).
+Status VerifyDeposits(const genesis::Genesis& genesis, const std::vector<ledger::Entry>& entries,
+                      DepositCheckCache* cache = nullptr);
 Status VerifyDeposit(const genesis::Genesis& genesis, const ledger::Entry& entry);
 
 // (batch statement, batch signature) pairs already verified within one message or block, each

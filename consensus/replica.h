@@ -123,7 +123,10 @@ struct CommittedBlock {
 // (ledger::VerifyCertificate, a quorum of genesis validators) must match its header, and every
 // deposit signature must verify. Marks the leading blocks that pass `verified` and returns how
 // many; the rest stay unmarked (StepFetchedBlocks checks them fully and reports the failure).
-size_t VerifyFetchedBlocks(const genesis::Genesis& genesis, std::vector<CommittedBlock>* blocks);
+// With a `cache`, deposits this host verified before (it saw them before it fell behind) are not
+// verified again (VerifyDeposits).
+size_t VerifyFetchedBlocks(const genesis::Genesis& genesis, std::vector<CommittedBlock>* blocks,
+                           DepositCheckCache* cache = nullptr);
 
 // Ask peers for committed blocks with certificates, starting at `from_height`. The host may keep
 // several requests for consecutive ranges of [from_height, to_height] in flight, to different

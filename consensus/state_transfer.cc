@@ -26,11 +26,14 @@ std::string CheckCertificate(const genesis::Genesis& genesis, const CommittedBlo
 
 }  // namespace
 
-size_t VerifyFetchedBlocks(const genesis::Genesis& genesis, std::vector<CommittedBlock>* blocks) {
+size_t VerifyFetchedBlocks(const genesis::Genesis& genesis, std::vector<CommittedBlock>* blocks,
+                           DepositCheckCache* cache) {
   size_t verified = 0;
   for (CommittedBlock& b : *blocks) {
     b.verified = false;
-    if (!CheckCertificate(genesis, b).empty() || !VerifyDeposits(genesis, b.entries).ok()) break;
+    if (!CheckCertificate(genesis, b).empty() || !VerifyDeposits(genesis, b.entries, cache).ok()) {
+      break;
+    }
     b.verified = true;
     ++verified;
   }

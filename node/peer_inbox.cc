@@ -184,7 +184,7 @@ void PeerInbox::OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>&
         [this, payload, begin, end] {
           std::vector<consensus::CommittedBlock> blocks =
               DecodeFetchedBlocks(genesis_, payload->blocks(), begin, end);
-          consensus::VerifyFetchedBlocks(genesis_, &blocks);
+          consensus::VerifyFetchedBlocks(genesis_, &blocks, verified_);
           return blocks;
         },
         done);

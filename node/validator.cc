@@ -150,7 +150,8 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
                        "Deposits the replica holds not yet committed, forwarded ones included.");
   v->metrics_.Describe(kDepositChecksMetric, "counter",
                        "Deposits met by the signature checks: result=verified (signature checked: "
-                       "once per deposit), cached (verified before), committed (a FORWARDed "
+                       "once per deposit, fetched blocks included), cached (verified before), "
+                       "committed (a FORWARDed "
                        "deposit already in the log: not checked).");
   // Well above the pool bound, so a deposit is evicted only after waiting very long.
   v->verified_deposits_ = std::make_unique<VerifiedDeposits>(

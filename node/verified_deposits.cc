@@ -47,6 +47,11 @@ void VerifiedDeposits::Finish(const Hash32& key, bool ok) {
   finished_.notify_all();
 }
 
+bool VerifiedDeposits::Empty() {
+  std::lock_guard lock(mu_);
+  return keys_.empty();
+}
+
 bool VerifiedDeposits::MarkVerified(const Hash32& key) {
   if (Begin(key)) return true;
   Finish(key, true);

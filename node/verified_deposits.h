@@ -28,6 +28,8 @@ class VerifiedDeposits final : public consensus::DepositCheckCache {
 
   bool Begin(const Hash32& key) override;
   void Finish(const Hash32& key, bool ok) override;
+  bool Empty() override;
+  void CountVerified(size_t entries) override { verified_ += entries; }
   bool Committed(const Hash32& evidence_id) override;
 
   // For entries the caller verified itself (the HTTP admission path): same as Begin, then

@@ -131,7 +131,7 @@ TEST_CASE("Prefilter drops forwarded deposits only during a state transfer") {
 // A DepositCheckCache that remembers keys in a set and counts what VerifyContents asks.
 struct CountingCache : DepositCheckCache {
   std::set<Hash32> verified, committed;
-  int begun = 0, finished_ok = 0, finished_bad = 0;
+  int begun = 0, finished_ok = 0, finished_bad = 0, counted = 0;
   bool Begin(const Hash32& key) override {
     ++begun;
     return verified.count(key) > 0;
@@ -141,6 +141,8 @@ struct CountingCache : DepositCheckCache {
     if (ok) verified.insert(key);
   }
   bool Committed(const Hash32& id) override { return committed.count(id) > 0; }
+  bool Empty() override { return verified.empty(); }
+  void CountVerified(size_t entries) override { counted += static_cast<int>(entries); }
 };
 
 Result<Message> Contents(const Fixture& f, const std::string& wire, DepositCheckCache* cache) {
@@ -178,6 +180,33 @@ TEST_CASE("with a cache, a FORWARD of committed deposits costs no signature chec
   // A PRE-PREPARE's deposits are checked regardless (its block is then refused as a duplicate).
   REQUIRE(Contents(f, f.PrePrepare(2, kNow), &cache).ok());
   CHECK(cache.finished_ok == 1);
+}
+
+TEST_CASE("with a cache, a fetched block's deposits met before are not verified again") {
+  // A replica that fell behind fetches blocks holding deposits it verified on admission or in a
+  // FORWARD (VerifyFetchedBlocks hands its cache to VerifyDeposits).
+  Fixture f;
+  CountingCache cache;
+  const ledger::Entry seen = *FromProto(f.Deposit(true));
+  // An empty cache (a replica catching up after a restart) spares nothing: no keys, only counts.
+  CHECK(VerifyDeposits(f.genesis, {seen, seen}, &cache).ok());
+  CHECK(cache.counted == 2);
+  CHECK(cache.begun == 0);
+  REQUIRE(Contents(f, f.Forward(true), &cache).ok());
+  REQUIRE(cache.finished_ok == 1);
+  CHECK(VerifyDeposits(f.genesis, {seen}, &cache).ok());
+  CHECK(cache.finished_ok == 1);
+  CHECK(cache.begun == 2);
+  // A deposit it never met is verified and remembered; a tampered one is refused and not.
+  ledger::Entry tampered = seen;
+  tampered.statement += " ";
+  Status s = VerifyDeposits(f.genesis, {seen, tampered}, &cache);
+  CHECK(s.code() == "bad_deposit");
+  CHECK(cache.finished_bad == 1);
+  CHECK(cache.verified.count(DepositCheckKey(tampered)) == 0);
+  // Without a cache every deposit is checked.
+  CHECK(VerifyDeposits(f.genesis, {seen}).ok());
+  CHECK(cache.begun == 4);
 }
 
 // Three items of one signed batch of `fixture`'s depositor.

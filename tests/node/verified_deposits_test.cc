@@ -38,6 +38,21 @@ TEST_CASE("the cache keeps the most recent keys only") {
   CHECK(cache.MarkVerified(Key(5)));
 }
 
+TEST_CASE("empty until a key is held; entries verified without keys are counted") {
+  VerifiedDeposits cache(4, [](const Hash32&) { return false; });
+  CHECK(cache.Empty());
+  cache.CountVerified(3);  // a fetched block checked while empty: no keys kept
+  CHECK(cache.Empty());
+  CHECK(cache.verified() == 3);
+  CHECK_FALSE(cache.Begin(Key(1)));
+  CHECK_FALSE(cache.Empty());  // being verified: a waiter would find it
+  cache.Finish(Key(1), false);
+  CHECK(cache.Empty());
+  cache.MarkVerified(Key(2));
+  CHECK_FALSE(cache.Empty());
+  CHECK(cache.verified() == 4);
+}
+
 TEST_CASE("committed deposits are counted") {
   const Hash32 committed_id = crypto::Sha256("committed");
   VerifiedDeposits cache(4, [&](const Hash32& id) { return id == committed_id; });
@@ -51,6 +66,7 @@ TEST_CASE("threads meeting one deposit at once verify it once") {
   constexpr int kThreads = 4, kKeys = 2000;
   std::atomic<int> verifications{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < kKeys; ++i) {
