@@ -1,6 +1,5 @@
 // evchain-node: runs one validator from its config file (docs/operations.md).
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -12,6 +11,7 @@
 #include "node/backup_service.h"
 #include "node/config.h"
 #include "node/logging.h"
+#include "node/open_files.h"
 #include "node/validator.h"
 
 namespace {
@@ -39,19 +39,16 @@ int RunNode(int argc, char** argv) {
     std::fprintf(stderr, "evchain-node: %s\n", s.message().c_str());
     return 2;
   }
+  // Every HTTP connection is a descriptor (max_connections, default 10,000), and so is every
+  // table file LevelDB keeps open: use the hard limit rather than the usual soft 1,024, before the
+  // databases are opened (their table caches are sized from it: node/open_files.h).
+  evchain::node::RaiseOpenFileLimit();
   auto validator = evchain::node::Validator::Open(*config);
   if (!validator.ok()) {
     spdlog::critical("cannot start: {}", validator.status().ToString());
     return 1;
   }
   std::signal(SIGPIPE, SIG_IGN);  // a peer closing mid-write is an error code, not a signal
-  // Every HTTP connection is a descriptor (max_connections, default 10,000): use the hard limit
-  // rather than the usual soft 1,024.
-  if (rlimit nofile{};
-      getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
-    nofile.rlim_cur = nofile.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &nofile);
-  }
   if (auto s = (*validator)->Start(); !s.ok()) {
     spdlog::critical("cannot start: {}", s.ToString());
     return 1;

@@ -63,7 +63,8 @@ struct Options {
   uint64_t reference_entries = 1000000;  // raw LevelDB records of the reference (capped)
   bool compact = true;
   bool kill_test = true;
-  std::string open_dir;  // --open: only open an existing log and time reads
+  std::string open_dir;       // --open: only open an existing log and time reads
+  int max_open_files = 1000;  // the index store's table files (a node sizes it: node/open_files.h)
 };
 
 // The process's resident set now and at its peak (kB), from /proc/self/status.
@@ -243,10 +244,12 @@ struct Opened {
 
 // Opens the log in `dir` as a node does at start (LevelDB recovery, then EvidenceLog::Open's
 // crash recovery and loading of the upper tree levels), timed.
-Opened OpenTimed(const std::string& dir) {
+Opened OpenTimed(const std::string& dir, int max_open_files) {
   const auto start = Clock::now();
   Opened o;
-  Result<std::unique_ptr<storage::KvStore>> store = storage::OpenLevelDb(dir);
+  storage::LevelDbOptions tables;
+  tables.max_open_files = max_open_files;
+  Result<std::unique_ptr<storage::KvStore>> store = storage::OpenLevelDb(dir, tables);
   if (!store.ok()) {
     std::fprintf(stderr, "error: %s\n", store.status().ToString().c_str());
     std::exit(1);
@@ -264,7 +267,7 @@ Opened OpenTimed(const std::string& dir) {
 
 // --append-forever DIR: appends blocks to an existing log until killed (the unclean-stop test).
 int AppendForever(const Options& o) {
-  Opened opened = OpenTimed(o.open_dir);
+  Opened opened = OpenTimed(o.open_dir, o.max_open_files);
   storage::EvidenceLog& l = *opened.log;
   Generator gen(o);
   Result<storage::StoredBlock> last = l.GetBlock(l.height());
@@ -291,7 +294,7 @@ int AppendForever(const Options& o) {
 // --open DIR: what a node serving lookups over an existing log costs: open time, read latency,
 // resident memory (run it as its own process, so nothing of the appends is counted).
 int OpenOnly(const Options& o) {
-  Opened opened = OpenTimed(o.open_dir);
+  Opened opened = OpenTimed(o.open_dir, o.max_open_files);
   const auto [rss0, hwm0] = RssKb();
   std::printf("open                         %.3f s (height %llu, %llu entries), RSS %llu kB\n",
               opened.seconds, static_cast<unsigned long long>(opened.log->height()),
@@ -362,7 +365,9 @@ int Run(const Options& o) {
   const std::string log_dir = o.dir + "/log";
   const std::string raw_dir = o.dir + "/raw";
   std::filesystem::create_directories(o.dir);
-  Result<std::unique_ptr<storage::KvStore>> store = storage::OpenLevelDb(log_dir);
+  storage::LevelDbOptions tables;
+  tables.max_open_files = o.max_open_files;
+  Result<std::unique_ptr<storage::KvStore>> store = storage::OpenLevelDb(log_dir, tables);
   if (!store.ok()) {
     std::fprintf(stderr, "error: %s\n", store.status().ToString().c_str());
     return 1;
@@ -469,7 +474,7 @@ int Run(const Options& o) {
   log->reset();
   store->reset();
   {
-    Opened opened = OpenTimed(log_dir);
+    Opened opened = OpenTimed(log_dir, o.max_open_files);
     std::printf("open after a clean stop      %.3f s\n", opened.seconds);
   }
   if (o.kill_test) {
@@ -488,7 +493,7 @@ int Run(const Options& o) {
     kill(child, SIGKILL);
     int status = 0;
     waitpid(child, &status, 0);
-    Opened opened = OpenTimed(log_dir);
+    Opened opened = OpenTimed(log_dir, o.max_open_files);
     std::printf("open after SIGKILL mid-append %.3f s (height %llu after the kill)\n",
                 opened.seconds, static_cast<unsigned long long>(opened.log->height()));
   }
@@ -524,10 +529,19 @@ int Main(int argc, char** argv) {
   app.add_option("--open", o.open_dir,
                  "instead: open the log in this existing directory (DIR/log of a run), time "
                  "the open and the reads, print the resident memory");
+  app.add_option("--max-open-files", o.max_open_files,
+                 "table files the index store keeps open (LevelDB's default 1000; a node sizes "
+                 "its own from its descriptor limit, docs/operations.md \"Open files\"; the "
+                 "companion keeps 1000); the soft descriptor limit is raised to the hard one")
+      ->check(CLI::Range(74, 1000000));
   std::string append_forever;
   app.add_option("--append-forever", append_forever, "(internal: the unclean-stop test's child)");
   app.allow_extras(false);
   CLI11_PARSE(app, argc, argv);
+  if (rlimit nofile{}; getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
   o.compact = !no_compact;
   o.kill_test = !no_kill;
   o.reference_entries = std::min(o.reference_entries, o.entries);
