@@ -1,5 +1,6 @@
 // evchain-node: runs one validator from its config file (docs/operations.md).
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -11,10 +12,33 @@
 #include "node/backup_service.h"
 #include "node/config.h"
 #include "node/logging.h"
-#include "node/open_files.h"
 #include "node/validator.h"
 
 namespace {
+
+// Every HTTP connection is a descriptor (max_connections, default 10,000), and so is every table
+// file LevelDB keeps open (up to 1,000 per database; the companion alone has ~850 tables at 50M
+// entries, and loading the log at open reads them all): raises the soft limit, usually 1,024,
+// to the hard one before the databases open, and warns when even that is short. Past the limit a
+// table that cannot be opened fails the read that needed it (docs/operations.md "Open files").
+void RaiseOpenFileLimit(uint64_t max_connections) {
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) != 0) return;
+  if (nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &nofile) != 0) getrlimit(RLIMIT_NOFILE, &nofile);
+  }
+  constexpr uint64_t kTableFiles = 2 * 1000;  // storage::LevelDbOptions::max_open_files, twice
+  constexpr uint64_t kOtherFiles = 512;       // peer links, logs, LevelDB's own files
+  const uint64_t wanted = max_connections + kTableFiles + kOtherFiles;
+  if (nofile.rlim_cur != RLIM_INFINITY && nofile.rlim_cur < wanted) {
+    spdlog::warn(
+        "the descriptor limit ({}) is below the {} that max_connections ({}) and the databases' "
+        "open tables may use: raise the hard RLIMIT_NOFILE (LimitNOFILE= in the systemd unit) or "
+        "lower max_connections",
+        static_cast<uint64_t>(nofile.rlim_cur), wanted, max_connections);
+  }
+}
 
 int RunNode(int argc, char** argv) {
   CLI::App app{
@@ -39,10 +63,7 @@ int RunNode(int argc, char** argv) {
     std::fprintf(stderr, "evchain-node: %s\n", s.message().c_str());
     return 2;
   }
-  // Every HTTP connection is a descriptor (max_connections, default 10,000), and so is every
-  // table file LevelDB keeps open: use the hard limit rather than the usual soft 1,024, before the
-  // databases are opened (their table caches are sized from it: node/open_files.h).
-  evchain::node::RaiseOpenFileLimit();
+  RaiseOpenFileLimit(config->max_connections);
   auto validator = evchain::node::Validator::Open(*config);
   if (!validator.ok()) {
     spdlog::critical("cannot start: {}", validator.status().ToString());

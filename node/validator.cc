@@ -19,7 +19,6 @@
 #include "ledger/statement.h"
 #include "node/block_transfer.h"
 #include "node/consensus_store.h"
-#include "node/open_files.h"
 #include "node/validator_internal.h"
 #include "storage/backup.h"
 #include "storage/keys.h"
@@ -93,23 +92,7 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
 
   std::unique_ptr<Validator> v(new Validator(config, std::move(*genesis), std::move(*key), self));
   v->log_prefix_ = config.validator_id;
-  storage::LevelDbOptions tables;
-  const uint64_t open_file_limit = OpenFileLimit();
-  tables.max_open_files = IndexTables(open_file_limit, config.max_connections);
-  tables.companion_max_open_files = static_cast<int>(kCompanionTables);
-  spdlog::info(
-      "data directory {}: up to {} open table files in the index store, {} in the companion "
-      "(descriptor limit {})",
-      config.data_dir, tables.max_open_files, tables.companion_max_open_files, open_file_limit);
-  if (const uint64_t wanted = DescriptorsWanted(config.max_connections, tables.max_open_files);
-      open_file_limit < wanted) {
-    spdlog::warn(
-        "descriptor limit {} is below the {} that max_connections ({}) and the table caches may "
-        "use: raise the hard RLIMIT_NOFILE (LimitNOFILE= in the systemd unit) or lower "
-        "max_connections",
-        open_file_limit, wanted, config.max_connections);
-  }
-  auto store = storage::OpenLevelDb(config.data_dir, tables);
+  auto store = storage::OpenLevelDb(config.data_dir);
   if (!store.ok()) return store.status();
   v->store_ = std::move(*store);
   EVCHAIN_RETURN_IF_ERROR(CheckDataDirChain(*v->store_, v->genesis_));

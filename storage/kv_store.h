@@ -91,13 +91,8 @@ struct LevelDbOptions {
   // so they are small; a reader that only scans (the audit) leaves them unread.
   bool index_filters = true;
   // Table files each database keeps open, each with its index block (and filter) in memory:
-  // this bounds that memory whatever the size of the data directory. A table not kept open is
-  // opened again, its index block read, by the next read that needs it. LevelDB's floor is 74.
-  // The index store's tables are ~2 MB with ~12.5 KB index blocks (1,614 tables at 50M
-  // entries); the companion's are the size of a flushed memtable, ~19 MB with ~122 KB index
-  // blocks (848 at 50M).
-  int max_open_files = 1000;            // the index store
-  int companion_max_open_files = 1000;  // the companion (Sequential())
+  // this bounds that memory whatever the size of the data directory. LevelDB's floor is 74.
+  int max_open_files = 1000;
 };
 
 // Opens (creating if missing) a LevelDB database in `dir` and its companion (Sequential()) in

@@ -176,7 +176,7 @@ Result<std::unique_ptr<leveldb::DB>> OpenDb(const std::string& dir, const Shared
   options.block_cache = shared.cache.get();
   // The companion is only read by key of records that exist: a filter would not save reads.
   options.filter_policy = sequential || !reader.index_filters ? nullptr : shared.filter.get();
-  options.max_open_files = sequential ? reader.companion_max_open_files : reader.max_open_files;
+  options.max_open_files = reader.max_open_files;
   options.write_buffer_size = sequential ? kSequentialWriteBufferBytes : kIndexWriteBufferBytes;
   options.max_file_size = sequential ? kSequentialMaxFileBytes : kIndexMaxFileBytes;
 

@@ -64,7 +64,7 @@ struct Options {
   bool compact = true;
   bool kill_test = true;
   std::string open_dir;       // --open: only open an existing log and time reads
-  int max_open_files = 1000;  // the index store's table files (a node sizes it: node/open_files.h)
+  int max_open_files = 1000;  // table files each database keeps open (a node's: 1000)
 };
 
 // The process's resident set now and at its peak (kB), from /proc/self/status.
@@ -530,9 +530,8 @@ int Main(int argc, char** argv) {
                  "instead: open the log in this existing directory (DIR/log of a run), time "
                  "the open and the reads, print the resident memory");
   app.add_option("--max-open-files", o.max_open_files,
-                 "table files the index store keeps open (LevelDB's default 1000; a node sizes "
-                 "its own from its descriptor limit, docs/operations.md \"Open files\"; the "
-                 "companion keeps 1000); the soft descriptor limit is raised to the hard one")
+                 "table files each database keeps open (a node keeps LevelDB's default, 1000); "
+                 "the soft descriptor limit is raised to the hard one")
       ->check(CLI::Range(74, 1000000));
   std::string append_forever;
   app.add_option("--append-forever", append_forever, "(internal: the unclean-stop test's child)");

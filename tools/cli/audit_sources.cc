@@ -520,7 +520,6 @@ Result<std::unique_ptr<BlockSource>> OpenDataDirSource(const std::string& dir,
   storage::LevelDbOptions reading;
   reading.index_filters = false;
   reading.max_open_files = 100;
-  reading.companion_max_open_files = 100;
   auto store = storage::OpenLevelDb(dir, reading);
   if (!store.ok()) {
     return Status::Error("io", "cannot open " + dir + ": " + store.status().message() +
