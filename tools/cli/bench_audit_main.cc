@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -108,9 +109,7 @@ int WallReference(unsigned threads, double seconds, size_t distinct) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Run(int argc, char** argv) {
   using namespace evchain;
   CLI::App app{"Build a data directory for the audit benchmark"};
   std::string dir;
@@ -188,4 +187,15 @@ int main(int argc, char** argv) {
             << " s; audit with:\n  evchain audit --data-dir " << dir << " --genesis " << dir
             << "/genesis.json\n";
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "evchain-bench-audit: " << e.what() << "\n";
+    return 1;
+  }
 }
