@@ -151,8 +151,7 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
   v->metrics_.Describe(kDepositChecksMetric, "counter",
                        "Deposits met by the signature checks: result=verified (signature checked: "
                        "once per deposit, fetched blocks included), cached (verified before), "
-                       "committed (a FORWARDed "
-                       "deposit already in the log: not checked).");
+                       "committed (a FORWARDed deposit already in the log: not checked).");
   // Well above the pool bound, so a deposit is evicted only after waiting very long.
   v->verified_deposits_ = std::make_unique<VerifiedDeposits>(
       std::max<size_t>(size_t{4} * config.max_pending, size_t{1} << 16),

@@ -65,11 +65,11 @@ int Reference(uint64_t count) {
 // The 2-core ceiling as the machine gives it right now: `threads` threads verifying
 // statement-sized signatures of one key for `seconds` of wall-clock time, cycling through
 // `distinct` of them, as the audit meets a new signature each time. With one (the same
-// signature again and again) the rate is 3-9 % higher on this machine: every data-dependent
-// branch of the variable-time check is then predicted, which no real workload allows
-// (docs/benchmarks.md "Audit"). On a shared machine this falls with the neighbours' load just as
-// the audit does, so run it right before and after the audit and compare the audit's entries/s
-// with it.
+// signature again and again) the rate was about 6 % higher on average in alternating runs on
+// this machine: the branches of the variable-time check are then predicted, which no real
+// workload allows (docs/benchmarks.md "Audit speed against a ceiling of distinct signatures"). On a
+// shared machine this falls with the neighbours' load just as the audit does, so run it right
+// before and after the audit and compare the audit's entries/s with it.
 int WallReference(unsigned threads, double seconds, size_t distinct) {
   using namespace evchain;
   const crypto::SecretKey key = crypto::SecretKey::FromSeed(Bytes(32, 7));
