@@ -14,7 +14,8 @@
 // folds the perfect subtrees that existed at that size, so it costs O(log n) reads whatever the
 // size. The writer keeps the right-edge frontier in memory, so appending a block reads nothing.
 // Every node of level >= kMinCachedLevel (about n/1024 hashes) is also kept in memory, so a proof
-// reads at most kMinCachedLevel nodes from the store.
+// reads at most kMinCachedLevel nodes from the store; those of levels 1-9 also come in one record
+// per 1,024-leaf chunk (storage/proof_chunk.h), so a proof costs a few reads (ReadNodes).
 //
 // Index keys carry only a prefix of the hash they index (keys::kIndexHashBytes): lookups check
 // each candidate against its entry, so a prefix collision costs one read, never a wrong answer.
@@ -28,12 +29,15 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <span>
+#include <utility>
 
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "storage/codec.h"
 #include "storage/index_filter.h"
 #include "storage/keys.h"
+#include "storage/proof_chunk.h"
 #include "storage/records.h"
 #include "storage/side_thread.h"
 #include "storage/statement_fields.h"
@@ -63,7 +67,7 @@ struct CachedState {
 };
 
 // Folds perfect-subtree hashes right to left: NodeHash(a, NodeHash(b, c)).
-Hash32 FoldRight(const std::vector<Hash32>& hashes) {
+Hash32 FoldRight(std::span<const Hash32> hashes) {
   if (hashes.empty()) return crypto::EmptyRoot();
   Hash32 acc = hashes.back();
   for (size_t i = hashes.size() - 1; i-- > 0;) acc = crypto::NodeHash(hashes[i], acc);
@@ -87,13 +91,20 @@ void AddIndexKey(char kind, const Hash32& hash, uint64_t index, WriterScratch& w
 }
 
 // Adds leaf `index` to the frontier; merged nodes that are stored go into `batch`, those that
-// are cached also into `cached`.
+// are cached also into `cached`, those of levels 1-9 also into `chunk`, and a completed chunk's
+// record into `batch`.
 void PushLeaf(crypto::MerkleFrontier& frontier, const Hash32& leaf_hash, WriterScratch& w,
-              WriteBatch& batch, std::vector<Subtree>& cached) {
+              WriteBatch& batch, std::vector<Subtree>& cached, ProofChunk& chunk) {
   frontier.AppendLeafHash(leaf_hash, [&](const crypto::NodeId& id, const Hash32& hash) {
     if (id.level >= kMinStoredLevel) {
       keys::Node(id.level, id.index, &w.key);
       batch.Put(w.key, AsChars(hash));
+    }
+    if (ProofChunk::Holds(id)) chunk.Set(id, hash);
+    // Lowest level first: the chunk's nodes are all set by now.
+    if (id.level == ProofChunk::kLevel) {
+      keys::Chunk(id.index, &w.key);
+      batch.Put(w.key, chunk.record());
     }
     if (id.level >= kMinCachedLevel) cached.push_back(Subtree{id, hash});
   });
@@ -132,6 +143,10 @@ struct EvidenceLog::Impl {
   // kMinCachedLevel in the tree of state.log.size leaves. Guarded by mu.
   std::vector<std::vector<Hash32>> upper;
   WriterScratch writer;  // AppendBlock only (one writer)
+  // The nodes of levels 1-9 of the chunk the next leaf goes into, for its record: read from the
+  // store by the first AppendBlock (a log that is only read never needs them), then kept by each.
+  // AppendBlock only.
+  std::unique_ptr<ProofChunk> open_chunk;
   // Writes the companion's batch beside the index store's; started by the first AppendBlock of
   // a block with entries (readers of the log never start it). AppendBlock only.
   std::unique_ptr<SideThread> companion_writer;
@@ -195,6 +210,24 @@ struct EvidenceLog::Impl {
         nodes.push_back(*h);
       }
     }
+    return Status::Ok();
+  }
+
+  // Reads the stored nodes of levels 1-9 of the chunk that leaf `size` goes into (up to 1,021
+  // point reads of recent records) into open_chunk, which stays unset on an error. AppendBlock
+  // only.
+  Status LoadOpenChunk(uint64_t size) {
+    auto loaded = std::make_unique<ProofChunk>();
+    const uint64_t chunk = size >> ProofChunk::kLevel;
+    for (uint32_t level = 1; level < ProofChunk::kLevel; ++level) {
+      for (uint64_t index = chunk << (ProofChunk::kLevel - level); index < (size >> level);
+           ++index) {
+        Result<Hash32> h = ReadStoredNode(level, index);
+        if (!h.ok()) return h.status();
+        loaded->Set({level, index}, *h);
+      }
+    }
+    open_chunk = std::move(loaded);
     return Status::Ok();
   }
 
@@ -341,24 +374,68 @@ struct EvidenceLog::Impl {
     return crypto::NodeHash(*left, *right);
   }
 
-  Result<Hash32> FoldSubtrees(const std::vector<crypto::NodeId>& ids) const {
-    std::vector<Hash32> hashes;
-    hashes.reserve(ids.size());
-    for (const crypto::NodeId& id : ids) {
-      Result<Hash32> h = ReadNode(id);
-      if (!h.ok()) return h;
-      hashes.push_back(*h);
+  // The hashes of `ids`, in order: nodes of the cached levels from memory; nodes of levels 1-9
+  // of chunks complete in the log from one proof-chunk record per chunk (storage/proof_chunk.h),
+  // so a proof cold from the disk waits for a few random reads instead of one per level; the
+  // rest one read each. A chunk whose record is missing, in a store written before chunk records
+  // existed, is read node by node.
+  Result<std::vector<Hash32>> ReadNodes(const std::vector<crypto::NodeId>& ids) const {
+    const uint64_t size = Size();
+    std::vector<Hash32> hashes(ids.size());
+    std::vector<std::pair<uint64_t, size_t>> chunked;  // (chunk, position in ids)
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const crypto::NodeId& id = ids[i];
+      if (std::optional<Hash32> cached = CachedNode(id)) {
+        hashes[i] = *cached;
+      } else if (ProofChunk::Holds(id) && ProofChunk::EndLeaf(ProofChunk::Of(id)) <= size) {
+        chunked.emplace_back(ProofChunk::Of(id), i);
+      } else {
+        Result<Hash32> h = ReadNode(id);
+        if (!h.ok()) return h.status();
+        hashes[i] = *h;
+      }
     }
-    return FoldRight(hashes);
+    std::sort(chunked.begin(), chunked.end());
+    for (size_t first = 0, last = 0; first < chunked.size(); first = last) {
+      const uint64_t chunk = chunked[first].first;
+      while (last < chunked.size() && chunked[last].first == chunk) ++last;
+      Result<std::optional<std::string>> record = sequential->Get(keys::Chunk(chunk));
+      if (!record.ok()) return record.status();
+      for (size_t k = first; k < last; ++k) {
+        const crypto::NodeId& id = ids[chunked[k].second];
+        Result<Hash32> h = Corruption("proof chunk of node " + std::to_string(chunk));
+        if (!record->has_value()) {
+          h = ReadStoredNode(id.level, id.index);
+        } else if (std::optional<Hash32> in_record = ProofChunk::Read(**record, id)) {
+          h = *in_record;
+        }
+        if (!h.ok()) return h.status();
+        hashes[chunked[k].second] = *h;
+      }
+    }
+    return hashes;
   }
 
+  Result<Hash32> FoldSubtrees(const std::vector<crypto::NodeId>& ids) const {
+    Result<std::vector<Hash32>> hashes = ReadNodes(ids);
+    if (!hashes.ok()) return hashes.status();
+    return FoldRight(*hashes);
+  }
+
+  // Every proof node's perfect subtrees are read in one ReadNodes, then folded node by node.
   Result<std::vector<Hash32>> ProofHashes(const std::vector<crypto::ProofNode>& nodes) const {
+    std::vector<crypto::NodeId> ids;
+    for (const crypto::ProofNode& node : nodes) {
+      ids.insert(ids.end(), node.perfect_subtrees.begin(), node.perfect_subtrees.end());
+    }
+    Result<std::vector<Hash32>> hashes = ReadNodes(ids);
+    if (!hashes.ok()) return hashes.status();
     std::vector<Hash32> proof;
     proof.reserve(nodes.size());
+    std::span<const Hash32> rest(*hashes);
     for (const crypto::ProofNode& node : nodes) {
-      Result<Hash32> h = FoldSubtrees(node.perfect_subtrees);
-      if (!h.ok()) return h.status();
-      proof.push_back(*h);
+      proof.push_back(FoldRight(rest.first(node.perfect_subtrees.size())));
+      rest = rest.subspan(node.perfect_subtrees.size());
     }
     return proof;
   }
@@ -416,14 +493,10 @@ Result<std::unique_ptr<EvidenceLog>> EvidenceLog::Open(KvStore* store) {
   if (state.size == 0 && state.height == 0) return log;
   impl.state.log = state;
   EVCHAIN_RETURN_IF_ERROR(impl.LoadUpperLevels(state.size));
-  std::vector<Hash32> edge;
-  for (const crypto::NodeId& id : crypto::RootSubtrees(state.size)) {
-    Result<Hash32> h = impl.ReadNode(id);
-    if (!h.ok()) return h.status();
-    edge.push_back(*h);
-  }
+  Result<std::vector<Hash32>> edge = impl.ReadNodes(crypto::RootSubtrees(state.size));
+  if (!edge.ok()) return edge.status();
   Result<crypto::MerkleFrontier> frontier =
-      crypto::MerkleFrontier::FromHashes(state.size, std::move(edge));
+      crypto::MerkleFrontier::FromHashes(state.size, std::move(*edge));
   if (!frontier.ok()) return frontier.status();
   impl.state.frontier = std::move(*frontier);
   impl.state.root = impl.state.frontier.Root();
@@ -514,6 +587,9 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
   sequential.Reserve(statement_bytes + n * kSequentialBatchBytesPerEntry);
   commit.Reserve(n * kIndexBatchBytesPerEntry + block.certificate.size() + 1024);
   crypto::MerkleFrontier frontier = cur.frontier;
+  if (!impl_->open_chunk) EVCHAIN_RETURN_IF_ERROR(impl_->LoadOpenChunk(cur.log.size));
+  // A copy (32 KB), like the frontier's: a block that fails leaves the writer as it was.
+  auto chunk = std::make_unique<ProofChunk>(*impl_->open_chunk);
   std::vector<Subtree> cached;
   w.index_keys.clear();
   Impl::RecentBlock recent;
@@ -550,7 +626,7 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
     // finds its keys in the filter (false positives only if the append then fails).
     impl_->filter->Add(keys::kEvidenceId, AsChars(leaf->statement_hash).substr(0, 8));
     impl_->filter->Add(keys::kNonce, AsChars(nonce_hash).substr(0, 8));
-    PushLeaf(frontier, crypto::LeafHash(leaf_bytes), w, sequential, cached);
+    PushLeaf(frontier, crypto::LeafHash(leaf_bytes), w, sequential, cached, *chunk);
   }
   const Hash32 root = frontier.Root();
   if (root != header.log_root) {
@@ -608,6 +684,7 @@ Status EvidenceLog::AppendBlock(const BlockToAppend& block) {
     }
   }
 
+  impl_->open_chunk = std::move(chunk);
   std::sort(recent.ids.begin(), recent.ids.end());
   recent.block.header = header;
   recent.block.hash = record.hash;
@@ -682,7 +759,7 @@ EvidenceLog::EntryCursor EvidenceLog::ReadAllEntries() const {
 }
 
 EvidenceLog::EntryCursor::EntryCursor(std::shared_ptr<const Impl> log, std::unique_ptr<Iterator> it)
-    : log_(std::move(log)), it_(std::move(it)) {}
+    : log_(std::move(log)), it_(std::move(it)), chunk_(std::make_unique<ProofChunk>()) {}
 EvidenceLog::EntryCursor::~EntryCursor() = default;
 EvidenceLog::EntryCursor::EntryCursor(EntryCursor&&) noexcept = default;
 EvidenceLog::EntryCursor& EvidenceLog::EntryCursor::operator=(EntryCursor&&) noexcept = default;
@@ -716,7 +793,9 @@ Result<std::vector<StoredEntry>> EvidenceLog::EntryCursor::Next(uint64_t count,
 }
 
 // Entry `index` completes the perfect subtrees of levels 1..ctz(index + 1), each keyed by it as
-// its last leaf (keys::Node); those nodes, and nothing else, follow the entry.
+// its last leaf (keys::Node); those nodes follow the entry, and after the last entry of a chunk
+// its proof-chunk record, which must hold the nodes of levels 1-9 stepped over since the chunk
+// began. A store written before chunk records existed lacks them: no record is no error.
 Status EvidenceLog::EntryCursor::StepOverNodes(uint64_t index, std::vector<Hash32>* nodes) {
   const auto levels = static_cast<uint32_t>(std::countr_zero(index + 1));
   for (uint32_t level = 1; level <= levels; ++level, it_->Next()) {
@@ -730,17 +809,27 @@ Status EvidenceLog::EntryCursor::StepOverNodes(uint64_t index, std::vector<Hash3
               (it_->Valid() ? "a record the log does not have" : "the end of the store") +
               " in its place)");
     }
-    if (nodes != nullptr) {
-      const std::string_view value = it_->value();
-      if (value.size() != Hash32{}.size()) {
-        return Status::Error("corruption", "the Merkle node of level " + std::to_string(level) +
-                                               " ending at entry " + std::to_string(index) +
-                                               " is not 32 bytes");
-      }
-      Hash32& hash = nodes->emplace_back();
-      std::memcpy(hash.data(), value.data(), hash.size());
+    const std::string_view value = it_->value();
+    if (value.size() != Hash32{}.size()) {
+      return Status::Error("corruption", "the Merkle node of level " + std::to_string(level) +
+                                             " ending at entry " + std::to_string(index) +
+                                             " is not 32 bytes");
     }
+    Hash32 hash;
+    std::memcpy(hash.data(), value.data(), hash.size());
+    if (ProofChunk::Holds({level, index >> level})) chunk_->Set({level, index >> level}, hash);
+    if (nodes != nullptr) nodes->push_back(hash);
   }
+  if (levels < ProofChunk::kLevel) return Status::Ok();
+  const uint64_t chunk = index >> ProofChunk::kLevel;
+  keys::Chunk(chunk, &key_);
+  if (!it_->Valid() || it_->key() != key_) return it_->status();
+  if (it_->value() != chunk_->record()) {
+    return Status::Error("corruption", "the proof chunk ending at entry " + std::to_string(index) +
+                                           " does not hold the Merkle nodes stored beside its "
+                                           "entries");
+  }
+  it_->Next();
   return Status::Ok();
 }
 

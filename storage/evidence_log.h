@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,8 @@
 #include "storage/kv_store.h"
 
 namespace evchain::storage {
+
+class ProofChunk;
 
 struct StoredEntry {
   uint64_t index = 0;
@@ -101,10 +104,11 @@ class EvidenceLog {
   // entry (the audit): consecutive Next(count) calls return what GetEntries would for
   // consecutive ranges from entry 0, without a seek per call, and every companion key on the
   // way is checked: after entry i come exactly the Merkle nodes it completes (levels
-  // 1..ctz(i + 1), keys::Node), in level order. So a reader that has read every entry and then
-  // calls CheckNothingElse knows, without a second scan, that the companion holds exactly the
-  // log's entries and nodes (docs/storage-format.md "Keys"). Reads one consistent snapshot; the
-  // log must outlive the cursor.
+  // 1..ctz(i + 1), keys::Node), in level order, and after a chunk's last entry its proof-chunk
+  // record, if the store has one, holding those nodes (storage/proof_chunk.h). So a reader that has
+  // read every entry and then calls CheckNothingElse knows, without a second scan, that the
+  // companion holds exactly the log's entries and nodes (docs/storage-format.md "Keys"). Reads one
+  // consistent snapshot; the log must outlive the cursor.
   class EntryCursor {
    public:
     ~EntryCursor();
@@ -132,6 +136,8 @@ class EvidenceLog {
     uint64_t position_ = 0;
     Status status_ = Status::Ok();
     std::string key_;  // scratch for expected keys
+    // The nodes of levels 1-9 of the chunk being read, to check its proof-chunk record.
+    std::unique_ptr<ProofChunk> chunk_;
   };
   EntryCursor ReadAllEntries() const;
 

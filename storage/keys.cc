@@ -1,6 +1,7 @@
 #include "storage/keys.h"
 
 #include "storage/codec.h"
+#include "storage/proof_chunk.h"
 
 namespace evchain::storage::keys {
 namespace {
@@ -17,6 +18,11 @@ void Entry(uint64_t index, std::string* out) { WithU64(kEntry, index, out); }
 void Node(uint32_t level, uint64_t index, std::string* out) {
   WithU64(kEntry, ((index + 1) << level) - 1, out);  // levels are < 64
   out->push_back(static_cast<char>(level));
+}
+
+void Chunk(uint64_t chunk, std::string* out) {
+  WithU64(kEntry, storage::ProofChunk::EndLeaf(chunk) - 1, out);
+  out->push_back(static_cast<char>(kProofChunkTag));
 }
 
 void Index(char kind, const Hash32& hash, uint64_t index, std::string* out) {
@@ -47,6 +53,12 @@ std::string Entry(uint64_t index) {
 std::string Node(uint32_t level, uint64_t index) {
   std::string k;
   Node(level, index, &k);
+  return k;
+}
+
+std::string Chunk(uint64_t chunk) {
+  std::string k;
+  Chunk(chunk, &k);
   return k;
 }
 

@@ -14,7 +14,8 @@
 namespace evchain::storage::keys {
 
 // Companion store.
-constexpr char kEntry = 'e';  // "e" index -> entry record; "e" last_leaf level -> node hash
+// "e" index -> entry record; "e" last_leaf level -> node hash; "e" last_leaf 0xff -> proof chunk
+constexpr char kEntry = 'e';
 // Index store.
 constexpr char kState = 's';          // "s" -> log state (height, size, last block hash)
 constexpr char kDigest = 'd';         // "d" digest[0..8) index -> ""
@@ -31,7 +32,8 @@ constexpr char kRestoreMarker = 'r';  // "r" -> restore marker: a backup or a re
 constexpr size_t kIndexHashBytes = 8;
 constexpr size_t kIndexKeyBytes = 1 + kIndexHashBytes + 8;
 constexpr size_t kEntryKeyBytes = 9;
-constexpr size_t kNodeKeyBytes = 10;
+constexpr size_t kNodeKeyBytes = 10;      // also a proof chunk's key
+constexpr uint8_t kProofChunkTag = 0xff;  // its last byte, where a node's has its level
 
 std::string State();
 std::string Pending();
@@ -40,6 +42,9 @@ std::string Entry(uint64_t index);
 // The perfect subtree of `level` (>= 1) and `index`, keyed by its last leaf so that nodes sort
 // among the entries in the order they are appended.
 std::string Node(uint32_t level, uint64_t index);
+// The proof chunk (storage/proof_chunk.h) of level-10 node `chunk`, keyed by its last leaf and
+// a byte no level has, so that it sorts right after that leaf's nodes.
+std::string Chunk(uint64_t chunk);
 // kind (kDigest, kEvidenceId or kNonce) ‖ hash[0..kIndexHashBytes) ‖ u64be index.
 std::string Index(char kind, const Hash32& hash, uint64_t index);
 // The first kIndexHashBytes + 1 bytes of Index(kind, hash, *): a prefix scan finds the candidates.
@@ -55,6 +60,7 @@ std::string Meta(std::string_view name);
 // keys per block reuses one buffer instead of allocating each.
 void Entry(uint64_t index, std::string* out);
 void Node(uint32_t level, uint64_t index, std::string* out);
+void Chunk(uint64_t chunk, std::string* out);
 void Index(char kind, const Hash32& hash, uint64_t index, std::string* out);
 void NonceName(std::string_view depositor, std::string_view nonce, std::string* out);
 

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -27,6 +28,7 @@
 #include "storage/codec.h"
 #include "storage/key_sorter.h"
 #include "storage/keys.h"
+#include "storage/proof_chunk.h"
 #include "storage/records.h"
 #include "storage/snapshot.h"
 #include "storage/snapshot_io.h"
@@ -287,10 +289,16 @@ class Loader {
     EVCHAIN_RETURN_IF_ERROR(AddIndexKey(keys::kEvidenceId, leaf->statement_hash, index));
     keys::NonceName(statement->depositor, statement->nonce, &nonce_name_);
     EVCHAIN_RETURN_IF_ERROR(AddIndexKey(keys::kNonce, crypto::Sha256(nonce_name_), index));
+    // The nodes and proof-chunk records EvidenceLog::AppendBlock writes (storage/proof_chunk.h).
     frontier_.AppendLeafHash(crypto::LeafHash(leaf_bytes_),
                              [&](const crypto::NodeId& id, const Hash32& hash) {
                                keys::Node(id.level, id.index, &key_);
                                chunk_.companion.Put(key_, AsChars(hash));
+                               if (ProofChunk::Holds(id)) proof_chunk_->Set(id, hash);
+                               if (id.level == ProofChunk::kLevel) {
+                                 keys::Chunk(id.index, &key_);
+                                 chunk_.companion.Put(key_, proof_chunk_->record());
+                               }
                              });
     companion_bytes_ += record.size() + 48;
     // Also inside a block: a block of any size (or a file that claims one) costs two chunks of
@@ -396,6 +404,8 @@ class Loader {
   const SnapshotProgress& progress_;
   const SnapshotProgress& index_progress_;
   crypto::MerkleFrontier frontier_;
+  // The nodes of levels 1-9 of the chunk the next leaf goes into.
+  std::unique_ptr<ProofChunk> proof_chunk_ = std::make_unique<ProofChunk>();
   uint64_t height_ = 0;
   Hash32 prev_hash_{};
   ledger::BlockHeader header_;

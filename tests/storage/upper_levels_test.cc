@@ -3,9 +3,13 @@
 // is rebuilt from the stored nodes), and a corrupted cached-level node fails Open.
 #include <doctest/doctest.h>
 
+#include <optional>
+#include <string>
+
 #include "crypto/merkle.h"
 #include "storage/evidence_log.h"
 #include "storage/keys.h"
+#include "storage/proof_chunk.h"
 #include "tests/storage/backends.h"
 #include "tests/storage/chain_builder.h"
 
@@ -51,6 +55,31 @@ void CheckAgainstReference(const EvidenceLog& log, const std::vector<Hash32>& le
   }
 }
 
+// The record chunk `chunk` should have, from the reference: for levels 1-9, each node's hash
+// over its leaves (storage/proof_chunk.h, docs/storage-format.md "Proof chunks").
+std::string ExpectedChunk(const std::vector<Hash32>& leaves, uint64_t chunk) {
+  std::string record;
+  for (uint32_t level = 1; level < ProofChunk::kLevel; ++level) {
+    const uint64_t width = uint64_t{1} << level;
+    for (uint64_t first = chunk << ProofChunk::kLevel; first < ProofChunk::EndLeaf(chunk);
+         first += width) {
+      const std::vector<Hash32> under(leaves.begin() + static_cast<std::ptrdiff_t>(first),
+                                      leaves.begin() + static_cast<std::ptrdiff_t>(first + width));
+      const Hash32 h = crypto::RootFromLeafHashes(under);
+      record.append(reinterpret_cast<const char*>(h.data()), h.size());
+    }
+  }
+  return record;
+}
+
+// Reads every entry through the cursor, which checks each proof chunk against the nodes.
+Status ReadThrough(const EvidenceLog& log) {
+  EvidenceLog::EntryCursor cursor = log.ReadAllEntries();
+  Result<std::vector<StoredEntry>> all = cursor.Next(log.size());
+  if (!all.ok()) return all.status();
+  return cursor.CheckNothingElse();
+}
+
 TEST_CASE_TEMPLATE("proofs over cached upper levels equal the reference, also after reopening", B,
                    MemoryBackend, LevelDbBackend) {
   B backend;
@@ -72,13 +101,65 @@ TEST_CASE_TEMPLATE("proofs over cached upper levels equal the reference, also af
   REQUIRE(reopened.ok());
   CHECK((*reopened)->Root() == crypto::RootFromLeafHashes(chain.leaf_hashes()));
   CheckAgainstReference(**reopened, chain.leaf_hashes());
-  // And it keeps appending on top of the rebuilt cache.
+  // And it keeps appending on top of the rebuilt cache, and of the open chunk (leaves 3072-3110
+  // were written before the reopen; the append completes their chunk).
   REQUIRE(chain.Append(**reopened, 1024).ok());
+  Result<std::optional<std::string>> chunk3 = store->Sequential()->Get(keys::Chunk(3));
+  REQUIRE(chunk3.ok());
+  REQUIRE(chunk3->has_value());
+  CHECK(**chunk3 == ExpectedChunk(chain.leaf_hashes(), 3));
+  CHECK(ReadThrough(**reopened).ok());
   CHECK((*reopened)->Root() == crypto::RootFromLeafHashes(chain.leaf_hashes()));
   const std::vector<Hash32>& leaves = chain.leaf_hashes();
   Result<std::vector<Hash32>> proof = (*reopened)->InclusionProof(5, leaves.size());
   REQUIRE(proof.ok());
   CHECK(*proof == crypto::InclusionProof(leaves, 5));
+}
+
+TEST_CASE_TEMPLATE("each complete chunk of 1,024 leaves has its proof chunk, and proofs read it", B,
+                   MemoryBackend, LevelDbBackend) {
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  Result<std::unique_ptr<EvidenceLog>> log = EvidenceLog::Open(store.get());
+  REQUIRE(log.ok());
+  ChainBuilder chain;
+  for (size_t n : kUpperBlockSizes) REQUIRE(chain.Append(**log, n).ok());
+  const std::vector<Hash32>& leaves = chain.leaf_hashes();
+  KvStore& companion = *store->Sequential();
+  for (uint64_t c = 0; c < 3; ++c) {
+    CAPTURE(c);
+    Result<std::optional<std::string>> record = companion.Get(keys::Chunk(c));
+    REQUIRE(record.ok());
+    REQUIRE(record->has_value());
+    CHECK(**record == ExpectedChunk(leaves, c));
+  }
+  CHECK_FALSE(companion.Get(keys::Chunk(3))->has_value());  // 39 of its leaves so far
+  CHECK(ReadThrough(**log).ok());
+
+  // Leaf 5's proof at size 3111 needs node (6, 1) of chunk 0.
+  REQUIRE(crypto::InclusionProofNodes(5, 3111)[6].perfect_subtrees.front().level == 6);
+  const std::vector<Hash32> expected = crypto::InclusionProof(leaves, 5);
+  WriteBatch batch;
+  SUBCASE("the proof comes from the chunk, and the cursor finds a node that disagrees") {
+    batch.Put(keys::Node(6, 1), std::string(32, 'x'));
+    REQUIRE(companion.Write(batch, true).ok());
+    CHECK(*(*log)->InclusionProof(5, 3111) == expected);
+    CHECK(ReadThrough(**log).code() == "corruption");
+  }
+  SUBCASE("a store written before chunk records existed reads node by node") {
+    for (uint64_t c = 0; c < 3; ++c) batch.Delete(keys::Chunk(c));
+    REQUIRE(companion.Write(batch, true).ok());
+    CheckAgainstReference(**log, leaves);
+    CHECK(ReadThrough(**log).ok());
+  }
+  SUBCASE("a malformed chunk is corruption, for proofs and for the cursor") {
+    batch.Put(keys::Chunk(0), "short");
+    REQUIRE(companion.Write(batch, true).ok());
+    CHECK((*log)->InclusionProof(5, 3111).status().code() == "corruption");
+    CHECK((*log)->ConsistencyProof(5, 3111).status().code() == "corruption");
+    CHECK(*(*log)->InclusionProof(2000, 3111) == crypto::InclusionProof(leaves, 2000));
+    CHECK(ReadThrough(**log).code() == "corruption");
+  }
 }
 
 TEST_CASE_TEMPLATE("a malformed or missing cached-level node makes Open fail with corruption", B,
