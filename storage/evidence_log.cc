@@ -793,11 +793,20 @@ Result<std::vector<StoredEntry>> EvidenceLog::EntryCursor::Next(uint64_t count,
 }
 
 // Entry `index` completes the perfect subtrees of levels 1..ctz(index + 1), each keyed by it as
-// its last leaf (keys::Node); those nodes follow the entry, and after the last entry of a chunk
-// its proof-chunk record, which must hold the nodes of levels 1-9 stepped over since the chunk
-// began. A store written before chunk records existed lacks them: no record is no error.
+// its last leaf (keys::Node); those nodes follow the entry. A chunk's last entry is followed
+// first by the chunk's proof-chunk record (keys::Chunk), which must hold the nodes of levels 1-9
+// stepped over since the chunk began and those this entry completes. A store written before
+// chunk records existed lacks them: no record is no error.
 Status EvidenceLog::EntryCursor::StepOverNodes(uint64_t index, std::vector<Hash32>* nodes) {
   const auto levels = static_cast<uint32_t>(std::countr_zero(index + 1));
+  std::optional<std::string> chunk_record;  // compared once this entry's nodes are set
+  if (levels >= ProofChunk::kLevel) {
+    keys::Chunk(index >> ProofChunk::kLevel, &key_);
+    if (it_->Valid() && it_->key() == key_) {
+      chunk_record = std::string(it_->value());
+      it_->Next();
+    }
+  }
   for (uint32_t level = 1; level <= levels; ++level, it_->Next()) {
     keys::Node(level, index >> level, &key_);
     if (!it_->Valid() || it_->key() != key_) {
@@ -820,16 +829,11 @@ Status EvidenceLog::EntryCursor::StepOverNodes(uint64_t index, std::vector<Hash3
     if (ProofChunk::Holds({level, index >> level})) chunk_->Set({level, index >> level}, hash);
     if (nodes != nullptr) nodes->push_back(hash);
   }
-  if (levels < ProofChunk::kLevel) return Status::Ok();
-  const uint64_t chunk = index >> ProofChunk::kLevel;
-  keys::Chunk(chunk, &key_);
-  if (!it_->Valid() || it_->key() != key_) return it_->status();
-  if (it_->value() != chunk_->record()) {
+  if (chunk_record && *chunk_record != chunk_->record()) {
     return Status::Error("corruption", "the proof chunk ending at entry " + std::to_string(index) +
                                            " does not hold the Merkle nodes stored beside its "
                                            "entries");
   }
-  it_->Next();
   return Status::Ok();
 }
 

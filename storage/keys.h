@@ -14,7 +14,7 @@
 namespace evchain::storage::keys {
 
 // Companion store.
-// "e" index -> entry record; "e" last_leaf level -> node hash; "e" last_leaf 0xff -> proof chunk
+// "e" index -> entry record; "e" last_leaf level -> node hash; "e" last_leaf 0 -> proof chunk
 constexpr char kEntry = 'e';
 // Index store.
 constexpr char kState = 's';          // "s" -> log state (height, size, last block hash)
@@ -32,8 +32,8 @@ constexpr char kRestoreMarker = 'r';  // "r" -> restore marker: a backup or a re
 constexpr size_t kIndexHashBytes = 8;
 constexpr size_t kIndexKeyBytes = 1 + kIndexHashBytes + 8;
 constexpr size_t kEntryKeyBytes = 9;
-constexpr size_t kNodeKeyBytes = 10;      // also a proof chunk's key
-constexpr uint8_t kProofChunkTag = 0xff;  // its last byte, where a node's has its level
+constexpr size_t kNodeKeyBytes = 10;   // also a proof chunk's key
+constexpr uint8_t kProofChunkTag = 0;  // its last byte, where a node's has its level (>= 1)
 
 std::string State();
 std::string Pending();
@@ -43,7 +43,9 @@ std::string Entry(uint64_t index);
 // among the entries in the order they are appended.
 std::string Node(uint32_t level, uint64_t index);
 // The proof chunk (storage/proof_chunk.h) of level-10 node `chunk`, keyed by its last leaf and
-// a byte no level has, so that it sorts right after that leaf's nodes.
+// a byte no level has, 0, so that it sorts right after that leaf's entry and before the nodes
+// the leaf completes: the chunk's 32 KiB ends the table block it shares with that entry, and
+// the level-10 node that Open reads stays in a small block.
 std::string Chunk(uint64_t chunk);
 // kind (kDigest, kEvidenceId or kNonce) ‖ hash[0..kIndexHashBytes) ‖ u64be index.
 std::string Index(char kind, const Hash32& hash, uint64_t index);
