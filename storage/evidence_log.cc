@@ -213,7 +213,7 @@ struct EvidenceLog::Impl {
     return Status::Ok();
   }
 
-  // Reads the stored nodes of levels 1-9 of the chunk that leaf `size` goes into (up to 1,021
+  // Reads the stored nodes of levels 1-9 of the chunk that leaf `size` goes into (at most 1,013
   // point reads of recent records) into open_chunk, which stays unset on an error. AppendBlock
   // only.
   Status LoadOpenChunk(uint64_t size) {
