@@ -357,8 +357,8 @@ struct EvidenceLog::Impl {
     return state.log.size;
   }
 
-  Result<Hash32> ReadNode(const crypto::NodeId& id) const {
-    if (std::optional<Hash32> cached = CachedNode(id)) return *cached;
+  // Node `id` from the store (ReadNodes looks in memory first).
+  Result<Hash32> ReadUncachedNode(const crypto::NodeId& id) const {
     if (id.level >= kMinStoredLevel) return ReadStoredNode(id.level, id.index);
     if (id.level == 0) {
       Result<std::string> record = ReadEntryRecord(id.index);
@@ -367,9 +367,9 @@ struct EvidenceLog::Impl {
       if (!leaf.ok()) return leaf.status();
       return crypto::LeafHash(AsBytes(*leaf));
     }
-    Result<Hash32> left = ReadNode({id.level - 1, id.index * 2});
+    Result<Hash32> left = ReadUncachedNode({id.level - 1, id.index * 2});
     if (!left.ok()) return left;
-    Result<Hash32> right = ReadNode({id.level - 1, id.index * 2 + 1});
+    Result<Hash32> right = ReadUncachedNode({id.level - 1, id.index * 2 + 1});
     if (!right.ok()) return right;
     return crypto::NodeHash(*left, *right);
   }
@@ -390,7 +390,7 @@ struct EvidenceLog::Impl {
       } else if (ProofChunk::Holds(id) && ProofChunk::EndLeaf(ProofChunk::Of(id)) <= size) {
         chunked.emplace_back(ProofChunk::Of(id), i);
       } else {
-        Result<Hash32> h = ReadNode(id);
+        Result<Hash32> h = ReadUncachedNode(id);
         if (!h.ok()) return h.status();
         hashes[i] = *h;
       }
