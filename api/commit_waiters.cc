@@ -104,10 +104,15 @@ void CommitWaiters::Committed(const std::vector<Hash32>& ids) {
       }
     }
   }
-  for (auto& [w, d] : ready) {
-    CancelTimer(w);
-    d(true);
-  }
+  if (ready.empty()) return;
+  // One task cancels every timer: a block's waiters cost one hand-off to the strand, not one each.
+  std::vector<std::shared_ptr<Waiter>> timers;
+  timers.reserve(ready.size());
+  for (const auto& entry : ready) timers.push_back(entry.first);
+  boost::asio::post(strand_, [timers = std::move(timers)] {
+    for (const auto& w : timers) w->timer.cancel();
+  });
+  for (auto& entry : ready) entry.second(true);
 }
 
 void CommitWaiters::CancelAll() {

@@ -232,15 +232,28 @@ class HttpServer::Impl {
         [this, wait, executor, done = std::move(done)](bool) mutable {
           if (stopping_) return;
           ctx_.metrics.SetGauge(kParkedGauge, static_cast<double>(waiters_.size()));
-          // Reading the receipts is LevelDB work: a worker does it, not the committing thread.
-          asio::post(workers_.get_executor(), [wait, executor, done = std::move(done)]() mutable {
+          auto answer = [wait, executor, done = std::move(done)]() mutable {
             HttpResponse response = wait->finish();
             asio::post(executor,
                        [done = std::move(done), response = std::move(response)]() mutable {
                          done(std::move(response));
                        });
-          });
+          };
+          // Reading the receipts is LevelDB work: a worker does it, not the I/O thread. A commit
+          // completes its waiters on a worker already (OnCommitted), one after another.
+          if (workers_.get_executor().running_in_this_thread()) {
+            answer();
+          } else {
+            asio::post(workers_.get_executor(), std::move(answer));
+          }
         });
+  }
+
+  // The node's commit listener: one worker answers every request the commit completes, so a
+  // block of N parked requests costs one hand-off, not N (each a thread wake-up).
+  void OnCommitted(const std::vector<Hash32>& ids) {
+    if (waiters_.size() == 0) return;
+    asio::post(workers_.get_executor(), [this, ids] { waiters_.Committed(ids); });
   }
 
   // Connection bookkeeping: a session holds its slot from accept to destruction.
@@ -807,7 +820,7 @@ Status HttpServer::Impl::Start(const std::string& host, int port,
     return Status::Error("bind_failed", "cannot listen on " + where + ": " + ec.message());
   }
   port_ = acceptor_->local_endpoint().port();
-  ctx_.node.SetCommitListener([this](const std::vector<Hash32>& ids) { waiters_.Committed(ids); });
+  ctx_.node.SetCommitListener([this](const std::vector<Hash32>& ids) { OnCommitted(ids); });
   started_ = true;
   Accept();
   for (size_t i = 0; i < WorkerThreads(ctx_); ++i) {
