@@ -401,7 +401,11 @@ class Bench {
                                 {"samples", lat.size()},
                                 {"p50", Num(Percentile(lat, 50))},
                                 {"p99", Num(Percentile(lat, 99))}};
-    run["cpu_seconds"] = {{"servers", Num(server_cpu)}, {"client", Num(r.client_cpu_seconds)}};
+    run["cpu_seconds"] = {
+        {"servers", Num(server_cpu)},
+        {"client", Num(r.client_cpu_seconds)},
+        {"servers_us_per_commit",
+         in_window ? Num(server_cpu / static_cast<double>(in_window) * 1e6) : ojson()}};
     run["loadavg"] = {{"before", load_before}, {"after", LoadAverage()}};
     etcd_rate_[loop.open ? "open " + Fmt(ojson(loop.rate), "%.0f")
                          : "closed " + std::to_string(loop.connections)] =
@@ -534,7 +538,9 @@ class Bench {
         {"client", Num(r.client_cpu_seconds)},
         {"us_per_committed_deposit_per_validator",
          in_window ? Num(node_cpu / EvchainNet::kValidators / static_cast<double>(in_window) * 1e6)
-                   : ojson()}};
+                   : ojson()},
+        {"servers_us_per_commit",
+         in_window ? Num(node_cpu / static_cast<double>(in_window) * 1e6) : ojson()}};
     if (kill_primary) {
       run["primary_kill"] = PrimaryKill(poller, target_node, killed.load(), killed_view.load(),
                                         kill_ns.load(), r, net->dir());
@@ -715,9 +721,9 @@ class Bench {
   // One table line; `xceil` is empty until the second Ed25519 measurement is in.
   static void PrintRow(const ojson& run, const std::string& xceil, bool header) {
     if (header) {
-      std::printf("%-8s %-6s %-11s %8s %9s %9s %6s %6s %11s %6s %6s %15s %13s %7s\n", "system",
+      std::printf("%-8s %-6s %-11s %8s %9s %9s %6s %6s %11s %6s %6s %15s %13s %7s %9s\n", "system",
                   "mode", "load", "requests", "accepted", "503(RA)", "429", "errors", "committed/s",
-                  "xetcd", "xceil", "commit p50/p99", "views", "drain");
+                  "xetcd", "xceil", "commit p50/p99", "views", "drain", "cpu/commit");
     }
     const std::string loop = run["loop"] == "open"
                                  ? "open " + Fmt(run["rate"], "%.0f") + "/s"
@@ -740,7 +746,9 @@ class Bench {
                             Fmt(run["commit_latency_ms"]["p99"], "%.0f") + " ms";
     const std::string shed = std::to_string(a["http_503"].get<uint64_t>()) + "(" +
                              std::to_string(a["http_503_with_retry_after"].get<uint64_t>()) + ")";
-    std::printf("%-8s %-6s %-11s %8llu %9llu %9s %6llu %6llu %11s %6s %6s %15s %13s %7s\n",
+    const std::string cpu =
+        Fmt(run["cpu_seconds"].value("servers_us_per_commit", ojson()), "%.0f") + " us";
+    std::printf("%-8s %-6s %-11s %8llu %9llu %9s %6llu %6llu %11s %6s %6s %15s %13s %7s %9s\n",
                 run["system"].get<std::string>().c_str(), run["mode"].get<std::string>().c_str(),
                 loop.c_str(), static_cast<unsigned long long>(a["requests_sent"].get<uint64_t>()),
                 static_cast<unsigned long long>(a["accepted_deposits"].get<uint64_t>()),
@@ -750,7 +758,7 @@ class Bench {
                                                 a["unsent"].get<uint64_t>()),
                 Fmt(run["committed_per_s"], "%.0f").c_str(),
                 Fmt(run.value("ratio_to_etcd", ojson()), "%.2f").c_str(), xceil.c_str(),
-                lat.c_str(), views.c_str(), drain.c_str());
+                lat.c_str(), views.c_str(), drain.c_str(), cpu.c_str());
     std::fflush(stdout);
   }
 
@@ -890,6 +898,10 @@ Reported per run (table on stdout, everything in --json FILE):
                     (the JSON adds each validator's evchain_view_changes_total)
   drain             after the window, the time until every accepted deposit was committed
                     ('>' : not within --drain)
+  cpu/commit        CPU of all the servers (the 4 validators, or the 3 etcd members) during
+                    the window, from /proc/PID/stat, over what they committed in it: on a
+                    machine both systems fill, the ratio of committed/s is about the inverse
+                    ratio of this (the JSON's cpu_seconds.servers_us_per_commit)
 
 Examples:
   evchain-bench-e2e                                   # defaults below, about 8 minutes

@@ -82,6 +82,12 @@ def test_run():
         check(run["commit_latency_ms"]["p50"] is not None and run["commit_latency_ms"]["p50"] > 0,
               f"no commit latency: {run['commit_latency_ms']}")
         check(run["ratio_to_ed25519_ceiling"] > 0, "no ratio to the ceiling")
+        cpu = run["cpu_seconds"]
+        check(cpu["validators_in_window"] > 0 and cpu["servers_us_per_commit"] > 0,
+              f"no server CPU per commit: {cpu}")
+        check(abs(cpu["servers_us_per_commit"] - 4 * cpu["us_per_committed_deposit_per_validator"])
+              <= 0.01 * cpu["servers_us_per_commit"], f"CPU per commit disagrees: {cpu}")
+        check("cpu/commit" in p.stdout, "no CPU-per-commit column")
         check("evchain" in p.stdout and "committed/s" in p.stdout, "no table on stdout")
         check(os.listdir(work) == [], f"left behind: {os.listdir(work)}")
 
