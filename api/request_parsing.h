@@ -18,8 +18,12 @@
 
 namespace evchain::api {
 
-// A JSON object with only `allowed` keys, every `required` key present.
-// Errors: "bad_json", "missing_field", "unknown_field".
+// The deepest nesting of arrays and objects a request body may have: every route's body is an
+// object of strings and arrays of strings (2 deep); the rest is room for routes to come.
+inline constexpr int kMaxJsonDepth = 8;
+
+// A JSON object with only `allowed` keys, every `required` key present, nested at most
+// kMaxJsonDepth deep. Errors: "bad_json", "missing_field", "unknown_field".
 Result<nlohmann::json> ParseStrictObject(std::string_view body,
                                          const std::vector<std::string_view>& allowed,
                                          const std::vector<std::string_view>& required);

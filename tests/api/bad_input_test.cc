@@ -5,6 +5,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "api/request_parsing.h"
 #include "api/router.h"
 #include "common/encoding.h"
 #include "tests/api/test_chain.h"
@@ -15,7 +16,7 @@ namespace {
 using testing::Harness;
 using Json = nlohmann::json;
 
-std::string Statement(std::function<void(ledger::DepositStatement&)> edit = nullptr) {
+std::string Statement(const std::function<void(ledger::DepositStatement&)>& edit = nullptr) {
   ledger::DepositStatement s = testing::MakeStatement(testing::DigestOf("doc"), "nonce-1");
   if (edit) edit(s);
   return s.Canonical();
@@ -69,6 +70,12 @@ std::vector<Case> Cases() {
   return {
       {"malformed JSON", "POST", "/v1/deposits", "{\"statement\": ", 400, "bad_json"},
       {"JSON array", "POST", "/v1/deposits", "[]", 400, "bad_json"},
+      {"nested 9 deep", "POST", "/v1/deposits",
+       "{\"statement\": [[[[[[[[\"x\"]]]]]]]], \"signature\": \"" + sig + "\"}", 400, "bad_json"},
+      {"a million brackets", "POST", "/v1/deposits/batch", std::string(1000000, '['), 400,
+       "bad_json"},
+      {"verify body nested 9 deep", "POST", "/v1/verify", "{\"digest\": [[[[[[[[1]]]]]]]]}", 400,
+       "bad_json"},
       {"missing signature", "POST", "/v1/deposits", Json{{"statement", good}}.dump(), 400,
        "missing_field"},
       {"unknown field", "POST", "/v1/deposits",
@@ -173,6 +180,24 @@ HttpRequest ToRequest(const Case& c) {
     }
   }
   return r;
+}
+
+TEST_CASE("request bodies nest at most kMaxJsonDepth deep; brackets inside strings do not count") {
+  const std::vector<std::string_view> fields = {"a"};
+  const auto nested = [](int depth, const std::string& inner) {
+    return std::string(static_cast<size_t>(depth - 1), '[') + inner +
+           std::string(static_cast<size_t>(depth - 1), ']');
+  };
+  // The object itself is one level.
+  CHECK(ParseStrictObject("{\"a\": " + nested(kMaxJsonDepth, "1") + "}", fields, fields).ok());
+  auto deep = ParseStrictObject("{\"a\": " + nested(kMaxJsonDepth + 1, "1") + "}", fields, fields);
+  REQUIRE(!deep.ok());
+  CHECK(deep.status().code() == "bad_json");
+  CHECK(deep.status().message().find("more than 8 deep") != std::string::npos);
+  // Brackets and escaped quotes inside a string are text, not nesting.
+  CHECK(ParseStrictObject(R"({"a": "[[[[[[[[[[{{{{{{{{{{"})", fields, fields).ok());
+  CHECK(ParseStrictObject(R"({"a": "\"[[[[[[[[[[\\"})", fields, fields).ok());
+  CHECK(ParseStrictObject(R"({"a": ["\"]]]", [[["]]]"]]]]})", fields, fields).ok());
 }
 
 TEST_CASE("bad input: a stable 4xx, nothing stored, the server keeps serving") {
