@@ -19,7 +19,9 @@ HttpResponse ErrorResponse(int status, std::string code, std::string message) {
   HttpResponse r;
   r.status = status;
   nlohmann::json body = {{"error", {{"code", code}, {"message", std::move(message)}}}};
-  r.body = body.dump();
+  // A message may quote a client's bytes cut short (api::ParseStrictObject): replace what is not
+  // UTF-8 rather than throw.
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   r.error_code = std::move(code);
   // A busy node's answer tells the client when to come back (RFC 9110 §10.2.3): without it,
   // clients retry at once and a burst keeps the node overloaded. Callers may set a longer one.

@@ -8,6 +8,7 @@
 
 #include "api/metric_names.h"
 #include "common/encoding.h"
+#include "common/json_unique_keys.h"
 
 namespace evchain::api {
 
@@ -39,6 +40,16 @@ bool NestsAtMost(std::string_view text, int limit) {
   return true;
 }
 
+// A client's key as quoted in an error message: at most kMaxQuotedKeyBytes of it, so that a
+// body of one huge key is not echoed back whole (a cut UTF-8 sequence is replaced when the
+// error is serialised: ErrorResponse).
+constexpr size_t kMaxQuotedKeyBytes = 64;
+std::string QuotedKey(std::string_view key) {
+  if (key.size() <= kMaxQuotedKeyBytes) return "\"" + std::string(key) + "\"";
+  return "\"" + std::string(key.substr(0, kMaxQuotedKeyBytes)) + "...\" (" +
+         std::to_string(key.size()) + " bytes)";
+}
+
 }  // namespace
 
 Result<nlohmann::json> ParseStrictObject(std::string_view body,
@@ -48,12 +59,19 @@ Result<nlohmann::json> ParseStrictObject(std::string_view body,
     return Status::Error("bad_json", "request body nests arrays and objects more than " +
                                          std::to_string(kMaxJsonDepth) + " deep");
   }
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::Error("bad_json", "request body is not valid JSON");
+  JsonParseError error;
+  std::optional<nlohmann::json> parsed = ParseJsonUniqueKeys<nlohmann::json>(body, &error);
+  if (!parsed.has_value()) {
+    return Status::Error("bad_json",
+                         error.duplicate_key.has_value()
+                             ? "request body repeats the key " + QuotedKey(*error.duplicate_key)
+                             : std::string("request body is not valid JSON"));
+  }
+  nlohmann::json& j = *parsed;
   if (!j.is_object()) return Status::Error("bad_json", "request body must be a JSON object");
   for (const auto& [key, value] : j.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return Status::Error("unknown_field", "unknown field \"" + key + "\"");
+      return Status::Error("unknown_field", "unknown field " + QuotedKey(key));
     }
   }
   for (std::string_view key : required) {
@@ -61,7 +79,7 @@ Result<nlohmann::json> ParseStrictObject(std::string_view body,
       return Status::Error("missing_field", "missing field \"" + std::string(key) + "\"");
     }
   }
-  return j;
+  return std::move(j);
 }
 
 Result<std::string> StringField(const nlohmann::json& object, std::string_view name) {

@@ -5,11 +5,11 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
 
 #include "common/encoding.h"
 #include "common/host_port.h"
+#include "common/json_unique_keys.h"
 #include "crypto/sha256.h"
 
 namespace evchain::genesis {
@@ -52,31 +52,12 @@ class Problems {
   std::vector<std::string> lines_;
 };
 
-// Parses JSON, rejecting duplicate object keys (nlohmann would silently keep the last one, and a
-// human editing the file would not notice which value counts).
-std::optional<json> ParseJsonNoDuplicates(std::string_view text, Problems& problems) {
-  std::vector<std::set<std::string>> keys;
-  std::string duplicate;
-  auto callback = [&](int, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start) keys.emplace_back();
-    if (event == json::parse_event_t::object_end) keys.pop_back();
-    if (event == json::parse_event_t::key &&
-        !keys.back().insert(parsed.get<std::string>()).second && duplicate.empty()) {
-      duplicate = parsed.get<std::string>();
-    }
-    return true;
-  };
-  try {
-    json j = json::parse(text.begin(), text.end(), callback);
-    if (!duplicate.empty()) {
-      problems.Add("(file)", "duplicate key \"" + duplicate + "\"");
-      return std::nullopt;
-    }
-    return j;
-  } catch (const json::exception& e) {
-    problems.Add("(file)", std::string("malformed JSON: ") + e.what());
-    return std::nullopt;
-  }
+// A human editing the file would not notice which of two values for one key counts.
+std::optional<json> ParseGenesisJson(std::string_view text, Problems& problems) {
+  JsonParseError error;
+  std::optional<json> parsed = ParseJsonUniqueKeys<json>(text, &error);
+  if (!parsed.has_value()) problems.Add("(file)", error.message);
+  return parsed;
 }
 
 void CheckKeys(const json& object, const std::string& path,
@@ -355,7 +336,7 @@ int Genesis::ValidatorIndex(std::string_view id) const {
 
 Result<Genesis> ParseGenesis(std::string_view json_text) {
   Problems problems;
-  const auto parsed = ParseJsonNoDuplicates(json_text, problems);
+  const auto parsed = ParseGenesisJson(json_text, problems);
   if (!parsed) return Status::Error("genesis_invalid", problems.Join());
   const json& j = *parsed;
   if (!j.is_object()) return Status::Error("genesis_invalid", "(file): must be a JSON object");

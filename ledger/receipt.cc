@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "common/encoding.h"
+#include "common/json_unique_keys.h"
 #include "common/time.h"
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
@@ -135,25 +135,11 @@ class Fields {
     (lhs) = std::move(*r_);                 \
   } while (0)
 
-Result<ordered_json> ParseJsonNoDuplicates(std::string_view text) {
-  std::vector<std::set<std::string>> keys;
-  bool duplicate = false;
-  auto callback = [&](int, ordered_json::parse_event_t event, ordered_json& parsed) {
-    if (event == ordered_json::parse_event_t::object_start) keys.emplace_back();
-    if (event == ordered_json::parse_event_t::object_end) keys.pop_back();
-    if (event == ordered_json::parse_event_t::key &&
-        !keys.back().insert(parsed.get<std::string>()).second) {
-      duplicate = true;
-    }
-    return true;
-  };
-  try {
-    ordered_json j = ordered_json::parse(text.begin(), text.end(), callback);
-    if (duplicate) return Status::Error("bad_receipt", "duplicate key in receipt JSON");
-    return j;
-  } catch (const ordered_json::exception& e) {
-    return Status::Error("bad_receipt", std::string("malformed JSON: ") + e.what());
-  }
+Result<ordered_json> ParseReceiptJson(std::string_view text) {
+  JsonParseError error;
+  std::optional<ordered_json> parsed = ParseJsonUniqueKeys<ordered_json>(text, &error);
+  if (!parsed.has_value()) return Status::Error("bad_receipt", error.message);
+  return std::move(*parsed);
 }
 
 // The "digest: " line of a statement, read without the full parse so that the file and digest
@@ -358,7 +344,7 @@ std::string Receipt::ToJson() const { return ReceiptObject<ordered_json>(*this).
 nlohmann::json Receipt::ToJsonValue() const { return ReceiptObject<nlohmann::json>(*this); }
 
 Result<Receipt> Receipt::FromJson(std::string_view json) {
-  auto parsed = ParseJsonNoDuplicates(json);
+  auto parsed = ParseReceiptJson(json);
   if (!parsed.ok()) return parsed.status();
   const Fields f(*parsed, "");
   EVCHAIN_RETURN_IF_ERROR(

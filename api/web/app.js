@@ -241,7 +241,7 @@
     let body;
     try {
       const r = await fetch('/v1/evidence/' + digest);
-      body = await r.json();
+      body = V.parseJson(await r.text());
       if (!r.ok) throw new Error(body.error ? body.error.message : 'HTTP ' + r.status);
     } catch (e) {
       return message('summary.lookupfailed', { message: e.message });
@@ -383,13 +383,13 @@
     if (offline) {
       let g = null;
       try {
-        g = JSON.parse(embedded.textContent);
+        g = V.parseJson(embedded.textContent);
       } catch (e) {
         $('genesis-source').textContent = t('genesis.invalid', { message: e.message });
       }
       if (g) useGenesis(g, { key: 'genesis.source.embedded' });
     } else {
-      fetch('/v1/genesis').then((r) => r.json())
+      fetch('/v1/genesis').then((r) => r.text()).then(V.parseJson)
         .then((g) => useGenesis(g, { key: 'genesis.source.served' }))
         .catch((e) => { $('genesis-hash').textContent = t('genesis.loadfailed', { message: e.message }); });
     }
@@ -424,11 +424,13 @@
       if (!state.genesis) return message('summary.nogenesis');
       let receipt;
       try {
-        receipt = JSON.parse($('receipt-input').value);
+        receipt = V.parseJson($('receipt-input').value);
       } catch (e) {
         $('results').replaceChildren();
         state.shown = null;
-        return setVerdict({ key: 'verdict.bad', cls: 'bad', summary: [['receipt.notjson']] });
+        const why = e.duplicateKey !== undefined ? ['receipt.duplicatekey', { key: e.duplicateKey }]
+          : ['receipt.notjson'];
+        return setVerdict({ key: 'verdict.bad', cls: 'bad', summary: [why] });
       }
       await showReceipts([receipt], state.file ? state.file.digest : undefined);
     });
@@ -437,7 +439,7 @@
       if (!file) return;
       let g;
       try {
-        g = JSON.parse(await file.text());
+        g = V.parseJson(await file.text());
       } catch (e) {
         $('genesis-source').textContent = t('genesis.invalid', { message: e.message });
         return;

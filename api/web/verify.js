@@ -14,6 +14,57 @@
     return c && c.subtle ? c.subtle : null;
   }
 
+  // ---- strict JSON ----
+  // Parses JSON as the C++ code does (common/json_unique_keys.h): an object that repeats a key is
+  // refused, where JSON.parse would keep the last value and the CLI (ledger::Receipt::FromJson,
+  // genesis::ParseGenesis) refuses the file, so that the page and the CLI never disagree on a
+  // receipt. Throws JSON.parse's SyntaxError for malformed text, and for a repeated key an Error
+  // whose `duplicateKey` names the first one in document order.
+  function parseJson(text) {
+    const value = JSON.parse(text);
+    const key = firstRepeatedKey(text);
+    if (key !== null) {
+      const e = new Error('duplicate key "' + key + '"');
+      e.duplicateKey = key;
+      throw e;
+    }
+    return value;
+  }
+  // The first key an object in `text` repeats, or null. `text` is valid JSON (parseJson has
+  // parsed it), so a string ends at the first quote not escaped, and a string directly after
+  // '{' or after ',' inside an object is a key.
+  function firstRepeatedKey(text) {
+    const open = [];  // per open container, innermost last: its keys (object) or null (array)
+    let keyNext = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (c === '{') {
+        open.push(new Set());
+        keyNext = true;
+      } else if (c === '[') {
+        open.push(null);
+        keyNext = false;
+      } else if (c === '}' || c === ']') {
+        open.pop();
+        keyNext = false;
+      } else if (c === ',') {
+        keyNext = open.length > 0 && open[open.length - 1] !== null;
+      } else if (c === '"') {
+        let end = i + 1;
+        while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+        if (keyNext) {
+          const key = JSON.parse(text.slice(i, end + 1));  // escapes decoded: "\u0061" is "a"
+          const keys = open[open.length - 1];
+          if (keys.has(key)) return key;
+          keys.add(key);
+          keyNext = false;
+        }
+        i = end;
+      }
+    }
+    return null;
+  }
+
   // ---- encodings ----
   function fromHex(hex) {
     if (typeof hex !== 'string' || !/^([0-9a-f]{2})*$/.test(hex)) return null;
@@ -669,6 +720,7 @@
 
   const api = {
     verifyReceipt, genesisHash, canonicalGenesis, canonicalJson, quorumSize, displayName, sha256,
+    parseJson,
     toHex, fromHex, fromBase64, parseStatement, parseNote, parseCheckpoint, parseRfc3339,
     rootFromInclusionProof, hasWebCrypto: () => !!subtle(),
   };

@@ -76,6 +76,16 @@ std::vector<Case> Cases() {
        "bad_json"},
       {"verify body nested 9 deep", "POST", "/v1/verify", "{\"digest\": [[[[[[[[1]]]]]]]]}", 400,
        "bad_json"},
+      {"statement given twice", "POST", "/v1/deposits",
+       "{\"statement\": \"x\", \"statement\": " + Json(good).dump() + ", \"signature\": \"" + sig +
+           "\"}",
+       400, "bad_json"},
+      {"batch signature given twice", "POST", "/v1/deposits/batch",
+       R"({"statement": "s", "signature": "a", "items": [], "signature": "b"})", 400, "bad_json"},
+      {"verify digest given twice", "POST", "/v1/verify",
+       "{\"digest\": \"" + std::string(64, 'a') + "\", \"digest\": \"" + std::string(64, 'b') +
+           "\"}",
+       400, "bad_json"},
       {"missing signature", "POST", "/v1/deposits", Json{{"statement", good}}.dump(), 400,
        "missing_field"},
       {"unknown field", "POST", "/v1/deposits",
@@ -198,6 +208,33 @@ TEST_CASE("request bodies nest at most kMaxJsonDepth deep; brackets inside strin
   CHECK(ParseStrictObject(R"({"a": "[[[[[[[[[[{{{{{{{{{{"})", fields, fields).ok());
   CHECK(ParseStrictObject(R"({"a": "\"[[[[[[[[[[\\"})", fields, fields).ok());
   CHECK(ParseStrictObject(R"({"a": ["\"]]]", [[["]]]"]]]]})", fields, fields).ok());
+}
+
+TEST_CASE("request bodies repeating a key are refused, the key quoted at most 64 bytes long") {
+  const std::vector<std::string_view> fields = {"a", "b"};
+  // The last "a" would win in nlohmann: the server would act on a value a second reader of the
+  // same body might not.
+  auto twice = ParseStrictObject(R"({"a": "1", "b": "2", "a": "3"})", fields, {});
+  REQUIRE(!twice.ok());
+  CHECK(twice.status().code() == "bad_json");
+  CHECK(twice.status().message() == "request body repeats the key \"a\"");
+  // One key in two different objects is no repetition.
+  CHECK(ParseStrictObject(R"({"a": [{"a": 1}, {"a": 2}], "b": {"a": {"a": 3}}})", fields, {}).ok());
+  auto nested = ParseStrictObject(R"({"a": [{"x": 1, "x": 2}]})", fields, {});
+  REQUIRE(!nested.ok());
+  CHECK(nested.status().message() == "request body repeats the key \"x\"");
+  // A huge key is cut in the message, and a cut inside a UTF-8 sequence still serialises.
+  const std::string huge = std::string(63, 'k') + "\u00e9" + std::string(100000, 'k');
+  auto long_key = ParseStrictObject("{\"" + huge + "\": 1, \"" + huge + "\": 2}", fields, {});
+  REQUIRE(!long_key.ok());
+  CHECK(long_key.status().message().size() < 200);
+  HttpResponse r = ErrorFromStatus(400, long_key.status());
+  CHECK(r.body.size() < 300);
+  CHECK(nlohmann::json::parse(r.body)["error"]["code"] == "bad_json");
+  auto unknown = ParseStrictObject("{\"" + huge + "\": 1}", fields, {});
+  REQUIRE(!unknown.ok());
+  CHECK(unknown.status().code() == "unknown_field");
+  CHECK(unknown.status().message().size() < 200);
 }
 
 TEST_CASE("bad input: a stable 4xx, nothing stored, the server keeps serving") {

@@ -393,9 +393,30 @@ async function testReceipts() {
   t = clone(fixture.batch); t.batch.item_index += 1; await expectFail(t, 'batch');
 }
 
+// The page reads receipts and genesis files with parseJson, which refuses a repeated key as the
+// C++ reader does (common/json_unique_keys.h), so that the page and the CLI agree on every file.
+async function testStrictJson() {
+  assert.deepStrictEqual(V.parseJson('{"a": [{"a": 1}, {"a": 2}], "b": {"a": {"a": 3}}, "c": []}'),
+    { a: [{ a: 1 }, { a: 2 }], b: { a: { a: 3 } }, c: [] });
+  assert.deepStrictEqual(V.parseJson('[{}, {"x": "\\"}", "y": "a,\\"b"}]'),
+    [{}, { x: '"}', y: 'a,"b' }]);
+  const repeated = (text, key) => assert.throws(() => V.parseJson(text),
+    (e) => e.duplicateKey === key && e.message === 'duplicate key "' + key + '"', text);
+  repeated('{"a": 1, "a": 2}', 'a');
+  repeated('{"x": [{"k": {"k": 1}, "y": [1, {"k": 2}], "k": 3}]}', 'k');
+  repeated('{"b": 1, "a": 1, "a": 2, "b": 2}', 'a');
+  repeated('{"a": 1, "\\u0061": 2}', 'a');  // one key, two spellings
+  repeated('{"s": "{\\"t\\": 1, \\"t\\": 2}", "s": 0}', 's');  // a key's text inside a value is no key
+  assert.throws(() => V.parseJson('{"a": '), SyntaxError);
+  // A receipt with a field given twice: the CLI refuses it (receipt_test.cc), and so does the page.
+  const text = JSON.stringify(fixture.single, null, 2);
+  assert.ok(V.parseJson(text));
+  repeated(text.replace('"leaf_index":', '"leaf_index": 0, "leaf_index":'), 'leaf_index');
+}
+
 (async () => {
   const tests = { testReceipts, testSha256, testQuorum, testCanonicalGenesis, testStatements,
-    testReceiptFields, testTimeSkew, testDisplayNames };
+    testReceiptFields, testTimeSkew, testDisplayNames, testStrictJson };
   let passed = 0;
   let failed = 0;
   for (const [name, run] of Object.entries(tests)) {

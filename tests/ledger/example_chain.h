@@ -87,8 +87,9 @@ class ChainBuilder {
   Receipt ReceiptFor(uint64_t index) const {
     const auto& e = entries_[index];
     const auto& block = blocks_[e.block];
-    const std::vector<Hash32> prefix(leaf_hashes_.begin(),
-                                     leaf_hashes_.begin() + block.header.log_size);
+    const std::vector<Hash32> prefix(
+        leaf_hashes_.begin(),
+        leaf_hashes_.begin() + static_cast<std::ptrdiff_t>(block.header.log_size));
     Receipt r;
     r.chain_id = genesis_.chain_id;
     r.genesis_hash = genesis_.hash;

@@ -150,6 +150,9 @@ TEST_CASE("receipt JSON round-trips and FromJson is strict") {
   CHECK(code(edit("\"tree_size\": 3,\n", "")) == "bad_receipt");
   CHECK(code(edit("\"tree_size\": 3,", "\"tree_size\": 3, \"extra\": 1,")) == "bad_receipt");
   CHECK(code(edit("\"tree_size\": 3,", "\"tree_size\": 3, \"tree_size\": 3,")) == "bad_receipt");
+  CHECK(Receipt::FromJson(edit("\"height\": 2,", "\"height\": 2, \"height\": 3,"))
+            .status()
+            .message() == "duplicate key \"height\"");
   CHECK(code(edit("\"signature\": \"65", "\"signature\": \"")) == "bad_receipt");
   CHECK(code(edit("\"depositor_key\": \"d0", "\"depositor_key\": \"D0")) == "bad_receipt");
   CHECK(code(edit("\"leaf\": \"AZ", "\"leaf\": \"A Z")) == "bad_receipt");

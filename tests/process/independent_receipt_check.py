@@ -699,7 +699,7 @@ def independent_receipt_check():
             cases, served_receipts = [], []
             for path in single + batch:
                 with open(path + ".receipt.json") as f:
-                    saved = json.load(f)
+                    saved = json.load(f, object_pairs_hook=no_duplicate_keys)
                 # Every validator serves the entry's receipt (docs/api.md
                 # GET /v1/deposits/{evidence_id}). Each assembles its own certificate from the
                 # cosignatures it received, so the signature lines may differ between validators;
@@ -772,6 +772,28 @@ def independent_receipt_check():
                lambda r: r.update(signature=r["signature"].upper()))
         reject("receipt: leaf base64 with a line break", "receipt", single_r,
                lambda r: r.update(leaf=r["leaf"][:40] + "\n" + r["leaf"][40:]))
+        # A key given twice ("Before step 1"): which of its values counts is undefined.
+        twice = json.dumps(single_r).replace('"leaf_index":', '"leaf_index": 0, "leaf_index":', 1)
+        check(twice != json.dumps(single_r), "could not repeat a key")
+        try:
+            json.loads(twice, object_pairs_hook=no_duplicate_keys)
+        except ValueError:
+            pass
+        else:
+            raise TestFailure("receipt: a key given twice was read")
+        twice_path = os.path.join(workdir, "twice.receipt.json")
+        with open(twice_path, "w") as f:
+            f.write(twice)
+        twice_genesis = os.path.join(workdir, "twice-genesis.json")
+        with open(twice_genesis, "wb") as f:
+            f.write(genesis)
+        out = run([CLI, "verify", single_path, "--receipt", twice_path, "--genesis",
+                   twice_genesis, "--lang", "en"], check_rc=False)
+        check(out.returncode == 1 and "VERIFIED:" not in out.stdout
+              and 'duplicate key "leaf_index"' in out.stdout + out.stderr,
+              f"receipt with leaf_index twice: evchain verify exited {out.returncode}:\n"
+              f"{out.stdout}{out.stderr}")
+        print(f"  rejected  {'receipt: leaf_index given twice':58s} -> receipt")
         three = json.loads(genesis)
         three["validators"] = three["validators"][:3]
         reject("genesis with 3 validators", "chain", single_r, lambda r: None,

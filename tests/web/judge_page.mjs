@@ -84,6 +84,20 @@ try {
   });
   if (verdict !== 'NOT verified') fail(`tampered receipt: verdict "${verdict}"`);
   console.log(JSON.stringify({ check: 'tampered receipt', verdict }));
+
+  // A receipt naming a field twice: JSON.parse would keep the last value, the CLI refuses the
+  // file, and so does the page, saying which key.
+  const twice = JSON.stringify(receipt).replace('"leaf_index":', '"leaf_index":0,"leaf_index":');
+  if (twice === JSON.stringify(receipt)) fail('could not repeat a key');
+  verdict = await verdictAfter(page, async () => {
+    await page.fill('#receipt-input', twice);
+    await page.click('#receipt-button');
+  });
+  const why = await page.textContent('#summary');
+  if (verdict !== 'NOT verified' || !why.includes('repeats the key "leaf_index"')) {
+    fail(`receipt with a repeated key: verdict "${verdict}", summary "${why}"`);
+  }
+  console.log(JSON.stringify({ check: 'receipt with a repeated key', verdict }));
 } finally {
   await browser.close();
 }

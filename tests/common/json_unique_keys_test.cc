@@ -1,0 +1,48 @@
+#include "common/json_unique_keys.h"
+
+#include <doctest/doctest.h>
+
+namespace evchain {
+namespace {
+
+TEST_CASE("ParseJsonUniqueKeys: a repeated key in any object is refused, by name") {
+  JsonParseError error;
+  CHECK(ParseJsonUniqueKeys<nlohmann::json>(R"({"a": 1, "b": [1, 2], "c": {"a": 2}})", &error)
+            .has_value());
+  // Sibling objects and nested objects have their own keys.
+  CHECK(ParseJsonUniqueKeys<nlohmann::ordered_json>(R"([{"a": 1}, {"a": 2}, {"a": {"a": 3}}])",
+                                                    &error)
+            .has_value());
+
+  CHECK_FALSE(ParseJsonUniqueKeys<nlohmann::json>(R"({"a": 1, "a": 1})", &error).has_value());
+  CHECK(error.message == "duplicate key \"a\"");
+  CHECK(error.duplicate_key == "a");
+
+  // Deep inside, after the object it repeats in has closed a nested one.
+  CHECK_FALSE(ParseJsonUniqueKeys<nlohmann::ordered_json>(
+                  R"({"x": [{"k": {"k": 1}, "y": 2, "k": 3}]})", &error)
+                  .has_value());
+  CHECK(error.duplicate_key == "k");
+
+  // The first repetition in document order is named.
+  CHECK_FALSE(ParseJsonUniqueKeys<nlohmann::json>(R"({"b": 1, "a": 1, "a": 2, "b": 2})", &error)
+                  .has_value());
+  CHECK(error.duplicate_key == "a");
+
+  // Keys compare as decoded strings: an escaped spelling is the same key.
+  CHECK_FALSE(ParseJsonUniqueKeys<nlohmann::json>(R"({"a": 1, "\u0061": 2})", &error).has_value());
+  CHECK(error.duplicate_key == "a");
+}
+
+TEST_CASE("ParseJsonUniqueKeys: malformed JSON gives the parser's message, no key") {
+  JsonParseError error;
+  for (const char* text : {"", "{", "{\"a\": }", "[1,]", "{\"a\": 1} x", "\"\xff\""}) {
+    CAPTURE(text);
+    CHECK_FALSE(ParseJsonUniqueKeys<nlohmann::json>(text, &error).has_value());
+    CHECK(error.message.rfind("malformed JSON: ", 0) == 0);
+    CHECK_FALSE(error.duplicate_key.has_value());
+  }
+}
+
+}  // namespace
+}  // namespace evchain
