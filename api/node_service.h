@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,10 +45,17 @@ class NodeService {
   // be recorded; send again). Nothing is admitted on error.
   virtual void Submit(std::vector<ledger::Entry> entries, SubmitDone done) = 0;
   virtual bool IsPending(const Hash32& evidence_id) const = 0;
-  // True while Submit would refuse any new deposit as "overloaded": the deposit routes then
-  // answer 503 before they parse or verify anything, so a refused burst costs the node next to
-  // nothing (load is shed at admission, not after the work). Thread-safe, cheap.
-  virtual bool Overloaded() const { return false; }
+  // True while Submit would refuse `incoming` new deposits as "overloaded". The deposit routes
+  // ask for one before they read a body, and the batch route again for its item count before it
+  // parses the items or checks the signature: a refused burst costs the node next to nothing
+  // (load is shed at admission, not after the work). Thread-safe, cheap.
+  virtual bool Overloaded(size_t incoming) const {
+    (void)incoming;
+    return false;
+  }
+  // The most deposits Submit ever holds at once (the config's max_pending): a batch of more is
+  // refused for good, not "retry shortly".
+  virtual size_t MaxPending() const { return std::numeric_limits<size_t>::max(); }
   // Calls `listener` with the evidence ids of every block right after the block is stored, on
   // the committing thread: it must return quickly and never block (the HTTP server completes
   // parked ?wait=commit requests from it). One listener; a later call replaces it, an empty

@@ -18,8 +18,9 @@ Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::E
   if (stopping_) return Status::Error("overloaded", "the validator is shutting down");
   // Back-pressure from the replica's own pool, which also holds the deposits peers forwarded:
   // a node whose clients are idle but whose peers' clients are not still sheds load here,
-  // before it costs a journal write, rather than letting the backlog grow without bound.
-  if (host_->ReplicaPending() >= max_pending_) {
+  // before it costs a journal write, rather than letting the backlog grow without bound. A
+  // batch must fit whole, so that Overloaded(n), asked before the batch is checked, agrees.
+  if (host_->ReplicaPending() + entries.size() > max_pending_) {
     return Status::Error("overloaded", "the network holds max_pending deposits not yet committed");
   }
   auto admitted = pool_.Admit(
@@ -218,8 +219,9 @@ Result<size_t> Admission::Resume(const genesis::Genesis& genesis, size_t* droppe
   return admitted;
 }
 
-bool Admission::Overloaded() const {
-  return stopping_ || host_->ReplicaPending() >= max_pending_ || pool_.size() >= max_pending_;
+bool Admission::Overloaded(size_t incoming) const {
+  return stopping_ || host_->ReplicaPending() + incoming > max_pending_ ||
+         pool_.size() + incoming > max_pending_;
 }
 
 }  // namespace evchain::node

@@ -83,7 +83,9 @@ class Admission {
   // Refuses every deposit from now on (shutting down).
   void Stop() { stopping_ = true; }
 
-  bool Overloaded() const;
+  // Whether `incoming` fresh deposits would now be refused as "overloaded" (Prepare's rules).
+  bool Overloaded(size_t incoming) const;
+  size_t max_pending() const { return max_pending_; }
   bool IsPending(const Hash32& evidence_id) const { return pool_.IsPending(evidence_id); }
   size_t pending() const { return pool_.size(); }
 

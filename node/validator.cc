@@ -407,7 +407,8 @@ void Validator::ProposeAdmitted() {
   ScheduleDrain();
 }
 
-bool Validator::Overloaded() const { return admission_->Overloaded(); }
+bool Validator::Overloaded(size_t incoming) const { return admission_->Overloaded(incoming); }
+size_t Validator::MaxPending() const { return admission_->max_pending(); }
 
 bool Validator::IsPending(const Hash32& evidence_id) const {
   return admission_->IsPending(evidence_id);

@@ -77,7 +77,8 @@ class Validator final : public api::NodeService,
   // api::NodeService
   void Submit(std::vector<ledger::Entry> entries, SubmitDone done) override;
   bool IsPending(const Hash32& evidence_id) const override;
-  bool Overloaded() const override;
+  bool Overloaded(size_t incoming) const override;
+  size_t MaxPending() const override;
   void SetCommitListener(std::function<void(const std::vector<Hash32>&)> listener) override;
   api::NodeStatusInfo Status() const override;
   const storage::EvidenceLog& Log() const override { return *log_; }

@@ -44,7 +44,8 @@ std::string Deposit(Harness& h, const Hash32& digest, const std::string& nonce,
                     std::map<std::string, std::string> query = {}, int want_status = 202) {
   const std::string text = testing::MakeStatement(digest, nonce).Canonical();
   HttpResponse r = testing::Resolve(
-      testing::Serve(Req("POST", "/v1/deposits", testing::DepositBody(text), query), h.ctx),
+      testing::Serve(Req("POST", "/v1/deposits", testing::DepositBody(text), std::move(query)),
+                     h.ctx),
       h.node);
   REQUIRE_MESSAGE(r.status == want_status, r.body);
   return BodyOf(r)["evidence_id"].get<std::string>();
@@ -152,10 +153,49 @@ std::string BatchBody(const std::vector<std::string>& items, const std::string& 
   return Json{{"statement", text}, {"signature", ToHex(ByteView(sig))}, {"items", items}}.dump();
 }
 
+TEST_CASE("a batch the node has no room for is refused on its item count, before its checks") {
+  Harness h;
+  std::vector<std::string> items;
+  items.reserve(3);
+  for (int i = 0; i < 3; ++i) {
+    const std::string n = "room-" + std::to_string(i);
+    items.push_back(testing::MakeStatement(testing::DigestOf(n), n).Canonical());
+  }
+  std::string body = BatchBody(items, "room-batch");
+  // The signature spoiled: a 401 or 400 would mean the signature was checked; 503 means the
+  // batch was refused before (what a closed-loop bulk client near max_pending meets most).
+  const size_t sig_at = body.find("\"signature\": \"") + 14;
+  body[sig_at] = body[sig_at] == '0' ? '1' : '0';
+  h.node.room = 2;  // a single deposit fits, three do not
+  HttpResponse r = testing::Serve(Req("POST", "/v1/deposits/batch", body), h.ctx);
+  CHECK(r.status == 503);
+  CHECK(BodyOf(r)["error"]["code"] == "overloaded");
+  CHECK(r.headers["Retry-After"] == "1");
+  CHECK(h.node.submit_calls == 0);
+  // With room, the same body is checked: the spoiled signature is found.
+  h.node.room = 3;
+  r = testing::Serve(Req("POST", "/v1/deposits/batch", body), h.ctx);
+  CHECK(r.status != 503);
+  CHECK(r.status / 100 == 4);
+  // A batch larger than the node ever queues is refused for good, saying why.
+  h.node.max_pending = 2;
+  r = testing::Serve(Req("POST", "/v1/deposits/batch", BatchBody(items, "room-batch")), h.ctx);
+  CHECK(r.status == 413);
+  CHECK(BodyOf(r)["error"]["code"] == "too_many_items");
+  CHECK(BodyOf(r)["error"]["message"].get<std::string>().find("max_pending") != std::string::npos);
+  h.node.max_pending = 3;
+  r = testing::Resolve(
+      testing::Serve(Req("POST", "/v1/deposits/batch", BatchBody(items, "room-batch")), h.ctx),
+      h.node);
+  CHECK(r.status == 202);
+  CHECK(h.node.submit_calls == 1);
+}
+
 TEST_CASE("a batch becomes one entry per item, each with a verifiable batch receipt") {
   Harness h;
   h.node.commit_on_wait = true;
   std::vector<std::string> items;
+  items.reserve(7);
   for (int i = 0; i < 7; ++i) {
     items.push_back(testing::MakeStatement(testing::DigestOf("item" + std::to_string(i)),
                                            "b" + std::to_string(i))

@@ -54,7 +54,8 @@ class FakeNode : public NodeService {
   size_t ReleaseSubmits();
   size_t held_submits() const;
   bool IsPending(const Hash32& evidence_id) const override;
-  bool Overloaded() const override { return overloaded; }
+  bool Overloaded(size_t incoming) const override { return overloaded || incoming > room; }
+  size_t MaxPending() const override { return max_pending; }
   void SetCommitListener(std::function<void(const std::vector<Hash32>&)> listener) override;
   NodeStatusInfo Status() const override;
   const storage::EvidenceLog& Log() const override { return *log_; }
@@ -69,7 +70,9 @@ class FakeNode : public NodeService {
   bool commit_on_wait = false;
   std::optional<evchain::Status> submit_error;  // returned by Submit when set
   bool hold_submits = false;
-  bool overloaded = false;    // what Overloaded() answers
+  bool overloaded = false;                           // Overloaded() answers true for any count ...
+  size_t room = std::numeric_limits<size_t>::max();  // ... or for more deposits than this
+  size_t max_pending = std::numeric_limits<size_t>::max();
   std::string status_throws;  // Status() throws std::runtime_error(status_throws) when set
 
  private:

@@ -247,9 +247,23 @@ TEST_CASE("load is shed before any write: the replica's pool or our own pending 
   Admission admission(&fx.host, &fx.journal, 2);
   fx.host.replica_pending = 2;  // deposits forwarded by peers fill the replica
   CHECK(admission.AdmitAndWait({fx.Deposit("a", "1")}, true).code() == "overloaded");
-  CHECK(admission.Overloaded());
+  CHECK(admission.Overloaded(1));
+  // A batch must fit whole in the replica's pool too: one place left takes one deposit, not two.
+  fx.host.replica_pending = 1;
+  CHECK_FALSE(admission.Overloaded(1));
+  CHECK(admission.Overloaded(2));
+  CHECK(admission.AdmitAndWait({fx.Deposit("a", "1"), fx.Deposit("b", "2")}, true).code() ==
+        "overloaded");
   fx.host.replica_pending = 0;
-  REQUIRE(admission.AdmitAndWait({fx.Deposit("a", "1"), fx.Deposit("b", "2")}, true).ok());
+  CHECK_FALSE(admission.Overloaded(2));
+  REQUIRE(admission.AdmitAndWait({fx.Deposit("a", "1")}, true).ok());
+  // One place left: Overloaded answers as Admit does, for a single deposit and for a batch.
+  CHECK_FALSE(admission.Overloaded(1));
+  CHECK(admission.Overloaded(2));
+  CHECK(admission.AdmitAndWait({fx.Deposit("b", "2"), fx.Deposit("c", "3")}, true).code() ==
+        "overloaded");
+  REQUIRE(admission.AdmitAndWait({fx.Deposit("b", "2")}, true).ok());
+  CHECK(admission.Overloaded(1));
   CHECK(admission.AdmitAndWait({fx.Deposit("c", "3")}, true).code() == "overloaded");
   CHECK(fx.Journalled() == 2);
   admission.Stop();
