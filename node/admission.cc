@@ -104,7 +104,7 @@ void Admission::WriteRounds() {
                           std::make_move_iterator(r.fresh_nonces.end()));
     }
     // One synced write for the whole round: durable when it returns Ok.
-    if (Status written = WriteJournal(fresh); !written.ok()) {
+    if (Status written = WriteJournal(fresh, fresh_ids); !written.ok()) {
       // Not durable, so not acknowledged: every client of the round sees the error and resends.
       spdlog::error("cannot record deposits in the journal: {}", written.ToString());
       for (JournalRequest& r : round) {
@@ -127,9 +127,10 @@ void Admission::WriteRounds() {
 
 // An exception out of the write (an allocation failure) is reported like a failed write: this
 // round's clients get the error, and the writer goes on, so later admissions are not stranded.
-Status Admission::WriteJournal(const std::vector<ledger::Entry>& fresh) {
+Status Admission::WriteJournal(const std::vector<ledger::Entry>& fresh,
+                               const std::vector<Hash32>& fresh_ids) {
   try {
-    return journal_->Add(fresh);
+    return journal_->Add(fresh, fresh_ids);
   } catch (const std::exception& e) {
     return Status::Error("internal", std::string("journal write failed: ") + e.what());
   }

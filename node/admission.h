@@ -107,7 +107,8 @@ class Admission {
   // The writer's loop: one synced write per round for everything queued, until none is left.
   void WriteRounds();
   // The round's synced write; an exception becomes an error status.
-  Status WriteJournal(const std::vector<ledger::Entry>& fresh);
+  Status WriteJournal(const std::vector<ledger::Entry>& fresh,
+                      const std::vector<Hash32>& fresh_ids);
   // After a successful write: acknowledges `request` or, while an earlier copy of one of its
   // deposits is not yet decided, keeps it in awaiting_copies_ (under journal_mu_).
   void Acknowledge(JournalRequest request);

@@ -16,17 +16,21 @@ std::string PendingKey(const Hash32& evidence_id) {
 
 }  // namespace
 
-Status PendingJournal::Add(const std::vector<ledger::Entry>& entries) {
+Status PendingJournal::Add(const std::vector<ledger::Entry>& entries,
+                           const std::vector<Hash32>& evidence_ids) {
+  if (entries.size() != evidence_ids.size()) {
+    return Status::Error("internal", "pending deposits and their ids differ in number");
+  }
   storage::WriteBatch batch;
   consensus::pb::Deposit deposit;
   std::string bytes;
-  for (const ledger::Entry& e : entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
     deposit.Clear();
-    consensus::ToProto(e, &deposit);
+    consensus::ToProto(entries[i], &deposit);
     if (!deposit.SerializeToString(&bytes)) {
       return Status::Error("internal", "cannot encode a pending deposit");
     }
-    batch.Put(PendingKey(crypto::Sha256(e.statement)), bytes);
+    batch.Put(PendingKey(evidence_ids[i]), bytes);
   }
   if (batch.empty()) return Status::Ok();
   return store_->Write(batch, /*sync=*/true);

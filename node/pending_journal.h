@@ -20,8 +20,10 @@ class PendingJournal {
   // `store` must outlive the journal.
   explicit PendingJournal(storage::KvStore* store) : store_(store) {}
 
-  // Records `entries` in one synced write: durable when this returns Ok.
-  Status Add(const std::vector<ledger::Entry>& entries);
+  // Records `entries` in one synced write: durable when this returns Ok. `evidence_ids[i]` is
+  // the evidence id of `entries[i]`, as admission computed it (a record filed under another id
+  // is dropped by Load as damaged).
+  Status Add(const std::vector<ledger::Entry>& entries, const std::vector<Hash32>& evidence_ids);
   // Forgets committed (or refused) deposits. Not synced: a removal lost in a crash only makes
   // the next start find the deposit committed and drop it then.
   Status Remove(const std::vector<Hash32>& evidence_ids);

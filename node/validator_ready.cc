@@ -8,7 +8,7 @@
 
 #include "api/metric_names.h"
 #include "consensus/message.h"
-#include "crypto/sha256.h"
+#include "ledger/leaf.h"
 #include "node/block_transfer.h"
 #include "node/consensus_store.h"
 #include "node/ready_applier.h"
@@ -132,9 +132,15 @@ evchain::Status Validator::Append(const consensus::CommittedBlock& block) {
     return evchain::Status::Error("wrong_chain", "block 1 does not follow the genesis");
   }
   EVCHAIN_RETURN_IF_ERROR(log_->AppendBlock(append));
+  // Each leaf holds its entry's evidence id, computed when the block was checked (AppendBlock
+  // has just compared the two): carried along, not hashed again.
   std::vector<Hash32> ids;
-  ids.reserve(block.entries.size());
-  for (const auto& e : block.entries) ids.push_back(crypto::Sha256(e.statement));
+  ids.reserve(block.leaves.size());
+  for (const Bytes& bytes : block.leaves) {
+    Result<ledger::Leaf> leaf = ledger::Leaf::Decode(bytes);
+    if (!leaf.ok()) return leaf.status();  // cannot happen: AppendBlock decoded it
+    ids.push_back(leaf->statement_hash);
+  }
   const std::vector<double> latencies = admission_->Settle(ids);
   for (double seconds : latencies) metrics_.Observe(api::metric::kCommitLatency, seconds);
   metrics_.Increment(api::metric::kBlocksCommitted);

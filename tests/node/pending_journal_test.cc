@@ -44,7 +44,7 @@ struct JournalFixture {
 TEST_CASE("added deposits load back byte for byte; removed ones do not") {
   JournalFixture fx;
   PendingJournal journal(fx.store.get());
-  REQUIRE(journal.Add(fx.entries).ok());
+  REQUIRE(journal.Add(fx.entries, fx.ids).ok());
   REQUIRE(journal.Remove({fx.ids[1], fx.ids[3]}).ok());
 
   PendingJournal reopened(fx.store.get());
@@ -64,7 +64,7 @@ TEST_CASE("added deposits load back byte for byte; removed ones do not") {
   }
   CHECK(loaded_ids == std::set<Hash32>{fx.ids[0], fx.ids[2], fx.ids[4]});
   // Adding again is idempotent; removing an unknown id is harmless.
-  REQUIRE(journal.Add({fx.entries[0]}).ok());
+  REQUIRE(journal.Add({fx.entries[0]}, {fx.ids[0]}).ok());
   REQUIRE(journal.Remove({crypto::Sha256("never added")}).ok());
   CHECK(fx.JournalKeys() == 3);
 }
@@ -72,7 +72,7 @@ TEST_CASE("added deposits load back byte for byte; removed ones do not") {
 TEST_CASE("damaged records are dropped from the journal and counted, never returned") {
   JournalFixture fx;
   PendingJournal journal(fx.store.get());
-  REQUIRE(journal.Add(fx.entries).ok());
+  REQUIRE(journal.Add(fx.entries, fx.ids).ok());
   storage::WriteBatch damage;
   // Not a deposit at all.
   damage.Put(storage::keys::Meta("pending/" + std::string(32, 'x')), "garbage");
@@ -80,7 +80,7 @@ TEST_CASE("damaged records are dropped from the journal and counted, never retur
   {
     auto store2 = storage::NewMemoryStore();
     PendingJournal scratch(store2.get());
-    REQUIRE(scratch.Add({fx.entries[0]}).ok());
+    REQUIRE(scratch.Add({fx.entries[0]}, {fx.ids[0]}).ok());
     auto it = store2->NewIterator();
     it->Seek(storage::keys::Meta("pending/"));
     REQUIRE(it->Valid());
@@ -92,7 +92,7 @@ TEST_CASE("damaged records are dropped from the journal and counted, never retur
   {
     auto store2 = storage::NewMemoryStore();
     PendingJournal scratch(store2.get());
-    REQUIRE(scratch.Add({forged}).ok());
+    REQUIRE(scratch.Add({forged}, {crypto::Sha256(forged.statement)}).ok());
     auto it = store2->NewIterator();
     it->Seek(storage::keys::Meta("pending/"));
     REQUIRE(it->Valid());
