@@ -20,7 +20,7 @@ Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::E
   // a node whose clients are idle but whose peers' clients are not still sheds load here,
   // before it costs a journal write, rather than letting the backlog grow without bound. A
   // batch must fit whole, so that Overloaded(n), asked before the batch is checked, agrees.
-  if (host_->ReplicaPending() + entries.size() > max_pending_) {
+  if (ReplicaFull(entries.size())) {
     return Status::Error("overloaded", "the network holds max_pending deposits not yet committed");
   }
   auto admitted = pool_.Admit(
@@ -220,9 +220,13 @@ Result<size_t> Admission::Resume(const genesis::Genesis& genesis, size_t* droppe
   return admitted;
 }
 
+bool Admission::ReplicaFull(size_t incoming) const {
+  return host_->ReplicaPending() + incoming > max_pending_;
+}
+
 bool Admission::Overloaded(size_t incoming) const {
-  return stopping_ || host_->ReplicaPending() + incoming > max_pending_ ||
-         pool_.size() + incoming > max_pending_;
+  // The pool's own rule (DepositPool::Admit), for `incoming` deposits all fresh.
+  return stopping_ || ReplicaFull(incoming) || pool_.size() + incoming > max_pending_;
 }
 
 }  // namespace evchain::node

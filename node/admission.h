@@ -100,6 +100,9 @@ class Admission {
     Done done;
   };
 
+  // Whether the replica's pool (forwarded deposits included) cannot take `incoming` more.
+  bool ReplicaFull(size_t incoming) const;
+
   // Admission's checks and the pool's admission, before any write.
   Result<JournalRequest> Prepare(const std::vector<ledger::Entry>& entries);
   // Queues `request`; the caller becomes the writer if none is writing.
