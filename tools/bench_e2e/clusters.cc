@@ -2,7 +2,9 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -78,6 +80,33 @@ double MetricSum(const std::string& metrics, const std::string& name) {
     }
   }
   return sum;
+}
+
+MetricHistogram ReadHistogram(const std::string& metrics, const std::string& name) {
+  MetricHistogram h;
+  const std::string bucket = name + "_bucket{le=\"";
+  std::istringstream in(metrics);
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t space = line.rfind(' ');
+    if (space == std::string::npos) continue;
+    try {
+      const double value = std::stod(line.substr(space + 1));
+      if (line.compare(0, bucket.size(), bucket) == 0) {
+        const size_t close = line.find('"', bucket.size());
+        if (close == std::string::npos) continue;
+        const std::string le = line.substr(bucket.size(), close - bucket.size());
+        h.buckets.emplace_back(le == "+Inf" ? HUGE_VAL : std::stod(le), value);
+      } else if (line.compare(0, space, name + "_sum") == 0) {
+        h.sum = value;
+      } else if (line.compare(0, space, name + "_count") == 0) {
+        h.count = value;
+      }
+    } catch (const std::exception&) {
+    }
+  }
+  std::sort(h.buckets.begin(), h.buckets.end());
+  return h;
 }
 
 Result<std::unique_ptr<EvchainNet>> EvchainNet::Start(const EvchainOptions& o,

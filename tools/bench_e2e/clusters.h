@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/host_port.h"
@@ -26,6 +27,15 @@ Result<std::string> HttpGet(const HostPort& at, const std::string& path, int tim
 // The sum of every sample of a Prometheus counter or gauge named `name` (any labels) in the
 // text exposition `metrics`; 0 when absent.
 double MetricSum(const std::string& metrics, const std::string& name);
+
+// A Prometheus histogram read from a text exposition: its cumulative buckets (upper bound in
+// the metric's unit, +Inf included), sum and count; all empty or zero when absent.
+struct MetricHistogram {
+  std::vector<std::pair<double, double>> buckets;  // (le, cumulative count), ascending le
+  double sum = 0;
+  double count = 0;
+};
+MetricHistogram ReadHistogram(const std::string& metrics, const std::string& name);
 
 struct EvchainOptions {
   std::string cli;   // the `evchain` binary

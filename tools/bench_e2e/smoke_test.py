@@ -81,6 +81,15 @@ def test_run():
         check(run["commit_latency_ms"]["looked_up"] > 0, "no receipt looked up")
         check(run["commit_latency_ms"]["p50"] is not None and run["commit_latency_ms"]["p50"] > 0,
               f"no commit latency: {run['commit_latency_ms']}")
+        server = run["commit_latency_ms"]["server"]
+        check(server["deposits"] == run["drain"]["committed_after_drain"],
+              f"server histogram counts other deposits: {server}")
+        check(server["mean"] is not None and server["mean"] > 0 and
+              server["p99_at_most"] is not None and server["p50_at_most"] <= server["p99_at_most"],
+              f"no server-side commit latency: {server}")
+        shares = [server["share_within_ms"][k] for k in sorted(server["share_within_ms"], key=float)]
+        check(shares == sorted(shares) and shares[-1] == 1.0, f"shares not cumulative: {server}")
+        check("srv p50/p99" in p.stdout, "no server-side latency column")
         check(run["ratio_to_ed25519_ceiling"] > 0, "no ratio to the ceiling")
         cpu = run["cpu_seconds"]
         check(cpu["validators_in_window"] > 0 and cpu["servers_us_per_commit"] > 0,
