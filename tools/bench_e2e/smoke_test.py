@@ -82,8 +82,10 @@ def test_run():
         check(run["commit_latency_ms"]["p50"] is not None and run["commit_latency_ms"]["p50"] > 0,
               f"no commit latency: {run['commit_latency_ms']}")
         server = run["commit_latency_ms"]["server"]
-        check(server["deposits"] == run["drain"]["committed_after_drain"],
-              f"server histogram counts other deposits: {server}")
+        # Read after the drain's last poll: every deposit that poll saw committed, perhaps a few
+        # more, never one the validator did not accept.
+        check(run["drain"]["committed_after_drain"] <= server["deposits"]
+              <= answers["accepted_deposits"], f"server histogram counts other deposits: {server}")
         check(server["mean"] is not None and server["mean"] > 0 and
               server["p99_at_most"] is not None and server["p50_at_most"] <= server["p99_at_most"],
               f"no server-side commit latency: {server}")
