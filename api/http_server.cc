@@ -21,6 +21,7 @@
 #include <limits>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -29,6 +30,7 @@
 #include "api/handlers.h"
 #include "api/metric_names.h"
 #include "api/multipart.h"
+#include "api/request_parsing.h"
 #include "api/router.h"
 #include "common/thread_name.h"
 
@@ -85,11 +87,17 @@ bool Decode(std::string_view in, bool plus_is_space, std::string& out) {
   return true;
 }
 
-// "/path?query" into a decoded path and query parameters. False when malformed.
-bool ParseTarget(std::string_view target, HttpRequest& out) {
+// "/path?query" into a decoded path and query parameters. The refusal when the target is
+// malformed (a bad percent-escape, not starting with '/') or names a query parameter twice:
+// which of the two would count is a guess, as with a JSON body that repeats a key.
+std::optional<HttpResponse> ParseTarget(std::string_view target, HttpRequest& out) {
+  const auto malformed = [] {
+    return ErrorResponse(400, "bad_path", "the request target is malformed");
+  };
+  if (target.empty() || target[0] != '/') return malformed();
   const size_t q = target.find('?');
-  if (!Decode(target.substr(0, q), false, out.path)) return false;
-  if (q == std::string_view::npos) return true;
+  if (!Decode(target.substr(0, q), false, out.path)) return malformed();
+  if (q == std::string_view::npos) return std::nullopt;
   std::string_view query = target.substr(q + 1);
   while (!query.empty()) {
     const size_t amp = query.find('&');
@@ -99,11 +107,17 @@ bool ParseTarget(std::string_view target, HttpRequest& out) {
     const size_t eq = pair.find('=');
     std::string key;
     std::string value;
-    if (!Decode(pair.substr(0, eq), true, key)) return false;
-    if (eq != std::string_view::npos && !Decode(pair.substr(eq + 1), true, value)) return false;
-    out.query.emplace(std::move(key), std::move(value));
+    if (!Decode(pair.substr(0, eq), true, key)) return malformed();
+    if (eq != std::string_view::npos && !Decode(pair.substr(eq + 1), true, value)) {
+      return malformed();
+    }
+    auto [it, fresh] = out.query.emplace(std::move(key), std::move(value));
+    if (!fresh) {
+      return ErrorResponse(400, "bad_query",
+                           "the query names the parameter " + QuotedKey(it->first) + " twice");
+    }
   }
-  return true;
+  return std::nullopt;
 }
 
 // A client's X-Request-Id is echoed when it is short and plain; otherwise the server names one.
@@ -454,11 +468,9 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
     const std::string client_id = request_.Header("x-request-id");
     if (UsableRequestId(client_id)) request_id_ = client_id;
     keep_alive_ = header.keep_alive() && requests_ < config_.keep_alive_max_requests;
-    const bool target_ok = ParseTarget(target_, request_);
+    std::optional<HttpResponse> bad_target = ParseTarget(target_, request_);
     path_ = request_.path;
-    if (!target_ok || target_.empty() || target_[0] != '/') {
-      return Refuse(ErrorResponse(400, "bad_path", "the request target is malformed"), HasBody());
-    }
+    if (bad_target) return Refuse(std::move(*bad_target), HasBody());
 
     if (HttpResponse r; RefuseFraming(r)) return Refuse(std::move(r), true);
     const bool has_body = HasBody();

@@ -40,17 +40,15 @@ bool NestsAtMost(std::string_view text, int limit) {
   return true;
 }
 
-// A client's key as quoted in an error message: at most kMaxQuotedKeyBytes of it, so that a
-// body of one huge key is not echoed back whole (a cut UTF-8 sequence is replaced when the
-// error is serialised: ErrorResponse).
 constexpr size_t kMaxQuotedKeyBytes = 64;
+
+}  // namespace
+
 std::string QuotedKey(std::string_view key) {
   if (key.size() <= kMaxQuotedKeyBytes) return "\"" + std::string(key) + "\"";
   return "\"" + std::string(key.substr(0, kMaxQuotedKeyBytes)) + "...\" (" +
          std::to_string(key.size()) + " bytes)";
 }
-
-}  // namespace
 
 Result<nlohmann::json> ParseStrictObject(std::string_view body,
                                          const std::vector<std::string_view>& allowed,

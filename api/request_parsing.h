@@ -22,6 +22,11 @@ namespace evchain::api {
 // object of strings and arrays of strings (2 deep); the rest is room for routes to come.
 inline constexpr int kMaxJsonDepth = 8;
 
+// A client's key (a JSON key, a query parameter) as quoted in an error message: at most 64 bytes
+// of it, so that a request of one huge key is not echoed back whole (a cut UTF-8 sequence is
+// replaced when the error is serialised: ErrorResponse).
+std::string QuotedKey(std::string_view key);
+
 // A JSON object with only `allowed` keys, every `required` key present, nested at most
 // kMaxJsonDepth deep. Errors: "bad_json", "missing_field", "unknown_field".
 Result<nlohmann::json> ParseStrictObject(std::string_view body,

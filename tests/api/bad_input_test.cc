@@ -192,7 +192,7 @@ HttpRequest ToRequest(const Case& c) {
   return r;
 }
 
-TEST_CASE("request bodies nest at most kMaxJsonDepth deep; brackets inside strings do not count") {
+TEST_CASE("request bodies nest at most kMaxJsonDepth deep, brackets inside strings do not count") {
   const std::vector<std::string_view> fields = {"a"};
   const auto nested = [](int depth, const std::string& inner) {
     return std::string(static_cast<size_t>(depth - 1), '[') + inner +

@@ -44,7 +44,7 @@ TEST_CASE("a waiter completes when all its ids commit, exactly once") {
   CHECK(o.calls == 1);
 }
 
-TEST_CASE("ids committed before the waiter registered are found; the bound answers false") {
+TEST_CASE("ids committed before the waiter registered are found, the bound answers false") {
   boost::asio::io_context io;
   CommitWaiters w(io.get_executor());
   Outcome already;

@@ -43,7 +43,7 @@ struct Server {
   HttpServer server;
 };
 
-TEST_CASE("deposit and lookup over HTTP; bad input is refused and the server keeps serving") {
+TEST_CASE("deposit and lookup over HTTP, bad input is refused and the server keeps serving") {
   Harness h;
   Server s(h);
   httplib::Client c = s.Client();
@@ -186,7 +186,7 @@ TEST_CASE("a multipart upload to /v1/verify is hashed on the server") {
   CHECK(ErrorCode(missing) == "missing_file");
 }
 
-TEST_CASE("Start reports an address it cannot bind and unusable TLS files; Stop is idempotent") {
+TEST_CASE("Start reports an address it cannot bind and unusable TLS files, Stop is idempotent") {
   Harness h;
   Server first(h);
   HttpServer second(h.ctx);
@@ -377,6 +377,30 @@ TEST_CASE("bodies are refused on GET, HEAD, DELETE and OPTIONS before any byte i
     CHECK(got.starts_with("HTTP/1.1 400"));
     CHECK(got.find("body_not_allowed") != std::string::npos);
   }
+}
+
+TEST_CASE("a query that names a parameter twice is refused, a malformed target is bad_path") {
+  Harness h;
+  Server s(h);
+  const auto exchange = [&](const std::string& target) {
+    Raw c(s.server.port());
+    c.Send("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    return c.Read(std::chrono::seconds(5));
+  };
+  // Which of the two would count is a guess, as with a JSON body that repeats a key.
+  std::string got = exchange("/v1/blocks?limit=1&limit=100");
+  CHECK(got.starts_with("HTTP/1.1 400"));
+  CHECK(got.find("\"bad_query\"") != std::string::npos);
+  CHECK(got.find("names the parameter \\\"limit\\\" twice") != std::string::npos);
+  got = exchange("/v1/status?wait=%63ommit&wait=commit");  // equal once decoded
+  CHECK(got.find("\"bad_query\"") != std::string::npos);
+  got = exchange("/v1/status?x=" + std::string(100, 'a') + "&" + std::string(200, 'k') + "=1&" +
+                 std::string(200, 'k') + "=2");
+  CHECK(got.find("(200 bytes)") != std::string::npos);  // a long name is quoted cut
+  got = exchange("/v1/status?a=%zz");
+  CHECK(got.find("\"bad_path\"") != std::string::npos);
+  got = exchange("/v1/status?a=1&b=2&&c");  // distinct names and empty pairs are fine
+  CHECK(got.starts_with("HTTP/1.1 200"));
 }
 
 // Issue 12 item 6: a client that writes its whole body before reading (Python's urllib) saw a

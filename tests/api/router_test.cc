@@ -219,7 +219,7 @@ TEST_CASE("a batch becomes one entry per item, each with a verifiable batch rece
         std::string::npos);
 }
 
-TEST_CASE("evidence lookup lists every deposit of a digest, earliest first; verify checks them") {
+TEST_CASE("evidence lookup lists every deposit of a digest, earliest first, verify checks them") {
   Harness h;
   const Hash32 digest = testing::DigestOf("chat-log.txt");
   const std::string first = Deposit(h, digest, "e1");
@@ -315,7 +315,7 @@ TEST_CASE("checkpoint, consistency proofs and blocks describe the committed chai
 }
 
 // Issue 10 item 6: block listing was open unless tokens were configured.
-TEST_CASE("block listing needs a token by default; block_list_open makes it public on purpose") {
+TEST_CASE("block listing needs a token by default, block_list_open makes it public on purpose") {
   Harness h;
   Deposit(h, testing::DigestOf("closed"), "c1");
   h.node.CommitPending();

@@ -16,7 +16,7 @@ std::string W(int sender, uint64_t seq) {
 }
 
 // n = 4: f = 1, quorum = 3.
-TEST_CASE("a seq is stable once a quorum of senders agree on its digest; the votes prove it") {
+TEST_CASE("a seq is stable once a quorum of senders agree on its digest, the votes prove it") {
   CheckpointVotes votes(3, 1);
   CHECK_FALSE(votes.AddNear(10, TestDigest(1), 0, W(0, 10)));
   CHECK_FALSE(votes.AddNear(10, TestDigest(2), 1, W(1, 10)));  // a different digest does not count
@@ -40,7 +40,7 @@ TEST_CASE("one sender's far-future votes take one entry and evict nobody's") {
   CHECK(votes.AddNear(10, TestDigest(1), 3, W(3, 10)));
 }
 
-TEST_CASE("f + 1 far senders set the fetch target; a quorum of them makes the seq stable") {
+TEST_CASE("f + 1 far senders set the fetch target, a quorum of them makes the seq stable") {
   CheckpointVotes votes(3, 1);
   votes.AddFar(500, TestDigest(5), 1, W(1, 500));
   CHECK(votes.FarTarget() == 0);

@@ -314,7 +314,7 @@ void CheckSameBatchItem(const ledger::Entry& got, const ledger::Entry& want) {
 }
 
 TEST_CASE(
-    "a batch item's proof travels packed in one field; the older one-per-hash form still reads") {
+    "a batch item's proof travels packed in one field, the older one-per-hash form still reads") {
   for (size_t hashes : {0, 1, 10}) {
     const ledger::Entry item = BatchItemWithProof(hashes);
     pb::Deposit packed;

@@ -349,7 +349,7 @@ TEST_CASE("cosignature message layout matches the tlog-cosignature example") {
   CHECK(GetU64BE(note.signatures[0].signature.data()) == 1679315147);
 }
 
-TEST_CASE("round trip: our own cosignature and Ed25519 signature verify; tampering fails") {
+TEST_CASE("round trip: our own cosignature and Ed25519 signature verify, tampering fails") {
   const SecretKey key = TestKey(42);
   Checkpoint cp;
   cp.origin = "evchain/test-chain";

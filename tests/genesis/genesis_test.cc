@@ -93,7 +93,7 @@ TEST_CASE("the genesis hash ignores formatting, key order, time zone and omitted
   CHECK(ParseGenesis(swapped.dump())->hash != base->hash);
 }
 
-TEST_CASE("n = 5 or 6 is accepted with f = 1 and quorum 4; fewer than 4 is not") {
+TEST_CASE("n = 5 or 6 is accepted with f = 1 and quorum 4, fewer than 4 is not") {
   ordered_json j = Valid();
   j["validators"].push_back(ValidatorJson("court-3", "court", 5, 5));
   auto g = ParseGenesis(j.dump());

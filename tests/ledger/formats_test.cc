@@ -248,7 +248,7 @@ TEST_CASE("validator vkeys (C2SP tlog-cosignature, type 0x04)") {
 constexpr std::string_view kGenesisHash =
     "e59b5cc2b07292f383b904dae8a45ba713a32857c83ecee75f68f191205d3853";
 
-TEST_CASE("genesis vector: canonical JSON and hash; defaults hash like explicit values") {
+TEST_CASE("genesis vector: canonical JSON and hash, defaults hash like explicit values") {
   const auto g = testing::ExampleGenesis();
   CHECK(ToHex(g.hash) == kGenesisHash);
   const std::string canonical = genesis::CanonicalGenesisJson(g);

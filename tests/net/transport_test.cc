@@ -163,7 +163,7 @@ TEST_CASE("a validator of another chain is refused") {
   CHECK(a.received_count() == 0);
 }
 
-TEST_CASE("a killed validator restarts; peers reconnect within the backoff cap") {
+TEST_CASE("a killed validator restarts, peers reconnect within the backoff cap") {
   const int n = 3;
   genesis::Genesis g = TestGenesis(n);
   auto n0 = std::make_unique<Node>(g, 0, ValidatorKey(0));

@@ -306,7 +306,7 @@ TEST_CASE("a deposit already committed is settled at once, not queued") {
   CHECK(fx.Journalled() == 0);
 }
 
-TEST_CASE("at start the journal's deposits are admitted again; refused ones leave, others stay") {
+TEST_CASE("at start the journal's deposits are admitted again, refused ones leave, others stay") {
   AdmissionFixture fx;
   {
     Admission before(&fx.host, &fx.journal, 10);

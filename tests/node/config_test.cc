@@ -21,7 +21,7 @@ Result<NodeConfig> Parse(const std::string& extra) {
 }
 
 // Issue 12: docs/api.md says 0 disables the per-address limit, the parser refused it.
-TEST_CASE("rate_limit_rps 0 disables the limit; negative values are refused") {
+TEST_CASE("rate_limit_rps 0 disables the limit, negative values are refused") {
   auto zero = Parse(R"("rate_limit_rps": 0)");
   REQUIRE_MESSAGE(zero.ok(), zero.status().ToString());
   CHECK(zero->rate_limit_rps == 0);
@@ -29,7 +29,7 @@ TEST_CASE("rate_limit_rps 0 disables the limit; negative values are refused") {
   CHECK(!Parse(R"("rate_limit_rps": -1)").ok());
 }
 
-TEST_CASE("HTTP front-end options reach the API config; quotas default to none") {
+TEST_CASE("HTTP front-end options reach the API config, quotas default to none") {
   auto c = Parse(R"("header_timeout_ms": 2000, "max_connections_per_address": 8,
                     "depositor_quotas": {"demo-platform": {"rps": 5, "burst": 10},
                                          "*": {"rps": 1}},

@@ -161,7 +161,7 @@ TEST_CASE("a reply this host cut short (verification pool full) is not blamed on
 }
 
 TEST_CASE(
-    "a silent peer's window goes to another peer after the timeout; its late reply is ignored") {
+    "a silent peer's window goes to another peer after the timeout, its late reply is ignored") {
   FetchPipeline p(PipelineOptions());
   auto orders = p.OnRequest(Request(1, 20, {1, 2}), 0);
   REQUIRE(orders.size() == 2);
@@ -237,7 +237,7 @@ TEST_CASE("the window starts small and doubles after full replies, up to max_win
   CHECK(next[0].max_blocks == 8);
 }
 
-TEST_CASE("heights reported by hint_quorum peers extend the target; one peer's claim does not") {
+TEST_CASE("heights reported by hint_quorum peers extend the target, one peer's claim does not") {
   FetchPipelineOptions o = PipelineOptions();
   o.initial_window = o.max_window = 2;
   FetchPipeline p(o);

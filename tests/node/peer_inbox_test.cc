@@ -118,7 +118,7 @@ struct InboxFixture {
   std::thread runner;
 };
 
-TEST_CASE("a verified message is stepped; a payload that does not parse is an offence") {
+TEST_CASE("a verified message is stepped, a payload that does not parse is an offence") {
   InboxFixture fx;
   fx.Deliver(1, fx.Consensus(1, InboxFixture::Status()));
   fx.Deliver(1, "not a payload");

@@ -41,7 +41,7 @@ struct JournalFixture {
   std::vector<Hash32> ids;
 };
 
-TEST_CASE("added deposits load back byte for byte; removed ones do not") {
+TEST_CASE("added deposits load back byte for byte, removed ones do not") {
   JournalFixture fx;
   PendingJournal journal(fx.store.get());
   REQUIRE(journal.Add(fx.entries, fx.ids).ok());

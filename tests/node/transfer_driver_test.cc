@@ -53,7 +53,7 @@ FetchPipelineOptions DriverOptions() {
   return o;
 }
 
-TEST_CASE("replies in any order reach the replica in height order; catching up spans it") {
+TEST_CASE("replies in any order reach the replica in height order, catching up spans it") {
   FakeReplica replica;
   TransferDriver driver(&replica, DriverOptions());
   CHECK_FALSE(driver.catching_up());

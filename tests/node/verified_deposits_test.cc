@@ -15,7 +15,7 @@ namespace {
 
 Hash32 Key(int i) { return crypto::Sha256("key " + std::to_string(i)); }
 
-TEST_CASE("a verified key is found; a failed one is checked again") {
+TEST_CASE("a verified key is found, a failed one is checked again") {
   VerifiedDeposits cache(16, [](const Hash32&) { return false; });
   CHECK_FALSE(cache.Begin(Key(1)));
   cache.Finish(Key(1), true);
@@ -38,7 +38,7 @@ TEST_CASE("the cache keeps the most recent keys only") {
   CHECK(cache.MarkVerified(Key(5)));
 }
 
-TEST_CASE("empty until a key is held; entries verified without keys are counted") {
+TEST_CASE("empty until a key is held, entries verified without keys are counted") {
   VerifiedDeposits cache(4, [](const Hash32&) { return false; });
   CHECK(cache.Empty());
   cache.CountVerified(3);  // a fetched block checked while empty: no keys kept

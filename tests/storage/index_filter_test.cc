@@ -18,7 +18,7 @@ std::string_view Prefix(const Hash32& h) {
   return std::string_view(reinterpret_cast<const char*>(h.data()), 8);
 }
 
-TEST_CASE("every key added is reported; absent ones rarely, whatever the growth") {
+TEST_CASE("every key added is reported, absent ones rarely, whatever the growth") {
   IndexFilter filter(1000);  // grows through several segments below
   constexpr uint64_t kKeys = 200'000;
   for (uint64_t i = 0; i < kKeys; ++i) filter.Add('i', Prefix(H(i)));

@@ -49,7 +49,7 @@ TEST_CASE("jobs run one after another on the one named thread") {
   }
 }
 
-TEST_CASE("Wait without a job returns at once; destruction waits for a running job") {
+TEST_CASE("Wait without a job returns at once, destruction waits for a running job") {
   std::atomic<bool> finished{false};
   {
     SideThread side("log-append");

@@ -41,7 +41,7 @@ TEST_CASE("keygen writes a 0600 key, prints its public key and refuses to overwr
   CHECK(ReadText(key_path) == before);
 }
 
-TEST_CASE("usage errors exit 2 with one prefixed line; --help shows an example") {
+TEST_CASE("usage errors exit 2 with one prefixed line, --help shows an example") {
   CliRun missing = RunCli({"keygen"});
   CHECK(missing.exit_code == 2);
   CHECK(missing.err.rfind("evchain keygen: ", 0) == 0);

@@ -30,7 +30,7 @@ struct Setup {
   }
 };
 
-TEST_CASE("deposit --wait saves a receipt that verifies offline; verify --node agrees") {
+TEST_CASE("deposit --wait saves a receipt that verifies offline, verify --node agrees") {
   Setup s;
   const std::string file = s.File("page.html", "<html>captured page</html>");
   CliRun run =
@@ -74,7 +74,7 @@ TEST_CASE("deposit of several files is one signed batch with a receipt per file"
   }
 }
 
-TEST_CASE("deposit without --wait collects receipts already committed; wrong key is refused") {
+TEST_CASE("deposit without --wait collects receipts already committed, wrong key is refused") {
   Setup s;
   const std::string file = s.File("log.txt", "call log");
   CliRun run = RunCli({"deposit", file, "--key", s.key_path, "--depositor", "demo-platform",
@@ -127,7 +127,7 @@ TEST_CASE("deposit keeps an existing receipt and saves a newer one under the nex
   CHECK(std::filesystem::exists(file + ".receipt.3.json"));
 }
 
-TEST_CASE("checkpoint and consistency verify a growing log; a bad proof is caught") {
+TEST_CASE("checkpoint and consistency verify a growing log, a bad proof is caught") {
   Setup s;
   s.node.CommitDeposit(crypto::Sha256("a"));
   s.node.CommitDeposit(crypto::Sha256("b"));

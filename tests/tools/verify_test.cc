@@ -125,7 +125,7 @@ TEST_CASE("verify names the failing step") {
   CHECK(run.out.find("NOT VERIFIED: step '" + expected_step + "'") != std::string::npos);
 }
 
-TEST_CASE("verify against another chain's genesis fails; unreadable inputs exit 3") {
+TEST_CASE("verify against another chain's genesis fails, unreadable inputs exit 3") {
   TempDir dir;
   ChainFixture fx = MakeChain(dir);
   const std::string receipt = dir / "receipt.json";
