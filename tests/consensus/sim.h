@@ -105,7 +105,7 @@ class Simulation {
   // Replica i's clocks as its host reads them: the wall clock above (offset and jumps
   // included) and a monotonic clock that only advances, from an origin of its own (unrelated
   // to the wall clock, as steady_clock is: a replica that mixed the two would show it).
-  Now NowOf(int i) const { return Now{ClockOf(i), kMonoStart + 1000 * i + now_}; }
+  Now NowOf(int i) const { return Now{ClockOf(i), kMonoStart + int64_t{1000} * i + now_}; }
 
   // Scripted faults (scenario tests); times are virtual ms since start.
   void SetByzantine(int node, uint32_t behaviours);

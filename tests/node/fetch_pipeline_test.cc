@@ -31,6 +31,7 @@ std::vector<consensus::CommittedBlock> PipelineBlocks(uint64_t from, uint32_t co
 
 std::vector<uint64_t> Heights(const std::vector<consensus::CommittedBlock>& blocks) {
   std::vector<uint64_t> out;
+  out.reserve(blocks.size());
   for (const auto& b : blocks) out.push_back(b.header.height);
   return out;
 }
