@@ -331,6 +331,12 @@ class Bench {
   void RunAll() {
     int max_conn = o_.open_connections;
     for (int c : o_.connections) max_conn = std::max(max_conn, c);
+    if (!o_.rates.empty() && max_conn == 1) {
+      // One connection waits for each answer (a deposit's synced journal write) before the next
+      // request: the client, not the server, then sets the rate an open loop reaches.
+      std::cerr << "warning: the open loop runs on 1 connection (--connections is empty); give "
+                   "--open-connections N (e.g. 256) to load the server, not the client\n";
+    }
     std::vector<Loop> loops;
     for (int c : o_.connections) loops.push_back({false, c, 0});
     for (double r : o_.rates) loops.push_back({true, max_conn, r});
