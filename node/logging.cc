@@ -2,6 +2,11 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "node/batched_stderr_sink.h"
 
 namespace evchain::node {
 
@@ -10,12 +15,16 @@ Status SetupLogging(const std::string& level, const std::string& validator_id) {
   if (parsed == spdlog::level::off && level != "off") {
     return Status::Error("config_invalid", "unknown log level " + level);
   }
-  auto logger = spdlog::stderr_color_mt("evchain");
+  // A terminal shows each line as it is logged, in colour; a file, a pipe or journald gets them
+  // in batches a few milliseconds apart (node/batched_stderr_sink.h).
+  std::shared_ptr<spdlog::logger> logger =
+      isatty(STDERR_FILENO) != 0
+          ? spdlog::stderr_color_mt("evchain")
+          : std::make_shared<spdlog::logger>("evchain", std::make_shared<BatchedStderrSink>());
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ [" + validator_id + "] %v");
   logger->set_level(parsed);
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
-  spdlog::flush_every(std::chrono::seconds(1));
   return Status::Ok();
 }
 

@@ -8,7 +8,8 @@
 
 namespace evchain::node {
 
-// level: trace|debug|info|warn|error. Logs go to stderr (journald under systemd).
+// level: trace|debug|info|warn|error. Logs go to stderr (journald under systemd): each line as it
+// is logged on a terminal, otherwise in batches at most 10 ms apart (node/batched_stderr_sink.h).
 Status SetupLogging(const std::string& level, const std::string& validator_id);
 
 }  // namespace evchain::node
