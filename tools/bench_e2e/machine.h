@@ -1,0 +1,26 @@
+// The machine a run of evchain-bench-e2e measured on, and its Ed25519 reference rate.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tools/bench_e2e/stats.h"
+
+namespace evchain::bench {
+
+// /proc/loadavg's 1, 5 and 15 minute averages, e.g. "0.52 1.10 1.31".
+std::string LoadAverage();
+
+// The current time as 2026-12-06T08:00:00Z.
+std::string UtcNow();
+
+// nproc, CPU model, memory, kernel and the load average now.
+ojson MachineInfo();
+
+// Ed25519 verifications per CPU-second on one thread (crypto::Verify, 300-byte messages; as
+// `evchain-bench-audit --reference`), one value per round of `count` verifications, 5 rounds.
+// CPU time, not wall time: on a shared machine the wall clock measures the neighbours.
+std::vector<double> VerifyRounds(uint64_t count);
+
+}  // namespace evchain::bench

@@ -1,0 +1,40 @@
+#include "tools/bench_e2e/stats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace evchain::bench {
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return std::nan("");
+  std::sort(v.begin(), v.end());
+  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  rank = std::clamp<size_t>(rank, 1, v.size());
+  return v[rank - 1];
+}
+
+// JSON number, or null for NaN/inf (JSON has neither).
+
+ojson Num(double v) { return std::isfinite(v) ? ojson(std::round(v * 1000) / 1000) : ojson(); }
+
+std::string Fmt(const ojson& v, const char* format) {
+  if (!v.is_number()) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v.get<double>());
+  return buf;
+}
+
+uint64_t MaxOf(const ojson& values) {
+  uint64_t m = 0;
+  for (const auto& v : values) m = std::max<uint64_t>(m, v.is_number() ? v.get<uint64_t>() : 0);
+  return m;
+}
+
+}  // namespace evchain::bench

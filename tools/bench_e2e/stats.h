@@ -1,0 +1,31 @@
+// Small numeric and formatting helpers of evchain-bench-e2e's reports.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace evchain::bench {
+
+using ojson = nlohmann::ordered_json;
+
+// A latency that never ended (a deposit not committed): sorts after every finite one.
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+double Median(std::vector<double> v);
+
+// Nearest-rank percentile; +inf entries (never committed) sort last; NaN for no values.
+double Percentile(std::vector<double> v, double p);
+
+// JSON number rounded to 3 decimals, or null for NaN/inf (JSON has neither).
+ojson Num(double v);
+
+// `v` printed with a printf format for a double, or "-" when it is not a number.
+std::string Fmt(const ojson& v, const char* format);
+
+// The largest of an array of numbers (nulls count as 0).
+uint64_t MaxOf(const ojson& values);
+
+}  // namespace evchain::bench
