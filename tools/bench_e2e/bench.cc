@@ -302,10 +302,11 @@ class Bench {
     run["committed_in_window_on_targets"] = targets_hold(r.end_ns) - log0;
     run["accepted_per_s"] = Num(static_cast<double>(accepted) / window);
     const bool drained = committed_total >= accepted;
-    run["drain"] = {
-        {"committed_after_drain", committed_total},
-        {"drained", drained},
-        {"seconds_after_window", Num(static_cast<double>(drained_at - r.end_ns) / 1e9)}};
+    run["drain"] = {{"committed_after_drain", committed_total},
+                    {"drained", drained},
+                    // 0 when the last deposit committed before the window's end (no "-0.0").
+                    {"seconds_after_window",
+                     Num(static_cast<double>(std::max<int64_t>(0, drained_at - r.end_ns)) / 1e9)}};
     run["commit_latency_ms"] =
         CommitLatency(mode, r, pool, poller, target_node, *net, o_.latency_samples);
     run["commit_latency_ms"]["server"] =
