@@ -75,8 +75,7 @@ class Bench {
 
   Status Prepare() {
     depositor_key_ = std::make_unique<crypto::SecretKey>(crypto::SecretKey::Generate());
-    DepositParams p{evchain_.chain_id, evchain_.depositor, depositor_key_.get(),
-                    static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN))};
+    DepositParams p{evchain_.chain_id, evchain_.depositor, depositor_key_.get(), UsableCpus()};
     double max_rate = 0;
     for (double r : o_.rates) max_rate = std::max(max_rate, r);
     double max_bulk_rate = 0;

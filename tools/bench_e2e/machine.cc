@@ -1,5 +1,6 @@
 #include "tools/bench_e2e/machine.h"
 
+#include <sched.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,13 @@ std::string ReadFirstMatch(const std::string& path, const std::string& prefix) {
 
 }  // namespace
 
+int UsableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+}
+
 std::string LoadAverage() {
   std::ifstream in("/proc/loadavg");
   std::string a, b, c;
@@ -49,7 +57,8 @@ std::string UtcNow() {
 ojson MachineInfo() {
   utsname u{};
   uname(&u);
-  return ojson{{"nproc", sysconf(_SC_NPROCESSORS_ONLN)},
+  return ojson{{"nproc", UsableCpus()},
+               {"cpus_online", sysconf(_SC_NPROCESSORS_ONLN)},
                {"cpu_model", ReadFirstMatch("/proc/cpuinfo", "model name")},
                {"mem_total", ReadFirstMatch("/proc/meminfo", "MemTotal")},
                {"mem_available", ReadFirstMatch("/proc/meminfo", "MemAvailable")},

@@ -95,7 +95,9 @@ Reported per run (table on stdout, everything in --json FILE):
                     200 within the window, / window
   xetcd, xceil      evchain's committed/s over etcd's at the same load, and over the Ed25519
                     ceiling = nproc x (verifies per CPU-second on one core) / 4 validators,
-                    measured in this run (before and after the loads, median of 10 rounds)
+                    measured in this run (before and after the loads, median of 10 rounds);
+                    nproc counts the CPUs this process may use, as `nproc` does, so
+                    `taskset -c 0 evchain-bench-e2e ...` measures everything on one core
   commit p50/p99    request sent (closed) or intended (open) to receipt available on the
                     validator it was sent to: wait mode takes the 200 answer; otherwise up to
                     --latency-samples accepted requests are looked up after the drain
