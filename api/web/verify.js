@@ -1,5 +1,5 @@
-// evchain receipt verification for the judge's page, run entirely in the browser (or Node.js 20)
-// with WebCrypto: nothing here trusts the server. It checks, against the genesis file alone,
+// evchain receipt verification for the judge's page, run entirely in the browser (or Node.js 18
+// and later) with WebCrypto: nothing here trusts the server. It checks, against the genesis file alone,
 // the chain docs/receipts.md describes: file -> digest -> statement -> depositor signature ->
 // leaf -> RFC 9162 inclusion proof -> checkpoint root -> quorum of C2SP cosignatures (type 0x04),
 // with the same rules as the C++ verifier (ledger::VerifyReceipt).
@@ -10,7 +10,10 @@
   const enc = new TextEncoder();
 
   function subtle() {
-    const c = root.crypto || (typeof globalThis !== 'undefined' ? globalThis.crypto : undefined);
+    let c = root.crypto || (typeof globalThis !== 'undefined' ? globalThis.crypto : undefined);
+    // Node.js 18 (Debian 12's) has WebCrypto only as require('crypto').webcrypto; 19 and later
+    // also as globalThis.crypto. A browser has no `require`.
+    if (!c && typeof require === 'function') c = require('crypto').webcrypto;
     return c && c.subtle ? c.subtle : null;
   }
 

@@ -1,6 +1,6 @@
-// Node.js 20 test of api/web/verify.js (the judge's page's verification) on receipts the C++
-// code produced: good receipts pass, each kind of tampering fails at the right step, and the
-// page's rules are the C++ ones (quorum, canonical genesis, strict statements and receipt
+// Node.js (18 or later) test of api/web/verify.js (the judge's page's verification) on receipts
+// the C++ code produced: good receipts pass, each kind of tampering fails at the right step, and
+// the page's rules are the C++ ones (quorum, canonical genesis, strict statements and receipt
 // fields, the time service's cosignature time). Also tests api/web/sha256.js (the page's
 // streaming SHA-256) against the NIST vectors and WebCrypto.
 // Usage: node verify_test.js FIXTURE_DIR   (written by web_verify_test.cc)
@@ -21,7 +21,8 @@ const read = (name) => JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'))
 const genesis = read('genesis.json');
 const fixture = read('fixture.json');
 const clone = (x) => JSON.parse(JSON.stringify(x));
-const subtle = globalThis.crypto.subtle;
+// Node.js 18 (Debian 12's) has WebCrypto only as require('crypto').webcrypto.
+const subtle = (globalThis.crypto || require('crypto').webcrypto).subtle;
 const hex = (b) => Buffer.from(b).toString('hex');
 
 async function expectFail(receipt, step, digest, g) {
