@@ -1,7 +1,8 @@
 // A log sink that writes stderr in batches. spdlog's console sinks write and flush each line: one
 // write(2) per line, under one process-wide lock, and with the access log on, one line per HTTP
-// request, taken on the HTTP front end's single I/O thread. At 5,000 requests a second that cost
-// the front end 3–8 % of its throughput (docs/benchmarks.md "The access log written in batches").
+// request, taken on the HTTP front end's single I/O thread. At 5,000 requests a second that was
+// 8.9 % of that thread's time, 2.9 % in batches (docs/benchmarks.md "The access log written in
+// batches"; the whole machine's throughput did not move on 2 cores).
 //
 // Contract: a line reaches stderr at most kMaxDelay after it was logged, in the order logged; a
 // flush (a warning or worse, under the node's flush_on level, or at stop) writes everything

@@ -1,8 +1,8 @@
 // evchain receipt verification for the judge's page, run entirely in the browser (or Node.js 18
-// and later) with WebCrypto: nothing here trusts the server. It checks, against the genesis file alone,
-// the chain docs/receipts.md describes: file -> digest -> statement -> depositor signature ->
-// leaf -> RFC 9162 inclusion proof -> checkpoint root -> quorum of C2SP cosignatures (type 0x04),
-// with the same rules as the C++ verifier (ledger::VerifyReceipt).
+// and later) with WebCrypto: nothing here trusts the server. It checks, against the genesis file
+// alone, the chain docs/receipts.md describes: file -> digest -> statement -> depositor
+// signature -> leaf -> RFC 9162 inclusion proof -> checkpoint root -> quorum of C2SP
+// cosignatures (type 0x04), with the same rules as the C++ verifier (ledger::VerifyReceipt).
 // Formats: docs/formats.md (statements, leaf, checkpoint), docs/receipts.md (receipt).
 'use strict';
 
