@@ -20,8 +20,6 @@ double Percentile(std::vector<double> v, double p) {
   return v[rank - 1];
 }
 
-// JSON number, or null for NaN/inf (JSON has neither).
-
 ojson Num(double v) { return std::isfinite(v) ? ojson(std::round(v * 1000) / 1000) : ojson(); }
 
 std::string Fmt(const ojson& v, const char* format) {
