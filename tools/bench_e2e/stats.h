@@ -7,17 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "tools/bench_common/sample_stats.h"  // Median, Percentile
+
 namespace evchain::bench {
 
 using ojson = nlohmann::ordered_json;
 
 // A latency that never ended (a deposit not committed): sorts after every finite one.
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-double Median(std::vector<double> v);
-
-// Nearest-rank percentile; +inf entries (never committed) sort last; NaN for no values.
-double Percentile(std::vector<double> v, double p);
 
 // JSON number rounded to 3 decimals, or null for NaN/inf (JSON has neither).
 ojson Num(double v);

@@ -20,10 +20,13 @@
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "ledger/statement.h"
+#include "tools/bench_common/sample_stats.h"
 #include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace evchain {
 namespace {
+
+using bench::Median;
 
 constexpr char kChain[] = "bench-chain";
 constexpr char kDepositor[] = "bench-platform";
@@ -148,11 +151,6 @@ double Drive(int port, int threads, size_t requests, int want,
   if (failed) std::exit(1);
   return static_cast<double>(requests) /
          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace

@@ -17,10 +17,12 @@
 #include "crypto/sha256.h"
 #include "node/net/secure_channel.h"
 #include "node/net/transport.h"
+#include "tools/bench_common/sample_stats.h"
 
 namespace evchain::net {
 namespace {
 
+using bench::Median;
 using Clock = std::chrono::steady_clock;
 
 uint16_t FreePort() {
@@ -97,11 +99,6 @@ class Link {
   std::condition_variable cv_;
   size_t received_ = 0;
 };
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 int Main(int argc, char** argv) {
   CLI::App app{"Throughput of one evchain peer link over 127.0.0.1"};

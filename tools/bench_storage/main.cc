@@ -25,6 +25,7 @@
 #include "ledger/leaf.h"
 #include "ledger/statement.h"
 #include "storage/evidence_log.h"
+#include "tools/bench_common/sample_stats.h"
 
 namespace evchain::bench {
 namespace {
@@ -161,9 +162,8 @@ struct Latency {
   double p99_us = 0;
 };
 
-Latency Percentiles(std::vector<double> us) {
-  std::sort(us.begin(), us.end());
-  return {us[us.size() / 2], us[us.size() * 99 / 100]};
+Latency Percentiles(const std::vector<double>& us) {
+  return {bench::Median(us), bench::Percentile(us, 99)};
 }
 
 void Print(const char* what, const Latency& l) {
