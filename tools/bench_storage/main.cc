@@ -185,7 +185,7 @@ Latency Measure(uint64_t samples, Op op) {
     }
     us.push_back(Seconds(end - start) * 1e6);
   }
-  return Percentiles(std::move(us));
+  return Percentiles(us);
 }
 
 // Times proofs, lookups, entry and block reads over `l` (size `size`). A present digest is read
