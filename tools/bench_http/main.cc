@@ -130,6 +130,7 @@ double Drive(int port, int threads, size_t requests, int want,
   std::atomic<bool> failed{false};
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> workers;
+  workers.reserve(static_cast<size_t>(threads));
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&] {
       httplib::Client c("127.0.0.1", port);
@@ -153,11 +154,7 @@ double Drive(int port, int threads, size_t requests, int want,
          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-}  // namespace
-}  // namespace evchain
-
-int main(int argc, char** argv) {
-  using namespace evchain;
+int Main(int argc, char** argv) {
   CLI::App app{"HTTP API throughput of one validator's handlers and server"};
   int threads = 4;
   int server_threads = 8;
@@ -165,12 +162,14 @@ int main(int argc, char** argv) {
   size_t lookups = 20000;
   uint64_t entries = 100000;
   int runs = 3;
-  app.add_option("--threads", threads, "client threads (keep-alive connections)");
-  app.add_option("--server-threads", server_threads, "HTTP server worker threads");
-  app.add_option("--deposits", deposits, "deposit requests per run");
-  app.add_option("--lookups", lookups, "evidence lookups per run");
-  app.add_option("--entries", entries, "entries in the evidence log");
-  app.add_option("--runs", runs, "runs (the median is reported)");
+  app.add_option("--threads", threads, "client threads (keep-alive connections)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--server-threads", server_threads, "HTTP server worker threads")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--deposits", deposits, "deposit requests per run")->check(CLI::PositiveNumber);
+  app.add_option("--lookups", lookups, "evidence lookups per run")->check(CLI::PositiveNumber);
+  app.add_option("--entries", entries, "entries in the evidence log")->check(CLI::PositiveNumber);
+  app.add_option("--runs", runs, "runs (the median is reported)")->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
   const crypto::SecretKey depositor = Key(42);
@@ -226,4 +225,16 @@ int main(int argc, char** argv) {
       Median(deposit_rates), Median(lookup_rates));
   server.Stop();
   return 0;
+}
+
+}  // namespace
+}  // namespace evchain
+
+int main(int argc, char** argv) {
+  try {
+    return evchain::Main(argc, argv);
+  } catch (const std::exception& e) {  // exceptions stop here (a server that cannot start)
+    std::fprintf(stderr, "evchain-bench-http: %s\n", e.what());
+    return 1;
+  }
 }
