@@ -88,15 +88,31 @@ bool WithinClockSkew(const genesis::ConsensusParams& params, UnixMillis block_ti
          block_time <= now + params.max_clock_skew_ms;
 }
 
-bool IsForward(std::string_view wire) {
+pb::Body::KindCase PeekKind(std::string_view wire) {
   pb::Envelope env;
-  if (!env.ParseFromArray(wire.data(), static_cast<int>(wire.size()))) return false;
+  if (!env.ParseFromArray(wire.data(), static_cast<int>(wire.size()))) {
+    return pb::Body::KIND_NOT_SET;
+  }
   // A Body holds one field of its oneof; its first key says which (docs/protocol.md
-  // "Messages"). Wire type 2 (length-delimited) with FORWARD's field number.
+  // "Messages"): every kind is a message, so wire type 2 (length-delimited).
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(env.body().data()),
                                             static_cast<int>(env.body().size()));
   const uint32_t tag = in.ReadTag();  // field number << 3 | wire type
-  return tag == ((static_cast<uint32_t>(pb::Body::kForwardFieldNumber) << 3) | 2);
+  if ((tag & 7) != 2) return pb::Body::KIND_NOT_SET;
+  switch (const auto kind = static_cast<pb::Body::KindCase>(tag >> 3)) {
+    case pb::Body::kPrePrepare:
+    case pb::Body::kPrepare:
+    case pb::Body::kCommit:
+    case pb::Body::kCheckpoint:
+    case pb::Body::kViewChange:
+    case pb::Body::kNewView:
+    case pb::Body::kForward:
+    case pb::Body::kStatus:
+      return kind;
+    case pb::Body::KIND_NOT_SET:
+      break;
+  }
+  return pb::Body::KIND_NOT_SET;
 }
 
 Status Prefilter(const genesis::Genesis& genesis, const Message& envelope,

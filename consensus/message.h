@@ -102,10 +102,12 @@ struct ReplicaSnapshot {
   bool pool_full = false;    // the replica holds as many pending deposits as the host allows
 };
 
-// True iff `wire` parses as an Envelope whose body is a FORWARD. Cheap (no signature check, the
-// body is only peeked at), for a host to queue client traffic behind protocol messages; a
-// Byzantine sender can only misplace its own message by lying.
-bool IsForward(std::string_view wire);
+// The kind of message `wire` claims to be: the field of Body's oneof its body starts with, or
+// KIND_NOT_SET when `wire` is no Envelope or its body starts with no known kind. Cheap (no
+// signature check, the body is only peeked at), for a host to choose where a message is
+// verified (client traffic behind protocol messages, votes without a hand-off); a Byzantine
+// sender can only misplace its own message by lying: the checks that follow do not trust it.
+pb::Body::KindCase PeekKind(std::string_view wire);
 
 // A hash in a protobuf bytes field: ToHash is false unless `bytes` is exactly 32 bytes long.
 bool ToHash(std::string_view bytes, Hash32* out);

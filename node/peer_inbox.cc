@@ -36,14 +36,15 @@ void LowerThisThreadsPriorityOnce() {
 
 PeerInbox::PeerInbox(const genesis::Genesis& genesis, Host* host, Strand* consensus, Pools pools,
                      api::Metrics* metrics, consensus::DepositCheckCache* verified,
-                     net::MisbehaviourOptions misbehaviour)
+                     net::MisbehaviourOptions misbehaviour, InlineVoteBudget::Options inline_votes)
     : genesis_(genesis),
       host_(host),
       consensus_(consensus),
       pools_(pools),
       metrics_(metrics),
       verified_(verified),
-      misbehaviour_(misbehaviour) {}
+      misbehaviour_(misbehaviour),
+      inline_votes_(inline_votes) {}
 
 void PeerInbox::DescribeMetrics(api::Metrics& metrics) {
   metrics.Describe(kPeerRejectedMetric, "counter",
@@ -51,6 +52,9 @@ void PeerInbox::DescribeMetrics(api::Metrics& metrics) {
   metrics.Describe(kPeerMisbehaviourMetric, "counter",
                    "Payloads from a peer that no correct validator sends (bad signature, "
                    "invalid deposit or certificate, malformed...), by peer and reason.");
+  metrics.Describe(kPeerVotesOverBudgetMetric, "counter",
+                   "Votes from a peer beyond its budget for checks on the link thread, checked "
+                   "on a pool instead (a correct validator stays far below it).");
   metrics.Describe(kPeerSuspensionsMetric, "counter",
                    "Times a peer was disconnected and kept off for misbehaving too often.");
 }
@@ -102,35 +106,55 @@ void PeerInbox::OnConsensus(int peer, const std::shared_ptr<pb::PeerPayload>& pa
                             const Credit& held) {
   // The skew rule judges a PRE-PREPARE by when it arrived, not by when a worker reached it.
   const UnixMillis arrived = WallNow();
-  const bool forward = consensus::IsForward(parsed->consensus());
+  const consensus::pb::Body::KindCase kind = consensus::PeekKind(parsed->consensus());
+  const bool forward = kind == consensus::pb::Body::kForward;
+  auto verify = [this, parsed, arrived, forward, kind]() -> Result<consensus::Message> {
+    if (forward) LowerThisThreadsPriorityOnce();
+    auto envelope = consensus::VerifyEnvelope(genesis_, parsed->consensus());
+    if (!envelope.ok()) return envelope;
+    // The message was routed by the kind its body starts with. A correct sender's body holds
+    // one field; a body that parses as another kind (protobuf keeps a oneof's last field) was
+    // made to pass for a vote, or a FORWARD, and costs more than its route allows.
+    if (envelope->body().kind_case() != kind) {
+      return Status::Error("malformed", "the body holds more than one message kind");
+    }
+    // What the replica would drop unseen (or a transfer makes useless) is dropped before its
+    // deposits are checked: a restarted replica's peers flush it a backlog of old blocks and
+    // forwards, and checking them all would slow its catch-up.
+    Status keep = consensus::Prefilter(genesis_, *envelope, host_->Snapshot(), arrived);
+    if (!keep.ok()) return keep;
+    envelope->set_received_at(arrived);
+    return consensus::VerifyContents(genesis_, std::move(*envelope), verified_);
+  };
+  auto step = [this, peer, held](Result<consensus::Message> message) {
+    if (host_->Stopping()) return;
+    if (!message.ok()) {
+      const std::string& code = message.status().code();
+      Reject(code);
+      if (!consensus::IsPrefilterCode(code)) Offence(peer, code);
+      return;
+    }
+    host_->Step(*message);
+  };
+  // A PREPARE or COMMIT costs one or two signature checks, a fixed amount: within its sender's
+  // budget it is checked here, on the links' thread, and goes straight to the consensus strand
+  // (node/inline_vote_budget.h says why). Everything else, whose checks grow with what it
+  // carries, goes to a pool.
+  if ((kind == consensus::pb::Body::kPrepare || kind == consensus::pb::Body::kCommit) &&
+      parsed->consensus().size() <= kSmallMessageBytes) {
+    if (inline_votes_.Take(peer, std::chrono::steady_clock::now())) {
+      boost::asio::post(*consensus_, [step = std::move(step), message = verify()]() mutable {
+        step(std::move(message));
+      });
+      return;
+    }
+    metrics_->Increment(kPeerVotesOverBudgetMetric,
+                        "peer=\"" + genesis_.validators[peer].id + "\"");
+  }
   net::ThreadPool& pool = forward                                            ? *pools_.forwards
                           : parsed->consensus().size() <= kSmallMessageBytes ? *pools_.small
                                                                              : *pools_.large;
-  const bool accepted = pool.Submit(
-      *consensus_,
-      [this, parsed, arrived, forward, held]() -> Result<consensus::Message> {
-        if (forward) LowerThisThreadsPriorityOnce();
-        // What the replica would drop unseen (or a transfer makes useless) is dropped before its
-        // deposits are checked: a restarted replica's peers flush it a backlog of old blocks and
-        // forwards, and checking them all would slow its catch-up.
-        auto envelope = consensus::VerifyEnvelope(genesis_, parsed->consensus());
-        if (!envelope.ok()) return envelope;
-        Status keep = consensus::Prefilter(genesis_, *envelope, host_->Snapshot(), arrived);
-        if (!keep.ok()) return keep;
-        envelope->set_received_at(arrived);
-        return consensus::VerifyContents(genesis_, std::move(*envelope), verified_);
-      },
-      [this, peer, held](Result<consensus::Message> message) {
-        if (host_->Stopping()) return;
-        if (!message.ok()) {
-          const std::string& code = message.status().code();
-          Reject(code);
-          if (!consensus::IsPrefilterCode(code)) Offence(peer, code);
-          return;
-        }
-        host_->Step(*message);
-      });
-  if (!accepted) Reject("overloaded");
+  if (!pool.Submit(*consensus_, std::move(verify), std::move(step))) Reject("overloaded");
 }
 
 // A reply to a fetch: split across the transfer workers, each slice decoded and its certificates

@@ -6,11 +6,14 @@
 // counted in /metrics, and past its allowance the peer is suspended (node/net/misbehaviour.h,
 // docs/transport.md "Misbehaving peers").
 //
-// Three verifier pools, so protocol messages never wait behind client traffic: FORWARDs
-// (deposits relayed by peers, as many as clients send) have their own workers at a lower CPU
-// priority; small messages (votes, status, checkpoints) too, so they do not wait behind
-// pre-prepares carrying whole blocks. Workers finish in any order: the replica does not rely on
-// it. Thread-safe: payloads arrive on the transport strand.
+// Votes (PREPARE, COMMIT) are checked on the thread that received them, within each peer's
+// InlineVoteBudget (node/inline_vote_budget.h), and go straight to the consensus strand. The
+// rest goes to three verifier pools, so protocol messages never wait behind client traffic:
+// FORWARDs (deposits relayed by peers, as many as clients send) have their own workers at a
+// lower CPU priority; small messages (status, checkpoints, view changes, votes over a peer's
+// budget) too, so they do not wait behind pre-prepares carrying whole blocks. Workers finish in
+// any order: the replica does not rely on it. Thread-safe: payloads arrive on the transport
+// strand.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -27,6 +30,7 @@
 #include "consensus/message.h"
 #include "consensus/replica.h"
 #include "genesis/genesis.h"
+#include "node/inline_vote_budget.h"
 #include "node/net/misbehaviour.h"
 #include "node/net/receive_budget.h"
 #include "node/net/thread_pool.h"
@@ -72,7 +76,8 @@ class PeerInbox {
   // DescribeMetrics.
   PeerInbox(const genesis::Genesis& genesis, Host* host, Strand* consensus, Pools pools,
             api::Metrics* metrics, consensus::DepositCheckCache* verified,
-            net::MisbehaviourOptions misbehaviour = {});
+            net::MisbehaviourOptions misbehaviour = {},
+            InlineVoteBudget::Options inline_votes = {});
 
   static void DescribeMetrics(api::Metrics& metrics);
 
@@ -95,6 +100,7 @@ class PeerInbox {
   api::Metrics* metrics_;
   consensus::DepositCheckCache* verified_;
   net::MisbehaviourLedger misbehaviour_;
+  InlineVoteBudget inline_votes_;
 };
 
 }  // namespace evchain::node

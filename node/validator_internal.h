@@ -14,6 +14,7 @@ inline constexpr char kDroppedMetric[] = "evchain_consensus_dropped_total";
 inline constexpr char kPeerRejectedMetric[] = "evchain_peer_payloads_rejected_total";
 inline constexpr char kPeerMisbehaviourMetric[] = "evchain_peer_misbehaviour_total";
 inline constexpr char kPeerSuspensionsMetric[] = "evchain_peer_suspensions_total";
+inline constexpr char kPeerVotesOverBudgetMetric[] = "evchain_peer_votes_over_inline_budget_total";
 inline constexpr char kViewChangesMetric[] = "evchain_view_changes_total";
 inline constexpr char kEquivocationsMetric[] = "evchain_equivocations_total";
 inline constexpr char kViewChangesStartedMetric[] = "evchain_view_changes_started_total";

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -46,7 +47,7 @@ class FakeInboxHost : public PeerInbox::Host {
 };
 
 struct InboxFixture {
-  InboxFixture()
+  explicit InboxFixture(InlineVoteBudget::Options inline_votes = {})
       : net(synthetic::MakeTestNetwork("inbox-test", 1795865400000)),
         strand(boost::asio::make_strand(io)),
         work(boost::asio::make_work_guard(io)),
@@ -56,7 +57,7 @@ struct InboxFixture {
         pool_transfer(1, 100, "transfer"),
         inbox(net.genesis, &host, &strand,
               PeerInbox::Pools{&pool_large, &pool_small, &pool_forwards, &pool_transfer, 1},
-              &metrics, nullptr) {
+              &metrics, nullptr, {}, inline_votes) {
     runner = std::thread([this] { io.run(); });
   }
   ~InboxFixture() {
@@ -194,6 +195,90 @@ TEST_CASE("a FORWARD carrying a deposit that does not verify is its sender's off
   CHECK(fx.host.served == 1);
   std::lock_guard lock(fx.host.mu);
   CHECK(fx.host.stepped == std::vector{consensus::pb::Body::kForward});
+}
+
+// Holds the small-message pool's one worker until `release` is set.
+void HoldSmallPool(InboxFixture& fx, const std::shared_future<void>& released) {
+  REQUIRE(fx.pool_small.Submit(
+      fx.strand,
+      [released] {
+        released.wait();
+        return 0;
+      },
+      [](int) {}));
+}
+
+consensus::pb::Body Prepare(uint64_t seq) {
+  consensus::pb::Body prepare;
+  prepare.mutable_prepare()->set_view(0);
+  prepare.mutable_prepare()->set_seq(seq);
+  prepare.mutable_prepare()->set_digest(std::string(32, 'd'));
+  return prepare;
+}
+
+TEST_CASE("votes are checked where they arrive, not behind a busy pool, and other messages wait") {
+  InboxFixture fx;
+  std::promise<void> release;
+  HoldSmallPool(fx, release.get_future().share());
+  const consensus::pb::Body prepare = Prepare(9);
+  fx.Deliver(1, fx.Consensus(1, prepare));
+  fx.Deliver(2, fx.Consensus(2, prepare, /*break_signature=*/true));
+  fx.Deliver(1, fx.Consensus(1, InboxFixture::Status()));
+  REQUIRE(InboxFixture::WaitFor([&] {
+    return fx.Stepped() == 1 &&
+           fx.Metric(
+               R"(evchain_peer_misbehaviour_total{peer="notary-1",reason="bad_signature"})") == 1;
+  }));
+  {
+    std::lock_guard lock(fx.host.mu);
+    CHECK(fx.host.stepped == std::vector{consensus::pb::Body::kPrepare});
+  }
+  release.set_value();
+  REQUIRE(InboxFixture::WaitFor([&] { return fx.Stepped() == 2; }));
+  std::lock_guard lock(fx.host.mu);
+  CHECK(fx.host.stepped ==
+        std::vector{consensus::pb::Body::kPrepare, consensus::pb::Body::kStatus});
+}
+
+TEST_CASE("votes beyond a peer's inline budget wait for the pool, and other peers' do not") {
+  InboxFixture fx({/*per_window=*/2, /*window=*/std::chrono::hours(1)});
+  std::promise<void> release;
+  HoldSmallPool(fx, release.get_future().share());
+  for (uint64_t seq = 9; seq < 12; ++seq) fx.Deliver(1, fx.Consensus(1, Prepare(seq)));
+  fx.Deliver(3, fx.Consensus(3, Prepare(9)));
+  REQUIRE(InboxFixture::WaitFor([&] { return fx.Stepped() == 3; }));
+  CHECK(fx.Metric(R"(evchain_peer_votes_over_inline_budget_total{peer="court-2"})") == 1);
+  CHECK(fx.Metric(R"(evchain_peer_votes_over_inline_budget_total{peer="time-1"})") == 0);
+  release.set_value();
+  REQUIRE(InboxFixture::WaitFor([&] { return fx.Stepped() == 4; }));
+  std::lock_guard lock(fx.host.mu);
+  CHECK(fx.host.suspended.empty());
+}
+
+TEST_CASE("a body that starts as a vote and parses as another kind is its sender's offence") {
+  InboxFixture fx;
+  consensus::pb::Body view_change;
+  view_change.mutable_view_change()->set_new_view(1);
+  // Protobuf keeps the last field of a oneof: these bytes peek as a PREPARE, parse as a
+  // VIEW-CHANGE.
+  const std::string body = Prepare(9).SerializeAsString() + view_change.SerializeAsString();
+  consensus::pb::Envelope env;
+  env.set_sender(2);
+  env.set_body(body);
+  const Bytes signed_bytes = consensus::EnvelopeSigningBytes(fx.net.genesis, 2, body);
+  const crypto::Signature sig = fx.net.validator_keys[2].Sign(signed_bytes);
+  env.set_signature(std::string(sig.begin(), sig.end()));
+  pb::PeerPayload payload;
+  payload.set_consensus(env.SerializeAsString());
+  REQUIRE(consensus::PeekKind(payload.consensus()) == consensus::pb::Body::kPrepare);
+  fx.Deliver(2, payload.SerializeAsString());
+  fx.Deliver(2, fx.Consensus(2, InboxFixture::Status()));
+  REQUIRE(InboxFixture::WaitFor([&] {
+    return fx.Stepped() == 1 &&
+           fx.Metric(R"(evchain_peer_misbehaviour_total{peer="notary-1",reason="malformed"})") == 1;
+  }));
+  std::lock_guard lock(fx.host.mu);
+  CHECK(fx.host.stepped == std::vector{consensus::pb::Body::kStatus});
 }
 
 }  // namespace
