@@ -4,7 +4,7 @@
 // critical path. A correct validator sends two votes a block, far below the default budget, so
 // all of them go straight through; a Byzantine validator flooding validly signed votes holds
 // the links' thread for at most its budget's worth of checks a window, and the rest of its
-// votes wait for a pool, as every vote did before (docs/node.md "Peer payloads"). Thread-safe.
+// votes wait for a pool, as every vote did before (docs/node.md "Threads"). Thread-safe.
 #pragma once
 
 #include <chrono>
