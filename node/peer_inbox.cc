@@ -108,6 +108,7 @@ void PeerInbox::OnConsensus(int peer, const std::shared_ptr<pb::PeerPayload>& pa
   const UnixMillis arrived = WallNow();
   const consensus::pb::Body::KindCase kind = consensus::PeekKind(parsed->consensus());
   const bool forward = kind == consensus::pb::Body::kForward;
+  const bool small = parsed->consensus().size() <= kSmallMessageBytes;
   auto verify = [this, parsed, arrived, forward, kind]() -> Result<consensus::Message> {
     if (forward) LowerThisThreadsPriorityOnce();
     auto envelope = consensus::VerifyEnvelope(genesis_, parsed->consensus());
@@ -140,8 +141,7 @@ void PeerInbox::OnConsensus(int peer, const std::shared_ptr<pb::PeerPayload>& pa
   // budget it is checked here, on the links' thread, and goes straight to the consensus strand
   // (node/inline_vote_budget.h says why). Everything else, whose checks grow with what it
   // carries, goes to a pool.
-  if ((kind == consensus::pb::Body::kPrepare || kind == consensus::pb::Body::kCommit) &&
-      parsed->consensus().size() <= kSmallMessageBytes) {
+  if ((kind == consensus::pb::Body::kPrepare || kind == consensus::pb::Body::kCommit) && small) {
     if (inline_votes_.Take(peer, std::chrono::steady_clock::now())) {
       boost::asio::post(*consensus_, [step = std::move(step), message = verify()]() mutable {
         step(std::move(message));
@@ -151,9 +151,7 @@ void PeerInbox::OnConsensus(int peer, const std::shared_ptr<pb::PeerPayload>& pa
     metrics_->Increment(kPeerVotesOverBudgetMetric,
                         "peer=\"" + genesis_.validators[peer].id + "\"");
   }
-  net::ThreadPool& pool = forward                                            ? *pools_.forwards
-                          : parsed->consensus().size() <= kSmallMessageBytes ? *pools_.small
-                                                                             : *pools_.large;
+  net::ThreadPool& pool = forward ? *pools_.forwards : small ? *pools_.small : *pools_.large;
   if (!pool.Submit(*consensus_, std::move(verify), std::move(step))) Reject("overloaded");
 }
 
