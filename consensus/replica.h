@@ -211,7 +211,9 @@ class Replica {
   size_t StepFetchedBlocks(const std::vector<CommittedBlock>& blocks, Now now);
 
   bool HasReady() const;
-  // Hands the outbox to the host (see the file comment for the order of processing).
+  // Hands the outbox to the host (see the file comment for the order of processing). Records of
+  // received votes that nothing in the Ready acts on are held back for the next Ready that acts,
+  // so a Ready may come out empty (docs/protocol.md "Persistence").
   Ready TakeReady();
   // The host finished processing the last Ready (persisted, sent, appended).
   void Advance();

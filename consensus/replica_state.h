@@ -80,6 +80,9 @@ struct Replica::State {
   RequestPool pool;
   std::vector<ledger::Entry> to_forward;  // client deposits to broadcast, batched per Ready
   bool cut_requested = false;             // Propose ran since the last Ready: try a block cut
+  // Records of received votes that nothing sent or committed depends on yet: they go out with
+  // the next Ready that sends, commits, fetches or reports (docs/protocol.md "Persistence").
+  std::vector<PersistOp> deferred_persist;
 
   // ---- timers and peers
   // The host's clocks at the current call (SetNow). Every UnixMillis below but `wall` is on the

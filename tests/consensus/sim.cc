@@ -274,6 +274,7 @@ void Simulation::Drain(int i) {
   Node& node = nodes_[i];
   while (node.replica && node.replica->HasReady()) {
     Ready rd = node.replica->TakeReady();
+    if (!rd.persist.empty()) ++node.persist_writes;
     for (const PersistOp& op : rd.persist) {  // 1. persist (durable before sending)
       if (op.value) {
         node.records[op.key] = *op.value;

@@ -99,6 +99,8 @@ class Simulation {
   Replica* replica(int i) { return nodes_[i].replica.get(); }
   const std::vector<CommittedBlock>& chain(int i) const { return nodes_[i].chain; }
   const std::map<std::string, std::string>& records(int i) const { return nodes_[i].records; }
+  // Readies whose records replica i's host wrote (each one synced write in the node).
+  size_t persist_writes(int i) const { return nodes_[i].persist_writes; }
   UnixMillis now() const { return now_; }             // virtual ms since start
   UnixMillis clock() const { return kStart + now_; }  // the simulation's clock
   UnixMillis ClockOf(int i) const { return clock() + nodes_[i].clock_offset; }  // replica i's
@@ -185,6 +187,7 @@ class Simulation {
     // like. Each Ready's persist ops are one atomic synced write (node/consensus_store.cc), so
     // they cannot tear among themselves.
     bool crash_after_persist = false;
+    size_t persist_writes = 0;  // Readies with records (persist_writes())
     // The host's state-transfer target (node/validator.cc's catching_up_): while the replica is
     // below it, Prefilter drops FORWARDs as the node does.
     uint64_t fetch_target = 0;
