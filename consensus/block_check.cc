@@ -12,9 +12,19 @@
 namespace evchain::consensus {
 namespace {
 
-// Leaf bytes, evidence id and (depositor, nonce) of one entry; ledger::LeafOfEntry's errors.
-Status MakeLeaf(const genesis::Genesis& genesis, const ledger::Entry& entry, uint64_t height,
-                UnixMillis time, Bytes* leaf, Hash32* evidence_id, DepositorNonce* nonce) {
+// Leaf bytes, evidence id and (depositor, nonce) of one entry, from its facts when the caller has
+// them (no parse, no hash) or from the entry; ledger::LeafOfEntry's errors.
+Status MakeLeaf(const genesis::Genesis& genesis, const ledger::Entry& entry,
+                const std::optional<ledger::EntryFacts>& facts, uint64_t height, UnixMillis time,
+                Bytes* leaf, Hash32* evidence_id, DepositorNonce* nonce) {
+  if (facts) {
+    Result<ledger::Leaf> l = ledger::LeafOfFacts(genesis, *facts, height, time);
+    if (!l.ok()) return l.status();
+    *leaf = l->Encode();
+    *evidence_id = facts->statement_hash;
+    *nonce = {facts->depositor, facts->nonce};
+    return Status::Ok();
+  }
   ledger::DepositStatement st;
   Result<ledger::Leaf> l = ledger::LeafOfEntry(genesis, entry, height, time, &st);
   if (!l.ok()) return l.status();
@@ -44,7 +54,9 @@ CheckedBlock BuildBlock(const genesis::Genesis& genesis, const ChainPoint& base,
     Hash32 id;
     DepositorNonce nonce;
     // Entries were verified on arrival; one that fails here is skipped rather than proposed.
-    if (!MakeLeaf(genesis, e, b.header.height, time, &leaf, &id, &nonce).ok()) continue;
+    if (!MakeLeaf(genesis, e, std::nullopt, b.header.height, time, &leaf, &id, &nonce).ok()) {
+      continue;
+    }
     b.after.frontier.AppendLeafHash(crypto::LeafHash(leaf));
     b.entries.push_back(std::move(e));
     b.leaves.push_back(std::move(leaf));
@@ -63,8 +75,8 @@ CheckedBlock BuildBlock(const genesis::Genesis& genesis, const ChainPoint& base,
 Result<CheckedBlock> CheckBlock(const genesis::Genesis& genesis, const ChainPoint& base,
                                 const ledger::BlockHeader& header,
                                 std::vector<ledger::Entry> entries,
-                                const IsDuplicateFn& is_duplicate,
-                                const NonceTakenFn& nonce_taken) {
+                                const IsDuplicateFn& is_duplicate, const NonceTakenFn& nonce_taken,
+                                const std::vector<std::optional<ledger::EntryFacts>>* facts) {
   if (header.chain_id != genesis.chain_id) return Status::Error("wrong_chain", "chain id");
   if (header.height != base.height + 1) return Status::Error("wrong_height", "not next height");
   if (header.prev_hash != base.hash) return Status::Error("bad_prev_hash", "does not chain");
@@ -77,11 +89,15 @@ Result<CheckedBlock> CheckBlock(const genesis::Genesis& genesis, const ChainPoin
   b.after.frontier = base.frontier;
   Hash32Set seen;
   std::set<DepositorNonce> nonces;
-  for (const ledger::Entry& e : entries) {
+  if (facts != nullptr && facts->size() != entries.size()) facts = nullptr;  // not these entries
+  static const std::optional<ledger::EntryFacts> kNoFacts;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const ledger::Entry& e = entries[i];
     Bytes leaf;
     Hash32 id;
     DepositorNonce nonce;
-    EVCHAIN_RETURN_IF_ERROR(MakeLeaf(genesis, e, header.height, header.time, &leaf, &id, &nonce));
+    EVCHAIN_RETURN_IF_ERROR(MakeLeaf(genesis, e, facts != nullptr ? (*facts)[i] : kNoFacts,
+                                     header.height, header.time, &leaf, &id, &nonce));
     if (!seen.insert(id).second || is_duplicate(id)) {
       return Status::Error("duplicate_deposit", "deposit already in the chain");
     }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,9 +62,13 @@ CheckedBlock BuildBlock(const genesis::Genesis& genesis, const ChainPoint& base,
 // the one block-validity rule every replica applies (docs/protocol.md "Block validity").
 // Errors: "wrong_height", "bad_prev_hash", "bad_time", "bad_batch_size", "bad_deposit",
 // "duplicate_deposit", "nonce_conflict", "bad_log_size", "bad_log_root", "wrong_chain".
-Result<CheckedBlock> CheckBlock(const genesis::Genesis& genesis, const ChainPoint& base,
-                                const ledger::BlockHeader& header,
-                                std::vector<ledger::Entry> entries,
-                                const IsDuplicateFn& is_duplicate, const NonceTakenFn& nonce_taken);
+// `facts`, when given, has one element per entry: an entry with facts is not parsed and hashed
+// again. REQUIRES: each present element is ledger::FactsOfEntry of its entry (Message's
+// entry_facts(): VerifyContents made them from these very entries).
+Result<CheckedBlock> CheckBlock(
+    const genesis::Genesis& genesis, const ChainPoint& base, const ledger::BlockHeader& header,
+    std::vector<ledger::Entry> entries, const IsDuplicateFn& is_duplicate,
+    const NonceTakenFn& nonce_taken,
+    const std::vector<std::optional<ledger::EntryFacts>>* facts = nullptr);
 
 }  // namespace evchain::consensus

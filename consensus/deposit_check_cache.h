@@ -30,9 +30,12 @@ class DepositCheckCache {
   virtual bool Committed(const Hash32& evidence_id) = 0;
 };
 
-// SHA-256 over everything VerifyDeposit reads of an entry, each part length-prefixed: statement,
-// signature and, for a batch item, the batch statement, item index and proof. Two entries with
-// one key verify alike; the same statement with another signature has another key.
+// SHA-256 over everything VerifyDeposit reads of an entry, each part length-prefixed: the
+// statement's SHA-256 (its evidence id), the signature and, for a batch item, the batch statement,
+// item index and proof. Two entries with one key verify alike; the same statement with another
+// signature has another key. The second form takes the evidence id the caller computed already
+// (REQUIRES: it is SHA-256 of entry.statement), so the statement is hashed once.
 Hash32 DepositCheckKey(const ledger::Entry& entry);
+Hash32 DepositCheckKey(const ledger::Entry& entry, const Hash32& evidence_id);
 
 }  // namespace evchain::consensus

@@ -142,12 +142,16 @@ bool IsPrefilterCode(std::string_view code) {
 }
 
 Hash32 DepositCheckKey(const ledger::Entry& entry) {
+  return DepositCheckKey(entry, crypto::Sha256(entry.statement));
+}
+
+Hash32 DepositCheckKey(const ledger::Entry& entry, const Hash32& evidence_id) {
   Bytes parts;
   const auto put = [&parts](ByteView bytes) {
     PutU64BE(parts, bytes.size());
     Append(parts, bytes);
   };
-  put(AsBytes(entry.statement));
+  put(evidence_id);
   put(entry.signature);
   if (entry.batch) {
     put(AsBytes(entry.batch->statement));
@@ -166,22 +170,29 @@ Result<Message> VerifyContents(const genesis::Genesis& genesis, Message m,
   if (body.has_forward()) deposits = &body.forward().entries();
   if (deposits != nullptr) {
     BatchSignatureCache cache;
-    for (const pb::Deposit& d : *deposits) {
-      Result<ledger::Entry> entry = FromProto(d);
+    m.entry_facts_.assign(static_cast<size_t>(deposits->size()), std::nullopt);
+    for (int i = 0; i < deposits->size(); ++i) {
+      Result<ledger::Entry> entry = FromProto((*deposits)[i]);
       if (!entry.ok()) return entry.status();
+      // The statement is hashed once here, and parsed once if it is verified: the facts
+      // (Message::entry_facts) carry both to the replica.
+      const Hash32 id = crypto::Sha256(entry->statement);
+      ledger::EntryFacts facts;
       if (known == nullptr) {
-        EVCHAIN_RETURN_IF_ERROR(VerifyDepositCached(genesis, *entry, &cache));
+        EVCHAIN_RETURN_IF_ERROR(VerifyDepositCached(genesis, *entry, &cache, &facts, &id));
+        m.entry_facts_[i] = std::move(facts);
         continue;
       }
-      const Hash32 key = DepositCheckKey(*entry);
+      const Hash32 key = DepositCheckKey(*entry, id);
       if (known->Begin(key)) continue;
-      if (body.has_forward() && known->Committed(crypto::Sha256(entry->statement))) {
+      if (body.has_forward() && known->Committed(id)) {
         known->Finish(key, false);  // not verified: a later copy is checked (or skipped) anew
         continue;
       }
-      Status verified = VerifyDepositCached(genesis, *entry, &cache);
+      Status verified = VerifyDepositCached(genesis, *entry, &cache, &facts, &id);
       known->Finish(key, verified.ok());
       EVCHAIN_RETURN_IF_ERROR(verified);
+      m.entry_facts_[i] = std::move(facts);
     }
   }
   if (body.has_view_change()) {
@@ -214,12 +225,21 @@ Status VerifyDeposit(const genesis::Genesis& genesis, const ledger::Entry& entry
 }
 
 Status VerifyDepositCached(const genesis::Genesis& genesis, const ledger::Entry& entry,
-                           BatchSignatureCache* cache) {
+                           BatchSignatureCache* cache, ledger::EntryFacts* facts,
+                           const Hash32* evidence_id) {
   Result<ledger::DepositStatement> st = ledger::ParseDepositStatement(entry.statement);
   if (!st.ok()) return BadDeposit("statement: " + st.status().ToString());
   if (st->chain_id != genesis.chain_id) return BadDeposit("statement of another chain");
   const genesis::Depositor* depositor = genesis.FindDepositor(st->depositor);
   if (depositor == nullptr) return BadDeposit("unknown depositor " + st->depositor);
+  // What ledger::FactsOfEntry gives, from this parse: filled before the checks below, which
+  // return an error (and the caller then drops the facts) or Ok.
+  if (facts != nullptr) {
+    facts->statement_hash = evidence_id != nullptr ? *evidence_id : crypto::Sha256(entry.statement);
+    facts->digest = st->digest;
+    facts->depositor = st->depositor;
+    facts->nonce = st->nonce;
+  }
   if (!entry.batch) {
     if (!crypto::Verify(depositor->public_key, AsBytes(entry.statement), entry.signature)) {
       return BadDeposit("depositor signature does not verify");

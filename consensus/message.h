@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,11 @@ class Message {
   // VIEW-CHANGE a NEW-VIEW carries (CheckViewChange): the replica need not check them again on
   // its own thread.
   bool certificates_checked() const { return certificates_checked_; }
+  // For a PRE-PREPARE or FORWARD from VerifyContents: one element per carried entry, in order,
+  // with the facts of each entry VerifyContents parsed and hashed while verifying it (empty for
+  // an entry a cache had verified before). The replica uses them instead of parsing and hashing
+  // the entry again; empty vector for any other message.
+  const std::vector<std::optional<ledger::EntryFacts>>& entry_facts() const { return entry_facts_; }
 
  private:
   friend Result<Message> VerifyMessage(const genesis::Genesis&, std::string_view);
@@ -50,6 +56,7 @@ class Message {
   std::string wire_;
   UnixMillis received_at_ = 0;
   bool certificates_checked_ = false;
+  std::vector<std::optional<ledger::EntryFacts>> entry_facts_;
 };
 
 // The bytes an envelope signature covers (docs/protocol.md "Envelope").
@@ -159,9 +166,12 @@ class BatchSignatureCache {
   std::map<crypto::Signature, Verified> verified_;
 };
 // VerifyDeposit that skips batch signatures found in `cache` and adds the ones it verifies.
-// `cache` may be null. Only pairs this function verified may be in it.
+// `cache` may be null. Only pairs this function verified may be in it. `facts`, when given,
+// receives what the statement's parse and hash give (ledger::FactsOfEntry) if the entry
+// verifies; its hash is `evidence_id` when the caller has it (SHA-256 of the statement).
 Status VerifyDepositCached(const genesis::Genesis& genesis, const ledger::Entry& entry,
-                           BatchSignatureCache* cache);
+                           BatchSignatureCache* cache, ledger::EntryFacts* facts = nullptr,
+                           const Hash32* evidence_id = nullptr);
 
 // Conversions between ledger types and their protobuf form.
 void ToProto(const ledger::Entry& entry, pb::Deposit* out);

@@ -169,7 +169,7 @@ void Replica::State::OnPrePrepare(const Message& m) {
   if (pp.view() != view || view_changing) {
     // Pre-prepares of the view being installed may overtake its NEW-VIEW: keep them.
     if (pp.view() == view && view_changing && m.sender() == Primary(pp.view())) {
-      BufferPrePrepare(m.sender(), m.wire(), pp, false);
+      BufferPrePrepare(m.sender(), m.wire(), pp, false, m.entry_facts());
       return;
     }
     return Drop("wrong_view", m.sender());
@@ -177,12 +177,13 @@ void Replica::State::OnPrePrepare(const Message& m) {
   if (m.sender() != Primary(view)) return Drop("not_primary", m.sender());
   const uint64_t seq = pp.header().height();
   if (seq <= tip.height) return Drop("already_committed", m.sender());
-  BufferPrePrepare(m.sender(), m.wire(), pp, false);
+  BufferPrePrepare(m.sender(), m.wire(), pp, false, m.entry_facts());
   TryAcceptBuffered();
 }
 
 void Replica::State::BufferPrePrepare(int from, const std::string& wire, const pb::PrePrepare& pp,
-                                      bool from_new_view) {
+                                      bool from_new_view,
+                                      std::vector<std::optional<ledger::EntryFacts>> facts) {
   const uint64_t seq = pp.header().height();
   if (seq <= stable_seq || seq > HighWatermark()) return Drop("outside_watermarks", from);
   const Proposal* accepted = FindProposal(seq, pp.view());
@@ -199,7 +200,7 @@ void Replica::State::BufferPrePrepare(int from, const std::string& wire, const p
     }
     return;  // same block, different encoding of the envelope: keep the first
   }
-  buffered[key2] = BufferedPrePrepare{wire, pp, from_new_view};
+  buffered[key2] = BufferedPrePrepare{wire, pp, from_new_view, std::move(facts)};
 }
 
 void Replica::State::TryAcceptBuffered() {
@@ -261,7 +262,8 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
       [&](const DepositorNonce& nonce, const Hash32& id) {
         if (const Hash32* holder = in_flight.NonceHolder(ViewOf(nonce))) return *holder != id;
         return !pool.Contains(id) && NonceCommittedByOther(nonce, id);
-      });
+      },
+      b.facts.empty() ? nullptr : &b.facts);
   if (!checked.ok()) {
     // No view change from here: the block may be bad only relative to this replica's view of
     // the chain (it may be behind). If the primary is faulty, the request and progress timers
@@ -553,11 +555,20 @@ void Replica::State::GarbageCollect() {
 // ---------------------------------------------------------------- deposits
 
 void Replica::State::OnForward(const Message& m) {
-  for (const pb::Deposit& d : m.body().forward().entries()) {
-    Result<ledger::Entry> e = FromProto(d);
+  const auto& entries = m.body().forward().entries();
+  const auto& facts = m.entry_facts();
+  for (int i = 0; i < entries.size(); ++i) {
+    Result<ledger::Entry> e = FromProto(entries[i]);
     if (!e.ok()) return Drop("malformed", m.sender());
     DepositorNonce nonce;
-    std::optional<Hash32> id = EvidenceIdOf(genesis, *e, &nonce);
+    std::optional<Hash32> id;
+    // The facts VerifyContents made while it verified the entry: not parsed and hashed again.
+    if (static_cast<size_t>(i) < facts.size() && facts[i]) {
+      id = facts[i]->statement_hash;
+      nonce = {facts[i]->depositor, facts[i]->nonce};
+    } else {
+      id = EvidenceIdOf(genesis, *e, &nonce);
+    }
     if (!id) return Drop("bad_deposit", m.sender());
     if (pool.Contains(*id) || IsCommittedId(*id)) continue;
     if (NonceCommittedByOther(nonce, *id)) {

@@ -27,6 +27,8 @@ struct BufferedPrePrepare {
   std::string wire;
   pb::PrePrepare pp;
   bool from_new_view = false;  // carried by NEW-VIEW: no clock-skew check
+  // Message::entry_facts() of the PRE-PREPARE it came in (empty when carried by a NEW-VIEW).
+  std::vector<std::optional<ledger::EntryFacts>> facts;
 };
 
 struct ReceivedViewChange {
@@ -162,7 +164,8 @@ struct Replica::State {
 
   void OnPrePrepare(const Message& m);
   void BufferPrePrepare(int from, const std::string& wire, const pb::PrePrepare& pp,
-                        bool from_new_view);
+                        bool from_new_view,
+                        std::vector<std::optional<ledger::EntryFacts>> facts = {});
   void TryAcceptBuffered();
   bool AcceptPrePrepare(const BufferedPrePrepare& b);
   void AcceptOwnPrePrepare(CheckedBlock block, std::string wire);

@@ -186,4 +186,25 @@ Result<Leaf> LeafOfEntry(const genesis::Genesis& genesis, const Entry& entry, ui
   return leaf;
 }
 
+Result<EntryFacts> FactsOfEntry(const genesis::Genesis& genesis, const Entry& entry) {
+  DepositStatement st;
+  Result<Leaf> leaf = LeafOfEntry(genesis, entry, 0, 0, &st);
+  if (!leaf.ok()) return leaf.status();
+  return EntryFacts{leaf->statement_hash, leaf->digest, std::move(st.depositor),
+                    std::move(st.nonce)};
+}
+
+Result<Leaf> LeafOfFacts(const genesis::Genesis& genesis, const EntryFacts& facts, uint64_t height,
+                         UnixMillis time) {
+  const genesis::Depositor* depositor = genesis.FindDepositor(facts.depositor);
+  if (depositor == nullptr) return Status::Error("bad_deposit", "unknown depositor");
+  Leaf leaf;
+  leaf.statement_hash = facts.statement_hash;
+  leaf.digest = facts.digest;
+  leaf.depositor_key = depositor->public_key;
+  leaf.block_height = height;
+  leaf.block_time = time;
+  return leaf;
+}
+
 }  // namespace evchain::ledger

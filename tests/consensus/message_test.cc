@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "crypto/sha256.h"
+#include "ledger/block.h"
 #include "ledger/statement.h"
 
 namespace evchain::consensus {
@@ -168,6 +169,44 @@ TEST_CASE("with a cache, a deposit is verified once, however many messages carry
   CHECK(cache.finished_bad == 1);
   CHECK(DepositCheckKey(*FromProto(f.Deposit(true))) !=
         DepositCheckKey(*FromProto(f.Deposit(false))));
+}
+
+// Issue 11: a deposit is parsed and hashed once per validator. VerifyContents parses and hashes
+// each entry it verifies and hands the result to the replica (Message::entry_facts), whose
+// CheckBlock then neither parses nor hashes the entry again.
+TEST_CASE("VerifyContents hands the replica the facts of each entry it verified") {
+  Fixture f;
+  const ledger::Entry entry = *FromProto(f.Deposit(true));
+  Result<ledger::EntryFacts> expected = ledger::FactsOfEntry(f.genesis, entry);
+  REQUIRE(expected.ok());
+  CHECK(expected->statement_hash == crypto::Sha256(entry.statement));
+  CHECK(expected->nonce == "n1");
+  for (bool with_cache : {false, true}) {
+    CountingCache cache;
+    Result<Message> pp = Contents(f, f.PrePrepare(2, kNow), with_cache ? &cache : nullptr);
+    REQUIRE(pp.ok());
+    REQUIRE(pp->entry_facts().size() == 1);
+    REQUIRE(pp->entry_facts()[0].has_value());
+    const ledger::EntryFacts& got = *pp->entry_facts()[0];
+    CHECK(got.statement_hash == expected->statement_hash);
+    CHECK(got.digest == expected->digest);
+    CHECK(got.depositor == expected->depositor);
+    CHECK(got.nonce == expected->nonce);
+  }
+  // An entry a cache had verified before was not parsed here: no facts (the replica parses it).
+  CountingCache cache;
+  REQUIRE(Contents(f, f.Forward(true), &cache).ok());
+  Result<Message> again = Contents(f, f.PrePrepare(2, kNow), &cache);
+  REQUIRE(again.ok());
+  REQUIRE(again->entry_facts().size() == 1);
+  CHECK_FALSE(again->entry_facts()[0].has_value());
+  // Other kinds carry none.
+  pb::Body status;
+  status.mutable_status()->set_view(0);
+  Result<Message> other =
+      Contents(f, SignEnvelope(f.genesis, 2, f.validator_keys[2], status), nullptr);
+  REQUIRE(other.ok());
+  CHECK(other->entry_facts().empty());
 }
 
 TEST_CASE("with a cache, a FORWARD of committed deposits costs no signature check") {
