@@ -34,13 +34,24 @@ Status MakeLeaf(const genesis::Genesis& genesis, const ledger::Entry& entry,
   return Status::Ok();
 }
 
+// `facts` when it has one element per entry, else null (facts for other entries are not used).
+const std::vector<std::optional<ledger::EntryFacts>>* FactsFor(
+    const std::vector<ledger::Entry>& entries,
+    const std::vector<std::optional<ledger::EntryFacts>>* facts) {
+  return facts != nullptr && facts->size() == entries.size() ? facts : nullptr;
+}
+
+const std::optional<ledger::EntryFacts> kNoFacts;
+
 }  // namespace
 
 bool NoNonceTaken(const DepositorNonce&, const Hash32&) { return false; }
 
 CheckedBlock BuildBlock(const genesis::Genesis& genesis, const ChainPoint& base,
                         std::vector<ledger::Entry> entries, UnixMillis time,
-                        const std::string& proposer, uint64_t view) {
+                        const std::string& proposer, uint64_t view,
+                        const std::vector<std::optional<ledger::EntryFacts>>* facts) {
+  facts = FactsFor(entries, facts);
   CheckedBlock b;
   b.header.chain_id = genesis.chain_id;
   b.header.height = base.height + 1;
@@ -49,16 +60,18 @@ CheckedBlock BuildBlock(const genesis::Genesis& genesis, const ChainPoint& base,
   b.header.proposer = proposer;
   b.header.view = view;
   b.after.frontier = base.frontier;
-  for (ledger::Entry& e : entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
     Bytes leaf;
     Hash32 id;
     DepositorNonce nonce;
     // Entries were verified on arrival; one that fails here is skipped rather than proposed.
-    if (!MakeLeaf(genesis, e, std::nullopt, b.header.height, time, &leaf, &id, &nonce).ok()) {
+    if (!MakeLeaf(genesis, entries[i], facts != nullptr ? (*facts)[i] : kNoFacts, b.header.height,
+                  time, &leaf, &id, &nonce)
+             .ok()) {
       continue;
     }
     b.after.frontier.AppendLeafHash(crypto::LeafHash(leaf));
-    b.entries.push_back(std::move(e));
+    b.entries.push_back(std::move(entries[i]));
     b.leaves.push_back(std::move(leaf));
     b.evidence_ids.push_back(id);
     b.nonces.push_back(std::move(nonce));
@@ -89,8 +102,7 @@ Result<CheckedBlock> CheckBlock(const genesis::Genesis& genesis, const ChainPoin
   b.after.frontier = base.frontier;
   Hash32Set seen;
   std::set<DepositorNonce> nonces;
-  if (facts != nullptr && facts->size() != entries.size()) facts = nullptr;  // not these entries
-  static const std::optional<ledger::EntryFacts> kNoFacts;
+  facts = FactsFor(entries, facts);
   for (size_t i = 0; i < entries.size(); ++i) {
     const ledger::Entry& e = entries[i];
     Bytes leaf;

@@ -50,10 +50,11 @@ bool NoNonceTaken(const DepositorNonce&, const Hash32&);
 
 // REQUIRES: every entry passed VerifyDeposit, and no two share a depositor and nonce with each
 // other or with the chain below (the caller filters: the replica's block cut). Builds the block
-// extending `base`.
+// extending `base`. `facts` as for CheckBlock: an entry with facts is not parsed and hashed.
 CheckedBlock BuildBlock(const genesis::Genesis& genesis, const ChainPoint& base,
                         std::vector<ledger::Entry> entries, UnixMillis time,
-                        const std::string& proposer, uint64_t view);
+                        const std::string& proposer, uint64_t view,
+                        const std::vector<std::optional<ledger::EntryFacts>>* facts = nullptr);
 
 // Checks that (header, entries) extends `base`: height, prev_hash, time > base time, 1..max_batch
 // entries whose statements parse, no duplicate (against `is_duplicate` and within the block),

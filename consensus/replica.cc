@@ -279,8 +279,11 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
   // The block's deposits join the pool as if FORWARDed (a primary does not forward what it
   // proposes): should the block be lost in a view change, this replica still holds them, times
   // them and hands them to the next primary. They leave the pool when committed.
+  const bool have_facts = b.facts.size() == p->entries.size();
   for (size_t i = 0; i < p->entries.size(); ++i) {
-    pool.Add(p->entries[i], p->evidence_ids[i], p->nonces[i], now);
+    std::optional<Hash32> digest;
+    if (have_facts && b.facts[i]) digest = b.facts[i]->digest;
+    pool.Add(p->entries[i], p->evidence_ids[i], p->nonces[i], now, digest);
   }
   slot.pre_prepare = std::move(*p);
   PersistMessage(seq, b.wire);
@@ -560,22 +563,19 @@ void Replica::State::OnForward(const Message& m) {
   for (int i = 0; i < entries.size(); ++i) {
     Result<ledger::Entry> e = FromProto(entries[i]);
     if (!e.ok()) return Drop("malformed", m.sender());
-    DepositorNonce nonce;
-    std::optional<Hash32> id;
     // The facts VerifyContents made while it verified the entry: not parsed and hashed again.
-    if (static_cast<size_t>(i) < facts.size() && facts[i]) {
-      id = facts[i]->statement_hash;
-      nonce = {facts[i]->depositor, facts[i]->nonce};
-    } else {
-      id = EvidenceIdOf(genesis, *e, &nonce);
-    }
-    if (!id) return Drop("bad_deposit", m.sender());
-    if (pool.Contains(*id) || IsCommittedId(*id)) continue;
-    if (NonceCommittedByOther(nonce, *id)) {
+    Result<ledger::EntryFacts> f = static_cast<size_t>(i) < facts.size() && facts[i]
+                                       ? Result<ledger::EntryFacts>(*facts[i])
+                                       : ledger::FactsOfEntry(genesis, *e);
+    if (!f.ok()) return Drop("bad_deposit", m.sender());
+    const Hash32& id = f->statement_hash;
+    DepositorNonce nonce{std::move(f->depositor), std::move(f->nonce)};
+    if (pool.Contains(id) || IsCommittedId(id)) continue;
+    if (NonceCommittedByOther(nonce, id)) {
       Drop("nonce_conflict", m.sender());
       continue;
     }
-    pool.Add(std::move(*e), *id, std::move(nonce), now);
+    pool.Add(std::move(*e), id, std::move(nonce), now, f->digest);
   }
   MaybeCutBlock();
 }
@@ -623,18 +623,26 @@ void Replica::State::MaybeCutBlock() {
   const TentativeDeposits in_flight = InFlight(seq, view);
   std::set<TentativeDeposits::NonceView> cut_nonces;  // views into the pool's items
   std::vector<ledger::Entry> entries;
+  // What the pool knows of each statement: BuildBlock parses and hashes only those it lacks.
+  std::vector<std::optional<ledger::EntryFacts>> facts;
   pool.VisitOldestFirst([&](const Hash32& id, const RequestPool::Item& item) {
     const TentativeDeposits::NonceView nonce = ViewOf(item.nonce);
     if (!in_flight.HasId(id) && in_flight.NonceHolder(nonce) == nullptr &&
         cut_nonces.insert(nonce).second) {
       entries.push_back(item.entry);
+      if (item.digest) {
+        facts.emplace_back(
+            ledger::EntryFacts{id, *item.digest, item.nonce.first, item.nonce.second});
+      } else {
+        facts.emplace_back(std::nullopt);
+      }
     }
     return entries.size() < max_batch;
   });
   if (entries.empty() || !due(entries.size())) return;
   UnixMillis time = std::max(wall, head.time + 1);
-  CheckedBlock block =
-      BuildBlock(genesis, head, std::move(entries), time, genesis.validators[self].id, view);
+  CheckedBlock block = BuildBlock(genesis, head, std::move(entries), time,
+                                  genesis.validators[self].id, view, &facts);
   last_cut = now;
   pb::Body body;
   pb::PrePrepare* pp = body.mutable_pre_prepare();
@@ -977,10 +985,13 @@ void Replica::Step(const Message& m, Now now) {
 }
 
 Status Replica::Propose(const ledger::Entry& entry, Now now) {
-  DepositorNonce nonce;
-  std::optional<Hash32> id = EvidenceIdOf(s_->genesis, entry, &nonce);
-  if (!id) return Status::Error("bad_deposit", "statement does not parse for this chain");
-  return Propose(ClientDeposit{entry, *id, std::move(nonce)}, now);
+  Result<ledger::EntryFacts> facts = ledger::FactsOfEntry(s_->genesis, entry);
+  if (!facts.ok()) return Status::Error("bad_deposit", "statement does not parse for this chain");
+  return Propose(ClientDeposit{entry,
+                               facts->statement_hash,
+                               {std::move(facts->depositor), std::move(facts->nonce)},
+                               facts->digest},
+                 now);
 }
 
 Status Replica::Propose(ClientDeposit deposit, Now now) {
@@ -1002,7 +1013,7 @@ Status Replica::Propose(ClientDeposit deposit, Now now) {
   // What the primary still holds unproposed after view_change_timeout/2 goes out in
   // Retransmit's FORWARD, and a view change hands its pool to the next primary.
   if (!s.IsPrimary() || s.view_changing) s.to_forward.push_back(deposit.entry);
-  s.pool.Add(std::move(deposit.entry), id, std::move(deposit.nonce), s.now);
+  s.pool.Add(std::move(deposit.entry), id, std::move(deposit.nonce), s.now, deposit.digest);
   // The block cut runs once per Ready (TakeReady), not once per deposit: a host proposing a
   // client batch of thousands would otherwise scan the pool thousands of times.
   s.cut_requested = true;

@@ -66,6 +66,9 @@ struct ClientDeposit {
   ledger::Entry entry;
   Hash32 id{};           // evidence id: SHA-256 of the statement
   DepositorNonce nonce;  // (depositor, nonce) of the statement
+  // The statement's digest, when the host has it: the block cut then neither parses nor hashes
+  // the statement (ledger::EntryFacts).
+  std::optional<Hash32> digest;
 };
 
 // The committed chain as the host's storage holds it.

@@ -6,25 +6,26 @@
 namespace evchain::consensus {
 
 template <typename EntryRef>
-bool RequestPool::Insert(EntryRef&& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now) {
+bool RequestPool::Insert(EntryRef&& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now,
+                         std::optional<Hash32> digest) {
   if (items_.count(id) > 0) return false;  // and no copy of a duplicate
-  const auto it =
-      items_
-          .emplace(id, Item{std::forward<EntryRef>(entry), std::move(nonce), next_order_, now, now})
-          .first;
+  const auto it = items_
+                      .emplace(id, Item{std::forward<EntryRef>(entry), std::move(nonce),
+                                        next_order_, now, now, digest})
+                      .first;
   by_order_.emplace(next_order_++, &*it);
   by_nonce_.emplace(it->second.nonce, id);
   return true;
 }
 
 bool RequestPool::Add(const ledger::Entry& entry, const Hash32& id, DepositorNonce nonce,
-                      UnixMillis now) {
-  return Insert(entry, id, std::move(nonce), now);
+                      UnixMillis now, std::optional<Hash32> digest) {
+  return Insert(entry, id, std::move(nonce), now, digest);
 }
 
-bool RequestPool::Add(ledger::Entry&& entry, const Hash32& id, DepositorNonce nonce,
-                      UnixMillis now) {
-  return Insert(std::move(entry), id, std::move(nonce), now);
+bool RequestPool::Add(ledger::Entry&& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now,
+                      std::optional<Hash32> digest) {
+  return Insert(std::move(entry), id, std::move(nonce), now, digest);
 }
 
 const RequestPool::Item* RequestPool::Find(const Hash32& id) const {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "common/bytes.h"
@@ -27,6 +28,9 @@ class RequestPool {
     uint64_t order = 0;           // arrival order in this pool
     UnixMillis arrived = 0;       // the replica's monotonic clock: starts its request timer
     UnixMillis last_forward = 0;  // when it was last FORWARDed (retransmission)
+    // The statement's digest when whoever pooled it had parsed the statement: with the id and
+    // nonce, the facts the block cut needs (ledger::EntryFacts), so it parses nothing.
+    std::optional<Hash32> digest;
   };
 
   // `hash_salt` keys the table by evidence id (common/hash_order.h): a value depositors
@@ -35,9 +39,11 @@ class RequestPool {
 
   // Adds a deposit that arrived at `now`; false, and nothing changes (nothing is copied), when
   // `id` is pooled.
-  bool Add(const ledger::Entry& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now);
+  bool Add(const ledger::Entry& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now,
+           std::optional<Hash32> digest = std::nullopt);
   // The same, taking over an entry the caller keeps no copy of.
-  bool Add(ledger::Entry&& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now);
+  bool Add(ledger::Entry&& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now,
+           std::optional<Hash32> digest = std::nullopt);
   bool Contains(const Hash32& id) const { return items_.count(id) > 0; }
   // The pooled item `id`, or null.
   const Item* Find(const Hash32& id) const;
@@ -67,7 +73,8 @@ class RequestPool {
  private:
   using Table = Hash32HashMap<Item>;
   template <typename EntryRef>  // const ledger::Entry& or ledger::Entry
-  bool Insert(EntryRef&& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now);
+  bool Insert(EntryRef&& entry, const Hash32& id, DepositorNonce nonce, UnixMillis now,
+              std::optional<Hash32> digest);
   void Remove(Table::iterator it);
 
   Table items_;

@@ -29,7 +29,9 @@ Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::E
         return owner.has_value() && *owner != id;
       });
   if (!admitted.ok()) return admitted.status();
-  for (const auto& e : admitted->fresh) host_->Verified(e);
+  for (size_t i = 0; i < admitted->fresh.size(); ++i) {
+    host_->Verified(admitted->fresh[i], admitted->fresh_ids[i]);
+  }
   JournalRequest request;
   request.earlier_copies = std::move(admitted->not_yet_durable);
   for (size_t i = 0; i < admitted->fresh.size(); ++i) {
@@ -41,6 +43,7 @@ Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::E
     request.fresh.push_back(std::move(admitted->fresh[i]));
     request.fresh_ids.push_back(id);
     request.fresh_nonces.push_back(std::move(admitted->fresh_nonces[i]));
+    request.fresh_digests.push_back(admitted->fresh_digests[i]);
   }
   return request;
 }
@@ -61,7 +64,8 @@ Status Admission::AdmitAndWait(const std::vector<ledger::Entry>& entries, bool j
     if (!request.ok()) return request.status();
     pool_.MarkDurable(request->fresh_ids);
     if (!request->settled.empty()) Settle(request->settled);
-    Enqueue(std::move(request->fresh), request->fresh_ids, std::move(request->fresh_nonces));
+    Enqueue(std::move(request->fresh), request->fresh_ids, std::move(request->fresh_nonces),
+            request->fresh_digests);
     return Status::Ok();
   }
   std::promise<Status> outcome;
@@ -96,12 +100,14 @@ void Admission::WriteRounds() {
     std::vector<ledger::Entry> fresh;
     std::vector<Hash32> fresh_ids;
     std::vector<consensus::DepositorNonce> fresh_nonces;
+    std::vector<Hash32> fresh_digests;
     for (JournalRequest& r : round) {
       fresh.insert(fresh.end(), std::make_move_iterator(r.fresh.begin()),
                    std::make_move_iterator(r.fresh.end()));
       fresh_ids.insert(fresh_ids.end(), r.fresh_ids.begin(), r.fresh_ids.end());
       fresh_nonces.insert(fresh_nonces.end(), std::make_move_iterator(r.fresh_nonces.begin()),
                           std::make_move_iterator(r.fresh_nonces.end()));
+      fresh_digests.insert(fresh_digests.end(), r.fresh_digests.begin(), r.fresh_digests.end());
     }
     // One synced write for the whole round: durable when it returns Ok.
     if (Status written = WriteJournal(fresh, fresh_ids); !written.ok()) {
@@ -115,7 +121,7 @@ void Admission::WriteRounds() {
       }
     } else {
       pool_.MarkDurable(fresh_ids);
-      Enqueue(std::move(fresh), fresh_ids, std::move(fresh_nonces));
+      Enqueue(std::move(fresh), fresh_ids, std::move(fresh_nonces), fresh_digests);
       for (JournalRequest& r : round) {
         if (!r.settled.empty()) Settle(r.settled);
         Acknowledge(std::move(r));
@@ -167,7 +173,8 @@ void Admission::RecheckAwaiting() {
 }
 
 void Admission::Enqueue(std::vector<ledger::Entry> fresh, const std::vector<Hash32>& ids,
-                        std::vector<consensus::DepositorNonce> nonces) {
+                        std::vector<consensus::DepositorNonce> nonces,
+                        const std::vector<Hash32>& digests) {
   if (fresh.empty()) return;
   bool wake = false;
   {
@@ -175,7 +182,7 @@ void Admission::Enqueue(std::vector<ledger::Entry> fresh, const std::vector<Hash
     wake = queue_.empty();
     queue_.reserve(queue_.size() + fresh.size());
     for (size_t i = 0; i < fresh.size(); ++i) {
-      queue_.push_back({std::move(fresh[i]), ids[i], std::move(nonces[i])});
+      queue_.push_back({std::move(fresh[i]), ids[i], std::move(nonces[i]), digests[i]});
     }
   }
   if (wake) host_->QueueReady();

@@ -46,8 +46,8 @@ class Admission {
     virtual std::optional<Hash32> CommittedNonceOwner(const std::string& depositor,
                                                       const std::string& nonce) const = 0;
     // `entry`'s signature was checked before admission: copies of it that peers send back need
-    // no second check (node/verified_deposits.h).
-    virtual void Verified(const ledger::Entry& entry) = 0;
+    // no second check (node/verified_deposits.h). `evidence_id` is SHA-256 of its statement.
+    virtual void Verified(const ledger::Entry& entry, const Hash32& evidence_id) = 0;
     // The queue went from empty to not empty: call TakeQueued on the consensus strand.
     virtual void QueueReady() = 0;
   };
@@ -95,6 +95,7 @@ class Admission {
     std::vector<ledger::Entry> fresh;
     std::vector<Hash32> fresh_ids;                        // of each fresh entry
     std::vector<consensus::DepositorNonce> fresh_nonces;  // of each fresh entry
+    std::vector<Hash32> fresh_digests;                    // of each fresh entry's statement
     std::vector<Hash32> settled;         // committed already: settled once acknowledged
     std::vector<Hash32> earlier_copies;  // pending from another admission, not yet durable
     Done done;
@@ -118,9 +119,10 @@ class Admission {
   // Acknowledges the admissions in awaiting_copies_ whose earlier copies are now decided.
   void RecheckAwaiting();
   // Hands fresh, durable deposits to the consensus strand.
-  // REQUIRES: ids[i] and nonces[i] are fresh[i]'s.
+  // REQUIRES: ids[i], nonces[i] and digests[i] are fresh[i]'s (the consensus strand then
+  // neither parses nor hashes the statements: consensus::ClientDeposit).
   void Enqueue(std::vector<ledger::Entry> fresh, const std::vector<Hash32>& ids,
-               std::vector<consensus::DepositorNonce> nonces);
+               std::vector<consensus::DepositorNonce> nonces, const std::vector<Hash32>& digests);
 
   Host* host_;
   PendingJournal* journal_;

@@ -26,6 +26,7 @@ class DepositPool {
     std::vector<ledger::Entry> fresh;  // entries not pending before (to hand to consensus)
     std::vector<Hash32> fresh_ids;     // their evidence ids, in the same order
     std::vector<std::pair<std::string, std::string>> fresh_nonces;  // (depositor, nonce), same
+    std::vector<Hash32> fresh_digests;  // their statements' digests, in the same order
     // Entries pending from an earlier Admit whose journal write has not finished: not to be
     // acknowledged before it has (Durability).
     std::vector<Hash32> not_yet_durable;

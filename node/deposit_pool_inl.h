@@ -14,6 +14,7 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
     std::string depositor;
     std::string nonce;
     Hash32 nonce_key;
+    Hash32 digest;
   };
   std::vector<Parsed> parsed;
   parsed.reserve(entries.size());
@@ -23,7 +24,7 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
     auto st = storage::ScanDepositStatement(e.statement);
     if (!st.ok()) return st.status();
     parsed.push_back({crypto::Sha256(e.statement), std::string(st->depositor),
-                      std::string(st->nonce), NonceKey(st->depositor, st->nonce)});
+                      std::string(st->nonce), NonceKey(st->depositor, st->nonce), st->digest});
   }
   // Committed-nonce checks read storage: they run outside the lock, before the admission and
   // again after it. A statement holding the nonce that commits in between has left the pool
@@ -88,6 +89,7 @@ Status DepositPool::AdmitLocked(const std::vector<Parsed>& parsed,
       out->fresh.push_back(entries[i]);
       out->fresh_ids.push_back(p.id);
       out->fresh_nonces.emplace_back(p.depositor, p.nonce);
+      out->fresh_digests.push_back(p.digest);
       fresh_indexes->push_back(i);
     } else if (!it->second.durable) {
       out->not_yet_durable.push_back(p.id);

@@ -425,8 +425,8 @@ std::optional<Hash32> Validator::CommittedNonceOwner(const std::string& deposito
   return *existing;
 }
 
-void Validator::Verified(const ledger::Entry& entry) {
-  verified_deposits_->MarkVerified(consensus::DepositCheckKey(entry));
+void Validator::Verified(const ledger::Entry& entry, const Hash32& evidence_id) {
+  verified_deposits_->MarkVerified(consensus::DepositCheckKey(entry, evidence_id));
 }
 
 void Validator::QueueReady() {

@@ -73,4 +73,18 @@ TEST_CASE("CheckBlock takes an entry's facts instead of parsing it again") {
   CHECK(ignored->nonces[0].second == "n-a");
 }
 
+TEST_CASE("BuildBlock takes the pool's facts instead of parsing the entries again") {
+  BlockCheckFixture f;
+  EntryFactsList facts = f.FactsOfAll();
+  const CheckedBlock same =
+      BuildBlock(f.g, f.base, f.entries, f.g.genesis_time + 10, f.g.validators[0].id, 0, &facts);
+  CHECK(same.hash == f.built.hash);
+  CHECK(same.leaves == f.built.leaves);
+  facts[1]->nonce = "from-the-facts";
+  const CheckedBlock used =
+      BuildBlock(f.g, f.base, f.entries, f.g.genesis_time + 10, f.g.validators[0].id, 0, &facts);
+  REQUIRE(used.nonces.size() == 2);
+  CHECK(used.nonces[1].second == "from-the-facts");
+}
+
 }  // namespace evchain::consensus

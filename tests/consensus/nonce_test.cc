@@ -106,10 +106,12 @@ TEST_CASE(
   const ledger::Entry& winner = a_won ? a : b;
   const DepositorNonce nonce{"platform", "twice"};
   CHECK(sim.replica(1)
-            ->Propose(ClientDeposit{loser, crypto::Sha256(loser.statement), nonce}, sim.NowOf(1))
+            ->Propose(ClientDeposit{loser, crypto::Sha256(loser.statement), nonce, std::nullopt},
+                      sim.NowOf(1))
             .code() == "nonce_conflict");
   CHECK(sim.replica(1)
-            ->Propose(ClientDeposit{winner, crypto::Sha256(winner.statement), nonce}, sim.NowOf(1))
+            ->Propose(ClientDeposit{winner, crypto::Sha256(winner.statement), nonce, std::nullopt},
+                      sim.NowOf(1))
             .code() == "already_committed");
   CHECK(sim.replica(1)->pending() == 0);
 }

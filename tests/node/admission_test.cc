@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "crypto/sha256.h"
+#include "ledger/block.h"
 #include "storage/kv_store.h"
 #include "tools/synthetic_chain/synthetic_chain.h"
 
@@ -36,8 +37,9 @@ class FakeAdmissionHost : public Admission::Host {
     if (it == nonce_owners.end()) return std::nullopt;
     return it->second;
   }
-  void Verified(const ledger::Entry& entry) override {
-    verified.insert(crypto::Sha256(entry.statement));
+  void Verified(const ledger::Entry& entry, const Hash32& evidence_id) override {
+    CHECK(evidence_id == crypto::Sha256(entry.statement));
+    verified.insert(evidence_id);
   }
   void QueueReady() override { ++wakeups; }
 
@@ -143,6 +145,14 @@ TEST_CASE("admitted deposits are journalled before Admit returns and queued for 
   CHECK(queued[0].id == crypto::Sha256(a.statement));
   CHECK(queued[1].entry.statement == b.statement);
   CHECK(queued[1].id == crypto::Sha256(b.statement));
+  // With the digest, id and nonce the replica's block cut parses and hashes nothing.
+  for (size_t i = 0; i < 2; ++i) {
+    auto facts = ledger::FactsOfEntry(fx.net.genesis, queued[i].entry);
+    REQUIRE(facts.ok());
+    REQUIRE(queued[i].digest.has_value());
+    CHECK(*queued[i].digest == facts->digest);
+    CHECK(queued[i].nonce == consensus::DepositorNonce{facts->depositor, facts->nonce});
+  }
   CHECK(admission.TakeQueued().empty());
 
   const auto waited = admission.Settle({crypto::Sha256(a.statement)});
