@@ -1100,11 +1100,12 @@ Ready Replica::TakeReady() {
   s.unapplied_nonces.clear();
   Ready out = std::move(s.ready);
   s.ready = Ready();
-  // A Ready that only records received votes acts on none of them: no protocol message of ours
-  // (a STATUS or FORWARD says nothing about votes), no committed block, no state record. Such
-  // records wait for the next Ready that acts and go, first, into its synced batch, still before
-  // anything it sends. A crash in between loses only votes this replica never acted on: to the
-  // protocol they never arrived. Per block, a backup's votes then take three synced writes (its
+  // A Ready that only records messages received (votes, mostly, or a pre-prepare this replica
+  // does not vote on yet) acts on none of them: no protocol message of ours (a STATUS or FORWARD
+  // says nothing about them), no committed block, no state record. Such records wait for the
+  // next Ready that acts and go, first, into its synced batch, still before anything it sends. A
+  // crash in between loses only messages this replica never acted on: to the protocol they never
+  // arrived. Per block, a backup's votes then take three synced writes (its
   // PREPARE, its COMMIT, the commit) instead of one per vote (docs/protocol.md "Persistence").
   if (!s.deferred_persist.empty()) {
     out.persist.insert(out.persist.begin(), std::make_move_iterator(s.deferred_persist.begin()),
