@@ -63,16 +63,21 @@ HttpResponse Respond(Context& ctx, const std::vector<Hash32>& ids, bool single) 
 // answer is Deferred, so a request waiting for the node's journal write holds no worker. With
 // `wait`, a pending answer carries a CommitWait: the transport parks the request until the
 // commit or the bound, then sends Respond() again (docs/api.md "Connections").
+// `facts[i]` is what this handler's parse and hash of entries[i]'s statement gave: the node
+// neither parses nor hashes the statements again (api/node_service.h).
 HttpResponse SubmitAndRespond(Context& ctx, std::vector<ledger::Entry> entries,
-                              std::vector<Hash32> ids,
+                              std::vector<ledger::EntryFacts> facts,
                               std::optional<std::chrono::milliseconds> wait, bool single) {
+  std::vector<Hash32> ids;
+  ids.reserve(facts.size());
+  for (const ledger::EntryFacts& f : facts) ids.push_back(f.statement_hash);
   Result<std::optional<nlohmann::json>> receipts = CommittedReceipts(ctx, ids);
   if (!receipts.ok()) return InternalError(ctx.metrics, receipts.status());
   if (receipts->has_value()) return Respond(ctx, ids, single);
   auto deferred = std::make_shared<Deferred>();
-  deferred->start = [&node = ctx.node,
-                     entries = std::move(entries)](std::function<void(Status)> resume) mutable {
-    node.Submit(std::move(entries), std::move(resume));
+  deferred->start = [&node = ctx.node, entries = std::move(entries),
+                     facts = std::move(facts)](std::function<void(Status)> resume) mutable {
+    node.Submit(std::move(entries), std::move(facts), std::move(resume));
   };
   deferred->finish = [ctx, ids = std::move(ids), wait, single](const Status& s) mutable {
     if (!s.ok()) return SubmitError(s);
@@ -159,9 +164,10 @@ HttpResponse PostDeposit(const HttpRequest& request, Context& ctx) {
           Authenticate(ctx, *body, "statement", statement->chain_id, statement->depositor)) {
     return *refused;
   }
-  const Hash32 id = crypto::Sha256(body->statement);
+  ledger::EntryFacts facts{crypto::Sha256(body->statement), statement->digest,
+                           std::move(statement->depositor), std::move(statement->nonce)};
   ledger::Entry entry{std::move(body->statement), body->signature, std::nullopt};
-  return SubmitAndRespond(ctx, {std::move(entry)}, {id}, *wait, /*single=*/true);
+  return SubmitAndRespond(ctx, {std::move(entry)}, {std::move(facts)}, *wait, /*single=*/true);
 }
 
 HttpResponse ShedOverload() {
@@ -210,8 +216,8 @@ HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepte
 
   std::vector<std::string> items;
   items.reserve(items_json.size());
-  std::vector<Hash32> ids;
-  ids.reserve(items_json.size());
+  std::vector<ledger::EntryFacts> facts;
+  facts.reserve(items_json.size());
   Hash32Set seen;
   for (size_t i = 0; i < items_json.size(); ++i) {
     const std::string where = "items[" + std::to_string(i) + "]";
@@ -232,8 +238,10 @@ HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepte
                            where + " names depositor \"" + statement->depositor +
                                "\", the batch is signed by \"" + batch->depositor + "\"");
     }
-    ids.push_back(crypto::Sha256(item));  // the raw evidence id (ledger::EvidenceId)
-    if (!seen.insert(ids.back()).second) {
+    // The raw evidence id (ledger::EvidenceId) and what the parse gave: the node's facts.
+    facts.push_back({crypto::Sha256(item), statement->digest, std::move(statement->depositor),
+                     std::move(statement->nonce)});
+    if (!seen.insert(facts.back().statement_hash).second) {
       return ErrorResponse(400, "duplicate_item", where + " repeats an earlier item");
     }
     items.push_back(std::move(item));
@@ -246,8 +254,8 @@ HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepte
                          "the RFC 9162 root over the items is " + ToHex(root) +
                              ", the batch statement names " + ToHex(batch->root));
   }
-  accepted = ids.size();
-  return SubmitAndRespond(ctx, std::move(entries), std::move(ids), *wait, /*single=*/false);
+  accepted = facts.size();
+  return SubmitAndRespond(ctx, std::move(entries), std::move(facts), *wait, /*single=*/false);
 }
 
 // Counts the outcome: accepted deposits by number, rejections by error code; a Deferred answer

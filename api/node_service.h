@@ -42,8 +42,11 @@ class NodeService {
   // lost. Entries already committed or already pending are accepted again idempotently.
   // Errors: "nonce_conflict" (same depositor+nonce, different statement, pending or
   // committed), "overloaded" (pool full; retry later), "unavailable" (an earlier copy could not
-  // be recorded; send again). Nothing is admitted on error.
-  virtual void Submit(std::vector<ledger::Entry> entries, SubmitDone done) = 0;
+  // be recorded; send again). Nothing is admitted on error. REQUIRES: facts[i] is
+  // ledger::FactsOfEntry(entries[i]), from the handler's own parse and hash of the statement:
+  // the node does neither again.
+  virtual void Submit(std::vector<ledger::Entry> entries, std::vector<ledger::EntryFacts> facts,
+                      SubmitDone done) = 0;
   virtual bool IsPending(const Hash32& evidence_id) const = 0;
   // True while Submit would refuse `incoming` new deposits as "overloaded". The deposit routes
   // ask for one before they read a body, and the batch route again for its item count before it

@@ -14,7 +14,8 @@ namespace evchain::node {
 Admission::Admission(Host* host, PendingJournal* journal, size_t max_pending)
     : host_(host), journal_(journal), max_pending_(max_pending), pool_(max_pending) {}
 
-Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::Entry>& entries) {
+Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::Entry>& entries,
+                                                     const std::vector<ledger::EntryFacts>* facts) {
   if (stopping_) return Status::Error("overloaded", "the validator is shutting down");
   // Back-pressure from the replica's own pool, which also holds the deposits peers forwarded:
   // a node whose clients are idle but whose peers' clients are not still sheds load here,
@@ -24,10 +25,12 @@ Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::E
     return Status::Error("overloaded", "the network holds max_pending deposits not yet committed");
   }
   auto admitted = pool_.Admit(
-      entries, [this](const std::string& depositor, const std::string& nonce, const Hash32& id) {
+      entries,
+      [this](const std::string& depositor, const std::string& nonce, const Hash32& id) {
         const std::optional<Hash32> owner = host_->CommittedNonceOwner(depositor, nonce);
         return owner.has_value() && *owner != id;
-      });
+      },
+      facts);
   if (!admitted.ok()) return admitted.status();
   for (size_t i = 0; i < admitted->fresh.size(); ++i) {
     host_->Verified(admitted->fresh[i], admitted->fresh_ids[i]);
@@ -49,7 +52,18 @@ Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::E
 }
 
 void Admission::Admit(const std::vector<ledger::Entry>& entries, Done done) {
-  Result<JournalRequest> request = Prepare(entries);
+  Result<JournalRequest> request = Prepare(entries, nullptr);
+  if (!request.ok()) {
+    done(request.status());
+    return;
+  }
+  request->done = std::move(done);
+  Journal(std::move(*request));
+}
+
+void Admission::Admit(const std::vector<ledger::Entry>& entries,
+                      const std::vector<ledger::EntryFacts>& facts, Done done) {
+  Result<JournalRequest> request = Prepare(entries, &facts);
   if (!request.ok()) {
     done(request.status());
     return;
@@ -60,7 +74,7 @@ void Admission::Admit(const std::vector<ledger::Entry>& entries, Done done) {
 
 Status Admission::AdmitAndWait(const std::vector<ledger::Entry>& entries, bool journal) {
   if (!journal) {
-    Result<JournalRequest> request = Prepare(entries);
+    Result<JournalRequest> request = Prepare(entries, nullptr);
     if (!request.ok()) return request.status();
     pool_.MarkDurable(request->fresh_ids);
     if (!request->settled.empty()) Settle(request->settled);

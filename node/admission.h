@@ -66,6 +66,10 @@ class Admission {
   // then admitted), "unavailable" (the other call's write failed: send it again). The calling
   // thread may do the journal write for itself and for the admissions queued meanwhile.
   void Admit(const std::vector<ledger::Entry>& entries, Done done);
+  // The same with the facts of each entry's statement (ledger::FactsOfEntry, from the HTTP
+  // handler's parse and hash): the statements are not scanned and hashed again.
+  void Admit(const std::vector<ledger::Entry>& entries,
+             const std::vector<ledger::EntryFacts>& facts, Done done);
   // Admit, waiting for `done`; without `journal` (deposits loaded from the journal at start)
   // nothing is written.
   Status AdmitAndWait(const std::vector<ledger::Entry>& entries, bool journal);
@@ -105,7 +109,8 @@ class Admission {
   bool ReplicaFull(size_t incoming) const;
 
   // Admission's checks and the pool's admission, before any write.
-  Result<JournalRequest> Prepare(const std::vector<ledger::Entry>& entries);
+  Result<JournalRequest> Prepare(const std::vector<ledger::Entry>& entries,
+                                 const std::vector<ledger::EntryFacts>* facts);
   // Queues `request`; the caller becomes the writer if none is writing.
   void Journal(JournalRequest request);
   // The writer's loop: one synced write per round for everything queued, until none is left.

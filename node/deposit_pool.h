@@ -31,12 +31,15 @@ class DepositPool {
     // acknowledged before it has (Durability).
     std::vector<Hash32> not_yet_durable;
   };
-  // REQUIRES: every entry's statement is canonical and its signature checked.
+  // REQUIRES: every entry's statement is canonical and its signature checked; `facts`, when
+  // given, has one element per entry, ledger::FactsOfEntry of it (the HTTP handler's): the
+  // statements are then not scanned and hashed here.
   // `committed_nonce` tells whether (depositor, nonce) is committed with another statement.
   // Errors: "nonce_conflict", "overloaded". Nothing is admitted on error.
   template <typename CommittedConflict>
   Result<Admitted> Admit(const std::vector<ledger::Entry>& entries,
-                         CommittedConflict&& committed_conflict);
+                         CommittedConflict&& committed_conflict,
+                         const std::vector<ledger::EntryFacts>* facts = nullptr);
 
   // The journal write of these pending entries finished: copies admitted later are
   // acknowledged at once.

@@ -8,7 +8,9 @@ namespace evchain::node {
 
 template <typename CommittedConflict>
 Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry>& entries,
-                                                 CommittedConflict&& committed_conflict) {
+                                                 CommittedConflict&& committed_conflict,
+                                                 const std::vector<ledger::EntryFacts>* facts) {
+  if (facts != nullptr && facts->size() != entries.size()) facts = nullptr;  // not these entries
   struct Parsed {
     Hash32 id;
     std::string depositor;
@@ -18,9 +20,16 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
   };
   std::vector<Parsed> parsed;
   parsed.reserve(entries.size());
-  for (const auto& e : entries) {
-    // The statements were parsed in full by the API handler (REQUIRES): finding the two fields
-    // in the canonical line structure is enough here.
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (facts != nullptr) {  // the API handler's parse and hash
+      const ledger::EntryFacts& f = (*facts)[i];
+      parsed.push_back(
+          {f.statement_hash, f.depositor, f.nonce, NonceKey(f.depositor, f.nonce), f.digest});
+      continue;
+    }
+    const ledger::Entry& e = entries[i];
+    // The statements were parsed in full before (REQUIRES): finding the fields in the
+    // canonical line structure is enough here.
     auto st = storage::ScanDepositStatement(e.statement);
     if (!st.ok()) return st.status();
     parsed.push_back({crypto::Sha256(e.statement), std::string(st->depositor),

@@ -384,8 +384,9 @@ void Validator::RefreshStatus() {
   }
 }
 
-void Validator::Submit(std::vector<ledger::Entry> entries, SubmitDone done) {
-  admission_->Admit(entries, std::move(done));
+void Validator::Submit(std::vector<ledger::Entry> entries, std::vector<ledger::EntryFacts> facts,
+                       SubmitDone done) {
+  admission_->Admit(entries, facts, std::move(done));
 }
 
 // The deposits admission queued (node/admission.h), proposed together: one Ready.

@@ -75,7 +75,8 @@ class Validator final : public api::NodeService,
   void Stop();
 
   // api::NodeService
-  void Submit(std::vector<ledger::Entry> entries, SubmitDone done) override;
+  void Submit(std::vector<ledger::Entry> entries, std::vector<ledger::EntryFacts> facts,
+              SubmitDone done) override;
   bool IsPending(const Hash32& evidence_id) const override;
   bool Overloaded(size_t incoming) const override;
   size_t MaxPending() const override;

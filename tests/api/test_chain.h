@@ -49,7 +49,8 @@ class FakeNode : public NodeService {
   FakeNode();
   // Admits at once and resumes the caller at once, unless hold_submits: then the outcome waits
   // for ReleaseSubmits() (a journal write in progress, for as long as a test needs).
-  void Submit(std::vector<ledger::Entry> entries, SubmitDone done) override;
+  void Submit(std::vector<ledger::Entry> entries, std::vector<ledger::EntryFacts> facts,
+              SubmitDone done) override;
   // Resumes every held Submit; returns how many.
   size_t ReleaseSubmits();
   size_t held_submits() const;

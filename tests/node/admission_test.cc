@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -164,6 +165,25 @@ TEST_CASE("admitted deposits are journalled before Admit returns and queued for 
 // A second copy of a deposit whose first copy is still being journalled must not be
 // acknowledged before that write is durable: a crash in between would lose a deposit that two
 // clients were told was accepted.
+TEST_CASE("admission takes the HTTP handler's facts instead of reading the statements again") {
+  AdmissionFixture fx;
+  Admission admission(&fx.host, &fx.journal, 10);
+  const ledger::Entry a = fx.Deposit("a", "1");
+  auto facts = ledger::FactsOfEntry(fx.net.genesis, a);
+  REQUIRE(facts.ok());
+  // Facts that disagree with the statement (the handler's come from it): admission uses them,
+  // so it did not scan the statement.
+  facts->digest = crypto::Sha256("from the facts");
+  std::promise<Status> outcome;
+  admission.Admit({a}, {*facts}, [&](Status s) { outcome.set_value(std::move(s)); });
+  REQUIRE(outcome.get_future().get().ok());
+  const auto queued = admission.TakeQueued();
+  REQUIRE(queued.size() == 1);
+  REQUIRE(queued[0].digest.has_value());
+  CHECK(*queued[0].digest == crypto::Sha256("from the facts"));
+  CHECK(queued[0].id == facts->statement_hash);
+}
+
 TEST_CASE("a copy of a deposit still being journalled is acknowledged only once it is durable") {
   for (const bool first_write_fails : {false, true}) {
     INFO("first write fails: " << first_write_fails);

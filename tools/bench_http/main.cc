@@ -74,7 +74,8 @@ ledger::DepositStatement Statement(uint64_t i, const std::string& tag) {
 class InstantNode : public api::NodeService {
  public:
   explicit InstantNode(storage::EvidenceLog& log) : log_(log) {}
-  void Submit(std::vector<ledger::Entry> entries, SubmitDone done) override {
+  void Submit(std::vector<ledger::Entry> entries, std::vector<ledger::EntryFacts> /*facts*/,
+              SubmitDone done) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (const ledger::Entry& e : entries) pending_.insert(crypto::Sha256(e.statement));
