@@ -24,17 +24,6 @@ constexpr uint64_t kMaxUncommittedBlocks = 4;
 // Received votes' records held back at most (TakeReady): a bound on what a crash can lose.
 constexpr size_t kMaxDeferredPersistOps = 64;
 
-// The evidence id of a deposit for this chain and, into `nonce`, its depositor and nonce.
-std::optional<Hash32> EvidenceIdOf(const genesis::Genesis& g, const ledger::Entry& e,
-                                   DepositorNonce* nonce) {
-  Result<ledger::DepositStatement> st = ledger::ParseDepositStatement(e.statement);
-  if (!st.ok() || st->chain_id != g.chain_id || g.FindDepositor(st->depositor) == nullptr) {
-    return std::nullopt;
-  }
-  *nonce = {st->depositor, st->nonce};
-  return crypto::Sha256(e.statement);
-}
-
 // Decodes a PRE-PREPARE into a Proposal without chain validation (leaves/after come later).
 // With `ids`, also each entry's evidence id and nonce (a parse and a hash each); without, the
 // caller takes them from CheckBlock, which parses and hashes every entry anyway.
@@ -52,11 +41,10 @@ std::optional<Proposal> DecodeProposal(const genesis::Genesis& g, const std::str
     Result<ledger::Entry> e = FromProto(d);
     if (!e.ok()) return std::nullopt;
     if (ids) {
-      DepositorNonce nonce;
-      std::optional<Hash32> id = EvidenceIdOf(g, *e, &nonce);
-      if (!id) return std::nullopt;
-      p.evidence_ids.push_back(*id);
-      p.nonces.push_back(std::move(nonce));
+      Result<ledger::EntryFacts> facts = ledger::FactsOfEntry(g, *e);
+      if (!facts.ok()) return std::nullopt;
+      p.evidence_ids.push_back(facts->statement_hash);
+      p.nonces.emplace_back(std::move(facts->depositor), std::move(facts->nonce));
     }
     p.entries.push_back(std::move(*e));
   }

@@ -52,18 +52,15 @@ Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::E
 }
 
 void Admission::Admit(const std::vector<ledger::Entry>& entries, Done done) {
-  Result<JournalRequest> request = Prepare(entries, nullptr);
-  if (!request.ok()) {
-    done(request.status());
-    return;
-  }
-  request->done = std::move(done);
-  Journal(std::move(*request));
+  JournalPrepared(Prepare(entries, nullptr), std::move(done));
 }
 
 void Admission::Admit(const std::vector<ledger::Entry>& entries,
                       const std::vector<ledger::EntryFacts>& facts, Done done) {
-  Result<JournalRequest> request = Prepare(entries, &facts);
+  JournalPrepared(Prepare(entries, &facts), std::move(done));
+}
+
+void Admission::JournalPrepared(Result<JournalRequest> request, Done done) {
   if (!request.ok()) {
     done(request.status());
     return;

@@ -111,6 +111,8 @@ class Admission {
   // Admission's checks and the pool's admission, before any write.
   Result<JournalRequest> Prepare(const std::vector<ledger::Entry>& entries,
                                  const std::vector<ledger::EntryFacts>* facts);
+  // Admit's second half: `done(error)` now, or the request journalled (Journal).
+  void JournalPrepared(Result<JournalRequest> request, Done done);
   // Queues `request`; the caller becomes the writer if none is writing.
   void Journal(JournalRequest request);
   // The writer's loop: one synced write per round for everything queued, until none is left.

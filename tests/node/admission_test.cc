@@ -162,9 +162,6 @@ TEST_CASE("admitted deposits are journalled before Admit returns and queued for 
   CHECK_FALSE(admission.IsPending(crypto::Sha256(a.statement)));
 }
 
-// A second copy of a deposit whose first copy is still being journalled must not be
-// acknowledged before that write is durable: a crash in between would lose a deposit that two
-// clients were told was accepted.
 TEST_CASE("admission takes the HTTP handler's facts instead of reading the statements again") {
   AdmissionFixture fx;
   Admission admission(&fx.host, &fx.journal, 10);
@@ -184,6 +181,9 @@ TEST_CASE("admission takes the HTTP handler's facts instead of reading the state
   CHECK(queued[0].id == facts->statement_hash);
 }
 
+// A second copy of a deposit whose first copy is still being journalled must not be
+// acknowledged before that write is durable: a crash in between would lose a deposit that two
+// clients were told was accepted.
 TEST_CASE("a copy of a deposit still being journalled is acknowledged only once it is durable") {
   for (const bool first_write_fails : {false, true}) {
     INFO("first write fails: " << first_write_fails);
