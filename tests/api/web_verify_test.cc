@@ -33,6 +33,7 @@ TEST_CASE("verify.js accepts C++ receipts and rejects tampered ones (Node.js)") 
   REQUIRE_MESSAGE(single.status == 200, single.body);
 
   std::vector<std::string> items;
+  items.reserve(5);
   for (int i = 0; i < 5; ++i) {
     items.push_back(
         testing::MakeStatement(testing::DigestOf("b" + std::to_string(i)), "b" + std::to_string(i))

@@ -62,7 +62,9 @@ TEST_CASE("a restored validator rejoins the voting once past what it may have si
   REQUIRE(done);
   // Keep the chain growing past the bound (committed height + the watermark window).
   const uint64_t window = sim.genesis().params.watermark_window;
-  for (uint64_t k = 0; k < window + 8; ++k) sim.Submit(k % 3, sim.now() + 10 + 30 * k);
+  for (uint64_t k = 0; k < window + 8; ++k) {
+    sim.Submit(static_cast<int>(k % 3), sim.now() + 10 + 30 * static_cast<UnixMillis>(k));
+  }
   REQUIRE(sim.RunToCompletion());
   REQUIRE(sim.RunUntil(sim.now() + 3000));
   CHECK_FALSE(sim.replica(3)->abstaining());

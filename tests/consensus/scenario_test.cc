@@ -26,7 +26,7 @@ Options Quiet(int n = 4) {
 
 TEST_CASE("normal case: deposits at a backup are committed by all in view 0") {
   Simulation sim(Quiet());
-  for (int k = 0; k < 10; ++k) sim.Submit(1 + k % 3, 10 * k);
+  for (int k = 0; k < 10; ++k) sim.Submit(1 + k % 3, UnixMillis{10} * k);
   REQUIRE(sim.RunToCompletion());
   CHECK(sim.failure().empty());
   for (int i = 0; i < 4; ++i) {
@@ -141,7 +141,7 @@ TEST_CASE("load: blocks of hundreds of deposits, primary crash mid-load, one vie
   // crashes: several full blocks are in flight then, so the view change carries prepared
   // certificates of 300-deposit blocks.
   const int kDeposits = 1500;
-  for (int k = 0; k < kDeposits; ++k) sim.Submit(1 + k % 3, 5 * (k / 150));
+  for (int k = 0; k < kDeposits; ++k) sim.Submit(1 + k % 3, UnixMillis{5} * (k / 150));
   sim.Crash(0, 40);
   sim.Restart(0, 2500);
   REQUIRE(sim.RunToCompletion());
@@ -173,7 +173,7 @@ TEST_CASE("a replica alone in a higher view waits instead of bumping its target"
 TEST_CASE("equivocating primary is detected and replaced") {
   Simulation sim(Quiet());
   sim.SetByzantine(0, kEquivocate);
-  for (int k = 0; k < 6; ++k) sim.Submit(1 + k % 3, 10 * k);
+  for (int k = 0; k < 6; ++k) sim.Submit(1 + k % 3, UnixMillis{10} * k);
   bool done = sim.RunToCompletion();
   INFO(sim.failure());
   REQUIRE(done);
@@ -188,7 +188,7 @@ TEST_CASE("n = 5 and 6: a primary that splits the backups cannot certify two blo
     CAPTURE(n);
     Simulation sim(Quiet(n));
     sim.SetByzantine(0, kSplitBrain);
-    for (int k = 0; k < 8; ++k) sim.Submit(1 + k % (n - 1), 10 * k);
+    for (int k = 0; k < 8; ++k) sim.Submit(1 + k % (n - 1), UnixMillis{10} * k);
     bool done = sim.RunToCompletion();
     INFO(sim.failure());
     CHECK(sim.failure().find("SAFETY") == std::string::npos);
@@ -230,7 +230,7 @@ TEST_CASE("far-future checkpoints from one validator do not stall the stable che
   }
   sim.Crash(3, 2);  // the flooder then falls silent: the three others are exactly a quorum
   // Enough deposits for well over L blocks of max_batch (8).
-  for (int k = 0; k < 8 * 3 * static_cast<int>(window); ++k) sim.Submit(k % 3, 2 * k);
+  for (int k = 0; k < 8 * 3 * static_cast<int>(window); ++k) sim.Submit(k % 3, UnixMillis{2} * k);
   REQUIRE(sim.RunUntil(15000));
   INFO(sim.failure());
   CHECK(sim.failure().empty());
@@ -239,14 +239,14 @@ TEST_CASE("far-future checkpoints from one validator do not stall the stable che
     CHECK(sim.replica(i)->view() == 0);
     size_t entries = 0;
     for (const CommittedBlock& b : sim.chain(i)) entries += b.entries.size();
-    CHECK(entries == 8 * 3 * window);
+    CHECK(entries == size_t{24} * window);  // every deposit: 3 x window blocks of 8
   }
 }
 
 TEST_CASE("censoring primary is replaced via the request timeout") {
   Simulation sim(Quiet());
   sim.SetByzantine(0, kCensor);
-  for (int k = 0; k < 4; ++k) sim.Submit(1 + k % 3, 10 * k);
+  for (int k = 0; k < 4; ++k) sim.Submit(1 + k % 3, UnixMillis{10} * k);
   REQUIRE(sim.RunUntil(500));
   CHECK(sim.chain(1).empty());  // nothing proposed before the request timeout (600 ms)
   REQUIRE(sim.RunToCompletion());
@@ -256,7 +256,7 @@ TEST_CASE("censoring primary is replaced via the request timeout") {
 
 TEST_CASE("checkpoints become stable and the log below them is garbage-collected") {
   Simulation sim(Quiet());
-  for (int k = 0; k < 60; ++k) sim.Submit(1 + k % 3, 5 * k);
+  for (int k = 0; k < 60; ++k) sim.Submit(1 + k % 3, UnixMillis{5} * k);
   REQUIRE(sim.RunToCompletion());
   REQUIRE(sim.RunUntil(sim.now() + 500));
   for (int i = 0; i < 4; ++i) {
@@ -272,7 +272,7 @@ TEST_CASE("checkpoints become stable and the log below them is garbage-collected
 
 TEST_CASE("restart from persisted records never double-votes and catches up") {
   Simulation sim(Quiet());
-  for (int k = 0; k < 30; ++k) sim.Submit(k % 4, 7 * k);
+  for (int k = 0; k < 30; ++k) sim.Submit(k % 4, UnixMillis{7} * k);
   // Crash a backup repeatedly mid-stream; the simulator fails on any conflicting vote.
   for (int round = 0; round < 5; ++round) {
     sim.Crash(2, 15 + 40 * round);
@@ -286,7 +286,7 @@ TEST_CASE("restart from persisted records never double-votes and catches up") {
 TEST_CASE("state transfer brings a partitioned replica up to date") {
   Simulation sim(Quiet());
   sim.Partition({3}, 0, 1500);
-  for (int k = 0; k < 40; ++k) sim.Submit(k % 3, 10 * k);
+  for (int k = 0; k < 40; ++k) sim.Submit(k % 3, UnixMillis{10} * k);
   REQUIRE(sim.RunUntil(1400));
   CHECK(sim.chain(3).empty());
   CHECK(sim.replica(0)->stable_checkpoint() >= 4);  // v3 cannot get the GC'd messages
@@ -299,14 +299,14 @@ TEST_CASE("tampered fetched blocks are rejected and counted") {
   Simulation sim(Quiet());
   sim.SetByzantine(1, kBadFetch);
   sim.Partition({3}, 0, 1500);
-  for (int k = 0; k < 30; ++k) sim.Submit(k % 3, 10 * k);
+  for (int k = 0; k < 30; ++k) sim.Submit(k % 3, UnixMillis{10} * k);
   REQUIRE(sim.RunToCompletion());
   CHECK(sim.chain(3).size() == sim.chain(0).size());
 }
 
 TEST_CASE("a replica tells a newly connected peer its status at once") {
   Simulation sim(Quiet());
-  for (int k = 0; k < 5; ++k) sim.Submit(0, 10 * k);
+  for (int k = 0; k < 5; ++k) sim.Submit(0, UnixMillis{10} * k);
   REQUIRE(sim.RunToCompletion());
   Replica* r = sim.replica(1);
   REQUIRE(!r->HasReady());
@@ -332,7 +332,7 @@ TEST_CASE("seven replicas tolerate two Byzantine ones") {
   Simulation sim(Quiet(7));
   sim.SetByzantine(0, kEquivocate | kForge | kGarbage);
   sim.SetByzantine(4, kConflictVotes | kStale | kBadFetch);
-  for (int k = 0; k < 20; ++k) sim.Submit(1 + k % 3, 10 * k);
+  for (int k = 0; k < 20; ++k) sim.Submit(1 + k % 3, UnixMillis{10} * k);
   REQUIRE(sim.RunToCompletion());
   CHECK(sim.failure().empty());
 }
@@ -351,7 +351,7 @@ bool TimeCosigned(const CommittedBlock& b, int n) {
 
 TEST_CASE("a live time validator's cosignature is in every certificate") {
   Simulation sim(Quiet());
-  for (int k = 0; k < 40; ++k) sim.Submit(k % 4, 5 * k);
+  for (int k = 0; k < 40; ++k) sim.Submit(k % 4, UnixMillis{5} * k);
   REQUIRE(sim.RunToCompletion());
   CHECK(sim.failure().empty());
   for (int i = 0; i < 4; ++i) {
@@ -365,7 +365,7 @@ TEST_CASE("a live time validator's cosignature is in every certificate") {
 
 TEST_CASE("without the time validator blocks still commit, waiting only while it looked live") {
   Simulation sim(Quiet());
-  for (int k = 0; k < 6; ++k) sim.Submit(k % 3, 5 * k);
+  for (int k = 0; k < 6; ++k) sim.Submit(k % 3, UnixMillis{5} * k);
   REQUIRE(sim.RunUntil(1000));
   const size_t before = sim.chain(0).size();
   REQUIRE(before >= 1);

@@ -52,7 +52,7 @@ std::string KindName(const pb::Body& b) {
 
 }  // namespace
 
-Simulation::Simulation(Options options) : opt_(options), rng_(options.seed) {
+Simulation::Simulation(const Options& options) : opt_(options), rng_(options.seed) {
   genesis_.chain_id = "sim";
   genesis_.genesis_time = kStart - 1000;
   genesis_.params.max_batch = opt_.max_batch;
@@ -376,7 +376,7 @@ void Simulation::CheckBlock(int i, const CommittedBlock& b) {
   }
 }
 
-void Simulation::Transmit(int from, int to, std::string wire) {
+void Simulation::Transmit(int from, int to, const std::string& wire) {
   if (Honest(from)) {  // invariant: an honest replica never signs two votes for one (v, n)
     Result<Message> m = VerifyEnvelope(genesis_, wire);
     if (m.ok() && m->sender() == from) {  // not a relay of another replica's message
@@ -463,7 +463,7 @@ void Simulation::StartNextArrival(int to, bool small) {
 void Simulation::Mutate(int from, int to, const std::string& wire) {
   Node& node = nodes_[from];
   std::uniform_real_distribution<double> u(0, 1);
-  auto send = [&](std::string w) {
+  auto send = [&](const std::string& w) {
     UnixMillis delay = std::uniform_int_distribution<UnixMillis>(1, max_delay_)(rng_);
     Schedule(now_ + delay, [this, from, to, w]() { Deliver(from, to, w); });
   };
@@ -831,7 +831,8 @@ void Simulation::RandomFaults() {
     Restart(victim, at + 20 + static_cast<UnixMillis>(rng_() % 300));
   }
   if (u(rng_) < 0.5) {
-    std::vector<int> group(ids.begin(), ids.begin() + 1 + rng_() % (opt_.n - 1));
+    std::vector<int> group(ids.begin(),
+                           ids.begin() + 1 + static_cast<std::ptrdiff_t>(rng_() % (opt_.n - 1)));
     UnixMillis from = static_cast<UnixMillis>(rng_() % opt_.fault_period);
     Partition(group, from, from + 50 + static_cast<UnixMillis>(rng_() % 300));
   }

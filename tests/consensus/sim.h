@@ -92,7 +92,7 @@ pb::Body PrePrepareOf(const CheckedBlock& block);
 
 class Simulation {
  public:
-  explicit Simulation(Options options);
+  explicit Simulation(const Options& options);
   ~Simulation();
 
   const genesis::Genesis& genesis() const { return genesis_; }
@@ -224,7 +224,7 @@ class Simulation {
   void Log(const std::string& line);
   void Fail(const std::string& why);
   void Drain(int i);
-  void Transmit(int from, int to, std::string wire);
+  void Transmit(int from, int to, const std::string& wire);
   // A message reaches `to`'s host: delivered at once, or queued under the cost model.
   void Arrive(int from, int to, const std::string& wire);
   // Starts `to`'s next queued message on the small-message worker or the deposits worker.

@@ -4,11 +4,15 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <string>
 
 #include "tests/consensus/sim.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+// The whole program; a malformed --seeds range throws (std::stoull), which main reports.
+int Run(int argc, char** argv) {
   CLI::App app{"Deterministic PBFT simulation"};
   uint64_t seed = 0;
   std::string seeds;
@@ -49,7 +53,19 @@ int main(int argc, char** argv) {
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("%llu seeds, n=%d, %d failed, %.1f s\n",
-              static_cast<unsigned long long>(last - first + 1), n, failures, secs);
+  const uint64_t count = last - first + 1;
+  std::printf("%llu seeds, n=%d, %d failed, %.1f s\n", static_cast<unsigned long long>(count), n,
+              failures, secs);
   return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "consensus_sim: %s (--seeds takes A-B, two numbers)\n", e.what());
+    return 2;
+  }
 }

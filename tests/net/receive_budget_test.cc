@@ -58,7 +58,7 @@ struct BudgetPair {
     sender = std::make_unique<Transport>(io[0], genesis, 0, keys[0], options);
     options.max_receive_payloads = max_payloads;
     receiver = std::make_unique<Transport>(io[1], genesis, 1, keys[1], options);
-    receiver->SetReceiveHandler([this](int, std::string, ReceiveBudget::Credit credit) {
+    receiver->SetReceiveHandler([this](int, const std::string&, ReceiveBudget::Credit credit) {
       std::lock_guard lock(mu);
       ++received;
       if (holding) held.push_back(std::move(credit));

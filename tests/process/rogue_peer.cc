@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -57,9 +58,8 @@ std::string BadPayload(const genesis::Genesis& g, int self, const crypto::Secret
   return payload.SerializeAsString();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The whole program; a malformed number argument throws (std::stoi), which main reports.
+int Run(int argc, char** argv) {
   if (argc != 8) {
     std::cerr << "usage: rogue_peer GENESIS KEY_FILE INDEX TARGET COUNT bad_signature|garbage "
                  "WATCH_MS\n";
@@ -109,4 +109,15 @@ int main(int argc, char** argv) {
             << ", \"cut\": " << (cut ? "true" : "false") << ", \"cut_after_ms\": " << cut_ms
             << ", \"back_within_watch\": " << (back ? "true" : "false") << "}\n";
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "rogue_peer: " << e.what() << "\n";
+    return 2;
+  }
 }

@@ -111,7 +111,7 @@ struct Outcome {
 };
 
 // Audits `source` with each thread count and requires the same outcome from all of them.
-Outcome AuditAll(const Chain& chain, MemorySource source) {
+Outcome AuditAll(const Chain& chain, const MemorySource& source) {
   std::optional<Outcome> first;
   for (unsigned threads : {1u, 2u, 8u}) {
     MemorySource copy = source;

@@ -335,7 +335,7 @@ std::string MakeChainOf(const TempDir& dir, const std::string& name,
   TestNetwork net = MakeTestNetwork("audit-test", t0);
   *genesis_path = dir / (name + "-genesis.json");
   WriteText(*genesis_path, genesis::GenesisToJson(net.genesis));
-  const std::string data = dir / name;
+  std::string data = dir / name;
   OpenLog opened = OpenLogAt(data);
   ChainBuilder builder(net, opened.log.get(), 3);
   for (size_t b = 0; b < blocks.size(); ++b) {

@@ -55,7 +55,7 @@ ChainFixture MakeChain(const TempDir& dir) {
 }
 
 std::string CopyDataDir(const std::string& from, const TempDir& dir, const std::string& name) {
-  const std::string to = dir / name;
+  std::string to = dir / name;
   std::filesystem::copy(from, to, std::filesystem::copy_options::recursive);
   std::filesystem::remove(std::filesystem::path(to) / "LOCK");
   return to;

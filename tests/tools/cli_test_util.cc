@@ -18,6 +18,7 @@ CliRun RunCli(const std::vector<std::string>& args) {
   std::vector<std::string> argv_strings = {EVCHAIN_BINARY_DIR "/tools/cli/evchain"};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_strings.size() + 1);
   for (auto& s : argv_strings) argv.push_back(s.data());
   argv.push_back(nullptr);
   const pid_t pid = fork();
