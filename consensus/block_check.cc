@@ -64,10 +64,10 @@ CheckedBlock BuildBlock(const genesis::Genesis& genesis, const ChainPoint& base,
     Bytes leaf;
     Hash32 id;
     DepositorNonce nonce;
+    const std::optional<ledger::EntryFacts>& known = facts != nullptr ? (*facts)[i] : kNoFacts;
+    if (!known) ++b.parsed;
     // Entries were verified on arrival; one that fails here is skipped rather than proposed.
-    if (!MakeLeaf(genesis, entries[i], facts != nullptr ? (*facts)[i] : kNoFacts, b.header.height,
-                  time, &leaf, &id, &nonce)
-             .ok()) {
+    if (!MakeLeaf(genesis, entries[i], known, b.header.height, time, &leaf, &id, &nonce).ok()) {
       continue;
     }
     b.after.frontier.AppendLeafHash(crypto::LeafHash(leaf));
@@ -108,8 +108,10 @@ Result<CheckedBlock> CheckBlock(const genesis::Genesis& genesis, const ChainPoin
     Bytes leaf;
     Hash32 id;
     DepositorNonce nonce;
-    EVCHAIN_RETURN_IF_ERROR(MakeLeaf(genesis, e, facts != nullptr ? (*facts)[i] : kNoFacts,
-                                     header.height, header.time, &leaf, &id, &nonce));
+    const std::optional<ledger::EntryFacts>& known = facts != nullptr ? (*facts)[i] : kNoFacts;
+    if (!known) ++b.parsed;
+    EVCHAIN_RETURN_IF_ERROR(
+        MakeLeaf(genesis, e, known, header.height, header.time, &leaf, &id, &nonce));
     if (!seen.insert(id).second || is_duplicate(id)) {
       return Status::Error("duplicate_deposit", "deposit already in the chain");
     }

@@ -36,6 +36,9 @@ struct CheckedBlock {
   std::vector<Hash32> evidence_ids;    // raw SHA-256 of each statement
   std::vector<DepositorNonce> nonces;  // of each statement, in entry order
   ChainPoint after;
+  // Entries whose statements were parsed and hashed to build or check this block: those the
+  // caller gave no facts for (0 when every entry had them).
+  size_t parsed = 0;
 };
 
 // Returns true iff the deposit with this evidence id is already committed or in a block before

@@ -7,6 +7,8 @@
 // it (node/verified_deposits.h), thread-safe, shared by all its verifier threads.
 #pragma once
 
+#include <optional>
+
 #include "common/bytes.h"
 #include "ledger/block.h"
 
@@ -16,10 +18,15 @@ class DepositCheckCache {
  public:
   virtual ~DepositCheckCache() = default;
   // True iff the entry with this DepositCheckKey passed VerifyDeposit on this host: skip it.
-  // False: the caller verifies it now and must then call Finish(key, ok). A caller asking for a
-  // key another thread is verifying waits for that verification instead of repeating it.
-  virtual bool Begin(const Hash32& key) = 0;
-  virtual void Finish(const Hash32& key, bool ok) = 0;
+  // `*facts` (when `facts` is not null) then receives what that check read of the statement
+  // (ledger::FactsOfEntry), or nullopt if it was not kept: a deposit met again (a PRE-PREPARE
+  // after its FORWARD, or after its client's admission) is neither verified nor parsed again.
+  // False: the caller verifies it now and must then call Finish. A caller asking for a key
+  // another thread is verifying waits for that verification instead of repeating it.
+  virtual bool Begin(const Hash32& key, std::optional<ledger::EntryFacts>* facts) = 0;
+  // `facts`: the verified entry's facts, kept with its key; null when the caller has none.
+  // REQUIRES: `*facts` is ledger::FactsOfEntry of the entry whose key this is.
+  virtual void Finish(const Hash32& key, bool ok, const ledger::EntryFacts* facts) = 0;
   // True iff no key is held (none verified yet, or all evicted): Begin would answer false for
   // every key, so a caller with many entries may skip computing keys, verify them itself and
   // report them with CountVerified (VerifyDeposits does, for a replica catching up from a restart).

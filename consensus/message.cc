@@ -184,13 +184,15 @@ Result<Message> VerifyContents(const genesis::Genesis& genesis, Message m,
         continue;
       }
       const Hash32 key = DepositCheckKey(*entry, id);
-      if (known->Begin(key)) continue;
+      // Verified before: the facts that check made, so the replica parses nothing either.
+      if (known->Begin(key, &m.entry_facts_[i])) continue;
       if (body.has_forward() && known->Committed(id)) {
-        known->Finish(key, false);  // not verified: a later copy is checked (or skipped) anew
+        // Not verified: a later copy is checked (or skipped) anew.
+        known->Finish(key, false, nullptr);
         continue;
       }
       Status verified = VerifyDepositCached(genesis, *entry, &cache, &facts, &id);
-      known->Finish(key, verified.ok());
+      known->Finish(key, verified.ok(), verified.ok() ? &facts : nullptr);
       EVCHAIN_RETURN_IF_ERROR(verified);
       m.entry_facts_[i] = std::move(facts);
     }
@@ -299,10 +301,10 @@ Status VerifyDeposits(const genesis::Genesis& genesis, const std::vector<ledger:
     Hash32 key{};
     if (known != nullptr) {
       key = DepositCheckKey(entries[i]);
-      if (known->Begin(key)) continue;
+      if (known->Begin(key, nullptr)) continue;
     }
     Status s = VerifyDepositCached(genesis, entries[i], &cache);
-    if (known != nullptr) known->Finish(key, s.ok());
+    if (known != nullptr) known->Finish(key, s.ok(), nullptr);
     if (!s.ok()) return BadDeposit("entry " + std::to_string(i) + ": " + s.message());
   }
   return Status::Ok();

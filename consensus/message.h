@@ -40,9 +40,10 @@ class Message {
   // its own thread.
   bool certificates_checked() const { return certificates_checked_; }
   // For a PRE-PREPARE or FORWARD from VerifyContents: one element per carried entry, in order,
-  // with the facts of each entry VerifyContents parsed and hashed while verifying it (empty for
-  // an entry a cache had verified before). The replica uses them instead of parsing and hashing
-  // the entry again; empty vector for any other message.
+  // with the facts of each entry VerifyContents parsed and hashed while verifying it, or those
+  // the cache kept from the check that verified it before (empty where neither has them). The
+  // replica uses them instead of parsing and hashing the entry again; empty vector for any other
+  // message.
   const std::vector<std::optional<ledger::EntryFacts>>& entry_facts() const { return entry_facts_; }
 
  private:

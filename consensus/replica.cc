@@ -252,6 +252,9 @@ bool Replica::State::AcceptPrePrepare(const BufferedPrePrepare& b) {
         return !pool.Contains(id) && NonceCommittedByOther(nonce, id);
       },
       b.facts.empty() ? nullptr : &b.facts);
+  if (const size_t parsed = checked.ok() ? checked->parsed : 0; parsed > 0) {
+    statement_parses["pre_prepare"] += parsed;
+  }
   if (!checked.ok()) {
     // No view change from here: the block may be bad only relative to this replica's view of
     // the chain (it may be behind). If the primary is faulty, the request and progress timers
@@ -398,6 +401,9 @@ void Replica::State::TryCommit() {
               : CheckBlock(
                     genesis, tip, p.header, p.entries, [](const Hash32&) { return false; },
                     NoNonceTaken);
+      if (checked.ok() && checked->parsed > 0) {
+        statement_parses["committed_block"] += checked->parsed;
+      }
       if (!checked.ok()) {
         Drop("commit_bad_block:" + checked.status().code(), -1);
         continue;
@@ -552,9 +558,10 @@ void Replica::State::OnForward(const Message& m) {
     Result<ledger::Entry> e = FromProto(entries[i]);
     if (!e.ok()) return Drop("malformed", m.sender());
     // The facts VerifyContents made while it verified the entry: not parsed and hashed again.
-    Result<ledger::EntryFacts> f = static_cast<size_t>(i) < facts.size() && facts[i]
-                                       ? Result<ledger::EntryFacts>(*facts[i])
-                                       : ledger::FactsOfEntry(genesis, *e);
+    const bool known = static_cast<size_t>(i) < facts.size() && facts[i];
+    if (!known) ++statement_parses["forward"];
+    Result<ledger::EntryFacts> f =
+        known ? Result<ledger::EntryFacts>(*facts[i]) : ledger::FactsOfEntry(genesis, *e);
     if (!f.ok()) return Drop("bad_deposit", m.sender());
     const Hash32& id = f->statement_hash;
     DepositorNonce nonce{std::move(f->depositor), std::move(f->nonce)};
@@ -631,6 +638,7 @@ void Replica::State::MaybeCutBlock() {
   UnixMillis time = std::max(wall, head.time + 1);
   CheckedBlock block = BuildBlock(genesis, head, std::move(entries), time,
                                   genesis.validators[self].id, view, &facts);
+  if (block.parsed > 0) statement_parses["block_cut"] += block.parsed;
   last_cut = now;
   pb::Body body;
   pb::PrePrepare* pp = body.mutable_pre_prepare();
@@ -899,6 +907,7 @@ void Replica::State::Restore(const RestoredState& restored) {
     Result<CheckedBlock> checked = CheckBlock(
         genesis, *base, p.header, p.entries, [](const Hash32&) { return false; }, NoNonceTaken);
     if (!checked.ok()) break;
+    statement_parses["committed_block"] += checked->parsed;
     p.after = checked->after;
     p.leaves = std::move(checked->leaves);
   }
@@ -1131,5 +1140,8 @@ bool Replica::abstaining() const {
 }
 bool Replica::IsPending(const Hash32& evidence_id) const { return s_->pool.Contains(evidence_id); }
 const std::map<std::string, uint64_t>& Replica::dropped() const { return s_->dropped; }
+const std::map<std::string, uint64_t>& Replica::statement_parses() const {
+  return s_->statement_parses;
+}
 
 }  // namespace evchain::consensus

@@ -237,6 +237,13 @@ class Replica {
   bool abstaining() const;
   bool IsPending(const Hash32& evidence_id) const;
   const std::map<std::string, uint64_t>& dropped() const;  // drop counters by reason
+  // Deposit statements this replica parsed and hashed itself because no earlier check handed it
+  // their facts (ledger::EntryFacts), by path: "pre_prepare" (checking a PRE-PREPARE),
+  // "block_cut" (the primary building one), "forward" (pooling a FORWARD's deposit) and
+  // "committed_block" (a fetched or restored block). On the normal path the first three stay
+  // 0: VerifyContents, the host's deposit cache and admission hand every statement's facts
+  // over, so each deposit is parsed and hashed once per validator (docs/protocol.md).
+  const std::map<std::string, uint64_t>& statement_parses() const;
 
   struct State;
 

@@ -140,6 +140,8 @@ struct Replica::State {
   bool state_dirty = false;
   bool restoring = false;
   std::map<std::string, uint64_t> dropped;
+  // Statements this replica parsed and hashed itself, by path (Replica::statement_parses).
+  std::map<std::string, uint64_t> statement_parses;
 
   // ---- helpers (replica.cc)
   int Primary(uint64_t v) const { return static_cast<int>(v % n); }

@@ -117,6 +117,7 @@ size_t Replica::State::ApplyFetched(const std::vector<CommittedBlock>& blocks) {
       reject(b, checked.status().code());
       break;
     }
+    statement_parses["committed_block"] += checked->parsed;
     if (!b.leaves.empty() && b.leaves != checked->leaves) {
       reject(b, "leaf_mismatch");
       break;

@@ -33,7 +33,10 @@ Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::E
       facts);
   if (!admitted.ok()) return admitted.status();
   for (size_t i = 0; i < admitted->fresh.size(); ++i) {
-    host_->Verified(admitted->fresh[i], admitted->fresh_ids[i]);
+    const consensus::DepositorNonce& nonce = admitted->fresh_nonces[i];
+    host_->Verified(admitted->fresh[i],
+                    ledger::EntryFacts{admitted->fresh_ids[i], admitted->fresh_digests[i],
+                                       nonce.first, nonce.second});
   }
   JournalRequest request;
   request.earlier_copies = std::move(admitted->not_yet_durable);

@@ -46,8 +46,9 @@ class Admission {
     virtual std::optional<Hash32> CommittedNonceOwner(const std::string& depositor,
                                                       const std::string& nonce) const = 0;
     // `entry`'s signature was checked before admission: copies of it that peers send back need
-    // no second check (node/verified_deposits.h). `evidence_id` is SHA-256 of its statement.
-    virtual void Verified(const ledger::Entry& entry, const Hash32& evidence_id) = 0;
+    // no second check, nor a second parse (node/verified_deposits.h). `facts` are
+    // ledger::FactsOfEntry of it (statement_hash: SHA-256 of its statement).
+    virtual void Verified(const ledger::Entry& entry, const ledger::EntryFacts& facts) = 0;
     // The queue went from empty to not empty: call TakeQueued on the consensus strand.
     virtual void QueueReady() = 0;
   };

@@ -152,6 +152,13 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
                        "Deposits met by the signature checks: result=verified (signature checked: "
                        "once per deposit, fetched blocks included), cached (verified before), "
                        "committed (a FORWARDed deposit already in the log: not checked).");
+  v->metrics_.Describe(kStatementParsesMetric, "counter",
+                       "Deposit statements the replica parsed and hashed itself, having no facts "
+                       "from an earlier check, by path (pre_prepare, block_cut, forward: 0 on "
+                       "the normal path; committed_block: fetched or restored blocks).");
+  for (const char* path : {"pre_prepare", "block_cut", "forward", "committed_block"}) {
+    v->metrics_.SetGauge(kStatementParsesMetric, 0, std::string("path=\"") + path + "\"");
+  }
   // Well above the pool bound, so a deposit is evicted only after waiting very long.
   v->verified_deposits_ = std::make_unique<VerifiedDeposits>(
       std::max<size_t>(size_t{4} * config.max_pending, size_t{1} << 16),
@@ -374,6 +381,9 @@ void Validator::RefreshStatus() {
   metrics_.SetGauge(kDepositChecksMetric,
                     static_cast<double>(verified_deposits_->committed_skipped()),
                     "result=\"committed\"");
+  for (const auto& [path, count] : replica_->statement_parses()) {
+    metrics_.SetGauge(kStatementParsesMetric, static_cast<double>(count), "path=\"" + path + "\"");
+  }
   metrics_.SetGauge(api::metric::kView, static_cast<double>(view));
   metrics_.SetGauge(api::metric::kHeight, static_cast<double>(log_->height()));
   metrics_.SetGauge(api::metric::kLogSize, static_cast<double>(log_->size()));
@@ -426,8 +436,8 @@ std::optional<Hash32> Validator::CommittedNonceOwner(const std::string& deposito
   return *existing;
 }
 
-void Validator::Verified(const ledger::Entry& entry, const Hash32& evidence_id) {
-  verified_deposits_->MarkVerified(consensus::DepositCheckKey(entry, evidence_id));
+void Validator::Verified(const ledger::Entry& entry, const ledger::EntryFacts& facts) {
+  verified_deposits_->MarkVerified(consensus::DepositCheckKey(entry, facts.statement_hash), facts);
 }
 
 void Validator::QueueReady() {

@@ -133,7 +133,7 @@ class Validator final : public api::NodeService,
   bool Committed(const Hash32& evidence_id) const override;
   std::optional<Hash32> CommittedNonceOwner(const std::string& depositor,
                                             const std::string& nonce) const override;
-  void Verified(const ledger::Entry& entry, const Hash32& evidence_id) override;
+  void Verified(const ledger::Entry& entry, const ledger::EntryFacts& facts) override;
   void QueueReady() override;
   // Proposes again the deposits acknowledged before a restart (from the journal).
   evchain::Status ResumePending();

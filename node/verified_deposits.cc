@@ -11,13 +11,14 @@ VerifiedDeposits::VerifiedDeposits(size_t capacity, std::function<bool(const Has
       committed_(std::move(committed)),
       keys_(0, Hash32Hasher(RandomHashSalt())) {}
 
-bool VerifiedDeposits::Begin(const Hash32& key) {
+bool VerifiedDeposits::Begin(const Hash32& key, std::optional<ledger::EntryFacts>* facts) {
   std::unique_lock lock(mu_);
   for (;;) {
-    auto [it, inserted] = keys_.try_emplace(key, State::kVerifying);
+    auto [it, inserted] = keys_.try_emplace(key);
     if (inserted) return false;  // the caller verifies it
-    if (it->second == State::kVerified) {
+    if (it->second.state == State::kVerified) {
       ++cached_;
+      if (facts != nullptr) *facts = it->second.facts;
       return true;
     }
     // Another thread is verifying this very entry (a FORWARD and a PRE-PREPARE carrying it
@@ -27,16 +28,17 @@ bool VerifiedDeposits::Begin(const Hash32& key) {
   }
 }
 
-void VerifiedDeposits::Finish(const Hash32& key, bool ok) {
+void VerifiedDeposits::Finish(const Hash32& key, bool ok, const ledger::EntryFacts* facts) {
   {
     std::lock_guard lock(mu_);
     auto it = keys_.find(key);
-    if (it == keys_.end() || it->second != State::kVerifying) return;
+    if (it == keys_.end() || it->second.state != State::kVerifying) return;
     if (!ok) {
       keys_.erase(it);  // a waiter verifies it itself, and fails too
     } else {
       ++verified_;
-      it->second = State::kVerified;
+      it->second.state = State::kVerified;
+      if (facts != nullptr) it->second.facts = *facts;
       order_.push_back(key);
       while (order_.size() > capacity_) {
         keys_.erase(order_.front());
@@ -52,9 +54,9 @@ bool VerifiedDeposits::Empty() {
   return keys_.empty();
 }
 
-bool VerifiedDeposits::MarkVerified(const Hash32& key) {
-  if (Begin(key)) return true;
-  Finish(key, true);
+bool VerifiedDeposits::MarkVerified(const Hash32& key, const ledger::EntryFacts& facts) {
+  if (Begin(key, nullptr)) return true;
+  Finish(key, true, &facts);
   return false;
 }
 

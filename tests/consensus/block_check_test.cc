@@ -53,6 +53,10 @@ TEST_CASE("CheckBlock with the entries' facts gives the block it gives without t
   CHECK(with->evidence_ids == plain->evidence_ids);
   CHECK(with->nonces == plain->nonces);
   CHECK(with->after.frontier.Root() == plain->after.frontier.Root());
+  // What each parsed (the replica's evchain_consensus_statement_parses_total).
+  CHECK(plain->parsed == 2);
+  CHECK(with->parsed == 1);
+  CHECK(f.built.parsed == 2);
 }
 
 TEST_CASE("CheckBlock takes an entry's facts instead of parsing it again") {
@@ -64,6 +68,7 @@ TEST_CASE("CheckBlock takes an entry's facts instead of parsing it again") {
   Result<CheckedBlock> used = f.Check(&facts);
   REQUIRE(used.ok());
   CHECK(used->nonces[0].second == "from-the-facts");
+  CHECK(used->parsed == 0);
   // EntryFactsList for other entries (another count) are not used.
   EntryFactsList wrong_count = f.FactsOfAll();
   wrong_count.pop_back();
@@ -80,6 +85,7 @@ TEST_CASE("BuildBlock takes the pool's facts instead of parsing the entries agai
       BuildBlock(f.g, f.base, f.entries, f.g.genesis_time + 10, f.g.validators[0].id, 0, &facts);
   CHECK(same.hash == f.built.hash);
   CHECK(same.leaves == f.built.leaves);
+  CHECK(same.parsed == 0);
   facts[1]->nonce = "from-the-facts";
   const CheckedBlock used =
       BuildBlock(f.g, f.base, f.entries, f.g.genesis_time + 10, f.g.validators[0].id, 0, &facts);

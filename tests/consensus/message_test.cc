@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -129,17 +131,22 @@ TEST_CASE("Prefilter drops forwarded deposits only during a state transfer") {
   CHECK(f.Filter(status, {.committed_height = 9, .catching_up = true}).ok());
 }
 
-// A DepositCheckCache that remembers keys in a set and counts what VerifyContents asks.
+// A DepositCheckCache that remembers keys (with the facts it is given) and counts what
+// VerifyContents asks.
 struct CountingCache : DepositCheckCache {
-  std::set<Hash32> verified, committed;
+  std::map<Hash32, std::optional<ledger::EntryFacts>> verified;
+  std::set<Hash32> committed;
   int begun = 0, finished_ok = 0, finished_bad = 0, counted = 0;
-  bool Begin(const Hash32& key) override {
+  bool Begin(const Hash32& key, std::optional<ledger::EntryFacts>* facts) override {
     ++begun;
-    return verified.count(key) > 0;
+    auto it = verified.find(key);
+    if (it == verified.end()) return false;
+    if (facts != nullptr) *facts = it->second;
+    return true;
   }
-  void Finish(const Hash32& key, bool ok) override {
+  void Finish(const Hash32& key, bool ok, const ledger::EntryFacts* facts) override {
     ++(ok ? finished_ok : finished_bad);
-    if (ok) verified.insert(key);
+    if (ok) verified[key] = facts != nullptr ? std::optional(*facts) : std::nullopt;
   }
   bool Committed(const Hash32& id) override { return committed.count(id) > 0; }
   bool Empty() override { return verified.empty(); }
@@ -193,13 +200,28 @@ TEST_CASE("VerifyContents hands the replica the facts of each entry it verified"
     CHECK(got.depositor == expected->depositor);
     CHECK(got.nonce == expected->nonce);
   }
-  // An entry a cache had verified before was not parsed here: no facts (the replica parses it).
+  // An entry a cache had verified before is neither verified nor parsed here: its facts are the
+  // ones the cache kept from that check (the FORWARD's), so the replica parses nothing either.
   CountingCache cache;
   REQUIRE(Contents(f, f.Forward(true), &cache).ok());
+  REQUIRE(cache.verified.size() == 1);
+  ledger::EntryFacts& kept = *cache.verified.begin()->second;
+  CHECK(kept.nonce == expected->nonce);
+  kept.nonce = "from the cache";  // proves the PRE-PREPARE's facts were not parsed anew
   Result<Message> again = Contents(f, f.PrePrepare(2, kNow), &cache);
   REQUIRE(again.ok());
+  CHECK(cache.finished_ok == 1);
   REQUIRE(again->entry_facts().size() == 1);
-  CHECK_FALSE(again->entry_facts()[0].has_value());
+  REQUIRE(again->entry_facts()[0].has_value());
+  CHECK(again->entry_facts()[0]->nonce == "from the cache");
+  CHECK(again->entry_facts()[0]->statement_hash == expected->statement_hash);
+  // A cache that kept no facts for the key (an entry verified by VerifyDeposits) hands none: the
+  // replica then parses the entry itself.
+  cache.verified.begin()->second.reset();
+  Result<Message> bare = Contents(f, f.PrePrepare(2, kNow), &cache);
+  REQUIRE(bare.ok());
+  REQUIRE(bare->entry_facts().size() == 1);
+  CHECK_FALSE(bare->entry_facts()[0].has_value());
   // Other kinds carry none.
   pb::Body status;
   status.mutable_status()->set_view(0);

@@ -38,9 +38,10 @@ class FakeAdmissionHost : public Admission::Host {
     if (it == nonce_owners.end()) return std::nullopt;
     return it->second;
   }
-  void Verified(const ledger::Entry& entry, const Hash32& evidence_id) override {
-    CHECK(evidence_id == crypto::Sha256(entry.statement));
-    verified.insert(evidence_id);
+  void Verified(const ledger::Entry& entry, const ledger::EntryFacts& facts) override {
+    CHECK(facts.statement_hash == crypto::Sha256(entry.statement));
+    verified.insert(facts.statement_hash);
+    verified_facts.push_back(facts);
   }
   void QueueReady() override { ++wakeups; }
 
@@ -48,6 +49,7 @@ class FakeAdmissionHost : public Admission::Host {
   std::set<Hash32> committed;
   std::map<std::pair<std::string, std::string>, Hash32> nonce_owners;
   std::set<Hash32> verified;
+  std::vector<ledger::EntryFacts> verified_facts;  // what admission handed the deposit cache
   int wakeups = 0;
 };
 
@@ -179,6 +181,13 @@ TEST_CASE("admission takes the HTTP handler's facts instead of reading the state
   REQUIRE(queued[0].digest.has_value());
   CHECK(*queued[0].digest == crypto::Sha256("from the facts"));
   CHECK(queued[0].id == facts->statement_hash);
+  // The deposit cache gets the same facts: a PRE-PREPARE bringing the deposit back is neither
+  // verified nor parsed again (node/verified_deposits.h).
+  REQUIRE(fx.host.verified_facts.size() == 1);
+  CHECK(fx.host.verified_facts[0].digest == crypto::Sha256("from the facts"));
+  CHECK(fx.host.verified_facts[0].statement_hash == facts->statement_hash);
+  CHECK(fx.host.verified_facts[0].depositor == facts->depositor);
+  CHECK(fx.host.verified_facts[0].nonce == facts->nonce);
 }
 
 // A second copy of a deposit whose first copy is still being journalled must not be

@@ -175,7 +175,9 @@ def NODE_BIN():
 def deposits_verified_once():
     """Each deposit's signature is verified at most once per validator, although it reaches each
     one several times (admission or FORWARD, the primary's PRE-PREPARE, retransmissions, a block
-    fetched by a replica that fell behind)."""
+    fetched by a replica that fell behind); and its statement is parsed and hashed once, by the
+    check that verified it: the replica takes the facts of that check (no parse of its own on
+    the paths of pre-prepares, block cuts and FORWARDs)."""
     with Network() as net:
         net.start_all()
         admitted = {1: 3000, 2: 200}  # validator -> deposits its clients sent it
@@ -191,9 +193,15 @@ def deposits_verified_once():
                 r'^evchain_deposit_checks_total\{result="(\w+)"\} (\S+)$', text, re.M)}
             rejected = {m.group(1): float(m.group(2)) for m in re.finditer(
                 r'^evchain_peer_payloads_rejected_total\{reason="(\w+)"\} (\S+)$', text, re.M)}
-            print(f"  v{i}: {counts} view {views[i]}, peer payloads rejected: {rejected}")
+            parses = {m.group(1): float(m.group(2)) for m in re.finditer(
+                r'^evchain_consensus_statement_parses_total\{path="(\w+)"\} (\S+)$', text,
+                re.M)}
+            print(f"  v{i}: {counts} view {views[i]}, peer payloads rejected: {rejected}, "
+                  f"replica's own statement parses: {parses}")
             check(set(counts) == {"verified", "cached", "committed"},
                   f"v{i}: /metrics lacks evchain_deposit_checks_total: {counts}")
+            check(set(parses) == {"pre_prepare", "block_cut", "forward", "committed_block"},
+                  f"v{i}: /metrics lacks evchain_consensus_statement_parses_total: {parses}")
             check(counts["verified"] <= total,
                   f"v{i} verified {counts['verified']:.0f} signatures for {total} deposits")
             if any(views):
@@ -208,6 +216,10 @@ def deposits_verified_once():
             check(i == primary or counts["cached"] >= admitted.get(i, 0),
                   f"v{i} found {counts['cached']:.0f} of the {admitted.get(i, 0)} deposits its "
                   "clients sent verified before")
+            # Every deposit met again came with the facts of the check that verified it.
+            for path in ("pre_prepare", "block_cut", "forward"):
+                check(parses[path] == 0,
+                      f"v{i} parsed {parses[path]:.0f} statements again on the {path} path")
 
 
 def misbehaving_peer():
