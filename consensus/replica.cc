@@ -580,13 +580,10 @@ void Replica::State::OnForward(const Message& m) {
 void Replica::State::MaybeCutBlock() {
   // A primary behind its stable checkpoint must fetch first: heights at or below it are decided.
   if (!IsPrimary() || view_changing || tip.height < stable_seq) return;
-  ChainPoint head = tip;
-  uint64_t seq = tip.height + 1;
-  size_t in_flight_entries = 0;
-  for (const Proposal* p; (p = FindProposal(seq, view)) != nullptr && p->after; ++seq) {
-    head = *p->after;
-    in_flight_entries += p->entries.size();
-  }
+  const InFlightEnd end = OwnInFlightEnd();
+  const uint64_t seq = end.next_seq;
+  const ChainPoint& head = *end.head;
+  const size_t in_flight_entries = end.entries;
   if (FindProposal(seq, view) != nullptr || buffered.count({view, seq})) return;
   if (seq > HighWatermark() || seq > tip.height + kMaxUncommittedBlocks) return;
   if (!MayVoteAt(seq)) return;  // restored from a backup: it may have proposed this seq before
@@ -595,12 +592,9 @@ void Replica::State::MaybeCutBlock() {
   // block in flight, when an eighth of it has: a deposit reaching an idle network commits in a
   // few round trips instead of waiting out the interval, while under load the deposits that
   // arrive during the blocks in flight batch up (docs/protocol.md "Normal case").
-  const UnixMillis interval = genesis.params.block_interval_ms;
-  const UnixMillis since_cut = now - last_cut;
   const bool idle = seq == tip.height + 1;
-  const auto due = [&](size_t deposits) {
-    return deposits >= max_batch || since_cut >= interval || (idle && 8 * since_cut >= interval);
-  };
+  const UnixMillis due_at = CutDueAt(idle);
+  const auto due = [&](size_t deposits) { return deposits >= max_batch || now >= due_at; };
   // Cheap test first: this runs on every deposit and tick, and the walk below builds the in-flight
   // sets. The pool still holds the deposits of the blocks in flight, so without them its size
   // would call a block due, and the walk find too few to cut, on every call while blocks are in
@@ -647,6 +641,21 @@ void Replica::State::MaybeCutBlock() {
   for (const ledger::Entry& e : block.entries) ToProto(e, pp->add_entries());
   std::string wire = SignAndSend(kBroadcast, body);
   AcceptOwnPrePrepare(std::move(block), std::move(wire));
+}
+
+Replica::State::InFlightEnd Replica::State::OwnInFlightEnd() const {
+  InFlightEnd end{tip.height + 1, &tip, 0};
+  for (const Proposal* p; (p = FindProposal(end.next_seq, view)) != nullptr && p->after;
+       ++end.next_seq) {
+    end.head = &*p->after;
+    end.entries += p->entries.size();
+  }
+  return end;
+}
+
+UnixMillis Replica::State::CutDueAt(bool idle) const {
+  const UnixMillis interval = genesis.params.block_interval_ms;
+  return last_cut + (idle ? (interval + 7) / 8 : interval);  // idle: 8 * since_cut >= interval
 }
 
 // The primary's own block was built on its base by BuildBlock, with every rule of CheckBlock
@@ -1140,6 +1149,17 @@ bool Replica::abstaining() const {
 }
 bool Replica::IsPending(const Hash32& evidence_id) const { return s_->pool.Contains(evidence_id); }
 const std::map<std::string, uint64_t>& Replica::dropped() const { return s_->dropped; }
+std::optional<int64_t> Replica::NextCutDue() const {
+  const State& s = *s_;
+  if (!s.IsPrimary() || s.view_changing || s.tip.height < s.stable_seq) return std::nullopt;
+  const State::InFlightEnd end = s.OwnInFlightEnd();
+  // As MaybeCutBlock estimates: deposits pooled beyond those of the blocks in flight.
+  if (s.pool.size() <= end.entries) return std::nullopt;
+  const UnixMillis due = s.CutDueAt(end.next_seq == s.tip.height + 1);
+  if (due <= s.now) return std::nullopt;  // due already: the last call cut, or could not
+  return due;
+}
+
 const std::map<std::string, uint64_t>& Replica::statement_parses() const {
   return s_->statement_parses;
 }

@@ -237,6 +237,12 @@ class Replica {
   bool abstaining() const;
   bool IsPending(const Hash32& evidence_id) const;
   const std::map<std::string, uint64_t>& dropped() const;  // drop counters by reason
+  // When this primary's next block falls due by time alone, on the `mono` clock of Now: it holds
+  // deposits not yet proposed, and the block interval (or an eighth of it, with no block in
+  // flight) has not passed since its last cut. The host should Tick it then: a regular tick may
+  // come up to its period later, and the block with it. nullopt when no cut waits for time
+  // (a backup, nothing unproposed, or due already: the last call made it or could not).
+  std::optional<int64_t> NextCutDue() const;
   // Deposit statements this replica parsed and hashed itself because no earlier check handed it
   // their facts (ledger::EntryFacts), by path: "pre_prepare" (checking a PRE-PREPARE),
   // "block_cut" (the primary building one), "forward" (pooling a FORWARD's deposit) and

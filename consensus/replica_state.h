@@ -158,6 +158,18 @@ struct Replica::State {
   bool Prepared(uint64_t seq, uint64_t v) const { return log.Prepared(seq, v, Primary(v), quorum); }
   // Deposits of the blocks accepted in view v at heights (tip, below): the tentative chain.
   TentativeDeposits InFlight(uint64_t below, uint64_t v) const;
+  // The primary's blocks in flight in this view, on top of the committed tip: where the next
+  // one goes (`next_seq`), what it extends (`head`: the tip or the last block in flight) and how
+  // many entries those blocks hold.
+  struct InFlightEnd {
+    uint64_t next_seq = 0;
+    const ChainPoint* head = nullptr;
+    size_t entries = 0;
+  };
+  InFlightEnd OwnInFlightEnd() const;
+  // When the next block falls due by time alone (MaybeCutBlock): block_interval_ms after the
+  // last cut, or an eighth of it with no block in flight (`idle`).
+  UnixMillis CutDueAt(bool idle) const;
   bool IsCommittedId(const Hash32& id) const;
   // True iff an entry other than `id` holding this nonce is committed (unapplied, handed out or
   // in the host's index): the one check of the nonce rule against the committed chain.

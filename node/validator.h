@@ -95,6 +95,8 @@ class Validator final : public api::NodeService,
   Validator(NodeConfig config, genesis::Genesis genesis, crypto::SecretKey key, int self);
 
   void ScheduleTick();
+  // Arms cut_timer_ for Replica::NextCutDue (consensus strand, after every Drain).
+  void ArmCutTimer();
   // Everything below runs on consensus_.
   void Drain();
   void ScheduleDrain();    // Drain once, after the tasks already queued on consensus_
@@ -158,6 +160,9 @@ class Validator final : public api::NodeService,
   boost::asio::io_context io_;
   boost::asio::strand<boost::asio::io_context::executor_type> consensus_;
   boost::asio::steady_timer tick_timer_;
+  // Ticks the replica when its next block cut falls due between two regular ticks (ArmCutTimer).
+  boost::asio::steady_timer cut_timer_;
+  int64_t cut_timer_due_ = 0;  // MonoNow() it is armed for; 0 = unarmed (consensus strand)
   boost::asio::signal_set signals_;
   std::unique_ptr<net::Transport> transport_;
   std::unique_ptr<PeerInbox> inbox_;  // what peers send (created by Start, with the pools)

@@ -39,6 +39,7 @@ void Validator::Drain() {
     replica_->Advance();
   }
   RefreshStatus();
+  ArmCutTimer();
 }
 
 void Validator::ProcessReady(consensus::Ready ready) {

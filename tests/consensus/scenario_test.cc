@@ -45,6 +45,31 @@ TEST_CASE("normal case: deposits at a backup are committed by all in view 0") {
 // Ready that acts on something (docs/protocol.md "Persistence"): per block the one that sends the
 // PREPARE, the COMMIT, the one that commits, and here now and then one that (re)sends a
 // CHECKPOINT.
+// A block that falls due between two of the host's regular ticks is cut when it falls due: the
+// replica names the time (Replica::NextCutDue) and the host Ticks it then (node/validator.cc
+// ArmCutTimer; the simulation's host does the same). Before, it waited for the next tick: up to
+// 20 ms more at the node, for every block cut on time alone.
+TEST_CASE("the primary's next block is cut when it falls due, not at the next tick") {
+  sim::Options o = sim::QuietOptions(3, 5000);
+  o.block_interval_ms = 800;  // no block in flight: due 100 ms after the last cut
+  sim::Simulation sim(o);
+  sim.Submit(0, 13);  // to the primary of view 0: cut at once (no block in flight, none before)
+  REQUIRE(sim.RunUntil(60));
+  REQUIRE(sim.chain(0).size() == 1);
+  CHECK_FALSE(sim.replica(0)->NextCutDue().has_value());  // nothing pooled
+  sim.Submit(0, 61);
+  REQUIRE(sim.RunUntil(62));
+  const std::optional<int64_t> due = sim.replica(0)->NextCutDue();
+  REQUIRE(due.has_value());
+  CHECK(*due == sim.NowOf(0).mono - sim.now() + 113);
+  REQUIRE(sim.RunToCompletion());
+  INFO(sim.failure());
+  REQUIRE(sim.chain(0).size() == 2);
+  // Cut at 113, not at the simulation's next regular tick (every 10 ms: 120).
+  CHECK(sim.chain(0)[1].header.time == sim.chain(0)[0].header.time + 100);
+  CHECK_FALSE(sim.replica(0)->NextCutDue().has_value());
+}
+
 TEST_CASE("votes that change nothing are written with the next Ready that acts") {
   Simulation sim(Quiet());
   for (int k = 0; k < 20; ++k) sim.Submit(1 + k % 3, 10 + 300 * k);  // a block each

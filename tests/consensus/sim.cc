@@ -56,7 +56,7 @@ Simulation::Simulation(const Options& options) : opt_(options), rng_(options.see
   genesis_.chain_id = "sim";
   genesis_.genesis_time = kStart - 1000;
   genesis_.params.max_batch = opt_.max_batch;
-  genesis_.params.block_interval_ms = 20;
+  genesis_.params.block_interval_ms = opt_.block_interval_ms;
   genesis_.params.max_clock_skew_ms = 1000;
   genesis_.params.view_change_timeout_ms = 300;
   genesis_.params.request_timeout_ms = 600;
@@ -325,6 +325,21 @@ void Simulation::Drain(int i) {
     }
     node.replica->Advance();
   }
+  // As the node's host does: Tick the replica when its next block cut falls due (a regular tick
+  // may come later). Its mono clock is this simulation's time plus its own offset (NowOf).
+  if (!node.replica) return;
+  const std::optional<int64_t> due = node.replica->NextCutDue();
+  if (!due) return;
+  const UnixMillis at = *due - (NowOf(i).mono - now_);
+  if (at == node.cut_tick_at || at <= now_) return;
+  node.cut_tick_at = at;
+  Schedule(at, [this, i, at] {
+    Node& n = nodes_[i];
+    if (!n.replica || n.cut_tick_at != at) return;
+    n.cut_tick_at = -1;
+    n.replica->Tick(NowOf(i));
+    Drain(i);
+  });
 }
 
 void Simulation::CheckBlock(int i, const CommittedBlock& b) {

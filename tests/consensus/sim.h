@@ -57,9 +57,10 @@ struct Options {
   bool verbose = false;
   bool random_faults = true;  // false: a fault-free network unless the test adds faults
   int deposits = 20;
-  uint32_t max_batch = 8;         // genesis params.max_batch (load scenarios use hundreds)
-  UnixMillis fault_period = 600;  // faults and deposits happen in [0, fault_period)
-  UnixMillis max_time = 40000;    // give up (liveness failure) after this much virtual time
+  uint32_t max_batch = 8;             // genesis params.max_batch (load scenarios use hundreds)
+  UnixMillis block_interval_ms = 20;  // genesis params.block_interval_ms
+  UnixMillis fault_period = 600;      // faults and deposits happen in [0, fault_period)
+  UnixMillis max_time = 40000;        // give up (liveness failure) after this much virtual time
   // Host processing cost, a model of signature checks on a busy machine. Empty: a replica
   // handles each message the moment it arrives. Otherwise, as node/peer_inbox.h does, replica i
   // handles messages that carry deposits one at a time, protocol messages before FORWARDs, and
@@ -174,6 +175,8 @@ class Simulation {
     // (Validator::ResumePending): the one durable copy of a pending deposit.
     std::map<Hash32, ledger::Entry> journal;
     std::vector<CommittedBlock> chain;
+    // The host's cut timer (node/validator.cc ArmCutTimer): the simulation time it is set for.
+    UnixMillis cut_tick_at = -1;
     SetIndex index;
     crypto::MerkleFrontier frontier;  // of the committed log
     uint32_t byzantine = 0;
