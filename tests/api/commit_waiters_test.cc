@@ -71,27 +71,28 @@ TEST_CASE("commits racing with registrations and bounds complete every waiter on
   boost::asio::io_context io;
   auto guard = boost::asio::make_work_guard(io);
   std::thread timers([&] { io.run(); });
-  {
-    CommitWaiters w(io.get_executor());
-    constexpr int kWaiters = 2000;
-    std::vector<Outcome> outcomes(kWaiters);
-    std::thread committer([&] {
-      for (int i = 0; i < kWaiters; ++i) w.Committed({Id(i)});
-    });
-    for (int i = 0; i < kWaiters; ++i) {
-      w.Add({Id(i)}, std::chrono::milliseconds(i % 2 ? 1 : 5000), Never, outcomes[i].Done());
-    }
-    committer.join();
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (w.size() > 0 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    // The 5 s waiters whose commit came before they registered were never told: cancel them.
-    w.CancelAll();
-    for (const Outcome& o : outcomes) CHECK(o.calls == 1);
+  CommitWaiters w(io.get_executor());
+  constexpr int kWaiters = 2000;
+  std::vector<Outcome> outcomes(kWaiters);
+  std::thread committer([&] {
+    for (int i = 0; i < kWaiters; ++i) w.Committed({Id(i)});
+  });
+  for (int i = 0; i < kWaiters; ++i) {
+    w.Add({Id(i)}, std::chrono::milliseconds(i % 2 ? 1 : 5000), Never, outcomes[i].Done());
   }
+  committer.join();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (w.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  // The 5 s waiters whose commit came before they registered were never told: cancel them.
+  w.CancelAll();
+  // A bound's callback runs on the timers' thread after the waiter has left size(), so the
+  // outcomes are read (and freed) only once that thread has finished. Reading them before let
+  // the last callback write into a freed Outcome (ASan, 2026-12-06).
   guard.reset();
   timers.join();
+  for (const Outcome& o : outcomes) CHECK(o.calls == 1);
 }
 
 }  // namespace
