@@ -5,7 +5,8 @@
 set -euo pipefail
 
 # clang-14 + libclang-rt-14-dev: the sanitizer build (and its libFuzzer targets) uses clang.
-packages=(build-essential cmake ninja-build ccache clang-14 libclang-rt-14-dev pkg-config
+# lld: both builds link with it (scripts/build.sh).
+packages=(build-essential cmake ninja-build ccache clang-14 libclang-rt-14-dev lld pkg-config
   libleveldb-dev libsnappy-dev libsodium-dev libcrypto++-dev libboost-dev libprotobuf-dev
   protobuf-compiler libcpp-httplib-dev libssl-dev doctest-dev libcli11-dev
   libspdlog-dev nlohmann-json3-dev curl python3 openssl
