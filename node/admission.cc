@@ -10,6 +10,16 @@
 #include "crypto/sha256.h"
 
 namespace evchain::node {
+namespace {
+
+std::vector<Hash32> EvidenceIds(const std::vector<ledger::EntryFacts>& facts) {
+  std::vector<Hash32> ids;
+  ids.reserve(facts.size());
+  for (const ledger::EntryFacts& f : facts) ids.push_back(f.statement_hash);
+  return ids;
+}
+
+}  // namespace
 
 Admission::Admission(Host* host, PendingJournal* journal, size_t max_pending)
     : host_(host), journal_(journal), max_pending_(max_pending), pool_(max_pending) {}
@@ -33,23 +43,18 @@ Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::E
       facts);
   if (!admitted.ok()) return admitted.status();
   for (size_t i = 0; i < admitted->fresh.size(); ++i) {
-    const consensus::DepositorNonce& nonce = admitted->fresh_nonces[i];
-    host_->Verified(admitted->fresh[i],
-                    ledger::EntryFacts{admitted->fresh_ids[i], admitted->fresh_digests[i],
-                                       nonce.first, nonce.second});
+    host_->Verified(admitted->fresh[i], admitted->fresh_facts[i]);
   }
   JournalRequest request;
   request.earlier_copies = std::move(admitted->not_yet_durable);
   for (size_t i = 0; i < admitted->fresh.size(); ++i) {
-    const Hash32& id = admitted->fresh_ids[i];
+    const Hash32& id = admitted->fresh_facts[i].statement_hash;
     if (host_->Committed(id)) {
       request.settled.push_back(id);
       continue;
     }
     request.fresh.push_back(std::move(admitted->fresh[i]));
-    request.fresh_ids.push_back(id);
-    request.fresh_nonces.push_back(std::move(admitted->fresh_nonces[i]));
-    request.fresh_digests.push_back(admitted->fresh_digests[i]);
+    request.facts.push_back(std::move(admitted->fresh_facts[i]));
   }
   return request;
 }
@@ -76,10 +81,9 @@ Status Admission::AdmitAndWait(const std::vector<ledger::Entry>& entries, bool j
   if (!journal) {
     Result<JournalRequest> request = Prepare(entries, nullptr);
     if (!request.ok()) return request.status();
-    pool_.MarkDurable(request->fresh_ids);
+    pool_.MarkDurable(EvidenceIds(request->facts));
     if (!request->settled.empty()) Settle(request->settled);
-    Enqueue(std::move(request->fresh), request->fresh_ids, std::move(request->fresh_nonces),
-            request->fresh_digests);
+    Enqueue(std::move(request->fresh), std::move(request->facts));
     return Status::Ok();
   }
   std::promise<Status> outcome;
@@ -112,30 +116,27 @@ void Admission::WriteRounds() {
       round.swap(journal_queue_);
     }
     std::vector<ledger::Entry> fresh;
-    std::vector<Hash32> fresh_ids;
-    std::vector<consensus::DepositorNonce> fresh_nonces;
-    std::vector<Hash32> fresh_digests;
+    std::vector<ledger::EntryFacts> facts;
     for (JournalRequest& r : round) {
       fresh.insert(fresh.end(), std::make_move_iterator(r.fresh.begin()),
                    std::make_move_iterator(r.fresh.end()));
-      fresh_ids.insert(fresh_ids.end(), r.fresh_ids.begin(), r.fresh_ids.end());
-      fresh_nonces.insert(fresh_nonces.end(), std::make_move_iterator(r.fresh_nonces.begin()),
-                          std::make_move_iterator(r.fresh_nonces.end()));
-      fresh_digests.insert(fresh_digests.end(), r.fresh_digests.begin(), r.fresh_digests.end());
+      facts.insert(facts.end(), std::make_move_iterator(r.facts.begin()),
+                   std::make_move_iterator(r.facts.end()));
     }
+    const std::vector<Hash32> fresh_ids = EvidenceIds(facts);
     // One synced write for the whole round: durable when it returns Ok.
     if (Status written = WriteJournal(fresh, fresh_ids); !written.ok()) {
       // Not durable, so not acknowledged: every client of the round sees the error and resends.
       spdlog::error("cannot record deposits in the journal: {}", written.ToString());
       for (JournalRequest& r : round) {
-        std::vector<Hash32> ids = r.fresh_ids;
+        std::vector<Hash32> ids = EvidenceIds(r.facts);
         ids.insert(ids.end(), r.settled.begin(), r.settled.end());
         Settle(ids);
         r.done(written);
       }
     } else {
       pool_.MarkDurable(fresh_ids);
-      Enqueue(std::move(fresh), fresh_ids, std::move(fresh_nonces), fresh_digests);
+      Enqueue(std::move(fresh), std::move(facts));
       for (JournalRequest& r : round) {
         if (!r.settled.empty()) Settle(r.settled);
         Acknowledge(std::move(r));
@@ -186,9 +187,7 @@ void Admission::RecheckAwaiting() {
   for (JournalRequest& r : awaiting) Acknowledge(std::move(r));
 }
 
-void Admission::Enqueue(std::vector<ledger::Entry> fresh, const std::vector<Hash32>& ids,
-                        std::vector<consensus::DepositorNonce> nonces,
-                        const std::vector<Hash32>& digests) {
+void Admission::Enqueue(std::vector<ledger::Entry> fresh, std::vector<ledger::EntryFacts> facts) {
   if (fresh.empty()) return;
   bool wake = false;
   {
@@ -196,7 +195,11 @@ void Admission::Enqueue(std::vector<ledger::Entry> fresh, const std::vector<Hash
     wake = queue_.empty();
     queue_.reserve(queue_.size() + fresh.size());
     for (size_t i = 0; i < fresh.size(); ++i) {
-      queue_.push_back({std::move(fresh[i]), ids[i], std::move(nonces[i]), digests[i]});
+      ledger::EntryFacts& f = facts[i];
+      queue_.push_back({std::move(fresh[i]),
+                        f.statement_hash,
+                        {std::move(f.depositor), std::move(f.nonce)},
+                        f.digest});
     }
   }
   if (wake) host_->QueueReady();

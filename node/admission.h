@@ -98,11 +98,9 @@ class Admission {
   // An admission whose fresh deposits are to be journalled, or that waits for an earlier one's.
   struct JournalRequest {
     std::vector<ledger::Entry> fresh;
-    std::vector<Hash32> fresh_ids;                        // of each fresh entry
-    std::vector<consensus::DepositorNonce> fresh_nonces;  // of each fresh entry
-    std::vector<Hash32> fresh_digests;                    // of each fresh entry's statement
-    std::vector<Hash32> settled;         // committed already: settled once acknowledged
-    std::vector<Hash32> earlier_copies;  // pending from another admission, not yet durable
+    std::vector<ledger::EntryFacts> facts;  // fresh[i]'s, in the same order
+    std::vector<Hash32> settled;            // committed already: settled once acknowledged
+    std::vector<Hash32> earlier_copies;     // pending from another admission, not yet durable
     Done done;
   };
 
@@ -127,10 +125,9 @@ class Admission {
   // Acknowledges the admissions in awaiting_copies_ whose earlier copies are now decided.
   void RecheckAwaiting();
   // Hands fresh, durable deposits to the consensus strand.
-  // REQUIRES: ids[i], nonces[i] and digests[i] are fresh[i]'s (the consensus strand then
-  // neither parses nor hashes the statements: consensus::ClientDeposit).
-  void Enqueue(std::vector<ledger::Entry> fresh, const std::vector<Hash32>& ids,
-               std::vector<consensus::DepositorNonce> nonces, const std::vector<Hash32>& digests);
+  // REQUIRES: facts[i] is fresh[i]'s (the consensus strand then neither parses nor hashes the
+  // statements: consensus::ClientDeposit).
+  void Enqueue(std::vector<ledger::Entry> fresh, std::vector<ledger::EntryFacts> facts);
 
   Host* host_;
   PendingJournal* journal_;

@@ -24,9 +24,8 @@ class DepositPool {
 
   struct Admitted {
     std::vector<ledger::Entry> fresh;  // entries not pending before (to hand to consensus)
-    std::vector<Hash32> fresh_ids;     // their evidence ids, in the same order
-    std::vector<std::pair<std::string, std::string>> fresh_nonces;  // (depositor, nonce), same
-    std::vector<Hash32> fresh_digests;  // their statements' digests, in the same order
+    // Their facts (evidence id, digest, depositor, nonce), in the same order.
+    std::vector<ledger::EntryFacts> fresh_facts;
     // Entries pending from an earlier Admit whose journal write has not finished: not to be
     // acknowledged before it has (Durability).
     std::vector<Hash32> not_yet_durable;

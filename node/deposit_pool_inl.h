@@ -12,19 +12,15 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
                                                  const std::vector<ledger::EntryFacts>* facts) {
   if (facts != nullptr && facts->size() != entries.size()) facts = nullptr;  // not these entries
   struct Parsed {
-    Hash32 id;
-    std::string depositor;
-    std::string nonce;
+    ledger::EntryFacts facts;
     Hash32 nonce_key;
-    Hash32 digest;
   };
   std::vector<Parsed> parsed;
   parsed.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
     if (facts != nullptr) {  // the API handler's parse and hash
       const ledger::EntryFacts& f = (*facts)[i];
-      parsed.push_back(
-          {f.statement_hash, f.depositor, f.nonce, NonceKey(f.depositor, f.nonce), f.digest});
+      parsed.push_back({f, NonceKey(f.depositor, f.nonce)});
       continue;
     }
     const ledger::Entry& e = entries[i];
@@ -32,8 +28,9 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
     // canonical line structure is enough here.
     auto st = storage::ScanDepositStatement(e.statement);
     if (!st.ok()) return st.status();
-    parsed.push_back({crypto::Sha256(e.statement), std::string(st->depositor),
-                      std::string(st->nonce), NonceKey(st->depositor, st->nonce), st->digest});
+    parsed.push_back({ledger::EntryFacts{crypto::Sha256(e.statement), st->digest,
+                                         std::string(st->depositor), std::string(st->nonce)},
+                      NonceKey(st->depositor, st->nonce)});
   }
   // Committed-nonce checks read storage: they run outside the lock, before the admission and
   // again after it. A statement holding the nonce that commits in between has left the pool
@@ -41,10 +38,10 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
   // check can both miss it; the second lookup cannot.
   const auto committed_nonce = [&](const std::vector<size_t>& which) -> Status {
     for (size_t i : which) {
-      const Parsed& p = parsed[i];
-      if (committed_conflict(p.depositor, p.nonce, p.id)) {
-        return Status::Error("nonce_conflict", "nonce '" + p.nonce + "' of depositor '" +
-                                                   p.depositor +
+      const ledger::EntryFacts& f = parsed[i].facts;
+      if (committed_conflict(f.depositor, f.nonce, f.statement_hash)) {
+        return Status::Error("nonce_conflict", "nonce '" + f.nonce + "' of depositor '" +
+                                                   f.depositor +
                                                    "' was already used for another statement");
       }
     }
@@ -61,7 +58,7 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
   }
   if (Status again = committed_nonce(fresh_indexes); !again.ok()) {
     std::vector<Hash32> ids;
-    for (size_t i : fresh_indexes) ids.push_back(parsed[i].id);
+    for (size_t i : fresh_indexes) ids.push_back(parsed[i].facts.statement_hash);
     MarkCommitted(ids);  // nothing is admitted on error
     return again;
   }
@@ -75,16 +72,17 @@ Status DepositPool::AdmitLocked(const std::vector<Parsed>& parsed,
   Hash32HashMap<Hash32> batch_nonces(parsed.size(), nonces_.hash_function());
   size_t fresh_count = 0;
   for (const auto& p : parsed) {
+    const Hash32& id = p.facts.statement_hash;
     auto it = nonces_.find(p.nonce_key);
     auto bit = batch_nonces.find(p.nonce_key);
-    if ((it != nonces_.end() && it->second != p.id) ||
-        (bit != batch_nonces.end() && bit->second != p.id)) {
-      return Status::Error("nonce_conflict", "nonce '" + p.nonce + "' of depositor '" +
-                                                 p.depositor +
+    if ((it != nonces_.end() && it->second != id) ||
+        (bit != batch_nonces.end() && bit->second != id)) {
+      return Status::Error("nonce_conflict", "nonce '" + p.facts.nonce + "' of depositor '" +
+                                                 p.facts.depositor +
                                                  "' is pending for another statement");
     }
     if (it == nonces_.end() && bit == batch_nonces.end()) ++fresh_count;
-    batch_nonces.emplace(p.nonce_key, p.id);
+    batch_nonces.emplace(p.nonce_key, id);
   }
   if (pending_.size() + fresh_count > max_pending_) {
     return Status::Error("overloaded", "too many deposits waiting for a block; retry later");
@@ -92,16 +90,15 @@ Status DepositPool::AdmitLocked(const std::vector<Parsed>& parsed,
   auto now = std::chrono::steady_clock::now();
   for (size_t i = 0; i < parsed.size(); ++i) {
     const auto& p = parsed[i];
-    auto [it, inserted] = pending_.emplace(p.id, Pending{p.nonce_key, now});
+    const Hash32& id = p.facts.statement_hash;
+    auto [it, inserted] = pending_.emplace(id, Pending{p.nonce_key, now});
     if (inserted) {
-      nonces_.emplace(p.nonce_key, p.id);
+      nonces_.emplace(p.nonce_key, id);
       out->fresh.push_back(entries[i]);
-      out->fresh_ids.push_back(p.id);
-      out->fresh_nonces.emplace_back(p.depositor, p.nonce);
-      out->fresh_digests.push_back(p.digest);
+      out->fresh_facts.push_back(p.facts);
       fresh_indexes->push_back(i);
     } else if (!it->second.durable) {
-      out->not_yet_durable.push_back(p.id);
+      out->not_yet_durable.push_back(id);
     }
   }
   return Status::Ok();
