@@ -12,10 +12,14 @@
 namespace evchain::cli::testing {
 
 CliRun RunCli(const std::vector<std::string>& args) {
+  return RunProgram(EVCHAIN_BINARY_DIR "/tools/cli/evchain", args);
+}
+
+CliRun RunProgram(const std::string& path, const std::vector<std::string>& args) {
   TempDir io;
   const std::string out_path = io / "out";
   const std::string err_path = io / "err";
-  std::vector<std::string> argv_strings = {EVCHAIN_BINARY_DIR "/tools/cli/evchain"};
+  std::vector<std::string> argv_strings = {path};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   argv.reserve(argv_strings.size() + 1);

@@ -19,7 +19,10 @@ struct CliRun {
   std::string err;
 };
 
-// Runs EVCHAIN_BINARY_DIR/tools/cli/evchain with `args`; stdin is /dev/null.
+// Runs the program at `path` with `args`; stdin is /dev/null. The exit code of a program killed
+// by a signal is 128 + the signal's number, as a shell reports it.
+CliRun RunProgram(const std::string& path, const std::vector<std::string>& args);
+// Runs EVCHAIN_BINARY_DIR/tools/cli/evchain with `args`.
 CliRun RunCli(const std::vector<std::string>& args);
 
 // A fresh directory under the system temp dir, removed on destruction.

@@ -28,6 +28,7 @@ template <typename F>
 void ParallelFor(uint64_t n, int threads, F fn) {
   std::vector<std::thread> pool;
   const int t = std::max(1, threads);
+  pool.reserve(static_cast<size_t>(t));
   for (int w = 0; w < t; ++w) {
     pool.emplace_back([&, w] {
       for (uint64_t i = static_cast<uint64_t>(w); i < n; i += static_cast<uint64_t>(t)) fn(i);

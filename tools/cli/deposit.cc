@@ -222,6 +222,7 @@ int RunDeposit(const DepositOptions& o) {
                   "at most " + std::to_string(ledger::kMaxBatchItems) + " files per deposit");
     }
     std::vector<std::string> texts;
+    texts.reserve(items.size());
     for (const auto& item : items) texts.push_back(item.statement);
     ledger::BatchStatement batch;
     batch.chain_id = genesis.chain_id;

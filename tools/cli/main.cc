@@ -1,12 +1,16 @@
 // evchain: the command-line tool for depositors, judges and auditors (docs/cli.md).
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
 #include <iostream>
 #include <string>
 
 #include "tools/cli/cli_common.h"
 #include "tools/cli/verbs.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Run(int argc, char** argv) {
   using namespace evchain::cli;
   CLI::App app{"evchain: deposit, verify and audit evidence on an evchain network"};
   app.require_subcommand(1);
@@ -45,4 +49,19 @@ int main(int argc, char** argv) {
     return Fail(argc > 1 ? argv[1] : "", kExitIo, std::string("internal error: ") + e.what());
   }
   return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Run reports what goes wrong, parse errors and exceptions of the verbs included; this keeps an
+  // exception from setting the verbs up (an allocation failure) from ending the process unsaid.
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "evchain: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "evchain: internal error\n");
+  }
+  return evchain::cli::kExitIo;
 }

@@ -54,7 +54,8 @@ void Progress::Draw() {
   std::string eta;
   if (total_ > 0) {
     constexpr int kWidth = 30;
-    const double fraction = done_ >= total_ ? 1.0 : static_cast<double>(done_) / total_;
+    const double fraction =
+        done_ >= total_ ? 1.0 : static_cast<double>(done_) / static_cast<double>(total_);
     const int filled = static_cast<int>(fraction * kWidth);
     bar = "[" + std::string(filled, '#') + std::string(kWidth - filled, '.') + "] ";
     if (rate > 0 && done_ < total_) {

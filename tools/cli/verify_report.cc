@@ -85,7 +85,7 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
 std::string HumanTime(const std::string& lang, UnixMillis t) {
   static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::string s = FormatRfc3339Millis(lang == "zh" ? t + 8 * 3600 * 1000 : t);
+  const std::string s = FormatRfc3339Millis(lang == "zh" ? t + UnixMillis{8} * 3600 * 1000 : t);
   const int month = std::stoi(s.substr(5, 2));
   const int day = std::stoi(s.substr(8, 2));
   if (lang == "zh") {
@@ -280,7 +280,8 @@ std::string RenderReportHtml(const ReportInput& in, const genesis::Genesis& gene
       html << "<tr><th>" << Html(T(lang, key)) << "</th><td data-row=\"" << key << "\">"
            << Html(value) << "</td></tr>\n";
     };
-    row("row.file", in.file_name + (lang == "zh" ? "（" : " (") + FormatBytes(in.file_size) +
+    row("row.file", in.file_name + (lang == "zh" ? "（" : " (") +
+                        FormatBytes(static_cast<double>(in.file_size)) +
                         (lang == "zh" ? "）" : ")"));
     row("row.digest", ToHex(in.file_digest));
     row("row.evidence", r.evidence_id);
@@ -364,6 +365,7 @@ Status WriteReport(const std::string& path, const std::string& html) {
                                            "--print-to-pdf=" + out.string(),
                                            "file://" + page.string()};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     const pid_t pid = fork();

@@ -26,9 +26,7 @@ int Fail(const std::string& message) {
   return 3;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Run(int argc, char** argv) {
   CLI::App app{
       "evchain-loadgen: submit N synthetic signed deposits to a node, in signed batches.\n"
       "Example:\n"
@@ -116,4 +114,19 @@ int main(int argc, char** argv) {
   std::printf("{\"deposits\": %llu, \"submit_seconds\": %.3f, \"commit_seconds\": %.3f}\n",
               static_cast<unsigned long long>(count), submit_s, commit_s);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A node's answer that is not the JSON expected (a proxy's error page, another service on the
+  // port) makes json::parse or at() throw: reported here, exit 3 like the other failures.
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "evchain-loadgen: unexpected answer or failure: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "evchain-loadgen: unexpected failure\n");
+  }
+  return 3;
 }
