@@ -28,8 +28,9 @@ void RaiseOpenFileLimit(uint64_t max_connections) {
     nofile.rlim_cur = nofile.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &nofile) != 0) getrlimit(RLIMIT_NOFILE, &nofile);
   }
-  constexpr uint64_t kTableFiles = 2 * 1000;  // storage::LevelDbOptions::max_open_files, twice
-  constexpr uint64_t kOtherFiles = 512;       // peer links, logs, LevelDB's own files
+  // storage::LevelDbOptions::max_open_files, twice.
+  constexpr uint64_t kTableFiles = uint64_t{2} * 1000;
+  constexpr uint64_t kOtherFiles = 512;  // peer links, logs, LevelDB's own files
   const uint64_t wanted = max_connections + kTableFiles + kOtherFiles;
   if (nofile.rlim_cur != RLIM_INFINITY && nofile.rlim_cur < wanted) {
     spdlog::warn(

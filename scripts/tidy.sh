@@ -4,7 +4,7 @@
 # Usage: scripts/tidy.sh [--since REV | FILE...]
 #   FILE...       these files (.cc, or headers through the .cc files that include them)
 #   --since REV   every .cc file changed between REV and the work tree (e.g. --since HEAD~3)
-#   (nothing)     every .cc file of the project: about 10 minutes on 2 cores
+#   (nothing)     every .cc file of the project: about 13 minutes on 2 cores
 #
 # The unity build's compile database has one entry per target, which clang-tidy cannot use, so
 # this configures build-tidy/ file by file (generating only the protobuf headers it needs) the
