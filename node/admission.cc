@@ -127,11 +127,11 @@ void Admission::WriteRounds() {
     // One synced write for the whole round: durable when it returns Ok.
     if (Status written = WriteJournal(fresh, fresh_ids); !written.ok()) {
       // Not durable, so not acknowledged: every client of the round sees the error and resends.
+      // (The requests' facts were moved into `facts` above: fresh_ids holds their ids.)
       spdlog::error("cannot record deposits in the journal: {}", written.ToString());
+      Settle(fresh_ids);
       for (JournalRequest& r : round) {
-        std::vector<Hash32> ids = EvidenceIds(r.facts);
-        ids.insert(ids.end(), r.settled.begin(), r.settled.end());
-        Settle(ids);
+        if (!r.settled.empty()) Settle(r.settled);
         r.done(written);
       }
     } else {
