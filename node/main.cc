@@ -49,11 +49,22 @@ int RunNode(int argc, char** argv) {
       "Example:\n"
       "  evchain testnet --validators 4 --out net && evchain-node --config net/node0/config.json",
       "evchain-node"};
+  app.footer(
+      "Exit status: 0 after a clean shutdown; 1 when the validator cannot start with its config\n"
+      "(genesis, key, data directory, ports) or stopped on a fatal error (its log says which);\n"
+      "2 when the command line or the config file is wrong.");
   std::string config_path;
   app.add_option("--config", config_path, "node config file (JSON; see docs/operations.md)")
       ->required()
       ->check(CLI::ExistingFile);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    // One line, and the exit status of every other usage error here (CLI11's own are 105...).
+    std::fprintf(stderr, "evchain-node: %s (see evchain-node --help)\n", e.what());
+    return 2;
+  }
 
   auto config = evchain::node::LoadNodeConfig(config_path);
   if (!config.ok()) {

@@ -11,8 +11,8 @@ import signal
 import subprocess
 import time
 
-from evnet import (CLI, Network, TestFailure, check, http_json, make_files, run, wait_until,
-                   main)
+from evnet import (CLI, NODE, Network, TestFailure, check, http_json, make_files, run,
+                   wait_until, main)
 
 
 def deposits_commit():
@@ -260,6 +260,44 @@ def misbehaving_peer():
         net.deposit(files, node=1)
 
 
+def node_exit_statuses():
+    """evchain-node's exit statuses as its --help states them: 2 for a wrong command line (one
+    line on stderr) or config file (its path, then each problem on a line), 1 for a validator that
+    cannot start with its config."""
+    def node(*args):
+        return subprocess.run([NODE, *args], capture_output=True, text=True, timeout=60)
+
+    help_run = node("--help")
+    check(help_run.returncode == 0 and "Exit status: 0 after a clean shutdown" in help_run.stdout,
+          f"--help: {help_run.returncode} {help_run.stdout!r}")
+    with Network() as net:
+        config_path = f"{net.net}/node0/config.json"
+        broken = f"{net.dir}/broken.json"
+        with open(broken, "w") as f:
+            f.write("{")
+        os.chmod(broken, 0o600)
+        with open(config_path) as f:
+            config = json.load(f)
+        config["key_file"] = "missing.key"
+        wrong_key = f"{net.net}/node0/wrong_key.json"
+        with open(wrong_key, "w") as f:
+            json.dump(config, f)
+        os.chmod(wrong_key, 0o600)
+        for args, want, needle in [
+                ((), 2, "--config is required"),
+                (("--config", f"{net.dir}/absent.json"), 2, "File does not exist"),
+                (("--config", config_path, "--bogus"), 2, "--bogus"),
+                (("--config", broken), 2, "config is not a JSON object"),
+                (("--config", wrong_key), 1, "missing.key")]:
+            r = node(*args)
+            check(r.returncode == want, f"evchain-node {' '.join(args)}: exit {r.returncode}, "
+                                        f"expected {want}; stderr {r.stderr!r}")
+            check(needle in r.stderr, f"evchain-node {' '.join(args)}: {needle!r} not in "
+                                      f"{r.stderr!r}")
+            if want == 2 and args[-1:] != (broken,):
+                check(r.stderr.count("\n") == 1, f"not one line: {r.stderr!r}")
+
+
 def http_text_metrics(net, i):
     import urllib.request
     with urllib.request.urlopen(net.url(i) + "/metrics", timeout=5) as r:
@@ -275,6 +313,7 @@ TESTS = {
     "sigterm_clean_shutdown": sigterm_clean_shutdown,
     "deposits_verified_once": deposits_verified_once,
     "misbehaving_peer": misbehaving_peer,
+    "node_exit_statuses": node_exit_statuses,
 }
 
 if __name__ == "__main__":
