@@ -92,15 +92,16 @@ for cfg in "$dir"/node*/config.json; do
   node_of_pid[$!]=$node_dir
 done
 
-# Every validator answers /healthz within 60 s, or the network is stopped and the one that did
-# not start is named (a port in use, a data directory of another chain, a bad config...).
+# Every validator answers /healthz within 120 s, or the network is stopped and the one that did
+# not is named (a port in use, a data directory of another chain, a bad config...).
 for pid in "${pids[@]}"; do
   node_dir=${node_of_pid[$pid]}
   http=$(config_value "$node_dir/config.json" http_listen)
-  if ! python3 - "$http" "$pid" <<'PY'
-import os, sys, time, urllib.request
+  health=0
+  python3 - "$http" "$pid" <<'PY' || health=$?
+import sys, time, urllib.request
 address, pid = sys.argv[1], int(sys.argv[2])
-deadline = time.monotonic() + 60
+deadline = time.monotonic() + 120
 while time.monotonic() < deadline:
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -115,15 +116,19 @@ while time.monotonic() < deadline:
     except Exception:  # not listening yet
         pass
     time.sleep(0.1)
-sys.exit(1)
+sys.exit(2)  # running, but not answering
 PY
-  then
+  if ((health)); then
     id=$(config_value "$node_dir/config.json" validator_id)
-    echo "run-localnet: validator $id did not start (http://$http/healthz)" >&2
-    wait "$pid" 2>/dev/null || true  # reaped now if it exited; stop() signals the others
-    still=()
-    for other in "${live[@]}"; do [[ "$other" == "$pid" ]] || still+=("$other"); done
-    live=("${still[@]}")
+    if ((health == 1)); then
+      echo "run-localnet: validator $id did not start" >&2
+      wait "$pid" 2>/dev/null || true  # reap it; stop() signals the others
+      still=()
+      for other in "${live[@]}"; do [[ "$other" == "$pid" ]] || still+=("$other"); done
+      live=("${still[@]}")
+    else  # still running: stop() signals it with the others
+      echo "run-localnet: validator $id did not answer http://$http/healthz within 120 s" >&2
+    fi
     log_tail "$node_dir"
     exit 1
   fi

@@ -155,7 +155,7 @@ def names_a_validator_that_cannot_start():
         rc = script.wait_exit(90)
         out = script.output()
         check(rc == 1, f"exit status {rc}, expected 1:\n" + out[-2000:])
-        check("run-localnet: validator court-2 did not start" in out,
+        check("run-localnet: validator court-2 did not start\n" in out,
               "the validator that failed is not named:\n" + out[-2000:])
         check("Address already in use" in out, "its log's reason is not shown:\n" + out[-2000:])
         check(BANNER not in out, "the banner was printed for a network that did not start")
