@@ -7,8 +7,10 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <thread>
 
+#include "common/command_line.h"
 #include "node/backup_service.h"
 #include "node/config.h"
 #include "node/logging.h"
@@ -57,13 +59,8 @@ int RunNode(int argc, char** argv) {
   app.add_option("--config", config_path, "node config file (JSON; see docs/operations.md)")
       ->required()
       ->check(CLI::ExistingFile);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help
-    // One line, and the exit status of every other usage error here (CLI11's own are 105...).
-    std::fprintf(stderr, "evchain-node: %s (see evchain-node --help)\n", e.what());
-    return 2;
+  if (std::optional<int> exit_status = evchain::ParseCommandLine(app, argc, argv)) {
+    return *exit_status;
   }
 
   auto config = evchain::node::LoadNodeConfig(config_path);

@@ -1,10 +1,12 @@
 // evchain-loadgen against a server that is not a validator: it reports and exits 3, it does not
-// abort on an exception.
+// abort on an exception. Its usage errors exit 2.
 #include <doctest/doctest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "crypto/ed25519.h"
 #include "tests/tools/cli_test_util.h"
@@ -33,6 +35,24 @@ TEST_CASE("loadgen reports a server whose answers are not the node's JSON, exit 
   CHECK(run.exit_code == 3);  // before 2026-12-06: 134, std::terminate on json::parse_error
   CHECK(run.err.find("evchain-loadgen:") != std::string::npos);
   CHECK(run.err.find("parse") != std::string::npos);
+}
+
+// The usage errors of every program built on CLI11 go through evchain::ParseCommandLine
+// (common/command_line.h): one line naming --help, exit 2, as `evchain` and `evchain-node` say.
+TEST_CASE("loadgen's usage errors exit 2 with one line naming --help") {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--bogus"}, std::vector<std::string>{"--count", "x"},
+        std::vector<std::string>{}}) {
+    CliRun run = RunProgram(EVCHAIN_BINARY_DIR "/tools/loadgen/evchain-loadgen", args);
+    INFO("stderr: " << run.err);
+    CHECK(run.exit_code == 2);  // before: CLI11's own statuses, above 100
+    CHECK(run.err.starts_with("evchain-loadgen: "));
+    CHECK(run.err.ends_with(" (see evchain-loadgen --help)\n"));
+    CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
+  }
+  CliRun help = RunProgram(EVCHAIN_BINARY_DIR "/tools/loadgen/evchain-loadgen", {"--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.find("--node") != std::string::npos);
 }
 
 }  // namespace

@@ -6,10 +6,12 @@
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/command_line.h"
 #include "tools/bench_e2e/bench.h"
 #include "tools/bench_e2e/procs.h"
 
@@ -197,7 +199,9 @@ int RunMain(int argc, char** argv) {
   app.add_option("--kill-primary-at", o.kill_primary_at_s,
                  "Seconds into each single/wait window at which to SIGKILL the primary and "
                  "measure the new view and the rate's recovery (give --targets backups, e.g. 1,2)");
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> exit_status = evchain::ParseCommandLine(app, argc, argv)) {
+    return *exit_status;
+  }
 
   auto fail = [](const std::string& m) {
     std::cerr << "evchain-bench-e2e: " << m << "\n";

@@ -12,10 +12,12 @@
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "api/http_server.h"
+#include "common/command_line.h"
 #include "common/encoding.h"
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
@@ -171,7 +173,9 @@ int Main(int argc, char** argv) {
   app.add_option("--lookups", lookups, "evidence lookups per run")->check(CLI::PositiveNumber);
   app.add_option("--entries", entries, "entries in the evidence log")->check(CLI::PositiveNumber);
   app.add_option("--runs", runs, "runs (the median is reported)")->check(CLI::PositiveNumber);
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> exit_status = evchain::ParseCommandLine(app, argc, argv)) {
+    return *exit_status;
+  }
 
   const crypto::SecretKey depositor = Key(42);
   const genesis::Genesis g = MakeGenesis(depositor);

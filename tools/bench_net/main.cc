@@ -11,9 +11,11 @@
 #include <cstdio>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "common/command_line.h"
 #include "crypto/sha256.h"
 #include "node/net/secure_channel.h"
 #include "node/net/transport.h"
@@ -109,7 +111,9 @@ int Main(int argc, char** argv) {
   app.add_option("--small-count", small_count, "small payloads per run");
   app.add_option("--small-size", small_size, "bytes per small payload");
   app.add_option("--window-bytes", window_bytes, "most payload bytes in flight");
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> exit_status = evchain::ParseCommandLine(app, argc, argv)) {
+    return *exit_status;
+  }
 
   const double mib = 1024.0 * 1024.0;
   std::string big(1u << 20, 'b'), small(small_size, 's');

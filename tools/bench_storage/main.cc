@@ -16,10 +16,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <thread>
 #include <utility>
 
+#include "common/command_line.h"
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "ledger/leaf.h"
@@ -536,7 +538,9 @@ int Main(int argc, char** argv) {
   std::string append_forever;
   app.add_option("--append-forever", append_forever, "(internal: the unclean-stop test's child)");
   app.allow_extras(false);
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> exit_status = evchain::ParseCommandLine(app, argc, argv)) {
+    return *exit_status;
+  }
   if (rlimit nofile{}; getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
     nofile.rlim_cur = nofile.rlim_max;
     setrlimit(RLIMIT_NOFILE, &nofile);

@@ -12,9 +12,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "common/command_line.h"
 #include "crypto/ed25519.h"
 #include "crypto/sha256.h"
 #include "genesis/genesis.h"
@@ -133,7 +135,9 @@ int Run(int argc, char** argv) {
       ->check(CLI::Range(size_t{1}, size_t{1} << 20));
   app.add_option("--entries", entries, "Number of entries")->capture_default_str();
   app.add_option("--per-block", per_block, "Entries per block")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> exit_status = evchain::ParseCommandLine(app, argc, argv)) {
+    return *exit_status;
+  }
   if (reference > 0) return Reference(reference);
   if (wall_seconds > 0) return WallReference(std::max(1u, wall_threads), wall_seconds, distinct);
   if (dir.empty()) {

@@ -7,10 +7,12 @@
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/command_line.h"
 #include "common/encoding.h"
 #include "crypto/ed25519.h"
 #include "crypto/sha256.h"
@@ -47,7 +49,9 @@ int Run(int argc, char** argv) {
   app.add_option("--seed", seed, "makes digests and nonces (same seed: same deposits)");
   app.add_flag("--wait", wait, "wait until the node's log holds every deposit");
   app.add_option("--timeout", timeout_s, "seconds to wait with --wait");
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> exit_status = evchain::ParseCommandLine(app, argc, argv)) {
+    return *exit_status;
+  }
 
   auto key = crypto::SecretKey::LoadFile(key_path);
   if (!key.ok()) return Fail(key.status().ToString());
