@@ -2,6 +2,7 @@
 
 #include "consensus/message.h"
 #include "crypto/sha256.h"
+#include "node/hash_salt.h"
 #include "proto/consensus.pb.h"
 #include "storage/keys.h"
 
@@ -15,6 +16,9 @@ std::string PendingKey(const Hash32& evidence_id) {
 }
 
 }  // namespace
+
+PendingJournal::PendingJournal(storage::KvStore* store)
+    : store_(store), held_(0, Hash32Hasher(RandomHashSalt())) {}
 
 Status PendingJournal::Add(const std::vector<ledger::Entry>& entries,
                            const std::vector<Hash32>& evidence_ids) {
@@ -33,12 +37,20 @@ Status PendingJournal::Add(const std::vector<ledger::Entry>& entries,
     batch.Put(PendingKey(evidence_ids[i]), bytes);
   }
   if (batch.empty()) return Status::Ok();
-  return store_->Write(batch, /*sync=*/true);
+  EVCHAIN_RETURN_IF_ERROR(store_->Write(batch, /*sync=*/true));
+  std::lock_guard lock(held_mu_);
+  held_.insert(evidence_ids.begin(), evidence_ids.end());
+  return Status::Ok();
 }
 
 Status PendingJournal::Remove(const std::vector<Hash32>& evidence_ids) {
   storage::WriteBatch batch;
-  for (const Hash32& id : evidence_ids) batch.Delete(PendingKey(id));
+  {
+    std::lock_guard lock(held_mu_);
+    for (const Hash32& id : evidence_ids) {
+      if (held_.erase(id) != 0) batch.Delete(PendingKey(id));
+    }
+  }
   if (batch.empty()) return Status::Ok();
   return store_->Write(batch, /*sync=*/false);
 }
@@ -56,11 +68,16 @@ Result<std::vector<ledger::Entry>> PendingJournal::Load(const genesis::Genesis& 
     if (deposit.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       entry = consensus::FromProto(deposit);
     }
-    if (!entry.ok() || it->key() != PendingKey(crypto::Sha256(entry->statement)) ||
+    const Hash32 id = entry.ok() ? crypto::Sha256(entry->statement) : Hash32{};
+    if (!entry.ok() || it->key() != PendingKey(id) ||
         !consensus::VerifyDeposits(genesis, {*entry}).ok()) {
       ++*dropped;
       bad.Delete(it->key());
       continue;
+    }
+    {
+      std::lock_guard lock(held_mu_);
+      held_.insert(id);
     }
     entries.push_back(std::move(*entry));
   }

@@ -5,9 +5,11 @@
 // docs/node.md "Pending deposits".
 #pragma once
 
+#include <mutex>
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/hash_order.h"
 #include "common/status.h"
 #include "genesis/genesis.h"
 #include "ledger/block.h"
@@ -18,14 +20,17 @@ namespace evchain::node {
 class PendingJournal {
  public:
   // `store` must outlive the journal.
-  explicit PendingJournal(storage::KvStore* store) : store_(store) {}
+  explicit PendingJournal(storage::KvStore* store);
 
   // Records `entries` in one synced write: durable when this returns Ok. `evidence_ids[i]` is
   // the evidence id of `entries[i]`, as admission computed it (a record filed under another id
   // is dropped by Load as damaged).
   Status Add(const std::vector<ledger::Entry>& entries, const std::vector<Hash32>& evidence_ids);
   // Forgets committed (or refused) deposits. Not synced: a removal lost in a crash only makes
-  // the next start find the deposit committed and drop it then.
+  // the next start find the deposit committed and drop it then. Ids this journal does not hold
+  // (every deposit of a block another validator's clients sent) cost no write at all. An id
+  // removed while its Add is still writing stays recorded until the next start's Load, which
+  // finds it committed: the same as a removal lost in a crash.
   Status Remove(const std::vector<Hash32>& evidence_ids);
   // Every recorded deposit whose signature still verifies against `genesis`, in evidence-id
   // order. A record that does not decode or verify is dropped from the journal and counted in
@@ -34,6 +39,11 @@ class PendingJournal {
 
  private:
   storage::KvStore* store_;
+  // The ids recorded (by Add, or found by Load) and not yet removed: the journal's keys, kept in
+  // memory so that Remove writes deletions only for them. At most max_pending plus the
+  // deposits a restart keeps for later, 32 bytes each.
+  std::mutex held_mu_;
+  Hash32HashSet held_;  // guarded by held_mu_
 };
 
 }  // namespace evchain::node

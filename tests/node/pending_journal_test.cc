@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 
 #include "crypto/sha256.h"
@@ -66,6 +67,61 @@ TEST_CASE("added deposits load back byte for byte, removed ones do not") {
   // Adding again is idempotent; removing an unknown id is harmless.
   REQUIRE(journal.Add({fx.entries[0]}, {fx.ids[0]}).ok());
   REQUIRE(journal.Remove({crypto::Sha256("never added")}).ok());
+  CHECK(fx.JournalKeys() == 3);
+}
+
+// Counts the writes that reach the store, and the deletions they carry.
+class CountingStore : public storage::KvStore {
+ public:
+  explicit CountingStore(storage::KvStore* inner) : inner_(inner) {}
+  Result<std::optional<std::string>> Get(std::string_view key) const override {
+    return inner_->Get(key);
+  }
+  Status Write(const storage::WriteBatch& batch, bool sync) override {
+    ++writes;
+    return inner_->Write(batch, sync);
+  }
+  std::unique_ptr<storage::Iterator> NewIterator() const override { return inner_->NewIterator(); }
+  Status CompactAll() override { return inner_->CompactAll(); }
+  KvStore* Sequential() override { return this; }
+
+  std::atomic<int> writes{0};
+
+ private:
+  storage::KvStore* inner_;
+};
+
+TEST_CASE("removing deposits the journal never recorded writes nothing") {
+  // Every validator settles every committed block's ids; most were sent to other validators.
+  JournalFixture fx;
+  CountingStore counting(fx.store.get());
+  PendingJournal journal(&counting);
+  REQUIRE(journal.Add({fx.entries[0], fx.entries[1]}, {fx.ids[0], fx.ids[1]}).ok());
+  CHECK(counting.writes == 1);
+  REQUIRE(journal.Remove({fx.ids[2], fx.ids[3], fx.ids[4]}).ok());
+  CHECK(counting.writes == 1);
+  REQUIRE(journal.Remove({fx.ids[0], fx.ids[2]}).ok());
+  CHECK(counting.writes == 2);
+  CHECK(fx.JournalKeys() == 1);
+  // Removed once, it is not deleted again.
+  REQUIRE(journal.Remove({fx.ids[0]}).ok());
+  CHECK(counting.writes == 2);
+}
+
+TEST_CASE("after a restart, the records Load found are the ones Remove deletes") {
+  JournalFixture fx;
+  {
+    PendingJournal before(fx.store.get());
+    REQUIRE(before.Add(fx.entries, fx.ids).ok());
+  }
+  CountingStore counting(fx.store.get());
+  PendingJournal after(&counting);
+  size_t dropped = 0;
+  auto loaded = after.Load(fx.net.genesis, &dropped);
+  REQUIRE(loaded.ok());
+  REQUIRE(loaded->size() == 5);
+  REQUIRE(after.Remove({fx.ids[0], fx.ids[4], crypto::Sha256("never added")}).ok());
+  CHECK(counting.writes == 1);
   CHECK(fx.JournalKeys() == 3);
 }
 
