@@ -17,6 +17,7 @@
 #include "tools/bench_e2e/machine.h"
 #include "tools/bench_e2e/poller.h"
 #include "tools/bench_e2e/procs.h"
+#include "tools/bench_e2e/round_summary.h"
 #include "tools/bench_e2e/run_report.h"
 #include "tools/bench_e2e/stats.h"
 #include "tools/bench_e2e/workload.h"
@@ -121,18 +122,23 @@ class Bench {
     std::vector<Loop> loops;
     for (int c : o_.connections) loops.push_back({false, c, 0});
     for (double r : o_.rates) loops.push_back({true, max_conn, r});
-    // etcd and evchain alternate per load level, so each comparison comes from the same minutes.
+    // etcd and evchain alternate per load level (and per round of it), so each comparison comes
+    // from the same minutes.
     for (const Loop& loop : loops) {
-      if (WantEtcd() && !Interrupted()) RunEtcd(loop);
-      for (const char* mode : {"single", "wait", "bulk"}) {
-        if (Interrupted() || !WantEvchain() || !WantMode(mode)) continue;
-        if (loop.open && std::string(mode) == "bulk") continue;
-        RunEvchain(mode, loop);
+      for (round_ = 1; round_ <= o_.repeat; ++round_) {
+        if (WantEtcd() && !Interrupted()) RunEtcd(loop);
+        for (const char* mode : {"single", "wait", "bulk"}) {
+          if (Interrupted() || !WantEvchain() || !WantMode(mode)) continue;
+          if (loop.open && std::string(mode) == "bulk") continue;
+          RunEvchain(mode, loop);
+        }
       }
     }
     for (double r : o_.bulk_rates) {
-      if (Interrupted() || !WantEvchain() || !WantMode("bulk")) continue;
-      RunEvchain("bulk", {true, max_conn, r});
+      for (round_ = 1; round_ <= o_.repeat; ++round_) {
+        if (Interrupted() || !WantEvchain() || !WantMode("bulk")) continue;
+        RunEvchain("bulk", {true, max_conn, r});
+      }
     }
   }
 
@@ -355,6 +361,7 @@ class Bench {
   }
 
   void Record(ojson run) {
+    run["round"] = round_;
     if (run["system"] == "evchain" && run["committed_per_s"].is_number()) {
       const std::string key = run["loop"] == "open" ? "open " + Fmt(run["rate"], "%.0f")
                                                     : "closed " + Fmt(run["connections"], "%.0f");
@@ -384,6 +391,7 @@ class Bench {
       }
     }
     report_["runs"] = runs_;
+    if (o_.repeat > 1) report_["summary"] = SummarizeRounds(runs_);
 
     std::printf(
         "\nEd25519: %.0f verifies per CPU-second on one core; ceiling %.0f deposits/s "
@@ -399,6 +407,7 @@ class Bench {
       PrintRow(run, Fmt(run.value("ratio_to_ed25519_ceiling", ojson()), "%.3f"), header);
       header = false;
     }
+    if (o_.repeat > 1) PrintRoundSummary(report_["summary"]);
     if (!o_.json_path.empty()) {
       std::ofstream out(o_.json_path, std::ios::trunc);
       out << report_.dump(2) << "\n";
@@ -418,6 +427,7 @@ class Bench {
   std::vector<ojson> runs_;
   ojson report_;
   int run_counter_ = 0;
+  int round_ = 1;  // of the load level running now, from 1 (--repeat)
 };
 
 }  // namespace

@@ -39,6 +39,8 @@ struct Options {
   // measure the new view and the rate's recovery (PrimaryKill).
   double kill_primary_at_s = 0;
   int open_connections = 1;  // open loop: at least this many connections
+  // Rounds of every load level; within each, etcd and evchain run one after the other.
+  int repeat = 1;
 };
 
 // Runs every load of `o` with the temporary directory `root` (the networks' data, kept with

@@ -122,10 +122,19 @@ Reported per run (table on stdout, everything in --json FILE):
                     machine both systems fill, the ratio of committed/s is about the inverse
                     ratio of this (the JSON's cpu_seconds.servers_us_per_commit)
 
+With --repeat N every load level runs N rounds, etcd then evchain's modes in each round, and
+a last table gives each level's median [min-max] of committed/s, xetcd (each evchain run
+against the etcd run of its own round), xceil, commit p50/p99 and cpu/commit (the JSON's
+"summary"; each run carries its "round"). On a machine whose speed drifts from minute to
+minute, the medians are what to compare; one round's ratio can be off by a quarter.
+
 Examples:
   evchain-bench-e2e                                   # defaults below, about 8 minutes
   evchain-bench-e2e --only evchain --modes single --connections 4 --rates '' --duration 5s
   evchain-bench-e2e --connections 32 --rates 500,1000 --json e2e.json
+  # single deposits at 256 connections beside etcd, three alternating rounds
+  evchain-bench-e2e --modes single --connections 256 --rates '' --bulk-rates '' \
+      --duration 10s --repeat 3
   # the primary killed at half load: new view and recovery of the rate
   evchain-bench-e2e --only evchain --modes single --connections '' --open-connections 256 \
       --rates 1300 --duration 20s --targets 1,2 --kill-primary-at 8
@@ -195,6 +204,11 @@ int RunMain(int argc, char** argv) {
   app.add_option("--open-connections", o.open_connections,
                  "Open loop: connections (at least; the largest of --connections if larger)")
       ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  app.add_option("--repeat", o.repeat,
+                 "Rounds of every load level (etcd and evchain alternating in each); with 2 or "
+                 "more, a last table of medians and ranges")
+      ->check(CLI::Range(1, 100))
       ->capture_default_str();
   app.add_option("--kill-primary-at", o.kill_primary_at_s,
                  "Seconds into each single/wait window at which to SIGKILL the primary and "

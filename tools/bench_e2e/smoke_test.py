@@ -8,12 +8,14 @@
   refused     a network that holds at most 50 pending deposits, 16 connections: the 503s carry
               Retry-After, and each refused deposit is sent again until it is accepted, so the
               deposits the load used are the ones accepted (plus those refused at the window's end).
+  repeat      --repeat 2: two runs of the one load level, rounds 1 and 2, and a summary whose
+              median and range are those of the two runs (printed as a last table too).
   burst       issue "The chain holds under load", item 7: 32 connections post single deposits
               as fast as they are answered for 5 s (far more than the network orders, so a
               backlog builds, up to max_pending); then the backlog drains, every accepted
               deposit commits, and no validator changed view on the way.
 
-Usage: smoke_test.py BENCH_BINARY [run|interrupt|burst|refused ...]
+Usage: smoke_test.py BENCH_BINARY [run|interrupt|burst|refused|repeat ...]
 """
 import json
 import os
@@ -183,8 +185,37 @@ def test_refused():
           f"{a['accepted_requests']} accepted")
 
 
+def test_repeat():
+    with tempfile.TemporaryDirectory(prefix="bench-e2e-repeat-") as tmp:
+        out = os.path.join(tmp, "report.json")
+        work = os.path.join(tmp, "work")
+        os.mkdir(work)
+        p = subprocess.run([BENCH, *ARGS, "--repeat", "2", "--json", out], capture_output=True,
+                           text=True, timeout=180, env={**os.environ, "TMPDIR": work})
+        check(p.returncode == 0, f"exit {p.returncode}\n{p.stdout}\n{p.stderr}")
+        with open(out) as f:
+            report = json.load(f)
+        runs = report["runs"]
+        check([r["round"] for r in runs] == [1, 2], f"rounds: {[r.get('round') for r in runs]}")
+        rates = sorted(r["committed_per_s"] for r in runs)
+        check(all(r > 0 for r in rates), f"a round committed nothing: {rates}")
+        summary = report["summary"]
+        check(len(summary) == 1, f"one load level, one summary entry: {summary}")
+        s = summary[0]
+        check((s["system"], s["mode"], s["load"], s["rounds"]) ==
+              ("evchain", "single", "closed 2", 2), f"summary entry: {s}")
+        c = s["committed_per_s"]
+        # The upper median of two samples is the larger one.
+        check((c["min"], c["median"], c["max"]) == (rates[0], rates[1], rates[1]),
+              f"committed_per_s {c} against the runs' {rates}")
+        check(s["ratio_to_etcd"]["median"] is None, "a ratio to etcd without etcd")
+        check("median [min-max] of each level's rounds" in p.stdout, f"no summary table:\n{p.stdout}")
+        check(os.listdir(work) == [], f"left behind: {os.listdir(work)}")
+        print(f"repeat: rounds committed {rates[0]} and {rates[1]} deposits/s")
+
+
 TESTS = {"run": test_run, "interrupt": test_interrupt, "burst": test_burst,
-         "refused": test_refused}
+         "refused": test_refused, "repeat": test_repeat}
 
 if __name__ == "__main__":
     failed = 0
