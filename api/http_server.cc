@@ -26,6 +26,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "api/accept_batch.h"
 #include "api/commit_waiters.h"
 #include "api/handlers.h"
 #include "api/metric_names.h"
@@ -50,6 +51,10 @@ constexpr char kConnectionsGauge[] = "evchain_http_connections";
 constexpr char kConnectionsRefused[] = "evchain_http_connections_refused_total";
 constexpr char kTimeouts[] = "evchain_http_timeouts_total";
 constexpr char kParkedGauge[] = "evchain_http_parked_requests";
+// Connections OnAccept takes from the listen queue in one turn of the event loop, beyond the
+// one its asynchronous accept brought: enough for a burst, bounded so a flood of connects
+// cannot hold the I/O thread for long (each costs a few microseconds).
+constexpr size_t kAcceptBatch = 256;
 
 void DescribeTransportMetrics(Metrics& m) {
   m.Describe(kConnectionsGauge, "gauge", "Open HTTP connections.");
@@ -283,6 +288,8 @@ class HttpServer::Impl {
  private:
   void Accept();
   void OnAccept(const boost::system::error_code& ec, tcp::socket socket);
+  // Takes on one accepted connection, or closes it at a connection limit.
+  void Admit(tcp::socket socket);
   template <typename Session>
   void Launch(tcp::socket socket, const std::string& address);
 
@@ -827,6 +834,7 @@ Status HttpServer::Impl::Start(const std::string& host, int port,
   if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_->bind(endpoint, ec);
   if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) acceptor_->non_blocking(true, ec);  // OnAccept's batch: an empty queue must not block
   if (ec) {
     acceptor_.reset();
     return Status::Error("bind_failed", "cannot listen on " + where + ": " + ec.message());
@@ -867,6 +875,17 @@ void HttpServer::Impl::OnAccept(const boost::system::error_code& ec, tcp::socket
     });
     return;
   }
+  Admit(std::move(socket));
+  // Then whatever else waits in the listen queue, up to kAcceptBatch, before going back to the
+  // event loop (api/accept_batch.h says why). An error there is left to the asynchronous accept
+  // below, which reports it and backs off.
+  AcceptQueued(*acceptor_, io_, kAcceptBatch, [this](tcp::socket next) {
+    if (!stopping_) Admit(std::move(next));  // else closed as it goes out of scope
+  });
+  Accept();
+}
+
+void HttpServer::Impl::Admit(tcp::socket socket) {
   boost::system::error_code ignored;
   const auto remote = socket.remote_endpoint(ignored);
   const std::string address = remote.address().to_string();
@@ -882,7 +901,6 @@ void HttpServer::Impl::OnAccept(const boost::system::error_code& ec, tcp::socket
     if (refused != nullptr) {
       ctx_.metrics.Increment(kConnectionsRefused, std::string("reason=\"") + refused + "\"");
       socket.close(ignored);
-      Accept();
       return;
     }
     ++per_address_[address];
@@ -895,7 +913,6 @@ void HttpServer::Impl::OnAccept(const boost::system::error_code& ec, tcp::socket
   } else {
     Launch<Session<beast::tcp_stream>>(std::move(socket), address);
   }
-  Accept();
 }
 
 template <typename S>
