@@ -70,7 +70,7 @@ TEST_CASE("added deposits load back byte for byte, removed ones do not") {
   CHECK(fx.JournalKeys() == 3);
 }
 
-// Counts the writes that reach the store, and the deletions they carry.
+// Counts the writes that reach the store.
 class CountingStore : public storage::KvStore {
  public:
   explicit CountingStore(storage::KvStore* inner) : inner_(inner) {}
