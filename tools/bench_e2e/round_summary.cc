@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <string>
 
+#include "tools/bench_e2e/run_report.h"
+
 namespace evchain::bench {
 namespace {
 
@@ -28,11 +30,6 @@ ojson Spread(const std::vector<const ojson*>& runs, const std::vector<const char
   return ojson{{"median", Num(Median(values))}, {"min", Num(*lo)}, {"max", Num(*hi)}};
 }
 
-std::string LevelOf(const ojson& run) {
-  return run["loop"] == "open" ? "open " + Fmt(run["rate"], "%.0f") + "/s"
-                               : "closed " + std::to_string(run["connections"].get<int>());
-}
-
 // "median [min-max]" with `format` for each number, "-" when there is none.
 std::string Cell(const ojson& spread, const char* format) {
   if (!spread["median"].is_number()) return "-";
@@ -48,7 +45,7 @@ ojson SummarizeRounds(const std::vector<ojson>& runs) {
   for (const ojson& run : runs) {
     if (run.contains("error")) continue;
     const std::string key = run["system"].get<std::string>() + " " +
-                            run["mode"].get<std::string>() + " " + LevelOf(run);
+                            run["mode"].get<std::string>() + " " + LoadLabel(run);
     auto it = std::find(order.begin(), order.end(), key);
     if (it == order.end()) {
       order.push_back(key);
@@ -63,7 +60,7 @@ ojson SummarizeRounds(const std::vector<ojson>& runs) {
     summary.push_back(
         {{"system", first["system"]},
          {"mode", first["mode"]},
-         {"load", LevelOf(first)},
+         {"load", LoadLabel(first)},
          {"rounds", group.size()},
          {"committed_per_s", Spread(group, {"committed_per_s"})},
          {"ratio_to_etcd", Spread(group, {"ratio_to_etcd"})},

@@ -63,6 +63,11 @@ ojson CountAnswers(const LoadResult& r, uint32_t per_request, uint64_t* accepted
        {{"p50", Num(Percentile(answer_ms, 50))}, {"p99", Num(Percentile(answer_ms, 99))}}}};
 }
 
+std::string LoadLabel(const ojson& run) {
+  return run["loop"] == "open" ? "open " + Fmt(run["rate"], "%.0f") + "/s"
+                               : "closed " + std::to_string(run["connections"].get<int>());
+}
+
 void PrintRow(const ojson& run, const std::string& xceil, bool header) {
   if (header) {
     std::printf("%-8s %-6s %-11s %8s %9s %9s %6s %6s %11s %6s %6s %15s %13s %13s %7s %9s\n",
@@ -70,9 +75,7 @@ void PrintRow(const ojson& run, const std::string& xceil, bool header) {
                 "committed/s", "xetcd", "xceil", "commit p50/p99", "srv p50/p99", "views", "drain",
                 "cpu/commit");
   }
-  const std::string loop = run["loop"] == "open"
-                               ? "open " + Fmt(run["rate"], "%.0f") + "/s"
-                               : "closed " + std::to_string(run["connections"].get<int>());
+  const std::string loop = LoadLabel(run);
   if (run.contains("error")) {
     std::printf("%-8s %-6s %-11s error: %s\n", run["system"].get<std::string>().c_str(),
                 run["mode"].get<std::string>().c_str(), loop.c_str(),

@@ -31,6 +31,9 @@ struct Loop {
 // (a bulk batch's size, else 1). Sets `*accepted_deposits`.
 ojson CountAnswers(const LoadResult& r, uint32_t per_request, uint64_t* accepted_deposits);
 
+// A run's load level as the tables print it: "closed 256" or "open 2000/s".
+std::string LoadLabel(const ojson& run);
+
 // Prints one table line of a run's JSON (and the header first when `header`); `xceil` is empty
 // until the second Ed25519 measurement is in.
 void PrintRow(const ojson& run, const std::string& xceil, bool header);

@@ -132,9 +132,9 @@ def test_interrupt():
                 p.wait()
 
 
-def run_one(prefix, args, timeout):
-    """Runs the benchmark with `args` (plus --json) in a scratch directory; returns its one run
-    from the JSON report, after checking the exit status and that the run did not fail."""
+def run_report(prefix, args, timeout):
+    """Runs the benchmark with `args` (plus --json) in a scratch directory; returns its JSON
+    report and its stdout, after checking the exit status and that nothing was left behind."""
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         out = os.path.join(tmp, "report.json")
         work = os.path.join(tmp, "work")
@@ -143,10 +143,16 @@ def run_one(prefix, args, timeout):
                            timeout=timeout, env={**os.environ, "TMPDIR": work})
         check(p.returncode == 0, f"exit {p.returncode}\n{p.stdout}\n{p.stderr}")
         with open(out) as f:
-            run = json.load(f)["runs"][0]
-        check("error" not in run, f"run failed: {run.get('error')}")
+            report = json.load(f)
         check(os.listdir(work) == [], f"left behind: {os.listdir(work)}")
-        return run
+        return report, p.stdout
+
+
+def run_one(prefix, args, timeout):
+    """As run_report; returns the report's one run, after checking that it did not fail."""
+    run = run_report(prefix, args, timeout)[0]["runs"][0]
+    check("error" not in run, f"run failed: {run.get('error')}")
+    return run
 
 
 def test_burst():
@@ -186,32 +192,23 @@ def test_refused():
 
 
 def test_repeat():
-    with tempfile.TemporaryDirectory(prefix="bench-e2e-repeat-") as tmp:
-        out = os.path.join(tmp, "report.json")
-        work = os.path.join(tmp, "work")
-        os.mkdir(work)
-        p = subprocess.run([BENCH, *ARGS, "--repeat", "2", "--json", out], capture_output=True,
-                           text=True, timeout=180, env={**os.environ, "TMPDIR": work})
-        check(p.returncode == 0, f"exit {p.returncode}\n{p.stdout}\n{p.stderr}")
-        with open(out) as f:
-            report = json.load(f)
-        runs = report["runs"]
-        check([r["round"] for r in runs] == [1, 2], f"rounds: {[r.get('round') for r in runs]}")
-        rates = sorted(r["committed_per_s"] for r in runs)
-        check(all(r > 0 for r in rates), f"a round committed nothing: {rates}")
-        summary = report["summary"]
-        check(len(summary) == 1, f"one load level, one summary entry: {summary}")
-        s = summary[0]
-        check((s["system"], s["mode"], s["load"], s["rounds"]) ==
-              ("evchain", "single", "closed 2", 2), f"summary entry: {s}")
-        c = s["committed_per_s"]
-        # The upper median of two samples is the larger one.
-        check((c["min"], c["median"], c["max"]) == (rates[0], rates[1], rates[1]),
-              f"committed_per_s {c} against the runs' {rates}")
-        check(s["ratio_to_etcd"]["median"] is None, "a ratio to etcd without etcd")
-        check("median [min-max] of each level's rounds" in p.stdout, f"no summary table:\n{p.stdout}")
-        check(os.listdir(work) == [], f"left behind: {os.listdir(work)}")
-        print(f"repeat: rounds committed {rates[0]} and {rates[1]} deposits/s")
+    report, stdout = run_report("bench-e2e-repeat-", [*ARGS, "--repeat", "2"], timeout=180)
+    runs = report["runs"]
+    check([r["round"] for r in runs] == [1, 2], f"rounds: {[r.get('round') for r in runs]}")
+    rates = sorted(r["committed_per_s"] for r in runs)
+    check(all(r > 0 for r in rates), f"a round committed nothing: {rates}")
+    summary = report["summary"]
+    check(len(summary) == 1, f"one load level, one summary entry: {summary}")
+    s = summary[0]
+    check((s["system"], s["mode"], s["load"], s["rounds"]) ==
+          ("evchain", "single", "closed 2", 2), f"summary entry: {s}")
+    c = s["committed_per_s"]
+    # The upper median of two samples is the larger one.
+    check((c["min"], c["median"], c["max"]) == (rates[0], rates[1], rates[1]),
+          f"committed_per_s {c} against the runs' {rates}")
+    check(s["ratio_to_etcd"]["median"] is None, "a ratio to etcd without etcd")
+    check("median [min-max] of each level's rounds" in stdout, f"no summary table:\n{stdout}")
+    print(f"repeat: rounds committed {rates[0]} and {rates[1]} deposits/s")
 
 
 TESTS = {"run": test_run, "interrupt": test_interrupt, "burst": test_burst,
