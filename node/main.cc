@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/command_line.h"
+#include "node/allocator.h"
 #include "node/backup_service.h"
 #include "node/config.h"
 #include "node/logging.h"
@@ -72,6 +73,7 @@ int RunNode(int argc, char** argv) {
     std::fprintf(stderr, "evchain-node: %s\n", s.message().c_str());
     return 2;
   }
+  spdlog::info("memory allocator: {}", evchain::node::AllocatorName());
   RaiseOpenFileLimit(config->max_connections);
   auto validator = evchain::node::Validator::Open(*config);
   if (!validator.ok()) {

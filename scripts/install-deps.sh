@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build ccache clang-14 libclang-rt-14-dev lld pkg-config
   libleveldb-dev libsnappy-dev libsodium-dev libcrypto++-dev libboost-dev libprotobuf-dev
   protobuf-compiler libcpp-httplib-dev libssl-dev doctest-dev libcli11-dev
-  libspdlog-dev nlohmann-json3-dev curl python3 openssl
+  libspdlog-dev nlohmann-json3-dev libjemalloc-dev curl python3 openssl
   # The crash-fault process test signs its deposits in Python; the independent receipt verifier
   # (tests/process/independent_receipt_check.py) checks Ed25519 signatures with it.
   python3-cryptography

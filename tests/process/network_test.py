@@ -35,6 +35,13 @@ def deposits_commit():
                      "--token", net.block_token()])
         report = json.loads(audit.stdout)
         check(report.get("ok") is True, f"audit failed: {audit.stdout}")
+        # Each validator runs on the allocator its build linked (node/allocator.h), and says so.
+        expected = {"jemalloc": "memory allocator: jemalloc ",
+                    "glibc": "memory allocator: glibc ",
+                    "sanitizer": "memory allocator: the sanitizer's allocator"}
+        wanted = expected[os.environ.get("EVCHAIN_NODE_ALLOCATOR", "glibc")]
+        for i in range(4):
+            check(net.log_lines(i, wanted), f"node{i}'s log does not say {wanted!r}")
 
 
 def primary_crash_view_change():
