@@ -18,6 +18,7 @@
 #include "crypto/sha256.h"
 #include "ledger/block.h"
 #include "storage/kv_store.h"
+#include "tests/storage/forwarding_store.h"
 #include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace evchain::node {
@@ -55,12 +56,9 @@ class FakeAdmissionHost : public Admission::Host {
 
 // A store whose synced writes wait while the gate is closed, and fail when it is opened with
 // `fail`: a journal write in progress (or a failing disk) for as long as a test needs.
-class GatedStore : public storage::KvStore {
+class GatedStore : public storage::ForwardingStore {
  public:
-  explicit GatedStore(storage::KvStore* inner) : inner_(inner) {}
-  Result<std::optional<std::string>> Get(std::string_view key) const override {
-    return inner_->Get(key);
-  }
+  using ForwardingStore::ForwardingStore;
   Status Write(const storage::WriteBatch& batch, bool sync) override {
     if (sync && throws_.exchange(false)) throw std::runtime_error("out of memory");
     if (sync) {
@@ -71,11 +69,8 @@ class GatedStore : public storage::KvStore {
       --writers_waiting_;
       if (fail_) return Status::Error("io_error", "disk failed");
     }
-    return inner_->Write(batch, sync);
+    return ForwardingStore::Write(batch, sync);
   }
-  std::unique_ptr<storage::Iterator> NewIterator() const override { return inner_->NewIterator(); }
-  Status CompactAll() override { return inner_->CompactAll(); }
-  KvStore* Sequential() override { return this; }
 
   void Close() {
     std::lock_guard lock(mu_);
@@ -101,7 +96,6 @@ class GatedStore : public storage::KvStore {
   }
 
  private:
-  storage::KvStore* inner_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool open_ = true;

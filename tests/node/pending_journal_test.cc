@@ -11,6 +11,7 @@
 #include "crypto/sha256.h"
 #include "storage/keys.h"
 #include "storage/kv_store.h"
+#include "tests/storage/forwarding_store.h"
 #include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace evchain::node {
@@ -71,24 +72,15 @@ TEST_CASE("added deposits load back byte for byte, removed ones do not") {
 }
 
 // Counts the writes that reach the store.
-class CountingStore : public storage::KvStore {
+class CountingStore : public storage::ForwardingStore {
  public:
-  explicit CountingStore(storage::KvStore* inner) : inner_(inner) {}
-  Result<std::optional<std::string>> Get(std::string_view key) const override {
-    return inner_->Get(key);
-  }
+  using ForwardingStore::ForwardingStore;
   Status Write(const storage::WriteBatch& batch, bool sync) override {
     ++writes;
-    return inner_->Write(batch, sync);
+    return ForwardingStore::Write(batch, sync);
   }
-  std::unique_ptr<storage::Iterator> NewIterator() const override { return inner_->NewIterator(); }
-  Status CompactAll() override { return inner_->CompactAll(); }
-  KvStore* Sequential() override { return this; }
 
   std::atomic<int> writes{0};
-
- private:
-  storage::KvStore* inner_;
 };
 
 TEST_CASE("removing deposits the journal never recorded writes nothing") {

@@ -14,6 +14,7 @@
 #include "storage/keys.h"
 #include "tests/storage/backends.h"
 #include "tests/storage/chain_builder.h"
+#include "tests/storage/forwarding_store.h"
 
 namespace evchain::storage {
 namespace {
@@ -52,26 +53,20 @@ void WriteUncommittedIndexKeys(KvStore& store, const ChainBuilder& chain, size_t
 }
 
 // A store whose writes fail on demand (a full or failing disk), over another store.
-class FaultyStore : public KvStore {
+class FaultyStore : public ForwardingStore {
  public:
   FaultyStore(KvStore* target, std::unique_ptr<FaultyStore> companion)
-      : target_(target), companion_(std::move(companion)) {}
-  Result<std::optional<std::string>> Get(std::string_view key) const override {
-    return target_->Get(key);
-  }
+      : ForwardingStore(target), companion_(std::move(companion)) {}
   Status Write(const WriteBatch& batch, bool sync) override {
     if (fail_writes) return Status::Error("io_error", "injected write failure");
-    return target_->Write(batch, sync);
+    return ForwardingStore::Write(batch, sync);
   }
-  std::unique_ptr<Iterator> NewIterator() const override { return target_->NewIterator(); }
-  Status CompactAll() override { return target_->CompactAll(); }
   KvStore* Sequential() override { return companion_.get(); }
   FaultyStore* companion() { return companion_.get(); }
 
   bool fail_writes = false;
 
  private:
-  KvStore* target_;
   std::unique_ptr<FaultyStore> companion_;
 };
 
