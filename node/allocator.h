@@ -7,8 +7,10 @@
 
 namespace evchain::node {
 
-// "jemalloc 5.3.0-0-g…" when linked with jemalloc, "the sanitizer's allocator" in an
-// EVCHAIN_SANITIZE build, otherwise "glibc 2.36 malloc".
+// "jemalloc 5.3.0-0-g…" when linked with jemalloc and jemalloc serves malloc (checked with one
+// allocation), "another malloc than the linked jemalloc …" when it is linked but does not (an
+// LD_PRELOAD took malloc), "the sanitizer's allocator" in an EVCHAIN_SANITIZE build, otherwise
+// "glibc 2.36 malloc".
 std::string AllocatorName();
 
 }  // namespace evchain::node
