@@ -27,6 +27,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The servers' peak resident sets in MB (ProcessPeakResidentBytes), each and the largest.
+ojson PeakMemory(const std::vector<pid_t>& pids) {
+  ojson each = ojson::array();
+  double largest = 0;
+  for (pid_t p : pids) {
+    const double mb = static_cast<double>(ProcessPeakResidentBytes(p)) / 1e6;
+    each.push_back(Num(mb));
+    largest = std::max(largest, mb);
+  }
+  return {{"peak_rss_mb", std::move(each)}, {"max_peak_rss_mb", Num(largest)}};
+}
+
 class Bench {
  public:
   Bench(Options o, std::string root, std::string command, EvchainOptions evchain)
@@ -164,14 +176,18 @@ class Bench {
     const std::string load_before = LoadAverage();
     std::vector<double> cpu_before;
     cpu_before.reserve(EtcdCluster::kMembers);
+    std::vector<pid_t> members;
     for (int i = 0; i < EtcdCluster::kMembers; ++i) {
+      members.push_back(etcd_->pid(i));
       cpu_before.push_back(ProcessCpuSeconds(etcd_->pid(i)));
+      ResetPeakResident(etcd_->pid(i));  // the cluster serves every etcd run: this run's peak
     }
     LoadResult r = RunLoad(spec);
     double server_cpu = 0;
     for (int i = 0; i < EtcdCluster::kMembers; ++i) {
       server_cpu += ProcessCpuSeconds(etcd_->pid(i)) - cpu_before[i];
     }
+    const ojson memory = PeakMemory(members);
     uint64_t accepted = 0;
     ojson run = {{"system", "etcd"},
                  {"mode", "put"},
@@ -200,6 +216,7 @@ class Bench {
         {"client", Num(r.client_cpu_seconds)},
         {"servers_us_per_commit",
          in_window ? Num(server_cpu / static_cast<double>(in_window) * 1e6) : ojson()}};
+    run["memory"] = memory;
     run["loadavg"] = {{"before", load_before}, {"after", LoadAverage()}};
     etcd_rate_[loop.open ? "open " + Fmt(ojson(loop.rate), "%.0f")
                          : "closed " + std::to_string(loop.connections)] =
@@ -349,6 +366,7 @@ class Bench {
     run["status_poll_ms"] = {{"node", target_node[0]},
                              {"p50", Num(Percentile(rtts, 50))},
                              {"p99", Num(Percentile(rtts, 99))}};
+    run["memory"] = PeakMemory(pids);  // each validator started with this run
     run["loadavg"] = {{"before", load_before}, {"after", LoadAverage()}};
     if (!net->AllRunning()) run["note"] = "a validator exited during the run";
     net->Stop();

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -71,5 +72,12 @@ Status RunToCompletion(const std::vector<std::string>& argv, const std::string& 
 
 // CPU seconds (user + system) a process has used so far, from /proc/PID/stat; 0 if unknown.
 double ProcessCpuSeconds(pid_t pid);
+
+// The largest resident set a process has had since it started or since ResetPeakResident, in
+// bytes (VmHWM of /proc/PID/status); 0 if unknown.
+uint64_t ProcessPeakResidentBytes(pid_t pid);
+// Restarts that peak at the current resident set (writes 5 to /proc/PID/clear_refs), so a
+// process that serves several runs (etcd's members) reports each run's own; false if refused.
+bool ResetPeakResident(pid_t pid);
 
 }  // namespace evchain::bench

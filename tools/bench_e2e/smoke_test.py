@@ -101,6 +101,10 @@ def test_run():
         check(abs(cpu["servers_us_per_commit"] - 4 * cpu["us_per_committed_deposit_per_validator"])
               <= 0.01 * cpu["servers_us_per_commit"], f"CPU per commit disagrees: {cpu}")
         check("cpu/commit" in p.stdout, "no CPU-per-commit column")
+        memory = run["memory"]
+        check(len(memory["peak_rss_mb"]) == 4 and all(m > 1 for m in memory["peak_rss_mb"]) and
+              memory["max_peak_rss_mb"] == max(memory["peak_rss_mb"]),
+              f"no peak memory of the validators: {memory}")
         check("evchain" in p.stdout and "committed/s" in p.stdout, "no table on stdout")
         check(os.listdir(work) == [], f"left behind: {os.listdir(work)}")
 
