@@ -122,8 +122,9 @@ Reported per run (table on stdout, everything in --json FILE):
                     machine both systems fill, the ratio of committed/s is about the inverse
                     ratio of this (the JSON's cpu_seconds.servers_us_per_commit)
   (JSON only)       memory.peak_rss_mb: each server's largest resident set during the run
-                    (VmHWM of /proc/PID/status; etcd's members are reset before each run),
-                    and memory.max_peak_rss_mb, the largest of them
+                    (VmHWM of /proc/PID/status; etcd's members are reset before each run,
+                    memory.since says "process start" if that was refused), and
+                    memory.max_peak_rss_mb, the largest of them
 
 With --repeat N every load level runs N rounds, etcd then evchain's modes in each round, and
 a last table gives each level's median [min-max] of committed/s, xetcd (each evchain run

@@ -103,7 +103,7 @@ def test_run():
         check("cpu/commit" in p.stdout, "no CPU-per-commit column")
         memory = run["memory"]
         check(len(memory["peak_rss_mb"]) == 4 and all(m > 1 for m in memory["peak_rss_mb"]) and
-              memory["max_peak_rss_mb"] == max(memory["peak_rss_mb"]),
+              memory["max_peak_rss_mb"] == max(memory["peak_rss_mb"]) and memory["since"] == "run",
               f"no peak memory of the validators: {memory}")
         check("evchain" in p.stdout and "committed/s" in p.stdout, "no table on stdout")
         check(os.listdir(work) == [], f"left behind: {os.listdir(work)}")
