@@ -177,19 +177,20 @@ class Bench {
     spec.bodies = &puts.bodies;
     std::cerr << "etcd put, " << loop.Label() << " ...\n";
     const std::string load_before = LoadAverage();
-    std::vector<double> cpu_before;
-    cpu_before.reserve(EtcdCluster::kMembers);
     std::vector<pid_t> members;
+    members.reserve(EtcdCluster::kMembers);
+    for (int i = 0; i < EtcdCluster::kMembers; ++i) members.push_back(etcd_->pid(i));
+    std::vector<double> cpu_before;
+    cpu_before.reserve(members.size());
     bool peaks_reset = true;  // the cluster serves every etcd run: each reports its own peak
-    for (int i = 0; i < EtcdCluster::kMembers; ++i) {
-      members.push_back(etcd_->pid(i));
-      cpu_before.push_back(ProcessCpuSeconds(etcd_->pid(i)));
-      peaks_reset = ResetPeakResident(etcd_->pid(i)) && peaks_reset;
+    for (pid_t member : members) {
+      cpu_before.push_back(ProcessCpuSeconds(member));
+      peaks_reset = ResetPeakResident(member) && peaks_reset;
     }
     LoadResult r = RunLoad(spec);
     double server_cpu = 0;
-    for (int i = 0; i < EtcdCluster::kMembers; ++i) {
-      server_cpu += ProcessCpuSeconds(etcd_->pid(i)) - cpu_before[i];
+    for (size_t i = 0; i < members.size(); ++i) {
+      server_cpu += ProcessCpuSeconds(members[i]) - cpu_before[i];
     }
     const ojson memory = PeakMemory(members, peaks_reset);
     uint64_t accepted = 0;
