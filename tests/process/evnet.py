@@ -78,6 +78,30 @@ def reserve_port_block():
     raise TestFailure(f"no free block of {PORT_BLOCK_SIZE} ports under {PORT_LOCK_DIR}")
 
 
+def pids_under(directory, program=None):
+    """Pids of live processes (not zombies) with an argument naming a path below `directory`
+    (`PATH` or `--option=PATH`), running `program` (the end of their first argument) when it is
+    given: a test's check that what it started, and only that, is still running or gone."""
+    prefix = os.path.join(directory, "").encode()
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+            with open(f"/proc/{entry}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue  # gone meanwhile
+        if state == "Z" or (program is not None and not args[0].endswith(program.encode())):
+            continue
+        if any(a.startswith(prefix) or
+               (a.startswith(b"-") and a.partition(b"=")[2].startswith(prefix)) for a in args):
+            pids.append(int(entry))
+    return pids
+
+
 def check(cond, message):
     if not cond:
         raise TestFailure(message)

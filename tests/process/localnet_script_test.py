@@ -11,8 +11,8 @@ import subprocess
 import tempfile
 import time
 
-from evnet import BUILD, CLI, check, http_json, http_text, main, reserve_port_block, run, \
-    wait_until
+from evnet import BUILD, CLI, check, http_json, http_text, main, pids_under, reserve_port_block, \
+    run, wait_until
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../scripts/run-localnet.sh")
 VALIDATORS = 4
@@ -54,20 +54,8 @@ class LocalnetScript:
 
 
 def node_pids(under):
-    """Processes running an evchain-node with an argument (its config) under the directory."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                args = f.read().split(b"\0")
-        except OSError:
-            continue
-        if args and args[0].endswith(b"evchain-node") and any(
-                a.startswith(under.encode() + b"/") for a in args):
-            pids.append(int(entry))
-    return pids
+    """The evchain-node processes running with a path below `under` (their config)."""
+    return pids_under(under, "evchain-node")
 
 
 def http_url(base_port, i):

@@ -25,6 +25,10 @@ import sys
 import tempfile
 import time
 
+# The process tests' harness, for its /proc scan (pids_under).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../tests/process"))
+from evnet import pids_under  # noqa: E402
+
 BENCH = sys.argv[1]
 ARGS = ["--only", "evchain", "--modes", "single", "--connections", "2", "--rates", "",
         "--bulk-rates", "", "--duration", "1s", "--drain", "15s", "--pool", "4000",
@@ -39,24 +43,6 @@ if os.environ.get("EVCHAIN_SANITIZED"):
 def check(cond, message):
     if not cond:
         raise AssertionError(message)
-
-
-def nodes_running_under(tmp):
-    """Pids of live processes whose command line names a path under `tmp`."""
-    pids = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read().decode(errors="replace")
-            with open(f"/proc/{pid}/stat") as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if tmp in cmd and state != "Z":
-            pids.append(int(pid))
-    return pids
 
 
 def test_run():
@@ -119,16 +105,16 @@ def test_interrupt():
         try:
             # The load starts once the 4 validators answer: wait for them, then interrupt.
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and len(nodes_running_under(work)) < 4:
+            while time.monotonic() < deadline and len(pids_under(work)) < 4:
                 check(p.poll() is None, "the benchmark exited before the network was up")
                 time.sleep(0.1)
-            check(len(nodes_running_under(work)) >= 4, "the validators never started")
+            check(len(pids_under(work)) >= 4, "the validators never started")
             time.sleep(1)
             p.send_signal(signal.SIGINT)
             rc = p.wait(timeout=30)
             stderr = p.stderr.read()
             check(rc == 130, f"exit {rc} after SIGINT, expected 130\n{stderr}")
-            check(nodes_running_under(work) == [], "processes left running after SIGINT")
+            check(pids_under(work) == [], "processes left running after SIGINT")
             check(os.listdir(work) == [], f"left behind: {os.listdir(work)}")
         finally:
             if p.poll() is None:
