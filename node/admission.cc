@@ -70,6 +70,7 @@ void Admission::Admit(const std::vector<ledger::Entry>& entries,
 
 void Admission::JournalPrepared(Result<JournalRequest> request, Done done) {
   if (!request.ok()) {
+    if (request.status().code() == "overloaded" && !stopping_) ++overload_refusals_;
     done(request.status());
     return;
   }
@@ -249,8 +250,11 @@ bool Admission::ReplicaFull(size_t incoming) const {
 }
 
 bool Admission::Overloaded(size_t incoming) const {
+  if (stopping_) return true;
   // The pool's own rule (DepositPool::Admit), for `incoming` deposits all fresh.
-  return stopping_ || ReplicaFull(incoming) || pool_.size() + incoming > max_pending_;
+  const bool full = ReplicaFull(incoming) || pool_.size() + incoming > max_pending_;
+  if (full) ++overload_refusals_;
+  return full;
 }
 
 }  // namespace evchain::node

@@ -89,8 +89,13 @@ class Admission {
   void Stop() { stopping_ = true; }
 
   // Whether `incoming` fresh deposits would now be refused as "overloaded" (Prepare's rules).
+  // The caller refuses its request when true: that counts as a refusal (overload_refusals).
   bool Overloaded(size_t incoming) const;
   size_t max_pending() const { return max_pending_; }
+  // Deposit requests refused as "overloaded" since start, shutdown aside: by Admit, and by each
+  // Overloaded that answered true (the API refuses the request it asked for). For the operator's
+  // log and /metrics (node/overload_log.h).
+  uint64_t overload_refusals() const { return overload_refusals_.load(); }
   bool IsPending(const Hash32& evidence_id) const { return pool_.IsPending(evidence_id); }
   size_t pending() const { return pool_.size(); }
 
@@ -134,6 +139,7 @@ class Admission {
   const size_t max_pending_;
   DepositPool pool_;
   std::atomic<bool> stopping_{false};
+  mutable std::atomic<uint64_t> overload_refusals_{0};
   std::mutex queue_mu_;
   std::vector<consensus::ClientDeposit> queue_;  // admitted, not yet taken (guarded by queue_mu_)
   std::mutex journal_mu_;

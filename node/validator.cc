@@ -149,6 +149,10 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
                        "View changes this replica started, by the rule that fired.");
   v->metrics_.Describe(kReplicaPendingMetric, "gauge",
                        "Deposits the replica holds not yet committed, forwarded ones included.");
+  v->metrics_.Describe(kOverloadedMetric, "gauge",
+                       "1 while deposit requests are refused as overloaded (503), 0 once none "
+                       "was for 5 s.");
+  v->metrics_.SetGauge(kOverloadedMetric, 0);
   v->metrics_.Describe(kDepositChecksMetric, "counter",
                        "Deposits met by the signature checks: result=verified (signature checked: "
                        "once per deposit, fetched blocks included), cached (verified before), "
@@ -356,7 +360,10 @@ void Validator::ScheduleTick() {
     replica_->Tick(Clocks());
     Drain();
     transfer_.Tick(MonoNow());
-    if (++ticks_ % 25 == 0) ExportTransportStats();  // twice a second
+    if (++ticks_ % 25 == 0) {  // twice a second
+      ExportTransportStats();
+      ReportOverload();
+    }
     ScheduleTick();
   });
 }
@@ -386,6 +393,19 @@ void Validator::ExportTransportStats() {
     set("evchain_peer_receive_payloads", p.receive_payloads, label);
     set("evchain_peer_read_pauses_total", p.read_pauses, label);
   }
+}
+
+void Validator::ReportOverload() {
+  const OverloadLog::Pending pending{replica_->pending(), admission_->pending(),
+                                     admission_->max_pending()};
+  if (auto line = overload_log_.Update(admission_->overload_refusals(), MonoNow(), pending)) {
+    if (line->warning) {
+      spdlog::warn("{}", line->text);
+    } else {
+      spdlog::info("{}", line->text);
+    }
+  }
+  metrics_.SetGauge(kOverloadedMetric, overload_log_.overloaded() ? 1 : 0);
 }
 
 void Validator::RefreshStatus() {

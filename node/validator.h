@@ -42,6 +42,7 @@
 #include "node/config.h"
 #include "node/net/thread_pool.h"
 #include "node/net/transport.h"
+#include "node/overload_log.h"
 #include "node/peer_inbox.h"
 #include "node/pending_journal.h"
 #include "node/ready_applier.h"
@@ -104,6 +105,8 @@ class Validator final : public api::NodeService,
   void ProcessReady(consensus::Ready ready);
   void RefreshStatus();
   void ExportTransportStats();
+  // Logs the start, reminders and end of shedding load, and sets its gauge (node/overload_log.h).
+  void ReportOverload();
   void Fatal(const std::string& what);
   void DoStop();
   // ReadyApplier::Host (node/ready_applier.h): the Ready's steps against storage, the peer
@@ -187,6 +190,7 @@ class Validator final : public api::NodeService,
   TransferDriver transfer_;  // state transfer, consensus_ only (catching_up() from anywhere)
   ReadyApplier ready_applier_{static_cast<ReadyApplier::Host*>(this)};  // consensus_ only
   uint64_t ticks_ = 0;
+  OverloadLog overload_log_;  // consensus_ only
 };
 
 }  // namespace evchain::node

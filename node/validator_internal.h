@@ -19,6 +19,7 @@ inline constexpr char kViewChangesMetric[] = "evchain_view_changes_total";
 inline constexpr char kEquivocationsMetric[] = "evchain_equivocations_total";
 inline constexpr char kViewChangesStartedMetric[] = "evchain_view_changes_started_total";
 inline constexpr char kReplicaPendingMetric[] = "evchain_replica_pending_deposits";
+inline constexpr char kOverloadedMetric[] = "evchain_overloaded";
 inline constexpr char kDepositChecksMetric[] = "evchain_deposit_checks_total";
 inline constexpr char kStatementParsesMetric[] = "evchain_consensus_statement_parses_total";
 

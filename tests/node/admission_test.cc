@@ -299,8 +299,13 @@ TEST_CASE("load is shed before any write: the replica's pool or our own pending 
   CHECK(admission.Overloaded(1));
   CHECK(admission.AdmitAndWait({fx.Deposit("c", "3")}, true).code() == "overloaded");
   CHECK(fx.Journalled() == 2);
+  // Each refusal counted once, whoever refused: four Admits (the replica's pool, then our own
+  // set) and the four true answers of Overloaded, on which the API refuses its request.
+  CHECK(admission.overload_refusals() == 8);
   admission.Stop();
   CHECK(admission.AdmitAndWait({fx.Deposit("d", "4")}, true).code() == "overloaded");
+  CHECK(admission.Overloaded(1));
+  CHECK(admission.overload_refusals() == 8);  // shutting down is not an overload
 }
 
 TEST_CASE("a nonce held by another pending or committed statement is refused, nothing admitted") {

@@ -267,6 +267,38 @@ def misbehaving_peer():
         net.deposit(files, node=1)
 
 
+def overload_logged():
+    """A validator that sheds load says so (docs/operations.md "Overload"). Validator 0, the
+    primary, holds at most 100 pending deposits; a client sends it 1,000 in batches of 100, each
+    refused batch again 100 ms later, so most of its requests are refused with 503 until the
+    batch before commits. Afterwards: every deposit committed; validator 0's log has a warning
+    when the refusals started and, 5 s after the last, a line for each episode's end; /metrics
+    counts the refusals and its evchain_overloaded gauge is back to 0."""
+    with Network() as net:
+        net.configs[0]["max_pending"] = 100
+        with open(f"{net.net}/node0/config.json", "w") as f:
+            json.dump(net.configs[0], f, indent=2)
+        net.start_all()
+        net.loadgen(1000, node=0, batch=100, seed="overload", timeout=180)
+        metrics = http_text_metrics(net, 0)
+        refused = re.search(r'^evchain_deposits_rejected_total\{code="overloaded"\} (\S+)$',
+                            metrics, re.M)
+        check(refused and float(refused.group(1)) >= 1,
+              f"no refusal counted: {refused and refused.group(0)}")
+        starts = net.log_lines(0, "overloaded: refusing deposit requests")
+        check(starts and all(" warning " in line for line in starts),
+              f"no warning when the refusals started: {starts}")
+        wait_until("every overload episode logged as ended",
+                   lambda: len(net.log_lines(0, "no longer overloaded")) == len(starts),
+                   timeout=15)
+        print(f"  {float(refused.group(1)):.0f} requests refused, {len(starts)} episode(s): "
+              f"{starts[0].strip()}")
+        wait_until("evchain_overloaded back to 0",
+                   lambda: re.search(r"^evchain_overloaded 0$", http_text_metrics(net, 0), re.M),
+                   timeout=5)
+        check(not net.log_lines(1, "overloaded: refusing"), "validator 1 refused nothing")
+
+
 def node_exit_statuses():
     """evchain-node's exit statuses as its --help states them: 2 for a wrong command line (one
     line on stderr) or config file (its path, then each problem on a line), 1 for a validator that
@@ -321,6 +353,7 @@ TESTS = {
     "deposits_verified_once": deposits_verified_once,
     "misbehaving_peer": misbehaving_peer,
     "node_exit_statuses": node_exit_statuses,
+    "overload_logged": overload_logged,
 }
 
 if __name__ == "__main__":

@@ -1,0 +1,54 @@
+// What the operator reads when the validator sheds load (docs/operations.md "Overload"): one
+// warning when it starts refusing deposit requests as "overloaded" (503 with Retry-After), a
+// reminder with the count every `remind_ms` while that goes on, and one line when none has been
+// refused for `quiet_ms`. A burst of thousands of refusals thus costs a few log lines, and an
+// overload that flaps at the limit stays one episode.
+//
+// Fed the number of requests refused since start and a monotonic clock, twice a second by the
+// validator (Validator::ReportOverload); pure, so tests drive it with made-up times.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace evchain::node {
+
+class OverloadLog {
+ public:
+  struct Line {
+    bool warning = false;  // else info
+    std::string text;
+  };
+  // What the validator held when asked, for the lines.
+  struct Pending {
+    size_t replica = 0;   // the replica's pool: this validator's deposits and peers' forwarded
+    size_t admitted = 0;  // deposits this validator's clients sent, acknowledged, not committed
+    size_t max_pending = 0;
+  };
+
+  // The quiet time is several Retry-After periods (1 s), so that a client that retries as told
+  // does not end and start an episode at every retry.
+  explicit OverloadLog(int64_t quiet_ms = 5000, int64_t remind_ms = 60000)
+      : quiet_ms_(quiet_ms), remind_ms_(remind_ms) {}
+
+  // `refused`: requests refused as overloaded since start (it never decreases); `now_ms`: a
+  // monotonic clock in milliseconds. At most one line a call.
+  std::optional<Line> Update(uint64_t refused, int64_t now_ms, const Pending& pending);
+  // Whether an episode is going on: refusals, none `quiet_ms` ago yet.
+  bool overloaded() const { return overloaded_; }
+
+ private:
+  const int64_t quiet_ms_;
+  const int64_t remind_ms_;
+  bool overloaded_ = false;
+  uint64_t seen_ = 0;         // `refused` at the last call
+  uint64_t at_start_ = 0;     // before the episode's first refusal
+  uint64_t at_reminder_ = 0;  // at the episode's last warning
+  int64_t since_ms_ = 0;      // the episode's first refusal seen
+  int64_t last_refusal_ms_ = 0;
+  int64_t last_reminder_ms_ = 0;
+};
+
+}  // namespace evchain::node
