@@ -72,6 +72,15 @@ void FakeNode::CommitDeposit(const Hash32& digest) {
   next_time_ += 1000;
 }
 
+bool FakeNode::Refused(httplib::Response& res) {
+  if (refusals_left_ == 0) return false;
+  --refusals_left_;
+  ++refused_;
+  Error(res, 503, "overloaded");
+  res.set_header("Retry-After", std::to_string(retry_after_s_));
+  return true;
+}
+
 void FakeNode::Routes() {
   auto& s = *server_;
   s.Get("/v1/genesis", [this](const httplib::Request&, httplib::Response& res) {
@@ -134,6 +143,7 @@ void FakeNode::Routes() {
         });
   s.Post("/v1/deposits", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu_);
+    if (Refused(res)) return;
     auto body = json::parse(req.body);
     ledger::Entry entry;
     entry.statement = body["statement"];
@@ -157,6 +167,7 @@ void FakeNode::Routes() {
   });
   s.Post("/v1/deposits/batch", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu_);
+    if (Refused(res)) return;
     auto body = json::parse(req.body);
     const std::string batch_text = body["statement"];
     auto sig = FromHex(body["signature"].get<std::string>());

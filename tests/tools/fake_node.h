@@ -16,7 +16,8 @@
 
 namespace httplib {
 class Server;
-}
+struct Response;
+}  // namespace httplib
 
 namespace evchain::cli::testing {
 
@@ -34,9 +35,23 @@ class FakeNode {
   void set_corrupt_proofs(bool corrupt) { corrupt_proofs_ = corrupt; }
   // Commits one block with a deposit of `digest` (so tests can grow the log between calls).
   void CommitDeposit(const Hash32& digest);
+  // The next `count` deposit requests (single or batch) are answered 503 overloaded with
+  // Retry-After: `retry_after_s`, as a node that sheds load answers.
+  void RefuseDeposits(int count, int retry_after_s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    refusals_left_ = count;
+    retry_after_s_ = retry_after_s;
+  }
+  // Deposit requests answered 503 so far.
+  int refused() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return refused_;
+  }
 
  private:
   void Routes();
+  // Answers `res` 503 while refusals are left (under mu_); true when it did.
+  bool Refused(httplib::Response& res);
   std::mutex mu_;
   TestNetwork net_;
   std::unique_ptr<storage::KvStore> store_;
@@ -44,6 +59,9 @@ class FakeNode {
   std::unique_ptr<ChainBuilder> builder_;
   UnixMillis next_time_;
   bool corrupt_proofs_ = false;
+  int refusals_left_ = 0;  // mu_
+  int retry_after_s_ = 1;  // mu_
+  int refused_ = 0;        // mu_
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
   std::thread thread_;

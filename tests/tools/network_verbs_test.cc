@@ -97,6 +97,48 @@ TEST_CASE("deposit without --wait collects receipts already committed, wrong key
   CHECK(down.err.rfind("evchain deposit: ", 0) == 0);
 }
 
+TEST_CASE("deposit sends again while the node sheds load, as Retry-After says, until --timeout") {
+  Setup s;
+  const std::string file = s.File("burst.txt", "evidence sent during a burst");
+  // Two 503s with Retry-After: 0, then the node takes it: one deposit, committed, two notices.
+  s.node.RefuseDeposits(2, 0);
+  CliRun run = RunCli({"deposit", file, "--key", s.key_path, "--depositor", "demo-platform",
+                       "--node", s.node.url(), "--wait"});
+  REQUIRE_MESSAGE(run.exit_code == 0, (run.out + run.err));
+  CHECK(s.node.refused() == 2);
+  CHECK(run.out.find("committed ") != std::string::npos);
+  CHECK(s.Verify(file).exit_code == 0);
+  size_t notices = 0;
+  for (size_t at = 0; (at = run.err.find("sending it again in 0 s", at)) != std::string::npos;
+       ++at) {
+    ++notices;
+  }
+  CHECK_MESSAGE(notices == 2, run.err);
+  CHECK(run.err.find("HTTP 503 overloaded") != std::string::npos);
+
+  // A batch is sent again the same way.
+  const std::string a = s.File("a.txt", "first of a batch");
+  const std::string b = s.File("b.txt", "second of a batch");
+  s.node.RefuseDeposits(1, 0);
+  CliRun batch = RunCli({"deposit", a, b, "--key", s.key_path, "--depositor", "demo-platform",
+                         "--node", s.node.url(), "--wait"});
+  REQUIRE_MESSAGE(batch.exit_code == 0, (batch.out + batch.err));
+  CHECK(s.node.refused() == 3);
+  CHECK(std::filesystem::exists(b + ".receipt.json"));
+
+  // Still refused when the next try would come after --timeout: exit 3, said why, no receipt.
+  const std::string late = s.File("late.txt", "evidence the node never took");
+  s.node.RefuseDeposits(1000, 2);
+  CliRun refused = RunCli({"deposit", late, "--key", s.key_path, "--depositor", "demo-platform",
+                           "--node", s.node.url(), "--timeout", "3"});
+  CHECK(refused.exit_code == 3);
+  CHECK(s.node.refused() == 5);  // at 0 s and 2 s; a third try would come after 3 s
+  CHECK_MESSAGE(
+      refused.err.find("still refused after 2 attempt(s) within --timeout") != std::string::npos,
+      refused.err);
+  CHECK_FALSE(std::filesystem::exists(late + ".receipt.json"));
+}
+
 TEST_CASE("deposit keeps an existing receipt and saves a newer one under the next free name") {
   // Issue 10 item 7: the older receipt proves the earlier time; replacing it lost that proof.
   Setup s;

@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -134,6 +135,30 @@ Result<bool> FetchReceipt(NodeClient& client, Item& item, const genesis::Genesis
   return true;
 }
 
+// Sends a deposit, and sends it again while the node sheds load (503 overloaded; 429 over a
+// rate limit or the depositor's quota: docs/operations.md "Overload"), after the Retry-After it
+// names (1 s without one, at most 60 s), until `deadline`. Safe to repeat: the same statement is
+// the same deposit (docs/api.md, idempotent). Each wait is said on stderr.
+Result<nlohmann::json> Submit(NodeClient& client, const std::string& path,
+                              const nlohmann::json& body,
+                              std::chrono::steady_clock::time_point deadline) {
+  for (int attempt = 1;; ++attempt) {
+    auto res = client.PostJson(path, body);
+    if (res.ok()) return res;
+    const std::string code = res.status().code();
+    if (code != "http_503" && code != "http_429") return res;
+    const std::chrono::seconds wait(std::clamp(client.retry_after().value_or(1), 0, 60));
+    if (std::chrono::steady_clock::now() + wait > deadline) {
+      return Status::Error(code, res.status().message() + "; still refused after " +
+                                     std::to_string(attempt) +
+                                     " attempt(s) within --timeout: try again later");
+    }
+    std::cerr << "evchain " << kDepositVerb << ": " << res.status().message()
+              << "; sending it again in " << wait.count() << " s\n";
+    std::this_thread::sleep_for(wait);
+  }
+}
+
 int RunDeposit(const DepositOptions& o) {
   auto client_or = NodeClient::Create(o.node);
   if (!client_or.ok()) return Fail(kDepositVerb, kExitUsage, client_or.status().message());
@@ -209,11 +234,13 @@ int RunDeposit(const DepositOptions& o) {
   }
 
   const std::string wait = o.wait ? "?wait=commit" : "";
+  const auto submit_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_s);
   nlohmann::json response;
   if (!batched) {
-    auto res = client.PostJson(
-        "/v1/deposits" + wait,
-        {{"statement", items[0].statement}, {"signature", SignatureHex(*key, items[0].statement)}});
+    auto res = Submit(
+        client, "/v1/deposits" + wait,
+        {{"statement", items[0].statement}, {"signature", SignatureHex(*key, items[0].statement)}},
+        submit_deadline);
     if (!res.ok()) return Fail(kDepositVerb, kExitIo, "submit failed: " + res.status().message());
     response = std::move(res).value();
   } else {
@@ -232,10 +259,11 @@ int RunDeposit(const DepositOptions& o) {
     batch.nonce = nonce;
     if (Status s = batch.Validate(); !s.ok()) return Fail(kDepositVerb, kExitUsage, s.ToString());
     const std::string batch_text = batch.Canonical();
-    auto res =
-        client.PostJson("/v1/deposits/batch" + wait, {{"statement", batch_text},
-                                                      {"signature", SignatureHex(*key, batch_text)},
-                                                      {"items", texts}});
+    auto res = Submit(client, "/v1/deposits/batch" + wait,
+                      {{"statement", batch_text},
+                       {"signature", SignatureHex(*key, batch_text)},
+                       {"items", texts}},
+                      submit_deadline);
     if (!res.ok()) return Fail(kDepositVerb, kExitIo, "submit failed: " + res.status().message());
     response = std::move(res).value();
   }
@@ -309,11 +337,15 @@ void AddDeposit(CLI::App& app, int* exit_code) {
   cmd->add_option("--nonce", o->nonce,
                   "Idempotency nonce (default: 16 random bytes in hex); reuse it to re-send");
   cmd->add_flag("--wait", o->wait, "Wait for the commit and save FILE.receipt.json");
-  cmd->add_option("--timeout", o->timeout_s, "Seconds to wait for the commit with --wait")
+  cmd->add_option("--timeout", o->timeout_s,
+                  "Seconds to wait: for a node that sheds load (503, 429) to take the deposit, "
+                  "and with --wait for the commit")
       ->capture_default_str();
   cmd->footer(
       "Receipts are verified against the genesis before they are saved as FILE.receipt.json;\n"
-      "an existing receipt is kept and the new one saved as FILE.receipt.2.json (.3, ...).\n\n"
+      "an existing receipt is kept and the new one saved as FILE.receipt.2.json (.3, ...).\n"
+      "A node that sheds load (503 overloaded, 429) is sent the deposit again after the\n"
+      "Retry-After it names, until --timeout: the same statement is the same deposit.\n\n"
       "Example:\n  evchain deposit page.html shot.png --key depositor.key --depositor "
       "demo-platform \\\n    --node http://127.0.0.1:8081 --kind webpage --source "
       "https://example.com/post/1 --wait"

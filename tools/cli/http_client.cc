@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <charconv>
+
 namespace evchain::cli {
 
 Result<std::unique_ptr<NodeClient>> NodeClient::Create(const std::string& base_url,
@@ -54,6 +56,15 @@ Result<nlohmann::json> NodeClient::GetJson(const std::string& path) {
 
 Result<nlohmann::json> NodeClient::PostJson(const std::string& path, const nlohmann::json& body) {
   auto res = client_->Post(path.c_str(), body.dump(), "application/json");
+  retry_after_.reset();
+  if (res && res->has_header("Retry-After")) {
+    const std::string value = res->get_header_value("Retry-After");
+    int seconds = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (ec == std::errc() && end == value.data() + value.size() && seconds >= 0) {
+      retry_after_ = seconds;
+    }
+  }
   auto text = Check(path, static_cast<bool>(res), res ? res->status : 0, res ? res->body : "");
   if (!text.ok()) return text.status();
   auto json = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
@@ -32,6 +33,9 @@ class NodeClient {
   Result<std::string> GetText(const std::string& path);
   Result<nlohmann::json> GetJson(const std::string& path);
   Result<nlohmann::json> PostJson(const std::string& path, const nlohmann::json& body);
+  // The whole seconds of the Retry-After header of the last PostJson's answer (RFC 9110
+  // §10.2.3, the delay form), when it had one.
+  std::optional<int> retry_after() const { return retry_after_; }
   const std::string& base_url() const { return base_url_; }
 
  private:
@@ -40,6 +44,7 @@ class NodeClient {
                             const std::string& body);
   std::string base_url_;
   std::unique_ptr<httplib::Client> client_;
+  std::optional<int> retry_after_;
 };
 
 }  // namespace evchain::cli
