@@ -19,19 +19,19 @@ std::string Seconds(int64_t ms) { return fmt::format("{:.1f} s", static_cast<dou
 std::optional<OverloadLog::Line> OverloadLog::Update(uint64_t refused, int64_t now_ms,
                                                      const Pending& pending) {
   if (refused > seen_) {
+    const uint64_t before = seen_;
+    seen_ = refused;
     last_refusal_ms_ = now_ms;
     if (!overloaded_) {
       overloaded_ = true;
-      at_start_ = seen_;
+      at_start_ = before;
       at_reminder_ = refused;
       since_ms_ = now_ms;
       last_reminder_ms_ = now_ms;
-      seen_ = refused;
       return Line{true, fmt::format("overloaded: refusing deposit requests with 503 overloaded and "
                                     "Retry-After ({} refused): {}",
                                     refused - at_start_, Held(pending))};
     }
-    seen_ = refused;
     if (now_ms - last_reminder_ms_ >= remind_ms_) {
       Line line{true, fmt::format("still overloaded after {}: {} deposit requests refused in the "
                                   "last {}: {}",
