@@ -170,6 +170,8 @@ class HttpServer::Impl {
     return open_;
   }
   size_t parked() const { return waiters_.size(); }
+  size_t queued_requests() const { return queued_.load(); }
+  uint64_t busy_refusals() const { return busy_refusals_.load(); }
 
   // ---- used by sessions
   const ApiConfig& config() const { return ctx_.config; }
@@ -190,6 +192,7 @@ class HttpServer::Impl {
   bool RunHandler(HttpRequest request, const Executor& executor, Done done) {
     if (queued_.fetch_add(1) >= config().max_queued_requests) {
       --queued_;
+      ++busy_refusals_;
       return false;
     }
     asio::post(workers_.get_executor(),
@@ -317,7 +320,8 @@ class HttpServer::Impl {
   bool started_ = false;
   bool stopped_ = false;
   int port_ = 0;
-  std::atomic<size_t> queued_{0};
+  std::atomic<size_t> queued_{0};  // requests posted to workers_, not yet started
+  std::atomic<uint64_t> busy_refusals_{0};
   uint64_t id_prefix_ = 0;
   std::atomic<uint64_t> next_request_{0};
 };
@@ -970,6 +974,8 @@ Status HttpServer::Start(const std::string& host, int port, const std::optional<
 int HttpServer::port() const { return impl_->port(); }
 size_t HttpServer::connections() const { return impl_->connections(); }
 size_t HttpServer::parked() const { return impl_->parked(); }
+size_t HttpServer::queued_requests() const { return impl_->queued_requests(); }
+uint64_t HttpServer::busy_refusals() const { return impl_->busy_refusals(); }
 void HttpServer::Stop() { impl_->Stop(); }
 
 }  // namespace evchain::api

@@ -6,6 +6,8 @@
 // thread until their block commits. docs/api.md "Connections" and "Limits".
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +41,11 @@ class HttpServer {
   // Open connections and parked ?wait=commit requests (for tests and metrics).
   size_t connections() const;
   size_t parked() const;
+  // Requests read and waiting for a handler worker now; and how many requests, of any route,
+  // were answered 503 overloaded since Start because max_queued_requests already waited (the
+  // validator's overload log counts them: docs/operations.md "Overload").
+  size_t queued_requests() const;
+  uint64_t busy_refusals() const;
   // Stops accepting, closes every connection, drops parked requests, joins the threads.
   // Idempotent.
   void Stop();

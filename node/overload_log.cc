@@ -8,8 +8,9 @@ namespace {
 std::string Held(const OverloadLog::Pending& p) {
   return fmt::format(
       "max_pending {}; pending now: {} deposits in the replica's pool (peers' forwarded "
-      "included), {} of them from this validator's clients",
-      p.max_pending, p.replica, p.admitted);
+      "included), {} of them from this validator's clients; {} requests waiting for a handler "
+      "(at most {})",
+      p.max_pending, p.replica, p.admitted, p.handler_queue, p.max_handler_queue);
 }
 
 std::string Seconds(int64_t ms) { return fmt::format("{:.1f} s", static_cast<double>(ms) / 1e3); }
@@ -28,12 +29,12 @@ std::optional<OverloadLog::Line> OverloadLog::Update(uint64_t refused, int64_t n
       at_reminder_ = refused;
       since_ms_ = now_ms;
       last_reminder_ms_ = now_ms;
-      return Line{true, fmt::format("overloaded: refusing deposit requests with 503 overloaded and "
+      return Line{true, fmt::format("overloaded: refusing requests with 503 overloaded and "
                                     "Retry-After ({} refused): {}",
                                     refused - at_start_, Held(pending))};
     }
     if (now_ms - last_reminder_ms_ >= remind_ms_) {
-      Line line{true, fmt::format("still overloaded after {}: {} deposit requests refused in the "
+      Line line{true, fmt::format("still overloaded after {}: {} requests refused in the "
                                   "last {}: {}",
                                   Seconds(now_ms - since_ms_), refused - at_reminder_,
                                   Seconds(now_ms - last_reminder_ms_), Held(pending))};
@@ -45,8 +46,8 @@ std::optional<OverloadLog::Line> OverloadLog::Update(uint64_t refused, int64_t n
   }
   if (overloaded_ && now_ms - last_refusal_ms_ >= quiet_ms_) {
     overloaded_ = false;
-    return Line{false, fmt::format("no longer overloaded: accepting deposits again; {} deposit "
-                                   "requests refused over {}",
+    return Line{false, fmt::format("no longer overloaded: accepting requests again; {} requests "
+                                   "refused over {}",
                                    seen_ - at_start_, Seconds(last_refusal_ms_ - since_ms_))};
   }
   return std::nullopt;

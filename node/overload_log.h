@@ -1,7 +1,8 @@
 // What the operator reads when the validator sheds load (docs/operations.md "Overload"): one
-// warning when it starts refusing deposit requests as "overloaded" (503 with Retry-After), a
-// reminder with the count every `remind_ms` while that goes on, and one line when none has been
-// refused for `quiet_ms`. A burst of thousands of refusals thus costs a few log lines, and an
+// warning when it starts refusing requests as "overloaded" (503 with Retry-After: deposits with
+// its pending pool full, or any request with its HTTP handler queue full), a reminder with the
+// count every `remind_ms` while that goes on, and one line when none has been refused for
+// `quiet_ms`. A burst of thousands of refusals thus costs a few log lines, and an
 // overload that flaps at the limit stays one episode.
 //
 // Fed the number of requests refused since start and a monotonic clock, twice a second by the
@@ -26,6 +27,8 @@ class OverloadLog {
     size_t replica = 0;   // the replica's pool: this validator's deposits and peers' forwarded
     size_t admitted = 0;  // deposits this validator's clients sent, acknowledged, not committed
     size_t max_pending = 0;
+    size_t handler_queue = 0;  // HTTP requests waiting for a handler worker
+    size_t max_handler_queue = 0;
   };
 
   // The quiet time is several Retry-After periods (1 s), so that a client that retries as told

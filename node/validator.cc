@@ -397,8 +397,10 @@ void Validator::ExportTransportStats() {
 
 void Validator::ReportOverload() {
   const OverloadLog::Pending pending{replica_->pending(), admission_->pending(),
-                                     admission_->max_pending()};
-  if (auto line = overload_log_.Update(admission_->overload_refusals(), MonoNow(), pending)) {
+                                     admission_->max_pending(), http_->queued_requests(),
+                                     api_config_.max_queued_requests};
+  const uint64_t refused = admission_->overload_refusals() + http_->busy_refusals();
+  if (auto line = overload_log_.Update(refused, MonoNow(), pending)) {
     if (line->warning) {
       spdlog::warn("{}", line->text);
     } else {

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -158,6 +159,62 @@ TEST_CASE("the per-client rate limit answers 429 rate_limited on /v1/ routes") {
   auto health = c.Get("/healthz");
   REQUIRE(health);
   CHECK(health->status == 200);
+}
+
+TEST_CASE("a full handler queue answers 503 overloaded with Retry-After, and counts it") {
+  Harness h;
+  h.config.threads = 1;
+  h.config.max_queued_requests = 1;
+  std::promise<void> entered;
+  std::atomic<bool> first{true};
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  h.node.on_status = [&] {
+    if (first.exchange(false)) entered.set_value();
+    released.wait();
+  };
+  // Releases the worker however the test ends, before the server stops (and joins it).
+  struct Release {
+    std::promise<void>& p;
+    ~Release() {
+      try {
+        p.set_value();
+      } catch (const std::future_error&) {  // already released
+      }
+    }
+  };
+  Server s(h);
+  Release release_at_exit{release};
+  auto get_status = [&s] { return s.Client().Get("/v1/status"); };
+
+  auto busy = std::async(std::launch::async, get_status);  // takes the only worker
+  REQUIRE(entered.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  auto queued = std::async(std::launch::async, get_status);  // waits for it
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (s.server.queued_requests() < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(s.server.queued_requests() == 1);
+  CHECK(s.server.busy_refusals() == 0);
+
+  auto refused = s.Client().Get("/v1/status");  // no room: answered at once, no handler run
+  REQUIRE(refused);
+  CHECK(refused->status == 503);
+  CHECK(ErrorCode(refused) == "overloaded");
+  CHECK(refused->get_header_value("Retry-After") == "1");
+  CHECK(s.server.busy_refusals() == 1);
+
+  release.set_value();
+  for (auto* waiting : {&busy, &queued}) {
+    httplib::Result r = waiting->get();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  CHECK(s.server.queued_requests() == 0);
+  auto after = s.Client().Get("/v1/status");
+  REQUIRE(after);
+  CHECK(after->status == 200);
+  CHECK(s.server.busy_refusals() == 1);
 }
 
 TEST_CASE("a multipart upload to /v1/verify is hashed on the server") {

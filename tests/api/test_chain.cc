@@ -195,6 +195,7 @@ HttpResponse Resolve(HttpResponse response, FakeNode& node) {
 }
 
 NodeStatusInfo FakeNode::Status() const {
+  if (on_status) on_status();
   if (!status_throws.empty()) throw std::runtime_error(status_throws);
   NodeStatusInfo s;
   s.validator_id = "court-1";

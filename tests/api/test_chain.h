@@ -74,7 +74,8 @@ class FakeNode : public NodeService {
   bool overloaded = false;                           // Overloaded() answers true for any count ...
   size_t room = std::numeric_limits<size_t>::max();  // ... or for more deposits than this
   size_t max_pending = std::numeric_limits<size_t>::max();
-  std::string status_throws;  // Status() throws std::runtime_error(status_throws) when set
+  std::string status_throws;        // Status() throws std::runtime_error(status_throws) when set
+  std::function<void()> on_status;  // Status() calls it first when set (on a handler worker)
 
  private:
   // The HTTP server's workers call Submit/IsPending while a test thread commits.

@@ -7,7 +7,7 @@
 namespace evchain::node {
 namespace {
 
-const OverloadLog::Pending kHeld{20000, 12000, 20000};
+const OverloadLog::Pending kHeld{20000, 12000, 20000, 4096, 4096};
 
 TEST_CASE("no refusals, no lines") {
   OverloadLog log(1000, 10000);
@@ -23,11 +23,13 @@ TEST_CASE("an episode: one warning, reminders with counts, one line at its end")
   REQUIRE(first.has_value());
   CHECK(first->warning);
   CHECK(log.overloaded());
-  CHECK(first->text.find("overloaded: refusing deposit requests") == 0);
+  CHECK(first->text.find("overloaded: refusing requests") == 0);
   CHECK(first->text.find("(7 refused)") != std::string::npos);
   CHECK(first->text.find("max_pending 20000; pending now: 20000 deposits in the replica's pool") !=
         std::string::npos);
   CHECK(first->text.find("12000 of them from this validator's clients") != std::string::npos);
+  CHECK(first->text.find("; 4096 requests waiting for a handler (at most 4096)") !=
+        std::string::npos);
 
   // Refusals go on: nothing until the reminder is due, 10 s after the warning.
   uint64_t refused = 7;
@@ -39,7 +41,7 @@ TEST_CASE("an episode: one warning, reminders with counts, one line at its end")
   auto reminder = log.Update(refused, 10500, kHeld);
   REQUIRE(reminder.has_value());
   CHECK(reminder->warning);
-  CHECK(reminder->text.find("still overloaded after 10.0 s: 2000 deposit requests refused in the "
+  CHECK(reminder->text.find("still overloaded after 10.0 s: 2000 requests refused in the "
                             "last 10.0 s") == 0);
   CHECK(log.overloaded());
 
@@ -52,7 +54,7 @@ TEST_CASE("an episode: one warning, reminders with counts, one line at its end")
   REQUIRE(end.has_value());
   CHECK_FALSE(end->warning);
   CHECK(end->text ==
-        "no longer overloaded: accepting deposits again; 2010 deposit requests "
+        "no longer overloaded: accepting requests again; 2010 requests "
         "refused over 10.5 s");
   CHECK_FALSE(log.overloaded());
   CHECK_FALSE(log.Update(refused, 12500, kHeld).has_value());
@@ -81,7 +83,7 @@ TEST_CASE("a second episode counts from its own start") {
   CHECK(again->text.find("(4 refused)") != std::string::npos);
   auto end = log.Update(9, 6000, kHeld);
   REQUIRE(end.has_value());
-  CHECK(end->text.find("4 deposit requests refused over 0.0 s") != std::string::npos);
+  CHECK(end->text.find("4 requests refused over 0.0 s") != std::string::npos);
 }
 
 }  // namespace

@@ -285,7 +285,7 @@ def overload_logged():
                             metrics, re.M)
         check(refused and float(refused.group(1)) >= 1,
               f"no refusal counted: {refused and refused.group(0)}")
-        starts = net.log_lines(0, "overloaded: refusing deposit requests")
+        starts = net.log_lines(0, "overloaded: refusing requests")
         check(starts and all(" warning " in line for line in starts),
               f"no warning when the refusals started: {starts}")
         wait_until("every overload episode logged as ended",
