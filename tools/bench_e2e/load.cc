@@ -9,6 +9,7 @@
 #include <deque>
 #include <memory>
 
+#include "common/retry_after.h"
 #include "tools/bench_e2e/procs.h"
 
 namespace evchain::bench {
@@ -203,11 +204,8 @@ class Run {
       int64_t wait_ns = 0;
       if (auto it = res.find(http::field::retry_after); it != res.end()) {
         rec.retry_after = true;
-        try {
-          wait_ns = static_cast<int64_t>(std::stod(std::string(it->value())) * 1e9);
-        } catch (const std::exception&) {
-          wait_ns = spec_.backoff.count();
-        }
+        const auto told = ParseRetryAfter({it->value().data(), it->value().size()});
+        wait_ns = told ? std::chrono::nanoseconds(*told).count() : spec_.backoff.count();
       } else if (rec.status == 429 || rec.status == 503) {
         wait_ns = spec_.backoff.count();
       }

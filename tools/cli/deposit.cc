@@ -147,7 +147,9 @@ Result<nlohmann::json> Submit(NodeClient& client, const std::string& path,
     if (res.ok()) return res;
     const std::string code = res.status().code();
     if (code != "http_503" && code != "http_429") return res;
-    const std::chrono::seconds wait(std::clamp(client.retry_after().value_or(1), 0, 60));
+    const std::chrono::seconds wait =
+        std::clamp(client.retry_after().value_or(std::chrono::seconds(1)), std::chrono::seconds(0),
+                   std::chrono::seconds(60));
     if (std::chrono::steady_clock::now() + wait > deadline) {
       return Status::Error(code, res.status().message() + "; still refused after " +
                                      std::to_string(attempt) +

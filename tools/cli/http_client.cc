@@ -2,7 +2,7 @@
 
 #include <httplib.h>
 
-#include <charconv>
+#include "common/retry_after.h"
 
 namespace evchain::cli {
 
@@ -58,12 +58,7 @@ Result<nlohmann::json> NodeClient::PostJson(const std::string& path, const nlohm
   auto res = client_->Post(path.c_str(), body.dump(), "application/json");
   retry_after_.reset();
   if (res && res->has_header("Retry-After")) {
-    const std::string value = res->get_header_value("Retry-After");
-    int seconds = 0;
-    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (ec == std::errc() && end == value.data() + value.size() && seconds >= 0) {
-      retry_after_ = seconds;
-    }
+    retry_after_ = ParseRetryAfter(res->get_header_value("Retry-After"));
   }
   auto text = Check(path, static_cast<bool>(res), res ? res->status : 0, res ? res->body : "");
   if (!text.ok()) return text.status();

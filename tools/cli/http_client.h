@@ -2,6 +2,7 @@
 // Nothing a node returns is trusted: callers verify what they receive.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -33,9 +34,9 @@ class NodeClient {
   Result<std::string> GetText(const std::string& path);
   Result<nlohmann::json> GetJson(const std::string& path);
   Result<nlohmann::json> PostJson(const std::string& path, const nlohmann::json& body);
-  // The whole seconds of the Retry-After header of the last PostJson's answer (RFC 9110
-  // §10.2.3, the delay form), when it had one.
-  std::optional<int> retry_after() const { return retry_after_; }
+  // The delay the Retry-After header of the last PostJson's answer named, when it had one in
+  // the delay-seconds form (common/retry_after.h).
+  std::optional<std::chrono::seconds> retry_after() const { return retry_after_; }
   const std::string& base_url() const { return base_url_; }
 
  private:
@@ -44,7 +45,7 @@ class NodeClient {
                             const std::string& body);
   std::string base_url_;
   std::unique_ptr<httplib::Client> client_;
-  std::optional<int> retry_after_;
+  std::optional<std::chrono::seconds> retry_after_;
 };
 
 }  // namespace evchain::cli
