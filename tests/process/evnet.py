@@ -23,6 +23,16 @@ CLI = os.path.join(BUILD, "tools/cli/evchain")
 LOADGEN = os.path.join(BUILD, "tools/loadgen/evchain-loadgen")
 
 
+# Consensus timings for networks of the ASan+UBSan build (EVCHAIN_SANITIZED set). That build
+# handles a 1,000-entry block several times slower (2-3 s a block on a slow 2-core machine).
+# With the default timings a loaded network then times out before each block commits and
+# changes view again and again, and a pre-prepare reaches the backups more than 1 s after its
+# block time (dropped for clock skew): a known liveness limit, docs/protocol.md "Open notes".
+# The sanitizer runs check memory safety, so they get timings that fit their speed.
+SANITIZED_GENESIS_PARAMS = {"max_clock_skew_ms": 10000, "view_change_timeout_ms": 10000,
+                            "request_timeout_ms": 20000}
+
+
 class TestFailure(Exception):
     pass
 
@@ -158,16 +168,7 @@ class Network:
         with open(self.genesis_path) as f:
             self.genesis = json.load(f)
         if os.environ.get("EVCHAIN_SANITIZED"):
-            # The ASan+UBSan build handles a 1,000-entry block several times slower (2-3 s a
-            # block on a slow 2-core machine). With the default timings a loaded network then
-            # times out before each block commits and changes view again and again, and a
-            # pre-prepare reaches the backups more than 1 s after its block time (dropped for
-            # clock skew): a known liveness limit, docs/protocol.md "Open notes". The sanitizer
-            # runs check memory safety, so they get timings that fit their speed.
-            params = self.genesis.setdefault("params", {})
-            params["max_clock_skew_ms"] = 10000
-            params["view_change_timeout_ms"] = 10000
-            params["request_timeout_ms"] = 20000
+            self.genesis.setdefault("params", {}).update(SANITIZED_GENESIS_PARAMS)
             with open(self.genesis_path, "w") as f:
                 json.dump(self.genesis, f, indent=2)
         self.n = validators

@@ -25,24 +25,16 @@ import sys
 import tempfile
 import time
 
-# The process tests' harness, for its /proc scan (pids_under).
+# The process tests' harness: its /proc scan, its failure and the sanitizer build's timings.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../tests/process"))
-from evnet import pids_under  # noqa: E402
+from evnet import SANITIZED_GENESIS_PARAMS, check, pids_under  # noqa: E402
 
 BENCH = sys.argv[1]
 ARGS = ["--only", "evchain", "--modes", "single", "--connections", "2", "--rates", "",
         "--bulk-rates", "", "--duration", "1s", "--drain", "15s", "--pool", "4000",
         "--verify-count", "500", "--latency-samples", "50"]
 if os.environ.get("EVCHAIN_SANITIZED"):
-    # As tests/process/evnet.py: the ASan+UBSan build handles blocks several times slower, so
-    # its networks get consensus timings that fit (docs/protocol.md "Open notes").
-    ARGS += ["--genesis-param", "max_clock_skew_ms=10000", "view_change_timeout_ms=10000",
-             "request_timeout_ms=20000"]
-
-
-def check(cond, message):
-    if not cond:
-        raise AssertionError(message)
+    ARGS += ["--genesis-param", *(f"{k}={v}" for k, v in SANITIZED_GENESIS_PARAMS.items())]
 
 
 def test_run():
