@@ -1,6 +1,6 @@
 // The Retry-After header of a 503 or 429 answer (RFC 9110 §10.2.3), as evchain's clients read it:
-// the CLI's `evchain deposit` and the end-to-end benchmark's load (docs/api.md "Errors": every
-// 503 and 429 of the node carries `Retry-After: 1`).
+// the CLI's `evchain deposit` and the end-to-end benchmark's load (the node's every 503 and 429
+// carries `Retry-After: 1`: docs/api.md "Transport errors").
 #pragma once
 
 #include <chrono>
