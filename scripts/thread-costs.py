@@ -5,7 +5,8 @@ Measures every `evchain-node` process on this machine over a window: for each th
 (node-io, http-work, verify-blocks, ... as docs/operations.md "Threads" lists them) the
 voluntary and involuntary context switches and the CPU time, summed over the validators, then
 divided by the blocks and the log entries committed in the window (read from the first
-validator's /v1/status), and the fdatasync calls per block (with `perf` when it is installed).
+validator's /v1/status), and the fdatasync calls per block (with `perf` when it is installed);
+then each validator's CPU per entry and the cores it used, the primary named.
 
 Typical use, beside a benchmark run (the nodes must be up before the window starts):
 
@@ -42,8 +43,13 @@ def status_address(pid):
 
 def read_status(address):
     with urllib.request.urlopen(f"http://{address}/v1/status", timeout=5) as answer:
-        status = json.load(answer)
-    return status["height"], status["log_size"]
+        return json.load(answer)
+
+
+def process_ticks(pid):
+    """utime + stime of the whole process (its threads, ended ones included)"""
+    stat = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(stat[11]) + int(stat[12])
 
 
 def snapshot(pids):
@@ -86,7 +92,10 @@ def main():
     ticks = subprocess.run(["getconf", "CLK_TCK"], capture_output=True, text=True)
     us_per_tick = 1e6 / int(ticks.stdout.strip() or 100)
 
-    height0, size0 = read_status(address)
+    first = read_status(address)
+    height0, size0 = first["height"], first["log_size"]
+    names = {pid: read_status(status_address(pid)) for pid in pids}
+    process_before = {pid: process_ticks(pid) for pid in pids}
     before = snapshot(pids)
     fsyncs = None
     if shutil.which("perf"):
@@ -99,7 +108,9 @@ def main():
     else:
         time.sleep(args.window)
     after = snapshot(pids)
-    height1, size1 = read_status(address)
+    process_after = {pid: process_ticks(pid) for pid in pids}
+    last = read_status(address)
+    height1, size1 = last["height"], last["log_size"]
 
     blocks, entries = height1 - height0, size1 - size0
     if blocks <= 0 or entries <= 0:
@@ -127,6 +138,17 @@ def main():
               f"{cpu_us:13.1f}")
     print(f"{'total':16s} {total[0] / blocks:10.1f} {total[1] / blocks:12.1f} "
           f"{total[0] / entries:10.2f} {total[2]:13.1f}")
+
+    # Per validator: the primary orders and, under a benchmark, usually takes the clients' HTTP
+    # too; a backup verifies and applies what the primary sends.
+    print()
+    print(f"{'validator':16s} {'role':>8s} {'CPU us/entry':>13s} {'cores':>6s}")
+    for pid in sorted(pids, key=lambda p: names[p]["validator_id"]):
+        status = names[pid]
+        role = "primary" if status["validator_id"] == last.get("primary_id") else "backup"
+        ticks = process_after[pid] - process_before[pid]
+        print(f"{status['validator_id']:16s} {role:>8s} {ticks * us_per_tick / entries:13.1f} "
+              f"{ticks * us_per_tick / 1e6 / args.window:6.2f}")
 
 
 if __name__ == "__main__":
