@@ -45,6 +45,7 @@ Result<NodeConfig> ParseNodeConfig(const std::string& json_text, const std::stri
                                                "rate_limit_rps",
                                                "rate_limit_burst",
                                                "http_threads",
+                                               "http_max_queued_requests",
                                                "max_connections",
                                                "max_connections_per_address",
                                                "header_timeout_ms",
@@ -159,6 +160,7 @@ Result<NodeConfig> ParseNodeConfig(const std::string& json_text, const std::stri
   }
   get_uint("rate_limit_burst", c.rate_limit_burst, 1, 1000000);
   get_uint("http_threads", c.http_threads, 1, 256);
+  get_uint("http_max_queued_requests", c.http_max_queued_requests, 1, 1000000);
   get_uint("commit_wait_ms", c.commit_wait_ms, 0, 600000);
   get_uint("max_pending", c.max_pending, 1, 100000000);
   get_tokens("block_list_tokens", c.block_list_tokens);
@@ -223,6 +225,7 @@ api::ApiConfig ApiConfigFrom(const NodeConfig& config) {
     }
   }
   a.threads = config.http_threads;
+  a.max_queued_requests = config.http_max_queued_requests;
   a.max_connections = config.max_connections;
   a.max_connections_per_address = config.max_connections_per_address;
   a.header_timeout = std::chrono::milliseconds(config.header_timeout_ms);

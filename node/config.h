@@ -27,6 +27,9 @@ struct NodeConfig {
   double rate_limit_rps = 200;           // per client address, token bucket; 0 disables it
   uint32_t rate_limit_burst = 400;
   uint32_t http_threads = 8;  // handler workers (connections cost no thread)
+  // Requests read and waiting for a handler worker; beyond, 503 overloaded (docs/operations.md
+  // "Overload").
+  uint32_t http_max_queued_requests = 4096;
   uint32_t max_connections = 10000;
   uint32_t max_connections_per_address = 256;
   uint32_t header_timeout_ms = 5000;      // request line + headers, from the first byte (then 408)

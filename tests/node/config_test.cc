@@ -31,6 +31,7 @@ TEST_CASE("rate_limit_rps 0 disables the limit, negative values are refused") {
 
 TEST_CASE("HTTP front-end options reach the API config, quotas default to none") {
   auto c = Parse(R"("header_timeout_ms": 2000, "max_connections_per_address": 8,
+                    "http_threads": 2, "http_max_queued_requests": 100,
                     "depositor_quotas": {"demo-platform": {"rps": 5, "burst": 10},
                                          "*": {"rps": 1}},
                     "block_list_open": true, "access_log": false)");
@@ -38,6 +39,8 @@ TEST_CASE("HTTP front-end options reach the API config, quotas default to none")
   api::ApiConfig a = ApiConfigFrom(*c);
   CHECK(a.header_timeout == std::chrono::milliseconds(2000));
   CHECK(a.max_connections_per_address == 8);
+  CHECK(a.threads == 2);
+  CHECK(a.max_queued_requests == 100);
   CHECK(a.depositor_quotas.at("demo-platform").rate_per_second == 5);
   CHECK(a.depositor_quotas.at("demo-platform").burst == 10);
   CHECK(a.depositor_quota_default.rate_per_second == 1);
@@ -47,6 +50,10 @@ TEST_CASE("HTTP front-end options reach the API config, quotas default to none")
   CHECK(d.depositor_quota_default.rate_per_second == 0);
   CHECK(d.depositor_quotas.empty());
   CHECK(!d.block_list_open);
+  CHECK(d.threads == 8);
+  CHECK(d.max_queued_requests == 4096);
+  CHECK(!Parse(R"("http_max_queued_requests": 0)").ok());
+  CHECK(!Parse(R"("http_max_queued_requests": 1000001)").ok());
   CHECK(!Parse(R"("depositor_quotas": {"x": {"rps": 1, "extra": 2}})").ok());
 }
 
