@@ -150,8 +150,8 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
   v->metrics_.Describe(kReplicaPendingMetric, "gauge",
                        "Deposits the replica holds not yet committed, forwarded ones included.");
   v->metrics_.Describe(kOverloadedMetric, "gauge",
-                       "1 while deposit requests are refused as overloaded (503), 0 once none "
-                       "was for 5 s.");
+                       "1 while requests are refused as overloaded (503: a full pending pool "
+                       "or handler queue), 0 once none was for 5 s.");
   v->metrics_.SetGauge(kOverloadedMetric, 0);
   v->metrics_.Describe(kDepositChecksMetric, "counter",
                        "Deposits met by the signature checks: result=verified (signature checked: "
