@@ -2,8 +2,7 @@
 // warning when it starts refusing requests as "overloaded" (503 with Retry-After: deposits with
 // its pending pool full, or any request with its HTTP handler queue full), a reminder with the
 // count every `remind_ms` while that goes on, and one line when none has been refused for
-// `quiet_ms`. A burst of thousands of refusals thus costs a few log lines, and an
-// overload that flaps at the limit stays one episode.
+// `quiet_ms` (the episodes: node/episode_tracker.h).
 //
 // Fed the number of requests refused since start and a monotonic clock, twice a second by the
 // validator (Validator::ReportOverload); pure, so tests drive it with made-up times.
@@ -13,6 +12,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+
+#include "node/episode_tracker.h"
 
 namespace evchain::node {
 
@@ -34,24 +35,16 @@ class OverloadLog {
   // The quiet time is several Retry-After periods (1 s), so that a client that retries as told
   // does not end and start an episode at every retry.
   explicit OverloadLog(int64_t quiet_ms = 5000, int64_t remind_ms = 60000)
-      : quiet_ms_(quiet_ms), remind_ms_(remind_ms) {}
+      : episodes_(quiet_ms, remind_ms) {}
 
   // `refused`: requests refused as overloaded since start (it never decreases); `now_ms`: a
   // monotonic clock in milliseconds. At most one line a call.
   std::optional<Line> Update(uint64_t refused, int64_t now_ms, const Pending& pending);
   // Whether an episode is going on: refusals, none `quiet_ms` ago yet.
-  bool overloaded() const { return overloaded_; }
+  bool overloaded() const { return episodes_.active(); }
 
  private:
-  const int64_t quiet_ms_;
-  const int64_t remind_ms_;
-  bool overloaded_ = false;
-  uint64_t seen_ = 0;         // `refused` at the last call
-  uint64_t at_start_ = 0;     // before the episode's first refusal
-  uint64_t at_reminder_ = 0;  // at the episode's last warning
-  int64_t since_ms_ = 0;      // the episode's first refusal seen
-  int64_t last_refusal_ms_ = 0;
-  int64_t last_reminder_ms_ = 0;
+  EpisodeTracker episodes_;
 };
 
 }  // namespace evchain::node

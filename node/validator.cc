@@ -201,6 +201,9 @@ evchain::Status Validator::Start() {
   options.max_unreachable_queueing =
       std::chrono::milliseconds(genesis_.params.view_change_timeout_ms);
   transport_ = std::make_unique<net::Transport>(io_, genesis_, self_, key_, options);
+  send_drop_log_.emplace(SendDropLog::Bounds{options.max_queue_messages,
+                                             options.max_queue_bytes >> 20,
+                                             options.max_unreachable_queueing.count()});
   transport_->SetReceiveHandler(
       [this](int peer, const std::string& payload, net::ReceiveBudget::Credit credit) {
         inbox_->OnPayload(peer, payload, std::move(credit));
@@ -387,11 +390,20 @@ void Validator::ExportTransportStats() {
   set("evchain_peer_decrypt_failures_total", t.decrypt_failures);
   set("evchain_peer_send_queue_dropped_total", t.send_queue_dropped);
   set("evchain_peer_links_up_total", t.links_up);
+  std::vector<SendDropLog::Peer> peers;
   for (const net::PeerStatus& p : transport_->Peers()) {
     const std::string label = "peer=\"" + genesis_.validators[p.index].id + "\"";
     set("evchain_peer_receive_bytes", p.receive_bytes, label);
     set("evchain_peer_receive_payloads", p.receive_payloads, label);
     set("evchain_peer_read_pauses_total", p.read_pauses, label);
+    peers.push_back({genesis_.validators[p.index].id, p.dropped, p.connected});
+  }
+  if (auto line = send_drop_log_->Update(MonoNow(), peers)) {
+    if (line->warning) {
+      spdlog::warn("{}", line->text);
+    } else {
+      spdlog::info("{}", line->text);
+    }
   }
 }
 

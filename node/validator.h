@@ -46,6 +46,7 @@
 #include "node/peer_inbox.h"
 #include "node/pending_journal.h"
 #include "node/ready_applier.h"
+#include "node/send_drop_log.h"
 #include "node/snapshot_server.h"
 #include "node/transfer_driver.h"
 #include "node/verified_deposits.h"
@@ -104,6 +105,8 @@ class Validator final : public api::NodeService,
   void ProposeAdmitted();  // proposes the deposits admission queued
   void ProcessReady(consensus::Ready ready);
   void RefreshStatus();
+  // Sets the transports's counters in /metrics and logs episodes of dropped peer messages
+  // (node/send_drop_log.h).
   void ExportTransportStats();
   // Logs the start, reminders and end of shedding load, and sets its gauge (node/overload_log.h).
   void ReportOverload();
@@ -190,7 +193,8 @@ class Validator final : public api::NodeService,
   TransferDriver transfer_;  // state transfer, consensus_ only (catching_up() from anywhere)
   ReadyApplier ready_applier_{static_cast<ReadyApplier::Host*>(this)};  // consensus_ only
   uint64_t ticks_ = 0;
-  OverloadLog overload_log_;  // consensus_ only
+  OverloadLog overload_log_;                  // consensus_ only
+  std::optional<SendDropLog> send_drop_log_;  // set by Start() with the transport; consensus_ only
 };
 
 }  // namespace evchain::node

@@ -184,7 +184,8 @@ std::vector<PeerStatus> Transport::Peers() const {
     out.push_back(PeerStatus{
         peer->index, peer->connected.load(), peer->outbound.load(), peer->dialing_now.load(),
         std::chrono::steady_clock::now() < peer->suspended_until_copy.load(), peer->queued.load(),
-        peer->budget->bytes(), peer->budget->payloads(), peer->budget->pauses()});
+        peer->dropped.load(std::memory_order_relaxed), peer->budget->bytes(),
+        peer->budget->payloads(), peer->budget->pauses()});
   }
   return out;
 }
@@ -409,6 +410,7 @@ void Transport::Enqueue(Peer& peer, std::string payload) {
       std::chrono::steady_clock::now() - peer.unreachable_since >
           options_.max_unreachable_queueing) {
     Bump(counters_.send_queue_dropped, peer.queue.size() + 1);
+    peer.dropped.fetch_add(peer.queue.size() + 1, std::memory_order_relaxed);
     peer.queue.clear();
     peer.queue_bytes = 0;
     Publish(peer);
@@ -421,6 +423,7 @@ void Transport::Enqueue(Peer& peer, std::string payload) {
     peer.queue_bytes -= peer.queue.front().size();
     peer.queue.pop_front();
     Bump(counters_.send_queue_dropped);
+    peer.dropped.fetch_add(1, std::memory_order_relaxed);
   }
   Pump(peer);
 }

@@ -70,6 +70,7 @@ struct PeerStatus {
   bool dialing = false;    // a dial (connect or handshake) is in progress
   bool suspended = false;  // closed out by Suspend until its deadline
   size_t queued = 0;       // payloads waiting to be sent
+  uint64_t dropped = 0;  // payloads for it dropped since start (TransportStats::send_queue_dropped)
   // Its receive budget: delivered payloads not yet released, and reads paused so far.
   size_t receive_bytes = 0;
   size_t receive_payloads = 0;
@@ -96,6 +97,8 @@ class Transport : private Connection::Listener {
   ~Transport() override;
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;
+
+  const TransportOptions& options() const { return options_; }
 
   // REQUIRES: before Start().
   void SetReceiveHandler(CreditedReceiveHandler handler) { on_receive_ = std::move(handler); }
@@ -159,6 +162,7 @@ class Transport : private Connection::Listener {
     std::atomic<bool> connected{false}, outbound{false}, dialing_now{false};
     std::atomic<std::chrono::steady_clock::time_point> suspended_until_copy{};
     std::atomic<size_t> queued{0};
+    std::atomic<uint64_t> dropped{0};  // this peer's share of send_queue_dropped
     std::shared_ptr<ReceiveBudget> budget;
   };
   // Hands `payload` to the receive handler with its credit from `peer`'s budget.

@@ -91,6 +91,19 @@ def replica_catch_up():
         reference = net.block_hashes(0, height)
         check(net.block_hashes(lagging, height) == reference,
               "the caught-up replica holds a different chain")
+        # The others said that they dropped what they sent to it while it was away, naming it,
+        # and that the drops ended once it was back (node/send_drop_log.h). An idle spell while
+        # it was down may have split that into more than one episode.
+        lagging_id = net.genesis["validators"][lagging]["id"]
+        for i in live:
+            started = net.log_lines(i, "dropping consensus messages to peers: ")
+            check(started, f"validator {i} did not log the messages it dropped")
+            for line in started:
+                check(f" to {lagging_id} (" in line,
+                      f"validator {i} does not name the peer it dropped for: {line}")
+            wait_until(f"validator {i}'s end of its drop episodes",
+                       lambda i=i: len(net.log_lines(i, "no longer dropping consensus")) ==
+                       len(net.log_lines(i, "dropping consensus messages to peers: ")), 30)
 
 
 def restart_all_receipts_verify():
