@@ -354,7 +354,7 @@ void AddSnapshot(CLI::App& app, int* exit_code) {
       "--config (its node must be stopped: the fetch uses its p2p address and key). The file "
       "is not verified until `snapshot restore`; a peer whose snapshot is refused there can be "
       "skipped with --from");
-  fetch->add_option("--config", o->config, "The node's config file (node.json)")->required();
+  fetch->add_option("--config", o->config, "The node's config file (config.json)")->required();
   fetch->add_option("--out", o->file, "The new snapshot file")->required();
   fetch->add_option("--from", o->from,
                     "Validator ids to ask, in order (default: every other validator)");
@@ -389,7 +389,7 @@ void AddSnapshot(CLI::App& app, int* exit_code) {
       "Format and checks: docs/snapshots.md.\n\n"
       "Examples:\n"
       "  evchain snapshot create --data-dir /var/lib/evchain/court-2 --out /tmp/chain.evsnap\n"
-      "  evchain snapshot fetch --config /etc/evchain/court-1/node.json --out /tmp/chain.evsnap\n"
+      "  evchain snapshot fetch --config /etc/evchain/court-1/config.json --out /tmp/chain.evsnap\n"
       "  evchain snapshot restore --genesis genesis.json --in /tmp/chain.evsnap \\\n"
       "      --data-dir /var/lib/evchain/court-1\n"
       "  evchain audit --data-dir /var/lib/evchain/court-1 --genesis genesis.json\n");
