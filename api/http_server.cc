@@ -92,15 +92,46 @@ bool Decode(std::string_view in, bool plus_is_space, std::string& out) {
   return true;
 }
 
-// "/path?query" into a decoded path and query parameters. The refusal when the target is
-// malformed (a bad percent-escape, not starting with '/') or names a query parameter twice:
-// which of the two would count is a guess, as with a JSON body that repeats a key.
+// The absolute form's "http://authority" prefix (RFC 9112 §3.2.2: a server MUST accept it, as
+// proxies send it), or nothing when `target` is not in that form. The authority is not checked
+// against anything: this server serves one site, whatever the Host.
+size_t AbsoluteFormPrefix(std::string_view target) {
+  for (beast::string_view scheme : {"http://", "https://"}) {
+    if (target.size() > scheme.size() &&
+        beast::iequals(beast::string_view(target.data(), scheme.size()), scheme)) {
+      return target.find_first_of("/?#", scheme.size());
+    }
+  }
+  return 0;
+}
+
+// "%2F" and "%5C" stay data in RFC 3986 (§2.2): decoded before routing, "/v1%2Fstatus" would
+// reach the route a proxy's rule for "/v1/status" guards. No route's path carries either.
+bool HasEncodedSeparator(std::string_view path) {
+  for (size_t i = path.find('%'); i != std::string_view::npos; i = path.find('%', i + 1)) {
+    const beast::string_view escape(path.data() + i, std::min<size_t>(3, path.size() - i));
+    if (beast::iequals(escape, "%2f") || beast::iequals(escape, "%5c")) return true;
+  }
+  return false;
+}
+
+// "/path?query" (or its absolute form) into a decoded path and query parameters. The refusal
+// when the target is malformed (a bad percent-escape, not starting with '/', an encoded slash or
+// backslash in the path) or names a query parameter twice: which of the two would count is a guess,
+// as with a JSON body that repeats a key.
 std::optional<HttpResponse> ParseTarget(std::string_view target, HttpRequest& out) {
   const auto malformed = [] {
     return ErrorResponse(400, "bad_path", "the request target is malformed");
   };
+  const size_t origin = AbsoluteFormPrefix(target);
+  if (origin == std::string_view::npos) return malformed();
+  target.remove_prefix(origin);
   if (target.empty() || target[0] != '/') return malformed();
   const size_t q = target.find('?');
+  if (HasEncodedSeparator(target.substr(0, q))) {
+    return ErrorResponse(400, "bad_path",
+                         "the path holds an encoded '/' or '\\' (%2F, %5C): no route has one");
+  }
   if (!Decode(target.substr(0, q), false, out.path)) return malformed();
   if (q == std::string_view::npos) return std::nullopt;
   std::string_view query = target.substr(q + 1);
@@ -417,6 +448,14 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
   }
 
   void ReadHeader() {
+    // RFC 9112 §2.2: an empty line before a request line (a client's stray CRLF after a body)
+    // is ignored, once a request, so a client cannot hold the connection on empty lines.
+    if (!skipped_empty_line_ && buffer_.size() >= 2 &&
+        std::string_view(static_cast<const char*>(buffer_.data().data()), 2) == "\r\n") {
+      skipped_empty_line_ = true;
+      buffer_.consume(2);
+      if (buffer_.size() == 0) return WaitRequest();
+    }
     started_ = Clock::now();
     header_parser_.emplace();
     header_parser_->header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
@@ -465,7 +504,9 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
       return Refuse(ErrorResponse(400, "bad_request", "malformed HTTP request"), true);
     }
     ++requests_;
+    skipped_empty_line_ = false;
     const auto& header = header_parser_->get();
+    http10_ = header.version() < 11;
     method_ = std::string(header.method_string());
     target_ = std::string(header.target());
     request_.method = method_;
@@ -507,7 +548,8 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
       refusal_ = std::move(r);
     }
     if (!has_body) return Dispatch();
-    if (header.find(http::field::expect) != header.end() &&
+    // RFC 9110 §10.1.1: an HTTP/1.0 client's 100-continue is ignored (it knows no 1xx answer).
+    if (!http10_ && header.find(http::field::expect) != header.end() &&
         beast::iequals(header[http::field::expect], "100-continue")) {
       // The client waits for 100 Continue before it sends the body: a request that would be
       // refused whatever its body is answered now, and the body never travels (RFC 9110
@@ -528,16 +570,30 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
     ReadBody();
   }
 
-  // Framing the server does not implement, refused before any handler sees the request: a
-  // transfer coding list that does not end in chunked (RFC 9112 §6.3: 400, the body's length is
-  // unknown), other codings before chunked (Beast removes the chunked framing and would pass the
+  // Framing the server does not implement, refused before any handler sees the request:
+  // framing a proxy in front could read another way (400, the connection closes, so nothing
+  // behind it is read as a request): Transfer-Encoding with Content-Length, in an HTTP/1.0
+  // request (RFC 9112 §6.1), or empty; more than one Content-Length, even equal ones; a transfer
+  // coding list that does not end in chunked (RFC 9112 §6.3: the body's length is unknown).
+  // Other codings before chunked (Beast removes the chunked framing and would pass the
   // still-encoded bytes on as the body; RFC 9112 §6.1: 501), and an expectation other than
   // 100-continue (RFC 9110 §10.1.1: 417).
   // Reads the request's headers as OnHeader collected them: every occurrence of a field, in
   // order, joined by ", " (a second Transfer-Encoding further down counts too).
   bool RefuseFraming(HttpResponse& out) const {
+    const auto ambiguous = [&out](std::string why) {
+      out = ErrorResponse(400, "bad_request", std::move(why));
+      return true;
+    };
+    const bool has_codings = request_.headers.contains("transfer-encoding");
+    const bool has_length = request_.headers.contains("content-length");
+    if (has_length && request_.Header("content-length").find(',') != std::string::npos) {
+      return ambiguous("more than one Content-Length");
+    }
+    if (has_codings && has_length) return ambiguous("Content-Length with Transfer-Encoding");
+    if (has_codings && http10_) return ambiguous("Transfer-Encoding in an HTTP/1.0 request");
     const std::string codings = request_.Header("transfer-encoding");
-    if (!codings.empty()) {
+    if (has_codings) {
       std::string bare;
       for (char c : codings) {
         if (c != ' ' && c != '\t') {
@@ -791,6 +847,8 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
   bool timed_out_ = false;
   bool closed_ = false;
   beast::flat_buffer buffer_;
+  bool skipped_empty_line_ = false;  // since the last request's headers (ReadHeader)
+  bool http10_ = false;              // the current request is HTTP/1.0
   std::optional<http::request_parser<http::empty_body>> header_parser_;
   std::optional<http::request_parser<http::buffer_body>> body_parser_;
   std::vector<char> chunk_;

@@ -577,6 +577,96 @@ TEST_CASE("transfer codings other than chunked get 501 or 400, unknown expectati
   CHECK(h.node.submit_calls == 1);
 }
 
+// Framing a proxy in front could read another way than the server: each is refused with 400
+// bad_request and the connection closed, so a request smuggled behind it is never answered
+// (RFC 9112 §6.1, §6.3).
+TEST_CASE("framing that could be read two ways is refused, and the connection closes") {
+  Harness h;
+  Server s(h);
+  const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  for (const char* framing : {
+           "HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: \r\nContent-Length: 2",
+           "HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: ",
+           "HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2",
+           "HTTP/1.1\r\nHost: x\r\nContent-Length: 2, 2",
+           "HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked",
+       }) {
+    CAPTURE(std::string(framing));
+    Raw c(s.server.port());
+    const bool chunked = std::string_view(framing).ends_with("chunked");
+    c.Send(std::string("POST /v1/verify ") + framing + "\r\n\r\n" +
+           (chunked ? "2\r\n{}\r\n0\r\n\r\n" : "{}") + smuggled);
+    const std::string got = c.Read(std::chrono::seconds(5));
+    CHECK(got.starts_with("HTTP/1.1 400"));
+    CHECK(got.find("\"bad_request\"") != std::string::npos);
+    CHECK(Count(got, "HTTP/1.1 ") == 1);  // the smuggled request is not answered
+    CHECK(c.closed);
+  }
+}
+
+// RFC 9110 §10.1.1 and §15.2: an HTTP/1.0 client does not know 1xx answers; its Expect is
+// ignored and its body read as sent.
+TEST_CASE("an HTTP/1.0 client that expects 100-continue gets no 100, only the answer") {
+  Harness h;
+  Server s(h);
+  Raw c(s.server.port());
+  c.Send(
+      "POST /v1/verify HTTP/1.0\r\nExpect: 100-continue\r\nContent-Type: application/json\r\n"
+      "Content-Length: 2\r\n\r\n{}");
+  const std::string got = c.Read(std::chrono::seconds(5));
+  CHECK(got.find(" 100 ") == std::string::npos);
+  CHECK(got.starts_with("HTTP/1.1 400"));  // the handler's answer to an empty object
+  CHECK(got.find("missing_field") != std::string::npos);
+}
+
+// RFC 9112 §3.2.2: a server MUST accept the absolute form (proxies send it); §2.2: a server
+// SHOULD ignore an empty line before a request line (a client's stray CRLF after a body).
+TEST_CASE("absolute-form targets are served, and a stray CRLF before a request is ignored") {
+  Harness h;
+  Server s(h);
+  for (const char* target :
+       {"http://x/healthz", "HTTP://evidence.example:8080/v1/status?a=1", "https://x/v1/status"}) {
+    CAPTURE(std::string(target));
+    Raw c(s.server.port());
+    c.Send(std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(c.Read(std::chrono::seconds(5)).starts_with("HTTP/1.1 200"));
+  }
+  for (const char* target : {"http://x", "http:/healthz", "ftp://x/healthz", "http://x?a=1"}) {
+    CAPTURE(std::string(target));
+    Raw c(s.server.port());
+    c.Send(std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string got = c.Read(std::chrono::seconds(5));
+    CHECK(got.starts_with("HTTP/1.1 400"));
+    CHECK(got.find("\"bad_path\"") != std::string::npos);
+  }
+  Raw c(s.server.port());
+  c.Send(
+      "POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}\r\n"
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: after-crlf\r\n\r\n");
+  const std::string got = c.Read(std::chrono::seconds(5), "after-crlf");
+  CHECK(Count(got, "HTTP/1.1 400") == 1);
+  CHECK(Count(got, "HTTP/1.1 200") == 1);
+  CHECK_FALSE(c.closed);
+}
+
+// RFC 3986 §2.2: "%2F" is data, not a separator; decoded before routing it would let
+// "/v1%2Fstatus" past a proxy rule written for "/v1/status".
+TEST_CASE("an encoded slash or backslash in the path is refused") {
+  Harness h;
+  Server s(h);
+  for (const char* target : {"/v1%2Fstatus", "/v1%2fstatus", "/v1/deposits/%2F", "/v1%5Cstatus"}) {
+    CAPTURE(std::string(target));
+    Raw c(s.server.port());
+    c.Send(std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string got = c.Read(std::chrono::seconds(5));
+    CHECK(got.starts_with("HTTP/1.1 400"));
+    CHECK(got.find("\"bad_path\"") != std::string::npos);
+  }
+  Raw c(s.server.port());  // other escapes decode as before
+  c.Send("GET /v1/%73tatus HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(c.Read(std::chrono::seconds(5)).starts_with("HTTP/1.1 200"));
+}
+
 TEST_CASE("pipelined requests are answered in order, one at a time") {
   Harness h;
   Server s(h);
