@@ -126,10 +126,12 @@ void Admission::WriteRounds() {
     }
     const std::vector<Hash32> fresh_ids = EvidenceIds(facts);
     // One synced write for the whole round: durable when it returns Ok.
-    if (Status written = WriteJournal(fresh, fresh_ids); !written.ok()) {
+    bool store_failed = false;
+    if (Status written = WriteJournal(fresh, fresh_ids, &store_failed); !written.ok()) {
       // Not durable, so not acknowledged: every client of the round sees the error and resends.
       // (The requests' facts were moved into `facts` above: fresh_ids holds their ids.)
       spdlog::error("cannot record deposits in the journal: {}", written.ToString());
+      if (store_failed) host_->JournalFailed(written);
       Settle(fresh_ids);
       for (JournalRequest& r : round) {
         if (!r.settled.empty()) Settle(r.settled);
@@ -150,9 +152,12 @@ void Admission::WriteRounds() {
 // An exception out of the write (an allocation failure) is reported like a failed write: this
 // round's clients get the error, and the writer goes on, so later admissions are not stranded.
 Status Admission::WriteJournal(const std::vector<ledger::Entry>& fresh,
-                               const std::vector<Hash32>& fresh_ids) {
+                               const std::vector<Hash32>& fresh_ids, bool* store_failed) {
   try {
-    return journal_->Add(fresh, fresh_ids);
+    Status written = journal_->Add(fresh, fresh_ids);
+    // "internal": a deposit that would not encode, found before anything was written.
+    *store_failed = !written.ok() && written.code() != "internal";
+    return written;
   } catch (const std::exception& e) {
     return Status::Error("internal", std::string("journal write failed: ") + e.what());
   }

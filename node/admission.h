@@ -51,6 +51,10 @@ class Admission {
     virtual void Verified(const ledger::Entry& entry, const ledger::EntryFacts& facts) = 0;
     // The queue went from empty to not empty: call TakeQueued on the consensus strand.
     virtual void QueueReady() = 0;
+    // The journal's store failed a write (a full disk, an I/O error): it takes no more
+    // (storage/kv_store.h), so no deposit can be acknowledged until the validator is started
+    // again. The validator stops, as when a block cannot be stored (docs/operations.md).
+    virtual void JournalFailed(const Status& status) = 0;
   };
 
   // `host` and `journal` outlive the admission.
@@ -121,9 +125,10 @@ class Admission {
   void Journal(JournalRequest request);
   // The writer's loop: one synced write per round for everything queued, until none is left.
   void WriteRounds();
-  // The round's synced write; an exception becomes an error status.
-  Status WriteJournal(const std::vector<ledger::Entry>& fresh,
-                      const std::vector<Hash32>& fresh_ids);
+  // The round's synced write; an exception becomes an error status. `*store_failed`: the store
+  // refused the write (and takes no more), as opposed to a failure before it.
+  Status WriteJournal(const std::vector<ledger::Entry>& fresh, const std::vector<Hash32>& fresh_ids,
+                      bool* store_failed);
   // After a successful write: acknowledges `request` or, while an earlier copy of one of its
   // deposits is not yet decided, keeps it in awaiting_copies_ (under journal_mu_).
   void Acknowledge(JournalRequest request);

@@ -495,6 +495,10 @@ void Validator::Verified(const ledger::Entry& entry, const ledger::EntryFacts& f
   verified_deposits_->MarkVerified(consensus::DepositCheckKey(entry, facts.statement_hash), facts);
 }
 
+void Validator::JournalFailed(const evchain::Status& status) {
+  Fatal("cannot record deposits in the journal: " + status.ToString());
+}
+
 void Validator::QueueReady() {
   boost::asio::post(consensus_, [this] { ProposeAdmitted(); });
 }

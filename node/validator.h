@@ -143,6 +143,7 @@ class Validator final : public api::NodeService,
                                             const std::string& nonce) const override;
   void Verified(const ledger::Entry& entry, const ledger::EntryFacts& facts) override;
   void QueueReady() override;
+  void JournalFailed(const evchain::Status& status) override;
   // Proposes again the deposits acknowledged before a restart (from the journal).
   evchain::Status ResumePending();
 

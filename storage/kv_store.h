@@ -10,6 +10,10 @@
 
 #include "common/status.h"
 
+namespace leveldb {
+class Env;
+}  // namespace leveldb
+
 namespace evchain::storage {
 
 // Writes applied atomically, in order. Ops are packed into one buffer (tag, key, value each
@@ -93,6 +97,9 @@ struct LevelDbOptions {
   // Table files each database keeps open, each with its index block (and filter) in memory:
   // this bounds that memory whatever the size of the data directory. LevelDB's floor is 74.
   int max_open_files = 1000;
+  // Tests only: the leveldb::Env both databases use (one that fails writes, say); nullptr is the
+  // store's own, LevelDB's default with table files read by pread.
+  leveldb::Env* env = nullptr;
 };
 
 // Opens (creating if missing) a LevelDB database in `dir` and its companion (Sequential()) in

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "common/thread_name.h"
@@ -172,7 +173,7 @@ Result<std::unique_ptr<leveldb::DB>> OpenDb(const std::string& dir, const Shared
   leveldb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
-  options.env = ReadEnv();
+  options.env = reader.env != nullptr ? reader.env : ReadEnv();
   options.block_cache = shared.cache.get();
   // The companion is only read by key of records that exist: a filter would not save reads.
   options.filter_policy = sequential || !reader.index_filters ? nullptr : shared.filter.get();
@@ -201,6 +202,14 @@ class LevelDbStore : public KvStore {
     return std::optional<std::string>(std::move(value));
   }
 
+  // The first write that fails makes every later one fail with its error, for as long as the
+  // store is open. LevelDB does so itself after a failed sync, but not after a failed append (a
+  // full disk): its log then goes on after the torn record, the next open finds a record in
+  // mid-log that does not check out (paranoid_checks), and refuses the data directory, with the
+  // writes acknowledged behind the torn one. Kept at the log's tail, a torn record reads as a
+  // write a crash cut short. Writes are serialized for this: one that started while another
+  // was failing could land behind the torn record (LevelDB would otherwise group concurrent
+  // writes into one; docs/storage-format.md "Write failures").
   Status Write(const WriteBatch& batch, bool sync) override {
     leveldb::WriteBatch wb;
     batch.ForEach([&wb](std::string_view key,
@@ -208,7 +217,16 @@ class LevelDbStore : public KvStore {
                   [&wb](std::string_view key) { wb.Delete(ToSlice(key)); });
     leveldb::WriteOptions options;
     options.sync = sync;
-    return FromLevelDb(db_->Write(options, &wb));
+    std::lock_guard lock(write_mu_);
+    if (!failed_.ok()) {
+      return Status::Error(failed_.code(),
+                           "an earlier write failed, so this store takes no more "
+                           "until it is opened again: " +
+                               failed_.message());
+    }
+    Status written = FromLevelDb(db_->Write(options, &wb));
+    if (!written.ok()) failed_ = written;
+    return written;
   }
 
   std::unique_ptr<Iterator> NewIterator() const override {
@@ -226,6 +244,8 @@ class LevelDbStore : public KvStore {
   std::shared_ptr<const Shared> shared_;  // declared first: outlives both databases
   std::unique_ptr<leveldb::DB> db_;
   std::unique_ptr<KvStore> sequential_;
+  std::mutex write_mu_;
+  Status failed_;  // the first failed write's error; guarded by write_mu_
 };
 
 }  // namespace

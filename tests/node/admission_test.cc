@@ -45,6 +45,7 @@ class FakeAdmissionHost : public Admission::Host {
     verified_facts.push_back(facts);
   }
   void QueueReady() override { ++wakeups; }
+  void JournalFailed(const Status& status) override { journal_failures.push_back(status); }
 
   size_t replica_pending = 0;
   std::set<Hash32> committed;
@@ -52,6 +53,7 @@ class FakeAdmissionHost : public Admission::Host {
   std::set<Hash32> verified;
   std::vector<ledger::EntryFacts> verified_facts;  // what admission handed the deposit cache
   int wakeups = 0;
+  std::vector<Status> journal_failures;
 };
 
 // A store whose synced writes wait while the gate is closed, and fail when it is opened with
@@ -213,10 +215,14 @@ TEST_CASE("a copy of a deposit still being journalled is acknowledged only once 
       CHECK(first_status.code() == "io_error");
       CHECK(second_status.code() == "unavailable");  // the client sends it again
       CHECK_FALSE(admission.IsPending(crypto::Sha256(a.statement)));
+      // The store takes no more writes: the validator is told, and stops.
+      REQUIRE(fx.host.journal_failures.size() == 1);
+      CHECK(fx.host.journal_failures[0].code() == "io_error");
     } else {
       CHECK(first_status.ok());
       CHECK(second_status.ok());
       CHECK(fx.Journalled() == 1);
+      CHECK(fx.host.journal_failures.empty());
     }
   }
 }
@@ -272,6 +278,7 @@ TEST_CASE("a journal write that throws fails its round and leaves the journal us
   CHECK(admission.TakeQueued().empty());
   REQUIRE(admission.AdmitAndWait({a}, true).ok());  // the client's resend goes through
   CHECK(fx.Journalled() == 1);
+  CHECK(fx.host.journal_failures.empty());  // nothing reached the store: it is not stopped
   CHECK(admission.TakeQueued().size() == 1);
 }
 

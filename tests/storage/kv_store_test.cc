@@ -2,8 +2,10 @@
 #include "storage/kv_store.h"
 
 #include <doctest/doctest.h>
+#include <leveldb/env.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 
@@ -149,6 +151,82 @@ TEST_CASE("a LevelDB store keeps its data across reopening") {
   }
   std::unique_ptr<KvStore> store = backend.Open();
   CHECK(MustGet(*store, "durable") == "yes");
+}
+
+// LevelDB's Env with a disk that can fill up: while `full`, an append to a write-ahead log (.log)
+// writes the first half of its bytes and fails, as a write does that runs out of space.
+class FillingEnv : public leveldb::EnvWrapper {
+ public:
+  FillingEnv() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
+  std::atomic<bool> full{false};
+
+  leveldb::Status NewWritableFile(const std::string& name, leveldb::WritableFile** out) override {
+    leveldb::Status s = target()->NewWritableFile(name, out);
+    if (s.ok() && name.ends_with(".log")) *out = new FillingFile(this, *out);
+    return s;
+  }
+  leveldb::Status NewAppendableFile(const std::string& name, leveldb::WritableFile** out) override {
+    leveldb::Status s = target()->NewAppendableFile(name, out);
+    if (s.ok() && name.ends_with(".log")) *out = new FillingFile(this, *out);
+    return s;
+  }
+
+ private:
+  class FillingFile : public leveldb::WritableFile {
+   public:
+    FillingFile(FillingEnv* env, leveldb::WritableFile* file) : env_(env), file_(file) {}
+    leveldb::Status Append(const leveldb::Slice& data) override {
+      if (!env_->full) return file_->Append(data);
+      (void)file_->Append(leveldb::Slice(data.data(), data.size() / 2));
+      return leveldb::Status::IOError("write-ahead log", "No space left on device");
+    }
+    leveldb::Status Close() override { return file_->Close(); }
+    leveldb::Status Flush() override { return file_->Flush(); }
+    leveldb::Status Sync() override { return file_->Sync(); }
+
+   private:
+    FillingEnv* env_;
+    std::unique_ptr<leveldb::WritableFile> file_;
+  };
+};
+
+// A full disk found by LevelDB's log writer leaves a torn record. LevelDB would write the next
+// records behind it and acknowledge them; the next open then drops them with the torn one (here),
+// or refuses the data directory (paranoid_checks, when the torn record is far from a block end).
+TEST_CASE("after a write that fails in mid-record the store takes no more, and opens again") {
+  testing::TempDir dir;
+  FillingEnv env;
+  LevelDbOptions options;
+  options.env = &env;
+  {
+    Result<std::unique_ptr<KvStore>> store = OpenLevelDb(dir.path(), options);
+    REQUIRE(store.ok());
+    WriteBatch before;
+    before.Put("before", "kept");
+    REQUIRE((*store)->Write(before, true).ok());
+
+    env.full = true;
+    WriteBatch torn;
+    torn.Put("torn", std::string(100000, 't'));
+    const Status failed = (*store)->Write(torn, true);
+    CHECK(failed.code() == "io_error");
+    env.full = false;  // space again
+
+    WriteBatch after;
+    after.Put("after", "refused");
+    const Status refused = (*store)->Write(after, true);
+    CHECK(refused.code() == "io_error");
+    CHECK(refused.message().find("an earlier write failed") != std::string::npos);
+    CHECK(refused.message().find("No space left on device") != std::string::npos);
+  }
+  Result<std::unique_ptr<KvStore>> reopened = OpenLevelDb(dir.path());
+  REQUIRE_MESSAGE(reopened.ok(), reopened.status().ToString());
+  CHECK(MustGet(**reopened, "before") == "kept");
+  CHECK(MustGet(**reopened, "torn") == std::nullopt);
+  CHECK(MustGet(**reopened, "after") == std::nullopt);
+  WriteBatch again;
+  again.Put("again", "yes");
+  CHECK((*reopened)->Write(again, true).ok());
 }
 
 std::vector<std::string> ThreadNames() {
