@@ -48,23 +48,29 @@ nlohmann::json VerificationJson(const ledger::ReceiptVerification& v) {
 
 }  // namespace
 
+// An acknowledged deposit is pending or committed, never "not found": the node appends a block
+// before it forgets its deposits as pending, so a deposit neither pending nor in the log at the
+// first look, and committed in between, is in the log at the second.
 HttpResponse HandleGetDeposit(const HttpRequest&, Context& ctx, std::string_view evidence_id) {
   Result<Hash32> id = ParseLookupHash(evidence_id, "bad_evidence_id");
   if (!id.ok()) return ErrorFromStatus(400, id.status());
-  Result<std::optional<uint64_t>> index = ctx.node.Log().FindByEvidenceId(*id);
-  if (!index.ok()) return InternalError(ctx.metrics, index.status());
   nlohmann::json body = {{"evidence_id", ToHex(*id)}};
-  if (index->has_value()) {
+  const auto committed = [&]() -> std::optional<HttpResponse> {
+    Result<std::optional<uint64_t>> index = ctx.node.Log().FindByEvidenceId(*id);
+    if (!index.ok()) return InternalError(ctx.metrics, index.status());
+    if (!index->has_value()) return std::nullopt;
     Result<ledger::Receipt> receipt = storage::BuildReceipt(ctx.node.Log(), ctx.genesis, **index);
     if (!receipt.ok()) return InternalError(ctx.metrics, receipt.status());
     body["status"] = "committed";
     body["receipt"] = receipt->ToJsonValue();
     return JsonResponse(200, body.dump());
-  }
+  };
+  if (std::optional<HttpResponse> found = committed()) return std::move(*found);
   if (ctx.node.IsPending(*id)) {
     body["status"] = "pending";
     return JsonResponse(200, body.dump());
   }
+  if (std::optional<HttpResponse> found = committed()) return std::move(*found);
   return ErrorResponse(404, "not_found", "no deposit with evidence id " + ToHex(*id));
 }
 

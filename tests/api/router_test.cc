@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "api/request_parsing.h"
 #include "common/encoding.h"
@@ -49,6 +50,22 @@ std::string Deposit(Harness& h, const Hash32& digest, const std::string& nonce,
       h.node);
   REQUIRE_MESSAGE(r.status == want_status, r.body);
   return BodyOf(r)["evidence_id"].get<std::string>();
+}
+
+// The lookup asks the log, then the pending set: a block that commits in between moves the
+// deposit from one to the other while neither answer sees it. Found after an acknowledgement, a
+// deposit is pending or committed, never "not found".
+TEST_CASE("a deposit that commits between the lookup's two checks is found committed") {
+  Harness h;
+  const std::string id = Deposit(h, testing::DigestOf("race.pdf"), "race-1");
+  bool committed_once = false;
+  h.node.on_is_pending = [&] {
+    if (!std::exchange(committed_once, true)) h.node.CommitPending();
+  };
+  HttpResponse r = testing::Serve(Req("GET", "/v1/deposits/" + id), h.ctx);
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  CHECK(BodyOf(r)["status"] == "committed");
+  CHECK(committed_once);
 }
 
 TEST_CASE("a deposit is pending, then committed with a receipt that verifies") {

@@ -171,6 +171,7 @@ evchain::Status FakeNode::Admit(const std::vector<ledger::Entry>& entries) {
 
 bool FakeNode::IsPending(const Hash32& evidence_id) const {
   std::lock_guard<std::recursive_mutex> lock(mu_);
+  if (on_is_pending) on_is_pending();
   return pending_ids_.count(evidence_id) != 0;
 }
 

@@ -76,6 +76,7 @@ class FakeNode : public NodeService {
   size_t max_pending = std::numeric_limits<size_t>::max();
   std::string status_throws;        // Status() throws std::runtime_error(status_throws) when set
   std::function<void()> on_status;  // Status() calls it first when set (on a handler worker)
+  std::function<void()> on_is_pending;  // IsPending() calls it first when set
 
  private:
   // The HTTP server's workers call Submit/IsPending while a test thread commits.
