@@ -204,12 +204,12 @@ class LevelDbStore : public KvStore {
 
   // The first write that fails makes every later one fail with its error, for as long as the
   // store is open. LevelDB does so itself after a failed sync, but not after a failed append (a
-  // full disk): its log then goes on after the torn record, the next open finds a record in
-  // mid-log that does not check out (paranoid_checks), and refuses the data directory, with the
-  // writes acknowledged behind the torn one. Kept at the log's tail, a torn record reads as a
-  // write a crash cut short. Writes are serialized for this: one that started while another
-  // was failing could land behind the torn record (LevelDB would otherwise group concurrent
-  // writes into one; docs/storage-format.md "Write failures").
+  // full disk): its log then goes on after the torn record, and the next open drops the
+  // records written behind it, acknowledged ones included, or (paranoid_checks) refuses the data
+  // directory. Kept at the log's tail, a torn record reads as a write a crash cut short. Writes are
+  // serialized for this: one that started while another was failing could land behind the torn
+  // record (LevelDB would otherwise group concurrent writes into one; docs/storage-format.md "Write
+  // failures").
   Status Write(const WriteBatch& batch, bool sync) override {
     leveldb::WriteBatch wb;
     batch.ForEach([&wb](std::string_view key,
