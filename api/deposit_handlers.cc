@@ -1,6 +1,8 @@
 // POST /v1/deposits and POST /v1/deposits/batch. Every check happens before NodeService::Submit,
 // so bad input stores nothing. docs/api.md "Deposits".
+#include <algorithm>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/handlers.h"
@@ -282,6 +284,17 @@ HttpResponse Counted(Context& ctx, HttpResponse response, size_t accepted) {
   return response;
 }
 
+// Whether `body` may hold more batch items than are ever queued (413 too_many_items: more than
+// ledger::kMaxBatchItems or max_pending). A full pool is a refusal to retry (503 with
+// Retry-After), so it must not hide a refusal for good that comes first (docs/api.md "POST
+// /v1/deposits/batch"); a body that cannot hold that many items is shed without being parsed. An
+// array of n elements takes at least 2n - 1 bytes ("0,0,0"), and the count is checked before
+// the elements are.
+bool MayHoldTooManyItems(std::string_view body, Context& ctx) {
+  const size_t limit = std::min<size_t>(ledger::kMaxBatchItems, ctx.node.MaxPending());
+  return body.size() >= 2 * limit + 1;  // limit + 1 elements
+}
+
 }  // namespace
 
 HttpResponse HandlePostDeposit(const HttpRequest& request, Context& ctx) {
@@ -290,7 +303,9 @@ HttpResponse HandlePostDeposit(const HttpRequest& request, Context& ctx) {
 }
 
 HttpResponse HandlePostBatch(const HttpRequest& request, Context& ctx) {
-  if (ctx.node.Overloaded(1)) return Counted(ctx, ShedOverload(), 0);
+  if (!MayHoldTooManyItems(request.body, ctx) && ctx.node.Overloaded(1)) {
+    return Counted(ctx, ShedOverload(), 0);
+  }
   size_t accepted = 0;
   HttpResponse response = PostBatch(request, ctx, accepted);
   return Counted(ctx, std::move(response), accepted);

@@ -1,0 +1,87 @@
+// POST /v1/deposits/batch: the order of its refusals (a batch that can never be queued is 413,
+// not "retry shortly") and how an item's nonce clash is reported (docs/api.md
+// "POST /v1/deposits/batch").
+#include <doctest/doctest.h>
+
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "api/router.h"
+#include "common/encoding.h"
+#include "crypto/merkle.h"
+#include "ledger/statement.h"
+#include "tests/api/test_chain.h"
+
+namespace evchain::api {
+namespace {
+
+using testing::Harness;
+using Json = nlohmann::json;
+
+HttpRequest BatchRequest(std::string body) {
+  HttpRequest r;
+  r.method = "POST";
+  r.path = "/v1/deposits/batch";
+  r.body = std::move(body);
+  r.client_address = "127.0.0.1";
+  return r;
+}
+
+// A batch of `items` signed by the demo depositor.
+std::string SignedBatch(const std::vector<std::string>& items, const std::string& nonce) {
+  ledger::BatchStatement b;
+  b.chain_id = testing::kChainId;
+  b.depositor = testing::kDepositorId;
+  b.items = items.size();
+  b.root = ledger::BatchRoot(items);
+  b.nonce = nonce;
+  const std::string text = b.Canonical();
+  const crypto::Signature sig = testing::DepositorKey().Sign(AsBytes(text));
+  return Json{{"statement", text}, {"signature", ToHex(ByteView(sig))}, {"items", items}}.dump();
+}
+
+// Item statements, the i-th with nonces[i] and a digest of its own.
+std::vector<std::string> ItemsWithNonces(const std::vector<std::string>& nonces) {
+  std::vector<std::string> items;
+  for (size_t i = 0; i < nonces.size(); ++i) {
+    const Hash32 digest = testing::DigestOf("content " + std::to_string(i));
+    items.push_back(testing::MakeStatement(digest, nonces[i]).Canonical());
+  }
+  return items;
+}
+
+Json BatchError(const HttpResponse& r) { return Json::parse(r.body)["error"]; }
+
+TEST_CASE("a batch larger than max_pending is 413 too_many_items even while the pool is full") {
+  Harness h;
+  h.node.overloaded = true;  // the pool is full: not even one deposit fits now
+  h.node.max_pending = 2;
+  HttpResponse r =
+      testing::Serve(BatchRequest(SignedBatch(ItemsWithNonces({"a", "b", "c"}), "full-1")), h.ctx);
+  // 503 with Retry-After would have the client send it again for ever: it can never be queued.
+  CHECK(r.status == 413);
+  CHECK(BatchError(r)["code"] == "too_many_items");
+  CHECK(BatchError(r)["message"].get<std::string>().find("max_pending") != std::string::npos);
+  CHECK(r.headers.count("Retry-After") == 0);
+  CHECK(h.node.submit_calls == 0);
+
+  // The same for more items than any batch holds.
+  h.node.max_pending = std::numeric_limits<size_t>::max();
+  const Json too_many{{"statement", "evchain-batch/1\n"},
+                      {"signature", std::string(128, '0')},
+                      {"items", std::vector<std::string>(ledger::kMaxBatchItems + 1, "x")}};
+  r = testing::Serve(BatchRequest(too_many.dump()), h.ctx);
+  CHECK(r.status == 413);
+  CHECK(BatchError(r)["code"] == "too_many_items");
+
+  // A batch that would fit once there is room is shed, to be sent again.
+  h.node.max_pending = 3;
+  r = testing::Serve(BatchRequest(SignedBatch(ItemsWithNonces({"a", "b", "c"}), "full-1")), h.ctx);
+  CHECK(r.status == 503);
+  CHECK(BatchError(r)["code"] == "overloaded");
+  CHECK(r.headers["Retry-After"] == "1");
+  CHECK(h.node.submit_calls == 0);
+}
+
+}  // namespace
+}  // namespace evchain::api
