@@ -1,6 +1,8 @@
 // POST /v1/deposits and POST /v1/deposits/batch. Every check happens before NodeService::Submit,
 // so bad input stores nothing. docs/api.md "Deposits".
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,9 +21,29 @@
 namespace evchain::api {
 namespace {
 
-// Submit's documented errors map to 409 and 503; anything else is the node's fault.
-HttpResponse SubmitError(const Status& s) {
-  if (s.code() == "nonce_conflict") return ErrorFromStatus(409, s);
+std::string ItemName(size_t i) { return "items[" + std::to_string(i) + "]"; }
+
+// The batch item a "nonce_conflict" from Submit is about, found by the nonce the node names as
+// "nonce '<nonce>'" (node/deposit_pool_inl.h); nullopt when it names no item's nonce. A batch's
+// nonces are distinct (CheckItems) and never hold a quote (docs/formats.md), so at most one item
+// matches. Runs on the error path only.
+std::optional<size_t> ConflictingItem(const std::string& message,
+                                      const std::vector<std::string>& item_nonces) {
+  for (size_t i = 0; i < item_nonces.size(); ++i) {
+    if (message.find("nonce '" + item_nonces[i] + "'") != std::string::npos) return i;
+  }
+  return std::nullopt;
+}
+
+// Submit's documented errors map to 409 and 503; anything else is the node's fault. A nonce
+// conflict of a batch names its item, as item errors do (docs/api.md); `item_nonces` is empty
+// for a single deposit.
+HttpResponse SubmitError(const Status& s, const std::vector<std::string>& item_nonces) {
+  if (s.code() == "nonce_conflict") {
+    const std::optional<size_t> item = ConflictingItem(s.message(), item_nonces);
+    if (!item.has_value()) return ErrorFromStatus(409, s);
+    return ErrorResponse(409, s.code(), ItemName(*item) + ": " + s.message());
+  }
   // "unavailable": an earlier copy's journal write failed; the client sends it again.
   if (s.code() == "overloaded" || s.code() == "unavailable") return ErrorFromStatus(503, s);
   return InternalErrorLogged("submit failed: " + s.ToString());
@@ -76,13 +98,19 @@ HttpResponse SubmitAndRespond(Context& ctx, std::vector<ledger::Entry> entries,
   Result<std::optional<nlohmann::json>> receipts = CommittedReceipts(ctx, ids);
   if (!receipts.ok()) return InternalError(ctx.metrics, receipts.status());
   if (receipts->has_value()) return Respond(ctx, ids, single);
+  std::vector<std::string> item_nonces;  // to name the item of a nonce conflict
+  if (!single) {
+    item_nonces.reserve(facts.size());
+    for (const ledger::EntryFacts& f : facts) item_nonces.push_back(f.nonce);
+  }
   auto deferred = std::make_shared<Deferred>();
   deferred->start = [&node = ctx.node, entries = std::move(entries),
                      facts = std::move(facts)](std::function<void(Status)> resume) mutable {
     node.Submit(std::move(entries), std::move(facts), std::move(resume));
   };
-  deferred->finish = [ctx, ids = std::move(ids), wait, single](const Status& s) mutable {
-    if (!s.ok()) return SubmitError(s);
+  deferred->finish = [ctx, ids = std::move(ids), item_nonces = std::move(item_nonces), wait,
+                      single](const Status& s) mutable {
+    if (!s.ok()) return SubmitError(s, item_nonces);
     HttpResponse pending = Respond(ctx, ids, single);
     if (wait.has_value() && wait->count() > 0 && pending.status == 202) {
       auto commit_wait = std::make_shared<CommitWait>();
@@ -177,6 +205,66 @@ HttpResponse ShedOverload() {
                        "the network holds as many deposits as it queues; retry shortly");
 }
 
+// A batch's item statements and their facts (what the node is handed: ledger::EntryFacts).
+struct BatchItems {
+  std::vector<std::string> items;
+  std::vector<ledger::EntryFacts> facts;
+};
+
+// Item `where` of a batch signed by `depositor`: a string holding a canonical deposit statement
+// of this chain and that depositor. Errors (each a 400) name the item and keep the statement's
+// own code.
+Result<ledger::DepositStatement> CheckItem(Context& ctx, const nlohmann::json& item_json,
+                                           const std::string& where, const std::string& depositor) {
+  if (!item_json.is_string()) return Status::Error("bad_field_type", where + " must be a string");
+  auto statement = ledger::ParseDepositStatement(item_json.get_ref<const std::string&>());
+  if (!statement.ok()) {
+    return Status::Error(statement.status().code(), where + ": " + statement.status().message());
+  }
+  if (statement->chain_id != ctx.genesis.chain_id) {
+    return Status::Error("wrong_chain", where + " names another chain");
+  }
+  if (statement->depositor != depositor) {
+    return Status::Error("depositor_mismatch",
+                         where + " names depositor \"" + statement->depositor +
+                             "\", the batch is signed by \"" + depositor + "\"");
+  }
+  return statement;
+}
+
+// Every item of a batch signed by `depositor`, checked (CheckItem), none repeated and no nonce
+// used twice: two statements of one depositor with one nonce could never both commit, so the
+// request is refused here, naming both items, before the pool (which would refuse it too) is
+// asked. Errors (each a 400) name the item.
+Result<BatchItems> CheckItems(Context& ctx, const nlohmann::json& items_json,
+                              const std::string& depositor) {
+  BatchItems out;
+  out.items.reserve(items_json.size());
+  out.facts.reserve(items_json.size());
+  Hash32Set seen;
+  std::map<std::string, size_t> nonces;  // -> the first item using it
+  for (size_t i = 0; i < items_json.size(); ++i) {
+    const std::string where = ItemName(i);
+    auto statement = CheckItem(ctx, items_json[i], where, depositor);
+    if (!statement.ok()) return statement.status();
+    std::string item = items_json[i].get<std::string>();
+    // The raw evidence id (ledger::EvidenceId) and what the parse gave: the node's facts.
+    ledger::EntryFacts facts{crypto::Sha256(item), statement->digest,
+                             std::move(statement->depositor), std::move(statement->nonce)};
+    if (!seen.insert(facts.statement_hash).second) {
+      return Status::Error("duplicate_item", where + " repeats an earlier item");
+    }
+    auto [first, fresh] = nonces.emplace(facts.nonce, i);
+    if (!fresh) {
+      return Status::Error("duplicate_nonce", where + ": nonce '" + facts.nonce +
+                                                  "' is also used by " + ItemName(first->second));
+    }
+    out.items.push_back(std::move(item));
+    out.facts.push_back(std::move(facts));
+  }
+  return out;
+}
+
 // Sets `accepted` to the number of items once the batch passed every check.
 HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepted) {
   auto wait = ParseCommitWait(request, ctx.config);
@@ -216,41 +304,12 @@ HttpResponse PostBatch(const HttpRequest& request, Context& ctx, size_t& accepte
                              " items, request has " + std::to_string(items_json.size()));
   }
 
-  std::vector<std::string> items;
-  items.reserve(items_json.size());
-  std::vector<ledger::EntryFacts> facts;
-  facts.reserve(items_json.size());
-  Hash32Set seen;
-  for (size_t i = 0; i < items_json.size(); ++i) {
-    const std::string where = "items[" + std::to_string(i) + "]";
-    if (!items_json[i].is_string()) {
-      return ErrorResponse(400, "bad_field_type", where + " must be a string");
-    }
-    std::string item = items_json[i].get<std::string>();
-    auto statement = ledger::ParseDepositStatement(item);
-    if (!statement.ok()) {
-      return ErrorResponse(400, statement.status().code(),
-                           where + ": " + statement.status().message());
-    }
-    if (statement->chain_id != ctx.genesis.chain_id) {
-      return ErrorResponse(400, "wrong_chain", where + " names another chain");
-    }
-    if (statement->depositor != batch->depositor) {
-      return ErrorResponse(400, "depositor_mismatch",
-                           where + " names depositor \"" + statement->depositor +
-                               "\", the batch is signed by \"" + batch->depositor + "\"");
-    }
-    // The raw evidence id (ledger::EvidenceId) and what the parse gave: the node's facts.
-    facts.push_back({crypto::Sha256(item), statement->digest, std::move(statement->depositor),
-                     std::move(statement->nonce)});
-    if (!seen.insert(facts.back().statement_hash).second) {
-      return ErrorResponse(400, "duplicate_item", where + " repeats an earlier item");
-    }
-    items.push_back(std::move(item));
-  }
+  auto checked = CheckItems(ctx, items_json, batch->depositor);
+  if (!checked.ok()) return ErrorFromStatus(400, checked.status());
+  std::vector<ledger::EntryFacts> facts = std::move(checked->facts);
   Hash32 root;
   std::vector<ledger::Entry> entries =
-      ledger::BatchEntries(body->statement, body->signature, std::move(items), &root);
+      ledger::BatchEntries(body->statement, body->signature, std::move(checked->items), &root);
   if (root != batch->root) {
     return ErrorResponse(400, "batch_root_mismatch",
                          "the RFC 9162 root over the items is " + ToHex(root) +

@@ -75,8 +75,15 @@ Status DepositPool::AdmitLocked(const std::vector<Parsed>& parsed,
     const Hash32& id = p.facts.statement_hash;
     auto it = nonces_.find(p.nonce_key);
     auto bit = batch_nonces.find(p.nonce_key);
-    if ((it != nonces_.end() && it->second != id) ||
-        (bit != batch_nonces.end() && bit->second != id)) {
+    // Each message names the nonce as "nonce '<nonce>'": the batch route finds the item by it
+    // (api/deposit_handlers.cc). The API refuses a nonce twice in one batch before it gets here;
+    // this check stands for every other caller.
+    if (bit != batch_nonces.end() && bit->second != id) {
+      return Status::Error("nonce_conflict", "nonce '" + p.facts.nonce + "' of depositor '" +
+                                                 p.facts.depositor +
+                                                 "' is used by two statements of this submission");
+    }
+    if (it != nonces_.end() && it->second != id) {
       return Status::Error("nonce_conflict", "nonce '" + p.facts.nonce + "' of depositor '" +
                                                  p.facts.depositor +
                                                  "' is pending for another statement");

@@ -83,5 +83,56 @@ TEST_CASE("a batch larger than max_pending is 413 too_many_items even while the 
   CHECK(h.node.submit_calls == 0);
 }
 
+TEST_CASE("two items of a batch with one nonce are 400 duplicate_nonce, naming both items") {
+  Harness h;
+  // items[3] reuses items[1]'s nonce with another digest: a different statement.
+  HttpResponse r = testing::Serve(
+      BatchRequest(SignedBatch(ItemsWithNonces({"n-0", "n-1", "n-2", "n-1"}), "dup-1")), h.ctx);
+  CHECK(r.status == 400);
+  CHECK(BatchError(r)["code"] == "duplicate_nonce");
+  CHECK(BatchError(r)["message"] == "items[3]: nonce 'n-1' is also used by items[1]");
+  CHECK(h.node.submit_calls == 0);
+
+  // The very same statement twice stays a duplicate item.
+  std::vector<std::string> items = ItemsWithNonces({"n-0", "n-1"});
+  items.push_back(items[0]);
+  r = testing::Serve(BatchRequest(SignedBatch(items, "dup-2")), h.ctx);
+  CHECK(r.status == 400);
+  CHECK(BatchError(r)["code"] == "duplicate_item");
+}
+
+TEST_CASE("an item whose nonce another statement holds is 409 nonce_conflict naming the item") {
+  Harness h;
+  // The node names the nonce as its pool does (node/deposit_pool_inl.h); "n-1" is a prefix of
+  // "n-12", and only the exact nonce names the item.
+  h.node.submit_error =
+      Status::Error("nonce_conflict",
+                    "nonce 'n-12' of depositor 'demo-platform' is pending for another statement");
+  HttpResponse r =
+      testing::Serve(BatchRequest(SignedBatch(ItemsWithNonces({"n-1", "n-12"}), "held-1")), h.ctx);
+  CHECK(r.status == 409);
+  CHECK(BatchError(r)["code"] == "nonce_conflict");
+  CHECK(BatchError(r)["message"] ==
+        "items[1]: nonce 'n-12' of depositor 'demo-platform' is pending for another statement");
+
+  // A conflict the handler cannot place is passed on as it is.
+  h.node.submit_error = Status::Error("nonce_conflict", "nonce already used");
+  r = testing::Serve(BatchRequest(SignedBatch(ItemsWithNonces({"n-1", "n-12"}), "held-2")), h.ctx);
+  CHECK(r.status == 409);
+  CHECK(BatchError(r)["message"] == "nonce already used");
+
+  // A single deposit has no items to name.
+  h.node.submit_error =
+      Status::Error("nonce_conflict",
+                    "nonce 'n-1' of depositor 'demo-platform' is pending for another statement");
+  HttpRequest single = BatchRequest(
+      testing::DepositBody(testing::MakeStatement(testing::DigestOf("s"), "n-1").Canonical()));
+  single.path = "/v1/deposits";
+  r = testing::Serve(single, h.ctx);
+  CHECK(r.status == 409);
+  CHECK(BatchError(r)["message"] ==
+        "nonce 'n-1' of depositor 'demo-platform' is pending for another statement");
+}
+
 }  // namespace
 }  // namespace evchain::api
