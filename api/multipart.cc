@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
 
 namespace evchain::api {
 namespace {
@@ -17,32 +21,122 @@ std::string Lower(std::string_view s) {
 
 Status Bad(const std::string& why) { return Status::Error("bad_multipart", why); }
 
-// The name="..." parameter of a part's Content-Disposition header ("" when absent).
-std::string PartName(std::string_view headers) {
-  const std::string lower = Lower(headers);
-  size_t line = lower.find("content-disposition:");
-  if (line == std::string::npos) return "";
-  size_t end = lower.find("\r\n", line);
-  std::string_view value = std::string_view(headers).substr(
-      line, end == std::string::npos ? std::string::npos : end - line);
-  const std::string lv = Lower(value);
-  size_t pos = 0;
-  while ((pos = lv.find("name=", pos)) != std::string::npos) {
-    // Not the tail of "filename=".
-    if (pos > 0 && (std::isalnum(static_cast<unsigned char>(lv[pos - 1])) || lv[pos - 1] == '*')) {
-      pos += 5;
-      continue;
-    }
-    std::string_view rest = value.substr(pos + 5);
-    if (!rest.empty() && rest.front() == '"') {
-      size_t close = rest.find('"', 1);
-      return std::string(
-          rest.substr(1, close == std::string_view::npos ? rest.size() - 1 : close - 1));
-    }
-    size_t stop = rest.find_first_of("; \t");
-    return std::string(rest.substr(0, stop));
+// RFC 9110 §5.6.2 tchar.
+bool IsTokenChar(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x80 &&
+         (std::isalnum(u) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos);
+}
+
+// A reader of one header field value by the grammar of RFC 9110 §5.6: tokens, quoted-strings,
+// optional whitespace.
+class ValueReader {
+ public:
+  explicit ValueReader(std::string_view text) : text_(text) {}
+
+  bool AtEnd() const { return pos_ == text_.size(); }
+  // Consumes `c` if it is next.
+  bool Take(char c) {
+    if (AtEnd() || text_[pos_] != c) return false;
+    ++pos_;
+    return true;
   }
-  return "";
+  // OWS: spaces and tabs.
+  void SkipSpace() {
+    while (!AtEnd() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
+  }
+  // 1*tchar, "" when none is next.
+  std::string_view Token() {
+    const size_t start = pos_;
+    while (!AtEnd() && IsTokenChar(text_[pos_])) ++pos_;
+    return text_.substr(start, pos_ - start);
+  }
+  // A token or a quoted-string with its quoted-pairs unescaped (RFC 9110 §5.6.4).
+  Result<std::string> Value() {
+    if (!Take('"')) {
+      std::string_view token = Token();
+      if (token.empty()) return Bad("a Content-Disposition parameter has no value");
+      return std::string(token);
+    }
+    std::string out;
+    while (!AtEnd()) {
+      char c = text_[pos_++];
+      if (c == '"') return out;
+      if (c == '\\') {
+        if (AtEnd()) break;
+        c = text_[pos_++];
+      }
+      if (!IsTextChar(c)) return Bad("a control character in a Content-Disposition value");
+      out.push_back(c);
+    }
+    return Bad("an unterminated quoted-string in a Content-Disposition header");
+  }
+
+ private:
+  // qdtext and what a quoted-pair may escape, the quote and the backslash included: HTAB, SP,
+  // VCHAR, obs-text.
+  static bool IsTextChar(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u == '\t' || (u >= 0x20 && u != 0x7f);
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+// The name parameter of a Content-Disposition value (RFC 7578 §4.2, RFC 6266 §4.1:
+// disposition-type *( ";" disposition-parm ), OWS around ";" and "="), "" when it has none.
+// Only the parameter called exactly "name" (in any case) counts: not "filename", "name*", nor
+// text inside another parameter's value. Errors "bad_multipart": a type other than form-data,
+// a parameter without a value, text after a value, a parameter given twice (RFC 6266 §4.1: such
+// a header is invalid; which one counts would be a guess).
+Result<std::string> DispositionName(std::string_view value) {
+  ValueReader r(value);
+  r.SkipSpace();
+  if (Lower(r.Token()) != "form-data") {
+    return Bad("a part's Content-Disposition must be form-data");
+  }
+  std::set<std::string> seen;
+  std::string name;
+  for (r.SkipSpace(); !r.AtEnd(); r.SkipSpace()) {
+    if (!r.Take(';')) return Bad("unexpected text in a Content-Disposition header");
+    r.SkipSpace();
+    if (r.AtEnd() || r.Take(';')) continue;  // an empty parameter (RFC 9110 §5.6.6)
+    std::string param = Lower(r.Token());
+    r.SkipSpace();
+    if (param.empty() || !r.Take('=')) return Bad("a malformed Content-Disposition parameter");
+    r.SkipSpace();
+    Result<std::string> param_value = r.Value();
+    if (!param_value.ok()) return param_value.status();
+    if (!seen.insert(param).second) {
+      return Bad("Content-Disposition parameter \"" + param + "\" given twice");
+    }
+    if (param == "name") name = std::move(*param_value);
+  }
+  return name;
+}
+
+// The name of a part from its header lines (CRLF-separated, without the empty line): the name
+// parameter of its one Content-Disposition header, "" when it has none. Errors "bad_multipart":
+// a line that is no "field-name: value", a folded line (obs-fold, RFC 9112 §5.2), two
+// Content-Disposition headers, or a malformed one.
+Result<std::string> PartName(std::string_view headers) {
+  std::optional<std::string_view> disposition;
+  while (!headers.empty()) {
+    const size_t eol = headers.find("\r\n");
+    const std::string_view line = headers.substr(0, eol);
+    headers = eol == std::string_view::npos ? std::string_view() : headers.substr(eol + 2);
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0 ||
+        !std::all_of(line.begin(), line.begin() + colon, IsTokenChar)) {
+      return Bad("a malformed part header line");
+    }
+    if (Lower(line.substr(0, colon)) != "content-disposition") continue;
+    if (disposition.has_value()) return Bad("a part with two Content-Disposition headers");
+    disposition = line.substr(colon + 1);
+  }
+  if (!disposition.has_value()) return std::string();
+  return DispositionName(*disposition);
 }
 
 }  // namespace
@@ -121,8 +215,9 @@ Status MultipartHasher::Step(bool& progressed) {
         if (pending_.size() > kMaxPartHeader) return Bad("part header too large");
         return Status::Ok();
       }
-      const std::string name = end == 0 ? "" : PartName(std::string_view(pending_).substr(0, end));
-      in_file_ = name == "file";
+      Result<std::string> name = PartName(std::string_view(pending_).substr(0, end));
+      if (!name.ok()) return name.status();
+      in_file_ = *name == "file";
       if (in_file_ && ++files_ > 1) return Bad("upload exactly one part named \"file\"");
       pending_.erase(0, end == 0 ? 2 : end + 4);
       state_ = State::kBody;

@@ -74,6 +74,108 @@ TEST_CASE("malformed uploads are refused: two file parts, no closing boundary, n
   CHECK(HashInPieces(std::string(20000, 'x'), 1000).status().code() == "bad_multipart");
 }
 
+// A body of parts, each given as its header lines (without the final empty line) and content.
+std::string PartsBody(const std::vector<std::pair<std::string, std::string>>& parts) {
+  std::string body;
+  for (const auto& [headers, content] : parts) {
+    body += "--" + kBoundary + "\r\n" + headers + "\r\n\r\n" + content + "\r\n";
+  }
+  return body + "--" + kBoundary + "--\r\n";
+}
+
+// What a body of one part with this Content-Disposition value gives: the digest of "F" when the
+// part is the file, nullopt when it is another part, or the error.
+Result<std::optional<Hash32>> OnePart(const std::string& disposition) {
+  return HashInPieces(PartsBody({{"Content-Disposition: " + disposition, "F"}}), 7);
+}
+
+bool IsFile(const std::string& disposition) {
+  auto got = OnePart(disposition);
+  REQUIRE_MESSAGE(got.ok(), disposition, ": ", got.status().ToString());
+  if (got->has_value()) CHECK(**got == crypto::Sha256("F"));
+  return got->has_value();
+}
+
+std::string ErrorCode(const std::string& disposition) {
+  return OnePart(disposition).status().code();
+}
+
+TEST_CASE("a part is the file by its name parameter, never by text inside another value") {
+  // A filename holding " name=file;" names no part.
+  CHECK(!IsFile(R"(form-data; filename="x name=file;"; name="note")"));
+  CHECK(!IsFile(R"(form-data; filename="a\"; name=file"; name="note")"));
+  CHECK(!IsFile(R"(form-data; name="note"; filename*=UTF-8''name%3Dfile)"));
+  CHECK(!IsFile(R"(form-data; name*=UTF-8''file)"));
+  CHECK(!IsFile(R"(form-data; filename="file")"));
+  CHECK(!IsFile(R"(form-data; name="file "; filename="file")"));
+  // ... so the one file part of an upload is found beside it.
+  auto got = HashInPieces(
+      PartsBody(
+          {{R"(Content-Disposition: form-data; name="file"; filename="e.bin")", "F"},
+           {R"(Content-Disposition: form-data; filename="a name=file; b"; name="note")", "N"}}),
+      5);
+  REQUIRE_MESSAGE(got.ok(), got.status().ToString());
+  REQUIRE(got->has_value());
+  CHECK(**got == crypto::Sha256("F"));
+  // Another header's value that reads like a Content-Disposition is not one.
+  got = HashInPieces(PartsBody({{"X-Note: content-disposition: form-data; name=file\r\n"
+                                 "Content-Disposition: form-data; name=\"note\"",
+                                 "N"}}),
+                     5);
+  REQUIRE_MESSAGE(got.ok(), got.status().ToString());
+  CHECK(!got->has_value());
+}
+
+TEST_CASE("the name parameter: any case, token or quoted-string, whitespace around = and ;") {
+  CHECK(IsFile(R"(form-data; name="file")"));
+  CHECK(IsFile("form-data; name=file"));
+  CHECK(IsFile("form-data; NAME=file"));
+  CHECK(IsFile(R"(Form-Data; Name="file"; FileName="e.bin")"));
+  CHECK(IsFile(R"(form-data;name="file";filename="e.bin")"));
+  CHECK(IsFile("form-data ; name = \"file\" ;\tfilename = e.bin "));
+  CHECK(IsFile(R"(form-data; filename="x; name=note"; name="file")"));
+  CHECK(IsFile(R"(form-data; filename*=UTF-8''x%20y; name=file)"));
+  // A quoted-pair stands for its character.
+  CHECK(IsFile(R"(form-data; name="f\ile")"));
+  CHECK(!IsFile(R"(form-data; name="fi\"le")"));
+  // The header's name in any case, no space after the colon.
+  auto got = HashInPieces(PartsBody({{"content-DISPOSITION:form-data; name=file", "F"}}), 5);
+  REQUIRE_MESSAGE(got.ok(), got.status().ToString());
+  CHECK(got->has_value());
+}
+
+TEST_CASE("a malformed Content-Disposition is bad_multipart") {
+  for (const char* bad : {
+           R"(form-data; name="file)",                // unterminated quoted-string
+           "form-data; name=",                        // no value
+           "form-data; name",                         // no "="
+           "form-data; =file",                        // no parameter name
+           "form-data; name=fi le",                   // a value is one token
+           R"(form-data; name="file"x)",              // text after the quoted-string
+           R"(form-data; name="note"; name="file")",  // the name twice
+           R"(form-data; NAME="note"; name="file")",  // the name twice, in two cases
+           "form-data; name=\"fi\x01le\"",            // a control character
+           "form-data; name=f\"ile",                  // a quote inside a token
+           "; name=file",                             // no disposition type
+           R"(attachment; name="file")",              // not form-data (RFC 7578 §4.2)
+       }) {
+    const std::string disposition = bad;
+    CAPTURE(disposition);
+    CHECK(ErrorCode(disposition) == "bad_multipart");
+  }
+  // Two Content-Disposition headers in one part.
+  CHECK(HashInPieces(PartsBody({{"Content-Disposition: form-data; name=\"note\"\r\n"
+                                 "Content-Disposition: form-data; name=\"file\"",
+                                 "F"}}),
+                     5)
+            .status()
+            .code() == "bad_multipart");
+  // A folded header line (obs-fold, RFC 9112 §5.2).
+  CHECK(HashInPieces(PartsBody({{"Content-Disposition: form-data;\r\n name=\"file\"", "F"}}), 5)
+            .status()
+            .code() == "bad_multipart");
+}
+
 TEST_CASE("the boundary comes from the Content-Type") {
   CHECK(MultipartBoundary("multipart/form-data; boundary=abc") == "abc");
   CHECK(MultipartBoundary("Multipart/Form-Data; boundary=\"a b\"; x=1") == "a b");
