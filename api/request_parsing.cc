@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <optional>
+#include <string_view>
 
 #include "api/metric_names.h"
 #include "common/encoding.h"
@@ -148,6 +150,23 @@ bool TokenEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+// The credentials of an Authorization value of the Bearer scheme: "Bearer" in any case (RFC
+// 9110 §11.1), one or more spaces (§11.4), then a non-empty token; nullopt for anything else.
+std::optional<std::string_view> BearerToken(std::string_view authorization) {
+  constexpr std::string_view kScheme = "bearer";
+  if (authorization.size() <= kScheme.size() || authorization[kScheme.size()] != ' ') {
+    return std::nullopt;
+  }
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) {
+      return std::nullopt;
+    }
+  }
+  const size_t token = authorization.find_first_not_of(' ', kScheme.size());
+  if (token == std::string_view::npos) return std::nullopt;
+  return authorization.substr(token);
+}
+
 }  // namespace
 
 Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& config_tokens,
@@ -158,12 +177,10 @@ Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& c
                          "this endpoint needs a bearer token and this validator has none "
                          "configured (block_list_tokens)");
   }
-  constexpr std::string_view kPrefix = "Bearer ";
   const std::string auth = request.Header("authorization");
-  if (auth.size() > kPrefix.size() && auth.compare(0, kPrefix.size(), kPrefix) == 0) {
-    const std::string_view token = std::string_view(auth).substr(kPrefix.size());
+  if (std::optional<std::string_view> token = BearerToken(auth)) {
     bool match = false;
-    for (const std::string& t : config_tokens) match |= TokenEquals(token, t);
+    for (const std::string& t : config_tokens) match |= TokenEquals(*token, t);
     if (match) return Status::Ok();
   }
   return Status::Error("unauthorized", "this endpoint needs a valid bearer token");
