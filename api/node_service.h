@@ -41,15 +41,17 @@ class NodeService {
   // primary); `done(Ok)` once they are durable, so a deposit acknowledged after it is never
   // lost. Entries already committed or already pending are accepted again idempotently.
   // Errors: "nonce_conflict" (same depositor+nonce, different statement, pending or
-  // committed), "overloaded" (pool full; retry later), "unavailable" (an earlier copy could not
-  // be recorded; send again). Nothing is admitted on error. REQUIRES: facts[i] is
+  // committed; the message names the nonce as `nonce '<nonce>'`, which the batch route reads
+  // to name the item), "overloaded" (pool full; retry later), "unavailable" (an earlier copy could
+  // not be recorded; send again). Nothing is admitted on error. REQUIRES: facts[i] is
   // ledger::FactsOfEntry(entries[i]), from the handler's own parse and hash of the statement:
   // the node does neither again.
   virtual void Submit(std::vector<ledger::Entry> entries, std::vector<ledger::EntryFacts> facts,
                       SubmitDone done) = 0;
   virtual bool IsPending(const Hash32& evidence_id) const = 0;
   // True while Submit would refuse `incoming` new deposits as "overloaded". The deposit routes
-  // ask for one before they read a body, and the batch route again for its item count before it
+  // ask for one before they read a body (the batch route only for a body too small to hold a
+  // batch it must refuse as too large), and the batch route again for its item count before it
   // parses the items or checks the signature: a refused burst costs the node next to nothing
   // (load is shed at admission, not after the work). Thread-safe, cheap.
   virtual bool Overloaded(size_t incoming) const {

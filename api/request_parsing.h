@@ -47,9 +47,9 @@ std::optional<uint64_t> ParseDecimal(std::string_view text);
 Result<std::optional<std::chrono::milliseconds>> ParseCommitWait(const HttpRequest& request,
                                                                  const ApiConfig& config);
 
-// Ok iff the request carries "Authorization: Bearer <t>" with t one of `config_tokens` (compared
-// in constant time), or `config_tokens` is empty and `open_without_tokens`. Error
-// "unauthorized".
+// Ok iff the request carries "Authorization: Bearer <t>" (the scheme in any case, RFC 9110
+// §11.1) with t one of `config_tokens` (compared in constant time), or `config_tokens` is empty
+// and `open_without_tokens`. Error "unauthorized".
 Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& config_tokens,
                    bool open_without_tokens = true);
 
