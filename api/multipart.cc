@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 
@@ -55,7 +55,7 @@ class ValueReader {
   Result<std::string> Value() {
     if (!Take('"')) {
       std::string_view token = Token();
-      if (token.empty()) return Bad("a Content-Disposition parameter has no value");
+      if (token.empty()) return Bad("a header parameter has no value");
       return std::string(token);
     }
     std::string out;
@@ -66,10 +66,10 @@ class ValueReader {
         if (AtEnd()) break;
         c = text_[pos_++];
       }
-      if (!IsTextChar(c)) return Bad("a control character in a Content-Disposition value");
+      if (!IsTextChar(c)) return Bad("a control character in a header parameter");
       out.push_back(c);
     }
-    return Bad("an unterminated quoted-string in a Content-Disposition header");
+    return Bad("an unterminated quoted-string in a header parameter");
   }
 
  private:
@@ -84,36 +84,48 @@ class ValueReader {
   size_t pos_ = 0;
 };
 
-// The name parameter of a Content-Disposition value (RFC 7578 §4.2, RFC 6266 §4.1:
-// disposition-type *( ";" disposition-parm ), OWS around ";" and "="), "" when it has none.
-// Only the parameter called exactly "name" (in any case) counts: not "filename", "name*", nor
-// text inside another parameter's value. Errors "bad_multipart": a type other than form-data,
-// a parameter without a value, text after a value, a parameter given twice (RFC 6266 §4.1: such
-// a header is invalid; which one counts would be a guess).
-Result<std::string> DispositionName(std::string_view value) {
+// A header value of the form `type *( OWS ";" OWS [ name "=" value ] )` (RFC 9110 §5.6.6; RFC
+// 6266 §4.1 for Content-Disposition): its type in lower case, `type/subtype` when
+// `media_type`, and its parameters by name in lower case. Errors "bad_multipart": a parameter
+// without a value, text after a value, a parameter given twice (such a header is invalid; which
+// one counts would be a guess).
+struct TypeAndParameters {
+  std::string type;
+  std::map<std::string, std::string> parameters;
+};
+Result<TypeAndParameters> ParseTypeAndParameters(std::string_view value, bool media_type) {
   ValueReader r(value);
   r.SkipSpace();
-  if (Lower(r.Token()) != "form-data") {
-    return Bad("a part's Content-Disposition must be form-data");
-  }
-  std::set<std::string> seen;
-  std::string name;
+  TypeAndParameters out;
+  out.type = Lower(r.Token());
+  if (media_type && r.Take('/')) out.type += "/" + Lower(r.Token());
   for (r.SkipSpace(); !r.AtEnd(); r.SkipSpace()) {
-    if (!r.Take(';')) return Bad("unexpected text in a Content-Disposition header");
+    if (!r.Take(';')) return Bad("unexpected text in a header's parameters");
     r.SkipSpace();
     if (r.AtEnd() || r.Take(';')) continue;  // an empty parameter (RFC 9110 §5.6.6)
     std::string param = Lower(r.Token());
     r.SkipSpace();
-    if (param.empty() || !r.Take('=')) return Bad("a malformed Content-Disposition parameter");
+    if (param.empty() || !r.Take('=')) return Bad("a malformed header parameter");
     r.SkipSpace();
     Result<std::string> param_value = r.Value();
     if (!param_value.ok()) return param_value.status();
-    if (!seen.insert(param).second) {
-      return Bad("Content-Disposition parameter \"" + param + "\" given twice");
+    if (!out.parameters.emplace(param, std::move(*param_value)).second) {
+      return Bad("header parameter \"" + param + "\" given twice");
     }
-    if (param == "name") name = std::move(*param_value);
   }
-  return name;
+  return out;
+}
+
+// The name parameter of a Content-Disposition value (RFC 7578 §4.2), "" when it has none. Only
+// the parameter called exactly "name" (in any case) counts: not "filename", "name*", nor text
+// inside another parameter's value. Errors "bad_multipart": a type other than form-data, or
+// malformed parameters (ParseTypeAndParameters).
+Result<std::string> DispositionName(std::string_view value) {
+  Result<TypeAndParameters> parsed = ParseTypeAndParameters(value, /*media_type=*/false);
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->type != "form-data") return Bad("a part's Content-Disposition must be form-data");
+  const auto name = parsed->parameters.find("name");
+  return name == parsed->parameters.end() ? std::string() : name->second;
 }
 
 // The name of a part from its header lines (CRLF-separated, without the empty line): the name
@@ -142,21 +154,15 @@ Result<std::string> PartName(std::string_view headers) {
 }  // namespace
 
 std::optional<std::string> MultipartBoundary(std::string_view content_type) {
-  const std::string lower = Lower(content_type);
-  if (!lower.starts_with("multipart/form-data")) return std::nullopt;
-  size_t pos = lower.find("boundary=");
-  if (pos == std::string::npos) return std::nullopt;
-  std::string_view b = content_type.substr(pos + 9);
-  if (!b.empty() && b.front() == '"') {
-    size_t close = b.find('"', 1);
-    if (close == std::string_view::npos) return std::nullopt;
-    b = b.substr(1, close - 1);
-  } else {
-    b = b.substr(0, b.find_first_of("; \t"));
-  }
+  Result<TypeAndParameters> parsed = ParseTypeAndParameters(content_type, /*media_type=*/true);
+  if (!parsed.ok() || parsed->type != "multipart/form-data") return std::nullopt;
+  const auto boundary = parsed->parameters.find("boundary");
   // RFC 2046 §5.1.1: 1 to 70 characters.
-  if (b.empty() || b.size() > 70) return std::nullopt;
-  return std::string(b);
+  if (boundary == parsed->parameters.end() || boundary->second.empty() ||
+      boundary->second.size() > 70) {
+    return std::nullopt;
+  }
+  return boundary->second;
 }
 
 MultipartHasher::MultipartHasher(const std::string& boundary)

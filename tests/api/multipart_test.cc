@@ -182,6 +182,13 @@ TEST_CASE("the boundary comes from the Content-Type") {
   CHECK(!MultipartBoundary("application/json").has_value());
   CHECK(!MultipartBoundary("multipart/form-data").has_value());
   CHECK(!MultipartBoundary("multipart/form-data; boundary=" + std::string(71, 'a')).has_value());
+  // Only the parameter named boundary counts, never text inside another parameter's value.
+  CHECK(MultipartBoundary("multipart/form-data; x=\"; boundary=evil\"; boundary=real") == "real");
+  CHECK(MultipartBoundary("multipart/form-data; xboundary=evil; Boundary = \"q\\\"d\"") == "q\"d");
+  CHECK(!MultipartBoundary("multipart/form-data; x=\"; boundary=evil\"").has_value());
+  CHECK(!MultipartBoundary("multipart/form-data-x; boundary=abc").has_value());
+  CHECK(!MultipartBoundary("multipart/form-data; boundary=a; boundary=b").has_value());
+  CHECK(!MultipartBoundary("multipart/form-data; boundary=\"abc").has_value());
 }
 
 }  // namespace
