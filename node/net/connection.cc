@@ -32,6 +32,11 @@ Connection::Connection(boost::asio::ip::tcp::socket socket, Strand strand, Liste
       handshake_timer_(strand_),
       reader_(kMaxHandshakeFrame) {
   handshake_.emplace(context, role, expected_peer, Ephemeral::Generate());
+  boost::system::error_code endpoint_error;
+  const boost::asio::ip::tcp::endpoint remote = socket_.remote_endpoint(endpoint_error);
+  if (!endpoint_error) {
+    remote_address_ = remote.address().to_string() + ":" + std::to_string(remote.port());
+  }
   boost::system::error_code ignored;  // options are best effort: the link works without them
   socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
   socket_.set_option(boost::asio::socket_base::keep_alive(true), ignored);
@@ -153,6 +158,8 @@ bool Connection::HandleFrame(ByteView body) {
   auto self = shared_from_this();
   if (!got_hello_) {
     if (auto reason = handshake_->OnPeerHello(AsChars(body))) {
+      // Decoded again only when refused: the log names what the peer claimed to be.
+      refused_hello_ = DecodeHello(AsChars(body));
       Fail(reason);
       return false;
     }
@@ -233,6 +240,7 @@ void Connection::WriteMore() {
 void Connection::Fail(std::optional<RejectReason> reason) {
   if (closed_) return;
   if (reason) counters_->Reject(*reason);
+  refusal_ = reason;
   Close();
   listener_->OnClosed(shared_from_this());
 }

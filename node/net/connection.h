@@ -82,6 +82,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Role role() const { return role_; }
   // The authenticated (or, for a dial, the expected) peer index; -1 while unknown.
   int peer() const { return peer_; }
+  // "ip:port" of the other end, as the socket had it when the connection was made ("" if the
+  // socket could not say).
+  const std::string& remote_address() const { return remote_address_; }
+  // The peer's hello was read and accepted: peer() is who it is (or claims to be, until
+  // authenticated()).
+  bool got_hello() const { return got_hello_; }
+  // Why the handshake was refused (set before OnClosed); nullopt for a connection that was not.
+  std::optional<RejectReason> refusal() const { return refusal_; }
+  // The hello that was refused, when one was and it decoded: what the peer claimed to be.
+  const std::optional<HelloFields>& refused_hello() const { return refused_hello_; }
 
  private:
   void ReadMore();
@@ -104,6 +114,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   TransportCounters* counters_;
   boost::asio::steady_timer handshake_timer_;
   std::optional<Handshake> handshake_;
+  std::string remote_address_;
+  std::optional<RejectReason> refusal_;
+  std::optional<HelloFields> refused_hello_;
   bool got_hello_ = false;
   bool authenticated_ = false;
   bool closed_ = false;

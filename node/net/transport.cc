@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <random>
 
+#include "common/encoding.h"
 #include "common/host_port.h"
 #include "node/net/backoff.h"
 
@@ -16,6 +17,19 @@ namespace {
 // Payload bytes handed to one socket write; bounds latency behind a burst without costing
 // throughput.
 constexpr size_t kWriteBatchBytes = size_t{256} * 1024;
+
+// A peer's authenticated connections arriving while its link is up this often (3 within the
+// window) mean two processes hold its key, not a restart (LinkFlapping).
+constexpr auto kFlapWindow = std::chrono::seconds(10);
+constexpr size_t kFlapDuplicates = 3;
+
+// What a peer sent, fit for a log line: printable ASCII, at most 40 characters.
+std::string Printable(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 40)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  if (text.size() > 40) out += "...";
+  return out;
+}
 
 std::function<double()> DefaultJitter() {
   auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
@@ -317,6 +331,7 @@ void Transport::OnAuthenticated(const std::shared_ptr<Connection>& connection) {
   // Counters are bumped after Publish: whoever sees a count also sees the link state it counts.
   const bool duplicate = peer->link != nullptr;
   if (duplicate) {
+    NoteDuplicate(*peer, *peer->link, *connection);
     if (dialed_by_lower(*peer->link) && !dialed_by_lower(*connection)) {
       Retire(*peer, connection);  // the peer may have used it before it saw the better link
       HoldLinkBehindRetired(*peer);
@@ -388,6 +403,7 @@ void Transport::LinkLost(Peer& peer) {
 
 void Transport::OnClosed(const std::shared_ptr<Connection>& connection) {
   inbound_.erase(connection);
+  if (!stopped_ && connection->refusal()) NoteRefusal(*connection);
   Peer* peer = FindPeer(connection->peer());
   if (stopped_ || peer == nullptr) return;
   auto retired = std::find(peer->retired.begin(), peer->retired.end(), connection);
@@ -442,6 +458,83 @@ void Transport::Pump(Peer& peer) {
     peer.link->Write(batch);
   }
   Publish(peer);
+}
+
+std::string Transport::ClaimText(const Connection& connection) const {
+  if (const std::optional<HelloFields>& hello = connection.refused_hello()) {
+    const bool our_chain = hello->chain_id == genesis_.chain_id;
+    const uint32_t index = hello->validator_index;
+    std::string who = our_chain && index < genesis_.n() ? genesis_.validators[index].id
+                                                        : "validator " + std::to_string(index);
+    if (!our_chain) return who + " of chain \"" + Printable(hello->chain_id) + "\"";
+    if (hello->genesis_hash != genesis_.hash) {
+      who += " with genesis " + ToHex(hello->genesis_hash).substr(0, 8) + "...";
+    }
+    return who;
+  }
+  // A hello accepted, the handshake refused later (its signature, a timeout): who it claimed.
+  if (connection.role() == Role::kResponder && connection.got_hello()) {
+    return genesis_.validators[connection.peer()].id;
+  }
+  return "";
+}
+
+void Transport::NoteRefusal(const Connection& connection) {
+  HandshakeRefusal refusal;
+  refusal.dialed = connection.role() == Role::kInitiator;
+  if (refusal.dialed) {
+    refusal.peer_id = genesis_.validators[connection.peer()].id;
+    refusal.address = genesis_.validators[connection.peer()].p2p;
+  } else {
+    const std::string& remote = connection.remote_address();
+    refusal.address = remote.substr(0, remote.rfind(':'));
+  }
+  refusal.claims = ClaimText(connection);
+  refusal.reason = *connection.refusal();
+  auto same = [](const HandshakeRefusal& a, const HandshakeRefusal& b) {
+    return a.dialed == b.dialed && a.peer_id == b.peer_id && a.address == b.address &&
+           a.claims == b.claims && a.reason == b.reason;
+  };
+  std::lock_guard<std::mutex> lock(diagnostics_mu_);
+  // Anyone can connect to us and claim anything: past the bound, one entry per reason.
+  if (refusals_.size() >= kMaxRefusalKinds &&
+      std::none_of(refusals_.begin(), refusals_.end(),
+                   [&](const HandshakeRefusal& r) { return same(r, refusal); })) {
+    refusal.address = "other";
+    refusal.claims.clear();
+  }
+  auto it = std::find_if(refusals_.begin(), refusals_.end(),
+                         [&](const HandshakeRefusal& r) { return same(r, refusal); });
+  if (it == refusals_.end()) it = refusals_.insert(refusals_.end(), refusal);
+  ++it->count;
+}
+
+void Transport::NoteDuplicate(Peer& peer, const Connection& link, const Connection& connection) {
+  const auto now = std::chrono::steady_clock::now();
+  while (!peer.duplicates.empty() && now - peer.duplicates.front() > kFlapWindow) {
+    peer.duplicates.pop_front();
+  }
+  peer.duplicates.push_back(now);
+  if (peer.duplicates.size() > kFlapDuplicates) peer.duplicates.pop_front();
+  if (peer.duplicates.size() < kFlapDuplicates) return;
+  const std::string& id = genesis_.validators[peer.index].id;
+  std::lock_guard<std::mutex> lock(diagnostics_mu_);
+  auto it = std::find_if(flapping_.begin(), flapping_.end(),
+                         [&](const LinkFlapping& f) { return f.peer_id == id; });
+  if (it == flapping_.end()) it = flapping_.insert(flapping_.end(), LinkFlapping{id, 0, "", ""});
+  ++it->count;
+  it->link_address = link.remote_address();
+  it->other_address = connection.remote_address();
+}
+
+std::vector<HandshakeRefusal> Transport::HandshakeRefusals() const {
+  std::lock_guard<std::mutex> lock(diagnostics_mu_);
+  return refusals_;
+}
+
+std::vector<LinkFlapping> Transport::FlappingLinks() const {
+  std::lock_guard<std::mutex> lock(diagnostics_mu_);
+  return flapping_;
 }
 
 }  // namespace evchain::net

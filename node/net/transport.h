@@ -22,6 +22,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -75,6 +76,35 @@ struct PeerStatus {
   size_t receive_bytes = 0;
   size_t receive_payloads = 0;
   uint64_t read_pauses = 0;
+};
+
+// Handshakes refused (docs/transport.md "Handshake"), tallied by where they came from: the
+// counters say why, this also says who, for the node's log (node/peer_link_log.h).
+struct HandshakeRefusal {
+  bool dialed = false;  // our dial to `peer_id`; else a connection to us
+  std::string peer_id;  // our dial: the genesis id of the validator dialed
+  // Our dial: that validator's genesis p2p address. A connection to us: the IP it came from
+  // (its port changes with every dial).
+  std::string address;
+  // What the peer's hello claimed, e.g. `court-1`, `validator 1 of chain "evchain-2"`, `court-1
+  // with genesis 3fa2c1d0…`; "" when no hello of it was read or it did not decode. Printable
+  // ASCII only, at most a few dozen characters of what the peer sent.
+  std::string claims;
+  RejectReason reason = RejectReason::kMalformed;
+  uint64_t count = 0;  // since start; never decreases
+};
+
+// A validator whose link keeps meeting another authenticated connection of the same validator:
+// two processes may hold its key. Counted when such a connection arrives while the peer's link
+// is up for the third time or more within 10 s (once at start-up is normal: both ends dial at
+// once; once more when the peer restarts).
+struct LinkFlapping {
+  std::string peer_id;
+  uint64_t count = 0;  // since start; never decreases
+  // The two connections of the last one counted: the link that was up ("ip:port"), and the
+  // connection that met it.
+  std::string link_address;
+  std::string other_address;
 };
 
 class Transport : private Connection::Listener {
@@ -134,7 +164,14 @@ class Transport : private Connection::Listener {
   // One entry per other validator, ascending by index.
   std::vector<PeerStatus> Peers() const;
   TransportStats Stats() const { return counters_.Snapshot(); }
+  // Every (dial or source address, claim, reason) refused so far; thread-safe. At most
+  // kMaxRefusalKinds entries: beyond, connections to us are tallied under the address "other".
+  std::vector<HandshakeRefusal> HandshakeRefusals() const;
+  // One entry per peer whose links flapped so far (above); thread-safe.
+  std::vector<LinkFlapping> FlappingLinks() const;
   int self() const { return self_; }
+
+  static constexpr size_t kMaxRefusalKinds = 64;
 
  private:
   struct Peer {
@@ -164,6 +201,9 @@ class Transport : private Connection::Listener {
     std::atomic<size_t> queued{0};
     std::atomic<uint64_t> dropped{0};  // this peer's share of send_queue_dropped
     std::shared_ptr<ReceiveBudget> budget;
+    // When its last authenticated connections arrived while it had a link up (oldest first, at
+    // most 3), for LinkFlapping.
+    std::deque<std::chrono::steady_clock::time_point> duplicates;
   };
   // Hands `payload` to the receive handler with its credit from `peer`'s budget.
   void Deliver(Peer& peer, std::string payload);
@@ -193,6 +233,12 @@ class Transport : private Connection::Listener {
   void DoStop();
   void Publish(Peer& peer);
   Peer* FindPeer(int index);
+  // Tallies `connection`'s refused handshake for HandshakeRefusals.
+  void NoteRefusal(const Connection& connection);
+  // What a refused hello claimed, for HandshakeRefusal::claims.
+  std::string ClaimText(const Connection& connection) const;
+  // `connection` of `peer` arrived while `link` was up: counts a flap when they come too often.
+  void NoteDuplicate(Peer& peer, const Connection& link, const Connection& connection);
 
   boost::asio::io_context& io_;
   Strand strand_;
@@ -211,6 +257,10 @@ class Transport : private Connection::Listener {
   std::set<std::shared_ptr<Connection>> inbound_;  // accepted, still handshaking
   bool stopped_ = false;
   std::function<double()> jitter_;
+  // Written on the strand, read by HandshakeRefusals and FlappingLinks from anywhere.
+  mutable std::mutex diagnostics_mu_;
+  std::vector<HandshakeRefusal> refusals_;  // guarded by diagnostics_mu_
+  std::vector<LinkFlapping> flapping_;      // guarded by diagnostics_mu_
 };
 
 }  // namespace evchain::net
