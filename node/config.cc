@@ -22,13 +22,31 @@ std::string Resolve(const std::string& base_dir, const std::string& path) {
   return (std::filesystem::path(base_dir) / path).lexically_normal().string();
 }
 
+// "line 3, column 13: syntax error while parsing object separator - unexpected string
+// literal; expected ':'": where the parser stopped, counted in bytes of the file, and what it
+// found there, without the library's exception name.
+std::string SyntaxError(const std::string& text, const json::parse_error& e) {
+  const size_t at = std::min(e.byte == 0 ? 0 : e.byte - 1, text.size());
+  const size_t line = 1 + std::count(text.begin(), text.begin() + static_cast<ptrdiff_t>(at), '\n');
+  const size_t line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
+  const size_t column = line_start == std::string::npos || at == 0 ? at + 1 : at - line_start;
+  const std::string what = e.what();
+  const size_t found = what.find("syntax error");
+  return "line " + std::to_string(line) + ", column " + std::to_string(column) +
+         (found == std::string::npos ? "" : ": " + what.substr(found));
+}
+
 }  // namespace
 
 Result<NodeConfig> ParseNodeConfig(const std::string& json_text, const std::string& base_dir) {
-  json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return Status::Error("config_invalid", "config is not a JSON object");
+  json j;
+  try {
+    j = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    return Status::Error("config_invalid",
+                         "config is not valid JSON: " + SyntaxError(json_text, e));
   }
+  if (!j.is_object()) return Status::Error("config_invalid", "config is not a JSON object");
   std::vector<std::string> problems;
   NodeConfig c;
   static const std::set<std::string> kKnown = {"validator_id",

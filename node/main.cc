@@ -15,6 +15,7 @@
 #include "node/backup_service.h"
 #include "node/config.h"
 #include "node/logging.h"
+#include "node/start_failure.h"
 #include "node/validator.h"
 
 namespace {
@@ -77,12 +78,12 @@ int RunNode(int argc, char** argv) {
   RaiseOpenFileLimit(config->max_connections);
   auto validator = evchain::node::Validator::Open(*config);
   if (!validator.ok()) {
-    spdlog::critical("cannot start: {}", validator.status().ToString());
+    spdlog::critical("{}", evchain::node::StartFailureText(validator.status(), config->data_dir));
     return 1;
   }
   std::signal(SIGPIPE, SIG_IGN);  // a peer closing mid-write is an error code, not a signal
   if (auto s = (*validator)->Start(); !s.ok()) {
-    spdlog::critical("cannot start: {}", s.ToString());
+    spdlog::critical("{}", evchain::node::StartFailureText(s, config->data_dir));
     return 1;
   }
   // Online backups (docs/operations.md); the node runs without them if the socket cannot be made.

@@ -44,7 +44,8 @@ PeerInbox::PeerInbox(const genesis::Genesis& genesis, Host* host, Strand* consen
       metrics_(metrics),
       verified_(verified),
       misbehaviour_(misbehaviour),
-      inline_votes_(inline_votes) {}
+      inline_votes_(inline_votes),
+      clock_skew_log_(static_cast<int64_t>(genesis.params.max_clock_skew_ms)) {}
 
 void PeerInbox::DescribeMetrics(api::Metrics& metrics) {
   metrics.Describe(kPeerRejectedMetric, "counter",
@@ -123,6 +124,12 @@ void PeerInbox::OnConsensus(int peer, const std::shared_ptr<pb::PeerPayload>& pa
     // deposits are checked: a restarted replica's peers flush it a backlog of old blocks and
     // forwards, and checking them all would slow its catch-up.
     Status keep = consensus::Prefilter(genesis_, *envelope, host_->Snapshot(), arrived);
+    if (keep.code() == "clock_skew") {
+      // The status carries no figures (consensus is pure): the operator's line needs them.
+      const consensus::pb::Header& header = envelope->body().pre_prepare().header();
+      clock_skew_.Add({genesis_.validators[envelope->sender()].id, header.height(),
+                       static_cast<int64_t>(header.time()) - static_cast<int64_t>(arrived)});
+    }
     if (!keep.ok()) return keep;
     envelope->set_received_at(arrived);
     return consensus::VerifyContents(genesis_, std::move(*envelope), verified_);
@@ -219,6 +226,17 @@ void PeerInbox::OnBlocks(int peer, const std::shared_ptr<const pb::PeerPayload>&
       });
     }
   }
+}
+
+std::vector<LogLine> PeerInbox::ReportTrouble(int64_t now_ms,
+                                              const std::vector<net::HandshakeRefusal>& refusals,
+                                              const std::vector<net::LinkFlapping>& flapping) {
+  std::vector<LogLine> lines = link_log_.Update(now_ms, refusals, flapping);
+  const auto [rejected, last] = clock_skew_.Get();
+  if (std::optional<LogLine> line = clock_skew_log_.Update(now_ms, rejected, last)) {
+    lines.push_back(std::move(*line));
+  }
+  return lines;
 }
 
 void PeerInbox::Reject(const std::string& reason) {

@@ -30,10 +30,14 @@
 #include "consensus/message.h"
 #include "consensus/replica.h"
 #include "genesis/genesis.h"
+#include "node/clock_skew_log.h"
 #include "node/inline_vote_budget.h"
+#include "node/log_line.h"
 #include "node/net/misbehaviour.h"
 #include "node/net/receive_budget.h"
 #include "node/net/thread_pool.h"
+#include "node/net/transport.h"
+#include "node/peer_link_log.h"
 #include "proto/node.pb.h"
 
 namespace evchain::node {
@@ -85,6 +89,14 @@ class PeerInbox {
   // payload's work is done (docs/transport.md "Receive budgets").
   void OnPayload(int peer, const std::string& payload, net::ReceiveBudget::Credit credit);
 
+  // The operator's lines about trouble with peers: links refused or flapping, from the
+  // transport's tallies (node/peer_link_log.h), and proposals this inbox rejected for clock
+  // skew (node/clock_skew_log.h). Call from one thread at a time, about twice a second;
+  // `now_ms`: a monotonic clock in milliseconds.
+  std::vector<LogLine> ReportTrouble(int64_t now_ms,
+                                     const std::vector<net::HandshakeRefusal>& refusals,
+                                     const std::vector<net::LinkFlapping>& flapping);
+
  private:
   using Credit = std::shared_ptr<net::ReceiveBudget::Credit>;
   void OnConsensus(int peer, const std::shared_ptr<pb::PeerPayload>& parsed, const Credit& held);
@@ -101,6 +113,10 @@ class PeerInbox {
   consensus::DepositCheckCache* verified_;
   net::MisbehaviourLedger misbehaviour_;
   InlineVoteBudget inline_votes_;
+  ClockSkewSamples clock_skew_;  // added to by the verifiers
+  // ReportTrouble's.
+  ClockSkewLog clock_skew_log_;
+  PeerLinkLog link_log_;
 };
 
 }  // namespace evchain::node

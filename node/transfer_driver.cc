@@ -52,6 +52,15 @@ void TransferDriver::Send(const std::vector<FetchOrder>& orders, UnixMillis now)
   }
 }
 
+std::optional<std::string> TransferDriver::VotingAgain(bool abstaining) {
+  const bool ended = abstaining_ && !abstaining;
+  abstaining_ = abstaining;
+  if (!ended) return std::nullopt;
+  return "restored from a backup: voting again at height=" +
+         std::to_string(host_->CommittedHeight()) +
+         ", past every sequence number and view it may have voted on before the restore";
+}
+
 // Logs the end of a transfer (the benchmark reads this line: docs/benchmarks.md).
 void TransferDriver::NoteCaughtUp(UnixMillis now) {
   if (started_at_ == 0 || pipeline_.active()) return;

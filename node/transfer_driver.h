@@ -2,12 +2,14 @@
 // FetchRequests and the peers' replies go through a FetchPipeline (node/block_transfer.h), and
 // the verified blocks that extend the replica's tip go to the replica in height order. It also
 // knows when a transfer starts and ends (catching_up, the "caught up" log line the benchmarks
-// read). Single-threaded: the validator drives it on its consensus strand.
+// read), and when a validator restored from a backup votes again, the end of its recovery after
+// the transfer (VotingAgain). Single-threaded: the validator drives it on its consensus strand.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "common/time.h"
@@ -43,6 +45,12 @@ class TransferDriver {
   // How many blocks the request for `from_height` asked for, if it is still wanted: replies to
   // anything else need no checking at all.
   std::optional<uint32_t> Asked(uint64_t from_height) const { return pipeline_.Asked(from_height); }
+  // Fed the replica's Replica::abstaining() (a validator restored from a backup withholds its
+  // votes until past what it may have signed before) on every tick: the info line for the tick
+  // on which it stops withholding them, once per restore; nullopt otherwise. The replica logs
+  // when it starts ("withholding votes up to seq=...").
+  std::optional<std::string> VotingAgain(bool abstaining);
+
   // A transfer is running (thread-safe: the peer inbox reads it to drop FORWARDs meanwhile).
   bool catching_up() const { return catching_up_.load(); }
 
@@ -57,6 +65,7 @@ class TransferDriver {
   UnixMillis started_at_ = 0;  // 0: no transfer running
   uint64_t blocks_ = 0;        // applied by the running transfer
   uint64_t entries_ = 0;
+  bool abstaining_ = false;  // at the last VotingAgain
 };
 
 }  // namespace evchain::node

@@ -363,6 +363,9 @@ void Validator::ScheduleTick() {
     replica_->Tick(Clocks());
     Drain();
     transfer_.Tick(MonoNow());
+    if (std::optional<std::string> line = transfer_.VotingAgain(replica_->abstaining())) {
+      spdlog::info("{}", *line);
+    }
     if (++ticks_ % 25 == 0) {  // twice a second
       ExportTransportStats();
       ReportOverload();
@@ -403,6 +406,14 @@ void Validator::ExportTransportStats() {
       spdlog::warn("{}", line->text);
     } else {
       spdlog::info("{}", line->text);
+    }
+  }
+  for (const LogLine& line : inbox_->ReportTrouble(MonoNow(), transport_->HandshakeRefusals(),
+                                                   transport_->FlappingLinks())) {
+    if (line.warning) {
+      spdlog::warn("{}", line.text);
+    } else {
+      spdlog::info("{}", line.text);
     }
   }
 }

@@ -111,5 +111,20 @@ TEST_CASE("a config or TLS key readable by others is refused with the chmod to r
   fs::remove_all(dir);
 }
 
+// The position is where the parser stopped: the end of the token it did not expect.
+TEST_CASE("a config that is not JSON is refused with the line and column of the error") {
+  auto broken =
+      ParseNodeConfig("{\n  \"validator_id\": \"court-1\",\n  \"genesis\" \"g.json\"\n}", "/base");
+  REQUIRE_FALSE(broken.ok());
+  CHECK(broken.status().message().find("config is not valid JSON: line 3, column 20: ") == 0);
+  CHECK(broken.status().message().find("json.exception") == std::string::npos);
+  auto cut = ParseNodeConfig("{", "/base");
+  REQUIRE_FALSE(cut.ok());
+  CHECK(cut.status().message().find("config is not valid JSON: line 1, column 2: ") == 0);
+  auto array = ParseNodeConfig("[1, 2]", "/base");
+  REQUIRE_FALSE(array.ok());
+  CHECK(array.status().message() == "config is not a JSON object");
+}
+
 }  // namespace
 }  // namespace evchain::node

@@ -13,6 +13,7 @@
 
 #include "consensus/message.h"
 #include "crypto/sha256.h"
+#include "node/clocks.h"
 #include "proto/consensus.pb.h"
 #include "tools/synthetic_chain/synthetic_chain.h"
 
@@ -171,6 +172,35 @@ TEST_CASE("stale messages and late block replies are dropped without blame") {
   std::lock_guard lock(fx.host.mu);
   CHECK(fx.host.suspended.empty());
   CHECK(fx.host.stepped.empty());
+}
+
+TEST_CASE("proposals rejected for clock skew: a warning with the offset, an end line later") {
+  InboxFixture fx;
+  consensus::pb::Body ahead;  // 60 s ahead of this validator's clock
+  ahead.mutable_pre_prepare()->mutable_header()->set_height(9);
+  ahead.mutable_pre_prepare()->mutable_header()->set_time(WallNow() + 60000);
+  fx.Deliver(1, fx.Consensus(1, ahead));
+  REQUIRE(InboxFixture::WaitFor([&] {
+    return fx.Metric(R"(evchain_peer_payloads_rejected_total{reason="clock_skew"})") == 1;
+  }));
+  const std::vector<LogLine> lines = fx.inbox.ReportTrouble(1000, {}, {});
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].warning);
+  const std::string& text = lines[0].text;
+  MESSAGE(text);
+  CHECK(text.find("rejecting proposals for clock skew: court-2's block for height=9 has a time "
+                  "6") == 0);
+  CHECK(text.find(" ms ahead of this validator's clock, beyond the genesis max_clock_skew_ms (" +
+                  std::to_string(fx.net.genesis.params.max_clock_skew_ms) +
+                  " ms): this validator cannot vote until its clock is fixed (check NTP") !=
+        std::string::npos);
+  CHECK(fx.inbox.ReportTrouble(2000, {}, {}).empty());
+  const std::vector<LogLine> end = fx.inbox.ReportTrouble(40000, {}, {});
+  REQUIRE(end.size() == 1);
+  CHECK_FALSE(end[0].warning);
+  CHECK(end[0].text == "no longer rejecting proposals for clock skew; 1 rejected over 0.0 s");
+  std::lock_guard lock(fx.host.mu);
+  CHECK(fx.host.suspended.empty());
 }
 
 TEST_CASE("a FORWARD carrying a deposit that does not verify is its sender's offence") {

@@ -91,5 +91,20 @@ TEST_CASE("a block the replica rejects is fetched again from another peer") {
   CHECK_FALSE(driver.catching_up());
 }
 
+TEST_CASE("a restored validator's return to voting: one line when it stops withholding votes") {
+  FakeReplica replica;
+  TransferDriver driver(&replica, DriverOptions());
+  CHECK_FALSE(driver.VotingAgain(false).has_value());  // never restored: nothing to say
+  CHECK_FALSE(driver.VotingAgain(true).has_value());   // the replica logs the start itself
+  CHECK_FALSE(driver.VotingAgain(true).has_value());
+  replica.height = 42;
+  const std::optional<std::string> line = driver.VotingAgain(false);
+  REQUIRE(line.has_value());
+  CHECK(*line ==
+        "restored from a backup: voting again at height=42, past every sequence number and view "
+        "it may have voted on before the restore");
+  CHECK_FALSE(driver.VotingAgain(false).has_value());
+}
+
 }  // namespace
 }  // namespace evchain::node

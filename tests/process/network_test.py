@@ -339,7 +339,7 @@ def node_exit_statuses():
                 ((), 2, "--config is required"),
                 (("--config", f"{net.dir}/absent.json"), 2, "File does not exist"),
                 (("--config", config_path, "--bogus"), 2, "--bogus"),
-                (("--config", broken), 2, "config is not a JSON object"),
+                (("--config", broken), 2, "config is not valid JSON: line 1, column 2"),
                 (("--config", wrong_key), 1, "missing.key")]:
             r = node(*args)
             check(r.returncode == want, f"evchain-node {' '.join(args)}: exit {r.returncode}, "

@@ -1,0 +1,14 @@
+// A line for the node's log, from the pure classes that decide what the operator reads
+// (node/peer_link_log.h, node/clock_skew_log.h); the validator writes it.
+#pragma once
+
+#include <string>
+
+namespace evchain::node {
+
+struct LogLine {
+  bool warning = false;  // else info
+  std::string text;
+};
+
+}  // namespace evchain::node

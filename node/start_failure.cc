@@ -1,0 +1,13 @@
+#include "node/start_failure.h"
+
+namespace evchain::node {
+
+std::string StartFailureText(const Status& failure, const std::string& data_dir) {
+  if (failure.code() != "corruption") return "cannot start: " + failure.ToString();
+  return "cannot start: the data in " + data_dir + " is damaged (" + failure.ToString() +
+         "): restore the data directory from a backup or a snapshot, or start it empty to "
+         "fetch the chain from the peers (docs/operations.md \"When the disk fails\", "
+         "\"Restore\")";
+}
+
+}  // namespace evchain::node
