@@ -86,6 +86,8 @@ TEST_CASE("testnet writes keys, a loadable genesis and node configs") {
     CHECK(fs::equivalent(node / config["genesis"].get<std::string>(),
                          fs::path(net) / "genesis.json"));
     CHECK(fs::is_directory(node / config["data_dir"].get<std::string>()));
+    // The node refuses a data directory others may read (docs/operations.md).
+    CHECK(Mode((node / config["data_dir"].get<std::string>()).string()) == 0700);
     const std::string key_path = (node / config["key_file"].get<std::string>()).string();
     CHECK(Mode(key_path) == 0600);
     auto key = crypto::SecretKey::LoadFile(key_path);

@@ -97,6 +97,23 @@ TEST_CASE("deposit without --wait collects receipts already committed, wrong key
   CHECK(down.err.rfind("evchain deposit: ", 0) == 0);
 }
 
+TEST_CASE("deposit of a file that does not exist, or of a directory, says which") {
+  Setup s;
+  const std::string absent = s.dir / "nonexist.bin";
+  CliRun missing = RunCli({"deposit", absent, "--key", s.key_path, "--depositor", "demo-platform",
+                           "--node", s.node.url()});
+  CHECK(missing.exit_code != 0);
+  CHECK_MESSAGE(missing.err.find("cannot read " + absent + ": no such file") != std::string::npos,
+                missing.err);
+  const std::string directory_path = s.dir.path().string();
+  CliRun directory = RunCli({"deposit", directory_path, "--key", s.key_path, "--depositor",
+                             "demo-platform", "--node", s.node.url()});
+  CHECK(directory.exit_code != 0);
+  CHECK_MESSAGE(directory.err.find("cannot read " + directory_path + " (not a regular file)") !=
+                    std::string::npos,
+                directory.err);
+}
+
 TEST_CASE("deposit sends again while the node sheds load, as Retry-After says, until --timeout") {
   Setup s;
   const std::string file = s.File("burst.txt", "evidence sent during a burst");

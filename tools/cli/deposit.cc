@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -196,7 +198,12 @@ int RunDeposit(const DepositOptions& o) {
   uint64_t total_bytes = 0;
   for (const auto& file : o.files) {
     struct stat st {};
-    if (stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (stat(file.c_str(), &st) != 0) {
+      return Fail(kDepositVerb, kExitIo,
+                  "cannot read " + file + ": " +
+                      (errno == ENOENT ? std::string("no such file") : std::strerror(errno)));
+    }
+    if (!S_ISREG(st.st_mode)) {
       return Fail(kDepositVerb, kExitIo, "cannot read " + file + " (not a regular file)");
     }
     total_bytes += static_cast<uint64_t>(st.st_size);

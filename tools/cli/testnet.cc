@@ -104,6 +104,9 @@ int RunTestnet(const TestnetOptions& o) {
   for (int i = 0; i < n; ++i) {
     const fs::path node_dir = dir / ("node" + std::to_string(i));
     fs::create_directories(node_dir / "data", ec);
+    // The chain's data is the node's alone (docs/operations.md): 0700, whatever the umask.
+    if (!ec)
+      fs::permissions(node_dir / "data", fs::perms::owner_all, fs::perm_options::replace, ec);
     if (ec) return Fail(kTestnetVerb, kExitIo, "cannot create " + node_dir.string());
     crypto::SecretKey key = crypto::SecretKey::Generate();
     if (Status s = key.SaveFile((node_dir / "validator.key").string()); !s.ok()) {
