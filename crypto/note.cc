@@ -86,6 +86,45 @@ bool IsValidKeyName(std::string_view name) {
   return true;
 }
 
+// Base64 of a signature line exactly as Go's base64.StdEncoding.DecodeString reads it (note.Open
+// uses it, so standard tools accept what this accepts): the standard alphabet in groups of four,
+// the last group may end in "==" or "=" (padding is required), nothing after the padding, and
+// '\r' / '\n' skipped anywhere. Unlike common's FromBase64, non-zero padding bits are ignored, so
+// re-spelling a line (AQIDBAV= for AQIDBAU=) cannot make a note fail here that Go accepts.
+std::optional<Bytes> DecodeBase64LikeGo(std::string_view b64) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  std::string chars;
+  chars.reserve(b64.size());
+  for (char c : b64) {
+    if (c != '\r' && c != '\n') chars.push_back(c);
+  }
+  if (chars.size() % 4 != 0) return std::nullopt;
+  size_t padding = 0;
+  if (!chars.empty() && chars.back() == '=') padding = chars[chars.size() - 2] == '=' ? 2 : 1;
+  Bytes out;
+  out.reserve(chars.size() / 4 * 3);
+  for (size_t i = 0; i < chars.size(); i += 4) {
+    const size_t data = i + 4 == chars.size() ? 4 - padding : 4;
+    uint32_t group = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      const int v = k < data ? value(chars[i + k]) : 0;
+      if (v < 0) return std::nullopt;  // '=' anywhere but the padding, or not base64
+      group = group << 6 | static_cast<uint32_t>(v);
+    }
+    // The low bits of a padded group are padding bits: dropped unread.
+    for (size_t k = 0; k + 1 < data; ++k)
+      out.push_back(static_cast<uint8_t>(group >> (16 - 8 * k)));
+  }
+  return out;
+}
+
 uint32_t ComputeKeyId(std::string_view name, uint8_t type, ByteView key) {
   Bytes data;
   Append(data, name);
@@ -198,7 +237,7 @@ Result<Note> ParseNote(std::string_view note_text) {
     const size_t space = line.find(' ');
     if (space == std::string_view::npos) return Malformed("signature line has no signature");
     const std::string_view name = line.substr(0, space);
-    const auto decoded = FromBase64(line.substr(space + 1));
+    const auto decoded = DecodeBase64LikeGo(line.substr(space + 1));
     if (!IsValidKeyName(name) || !decoded || decoded->size() < 5) {
       return Malformed("signature line has a bad key name or signature");
     }
@@ -207,6 +246,7 @@ Result<Note> ParseNote(std::string_view note_text) {
     sig.name = std::string(name);
     sig.key_id = GetU32BE(decoded->data());
     sig.signature.assign(decoded->begin() + 4, decoded->end());
+    sig.base64 = std::string(line.substr(space + 1));
     note.signatures.push_back(std::move(sig));
   }
   return note;
@@ -222,7 +262,8 @@ std::string FormatNote(const Note& note) {
     out += kSigPrefix;
     out += sig.name;
     out += ' ';
-    out += ToBase64(payload);
+    out += !sig.base64.empty() && DecodeBase64LikeGo(sig.base64) == payload ? sig.base64
+                                                                            : ToBase64(payload);
     out += '\n';
   }
   return out;
@@ -258,7 +299,8 @@ Result<std::vector<VerifiedSignature>> VerifyNote(const Note& note,
   for (const NoteVerifier& v : verifiers) key_ids.push_back(v.KeyId());
 
   std::vector<VerifiedSignature> verified;
-  // As in Go's note.Open, a key that signed twice counts once and only its first line is checked.
+  // As in Go's note.Open ("Drop repeated signatures by a single verifier", before verifying): a
+  // key's first line alone is checked and counted, so standard tools and we accept the same notes.
   std::set<std::pair<std::string, uint32_t>> seen;
   for (const NoteSignature& sig : note.signatures) {
     const NoteVerifier* verifier = nullptr;

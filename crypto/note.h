@@ -35,6 +35,11 @@ struct NoteSignature {
   std::string name;
   uint32_t key_id = 0;
   Bytes signature;  // the raw bytes after the 4-byte key id (for 0x04: 8-byte time || 64-byte sig)
+  // The line's base64 as ParseNote read it (Go's Signature.Base64), empty for a signature made
+  // here. FormatNote writes it back while it still decodes to key_id || signature, so a parsed
+  // note formats to its exact bytes even when a line sets padding bits; otherwise (a signature
+  // made or edited here) it writes the canonical base64.
+  std::string base64;
 };
 
 struct Note {
@@ -44,8 +49,10 @@ struct Note {
 
 // Parses a complete signed note; rejects malformed notes exactly as the spec (and Go's reference)
 // do: missing blank line, missing final newline, control bytes, bad signature lines, more than
-// 100 signatures.
+// 100 signatures. A signature line's base64 is read as Go's base64.StdEncoding reads it: padding
+// required, non-zero padding bits ignored (docs/crypto.md "Signed notes").
 Result<Note> ParseNote(std::string_view note_text);
+// The wire form. A note ParseNote returned formats back to exactly the bytes it was parsed from.
 std::string FormatNote(const Note& note);
 
 // Signs with Ed25519 (type 0x01): signature over the note text.
@@ -63,9 +70,11 @@ struct VerifiedSignature {
   uint8_t type = 0;
   std::optional<uint64_t> timestamp;  // cosignatures only
 };
-// Verifies every signature line whose (name, key_id) matches a known verifier; lines from
-// unknown keys are ignored. A matching line whose signature is invalid makes the whole note
-// invalid ("bad_signature"). No verified signature at all is "no_known_signature".
+// As Go's note.Open: for each known verifier (matched by name and key_id) only its FIRST line is
+// verified and returned; its later lines are ignored unverified, valid or not, so a
+// cosignature's timestamp is the first line's. Lines from unknown keys are ignored. A first line
+// whose signature is invalid makes the whole note invalid ("bad_signature"). No verified
+// signature at all is "no_known_signature". Result order: the lines' order.
 Result<std::vector<VerifiedSignature>> VerifyNote(const Note& note,
                                                   const std::vector<NoteVerifier>& verifiers);
 

@@ -392,6 +392,101 @@ TEST_CASE("round trip: our own cosignature and Ed25519 signature verify, tamperi
   CHECK(VerifyNote(other_text, {signer}).status().code() == "bad_signature");
 }
 
+// Go's note.Open drops a verifier's repeated lines before verifying: only the first line of each
+// known (name, key id) is checked and counted, so a later line of the same key, valid or not,
+// changes nothing. Standard tools accept exactly these notes, so we do too (docs/crypto.md).
+TEST_CASE("repeated lines of one known key: only the first is verified, as in Go's note.Open") {
+  const SecretKey key = TestKey(9);
+  const std::string text = "evchain/test-chain\n1\n" + ToBase64(Bytes(32, 0xcd)) + "\n";
+  const NoteVerifier cosigner{"court-1", kSigTypeCosignature, key.public_key()};
+  const NoteSignature early = CosignCheckpoint(text, "court-1", key, 1700000000);
+  const NoteSignature late = CosignCheckpoint(text, "court-1", key, 1700000100);
+  NoteSignature forged = late;
+  forged.signature.back() ^= 0x01;
+
+  auto verify = [&](std::vector<NoteSignature> lines) {
+    auto note = ParseNote(FormatNote(Note{text, std::move(lines)}));
+    REQUIRE(note.ok());
+    return VerifyNote(*note, {cosigner});
+  };
+  {  // Valid, then invalid: the invalid repeat is never checked.
+    auto v = verify({early, forged});
+    REQUIRE_MESSAGE(v.ok(), v.status().ToString());
+    REQUIRE(v->size() == 1);
+    CHECK((*v)[0].timestamp == 1700000000);
+  }
+  // Invalid first: the note is rejected, whatever follows.
+  CHECK(verify({forged, early}).status().code() == "bad_signature");
+  {  // Two valid lines: the first one's timestamp is the one reported.
+    auto v = verify({late, early});
+    REQUIRE(v.ok());
+    REQUIRE(v->size() == 1);
+    CHECK((*v)[0].timestamp == 1700000100);
+  }
+  {  // A malformed payload (not 8 + 64 bytes) after a valid line is ignored too.
+    NoteSignature short_payload = early;
+    short_payload.signature.resize(10);
+    CHECK(verify({early, short_payload}).ok());
+    CHECK(verify({short_payload, early}).status().code() == "bad_signature");
+  }
+}
+
+// Signature lines are base64 as Go's base64.StdEncoding.DecodeString reads it (note.Open): the
+// standard alphabet, '=' padding required, non-zero padding bits ignored. A stricter decoder
+// would let anyone holding a note make it fail here while standard tools accept it.
+TEST_CASE("signature lines: non-zero padding bits are ignored, other bad base64 is malformed") {
+  const std::string text(kGoText);
+  {  // An unknown witness whose base64 has padding bits set (canonical: AQIDBAU=).
+    const std::string note = GoNote() + DASH "witness.example AQIDBAV=\n";
+    auto parsed = ParseNote(note);
+    REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
+    REQUIRE(parsed->signatures.size() == 3);
+    CHECK(parsed->signatures[2].key_id == 0x01020304);
+    CHECK(parsed->signatures[2].signature == Bytes{0x05});
+    CHECK(VerifyNote(*parsed, {Vkey(kPeterVkey)}).ok());
+    // Formatted back byte for byte, as Go keeps each line's base64; an edited signature is
+    // written canonically.
+    CHECK(FormatNote(*parsed) == note);
+    Note edited = *parsed;
+    edited.signatures[2].signature = {0x06};
+    CHECK(FormatNote(edited) == GoNote() + DASH "witness.example AQIDBAY=\n");
+  }
+  {  // A known key's line spelled with padding bits set: the same bytes, so it verifies.
+    std::string line(kPeterLine);
+    const size_t at = line.find("nAM=");
+    REQUIRE(at != std::string::npos);
+    line.replace(at, 4, "nAN=");  // 'M' = 001100, 'N' = 001101: only a padding bit differs
+    auto parsed = ParseNote(text + "\n" + line);
+    REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
+    CHECK(parsed->signatures[0].signature == Parse(GoNote()).signatures[0].signature);
+    CHECK(VerifyNote(*parsed, {Vkey(kPeterVkey)}).ok());
+  }
+  {  // Two padding characters: four padding bits, all ignored.
+    auto parsed = ParseNote(text + "\n" DASH "witness.example AQIDBAUG/x==\n");
+    REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
+    CHECK(parsed->signatures[0].signature == Bytes{0x05, 0x06, 0xff});
+  }
+  // What Go's StdEncoding refuses stays malformed.
+  for (const char* b64 : {
+           "AQIDBAU",           // padding missing
+           "AQIDBAUG/w",        // padding missing (two characters)
+           "AQIDBAUG/=",        // one character, then padding
+           "AQIDBAU==",         // one '=' too many
+           "AQIDBA===",         // three '='
+           "AQ=DBAU=",          // '=' inside
+           "=AQIDBAU",          // '=' first
+           "AQIDBAU=AQID",      // data after the padding
+           "AQID BAU=",         // a space
+           "AQIDBAU=\xc2\xa0",  // a Unicode space
+           "AQIDBA-_",          // URL alphabet
+           "AQIDBA.=",          // not base64 at all
+       }) {
+    const std::string note = text + "\n" DASH "witness.example " + b64 + "\n";
+    CAPTURE(b64);
+    CHECK(ParseNote(note).status().code() == "malformed_note");
+  }
+}
+
 TEST_CASE("verifier keys: parse errors") {
   CHECK(NoteVerifier::ParseVkey("").status().code() == "bad_vkey");
   CHECK(NoteVerifier::ParseVkey("example.com/foo").status().code() == "bad_vkey");
