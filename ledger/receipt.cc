@@ -320,6 +320,16 @@ bool CheckCheckpoint(const Receipt& r, const genesis::Genesis& g, const Checkpoi
   if (c.chain_id != g.chain_id) {
     return steps.Fail(kName, "checkpoint origin is not " + g.CheckpointOrigin());
   }
+  // docs/receipts.md step 7: the lines are exactly the receipt's block, so block.time must be
+  // the one rendering the node writes and the checkpoint carries, not another spelling of the
+  // instant (an offset, lowercase letters, more fraction digits).
+  const std::string canonical = FormatRfc3339Millis(r.block_time);
+  if (r.block_time_text && *r.block_time_text != canonical) {
+    return steps.Fail(kName, "block.time \"" + *r.block_time_text +
+                                 "\" is not in canonical form (RFC 3339 UTC with exactly 3 "
+                                 "fraction digits and Z, as the checkpoint writes it: " +
+                                 canonical + ")");
+  }
   if (c.height != r.block_height || c.block_hash != r.block_hash || c.time != r.block_time) {
     return steps.Fail(kName, "checkpoint height/block/time differ from the receipt's block");
   }
@@ -387,6 +397,7 @@ Result<Receipt> Receipt::FromJson(std::string_view json) {
   const auto t = ParseRfc3339(time);
   if (!t) return Status::Error("bad_receipt", "block.time: not an RFC 3339 date-time");
   r.block_time = *t;
+  r.block_time_text = std::move(time);
 
   if (parsed->contains("batch")) {
     std::optional<Fields> batch;

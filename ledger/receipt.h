@@ -30,6 +30,10 @@ struct Receipt {
   uint64_t block_height = 0;
   Hash32 block_hash{};
   UnixMillis block_time = 0;
+  // block.time exactly as FromJson read it; unset for a receipt built in memory, whose ToJson
+  // writes the canonical form. VerifyReceipt's checkpoint_root step requires it to be the
+  // canonical rendering FormatRfc3339Millis(block_time), the checkpoint's own `time` line.
+  std::optional<std::string> block_time_text;
   std::optional<BatchProof> batch;
 
   // {"format": "evchain-receipt/1", ...} with SPEC's field names, in the order of

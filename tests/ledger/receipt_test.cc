@@ -323,6 +323,135 @@ TEST_CASE("time_attestation: a time-service cosignature far from the block time 
   }
 }
 
+// docs/crypto.md "Signed notes": as in Go's note.Open, only the first line of each genesis
+// validator's key is verified and counted; later lines of the same key are ignored, and the
+// time check of step 9 reads the first time-service line.
+TEST_CASE("repeated cosignature lines: the first line of each key decides") {
+  const auto body = [](const Receipt& r) { return crypto::ParseNote(r.checkpoint)->text; };
+  auto forged_court1 = [&](const Receipt& r) {
+    crypto::NoteSignature s = crypto::CosignCheckpoint(body(r), "court-1", KeyFromByte(1),
+                                                       static_cast<uint64_t>(r.block_time / 1000));
+    s.signature.back() ^= 0x01;
+    return s;
+  };
+  {  // A valid court-1 line, then an invalid one: verifies, court-1 counted once.
+    Tamper t;
+    const auto original = crypto::ParseNote(t.receipt.checkpoint)->signatures;
+    t.receipt.checkpoint = Recosign(t.receipt, {0, 1, 2, 3}, {forged_court1(t.receipt)});
+    const ReceiptVerification v = VerifyReceipt(t.receipt, t.genesis, std::nullopt);
+    CHECK_MESSAGE(v.ok, v.steps.back().detail);
+    CHECK(v.signers.size() == 4);
+    // And through the JSON file form, as `evchain verify` reads it.
+    auto back = Receipt::FromJson(t.receipt.ToJson());
+    REQUIRE(back.ok());
+    CHECK(FailedStep(*back, t.genesis) == "");
+  }
+  {  // The invalid line first: the note is rejected (bad_signature), whatever follows.
+    Tamper t;
+    auto note = *crypto::ParseNote(t.receipt.checkpoint);
+    note.signatures.insert(note.signatures.begin(), forged_court1(t.receipt));
+    t.receipt.checkpoint = crypto::FormatNote(note);
+    const ReceiptVerification v = VerifyReceipt(t.receipt, t.genesis, std::nullopt);
+    CHECK_FALSE(v.ok);
+    CHECK(v.steps.back().name == "quorum");
+    CHECK(v.steps.back().detail.find("bad_signature") != std::string::npos);
+  }
+  const auto time1 = [&](const Receipt& r, int64_t offset_seconds) {
+    return crypto::CosignCheckpoint(body(r), "time-1", KeyFromByte(4),
+                                    static_cast<uint64_t>(r.block_time / 1000 + offset_seconds));
+  };
+  {  // time-1 first within the skew, then validly 5 s before the block: the first line counts.
+    Tamper t;
+    t.receipt.checkpoint =
+        Recosign(t.receipt, {0, 1, 2}, {time1(t.receipt, 0), time1(t.receipt, -5)});
+    const ReceiptVerification v = VerifyReceipt(t.receipt, t.genesis, std::nullopt);
+    CHECK_MESSAGE(v.ok, v.steps.back().detail);
+    CHECK(v.steps.back().name == "time_attestation");
+    CHECK_FALSE(v.steps.back().warning);
+  }
+  {  // The same two lines the other way round: the early one is first, and step 9 fails.
+    Tamper t;
+    t.receipt.checkpoint =
+        Recosign(t.receipt, {0, 1, 2}, {time1(t.receipt, -5), time1(t.receipt, 0)});
+    const ReceiptVerification v = VerifyReceipt(t.receipt, t.genesis, std::nullopt);
+    CHECK_FALSE(v.ok);
+    CHECK(v.steps.back().name == "time_attestation");
+    CHECK(v.steps.back().detail.find("before the block time") != std::string::npos);
+  }
+  {  // A late first line warns even when a later line is within the skew.
+    Tamper t;
+    t.receipt.checkpoint =
+        Recosign(t.receipt, {0, 1, 2}, {time1(t.receipt, 10), time1(t.receipt, 0)});
+    const ReceiptVerification v = VerifyReceipt(t.receipt, t.genesis, std::nullopt);
+    CHECK(v.ok);
+    CHECK(v.steps.back().warning);
+  }
+}
+
+// Signature lines are read as Go's note.Open reads them (base64.StdEncoding: non-zero padding
+// bits ignored), so a receipt that standard tools accept is not made to fail by re-spelling a
+// line; the checkpoint root keeps its one canonical spelling (inclusion_proof otherwise).
+TEST_CASE("a cosignature line with non-zero base64 padding bits does not void the receipt") {
+  {  // An unknown witness's line, AQIDBAV= instead of the canonical AQIDBAU=.
+    Tamper t;
+    t.receipt.checkpoint += "\xe2\x80\x94 witness.example AQIDBAV=\n";
+    CHECK(FailedStep(t.receipt, t.genesis) == "");
+  }
+  {  // A validator's own line spelled with a padding bit set: the same signature bytes.
+    Tamper t;
+    std::string& note = t.receipt.checkpoint;
+    const size_t line = note.find("\xe2\x80\x94 court-2 ");
+    const size_t eol = note.find('\n', line);
+    REQUIRE(note.substr(eol - 4, 4) == "Cw==");
+    note[eol - 3] = 'x';  // 'w' = 110000, 'x' = 110001: only a padding bit differs
+    CHECK(FailedStep(t.receipt, t.genesis) == "");
+  }
+  {  // Truly malformed lines still fail: missing padding, a space inside.
+    Tamper t;
+    t.receipt.checkpoint += "\xe2\x80\x94 witness.example AQIDBAU\n";
+    CHECK(FailedStep(t.receipt, t.genesis) == "inclusion_proof");
+    Tamper u;
+    u.receipt.checkpoint += "\xe2\x80\x94 witness.example AQID BAU=\n";
+    CHECK(FailedStep(u.receipt, u.genesis) == "inclusion_proof");
+  }
+  {  // The root, with its padding bits set, is still refused.
+    Tamper t;
+    const size_t at = t.receipt.checkpoint.find("3Vk=\n");
+    REQUIRE(at != std::string::npos);
+    t.receipt.checkpoint[at + 2] = 'l';  // 'k' = 100100, 'l' = 100101
+    CHECK(FailedStep(t.receipt, t.genesis) == "inclusion_proof");
+  }
+}
+
+// docs/receipts.md step 7: the checkpoint's lines are exactly the receipt's block, so block.time
+// must be the canonical rendering (RFC 3339 UTC, exactly 3 fractional digits, "Z"), the string
+// the node writes and the checkpoint carries, not merely the same instant.
+TEST_CASE("block.time other than the canonical rendering fails at checkpoint_root") {
+  const genesis::Genesis g = testing::ExampleGenesis();
+  const std::string canonical = "2026-11-28T11:30:27.123Z";
+  {
+    auto r = Receipt::FromJson(kExampleReceipt);
+    REQUIRE(r.ok());
+    CHECK(FailedStep(*r, g) == "");
+  }
+  for (const std::string time :
+       {"2026-11-28T19:30:27.123+08:00", "2026-11-28t11:30:27.123z", "2026-11-28T11:30:27.123z",
+        "2026-11-28t11:30:27.123Z", "2026-11-28T11:30:27.1239Z", "2026-11-28T11:30:27.123000Z",
+        "2026-11-28T11:30:27.123+00:00", "2026-11-28T11:30:27.123-00:00"}) {
+    CAPTURE(time);
+    std::string json(kExampleReceipt);
+    json.replace(json.find("\"time\": \"" + canonical), 9 + canonical.size(),
+                 "\"time\": \"" + time);
+    auto r = Receipt::FromJson(json);
+    REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+    const ReceiptVerification v = VerifyReceipt(*r, g, std::nullopt);
+    CHECK_FALSE(v.ok);
+    REQUIRE_FALSE(v.steps.empty());
+    CHECK(v.steps.back().name == "checkpoint_root");
+    CHECK(v.steps.back().detail.find("not in canonical form") != std::string::npos);
+  }
+}
+
 TEST_CASE("batch item receipts prove membership in the signed batch") {
   const auto depositor = KeyFromByte(0x11);
   std::vector<std::string> items;
