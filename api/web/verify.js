@@ -78,14 +78,28 @@
   function toHex(bytes) {
     return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   }
-  function fromBase64(b64) {
-    if (typeof b64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) {
+  // Base64 as Go's base64.StdEncoding.DecodeString reads it (the signature lines of a note, as in
+  // Go's note.Open and crypto::ParseNote): standard alphabet, groups of four, "=" or "==" padding
+  // required on the last group, non-zero padding bits ignored. (Go also skips "\r" and "\n",
+  // which a note's signature line cannot hold.) Returns the bytes or null.
+  function fromBase64Go(b64) {
+    if (typeof b64 !== 'string' || b64.length % 4 !== 0 ||
+        !/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(b64)) {
       return null;
     }
-    const bin = atob(b64);
+    const bin = atob(b64);  // the forgiving-base64 decode drops padding bits, as Go does
     const out = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
     return out;
+  }
+  function toBase64(bytes) {
+    return btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
+  }
+  // Strict base64, as common FromBase64 (C++) reads the leaf and the checkpoint root: padding
+  // required and padding bits zero, so each value has one spelling.
+  function fromBase64(b64) {
+    const out = fromBase64Go(b64);
+    return out && toBase64(out) === b64 ? out : null;
   }
   function concat(...parts) {
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -274,40 +288,72 @@
     return canonicalStatement(magic, fields) === text ? fields : null;
   }
 
-  // C2SP signed note: body, a blank line, then "— <name> <base64(key id || signature)>" lines.
+  // Go's unicode.IsSpace (Unicode White_Space), which key names must not contain.
+  const GO_SPACE_RE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+  // Well-formed UTF-16 (no lone surrogate: not UTF-8 once encoded) without control characters
+  // other than "\n". (Go, like crypto::ParseNote, lets DEL, 0x7f, through.)
+  function isNoteText(s) {
+    return !/[\u0000-\u0009\u000b-\u001f]/.test(s) &&
+      !/[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/.test(s);
+  }
+  // C2SP signed note, read as Go's note.Open and crypto::ParseNote read it: text, the LAST blank
+  // line, then 1..100 lines "— <name> <base64(key id || signature)>" (em dash U+2014); names
+  // non-empty without Unicode spaces or "+"; signatures of at least 5 bytes in Go's base64.
+  // Returns {body, signatures: [{name, keyId, sig}]} or null (malformed_note).
   function parseNote(text) {
-    if (typeof text !== 'string') return null;
-    const split = text.indexOf('\n\n');
-    if (split < 0 || !text.endsWith('\n')) return null;
+    if (typeof text !== 'string' || !isNoteText(text)) return null;
+    const split = text.lastIndexOf('\n\n');
+    if (split < 0) return null;
     const body = text.slice(0, split + 1);
+    const sigs = text.slice(split + 2);
+    if (sigs.length === 0 || !sigs.endsWith('\n')) return null;
+    const lines = sigs.slice(0, -1).split('\n');
+    if (lines.length > 100) return null;
     const signatures = [];
-    for (const line of text.slice(split + 2, -1).split('\n')) {
-      const m = /^\u2014 (\S+) (\S+)$/.exec(line);
-      if (!m) return null;
-      const raw = fromBase64(m[2]);
-      if (!raw || raw.length < 5) return null;
-      signatures.push({ name: m[1], keyId: raw.slice(0, 4), sig: raw.slice(4) });
+    for (const line of lines) {
+      if (!line.startsWith('\u2014 ')) return null;
+      const rest = line.slice(2);
+      const space = rest.indexOf(' ');
+      if (space < 0) return null;
+      const name = rest.slice(0, space);
+      const raw = fromBase64Go(rest.slice(space + 1));
+      if (name === '' || name.includes('+') || GO_SPACE_RE.test(name) || !raw || raw.length < 5) {
+        return null;
+      }
+      signatures.push({ name, keyId: raw.slice(0, 4), sig: raw.slice(4) });
     }
     return { body, signatures };
   }
 
-  // evchain checkpoint body: origin, size, base64 root, "height", "block", "time" lines.
+  // An unsigned decimal as common ParseCanonicalDecimal reads it (no sign, no leading zero, at
+  // most 2^64 - 1), as a BigInt, or null.
+  function canonicalDecimal(s) {
+    if (!/^(0|[1-9][0-9]*)$/.test(s)) return null;
+    const v = BigInt(s);
+    return v <= 0xffffffffffffffffn ? v : null;
+  }
+  // evchain checkpoint body (docs/formats.md "Checkpoint"), exactly as ledger::ParseCheckpointText
+  // reads it, so that one block has one body: 6 lines, origin "evchain/<chain id>", canonical
+  // decimals, strict base64 of 32 bytes, "time" in the canonical rendering. size and height are
+  // BigInts (compared exactly with the receipt's numbers); null when malformed.
   function parseCheckpoint(body) {
+    if (typeof body !== 'string' || !body.endsWith('\n')) return null;
     const lines = body.slice(0, -1).split('\n');
-    if (lines.length !== 6) return null;
-    const m = [/^height (\d+)$/, /^block ([0-9a-f]{64})$/, /^time (\S+)$/].map((re, i) =>
-      re.exec(lines[3 + i])
-    );
+    if (lines.length !== 6 || !lines[0].startsWith('evchain/') ||
+        !ID_RE.test(lines[0].slice(8))) {
+      return null;
+    }
+    const size = canonicalDecimal(lines[1]);
     const root = fromBase64(lines[2]);
-    if (!/^\d+$/.test(lines[1]) || !root || root.length !== 32 || m.some((x) => !x)) return null;
-    return {
-      origin: lines[0],
-      size: Number(lines[1]),
-      root,
-      height: Number(m[0][1]),
-      block: m[1][1],
-      time: m[2][1],
-    };
+    const height = lines[3].startsWith('height ') ? canonicalDecimal(lines[3].slice(7)) : null;
+    const block = /^block ([0-9a-f]{64})$/.exec(lines[4]);
+    const time = lines[5].startsWith('time ') ? lines[5].slice(5) : '';
+    const millis = parseRfc3339(time);
+    if (size === null || !root || root.length !== 32 || height === null || !block ||
+        millis === null || formatRfc3339Millis(millis) !== time) {
+      return null;
+    }
+    return { origin: lines[0], size, root, height, block: block[1], time };
   }
 
   // ---- the genesis (docs/formats.md "Genesis"; genesis/genesis.cc) ----
@@ -643,37 +689,52 @@
     // checkpoint_root: the cosigned checkpoint names that root, size and block.
     const note = parseNote(receipt.checkpoint);
     const cp = note && parseCheckpoint(note.body);
-    const cpOk = !!cp && cp.origin === 'evchain/' + genesis.chain_id && cp.size === receipt.tree_size &&
-      equal(cp.root, impliedRoot) && cp.height === block.height && cp.block === block.hash &&
-      parseRfc3339(cp.time) === blockMillis;
+    // The lines must be exactly the receipt's block (docs/receipts.md step 7), so block.time must
+    // be the canonical rendering, not another spelling of the instant (ledger::VerifyReceipt).
+    const canonicalTime = formatRfc3339Millis(blockMillis);
+    const cpOk = !!cp && cp.origin === 'evchain/' + genesis.chain_id &&
+      cp.size === BigInt(receipt.tree_size) && equal(cp.root, impliedRoot) &&
+      cp.height === BigInt(block.height) && cp.block === block.hash && block.time === canonicalTime &&
+      cp.time === block.time;
     if (!step('checkpoint_root', cpOk,
         !cp ? 'checkpoint is not an evchain checkpoint note'
           : !equal(cp.root, impliedRoot) ? 'the proof leads to a root the checkpoint does not name'
           : cpOk ? 'root of tree size ' + cp.size + ' at block ' + cp.height
+          : block.time !== canonicalTime ? 'block.time "' + block.time + '" is not in canonical ' +
+            'form (RFC 3339 UTC with exactly 3 fraction digits and Z, as the checkpoint writes ' +
+            'it: ' + canonicalTime + ')'
           : 'checkpoint does not match the receipt\'s chain, size or block')) {
       return result;
     }
 
     // quorum: ceil((n+f+1)/2) distinct genesis validators cosigned (C2SP tlog-cosignature, 0x04).
+    // As Go's note.Open and crypto::VerifyNote: only the first line of each genesis key is
+    // verified and counted (its time is the signer's); later lines of that key are ignored, valid
+    // or not. An invalid first line rejects the note; lines of unknown keys are ignored.
     const validators = genesis.validators;
     const seen = new Set();
     let bad = null;
     for (const s of note.signatures) {
       const v = validators.find((x) => x.id === s.name);
-      if (!v) continue;
+      if (!v || seen.has(v.id)) continue;
       const key = fromHex(v.public_key);
       if (!equal(s.keyId, await keyId(v.id, 4, key))) continue;
-      if (s.sig.length !== 72) {
-        bad = v.id;
-        continue;
+      seen.add(v.id);
+      // The timestamp as a BigInt, so that the signed decimal is exact beyond 2^53; above
+      // 2^63 - 1 it is invalid (crypto::VerifyNote).
+      let t = null;
+      if (s.sig.length === 72) {
+        t = 0n;
+        for (let i = 0; i < 8; i++) t = t * 256n + BigInt(s.sig[i]);
+        if (t > 0x7fffffffffffffffn) t = null;
       }
-      const t = u64(s.sig, 0);
-      const message = concat(enc.encode('cosignature/v1\ntime ' + t + '\n'), enc.encode(note.body));
-      if (await verifyEd25519(key, message, s.sig.slice(8))) {
-        if (!seen.has(v.id)) result.signers.push({ id: v.id, role: v.role, time: t, names: namesOf(v) });
-        seen.add(v.id);
+      const message = t === null ? null
+        : concat(enc.encode('cosignature/v1\ntime ' + t + '\n'), enc.encode(note.body));
+      if (message && await verifyEd25519(key, message, s.sig.slice(8))) {
+        result.signers.push({ id: v.id, role: v.role, time: Number(t), names: namesOf(v) });
       } else {
         bad = v.id;
+        break;
       }
     }
     const quorum = quorumSize(validators.length);

@@ -415,9 +415,173 @@ async function testStrictJson() {
   repeated(text.replace('"leaf_index":', '"leaf_index": 0, "leaf_index":'), 'leaf_index');
 }
 
+// A cosignature line by `id` (test seed `seedByte`) at `timestamp`, its key id taken from the
+// receipt's own line of that validator; `corrupt` flips a signature bit.
+async function cosignatureLine(receipt, id, seedByte, timestamp, corrupt) {
+  const sign = await seededSigner(seedByte);
+  const split = receipt.checkpoint.lastIndexOf('\n\n');
+  const body = receipt.checkpoint.slice(0, split + 1);
+  const own = new RegExp('\u2014 ' + id + ' (\\S+)').exec(receipt.checkpoint);
+  const t = Buffer.alloc(8);
+  t.writeBigUInt64BE(BigInt(timestamp));
+  const sig = Buffer.from(await sign(Buffer.concat([
+    Buffer.from('cosignature/v1\ntime ' + timestamp + '\n'), Buffer.from(body)])));
+  if (corrupt) sig[sig.length - 1] ^= 1;
+  const keyId = Buffer.from(own[1], 'base64').subarray(0, 4);
+  return '\u2014 ' + id + ' ' + Buffer.concat([keyId, t, sig]).toString('base64') + '\n';
+}
+// The receipt's checkpoint with `lines` inserted before its signature lines (first) or after.
+function withLines(receipt, lines, first) {
+  const t = clone(receipt);
+  const split = t.checkpoint.lastIndexOf('\n\n') + 2;
+  t.checkpoint = first ? t.checkpoint.slice(0, split) + lines.join('') + t.checkpoint.slice(split)
+    : t.checkpoint + lines.join('');
+  return t;
+}
+
+// docs/crypto.md "Signed notes": as Go's note.Open (and the C++ crypto::VerifyNote), only the
+// first line of each known key is verified and counted; later lines of that key are ignored, and
+// step 9 reads the first time-service line.
+async function testRepeatedLines() {
+  const good = fixture.single;
+  const blockSeconds = Math.floor(Date.parse(good.block.time) / 1000);
+  const forged = await cosignatureLine(good, 'court-1', '01', blockSeconds, true);
+  // Valid court-1 line first (the receipt's), then an invalid one: verifies, court-1 once.
+  const after = await expectOk(withLines(good, [forged], false));
+  assert.strictEqual(after.signers.filter((s) => s.id === 'court-1').length, 1);
+  assert.strictEqual(after.signers.length, 4);
+  // The invalid line first: rejected.
+  const before = await expectFail(withLines(good, [forged], true), 'quorum');
+  assert.match(before.steps[before.steps.length - 1].detail, /court-1/);
+  // A malformed payload (not 8 + 64 bytes) after the valid line is ignored as well.
+  const shortLine = '\u2014 court-1 ' + Buffer.from(/\u2014 court-1 (\S+)/.exec(good.checkpoint)[1],
+    'base64').subarray(0, 14).toString('base64') + '\n';
+  await expectOk(withLines(good, [shortLine], false));
+  await expectFail(withLines(good, [shortLine], true), 'quorum');
+  // Two valid time-1 lines: the first one's time is the time service's.
+  const skew = genesis.params.max_clock_skew_ms;
+  const early = await cosignatureLine(good, 'time-1', '04',
+    Math.floor((Date.parse(good.block.time) - skew) / 1000) - 5);
+  const ontime = await cosignatureLine(good, 'time-1', '04', blockSeconds);
+  const base = clone(good);
+  base.checkpoint = keepSigners(good, ['court-1', 'court-2', 'notary-1']);
+  const okFirst = await expectOk(withLines(base, [ontime, early], false));
+  assert.strictEqual(okFirst.signers.find((s) => s.id === 'time-1').time, blockSeconds);
+  assert.deepStrictEqual(okFirst.warnings, []);
+  await expectFail(withLines(base, [early, ontime], false), 'time_attestation');
+}
+
+// Signature lines are base64 as Go's base64.StdEncoding reads them in note.Open: padding
+// required, non-zero padding bits ignored; what Go refuses is malformed (the whole note). The
+// checkpoint root and the leaf keep one canonical spelling, as in C++ (common FromBase64).
+async function testSignatureBase64() {
+  const good = fixture.single;
+  await expectOk(withLines(good, ['\u2014 witness.example AQIDBAV=\n'], false));
+  await expectOk(withLines(good, ['\u2014 witness.example AQIDBAUG/x==\n'], true));
+  // A validator's own line with a padding bit set: the same bytes.
+  const respelled = clone(good);
+  respelled.checkpoint = respelled.checkpoint.replace(/(\u2014 court-2 [A-Za-z0-9+/]*)([A-Za-z0-9+/])(=+)\n/, (m, a, c, pad) => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    return a + alphabet[alphabet.indexOf(c) ^ 1] + pad + '\n';
+  });
+  assert.notStrictEqual(respelled.checkpoint, good.checkpoint);
+  await expectOk(respelled);
+  for (const b64 of ['AQIDBAU', 'AQIDBAUG/w', 'AQIDBAUG/=', 'AQIDBAU==', 'AQIDBA===', 'AQ=DBAU=',
+    '=AQIDBAU', 'AQIDBAU=AQID', 'AQID BAU=', 'AQIDBAU=\u00a0', 'AQIDBA-_', 'AQIDBA.=', '']) {
+    const t = withLines(good, ['\u2014 witness.example ' + b64 + '\n'], false);
+    assert.strictEqual(V.parseNote(t.checkpoint), null, JSON.stringify(b64));
+    const r = await V.verifyReceipt(t, genesis);
+    assert.strictEqual(r.ok, false, JSON.stringify(b64));
+  }
+  // The root and the leaf: padding bits set is refused.
+  const cp = V.parseNote(good.checkpoint).body.split('\n');
+  const flipLast = (s) => {
+    const i = s.search(/=*$/) - 1;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    return s.slice(0, i) + alphabet[alphabet.indexOf(s[i]) ^ 1] + s.slice(i + 1);
+  };
+  cp[2] = flipLast(cp[2]);
+  assert.strictEqual(V.parseCheckpoint(cp.join('\n')), null, 'root with padding bits');
+  const leaf = clone(good);
+  leaf.leaf = flipLast(leaf.leaf);
+  await expectFail(leaf, 'receipt');
+}
+
+// The note is read as Go's note.Open and crypto::ParseNote read it (docs/crypto.md).
+function testNoteParsing() {
+  const note = fixture.single.checkpoint;
+  const body = note.slice(0, note.lastIndexOf('\n\n') + 1);
+  assert.ok(V.parseNote(note));
+  const line = '\u2014 witness.example AQIDBAU=\n';
+  for (const [what, text] of [
+    ['"+" in a key name', note + '\u2014 wit+ness AQIDBAU=\n'],
+    ['a control character in a key name', note + '\u2014 wit\u0001ness AQIDBAU=\n'],
+    ['U+0085 in a key name (Unicode space)', note + '\u2014 wit\u0085ness AQIDBAU=\n'],
+    ['a control character in the text', '\u0001' + note],
+    ['a lone surrogate', note + '\u2014 wit\ud800ness AQIDBAU=\n'],
+    ['101 signature lines', note + line.repeat(101 - V.parseNote(note).signatures.length)],
+    ['no final newline', note.slice(0, -1)],
+    ['a carriage return', note.replace('\n\n', '\r\n\n')],
+  ]) {
+    assert.strictEqual(V.parseNote(text), null, what);
+  }
+  // U+FEFF is not a space to Go (unicode.IsSpace), so it may be in a name.
+  assert.ok(V.parseNote(note + '\u2014 wit\ufeffness AQIDBAU=\n'), 'U+FEFF in a key name');
+  // 100 lines are fine.
+  assert.ok(V.parseNote(note + line.repeat(100 - V.parseNote(note).signatures.length)));
+  // The last blank line separates the signatures: a body with an empty line is kept whole.
+  const two = V.parseNote('a\n\nb\n\n' + line);
+  assert.ok(two);
+  assert.strictEqual(two.body, 'a\n\nb\n');
+  assert.strictEqual(V.parseCheckpoint(body) !== null, true);
+}
+
+// The checkpoint body is read as ledger::ParseCheckpointText reads it: one spelling per block.
+function testCheckpointStrict() {
+  const note = V.parseNote(fixture.single.checkpoint);
+  const lines = note.body.split('\n');
+  assert.ok(V.parseCheckpoint(note.body));
+  const edit = (i, f) => {
+    const l = lines.slice();
+    l[i] = f(l[i]);
+    return l.join('\n');
+  };
+  for (const [what, text] of [
+    ['size with a leading zero', edit(1, (s) => '0' + s)],
+    ['size with a sign', edit(1, (s) => '+' + s)],
+    ['size over 64 bits', edit(1, () => '18446744073709551616')],
+    ['height with a leading zero', edit(3, (s) => s.replace('height ', 'height 0'))],
+    ['time at +00:00', edit(5, (s) => s.replace('Z', '+00:00'))],
+    ['time in lowercase', edit(5, (s) => s.replace('T', 't'))],
+    ['time with 4 fraction digits', edit(5, (s) => s.replace('Z', '0Z'))],
+    ['origin with an invalid chain id', edit(0, () => 'evchain/Upper')],
+    ['root unpadded', edit(2, (s) => s.replace(/=+$/, ''))],
+  ]) {
+    assert.strictEqual(V.parseCheckpoint(text), null, what);
+  }
+}
+
+// docs/receipts.md step 7: block.time is exactly the canonical rendering the node writes (RFC
+// 3339 UTC, 3 fraction digits, "Z"), as ledger::VerifyReceipt requires.
+async function testBlockTimeCanonical() {
+  const good = fixture.single;
+  const ms = Date.parse(good.block.time);
+  const local = new Date(ms + 8 * 3600 * 1000).toISOString().replace('Z', '+08:00');
+  for (const time of [local, good.block.time.replace('T', 't').replace('Z', 'z'),
+    good.block.time.replace('Z', 'z'), good.block.time.replace('T', 't'),
+    good.block.time.replace('Z', '9Z'), good.block.time.replace('Z', '000Z'),
+    good.block.time.replace('Z', '+00:00'), good.block.time.replace('Z', '-00:00')]) {
+    const t = clone(good);
+    t.block.time = time;
+    const r = await expectFail(t, 'checkpoint_root');
+    assert.match(r.steps[r.steps.length - 1].detail, /not in canonical form/, time);
+  }
+}
+
 (async () => {
   const tests = { testReceipts, testSha256, testQuorum, testCanonicalGenesis, testStatements,
-    testReceiptFields, testTimeSkew, testDisplayNames, testStrictJson };
+    testReceiptFields, testTimeSkew, testDisplayNames, testStrictJson, testRepeatedLines,
+    testSignatureBase64, testNoteParsing, testCheckpointStrict, testBlockTimeCanonical };
   let passed = 0;
   let failed = 0;
   for (const [name, run] of Object.entries(tests)) {
