@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
+#include "common/time.h"
 #include "ledger/receipt.h"
 #include "ledger/statement.h"
 #include "tests/tools/chain_fixture.h"
@@ -123,6 +124,75 @@ TEST_CASE("verify names the failing step") {
   CHECK_MESSAGE(run.exit_code == 1, (run.out + run.err));
   CHECK_MESSAGE(run.out.find("[FAIL] " + expected_step) != std::string::npos, run.out);
   CHECK(run.out.find("NOT VERIFIED: step '" + expected_step + "'") != std::string::npos);
+}
+
+// docs/receipts.md: a receipt that cannot be read (not JSON, a field missing or malformed) fails
+// the step "receipt", named like every other failing step.
+TEST_CASE("an unreadable receipt fails step 'receipt'") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  auto good = nlohmann::ordered_json::parse(ReceiptJson(fx, 0));
+  auto missing = good;
+  missing.erase("tree_size");
+  auto bad_time = good;
+  bad_time["block"]["time"] = "noon";
+  for (const std::string& text : {std::string("not json"), missing.dump(2), bad_time.dump(2)}) {
+    CAPTURE(text);
+    const std::string receipt = dir / "receipt.json";
+    WriteText(receipt, text);
+    CliRun run = Verify(fx, fx.files[0], receipt);
+    CHECK(run.exit_code == 1);
+    CHECK_MESSAGE(run.out.find("[FAIL] receipt") != std::string::npos, (run.out + run.err));
+    CHECK_MESSAGE(run.out.find("NOT VERIFIED: step 'receipt' failed: ") != std::string::npos,
+                  (run.out + run.err));
+  }
+}
+
+// What standard tools accept verifies, and block.time must be the node's exact rendering.
+TEST_CASE("verify: re-spelled cosignature lines pass, a re-written block.time fails") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  auto r = nlohmann::ordered_json::parse(ReceiptJson(fx, 0));
+  const std::string receipt = dir / "receipt.json";
+  SUBCASE("an unknown witness line with base64 padding bits set") {
+    r["checkpoint"] = r["checkpoint"].get<std::string>() + "\u2014 witness.example AQIDBAV=\n";
+    WriteText(receipt, r.dump(2));
+    CliRun run = Verify(fx, fx.files[0], receipt);
+    CHECK_MESSAGE(run.exit_code == 0, (run.out + run.err));
+  }
+  SUBCASE("block.time as the same instant at +08:00") {
+    const auto t = ParseRfc3339(r["block"]["time"].get<std::string>());
+    REQUIRE(t.has_value());
+    std::string local = FormatRfc3339Millis(*t + 8 * 3600 * 1000);
+    local.replace(local.size() - 1, 1, "+08:00");
+    r["block"]["time"] = local;
+    WriteText(receipt, r.dump(2));
+    CliRun run = Verify(fx, fx.files[0], receipt);
+    CHECK(run.exit_code == 1);
+    CHECK_MESSAGE(
+        run.out.find("NOT VERIFIED: step 'checkpoint_root' failed: ") != std::string::npos,
+        (run.out + run.err));
+    CHECK(run.out.find("not in canonical form") != std::string::npos);
+  }
+}
+
+// docs/cli.md "Exit codes": 3 is for I/O; a genesis file that was read but is not a valid genesis
+// is an input error, 2.
+TEST_CASE("verify: an invalid genesis file exits 2, an unreadable one 3") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  const std::string receipt = dir / "receipt.json";
+  WriteText(receipt, ReceiptJson(fx, 0));
+  const std::string bad = dir / "bad-genesis.json";
+  for (const std::string& text : {std::string("not json"), std::string("{}")}) {
+    WriteText(bad, text);
+    CliRun run = RunCli({"verify", fx.files[0], "--receipt", receipt, "--genesis", bad});
+    CHECK_MESSAGE(run.exit_code == 2, (run.out + run.err));
+    CHECK_MESSAGE(run.err.find("not a valid genesis") != std::string::npos, run.err);
+  }
+  CliRun missing =
+      RunCli({"verify", fx.files[0], "--receipt", receipt, "--genesis", dir / "no-such.json"});
+  CHECK(missing.exit_code == 3);
 }
 
 TEST_CASE("verify against another chain's genesis fails, unreadable inputs exit 3") {
