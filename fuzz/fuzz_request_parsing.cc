@@ -4,13 +4,17 @@
 //   mode % 4 == 0: `text` is a POST /v1/deposits body; 1: a POST /v1/batches body; 2: a
 //   POST /v1/verify body ({"digest"}) -- each parsed as its handler does, statements included;
 //   3: `text` is "wait\nwait_ms\nauthorization\nlookup hash\ndecimal" for the query, header and
-//   path-segment parsers.
+//   path-segment parsers; 4: `text` is "Content-Type\nbody" of a POST /v1/verify upload, read
+//   as the server does (api/multipart.h), at once and in pieces of a size from the body's first
+//   byte: both readings must agree.
 // Every failure must be a Status with a non-empty stable code; nothing may throw.
 #include <cctype>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "api/multipart.h"
 #include "api/request_parsing.h"
 #include "common/encoding.h"
 #include "fuzz/fuzz_util.h"
@@ -103,14 +107,46 @@ void ParseQueryAndHeaders(std::string_view text) {
   if (d.has_value()) FUZZ_CHECK(std::to_string(*d) == parts[4] || parts[4][0] == '0');
 }
 
+// The digest of the upload's "file" part, or the error, with the body fed `piece` bytes at a time.
+Result<std::optional<Hash32>> HashUpload(const std::string& boundary, std::string_view body,
+                                         size_t piece) {
+  api::MultipartHasher hasher(boundary);
+  for (size_t at = 0; at < body.size(); at += piece) {
+    Status fed = hasher.Feed(body.substr(at, piece));
+    if (!fed.ok()) return fed;
+  }
+  return hasher.Finish();
+}
+
+void ParseUpload(std::string_view text) {
+  const size_t eol = text.find('\n');
+  if (eol == std::string_view::npos) return;
+  const std::optional<std::string> boundary = api::MultipartBoundary(text.substr(0, eol));
+  if (!boundary.has_value()) return;
+  FUZZ_CHECK(!boundary->empty() && boundary->size() <= 70);
+  const std::string_view body = text.substr(eol + 1);
+  const Result<std::optional<Hash32>> whole = HashUpload(*boundary, body, body.size() + 1);
+  const size_t piece = body.empty() ? 1 : 1 + static_cast<unsigned char>(body[0]) % 64;
+  const Result<std::optional<Hash32>> pieces = HashUpload(*boundary, body, piece);
+  FUZZ_CHECK(whole.ok() == pieces.ok());
+  if (whole.ok()) {
+    FUZZ_CHECK(*whole == *pieces);
+  } else {
+    FUZZ_CHECK(whole.status().code() == "bad_multipart");
+    FUZZ_CHECK(pieces.status().code() == "bad_multipart");
+  }
+}
+
 int Run(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
-  const int mode = data[0] % 4;
+  const int mode = data[0] % 5;
   const std::string_view text = AsText(data + 1, size - 1);
   if (mode < 3) {
     ParseBody(mode, text);
-  } else {
+  } else if (mode == 3) {
     ParseQueryAndHeaders(text);
+  } else {
+    ParseUpload(text);
   }
   return 0;
 }

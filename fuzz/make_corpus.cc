@@ -266,6 +266,11 @@ void RequestSeeds() {
   Write(t, "query_bad",
         "\x03"
         "later\n-1\nBearer \nABCDEF\n18446744073709551616");
+  Write(t, "upload",
+        "\x04multipart/form-data; boundary=XyZ\n--XyZ\r\n"
+        "Content-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--XyZ\r\n"
+        "Content-Disposition: form-data; name=\"file\"; filename=\"e.bin\"\r\n"
+        "Content-Type: application/octet-stream\r\n\r\n--Xy\r\n-\r\n--XyZ--\r\n");
 }
 
 void StatementSeeds() {
@@ -299,7 +304,7 @@ void ReceiptNoteRecordSeeds() {
   Write("fuzz_note", "certificate_2", std::string(1, '\0') + chain.certificate(2));
   crypto::Note note{"a plain note\nsecond line\n", {}};
   note.signatures.push_back(crypto::SignNoteEd25519(note.text, "court-1", ValidatorKeys()[0]));
-  note.signatures.push_back({"someone-else", 0x12345678, Bytes(64, 7)});
+  note.signatures.push_back({"someone-else", 0x12345678, Bytes(64, 7), ""});
   Write("fuzz_note", "ed25519_note", std::string(1, '\0') + crypto::FormatNote(note));
   const auto verifiers = ledger::ValidatorVerifiers(Genesis());
   Write("fuzz_note", "vkey_cosignature", "\x01" + verifiers[0].ToVkey());
