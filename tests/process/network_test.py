@@ -171,6 +171,16 @@ def unknown_key_cannot_join():
         metrics = http_text_metrics(net, 0)
         check("evchain_peer_handshakes_rejected_total" in metrics,
               "rejected handshakes are not counted in /metrics")
+        # Both ends log why, once for the rogue's redials (docs/operations.md "Refused peer
+        # links"): its genesis hash differs from the honest validators'.
+        for i in (0, rogue_index):
+            refused = [line for line in net.log_lines(i, "peer links refused: ")
+                       if "wrong_genesis — its genesis differs from ours" in line]
+            check(refused and all(" warning " in line for line in refused),
+                  f"node{i} did not log the refused links: {refused}")
+            # One line per dial and per source (each honest peer claims another validator).
+            most = 2 if i == 0 else 6
+            check(len(refused) <= most, f"node{i} logged a line per redial: {refused}")
         # The three honest validators still commit.
         files = make_files(net, 1, "honest")
         net.deposit(files, node=0)
