@@ -11,9 +11,9 @@
 
 namespace evchain::cli::testing {
 
-CliRun RunCli(const std::vector<std::string>& args) {
-  return RunProgram(EVCHAIN_BINARY_DIR "/tools/cli/evchain", args);
-}
+std::string CliPath() { return EVCHAIN_BINARY_DIR "/tools/cli/evchain"; }
+
+CliRun RunCli(const std::vector<std::string>& args) { return RunProgram(CliPath(), args); }
 
 CliRun RunProgram(const std::string& path, const std::vector<std::string>& args) {
   TempDir io;

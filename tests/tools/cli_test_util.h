@@ -22,7 +22,9 @@ struct CliRun {
 // Runs the program at `path` with `args`; stdin is /dev/null. The exit code of a program killed
 // by a signal is 128 + the signal's number, as a shell reports it.
 CliRun RunProgram(const std::string& path, const std::vector<std::string>& args);
-// Runs EVCHAIN_BINARY_DIR/tools/cli/evchain with `args`.
+// EVCHAIN_BINARY_DIR/tools/cli/evchain: the built binary the tests run.
+std::string CliPath();
+// Runs CliPath() with `args`.
 CliRun RunCli(const std::vector<std::string>& args);
 
 // A fresh directory under the system temp dir, removed on destruction.

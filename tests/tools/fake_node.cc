@@ -123,7 +123,8 @@ void FakeNode::Routes() {
         [this](const httplib::Request& req, httplib::Response& res) {
           std::lock_guard<std::mutex> lock(mu_);
           auto indexes = log_->FindByDigest(*Hash32FromHex(req.matches[1].str()));
-          if (!indexes.ok() || indexes->empty()) return Error(res, 404, "not_found");
+          // As api/lookup_handlers.cc (docs/api.md): an unknown digest is 200 with no deposits.
+          if (!indexes.ok()) return Error(res, 500, "internal");
           json deposits = json::array();
           for (uint64_t i : *indexes) {
             json receipt = ReceiptValue(*log_, net_.genesis, i);

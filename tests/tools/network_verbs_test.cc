@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "common/encoding.h"
 #include "crypto/sha256.h"
 #include "genesis/genesis.h"
 #include "tests/tools/cli_test_util.h"
@@ -52,7 +53,10 @@ TEST_CASE("deposit --wait saves a receipt that verifies offline, verify --node a
   CliRun unknown = RunCli({"verify", s.File("other", "never deposited"), "--node", s.node.url(),
                            "--genesis", s.genesis_path});
   CHECK(unknown.exit_code == 1);
-  CHECK(unknown.out.find("NOT FOUND") != std::string::npos);
+  CHECK_MESSAGE(unknown.out.find("NOT FOUND: the node knows no deposit of digest " +
+                                 ToHex(crypto::Sha256(std::string_view("never deposited")))) !=
+                    std::string::npos,
+                unknown.out);
 }
 
 TEST_CASE("deposit of several files is one signed batch with a receipt per file") {

@@ -2,6 +2,8 @@
 // leaf, proof or checkpoint fails at the right step of SPEC's chain.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
@@ -146,6 +148,50 @@ TEST_CASE("an unreadable receipt fails step 'receipt'") {
     CHECK_MESSAGE(run.out.find("NOT VERIFIED: step 'receipt' failed: ") != std::string::npos,
                   (run.out + run.err));
   }
+}
+
+// A directory opens as a stream that reads as empty: it must be an I/O error naming the path,
+// not an empty document the JSON parser then complains about.
+TEST_CASE("verify: a directory given as the receipt or the genesis exits 3") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  const std::string receipt = dir / "receipt.json";
+  WriteText(receipt, ReceiptJson(fx, 0));
+  const std::string folder = dir / "folder";
+  std::filesystem::create_directory(folder);
+  CliRun as_receipt =
+      RunCli({"verify", fx.files[0], "--receipt", folder, "--genesis", fx.genesis_path});
+  CHECK_MESSAGE(as_receipt.exit_code == 3, (as_receipt.out + as_receipt.err));
+  CHECK_MESSAGE(
+      as_receipt.err.find("cannot read " + folder + ": is a directory") != std::string::npos,
+      as_receipt.err);
+  CliRun as_genesis = RunCli({"verify", fx.files[0], "--receipt", receipt, "--genesis", folder});
+  CHECK_MESSAGE(as_genesis.exit_code == 3, (as_genesis.out + as_genesis.err));
+  CHECK_MESSAGE(
+      as_genesis.err.find("cannot read " + folder + ": is a directory") != std::string::npos,
+      as_genesis.err);
+  CHECK(as_genesis.err.find("json.exception") == std::string::npos);
+}
+
+// On a terminal, hashing a large file shows the same progress line as deposit. `script` runs
+// the verb on a pseudo-terminal; a sparse file of 1 GiB takes well over the bar's first redraw
+// interval (100 ms) to hash, and costs no disk.
+TEST_CASE("verify shows hashing progress on a terminal, none in a pipe") {
+  if (!std::filesystem::exists("/usr/bin/script")) return;
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  const std::string receipt = dir / "receipt.json";
+  WriteText(receipt, ReceiptJson(fx, 0));
+  const std::string big = dir / "big.bin";
+  { std::ofstream(big, std::ios::binary).close(); }
+  std::filesystem::resize_file(big, uint64_t{1} << 30);
+  const std::string command =
+      CliPath() + " verify " + big + " --receipt " + receipt + " --genesis " + fx.genesis_path;
+  CliRun tty = RunProgram("/usr/bin/script", {"-qefc", command, "/dev/null"});
+  CHECK_MESSAGE(tty.out.find("hashing ") != std::string::npos, (tty.out + tty.err));
+  CHECK_MESSAGE(tty.out.find("1.0 GiB") != std::string::npos, (tty.out + tty.err));
+  CliRun piped = Verify(fx, big, receipt);
+  CHECK(piped.err.find("hashing") == std::string::npos);
 }
 
 // What standard tools accept verifies, and block.time must be the node's exact rendering.

@@ -20,6 +20,8 @@ constexpr int kExitIo = 3;      // I/O or network error
 // returns `exit_code`.
 int Fail(std::string_view verb, int exit_code, std::string_view message);
 
+// The whole content of the regular file `path` (symlinks followed). Error "io", naming the path,
+// when it is missing, unreadable, a directory or another non-regular file.
 Result<std::string> ReadFile(const std::string& path);
 // Writes `content` to `path`, replacing it atomically and durably: a temp file of a unique name
 // in the same directory, fsynced, renamed over `path`, then the directory fsynced. A crash
