@@ -1,5 +1,6 @@
 // A line for the node's log, from the pure classes that decide what the operator reads
-// (node/peer_link_log.h, node/clock_skew_log.h); the validator writes it.
+// (node/overload_log.h, node/send_drop_log.h, node/peer_link_log.h, node/clock_skew_log.h); the
+// validator writes it (Validator::WriteLog).
 #pragma once
 
 #include <string>

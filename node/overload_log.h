@@ -14,15 +14,13 @@
 #include <string>
 
 #include "node/episode_tracker.h"
+#include "node/log_line.h"
 
 namespace evchain::node {
 
 class OverloadLog {
  public:
-  struct Line {
-    bool warning = false;  // else info
-    std::string text;
-  };
+  using Line = LogLine;
   // What the validator held when asked, for the lines.
   struct Pending {
     size_t replica = 0;   // the replica's pool: this validator's deposits and peers' forwarded

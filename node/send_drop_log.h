@@ -14,15 +14,13 @@
 #include <vector>
 
 #include "node/episode_tracker.h"
+#include "node/log_line.h"
 
 namespace evchain::node {
 
 class SendDropLog {
  public:
-  struct Line {
-    bool warning = false;  // else info
-    std::string text;
-  };
+  using Line = LogLine;
   // The transport's bounds, for the first line.
   struct Bounds {
     size_t max_queue_messages = 0;

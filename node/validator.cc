@@ -401,20 +401,18 @@ void Validator::ExportTransportStats() {
     set("evchain_peer_read_pauses_total", p.read_pauses, label);
     peers.push_back({genesis_.validators[p.index].id, p.dropped, p.connected});
   }
-  if (auto line = send_drop_log_->Update(MonoNow(), peers)) {
-    if (line->warning) {
-      spdlog::warn("{}", line->text);
-    } else {
-      spdlog::info("{}", line->text);
-    }
-  }
+  if (auto line = send_drop_log_->Update(MonoNow(), peers)) WriteLog(*line);
   for (const LogLine& line : inbox_->ReportTrouble(MonoNow(), transport_->HandshakeRefusals(),
                                                    transport_->FlappingLinks())) {
-    if (line.warning) {
-      spdlog::warn("{}", line.text);
-    } else {
-      spdlog::info("{}", line.text);
-    }
+    WriteLog(line);
+  }
+}
+
+void Validator::WriteLog(const LogLine& line) {
+  if (line.warning) {
+    spdlog::warn("{}", line.text);
+  } else {
+    spdlog::info("{}", line.text);
   }
 }
 
@@ -423,13 +421,7 @@ void Validator::ReportOverload() {
                                      admission_->max_pending(), http_->queued_requests(),
                                      api_config_.max_queued_requests};
   const uint64_t refused = admission_->overload_refusals() + http_->busy_refusals();
-  if (auto line = overload_log_.Update(refused, MonoNow(), pending)) {
-    if (line->warning) {
-      spdlog::warn("{}", line->text);
-    } else {
-      spdlog::info("{}", line->text);
-    }
-  }
+  if (auto line = overload_log_.Update(refused, MonoNow(), pending)) WriteLog(*line);
   metrics_.SetGauge(kOverloadedMetric, overload_log_.overloaded() ? 1 : 0);
 }
 

@@ -40,6 +40,7 @@
 #include "node/block_transfer.h"
 #include "node/clocks.h"
 #include "node/config.h"
+#include "node/log_line.h"
 #include "node/net/thread_pool.h"
 #include "node/net/transport.h"
 #include "node/overload_log.h"
@@ -110,6 +111,8 @@ class Validator final : public api::NodeService,
   void ExportTransportStats();
   // Logs the start, reminders and end of shedding load, and sets its gauge (node/overload_log.h).
   void ReportOverload();
+  // Writes a line the operator logs decided on, at its level.
+  static void WriteLog(const LogLine& line);
   void Fatal(const std::string& what);
   void DoStop();
   // ReadyApplier::Host (node/ready_applier.h): the Ready's steps against storage, the peer
