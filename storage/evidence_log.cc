@@ -273,7 +273,7 @@ struct EvidenceLog::Impl {
   Result<LogState> RollBackLastBlock(const LogState& state) {
     Result<std::optional<std::string>> v = store->Get(keys::Block(state.height));
     if (!v.ok()) return v.status();
-    if (!v->has_value()) return Corruption("block record (missing)");
+    if (!v->has_value()) return Missing("block record");
     Result<BlockRecord> record = DecodeBlockRecord(**v);
     if (!record.ok()) return record.status();
     Result<ledger::BlockHeader> header = ledger::BlockHeader::Decode(record->header);
@@ -307,7 +307,7 @@ struct EvidenceLog::Impl {
   Result<std::string> ReadEntryRecord(uint64_t index) const {
     Result<std::optional<std::string>> v = sequential->Get(keys::Entry(index));
     if (!v.ok()) return v.status();
-    if (!v->has_value()) return Corruption("entry " + std::to_string(index) + " (missing)");
+    if (!v->has_value()) return Missing("entry " + std::to_string(index));
     return std::move(**v);
   }
 
@@ -743,7 +743,7 @@ Result<std::vector<StoredEntry>> EvidenceLog::GetEntries(uint64_t first, uint64_
     while (it->Valid() && it->key().size() == keys::kNodeKeyBytes) it->Next();
     if (!it->Valid() || it->key() != keys::Entry(index)) {
       EVCHAIN_RETURN_IF_ERROR(it->status());
-      return Corruption("entry (missing)");
+      return Missing("entry");
     }
     Result<StoredEntry> e = impl_->DecodeEntry(index, it->value());
     if (!e.ok()) return e.status();
@@ -911,7 +911,7 @@ Result<StoredBlock> EvidenceLog::GetBlock(uint64_t height) const {
   }
   Result<std::optional<std::string>> v = impl_->store->Get(keys::Block(height));
   if (!v.ok()) return v.status();
-  if (!v->has_value()) return Corruption("block (missing)");
+  if (!v->has_value()) return Missing("block");
   Result<BlockRecord> record = DecodeBlockRecord(**v);
   if (!record.ok()) return record.status();
   Result<ledger::BlockHeader> header = ledger::BlockHeader::Decode(record->header);
@@ -937,7 +937,7 @@ Result<StoredBlock> EvidenceLog::GetBlockForEntry(uint64_t index) const {
   it->Seek(keys::BlockEnd(index));
   EVCHAIN_RETURN_IF_ERROR(it->status());  // a damaged block would make it find a later block
   if (!it->Valid() || it->key().size() != 9 || it->key()[0] != keys::kBlockEnd) {
-    return Corruption("block end index (missing)");
+    return Missing("block end index");
   }
   Result<uint64_t> height = DecodeIndexValue(it->value());
   if (!height.ok()) return height.status();

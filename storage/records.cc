@@ -14,6 +14,10 @@ Status Corruption(std::string_view what) {
   return Status::Error("corruption", "stored " + std::string(what) + " is malformed");
 }
 
+Status Missing(std::string_view what) {
+  return Status::Error("corruption", "stored " + std::string(what) + " is missing");
+}
+
 std::string EncodeEntryRecord(const ledger::Entry& entry, ByteView leaf) {
   std::string out;
   EncodeEntryRecord(entry, leaf, &out);

@@ -39,5 +39,8 @@ std::string EncodeLogState(const LogState& state);
 Result<LogState> DecodeLogState(std::string_view value);
 
 Status Corruption(std::string_view what);
+// Error "corruption" for a stored record that should exist and does not ("stored entry 12 is
+// missing"): the data directory lost committed records (a truncated or deleted file).
+Status Missing(std::string_view what);
 
 }  // namespace evchain::storage
