@@ -150,6 +150,29 @@ TEST_CASE("an unreadable receipt fails step 'receipt'") {
   }
 }
 
+// A judge reads the parser's complaint: where the text breaks and why, not the library's
+// exception name and buffer dump.
+TEST_CASE("a truncated receipt is named by line and column, without parser internals") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  const std::string full = ReceiptJson(fx, 0);
+  const std::string receipt = dir / "receipt.json";
+  WriteText(receipt, full.substr(0, full.size() / 2));
+  CliRun run = Verify(fx, fx.files[0], receipt);
+  CHECK(run.exit_code == 1);
+  CHECK_MESSAGE(run.out.find("NOT VERIFIED: step 'receipt' failed: ") != std::string::npos,
+                run.out);
+  CHECK_MESSAGE(run.out.find("malformed JSON: line ") != std::string::npos, run.out);
+  CHECK_MESSAGE(run.out.find("json.exception") == std::string::npos, run.out);
+  CHECK_MESSAGE(run.out.find("last read") == std::string::npos, run.out);
+
+  WriteText(receipt, "{\n  \"a\": 1,\n  \"b\": tru }");
+  CliRun second = Verify(fx, fx.files[0], receipt);
+  CHECK_MESSAGE(
+      second.out.find("malformed JSON: line 3, column 11: invalid literal\n") != std::string::npos,
+      second.out);
+}
+
 // A directory opens as a stream that reads as empty: it must be an I/O error naming the path,
 // not an empty document the JSON parser then complains about.
 TEST_CASE("verify: a directory given as the receipt or the genesis exits 3") {
