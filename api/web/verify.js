@@ -23,49 +23,85 @@
   // genesis::ParseGenesis) refuses the file, so that the page and the CLI never disagree on a
   // receipt. Throws JSON.parse's SyntaxError for malformed text, and for a repeated key an Error
   // whose `duplicateKey` names the first one in document order.
+  //
+  // It also marks, on each parsed object, the members whose number is not written as plain digits
+  // (a sign, fraction or exponent: -0, 1.0, 1e0). JSON.parse reads those as integers, but the C++
+  // reader (nlohmann) does not, so ledger::Receipt::FromJson refuses them where it wants an
+  // unsigned integer; receiptProblem does the same through the mark (see plainInteger). The mark
+  // is a symbol-keyed, non-enumerable property: JSON.stringify and a clone drop it.
   function parseJson(text) {
     const value = JSON.parse(text);
-    const key = firstRepeatedKey(text);
-    if (key !== null) {
-      const e = new Error('duplicate key "' + key + '"');
-      e.duplicateKey = key;
+    const scan = scanJson(text);
+    if (scan.repeatedKey !== null) {
+      const e = new Error('duplicate key "' + scan.repeatedKey + '"');
+      e.duplicateKey = scan.repeatedKey;
       throw e;
+    }
+    for (const { path, key } of scan.notPlain) {
+      let object = value;
+      for (const step of path) object = object[step];
+      if (!Object.prototype.hasOwnProperty.call(object, NOT_PLAIN)) {
+        Object.defineProperty(object, NOT_PLAIN, { value: new Set() });
+      }
+      object[NOT_PLAIN].add(key);
     }
     return value;
   }
-  // The first key an object in `text` repeats, or null. `text` is valid JSON (parseJson has
-  // parsed it), so a string ends at the first quote not escaped, and a string directly after
-  // '{' or after ',' inside an object is a key.
-  function firstRepeatedKey(text) {
-    const open = [];  // per open container, innermost last: its keys (object) or null (array)
+  const NOT_PLAIN = Symbol('evchain: members whose number is not plain digits');
+  // Whether o[k] is a non-negative safe integer written as plain digits, as
+  // ledger::Receipt::FromJson's Fields::Unsigned takes it (nlohmann's number_unsigned).
+  function plainInteger(o, k) {
+    return Number.isSafeInteger(o[k]) && o[k] >= 0 && !Object.is(o[k], -0) &&
+      !(o[NOT_PLAIN] && o[NOT_PLAIN].has(k));
+  }
+  // Scans `text`, valid JSON (parseJson has parsed it), for {repeatedKey: the first key an
+  // object repeats, or null; notPlain: [{path, key}], each object member whose value is a number
+  // not written as plain digits, `path` the keys and indexes leading to that object}. A string
+  // ends at the first quote not escaped, and a string directly after '{' or after ',' inside an
+  // object is a key.
+  function scanJson(text) {
+    // Per open container, innermost last: {keys: Set, key: the current member's} for an object,
+    // {keys: null, index: the current element's} for an array.
+    const open = [];
+    const notPlain = [];
     let keyNext = false;
     for (let i = 0; i < text.length; i++) {
       const c = text[i];
+      const top = open[open.length - 1];
       if (c === '{') {
-        open.push(new Set());
+        open.push({ keys: new Set(), key: null });
         keyNext = true;
       } else if (c === '[') {
-        open.push(null);
+        open.push({ keys: null, index: 0 });
         keyNext = false;
       } else if (c === '}' || c === ']') {
         open.pop();
         keyNext = false;
       } else if (c === ',') {
-        keyNext = open.length > 0 && open[open.length - 1] !== null;
+        if (top && top.keys === null) top.index++;
+        keyNext = top !== undefined && top.keys !== null;
       } else if (c === '"') {
         let end = i + 1;
         while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
         if (keyNext) {
           const key = JSON.parse(text.slice(i, end + 1));  // escapes decoded: "\u0061" is "a"
-          const keys = open[open.length - 1];
-          if (keys.has(key)) return key;
-          keys.add(key);
+          if (top.keys.has(key)) return { repeatedKey: key, notPlain };
+          top.keys.add(key);
+          top.key = key;
           keyNext = false;
         }
         i = end;
+      } else if (c === '-' || (c >= '0' && c <= '9')) {
+        let end = i;
+        while (end < text.length && /[-+0-9.eE]/.test(text[end])) end++;
+        if (top && top.keys !== null && !/^[0-9]+$/.test(text.slice(i, end))) {
+          const path = open.slice(0, -1).map((o) => (o.keys !== null ? o.key : o.index));
+          notPlain.push({ path, key: top.key });
+        }
+        i = end - 1;
       }
     }
-    return null;
+    return { repeatedKey: null, notPlain };
   }
 
   // ---- encodings ----
@@ -539,15 +575,16 @@
     for (const k of Object.keys(r)) if (!allowed.includes(k)) return k + ': unknown field';
     if (r.format !== 'evchain-receipt/1') return 'not an evchain-receipt/1 document';
     const isStr = (o, k) => typeof o[k] === 'string';
-    const isU64 = (o, k) => Number.isSafeInteger(o[k]) && o[k] >= 0;
+    const isU64 = plainInteger;
     const isHex = (o, k, bytes) => isStr(o, k) && new RegExp('^[0-9a-f]{' + 2 * bytes + '}$').test(o[k]);
     const isHashList = (o, k) => Array.isArray(o[k]) && o[k].every((h) => typeof h === 'string' && HEX64_RE.test(h));
     for (const k of ['chain_id', 'statement', 'checkpoint']) if (!isStr(r, k)) return k + ': missing or not a string';
     for (const k of ['genesis_hash', 'evidence_id', 'depositor_key']) if (!isHex(r, k, 32)) return k + ': not 64 lowercase hex characters';
     if (!isHex(r, 'signature', 64)) return 'signature: not 128 lowercase hex characters';
     if (!isStr(r, 'leaf') || !fromBase64(r.leaf)) return 'leaf: not strict base64';
-    // leaf_index and tree_size must be JSON integers: "0" or 0.5 would pass the arithmetic of
-    // the inclusion proof in JavaScript (C++ rejects them as bad_receipt).
+    // leaf_index and tree_size must be JSON integers written as plain digits: "0" or 0.5 would
+    // pass the arithmetic of the inclusion proof in JavaScript, and -0, 1.0 or 1e0 read as
+    // integers here (C++ rejects them all as bad_receipt).
     for (const k of ['leaf_index', 'tree_size']) if (!isU64(r, k)) return k + ': missing or not a non-negative integer';
     if (!isHashList(r, 'inclusion_proof')) return 'inclusion_proof: not an array of 64 lowercase hex characters';
     const b = r.block;

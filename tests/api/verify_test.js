@@ -415,6 +415,49 @@ async function testStrictJson() {
   repeated(text.replace('"leaf_index":', '"leaf_index": 0, "leaf_index":'), 'leaf_index');
 }
 
+// JSON.parse reads -0, 1.0 and 1e0 as the integers 0 and 1; nlohmann does not (a signed integer,
+// floats), so ledger::Receipt::FromJson refuses them in leaf_index, tree_size, block.height and
+// batch.item_index. A receipt read with parseJson is held to the same rule, whether it is given
+// alone or inside the node's /v1/evidence answer, and fails step 'receipt' as the CLI does.
+async function testPlainIntegers() {
+  const single = JSON.stringify(fixture.single, null, 2);
+  const batch = JSON.stringify(fixture.batch, null, 2);
+  await expectOk(V.parseJson(single));
+  const respell = (text, key, spelling) => {
+    const re = new RegExp('"' + key + '": (\\d+)');
+    assert.match(text, re, key);
+    return text.replace(re, (_, digits) => '"' + key + '": ' + spelling(digits));
+  };
+  const spellings = {
+    'a minus sign on zero': (d) => (d === '0' ? '-0' : null),
+    'a fraction': (d) => d + '.0',
+    'an exponent': (d) => d + 'e0',
+    'an upper-case exponent': (d) => d + 'E+0',
+  };
+  const cases = [[single, 'leaf_index'], [single, 'tree_size'], [single, 'height'],
+    [batch, 'item_index']];
+  for (const [text, key] of cases) {
+    for (const [what, spelling] of Object.entries(spellings)) {
+      if (spelling(text.match(new RegExp('"' + key + '": (\\d+)'))[1]) === null) continue;
+      const changed = respell(text, key, spelling);
+      const value = JSON.parse(changed);
+      const wrapped = V.parseJson('{"digest": "x", "deposits": [{"receipt": ' + changed + '}]}');
+      for (const receipt of [V.parseJson(changed), wrapped.deposits[0].receipt]) {
+        const r = await expectFail(receipt, 'receipt');
+        assert.match(r.steps[0].detail, /missing or not a non-negative integer/, key + ' ' + what);
+      }
+      // The value is unchanged: only its spelling is refused (a clone loses the mark).
+      assert.deepStrictEqual(clone(V.parseJson(changed)), clone(value));
+    }
+  }
+  // -0 fails step 'receipt' by its spelling, before any arithmetic on its value.
+  const zero = V.parseJson(single.replace(/"leaf_index": \d+/, '"leaf_index": -0'));
+  await expectFail(zero, 'receipt');
+  // Numbers elsewhere, and digits inside strings, are not the receipt's integers.
+  const other = V.parseJson('{"a": 1.5, "b": ["-0", "1e0"], "leaf_index": 3}');
+  assert.deepStrictEqual(clone(other), { a: 1.5, b: ['-0', '1e0'], leaf_index: 3 });
+}
+
 // A cosignature line by `id` (test seed `seedByte`) at `timestamp`, its key id taken from the
 // receipt's own line of that validator; `corrupt` flips a signature bit.
 async function cosignatureLine(receipt, id, seedByte, timestamp, corrupt) {
@@ -581,7 +624,8 @@ async function testBlockTimeCanonical() {
 (async () => {
   const tests = { testReceipts, testSha256, testQuorum, testCanonicalGenesis, testStatements,
     testReceiptFields, testTimeSkew, testDisplayNames, testStrictJson, testRepeatedLines,
-    testSignatureBase64, testNoteParsing, testCheckpointStrict, testBlockTimeCanonical };
+    testSignatureBase64, testNoteParsing, testCheckpointStrict, testBlockTimeCanonical,
+    testPlainIntegers };
   let passed = 0;
   let failed = 0;
   for (const [name, run] of Object.entries(tests)) {
