@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "common/encoding.h"
 #include "common/time.h"
@@ -262,6 +263,42 @@ TEST_CASE("verify: an invalid genesis file exits 2, an unreadable one 3") {
   CliRun missing =
       RunCli({"verify", fx.files[0], "--receipt", receipt, "--genesis", dir / "no-such.json"});
   CHECK(missing.exit_code == 3);
+}
+
+// docs/cli.md "Exit codes": a genesis file that cannot be read is an I/O error (3), one that was
+// read but is not a genesis is bad input (2), for every verb that takes --genesis. Each command
+// below loads the genesis before it touches its other inputs (which do not exist).
+TEST_CASE("every verb: an invalid genesis file exits 2, an unreadable one 3") {
+  TempDir dir;
+  const std::string bad = dir / "bad-genesis.json";
+  WriteText(bad, "{\"chain_id\": ");
+  const std::string node = "http://127.0.0.1:1";
+  const std::vector<std::vector<std::string>> commands = {
+      {"audit", "--data-dir", dir / "no-data", "--genesis"},
+      {"checkpoint", "--node", node, "--genesis"},
+      {"consistency", "--old", dir / "old.note", "--new", dir / "new.note", "--node", node,
+       "--genesis"},
+      {"page", "--out", dir / "page.html", "--genesis"},
+      {"snapshot", "restore", "--in", dir / "no.snapshot", "--data-dir", dir / "no-data",
+       "--genesis"},
+      {"verify", dir / "no-file", "--receipt", dir / "no-receipt", "--genesis"},
+  };
+  for (const auto& command : commands) {
+    CAPTURE(command[0]);
+    auto with = [&](const std::string& genesis) {
+      std::vector<std::string> args = command;
+      args.push_back(genesis);
+      return RunCli(args);
+    };
+    CliRun invalid = with(bad);
+    CHECK_MESSAGE(invalid.exit_code == 2, (invalid.out + invalid.err));
+    CHECK_MESSAGE(invalid.err.find("not a valid genesis file: " + bad) != std::string::npos,
+                  invalid.err);
+    CliRun missing = with(dir / "no-such.json");
+    CHECK_MESSAGE(missing.exit_code == 3, (missing.out + missing.err));
+    CHECK_MESSAGE(missing.err.find("cannot read " + dir / "no-such.json") != std::string::npos,
+                  missing.err);
+  }
 }
 
 TEST_CASE("verify against another chain's genesis fails, unreadable inputs exit 3") {

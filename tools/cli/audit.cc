@@ -78,7 +78,7 @@ int RunAuditVerb(const AuditCliOptions& o) {
     return Fail(kAuditVerb, kExitUsage, "give exactly one of --data-dir D or --node URL");
   }
   auto genesis = LoadGenesis(o.genesis);
-  if (!genesis.ok()) return Fail(kAuditVerb, kExitIo, genesis.status().message());
+  if (!genesis.ok()) return FailGenesis(kAuditVerb, genesis.status());
   auto source = o.data_dir.empty() ? OpenNodeSource(o.node, o.token)
                                    : OpenDataDirSource(o.data_dir, o.tmp_dir);
   if (!source.ok()) {

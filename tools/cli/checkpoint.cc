@@ -50,7 +50,7 @@ int RunCheckpoint(const CheckpointOptions& o) {
   genesis::Genesis genesis;
   if (!o.genesis.empty()) {
     auto loaded = LoadGenesis(o.genesis);
-    if (!loaded.ok()) return Fail(kVerb, kExitIo, loaded.status().message());
+    if (!loaded.ok()) return FailGenesis(kVerb, loaded.status());
     genesis = std::move(loaded).value();
   } else {
     auto text = (*client)->GetText("/v1/genesis");
@@ -86,7 +86,7 @@ int RunCheckpoint(const CheckpointOptions& o) {
 int RunConsistency(const ConsistencyOptions& o) {
   constexpr const char* kVerb = "consistency";
   auto genesis = LoadGenesis(o.genesis);
-  if (!genesis.ok()) return Fail(kVerb, kExitIo, genesis.status().message());
+  if (!genesis.ok()) return FailGenesis(kVerb, genesis.status());
   std::vector<ledger::VerifiedCertificate> certs;
   for (const std::string* path : {&o.old_note, &o.new_note}) {
     auto text = ReadFile(*path);

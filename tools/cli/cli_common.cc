@@ -130,6 +130,11 @@ Result<genesis::Genesis> LoadGenesis(const std::string& path) {
   return genesis;
 }
 
+int FailGenesis(std::string_view verb, const Status& status) {
+  if (status.code() == "io") return Fail(verb, kExitIo, status.message());
+  return Fail(verb, kExitUsage, "not a valid genesis file: " + status.message());
+}
+
 std::string FormatBytes(double bytes) {
   static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int unit = 0;

@@ -29,8 +29,12 @@ Result<std::string> ReadFile(const std::string& path);
 Status WriteFile(const std::string& path, std::string_view content);
 // The same, but never replaces: error "exists" when `path` exists (checked atomically).
 Status WriteNewFile(const std::string& path, std::string_view content);
-// Loads a genesis file; errors name the path.
+// Loads a genesis file; errors name the path. Error "io" when the file cannot be read, the
+// parser's code (e.g. "bad_genesis") when it was read but is not a valid genesis.
 Result<genesis::Genesis> LoadGenesis(const std::string& path);
+// Reports a failed LoadGenesis for `verb` as every verb does (docs/cli.md "Exit codes"): exit 3
+// when the file could not be read, else exit 2, "not a valid genesis file: <path>: <why>".
+int FailGenesis(std::string_view verb, const Status& status);
 
 // "1.2 MiB", "834 B".
 std::string FormatBytes(double bytes);

@@ -89,7 +89,7 @@ void AddPage(CLI::App& app, int* exit_code) {
   cmd->callback([o, exit_code] {
     auto genesis = LoadGenesis(o->genesis);
     if (!genesis.ok()) {
-      *exit_code = Fail(kPageVerb, kExitIo, genesis.status().message());
+      *exit_code = FailGenesis(kPageVerb, genesis.status());
       return;
     }
     auto html = RenderOfflinePage(*genesis);

@@ -155,7 +155,7 @@ int Fetch(const SnapshotCliOptions& o) {
   auto config = node::LoadNodeConfig(o.config);
   if (!config.ok()) return Fail(kSnapshotVerb, kExitUsage, config.status().ToString());
   auto genesis = LoadGenesis(config->genesis_path);
-  if (!genesis.ok()) return Fail(kSnapshotVerb, kExitUsage, genesis.status().ToString());
+  if (!genesis.ok()) return FailGenesis(kSnapshotVerb, genesis.status());
   const int self = genesis->ValidatorIndex(config->validator_id);
   if (self < 0) {
     return Fail(kSnapshotVerb, kExitUsage,
@@ -219,7 +219,7 @@ int Fetch(const SnapshotCliOptions& o) {
 
 int Restore(const SnapshotCliOptions& o) {
   auto genesis = LoadGenesis(o.genesis);
-  if (!genesis.ok()) return Fail(kSnapshotVerb, kExitUsage, genesis.status().ToString());
+  if (!genesis.ok()) return FailGenesis(kSnapshotVerb, genesis.status());
   File in(std::fopen(o.file.c_str(), "rb"));
   if (!in) return Fail(kSnapshotVerb, kExitIo, "cannot open " + o.file);
   std::setvbuf(in.get(), nullptr, _IOFBF, 1 << 20);

@@ -107,14 +107,7 @@ int RunVerify(const VerifyOptions& o) {
     return Fail(kVerifyVerb, kExitUsage, "give exactly one of --receipt R or --node URL");
   }
   auto genesis = LoadGenesis(o.genesis);
-  if (!genesis.ok()) {
-    // A file that cannot be read is an I/O error (3); one that was read but is not a genesis is
-    // bad input (2), as docs/cli.md "Exit codes" divides them.
-    if (genesis.status().code() == "io") {
-      return Fail(kVerifyVerb, kExitIo, genesis.status().message());
-    }
-    return Fail(kVerifyVerb, kExitUsage, "not a valid genesis file: " + genesis.status().message());
-  }
+  if (!genesis.ok()) return FailGenesis(kVerifyVerb, genesis.status());
   std::error_code size_error;
   const uint64_t file_size = std::filesystem::file_size(o.file, size_error);
   Result<Hash32> digest = Status::Error("io", "");
