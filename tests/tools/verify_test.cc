@@ -273,8 +273,13 @@ TEST_CASE("every verb: an invalid genesis file exits 2, an unreadable one 3") {
   const std::string bad = dir / "bad-genesis.json";
   WriteText(bad, "{\"chain_id\": ");
   const std::string node = "http://127.0.0.1:1";
+  const std::string key = dir / "depositor.key";
+  REQUIRE(RunCli({"keygen", "--out", key}).exit_code == 0);
+  const std::string evidence = dir / "evidence.txt";
+  WriteText(evidence, "evidence");
   const std::vector<std::vector<std::string>> commands = {
       {"audit", "--data-dir", dir / "no-data", "--genesis"},
+      {"deposit", evidence, "--key", key, "--depositor", "demo", "--node", node, "--genesis"},
       {"checkpoint", "--node", node, "--genesis"},
       {"consistency", "--old", dir / "old.note", "--new", dir / "new.note", "--node", node,
        "--genesis"},

@@ -175,7 +175,7 @@ int RunDeposit(const DepositOptions& o) {
   genesis::Genesis genesis;
   if (!o.genesis.empty()) {
     auto loaded = LoadGenesis(o.genesis);
-    if (!loaded.ok()) return Fail(kDepositVerb, kExitIo, loaded.status().message());
+    if (!loaded.ok()) return FailGenesis(kDepositVerb, loaded.status());
     genesis = std::move(loaded).value();
   } else {
     auto text = client.GetText("/v1/genesis");
