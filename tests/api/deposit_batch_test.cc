@@ -27,19 +27,6 @@ HttpRequest BatchRequest(std::string body) {
   return r;
 }
 
-// A batch of `items` signed by the demo depositor.
-std::string SignedBatch(const std::vector<std::string>& items, const std::string& nonce) {
-  ledger::BatchStatement b;
-  b.chain_id = testing::kChainId;
-  b.depositor = testing::kDepositorId;
-  b.items = items.size();
-  b.root = ledger::BatchRoot(items);
-  b.nonce = nonce;
-  const std::string text = b.Canonical();
-  const crypto::Signature sig = testing::DepositorKey().Sign(AsBytes(text));
-  return Json{{"statement", text}, {"signature", ToHex(ByteView(sig))}, {"items", items}}.dump();
-}
-
 // Item statements, the i-th with nonces[i] and a digest of its own.
 std::vector<std::string> ItemsWithNonces(const std::vector<std::string>& nonces) {
   std::vector<std::string> items;
@@ -56,8 +43,8 @@ TEST_CASE("a batch larger than max_pending is 413 too_many_items even while the 
   Harness h;
   h.node.overloaded = true;  // the pool is full: not even one deposit fits now
   h.node.max_pending = 2;
-  HttpResponse r =
-      testing::Serve(BatchRequest(SignedBatch(ItemsWithNonces({"a", "b", "c"}), "full-1")), h.ctx);
+  HttpResponse r = testing::Serve(
+      BatchRequest(testing::SignedBatchBody(ItemsWithNonces({"a", "b", "c"}), "full-1")), h.ctx);
   // 503 with Retry-After would have the client send it again for ever: it can never be queued.
   CHECK(r.status == 413);
   CHECK(BatchError(r)["code"] == "too_many_items");
@@ -76,7 +63,8 @@ TEST_CASE("a batch larger than max_pending is 413 too_many_items even while the 
 
   // A batch that would fit once there is room is shed, to be sent again.
   h.node.max_pending = 3;
-  r = testing::Serve(BatchRequest(SignedBatch(ItemsWithNonces({"a", "b", "c"}), "full-1")), h.ctx);
+  r = testing::Serve(
+      BatchRequest(testing::SignedBatchBody(ItemsWithNonces({"a", "b", "c"}), "full-1")), h.ctx);
   CHECK(r.status == 503);
   CHECK(BatchError(r)["code"] == "overloaded");
   CHECK(r.headers["Retry-After"] == "1");
@@ -86,8 +74,9 @@ TEST_CASE("a batch larger than max_pending is 413 too_many_items even while the 
 TEST_CASE("two items of a batch with one nonce are 400 duplicate_nonce, naming both items") {
   Harness h;
   // items[3] reuses items[1]'s nonce with another digest: a different statement.
-  HttpResponse r = testing::Serve(
-      BatchRequest(SignedBatch(ItemsWithNonces({"n-0", "n-1", "n-2", "n-1"}), "dup-1")), h.ctx);
+  HttpResponse r = testing::Serve(BatchRequest(testing::SignedBatchBody(
+                                      ItemsWithNonces({"n-0", "n-1", "n-2", "n-1"}), "dup-1")),
+                                  h.ctx);
   CHECK(r.status == 400);
   CHECK(BatchError(r)["code"] == "duplicate_nonce");
   CHECK(BatchError(r)["message"] == "items[3]: nonce 'n-1' is also used by items[1]");
@@ -96,7 +85,7 @@ TEST_CASE("two items of a batch with one nonce are 400 duplicate_nonce, naming b
   // The very same statement twice stays a duplicate item.
   std::vector<std::string> items = ItemsWithNonces({"n-0", "n-1"});
   items.push_back(items[0]);
-  r = testing::Serve(BatchRequest(SignedBatch(items, "dup-2")), h.ctx);
+  r = testing::Serve(BatchRequest(testing::SignedBatchBody(items, "dup-2")), h.ctx);
   CHECK(r.status == 400);
   CHECK(BatchError(r)["code"] == "duplicate_item");
 }
@@ -108,8 +97,8 @@ TEST_CASE("an item whose nonce another statement holds is 409 nonce_conflict nam
   h.node.submit_error =
       Status::Error("nonce_conflict",
                     "nonce 'n-12' of depositor 'demo-platform' is pending for another statement");
-  HttpResponse r =
-      testing::Serve(BatchRequest(SignedBatch(ItemsWithNonces({"n-1", "n-12"}), "held-1")), h.ctx);
+  HttpResponse r = testing::Serve(
+      BatchRequest(testing::SignedBatchBody(ItemsWithNonces({"n-1", "n-12"}), "held-1")), h.ctx);
   CHECK(r.status == 409);
   CHECK(BatchError(r)["code"] == "nonce_conflict");
   CHECK(BatchError(r)["message"] ==
@@ -117,7 +106,8 @@ TEST_CASE("an item whose nonce another statement holds is 409 nonce_conflict nam
 
   // A conflict the handler cannot place is passed on as it is.
   h.node.submit_error = Status::Error("nonce_conflict", "nonce already used");
-  r = testing::Serve(BatchRequest(SignedBatch(ItemsWithNonces({"n-1", "n-12"}), "held-2")), h.ctx);
+  r = testing::Serve(
+      BatchRequest(testing::SignedBatchBody(ItemsWithNonces({"n-1", "n-12"}), "held-2")), h.ctx);
   CHECK(r.status == 409);
   CHECK(BatchError(r)["message"] == "nonce already used");
 

@@ -291,6 +291,13 @@ struct Raw {
   boost::system::error_code error;
 };
 
+// What the server answers `GET target` on a connection of its own, read until it closes.
+std::string GetOnce(int port, const std::string& target) {
+  Raw c(port);
+  c.Send("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  return c.Read(std::chrono::seconds(5));
+}
+
 // `body` as one chunk and the last chunk (RFC 9112 §7.1).
 std::string ToHexChunk(const std::string& body) {
   char size[32];
@@ -627,15 +634,11 @@ TEST_CASE("absolute-form targets are served, and a stray CRLF before a request i
   for (const char* target :
        {"http://x/healthz", "HTTP://evidence.example:8080/v1/status?a=1", "https://x/v1/status"}) {
     CAPTURE(std::string(target));
-    Raw c(s.server.port());
-    c.Send(std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    CHECK(c.Read(std::chrono::seconds(5)).starts_with("HTTP/1.1 200"));
+    CHECK(GetOnce(s.server.port(), target).starts_with("HTTP/1.1 200"));
   }
   for (const char* target : {"http://x", "http:/healthz", "ftp://x/healthz", "http://x?a=1"}) {
     CAPTURE(std::string(target));
-    Raw c(s.server.port());
-    c.Send(std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    const std::string got = c.Read(std::chrono::seconds(5));
+    const std::string got = GetOnce(s.server.port(), target);
     CHECK(got.starts_with("HTTP/1.1 400"));
     CHECK(got.find("\"bad_path\"") != std::string::npos);
   }
@@ -656,15 +659,12 @@ TEST_CASE("an encoded slash or backslash in the path is refused") {
   Server s(h);
   for (const char* target : {"/v1%2Fstatus", "/v1%2fstatus", "/v1/deposits/%2F", "/v1%5Cstatus"}) {
     CAPTURE(std::string(target));
-    Raw c(s.server.port());
-    c.Send(std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    const std::string got = c.Read(std::chrono::seconds(5));
+    const std::string got = GetOnce(s.server.port(), target);
     CHECK(got.starts_with("HTTP/1.1 400"));
     CHECK(got.find("\"bad_path\"") != std::string::npos);
   }
-  Raw c(s.server.port());  // other escapes decode as before
-  c.Send("GET /v1/%73tatus HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-  CHECK(c.Read(std::chrono::seconds(5)).starts_with("HTTP/1.1 200"));
+  // Other escapes decode as before.
+  CHECK(GetOnce(s.server.port(), "/v1/%73tatus").starts_with("HTTP/1.1 200"));
 }
 
 TEST_CASE("pipelined requests are answered in order, one at a time") {

@@ -158,18 +158,6 @@ TEST_CASE("an overloaded node sheds deposits before parsing or verifying them") 
   CHECK(r.status == 202);
 }
 
-std::string BatchBody(const std::vector<std::string>& items, const std::string& nonce) {
-  ledger::BatchStatement b;
-  b.chain_id = testing::kChainId;
-  b.depositor = testing::kDepositorId;
-  b.items = items.size();
-  b.root = ledger::BatchRoot(items);
-  b.nonce = nonce;
-  const std::string text = b.Canonical();
-  const crypto::Signature sig = testing::DepositorKey().Sign(AsBytes(text));
-  return Json{{"statement", text}, {"signature", ToHex(ByteView(sig))}, {"items", items}}.dump();
-}
-
 TEST_CASE("a batch the node has no room for is refused on its item count, before its checks") {
   Harness h;
   std::vector<std::string> items;
@@ -178,7 +166,7 @@ TEST_CASE("a batch the node has no room for is refused on its item count, before
     const std::string n = "room-" + std::to_string(i);
     items.push_back(testing::MakeStatement(testing::DigestOf(n), n).Canonical());
   }
-  std::string body = BatchBody(items, "room-batch");
+  std::string body = testing::SignedBatchBody(items, "room-batch");
   // The signature spoiled: a 401 or 400 would mean the signature was checked; 503 means the
   // batch was refused before (what a closed-loop bulk client near max_pending meets most).
   const size_t sig_at = body.find("\"signature\": \"") + 14;
@@ -196,13 +184,15 @@ TEST_CASE("a batch the node has no room for is refused on its item count, before
   CHECK(r.status / 100 == 4);
   // A batch larger than the node ever queues is refused for good, saying why.
   h.node.max_pending = 2;
-  r = testing::Serve(Req("POST", "/v1/deposits/batch", BatchBody(items, "room-batch")), h.ctx);
+  r = testing::Serve(
+      Req("POST", "/v1/deposits/batch", testing::SignedBatchBody(items, "room-batch")), h.ctx);
   CHECK(r.status == 413);
   CHECK(BodyOf(r)["error"]["code"] == "too_many_items");
   CHECK(BodyOf(r)["error"]["message"].get<std::string>().find("max_pending") != std::string::npos);
   h.node.max_pending = 3;
   r = testing::Resolve(
-      testing::Serve(Req("POST", "/v1/deposits/batch", BatchBody(items, "room-batch")), h.ctx),
+      testing::Serve(
+          Req("POST", "/v1/deposits/batch", testing::SignedBatchBody(items, "room-batch")), h.ctx),
       h.node);
   CHECK(r.status == 202);
   CHECK(h.node.submit_calls == 1);
@@ -219,9 +209,9 @@ TEST_CASE("a batch becomes one entry per item, each with a verifiable batch rece
                         .Canonical());
   }
   HttpResponse r = testing::Resolve(
-      testing::Serve(
-          Req("POST", "/v1/deposits/batch", BatchBody(items, "batch-1"), {{"wait", "commit"}}),
-          h.ctx),
+      testing::Serve(Req("POST", "/v1/deposits/batch", testing::SignedBatchBody(items, "batch-1"),
+                         {{"wait", "commit"}}),
+                     h.ctx),
       h.node);
   REQUIRE_MESSAGE(r.status == 200, r.body);
   Json body = BodyOf(r);

@@ -99,6 +99,19 @@ std::string DepositBody(const std::string& statement_text) {
   return DepositBody(statement_text, DepositorKey());
 }
 
+std::string SignedBatchBody(const std::vector<std::string>& items, const std::string& nonce) {
+  ledger::BatchStatement b;
+  b.chain_id = kChainId;
+  b.depositor = kDepositorId;
+  b.items = items.size();
+  b.root = ledger::BatchRoot(items);
+  b.nonce = nonce;
+  const std::string text = b.Canonical();
+  const crypto::Signature sig = DepositorKey().Sign(AsBytes(text));
+  return nlohmann::json{{"statement", text}, {"signature", ToHex(ByteView(sig))}, {"items", items}}
+      .dump();
+}
+
 FakeNode::FakeNode() : store_(storage::NewMemoryStore()) {
   auto log = storage::EvidenceLog::Open(store_.get());
   REQUIRE_MESSAGE(log.ok(), log.status().ToString());

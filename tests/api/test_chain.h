@@ -43,6 +43,9 @@ Hash32 DigestOf(std::string_view content);
 // {"statement": ..., "signature": ...} signed by the demo depositor.
 std::string DepositBody(const std::string& statement_text);
 std::string DepositBody(const std::string& statement_text, const crypto::SecretKey& key);
+// A POST /v1/deposits/batch body: `items` under a batch statement of `nonce`, signed by the
+// demo depositor.
+std::string SignedBatchBody(const std::vector<std::string>& items, const std::string& nonce);
 
 class FakeNode : public NodeService {
  public:
