@@ -126,7 +126,8 @@ TEST_CASE("a part is the file by its name parameter, never by text inside anothe
   CHECK(!got->has_value());
 }
 
-TEST_CASE("the name parameter: any case, token or quoted-string, whitespace around = and semicolons") {
+TEST_CASE(
+    "the name parameter: any case, token or quoted-string, whitespace around = and semicolons") {
   CHECK(IsFile(R"(form-data; name="file")"));
   CHECK(IsFile("form-data; name=file"));
   CHECK(IsFile("form-data; NAME=file"));
