@@ -58,6 +58,7 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
   }
   if (Status again = committed_nonce(fresh_indexes); !again.ok()) {
     std::vector<Hash32> ids;
+    ids.reserve(fresh_indexes.size());
     for (size_t i : fresh_indexes) ids.push_back(parsed[i].facts.statement_hash);
     MarkCommitted(ids);  // nothing is admitted on error
     return again;

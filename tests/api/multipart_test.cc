@@ -78,7 +78,8 @@ TEST_CASE("malformed uploads are refused: two file parts, no closing boundary, n
 std::string PartsBody(const std::vector<std::pair<std::string, std::string>>& parts) {
   std::string body;
   for (const auto& [headers, content] : parts) {
-    body += "--" + kBoundary + "\r\n" + headers + "\r\n\r\n" + content + "\r\n";
+    body.append("--").append(kBoundary).append("\r\n").append(headers).append("\r\n\r\n");
+    body.append(content).append("\r\n");
   }
   return body + "--" + kBoundary + "--\r\n";
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/encoding.h"
 #include "node/net/transport.h"
 #include "tests/net/transport_fixture.h"
 

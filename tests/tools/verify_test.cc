@@ -233,7 +233,7 @@ TEST_CASE("verify: re-spelled cosignature lines pass, a re-written block.time fa
   SUBCASE("block.time as the same instant at +08:00") {
     const auto t = ParseRfc3339(r["block"]["time"].get<std::string>());
     REQUIRE(t.has_value());
-    std::string local = FormatRfc3339Millis(*t + 8 * 3600 * 1000);
+    std::string local = FormatRfc3339Millis(*t + int64_t{8} * 3600 * 1000);
     local.replace(local.size() - 1, 1, "+08:00");
     r["block"]["time"] = local;
     WriteText(receipt, r.dump(2));
