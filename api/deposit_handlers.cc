@@ -346,12 +346,16 @@ HttpResponse Counted(Context& ctx, HttpResponse response, size_t accepted) {
 // Whether `body` may hold more batch items than are ever queued (413 too_many_items: more than
 // ledger::kMaxBatchItems or max_pending). A full pool is a refusal to retry (503 with
 // Retry-After), so it must not hide a refusal for good that comes first (docs/api.md "POST
-// /v1/deposits/batch"); a body that cannot hold that many items is shed without being parsed. An
-// array of n elements takes at least 2n - 1 bytes ("0,0,0"), and the count is checked before
-// the elements are.
+// /v1/deposits/batch"); a body that cannot hold that many items is shed without being parsed,
+// which keeps an overloaded node's cost per refused batch near nothing. Each item that could be
+// queued is a JSON string of a deposit statement, whose "digest: <64 hex>" line alone is 73
+// bytes (docs/formats.md): with its quotes and the comma before the next, n items take at least
+// 76 n - 1 bytes. A body of fewer bytes than limit + 1 items take holds a batch that fits, or
+// one refused anyway once parsed (400, or 413 for many items too short to be statements).
 bool MayHoldTooManyItems(std::string_view body, Context& ctx) {
+  constexpr size_t kMinItemBytes = 73 + 2 + 1;
   const size_t limit = std::min<size_t>(ledger::kMaxBatchItems, ctx.node.MaxPending());
-  return body.size() >= 2 * limit + 1;  // limit + 1 elements
+  return body.size() + 1 >= kMinItemBytes * (limit + 1);
 }
 
 }  // namespace

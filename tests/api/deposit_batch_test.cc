@@ -52,14 +52,24 @@ TEST_CASE("a batch larger than max_pending is 413 too_many_items even while the 
   CHECK(r.headers.count("Retry-After") == 0);
   CHECK(h.node.submit_calls == 0);
 
-  // The same for more items than any batch holds.
+  // The same for more items than any batch holds (the count is checked before the items).
   h.node.max_pending = std::numeric_limits<size_t>::max();
+  const std::string item = testing::MakeStatement(testing::DigestOf("many"), "many-1").Canonical();
   const Json too_many{{"statement", "evchain-batch/1\n"},
                       {"signature", std::string(128, '0')},
-                      {"items", std::vector<std::string>(ledger::kMaxBatchItems + 1, "x")}};
+                      {"items", std::vector<std::string>(ledger::kMaxBatchItems + 1, item)}};
   r = testing::Serve(BatchRequest(too_many.dump()), h.ctx);
   CHECK(r.status == 413);
   CHECK(BatchError(r)["code"] == "too_many_items");
+
+  // Too small a body to hold more items than are ever queued is shed unparsed: items of one
+  // byte would be refused once parsed (400 or 413), a client sends it again and learns then.
+  const Json tiny{{"statement", "evchain-batch/1\n"},
+                  {"signature", std::string(128, '0')},
+                  {"items", std::vector<std::string>(ledger::kMaxBatchItems + 1, "x")}};
+  r = testing::Serve(BatchRequest(tiny.dump()), h.ctx);
+  CHECK(r.status == 503);
+  CHECK(BatchError(r)["code"] == "overloaded");
 
   // A batch that would fit once there is room is shed, to be sent again.
   h.node.max_pending = 3;
