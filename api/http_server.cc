@@ -525,6 +525,7 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
     if (bad_target) return Refuse(std::move(*bad_target), HasBody());
 
     if (HttpResponse r; RefuseFraming(r)) return Refuse(std::move(r), true);
+    if (std::optional<HttpResponse> r = RefuseHost()) return Refuse(std::move(*r), HasBody());
     const bool has_body = HasBody();
     if (has_body && method_ != "POST") {
       // No route takes a body on another method: refuse it before reading a byte of it.
@@ -621,6 +622,31 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
       return true;
     }
     return false;
+  }
+
+  // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, and for any request with more
+  // than one Host or one that is not `uri-host [":" port]`. The value is not compared with
+  // anything (the server serves one site); the rule is kept so that a proxy in front and this
+  // server never disagree on which request names which host. OnHeader joins repeated fields
+  // with ", ", and a comma is in no host.
+  std::optional<HttpResponse> RefuseHost() const {
+    const auto bad = [](std::string why) {
+      return std::optional<HttpResponse>(ErrorResponse(400, "bad_host", std::move(why)));
+    };
+    if (!request_.headers.contains("host")) {
+      if (http10_) return std::nullopt;
+      return bad("no Host header: required since HTTP/1.1");
+    }
+    const std::string host = request_.Header("host");
+    if (host.find(',') != std::string::npos) return bad("more than one Host header");
+    // reg-name, IPv4 or IP-literal characters, and the port's colon (RFC 3986 §3.2.2), so no
+    // whitespace, userinfo ('@'), path or query.
+    for (char c : host) {
+      const bool allowed = std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+                           std::string_view("-._~!$&'()*+;=:%[]").find(c) != std::string_view::npos;
+      if (!allowed) return bad("Host is not a host and optional port");
+    }
+    return std::nullopt;
   }
 
   bool HasBody() const {

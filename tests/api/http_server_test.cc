@@ -611,6 +611,48 @@ TEST_CASE("framing that could be read two ways is refused, and the connection cl
   }
 }
 
+// RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without Host, and to any
+// request with more than one Host or a Host that is not `uri-host [":" port]`. An HTTP/1.0
+// request needs none; an empty Host is what a client sends for a target without an authority.
+TEST_CASE("a request without one well-formed Host is refused with 400, as RFC 9112 requires") {
+  Harness h;
+  Server s(h);
+  const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  for (const char* head : {
+           "GET /healthz HTTP/1.1\r\n",
+           "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n",
+           "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: a\r\n",
+           "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\nHost: a\r\nHost: b\r\n",
+           "GET /healthz HTTP/1.1\r\nHost: a b\r\n",
+           "GET /healthz HTTP/1.1\r\nHost: a/b\r\n",
+           "GET /healthz HTTP/1.1\r\nHost: user@a\r\n",
+           "POST /v1/verify HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
+       }) {
+    CAPTURE(std::string(head));
+    Raw c(s.server.port());
+    const std::string request(head);
+    c.Send(request + (request.ends_with("{}") ? "" : "\r\n") + smuggled);
+    const std::string got = c.Read(std::chrono::seconds(5));
+    CHECK(got.starts_with("HTTP/1.1 400"));
+    CHECK(got.find("\"bad_host\"") != std::string::npos);
+    CHECK(Count(got, "HTTP/1.1 ") == 1);  // nothing behind it is answered
+    CHECK(c.closed);
+  }
+  for (const char* head : {
+           "GET /healthz HTTP/1.0\r\n",
+           "GET /healthz HTTP/1.1\r\nHost:\r\n",
+           "GET /healthz HTTP/1.1\r\nhOsT: evidence.example:8080\r\n",
+           "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:1\r\n",
+           "GET /healthz HTTP/1.1\r\nHost: [::1]:8080\r\n",
+           "GET /healthz HTTP/1.1\r\nHost: xn--fiqs8s.example\r\n",
+       }) {
+    CAPTURE(std::string(head));
+    Raw c(s.server.port());
+    c.Send(std::string(head) + "Connection: close\r\n\r\n");
+    CHECK(c.Read(std::chrono::seconds(5)).starts_with("HTTP/1.1 200"));
+  }
+}
+
 // RFC 9110 §10.1.1 and §15.2: an HTTP/1.0 client does not know 1xx answers; its Expect is
 // ignored and its body read as sent.
 TEST_CASE("an HTTP/1.0 client that expects 100-continue gets no 100, only the answer") {
