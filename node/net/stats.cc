@@ -47,6 +47,7 @@ TransportStats TransportCounters::Snapshot() const {
   s.send_unknown_peer = get(send_unknown_peer);
   s.connect_failures = get(connect_failures);
   s.duplicate_links = get(duplicate_links);
+  s.retired_cut = get(retired_cut);
   s.suspensions = get(suspensions);
   s.suspended_refused = get(suspended_refused);
   s.links_up = get(links_up);

@@ -23,6 +23,14 @@ constexpr size_t kWriteBatchBytes = size_t{256} * 1024;
 constexpr auto kFlapWindow = std::chrono::seconds(10);
 constexpr size_t kFlapDuplicates = 3;
 
+// Retired links of one peer kept open at once (docs/transport.md "Links"). A correct peer has
+// one while it restarts or both ends dial at once, two if it restarts again within the retire
+// deadline. Each costs a descriptor, its kernel buffers and a frame buffer for up to that
+// deadline, and a peer holding a key can open authenticated connections as fast as it likes:
+// beyond the bound the oldest is closed (what it still carried is lost, as with any broken
+// link).
+constexpr size_t kMaxRetiredLinks = 2;
+
 // What a peer sent, fit for a log line: printable ASCII, at most 40 characters.
 std::string Printable(std::string_view text) {
   std::string out;
@@ -353,10 +361,28 @@ void Transport::OnAuthenticated(const std::shared_ptr<Connection>& connection) {
 
 void Transport::Retire(Peer& peer, const std::shared_ptr<Connection>& connection) {
   connection->Retire();
-  if (!connection->closed()) peer.retired.push_back(connection);
+  if (!connection->closed()) KeepRetired(peer, connection);
+}
+
+void Transport::KeepRetired(Peer& peer, const std::shared_ptr<Connection>& connection) {
+  peer.retired.push_back(connection);
+  while (peer.retired.size() > kMaxRetiredLinks) {
+    peer.retired.front()->Close();  // no OnClosed follows: forgotten here
+    peer.retired.erase(peer.retired.begin());
+    Bump(counters_.retired_cut);
+  }
 }
 
 void Transport::HoldLinkBehindRetired(Peer& peer) {
+  // The oldest open link is read, every later one waits behind it: without this, a link retired
+  // while it was held back stayed held back, unread, until its deadline cut it.
+  for (size_t i = 0; i < peer.retired.size(); ++i) {
+    if (i == 0) {
+      peer.retired[i]->Release();
+    } else {
+      peer.retired[i]->HoldBack();
+    }
+  }
   if (!peer.link) return;
   if (peer.retired.empty()) {
     peer.link->Release();
@@ -388,8 +414,9 @@ void Transport::OnPeerFinished(const std::shared_ptr<Connection>& connection) {
   if (stopped_ || peer == nullptr || connection != peer->link) return;
   // The peer retired our link (it has a better one, or will dial): the link is retired here too,
   // so what is still queued waits for the next link, after what this one is finishing.
-  peer->retired.push_back(connection);
+  KeepRetired(*peer, connection);
   LinkLost(*peer);
+  HoldLinkBehindRetired(*peer);
   Publish(*peer);
 }
 

@@ -180,8 +180,9 @@ class Transport : private Connection::Listener {
     std::string address;
     std::shared_ptr<Connection> link;     // authenticated, in use
     std::shared_ptr<Connection> dialing;  // our dial, handshaking
-    // Links replaced by `link` that the peer may still be sending on; while any is open, `link`
-    // is held back (Connection::HoldBack), so the peer's payloads are delivered in send order.
+    // Links replaced by `link` that the peer may still be sending on, oldest first, at most
+    // kMaxRetiredLinks (transport.cc); all but the first, and `link` while any is open, are held
+    // back (Connection::HoldBack), so the peer's payloads are delivered in send order.
     std::vector<std::shared_ptr<Connection>> retired;
     bool dial_in_progress = false;  // resolving, connecting or handshaking
     std::unique_ptr<boost::asio::ip::tcp::socket> connecting;
@@ -207,8 +208,11 @@ class Transport : private Connection::Listener {
   };
   // Hands `payload` to the receive handler with its credit from `peer`'s budget.
   void Deliver(Peer& peer, std::string payload);
-  // Holds `peer`'s link back while any retired link of it is open, and releases it after.
+  // Reads only the oldest of `peer`'s retired links, and its link once none is open: the peer's
+  // payloads are delivered in the order it sent them.
   static void HoldLinkBehindRetired(Peer& peer);
+  // Adds `connection` to `peer`'s retired links, closing the oldest beyond kMaxRetiredLinks.
+  void KeepRetired(Peer& peer, const std::shared_ptr<Connection>& connection);
   // `peer` has no link in use any more (closed, or retired by the peer): redial.
   void LinkLost(Peer& peer);
 

@@ -5,10 +5,13 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <filesystem>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "node/net/handshake.h"
 #include "node/net/secure_channel.h"
@@ -402,6 +405,66 @@ TEST_CASE("what a peer sends on its new link while the old one drains waits in t
     const std::string& payload = received[i + 1].second;
     REQUIRE(payload.substr(0, payload.find('x')) == std::to_string(i));
   }
+}
+
+// Sockets open in this process (the node's and the test's).
+size_t OpenSockets() {
+  size_t sockets = 0;
+  std::error_code ec;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    sockets += std::filesystem::read_symlink(fd.path(), ec).string().starts_with("socket:");
+  }
+  return sockets;
+}
+
+TEST_CASE("a peer that opens link after link keeps at most two retired links open") {
+  // Each authenticated connection of a peer retires the one before, which stays open until the
+  // peer shuts it down or the retire deadline passes. Before 2026-12-07 nothing bounded how many
+  // a peer kept open: a validator key holder dialing in a loop held a descriptor, the socket's
+  // kernel buffers and a frame buffer of the node per connection for the deadline (5 s), however
+  // many it opened, up to the process's descriptor limit (then the store cannot open a file).
+  // And a link retired while it was itself held back behind an older one was never read again.
+  // The retire deadline is 60 s here, so only the bound closes them.
+  genesis::Genesis genesis = TestGenesis(2);
+  crypto::SecretKey key1 = ValidatorKey(1);
+  HandshakeContext as_validator1{&genesis, 1, &key1};
+  TransportOptions options = Node::QuickOptions();
+  options.handshake_timeout = std::chrono::seconds(60);
+  Node node(genesis, 0, ValidatorKey(0), options);
+
+  const size_t before = OpenSockets();
+  constexpr int kLinks = 8;
+  std::vector<std::unique_ptr<RawPeer>> links;
+  std::vector<SessionKeys> keys;
+  for (int i = 0; i < kLinks; ++i) {
+    links.push_back(std::make_unique<RawPeer>(genesis.validators[0].p2p));
+    keys.push_back(links.back()->Handshake(as_validator1));
+    REQUIRE(WaitFor([&] { return node.transport().Stats().handshakes_ok == uint64_t(i) + 1; }));
+  }
+  // Ours (kLinks), the node's link and two retired ones, and at most one dial of the node's.
+  CHECK(WaitFor([&] { return OpenSockets() - before <= kLinks + 3 + 1; }, std::chrono::seconds(2)));
+  CHECK(node.transport().Stats().retired_cut == kLinks - 3);
+
+  auto send = [&](int link, const std::string& payload) {
+    Bytes frame;
+    FrameSealer(keys[link].tx).Seal(payload, frame);
+    links[link]->Write(frame);
+  };
+  for (int i = 0; i < kLinks; ++i) send(i, "on-" + std::to_string(i));
+  // The older retired link is read first, the newer one and the link wait behind it: the
+  // peer's payloads arrive in the order it sent them.
+  REQUIRE(WaitFor([&] { return node.received_count() == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(node.received_count() == 1);
+  links[kLinks - 3]->ShutdownSend();
+  CHECK(links[kLinks - 3]->WaitClosed());
+  REQUIRE(WaitFor([&] { return node.received_count() == 2; }));
+  links[kLinks - 2]->ShutdownSend();
+  CHECK(links[kLinks - 2]->WaitClosed());
+  REQUIRE(WaitFor([&] { return node.received_count() == 3; }));
+  std::vector<std::pair<int, std::string>> want{{1, "on-5"}, {1, "on-6"}, {1, "on-7"}};
+  CHECK(node.received() == want);
+  CHECK(node.transport().ConnectedPeers() == std::vector<int>{1});
 }
 
 }  // namespace
