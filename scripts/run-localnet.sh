@@ -56,7 +56,10 @@ done
 
 if ((fresh)) && [[ -d "$dir" ]]; then rm -rf "$dir"; fi
 if [[ ! -f "$dir/genesis.json" ]]; then
-  "$cli" testnet --validators "$validators" --out "$dir" ${base_port:+--base-port "$base_port"}
+  # testnet's own "Next steps" tell how to start the validators by hand: this script does it.
+  created=$("$cli" testnet --validators "$validators" --out "$dir" ${base_port:+--base-port "$base_port"}) ||
+    exit 1
+  printf '%s\n' "${created%%$'\n\nNext steps:'*}"
 fi
 
 config_value() {  # config_value FILE KEY
