@@ -54,6 +54,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Write(const std::vector<std::string>& payloads);
   // Closes the socket; no listener call follows. Idempotent.
   void Close();
+  // Refuses the handshake in progress for `reason` (counted), closes, and tells the listener
+  // (OnClosed), as if the peer had failed it. REQUIRES: !authenticated().
+  void Refuse(RejectReason reason) { Fail(reason); }
   // Graceful handover to a newer link: takes no more writes, flushes what is pending, then shuts
   // down our sending side, and keeps delivering what the peer still sends until it shuts down
   // too (then OnClosed) or `limits.handshake_timeout` passes (then it is closed, and OnClosed).

@@ -48,6 +48,7 @@ TransportStats TransportCounters::Snapshot() const {
   s.connect_failures = get(connect_failures);
   s.duplicate_links = get(duplicate_links);
   s.retired_cut = get(retired_cut);
+  s.handshakes_evicted = get(handshakes_evicted);
   s.suspensions = get(suspensions);
   s.suspended_refused = get(suspended_refused);
   s.links_up = get(links_up);

@@ -45,6 +45,8 @@ struct TransportStats {
   uint64_t suspensions = 0;         // Transport::Suspend calls that closed a peer out
   uint64_t suspended_refused = 0;   // authenticated links of a suspended peer closed at once
   uint64_t retired_cut = 0;  // retired links closed before they drained: too many of one peer
+  // Handshakes closed to make room for a new connection (also counted as rejected `timeout`).
+  uint64_t handshakes_evicted = 0;
 };
 
 // The live counters; relaxed atomics, written on the transport strand, read from anywhere.
@@ -55,7 +57,7 @@ struct TransportCounters {
   std::atomic<uint64_t> oversized_frames{0}, decrypt_failures{0}, send_queue_dropped{0};
   std::atomic<uint64_t> send_too_large{0}, send_unknown_peer{0}, connect_failures{0};
   std::atomic<uint64_t> duplicate_links{0}, links_up{0}, suspensions{0}, suspended_refused{0};
-  std::atomic<uint64_t> retired_cut{0};
+  std::atomic<uint64_t> retired_cut{0}, handshakes_evicted{0};
 
   void Reject(RejectReason reason) {
     handshakes_rejected[static_cast<size_t>(reason)].fetch_add(1, std::memory_order_relaxed);

@@ -4,6 +4,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
+#include <map>
 #include <random>
 
 #include "common/encoding.h"
@@ -30,6 +31,12 @@ constexpr size_t kFlapDuplicates = 3;
 // beyond the bound the oldest is closed (what it still carried is lost, as with any broken
 // link).
 constexpr size_t kMaxRetiredLinks = 2;
+
+// The address a connection came from, without its port.
+std::string SourceHost(const Connection& connection) {
+  const std::string& remote = connection.remote_address();
+  return remote.substr(0, remote.rfind(':'));
+}
 
 // What a peer sent, fit for a log line: printable ASCII, at most 40 characters.
 std::string Printable(std::string_view text) {
@@ -237,18 +244,36 @@ void Transport::Accept() {
           });
           return;
         }
-        if (inbound_.size() >= options_.max_pending_handshakes) {
-          boost::system::error_code ignored;
-          socket.close(ignored);
-        } else {
-          auto connection =
-              std::make_shared<Connection>(std::move(socket), strand_, AsListener(), context_,
-                                           Role::kResponder, -1, limits_, &counters_);
-          inbound_.insert(connection);
-          connection->Start();
+        auto connection =
+            std::make_shared<Connection>(std::move(socket), strand_, AsListener(), context_,
+                                         Role::kResponder, -1, limits_, &counters_);
+        if (inbound_.size() >= std::max<size_t>(options_.max_pending_handshakes, 1)) {
+          EvictHandshake(SourceHost(*connection));
         }
+        inbound_.push_back(connection);
+        connection->Start();
         Accept();
       }));
+}
+
+void Transport::EvictHandshake(const std::string& newcomer) {
+  // The source with the most handshakes pending, the newcomer's counted in (and preferred on a
+  // tie): a stranger holding slots evicts its own connections, never a validator's handshake
+  // in progress from another address, unless it connects from more addresses than there are
+  // slots.
+  std::map<std::string, size_t> pending{{newcomer, 1}};
+  for (const auto& c : inbound_) ++pending[SourceHost(*c)];
+  std::string busiest = newcomer;
+  for (const auto& [host, count] : pending) {
+    if (count > pending[busiest]) busiest = host;
+  }
+  // Its oldest: the one that has had longest to finish. When every source has one, the oldest.
+  auto victim = std::find_if(inbound_.begin(), inbound_.end(),
+                             [&](const auto& c) { return SourceHost(*c) == busiest; });
+  if (victim == inbound_.end()) victim = inbound_.begin();
+  Bump(counters_.handshakes_evicted);
+  std::shared_ptr<Connection> evicted = *victim;
+  evicted->Refuse(RejectReason::kTimeout);  // OnClosed takes it out of inbound_
 }
 
 void Transport::Dial(Peer& peer) {
@@ -314,7 +339,7 @@ void Transport::ScheduleDial(Peer& peer) {
 }
 
 void Transport::OnAuthenticated(const std::shared_ptr<Connection>& connection) {
-  inbound_.erase(connection);
+  inbound_.remove(connection);
   Peer* peer = FindPeer(connection->peer());
   if (stopped_ || peer == nullptr) return connection->Close();
   if (connection == peer->dialing) {
@@ -429,7 +454,7 @@ void Transport::LinkLost(Peer& peer) {
 }
 
 void Transport::OnClosed(const std::shared_ptr<Connection>& connection) {
-  inbound_.erase(connection);
+  inbound_.remove(connection);
   if (!stopped_ && connection->refusal()) NoteRefusal(*connection);
   Peer* peer = FindPeer(connection->peer());
   if (stopped_ || peer == nullptr) return;

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -56,7 +57,8 @@ struct TransportOptions {
   std::chrono::milliseconds backoff_max{2000};
   // Returns a jitter sample in [0, 1); empty: a PRNG seeded from std::random_device.
   std::function<double()> jitter;
-  // Unauthenticated inbound connections beyond this are closed at once.
+  // Unauthenticated inbound connections at once; one more evicts the oldest handshake of the
+  // source address that has the most (Transport::EvictHandshake).
   size_t max_pending_handshakes = 64;
   // Per-peer receive budget (node/net/receive_budget.h): payloads delivered and not yet
   // released by the node; reading from the peer pauses while either bound is exceeded.
@@ -226,6 +228,9 @@ class Transport : private Connection::Listener {
   // The private base, named where std::make_shared cannot see it.
   Connection::Listener* AsListener() { return this; }
   void Accept();
+  // Makes room among the inbound handshakes for a connection from `newcomer` (an address):
+  // closes the oldest handshake of the source that has the most (docs/transport.md "Links").
+  void EvictHandshake(const std::string& newcomer);
   void Dial(Peer& peer);
   void OnConnected(Peer& peer, const boost::system::error_code& ec);
   void DialFailed(Peer& peer);
@@ -256,9 +261,9 @@ class Transport : private Connection::Listener {
   CreditedReceiveHandler on_receive_;
   LinkHandler on_link_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  boost::asio::steady_timer accept_retry_;         // pauses accepting after an error such as EMFILE
-  std::vector<std::unique_ptr<Peer>> peers_;       // every validator but self, ascending
-  std::set<std::shared_ptr<Connection>> inbound_;  // accepted, still handshaking
+  boost::asio::steady_timer accept_retry_;    // pauses accepting after an error such as EMFILE
+  std::vector<std::unique_ptr<Peer>> peers_;  // every validator but self, ascending
+  std::list<std::shared_ptr<Connection>> inbound_;  // accepted, still handshaking, oldest first
   bool stopped_ = false;
   std::function<double()> jitter_;
   // Written on the strand, read by HandshakeRefusals and FlappingLinks from anywhere.

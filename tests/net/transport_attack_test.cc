@@ -467,5 +467,70 @@ TEST_CASE("a peer that opens link after link keeps at most two retired links ope
   CHECK(node.transport().ConnectedPeers() == std::vector<int>{1});
 }
 
+// A TCP connection to `address` from the loopback address `source` (Linux answers on all of
+// 127/8), read up to the node's hello: accepted and handshaking. nullopt if the node closed it.
+std::optional<tcp::socket> Handshaking(boost::asio::io_context& io, const std::string& address,
+                                       const std::string& source) {
+  tcp::socket socket(io);
+  socket.open(tcp::v4());
+  socket.bind(tcp::endpoint(boost::asio::ip::make_address(source), 0));
+  const auto colon = address.rfind(':');
+  socket.connect(tcp::endpoint(boost::asio::ip::make_address(address.substr(0, colon)),
+                               static_cast<uint16_t>(std::stoi(address.substr(colon + 1)))));
+  Bytes header(kFrameHeaderSize);
+  boost::system::error_code ec;
+  boost::asio::read(socket, boost::asio::buffer(header), ec);
+  if (ec) return std::nullopt;
+  Bytes body(GetU32BE(header.data()));
+  boost::asio::read(socket, boost::asio::buffer(body), ec);
+  if (ec) return std::nullopt;
+  return socket;
+}
+
+TEST_CASE("connections that never finish their handshake cannot keep a validator out") {
+  // Before 2026-12-07 a connection beyond max_pending_handshakes was closed at accept: anyone
+  // who could reach the port held every slot with idle connections, renewed as the handshake
+  // timeout closed them, and no validator's link to the node could come up (with every node
+  // held so, no link at all). Now a new connection evicts the oldest handshake of the source
+  // address with the most of them: a stranger's connections only ever evict its own.
+  genesis::Genesis genesis = TestGenesis(2);
+  TransportOptions options = Node::QuickOptions();
+  options.max_pending_handshakes = 4;
+  options.handshake_timeout = std::chrono::seconds(60);
+  Node node(genesis, 1, ValidatorKey(1), options);  // the test plays validator 0 against it
+  crypto::SecretKey key0 = ValidatorKey(0);
+  HandshakeContext as_validator0{&genesis, 0, &key0};
+  const std::string& address = genesis.validators[1].p2p;
+
+  boost::asio::io_context io;
+  std::vector<tcp::socket> stranger;
+  for (int i = 0; i < 4; ++i) {
+    std::optional<tcp::socket> socket = Handshaking(io, address, "127.0.0.2");
+    REQUIRE(socket);
+    stranger.push_back(std::move(*socket));
+  }
+
+  // A validator's connection gets in, and the stranger's further connections, arriving while
+  // it handshakes, do not push it out.
+  RawPeer validator(address);
+  net::Handshake hs(as_validator0, Role::kInitiator, 1, Ephemeral::Generate());
+  validator.WriteFrame(hs.hello());
+  std::optional<std::string> hello = validator.ReadFrame();
+  REQUIRE(hello);
+  REQUIRE_FALSE(hs.OnPeerHello(*hello));
+  for (int i = 0; i < 8; ++i) {
+    std::optional<tcp::socket> socket = Handshaking(io, address, "127.0.0.2");
+    REQUIRE(socket);
+    stranger.push_back(std::move(*socket));
+  }
+  validator.WriteFrame(hs.auth());
+  std::optional<std::string> auth = validator.ReadFrame();
+  REQUIRE(auth);
+  REQUIRE_FALSE(hs.OnPeerAuth(*auth));
+  CHECK(WaitFor([&] { return node.transport().ConnectedPeers() == std::vector<int>{0}; }));
+  CHECK(node.transport().Stats().handshakes_evicted == 9);
+  CHECK(node.rejected(RejectReason::kTimeout) == 9);  // in /metrics as timed out
+}
+
 }  // namespace
 }  // namespace evchain::net
