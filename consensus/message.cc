@@ -16,6 +16,19 @@ namespace {
 
 constexpr std::string_view kDomain = "evchain-consensus/1\n";
 
+// The most bytes an envelope of a PREPARE, COMMIT, CHECKPOINT or STATUS may take. A correct
+// validator's are at most ~500 bytes (the largest, a COMMIT, carries a checkpoint text of at most
+// ~280 bytes with a 64-character chain id, and a cosignature); a replica keeps such votes (one per
+// sender, seq and view) and writes them to its consensus store, so without a bound one validator
+// padding each to the frame limit made every replica hold and write L x 16 MiB (docs/protocol.md
+// "Messages").
+constexpr size_t kMaxVoteEnvelopeBytes = 1024;
+
+bool IsVoteSized(pb::Body::KindCase kind) {
+  return kind == pb::Body::kPrepare || kind == pb::Body::kCommit || kind == pb::Body::kCheckpoint ||
+         kind == pb::Body::kStatus;
+}
+
 Status BadDeposit(std::string why) { return Status::Error("bad_deposit", std::move(why)); }
 
 }  // namespace
@@ -70,6 +83,9 @@ Result<Message> VerifyEnvelope(const genesis::Genesis& genesis, std::string_view
   Message m;
   if (!m.body_.ParseFromString(env.body()) || m.body_.kind_case() == pb::Body::KIND_NOT_SET) {
     return Status::Error("malformed", "body does not parse");
+  }
+  if (IsVoteSized(m.body_.kind_case()) && wire.size() > kMaxVoteEnvelopeBytes) {
+    return Status::Error("oversized", "a vote, checkpoint or status larger than any correct one");
   }
   m.sender_ = static_cast<int>(env.sender());
   m.wire_ = std::string(wire);

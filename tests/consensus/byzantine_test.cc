@@ -1,0 +1,60 @@
+// Well-signed messages from one Byzantine validator that a replica must refuse (and count)
+// rather than store, act on or write to disk. docs/reliability.md "Byzantine validators" lists
+// each hole these tests showed before it was closed.
+#include <doctest/doctest.h>
+#include <google/protobuf/unknown_field_set.h>
+
+#include <string>
+
+#include "consensus/message.h"
+#include "tests/consensus/sim.h"
+
+namespace evchain::consensus::sim {
+namespace {
+
+// Bytes of replica i's durable consensus records.
+size_t RecordBytes(const Simulation& sim, int i) {
+  size_t bytes = 0;
+  for (const auto& [key, value] : sim.records(i)) bytes += key.size() + value.size();
+  return bytes;
+}
+
+// A PREPARE for (view 0, seq) carrying `padding` bytes in a field no version of the message
+// has: it parses, and the sender's envelope signature covers it.
+pb::Body PaddedPrepare(uint64_t seq, size_t padding) {
+  pb::Body body;
+  pb::Prepare* p = body.mutable_prepare();
+  p->set_view(0);
+  p->set_seq(seq);
+  p->set_digest(HashBytes(TestDigest(static_cast<uint8_t>(seq))));
+  p->GetReflection()->MutableUnknownFields(p)->AddLengthDelimited(1000, std::string(padding, 'x'));
+  return body;
+}
+
+}  // namespace
+
+// Until 2026-12-08 a vote of any size was kept: one validator sending a PREPARE padded to the
+// frame limit (16 MiB) for every seq of the window made each replica hold L of them in memory
+// and write them to its consensus store (L x 16 MiB = 1 GiB with the default L = 64), again
+// after every checkpoint. Here 256 KiB each with L = 16: 4 MiB of records at every honest
+// replica before the fix.
+TEST_CASE("a validator's padded votes are refused, neither kept nor written") {
+  Simulation sim(QuietOptions(19, 5000));
+  sim.SetByzantine(3, kCensor);  // a backup: its own traffic is honest, the test injects the rest
+  const uint64_t window = sim.genesis().params.watermark_window;
+  for (uint64_t seq = 1; seq <= window; ++seq) {
+    sim.Inject(3, PaddedPrepare(seq, size_t{256} << 10), 10 + static_cast<UnixMillis>(seq));
+  }
+  sim.Submit(1, 200);  // the Readies that act write the records held back
+  REQUIRE(sim.RunUntil(600));
+  INFO(sim.failure());
+  CHECK(sim.failure().empty());
+  for (int i = 0; i < 3; ++i) {
+    INFO("v", i, ": ", RecordBytes(sim, i), " bytes of records");
+    CHECK(RecordBytes(sim, i) < (size_t{64} << 10));
+    CHECK(sim.chain(i).size() == 1);
+  }
+  CHECK(sim.HostRejects("oversized") == 3 * window);
+}
+
+}  // namespace evchain::consensus::sim
