@@ -4,6 +4,7 @@
 #include "consensus/replica.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <utility>
 
@@ -790,8 +791,12 @@ void Replica::State::LearnAmnesiaBounds() {
   uint64_t highest_view = std::max(view, backup_floor.consensus_view);
   for (const auto& [peer, h] : peer_committed) height = std::max(height, h);
   for (const auto& [peer, v] : peer_view) highest_view = std::max(highest_view, v);
-  amnesia_seq = height + genesis.params.watermark_window;
-  amnesia_view = highest_view + 1;
+  // Saturating: the reports are a peer's word, and a Byzantine one near 2^64 must not wrap a
+  // bound to 0 (which let this replica vote on everything again). A bound at the maximum
+  // withholds for good: this replica then counts among the f faulty ones.
+  const uint64_t window = genesis.params.watermark_window;
+  amnesia_seq = height > UINT64_MAX - window ? UINT64_MAX : height + window;
+  amnesia_view = highest_view == UINT64_MAX ? UINT64_MAX : highest_view + 1;
   amnesia_bounds_known = true;
   PersistState();  // the bounds outlive a crash; the host then clears its restore marker
   Event e;
