@@ -101,6 +101,25 @@ TEST_CASE("deposit without --wait collects receipts already committed, wrong key
   CHECK(down.err.rfind("evchain deposit: ", 0) == 0);
 }
 
+// A statement field given on the command line is checked before any file is hashed: a typo
+// in --kind should not cost the hashing of a large file first.
+TEST_CASE("deposit checks the statement's options before it reads a file") {
+  Setup s;
+  const std::string absent = s.dir / "never-read.bin";
+  // option, value, the statement field the error names
+  for (const std::array<std::string, 3>& bad :
+       {std::array<std::string, 3>{"--kind", "rumour", "kind"},
+        {"--captured-at", "yesterday", "captured_at"},
+        {"--nonce", "has space", "nonce"}}) {
+    CAPTURE(bad[0]);
+    CliRun run = RunCli({"deposit", absent, "--key", s.key_path, "--depositor", "demo-platform",
+                         "--node", s.node.url(), bad[0], bad[1]});
+    CHECK(run.exit_code == 2);
+    CHECK_MESSAGE(run.err.find("cannot read") == std::string::npos, run.err);
+    CHECK_MESSAGE(run.err.find(bad[2] + ": ") != std::string::npos, run.err);
+  }
+}
+
 TEST_CASE("deposit of a file that does not exist, or of a directory, says which") {
   Setup s;
   const std::string absent = s.dir / "nonexist.bin";

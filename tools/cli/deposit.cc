@@ -63,6 +63,27 @@ std::string RandomNonce() {
   return ToHex(ByteView(bytes, sizeof bytes));
 }
 
+// Every field of a file's statement that comes from the command line; the digest and nonce are
+// the caller's.
+ledger::DepositStatement StatementFromOptions(const DepositOptions& o,
+                                              const std::string& chain_id) {
+  ledger::DepositStatement st;
+  st.chain_id = chain_id;
+  st.depositor = o.depositor;
+  st.kind = o.kind;
+  st.source = o.source;
+  st.captured_at = o.captured_at;
+  st.case_ref = o.case_ref;
+  st.related = o.related;
+  return st;
+}
+
+// Items of a batch need distinct nonces; derived from the batch nonce so that re-running with
+// the same --nonce re-sends identical statements (idempotent).
+std::string ItemNonce(const std::string& batch_nonce, size_t item) {
+  return ToHex(crypto::Sha256(batch_nonce + "/" + std::to_string(item))).substr(0, 32);
+}
+
 // FILE.receipt.json, then FILE.receipt.2.json, FILE.receipt.3.json, ...
 std::string ReceiptPath(const std::string& file, int n) {
   return n == 1 ? file + ".receipt.json" : file + ".receipt." + std::to_string(n) + ".json";
@@ -194,6 +215,32 @@ int RunDeposit(const DepositOptions& o) {
                 o.key + " is not the key of depositor '" + o.depositor + "' in the genesis");
   }
 
+  const bool batched = o.files.size() > 1;
+  const std::string nonce = o.nonce.empty() ? RandomNonce() : o.nonce;
+  // The statement's fields from the options, checked before any file is read (a typo in --kind
+  // should not wait for a large file's hashing); each file's digest goes in later.
+  const ledger::DepositStatement from_options = StatementFromOptions(o, genesis.chain_id);
+  {
+    ledger::DepositStatement probe = from_options;
+    probe.digest.fill(0);
+    probe.nonce = batched ? ItemNonce(nonce, 0) : nonce;
+    if (Status s = probe.Validate(); !s.ok()) return Fail(kDepositVerb, kExitUsage, s.ToString());
+    if (batched) {
+      if (o.files.size() > ledger::kMaxBatchItems) {
+        return Fail(kDepositVerb, kExitUsage,
+                    "at most " + std::to_string(ledger::kMaxBatchItems) + " files per deposit");
+      }
+      ledger::BatchStatement batch;
+      batch.chain_id = genesis.chain_id;
+      batch.depositor = o.depositor;
+      batch.items = o.files.size();
+      batch.nonce = nonce;
+      if (Status s = batch.Validate(); !s.ok()) {
+        return Fail(kDepositVerb, kExitUsage, s.ToString());
+      }
+    }
+  }
+
   // Hash every file first: a bad path fails before anything is submitted.
   uint64_t total_bytes = 0;
   for (const auto& file : o.files) {
@@ -219,22 +266,10 @@ int RunDeposit(const DepositOptions& o) {
     }
   }
 
-  const bool batched = items.size() > 1;
-  const std::string nonce = o.nonce.empty() ? RandomNonce() : o.nonce;
   for (size_t i = 0; i < items.size(); ++i) {
-    ledger::DepositStatement st;
-    st.chain_id = genesis.chain_id;
-    st.depositor = o.depositor;
+    ledger::DepositStatement st = from_options;
     st.digest = items[i].digest;
-    st.kind = o.kind;
-    st.source = o.source;
-    st.captured_at = o.captured_at;
-    st.case_ref = o.case_ref;
-    st.related = o.related;
-    // Items of a batch need distinct nonces; derived from the batch nonce so that re-running
-    // with the same --nonce re-sends identical statements (idempotent).
-    st.nonce =
-        batched ? ToHex(crypto::Sha256(nonce + "/" + std::to_string(i))).substr(0, 32) : nonce;
+    st.nonce = batched ? ItemNonce(nonce, i) : nonce;
     if (Status s = st.Validate(); !s.ok()) {
       return Fail(kDepositVerb, kExitUsage, items[i].file + ": " + s.ToString());
     }
@@ -253,10 +288,6 @@ int RunDeposit(const DepositOptions& o) {
     if (!res.ok()) return Fail(kDepositVerb, kExitIo, "submit failed: " + res.status().message());
     response = std::move(res).value();
   } else {
-    if (items.size() > ledger::kMaxBatchItems) {
-      return Fail(kDepositVerb, kExitUsage,
-                  "at most " + std::to_string(ledger::kMaxBatchItems) + " files per deposit");
-    }
     std::vector<std::string> texts;
     texts.reserve(items.size());
     for (const auto& item : items) texts.push_back(item.statement);
