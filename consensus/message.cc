@@ -85,7 +85,7 @@ Result<Message> VerifyEnvelope(const genesis::Genesis& genesis, std::string_view
     return Status::Error("malformed", "body does not parse");
   }
   if (IsVoteSized(m.body_.kind_case()) && wire.size() > kMaxVoteEnvelopeBytes) {
-    return Status::Error("oversized", "a vote, checkpoint or status larger than any correct one");
+    return Status::Error("malformed", "a vote, checkpoint or status larger than any correct one");
   }
   m.sender_ = static_cast<int>(env.sender());
   m.wire_ = std::string(wire);

@@ -70,9 +70,9 @@ std::string SignEnvelope(const genesis::Genesis& genesis, int sender, const cryp
 
 // Parses `wire` and checks its envelope signature against the genesis key of the sender it
 // names. Deposit signatures are NOT checked. Errors (stable codes, used as drop reasons):
-// "malformed", "unknown_sender", "bad_signature", and "oversized": a PREPARE, COMMIT,
-// CHECKPOINT or STATUS envelope over 1 KiB (no correct validator sends one; the replica would
-// keep and persist it).
+// "malformed" (also: a PREPARE, COMMIT, CHECKPOINT or STATUS envelope over 1 KiB, which no
+// correct validator sends and the replica would keep and persist), "unknown_sender",
+// "bad_signature".
 Result<Message> VerifyEnvelope(const genesis::Genesis& genesis, std::string_view wire);
 
 // Everything the host must check before Step, pure and thread-safe: VerifyEnvelope and, for

@@ -54,7 +54,7 @@ TEST_CASE("a validator's padded votes are refused, neither kept nor written") {
     CHECK(RecordBytes(sim, i) < (size_t{64} << 10));
     CHECK(sim.chain(i).size() == 1);
   }
-  CHECK(sim.HostRejects("oversized") == 3 * window);
+  CHECK(sim.HostRejects("malformed") == 3 * window);
 }
 
 }  // namespace evchain::consensus::sim
