@@ -1,20 +1,24 @@
 #include "node/snapshot_fetch.h"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <mutex>
 #include <set>
 #include <thread>
 
+#include "ledger/certificate.h"
 #include "node/net/transport.h"
 #include "node/snapshot_server.h"
 #include "proto/node.pb.h"
+#include "storage/snapshot.h"
 
 namespace evchain::node {
 namespace {
@@ -67,8 +71,53 @@ uint64_t ChunkSize(uint64_t total, uint64_t offset) {
   return std::min<uint64_t>(kSnapshotChunkBytes, total - offset);
 }
 
+// What the first chunk of a peer's snapshot shows, checked before anything more is asked
+// for: the file fits on the disk it goes to (the peer names its size, and a Byzantine one could
+// name a petabyte and fill the disk), and its header's tip is the block the peer named, with a
+// certificate a quorum of the genesis validators signed (the checks `restore` starts with), so
+// a forged snapshot costs one chunk, not a download. A correct snapshot's header (a block
+// header and a certificate of a few KiB) is well inside its first 1 MiB chunk.
+Status CheckOffer(const genesis::Genesis& genesis, const pb::SnapshotChunk& first, int fd) {
+  struct statvfs disk {};
+  if (::fstatvfs(fd, &disk) == 0) {
+    const uint64_t free_bytes = uint64_t{disk.f_bavail} * disk.f_frsize;
+    if (first.total_bytes() > free_bytes) {
+      return Status::Error("unavailable", "offers a snapshot of " +
+                                              std::to_string(first.total_bytes()) +
+                                              " bytes, more than the " +
+                                              std::to_string(free_bytes) + " bytes free for it");
+    }
+  }
+  const std::string& data = first.data();
+  std::FILE* in = fmemopen(const_cast<char*>(data.data()), data.size(), "rb");
+  if (in == nullptr) return Status::Error("io_error", "cannot read a chunk");
+  Result<storage::SnapshotInfo> info = storage::ReadSnapshotHeader(in);
+  std::fclose(in);
+  if (!info.ok()) {
+    return Status::Error("unavailable", "its first chunk holds no certified snapshot header (" +
+                                            info.status().ToString() + ")");
+  }
+  const ledger::BlockHeader& tip = info->tip;
+  Result<ledger::VerifiedCertificate> cert =
+      ledger::VerifyCertificate(info->tip_certificate, genesis);
+  if (tip.chain_id != genesis.chain_id || !cert.ok()) {
+    return Status::Error("unavailable", "its snapshot's tip (block " + std::to_string(tip.height) +
+                                            ") is not certified by the genesis validators");
+  }
+  const ledger::CheckpointInfo& cp = cert->checkpoint;
+  if (cp.height != tip.height || cp.tree_size != tip.log_size || cp.root != tip.log_root ||
+      cp.block_hash != info->tip_hash || cp.time != tip.time || cp.chain_id != tip.chain_id ||
+      first.snapshot_id() != std::string(AsChars(ByteView(info->tip_hash))) ||
+      first.height() != tip.height) {
+    return Status::Error("unavailable",
+                         "its snapshot's tip certificate does not certify the block it names");
+  }
+  return Status::Ok();
+}
+
 // One peer's whole snapshot into `fd` (truncated first); errors say what the peer did.
-Result<FetchedSnapshot> FetchFrom(net::Transport& transport, ChunkInbox& inbox, int peer, int fd,
+Result<FetchedSnapshot> FetchFrom(const genesis::Genesis& genesis, net::Transport& transport,
+                                  ChunkInbox& inbox, int peer, int fd,
                                   const SnapshotFetchOptions& options) {
   const auto connected = [&] {
     const std::vector<int> up = transport.ConnectedPeers();
@@ -99,6 +148,7 @@ Result<FetchedSnapshot> FetchFrom(net::Transport& transport, ChunkInbox& inbox, 
   if (total == 0 || first.offset() != 0 || first.data().size() != ChunkSize(total, 0)) {
     return Status::Error("unavailable", "a malformed first chunk");
   }
+  if (Status offer = CheckOffer(genesis, first, fd); !offer.ok()) return offer;
   if (::ftruncate(fd, 0) != 0) return Status::Error("io_error", "cannot truncate the file");
   uint64_t received = 0, next = 0;
   std::set<uint64_t> outstanding{0};
@@ -174,7 +224,7 @@ Result<FetchedSnapshot> FetchSnapshotFromPeers(const genesis::Genesis& genesis, 
   Result<FetchedSnapshot> fetched = Status::Error("unavailable", "no peer to ask");
   std::string report;
   for (int peer : peers) {
-    fetched = FetchFrom(transport, inbox, peer, fd, options);
+    fetched = FetchFrom(genesis, transport, inbox, peer, fd, options);
     if (fetched.ok() || fetched.status().code() == "io_error") break;
     report += (report.empty() ? "" : "; ") + genesis.validators[peer].id + ": " +
               fetched.status().message();

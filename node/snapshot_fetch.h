@@ -1,9 +1,11 @@
 // Fetches a snapshot of the committed chain from the other validators over the peer links, as
 // validator `self` (its genesis key authenticates the links), into a file (docs/snapshots.md
 // "Over the peer links"). Used by `evchain snapshot fetch` while this validator's node is
-// stopped (it takes the node's p2p address). The file is not verified here: `evchain snapshot
-// restore` verifies all of it against the genesis before anything is loaded, so a Byzantine
-// peer can waste a download, not corrupt a data directory.
+// stopped (it takes the node's p2p address). Only the first chunk is checked here (the size the
+// peer names fits on the disk; the tip in the header is certified by the genesis validators and
+// is the block the peer names): `evchain snapshot restore` verifies all of it against the
+// genesis before anything is loaded, so a Byzantine peer can waste a download of at most the
+// free space, not corrupt a data directory.
 #pragma once
 
 #include <chrono>

@@ -1,0 +1,178 @@
+// node/snapshot_fetch.h against a peer that serves what it likes: the fetcher (validator 0)
+// runs its own transport, the peer is validator 1's transport answering each fetch_snapshot as
+// the case says. A Byzantine peer can waste a download; it must not be able to make it endless,
+// larger than the disk, or of a snapshot whose tip no quorum certified.
+#include "node/snapshot_fetch.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "crypto/sha256.h"
+#include "node/net/transport.h"
+#include "node/snapshot_server.h"
+#include "proto/node.pb.h"
+#include "storage/evidence_log.h"
+#include "storage/snapshot.h"
+#include "tests/test_ports.h"
+#include "tools/synthetic_chain/synthetic_chain.h"
+
+namespace evchain::node::snapshot_fetch_test {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr UnixMillis kGenesisTime = 1795865400000;
+
+// A four-validator network whose p2p addresses are this test's ports.
+synthetic::TestNetwork Network() {
+  synthetic::TestNetwork net = synthetic::MakeTestNetwork("snapshot-fetch", kGenesisTime);
+  for (genesis::Validator& v : net.genesis.validators) {
+    v.p2p = "127.0.0.1:" + std::to_string(evchain::testing::TestPort());
+  }
+  return net;
+}
+
+// Validator 1, answering every fetch_snapshot with `answer(request)` (nothing when nullopt).
+class Peer {
+ public:
+  using Answer = std::function<std::optional<pb::SnapshotChunk>(const pb::FetchSnapshot&)>;
+  Peer(const synthetic::TestNetwork& net, Answer answer)
+      : answer_(std::move(answer)), transport_(io_, net.genesis, 1, net.validator_keys[1]) {
+    transport_.SetReceiveHandler([this](int peer, const std::string& payload) {
+      pb::PeerPayload parsed;
+      if (!parsed.ParseFromString(payload) || !parsed.has_fetch_snapshot()) return;
+      ++requests_;
+      if (std::optional<pb::SnapshotChunk> chunk = answer_(parsed.fetch_snapshot())) {
+        pb::PeerPayload reply;
+        *reply.mutable_snapshot_chunk() = std::move(*chunk);
+        transport_.Send(peer, reply.SerializeAsString());
+      }
+    });
+    REQUIRE(transport_.Start().ok());
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~Peer() {
+    transport_.Stop();
+    thread_.join();
+  }
+  int requests() const { return requests_.load(); }
+
+ private:
+  Answer answer_;
+  boost::asio::io_context io_;
+  net::Transport transport_;
+  std::thread thread_;
+  std::atomic<int> requests_{0};
+};
+
+struct TempDir {
+  TempDir() {
+    path = fs::temp_directory_path() /
+           ("evchain-snapfetch-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  fs::path path;
+  static inline int counter = 0;
+};
+
+Result<FetchedSnapshot> FetchFromPeer1(const synthetic::TestNetwork& net, const fs::path& out) {
+  SnapshotFetchOptions options;
+  options.listen_address = net.genesis.validators[0].p2p;
+  options.peers = {1};
+  options.peer_timeout = std::chrono::milliseconds(1500);
+  return FetchSnapshotFromPeers(net.genesis, 0, net.validator_keys[0], out.string(), options);
+}
+
+// A chunk of the snapshot `id` of `total` bytes at the requested offset, all zero bytes.
+pb::SnapshotChunk Zeros(const pb::FetchSnapshot& request, const std::string& id, uint64_t total) {
+  pb::SnapshotChunk chunk;
+  chunk.set_snapshot_id(id);
+  chunk.set_total_bytes(total);
+  chunk.set_offset(request.offset());
+  chunk.set_height(1);
+  chunk.set_data(std::string(std::min<uint64_t>(kSnapshotChunkBytes, total - request.offset()), 0));
+  return chunk;
+}
+
+TEST_CASE("a peer offering a snapshot larger than the disk is left at its first chunk") {
+  // Before 2026-12-07 the fetcher took the size the peer named and downloaded until it had it:
+  // a Byzantine peer naming a petabyte filled the disk (here it stops answering after 16 MiB).
+  synthetic::TestNetwork net = Network();
+  const std::string id(32, 'x');
+  Peer peer(net, [&](const pb::FetchSnapshot& request) -> std::optional<pb::SnapshotChunk> {
+    if (request.offset() >= 16 * kSnapshotChunkBytes) return std::nullopt;
+    return Zeros(request, id, uint64_t{1} << 50);
+  });
+  TempDir dir;
+  Result<FetchedSnapshot> fetched = FetchFromPeer1(net, dir.path / "chain.evsnap");
+  REQUIRE_FALSE(fetched.ok());
+  CHECK(fetched.status().code() == "unavailable");
+  CHECK_MESSAGE(fetched.status().message().find("free") != std::string::npos,
+                fetched.status().ToString());
+  CHECK(peer.requests() == 1);
+  CHECK(!fs::exists(dir.path / "chain.evsnap"));
+  CHECK(!fs::exists(dir.path / "chain.evsnap.partial"));
+}
+
+TEST_CASE("a peer whose snapshot's tip is not certified is left at its first chunk") {
+  // Before 2026-12-07 the file was fetched whole and only `restore` found it worthless.
+  synthetic::TestNetwork net = Network();
+  const std::string id(32, 'x');
+  Peer peer(net, [&](const pb::FetchSnapshot& request) -> std::optional<pb::SnapshotChunk> {
+    return Zeros(request, id, 4 * kSnapshotChunkBytes);
+  });
+  TempDir dir;
+  Result<FetchedSnapshot> fetched = FetchFromPeer1(net, dir.path / "chain.evsnap");
+  REQUIRE_FALSE(fetched.ok());
+  CHECK(fetched.status().code() == "unavailable");
+  CHECK_MESSAGE(fetched.status().message().find("certif") != std::string::npos,
+                fetched.status().ToString());
+  CHECK(peer.requests() == 1);
+  CHECK(!fs::exists(dir.path / "chain.evsnap"));
+}
+
+TEST_CASE("a correct peer's snapshot is fetched whole and loads") {
+  synthetic::TestNetwork net = Network();
+  auto store = storage::NewMemoryStore();
+  auto log = storage::EvidenceLog::Open(store.get());
+  REQUIRE(log.ok());
+  synthetic::ChainBuilder builder(net, log->get(), 3);
+  for (int h = 1, next = 0; h <= 4; ++h) {
+    std::vector<ledger::Entry> entries;
+    for (int i = 0; i < 1500; ++i, ++next) {
+      entries.push_back(
+          builder.Deposit(crypto::Sha256("e" + std::to_string(next)), "n" + std::to_string(next)));
+    }
+    REQUIRE(builder.AppendBlock(std::move(entries), kGenesisTime + 1000 * h).ok());
+  }
+  TempDir dir;
+  SnapshotServer server(store.get(), (dir.path / kPeerSnapshotFile).string(), {});
+  Peer peer(net, [&](const pb::FetchSnapshot& request) -> std::optional<pb::SnapshotChunk> {
+    return server.Serve(request);
+  });
+  Result<FetchedSnapshot> fetched = FetchFromPeer1(net, dir.path / "chain.evsnap");
+  REQUIRE_MESSAGE(fetched.ok(), fetched.status().ToString());
+  CHECK(fetched->height == 4);
+  CHECK(fetched->bytes > 2 * kSnapshotChunkBytes);
+
+  std::FILE* in = std::fopen((dir.path / "chain.evsnap").c_str(), "rb");
+  REQUIRE(in != nullptr);
+  auto target = storage::NewMemoryStore();
+  auto loaded = storage::LoadSnapshot(in, net.genesis, *target);
+  std::fclose(in);
+  REQUIRE_MESSAGE(loaded.ok(), loaded.status().ToString());
+  CHECK(loaded->tip.log_size == 6000);
+}
+
+}  // namespace
+}  // namespace evchain::node::snapshot_fetch_test
