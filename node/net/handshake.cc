@@ -1,5 +1,6 @@
 #include "node/net/handshake.h"
 
+#include <google/protobuf/unknown_field_set.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -23,6 +24,57 @@ bool CopyExact(const std::string& from, std::array<uint8_t, N>& to) {
 }
 
 std::string AsString(ByteView b) { return std::string(AsChars(b)); }
+
+// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF (what libprotobuf
+// accepts in a proto3 string, or stricter).
+bool ValidUtf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const auto byte = [&](size_t k) { return static_cast<uint8_t>(text[k]); };
+    const uint8_t b = byte(i);
+    size_t more = 0;
+    uint8_t low = 0x80, high = 0xbf;  // the range of the byte after the lead
+    if (b < 0x80) {
+      ++i;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      more = 1;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      more = 2;
+      if (b == 0xe0) low = 0xa0;
+      if (b == 0xed) high = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      more = 3;
+      if (b == 0xf0) low = 0x90;
+      if (b == 0xf4) high = 0x8f;
+    } else {
+      return false;
+    }
+    if (i + more >= text.size()) return false;
+    if (byte(i + 1) < low || byte(i + 1) > high) return false;
+    for (size_t k = 2; k <= more; ++k) {
+      if (byte(i + k) < 0x80 || byte(i + k) > 0xbf) return false;
+    }
+    i += more + 1;
+  }
+  return true;
+}
+
+// libprotobuf logs an ERROR line for each proto3 string field it refuses as invalid UTF-8, and
+// anyone can send us a hello: its one string field (chain_id, 2) is checked here first, on the
+// wire format, so such a hello is refused without a line in the log.
+bool ChainIdIsUtf8(std::string_view body) {
+  google::protobuf::UnknownFieldSet fields;
+  if (!fields.ParseFromArray(body.data(), static_cast<int>(body.size()))) return false;
+  for (int i = 0; i < fields.field_count(); ++i) {
+    const google::protobuf::UnknownField& field = fields.field(i);
+    if (field.number() == 2 &&
+        field.type() == google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED &&
+        !ValidUtf8(field.length_delimited())) {
+      return false;
+    }
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -66,6 +118,7 @@ std::string EncodeHello(const HelloFields& hello) {
 }
 
 std::optional<HelloFields> DecodeHello(std::string_view body) {
+  if (!ChainIdIsUtf8(body)) return std::nullopt;
   wire::Hello msg;
   if (!msg.ParseFromArray(body.data(), static_cast<int>(body.size()))) return std::nullopt;
   HelloFields hello;

@@ -1,6 +1,7 @@
 #include "node/net/handshake.h"
 
 #include <doctest/doctest.h>
+#include <google/protobuf/stubs/logging.h>
 
 #include <fstream>
 #include <map>
@@ -8,6 +9,7 @@
 
 #include "common/encoding.h"
 #include "node/net/secure_channel.h"
+#include "proto/wire.pb.h"
 #include "tests/net/net_test_util.h"
 
 namespace evchain::net {
@@ -124,6 +126,63 @@ std::map<std::string, std::string> DocVectors() {
     if (words >> name >> eq >> hex && eq == "=" && name.rfind("vec.", 0) == 0) out[name] = hex;
   }
   return out;
+}
+
+// What libprotobuf logs while it lives: its log handler, for the lifetime of the object.
+class ProtobufLog {
+ public:
+  ProtobufLog() { previous_ = google::protobuf::SetLogHandler(&ProtobufLog::Handle); }
+  ~ProtobufLog() { google::protobuf::SetLogHandler(previous_); }
+  static std::vector<std::string>& lines() {
+    static std::vector<std::string> lines;
+    return lines;
+  }
+
+ private:
+  static void Handle(google::protobuf::LogLevel, const char*, int, const std::string& message) {
+    lines().push_back(message);
+  }
+  google::protobuf::LogHandler* previous_ = nullptr;
+};
+
+TEST_CASE("a hello whose chain id is not UTF-8 is refused without a log line") {
+  // Anyone may connect and send a hello. libprotobuf logs an ERROR line for every string field
+  // it refuses as invalid UTF-8, so before 2026-12-07 a stranger wrote one line to the node's
+  // log per connection, as fast as it could connect (docs/reliability.md "Fuzzing"). Such a
+  // hello is refused as `malformed` (counted, and tallied by source address) before libprotobuf
+  // sees it.
+  HandshakePair p;
+  crypto::SecretKey stranger_key = ValidatorKey(1);
+  HelloFields fields;
+  fields.chain_id = "net-test\xff\xfe";
+  fields.genesis_hash = p.genesis.hash;
+  fields.validator_index = 1;
+  fields.validator_key = stranger_key.public_key();
+  fields.ephemeral_key = Fill(7);
+  wire::Hello hello;
+  hello.set_version(1);
+  hello.set_genesis_hash(std::string(AsChars(ByteView(fields.genesis_hash))));
+  hello.set_validator_index(1);
+  hello.set_validator_key(std::string(AsChars(ByteView(fields.validator_key))));
+  hello.set_ephemeral_key(std::string(AsChars(ByteView(fields.ephemeral_key))));
+  std::string body = hello.SerializeAsString();
+  // Field 2 (chain_id) as raw bytes, which the generated setter would not check either.
+  body += std::string("\x12\x0a") + fields.chain_id;
+
+  ProtobufLog log;
+  ProtobufLog::lines().clear();
+  Handshake responder(p.ctx0, Role::kResponder, -1, Ephemeral::Generate());
+  CHECK(responder.OnPeerHello(body) == RejectReason::kMalformed);
+  CHECK_FALSE(DecodeHello(body));
+  CHECK(ProtobufLog::lines().empty());
+
+  // A chain id in valid UTF-8 that is not ours still decodes, for the log's "of chain ...".
+  body = hello.SerializeAsString() + std::string("\x12\x0a") + "net-test\xc3\xa9";
+  std::optional<HelloFields> other = DecodeHello(body);
+  REQUIRE(other);
+  CHECK(other->chain_id == "net-test\xc3\xa9");
+  CHECK(responder.OnPeerHello(body) == RejectReason::kWrongChain);
+  CHECK(ProtobufLog::lines().empty());
 }
 
 TEST_CASE("test vector in docs/transport.md") {
