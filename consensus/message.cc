@@ -72,6 +72,14 @@ Result<Message> VerifyEnvelope(const genesis::Genesis& genesis, std::string_view
   if (!env.ParseFromArray(wire.data(), static_cast<int>(wire.size()))) {
     return Status::Error("malformed", "envelope does not parse");
   }
+  // The signature covers the body, not the envelope's own bytes: an envelope with fields beyond
+  // its three (or one of them twice) is bytes a relay may have added. Replicas keep the wire as
+  // the sender's message (stored, carried in VIEW-CHANGE certificates, sent on), so it must be
+  // exactly the sender's: the canonical encoding of the three fields, as SignEnvelope writes it.
+  env.DiscardUnknownFields();
+  if (env.ByteSizeLong() != wire.size()) {
+    return Status::Error("malformed", "envelope holds bytes its signature does not cover");
+  }
   if (env.sender() >= genesis.n()) {
     return Status::Error("unknown_sender", "sender is not a genesis validator");
   }

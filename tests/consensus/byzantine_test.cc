@@ -6,7 +6,9 @@
 
 #include <string>
 
+#include "consensus/block_check.h"
 #include "consensus/message.h"
+#include "crypto/merkle.h"
 #include "tests/consensus/sim.h"
 
 namespace evchain::consensus::sim {
@@ -55,6 +57,40 @@ TEST_CASE("a validator's padded votes are refused, neither kept nor written") {
     CHECK(sim.chain(i).size() == 1);
   }
   CHECK(sim.HostRejects("malformed") == 3 * window);
+}
+
+// The envelope signature covers the body, not the envelope's own bytes: until 2026-12-08 a relay
+// could add fields to a correct primary's PRE-PREPARE envelope (or a VIEW-CHANGE, NEW-VIEW, ...)
+// and the replicas it reached first kept those bytes as the primary's message: written to their
+// stores, carried in their VIEW-CHANGEs' prepared certificates (a 16 MiB padding makes those
+// exceed the frame limit: no view change could complete) and sent on. Here the primary's block
+// reaches every backup padded with 1 MiB by a relay, ahead of the primary's own copy (1 MiB of
+// records at each before the fix).
+TEST_CASE("a relay cannot pad a correct validator's envelope") {
+  Simulation sim(QuietOptions(23, 5000));
+  sim.SetByzantine(0, kCensor);  // the primary's block is sent by the test, as below
+  const genesis::Genesis& g = sim.genesis();
+  const ChainPoint genesis_point{0, g.hash, g.genesis_time, crypto::MerkleFrontier()};
+  const CheckedBlock block = BuildBlock(g, genesis_point, {sim.SignedDeposit("n", "evidence")},
+                                        sim.clock() + 20, g.validators[0].id, 0);
+  sim.InjectReframed(0, PrePrepareOf(block), 20, [](const std::string& wire) {
+    pb::Envelope env;
+    REQUIRE(env.ParseFromString(wire));
+    env.GetReflection()->MutableUnknownFields(&env)->AddLengthDelimited(9,
+                                                                        std::string(1 << 20, 'x'));
+    return env.SerializeAsString();
+  });
+  sim.Inject(0, PrePrepareOf(block), 21);
+  REQUIRE(sim.RunUntil(1000));
+  INFO(sim.failure());
+  CHECK(sim.failure().empty());
+  for (int i = 1; i < 4; ++i) {
+    INFO("v", i, ": ", RecordBytes(sim, i), " bytes of records");
+    REQUIRE(sim.chain(i).size() == 1);
+    CHECK(sim.chain(i)[0].hash == block.hash);
+    CHECK(RecordBytes(sim, i) < (size_t{64} << 10));
+  }
+  CHECK(sim.HostRejects("malformed") == 3);
 }
 
 }  // namespace evchain::consensus::sim

@@ -218,6 +218,16 @@ void Simulation::Inject(int from, const pb::Body& body, UnixMillis at) {
   });
 }
 
+void Simulation::InjectReframed(int from, const pb::Body& body, UnixMillis at,
+                                std::function<std::string(const std::string&)> reframe) {
+  Schedule(at, [this, from, body, reframe = std::move(reframe)]() {
+    const std::string wire = reframe(SignEnvelope(genesis_, from, *nodes_[from].key, body));
+    for (int to = 0; to < opt_.n; ++to) {
+      if (to != from) Deliver(from, to, wire);
+    }
+  });
+}
+
 pb::Body PrePrepareOf(const CheckedBlock& block) {
   pb::Body body;
   pb::PrePrepare* pp = body.mutable_pre_prepare();

@@ -128,6 +128,10 @@ class Simulation {
   // Signs `body` as validator `from` (Byzantine or not) and delivers it to every other replica
   // at `at`, bypassing `from`'s replica: forged traffic a Byzantine validator can produce.
   void Inject(int from, const pb::Body& body, UnixMillis at);
+  // As Inject, with `reframe` applied to the signed envelope's bytes first: what a Byzantine
+  // relay can do to a message it passes on (the signature covers only the body).
+  void InjectReframed(int from, const pb::Body& body, UnixMillis at,
+                      std::function<std::string(const std::string&)> reframe);
   // Schedules a fresh signed deposit submitted to `node` at `at`. Returns its evidence id.
   Hash32 Submit(int node, UnixMillis at);
   // A deposit of the simulation's depositor signed with this nonce, for `evidence`.
