@@ -35,7 +35,7 @@ pb::Body PaddedPrepare(uint64_t seq, size_t padding) {
 
 }  // namespace
 
-// Until 2026-12-08 a vote of any size was kept: one validator sending a PREPARE padded to the
+// Until 2026-12-07 a vote of any size was kept: one validator sending a PREPARE padded to the
 // frame limit (16 MiB) for every seq of the window made each replica hold L of them in memory
 // and write them to its consensus store (L x 16 MiB = 1 GiB with the default L = 64), again
 // after every checkpoint. Here 256 KiB each with L = 16: 4 MiB of records at every honest
@@ -59,7 +59,7 @@ TEST_CASE("a validator's padded votes are refused, neither kept nor written") {
   CHECK(sim.HostRejects("malformed") == 3 * window);
 }
 
-// The envelope signature covers the body, not the envelope's own bytes: until 2026-12-08 a relay
+// The envelope signature covers the body, not the envelope's own bytes: until 2026-12-07 a relay
 // could add fields to a correct primary's PRE-PREPARE envelope (or a VIEW-CHANGE, NEW-VIEW, ...)
 // and the replicas it reached first kept those bytes as the primary's message: written to their
 // stores, carried in their VIEW-CHANGEs' prepared certificates (a 16 MiB padding makes those

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -77,6 +78,41 @@ struct Fixture {
     return Prefilter(genesis, *m, replica, now);
   }
 };
+
+// VerifyEnvelope bounds the size of votes (docs/protocol.md "Messages"); the largest COMMIT a
+// correct validator can send must stay within it: the longest chain id (64 characters), the
+// 16th validator, every number at its largest.
+TEST_CASE("the largest COMMIT a correct validator sends is within the vote size bound") {
+  Fixture f;
+  f.genesis.chain_id = std::string(64, 'c');
+  while (f.genesis.validators.size() < 16) {
+    f.validator_keys.push_back(KeyFromSeed(static_cast<uint8_t>(f.validator_keys.size() + 1)));
+    genesis::Validator v;
+    v.id = std::string(64, static_cast<char>('a' + f.genesis.validators.size()));
+    v.public_key = f.validator_keys.back().public_key();
+    f.genesis.validators.push_back(v);
+  }
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  ledger::BlockHeader header;
+  header.chain_id = f.genesis.chain_id;
+  header.height = kMax;
+  header.log_size = kMax;
+  header.time = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+  header.proposer = f.genesis.validators[15].id;
+  header.view = kMax;
+  pb::Body body;
+  pb::Commit* c = body.mutable_commit();
+  c->set_view(kMax);
+  c->set_seq(kMax);
+  c->set_digest(std::string(32, '\xff'));
+  c->set_checkpoint_text(ledger::CheckpointText(header));
+  c->set_timestamp(kMax);
+  c->set_cosignature(std::string(64, '\xff'));
+  const std::string wire = SignEnvelope(f.genesis, 15, f.validator_keys[15], body);
+  INFO(wire.size(), " bytes");
+  CHECK(VerifyEnvelope(f.genesis, wire).ok());
+  CHECK(wire.size() < 700);  // well inside the bound
+}
 
 TEST_CASE("VerifyContents finishes what VerifyEnvelope starts") {
   Fixture f;

@@ -66,7 +66,7 @@ TEST_CASE("a restored validator does not vote again on a slot it voted on before
 }
 
 // The bounds are the highest committed height and view that 2f+1 others report, plus L and 1.
-// Until 2026-12-08 both sums wrapped: one Byzantine validator reporting a committed height of
+// Until 2026-12-07 both sums wrapped: one Byzantine validator reporting a committed height of
 // 2^64 - L and view 2^64 - 1 set them to 0, and the restored validator voted on every seq and
 // view again, signing a second PREPARE for the slot it voted on before the restore. Now they
 // saturate: a report that large keeps it withholding (it is one of the f faulty ones then: the
