@@ -149,6 +149,11 @@ Status Prefilter(const genesis::Genesis& genesis, const Message& envelope,
     return Status::Error("pool_full", "forwarded deposits while the pool is full");
   }
   if (body.has_pre_prepare()) {
+    // Only the view's primary signs a PRE-PREPARE (a relayed one keeps its signer): any other
+    // signer is Byzantine, and the replica would drop it anyway, after its deposits' checks.
+    if (static_cast<uint64_t>(envelope.sender()) != body.pre_prepare().view() % genesis.n()) {
+      return Status::Error("not_primary", "a pre-prepare not signed by its view's primary");
+    }
     const pb::Header& header = body.pre_prepare().header();
     if (header.height() <= replica.committed_height) {
       return Status::Error("already_committed", "pre-prepare of a committed height");

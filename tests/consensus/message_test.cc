@@ -133,6 +133,26 @@ TEST_CASE("VerifyContents finishes what VerifyEnvelope starts") {
   CHECK(full->wire() == good);
 }
 
+// A PRE-PREPARE only its view's primary may sign: any other signer is Byzantine, and its
+// deposits (up to a frame's worth of signature checks) are not checked before it is dropped.
+TEST_CASE("Prefilter drops a pre-prepare its view's primary did not sign, as an offence") {
+  Fixture f;
+  const auto pre_prepare = [&f](uint64_t view, int signer) {
+    pb::Body body;
+    body.mutable_pre_prepare()->set_view(view);
+    body.mutable_pre_prepare()->mutable_header()->set_height(1);
+    body.mutable_pre_prepare()->mutable_header()->set_time(kNow);
+    *body.mutable_pre_prepare()->add_entries() = f.Deposit(true);
+    return SignEnvelope(f.genesis, signer, f.validator_keys[static_cast<size_t>(signer)], body);
+  };
+  CHECK(f.Filter(pre_prepare(0, 0), {}).ok());
+  CHECK(f.Filter(pre_prepare(5, 1), {}).ok());  // view 5's primary is validator 5 mod 4
+  const Status other = f.Filter(pre_prepare(0, 2), {});
+  CHECK(other.code() == "not_primary");
+  CHECK_FALSE(IsPrefilterCode(other.code()));  // no correct validator sends it
+  CHECK(f.Filter(pre_prepare(6, 1), {}).code() == "not_primary");
+}
+
 TEST_CASE("Prefilter drops pre-prepares of committed heights") {
   Fixture f;
   CHECK(f.Filter(f.PrePrepare(5, kNow), {.committed_height = 5}).code() == "already_committed");
