@@ -31,6 +31,11 @@
   // is a symbol-keyed, non-enumerable property: JSON.stringify and a clone drop it.
   function parseJson(text) {
     const value = JSON.parse(text);
+    // A "\ud800" escape without its pair is valid JSON grammar but no Unicode text (RFC 8259
+    // section 8.2; I-JSON, RFC 7493 section 2.1, forbids it): the C++ reader refuses the
+    // document, so the page does too instead of comparing the broken string later.
+    const lone = loneSurrogateIn(value);
+    if (lone !== null) throw new SyntaxError('invalid string: unpaired surrogate in ' + JSON.stringify(lone));
     const scan = scanJson(text);
     if (scan.repeatedKey !== null) {
       const e = new Error('duplicate key "' + scan.repeatedKey + '"');
@@ -46,6 +51,18 @@
       object[NOT_PLAIN].add(key);
     }
     return value;
+  }
+  const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
+  // The first string (key or value) of `v` holding an unpaired surrogate, or null.
+  function loneSurrogateIn(v) {
+    if (typeof v === 'string') return LONE_SURROGATE_RE.test(v) ? v : null;
+    if (!v || typeof v !== 'object') return null;
+    for (const [k, x] of Object.entries(v)) {
+      if (LONE_SURROGATE_RE.test(k)) return k;
+      const found = loneSurrogateIn(x);
+      if (found !== null) return found;
+    }
+    return null;
   }
   const NOT_PLAIN = Symbol('evchain: members whose number is not plain digits');
   // Whether o[k] is a non-negative safe integer written as plain digits, as
@@ -235,6 +252,14 @@
   function formatRfc3339Millis(millis) {
     return new Date(millis).toISOString();
   }
+  // A cosignature time (Unix seconds, up to 2^63 - 1) as ledger::FormatCosignatureTime writes
+  // it: RFC 3339 up to the year 9999, past which RFC 3339 has no form (and Date none past
+  // 275760), the seconds themselves.
+  function formatCosignatureTime(seconds) {
+    return seconds <= MAX_RFC3339_SECONDS ? formatRfc3339Millis(seconds * 1000)
+      : seconds + ' s after 1970-01-01T00:00:00Z';
+  }
+  const MAX_RFC3339_SECONDS = 253402300799;  // 9999-12-31T23:59:59Z
 
   const ID_RE = /^[a-z0-9._-]{1,64}$/;
   const HEX64_RE = /^[0-9a-f]{64}$/;
@@ -416,8 +441,8 @@
   // Checks the genesis as genesis::ParseGenesis does and returns its canonical JSON value: params
   // filled in with their defaults, genesis_time rewritten as RFC 3339 UTC with milliseconds, only
   // the documented fields (optional display names only when present). Throws an Error listing
-  // every problem. (JSON.parse has already merged duplicate keys and read 1000.0 as 1000, which
-  // the node rejects: the fingerprint shown still lets a judge compare.)
+  // every problem. `g` is what parseJson read (which refuses repeated keys and marks numbers not
+  // written as plain digits, 1000.0 or 1e3, refused here as the node refuses them).
   function canonicalGenesis(g) {
     const problems = [];
     const bad = (path, what) => problems.push(path + ': ' + what);
@@ -455,7 +480,9 @@
         for (const [k, v] of Object.entries(g.params)) {
           const spec = PARAMS.find((x) => x[0] === k);
           if (!spec) bad('params.' + k, 'unknown field');
-          else if (!Number.isInteger(v) || v < spec[2] || v > spec[3]) bad('params.' + k, 'must be an integer from ' + spec[2] + ' to ' + spec[3]);
+          // Plain digits only, as genesis::ParseGenesis (nlohmann's integers): 1000.0 and 1e3
+          // are refused there, though JSON.parse reads them as 1000.
+          else if (!plainInteger(g.params, k) || v < spec[2] || v > spec[3]) bad('params.' + k, 'must be an integer from ' + spec[2] + ' to ' + spec[3]);
           else out.params[k] = v;
         }
       }
@@ -789,7 +816,7 @@
     // backdated block; the time service attests the evidence existed by its own time).
     const skew = canonicalGenesis(genesis).params.max_clock_skew_ms;
     const timeSigners = result.signers.filter((s) => s.role === 'time');
-    const when = (s) => s.id + ' cosigned at ' + formatRfc3339Millis(s.time * 1000);
+    const when = (s) => s.id + ' cosigned at ' + formatCosignatureTime(s.time);
     const early = timeSigners.find((s) => s.time * 1000 + 999 < blockMillis - skew);
     if (early) {
       step('time_attestation', false, when(early) + ', ' +
