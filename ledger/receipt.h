@@ -62,6 +62,13 @@ struct ReceiptVerification {
   std::vector<CertificateSigner> signers;  // when the quorum step ran
   std::string depositor_id;                // when known from the statement
 };
+// 9999-12-31T23:59:59Z, the last second RFC 3339 can write.
+constexpr uint64_t kMaxRfc3339Seconds = 253402300799;
+// A cosignature time (Unix seconds; crypto::VerifyNote takes up to 2^63 - 1): RFC 3339 with
+// milliseconds ("2026-11-28T11:30:28.000Z") up to kMaxRfc3339Seconds, past it the seconds
+// ("9223372036854775807 s after 1970-01-01T00:00:00Z"), whose milliseconds could overflow.
+std::string FormatCosignatureTime(uint64_t seconds);
+
 // Verifies a receipt against the genesis alone. When `file_digest` is given, the "file" step
 // checks that the statement's digest equals it; otherwise that step is reported as skipped (ok).
 ReceiptVerification VerifyReceipt(const Receipt& receipt, const genesis::Genesis& genesis,

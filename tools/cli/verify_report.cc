@@ -96,6 +96,15 @@ std::string HumanTime(const std::string& lang, UnixMillis t) {
          s.substr(11, 8) + " UTC";
 }
 
+// A cosignature time (whole seconds) as HumanTime, or, within a day of the year 9999 or past
+// it (a time service's clock gone wrong: its signature still verifies), as
+// ledger::FormatCosignatureTime: RFC 3339 has no form past 9999, and the milliseconds could
+// overflow.
+std::string SignerTime(const std::string& lang, uint64_t seconds) {
+  if (seconds > ledger::kMaxRfc3339Seconds - 86400) return ledger::FormatCosignatureTime(seconds);
+  return HumanTime(lang, static_cast<UnixMillis>(seconds) * 1000);
+}
+
 // A depositor's display names: "name" is its default (English) name.
 genesis::DisplayNames DepositorNames(const genesis::Depositor& d) {
   return {d.names.zh, d.names.en.empty() ? d.name : d.names.en};
@@ -228,7 +237,7 @@ bool PrintVerification(std::ostream& out, const std::string& lang, const ReportE
       const std::string name = ValidatorName(genesis, lang, signer.validator_id);
       out << "    " << std::left << std::setw(14) << signer.validator_id << std::setw(8)
           << genesis::RoleName(signer.role) << " at "
-          << FormatRfc3339Millis(static_cast<UnixMillis>(signer.timestamp) * 1000);
+          << ledger::FormatCosignatureTime(signer.timestamp);
       if (name != signer.validator_id) out << "  " << name;
       out << "\n";
     }
@@ -320,8 +329,7 @@ std::string RenderReportHtml(const ReportInput& in, const genesis::Genesis& gene
                                             : name + (lang == "zh" ? "（" : " (") + s.validator_id +
                                                   (lang == "zh" ? "）" : ")"))
              << "</td><td>" << Html(RoleWord(lang, s.role)) << "</td><td>"
-             << Html(HumanTime(lang, static_cast<UnixMillis>(s.timestamp) * 1000))
-             << "</td></tr>\n";
+             << Html(SignerTime(lang, s.timestamp)) << "</td></tr>\n";
       }
       html << "</table>\n";
     }
