@@ -21,6 +21,14 @@ namespace evchain::node {
 // Most blocks and bytes one reply carries (frames are limited to 16 MiB).
 constexpr uint32_t kMaxBlocksPerFetch = 64;
 constexpr size_t kMaxFetchReplyBytes = 8u << 20;
+// Requests of one peer (blocks and snapshot chunks) served at once, queued or being read; more
+// are dropped unserved (evchain_peer_payloads_rejected_total{reason="serve_busy"}). The workers
+// that serve peers also check the blocks this validator fetches: without a share per peer, one
+// Byzantine validator sending requests as fast as its link carries them kept their queue full,
+// and a validator catching up could check no fetched block. A correct validator has at most 3
+// block requests (FetchPipelineOptions::max_outstanding) or 4 chunk requests
+// (SnapshotFetchOptions::window) outstanding with a peer.
+constexpr size_t kMaxServingPerPeer = 8;
 
 // Reads blocks [from_height, ...] from `log` into a reply bounded by the limits above.
 Result<pb::Blocks> ReadBlocksForPeer(const storage::EvidenceLog& log, uint64_t from_height,

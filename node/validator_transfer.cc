@@ -19,6 +19,21 @@ namespace evchain::node {
 
 using namespace internal;  // NOLINT(google-build-using-namespace): this module's own helpers
 
+namespace {
+
+// A peer's request the transfer workers did not take: their queue was full, or the peer has its
+// share of requests being served (kMaxServingPerPeer). Not an offence: the request is dropped
+// and a correct peer asks again when it times out.
+void CountRefusedServe(api::Metrics& metrics, net::Submitted submitted) {
+  if (submitted == net::Submitted::kQueueFull) {
+    metrics.Increment(kPeerRejectedMetric, "reason=\"overloaded\"");
+  } else if (submitted == net::Submitted::kOwnerFull) {
+    metrics.Increment(kPeerRejectedMetric, "reason=\"serve_busy\"");
+  }
+}
+
+}  // namespace
+
 void Validator::FetchedReply(int peer, uint64_t from_height, uint64_t responder_height,
                              std::vector<consensus::CommittedBlock> blocks, bool cut_locally) {
   if (stopping_) return;
@@ -43,8 +58,8 @@ void Validator::ServeFetch(int peer, const pb::FetchBlocks& request) {
   uint64_t from = request.from_height();
   uint32_t max_blocks = request.max_blocks();
   // Reading and serializing (up to ~8 MiB) happen on a worker, off the io threads.
-  bool accepted = transfer_workers_->Submit(
-      io_.get_executor(),
+  const net::Submitted submitted = transfer_workers_->SubmitFor(
+      peer, kMaxServingPerPeer, io_.get_executor(),
       [this, from, max_blocks]() -> Result<std::pair<int, std::string>> {
         auto blocks = ReadBlocksForPeer(*log_, from, max_blocks);
         if (!blocks.ok()) return blocks.status();
@@ -63,13 +78,13 @@ void Validator::ServeFetch(int peer, const pb::FetchBlocks& request) {
                       genesis_.validators[peer].id, reply->second.size());
         transport_->Send(peer, std::move(reply->second));
       });
-  if (!accepted) metrics_.Increment(kPeerRejectedMetric, "reason=\"overloaded\"");
+  CountRefusedServe(metrics_, submitted);
 }
 
 void Validator::ServeSnapshot(int peer, const pb::FetchSnapshot& request) {
   // A chunk is a 1 MiB read: on a worker, off the io threads.
-  bool accepted = transfer_workers_->Submit(
-      io_.get_executor(),
+  const net::Submitted submitted = transfer_workers_->SubmitFor(
+      peer, kMaxServingPerPeer, io_.get_executor(),
       [this, request]() -> Result<std::string> {
         pb::PeerPayload reply;
         *reply.mutable_snapshot_chunk() = snapshot_server_->Serve(request);
@@ -79,7 +94,7 @@ void Validator::ServeSnapshot(int peer, const pb::FetchSnapshot& request) {
         if (stopping_ || !reply.ok()) return;
         transport_->Send(peer, std::move(*reply));
       });
-  if (!accepted) metrics_.Increment(kPeerRejectedMetric, "reason=\"overloaded\"");
+  CountRefusedServe(metrics_, submitted);
 }
 
 std::optional<uint32_t> Validator::Asked(uint64_t from_height) const {

@@ -42,6 +42,25 @@ bool ThreadPool::TryEnqueue(std::function<void()> task) {
   return true;
 }
 
+Submitted ThreadPool::TryEnqueueFor(int owner, size_t max_per_owner, std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ || queue_.size() >= max_queue_) return Submitted::kQueueFull;
+    size_t& mine = per_owner_[owner];
+    if (mine >= max_per_owner) return Submitted::kOwnerFull;
+    ++mine;
+    queue_.push_back(std::move(task));
+  }
+  has_work_.notify_one();
+  return Submitted::kAccepted;
+}
+
+void ThreadPool::Finished(int owner) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = per_owner_.find(owner);
+  if (it != per_owner_.end() && --it->second == 0) per_owner_.erase(it);
+}
+
 void ThreadPool::WorkerLoop() {
   for (;;) {
     std::function<void()> task;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -15,6 +16,13 @@
 #include <vector>
 
 namespace evchain::net {
+
+// What ThreadPool::SubmitFor did with a task.
+enum class Submitted {
+  kAccepted,
+  kQueueFull,  // the pool's queue is full
+  kOwnerFull,  // its owner has its share of tasks queued or running
+};
 
 class ThreadPool {
  public:
@@ -38,10 +46,30 @@ class ThreadPool {
     });
   }
 
+  // Like Submit, for work done on behalf of `owner` (a peer), which may have at most
+  // `max_per_owner` tasks queued or running at once: one owner cannot fill the queue that others
+  // share. The task counts until `work()` has returned.
+  template <typename Executor, typename Work, typename Done>
+  [[nodiscard]] Submitted SubmitFor(int owner, size_t max_per_owner, const Executor& executor,
+                                    Work work, Done done) {
+    return TryEnqueueFor(
+        owner, max_per_owner,
+        [this, owner, executor, work = std::move(work), done = std::move(done)]() mutable {
+          auto result = work();
+          Finished(owner);
+          boost::asio::post(executor,
+                            [done = std::move(done), result = std::move(result)]() mutable {
+                              done(std::move(result));
+                            });
+        });
+  }
+
   size_t queued() const;
 
  private:
   bool TryEnqueue(std::function<void()> task);
+  Submitted TryEnqueueFor(int owner, size_t max_per_owner, std::function<void()> task);
+  void Finished(int owner);
   void WorkerLoop();
 
   const size_t max_queue_;
@@ -49,6 +77,7 @@ class ThreadPool {
   std::condition_variable has_work_;
   std::deque<std::function<void()>> queue_;  // guarded by mu_
   bool stopping_ = false;                    // guarded by mu_
+  std::map<int, size_t> per_owner_;          // SubmitFor's tasks queued or running; mu_
   std::vector<std::thread> workers_;
 };
 

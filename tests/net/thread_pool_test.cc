@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
+#include <chrono>
 #include <future>
 #include <string>
 #include <thread>
@@ -75,6 +76,37 @@ TEST_CASE("workers carry the pool's name") {
   io.run();
   REQUIRE(names.size() == 8);
   for (const std::string& name : names) CHECK(name == "verify-votes");
+}
+
+TEST_CASE("one owner's tasks beyond its share are refused, other owners' are not") {
+  // The node serves peers' block and snapshot requests on the pool that also checks the blocks
+  // it fetches itself. Before 2026-12-07 one Byzantine validator's requests, sent as fast as its
+  // link carried them, kept that pool's queue full: a validator catching up could not check a
+  // single fetched block while the flood lasted (785,148 payloads refused as `overloaded`, no
+  // block applied in 60 s, in a 4-validator network on one machine).
+  boost::asio::io_context io;
+  std::promise<void> release;
+  std::shared_future<void> gate = release.get_future().share();
+  std::atomic<int> finished{0};
+  ThreadPool pool(1, 100, "test-pool");
+  auto blocker = [gate] {
+    gate.wait();
+    return 0;
+  };
+  auto done = [&finished](int) { ++finished; };
+  for (int i = 0; i < 3; ++i) {
+    CHECK(pool.SubmitFor(7, 3, io.get_executor(), blocker, done) == Submitted::kAccepted);
+  }
+  CHECK(pool.SubmitFor(7, 3, io.get_executor(), blocker, done) == Submitted::kOwnerFull);
+  CHECK(pool.SubmitFor(8, 3, io.get_executor(), blocker, done) == Submitted::kAccepted);
+  CHECK(pool.Submit(io.get_executor(), blocker, done));
+  release.set_value();
+  while (finished.load() < 5) {
+    io.restart();
+    io.run_for(std::chrono::milliseconds(10));
+  }
+  // Its tasks done, the owner has its share again.
+  CHECK(pool.SubmitFor(7, 3, io.get_executor(), blocker, done) == Submitted::kAccepted);
 }
 
 }  // namespace

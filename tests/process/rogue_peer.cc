@@ -3,6 +3,9 @@
 // validator --target like any peer, and sends it --count payloads no correct validator sends:
 //   bad_signature  a consensus STATUS whose envelope signature does not verify
 //   garbage        bytes that are not a PeerPayload
+//   fetch_flood    well-formed requests for 64 blocks from height 1 (which a correct validator
+//                  sends at most 3 at a time): each costs the target a read of up to ~8 MiB;
+//                  sent as fast as the link takes them
 // It then watches the link for --watch-ms and prints one JSON line: how many payloads it sent,
 // whether the link went down after them, and whether a link came back (and stayed up 1 s)
 // within the watch.
@@ -45,6 +48,12 @@ bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds limit)
 std::string BadPayload(const genesis::Genesis& g, int self, const crypto::SecretKey& key,
                        const std::string& mode, int k) {
   if (mode == "garbage") return "not a payload " + std::to_string(k);
+  if (mode == "fetch_flood") {
+    node::pb::PeerPayload payload;
+    payload.mutable_fetch()->set_from_height(1);
+    payload.mutable_fetch()->set_max_blocks(64);
+    return payload.SerializeAsString();
+  }
   consensus::pb::Body body;
   body.mutable_status()->set_committed_height(static_cast<uint64_t>(k));
   std::string wire = consensus::SignEnvelope(g, self, key, body);
@@ -61,8 +70,8 @@ std::string BadPayload(const genesis::Genesis& g, int self, const crypto::Secret
 // The whole program; a malformed number argument throws (std::stoi), which main reports.
 int Run(int argc, char** argv) {
   if (argc != 8) {
-    std::cerr << "usage: rogue_peer GENESIS KEY_FILE INDEX TARGET COUNT bad_signature|garbage "
-                 "WATCH_MS\n";
+    std::cerr << "usage: rogue_peer GENESIS KEY_FILE INDEX TARGET COUNT "
+                 "bad_signature|garbage|fetch_flood WATCH_MS\n";
     return 2;
   }
   auto g = genesis::LoadGenesisFile(argv[1]);
@@ -87,7 +96,23 @@ int Run(int argc, char** argv) {
   std::thread runner([&io] { io.run(); });
   const bool linked = WaitFor([&] { return Connected(transport, target); }, watch);
   int sent = 0;
-  if (linked) {
+  if (linked && mode == "fetch_flood") {
+    // COUNT requests, as fast as the link takes them (the send queue kept short, so none is
+    // dropped by it): a steady flood, not one burst.
+    while (sent < count && Connected(transport, target)) {
+      size_t queued = 0;
+      for (const net::PeerStatus& p : transport.Peers()) {
+        if (p.index == target) queued = p.queued;
+      }
+      if (queued > 1000) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        continue;
+      }
+      for (int k = 0; k < 100 && sent < count; ++k, ++sent) {
+        transport.Send(target, BadPayload(*g, self, *key, mode, sent));
+      }
+    }
+  } else if (linked) {
     for (; sent < count; ++sent) transport.Send(target, BadPayload(*g, self, *key, mode, sent));
   }
   const auto after_send = Clock::now();
