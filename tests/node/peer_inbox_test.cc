@@ -156,6 +156,7 @@ TEST_CASE("past 20 bad signatures in a minute the peer is suspended, once") {
 TEST_CASE("stale messages and late block replies are dropped without blame") {
   InboxFixture fx;
   consensus::pb::Body old;  // a PRE-PREPARE for height 3: the replica has committed 5
+  old.mutable_pre_prepare()->set_view(1);  // court-2 (validator 1) is view 1's primary
   old.mutable_pre_prepare()->mutable_header()->set_height(3);
   for (int k = 0; k < 30; ++k) fx.Deliver(1, fx.Consensus(1, old));
   pb::PeerPayload blocks;
@@ -177,6 +178,7 @@ TEST_CASE("stale messages and late block replies are dropped without blame") {
 TEST_CASE("proposals rejected for clock skew: a warning with the offset, an end line later") {
   InboxFixture fx;
   consensus::pb::Body ahead;  // 60 s ahead of this validator's clock
+  ahead.mutable_pre_prepare()->set_view(1);  // court-2 (validator 1) is view 1's primary
   ahead.mutable_pre_prepare()->mutable_header()->set_height(9);
   ahead.mutable_pre_prepare()->mutable_header()->set_time(WallNow() + 60000);
   fx.Deliver(1, fx.Consensus(1, ahead));
