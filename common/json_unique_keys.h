@@ -85,6 +85,14 @@ std::optional<Json> ParseJsonUniqueKeys(std::string_view text, JsonParseError* e
     }
     return true;  // keep every value: the check above only watches
   };
+  // nlohmann takes a NUL byte for the end of its input and ignores what follows; JSON text
+  // holds none (RFC 8259: not even inside a string, where control characters are escaped).
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    *error = {"malformed JSON: " + json_internal::DescribeParseError(
+                                       text, nul + 1, "a NUL byte (JSON text holds none)"),
+              std::nullopt};
+    return std::nullopt;
+  }
   try {
     Json parsed = Json::parse(text.begin(), text.end(), callback);
     if (!duplicate.has_value()) return parsed;

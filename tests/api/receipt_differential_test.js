@@ -64,17 +64,8 @@ const STEP_PAIRS = {
 };
 
 // Disagreements found, reported and not yet fixed because the fix lies outside the verifiers'
-// code: tolerated only with exactly these verdicts, each printed on every run.
-const KNOWN = [
-  {
-    // nlohmann's parser ends its input at a NUL byte, so genesis::ParseGenesis (through
-    // common/json_unique_keys.h) accepts a genesis file followed by a NUL and anything; JSON
-    // cannot hold a raw NUL (RFC 8259), and the page refuses the file. The receipt reader
-    // refuses a NUL itself (ledger/receipt.cc); the fix for the genesis (and every other
-    // document) belongs in ParseJsonUniqueKeys. Reported 2026-12-07.
-    name: /^(single|batch) genesis: a NUL byte( and garbage)? after it$/, cli: 'ok', page: 'genesis',
-  },
-];
+// code: tolerated only with exactly these verdicts, each printed on every run. None today.
+const KNOWN = [];
 
 // ---- a deterministic PRNG (mulberry32) ----
 let prngState = SEED;

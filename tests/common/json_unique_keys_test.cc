@@ -44,5 +44,21 @@ TEST_CASE("ParseJsonUniqueKeys: malformed JSON gives the parser's message, no ke
   }
 }
 
+// nlohmann takes a NUL byte for the end of its input: "{}" followed by a NUL and anything at all
+// parsed as {}, where any other reader (a browser's JSON.parse, jq) refuses the document.
+TEST_CASE("ParseJsonUniqueKeys: a NUL byte anywhere is malformed JSON, with its place") {
+  using namespace std::string_view_literals;
+  JsonParseError error;
+  for (std::string_view text : {"{}\0"sv, "{}\0{\"a\": 1}"sv, "{\"a\": 1}\n\0 trailing"sv, "\0{}"sv,
+                                "{\"a\": \"x\0y\"}"sv}) {
+    CAPTURE(text);
+    CHECK_FALSE(ParseJsonUniqueKeys<nlohmann::json>(text, &error).has_value());
+    CHECK(error.message.rfind("malformed JSON: line ", 0) == 0);
+    CHECK(error.message.find("NUL") != std::string::npos);
+  }
+  CHECK_FALSE(ParseJsonUniqueKeys<nlohmann::json>("{\"a\": 1}\n\0"sv, &error).has_value());
+  CHECK(error.message == "malformed JSON: line 2, column 1: a NUL byte (JSON text holds none)");
+}
+
 }  // namespace
 }  // namespace evchain
