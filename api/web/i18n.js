@@ -238,9 +238,17 @@
   // (UTC+8, no daylight saving); the English form keeps UTC.
   function formatTime(lang, millis) {
     if (millis === null || millis === undefined || Number.isNaN(millis)) return '';
+    const beijing = millis + 8 * 3600 * 1000;
+    if (Number.isNaN(new Date(millis).getTime()) || Number.isNaN(new Date(beijing).getTime())) {
+      // Past what a Date holds (year 275760): a receipt's cosignature time can be up to 2^64 - 1
+      // seconds. The verdict does not depend on it; the display shows the number as it is.
+      const seconds = String(Math.floor(millis / 1000));
+      return lang === 'zh' ? '1970年1月1日（UTC）起第' + seconds + '秒'
+        : seconds + ' s after 1970-01-01 UTC';
+    }
     const p = (n) => String(n).padStart(2, '0');
     if (lang === 'zh') {
-      const d = new Date(millis + 8 * 3600 * 1000);
+      const d = new Date(beijing);
       return d.getUTCFullYear() + '年' + (d.getUTCMonth() + 1) + '月' + d.getUTCDate() + '日 ' +
         p(d.getUTCHours()) + ':' + p(d.getUTCMinutes()) + ':' + p(d.getUTCSeconds()) + '（北京时间）';
     }

@@ -621,8 +621,28 @@ async function testBlockTimeCanonical() {
   }
 }
 
+// The page's times (api/web/i18n.js): Beijing time in Chinese, UTC in English; a cosignature
+// time past what a JavaScript Date holds (year 275760; a receipt may carry up to 2^64 - 1
+// seconds) is shown as seconds, not as "NaN年NaN月".
+function testFormatTime() {
+  const I = require('../../api/web/i18n.js');
+  assert.strictEqual(I.formatTime('zh', Date.UTC(2026, 10, 28, 11, 30, 27)),
+    '2026年11月28日 19:30:27（北京时间）');
+  assert.strictEqual(I.formatTime('en', Date.UTC(2026, 10, 28, 11, 30, 27)),
+    '28 Nov 2026 11:30:27 UTC');
+  const far = (2 ** 63 - 1) * 1000;
+  for (const lang of ['zh', 'en']) {
+    const text = I.formatTime(lang, far);
+    assert.doesNotMatch(text, /NaN|undefined/, text);
+    assert.match(text, /9223372036854776/, text);
+  }
+  assert.doesNotMatch(I.formatTime('zh', 8.64e15 - 1000), /NaN/);  // Beijing time is 8 h later
+  assert.strictEqual(I.formatTime('en', 8.64e15 + 1000), '8640000000001 s after 1970-01-01 UTC');
+  assert.strictEqual(I.formatTime('zh', 8.64e15 + 1000), '1970年1月1日（UTC）起第8640000000001秒');
+}
+
 (async () => {
-  const tests = { testReceipts, testSha256, testQuorum, testCanonicalGenesis, testStatements,
+  const tests = { testFormatTime, testReceipts, testSha256, testQuorum, testCanonicalGenesis, testStatements,
     testReceiptFields, testTimeSkew, testDisplayNames, testStrictJson, testRepeatedLines,
     testSignatureBase64, testNoteParsing, testCheckpointStrict, testBlockTimeCanonical,
     testPlainIntegers };
