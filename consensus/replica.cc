@@ -288,6 +288,9 @@ void Replica::State::OnPrepare(const Message& m) {
     return Drop("outside_watermarks", m.sender());
   }
   if (p.view() > view) return Drop("future_view", m.sender());
+  if (p.view() < view && FindProposal(p.seq(), p.view()) == nullptr) {
+    return Drop("stale_view", m.sender());
+  }
   if (m.sender() == Primary(p.view())) return Drop("prepare_from_primary", m.sender());
   Hash32 digest;
   if (!ToHash(p.digest(), &digest)) return Drop("malformed", m.sender());
@@ -307,6 +310,9 @@ void Replica::State::OnCommit(const Message& m) {
     return Drop("outside_watermarks", m.sender());
   }
   if (c.view() > view) return Drop("future_view", m.sender());
+  if (c.view() < view && FindProposal(c.seq(), c.view()) == nullptr) {
+    return Drop("stale_view", m.sender());
+  }
   Hash32 digest;
   if (!ToHash(c.digest(), &digest)) return Drop("malformed", m.sender());
   ViewSlot& slot = Slot(c.seq(), c.view());

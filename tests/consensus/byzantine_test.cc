@@ -93,4 +93,43 @@ TEST_CASE("a relay cannot pad a correct validator's envelope") {
   CHECK(sim.HostRejects("malformed") == 3);
 }
 
+// A vote of an earlier view counts only beside that view's PRE-PREPARE (committed-local needs
+// it, and an earlier view's PRE-PREPARE is never accepted later). Until 2026-12-07 a replica kept
+// and wrote every earlier-view PREPARE and COMMIT in the window: one validator could send one for
+// each earlier view and seq, view x L records at every replica between checkpoints.
+TEST_CASE(
+    "votes of an earlier view for slots without its pre-prepare are neither kept nor written") {
+  Simulation sim(QuietOptions(29, 8000));
+  sim.SetByzantine(3, kCensor);  // a backup: its own traffic is honest, the test injects the rest
+  sim.Crash(0, 5);               // view 0's primary: the others move to view 1
+  sim.Submit(1, 10);
+  REQUIRE(sim.RunUntil(4000));
+  for (int i = 1; i < 3; ++i) REQUIRE(sim.replica(i)->view() >= 1);
+  std::vector<size_t> before;
+  for (int i = 0; i < 4; ++i) before.push_back(sim.records(i).size());
+  const uint64_t window = sim.genesis().params.watermark_window;
+  const uint64_t base = sim.chain(1).size();  // above the stable checkpoint, within the window
+  for (uint64_t k = 1; k < window; ++k) {
+    pb::Body prepare;
+    prepare.mutable_prepare()->set_view(0);
+    prepare.mutable_prepare()->set_seq(base + k);
+    prepare.mutable_prepare()->set_digest(HashBytes(TestDigest(static_cast<uint8_t>(k))));
+    sim.Inject(3, prepare, 4000 + static_cast<UnixMillis>(k));
+    pb::Body commit = prepare;
+    commit.mutable_commit()->set_view(0);
+    commit.mutable_commit()->set_seq(base + k);
+    commit.mutable_commit()->set_digest(prepare.prepare().digest());
+    sim.Inject(3, commit, 4000 + static_cast<UnixMillis>(k));
+  }
+  sim.Submit(2, 4200);  // the Readies that act write the records held back
+  REQUIRE(sim.RunUntil(6000));
+  INFO(sim.failure());
+  CHECK(sim.failure().empty());
+  for (int i = 1; i < 3; ++i) {
+    INFO("v", i, ": ", before[static_cast<size_t>(i)], " records before, ", sim.records(i).size(),
+         " after");
+    CHECK(sim.records(i).size() < before[static_cast<size_t>(i)] + window / 2);
+  }
+}
+
 }  // namespace evchain::consensus::sim
