@@ -154,6 +154,11 @@ Status Prefilter(const genesis::Genesis& genesis, const Message& envelope,
     if (static_cast<uint64_t>(envelope.sender()) != body.pre_prepare().view() % genesis.n()) {
       return Status::Error("not_primary", "a pre-prepare not signed by its view's primary");
     }
+    // CheckBlock's rule, applied before the deposits' signatures are checked.
+    const int entries = body.pre_prepare().entries_size();
+    if (entries == 0 || static_cast<uint64_t>(entries) > genesis.params.max_batch) {
+      return Status::Error("bad_batch_size", "a pre-prepare of no deposits or more than max_batch");
+    }
     const pb::Header& header = body.pre_prepare().header();
     if (header.height() <= replica.committed_height) {
       return Status::Error("already_committed", "pre-prepare of a committed height");

@@ -125,8 +125,8 @@ std::string HashBytes(const Hash32& h);
 
 // Whether a host may drop a message VerifyEnvelope accepted before VerifyContents checks its
 // deposits, pure and thread-safe. A stale snapshot only makes it keep more. Errors (drop reasons):
-// "not_primary": a PRE-PREPARE its view's primary did not sign (an offence of its signer; the
-// codes below are not);
+// "not_primary": a PRE-PREPARE its view's primary did not sign, "bad_batch_size": one of no
+// deposits or more than max_batch (offences of the signer; the codes below are not);
 // "already_committed": a PRE-PREPARE of a committed height, and "clock_skew": one whose block
 // time is beyond WithinClockSkew: the replica would drop both unseen;
 // "pool_full": a FORWARD while the pool is full (its holders forward it again later);

@@ -153,6 +153,28 @@ TEST_CASE("Prefilter drops a pre-prepare its view's primary did not sign, as an 
   CHECK(f.Filter(pre_prepare(6, 1), {}).code() == "not_primary");
 }
 
+// A block of no deposits, or of more than max_batch, is refused whatever it holds: before its
+// deposits' signatures are checked (a frame holds some 40,000 of them).
+TEST_CASE("Prefilter drops a pre-prepare of a block size no correct primary proposes") {
+  Fixture f;
+  f.genesis.params.max_batch = 3;
+  const auto pre_prepare = [&f](int entries) {
+    pb::Body body;
+    body.mutable_pre_prepare()->mutable_header()->set_height(1);
+    body.mutable_pre_prepare()->mutable_header()->set_time(kNow);
+    for (int i = 0; i < entries; ++i) *body.mutable_pre_prepare()->add_entries() = f.Deposit(true);
+    return SignEnvelope(f.genesis, 0, f.validator_keys[0], body);
+  };
+  CHECK(f.Filter(pre_prepare(1), {}).ok());
+  CHECK(f.Filter(pre_prepare(3), {}).ok());
+  for (int entries : {0, 4, 100}) {
+    CAPTURE(entries);
+    const Status s = f.Filter(pre_prepare(entries), {});
+    CHECK(s.code() == "bad_batch_size");
+    CHECK_FALSE(IsPrefilterCode(s.code()));
+  }
+}
+
 TEST_CASE("Prefilter drops pre-prepares of committed heights") {
   Fixture f;
   CHECK(f.Filter(f.PrePrepare(5, kNow), {.committed_height = 5}).code() == "already_committed");
