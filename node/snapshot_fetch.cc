@@ -25,39 +25,46 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Snapshot chunks from the peers, handed from the transport's thread to the fetching one.
+// Snapshot chunks from the peer being fetched, handed from the transport's thread to the
+// fetching one. Only that peer's chunks are kept, at most `capacity` of them and none larger
+// than a chunk is: a correct peer has at most the window's requests to answer, and a Byzantine
+// one, or a peer not asked, could otherwise grow the queue at the speed of its link while the
+// fetcher waits for a link or a retry (before 2026-12-07 every chunk was kept until read).
 class ChunkInbox {
  public:
+  explicit ChunkInbox(size_t capacity) : capacity_(capacity) {}
   void Push(int peer, pb::SnapshotChunk chunk) {
     {
       std::lock_guard lock(mu_);
-      chunks_.emplace_back(peer, std::move(chunk));
+      if (peer != expected_ || chunks_.size() >= capacity_ ||
+          chunk.data().size() > kSnapshotChunkBytes) {
+        return;
+      }
+      chunks_.push_back(std::move(chunk));
     }
     cv_.notify_one();
   }
-  // The next chunk from `peer` (others' are dropped), or nothing by `deadline`.
-  std::optional<pb::SnapshotChunk> Next(int peer, Clock::time_point deadline) {
-    std::unique_lock lock(mu_);
-    for (;;) {
-      while (!chunks_.empty()) {
-        auto [from, chunk] = std::move(chunks_.front());
-        chunks_.pop_front();
-        if (from == peer) return std::move(chunk);
-      }
-      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && chunks_.empty()) {
-        return std::nullopt;
-      }
-    }
-  }
-  void Clear() {
+  // From now on only `peer`'s chunks are kept; what was kept before is dropped.
+  void Expect(int peer) {
     std::lock_guard lock(mu_);
+    expected_ = peer;
     chunks_.clear();
+  }
+  // The next chunk of the expected peer, or nothing by `deadline`.
+  std::optional<pb::SnapshotChunk> Next(Clock::time_point deadline) {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_until(lock, deadline, [&] { return !chunks_.empty(); })) return std::nullopt;
+    pb::SnapshotChunk chunk = std::move(chunks_.front());
+    chunks_.pop_front();
+    return chunk;
   }
 
  private:
+  const size_t capacity_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::pair<int, pb::SnapshotChunk>> chunks_;
+  int expected_ = -1;                     // guarded by mu_
+  std::deque<pb::SnapshotChunk> chunks_;  // guarded by mu_
 };
 
 std::string Request(const std::string& id, uint64_t offset) {
@@ -127,12 +134,12 @@ Result<FetchedSnapshot> FetchFrom(const genesis::Genesis& genesis, net::Transpor
     if (Clock::now() > deadline) return Status::Error("unavailable", "no link");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  inbox.Clear();
+  inbox.Expect(peer);
   // First chunk: which snapshot, how large. A peer still writing it says when to ask again.
   pb::SnapshotChunk first;
   for (;;) {
     transport.Send(peer, Request("", 0));
-    std::optional<pb::SnapshotChunk> chunk = inbox.Next(peer, Clock::now() + options.peer_timeout);
+    std::optional<pb::SnapshotChunk> chunk = inbox.Next(Clock::now() + options.peer_timeout);
     if (!chunk) return Status::Error("unavailable", "no answer");
     if (!chunk->snapshot_id().empty()) {
       first = std::move(*chunk);
@@ -177,7 +184,7 @@ Result<FetchedSnapshot> FetchFrom(const genesis::Genesis& genesis, net::Transpor
       outstanding.insert(next);
       next += kSnapshotChunkBytes;
     }
-    chunk = inbox.Next(peer, Clock::now() + options.peer_timeout);
+    chunk = inbox.Next(Clock::now() + options.peer_timeout);
     if (!chunk) {
       return Status::Error("unavailable", "stopped answering at byte " + std::to_string(received));
     }
@@ -205,7 +212,8 @@ Result<FetchedSnapshot> FetchSnapshotFromPeers(const genesis::Genesis& genesis, 
   net::TransportOptions transport_options;
   transport_options.listen_address = options.listen_address;
   net::Transport transport(io, genesis, self, key, transport_options);
-  ChunkInbox inbox;
+  // Room for every answer to the requests in flight, and late answers to earlier ones.
+  ChunkInbox inbox(2 * static_cast<size_t>(std::max(1, options.window)) + 4);
   transport.SetReceiveHandler([&inbox](int peer, const std::string& payload) {
     pb::PeerPayload parsed;
     // The peers' consensus traffic for this validator is not for the fetch: ignored.

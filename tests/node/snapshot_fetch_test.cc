@@ -7,10 +7,13 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
@@ -30,6 +33,7 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr UnixMillis kGenesisTime = 1795865400000;
+constexpr auto kPoll = std::chrono::milliseconds(1);
 
 // A four-validator network whose p2p addresses are this test's ports.
 synthetic::TestNetwork Network() {
@@ -64,6 +68,32 @@ class Peer {
     thread_.join();
   }
   int requests() const { return requests_.load(); }
+  // Sends validator 0 `chunks` snapshot chunks of 1 MiB nobody asked for, once its link is up,
+  // a few at a time (so the send queue drops none of them). Returns when all are written, or
+  // when the link is down (the fetch ended first).
+  void Flood(int chunks) {
+    const auto queued = [&] {
+      for (const net::PeerStatus& p : transport_.Peers()) {
+        if (p.index == 0) return p.queued;
+      }
+      return size_t{0};
+    };
+    for (int i = 0; i < 10000 && transport_.ConnectedPeers().empty(); ++i) {
+      std::this_thread::sleep_for(kPoll);
+    }
+    pb::PeerPayload payload;
+    pb::SnapshotChunk* chunk = payload.mutable_snapshot_chunk();
+    chunk->set_snapshot_id(std::string(32, 'f'));
+    chunk->set_total_bytes(uint64_t{1} << 40);
+    chunk->set_data(std::string(kSnapshotChunkBytes, 'f'));
+    const auto linked = [&] { return !transport_.ConnectedPeers().empty(); };
+    for (int k = 0; k < chunks && linked(); ++k) {
+      while (queued() > 4 && linked()) std::this_thread::sleep_for(kPoll);
+      chunk->set_offset(k * kSnapshotChunkBytes);
+      transport_.Send(0, payload.SerializeAsString());
+    }
+    while (queued() > 0 && linked()) std::this_thread::sleep_for(kPoll);
+  }
 
  private:
   Answer answer_;
@@ -139,6 +169,49 @@ TEST_CASE("a peer whose snapshot's tip is not certified is left at its first chu
                 fetched.status().ToString());
   CHECK(peer.requests() == 1);
   CHECK(!fs::exists(dir.path / "chain.evsnap"));
+}
+
+// This process's resident memory in bytes.
+uint64_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+TEST_CASE("chunks nobody asked for are not kept while the fetcher waits for a link") {
+  // The fetcher queued every chunk any peer sent and drained the queue only while it read one
+  // peer's answers. Before 2026-12-07 a Byzantine peer sending chunks while the fetcher waited
+  // up to peer_timeout for another peer's link (or slept through a retry_after) grew that queue
+  // at the speed of its link: here 300 MiB.
+  synthetic::TestNetwork net = Network();
+  Peer peer(net, [](const pb::FetchSnapshot&) -> std::optional<pb::SnapshotChunk> {
+    return std::nullopt;  // answers nothing: only floods
+  });
+  TempDir dir;
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> peak{0};
+  const uint64_t baseline = ResidentBytes();
+  std::thread sampler([&] {
+    while (!done.load()) {
+      peak = std::max(peak.load(), ResidentBytes());
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  std::thread flood([&] { peer.Flood(300); });
+  SnapshotFetchOptions options;
+  options.listen_address = net.genesis.validators[0].p2p;
+  options.peers = {2, 1};  // validator 2 never comes: the fetcher waits for its link first
+  options.peer_timeout = std::chrono::seconds(3);
+  Result<FetchedSnapshot> fetched = FetchSnapshotFromPeers(
+      net.genesis, 0, net.validator_keys[0], (dir.path / "chain.evsnap").string(), options);
+  flood.join();
+  done = true;
+  sampler.join();
+  CHECK_FALSE(fetched.ok());
+  const uint64_t grown = peak.load() > baseline ? peak.load() - baseline : 0;
+  MESSAGE("resident memory grew by " << grown / (1 << 20) << " MiB during the fetch");
+  CHECK(grown < uint64_t{120} << 20);
 }
 
 TEST_CASE("a correct peer's snapshot is fetched whole and loads") {
