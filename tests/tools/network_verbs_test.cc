@@ -1,8 +1,14 @@
 // deposit, verify --node, checkpoint, consistency and audit --node against a FakeNode.
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/encoding.h"
 #include "crypto/sha256.h"
@@ -30,6 +36,77 @@ struct Setup {
     return RunCli({"verify", file, "--receipt", file + ".receipt.json", "--genesis", genesis_path});
   }
 };
+
+// A node that answers every request with a body that never ends (chunked, 1 MiB chunks as fast
+// as the client reads them), counting what it sent. Serves until destroyed.
+class EndlessNode {
+ public:
+  EndlessNode() {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(listener_ >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(listen(listener_, 4) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port_ = ntohs(addr.sin_port);
+    server_ = std::thread([this] { Serve(); });
+  }
+  ~EndlessNode() {
+    stop_ = true;
+    shutdown(listener_, SHUT_RDWR);
+    server_.join();
+    close(listener_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  uint64_t sent() const { return sent_; }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      const int c = accept(listener_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string request;
+      char buf[4096];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = recv(c, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        request.append(buf, static_cast<size_t>(n));
+      }
+      std::string chunk = "100000\r\n" + std::string(1 << 20, ' ') + "\r\n";
+      const std::string head =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+          "Transfer-Encoding: chunked\r\n\r\n1\r\n[\r\n";
+      bool open = send(c, head.data(), head.size(), MSG_NOSIGNAL) > 0;
+      // At most 2 GiB: a client that never stops reading ends the test, not the machine.
+      while (open && !stop_ && sent_ < (uint64_t{2} << 30)) {
+        open =
+            send(c, chunk.data(), chunk.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(chunk.size());
+        if (open) sent_ += chunk.size();
+      }
+      close(c);
+    }
+  }
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread server_;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> sent_{0};
+};
+
+// A node's answer is read into memory, and a node is not trusted: one that never ends its
+// answer must not take all of the judge's memory. The CLI stops reading at its response limit.
+TEST_CASE("verify --node stops reading an answer that never ends, and says so") {
+  Setup s;
+  EndlessNode endless;
+  const std::string file = s.File("evidence.txt", "evidence");
+  CliRun run = RunCli({"verify", file, "--node", endless.url(), "--genesis", s.genesis_path});
+  CHECK(run.exit_code == 3);
+  CHECK_MESSAGE(run.err.find("larger than") != std::string::npos, run.err);
+  CHECK(endless.sent() < (uint64_t{512} << 20));
+}
 
 TEST_CASE("deposit --wait saves a receipt that verifies offline, verify --node agrees") {
   Setup s;

@@ -41,10 +41,43 @@ Result<std::string> NodeClient::Check(const std::string& what, bool ok_transport
   return Status::Error("http_" + std::to_string(status), what + " -> " + detail);
 }
 
-Result<std::string> NodeClient::GetText(const std::string& path) {
-  auto res = client_->Get(path.c_str());
-  return Check(path, static_cast<bool>(res), res ? res->status : 0, res ? res->body : "");
+Result<std::string> NodeClient::Send(const std::string& method, const std::string& path,
+                                     const std::string& json_body) {
+  httplib::Request req;
+  req.method = method;
+  req.path = path;
+  if (!json_body.empty()) {
+    req.body = json_body;
+    req.set_header("Content-Type", "application/json");
+  }
+  // The answer is read into memory: a node that never ends it is stopped at the limit.
+  std::string body;
+  bool too_large = false;
+  req.content_receiver = [&body, &too_large](const char* data, size_t n, uint64_t /*offset*/,
+                                             uint64_t /*total*/) {
+    if (body.size() + n > kMaxResponseBytes) {
+      too_large = true;
+      return false;  // cancels the request
+    }
+    body.append(data, n);
+    return true;
+  };
+  httplib::Response res;
+  httplib::Error error = httplib::Error::Success;
+  const bool answered = client_->send(req, res, error);
+  retry_after_.reset();
+  if (answered && res.has_header("Retry-After")) {
+    retry_after_ = ParseRetryAfter(res.get_header_value("Retry-After"));
+  }
+  if (too_large) {
+    return Status::Error("network", base_url_ + path + " answered with more than " +
+                                        std::to_string(kMaxResponseBytes >> 20) +
+                                        " MiB: larger than any answer of a node; stopped reading");
+  }
+  return Check(path, answered, answered ? res.status : 0, body);
 }
+
+Result<std::string> NodeClient::GetText(const std::string& path) { return Send("GET", path, ""); }
 
 Result<nlohmann::json> NodeClient::GetJson(const std::string& path) {
   auto text = GetText(path);
@@ -55,12 +88,7 @@ Result<nlohmann::json> NodeClient::GetJson(const std::string& path) {
 }
 
 Result<nlohmann::json> NodeClient::PostJson(const std::string& path, const nlohmann::json& body) {
-  auto res = client_->Post(path.c_str(), body.dump(), "application/json");
-  retry_after_.reset();
-  if (res && res->has_header("Retry-After")) {
-    retry_after_ = ParseRetryAfter(res->get_header_value("Retry-After"));
-  }
-  auto text = Check(path, static_cast<bool>(res), res ? res->status : 0, res ? res->body : "");
+  auto text = Send("POST", path, body.dump());
   if (!text.ok()) return text.status();
   auto json = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return Status::Error("bad_json", path + " returned invalid JSON");

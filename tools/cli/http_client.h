@@ -23,6 +23,12 @@ struct HttpResponse {
 
 class NodeClient {
  public:
+  // The most bytes of one answer read: a node's answers are bounded by its max_response_bytes
+  // (8 MiB by default) but for one block, which is sent whole (max_batch up to 100,000 entries:
+  // ~200 MB). A node that sends more is stopped ("network" error), so a hostile node cannot
+  // fill the memory of the machine that asks it.
+  static constexpr size_t kMaxResponseBytes = size_t{256} << 20;
+
   // `base_url` is "http://host:port" or "https://host:port" (a trailing '/' is ignored).
   // `bearer_token` (may be empty) is sent as "Authorization: Bearer ...".
   static Result<std::unique_ptr<NodeClient>> Create(const std::string& base_url,
@@ -41,6 +47,10 @@ class NodeClient {
 
  private:
   NodeClient() = default;
+  // Sends a request (a JSON body when `json_body` is not empty) and reads the answer, at most
+  // kMaxResponseBytes of it; remembers its Retry-After.
+  Result<std::string> Send(const std::string& method, const std::string& path,
+                           const std::string& json_body);
   Result<std::string> Check(const std::string& what, bool ok_transport, int status,
                             const std::string& body);
   std::string base_url_;
