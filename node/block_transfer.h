@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -29,6 +30,16 @@ constexpr size_t kMaxFetchReplyBytes = 8u << 20;
 // block requests (FetchPipelineOptions::max_outstanding) or 4 chunk requests
 // (SnapshotFetchOptions::window) outstanding with a peer.
 constexpr size_t kMaxServingPerPeer = 8;
+
+// Checks a peer's payload (a serialized PeerPayload) on the wire format, before it is parsed,
+// building nothing: its `blocks` hold at most kMaxBlocksPerFetch blocks, and the blocks, entries,
+// batch proofs and leaves in them (each one object when parsed) number at most one per 32
+// bytes of the payload. A correct reply is far inside both (an entry is ~360 bytes); without
+// them a 16 MiB frame of empty blocks or entries, 2 bytes each, parses into ~800 MB of objects
+// and seconds of the links' thread. Returns "" when within bounds, else the reason to refuse
+// it: "too_many_blocks" or "malformed" (what libprotobuf would also refuse, or what no correct
+// validator sends).
+std::string CheckBlocksPayload(std::string_view payload);
 
 // Reads blocks [from_height, ...] from `log` into a reply bounded by the limits above.
 Result<pb::Blocks> ReadBlocksForPeer(const storage::EvidenceLog& log, uint64_t from_height,

@@ -65,6 +65,12 @@ void PeerInbox::OnPayload(int peer, const std::string& payload, net::ReceiveBudg
   // The payload counts against the peer's receive budget until its work is done: the verifier
   // task and the consensus step share the credit.
   auto held = std::make_shared<net::ReceiveBudget::Credit>(std::move(credit));
+  // A block reply is checked on the wire format first: parsing builds an object per block,
+  // entry and leaf, and a frame of empty ones would cost ~50 times its size (block_transfer.h).
+  if (const std::string refused = CheckBlocksPayload(payload); !refused.empty()) {
+    Reject(refused);
+    return Offence(peer, refused);
+  }
   auto parsed = std::make_shared<pb::PeerPayload>();
   if (!parsed->ParseFromString(payload)) {
     Reject("malformed");

@@ -4,8 +4,10 @@
 #include "node/peer_inbox.h"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <mutex>
@@ -13,8 +15,10 @@
 
 #include "consensus/message.h"
 #include "crypto/sha256.h"
+#include "node/block_transfer.h"
 #include "node/clocks.h"
 #include "proto/consensus.pb.h"
+#include "storage/evidence_log.h"
 #include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace evchain::node {
@@ -156,7 +160,8 @@ TEST_CASE("past 20 bad signatures in a minute the peer is suspended, once") {
 TEST_CASE("stale messages and late block replies are dropped without blame") {
   InboxFixture fx;
   consensus::pb::Body old;  // a PRE-PREPARE for height 3: the replica has committed 5
-  old.mutable_pre_prepare()->set_view(1);  // court-2 (validator 1) is view 1's primary
+  old.mutable_pre_prepare()->set_view(1);    // court-2 (validator 1) is view 1's primary
+  old.mutable_pre_prepare()->add_entries();  // a block holds at least one deposit
   old.mutable_pre_prepare()->mutable_header()->set_height(3);
   for (int k = 0; k < 30; ++k) fx.Deliver(1, fx.Consensus(1, old));
   pb::PeerPayload blocks;
@@ -177,8 +182,9 @@ TEST_CASE("stale messages and late block replies are dropped without blame") {
 
 TEST_CASE("proposals rejected for clock skew: a warning with the offset, an end line later") {
   InboxFixture fx;
-  consensus::pb::Body ahead;  // 60 s ahead of this validator's clock
-  ahead.mutable_pre_prepare()->set_view(1);  // court-2 (validator 1) is view 1's primary
+  consensus::pb::Body ahead;                   // 60 s ahead of this validator's clock
+  ahead.mutable_pre_prepare()->set_view(1);    // court-2 (validator 1) is view 1's primary
+  ahead.mutable_pre_prepare()->add_entries();  // a block holds at least one deposit
   ahead.mutable_pre_prepare()->mutable_header()->set_height(9);
   ahead.mutable_pre_prepare()->mutable_header()->set_time(WallNow() + 60000);
   fx.Deliver(1, fx.Consensus(1, ahead));
@@ -315,6 +321,83 @@ TEST_CASE("a body that starts as a vote and parses as another kind is its sender
   }));
   std::lock_guard lock(fx.host.mu);
   CHECK(fx.host.stepped == std::vector{consensus::pb::Body::kStatus});
+}
+
+// This process's resident memory in bytes.
+uint64_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+TEST_CASE("a block reply of more blocks than a fetch asks for is refused before it is parsed") {
+  // A frame of up to 16 MiB reaches the inbox, and libprotobuf makes an object of ~100 bytes
+  // for each 2-byte empty block. Before 2026-12-07 a key holder's reply of 8 million empty
+  // blocks, nobody having asked for any, cost the links' thread seconds and ~1 GB to parse
+  // before it was dropped as unsolicited, 4 such replies in flight within its receive budget.
+  // A reply holds at most kMaxBlocksPerFetch blocks: one with more is refused unparsed.
+  InboxFixture fx;
+  std::string payload = "\x1a";  // PeerPayload.blocks (field 3, length-delimited)
+  std::string blocks;
+  for (int i = 0; i < 8'000'000; ++i) blocks += std::string("\x0a\x00", 2);  // an empty block
+  std::string length;
+  for (uint64_t n = blocks.size(); n >= 0x80; n >>= 7) length += static_cast<char>(n | 0x80);
+  length += static_cast<char>(blocks.size() >> (7 * length.size()));
+  payload += length + blocks;
+  blocks.clear();
+  blocks.shrink_to_fit();
+  const uint64_t before = ResidentBytes();
+  const auto started = std::chrono::steady_clock::now();
+  fx.Deliver(3, payload);
+  const auto took = std::chrono::steady_clock::now() - started;
+  const uint64_t after = ResidentBytes();
+  const uint64_t grown = after > before ? after - before : 0;
+  MESSAGE("the reply cost the links' thread "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms and "
+          << grown / (1 << 20) << " MiB");
+  CHECK(grown < uint64_t{64} << 20);
+  REQUIRE(InboxFixture::WaitFor([&] {
+    return fx.Metric(
+               R"(evchain_peer_misbehaviour_total{peer="time-1",reason="too_many_blocks"})") == 1;
+  }));
+  CHECK(fx.host.replies == 0);
+}
+
+TEST_CASE("a correct block reply is within the bounds a reply is checked against") {
+  // 64 blocks of 20 entries each (a reply's most blocks), and 4 blocks of 1,000 (a full batch).
+  synthetic::TestNetwork net = synthetic::MakeTestNetwork("bounds-test", 1795865400000);
+  auto store = storage::NewMemoryStore();
+  auto log = storage::EvidenceLog::Open(store.get());
+  REQUIRE(log.ok());
+  synthetic::ChainBuilder builder(net, log->get(), 3);
+  int next = 0;
+  auto append = [&](int entries_per_block) {
+    std::vector<ledger::Entry> entries;
+    for (int i = 0; i < entries_per_block; ++i, ++next) {
+      entries.push_back(
+          builder.Deposit(crypto::Sha256("e" + std::to_string(next)), "n" + std::to_string(next)));
+    }
+    REQUIRE(builder.AppendBlock(std::move(entries), 1795865400000 + 1000 * ((*log)->height() + 1))
+                .ok());
+  };
+  for (int h = 0; h < 64; ++h) append(20);
+  for (int h = 0; h < 4; ++h) append(1000);
+  for (uint64_t from : {uint64_t{1}, uint64_t{65}}) {
+    Result<pb::Blocks> blocks = ReadBlocksForPeer(**log, from, kMaxBlocksPerFetch);
+    REQUIRE(blocks.ok());
+    pb::PeerPayload reply;
+    *reply.mutable_blocks() = *blocks;
+    CHECK(CheckBlocksPayload(reply.SerializeAsString()).empty());
+  }
+  pb::PeerPayload too_many;
+  for (uint32_t i = 0; i <= kMaxBlocksPerFetch; ++i) too_many.mutable_blocks()->add_blocks();
+  CHECK(CheckBlocksPayload(too_many.SerializeAsString()) == "too_many_blocks");
+  pb::PeerPayload empty_entries;  // one block of 10,000 empty entries: 2 bytes each
+  pb::FetchedBlock* block = empty_entries.mutable_blocks()->add_blocks();
+  for (int i = 0; i < 10000; ++i) block->add_entries();
+  CHECK(CheckBlocksPayload(empty_entries.SerializeAsString()) == "malformed");
+  CHECK(CheckBlocksPayload(std::string("\x1a\x03\x0a\x05", 4)) == "malformed");  // cut short
 }
 
 }  // namespace
