@@ -226,7 +226,7 @@ TEST_CASE("a correct peer's snapshot is fetched whole and loads") {
       entries.push_back(
           builder.Deposit(crypto::Sha256("e" + std::to_string(next)), "n" + std::to_string(next)));
     }
-    REQUIRE(builder.AppendBlock(std::move(entries), kGenesisTime + 1000 * h).ok());
+    REQUIRE(builder.AppendBlock(std::move(entries), kGenesisTime + int64_t{1000} * h).ok());
   }
   TempDir dir;
   SnapshotServer server(store.get(), (dir.path / kPeerSnapshotFile).string(), {});
