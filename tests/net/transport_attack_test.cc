@@ -186,6 +186,25 @@ TEST_CASE("a replayed data frame (counter reuse) closes the link") {
   CHECK(arena.node.received() == std::vector<std::pair<int, std::string>>{{1, "once"}});
 }
 
+TEST_CASE("a validator's own frame reflected back to it closes the link") {
+  // Each direction has its own key: what the node sealed for its peer does not open as
+  // something from the peer, on the same link or another.
+  Arena arena;
+  RawPeer peer(arena.address());
+  SessionKeys keys = peer.Handshake(arena.as_validator1);
+  REQUIRE(WaitFor([&] { return arena.node.transport().ConnectedPeers() == std::vector<int>{1}; }));
+  arena.node.transport().Send(1, "from the node");
+  std::optional<std::string> body = peer.ReadFrame();
+  REQUIRE(body);
+  std::string payload;
+  REQUIRE(FrameOpener(keys.rx).Open(AsBytes(*body), payload));
+  CHECK(payload == "from the node");
+  peer.WriteFrame(*body);  // the node's own frame, counter 0 like the peer's first
+  CHECK(peer.WaitClosed());
+  CHECK(arena.stats().decrypt_failures == 1);
+  CHECK(arena.node.received_count() == 0);
+}
+
 TEST_CASE("an oversized length prefix closes an authenticated link without waiting for a body") {
   Arena arena;
   RawPeer peer(arena.address());
