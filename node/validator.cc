@@ -179,6 +179,16 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
            {"evchain_peer_decrypt_failures_total", "Links closed for a frame that failed AEAD."},
            {"evchain_peer_send_queue_dropped_total", "Queued payloads dropped (queue full)."},
            {"evchain_peer_links_up_total", "Times a peer link came up."},
+           {"evchain_peer_connect_failures_total",
+            "Dials to peers that failed before a handshake."},
+           {"evchain_peer_duplicate_links_total",
+            "Authenticated connections closed by the one-link rule (a peer's new link retires "
+            "its old one)."},
+           {"evchain_peer_retired_links_cut_total",
+            "Retired links of a peer closed before they drained: it kept more than two."},
+           {"evchain_peer_handshakes_evicted_total",
+            "Pending handshakes closed to make room for a new connection (also counted as "
+            "rejected, reason timeout)."},
            {"evchain_peer_read_pauses_total",
             "Times reading from a peer paused: its receive budget was full."}}) {
     v->metrics_.Describe(name, "counter", help);
@@ -393,6 +403,10 @@ void Validator::ExportTransportStats() {
   set("evchain_peer_decrypt_failures_total", t.decrypt_failures);
   set("evchain_peer_send_queue_dropped_total", t.send_queue_dropped);
   set("evchain_peer_links_up_total", t.links_up);
+  set("evchain_peer_connect_failures_total", t.connect_failures);
+  set("evchain_peer_duplicate_links_total", t.duplicate_links);
+  set("evchain_peer_retired_links_cut_total", t.retired_cut);
+  set("evchain_peer_handshakes_evicted_total", t.handshakes_evicted);
   std::vector<SendDropLog::Peer> peers;
   for (const net::PeerStatus& p : transport_->Peers()) {
     const std::string label = "peer=\"" + genesis_.validators[p.index].id + "\"";

@@ -292,6 +292,9 @@ def misbehaving_peer():
         check(suspensions and float(suspensions.group(1)) >= 1, "no suspension in /metrics")
         check(any("suspended for" in line for line in net.log_lines(0, "suspended")),
               "node0 did not log the suspension")
+        for name in ("evchain_peer_duplicate_links_total", "evchain_peer_retired_links_cut_total",
+                     "evchain_peer_handshakes_evicted_total", "evchain_peer_connect_failures_total"):
+            check(re.search(r"^%s \S+$" % name, metrics, re.M), f"{name} not in /metrics")
         # The three honest validators still commit.
         files = make_files(net, 1, "honest")
         net.deposit(files, node=1)
