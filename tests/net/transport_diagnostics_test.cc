@@ -80,6 +80,9 @@ TEST_CASE("a validator whose key two processes hold: its links flap, both addres
   genesis::Genesis g = TestGenesis(2);
   Node a(g, 0, ValidatorKey(0));
   Node b(g, 1, ValidatorKey(1));  // at v1's genesis address, which `a` dials
+  // The copy starts once a's link to b is up, so the link it meets is that one (started
+  // together, the copy's connection was now and then a's link first, and b's the other).
+  REQUIRE(WaitFor([&] { return testing::Settled({&a, &b}); }));
   TransportOptions second_options = Node::QuickOptions();
   const std::string second_address = "127.0.0.1:" + std::to_string(testing::FreePort());
   second_options.listen_address = second_address;
