@@ -47,6 +47,9 @@ std::string PeerLinkLog::Explain(net::RejectReason reason, bool dialed) {
       return "its key exchange is degenerate";
     case RejectReason::kTimeout:
       return "the handshake did not finish in time";
+    case RejectReason::kEvicted:
+      return "its handshake was closed to make room for a new connection: more were pending "
+             "than allowed, most of them from its address";
     case RejectReason::kClosed:
       return "it closed the connection during the handshake: it may refuse us (its log says "
              "why)";

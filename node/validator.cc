@@ -188,7 +188,7 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
             "Retired links of a peer closed before they drained: it kept more than two."},
            {"evchain_peer_handshakes_evicted_total",
             "Pending handshakes closed to make room for a new connection (also counted as "
-            "rejected, reason timeout)."},
+            "rejected, reason evicted)."},
            {"evchain_peer_read_pauses_total",
             "Times reading from a peer paused: its receive budget was full."}}) {
     v->metrics_.Describe(name, "counter", help);

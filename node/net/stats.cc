@@ -26,6 +26,8 @@ std::string_view RejectReasonName(RejectReason reason) {
       return "timeout";
     case RejectReason::kClosed:
       return "closed";
+    case RejectReason::kEvicted:
+      return "evicted";
   }
   return "unknown";
 }

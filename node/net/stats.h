@@ -22,8 +22,9 @@ enum class RejectReason {
   kBadKeyExchange,    // degenerate X25519 ephemeral
   kTimeout,           // handshake not finished within the handshake timeout
   kClosed,            // peer closed the connection during the handshake
+  kEvicted,           // closed to make room for a new connection (too many pending)
 };
-inline constexpr size_t kRejectReasonCount = 11;
+inline constexpr size_t kRejectReasonCount = 12;
 std::string_view RejectReasonName(RejectReason reason);  // "malformed", "bad_signature", ...
 
 // A consistent-enough snapshot (each field read atomically) of the counters below.
@@ -45,7 +46,7 @@ struct TransportStats {
   uint64_t suspensions = 0;         // Transport::Suspend calls that closed a peer out
   uint64_t suspended_refused = 0;   // authenticated links of a suspended peer closed at once
   uint64_t retired_cut = 0;  // retired links closed before they drained: too many of one peer
-  // Handshakes closed to make room for a new connection (also counted as rejected `timeout`).
+  // Handshakes closed to make room for a new connection (also counted as rejected `evicted`).
   uint64_t handshakes_evicted = 0;
 };
 

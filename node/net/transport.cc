@@ -273,7 +273,7 @@ void Transport::EvictHandshake(const std::string& newcomer) {
   if (victim == inbound_.end()) victim = inbound_.begin();
   Bump(counters_.handshakes_evicted);
   std::shared_ptr<Connection> evicted = *victim;
-  evicted->Refuse(RejectReason::kTimeout);  // OnClosed takes it out of inbound_
+  evicted->Refuse(RejectReason::kEvicted);  // OnClosed takes it out of inbound_
 }
 
 void Transport::Dial(Peer& peer) {

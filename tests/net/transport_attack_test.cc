@@ -548,7 +548,7 @@ TEST_CASE("connections that never finish their handshake cannot keep a validator
   REQUIRE_FALSE(hs.OnPeerAuth(*auth));
   CHECK(WaitFor([&] { return node.transport().ConnectedPeers() == std::vector<int>{0}; }));
   CHECK(node.transport().Stats().handshakes_evicted == 9);
-  CHECK(node.rejected(RejectReason::kTimeout) == 9);  // in /metrics as timed out
+  CHECK(node.rejected(RejectReason::kEvicted) == 9);  // in /metrics and the log as evicted
 }
 
 }  // namespace
