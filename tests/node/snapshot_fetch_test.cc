@@ -171,6 +171,20 @@ TEST_CASE("a peer whose snapshot's tip is not certified is left at its first chu
   CHECK(!fs::exists(dir.path / "chain.evsnap"));
 }
 
+// AddressSanitizer keeps freed memory in quarantine (256 MiB by default), so resident memory
+// there says nothing about what the code keeps: the check runs in the other builds.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kResidentMemoryMeaningful = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kResidentMemoryMeaningful = false;
+#else
+constexpr bool kResidentMemoryMeaningful = true;
+#endif
+#else
+constexpr bool kResidentMemoryMeaningful = true;
+#endif
+
 // This process's resident memory in bytes.
 uint64_t ResidentBytes() {
   std::ifstream statm("/proc/self/statm");
@@ -211,7 +225,7 @@ TEST_CASE("chunks nobody asked for are not kept while the fetcher waits for a li
   CHECK_FALSE(fetched.ok());
   const uint64_t grown = peak.load() > baseline ? peak.load() - baseline : 0;
   MESSAGE("resident memory grew by " << grown / (1 << 20) << " MiB during the fetch");
-  CHECK(grown < uint64_t{120} << 20);
+  if (kResidentMemoryMeaningful) CHECK(grown < uint64_t{120} << 20);
 }
 
 TEST_CASE("a correct peer's snapshot is fetched whole and loads") {
