@@ -4,10 +4,8 @@
 #include "node/peer_inbox.h"
 
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <fstream>
 #include <functional>
 #include <future>
 #include <mutex>
@@ -19,6 +17,7 @@
 #include "node/clocks.h"
 #include "proto/consensus.pb.h"
 #include "storage/evidence_log.h"
+#include "tests/resident_memory.h"
 #include "tools/synthetic_chain/synthetic_chain.h"
 
 namespace evchain::node {
@@ -323,14 +322,6 @@ TEST_CASE("a body that starts as a vote and parses as another kind is its sender
   CHECK(fx.host.stepped == std::vector{consensus::pb::Body::kStatus});
 }
 
-// This process's resident memory in bytes.
-uint64_t ResidentBytes() {
-  std::ifstream statm("/proc/self/statm");
-  uint64_t size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-}
-
 TEST_CASE("a block reply of more blocks than a fetch asks for is refused before it is parsed") {
   // A frame of up to 16 MiB reaches the inbox, and libprotobuf makes an object of ~100 bytes
   // for each 2-byte empty block. Before 2026-12-07 a key holder's reply of 8 million empty
@@ -347,11 +338,11 @@ TEST_CASE("a block reply of more blocks than a fetch asks for is refused before 
   payload += length + blocks;
   blocks.clear();
   blocks.shrink_to_fit();
-  const uint64_t before = ResidentBytes();
+  const uint64_t before = evchain::testing::ResidentBytes();
   const auto started = std::chrono::steady_clock::now();
   fx.Deliver(3, payload);
   const auto took = std::chrono::steady_clock::now() - started;
-  const uint64_t after = ResidentBytes();
+  const uint64_t after = evchain::testing::ResidentBytes();
   const uint64_t grown = after > before ? after - before : 0;
   MESSAGE("the reply cost the links' thread "
           << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms and "

@@ -13,7 +13,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
@@ -25,6 +24,7 @@
 #include "proto/node.pb.h"
 #include "storage/evidence_log.h"
 #include "storage/snapshot.h"
+#include "tests/resident_memory.h"
 #include "tests/test_ports.h"
 #include "tools/synthetic_chain/synthetic_chain.h"
 
@@ -171,28 +171,6 @@ TEST_CASE("a peer whose snapshot's tip is not certified is left at its first chu
   CHECK(!fs::exists(dir.path / "chain.evsnap"));
 }
 
-// AddressSanitizer keeps freed memory in quarantine (256 MiB by default), so resident memory
-// there says nothing about what the code keeps: the check runs in the other builds.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kResidentMemoryMeaningful = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kResidentMemoryMeaningful = false;
-#else
-constexpr bool kResidentMemoryMeaningful = true;
-#endif
-#else
-constexpr bool kResidentMemoryMeaningful = true;
-#endif
-
-// This process's resident memory in bytes.
-uint64_t ResidentBytes() {
-  std::ifstream statm("/proc/self/statm");
-  uint64_t size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-}
-
 TEST_CASE("chunks nobody asked for are not kept while the fetcher waits for a link") {
   // The fetcher queued every chunk any peer sent and drained the queue only while it read one
   // peer's answers. Before 2026-12-07 a Byzantine peer sending chunks while the fetcher waited
@@ -205,10 +183,10 @@ TEST_CASE("chunks nobody asked for are not kept while the fetcher waits for a li
   TempDir dir;
   std::atomic<bool> done{false};
   std::atomic<uint64_t> peak{0};
-  const uint64_t baseline = ResidentBytes();
+  const uint64_t baseline = evchain::testing::ResidentBytes();
   std::thread sampler([&] {
     while (!done.load()) {
-      peak = std::max(peak.load(), ResidentBytes());
+      peak = std::max(peak.load(), evchain::testing::ResidentBytes());
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });
@@ -225,7 +203,7 @@ TEST_CASE("chunks nobody asked for are not kept while the fetcher waits for a li
   CHECK_FALSE(fetched.ok());
   const uint64_t grown = peak.load() > baseline ? peak.load() - baseline : 0;
   MESSAGE("resident memory grew by " << grown / (1 << 20) << " MiB during the fetch");
-  if (kResidentMemoryMeaningful) CHECK(grown < uint64_t{120} << 20);
+  if (evchain::testing::kResidentMemoryMeaningful) CHECK(grown < uint64_t{120} << 20);
 }
 
 TEST_CASE("a correct peer's snapshot is fetched whole and loads") {
