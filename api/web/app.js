@@ -89,6 +89,17 @@
     const lines = (v.summary || []).map(([key, values]) => t(key, values));
     $('summary').textContent = lines.join(' ');
   }
+  // A receipt or genesis file's text, or null when it is not UTF-8. JSON documents are UTF-8
+  // (RFC 8259 §8.1) and `evchain verify` refuses other bytes; File.text() would replace them
+  // with U+FFFD, and the page would check a document the file does not hold.
+  async function readUtf8(file) {
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(await file.arrayBuffer());
+    } catch (e) {
+      return null;
+    }
+  }
+
   const message = (key, values) => setVerdict({ key: '', cls: 'none', summary: [[key, values]] });
 
   function showInsecure() {
@@ -418,7 +429,18 @@
       if (ev.dataTransfer.files[0]) hashFile(ev.dataTransfer.files[0]);
     });
     $('receipt-file').addEventListener('change', async (ev) => {
-      if (ev.target.files[0]) $('receipt-input').value = await ev.target.files[0].text();
+      const file = ev.target.files[0];
+      if (!file) return;
+      const text = await readUtf8(file);
+      if (text === null) {
+        // Not pasted into the box: replacement characters there would look like a receipt.
+        $('receipt-input').value = '';
+        $('results').replaceChildren();
+        state.shown = null;
+        return setVerdict({ key: 'verdict.bad', cls: 'bad',
+          summary: [['receipt.notutf8', { name: file.name }]] });
+      }
+      $('receipt-input').value = text;
     });
     $('receipt-button').addEventListener('click', async () => {
       if (!state.genesis) return message('summary.nogenesis');
@@ -437,9 +459,14 @@
     $('genesis-input').addEventListener('change', async (ev) => {
       const file = ev.target.files[0];
       if (!file) return;
+      const text = await readUtf8(file);
+      if (text === null) {
+        $('genesis-source').textContent = t('genesis.invalid', { message: t('file.notutf8') });
+        return;
+      }
       let g;
       try {
-        g = V.parseJson(await file.text());
+        g = V.parseJson(text);
       } catch (e) {
         $('genesis-source').textContent = t('genesis.invalid', { message: e.message });
         return;

@@ -98,6 +98,30 @@ try {
     fail(`receipt with a repeated key: verdict "${verdict}", summary "${why}"`);
   }
   console.log(JSON.stringify({ check: 'receipt with a repeated key', verdict }));
+
+  // A receipt file that is not UTF-8 (one byte 0xff inside a string): `evchain verify` refuses
+  // it as malformed JSON. The page must not check the U+FFFD that File.text() would put in its
+  // place, nor leave that text in the box.
+  const genuine = Buffer.from(JSON.stringify(receipt), 'utf8');
+  const at = genuine.indexOf('"format"') + 1;
+  const notUtf8 = Buffer.concat([genuine.subarray(0, at), Buffer.from([0xff]), genuine.subarray(at)]);
+  verdict = await verdictAfter(page, () => page.setInputFiles('#receipt-file',
+    { name: 'receipt.json', mimeType: 'application/json', buffer: notUtf8 }));
+  const notUtf8Why = await page.textContent('#summary');
+  const box = await page.inputValue('#receipt-input');
+  if (verdict !== 'NOT verified' || !notUtf8Why.includes('not UTF-8') || box !== '') {
+    fail(`receipt file not UTF-8: verdict "${verdict}", summary "${notUtf8Why}", box "${box.slice(0, 40)}"`);
+  }
+  console.log(JSON.stringify({ check: 'receipt file not UTF-8', verdict }));
+
+  // The same for a genesis file: refused, and the page keeps the genesis it had.
+  const hashBefore = (await page.textContent('#genesis-hash')).trim();
+  await page.setInputFiles('#genesis-input',
+    { name: 'genesis.json', mimeType: 'application/json', buffer: Buffer.from('{"a":"\xff"}', 'latin1') });
+  await page.waitForFunction(() => /UTF-8/.test(document.getElementById('genesis-source').textContent),
+    null, { timeout: 20000 });
+  if ((await page.textContent('#genesis-hash')).trim() !== hashBefore) fail('genesis not UTF-8: genesis replaced');
+  console.log(JSON.stringify({ check: 'genesis file not UTF-8' }));
 } finally {
   await browser.close();
 }
