@@ -1,12 +1,12 @@
 #include "consensus/message.h"
 
 #include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/wire_format_lite.h>
 
 #include <algorithm>
 #include <optional>
 #include <utility>
 
+#include "consensus/wire_scan.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
 #include "crypto/sha256.h"
@@ -32,9 +32,9 @@ bool IsVoteSized(pb::Body::KindCase kind) {
 
 Status BadDeposit(std::string why) { return Status::Error("bad_deposit", std::move(why)); }
 
-// The messages of proto/consensus.proto whose repeated fields WithinElementBound counts, each
-// element one object (or string) when parsed.
-enum class Wire {
+// The messages of proto/consensus.proto a body holds, numbered for ScanWire; each rule
+// marked `element` is one object (or string) when parsed.
+enum WireMessage {
   kBody,
   kPrePrepare,
   kForward,
@@ -42,80 +42,23 @@ enum class Wire {
   kBatchProof,
   kViewChange,
   kCertificate,
-  kNewView,
-  kNone
+  kNewView
 };
-
-// The message a length-delimited `field` of `in` holds, when the scan descends into it.
-Wire ChildOf(Wire in, uint32_t field) {
-  switch (in) {
-    case Wire::kBody:
-      return field == 1   ? Wire::kPrePrepare
-             : field == 5 ? Wire::kViewChange
-             : field == 6 ? Wire::kNewView
-             : field == 7 ? Wire::kForward
-                          : Wire::kNone;
-    case Wire::kPrePrepare:
-      return field == 3 ? Wire::kDeposit : Wire::kNone;
-    case Wire::kForward:
-      return field == 1 ? Wire::kDeposit : Wire::kNone;
-    case Wire::kDeposit:
-      return field == 3 ? Wire::kBatchProof : Wire::kNone;
-    case Wire::kViewChange:
-      return field == 5 ? Wire::kCertificate : Wire::kNone;
-    default:
-      return Wire::kNone;
-  }
-}
-
-// Whether each occurrence of `field` in `in` is an element of a repeated field (or a message
-// of its own inside one).
-bool IsElement(Wire in, uint32_t field) {
-  switch (in) {
-    case Wire::kPrePrepare:
-      return field == 3;  // entries
-    case Wire::kForward:
-      return field == 1;  // entries
-    case Wire::kDeposit:
-      return field == 3;  // batch
-    case Wire::kBatchProof:
-      return field == 4;  // item_proof_list
-    case Wire::kViewChange:
-      return field == 4 || field == 5;  // checkpoint_proof, prepared
-    case Wire::kCertificate:
-      return field == 2;  // prepares
-    case Wire::kNewView:
-      return field == 2 || field == 3;  // view_changes, pre_prepares
-    default:
-      return false;
-  }
-}
-
-// Counts the elements of the message `in` that fills `stream` up to its limit; false when the
-// wire format is broken or the count passes `max`.
-bool CountElements(google::protobuf::io::CodedInputStream& stream, Wire in, uint64_t max,
-                   uint64_t& count) {
-  using google::protobuf::internal::WireFormatLite;
-  for (uint32_t tag; (tag = stream.ReadTag()) != 0;) {
-    const uint32_t field = WireFormatLite::GetTagFieldNumber(tag);
-    if (WireFormatLite::GetTagWireType(tag) != WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
-      if (!WireFormatLite::SkipField(&stream, tag)) return false;
-      continue;
-    }
-    uint32_t length = 0;
-    if (!stream.ReadVarint32(&length) || length > static_cast<uint32_t>(INT32_MAX)) return false;
-    if (IsElement(in, field) && ++count > max) return false;
-    const Wire child = ChildOf(in, field);
-    if (child == Wire::kNone) {
-      if (!stream.Skip(static_cast<int>(length))) return false;
-      continue;
-    }
-    const auto limit = stream.PushLimit(static_cast<int>(length));
-    if (!CountElements(stream, child, max, count) || !stream.ConsumedEntireMessage()) return false;
-    stream.PopLimit(limit);
-  }
-  return true;
-}
+constexpr WireRule kBodyRules[] = {
+    {.message = kBody, .field = 1, .child = kPrePrepare},
+    {.message = kBody, .field = 5, .child = kViewChange},
+    {.message = kBody, .field = 6, .child = kNewView},
+    {.message = kBody, .field = 7, .child = kForward},
+    {.message = kPrePrepare, .field = 3, .child = kDeposit, .element = true},  // entries
+    {.message = kForward, .field = 1, .child = kDeposit, .element = true},     // entries
+    {.message = kDeposit, .field = 3, .child = kBatchProof, .element = true},  // batch
+    {.message = kBatchProof, .field = 4, .element = true},                     // item_proof_list
+    {.message = kViewChange, .field = 4, .element = true},                     // checkpoint_proof
+    {.message = kViewChange, .field = 5, .child = kCertificate, .element = true},  // prepared
+    {.message = kCertificate, .field = 2, .element = true},                        // prepares
+    {.message = kNewView, .field = 2, .element = true},                            // view_changes
+    {.message = kNewView, .field = 3, .element = true},                            // pre_prepares
+};
 
 // libprotobuf builds an object of some 50 to 100 bytes for each element of a repeated field
 // (a deposit, a batch proof, a certificate, an envelope in a VIEW-CHANGE or NEW-VIEW), 2 bytes
@@ -123,11 +66,7 @@ bool CountElements(google::protobuf::io::CodedInputStream& stream, Wire in, uint
 // element takes far more than 32 bytes (a deposit ~360, an envelope ~150), so a body holding
 // more than one per 32 bytes is no correct validator's and is refused before it is parsed.
 bool WithinElementBound(std::string_view body) {
-  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(body.data()),
-                                                static_cast<int>(body.size()));
-  uint64_t count = 0;
-  return CountElements(stream, Wire::kBody, body.size() / 32 + 16, count) &&
-         stream.ConsumedEntireMessage();
+  return ScanWire(body, kBodyRules, body.size() / 32 + 16) == WireScan::kOk;
 }
 
 }  // namespace

@@ -1,79 +1,47 @@
 #include "node/block_transfer.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/wire_format_lite.h>
-
 #include <algorithm>
 #include <functional>
 #include <tuple>
 #include <utility>
 
 #include "consensus/message.h"
+#include "consensus/wire_scan.h"
 
 namespace evchain::node {
 
 namespace {
 
-using google::protobuf::internal::WireFormatLite;
-using google::protobuf::io::CodedInputStream;
-
-// Fields of proto/node.proto and proto/consensus.proto the scan descends into: each
-// length-delimited occurrence is an object of its own when parsed.
-constexpr uint32_t kPayloadBlocks = 3;       // PeerPayload.blocks
-constexpr uint32_t kBlocksBlock = 1;         // Blocks.blocks
-constexpr uint32_t kBlockEntry = 2;          // FetchedBlock.entries
-constexpr uint32_t kBlockLeaf = 3;           // FetchedBlock.leaves
-constexpr uint32_t kDepositBatch = 3;        // Deposit.batch
-constexpr uint32_t kBatchProofListItem = 4;  // BatchProof.item_proof_list
-
-struct Tally {
-  uint64_t size = 0;  // of the whole payload
-  uint64_t blocks = 0;
-  uint64_t objects = 0;
+// The messages of proto/node.proto and proto/consensus.proto a block reply holds, numbered for
+// consensus::ScanWire; every field but PeerPayload.blocks (one Blocks message) is one object per
+// occurrence when parsed.
+enum Message { kPayload, kBlocks, kFetchedBlock, kDeposit, kBatchProof };
+constexpr consensus::WireRule kBlockReplyRules[] = {
+    {.message = kPayload, .field = 3, .child = kBlocks},  // PeerPayload.blocks
+    // Blocks.blocks
+    {.message = kBlocks,
+     .field = 1,
+     .child = kFetchedBlock,
+     .element = true,
+     .max_occurrences = kMaxBlocksPerFetch},
+    {.message = kFetchedBlock, .field = 2, .child = kDeposit, .element = true},  // entries
+    {.message = kFetchedBlock, .field = 3, .element = true},                     // leaves
+    {.message = kDeposit, .field = 3, .child = kBatchProof, .element = true},    // batch
+    {.message = kBatchProof, .field = 4, .element = true},                       // item_proof_list
 };
-
-// Scans the message of `level` (0 PeerPayload, 1 Blocks, 2 FetchedBlock, 3 Deposit, 4
-// BatchProof) that fills `in` up to its limit. False when the wire format is broken, or at the
-// first block past kMaxBlocksPerFetch.
-bool Scan(CodedInputStream& in, int level, Tally& tally) {
-  static constexpr uint32_t kDescend[] = {kPayloadBlocks, kBlocksBlock, kBlockEntry, kDepositBatch,
-                                          0};
-  for (uint32_t tag; (tag = in.ReadTag()) != 0;) {
-    const uint32_t field = WireFormatLite::GetTagFieldNumber(tag);
-    if (WireFormatLite::GetTagWireType(tag) != WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
-      if (!WireFormatLite::SkipField(&in, tag)) return false;
-      continue;
-    }
-    uint32_t length = 0;
-    if (!in.ReadVarint32(&length) || length > tally.size - in.CurrentPosition()) return false;
-    const bool object = (level == 1 && field == kBlocksBlock) ||
-                        (level == 2 && (field == kBlockEntry || field == kBlockLeaf)) ||
-                        (level == 3 && field == kDepositBatch) ||
-                        (level == 4 && field == kBatchProofListItem);
-    tally.objects += object ? 1 : 0;
-    // Past the most blocks a reply holds the rest need no scan.
-    if (level == 1 && field == kBlocksBlock && ++tally.blocks > kMaxBlocksPerFetch) return false;
-    if (field == kDescend[level]) {
-      const CodedInputStream::Limit limit = in.PushLimit(static_cast<int>(length));
-      if (!Scan(in, level + 1, tally)) return false;
-      in.PopLimit(limit);
-    } else if (!in.Skip(static_cast<int>(length))) {
-      return false;
-    }
-  }
-  return in.ConsumedEntireMessage();
-}
 
 }  // namespace
 
 std::string CheckBlocksPayload(std::string_view payload) {
-  CodedInputStream in(reinterpret_cast<const uint8_t*>(payload.data()),
-                      static_cast<int>(payload.size()));
-  Tally tally{.size = payload.size()};
-  if (!Scan(in, 0, tally))
-    return tally.blocks > kMaxBlocksPerFetch ? "too_many_blocks" : "malformed";
-  if (tally.objects > payload.size() / 32 + kMaxBlocksPerFetch) return "malformed";
-  return "";
+  const uint64_t max_objects = payload.size() / 32 + kMaxBlocksPerFetch;
+  switch (consensus::ScanWire(payload, kBlockReplyRules, max_objects)) {
+    case consensus::WireScan::kOk:
+      return "";
+    case consensus::WireScan::kTooManyOccurrences:
+      return "too_many_blocks";
+    default:
+      return "malformed";
+  }
 }
 
 Result<pb::Blocks> ReadBlocksForPeer(const storage::EvidenceLog& log, uint64_t from_height,
