@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "genesis/genesis.h"
 #include "tests/tools/cli_test_util.h"
 #include "tests/tools/fake_node.h"
+#include "tools/cli/http_client.h"
 
 namespace evchain::cli::testing {
 namespace {
@@ -38,10 +40,12 @@ struct Setup {
 };
 
 // A node that answers every request with a body that never ends (chunked, 1 MiB chunks as fast
-// as the client reads them), counting what it sent. Serves until destroyed.
+// as the client reads them), counting what it sent; or, dripping, a header line of 6 bytes
+// every 50 ms, so that no read ever times out. Serves until destroyed.
 class EndlessNode {
  public:
-  EndlessNode() {
+  enum class Mode { kFlood, kDrip };
+  explicit EndlessNode(Mode mode = Mode::kFlood) : mode_(mode) {
     listener_ = socket(AF_INET, SOCK_STREAM, 0);
     REQUIRE(listener_ >= 0);
     sockaddr_in addr{};
@@ -75,6 +79,10 @@ class EndlessNode {
         if (n <= 0) break;
         request.append(buf, static_cast<size_t>(n));
       }
+      if (mode_ == Mode::kDrip) {
+        Drip(c);
+        continue;
+      }
       std::string chunk = "100000\r\n" + std::string(1 << 20, ' ') + "\r\n";
       const std::string head =
           "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -89,6 +97,17 @@ class EndlessNode {
       close(c);
     }
   }
+  void Drip(int c) {
+    const std::string status = "HTTP/1.1 200 OK\r\n";
+    bool open = send(c, status.data(), status.size(), MSG_NOSIGNAL) > 0;
+    while (open && !stop_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      open = send(c, "X: y\r\n", 6, MSG_NOSIGNAL) == 6;
+      if (open) sent_ += 6;
+    }
+    close(c);
+  }
+  const Mode mode_;
   int listener_ = -1;
   int port_ = 0;
   std::thread server_;
@@ -106,6 +125,38 @@ TEST_CASE("verify --node stops reading an answer that never ends, and says so") 
   CHECK(run.exit_code == 3);
   CHECK_MESSAGE(run.err.find("larger than") != std::string::npos, run.err);
   CHECK(endless.sent() < (uint64_t{512} << 20));
+}
+
+// Each read of an answer times out after 120 s without a byte; a node that sends a byte now and
+// then would hold the CLI for ever without a bound on the whole answer.
+TEST_CASE("a node that drips its answer is given up at the answer's limit") {
+  EndlessNode drip(EndlessNode::Mode::kDrip);
+  auto client = NodeClient::Create(drip.url());
+  REQUIRE(client.ok());
+  (*client)->set_answer_limit(std::chrono::milliseconds(1500));
+  const auto start = std::chrono::steady_clock::now();
+  Result<nlohmann::json> status = (*client)->GetJson("/v1/status");
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.status().code() == "network");
+  CHECK_MESSAGE(status.status().message().find("within 1500 ms") != std::string::npos,
+                status.status().message());
+  CHECK(took >= std::chrono::milliseconds(1400));
+  CHECK(took < std::chrono::seconds(10));
+  CHECK(drip.sent() > 0);  // it was answering, slowly
+}
+
+TEST_CASE("deposit --timeout bounds one dripping answer too") {
+  Setup s;
+  EndlessNode drip(EndlessNode::Mode::kDrip);
+  const std::string file = s.File("evidence.txt", "evidence");
+  const auto start = std::chrono::steady_clock::now();
+  CliRun run = RunCli({"deposit", file, "--node", drip.url(), "--key", s.key_path, "--depositor",
+                       "demo-platform", "--timeout", "2"});
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK(run.exit_code != 0);
+  CHECK_MESSAGE(run.err.find("within 2 s") != std::string::npos, run.err);
+  CHECK(took < std::chrono::seconds(15));
 }
 
 TEST_CASE("deposit --wait saves a receipt that verifies offline, verify --node agrees") {

@@ -188,6 +188,8 @@ int RunDeposit(const DepositOptions& o) {
   auto client_or = NodeClient::Create(o.node);
   if (!client_or.ok()) return Fail(kDepositVerb, kExitUsage, client_or.status().message());
   NodeClient& client = **client_or;
+  // No one answer may outlast --timeout either (a node that drips its answer).
+  client.set_answer_limit(std::chrono::seconds(o.timeout_s));
   auto key = crypto::SecretKey::LoadFile(o.key);
   if (!key.ok()) return Fail(kDepositVerb, kExitIo, key.status().message());
 

@@ -2,9 +2,51 @@
 
 #include <httplib.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "common/retry_after.h"
 
 namespace evchain::cli {
+namespace {
+
+// Stops `client`'s request in flight once `limit` has passed, from a thread of its own
+// (httplib's Client::stop shuts the socket down, which is safe while another thread reads it).
+class AnswerWatchdog {
+ public:
+  AnswerWatchdog(httplib::Client& client, std::chrono::milliseconds limit)
+      : watchdog_([this, &client, limit] {
+          std::unique_lock lock(mu_);
+          if (!finished_cv_.wait_for(lock, limit, [this] { return finished_; })) {
+            fired_ = true;
+            client.stop();
+          }
+        }) {}
+  AnswerWatchdog(const AnswerWatchdog&) = delete;
+  AnswerWatchdog& operator=(const AnswerWatchdog&) = delete;
+  ~AnswerWatchdog() { Finish(); }
+
+  // Ends the watch; returns whether the limit passed first (and the request was stopped).
+  bool Finish() {
+    {
+      std::lock_guard lock(mu_);
+      finished_ = true;
+    }
+    finished_cv_.notify_one();
+    if (watchdog_.joinable()) watchdog_.join();
+    return fired_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable finished_cv_;
+  bool finished_ = false;  // mu_
+  bool fired_ = false;     // written by the watchdog before it ends; read after the join
+  std::thread watchdog_;   // last: it starts once the members above exist
+};
+
+}  // namespace
 
 Result<std::unique_ptr<NodeClient>> NodeClient::Create(const std::string& base_url,
                                                        const std::string& bearer_token) {
@@ -64,7 +106,9 @@ Result<std::string> NodeClient::Send(const std::string& method, const std::strin
   };
   httplib::Response res;
   httplib::Error error = httplib::Error::Success;
+  AnswerWatchdog watchdog(*client_, answer_limit_);
   const bool answered = client_->send(req, res, error);
+  const bool stopped = watchdog.Finish();
   retry_after_.reset();
   if (answered && res.has_header("Retry-After")) {
     retry_after_ = ParseRetryAfter(res.get_header_value("Retry-After"));
@@ -73,6 +117,13 @@ Result<std::string> NodeClient::Send(const std::string& method, const std::strin
     return Status::Error("network", base_url_ + path + " answered with more than " +
                                         std::to_string(kMaxResponseBytes >> 20) +
                                         " MiB: larger than any answer of a node; stopped reading");
+  }
+  if (!answered && stopped) {
+    const int64_t ms = answer_limit_.count();
+    const std::string limit =
+        ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+    return Status::Error("network", base_url_ + path + " did not finish its answer within " +
+                                        limit + "; stopped waiting");
   }
   return Check(path, answered, answered ? res.status : 0, body);
 }

@@ -28,6 +28,11 @@ class NodeClient {
   // ~200 MB). A node that sends more is stopped ("network" error), so a hostile node cannot
   // fill the memory of the machine that asks it.
   static constexpr size_t kMaxResponseBytes = size_t{256} << 20;
+  // The longest one answer may take, from the request sent to the answer's last byte, unless
+  // set_answer_limit says otherwise. Each read also times out after 120 s without a byte, but a
+  // node that sends a byte now and then would otherwise hold the client for ever. 5 minutes:
+  // the largest answer (one block, ~200 MB) at under 1 MB/s.
+  static constexpr std::chrono::seconds kDefaultAnswerLimit{300};
 
   // `base_url` is "http://host:port" or "https://host:port" (a trailing '/' is ignored).
   // `bearer_token` (may be empty) is sent as "Authorization: Bearer ...".
@@ -43,6 +48,9 @@ class NodeClient {
   // The delay the Retry-After header of the last PostJson's answer named, when it had one in
   // the delay-seconds form (common/retry_after.h).
   std::optional<std::chrono::seconds> retry_after() const { return retry_after_; }
+  // Bounds each later request's answer (kDefaultAnswerLimit until set): past it the request is
+  // stopped and fails as "network".
+  void set_answer_limit(std::chrono::milliseconds limit) { answer_limit_ = limit; }
   const std::string& base_url() const { return base_url_; }
 
  private:
@@ -56,6 +64,7 @@ class NodeClient {
   std::string base_url_;
   std::unique_ptr<httplib::Client> client_;
   std::optional<std::chrono::seconds> retry_after_;
+  std::chrono::milliseconds answer_limit_ = kDefaultAnswerLimit;
 };
 
 }  // namespace evchain::cli
