@@ -15,6 +15,7 @@
 #include "node/backup_service.h"
 #include "node/config.h"
 #include "node/logging.h"
+#include "node/protobuf_log.h"
 #include "node/start_failure.h"
 #include "node/validator.h"
 
@@ -74,6 +75,7 @@ int RunNode(int argc, char** argv) {
     std::fprintf(stderr, "evchain-node: %s\n", s.message().c_str());
     return 2;
   }
+  evchain::node::RouteProtobufLogs();
   spdlog::info("memory allocator: {}", evchain::node::AllocatorName());
   RaiseOpenFileLimit(config->max_connections);
   auto validator = evchain::node::Validator::Open(*config);
