@@ -211,8 +211,14 @@ struct Replica::State {
   void OnViewChange(const Message& m);
   void OnNewView(const Message& m);
   void MaybeSendNewView();
+  // A PRE-PREPARE of a NEW-VIEW, signed (by this replica) or verified (OnNewView) already:
+  // installing a view does not check its signature and parse its block a second time.
+  struct SignedPrePrepare {
+    std::string wire;
+    pb::PrePrepare body;
+  };
   void InstallNewView(uint64_t v, const std::string& nv_wire,
-                      const std::vector<std::string>& pre_prepare_wires);
+                      const std::vector<SignedPrePrepare>& pre_prepares);
   size_t ViewChangersAtLeast(uint64_t v) const;
 
   // ---- state transfer (state_transfer.cc)

@@ -230,17 +230,18 @@ void Replica::State::MaybeSendNewView() {
     nv->add_view_changes(rvc.wire);
   }
   NewViewPlan plan = PlanNewView(genesis, vcs);
-  std::vector<std::string> pp_wires;
-  for (pb::PrePrepare pp : plan.chosen) {
+  std::vector<SignedPrePrepare> pre_prepares;
+  for (pb::PrePrepare& pp : plan.chosen) {
     pp.set_view(view);
     pb::Body ppb;
     *ppb.mutable_pre_prepare() = pp;
-    pp_wires.push_back(SignEnvelope(genesis, self, key, ppb));
-    nv->add_pre_prepares(pp_wires.back());
+    std::string pp_wire = SignEnvelope(genesis, self, key, ppb);
+    nv->add_pre_prepares(pp_wire);
+    pre_prepares.push_back({std::move(pp_wire), std::move(pp)});
   }
   std::string wire = SignAndSend(kBroadcast, body);
   if (plan.min_s > stable_seq) MarkStable(plan.min_s, plan.min_digest, plan.min_proof);
-  InstallNewView(view, wire, pp_wires);
+  InstallNewView(view, wire, pre_prepares);
 }
 
 // Senders (this replica included) of view-changes for views >= `v`.
@@ -283,7 +284,7 @@ void Replica::State::OnNewView(const Message& m) {
   if (static_cast<size_t>(nv.pre_prepares_size()) != plan.chosen.size()) {
     return Drop("bad_new_view", m.sender());
   }
-  std::vector<std::string> pp_wires;
+  std::vector<SignedPrePrepare> pre_prepares;
   for (size_t i = 0; i < plan.chosen.size(); ++i) {
     Result<Message> pm = VerifyEnvelope(genesis, nv.pre_prepares(static_cast<int>(i)));
     if (!pm.ok() || pm->sender() != m.sender() || !pm->body().has_pre_prepare()) {
@@ -294,14 +295,14 @@ void Replica::State::OnNewView(const Message& m) {
     if (pm->body().pre_prepare().SerializeAsString() != expected.SerializeAsString()) {
       return Drop("bad_new_view", m.sender());
     }
-    pp_wires.push_back(pm->wire());
+    pre_prepares.push_back({pm->wire(), pm->body().pre_prepare()});
   }
   if (plan.min_s > stable_seq) MarkStable(plan.min_s, plan.min_digest, plan.min_proof);
-  InstallNewView(nv.view(), m.wire(), pp_wires);
+  InstallNewView(nv.view(), m.wire(), pre_prepares);
 }
 
 void Replica::State::InstallNewView(uint64_t v, const std::string& nv_wire,
-                                    const std::vector<std::string>& pre_prepare_wires) {
+                                    const std::vector<SignedPrePrepare>& pre_prepares) {
   view = v;
   view_changing = false;
   // The pacemaker's level stays: it comes down with commits in this view (ApplyCommitted), so a
@@ -318,12 +319,9 @@ void Replica::State::InstallNewView(uint64_t v, const std::string& nv_wire,
   e.kind = Event::Kind::kViewChanged;
   e.view = v;
   ready.events.push_back(std::move(e));
-  for (const std::string& w : pre_prepare_wires) {
-    Result<Message> pm = VerifyEnvelope(genesis, w);
-    if (!pm.ok()) continue;
-    const pb::PrePrepare& pp = pm->body().pre_prepare();
-    if (pp.header().height() <= tip.height) continue;
-    BufferPrePrepare(Primary(v), w, pp, true);
+  for (const SignedPrePrepare& signed_pp : pre_prepares) {
+    if (signed_pp.body.header().height() <= tip.height) continue;
+    BufferPrePrepare(Primary(v), signed_pp.wire, signed_pp.body, true);
   }
   TryAcceptBuffered();
   if (tip.height < stable_seq) MaybeFetch();
