@@ -941,7 +941,15 @@ Result<StoredBlock> EvidenceLog::GetBlockForEntry(uint64_t index) const {
   }
   Result<uint64_t> height = DecodeIndexValue(it->value());
   if (!height.ok()) return height.status();
-  return GetBlock(*height);
+  Result<StoredBlock> block = GetBlock(*height);
+  if (!block.ok()) return block;
+  // The seek trusts the block ends: a lost one (the seek then lands on a later block's) or one
+  // naming another block would give a receipt the wrong block. The block record says which
+  // entries it holds (written separately from `l`, in the same commit), so check it holds this.
+  if (index < block->first_index || index - block->first_index >= block->entry_count) {
+    return Corruption("block end index of entry " + std::to_string(index));
+  }
+  return block;
 }
 
 Result<RestoreMarker> EvidenceLog::Backup(const std::string& dir,

@@ -11,6 +11,7 @@
 #include "crypto/sha256.h"
 #include "ledger/leaf.h"
 #include "ledger/statement.h"
+#include "storage/codec.h"
 #include "storage/keys.h"
 #include "tests/storage/backends.h"
 #include "tests/storage/chain_builder.h"
@@ -554,6 +555,35 @@ TEST_CASE_TEMPLATE("corrupted stored values are errors, not crashes", B, MemoryB
     Result<std::unique_ptr<EvidenceLog>> reopened = EvidenceLog::Open(store.get());
     CHECK(reopened.status().code() == "corruption");
   }
+}
+
+TEST_CASE_TEMPLATE("a lost or wrong block-end key is corruption, never another block", B,
+                   MemoryBackend, LevelDbBackend) {
+  // Block 1 holds entries 0-1 (block end l‖1 → 1), block 2 entries 2-4 (l‖4 → 2). The seek for
+  // entry 0 lands on the first block end at or after it: without l‖1, that is block 2's.
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  {
+    std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+    ChainBuilder chain;
+    REQUIRE(chain.Append(*log, 2).ok());
+    REQUIRE(chain.Append(*log, 3).ok());
+  }
+  SUBCASE("block 1's block end lost") {
+    WriteBatch batch;
+    batch.Delete(keys::BlockEnd(1));
+    REQUIRE(store->Write(batch, true).ok());
+  }
+  SUBCASE("block 1's block end names block 2") {
+    std::string height;
+    PutFixed64(height, 2);
+    Overwrite(*store, keys::BlockEnd(1), height);
+  }
+  // Reopened: the recent-block cache would answer without reading the block ends.
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  CHECK(log->GetBlockForEntry(0).status().code() == "corruption");
+  CHECK(log->GetBlockForEntry(1).status().code() == "corruption");
+  CHECK(log->GetBlockForEntry(2)->header.height == 2);
 }
 
 TEST_CASE_TEMPLATE("node metadata lives beside the log", B, MemoryBackend, LevelDbBackend) {
