@@ -198,12 +198,13 @@ struct EvidenceLog::Impl {
   }
 
   // Reads every stored node of level >= kMinCachedLevel of a tree of `size` leaves into upper
-  // (about size/1024 point reads). Called by Open before readers exist.
+  // (about size/1024 point reads). Called by Open before readers exist. `size` is the stored
+  // state's, not yet borne out by the nodes: memory grows with the nodes read (a vector's
+  // doubling), never sized by `size` up front, so a damaged size ends at the first missing node.
   Status LoadUpperLevels(uint64_t size) {
     for (uint32_t level = kMinCachedLevel; level < 64 && (size >> level) > 0; ++level) {
       std::vector<Hash32>& nodes = upper.emplace_back();
       const uint64_t count = size >> level;
-      nodes.reserve(count);
       for (uint64_t index = 0; index < count; ++index) {
         Result<Hash32> h = ReadStoredNode(level, index);
         if (!h.ok()) return h.status();
@@ -489,17 +490,20 @@ Result<std::unique_ptr<EvidenceLog>> EvidenceLog::Open(KvStore* store) {
   }
   EVCHAIN_RETURN_IF_ERROR(impl.DropUncommitted(state.size));
   EVCHAIN_RETURN_IF_ERROR(impl.DropUncommittedIndexKeys(state.size));
+  if (state.size > 0 || state.height > 0) {
+    impl.state.log = state;
+    EVCHAIN_RETURN_IF_ERROR(impl.LoadUpperLevels(state.size));
+    Result<std::vector<Hash32>> edge = impl.ReadNodes(crypto::RootSubtrees(state.size));
+    if (!edge.ok()) return edge.status();
+    Result<crypto::MerkleFrontier> frontier =
+        crypto::MerkleFrontier::FromHashes(state.size, std::move(*edge));
+    if (!frontier.ok()) return frontier.status();
+    impl.state.frontier = std::move(*frontier);
+    impl.state.root = impl.state.frontier.Root();
+  }
+  // Sized by the log only now that its nodes bear the size out (a size the store does not hold
+  // failed above): ~2.5 bytes per entry, allocated and zeroed at once.
   impl.filter = std::make_unique<IndexFilter>(2 * state.size + (2u << 20));
-  if (state.size == 0 && state.height == 0) return log;
-  impl.state.log = state;
-  EVCHAIN_RETURN_IF_ERROR(impl.LoadUpperLevels(state.size));
-  Result<std::vector<Hash32>> edge = impl.ReadNodes(crypto::RootSubtrees(state.size));
-  if (!edge.ok()) return edge.status();
-  Result<crypto::MerkleFrontier> frontier =
-      crypto::MerkleFrontier::FromHashes(state.size, std::move(*edge));
-  if (!frontier.ok()) return frontier.status();
-  impl.state.frontier = std::move(*frontier);
-  impl.state.root = impl.state.frontier.Root();
   return log;
 }
 

@@ -186,5 +186,39 @@ TEST_CASE_TEMPLATE("a malformed or missing cached-level node makes Open fail wit
   CHECK(reopened.status().code() == "corruption");
 }
 
+TEST_CASE_TEMPLATE("a log size far beyond the stored nodes is corruption, not an allocation", B,
+                   MemoryBackend, LevelDbBackend) {
+  // A damaged or crafted state record names 2^62 entries, and the companion holds an entry
+  // record at its last index (Open checks that one), but no Merkle node beyond the real ones.
+  // Open must find the missing nodes and say so, not size its memory by the stored number
+  // (2^52 cached-level hashes: an allocation that cannot succeed).
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  {
+    Result<std::unique_ptr<EvidenceLog>> log = EvidenceLog::Open(store.get());
+    REQUIRE(log.ok());
+    REQUIRE(ChainBuilder().Append(**log, 3).ok());
+  }
+  const uint64_t size = uint64_t{1} << 62;
+  Result<std::optional<std::string>> last = store->Sequential()->Get(keys::Entry(2));
+  REQUIRE(last.ok());
+  REQUIRE(last->has_value());
+  WriteBatch entries;
+  entries.Put(keys::Entry(size - 1), **last);
+  REQUIRE(store->Sequential()->Write(entries, true).ok());
+  Result<std::optional<std::string>> state = store->Get(keys::State());
+  REQUIRE(state.ok());
+  REQUIRE(state->has_value());
+  std::string damaged = **state;
+  for (int i = 0; i < 8; ++i) damaged[8 + i] = static_cast<char>(size >> (56 - 8 * i));
+  WriteBatch index;
+  index.Put(keys::State(), damaged);
+  REQUIRE(store->Write(index, true).ok());
+
+  Result<std::unique_ptr<EvidenceLog>> reopened = Status::Error("unset", "Open threw");
+  CHECK_NOTHROW(reopened = EvidenceLog::Open(store.get()));
+  CHECK(reopened.status().code() == "corruption");
+}
+
 }  // namespace
 }  // namespace evchain::storage
