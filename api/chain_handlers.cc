@@ -42,7 +42,7 @@ HttpResponse HandleConsistency(const HttpRequest& request, Context& ctx) {
 
 HttpResponse HandleGetBlock(const HttpRequest& request, Context& ctx, std::string_view height) {
   Status auth = CheckBearer(request, ctx.config.block_tokens, ctx.config.block_list_open);
-  if (!auth.ok()) return ErrorFromStatus(401, auth);
+  if (!auth.ok()) return BearerRefused(request, auth);
   std::optional<uint64_t> h = ParseDecimal(height);
   if (!h.has_value() || *h == 0) {
     return ErrorResponse(400, "bad_height", "block height must be a decimal number >= 1");
@@ -58,7 +58,7 @@ HttpResponse HandleGetBlock(const HttpRequest& request, Context& ctx, std::strin
 HttpResponse HandleListBlocks(const HttpRequest& request, Context& ctx) {
   constexpr uint64_t kMaxLimit = 100;
   Status auth = CheckBearer(request, ctx.config.block_tokens, ctx.config.block_list_open);
-  if (!auth.ok()) return ErrorFromStatus(401, auth);
+  if (!auth.ok()) return BearerRefused(request, auth);
   uint64_t from = 1;
   uint64_t limit = kMaxLimit;
   if (const std::string* text = request.Query("from")) {

@@ -39,7 +39,7 @@ HttpResponse HandleHealth(const HttpRequest&, Context&) { return TextResponse(20
 
 HttpResponse HandleMetrics(const HttpRequest& request, Context& ctx) {
   Status auth = CheckBearer(request, ctx.config.metrics_tokens);
-  if (!auth.ok()) return ErrorFromStatus(401, auth);
+  if (!auth.ok()) return BearerRefused(request, auth);
   // Gauges that mirror node state are refreshed here so a scrape is never stale.
   const NodeStatusInfo s = ctx.node.Status();
   metric::DescribeAll(ctx.metrics);

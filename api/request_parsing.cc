@@ -186,6 +186,14 @@ Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& c
   return Status::Error("unauthorized", "this endpoint needs a valid bearer token");
 }
 
+HttpResponse BearerRefused(const HttpRequest& request, const Status& refusal) {
+  HttpResponse response = ErrorFromStatus(401, refusal);
+  std::string challenge = "Bearer realm=\"evchain\"";
+  if (!request.Header("authorization").empty()) challenge += ", error=\"invalid_token\"";
+  response.headers["WWW-Authenticate"] = std::move(challenge);
+  return response;
+}
+
 HttpResponse ErrorFromStatus(int http_status, const Status& status) {
   return ErrorResponse(http_status, status.code(), status.message());
 }

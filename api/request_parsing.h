@@ -53,6 +53,11 @@ Result<std::optional<std::chrono::milliseconds>> ParseCommitWait(const HttpReque
 Status CheckBearer(const HttpRequest& request, const std::vector<std::string>& config_tokens,
                    bool open_without_tokens = true);
 
+// CheckBearer's refusal as a 401 with its challenge (RFC 9110 section 11.6.1: a 401 names the
+// scheme it wants): `WWW-Authenticate: Bearer realm="evchain"`, plus error="invalid_token"
+// (RFC 6750 section 3.1) when the request carried credentials that were not accepted.
+HttpResponse BearerRefused(const HttpRequest& request, const Status& refusal);
+
 // `status`'s code and message as an error response.
 HttpResponse ErrorFromStatus(int http_status, const Status& status);
 // A storage failure: 500 "internal", counted in evchain_storage_errors_total by the status's

@@ -401,13 +401,21 @@ TEST_CASE("bearer tokens guard blocks and metrics when configured") {
   Deposit(h, testing::DigestOf("t"), "t1");
   h.node.CommitPending();
   HttpRequest r = Req("GET", "/v1/blocks/1");
-  CHECK(testing::Serve(r, h.ctx).status == 401);
+  HttpResponse without = testing::Serve(r, h.ctx);
+  CHECK(without.status == 401);
+  // RFC 9110 section 11.6.1: a 401 carries a challenge; RFC 6750 section 3: the Bearer scheme,
+  // with error="invalid_token" when the request presented one that is not accepted.
+  CHECK(without.headers["WWW-Authenticate"] == "Bearer realm=\"evchain\"");
   r.headers["authorization"] = "Bearer wrong";
-  CHECK(testing::Serve(r, h.ctx).error_code == "unauthorized");
+  HttpResponse wrong = testing::Serve(r, h.ctx);
+  CHECK(wrong.error_code == "unauthorized");
+  CHECK(wrong.headers["WWW-Authenticate"] == "Bearer realm=\"evchain\", error=\"invalid_token\"");
   r.headers["authorization"] = "Bearer auditor-secret";
   CHECK(testing::Serve(r, h.ctx).status == 200);
   HttpRequest m = Req("GET", "/metrics");
-  CHECK(testing::Serve(m, h.ctx).status == 401);
+  HttpResponse metrics = testing::Serve(m, h.ctx);
+  CHECK(metrics.status == 401);
+  CHECK(metrics.headers["WWW-Authenticate"] == "Bearer realm=\"evchain\"");
   m.headers["authorization"] = "Bearer ops-secret";
   CHECK(testing::Serve(m, h.ctx).status == 200);
   // Lookups stay open.
