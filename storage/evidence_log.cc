@@ -128,6 +128,14 @@ Result<uint64_t> DecodeIndexValue(std::string_view v) {
 
 Status NotFound(const std::string& what) { return Status::Error("not_found", what); }
 
+// Whether a block record's redundant fields agree with the header stored in it, as AppendBlock
+// and the snapshot loader derive them: its hash, and entries that end at the header's log size
+// (without the wrap a sum of stored numbers could hide).
+bool RecordMatchesHeader(const BlockRecord& record, const ledger::BlockHeader& header) {
+  return record.hash == header.Hash() && record.entry_count <= header.log_size &&
+         record.first_index == header.log_size - record.entry_count;
+}
+
 }  // namespace
 
 // How many of the latest blocks EvidenceLog keeps in memory for receipt lookups: a few seconds
@@ -920,6 +928,8 @@ Result<StoredBlock> EvidenceLog::GetBlock(uint64_t height) const {
   if (!record.ok()) return record.status();
   Result<ledger::BlockHeader> header = ledger::BlockHeader::Decode(record->header);
   if (!header.ok() || header->height != height) return Corruption("block header");
+  // Readers take the hash and the entries from here (receipts, the node's tip at start).
+  if (!RecordMatchesHeader(*record, *header)) return Corruption("block record");
   StoredBlock block;
   block.header = std::move(*header);
   block.hash = record->hash;

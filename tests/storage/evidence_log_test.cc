@@ -13,6 +13,7 @@
 #include "ledger/statement.h"
 #include "storage/codec.h"
 #include "storage/keys.h"
+#include "storage/records.h"
 #include "tests/storage/backends.h"
 #include "tests/storage/chain_builder.h"
 
@@ -584,6 +585,39 @@ TEST_CASE_TEMPLATE("a lost or wrong block-end key is corruption, never another b
   CHECK(log->GetBlockForEntry(0).status().code() == "corruption");
   CHECK(log->GetBlockForEntry(1).status().code() == "corruption");
   CHECK(log->GetBlockForEntry(2)->header.height == 2);
+}
+
+TEST_CASE_TEMPLATE("a block record that disagrees with its own header is corruption", B,
+                   MemoryBackend, LevelDbBackend) {
+  // Each record decodes; only its redundant fields contradict the header they are stored with:
+  // its hash (receipts and the node's tip would carry it), or its entries (the header's
+  // log_size is where they end).
+  B backend;
+  std::unique_ptr<KvStore> store = backend.Open();
+  {
+    std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+    ChainBuilder chain;
+    REQUIRE(chain.Append(*log, 2).ok());
+    REQUIRE(chain.Append(*log, 3).ok());
+  }
+  Result<std::optional<std::string>> stored = store->Get(keys::Block(2));
+  REQUIRE(stored.ok());
+  REQUIRE(stored->has_value());
+  Result<BlockRecord> record = DecodeBlockRecord(**stored);
+  REQUIRE(record.ok());
+  SUBCASE("another hash") { record->hash[0] ^= 1; }
+  SUBCASE("another first entry") { record->first_index = 1; }
+  SUBCASE("another entry count") { record->entry_count = 4; }
+  SUBCASE("a first entry and count that wrap to the header's size") {
+    record->first_index = ~uint64_t{0};
+    record->entry_count = 6;
+  }
+  Overwrite(*store, keys::Block(2), EncodeBlockRecord(*record));
+  // Reopened: the recent-block cache would answer from memory.
+  std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+  CHECK(log->GetBlock(2).status().code() == "corruption");
+  CHECK(log->GetBlockForEntry(3).status().code() == "corruption");
+  CHECK(log->GetBlock(1).ok());
 }
 
 TEST_CASE_TEMPLATE("node metadata lives beside the log", B, MemoryBackend, LevelDbBackend) {
