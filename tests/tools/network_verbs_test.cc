@@ -12,8 +12,10 @@
 #include <thread>
 
 #include "common/encoding.h"
+#include "crypto/note.h"
 #include "crypto/sha256.h"
 #include "genesis/genesis.h"
+#include "ledger/block.h"
 #include "tests/tools/cli_test_util.h"
 #include "tests/tools/fake_node.h"
 #include "tools/cli/http_client.h"
@@ -364,6 +366,41 @@ TEST_CASE("checkpoint and consistency verify a growing log, a bad proof is caugh
                        "--node", s.node.url(), "--genesis", s.genesis_path});
   CHECK(bad.exit_code == 1);
   CHECK(bad.out.find("NOT VERIFIED") != std::string::npos);
+}
+
+// A time service whose clock ran far ahead still signs a valid cosignature (tlog-cosignature
+// allows timestamps up to 2^63 - 1 s). `consistency` prints each note's signers before it asks
+// the node for a proof: such a time must be written as seconds, as `verify` writes it, not
+// multiplied into milliseconds (which overflows int64) and rendered as a date.
+TEST_CASE("consistency prints a cosignature time past the year 9999 as seconds") {
+  TempDir dir;
+  const synthetic::TestNetwork net = synthetic::MakeTestNetwork("far-chain", 1795824000000);
+  const std::string genesis_path = dir / "genesis.json";
+  WriteText(genesis_path, genesis::GenesisToJson(net.genesis));
+  ledger::BlockHeader header;
+  header.chain_id = net.genesis.chain_id;
+  header.height = 1;
+  header.prev_hash = net.genesis.hash;
+  header.time = 1795824001000;
+  header.log_size = 1;
+  header.proposer = net.genesis.validators[0].id;
+  crypto::Note note;
+  note.text = ledger::CheckpointText(header);
+  constexpr uint64_t kMaxTime = 9223372036854775807;  // 2^63 - 1
+  for (size_t i = 0; i < net.genesis.validators.size(); ++i) {
+    const bool time_service = net.genesis.validators[i].role == genesis::Role::kTime;
+    note.signatures.push_back(crypto::CosignCheckpoint(note.text, net.genesis.validators[i].id,
+                                                       net.validator_keys[i],
+                                                       time_service ? kMaxTime : 1795824002));
+  }
+  WriteText(dir / "cp.note", crypto::FormatNote(note));
+  // Port 1: nothing listens, so the run ends (exit 3) after printing both certificates.
+  CliRun run = RunCli({"consistency", "--old", dir / "cp.note", "--new", dir / "cp.note", "--node",
+                       "http://127.0.0.1:1", "--genesis", genesis_path});
+  CHECK(run.out.find("time-1 (time) at 9223372036854775807 s after 1970-01-01T00:00:00Z") !=
+        std::string::npos);
+  CHECK_MESSAGE(run.out.find("court-1 (court) at 2026-11-28T00:00:02.000Z") != std::string::npos,
+                run.out);
 }
 
 TEST_CASE("audit --node re-verifies the chain the node serves") {

@@ -10,6 +10,7 @@
 #include "common/time.h"
 #include "crypto/merkle.h"
 #include "ledger/certificate.h"
+#include "ledger/receipt.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/http_client.h"
 #include "tools/cli/verbs.h"
@@ -37,9 +38,11 @@ void PrintCertificate(const ledger::VerifiedCertificate& cert, const genesis::Ge
             << "  log size " << c.tree_size << ", root " << ToHex(c.root) << "\n"
             << "  cosigned by " << cert.signers.size() << " of " << genesis.validators.size()
             << " validators (quorum " << genesis.quorum() << "):\n";
+  // A cosignature time is any u64 up to 2^63 - 1 (tlog-cosignature): written as `verify` writes
+  // it, never multiplied into milliseconds, which overflows past the year 292 million.
   for (const auto& s : cert.signers) {
     std::cout << "    " << s.validator_id << " (" << genesis::RoleName(s.role) << ") at "
-              << FormatRfc3339Millis(static_cast<UnixMillis>(s.timestamp) * 1000) << "\n";
+              << ledger::FormatCosignatureTime(s.timestamp) << "\n";
   }
 }
 
