@@ -286,8 +286,10 @@ struct EvidenceLog::Impl {
     Result<BlockRecord> record = DecodeBlockRecord(**v);
     if (!record.ok()) return record.status();
     Result<ledger::BlockHeader> header = ledger::BlockHeader::Decode(record->header);
-    if (!header.ok() || header->height != state.height ||
-        record->first_index + record->entry_count != state.size) {
+    // The previous state is written from this record: its entries must end at the log size
+    // (checked without a sum that could wrap), or the roll-back would store a size from damage.
+    if (!header.ok() || header->height != state.height || header->log_size != state.size ||
+        !RecordMatchesHeader(*record, *header)) {
       return Corruption("block record");
     }
     WriteBatch batch;

@@ -12,6 +12,7 @@
 #include "ledger/leaf.h"
 #include "storage/evidence_log.h"
 #include "storage/keys.h"
+#include "storage/records.h"
 #include "tests/storage/backends.h"
 #include "tests/storage/chain_builder.h"
 #include "tests/storage/forwarding_store.h"
@@ -258,6 +259,38 @@ TEST_CASE("a commit whose companion records never became durable is rolled back 
   REQUIRE(log->AppendBlock(third).ok());
   chain.Advance(third);
   CHECK(log->Root() == crypto::RootFromLeafHashes(chain.leaf_hashes()));
+}
+
+TEST_CASE("a roll-back refuses a block record whose entries do not end at the log size") {
+  // A commit whose last entry is missing, with the marker: Open would roll the block back to
+  // the record's first entry. Here the record's first entry and count wrap around to the log
+  // size (2^64 - 1 + 6 = 5): no block starts at entry 2^64 - 1, so nothing is rolled back and
+  // the state stays as it was, for whoever looks at the damage.
+  std::unique_ptr<KvStore> store = NewMemoryStore();
+  {
+    std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+    ChainBuilder chain;
+    REQUIRE(chain.Append(*log, 2).ok());
+    REQUIRE(chain.Append(*log, 3).ok());
+  }
+  Result<std::optional<std::string>> stored = store->Get(keys::Block(2));
+  REQUIRE(stored.ok());
+  REQUIRE(stored->has_value());
+  Result<BlockRecord> record = DecodeBlockRecord(**stored);
+  REQUIRE(record.ok());
+  record->first_index = ~uint64_t{0};
+  record->entry_count = 6;
+  WriteBatch index;
+  index.Put(keys::Block(2), EncodeBlockRecord(*record));
+  index.Put(keys::Pending(), "");
+  REQUIRE(store->Write(index, true).ok());
+  WriteBatch entries;
+  entries.Delete(keys::Entry(4));
+  REQUIRE(store->Sequential()->Write(entries, true).ok());
+  const auto before = Dump(*store);
+
+  CHECK(EvidenceLog::Open(store.get()).status().code() == "corruption");
+  CHECK(Dump(*store) == before);
 }
 
 }  // namespace
