@@ -383,18 +383,23 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
   }
 
  private:
-  enum class Phase { kIdle, kHeader, kBody, kHandler, kWrite, kLinger };
+  enum class Phase { kIdle, kHeader, kBody, kHandler, kWrite, kLinger, kTlsHandshake };
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
   tcp::socket& Socket() { return beast::get_lowest_layer(stream_).socket(); }
 
   void Begin() {
     if constexpr (kTls) {
-      Arm(config_.header_timeout, Phase::kHeader);
+      // The handshake shares the first request's header deadline; one that runs out is closed
+      // without an answer (no TLS session to send one in) and counted.
+      Arm(config_.header_timeout, Phase::kTlsHandshake);
       stream_.async_handshake(asio::ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
                                 self->Disarm();
-                                if (ec) return self->Close();
+                                if (ec) {
+                                  if (self->timed_out_) self->CountTimeout();
+                                  return self->Close();
+                                }
                                 self->WaitRequest();
                               });
     } else {
@@ -422,8 +427,8 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
   }
 
   void CountTimeout() {
-    static constexpr const char* kNames[] = {"idle",    "header", "body",
-                                             "handler", "write",  "linger"};
+    static constexpr const char* kNames[] = {"idle",  "header", "body",         "handler",
+                                             "write", "linger", "tls_handshake"};
     server_.metrics().Increment(kTimeouts,
                                 std::string("phase=\"") + kNames[static_cast<int>(phase_)] + "\"");
   }

@@ -3,7 +3,10 @@
 HTTPS (browsers give WebCrypto only to secure pages; docs/operations.md)."""
 import json
 import os
+import re
+import socket
 import ssl
+import time
 import urllib.request
 
 from evnet import Network, check, run, wait_until, main
@@ -19,7 +22,8 @@ def https_serving():
         config_path = f"{net.net}/node0/config.json"
         with open(config_path) as f:
             config = json.load(f)
-        config.update({"tls_cert": cert, "tls_key": key})
+        # A short header deadline, so that a silent client's TLS handshake runs out quickly.
+        config.update({"tls_cert": cert, "tls_key": key, "header_timeout_ms": 1500})
         with open(config_path, "w") as f:
             json.dump(config, f)
         for i in range(net.n):
@@ -46,6 +50,19 @@ def https_serving():
             raise
         except Exception:  # noqa: BLE001 - any failure to speak plain HTTP is the point
             pass
+        # A client that connects and never starts its TLS handshake is closed at the header
+        # deadline and counted (before 2026-12-07 it was closed without a count).
+        host, port = config["http_listen"].rsplit(":", 1)
+        started = time.monotonic()
+        with socket.create_connection((host, int(port)), timeout=10) as silent:
+            check(silent.recv(1) == b"", "a silent TLS client was not closed")
+        waited = time.monotonic() - started
+        check(1.0 <= waited < 8, f"a silent TLS client was closed after {waited:.1f} s, not ~1.5 s")
+        _, metrics = get("/metrics")
+        timeouts = re.search(r'^evchain_http_timeouts_total\{phase="tls_handshake"\} (\d+)', metrics,
+                             re.M)
+        check(timeouts is not None and int(timeouts.group(1)) >= 1,
+              "the TLS handshake timeout is not counted in evchain_http_timeouts_total")
 
 
 if __name__ == "__main__":
