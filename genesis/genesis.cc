@@ -156,7 +156,8 @@ void AddDisplayNames(Json& object, const DisplayNames& names) {
   if (!names.en.empty()) object["name_en"] = names.en;
 }
 
-void ParseValidators(const json& j, Genesis& g, Problems& problems) {
+// `key_parsed[i]`: validator i's public_key was 64 lowercase hex characters (CheckUniqueness).
+void ParseValidators(const json& j, Genesis& g, std::vector<bool>& key_parsed, Problems& problems) {
   if (!j.is_array()) {
     problems.Add("validators", "must be an array");
     return;
@@ -191,6 +192,7 @@ void ParseValidators(const json& j, Genesis& g, Problems& problems) {
     v.id = id.value_or("");
     v.role = role.value_or(Role::kCourt);
     v.public_key = key.value_or(crypto::PublicKey{});
+    key_parsed.push_back(key.has_value());
     v.p2p = p2p.value_or("");
     v.http = http.value_or("");
     v.names = ParseDisplayNames(item, path, problems);
@@ -198,7 +200,8 @@ void ParseValidators(const json& j, Genesis& g, Problems& problems) {
   }
 }
 
-void ParseDepositors(const json& j, Genesis& g, Problems& problems) {
+// `key_parsed[i]`: depositor i's public_key was 64 lowercase hex characters (CheckUniqueness).
+void ParseDepositors(const json& j, Genesis& g, std::vector<bool>& key_parsed, Problems& problems) {
   if (!j.is_array()) {
     problems.Add("depositors", "must be an array");
     return;
@@ -224,13 +227,17 @@ void ParseDepositors(const json& j, Genesis& g, Problems& problems) {
     d.id = id.value_or("");
     d.name = name.value_or("");
     d.public_key = key.value_or(crypto::PublicKey{});
+    key_parsed.push_back(key.has_value());
     d.names = ParseDisplayNames(item, path, problems);
     g.depositors.push_back(std::move(d));
   }
 }
 
 // Ids and keys must be unique across validators and depositors: a key names exactly one party.
-void CheckUniqueness(const Genesis& g, Problems& problems) {
+// A key that did not parse (already a problem) is skipped by `*_key_parsed`, not by its value:
+// the all-zero key parses like any other and must be unique too.
+void CheckUniqueness(const Genesis& g, const std::vector<bool>& validator_key_parsed,
+                     const std::vector<bool>& depositor_key_parsed, Problems& problems) {
   std::map<std::string, std::string> ids;  // id -> first path
   std::map<crypto::PublicKey, std::string> keys;
   std::map<std::string, std::string> addresses;
@@ -243,7 +250,7 @@ void CheckUniqueness(const Genesis& g, Problems& problems) {
     const Validator& v = g.validators[i];
     const std::string path = "validators[" + std::to_string(i) + "]";
     if (!v.id.empty()) check(ids, v.id, path + ".id", "id");
-    if (v.public_key != crypto::PublicKey{}) check(keys, v.public_key, path + ".public_key", "key");
+    if (validator_key_parsed[i]) check(keys, v.public_key, path + ".public_key", "key");
     if (!v.p2p.empty()) check(addresses, v.p2p, path + ".p2p", "address");
     if (!v.http.empty()) check(addresses, v.http, path + ".http", "address");
   }
@@ -251,7 +258,7 @@ void CheckUniqueness(const Genesis& g, Problems& problems) {
     const Depositor& d = g.depositors[i];
     const std::string path = "depositors[" + std::to_string(i) + "]";
     if (!d.id.empty()) check(ids, d.id, path + ".id", "id");
-    if (d.public_key != crypto::PublicKey{}) check(keys, d.public_key, path + ".public_key", "key");
+    if (depositor_key_parsed[i]) check(keys, d.public_key, path + ".public_key", "key");
   }
 }
 
@@ -353,17 +360,18 @@ Result<Genesis> ParseGenesis(std::string_view json_text) {
     g.genesis_time = t.value_or(0);
   }
   if (j.contains("params")) ParseParams(j["params"], g.params, problems);
+  std::vector<bool> validator_key_parsed, depositor_key_parsed;
   if (!j.contains("validators")) {
     problems.Add("validators", "missing");
   } else {
-    ParseValidators(j["validators"], g, problems);
+    ParseValidators(j["validators"], g, validator_key_parsed, problems);
   }
   if (!j.contains("depositors")) {
     problems.Add("depositors", "missing");
   } else {
-    ParseDepositors(j["depositors"], g, problems);
+    ParseDepositors(j["depositors"], g, depositor_key_parsed, problems);
   }
-  CheckUniqueness(g, problems);
+  CheckUniqueness(g, validator_key_parsed, depositor_key_parsed, problems);
   if (j.contains("validators") && j["validators"].is_array()) {
     if (g.validators.size() < 4) {
       problems.Add("validators", std::to_string(g.validators.size()) +

@@ -162,6 +162,22 @@ TEST_CASE("every problem is reported, one per line, with its path") {
   CHECK(static_cast<size_t>(std::count(p.begin(), p.end(), '\n')) + 1 == expected.size());
 }
 
+// The all-zero key is 64 valid hex characters like any other (it can never sign: Ed25519
+// refuses a small-order key), so two parties given it share one key, which the genesis rules
+// forbid; the judge's page (api/web/verify.js) refuses such a genesis too.
+TEST_CASE("the all-zero key given twice is a duplicate key like any other") {
+  ordered_json j = Valid();
+  const std::string zero(64, '0');
+  j["validators"][1]["public_key"] = zero;
+  j["validators"][2]["public_key"] = zero;
+  j["depositors"][0]["public_key"] = zero;
+  const std::string p = Problems(j);
+  INFO(p);
+  CHECK(Has(p, "validators[2].public_key: duplicate key (also validators[1].public_key)"));
+  CHECK(Has(p, "depositors[0].public_key: duplicate key (also validators[1].public_key)"));
+  CHECK(std::count(p.begin(), p.end(), '\n') == 1);
+}
+
 TEST_CASE("malformed files, wrong types and missing fields") {
   CHECK(Has(Problems(nlohmann::json::parse("[]")), "(file): must be a JSON object"));
   const auto bad = ParseGenesis("{\"chain_id\": ");
