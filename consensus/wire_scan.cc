@@ -3,6 +3,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace evchain::consensus {
@@ -41,9 +42,7 @@ class Scanner {
         continue;
       }
       uint32_t length = 0;
-      if (!in_.ReadVarint32(&length) || length > size_ - in_.CurrentPosition()) {
-        return WireScan::kMalformed;
-      }
+      if (!in_.ReadVarint32(&length) || length > BytesLeft()) return WireScan::kMalformed;
       const size_t rule = Find(message, field);
       if (rule == rules_.size()) {
         if (!in_.Skip(static_cast<int>(length))) return WireScan::kMalformed;
@@ -62,6 +61,14 @@ class Scanner {
       in_.PopLimit(limit);
     }
     return WireScan::kOk;
+  }
+
+  // What is left of the message being scanned: a field longer than that runs past the end of
+  // its message (libprotobuf refuses it), though it may fit in the bytes of an outer one.
+  size_t BytesLeft() const {
+    const int until_limit = in_.BytesUntilLimit();
+    const size_t until_end = size_ - static_cast<size_t>(in_.CurrentPosition());
+    return until_limit < 0 ? until_end : std::min(until_end, static_cast<size_t>(until_limit));
   }
 
   size_t Find(int message, uint32_t field) const {

@@ -49,9 +49,12 @@ TEST_CASE("wire scan: what libprotobuf would refuse is malformed") {
   // A length past the end of the bytes, inside a field the scan descends into and one it skips.
   CHECK(ScanWire(std::string("\x1a\x05\x0a\x01", 4), kRules, 100) == WireScan::kMalformed);
   CHECK(ScanWire(std::string("\x12\x7f", 2), kRules, 100) == WireScan::kMalformed);
-  // An inner length that runs past its outer one.
-  CHECK(ScanWire(std::string("\x1a\x02\x1a\x05\x00\x00\x00\x00\x00", 9), kRules, 100) ==
-        WireScan::kMalformed);
+  // An inner length that runs past its outer one, though not past the bytes: an entry of 2
+  // bytes holding a batch of 5, then bytes that read as the pre-prepare's view (field 1).
+  const std::string overlong("\x1a\x02\x1a\x05\x08\x01\x08\x01\x08\x01", 10);
+  pb::PrePrepare parsed;
+  CHECK_FALSE(parsed.ParseFromString(overlong));  // libprotobuf refuses it
+  CHECK(ScanWire(overlong, kRules, 100) == WireScan::kMalformed);
   CHECK(ScanWire(std::string("\x00", 1), kRules, 100) == WireScan::kMalformed);      // tag 0
   CHECK(ScanWire(std::string("\x08\xff", 2), kRules, 100) == WireScan::kMalformed);  // varint
 }
