@@ -9,6 +9,7 @@
 #include "crypto/note.h"
 #include "crypto/sha256.h"
 #include "genesis/genesis.h"
+#include "ledger/leaf.h"
 #include "storage/keys.h"
 #include "storage/records.h"
 #include "tests/tools/chain_fixture.h"
@@ -325,6 +326,40 @@ TEST_CASE("an index problem below a later bad block wins, and the clean prefix e
   CHECK(json["blocks"] == 2);
   CHECK(json["entries"] == fx.first_index[3]);
   CHECK(json["last_time"] == FormatRfc3339Millis(1764000000000 + 2000));
+}
+
+// A statement whose leaf was re-made to match it (so the statement is what fails) and that holds
+// an escape sequence and a byte that is not UTF-8 in a field name: the reason quotes the name,
+// and neither may reach the terminal or break the JSON summary (nlohmann refuses to dump a string
+// that is not UTF-8).
+TEST_CASE("audit reports a statement's control and non-UTF-8 bytes escaped, in text and JSON") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  const std::string copy = CopyDataDir(fx.data_dir, dir, "escape");
+  {
+    Tampered t = OpenCopy(copy);
+    t.EditEntry(fx.first_index[5], [](ledger::Entry& e, Bytes& leaf_bytes) {
+      e.statement.insert(e.statement.find('\n') + 1, "\x1b[2J\xff: x\n");
+      auto leaf = ledger::Leaf::Decode(leaf_bytes);
+      REQUIRE(leaf.ok());
+      leaf->statement_hash = crypto::Sha256(e.statement);
+      leaf_bytes = leaf->Encode();
+    });
+  }
+  CliRun json_run = RunCli({"audit", "--data-dir", copy, "--genesis", fx.genesis_path, "--json"});
+  auto json = nlohmann::json::parse(json_run.out, nullptr, false);
+  REQUIRE_MESSAGE(json.is_object(), (json_run.out + json_run.err));
+  CHECK(json_run.exit_code == 1);
+  CHECK(json["first_bad_height"] == 5);
+  CHECK(json["reason"].get<std::string>().find("unknown field \"\\x1b[2J\\xff\"") !=
+        std::string::npos);
+  CliRun text_run = RunCli({"audit", "--data-dir", copy, "--genesis", fx.genesis_path});
+  CHECK(text_run.exit_code == 1);
+  CHECK(text_run.out.find("FAILED at height 5") != std::string::npos);
+  for (const std::string& out : {json_run.out, json_run.err, text_run.out, text_run.err}) {
+    CHECK(out.find('\x1b') == std::string::npos);
+    CHECK(out.find('\xff') == std::string::npos);
+  }
 }
 
 // A chain whose deposits are given by (digest seed, nonce) per block.

@@ -26,6 +26,19 @@ genesis::Genesis TwoValidators() {
   return g;
 }
 
+TEST_CASE("PrintableText escapes what could drive a terminal and keeps the rest") {
+  CHECK(PrintableText("court-1 法院 — ok") == "court-1 法院 — ok");
+  CHECK(PrintableText("a\x1b[2Jb\x7f\tc") == "a\\x1b[2Jb\\x7f\\x09c");
+  CHECK(PrintableText("line\nnext") == "line\\x0anext");
+  CHECK(PrintableText("line\nnext", /*keep_newlines=*/true) == "line\nnext");
+  // C1 controls (U+009B is a one-byte CSI to some terminals) and bidi overrides.
+  CHECK(PrintableText("\xc2\x9b"
+                      "2J \xe2\x80\xae") == "\\u{009b}2J \\u{202e}");
+  // Not UTF-8: a stray byte, an overlong form, a surrogate, a truncated sequence.
+  CHECK(PrintableText("\xff\xc0\xaf\xed\xa0\x80\xe6\xb3") ==
+        "\\xff\\xc0\\xaf\\xed\\xa0\\x80\\xe6\\xb3");
+}
+
 TEST_CASE("the language follows LC_ALL, LC_MESSAGES, LANG") {
   unsetenv("LC_ALL");
   unsetenv("LC_MESSAGES");

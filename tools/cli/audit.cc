@@ -10,6 +10,7 @@
 #include "tools/cli/audit_sources.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/verbs.h"
+#include "tools/cli/verify_report.h"
 
 namespace evchain::cli {
 namespace {
@@ -88,7 +89,10 @@ int RunAuditVerb(const AuditCliOptions& o) {
   AuditOptions options;
   options.threads = o.threads;
   options.progress = !o.json;
-  const AuditReport report = RunAudit(**source, *genesis, options);
+  AuditReport report = RunAudit(**source, *genesis, options);
+  // The reason may quote what the source holds (a statement's field name, a node's chain id or
+  // error text): escaped before it reaches the terminal or the JSON summary.
+  report.reason = PrintableText(report.reason);
   if (o.json) {
     PrintJson(report, **source, *genesis);
   } else {

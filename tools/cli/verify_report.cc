@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iomanip>
@@ -199,6 +200,58 @@ table.checks td:nth-child(3) { font-size: 7.5pt; line-height: 1.3; }
 )css";
 
 }  // namespace
+
+std::string PrintableText(std::string_view text, bool keep_newlines) {
+  std::string out;
+  out.reserve(text.size());
+  char buf[16];
+  for (size_t i = 0; i < text.size();) {
+    const auto b0 = static_cast<uint8_t>(text[i]);
+    // The length of a well-formed UTF-8 sequence at i (no overlong forms, no surrogates, at
+    // most U+10FFFF), and its code point; 0 when the byte starts none.
+    size_t len = 0;
+    uint32_t cp = 0;
+    if (b0 < 0x80) {
+      len = 1, cp = b0;
+    } else if (b0 >= 0xc2 && b0 <= 0xdf) {
+      len = 2, cp = b0 & 0x1fu;
+    } else if (b0 >= 0xe0 && b0 <= 0xef) {
+      len = 3, cp = b0 & 0x0fu;
+    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+      len = 4, cp = b0 & 0x07u;
+    }
+    if (len > 1) {
+      if (i + len > text.size()) len = 0;
+      for (size_t k = 1; k < len; ++k) {
+        const auto b = static_cast<uint8_t>(text[i + k]);
+        if ((b & 0xc0) != 0x80) {
+          len = 0;
+          break;
+        }
+        cp = (cp << 6) | (b & 0x3fu);
+      }
+      if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+          (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
+        len = 0;
+      }
+    }
+    if (len == 0 || (cp < 0x20 && !(keep_newlines && cp == '\n')) || cp == 0x7f) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", b0);
+      out += buf;
+      ++i;
+      continue;
+    }
+    if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+        (cp >= 0x2066 && cp <= 0x2069)) {
+      std::snprintf(buf, sizeof buf, "\\u{%04x}", static_cast<unsigned>(cp));
+      out += buf;
+    } else {
+      out.append(text.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
+}
 
 std::string LanguageFromLocale() {
   for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/bytes.h"
@@ -18,6 +19,16 @@ namespace evchain::cli {
 // "zh" or "en" from the locale: LC_ALL, else LC_MESSAGES, else LANG (the first set and
 // non-empty); "zh" when it names Chinese (zh_CN.UTF-8, zh_TW…), "en" otherwise.
 std::string LanguageFromLocale();
+
+// Text that came from a receipt, a node or a data directory (a field name, an id, a note), made
+// safe to print on a terminal and to put in JSON: every byte that is not UTF-8, every control
+// character (C0 but newline when `keep_newlines`, DEL, C1) and every bidirectional override or
+// isolate (U+202A-U+202E, U+2066-U+2069, which reorder what a reader sees) is written as
+// "\xNN" (a byte) or "\u{NNNN}" (a code point); the rest is copied. So such text can neither
+// drive the terminal (an escape sequence could erase a failure and paint "VERIFIED") nor forge
+// a line of the checklist, and nlohmann::json can dump it (it throws on bytes that are not
+// UTF-8).
+std::string PrintableText(std::string_view text, bool keep_newlines = false);
 
 // A verified (or failed) receipt with what the report shows about it.
 struct ReportEntry {
