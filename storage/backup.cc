@@ -15,8 +15,11 @@ constexpr uint8_t kMarkerVersion = 1;
 // without holding much of the copy in memory.
 constexpr size_t kCopyBatchBytes = 4 << 20;
 
-// Copies every record `it` yields into `to`, in batches; the last batch is synced. Skips the
-// restore marker (a backup of a restored directory gets a new one).
+// Copies every record `it` yields into `to`, in batches, each synced: LevelDB makes an unsynced
+// write durable with a later synced one only within one write-ahead log file, and starts a new
+// one (closing the old without an fsync) whenever a memtable fills, so the marker, synced last,
+// could otherwise reach the disk over batches that did not. Skips the restore marker (a backup
+// of a restored directory gets a new one).
 Status CopyAll(Iterator& it, KvStore& to, bool skip_marker) {
   WriteBatch batch;
   size_t bytes = 0;
@@ -26,15 +29,14 @@ Status CopyAll(Iterator& it, KvStore& to, bool skip_marker) {
     batch.Put(it.key(), it.value());
     bytes += it.key().size() + it.value().size();
     if (bytes >= kCopyBatchBytes) {
-      EVCHAIN_RETURN_IF_ERROR(to.Write(batch, /*sync=*/false));
+      EVCHAIN_RETURN_IF_ERROR(to.Write(batch, /*sync=*/true));
       batch = WriteBatch();
       bytes = 0;
     }
   }
   // A damaged block is skipped by the scan: a backup without it must fail, not look whole.
   EVCHAIN_RETURN_IF_ERROR(it.status());
-  // Synced even when empty: everything written before is then durable too.
-  return to.Write(batch, /*sync=*/true);
+  return batch.empty() ? Status::Ok() : to.Write(batch, /*sync=*/true);
 }
 
 Result<RestoreMarker> CopyInto(KvStore& store, const std::string& dir,
@@ -44,7 +46,8 @@ Result<RestoreMarker> CopyInto(KvStore& store, const std::string& dir,
   // the snapshot of a commit still in flight carries the pending marker `p`).
   std::unique_ptr<Iterator> index = store.NewIterator();
   std::unique_ptr<Iterator> companion = store.Sequential()->NewIterator();
-  Result<std::unique_ptr<KvStore>> copy = OpenLevelDb(dir);
+  Result<std::unique_ptr<KvStore>> copy =
+      options.open_copy ? options.open_copy(dir) : OpenLevelDb(dir);
   if (!copy.ok()) return copy.status();
   EVCHAIN_RETURN_IF_ERROR(CopyAll(*companion, *(*copy)->Sequential(), false));
   companion.reset();

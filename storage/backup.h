@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,9 @@ struct BackupOptions {
   // snapshot) before the marker is written; nullptr: 0, 0.
   std::function<Result<ConsensusHighWater>(const KvStore& backup)> consensus;
   UnixMillis now = 0;  // created_at
+  // Opens the new data directory `dir` for the copy; unset: OpenLevelDb(dir). For tests: a
+  // store that models a power cut (tests/storage/power_cut_store.h).
+  std::function<Result<std::unique_ptr<KvStore>>(const std::string& dir)> open_copy;
 };
 
 // Copies the data directory open in `store` (both databases) into a new data directory `dir`,

@@ -10,9 +10,11 @@
 #include <random>
 #include <thread>
 
+#include "crypto/merkle.h"
 #include "storage/evidence_log.h"
 #include "storage/keys.h"
 #include "tests/storage/chain_builder.h"
+#include "tests/storage/power_cut_store.h"
 
 namespace evchain::storage {
 namespace {
@@ -133,6 +135,39 @@ TEST_CASE("a backup never overwrites, and a damaged marker is corruption") {
   CHECK(decoded->consensus_seq == 4);
   CHECK(decoded->created_at == 1234);
   CHECK(EncodeRestoreMarker(m).size() == 73);
+}
+
+TEST_CASE("a backup is whole on disk once its marker is") {
+  // The marker says the backup is complete (restore refuses a directory without it): it must
+  // not reach the disk over copied records that may not. More than one 4 MiB copy batch of
+  // entries, into a store that keeps only synced writes (a power cut right after the backup).
+  std::unique_ptr<KvStore> source = NewMemoryStore();
+  ChainBuilder chain;
+  {
+    std::unique_ptr<EvidenceLog> log = Open(source.get());
+    for (int i = 0; i < 6; ++i) REQUIRE(chain.Append(*log, 2000).ok());
+  }
+  std::unique_ptr<KvStore> live = NewMemoryStore();
+  std::unique_ptr<KvStore> durable = NewMemoryStore();
+  TempDir dir;
+  BackupOptions options;
+  options.open_copy = [&](const std::string&) -> Result<std::unique_ptr<KvStore>> {
+    return std::unique_ptr<KvStore>(PowerCutStore::Over(live.get(), durable.get()));
+  };
+  Result<RestoreMarker> marker = CreateBackup(*source, (dir.path / "backup").string(), options);
+  REQUIRE_MESSAGE(marker.ok(), marker.status().ToString());
+  CHECK(marker->log_size == 12000);
+
+  Result<std::optional<RestoreMarker>> durable_marker = ReadRestoreMarker(*durable);
+  REQUIRE(durable_marker.ok());
+  CHECK(durable_marker->has_value());
+  std::unique_ptr<EvidenceLog> copy = Open(durable.get());
+  CHECK(copy->height() == 6);
+  REQUIRE(copy->size() == 12000);
+  Result<std::vector<StoredEntry>> entries = copy->GetEntries(0, 12000);
+  CHECK_MESSAGE(entries.ok(), entries.status().ToString());
+  CHECK(copy->Root() == crypto::RootFromLeafHashes(chain.leaf_hashes()));
+  CHECK(copy->GetBlock(1).ok());
 }
 
 }  // namespace
