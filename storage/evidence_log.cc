@@ -292,6 +292,15 @@ struct EvidenceLog::Impl {
         !RecordMatchesHeader(*record, *header)) {
       return Corruption("block record");
     }
+    // Only the block being appended can lack its records: the one before must be whole. If its
+    // last entry is gone too, committed data was lost, and rolling back (one block per attempt
+    // to open) would shorten the log until it opens; report it and write nothing.
+    if (record->first_index > 0) {
+      Result<std::optional<std::string>> before =
+          sequential->Get(keys::Entry(record->first_index - 1));
+      if (!before.ok()) return before.status();
+      if (!before->has_value()) return Missing("entry " + std::to_string(record->first_index - 1));
+    }
     WriteBatch batch;
     batch.Delete(keys::Block(state.height));
     if (record->entry_count > 0) batch.Delete(keys::BlockEnd(state.size - 1));

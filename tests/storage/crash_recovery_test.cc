@@ -293,5 +293,33 @@ TEST_CASE("a roll-back refuses a block record whose entries do not end at the lo
   CHECK(Dump(*store) == before);
 }
 
+TEST_CASE("a roll-back happens only when the block before is whole, so a retry changes nothing") {
+  // Only the block being appended can lack its records. Here the companion lost the last two
+  // blocks' entries, and the marker is there (its deletion is not synced, so a crash often
+  // leaves it): that is lost committed data, not an append in flight. Open must say so and
+  // leave the store as it was, not roll back one block per attempt until the log opens shorter.
+  std::unique_ptr<KvStore> store = NewMemoryStore();
+  {
+    std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
+    ChainBuilder chain;
+    for (int i = 0; i < 4; ++i) REQUIRE(chain.Append(*log, 3).ok());
+  }
+  WriteBatch marker;
+  marker.Put(keys::Pending(), "");
+  REQUIRE(store->Write(marker, true).ok());
+  WriteBatch lost;
+  for (uint64_t i = 6; i < 12; ++i) lost.Delete(keys::Entry(i));
+  REQUIRE(store->Sequential()->Write(lost, true).ok());
+  const auto index = Dump(*store);
+  const auto entries = Dump(*store->Sequential());
+
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    CAPTURE(attempt);
+    CHECK(EvidenceLog::Open(store.get()).status().code() == "corruption");
+    CHECK(Dump(*store) == index);
+    CHECK(Dump(*store->Sequential()) == entries);
+  }
+}
+
 }  // namespace
 }  // namespace evchain::storage
