@@ -94,7 +94,7 @@ void FakeNode::Routes() {
     std::lock_guard<std::mutex> lock(mu_);
     auto b = log_->GetBlock(log_->height());
     if (!b.ok()) return Error(res, 404, "no_blocks");
-    res.set_content(b->certificate, "text/plain");
+    res.set_content(hostile_text_.empty() ? b->certificate : hostile_text_, "text/plain");
   });
   s.Get("/v1/proofs/consistency", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -119,19 +119,21 @@ void FakeNode::Routes() {
     }
     Reply(res, 200, {{"blocks", blocks}});
   });
-  s.Get(R"(/v1/evidence/([0-9a-f]{64}))",
-        [this](const httplib::Request& req, httplib::Response& res) {
-          std::lock_guard<std::mutex> lock(mu_);
-          auto indexes = log_->FindByDigest(*Hash32FromHex(req.matches[1].str()));
-          // As api/lookup_handlers.cc (docs/api.md): an unknown digest is 200 with no deposits.
-          if (!indexes.ok()) return Error(res, 500, "internal");
-          json deposits = json::array();
-          for (uint64_t i : *indexes) {
-            json receipt = ReceiptValue(*log_, net_.genesis, i);
-            deposits.push_back({{"evidence_id", receipt["evidence_id"]}, {"receipt", receipt}});
-          }
-          Reply(res, 200, {{"digest", req.matches[1].str()}, {"deposits", deposits}});
-        });
+  s.Get(R"(/v1/evidence/([0-9a-f]{64}))", [this](const httplib::Request& req,
+                                                 httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto indexes = log_->FindByDigest(*Hash32FromHex(req.matches[1].str()));
+    // As api/lookup_handlers.cc (docs/api.md): an unknown digest is 200 with no deposits.
+    if (!indexes.ok()) return Error(res, 500, "internal");
+    json deposits = json::array();
+    for (uint64_t i : *indexes) {
+      json receipt = ReceiptValue(*log_, net_.genesis, i);
+      deposits.push_back(
+          {{"evidence_id", hostile_text_.empty() ? receipt["evidence_id"] : json(hostile_text_)},
+           {"receipt", receipt}});
+    }
+    Reply(res, 200, {{"digest", req.matches[1].str()}, {"deposits", deposits}});
+  });
   s.Get(R"(/v1/deposits/([0-9a-f]{64}))",
         [this](const httplib::Request& req, httplib::Response& res) {
           std::lock_guard<std::mutex> lock(mu_);

@@ -33,6 +33,12 @@ class FakeNode {
   const TestNetwork& network() const { return net_; }
   // When set, consistency proofs are served with one hash altered.
   void set_corrupt_proofs(bool corrupt) { corrupt_proofs_ = corrupt; }
+  // When set, GET /v1/checkpoint answers `text` and every deposit GET /v1/evidence lists is
+  // labelled with it as its evidence_id: what a hostile node could send.
+  void set_hostile_text(std::string text) {
+    std::lock_guard<std::mutex> lock(mu_);
+    hostile_text_ = std::move(text);
+  }
   // Commits one block with a deposit of `digest` (so tests can grow the log between calls).
   void CommitDeposit(const Hash32& digest);
   // The next `count` deposit requests (single or batch) are answered 503 overloaded with
@@ -59,9 +65,10 @@ class FakeNode {
   std::unique_ptr<ChainBuilder> builder_;
   UnixMillis next_time_;
   bool corrupt_proofs_ = false;
-  int refusals_left_ = 0;  // mu_
-  int retry_after_s_ = 1;  // mu_
-  int refused_ = 0;        // mu_
+  std::string hostile_text_;  // mu_
+  int refusals_left_ = 0;     // mu_
+  int retry_after_s_ = 1;     // mu_
+  int refused_ = 0;           // mu_
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
   std::thread thread_;

@@ -403,6 +403,29 @@ TEST_CASE("consistency prints a cosignature time past the year 9999 as seconds")
                 run.out);
 }
 
+// A node's answer is printed (the checkpoint note as served, a deposit's evidence id as a label)
+// but must not drive the terminal: an escape sequence could clear the screen and paint a
+// verdict of the node's choosing over the real one.
+TEST_CASE("checkpoint and verify --node print a node's control characters escaped") {
+  Setup s;
+  const std::string file = s.File("exhibit.txt", "exhibit");
+  s.node.CommitDeposit(crypto::Sha256("exhibit"));
+  s.node.set_hostile_text(
+      "\x1b[2J\x1b[1;1HVERIFIED\xc2\x9b"
+      "0m\n");
+  CliRun checkpoint = RunCli({"checkpoint", "--node", s.node.url(), "--genesis", s.genesis_path});
+  CHECK(checkpoint.exit_code == 1);
+  CHECK(checkpoint.out.find("NOT VERIFIED") != std::string::npos);
+  CliRun verify = RunCli({"verify", file, "--node", s.node.url(), "--genesis", s.genesis_path});
+  CHECK_MESSAGE(verify.exit_code == 0, (verify.out + verify.err));
+  for (const CliRun* run : {&checkpoint, &verify}) {
+    INFO(run->out);
+    CHECK(run->out.find('\x1b') == std::string::npos);
+    CHECK(run->out.find("\xc2\x9b") == std::string::npos);
+    CHECK(run->out.find("\\x1b[2J") != std::string::npos);
+  }
+}
+
 TEST_CASE("audit --node re-verifies the chain the node serves") {
   Setup s;
   for (int i = 0; i < 120; ++i) s.node.CommitDeposit(crypto::Sha256(std::to_string(i)));

@@ -129,6 +129,41 @@ TEST_CASE("verify names the failing step") {
   CHECK(run.out.find("NOT VERIFIED: step '" + expected_step + "'") != std::string::npos);
 }
 
+// The receipt comes from the platform, not the court: what it holds is quoted in a failure
+// (an unknown field's name, a statement's unknown key, the format string) but escaped, so it
+// cannot drive the judge's terminal or forge a line of the checklist.
+TEST_CASE("verify prints a receipt's control characters escaped") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  const uint64_t index = fx.first_index[3];
+  nlohmann::ordered_json r = nlohmann::ordered_json::parse(ReceiptJson(fx, index));
+  const std::string hostile = "\x1b[2J\x1b[1;1H\n  [ok]   quorum";
+  const std::string receipt = dir / "receipt.json";
+  std::string expected_step;
+  SUBCASE("an unknown receipt field") {
+    r[hostile] = 1;
+    expected_step = "receipt";
+  }
+  SUBCASE("the format string") {
+    r["format"] = hostile;
+    expected_step = "receipt";
+  }
+  SUBCASE("an unknown statement key") {
+    std::string st = r["statement"];
+    st.insert(st.find('\n') + 1, "\x1b[2J\x1b[1;1H: x\n");
+    r["statement"] = st;
+    expected_step = "statement";
+  }
+  WriteText(receipt, r.dump(2));
+  CliRun run = Verify(fx, fx.files[index], receipt);
+  CHECK_MESSAGE(run.exit_code == 1, (run.out + run.err));
+  CHECK_MESSAGE(run.out.find("[FAIL] " + expected_step) != std::string::npos, run.out);
+  CHECK(run.out.find('\x1b') == std::string::npos);
+  CHECK(run.out.find("\\x1b[2J") != std::string::npos);
+  // One line per step: the quoted text cannot add a line that reads like a passed check.
+  CHECK(run.out.find("\n  [ok]   quorum") == std::string::npos);
+}
+
 // docs/receipts.md: a receipt that cannot be read (not JSON, a field missing or malformed) fails
 // the step "receipt", named like every other failing step.
 TEST_CASE("an unreadable receipt fails step 'receipt'") {

@@ -14,6 +14,7 @@
 #include "tools/cli/cli_common.h"
 #include "tools/cli/http_client.h"
 #include "tools/cli/verbs.h"
+#include "tools/cli/verify_report.h"
 
 namespace evchain::cli {
 namespace {
@@ -60,17 +61,19 @@ int RunCheckpoint(const CheckpointOptions& o) {
     if (!text.ok()) return Fail(kVerb, kExitIo, text.status().message());
     auto parsed = genesis::ParseGenesis(*text);
     if (!parsed.ok())
-      return Fail(kVerb, kExitFailed, "node's genesis: " + parsed.status().message());
+      return Fail(kVerb, kExitFailed,
+                  "node's genesis: " + PrintableText(parsed.status().message(), true));
     genesis = std::move(parsed).value();
   }
   auto note = (*client)->GetText("/v1/checkpoint");
-  if (!note.ok()) return Fail(kVerb, kExitIo, note.status().message());
-  std::cout << *note;
+  if (!note.ok()) return Fail(kVerb, kExitIo, PrintableText(note.status().message()));
+  // Shown as served, before it is verified: escaped, so the node cannot drive the terminal.
+  std::cout << PrintableText(*note, /*keep_newlines=*/true);
   if (note->empty() || note->back() != '\n') std::cout << "\n";
   std::cout << "\n";
   auto cert = ledger::VerifyCertificate(*note, genesis);
   if (!cert.ok()) {
-    std::cout << "NOT VERIFIED: " << cert.status().ToString() << "\n";
+    std::cout << "NOT VERIFIED: " << PrintableText(cert.status().ToString()) << "\n";
     return kExitFailed;
   }
   PrintCertificate(*cert, genesis);
@@ -96,7 +99,8 @@ int RunConsistency(const ConsistencyOptions& o) {
     if (!text.ok()) return Fail(kVerb, kExitIo, text.status().message());
     auto cert = ledger::VerifyCertificate(*text, *genesis);
     if (!cert.ok()) {
-      std::cout << "NOT VERIFIED: " << *path << ": " << cert.status().ToString() << "\n";
+      std::cout << "NOT VERIFIED: " << *path << ": " << PrintableText(cert.status().ToString())
+                << "\n";
       return kExitFailed;
     }
     std::cout << *path << ":\n";
@@ -112,7 +116,7 @@ int RunConsistency(const ConsistencyOptions& o) {
   if (!client.ok()) return Fail(kVerb, kExitUsage, client.status().message());
   auto json = (*client)->GetJson("/v1/proofs/consistency?from=" + std::to_string(old_cp.tree_size) +
                                  "&to=" + std::to_string(new_cp.tree_size));
-  if (!json.ok()) return Fail(kVerb, kExitIo, json.status().message());
+  if (!json.ok()) return Fail(kVerb, kExitIo, PrintableText(json.status().message()));
   std::vector<Hash32> proof;
   if (!json->contains("proof") || !(*json)["proof"].is_array()) {
     std::cout << "NOT VERIFIED: the node's answer has no proof array\n";

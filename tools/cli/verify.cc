@@ -68,7 +68,7 @@ int VerifyFromNode(const VerifyOptions& o, const genesis::Genesis& genesis, Repo
   };
   if (!json.ok()) {
     if (json.status().code() == "http_404") return not_found();
-    return Fail(kVerifyVerb, kExitIo, json.status().message());
+    return Fail(kVerifyVerb, kExitIo, PrintableText(json.status().message()));
   }
   const auto& deposits = (*json)["deposits"];
   if (!deposits.is_array())
@@ -77,8 +77,9 @@ int VerifyFromNode(const VerifyOptions& o, const genesis::Genesis& genesis, Repo
   int verified = 0;
   int failed = 0;
   for (const auto& deposit : deposits) {
+    // The node's label, not yet checked: escaped (cli::PrintableText), as is all it sends.
     const std::string id = deposit.contains("evidence_id") && deposit["evidence_id"].is_string()
-                               ? deposit["evidence_id"].get<std::string>()
+                               ? PrintableText(deposit["evidence_id"].get<std::string>())
                                : "?";
     if (!deposit.contains("receipt") || !deposit["receipt"].is_object()) {
       std::cout << "deposit " << id << ": pending (no receipt yet)\n";
@@ -87,7 +88,8 @@ int VerifyFromNode(const VerifyOptions& o, const genesis::Genesis& genesis, Repo
     std::cout << "deposit " << id << ":\n";
     auto receipt = ledger::Receipt::FromJson(deposit["receipt"].dump());
     if (!receipt.ok()) {
-      std::cout << "  [FAIL] receipt             " << receipt.status().message() << "\n";
+      std::cout << "  [FAIL] receipt             " << PrintableText(receipt.status().message())
+                << "\n";
       ++failed;
       continue;
     }

@@ -263,6 +263,8 @@ std::string LanguageFromLocale() {
   return "en";
 }
 
+// A step's detail may quote the receipt (a field name, a statement's key): printed through
+// PrintableText.
 bool PrintVerification(std::ostream& out, const std::string& lang, const ReportEntry& entry,
                        const genesis::Genesis& genesis) {
   const auto& verification = entry.verification;
@@ -275,7 +277,7 @@ bool PrintVerification(std::ostream& out, const std::string& lang, const ReportE
             : step.warning ? "[warn] "
                            : "[ok]   ")
         << std::left << std::setw(20) << step.name
-        << (zh ? T(lang, "step." + step.name) + "：" : "") << step.detail << "\n";
+        << (zh ? T(lang, "step." + step.name) + "：" : "") << PrintableText(step.detail) << "\n";
     if (!step.ok && failed == nullptr) failed = &step;
   }
   if (!verification.signers.empty()) {
@@ -314,9 +316,10 @@ bool PrintVerification(std::ostream& out, const std::string& lang, const ReportE
   } else if (failed != nullptr) {
     if (zh) {
       out << "验证未通过：“" << T(lang, "step." + failed->name) << "”（" << failed->name
-          << "）未通过：" << failed->detail << "\n";
+          << "）未通过：" << PrintableText(failed->detail) << "\n";
     } else {
-      out << "NOT VERIFIED: step '" << failed->name << "' failed: " << failed->detail << "\n";
+      out << "NOT VERIFIED: step '" << failed->name << "' failed: " << PrintableText(failed->detail)
+          << "\n";
     }
   } else {
     out << (zh ? "验证未通过\n" : "NOT VERIFIED\n");
