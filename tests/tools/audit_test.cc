@@ -362,6 +362,22 @@ TEST_CASE("audit reports a statement's control and non-UTF-8 bytes escaped, in t
   }
 }
 
+// A data directory whose name is not UTF-8 (a GBK-encoded "证据" from a Chinese Windows share,
+// copied as is) is audited like any other; its name in the summary is escaped, since JSON
+// (and nlohmann's dump) holds only UTF-8.
+TEST_CASE("audit --json of a data directory whose name is not UTF-8") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  const std::string copy = CopyDataDir(fx.data_dir, dir, "\xd6\xa4\xbe\xdd");
+  CliRun run = RunCli({"audit", "--data-dir", copy, "--genesis", fx.genesis_path, "--json"});
+  auto json = nlohmann::json::parse(run.out, nullptr, false);
+  REQUIRE_MESSAGE(json.is_object(), (run.out + run.err));
+  CHECK(run.exit_code == 0);
+  CHECK(json["ok"] == true);
+  // D6 A4 happens to be UTF-8 (U+05A4); BE and DD are not.
+  CHECK(json["source"].get<std::string>().find("\xd6\xa4\\xbe\\xdd") != std::string::npos);
+}
+
 // A chain whose deposits are given by (digest seed, nonce) per block.
 std::string MakeChainOf(const TempDir& dir, const std::string& name,
                         const std::vector<std::vector<std::pair<std::string, std::string>>>& blocks,

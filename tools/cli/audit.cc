@@ -53,7 +53,8 @@ void PrintText(const AuditReport& r, const BlockSource& source, const genesis::G
 
 void PrintJson(const AuditReport& r, const BlockSource& source, const genesis::Genesis& g) {
   nlohmann::ordered_json j = {
-      {"source", source.Describe()},
+      // A data directory's name need not be UTF-8 (a GBK path), which JSON cannot hold.
+      {"source", PrintableText(source.Describe())},
       {"genesis_hash", ToHex(g.hash)},
       {"chain_id", g.chain_id},
       {"ok", r.ok()},
