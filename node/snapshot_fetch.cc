@@ -158,6 +158,12 @@ Result<FetchedSnapshot> FetchFrom(const genesis::Genesis& genesis, net::Transpor
   if (Status offer = CheckOffer(genesis, first, fd); !offer.ok()) return offer;
   if (::ftruncate(fd, 0) != 0) return Status::Error("io_error", "cannot truncate the file");
   uint64_t received = 0, next = 0;
+  // The rate check: bytes received since the start of the current window.
+  auto window_start = Clock::now();
+  uint64_t window_start_bytes = 0;
+  const uint64_t window_ms =
+      static_cast<uint64_t>(std::max<int64_t>(options.rate_window.count(), 1));
+  const uint64_t min_window_bytes = options.min_bytes_per_s * window_ms / 1000;
   std::set<uint64_t> outstanding{0};
   std::optional<pb::SnapshotChunk> chunk = std::move(first);
   for (;;) {
@@ -178,6 +184,17 @@ Result<FetchedSnapshot> FetchFrom(const genesis::Genesis& genesis, net::Transpor
     received += chunk->data().size();
     if (options.progress) options.progress(received, total);
     if (received == total) break;
+    if (options.min_bytes_per_s > 0 && Clock::now() - window_start >= options.rate_window) {
+      if (received - window_start_bytes < min_window_bytes) {
+        return Status::Error(
+            "unavailable", "too slow: " + std::to_string(received - window_start_bytes) +
+                               " bytes in " + std::to_string(window_ms / 1000) + " s, under the " +
+                               std::to_string(options.min_bytes_per_s) +
+                               " bytes a second a peer must keep up");
+      }
+      window_start = Clock::now();
+      window_start_bytes = received;
+    }
     if (next == 0) next = kSnapshotChunkBytes;
     while (next < total && outstanding.size() < static_cast<size_t>(std::max(1, options.window))) {
       transport.Send(peer, Request(id, next));

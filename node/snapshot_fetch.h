@@ -25,6 +25,11 @@ struct SnapshotFetchOptions {
   std::vector<int> peers;      // validators to ask, in order; empty: every other one
   // A peer that answers nothing for this long (or says it has nothing) is left for the next.
   std::chrono::milliseconds peer_timeout = std::chrono::seconds(20);
+  // A peer that sends fewer than `min_bytes_per_s` on average over any `rate_window` of its
+  // fetch is left for the next, so that one sending a chunk just before each peer_timeout (a
+  // Byzantine peer dripping its snapshot) cannot make the fetch last for days. 0 disables it.
+  uint64_t min_bytes_per_s = 256 * 1024;
+  std::chrono::milliseconds rate_window = std::chrono::seconds(60);
   int window = 4;  // chunk requests in flight
   // (bytes received, total bytes) now and then.
   std::function<void(uint64_t, uint64_t)> progress;

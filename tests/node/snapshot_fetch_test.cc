@@ -206,13 +206,13 @@ TEST_CASE("chunks nobody asked for are not kept while the fetcher waits for a li
   if (evchain::testing::kResidentMemoryMeaningful) CHECK(grown < uint64_t{120} << 20);
 }
 
-TEST_CASE("a correct peer's snapshot is fetched whole and loads") {
-  synthetic::TestNetwork net = Network();
+// A store holding `blocks` blocks of 1,500 deposits: a snapshot of about 0.5 MiB a block.
+std::unique_ptr<storage::KvStore> Blocks(const synthetic::TestNetwork& net, int blocks) {
   auto store = storage::NewMemoryStore();
   auto log = storage::EvidenceLog::Open(store.get());
   REQUIRE(log.ok());
   synthetic::ChainBuilder builder(net, log->get(), 3);
-  for (int h = 1, next = 0; h <= 4; ++h) {
+  for (int h = 1, next = 0; h <= blocks; ++h) {
     std::vector<ledger::Entry> entries;
     for (int i = 0; i < 1500; ++i, ++next) {
       entries.push_back(
@@ -220,6 +220,45 @@ TEST_CASE("a correct peer's snapshot is fetched whole and loads") {
     }
     REQUIRE(builder.AppendBlock(std::move(entries), kGenesisTime + int64_t{1000} * h).ok());
   }
+  return store;
+}
+
+TEST_CASE("a peer that drips its snapshot below the minimum rate is left for the next") {
+  // Each chunk came well within peer_timeout, so before 2026-12-07 a Byzantine peer answering
+  // just before each timeout (a 1 MiB chunk every 19 s of the default 20: ~55 KB/s) kept the
+  // fetch going for as long as its snapshot lasted: days for a large chain.
+  synthetic::TestNetwork net = Network();
+  auto store = Blocks(net, 8);  // 5 chunks
+  TempDir dir;
+  SnapshotServer server(store.get(), (dir.path / kPeerSnapshotFile).string(), {});
+  Peer peer(net, [&](const pb::FetchSnapshot& request) -> std::optional<pb::SnapshotChunk> {
+    std::optional<pb::SnapshotChunk> chunk = server.Serve(request);
+    if (chunk && !chunk->data().empty())
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    return chunk;
+  });
+  SnapshotFetchOptions options;
+  options.listen_address = net.genesis.validators[0].p2p;
+  options.peers = {1};
+  // The peer answers the requests in flight one after the other on its links' thread: up to
+  // 4 x 400 ms before a chunk arrives, within this timeout.
+  options.peer_timeout = std::chrono::seconds(5);
+  // 8 MiB/s over windows of half a second: 4 chunks a window, where this
+  // peer sends 1.25.
+  options.min_bytes_per_s = 8 * kSnapshotChunkBytes;
+  options.rate_window = std::chrono::milliseconds(500);
+  Result<FetchedSnapshot> fetched = FetchSnapshotFromPeers(
+      net.genesis, 0, net.validator_keys[0], (dir.path / "chain.evsnap").string(), options);
+  REQUIRE_FALSE(fetched.ok());
+  CHECK(fetched.status().code() == "unavailable");
+  CHECK_MESSAGE(fetched.status().message().find("too slow") != std::string::npos,
+                fetched.status().ToString());
+  CHECK(!fs::exists(dir.path / "chain.evsnap"));
+}
+
+TEST_CASE("a correct peer's snapshot is fetched whole and loads") {
+  synthetic::TestNetwork net = Network();
+  auto store = Blocks(net, 4);
   TempDir dir;
   SnapshotServer server(store.get(), (dir.path / kPeerSnapshotFile).string(), {});
   Peer peer(net, [&](const pb::FetchSnapshot& request) -> std::optional<pb::SnapshotChunk> {

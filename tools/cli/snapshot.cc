@@ -39,6 +39,7 @@ struct SnapshotCliOptions {
   std::string genesis;
   std::string config;
   std::vector<std::string> from;
+  uint64_t min_rate_kib = node::SnapshotFetchOptions{}.min_bytes_per_s / 1024;
   bool replace = false;
   bool progress = false;
   bool json = false;
@@ -171,6 +172,7 @@ int Fetch(const SnapshotCliOptions& o) {
   if (fs::exists(o.file, ec)) return Fail(kSnapshotVerb, kExitUsage, o.file + " exists");
   node::SnapshotFetchOptions options;
   options.listen_address = config->p2p_listen;
+  options.min_bytes_per_s = o.min_rate_kib * 1024;
   for (const std::string& id : o.from) {
     const int peer = genesis->ValidatorIndex(id);
     if (peer < 0 || peer == self) {
@@ -358,6 +360,12 @@ void AddSnapshot(CLI::App& app, int* exit_code) {
   fetch->add_option("--out", o->file, "The new snapshot file")->required();
   fetch->add_option("--from", o->from,
                     "Validator ids to ask, in order (default: every other validator)");
+  fetch
+      ->add_option("--min-rate", o->min_rate_kib,
+                   "Leave a peer that sends less than this many KiB a second over any minute "
+                   "of its fetch, for the next (0: never)")
+      ->default_val(o->min_rate_kib)
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 30));
   fetch->add_flag("--progress", o->progress, "Draw a progress bar even when stderr is no terminal");
   fetch->add_flag("--json", o->json, "Print the result as JSON");
   fetch->callback([o, exit_code] { *exit_code = Fetch(*o); });
