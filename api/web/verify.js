@@ -239,14 +239,13 @@
     }
     // Milliseconds: the first three fraction digits; further digits are ignored (as in C++).
     const millis = m[7] ? Number((m[7] + '00').slice(0, 3)) : 0;
-    const t = Date.UTC(year, month - 1, day, hour, minute, second) - offset * 60000 + millis;
-    // Date.UTC maps years 0..99 to 1900..1999; C++ does not.
-    if (year < 100) {
-      const d = new Date(t);
-      d.setUTCFullYear(d.getUTCFullYear() - 1900);
-      return d.getTime();
-    }
-    return t;
+    // Date.UTC maps years 0..99 to 1900..1999; C++ does not. Those years are computed 400 years
+    // later, where every date falls on the same day of the 146,097-day Gregorian cycle (1900 is
+    // not a leap year where 0 is: 0000-02-29 became 0000-03-01 before 2026-12-07).
+    const shift = year < 100 ? 400 : 0;
+    const cycleMillis = 146097 * 86400000;
+    return Date.UTC(year + shift, month - 1, day, hour, minute, second) -
+      (shift ? cycleMillis : 0) - offset * 60000 + millis;
   }
   // "2026-11-28T11:30:27.123Z" (common/time.cc FormatRfc3339Millis).
   function formatRfc3339Millis(millis) {

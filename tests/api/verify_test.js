@@ -641,8 +641,26 @@ function testFormatTime() {
   assert.strictEqual(I.formatTime('zh', 8.64e15 + 1000), '1970年1月1日（UTC）起第8640000000001秒');
 }
 
+// Years 0 to 99, where Date.UTC means 1900 to 1999: the page must read them as C++ does
+// (common/time.cc), or a genesis_time there hashes differently in the two. Expected values from
+// 0000-01-01T00:00:00Z = -62167219200 s (the proleptic Gregorian calendar, year 0 a leap year).
+function testRfc3339Years() {
+  const day = 86400000;
+  const year0 = -62167219200000;
+  assert.strictEqual(V.parseRfc3339('0000-01-01T00:00:00Z'), year0);
+  assert.strictEqual(V.parseRfc3339('0000-02-29T00:00:00Z'), year0 + 59 * day);
+  assert.strictEqual(V.parseRfc3339('0000-03-01T00:00:00Z'), year0 + 60 * day);
+  assert.strictEqual(V.parseRfc3339('0001-01-01T00:00:00Z'), year0 + 366 * day);
+  assert.strictEqual(V.parseRfc3339('0004-02-29T12:00:00+08:00'),
+    year0 + (366 + 3 * 365 + 59) * day + 4 * 3600000);
+  assert.strictEqual(V.parseRfc3339('0099-12-31T23:59:59.999Z'), -59011459200000 - 1);
+  assert.strictEqual(V.parseRfc3339('0100-01-01T00:00:00Z'), -59011459200000);
+  assert.strictEqual(V.parseRfc3339('0100-02-29T00:00:00Z'), null);  // 100: not a leap year
+  assert.strictEqual(V.parseRfc3339('2026-12-07T12:00:00Z'), Date.UTC(2026, 11, 7, 12));
+}
+
 (async () => {
-  const tests = { testFormatTime, testReceipts, testSha256, testQuorum, testCanonicalGenesis, testStatements,
+  const tests = { testFormatTime, testRfc3339Years, testReceipts, testSha256, testQuorum, testCanonicalGenesis, testStatements,
     testReceiptFields, testTimeSkew, testDisplayNames, testStrictJson, testRepeatedLines,
     testSignatureBase64, testNoteParsing, testCheckpointStrict, testBlockTimeCanonical,
     testPlainIntegers };
