@@ -378,6 +378,14 @@ Result<Genesis> ParseGenesis(std::string_view json_text) {
                                      " validators; at least 4 are needed to tolerate one fault "
                                      "(n = 3f+1)");
     }
+    // A block's certificate is one signed note with every cosignature its validators gave, and
+    // a note carries at most 100 signatures (C2SP signed-note, crypto/note.cc): with more
+    // validators no certificate would verify.
+    if (g.validators.size() > 100) {
+      problems.Add("validators", std::to_string(g.validators.size()) +
+                                     " validators; at most 100: a block's certificate is a "
+                                     "signed note, which carries at most 100 signatures");
+    }
     const bool has_time = std::any_of(g.validators.begin(), g.validators.end(),
                                       [](const Validator& v) { return v.role == Role::kTime; });
     if (!has_time) problems.Add("validators", "no validator has role \"time\"");

@@ -528,6 +528,7 @@
         out.validators.push(r);
       });
       if (g.validators.length < 4) bad('validators', g.validators.length + ' validators; at least 4 are needed');
+      if (g.validators.length > 100) bad('validators', g.validators.length + ' validators; at most 100');
       if (!g.validators.some((v) => isObject(v) && v.role === 'time')) bad('validators', 'no validator has role "time"');
     }
     out.depositors = [];

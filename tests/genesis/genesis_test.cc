@@ -117,6 +117,22 @@ TEST_CASE("n = 5 or 6 is accepted with f = 1 and quorum 4, fewer than 4 is not")
   CHECK(Has(Problems(three), "validators: 3 validators; at least 4 are needed"));
 }
 
+// A checkpoint is one signed note holding every cosignature its validators gave, and a note
+// carries at most 100 signature lines (C2SP signed-note; crypto/note.cc, Go's note.Open): with
+// more validators no certificate would verify. Found 2026-12-07: any n >= 4 was accepted.
+TEST_CASE("at most 100 validators: a certificate is a note of at most 100 signatures") {
+  ordered_json j = Valid();
+  j["depositors"][0]["public_key"] = Key(200);
+  for (int i = 5; i <= 100; ++i) {
+    j["validators"].push_back(ValidatorJson("court-" + std::to_string(i), "court", i, i));
+  }
+  REQUIRE(j["validators"].size() == 100);
+  auto g = ParseGenesis(j.dump());
+  REQUIRE_MESSAGE(g.ok(), g.status().ToString());
+  j["validators"].push_back(ValidatorJson("court-101", "court", 101, 101));
+  CHECK(Has(Problems(j), "validators: 101 validators; at most 100"));
+}
+
 TEST_CASE("every problem is reported, one per line, with its path") {
   ordered_json j = Valid();
   j["chain_id"] = "Test Chain";
