@@ -188,8 +188,10 @@ int RunDeposit(const DepositOptions& o) {
   auto client_or = NodeClient::Create(o.node);
   if (!client_or.ok()) return Fail(kDepositVerb, kExitUsage, client_or.status().message());
   NodeClient& client = **client_or;
-  // No one answer may outlast --timeout either (a node that drips its answer).
-  client.set_answer_limit(std::chrono::seconds(o.timeout_s));
+  // No one answer may outlast --timeout by much either (a node that drips its answer). The node
+  // holds a ?wait=commit request for at most wait_ms (below), then answers 202: 5 s for that
+  // answer to arrive.
+  client.set_answer_limit(std::chrono::seconds(o.timeout_s + 5));
   auto key = crypto::SecretKey::LoadFile(o.key);
   if (!key.ok()) return Fail(kDepositVerb, kExitIo, key.status().message());
 
@@ -279,7 +281,8 @@ int RunDeposit(const DepositOptions& o) {
     items[i].evidence_id = ledger::EvidenceId(items[i].statement);
   }
 
-  const std::string wait = o.wait ? "?wait=commit" : "";
+  const std::string wait =
+      o.wait ? "?wait=commit&wait_ms=" + std::to_string(int64_t{o.timeout_s} * 1000) : "";
   const auto submit_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_s);
   nlohmann::json response;
   if (!batched) {
@@ -382,7 +385,8 @@ void AddDeposit(CLI::App& app, int* exit_code) {
   cmd->add_option("--timeout", o->timeout_s,
                   "Seconds to wait: for a node that sheds load (503, 429) to take the deposit, "
                   "and with --wait for the commit")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   cmd->footer(
       "Receipts are verified against the genesis before they are saved as FILE.receipt.json;\n"
       "an existing receipt is kept and the new one saved as FILE.receipt.2.json (.3, ...).\n"
