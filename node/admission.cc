@@ -36,9 +36,15 @@ Result<Admission::JournalRequest> Admission::Prepare(const std::vector<ledger::E
   }
   auto admitted = pool_.Admit(
       entries,
-      [this](const std::string& depositor, const std::string& nonce, const Hash32& id) {
-        const std::optional<Hash32> owner = host_->CommittedNonceOwner(depositor, nonce);
-        return owner.has_value() && *owner != id;
+      [this](const std::string& depositor, const std::string& nonce,
+             const Hash32& id) -> Result<bool> {
+        Result<std::optional<Hash32>> owner = host_->CommittedNonceOwner(depositor, nonce);
+        if (!owner.ok()) {
+          return Status::Error("unavailable",
+                               "this validator cannot read its nonce index now; send the deposit "
+                               "again later, or to another validator");
+        }
+        return owner->has_value() && **owner != id;
       },
       facts);
   if (!admitted.ok()) return admitted.status();

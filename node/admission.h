@@ -42,9 +42,11 @@ class Admission {
     // Deposits the replica holds not yet committed, forwarded ones included.
     virtual size_t ReplicaPending() const = 0;
     virtual bool Committed(const Hash32& evidence_id) const = 0;
-    // The committed statement holding (depositor, nonce), if any.
-    virtual std::optional<Hash32> CommittedNonceOwner(const std::string& depositor,
-                                                      const std::string& nonce) const = 0;
+    // The committed statement holding (depositor, nonce), if any. An error (the index cannot
+    // be read) refuses the admission as "unavailable": a nonce not known to be free is not
+    // acknowledged.
+    virtual Result<std::optional<Hash32>> CommittedNonceOwner(const std::string& depositor,
+                                                              const std::string& nonce) const = 0;
     // `entry`'s signature was checked before admission: copies of it that peers send back need
     // no second check, nor a second parse (node/verified_deposits.h). `facts` are
     // ledger::FactsOfEntry of it (statement_hash: SHA-256 of its statement).

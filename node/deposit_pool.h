@@ -33,8 +33,9 @@ class DepositPool {
   // REQUIRES: every entry's statement is canonical and its signature checked; `facts`, when
   // given, has one element per entry, ledger::FactsOfEntry of it (the HTTP handler's): the
   // statements are then not scanned and hashed here.
-  // `committed_nonce` tells whether (depositor, nonce) is committed with another statement.
-  // Errors: "nonce_conflict", "overloaded". Nothing is admitted on error.
+  // `committed_conflict` tells whether (depositor, nonce) is committed with another statement
+  // (bool, or Result<bool> whose error is returned as it is). Errors: "nonce_conflict",
+  // "overloaded", committed_conflict's. Nothing is admitted on error.
   template <typename CommittedConflict>
   Result<Admitted> Admit(const std::vector<ledger::Entry>& entries,
                          CommittedConflict&& committed_conflict,

@@ -39,7 +39,9 @@ Result<DepositPool::Admitted> DepositPool::Admit(const std::vector<ledger::Entry
   const auto committed_nonce = [&](const std::vector<size_t>& which) -> Status {
     for (size_t i : which) {
       const ledger::EntryFacts& f = parsed[i].facts;
-      if (committed_conflict(f.depositor, f.nonce, f.statement_hash)) {
+      Result<bool> conflict = committed_conflict(f.depositor, f.nonce, f.statement_hash);
+      if (!conflict.ok()) return conflict.status();
+      if (*conflict) {
         return Status::Error("nonce_conflict", "nonce '" + f.nonce + "' of depositor '" +
                                                    f.depositor +
                                                    "' was already used for another statement");

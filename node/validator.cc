@@ -501,11 +501,11 @@ size_t Validator::ReplicaPending() const { return replica_pending_.load(); }
 
 bool Validator::Committed(const Hash32& evidence_id) const { return Contains(evidence_id); }
 
-std::optional<Hash32> Validator::CommittedNonceOwner(const std::string& depositor,
-                                                     const std::string& nonce) const {
-  auto existing = log_->FindByNonce(depositor, nonce);
-  if (!existing.ok()) return std::nullopt;
-  return *existing;
+Result<std::optional<Hash32>> Validator::CommittedNonceOwner(const std::string& depositor,
+                                                             const std::string& nonce) const {
+  Result<std::optional<Hash32>> existing = log_->FindByNonce(depositor, nonce);
+  if (!existing.ok()) spdlog::error("nonce index read failed: {}", existing.status().ToString());
+  return existing;
 }
 
 void Validator::Verified(const ledger::Entry& entry, const ledger::EntryFacts& facts) {

@@ -142,8 +142,8 @@ class Validator final : public api::NodeService,
   // Admission::Host (node/admission.h).
   size_t ReplicaPending() const override;
   bool Committed(const Hash32& evidence_id) const override;
-  std::optional<Hash32> CommittedNonceOwner(const std::string& depositor,
-                                            const std::string& nonce) const override;
+  Result<std::optional<Hash32>> CommittedNonceOwner(const std::string& depositor,
+                                                    const std::string& nonce) const override;
   void Verified(const ledger::Entry& entry, const ledger::EntryFacts& facts) override;
   void QueueReady() override;
   void JournalFailed(const evchain::Status& status) override;

@@ -32,12 +32,17 @@ class FakeAdmissionHost : public Admission::Host {
   mutable int lookups = 0;
   size_t ReplicaPending() const override { return replica_pending; }
   bool Committed(const Hash32& id) const override { return committed.count(id) > 0; }
-  std::optional<Hash32> CommittedNonceOwner(const std::string& depositor,
-                                            const std::string& nonce) const override {
-    if (lookups_before_commit >= 0 && lookups++ < lookups_before_commit) return std::nullopt;
+  // The nonce index cannot be read (a failing disk).
+  bool nonce_index_fails = false;
+  Result<std::optional<Hash32>> CommittedNonceOwner(const std::string& depositor,
+                                                    const std::string& nonce) const override {
+    if (nonce_index_fails) return Status::Error("io_error", "read error on the index store");
+    if (lookups_before_commit >= 0 && lookups++ < lookups_before_commit) {
+      return std::optional<Hash32>();
+    }
     auto it = nonce_owners.find({depositor, nonce});
-    if (it == nonce_owners.end()) return std::nullopt;
-    return it->second;
+    if (it == nonce_owners.end()) return std::optional<Hash32>();
+    return std::optional<Hash32>(it->second);
   }
   void Verified(const ledger::Entry& entry, const ledger::EntryFacts& facts) override {
     CHECK(facts.statement_hash == crypto::Sha256(entry.statement));
@@ -338,6 +343,23 @@ TEST_CASE("a nonce committed while the deposit was being admitted is still refus
   CHECK(admission.pending() == 0);
   CHECK(fx.Journalled() == 0);
   CHECK(admission.TakeQueued().empty());
+}
+
+// Found 2026-12-07: a read error of the nonce index counted as "no statement holds it", so a
+// validator with a failing disk acknowledged (202) a deposit whose nonce was taken, which no
+// block can then hold: acknowledged, and never committed.
+TEST_CASE("a nonce index that cannot be read refuses the deposit (unavailable), nothing admitted") {
+  AdmissionFixture fx;
+  Admission admission(&fx.host, &fx.journal, 10);
+  fx.host.nonce_index_fails = true;
+  const Status refused = admission.AdmitAndWait({fx.Deposit("a", "1")}, true);
+  CHECK(refused.code() == "unavailable");
+  CHECK(refused.message().find("read error") == std::string::npos);  // details: the node's log
+  CHECK(admission.pending() == 0);
+  CHECK(fx.Journalled() == 0);
+  CHECK(admission.TakeQueued().empty());
+  fx.host.nonce_index_fails = false;
+  CHECK(admission.AdmitAndWait({fx.Deposit("a", "1")}, true).ok());  // the client's resend
 }
 
 TEST_CASE("a deposit already committed is settled at once, not queued") {
