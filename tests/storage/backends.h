@@ -8,10 +8,14 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "storage/evidence_log.h"
+#include "storage/keys.h"
 #include "storage/kv_store.h"
+#include "storage/records.h"
+#include "tests/storage/chain_builder.h"
 
 namespace evchain::storage::testing {
 
@@ -78,6 +82,25 @@ inline std::unique_ptr<EvidenceLog> MustOpen(KvStore* store) {
   Result<std::unique_ptr<EvidenceLog>> log = EvidenceLog::Open(store);
   REQUIRE_MESSAGE(log.ok(), log.status().ToString());
   return std::move(*log);
+}
+
+// Two blocks through the log over `store`: block 1 holds entries 0-1, block 2 entries 2-4.
+// The log is closed again, so a test's reopen reads what is stored, not what it cached.
+inline void AppendTwoBlocks(KvStore* store) {
+  std::unique_ptr<EvidenceLog> log = MustOpen(store);
+  ChainBuilder chain;
+  REQUIRE(chain.Append(*log, 2).ok());
+  REQUIRE(chain.Append(*log, 3).ok());
+}
+
+// The block record stored for `height`, decoded.
+inline BlockRecord StoredBlockRecord(const KvStore& store, uint64_t height) {
+  Result<std::optional<std::string>> stored = store.Get(keys::Block(height));
+  REQUIRE(stored.ok());
+  REQUIRE(stored->has_value());
+  Result<BlockRecord> record = DecodeBlockRecord(**stored);
+  REQUIRE(record.ok());
+  return *record;
 }
 
 }  // namespace evchain::storage::testing

@@ -20,11 +20,13 @@
 namespace evchain::storage {
 namespace {
 
+using testing::AppendTwoBlocks;
 using testing::ChainBuilder;
 using testing::Dump;
 using testing::LevelDbBackend;
 using testing::MemoryBackend;
 using testing::MustOpen;
+using testing::StoredBlockRecord;
 
 // What the first (companion) write of the block after `chain`'s last one puts there, as if the
 // process died before the commit.
@@ -267,21 +269,12 @@ TEST_CASE("a roll-back refuses a block record whose entries do not end at the lo
   // size (2^64 - 1 + 6 = 5): no block starts at entry 2^64 - 1, so nothing is rolled back and
   // the state stays as it was, for whoever looks at the damage.
   std::unique_ptr<KvStore> store = NewMemoryStore();
-  {
-    std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
-    ChainBuilder chain;
-    REQUIRE(chain.Append(*log, 2).ok());
-    REQUIRE(chain.Append(*log, 3).ok());
-  }
-  Result<std::optional<std::string>> stored = store->Get(keys::Block(2));
-  REQUIRE(stored.ok());
-  REQUIRE(stored->has_value());
-  Result<BlockRecord> record = DecodeBlockRecord(**stored);
-  REQUIRE(record.ok());
-  record->first_index = ~uint64_t{0};
-  record->entry_count = 6;
+  AppendTwoBlocks(store.get());
+  BlockRecord record = StoredBlockRecord(*store, 2);
+  record.first_index = ~uint64_t{0};
+  record.entry_count = 6;
   WriteBatch index;
-  index.Put(keys::Block(2), EncodeBlockRecord(*record));
+  index.Put(keys::Block(2), EncodeBlockRecord(record));
   index.Put(keys::Pending(), "");
   REQUIRE(store->Write(index, true).ok());
   WriteBatch entries;

@@ -20,11 +20,13 @@
 namespace evchain::storage {
 namespace {
 
+using testing::AppendTwoBlocks;
 using testing::ChainBuilder;
 using testing::Dump;
 using testing::LevelDbBackend;
 using testing::MemoryBackend;
 using testing::MustOpen;
+using testing::StoredBlockRecord;
 
 void Overwrite(KvStore& store, const std::string& key, const std::string& value) {
   WriteBatch batch;
@@ -564,12 +566,7 @@ TEST_CASE_TEMPLATE("a lost or wrong block-end key is corruption, never another b
   // entry 0 lands on the first block end at or after it: without l‖1, that is block 2's.
   B backend;
   std::unique_ptr<KvStore> store = backend.Open();
-  {
-    std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
-    ChainBuilder chain;
-    REQUIRE(chain.Append(*log, 2).ok());
-    REQUIRE(chain.Append(*log, 3).ok());
-  }
+  AppendTwoBlocks(store.get());
   SUBCASE("block 1's block end lost") {
     WriteBatch batch;
     batch.Delete(keys::BlockEnd(1));
@@ -594,25 +591,16 @@ TEST_CASE_TEMPLATE("a block record that disagrees with its own header is corrupt
   // log_size is where they end).
   B backend;
   std::unique_ptr<KvStore> store = backend.Open();
-  {
-    std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
-    ChainBuilder chain;
-    REQUIRE(chain.Append(*log, 2).ok());
-    REQUIRE(chain.Append(*log, 3).ok());
-  }
-  Result<std::optional<std::string>> stored = store->Get(keys::Block(2));
-  REQUIRE(stored.ok());
-  REQUIRE(stored->has_value());
-  Result<BlockRecord> record = DecodeBlockRecord(**stored);
-  REQUIRE(record.ok());
-  SUBCASE("another hash") { record->hash[0] ^= 1; }
-  SUBCASE("another first entry") { record->first_index = 1; }
-  SUBCASE("another entry count") { record->entry_count = 4; }
+  AppendTwoBlocks(store.get());
+  BlockRecord record = StoredBlockRecord(*store, 2);
+  SUBCASE("another hash") { record.hash[0] ^= 1; }
+  SUBCASE("another first entry") { record.first_index = 1; }
+  SUBCASE("another entry count") { record.entry_count = 4; }
   SUBCASE("a first entry and count that wrap to the header's size") {
-    record->first_index = ~uint64_t{0};
-    record->entry_count = 6;
+    record.first_index = ~uint64_t{0};
+    record.entry_count = 6;
   }
-  Overwrite(*store, keys::Block(2), EncodeBlockRecord(*record));
+  Overwrite(*store, keys::Block(2), EncodeBlockRecord(record));
   // Reopened: the recent-block cache would answer from memory.
   std::unique_ptr<EvidenceLog> log = MustOpen(store.get());
   CHECK(log->GetBlock(2).status().code() == "corruption");
