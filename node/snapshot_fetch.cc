@@ -186,11 +186,14 @@ Result<FetchedSnapshot> FetchFrom(const genesis::Genesis& genesis, net::Transpor
     if (received == total) break;
     if (options.min_bytes_per_s > 0 && Clock::now() - window_start >= options.rate_window) {
       if (received - window_start_bytes < min_window_bytes) {
-        return Status::Error(
-            "unavailable", "too slow: " + std::to_string(received - window_start_bytes) +
-                               " bytes in " + std::to_string(window_ms / 1000) + " s, under the " +
-                               std::to_string(options.min_bytes_per_s) +
-                               " bytes a second a peer must keep up");
+        const auto elapsed_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - window_start)
+                .count();
+        return Status::Error("unavailable",
+                             "too slow: " + std::to_string(received - window_start_bytes) +
+                                 " bytes in " + std::to_string(elapsed_ms) + " ms, under the " +
+                                 std::to_string(options.min_bytes_per_s) +
+                                 " bytes a second a peer must keep up");
       }
       window_start = Clock::now();
       window_start_bytes = received;
