@@ -786,13 +786,17 @@ void Replica::State::Retransmit() {
 }
 
 // A validator restored from a backup may have signed votes after the backup was taken, and
-// remembers none of them. Every seq it voted on was at most its stable checkpoint h + L, and f+1
-// correct replicas (f of them others) had executed h; every view it was in or changing to was
-// at most one above a view f others had entered. So once 2f+1 other replicas have reported,
-// one of them is at or above each bound: past the highest report + L (seqs) and + 1 (views),
-// nothing it signs can conflict with what it signed before.
+// remembers none of them. Every seq it voted on was at most its stable checkpoint h + L, and h
+// had `quorum` signers, at least quorum - f - 1 of them correct others that had executed h;
+// likewise every view it was in or changing to was at most one above a view w that quorum - f -
+// 1 correct others had entered. So once n - quorum + f + 1 other replicas have reported (2f+1
+// for n = 4, 5 and 7; 4 for n = 6), one of those is among them, at or above each bound: past the
+// highest report + L (seqs) and + 1 (views), nothing it signs can conflict with what it signed
+// before. Until 2026-12-07 it waited for 2f+1 reports, too few for n = 6.
+size_t Replica::State::AmnesiaReportsNeeded() const { return n - quorum + f + 1; }
+
 void Replica::State::LearnAmnesiaBounds() {
-  if (peer_committed.size() < 2 * f + 1) return;
+  if (peer_committed.size() < AmnesiaReportsNeeded()) return;
   uint64_t height = std::max(tip.height, backup_floor.consensus_seq);
   uint64_t highest_view = std::max(view, backup_floor.consensus_view);
   for (const auto& [peer, h] : peer_committed) height = std::max(height, h);

@@ -112,7 +112,7 @@ struct Replica::State {
 
   // ---- restored from a backup (docs/protocol.md "Restored from a backup")
   // While `amnesic`, votes for seqs <= amnesia_seq and view-changes for views <= amnesia_view
-  // are withheld; both bounds are unknown (everything withheld) until 2f+1 other replicas have
+  // are withheld; both bounds are unknown (everything withheld) until enough other replicas have
   // reported their committed height and view (LearnAmnesiaBounds).
   bool amnesic = false;
   bool amnesia_bounds_known = false;
@@ -125,6 +125,9 @@ struct Replica::State {
   bool MayChangeTo(uint64_t v) const {
     return !amnesic || (amnesia_bounds_known && v > amnesia_view);
   }
+  // Reports from other replicas LearnAmnesiaBounds needs: enough to include a correct replica
+  // that had executed the restored validator's last stable checkpoint.
+  size_t AmnesiaReportsNeeded() const;
   void LearnAmnesiaBounds();
   // Retransmission is rate-limited per peer (once per view_change_timeout_ms): NEW-VIEW,
   // VIEW-CHANGE and pre-prepares carry whole blocks and can be megabytes each.

@@ -80,6 +80,31 @@ TEST_CASE("a Byzantine status cannot wrap a restored validator's bounds to zero"
   CHECK(abstaining);  // the price of an unproven report: see the test's comment
 }
 
+// How many other replicas' reports the bounds need: the stable checkpoint h below everything the
+// restored validator voted on had `quorum` signers, at least quorum - f - 1 of them correct
+// others that executed h, and the reports must include one of those. That is n - quorum + f + 1
+// of the n - 1 others: 2f+1 for n = 4, 5 and 7, but 4 for n = 6 (quorum 4), where until
+// 2026-12-07 the replica counted 2f+1 = 3, and a Byzantine report with two from correct replicas
+// that had not executed h (all three below h) set its bound below what it had voted on.
+TEST_CASE("n = 6: a restored validator waits for four reports, not 2f+1 = 3") {
+  Options o = QuietRestore();
+  o.n = 6;
+  Simulation sim(o);
+  for (int k = 0; k < 12; ++k) sim.Submit(k % 5, 10 + 100 * k);
+  sim.RestoreFromBackup(5, /*backup_at=*/600, /*restore_at=*/2500, /*marker=*/true);
+  // Only v0, v3 and v4 report to the restored v5 until v1 comes back.
+  sim.Crash(1, 2400);
+  sim.Crash(2, 2400);
+  REQUIRE(sim.RunUntil(6000));
+  INFO(sim.failure());
+  CHECK(sim.failure().empty());
+  CHECK(sim.CountEvents(Event::Kind::kRestoredBoundsKnown) == 0);
+  CHECK(sim.replica(5)->abstaining());
+  sim.Restart(1, 6100);
+  REQUIRE(sim.RunUntil(9000));
+  CHECK(sim.CountEvents(Event::Kind::kRestoredBoundsKnown) == 1);
+}
+
 TEST_CASE("a restored validator rejoins the voting once past what it may have signed") {
   Options o = QuietRestore();
   Simulation sim(o);
