@@ -689,6 +689,8 @@ void Replica::State::AcceptOwnPrePrepare(CheckedBlock block, std::string wire) {
 
 void Replica::State::CheckTimers() {
   const auto& params = genesis.params;
+  // Its chain or view may have reached the reports it waits for since the last one came.
+  if (amnesic && !amnesia_bounds_known) LearnAmnesiaBounds();
   if (view_changing) {
     // §4.5.2: the NEW-VIEW timer runs only while a quorum of replicas (counting view-changes for
     // this view or a higher one) are changing; a replica alone in a higher view waits for the
@@ -789,25 +791,31 @@ void Replica::State::Retransmit() {
 // remembers none of them. Every seq it voted on was at most its stable checkpoint h + L, and h
 // had `quorum` signers, at least quorum - f - 1 of them correct others that had executed h;
 // likewise every view it was in or changing to was at most one above a view w that quorum - f -
-// 1 correct others had entered. So once n - quorum + f + 1 other replicas have reported (2f+1
-// for n = 4, 5 and 7; 4 for n = 6), one of those is among them, at or above each bound: past the
-// highest report + L (seqs) and + 1 (views), nothing it signs can conflict with what it signed
-// before. Until 2026-12-07 it waited for 2f+1 reports, too few for n = 6.
+// 1 correct others had entered. Any n - quorum + f + 1 other replicas (2f+1 for n = 4, 5 and 7;
+// 4 for n = 6) include one of those, and everything that one reports after the restore is at
+// least h and w. So once this replica's own committed chain and installed view have reached the
+// lowest reports of that many others, its tip is at least h and its view at least w: past tip +
+// L (seqs) and view + 1 (views), nothing it signs can conflict with what it signed before.
+// A report counts only once the replica's own chain (certified blocks) and views (NEW-VIEWs)
+// back it, so an inflated one, a Byzantine lie, never counts. Until 2026-12-07 the bounds were
+// the highest reports: one lie kept the replica withholding for good, and before that day it
+// took 2f+1 reports, too few for n = 6.
 size_t Replica::State::AmnesiaReportsNeeded() const { return n - quorum + f + 1; }
 
 void Replica::State::LearnAmnesiaBounds() {
-  if (peer_committed.size() < AmnesiaReportsNeeded()) return;
-  uint64_t height = std::max(tip.height, backup_floor.consensus_seq);
-  uint64_t highest_view = std::max(view, backup_floor.consensus_view);
-  for (const auto& [peer, h] : peer_committed) height = std::max(height, h);
-  for (const auto& [peer, v] : peer_view) highest_view = std::max(highest_view, v);
-  // Saturating: the reports are a peer's word, and a Byzantine one near 2^64 must not wrap a
-  // bound to 0 (which let this replica vote on everything again). A bound at the maximum
-  // withholds for good: this replica then counts among the f faulty ones.
+  size_t backed = 0;
+  for (const auto& [peer, floor] : peer_floor) {
+    if (peer != self && floor.height <= tip.height && floor.view <= installed_view) ++backed;
+  }
+  if (backed < AmnesiaReportsNeeded()) return;
+  const uint64_t height = std::max(tip.height, backup_floor.consensus_seq);
+  const uint64_t highest_view = std::max(view, backup_floor.consensus_view);
+  // Saturating: a backup's records from a chain near 2^64 must not wrap a bound to 0.
   const uint64_t window = genesis.params.watermark_window;
   amnesia_seq = height > UINT64_MAX - window ? UINT64_MAX : height + window;
   amnesia_view = highest_view == UINT64_MAX ? UINT64_MAX : highest_view + 1;
   amnesia_bounds_known = true;
+  peer_floor.clear();
   PersistState();  // the bounds outlive a crash; the host then clears its restore marker
   Event e;
   e.kind = Event::Kind::kRestoredBoundsKnown;
@@ -822,8 +830,16 @@ void Replica::State::OnStatus(const Message& m) {
   const pb::Status& st = m.body().status();
   const int peer = m.sender();
   peer_committed[peer] = st.committed_height();
-  peer_view[peer] = st.view();
-  if (amnesic && !amnesia_bounds_known) LearnAmnesiaBounds();
+  if (amnesic && !amnesia_bounds_known) {
+    // A correct replica's reports only grow: its lowest since this replica started is what it
+    // had then, and a lie above it does not raise it.
+    auto [it, first] = peer_floor.try_emplace(peer, ReportFloor{st.committed_height(), st.view()});
+    if (!first) {
+      it->second.height = std::min(it->second.height, st.committed_height());
+      it->second.view = std::min(it->second.view, st.view());
+    }
+    LearnAmnesiaBounds();
+  }
   if (st.committed_height() > tip.height) MaybeFetch();
   if (view_changing) return;
   // A peer in an older view, or still changing to ours, needs the NEW-VIEW that installed it.
@@ -894,6 +910,9 @@ void Replica::State::Restore(const RestoredState& restored) {
     const pb::ReplicaState& st = *loaded.state;
     view = st.view();
     view_changing = st.view_changing();
+    // Changing to `view`: the view it was in before is not recorded, so none counts as installed
+    // until a NEW-VIEW brings it in (LearnAmnesiaBounds).
+    if (!view_changing) installed_view = view;
     pacemaker = Pacemaker(st.view_change_attempts());
     Hash32 digest;
     if (ToHash(st.stable_digest(), &digest)) {

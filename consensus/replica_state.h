@@ -107,18 +107,24 @@ struct Replica::State {
   UnixMillis time_vote_at = 0;  // last COMMIT from a time validator (0: not yet looked)
   uint64_t fetch_attempts = 0;  // rotates the peer order: a Byzantine peer cannot stall us
   uint64_t fetch_to = 0;        // to_height of the last FetchRequest
-  std::map<int, uint64_t> peer_committed;
-  std::map<int, uint64_t> peer_view;  // from Status: the view each peer reported last
+  std::map<int, uint64_t> peer_committed;  // from Status: the height each peer reported last
 
   // ---- restored from a backup (docs/protocol.md "Restored from a backup")
   // While `amnesic`, votes for seqs <= amnesia_seq and view-changes for views <= amnesia_view
-  // are withheld; both bounds are unknown (everything withheld) until enough other replicas have
-  // reported their committed height and view (LearnAmnesiaBounds).
+  // are withheld; both bounds are unknown (everything withheld) until this replica's own chain
+  // and installed view have reached the lowest reports of enough other replicas
+  // (LearnAmnesiaBounds): a report nothing backs, such as a Byzantine lie, never counts.
   bool amnesic = false;
   bool amnesia_bounds_known = false;
   uint64_t amnesia_seq = 0;
   uint64_t amnesia_view = 0;
   RestoredFromBackup backup_floor;
+  struct ReportFloor {
+    uint64_t height;  // the lowest committed height the peer reported since this replica started
+    uint64_t view;    // the lowest view it reported
+  };
+  std::map<int, ReportFloor> peer_floor;  // kept until the bounds are known
+  uint64_t installed_view = 0;            // the last view this replica was in, not changing to
   bool MayVoteAt(uint64_t seq) const {
     return !amnesic || (amnesia_bounds_known && seq > amnesia_seq);
   }

@@ -305,6 +305,7 @@ void Replica::State::InstallNewView(uint64_t v, const std::string& nv_wire,
                                     const std::vector<SignedPrePrepare>& pre_prepares) {
   view = v;
   view_changing = false;
+  installed_view = v;
   // The pacemaker's level stays: it comes down with commits in this view (ApplyCommitted), so a
   // view change that installs a view where blocks still do not commit in time waits longer next
   // time.
