@@ -170,87 +170,106 @@ MultipartHasher::MultipartHasher(const std::string& boundary)
 
 Status MultipartHasher::Feed(std::string_view data) {
   pending_.append(data);
-  bool progressed = true;
-  while (progressed) {
+  Status status = Status::Ok();
+  for (bool progressed = true; progressed && status.ok();) {
     progressed = false;
-    EVCHAIN_RETURN_IF_ERROR(Step(progressed));
+    status = Step(progressed);
   }
-  return Status::Ok();
+  pending_.erase(0, consumed_);
+  consumed_ = 0;
+  return status;
 }
 
+namespace {
+
+// Where `needle` starts in `rest`, searching from `searched` (what earlier calls searched
+// without finding it); npos when absent, and `searched` then moves to where a match could still
+// start once more bytes come.
+size_t FindFrom(std::string_view rest, std::string_view needle, size_t& searched) {
+  const size_t at = rest.find(needle, searched);
+  if (at == std::string_view::npos && rest.size() >= needle.size()) {
+    searched = rest.size() - needle.size() + 1;
+  }
+  return at;
+}
+
+}  // namespace
+
 Status MultipartHasher::Step(bool& progressed) {
+  const std::string_view rest = Rest();
   switch (state_) {
     case State::kPreamble: {
       // The body starts with the boundary, or a preamble then CRLF and the boundary.
-      size_t at = pending_.starts_with(dash_boundary_) ? 0 : pending_.find(delimiter_);
-      if (at == std::string::npos) {
-        if (pending_.size() > kMaxPartHeader) return Bad("no boundary");
-        return Status::Ok();
+      if (rest.starts_with(dash_boundary_)) {
+        Consume(dash_boundary_.size());
+      } else {
+        const size_t at = FindFrom(rest, delimiter_, searched_);
+        if (at == std::string_view::npos) {
+          if (rest.size() > kMaxPartHeader) return Bad("no boundary");
+          return Status::Ok();
+        }
+        Consume(at + delimiter_.size());
       }
-      pending_.erase(0,
-                     at + (at == 0 && pending_.starts_with(dash_boundary_) ? dash_boundary_.size()
-                                                                           : delimiter_.size()));
       state_ = State::kAfterBoundary;
       progressed = true;
       return Status::Ok();
     }
     case State::kAfterBoundary: {
-      if (pending_.size() < 2) return Status::Ok();
-      if (pending_.starts_with("--")) {
+      if (rest.size() < 2) return Status::Ok();
+      if (rest.starts_with("--")) {
         state_ = State::kEpilogue;
-        pending_.clear();
+        Consume(rest.size());
         progressed = true;
         return Status::Ok();
       }
       // Transport padding (spaces, tabs) may precede the CRLF.
-      size_t crlf = pending_.find("\r\n");
-      if (crlf == std::string::npos) {
-        if (pending_.size() > 256) return Bad("bad boundary line");
+      const size_t crlf = rest.find("\r\n");
+      if (crlf == std::string_view::npos) {
+        if (rest.size() > 256) return Bad("bad boundary line");
         return Status::Ok();
       }
-      if (pending_.find_first_not_of(" \t") < crlf) return Bad("bad boundary line");
-      pending_.erase(0, crlf + 2);
+      if (rest.find_first_not_of(" \t") < crlf) return Bad("bad boundary line");
+      Consume(crlf + 2);
       state_ = State::kHeaders;
       progressed = true;
       return Status::Ok();
     }
     case State::kHeaders: {
       // A part with no headers starts with the empty line at once.
-      size_t end = pending_.starts_with("\r\n") ? 0 : pending_.find("\r\n\r\n");
-      if (end == std::string::npos) {
-        if (pending_.size() > kMaxPartHeader) return Bad("part header too large");
+      const size_t end = rest.starts_with("\r\n") ? 0 : FindFrom(rest, "\r\n\r\n", searched_);
+      if (end == std::string_view::npos) {
+        if (rest.size() > kMaxPartHeader) return Bad("part header too large");
         return Status::Ok();
       }
-      Result<std::string> name = PartName(std::string_view(pending_).substr(0, end));
+      Result<std::string> name = PartName(rest.substr(0, end));
       if (!name.ok()) return name.status();
       in_file_ = *name == "file";
       if (in_file_ && ++files_ > 1) return Bad("upload exactly one part named \"file\"");
-      pending_.erase(0, end == 0 ? 2 : end + 4);
+      Consume(end == 0 ? 2 : end + 4);
       state_ = State::kBody;
       progressed = true;
       return Status::Ok();
     }
     case State::kBody: {
-      size_t at = pending_.find(delimiter_);
+      const size_t at = rest.find(delimiter_);
       // Everything before a possible delimiter start is part data.
-      size_t safe = at != std::string::npos ? at
-                                            : (pending_.size() >= delimiter_.size()
-                                                   ? pending_.size() - delimiter_.size() + 1
-                                                   : 0);
+      const size_t safe = at != std::string_view::npos       ? at
+                          : rest.size() >= delimiter_.size() ? rest.size() - delimiter_.size() + 1
+                                                             : 0;
       if (safe > 0) {
-        if (in_file_) sha_.Update(AsBytes(std::string_view(pending_).substr(0, safe)));
-        pending_.erase(0, safe);
+        if (in_file_) sha_.Update(AsBytes(rest.substr(0, safe)));
+        Consume(safe);
         progressed = true;
       }
-      if (at != std::string::npos) {
-        pending_.erase(0, delimiter_.size());
+      if (at != std::string_view::npos) {
+        Consume(delimiter_.size());
         state_ = State::kAfterBoundary;
         progressed = true;
       }
       return Status::Ok();
     }
     case State::kEpilogue:
-      pending_.clear();
+      Consume(rest.size());
       return Status::Ok();
   }
   return Status::Ok();

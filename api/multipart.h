@@ -32,10 +32,24 @@ class MultipartHasher {
   enum class State { kPreamble, kAfterBoundary, kHeaders, kBody, kEpilogue };
   Status Step(bool& progressed);
 
+  // The bytes not yet consumed: pending_ from consumed_ on. Feed drops the consumed ones once
+  // per call, not once per step: with a step per part, a read of many tiny parts would move the
+  // rest of the read once per part (quadratic in the read's size, on the server's I/O thread).
+  std::string_view Rest() const { return std::string_view(pending_).substr(consumed_); }
+  void Consume(size_t n) {
+    consumed_ += n;
+    searched_ = 0;
+  }
+
   const std::string dash_boundary_;  // "--" + boundary
   const std::string delimiter_;      // "\r\n--" + boundary
   State state_ = State::kPreamble;
-  std::string pending_;  // bytes not yet consumed
+  std::string pending_;
+  size_t consumed_ = 0;
+  // Bytes of Rest() already searched, in the preamble and in part headers, for what ends them:
+  // a search goes on from there, so a header sent a byte at a time is not searched again per
+  // byte (quadratic in the 16 KiB allowed).
+  size_t searched_ = 0;
   bool in_file_ = false;
   int files_ = 0;
   crypto::Sha256Stream sha_;
