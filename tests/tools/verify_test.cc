@@ -2,6 +2,7 @@
 // leaf, proof or checkpoint fails at the right step of SPEC's chain.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -360,6 +361,31 @@ TEST_CASE("verify against another chain's genesis fails, unreadable inputs exit 
   CHECK(RunCli({"verify", dir / "missing", "--receipt", receipt, "--genesis", fx.genesis_path})
             .exit_code == 3);
   CHECK(RunCli({"verify", fx.files[0], "--genesis", fx.genesis_path}).exit_code == 2);
+}
+
+// Hashing the evidence file may take an hour: what can fail without its digest fails first,
+// before a byte of it is read (no "file ... sha256" line).
+TEST_CASE("verify checks the receipt and the PDF printer before hashing the file") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  CliRun missing = RunCli(
+      {"verify", fx.files[0], "--receipt", dir / "absent.json", "--genesis", fx.genesis_path});
+  CHECK(missing.exit_code == 3);
+  CHECK_MESSAGE(missing.err.find("cannot read " + dir / "absent.json") != std::string::npos,
+                missing.err);
+  CHECK_MESSAGE(missing.out.find("sha256") == std::string::npos, missing.out);
+
+  const std::string receipt = dir / "receipt.json";
+  WriteText(receipt, ReceiptJson(fx, 0));
+  setenv("EVCHAIN_CHROMIUM", (dir / "no-chromium").c_str(), 1);
+  CliRun pdf = RunCli({"verify", fx.files[0], "--receipt", receipt, "--genesis", fx.genesis_path,
+                       "--report", dir / "report.pdf"});
+  unsetenv("EVCHAIN_CHROMIUM");
+  CHECK(pdf.exit_code == 3);
+  CHECK_MESSAGE(
+      pdf.err.find("not found: a PDF report is printed by headless Chromium") != std::string::npos,
+      pdf.err);
+  CHECK_MESSAGE(pdf.out.find("sha256") == std::string::npos, pdf.out);
 }
 
 }  // namespace

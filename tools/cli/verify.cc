@@ -38,11 +38,11 @@ ReportEntry Verify(ledger::Receipt receipt, const genesis::Genesis& genesis, con
   return entry;
 }
 
-int VerifyOffline(const VerifyOptions& o, const genesis::Genesis& genesis, ReportInput& report) {
-  auto text = ReadFile(o.receipt);
-  if (!text.ok()) return Fail(kVerifyVerb, kExitIo, text.status().message());
+// `receipt_text`: the receipt file's bytes, read before the evidence file was hashed.
+int VerifyOffline(const VerifyOptions& o, const std::string& receipt_text,
+                  const genesis::Genesis& genesis, ReportInput& report) {
   std::cout << "verifying " << o.file << " against " << o.receipt << "\n";
-  auto receipt = ledger::Receipt::FromJson(*text);
+  auto receipt = ledger::Receipt::FromJson(receipt_text);
   if (!receipt.ok()) {
     // docs/receipts.md: reading the receipt is the step "receipt", reported like the others.
     ReportEntry entry;
@@ -110,6 +110,19 @@ int RunVerify(const VerifyOptions& o) {
   }
   auto genesis = LoadGenesis(o.genesis);
   if (!genesis.ok()) return FailGenesis(kVerifyVerb, genesis.status());
+  // Whatever can fail without the file's digest fails before the file is hashed, which may
+  // take an hour: a receipt that cannot be read, a PDF report without Chromium.
+  std::string receipt_text;
+  if (!o.receipt.empty()) {
+    auto text = ReadFile(o.receipt);
+    if (!text.ok()) return Fail(kVerifyVerb, kExitIo, text.status().message());
+    receipt_text = std::move(text).value();
+  }
+  if (!o.report.empty()) {
+    if (Status s = CheckReportWriter(o.report); !s.ok()) {
+      return Fail(kVerifyVerb, kExitIo, s.message());
+    }
+  }
   std::error_code size_error;
   const uint64_t file_size = std::filesystem::file_size(o.file, size_error);
   Result<Hash32> digest = Status::Error("io", "");
@@ -128,8 +141,8 @@ int RunVerify(const VerifyOptions& o) {
   report.generated_at = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-  const int code =
-      o.node.empty() ? VerifyOffline(o, *genesis, report) : VerifyFromNode(o, *genesis, report);
+  const int code = o.node.empty() ? VerifyOffline(o, receipt_text, *genesis, report)
+                                  : VerifyFromNode(o, *genesis, report);
   if (!o.report.empty() && !report.entries.empty()) {
     if (Status s = WriteReport(o.report, RenderReportHtml(report, *genesis)); !s.ok()) {
       return Fail(kVerifyVerb, kExitIo, s.message());

@@ -397,16 +397,31 @@ std::string RenderReportHtml(const ReportInput& in, const genesis::Genesis& gene
   return html.str();
 }
 
-Status WriteReport(const std::string& path, const std::string& html) {
-  if (!EndsWith(path, ".pdf")) return WriteFile(path, html);
+namespace {
+
+std::string ChromiumPath() {
   const char* env = std::getenv("EVCHAIN_CHROMIUM");
-  const std::string chromium = env != nullptr && *env != '\0' ? env : "/usr/bin/chromium";
+  return env != nullptr && *env != '\0' ? env : "/usr/bin/chromium";
+}
+
+}  // namespace
+
+Status CheckReportWriter(const std::string& path) {
+  if (!EndsWith(path, ".pdf")) return Status::Ok();
+  const std::string chromium = ChromiumPath();
   if (access(chromium.c_str(), X_OK) != 0) {
     return Status::Error("no_chromium",
                          chromium +
                              " not found: a PDF report is printed by headless "
                              "Chromium; write FILE.html instead, or install chromium");
   }
+  return Status::Ok();
+}
+
+Status WriteReport(const std::string& path, const std::string& html) {
+  if (!EndsWith(path, ".pdf")) return WriteFile(path, html);
+  EVCHAIN_RETURN_IF_ERROR(CheckReportWriter(path));
+  const std::string chromium = ChromiumPath();
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path dir = fs::temp_directory_path(ec) / ("evchain-report-" + std::to_string(getpid()));

@@ -58,5 +58,8 @@ std::string RenderReportHtml(const ReportInput& input, const genesis::Genesis& g
 // Writes the report to `path`: HTML, or PDF when `path` ends in ".pdf" (printed by headless
 // Chromium: $EVCHAIN_CHROMIUM, else /usr/bin/chromium). Errors: "io", "no_chromium".
 Status WriteReport(const std::string& path, const std::string& html);
+// What WriteReport needs before it runs, checked up front so that a long hash is not wasted:
+// for a PDF, the Chromium that prints it ("no_chromium" when it is not there).
+Status CheckReportWriter(const std::string& path);
 
 }  // namespace evchain::cli
