@@ -388,5 +388,67 @@ TEST_CASE("verify checks the receipt and the PDF printer before hashing the file
   CHECK_MESSAGE(pdf.out.find("sha256") == std::string::npos, pdf.out);
 }
 
+// docs/cli.md: "The report is written whether or not the receipt verifies". A receipt with a
+// byte changed that is no longer JSON is a failed verification like any other: the judge who
+// asked for a report gets one saying NOT verified, not silence (and an earlier run's report
+// under the same name, which the judge would attach instead).
+TEST_CASE("a receipt that cannot be read still gets its report, saying why") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  std::string text = ReceiptJson(fx, 0);
+  text[text.find(':')] = ';';  // one byte changed
+  const std::string receipt = dir / "receipt.json";
+  WriteText(receipt, text);
+  const std::string report = dir / "report.html";
+  CliRun run = RunCli({"verify", fx.files[0], "--receipt", receipt, "--genesis", fx.genesis_path,
+                       "--lang", "en", "--report", report});
+  CHECK(run.exit_code == 1);
+  REQUIRE_MESSAGE(std::filesystem::exists(report), (run.out + run.err));
+  const std::string html = ReadText(report);
+  CHECK(html.find("NOT verified") != std::string::npos);
+  CHECK(html.find("data-step=\"receipt\"") != std::string::npos);
+  CHECK(html.find("malformed JSON") != std::string::npos);
+  CHECK(html.find("data-row=\"row.height\"") == std::string::npos);  // no block to show
+  CHECK(run.out.find("report written to " + report) != std::string::npos);
+}
+
+// A stand-in for Chromium: a shell script that prints `pdf` to the --print-to-pdf= path (or
+// nothing when empty) and exits 0.
+std::string FakeChromium(const TempDir& dir, const std::string& pdf) {
+  const std::string path = dir / "fake-chromium";
+  WriteText(path,
+            "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in --print-to-pdf=*) out=\"${a#*=}\";; "
+            "esac; done\n" +
+                (pdf.empty() ? std::string() : "printf '%s' '" + pdf + "' > \"$out\"\n") +
+                "exit 0\n");
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+  return path;
+}
+
+// A PDF report goes into place only once Chromium printed it: a Chromium that ends without
+// printing must not leave an earlier report under the name to be taken for this run's.
+TEST_CASE("a PDF report replaces the file only when Chromium printed it") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  const std::string receipt = dir / "receipt.json";
+  WriteText(receipt, ReceiptJson(fx, 0));
+  const std::string report = dir / "report.pdf";
+  WriteText(report, "%PDF earlier report");
+  const std::vector<std::string> args = {"verify",    fx.files[0],     "--receipt", receipt,
+                                         "--genesis", fx.genesis_path, "--report",  report};
+  setenv("EVCHAIN_CHROMIUM", FakeChromium(dir, "").c_str(), 1);
+  CliRun silent = RunCli(args);
+  CHECK_MESSAGE(silent.exit_code == 3, (silent.out + silent.err));
+  CHECK(silent.err.find("headless Chromium could not print " + report) != std::string::npos);
+  CHECK(silent.out.find("report written") == std::string::npos);
+  CHECK(ReadText(report) == "%PDF earlier report");
+
+  setenv("EVCHAIN_CHROMIUM", FakeChromium(dir, "%PDF printed now").c_str(), 1);
+  CliRun printed = RunCli(args);
+  unsetenv("EVCHAIN_CHROMIUM");
+  CHECK_MESSAGE(printed.exit_code == 0, (printed.out + printed.err));
+  CHECK(ReadText(report) == "%PDF printed now");
+}
+
 }  // namespace
 }  // namespace evchain::cli::testing

@@ -44,10 +44,12 @@ int VerifyOffline(const VerifyOptions& o, const std::string& receipt_text,
   std::cout << "verifying " << o.file << " against " << o.receipt << "\n";
   auto receipt = ledger::Receipt::FromJson(receipt_text);
   if (!receipt.ok()) {
-    // docs/receipts.md: reading the receipt is the step "receipt", reported like the others.
+    // docs/receipts.md: reading the receipt is the step "receipt", reported like the others,
+    // in the report too (a report asked for is written whatever the verdict).
     ReportEntry entry;
     entry.verification.steps.push_back({"receipt", false, receipt.status().message()});
     PrintVerification(std::cout, report.lang, entry, genesis);
+    report.entries.push_back(std::move(entry));
     return kExitFailed;
   }
   report.entries.push_back(Verify(std::move(*receipt), genesis, report.file_digest));
@@ -90,6 +92,9 @@ int VerifyFromNode(const VerifyOptions& o, const genesis::Genesis& genesis, Repo
     if (!receipt.ok()) {
       std::cout << "  [FAIL] receipt             " << PrintableText(receipt.status().message())
                 << "\n";
+      ReportEntry entry;
+      entry.verification.steps.push_back({"receipt", false, receipt.status().message()});
+      report.entries.push_back(std::move(entry));
       ++failed;
       continue;
     }
@@ -143,7 +148,13 @@ int RunVerify(const VerifyOptions& o) {
                             .count();
   const int code = o.node.empty() ? VerifyOffline(o, receipt_text, *genesis, report)
                                   : VerifyFromNode(o, *genesis, report);
-  if (!o.report.empty() && !report.entries.empty()) {
+  if (!o.report.empty()) {
+    if (report.entries.empty()) {
+      // Nothing to report on (no receipt listed, or the node could not be asked): said, so a
+      // report of an earlier run under that name is not taken for this one's.
+      std::cout << "no report written: there is no receipt to report on\n";
+      return code;
+    }
     if (Status s = WriteReport(o.report, RenderReportHtml(report, *genesis)); !s.ok()) {
       return Fail(kVerifyVerb, kExitIo, s.message());
     }

@@ -336,11 +336,16 @@ std::string RenderReportHtml(const ReportInput& in, const genesis::Genesis& gene
   for (const ReportEntry& e : in.entries) {
     const auto& r = e.receipt;
     const auto& v = e.verification;
+    // A receipt that could not be read has no evidence id, block or time to show.
+    const bool read = v.steps.empty() || v.steps.front().name != "receipt";
     html << "<section class=\"page\">\n<header><div><h1>" << Html(T(lang, "report.title"))
          << "</h1><p class=\"verdict " << (v.ok ? "ok" : "bad") << "\">"
-         << Html(T(lang, v.ok ? "verdict.ok" : "verdict.bad")) << "</p></div><figure>"
-         << QrSvg(r.evidence_id) << "<figcaption>" << Html(T(lang, "report.qr"))
-         << "</figcaption></figure></header>\n<table class=\"info\">\n";
+         << Html(T(lang, v.ok ? "verdict.ok" : "verdict.bad")) << "</p></div>";
+    if (read) {
+      html << "<figure>" << QrSvg(r.evidence_id) << "<figcaption>" << Html(T(lang, "report.qr"))
+           << "</figcaption></figure>";
+    }
+    html << "</header>\n<table class=\"info\">\n";
     const auto row = [&](const std::string& key, const std::string& value) {
       html << "<tr><th>" << Html(T(lang, key)) << "</th><td data-row=\"" << key << "\">"
            << Html(value) << "</td></tr>\n";
@@ -349,14 +354,16 @@ std::string RenderReportHtml(const ReportInput& in, const genesis::Genesis& gene
                         FormatBytes(static_cast<double>(in.file_size)) +
                         (lang == "zh" ? "）" : ")"));
     row("row.digest", ToHex(in.file_digest));
-    row("row.evidence", r.evidence_id);
+    if (read) row("row.evidence", r.evidence_id);
     if (!v.depositor_id.empty()) {
       row("row.depositor", DepositorName(genesis, lang, v.depositor_id) +
                                (lang == "zh" ? "（" : " (") + v.depositor_id +
                                (lang == "zh" ? "）" : ")"));
     }
-    row("row.height", std::to_string(r.block_height));
-    row("row.time", HumanTime(lang, r.block_time) + " · " + FormatRfc3339Millis(r.block_time));
+    if (read) {
+      row("row.height", std::to_string(r.block_height));
+      row("row.time", HumanTime(lang, r.block_time) + " · " + FormatRfc3339Millis(r.block_time));
+    }
     row("row.genesis", ToHex(genesis.hash) + (lang == "zh" ? "（" : " (") + genesis.chain_id +
                            (lang == "zh" ? "）" : ")"));
     html << "</table>\n<h2>" << Html(T(lang, "report.checks"))
@@ -424,12 +431,18 @@ Status WriteReport(const std::string& path, const std::string& html) {
   const std::string chromium = ChromiumPath();
   namespace fs = std::filesystem;
   std::error_code ec;
-  const fs::path dir = fs::temp_directory_path(ec) / ("evchain-report-" + std::to_string(getpid()));
-  fs::create_directories(dir, ec);
-  if (ec) return Status::Error("io", "cannot create " + dir.string());
+  // A fresh private directory (mkdtemp): a fixed name in a shared /tmp could be another's.
+  std::string dir_template = (fs::temp_directory_path(ec) / "evchain-report-XXXXXX").string();
+  if (ec || mkdtemp(dir_template.data()) == nullptr) {
+    return Status::Error("io", "cannot create a temporary directory for the PDF report");
+  }
+  const fs::path dir = dir_template;
   const fs::path page = dir / "report.html";
   Status written = WriteFile(page.string(), html);
-  const fs::path out = fs::absolute(path, ec);
+  // Chromium prints into the temporary directory; the PDF then replaces `path` as every file
+  // the CLI writes does (WriteFile). So a report left under that name by an earlier run is
+  // never taken for this one's when Chromium ends without printing.
+  const fs::path out = dir / "report.pdf";
   Status result = written;
   if (written.ok()) {
     const std::vector<std::string> args = {chromium,
@@ -458,7 +471,10 @@ Status WriteReport(const std::string& path, const std::string& html) {
     int wstatus = 0;
     if (pid < 0 || waitpid(pid, &wstatus, 0) != pid || !WIFEXITED(wstatus) ||
         WEXITSTATUS(wstatus) != 0 || !fs::exists(out, ec) || fs::file_size(out, ec) == 0) {
-      result = Status::Error("io", "headless Chromium could not print " + out.string());
+      result = Status::Error("io", "headless Chromium could not print " + path);
+    } else {
+      auto pdf = ReadFile(out.string());
+      result = pdf.ok() ? WriteFile(path, *pdf) : pdf.status();
     }
   }
   fs::remove_all(dir, ec);

@@ -52,7 +52,9 @@ bool PrintVerification(std::ostream& out, const std::string& lang, const ReportE
 
 // A self-contained HTML document (inline CSS, the QR code of each evidence id as inline SVG),
 // one A4 page per entry: file name and SHA-256, each check with its result, the signing
-// institutions with roles and times, block height and time, the genesis fingerprint.
+// institutions with roles and times, block height and time, the genesis fingerprint. An entry
+// whose receipt could not be read (its step "receipt" failed) shows the file, the genesis and
+// that failure, and nothing of the receipt.
 std::string RenderReportHtml(const ReportInput& input, const genesis::Genesis& genesis);
 
 // Writes the report to `path`: HTML, or PDF when `path` ends in ".pdf" (printed by headless
