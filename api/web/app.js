@@ -140,6 +140,9 @@
     $('genesis-source').textContent = t(source.key, source.values);
     showChain();
     compareCourtFingerprint();
+    // A verdict on screen was reached against the genesis before: verified again against this
+    // one, so the page never shows a verdict beside a genesis it was not checked against.
+    if (state.shown) await showReceipts(state.shown.receipts, state.shown.digest);
   }
 
   function compareCourtFingerprint() {

@@ -1,12 +1,16 @@
 // Drives the judge's page in headless Chromium like a clerk would: drop (choose) a file, read
-// the verdict; then paste a tampered receipt. Prints one JSON line per check; exits non-zero on
+// the verdict; then paste a tampered receipt; then load another genesis file. Prints one JSON line per check; exits non-zero on
 // the first failure. Usage:
 //   node judge_page.mjs URL DEPOSITED_FILE RECEIPT UNKNOWN_FILE DEPOSITOR_NAME BLOCK_TIME SHOT.png
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const [url, depositedFile, receiptPath, unknownFile, depositorName, blockTime, shot] =
   process.argv.slice(2);
+// A genesis of another chain (the repository's sample network), loaded as a judge would load
+// the court's own file.
+const otherGenesis = fileURLToPath(new URL('../../genesis/local/genesis.json', import.meta.url));
 
 function fail(message) {
   console.error(`FAIL: ${message}`);
@@ -122,6 +126,26 @@ try {
     null, { timeout: 20000 });
   if ((await page.textContent('#genesis-hash')).trim() !== hashBefore) fail('genesis not UTF-8: genesis replaced');
   console.log(JSON.stringify({ check: 'genesis file not UTF-8' }));
+
+  // A genesis loaded after a verdict is on screen (the court's own file, here another chain's):
+  // the verdict shown must be the one against the genesis shown, never the earlier one.
+  verdict = await verdictAfter(page, () => page.setInputFiles('#file-input', depositedFile));
+  if (verdict !== 'Verified') fail(`deposited file again: verdict "${verdict}"`);
+  await page.setInputFiles('#genesis-input', otherGenesis);
+  await page.waitForFunction((before) => document.getElementById('genesis-hash').textContent.trim() !== before,
+    hashBefore, { timeout: 20000 });
+  try {
+    await page.waitForFunction(() => document.getElementById('verdict').textContent.trim() === 'NOT verified',
+      null, { timeout: 10000 });
+  } catch (e) {
+    // Reported below with what the page shows.
+  }
+  verdict = (await page.textContent('#verdict')).trim();
+  const failedStep = await page.$('#results li.fail[data-step="chain"]');
+  if (verdict !== 'NOT verified' || !failedStep) {
+    fail(`another chain's genesis loaded after a verdict: verdict "${verdict}", chain step failed: ${!!failedStep}`);
+  }
+  console.log(JSON.stringify({ check: 'verdict follows a genesis loaded later', verdict }));
 } finally {
   await browser.close();
 }
