@@ -80,7 +80,8 @@
     applyLanguage();
   }
 
-  // verdict: {key: 'verdict.ok'|'verdict.bad'|'verdict.none'|'', cls, summary: [key, values]}.
+  // verdict: {key: 'verdict.ok'|'verdict.receiptonly'|'verdict.bad'|'verdict.none'|'', cls,
+  // summary: [key, values]}.
   function setVerdict(v) {
     state.verdict = v;
     const e = $('verdict');
@@ -182,9 +183,13 @@
     const n = state.genesis.validators.length;
     const who = check.depositor ? name(check.depositor) : t('depositor.unknown');
     const blockMillis = receipt && receipt.block ? V.parseRfc3339(receipt.block.time) : null;
+    // Without a file (a receipt checked alone) the sentence speaks of the hash, not "this file":
+    // no file was compared with it.
+    const noFile = digest === undefined || digest === null;
     const sentence = check.ok
-      ? t('sentence.ok', { time: time(blockMillis), depositor: who, signers: check.signers.length, n,
-        roles: rolesPhrase(check.signers) })
+      ? t(noFile ? 'sentence.ok.nofile' : 'sentence.ok', { time: time(blockMillis), depositor: who,
+        signers: check.signers.length, n, roles: rolesPhrase(check.signers),
+        digest: (check.provenance && check.provenance.digest) || '' })
       : t('sentence.bad', { step: stepLabel(check.failed) });
     const p = check.provenance || {};
     const rows = [
@@ -243,6 +248,11 @@
     const warn = warnings ? [['summary.warnings', { count: warnings }]] : [];
     if (failed) {
       setVerdict({ key: 'verdict.bad', cls: 'bad', summary: [['summary.failed', { step: stepLabel(failed.failed) }]] });
+    } else if (digest === undefined || digest === null) {
+      // A receipt checked without its file proves a deposit of some hash, not that a file in
+      // hand is the deposited one: the verdict says so rather than a bare "Verified".
+      setVerdict({ key: 'verdict.receiptonly', cls: 'ok warned',
+        summary: [['summary.one'], ['summary.nofile'], ...warn] });
     } else {
       setVerdict({ key: 'verdict.ok', cls: warnings ? 'ok warned' : 'ok',
         summary: [receipts.length === 1 ? ['summary.one'] : ['summary.many', { count: receipts.length }], ...warn] });
@@ -356,7 +366,8 @@
       code.make();
       qr.innerHTML = code.createSvgTag({ cellSize: 3, margin: 2 });
     }
-    const verdict = check.ok ? 'verdict.ok' : 'verdict.bad';
+    const verdict = !check.ok ? 'verdict.bad'
+      : digest === undefined || digest === null ? 'verdict.receiptonly' : 'verdict.ok';
     report.replaceChildren(
       el('header', {}, el('div', {}, el('h1', {}, t('report.title')),
         el('p', { class: 'report-verdict ' + (check.ok ? 'ok' : 'bad') }, t(verdict))),

@@ -155,12 +155,19 @@ try {
       await en.page.fill('#receipt-input', receipt);
       await en.page.click('#receipt-button');
     });
-    if (verdict !== 'Verified') fail(`en: verdict "${verdict}"`);
+    // No file chosen in this tab: the receipt alone is verified, and the page must not say a
+    // file was checked ("Verified", "This file was preserved").
+    if (verdict !== 'Receipt verified (no file checked)') fail(`en, receipt alone: verdict "${verdict}"`);
+    const enSummary = await en.page.textContent('#summary');
+    if (!enSummary.includes('No evidence file was chosen')) fail(`en, receipt alone: summary "${enSummary}"`);
     const enResults = await en.page.textContent('#results');
+    if (enResults.includes('This file was preserved') || !enResults.includes(JSON.parse(receipt).statement.match(/^digest: ([0-9a-f]{64})$/m)[1])) {
+      fail(`en, receipt alone: the sentence speaks of a file or lacks the hash: ${enResults.slice(0, 300)}`);
+    }
     for (const name of o.names.en) if (!enResults.includes(name)) fail(`en: "${name}" not shown`);
     if (!enResults.includes('Block height')) fail('en: block height not shown');
     if (o.shots) await en.page.screenshot({ path: path.join(o.shots, 'court-page-en.png'), fullPage: true });
-    console.log(JSON.stringify({ check: 'offline en receipt', verdict }));
+    console.log(JSON.stringify({ check: 'offline en receipt alone', verdict }));
 
     const requests = [...zh.requests, ...en.requests];
     if (requests.length) fail(`the offline page asked the network for ${requests.join(', ')}`);
