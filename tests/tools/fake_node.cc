@@ -24,8 +24,9 @@ void Reply(httplib::Response& res, int status, const json& body) {
   res.set_content(body.dump(), "application/json");
 }
 
-void Error(httplib::Response& res, int status, const std::string& code) {
-  Reply(res, status, {{"error", {{"code", code}, {"message", code}}}});
+void Error(httplib::Response& res, int status, const std::string& code,
+           const std::string& message = "") {
+  Reply(res, status, {{"error", {{"code", code}, {"message", message.empty() ? code : message}}}});
 }
 
 json ReceiptValue(const storage::EvidenceLog& log, const genesis::Genesis& g, uint64_t index) {
@@ -76,7 +77,7 @@ bool FakeNode::Refused(httplib::Response& res) {
   if (refusals_left_ == 0) return false;
   --refusals_left_;
   ++refused_;
-  Error(res, 503, "overloaded");
+  Error(res, 503, "overloaded", hostile_text_);
   res.set_header("Retry-After", std::to_string(retry_after_s_));
   return true;
 }

@@ -33,8 +33,9 @@ class FakeNode {
   const TestNetwork& network() const { return net_; }
   // When set, consistency proofs are served with one hash altered.
   void set_corrupt_proofs(bool corrupt) { corrupt_proofs_ = corrupt; }
-  // When set, GET /v1/checkpoint answers `text` and every deposit GET /v1/evidence lists is
-  // labelled with it as its evidence_id: what a hostile node could send.
+  // When set, GET /v1/checkpoint answers `text`, every deposit GET /v1/evidence lists is
+  // labelled with it as its evidence_id, and a refused deposit (RefuseDeposits) gives it as the
+  // error's message: what a hostile node could send.
   void set_hostile_text(std::string text) {
     std::lock_guard<std::mutex> lock(mu_);
     hostile_text_ = std::move(text);

@@ -427,6 +427,33 @@ TEST_CASE("checkpoint and verify --node print a node's control characters escape
   }
 }
 
+// deposit quotes the node's error message (a refusal, a receipt that does not verify) on
+// stderr: escaped like every other verb's text from a node, so it cannot clear the terminal
+// and paint a success.
+TEST_CASE("deposit prints a node's control characters escaped") {
+  Setup s;
+  s.node.set_hostile_text(
+      "\x1b[2J\x1b[1;1Hcommitted\xc2\x9b"
+      "0m\nforged line");
+  const std::string file = s.File("exhibit.txt", "exhibit");
+  s.node.RefuseDeposits(1, 0);  // refused once, then taken: the retry notice quotes it
+  CliRun retried = RunCli({"deposit", file, "--key", s.key_path, "--depositor", "demo-platform",
+                           "--node", s.node.url(), "--wait"});
+  CHECK_MESSAGE(retried.exit_code == 0, (retried.out + retried.err));
+  s.node.RefuseDeposits(1000, 60);  // refused until --timeout: the error quotes it
+  CliRun refused =
+      RunCli({"deposit", s.File("late.txt", "late"), "--key", s.key_path, "--depositor",
+              "demo-platform", "--node", s.node.url(), "--timeout", "1"});
+  CHECK(refused.exit_code == 3);
+  for (const CliRun* run : {&retried, &refused}) {
+    INFO(run->err);
+    CHECK(run->err.find("HTTP 503 overloaded: \\x1b[2J") != std::string::npos);
+    CHECK(run->err.find('\x1b') == std::string::npos);
+    CHECK(run->err.find("\xc2\x9b") == std::string::npos);
+    CHECK(run->err.find("\nforged line") == std::string::npos);
+  }
+}
+
 TEST_CASE("audit --node re-verifies the chain the node serves") {
   Setup s;
   for (int i = 0; i < 120; ++i) s.node.CommitDeposit(crypto::Sha256(std::to_string(i)));

@@ -12,10 +12,15 @@
 #include <iostream>
 #include <sstream>
 
+#include "tools/cli/verify_report.h"
+
 namespace evchain::cli {
 
 int Fail(std::string_view verb, int exit_code, std::string_view message) {
-  std::cerr << "evchain" << (verb.empty() ? "" : " ") << verb << ": " << message << "\n";
+  // A message may quote a node's answer, a file's bytes or a path: escaped, so it stays one
+  // line and cannot drive the terminal (docs/cli.md).
+  std::cerr << "evchain" << (verb.empty() ? "" : " ") << PrintableText(verb) << ": "
+            << PrintableText(message) << "\n";
   return exit_code;
 }
 

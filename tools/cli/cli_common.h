@@ -17,7 +17,8 @@ constexpr int kExitUsage = 2;   // bad arguments, or an output that already exis
 constexpr int kExitIo = 3;      // I/O or network error
 
 // Prints "evchain <verb>: <message>" ("evchain: <message>" for an empty verb) on stderr and
-// returns `exit_code`.
+// returns `exit_code`. The verb and message are printed through PrintableText
+// (tools/cli/verify_report.h): one line, no control characters, whatever they quote.
 int Fail(std::string_view verb, int exit_code, std::string_view message);
 
 // The whole content of the regular file `path` (symlinks followed). Error "io", naming the path,

@@ -26,6 +26,7 @@
 #include "tools/cli/http_client.h"
 #include "tools/cli/progress.h"
 #include "tools/cli/verbs.h"
+#include "tools/cli/verify_report.h"
 
 namespace evchain::cli {
 namespace {
@@ -178,7 +179,7 @@ Result<nlohmann::json> Submit(NodeClient& client, const std::string& path,
                                      std::to_string(attempt) +
                                      " attempt(s) within --timeout: try again later");
     }
-    std::cerr << "evchain " << kDepositVerb << ": " << res.status().message()
+    std::cerr << "evchain " << kDepositVerb << ": " << PrintableText(res.status().message())
               << "; sending it again in " << wait.count() << " s\n";
     std::this_thread::sleep_for(wait);
   }
