@@ -46,6 +46,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kVerifyPath = "/v1/verify";
 constexpr size_t kChunkBytes = size_t{64} << 10;
+constexpr char kFieldTooLarge[] = "a field's name or value exceeds 65533 bytes";
 
 constexpr char kConnectionsGauge[] = "evchain_http_connections";
 constexpr char kConnectionsRefused[] = "evchain_http_connections_refused_total";
@@ -163,6 +164,41 @@ bool UsableRequestId(std::string_view id) {
     return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
   });
 }
+
+// Beast's request parser with a bound on each field's name and value. Beast's fields keep both
+// lengths in 16 bits and throw std::length_error beyond 65,533 bytes, from inside a read, out of
+// the I/O thread's event loop, which ends the process. A header block is bounded by
+// max_header_bytes (up to 1 MiB in the node config), a chunked body's trailer only by the read
+// buffer (max_header_bytes + 64 KiB): a field beyond the bound is a parse error instead, which
+// the session answers 431 in the headers and 400 bad_body in a trailer.
+template <class Body>
+class BoundedParser : public http::request_parser<Body> {
+ public:
+  static constexpr size_t kMaxFieldBytes = std::numeric_limits<std::uint16_t>::max() - 2;
+
+  BoundedParser() = default;
+  // Takes over `headers` (read with another body type) to read the body.
+  template <class OtherBody>
+  explicit BoundedParser(BoundedParser<OtherBody>&& headers)
+      // As Beast's own type: Beast's constructor that changes the body type is chosen by it.
+      : http::request_parser<Body>(static_cast<http::request_parser<OtherBody>&&>(headers)) {}
+
+  // Whether the parse stopped at a field over kMaxFieldBytes.
+  bool field_too_large() const { return field_too_large_; }
+
+ private:
+  void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,
+                     beast::error_code& ec) override {
+    if (name_string.size() > kMaxFieldBytes || value.size() > kMaxFieldBytes) {
+      field_too_large_ = true;
+      ec = http::error::header_limit;
+      return;
+    }
+    this->get().insert(name, name_string, value);
+  }
+
+  bool field_too_large_ = false;
+};
 
 // The handler threads: `threads` in the config, at least one.
 size_t WorkerThreads(const Context& ctx) { return std::max<size_t>(ctx.config.threads, 1); }
@@ -498,8 +534,10 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
       }
       if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
         return Refuse(ErrorResponse(431, "header_too_large",
-                                    "request line and headers exceed " +
-                                        std::to_string(config_.max_header_bytes) + " bytes"),
+                                    header_parser_->field_too_large()
+                                        ? kFieldTooLarge
+                                        : "request line and headers exceed " +
+                                              std::to_string(config_.max_header_bytes) + " bytes"),
                       true);
       }
       if (ec == http::error::end_of_stream || ec == asio::error::eof ||
@@ -727,7 +765,12 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
           ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
         return Close();
       }
-      return Refuse(ErrorResponse(400, "bad_body", "the request body could not be read"), true);
+      return Refuse(ErrorResponse(400, "bad_body",
+                                  body_parser_->field_too_large()
+                                      ? "the request body could not be read: in its trailer, " +
+                                            std::string(kFieldTooLarge)
+                                      : std::string("the request body could not be read")),
+                    true);
     }
     if (body_error_) {
       // The rest of the body is not wanted: answer now and discard what follows.
@@ -880,8 +923,8 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
   beast::flat_buffer buffer_;
   bool skipped_empty_line_ = false;  // since the last request's headers (ReadHeader)
   bool http10_ = false;              // the current request is HTTP/1.0
-  std::optional<http::request_parser<http::empty_body>> header_parser_;
-  std::optional<http::request_parser<http::buffer_body>> body_parser_;
+  std::optional<BoundedParser<http::empty_body>> header_parser_;
+  std::optional<BoundedParser<http::buffer_body>> body_parser_;
   std::vector<char> chunk_;
   std::optional<std::string> boundary_;
   std::optional<MultipartHasher> hasher_;

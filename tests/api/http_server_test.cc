@@ -764,5 +764,41 @@ TEST_CASE("connections beyond the per-address cap are closed at accept") {
   CHECK(a.Read(std::chrono::seconds(5), "ok\n").starts_with("HTTP/1.1 200"));
 }
 
+// Beast keeps a field's name and value lengths in 16 bits and throws std::length_error past
+// 65,533 bytes, from inside the read, out of the I/O thread's event loop: the process ended
+// ("terminate called after throwing ... field value too large"). A chunked body's trailer is
+// bounded only by the read buffer (max_header_bytes + 64 KiB), a header by max_header_bytes (up
+// to 1 MiB in the node config). Such a field is refused like any malformed request.
+TEST_CASE("a trailer or header field beyond Beast's 64 KiB is refused, not the end of the server") {
+  Harness h;
+  h.config.max_header_bytes = 256 << 10;
+  Server s(h);
+  const std::string big(70000, 'v');
+  const std::string chunked_head =
+      "POST /v1/verify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n";
+  for (const std::string& trailer : {"X-Trailer: " + big, big + ": v"}) {
+    Raw c(s.server.port());
+    c.Send(chunked_head + trailer + "\r\n\r\n");
+    const std::string got = c.Read(std::chrono::seconds(5));
+    CHECK(got.starts_with("HTTP/1.1 400"));
+    CHECK(got.find("\"bad_body\"") != std::string::npos);
+    CHECK(got.find("exceeds 65533 bytes") != std::string::npos);
+    CHECK(c.closed);
+  }
+  for (const std::string& field : {"X-Big: " + big, big + ": v"}) {
+    Raw c(s.server.port());
+    c.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n" + field + "\r\n\r\n");
+    const std::string got = c.Read(std::chrono::seconds(5));
+    CHECK(got.starts_with("HTTP/1.1 431"));
+    CHECK(got.find("\"header_too_large\"") != std::string::npos);
+    CHECK(got.find("exceeds 65533 bytes") != std::string::npos);
+  }
+  // A trailer within the bounds is read and ignored.
+  Raw c(s.server.port());
+  c.Send(chunked_head + "X-Trailer: " + std::string(1000, 'v') + "\r\n\r\n");
+  CHECK(c.Read(std::chrono::seconds(5), "}").find("\"missing_field\"") != std::string::npos);
+  CHECK(s.Client().Get("/healthz")->status == 200);
+}
+
 }  // namespace
 }  // namespace evchain::api

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Hostile and clumsy HTTP clients against one validator of a real 4-validator network (issue 12
-item 4): slowloris, 2,000 idle connections, headers at and past the limit, a trickling body,
-pipelined requests, a client that never reads, a 1 GB chunked upload to /v1/verify, request
-smuggling (ambiguous framing). During and after each one the validator answers a normal request
-promptly, and nothing is stored.
+item 4): slowloris, 2,000 idle connections, headers at and past the limit (and a trailer field
+past what Beast holds), a trickling body, pipelined requests, a client that never reads, a 1 GB
+chunked upload to /v1/verify, request smuggling (ambiguous framing). During and after each one
+the validator answers a normal request promptly, and nothing is stored.
 
 Every client is a raw socket with its own deadline; each scenario is bounded (a few seconds)."""
 import json
@@ -193,6 +193,16 @@ def header_limits():
               f"{size}-byte headers (past the limit): {past[:200]!r}")
         _, huge = request_with_padding(1 << 20)
         check(huge.startswith(b"HTTP/1.1 431") or huge == b"", f"1 MiB of headers: {huge[:200]!r}")
+        # A chunked body's trailer is bounded only by the read buffer (max_header_bytes + 64 KiB),
+        # and Beast's fields throw past 65,533 bytes: such a trailer field ended the validator
+        # (2026-12-07). It is a body that cannot be read.
+        s = connect(node.addr)
+        s.sendall(b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  b"2\r\n{}\r\n0\r\nX-Trailer: " + b"t" * 65600 + b"\r\n\r\n")
+        trailer = read_all(s, 5)
+        s.close()
+        check(trailer.startswith(b"HTTP/1.1 400") and b"bad_body" in trailer,
+              f"a 64 KiB trailer field: {trailer[:200]!r}")
         node.check_prompt("after oversized headers")
         node.check_stored_nothing("header limits")
 
