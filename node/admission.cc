@@ -239,13 +239,16 @@ Result<size_t> Admission::Resume(const genesis::Genesis& genesis, size_t* droppe
   for (const ledger::Entry& e : *pending) {
     if (Status s = AdmitAndWait({e}, /*journal=*/false); !s.ok()) {
       ++*dropped;
-      if (s.code() == "overloaded") {
-        // More journalled than max_pending now allows (it was lowered): the record stays, and
-        // the deposit is proposed at a later start. An acknowledged deposit is never dropped.
+      if (s.code() == "overloaded" || s.code() == "unavailable") {
+        // Not a refusal: more journalled than max_pending now allows (it was lowered), or a
+        // nonce index that cannot be read now (a read error), says nothing about the deposit.
+        // The record stays, and the deposit is proposed at a later start: an acknowledged
+        // deposit leaves the journal only once it is settled.
         spdlog::error("pending deposit {} not proposed now, kept in the journal: {}",
                       ToHex(crypto::Sha256(e.statement)), s.ToString());
         continue;
       }
+      // Refused for good (its nonce is another statement's): it can never commit.
       spdlog::warn("pending deposit {} dropped: {}", ToHex(crypto::Sha256(e.statement)),
                    s.ToString());
       Settle({crypto::Sha256(e.statement)});

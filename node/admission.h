@@ -89,7 +89,9 @@ class Admission {
   // At start: admits the journal's deposits again (acknowledged before a restart), one at a
   // time, so one refused now (its nonce committed meanwhile) does not hold back the others.
   // Returns how many were admitted; `*dropped` counts the others: damaged records (deleted),
-  // deposits refused now (deleted), and those over max_pending (kept for a later start).
+  // deposits refused for good (their nonce is another statement's: deleted), and those that
+  // cannot be admitted now (over max_pending, a nonce index that cannot be read: kept for a
+  // later start, since an acknowledged deposit leaves the journal only once it is settled).
   Result<size_t> Resume(const genesis::Genesis& genesis, size_t* dropped);
   // Refuses every deposit from now on (shutting down).
   void Stop() { stopping_ = true; }

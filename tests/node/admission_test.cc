@@ -395,5 +395,36 @@ TEST_CASE("at start the journal's deposits are admitted again, refused ones leav
   CHECK(fx.Journalled() == 2);
 }
 
+TEST_CASE("at start a nonce index that cannot be read keeps the acknowledged deposit journalled") {
+  AdmissionFixture fx;
+  {
+    Admission before(&fx.host, &fx.journal, 10);
+    REQUIRE(before.AdmitAndWait({fx.Deposit("a", "1"), fx.Deposit("b", "2")}, true).ok());
+  }
+  // A read error is no refusal: the deposit may still commit, and it was acknowledged.
+  fx.host.nonce_index_fails = true;
+  {
+    PendingJournal journal(fx.store.get());
+    Admission after(&fx.host, &journal, 10);
+    size_t dropped = 0;
+    auto resumed = after.Resume(fx.net.genesis, &dropped);
+    REQUIRE(resumed.ok());
+    CHECK(*resumed == 0);
+    CHECK(dropped == 2);
+    CHECK(after.TakeQueued().empty());
+    CHECK(fx.Journalled() == 2);
+  }
+  // The next start that can read the index proposes both.
+  fx.host.nonce_index_fails = false;
+  PendingJournal journal(fx.store.get());
+  Admission again(&fx.host, &journal, 10);
+  size_t dropped = 0;
+  auto resumed = again.Resume(fx.net.genesis, &dropped);
+  REQUIRE(resumed.ok());
+  CHECK(*resumed == 2);
+  CHECK(dropped == 0);
+  CHECK(again.TakeQueued().size() == 2);
+}
+
 }  // namespace
 }  // namespace evchain::node
