@@ -46,6 +46,8 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kVerifyPath = "/v1/verify";
 constexpr size_t kChunkBytes = size_t{64} << 10;
+// The access log quotes at most this much of a request's method and target.
+constexpr size_t kLoggedTextBytes = 200;
 constexpr char kFieldTooLarge[] = "a field's name or value exceeds 65533 bytes";
 
 constexpr char kConnectionsGauge[] = "evchain_http_connections";
@@ -199,6 +201,27 @@ class BoundedParser : public http::request_parser<Body> {
 
   bool field_too_large_ = false;
 };
+
+// A client's text as the access log quotes it: at most `max` bytes of it (then "..."), and each
+// byte that is not printable ASCII, each '"' and each '\\' as \xHH. Beast lets a target hold '"'
+// and any byte from 0x80 on: unescaped, a '"' closes the quoted field and forges the fields
+// after it, and a byte that is not UTF-8 makes journald store the whole line as a blob that
+// journalctl does not show.
+std::string LogText(std::string_view text, size_t max) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(std::min(text.size(), max) + 3);
+  for (const char c : text.substr(0, max)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u > 0x20 && u < 0x7f && c != '"' && c != '\\') {
+      out.push_back(c);
+    } else {
+      out += {'\\', 'x', kHex[u >> 4], kHex[u & 0xf]};
+    }
+  }
+  if (text.size() > max) out += "...";
+  return out;
+}
 
 // The handler threads: `threads` in the config, at least one.
 size_t WorkerThreads(const Context& ctx) { return std::max<size_t>(ctx.config.threads, 1); }
@@ -847,9 +870,8 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count() /
           1000.0;
       spdlog::info("http {} {} \"{} {}\" {} {}B {:.1f}ms", request_id_, address_,
-                   method_.empty() ? "-" : method_,
-                   target_.size() > 200 ? target_.substr(0, 200) + "..." : target_, from.status,
-                   bytes, ms);
+                   method_.empty() ? "-" : LogText(method_, kLoggedTextBytes),
+                   LogText(target_, kLoggedTextBytes), from.status, bytes, ms);
     }
     method_.clear();
     target_.clear();
