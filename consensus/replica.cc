@@ -25,9 +25,8 @@ constexpr uint64_t kMaxUncommittedBlocks = 4;
 // Received votes' records held back at most (TakeReady): a bound on what a crash can lose.
 constexpr size_t kMaxDeferredPersistOps = 64;
 
-// Decodes a PRE-PREPARE into a Proposal without chain validation (leaves/after come later).
-// With `ids`, also each entry's evidence id and nonce (a parse and a hash each); without, the
-// caller takes them from CheckBlock, which parses and hashes every entry anyway.
+}  // namespace
+
 std::optional<Proposal> DecodeProposal(const genesis::Genesis& g, const std::string& wire,
                                        const pb::PrePrepare& pp, bool ids) {
   Result<ledger::BlockHeader> header = FromProto(g.chain_id, pp.header());
@@ -51,8 +50,6 @@ std::optional<Proposal> DecodeProposal(const genesis::Genesis& g, const std::str
   }
   return p;
 }
-
-}  // namespace
 
 std::string HashKey(const Hash32& h) { return ToHex(h); }
 
@@ -327,10 +324,58 @@ void Replica::State::OnCommit(const Message& m) {
   PersistMessage(c.seq(), m.wire());
 }
 
+void Replica::State::SendPrepare(uint64_t seq, const Proposal& p, ViewSlot& slot) {
+  pb::Body body;
+  pb::Prepare* pr = body.mutable_prepare();
+  pr->set_view(view);
+  pr->set_seq(seq);
+  pr->set_digest(HashBytes(p.digest));
+  std::string wire = SignAndSend(kBroadcast, body);
+  slot.prepares[self] = Vote{p.digest, wire, {}, 0, {}};
+  PersistMessage(seq, wire);
+}
+
+void Replica::State::SendCommit(uint64_t seq, const Proposal& p, ViewSlot& slot) {
+  uint64_t ts = static_cast<uint64_t>(std::max<UnixMillis>(wall, 0) / 1000);
+  crypto::NoteSignature sig =
+      crypto::CosignCheckpoint(p.checkpoint_text, genesis.validators[self].id, key, ts);
+  pb::Body body;
+  pb::Commit* c = body.mutable_commit();
+  c->set_view(view);
+  c->set_seq(seq);
+  c->set_digest(HashBytes(p.digest));
+  c->set_checkpoint_text(p.checkpoint_text);
+  c->set_timestamp(ts);
+  // NoteSignature payload for type 0x04 is 8-byte timestamp || 64-byte signature.
+  c->set_cosignature(std::string(sig.signature.begin() + 8, sig.signature.end()));
+  std::string wire = SignAndSend(kBroadcast, body);
+  slot.commits[self] = Vote{p.digest, wire, p.checkpoint_text, ts, c->cosignature()};
+  PersistMessage(seq, wire);
+}
+
+// The blocks a NEW-VIEW re-proposed at heights this replica has committed already: it votes on
+// them in this view as on any other (Castro-Liskov §4.4), so that the replicas that did not
+// commit them can, though this replica applies nothing. Without it, one replica ahead and one
+// down stopped the chain for good (tests/consensus/faults_test.cc "a replica ahead votes again
+// on the committed blocks a new view re-proposes"). Only the block it committed at that height
+// gets its votes, so it signs nothing a commit certificate could contradict.
+void Replica::State::VoteOnCommittedReproposals() {
+  for (const auto& [seq, hash] : committed_hashes) {
+    if (seq <= stable_seq || !MayVoteAt(seq)) continue;
+    ViewSlot* slot = log.Find(seq, view);
+    if (slot == nullptr || !slot->pre_prepare || slot->pre_prepare->digest != hash) continue;
+    if (!IsPrimary() && !slot->prepares.count(self)) SendPrepare(seq, *slot->pre_prepare, *slot);
+    if (Prepared(seq, view) && !slot->commits.count(self)) {
+      SendCommit(seq, *slot->pre_prepare, *slot);
+    }
+  }
+}
+
 // Sends the prepares and commits the rules allow, then commits what is committed-local.
 void Replica::State::Progress() {
   TryAcceptBuffered();
   if (!view_changing) {
+    VoteOnCommittedReproposals();
     for (uint64_t seq = tip.height + 1; seq <= HighWatermark(); ++seq) {
       const Proposal* p = FindProposal(seq, view);
       if (p == nullptr || !p->after) break;
@@ -339,33 +384,12 @@ void Replica::State::Progress() {
       // PREPARE(n) only once prepared(n-1): a prepared certificate at n then implies one at n-1.
       bool base_ok = seq == tip.height + 1 || Prepared(seq - 1, view);
       if (!IsPrimary() && base_ok && !slot.prepares.count(self) && MayVoteAt(seq)) {
-        pb::Body body;
-        pb::Prepare* pr = body.mutable_prepare();
-        pr->set_view(view);
-        pr->set_seq(seq);
-        pr->set_digest(HashBytes(p->digest));
-        std::string wire = SignAndSend(kBroadcast, body);
-        slot.prepares[self] = Vote{p->digest, wire, {}, 0, {}};
-        PersistMessage(seq, wire);
+        SendPrepare(seq, *p, slot);
       }
       // COMMIT(n) only once committed-local(n-1): commit certificates form a prefix.
       if (seq == tip.height + 1 && Prepared(seq, view) && !slot.commits.count(self) &&
           MayVoteAt(seq)) {
-        uint64_t ts = static_cast<uint64_t>(std::max<UnixMillis>(wall, 0) / 1000);
-        crypto::NoteSignature sig =
-            crypto::CosignCheckpoint(p->checkpoint_text, genesis.validators[self].id, key, ts);
-        pb::Body body;
-        pb::Commit* c = body.mutable_commit();
-        c->set_view(view);
-        c->set_seq(seq);
-        c->set_digest(HashBytes(p->digest));
-        c->set_checkpoint_text(p->checkpoint_text);
-        c->set_timestamp(ts);
-        // NoteSignature payload for type 0x04 is 8-byte timestamp || 64-byte signature.
-        c->set_cosignature(std::string(sig.signature.begin() + 8, sig.signature.end()));
-        std::string wire = SignAndSend(kBroadcast, body);
-        slot.commits[self] = Vote{p->digest, wire, p->checkpoint_text, ts, c->cosignature()};
-        PersistMessage(seq, wire);
+        SendCommit(seq, *p, slot);
       }
       if (!Prepared(seq, view)) break;
     }
@@ -463,6 +487,7 @@ void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string
   out.certificate = certificate;
   ready.committed.push_back(std::move(out));
   tip = block.after;
+  committed_hashes[tip.height] = tip.hash;
   bool removed_from_pool = false;
   for (size_t i = 0; i < block.evidence_ids.size(); ++i) {
     const Hash32& id = block.evidence_ids[i];
@@ -545,6 +570,7 @@ void Replica::State::MarkStable(uint64_t seq, const Hash32& digest,
 // Discards the log at and below the low watermark (the stable checkpoint proves it).
 void Replica::State::GarbageCollect() {
   log.TruncateThrough(stable_seq);
+  committed_hashes.erase(committed_hashes.begin(), committed_hashes.upper_bound(stable_seq));
   std::vector<PersistOp> deletes = records.DropThrough(stable_seq);
   if (!restoring) {
     ready.persist.insert(ready.persist.end(), std::make_move_iterator(deletes.begin()),
@@ -848,10 +874,14 @@ void Replica::State::OnStatus(const Message& m) {
     return;
   }
   if (st.view() != view || st.view_changing() || !MayResend(peer)) return;
-  // Same view: resend our own messages for heights the peer has not committed.
-  for (uint64_t s = std::max(st.committed_height(), tip.height) + 1; s <= HighWatermark(); ++s) {
+  // Same view: resend our own messages for heights the peer has not committed, those this
+  // replica has committed included (its votes on a re-proposed block: VoteOnCommittedReproposals).
+  for (uint64_t s = std::max(st.committed_height(), stable_seq) + 1; s <= HighWatermark(); ++s) {
     const ViewSlot* found = log.Find(s, view);
-    if (found == nullptr) break;
+    if (found == nullptr) {
+      if (s <= tip.height) continue;  // committed in an earlier view
+      break;
+    }
     const ViewSlot& slot = *found;
     // Carried pre-prepares (header.view < view) travel inside the NEW-VIEW only.
     if (IsPrimary() && slot.pre_prepare && slot.pre_prepare->header.view == view) {
@@ -904,6 +934,7 @@ void Replica::State::Restore(const RestoredState& restored) {
   Result<crypto::MerkleFrontier> frontier =
       crypto::MerkleFrontier::FromHashes(restored.tip.log_size, restored.tip.frontier);
   if (frontier.ok()) tip.frontier = std::move(*frontier);
+  if (tip.height > 0) committed_hashes[tip.height] = tip.hash;
   stable_digest = genesis.hash;
   ConsensusRecords::Restored loaded = records.Load(restored.records);
   if (loaded.state) {

@@ -49,7 +49,10 @@ struct Replica::State {
   size_t quorum;  // genesis.quorum(): votes of a certificate (prepared counts the pre-prepare)
 
   // ---- committed chain
-  ChainPoint tip;           // last committed block (height 0 = genesis)
+  ChainPoint tip;  // last committed block (height 0 = genesis)
+  // Hashes of the blocks committed above the stable checkpoint that this replica knows (all it
+  // committed since it started, and the tip it restarted with): VoteOnCommittedReproposals.
+  std::map<uint64_t, Hash32> committed_hashes;
   Hash32Set unapplied_ids;  // committed ids the host may not have appended yet
   Hash32Set handed_out_ids;
   // The same for nonces: (depositor, nonce) -> evidence id of the committed entry holding it.
@@ -198,6 +201,9 @@ struct Replica::State {
   void OnForward(const Message& m);
   void OnStatus(const Message& m);
   void Progress();
+  void SendPrepare(uint64_t seq, const Proposal& p, ViewSlot& slot);
+  void SendCommit(uint64_t seq, const Proposal& p, ViewSlot& slot);
+  void VoteOnCommittedReproposals();
   void TryCommit();
   // True while a commit with these votes should wait for a time validator's cosignature.
   bool AwaitTimeCosignature(ViewSlot& slot,
@@ -236,5 +242,11 @@ struct Replica::State {
 };
 
 std::string HashKey(const Hash32& h);  // lowercase hex
+
+// Decodes a PRE-PREPARE into a Proposal without chain validation (leaves/after come later).
+// With `ids`, also each entry's evidence id and nonce (a parse and a hash each); without, the
+// caller takes them from CheckBlock, which parses and hashes every entry anyway.
+std::optional<Proposal> DecodeProposal(const genesis::Genesis& g, const std::string& wire,
+                                       const pb::PrePrepare& pp, bool ids);
 
 }  // namespace evchain::consensus

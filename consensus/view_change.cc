@@ -321,8 +321,22 @@ void Replica::State::InstallNewView(uint64_t v, const std::string& nv_wire,
   e.view = v;
   ready.events.push_back(std::move(e));
   for (const SignedPrePrepare& signed_pp : pre_prepares) {
-    if (signed_pp.body.header().height() <= tip.height) continue;
-    BufferPrePrepare(Primary(v), signed_pp.wire, signed_pp.body, true);
+    const uint64_t seq = signed_pp.body.header().height();
+    if (seq > tip.height) {
+      BufferPrePrepare(Primary(v), signed_pp.wire, signed_pp.body, true);
+      continue;
+    }
+    // A block this replica has committed: kept to vote on (VoteOnCommittedReproposals) if it is
+    // the one committed here; a NEW-VIEW cannot carry another with <= f faults.
+    auto committed = committed_hashes.find(seq);
+    if (committed == committed_hashes.end()) continue;
+    std::optional<Proposal> p = DecodeProposal(genesis, signed_pp.wire, signed_pp.body, false);
+    if (!p || p->digest != committed->second) continue;
+    ViewSlot& slot = Slot(seq, v);
+    if (!slot.pre_prepare) {
+      slot.pre_prepare = std::move(*p);
+      PersistMessage(seq, signed_pp.wire);
+    }
   }
   TryAcceptBuffered();
   if (tip.height < stable_seq) MaybeFetch();

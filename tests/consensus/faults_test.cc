@@ -99,4 +99,26 @@ TEST_CASE("a crash between persisting a Ready and appending its blocks loses not
   for (int i = 0; i < 4; ++i) CHECK(Entries(sim, i) == 20);
 }
 
+// One correct replica ahead of the others while another is down: v0 committed block 1 (it got
+// every COMMIT), v1 and v2 did not (theirs were lost), and v3 is silent. The view changes and the
+// new primary re-proposes block 1. Until 2026-12-07 the chain stopped there for good: v0 did not
+// vote on a block it had committed, v1 and v2 could not make a quorum without it, and state
+// transfer follows the height f+1 peers report, which only v0 did. Castro-Liskov's replicas vote
+// on every block a NEW-VIEW re-proposes, whether they executed it or not (§4.4).
+TEST_CASE("a replica ahead votes again on the committed blocks a new view re-proposes") {
+  Simulation sim(QuietOptions(21, 30000));
+  sim.SetByzantine(3, kCensor);  // not counted by RunToCompletion; down from the start
+  sim.Crash(3, 0);
+  sim.DropWhen([](int /*from*/, int to, const pb::Body& b) {
+    return to != 0 && b.has_commit() && b.commit().view() == 0 && b.commit().seq() == 1;
+  });
+  sim.Submit(0, 10);
+  for (int k = 0; k < 6; ++k) sim.Submit(k % 3, 3000 + 100 * k);
+  const bool done = sim.RunToCompletion();
+  INFO(sim.failure());
+  CHECK(done);
+  CHECK(sim.replica(0)->view() > 0);  // the schedule did change the view
+  for (int i = 1; i < 3; ++i) CHECK(sim.chain(i).size() == sim.chain(0).size());
+}
+
 }  // namespace evchain::consensus::sim

@@ -125,6 +125,11 @@ class Simulation {
   void RestoreFromBackup(int node, UnixMillis backup_at, UnixMillis restore_at, bool marker);
   void Partition(std::vector<int> group, UnixMillis from, UnixMillis until);
   void SetLoss(double p) { loss_ = p; }
+  // Messages from an honest replica for which `drop(from, to, body)` is true are lost (scenario
+  // tests: a loss that hits one kind of message on chosen links only).
+  void DropWhen(std::function<bool(int from, int to, const pb::Body& body)> drop) {
+    drop_when_ = std::move(drop);
+  }
   // Signs `body` as validator `from` (Byzantine or not) and delivers it to every other replica
   // at `at`, bypassing `from`'s replica: forged traffic a Byzantine validator can produce.
   void Inject(int from, const pb::Body& body, UnixMillis at);
@@ -194,6 +199,9 @@ class Simulation {
     // like. Each Ready's persist ops are one atomic synced write (node/consensus_store.cc), so
     // they cannot tear among themselves.
     bool crash_after_persist = false;
+    // The host's restore marker (docs/operations.md "The restore marker"): set by a restore that
+    // honours it, kept across restarts, deleted once the replica reports its bounds known.
+    bool restore_marker = false;
     size_t persist_writes = 0;  // Readies with records (persist_writes())
     // The host's state-transfer target (node/validator.cc's catching_up_): while the replica is
     // below it, Prefilter drops FORWARDs as the node does.
@@ -263,6 +271,7 @@ class Simulation {
   uint64_t order_ = 0;
   UnixMillis now_ = 0;
   double loss_ = 0, dup_ = 0;
+  std::function<bool(int, int, const pb::Body&)> drop_when_;
   UnixMillis max_delay_ = 5;
   struct PartitionSpec {
     std::set<int> group;
