@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -263,9 +264,31 @@ TEST_CASE("deposit of a file that does not exist, or of a directory, says which"
   CliRun directory = RunCli({"deposit", directory_path, "--key", s.key_path, "--depositor",
                              "demo-platform", "--node", s.node.url()});
   CHECK(directory.exit_code != 0);
-  CHECK_MESSAGE(directory.err.find("cannot read " + directory_path + " (not a regular file)") !=
-                    std::string::npos,
-                directory.err);
+  CHECK_MESSAGE(
+      directory.err.find("cannot read " + directory_path + ": is a directory") != std::string::npos,
+      directory.err);
+}
+
+// The key given as a directory or a FIFO was refused as "must not be readable by group or
+// others (chmod 600)", which sends the user to chmod a directory; a FIFO with no writer held
+// the tool for ever. Run under timeout(1), so a hang fails the test (exit 124).
+TEST_CASE("deposit: a directory or a FIFO given as the key says what it is") {
+  Setup s;
+  const std::string file = s.File("exhibit.txt", "exhibit");
+  const std::string fifo = s.dir / "key.fifo";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  const std::string directory = s.dir / "keys";
+  std::filesystem::create_directory(directory);
+  std::filesystem::permissions(directory, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace);
+  for (const auto& [key, why] : {std::pair{directory, std::string(": is a directory")},
+                                 std::pair{fifo, std::string(": not a regular file")}}) {
+    CliRun run =
+        RunProgram("/usr/bin/timeout", {"20", CliPath(), "deposit", file, "--key", key,
+                                        "--depositor", "demo-platform", "--node", s.node.url()});
+    CHECK_MESSAGE(run.exit_code == 3, (run.out + run.err));
+    CHECK_MESSAGE(run.err.find("cannot read " + key + why) != std::string::npos, run.err);
+  }
 }
 
 TEST_CASE("deposit sends again while the node sheds load, as Retry-After says, until --timeout") {

@@ -1,6 +1,7 @@
 // evchain verify: a receipt built from an offline chain verifies; a modified file, statement,
 // leaf, proof or checkpoint fails at the right step of SPEC's chain.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -448,6 +449,27 @@ TEST_CASE("a PDF report replaces the file only when Chromium printed it") {
   unsetenv("EVCHAIN_CHROMIUM");
   CHECK_MESSAGE(printed.exit_code == 0, (printed.out + printed.err));
   CHECK(ReadText(report) == "%PDF printed now");
+}
+
+// The evidence file given as a directory failed as "cannot read DIR" without saying why, and
+// as a FIFO with no writer held the tool for ever. Run under timeout(1), so a hang fails the
+// test (exit 124).
+TEST_CASE("verify: a directory or a FIFO given as the file says what it is") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  const std::string receipt = dir / "receipt.json";
+  WriteText(receipt, ReceiptJson(fx, 0));
+  const std::string fifo = dir / "evidence.fifo";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  const std::string folder = dir / "folder";
+  std::filesystem::create_directory(folder);
+  for (const auto& [file, why] : {std::pair{folder, std::string(": is a directory")},
+                                  std::pair{fifo, std::string(": not a regular file")}}) {
+    CliRun run = RunProgram("/usr/bin/timeout", {"20", CliPath(), "verify", file, "--receipt",
+                                                 receipt, "--genesis", fx.genesis_path});
+    CHECK_MESSAGE(run.exit_code == 3, (run.out + run.err));
+    CHECK_MESSAGE(run.err.find("cannot read " + file + why) != std::string::npos, run.err);
+  }
 }
 
 }  // namespace
