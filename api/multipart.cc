@@ -203,11 +203,13 @@ Status MultipartHasher::Step(bool& progressed) {
       if (rest.starts_with(dash_boundary_)) {
         Consume(dash_boundary_.size());
       } else {
+        // At most kMaxPartHeader bytes of preamble, counted the same however the body arrives.
         const size_t at = FindFrom(rest, delimiter_, searched_);
         if (at == std::string_view::npos) {
-          if (rest.size() > kMaxPartHeader) return Bad("no boundary");
+          if (rest.size() >= kMaxPartHeader + delimiter_.size()) return Bad("no boundary");
           return Status::Ok();
         }
+        if (at > kMaxPartHeader) return Bad("no boundary");
         Consume(at + delimiter_.size());
       }
       state_ = State::kAfterBoundary;
@@ -235,12 +237,15 @@ Status MultipartHasher::Step(bool& progressed) {
       return Status::Ok();
     }
     case State::kHeaders: {
-      // A part with no headers starts with the empty line at once.
-      const size_t end = rest.starts_with("\r\n") ? 0 : FindFrom(rest, "\r\n\r\n", searched_);
+      // A part with no headers starts with the empty line at once. At most kMaxPartHeader bytes
+      // of header lines, counted the same however the body arrives.
+      constexpr std::string_view kEnd = "\r\n\r\n";
+      const size_t end = rest.starts_with("\r\n") ? 0 : FindFrom(rest, kEnd, searched_);
       if (end == std::string_view::npos) {
-        if (rest.size() > kMaxPartHeader) return Bad("part header too large");
+        if (rest.size() >= kMaxPartHeader + kEnd.size()) return Bad("part header too large");
         return Status::Ok();
       }
+      if (end > kMaxPartHeader) return Bad("part header too large");
       Result<std::string> name = PartName(rest.substr(0, end));
       if (!name.ok()) return name.status();
       in_file_ = *name == "file";

@@ -21,8 +21,9 @@ class MultipartHasher {
  public:
   explicit MultipartHasher(const std::string& boundary);
 
-  // Feeds the next body bytes. Errors: "bad_multipart" (malformed, a part header over 16 KiB,
-  // more than one part named "file").
+  // Feeds the next body bytes. Errors: "bad_multipart" (malformed, a part's header lines or the
+  // preamble over 16 KiB, more than one part named "file"). The outcome does not depend on how
+  // the body is cut into calls.
   Status Feed(std::string_view data);
   // After the last byte: the digest of the "file" part, nullopt when there was none.
   // Error "bad_multipart" when the closing boundary never came.

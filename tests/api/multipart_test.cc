@@ -196,6 +196,28 @@ TEST_CASE("the boundary comes from the Content-Type") {
   CHECK(!MultipartBoundary("multipart/form-data; boundary=\"abc").has_value());
 }
 
+// The 16 KiB bounds on a part's header lines (without the empty line that ends them) and on the
+// preamble (without the CRLF before the first boundary) are exact, whatever the reads: a body
+// that arrived in one read was checked only against the bound its incomplete part had passed,
+// so 20 KiB of part headers were refused in small reads and accepted in one.
+TEST_CASE("a part header or preamble over 16 KiB is refused however the body arrives") {
+  const std::string file = "Content-Disposition: form-data; name=file";
+  const std::string at_limit = "X: " + std::string((16 << 10) - 5 - file.size(), 'h');
+  REQUIRE(at_limit.size() + 2 + file.size() == 16 << 10);
+  for (size_t piece : {1, 1000, 100000}) {
+    CAPTURE(piece);
+    auto fits = HashInPieces(PartsBody({{at_limit + "\r\n" + file, "F"}}), piece);
+    REQUIRE_MESSAGE(fits.ok(), fits.status().ToString());
+    CHECK(**fits == crypto::Sha256("F"));
+    CHECK(HashInPieces(PartsBody({{at_limit + "h\r\n" + file, "F"}}), piece).status().code() ==
+          "bad_multipart");
+    CHECK(HashInPieces(Body("F", std::string(16 << 10, 'p') + "\r\n"), piece).ok());
+    CHECK(
+        HashInPieces(Body("F", std::string((16 << 10) + 1, 'p') + "\r\n"), piece).status().code() ==
+        "bad_multipart");
+  }
+}
+
 // The server feeds an upload 64 KiB at a time on its one I/O thread (api/http_server.cc), so the
 // hasher's cost must follow the bytes, not the bytes times the parts: a body of empty parts
 // (9 bytes each with a one-byte boundary) must cost about what a file of that size costs.
