@@ -360,14 +360,23 @@ void Replica::State::SendCommit(uint64_t seq, const Proposal& p, ViewSlot& slot)
 // on the committed blocks a new view re-proposes"). Only the block it committed at that height
 // gets its votes, so it signs nothing a commit certificate could contradict.
 void Replica::State::VoteOnCommittedReproposals() {
-  for (const auto& [seq, hash] : committed_hashes) {
-    if (seq <= stable_seq || !MayVoteAt(seq)) continue;
-    ViewSlot* slot = log.Find(seq, view);
-    if (slot == nullptr || !slot->pre_prepare || slot->pre_prepare->digest != hash) continue;
-    if (!IsPrimary() && !slot->prepares.count(self)) SendPrepare(seq, *slot->pre_prepare, *slot);
-    if (Prepared(seq, view) && !slot->commits.count(self)) {
-      SendCommit(seq, *slot->pre_prepare, *slot);
+  for (auto it = committed_reproposals.begin(); it != committed_reproposals.end();) {
+    const uint64_t seq = *it;
+    ViewSlot* slot = seq > stable_seq ? log.Find(seq, view) : nullptr;
+    if (slot == nullptr || !slot->pre_prepare) {
+      it = committed_reproposals.erase(it);
+      continue;
     }
+    if (MayVoteAt(seq)) {
+      if (!IsPrimary() && !slot->prepares.count(self)) {
+        SendPrepare(seq, *slot->pre_prepare, *slot);
+      }
+      if (Prepared(seq, view) && !slot->commits.count(self)) {
+        SendCommit(seq, *slot->pre_prepare, *slot);
+      }
+    }
+    const bool done = slot->commits.count(self) > 0;
+    it = done ? committed_reproposals.erase(it) : std::next(it);
   }
 }
 

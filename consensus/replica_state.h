@@ -53,6 +53,9 @@ struct Replica::State {
   // Hashes of the blocks committed above the stable checkpoint that this replica knows (all it
   // committed since it started, and the tip it restarted with): VoteOnCommittedReproposals.
   std::map<uint64_t, Hash32> committed_hashes;
+  // Heights of the current view's re-proposed blocks this replica committed before and has not
+  // cast both votes on yet (InstallNewView; VoteOnCommittedReproposals).
+  std::set<uint64_t> committed_reproposals;
   Hash32Set unapplied_ids;  // committed ids the host may not have appended yet
   Hash32Set handed_out_ids;
   // The same for nonces: (depositor, nonce) -> evidence id of the committed entry holding it.

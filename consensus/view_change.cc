@@ -306,6 +306,7 @@ void Replica::State::InstallNewView(uint64_t v, const std::string& nv_wire,
   view = v;
   view_changing = false;
   installed_view = v;
+  committed_reproposals.clear();  // the last view's: their slots are of that view
   // The pacemaker's level stays: it comes down with commits in this view (ApplyCommitted), so a
   // view change that installs a view where blocks still do not commit in time waits longer next
   // time.
@@ -337,6 +338,7 @@ void Replica::State::InstallNewView(uint64_t v, const std::string& nv_wire,
       slot.pre_prepare = std::move(*p);
       PersistMessage(seq, signed_pp.wire);
     }
+    committed_reproposals.insert(seq);
   }
   TryAcceptBuffered();
   if (tip.height < stable_seq) MaybeFetch();
