@@ -477,6 +477,29 @@ TEST_CASE("deposit prints a node's control characters escaped") {
   }
 }
 
+// "cannot reach URL" alone left the user guessing; a URL with a path (the API's own /v1, say)
+// was taken for part of the host and failed the same way.
+TEST_CASE("a node that cannot be reached is named with the reason, a URL with a path refused") {
+  Setup s;
+  const std::string file = s.File("exhibit.txt", "exhibit");
+  CliRun down =
+      RunCli({"verify", file, "--node", "http://127.0.0.1:1", "--genesis", s.genesis_path});
+  CHECK(down.exit_code == 3);
+  CHECK_MESSAGE(down.err.find("cannot reach http://127.0.0.1:1/v1/evidence/") != std::string::npos,
+                down.err);
+  CHECK_MESSAGE(
+      down.err.find(": no connection: nothing answers at that address") != std::string::npos,
+      down.err);
+  CliRun path = RunCli({"checkpoint", "--node", s.node.url() + "/v1", "--genesis", s.genesis_path});
+  CHECK(path.exit_code == 2);
+  CHECK_MESSAGE(path.err.find("node URL is http(s)://HOST:PORT, without a path: " + s.node.url() +
+                              "/v1") != std::string::npos,
+                path.err);
+  s.node.CommitDeposit(crypto::Sha256("exhibit"));
+  CliRun slash = RunCli({"checkpoint", "--node", s.node.url() + "/", "--genesis", s.genesis_path});
+  CHECK_MESSAGE(slash.exit_code == 0, (slash.out + slash.err));
+}
+
 TEST_CASE("audit --node re-verifies the chain the node serves") {
   Setup s;
   for (int i = 0; i < 120; ++i) s.node.CommitDeposit(crypto::Sha256(std::to_string(i)));

@@ -46,6 +46,30 @@ class AnswerWatchdog {
   std::thread watchdog_;   // last: it starts once the members above exist
 };
 
+// Why a request got no answer, in words that say what to check (httplib names only an enum).
+std::string TransportFailure(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection:
+      return "no connection: nothing answers at that address (is the node running, and is "
+             "this its http_listen address?)";
+    case httplib::Error::ConnectionTimeout:
+      return "no connection within 5 s (a firewall, or a host that is down?)";
+    case httplib::Error::Read:
+      return "the connection broke, or no answer came within 120 s, or the answer is not HTTP "
+             "(is this the node's http_listen port, not its p2p port?)";
+    case httplib::Error::Write:
+      return "the connection broke while the request was sent";
+    case httplib::Error::SSLConnection:
+      return "the TLS handshake failed (does the node serve https at that address?)";
+    case httplib::Error::SSLServerVerification:
+      return "the node's TLS certificate does not verify";
+    case httplib::Error::SSLLoadingCerts:
+      return "the system's CA certificates could not be loaded";
+    default:
+      return httplib::to_string(error);
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<NodeClient>> NodeClient::Create(const std::string& base_url,
@@ -54,6 +78,10 @@ Result<std::unique_ptr<NodeClient>> NodeClient::Create(const std::string& base_u
   while (!url.empty() && url.back() == '/') url.pop_back();
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
     return Status::Error("usage", "node URL must start with http:// or https://: " + base_url);
+  }
+  // The API's paths are absolute (/v1/...): a path here would be taken for part of the host.
+  if (url.find_first_of("/?#", url.find("://") + 3) != std::string::npos) {
+    return Status::Error("usage", "node URL is http(s)://HOST:PORT, without a path: " + base_url);
   }
   auto client = std::unique_ptr<NodeClient>(new NodeClient());
   client->base_url_ = url;
@@ -70,8 +98,11 @@ Result<std::unique_ptr<NodeClient>> NodeClient::Create(const std::string& base_u
 NodeClient::~NodeClient() = default;
 
 Result<std::string> NodeClient::Check(const std::string& what, bool ok_transport, int status,
-                                      const std::string& body) {
-  if (!ok_transport) return Status::Error("network", "cannot reach " + base_url_ + what);
+                                      const std::string& body, httplib::Error error) {
+  if (!ok_transport) {
+    return Status::Error("network",
+                         "cannot reach " + base_url_ + what + ": " + TransportFailure(error));
+  }
   if (status >= 200 && status < 300) return body;
   std::string detail = "HTTP " + std::to_string(status);
   auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -125,7 +156,7 @@ Result<std::string> NodeClient::Send(const std::string& method, const std::strin
     return Status::Error("network", base_url_ + path + " did not finish its answer within " +
                                         limit + "; stopped waiting");
   }
-  return Check(path, answered, answered ? res.status : 0, body);
+  return Check(path, answered, answered ? res.status : 0, body, error);
 }
 
 Result<std::string> NodeClient::GetText(const std::string& path) { return Send("GET", path, ""); }

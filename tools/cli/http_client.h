@@ -12,7 +12,8 @@
 
 namespace httplib {
 class Client;
-}
+enum class Error;
+}  // namespace httplib
 
 namespace evchain::cli {
 
@@ -59,8 +60,9 @@ class NodeClient {
   // kMaxResponseBytes of it; remembers its Retry-After.
   Result<std::string> Send(const std::string& method, const std::string& path,
                            const std::string& json_body);
+  // `error`: why there was no answer, when `ok_transport` is false.
   Result<std::string> Check(const std::string& what, bool ok_transport, int status,
-                            const std::string& body);
+                            const std::string& body, httplib::Error error);
   std::string base_url_;
   std::unique_ptr<httplib::Client> client_;
   std::optional<std::chrono::seconds> retry_after_;
