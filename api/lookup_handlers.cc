@@ -1,6 +1,8 @@
 // Open lookups: a deposit by evidence id, every deposit of a digest, and server-side
 // verification. docs/api.md "Lookups".
+#include <cctype>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/handlers.h"
@@ -30,6 +32,18 @@ Result<DigestDeposits> FindDeposits(Context& ctx, const Hash32& digest) {
     out.views.push_back(std::move(*view));
   }
   return out;
+}
+
+// Whether a Content-Type value names multipart/form-data: the type in any case (RFC 9110
+// §8.3.1), then its end or its parameters.
+bool IsMultipartFormData(std::string_view content_type) {
+  constexpr std::string_view kType = "multipart/form-data";
+  if (content_type.size() < kType.size()) return false;
+  for (size_t i = 0; i < kType.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(content_type[i])) != kType[i]) return false;
+  }
+  const std::string_view rest = content_type.substr(kType.size());
+  return rest.empty() || rest[0] == ';' || rest[0] == ' ' || rest[0] == '\t';
 }
 
 nlohmann::json VerificationJson(const ledger::ReceiptVerification& v) {
@@ -99,7 +113,8 @@ HttpResponse HandleVerify(const HttpRequest& request, Context& ctx) {
   Hash32 digest{};
   if (request.upload_digest.has_value()) {
     digest = *request.upload_digest;
-  } else if (request.Header("content-type").starts_with("multipart/form-data")) {
+  } else if (IsMultipartFormData(request.Header("content-type"))) {
+    // The server hashes an upload only when it can use its boundary (api/multipart.h).
     return ErrorResponse(400, "missing_file", "multipart upload needs a part named \"file\"");
   } else {
     auto body = ParseStrictObject(request.body, {"digest"}, {"digest"});

@@ -277,6 +277,23 @@ TEST_CASE("evidence lookup lists every deposit of a digest, earliest first, veri
   CHECK(ub["verdict"] == "not_found");
 }
 
+// A media type is case-insensitive (RFC 9110 §8.3.1): a multipart upload whose boundary the
+// server could not use is missing its file in any case, never read as a JSON body (before,
+// "multipart/form-data" was missing_file and "Multipart/Form-Data" a JSON lookup).
+TEST_CASE("a multipart upload without a usable boundary is missing_file whatever its case") {
+  Harness h;
+  for (const char* type :
+       {"multipart/form-data", "Multipart/Form-Data", "MULTIPART/FORM-DATA; x=1"}) {
+    CAPTURE(std::string(type));
+    HttpRequest r =
+        Req("POST", "/v1/verify", Json{{"digest", ToHex(testing::DigestOf("x"))}}.dump());
+    r.headers["content-type"] = type;
+    const HttpResponse got = testing::Serve(r, h.ctx);
+    CHECK(got.status == 400);
+    CHECK(got.error_code == "missing_file");
+  }
+}
+
 TEST_CASE("checkpoint, consistency proofs and blocks describe the committed chain") {
   Harness h;
   h.config.block_list_open = true;
