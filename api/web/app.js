@@ -262,11 +262,28 @@
   async function lookup(digest) {
     if (!state.genesis) return message('summary.nogenesis');
     message('summary.lookup', { digest });
+    // Whatever answers (the validator, or a proxy in front of it that is up while the
+    // validator is not) is checked to be the API's answer before it is read, so a failure is
+    // said, with the HTTP status, instead of the page staying on "looking up".
     let body;
     try {
       const r = await fetch('/v1/evidence/' + digest);
-      body = V.parseJson(await r.text());
-      if (!r.ok) throw new Error(body.error ? body.error.message : 'HTTP ' + r.status);
+      const text = await r.text();
+      if (!r.ok) {
+        let why = 'HTTP ' + r.status;
+        try {
+          const error = V.parseJson(text).error;
+          if (error && typeof error.message === 'string') why += ': ' + error.message;
+        } catch (e) {
+          // Not the API's JSON error (a proxy's HTML page, say): the status alone.
+        }
+        throw new Error(why);
+      }
+      body = V.parseJson(text);
+      if (!body || !Array.isArray(body.deposits) ||
+          !body.deposits.every((d) => d !== null && typeof d === 'object')) {
+        throw new Error(t('lookup.malformed'));
+      }
     } catch (e) {
       return message('summary.lookupfailed', { message: e.message });
     }

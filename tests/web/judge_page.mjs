@@ -58,6 +58,26 @@ try {
   if (verdict !== 'Not found') fail(`unknown file: verdict "${verdict}"`);
   console.log(JSON.stringify({ check: 'unknown file', verdict }));
 
+  // 2b. A validator (or the proxy in front of it) that answers the lookup with something else
+  // than the API's answer: the page says the lookup failed and why, never stays "Looking up".
+  for (const [status, contentType, body, want] of [
+    [200, 'application/json', '{}', 'not a list of deposits'],
+    [200, 'application/json', '{"deposits":[null]}', 'not a list of deposits'],
+    [502, 'text/html', '<html><body>Bad Gateway</body></html>', 'HTTP 502'],
+  ]) {
+    await page.route('**/v1/evidence/**', (route) => route.fulfill({ status, contentType, body }));
+    await page.fill('#digest-input', 'ab'.repeat(32));
+    await page.click('#digest-button');
+    try {
+      await page.waitForFunction((w) => document.getElementById('summary').textContent.includes(w),
+        want, { timeout: 10000 });
+    } catch (e) {
+      fail(`lookup answered ${status} ${body}: summary "${await page.textContent('#summary')}"`);
+    }
+    await page.unroute('**/v1/evidence/**');
+  }
+  console.log(JSON.stringify({ check: 'lookup answered with garbage' }));
+
   // 3. The fingerprint the court holds, compared with the validator's genesis.
   const receipt = JSON.parse(readFileSync(receiptPath, 'utf8'));
   await page.fill('#court-fingerprint', receipt.genesis_hash);
