@@ -17,12 +17,15 @@
 #include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <future>
 #include <limits>
 #include <list>
 #include <mutex>
 #include <optional>
 #include <random>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
