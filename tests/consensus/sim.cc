@@ -794,7 +794,7 @@ bool Simulation::Complete() const {
   uint64_t height = 0;
   bool first = true;
   for (int i = 0; i < opt_.n; ++i) {
-    if (!Honest(i)) continue;
+    if (!Honest(i) || nodes_[i].gone) continue;
     const Node& node = nodes_[i];
     if (!node.replica) return false;
     for (const Hash32& id : must_commit_) {
@@ -888,6 +888,23 @@ void Simulation::RandomFaults() {
       RestoreFromBackup(restored, backup_at, restore_at, /*marker=*/true);
     }
   }
+  // A correct replica that goes down for good (a validator lost, never restarted) in a quarter of
+  // the seeds where the others, the restored one aside, can commit without it: they must finish
+  // the run on their own. Its own stream of numbers too.
+  std::mt19937_64 gone_rng(opt_.seed ^ 0x0dd0'5eed'4f00'd1e5ULL);
+  int gone = -1;
+  const int working = correct - (restored >= 0 ? 1 : 0);
+  if (gone_rng() % 4 == 0 && static_cast<size_t>(working - 1) >= genesis_.quorum()) {
+    std::vector<int> candidates;
+    for (int k = byz; k < opt_.n; ++k) {
+      if (!crashed.count(ids[k]) && ids[k] != restored) candidates.push_back(ids[k]);
+    }
+    if (!candidates.empty()) {
+      gone = candidates[gone_rng() % candidates.size()];
+      nodes_[gone].gone = true;
+      Crash(gone, static_cast<UnixMillis>(gone_rng() % opt_.fault_period));
+    }
+  }
   if (u(rng_) < 0.5) {
     std::vector<int> group(ids.begin(),
                            ids.begin() + 1 + static_cast<std::ptrdiff_t>(rng_() % (opt_.n - 1)));
@@ -900,7 +917,11 @@ void Simulation::RandomFaults() {
     // A deposit a replica accepts between its backup and the restore may be lost with it (its
     // journal is the backup's) unless it reached another replica first; the run requires every
     // submitted deposit to commit, so those go to the next replica instead.
-    if (to == restored && at >= backup_at && at <= restore_at) to = (to + 1) % opt_.n;
+    // And one a replica accepts before it goes for good is lost unless it reached another, so
+    // none goes to that replica.
+    while (to == gone || (to == restored && at >= backup_at && at <= restore_at)) {
+      to = (to + 1) % opt_.n;
+    }
     Submit(to, at);
   }
   // A client that reuses a nonce: a second statement with a submitted deposit's nonce, to any
@@ -920,6 +941,7 @@ void Simulation::RandomFaults() {
   } else {
     os << "none";
   }
+  os << " gone=" << (gone >= 0 ? "v" + std::to_string(gone) : std::string("none"));
   os << " byzantine=";
   for (int i = 0; i < opt_.n; ++i) {
     if (nodes_[i].byzantine) os << "v" << i << ":" << nodes_[i].byzantine << " ";

@@ -202,6 +202,7 @@ class Simulation {
     // The host's restore marker (docs/operations.md "The restore marker"): set by a restore that
     // honours it, kept across restarts, deleted once the replica reports its bounds known.
     bool restore_marker = false;
+    bool gone = false;          // down for good (RandomFaults): the run completes without it
     size_t persist_writes = 0;  // Readies with records (persist_writes())
     // The host's state-transfer target (node/validator.cc's catching_up_): while the replica is
     // below it, Prefilter drops FORWARDs as the node does.
