@@ -287,7 +287,9 @@ TEST_CASE("deposit: a directory or a FIFO given as the key says what it is") {
         RunProgram("/usr/bin/timeout", {"20", CliPath(), "deposit", file, "--key", key,
                                         "--depositor", "demo-platform", "--node", s.node.url()});
     CHECK_MESSAGE(run.exit_code == 3, (run.out + run.err));
-    CHECK_MESSAGE(run.err.find("cannot read " + key + why) != std::string::npos, run.err);
+    std::string want = "cannot read " + key;
+    want += why;
+    CHECK_MESSAGE(run.err.find(want) != std::string::npos, run.err);
   }
 }
 

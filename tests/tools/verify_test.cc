@@ -416,7 +416,7 @@ TEST_CASE("a receipt that cannot be read still gets its report, saying why") {
 // A stand-in for Chromium: a shell script that prints `pdf` to the --print-to-pdf= path (or
 // nothing when empty) and exits 0.
 std::string FakeChromium(const TempDir& dir, const std::string& pdf) {
-  const std::string path = dir / "fake-chromium";
+  std::string path = dir / "fake-chromium";
   WriteText(path,
             "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in --print-to-pdf=*) out=\"${a#*=}\";; "
             "esac; done\n" +
@@ -468,8 +468,34 @@ TEST_CASE("verify: a directory or a FIFO given as the file says what it is") {
     CliRun run = RunProgram("/usr/bin/timeout", {"20", CliPath(), "verify", file, "--receipt",
                                                  receipt, "--genesis", fx.genesis_path});
     CHECK_MESSAGE(run.exit_code == 3, (run.out + run.err));
-    CHECK_MESSAGE(run.err.find("cannot read " + file + why) != std::string::npos, run.err);
+    std::string want = "cannot read " + file;
+    want += why;
+    CHECK_MESSAGE(run.err.find(want) != std::string::npos, run.err);
   }
+}
+
+// The evidence file's name comes from whoever delivered the file: a name holding an escape
+// sequence reached the judge's terminal raw (it can clear the screen and paint a verdict), and
+// one that is not UTF-8 went into the report's UTF-8 HTML as it was.
+TEST_CASE("verify prints the file's name escaped, on the terminal and in the report") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  const std::string receipt = dir / "receipt.json";
+  WriteText(receipt, ReceiptJson(fx, 0));
+  const std::string named = dir / "exhibit\x1b[2J\x1b[HVERIFIED\xff.txt";
+  std::filesystem::copy_file(fx.files[0], named);
+  const std::string report = dir / "report.html";
+  CliRun run = RunCli(
+      {"verify", named, "--receipt", receipt, "--genesis", fx.genesis_path, "--report", report});
+  CHECK_MESSAGE(run.exit_code == 0, (run.out + run.err));
+  CHECK(run.out.find('\x1b') == std::string::npos);
+  CHECK(run.out.find('\xff') == std::string::npos);
+  CHECK_MESSAGE(run.out.find("exhibit\\x1b[2J\\x1b[HVERIFIED\\xff.txt") != std::string::npos,
+                run.out);
+  const std::string html = ReadText(report);
+  CHECK(html.find('\x1b') == std::string::npos);
+  CHECK(html.find('\xff') == std::string::npos);
+  CHECK(html.find("VERIFIED\\xff.txt") != std::string::npos);
 }
 
 }  // namespace

@@ -143,7 +143,8 @@ bool SaveReceipt(Item& item, const nlohmann::json& receipt_json, const genesis::
   }
   item.saved = true;
   std::cout << "committed " << item.evidence_id << " block " << receipt->block_height << " "
-            << item.file << " -> " << path << note << "\n";
+            << PrintableText(item.file) << " -> " << PrintableText(path) << PrintableText(note)
+            << "\n";
   return true;
 }
 
@@ -344,7 +345,7 @@ int RunDeposit(const DepositOptions& o) {
   for (const auto& item : items) {
     if (item.saved) continue;
     ++pending;
-    std::cout << "pending   " << item.evidence_id << " " << item.file << "\n";
+    std::cout << "pending   " << item.evidence_id << " " << PrintableText(item.file) << "\n";
   }
   if (verify_failed) return kExitFailed;
   if (pending > 0 && o.wait) {

@@ -41,7 +41,8 @@ ReportEntry Verify(ledger::Receipt receipt, const genesis::Genesis& genesis, con
 // `receipt_text`: the receipt file's bytes, read before the evidence file was hashed.
 int VerifyOffline(const VerifyOptions& o, const std::string& receipt_text,
                   const genesis::Genesis& genesis, ReportInput& report) {
-  std::cout << "verifying " << o.file << " against " << o.receipt << "\n";
+  std::cout << "verifying " << PrintableText(o.file) << " against " << PrintableText(o.receipt)
+            << "\n";
   auto receipt = ledger::Receipt::FromJson(receipt_text);
   if (!receipt.ok()) {
     // docs/receipts.md: reading the receipt is the step "receipt", reported like the others,
@@ -137,10 +138,11 @@ int RunVerify(const VerifyOptions& o) {
     digest = HashFile(o.file, &progress);
   }
   if (!digest.ok()) return Fail(kVerifyVerb, kExitIo, digest.status().message());
-  std::cout << "file " << o.file << " sha256 " << ToHex(*digest) << "\n";
+  // The file's name is whatever its sender chose: escaped like all text from outside.
+  std::cout << "file " << PrintableText(o.file) << " sha256 " << ToHex(*digest) << "\n";
   ReportInput report;
   report.lang = o.lang.empty() ? LanguageFromLocale() : o.lang;
-  report.file_name = o.file;
+  report.file_name = PrintableText(o.file);
   report.file_size = size_error ? 0 : file_size;
   report.file_digest = *digest;
   report.generated_at = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -158,7 +160,7 @@ int RunVerify(const VerifyOptions& o) {
     if (Status s = WriteReport(o.report, RenderReportHtml(report, *genesis)); !s.ok()) {
       return Fail(kVerifyVerb, kExitIo, s.message());
     }
-    std::cout << "report written to " << o.report << "\n";
+    std::cout << "report written to " << PrintableText(o.report) << "\n";
   }
   return code;
 }

@@ -38,7 +38,7 @@ struct ReportEntry {
 
 struct ReportInput {
   std::string lang;       // "zh" or "en"
-  std::string file_name;  // the evidence file as given on the command line
+  std::string file_name;  // the evidence file as given on the command line, PrintableText
   uint64_t file_size = 0;
   Hash32 file_digest{};
   std::vector<ReportEntry> entries;  // one A4 page each
