@@ -31,6 +31,7 @@ namespace {
 
 constexpr auto kTickInterval = std::chrono::milliseconds(20);
 constexpr char kGenesisHashMeta[] = "genesis_hash";
+constexpr char kValidatorIdMeta[] = "validator_id";
 // Ties the data directory to one chain: refuses to run a data dir made for another genesis.
 Status CheckDataDirChain(storage::KvStore& store, const genesis::Genesis& genesis) {
   auto key = storage::keys::Meta(kGenesisHashMeta);
@@ -46,6 +47,38 @@ Status CheckDataDirChain(storage::KvStore& store, const genesis::Genesis& genesi
     return Status::Error("wrong_chain", "data directory belongs to another genesis");
   }
   return Status::Ok();
+}
+
+// Ties the data directory to one validator: its consensus records are that validator's votes
+// and its pending journal that validator's acknowledged deposits. A file copy of another
+// validator's directory holds none of this validator's votes and no restore marker, so the
+// replica would vote at once, and could sign a second PREPARE or COMMIT for a slot it voted on
+// before (docs/operations.md "Backing up and restoring"); it is refused. A restored copy (a
+// backup or a snapshot, `restored`) may come from any validator: its marker makes the replica
+// withhold its votes until past anything it may have signed, so it is taken over. A directory
+// without the record (made before it existed) is taken as this validator's.
+Status CheckDataDirOwner(storage::KvStore& store, const std::string& validator_id, bool restored) {
+  auto key = storage::keys::Meta(kValidatorIdMeta);
+  auto existing = store.Get(key);
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value() && **existing == validator_id) return Status::Ok();
+  if (existing->has_value() && !restored) {
+    return Status::Error(
+        "wrong_validator",
+        "the data directory is validator " + **existing + "'s (its votes and pending deposits), " +
+            "not " + validator_id + "'s, and carries no restore marker: started on it, " +
+            validator_id + " would vote without its own vote history. Give " + validator_id +
+            " its own data directory, or one restored from a backup or a snapshot, which "
+            "carry the restore marker (docs/operations.md \"Backing up and restoring a data "
+            "directory\")");
+  }
+  if (existing->has_value()) {
+    spdlog::warn("the data directory is restored from validator {}'s backup: taken over by {}",
+                 **existing, validator_id);
+  }
+  storage::WriteBatch batch;
+  batch.Put(key, validator_id);
+  return store.Write(batch, true);
 }
 
 }  // namespace
@@ -112,6 +145,7 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
   // backup's, so the replica withholds its votes until past what it may have signed since.
   auto marker = storage::ReadRestoreMarker(*v->store_);
   if (!marker.ok()) return marker.status();
+  EVCHAIN_RETURN_IF_ERROR(CheckDataDirOwner(*v->store_, config.validator_id, marker->has_value()));
   if (marker->has_value()) {
     restored.from_backup =
         consensus::RestoredFromBackup{(*marker)->consensus_seq, (*marker)->consensus_view};

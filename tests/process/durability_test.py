@@ -6,11 +6,19 @@ pre-prepare, so only the journal can keep it); a deposit is acknowledged as pend
 killed with SIGKILL; all four start; the deposit commits and its receipt, fetched from a
 validator that never saw the deposit, verifies.
 
+A validator started on a copy of another validator's data directory (both stopped, the files
+copied) refuses to run: the copy holds the other's votes and acknowledged deposits, none of its
+own, and no restore marker to make it withhold its votes.
+
 Run: EVCHAIN_BUILD_DIR=build python3 tests/process/durability_test.py pending_survives_crash
+     EVCHAIN_BUILD_DIR=build python3 tests/process/durability_test.py copied_data_dir_refused
 """
 import os
+import shutil
+import signal
+import subprocess
 
-from evnet import CLI, Network, check, run, wait_until, main
+from evnet import CLI, NODE, Network, check, make_files, run, wait_until, main
 
 
 def pending_survives_crash():
@@ -43,5 +51,46 @@ def pending_survives_crash():
                    lambda: all(net.status(i)["pending"] == 0 for i in range(4)), 30)
 
 
+def data_dir(net, i):
+    d = net.configs[i]["data_dir"]
+    return d if os.path.isabs(d) else os.path.join(net.net, f"node{i}", d)
+
+
+def copied_data_dir_refused():
+    with Network() as net:
+        net.start_all()
+        net.deposit(make_files(net, 3, "before-copy"), node=1)
+        net.kill(1, signal.SIGTERM)
+        net.kill(3, signal.SIGTERM)
+        # node3's disk replaced by a file copy of node1's (its Unix socket is no file to copy).
+        shutil.rmtree(data_dir(net, 3))
+        shutil.copytree(data_dir(net, 1), data_dir(net, 3),
+                        ignore=shutil.ignore_patterns("backup.sock"))
+        config = f"{net.net}/node3/config.json"
+        try:
+            started = subprocess.run([NODE, "--config", config], capture_output=True, text=True,
+                                     timeout=20)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("node3 ran on node1's data directory")
+        log = started.stdout + started.stderr
+        check(started.returncode == 1, f"exit {started.returncode}, expected 1:\n{log[-2000:]}")
+        owner = net.genesis["validators"][1]["id"]
+        check(f"validator {owner}'s" in log and "restore marker" in log,
+              f"the refusal does not say whose directory it is:\n{log[-2000:]}")
+        # node1 still runs on its own directory, and a backup of it, restored for node3, is
+        # accepted: its restore marker keeps node3 from voting until it is past node1's votes.
+        net.start(1)
+        net.wait_connected(nodes=[0, 1, 2])  # the backup is then the running node's
+        backup = os.path.join(net.dir, "node1-backup")
+        run([CLI, "backup", "create", "--data-dir", data_dir(net, 1), "--out", backup])
+        run([CLI, "backup", "restore", "--from", backup, "--data-dir", data_dir(net, 3),
+             "--replace"])
+        net.start(3)
+        net.wait_connected(timeout=60)
+        net.deposit(make_files(net, 2, "after-restore"), node=3)
+        wait_until("marker cleared", lambda: net.log_lines(3, "clearing the restore marker"), 60)
+
+
 if __name__ == "__main__":
-    main({"pending_survives_crash": pending_survives_crash})
+    main({"pending_survives_crash": pending_survives_crash,
+          "copied_data_dir_refused": copied_data_dir_refused})
