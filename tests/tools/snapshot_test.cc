@@ -3,6 +3,7 @@
 #include "storage/snapshot.h"
 
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -285,6 +286,32 @@ TEST_CASE("a snapshot is refused, by name, when anything in it does not verify")
     Status s = LoadFresh(bytes, genesis);
     CHECK(s.code() == "bad_snapshot");
     CHECK(s.message().find("version 2") != std::string::npos);
+  }
+}
+
+// docs/cli.md: exit 3 when a file cannot be read. A directory (or a FIFO) given as the
+// snapshot failed as 'io_error: cannot read the snapshot file' with exit 1, the code of a
+// snapshot that does not verify; a FIFO with no writer held the tool for ever.
+TEST_CASE("evchain snapshot show and restore: a directory or FIFO given as the file exits 3") {
+  TempDir dir;
+  ChainFixture fx = MakeChain(dir);
+  const std::string folder = dir / "folder";
+  std::filesystem::create_directory(folder);
+  const std::string fifo = dir / "chain.fifo";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  for (const auto& [in, why] : {std::pair{folder, std::string(": is a directory")},
+                                std::pair{fifo, std::string(": not a regular file")}}) {
+    std::string want = "cannot read " + in;
+    want += why;
+    CliRun show = RunProgram("/usr/bin/timeout", {"20", CliPath(), "snapshot", "show", "--in", in});
+    CHECK_MESSAGE(show.exit_code == 3, (show.out + show.err));
+    CHECK_MESSAGE(show.err.find(want) != std::string::npos, show.err);
+    CliRun restore =
+        RunProgram("/usr/bin/timeout", {"20", CliPath(), "snapshot", "restore", "--genesis",
+                                        fx.genesis_path, "--in", in, "--data", dir / "restored"});
+    CHECK_MESSAGE(restore.exit_code == 3, (restore.out + restore.err));
+    CHECK_MESSAGE(restore.err.find(want) != std::string::npos, restore.err);
+    CHECK_FALSE(std::filesystem::exists(dir / "restored"));
   }
 }
 

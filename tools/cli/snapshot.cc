@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -24,6 +26,7 @@
 #include "storage/kv_store.h"
 #include "tools/cli/backup_client.h"
 #include "tools/cli/cli_common.h"
+#include "tools/cli/file_hash.h"
 #include "tools/cli/progress.h"
 #include "tools/cli/verbs.h"
 
@@ -219,16 +222,31 @@ int Fetch(const SnapshotCliOptions& o) {
   return kExitOk;
 }
 
+// A snapshot file to read: a regular file (cli::CheckRegularFile: a directory would read as an
+// error, a FIFO's open would wait for a writer), opened. Error "io" saying why.
+Result<File> OpenSnapshot(const std::string& path) {
+  EVCHAIN_RETURN_IF_ERROR(CheckRegularFile(path));
+  File in(std::fopen(path.c_str(), "rb"));
+  if (!in) return Status::Error("io", "cannot open " + path + ": " + std::strerror(errno));
+  return in;
+}
+
+// A header that cannot be read: exit 3 when reading failed, 1 when the bytes are not a
+// snapshot's (docs/cli.md "Exit codes").
+int FailHeader(const std::string& path, const Status& status) {
+  return Fail(kSnapshotVerb, status.code() == "io_error" ? kExitIo : kExitFailed,
+              path + ": " + status.ToString());
+}
+
 int Restore(const SnapshotCliOptions& o) {
   auto genesis = LoadGenesis(o.genesis);
   if (!genesis.ok()) return FailGenesis(kSnapshotVerb, genesis.status());
-  File in(std::fopen(o.file.c_str(), "rb"));
-  if (!in) return Fail(kSnapshotVerb, kExitIo, "cannot open " + o.file);
-  std::setvbuf(in.get(), nullptr, _IOFBF, 1 << 20);
-  auto header = storage::ReadSnapshotHeader(in.get());
-  if (!header.ok())
-    return Fail(kSnapshotVerb, kExitFailed, o.file + ": " + header.status().ToString());
-  std::rewind(in.get());
+  auto in = OpenSnapshot(o.file);
+  if (!in.ok()) return Fail(kSnapshotVerb, kExitIo, in.status().message());
+  std::setvbuf(in->get(), nullptr, _IOFBF, 1 << 20);
+  auto header = storage::ReadSnapshotHeader(in->get());
+  if (!header.ok()) return FailHeader(o.file, header.status());
+  std::rewind(in->get());
 
   std::error_code ec;
   const std::string dir = fs::absolute(o.data_dir, ec).lexically_normal().string();
@@ -280,7 +298,8 @@ int Restore(const SnapshotCliOptions& o) {
       }
       report(done);
     };
-    auto loaded = storage::LoadSnapshot(in.get(), *genesis, **store, report, staging, report_index);
+    auto loaded =
+        storage::LoadSnapshot(in->get(), *genesis, **store, report, staging, report_index);
     progress->Finish();
     if (!loaded.ok()) {
       const bool io = loaded.status().code() == "io_error";
@@ -321,11 +340,10 @@ int Restore(const SnapshotCliOptions& o) {
 }
 
 int Show(const SnapshotCliOptions& o) {
-  File in(std::fopen(o.file.c_str(), "rb"));
-  if (!in) return Fail(kSnapshotVerb, kExitIo, "cannot open " + o.file);
-  auto header = storage::ReadSnapshotHeader(in.get());
-  if (!header.ok())
-    return Fail(kSnapshotVerb, kExitFailed, o.file + ": " + header.status().ToString());
+  auto in = OpenSnapshot(o.file);
+  if (!in.ok()) return Fail(kSnapshotVerb, kExitIo, in.status().message());
+  auto header = storage::ReadSnapshotHeader(in->get());
+  if (!header.ok()) return FailHeader(o.file, header.status());
   std::cout << InfoJson(*header).dump(2) << "\n";
   return kExitOk;
 }
