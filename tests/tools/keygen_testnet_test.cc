@@ -46,11 +46,22 @@ TEST_CASE("usage errors exit 2 with one prefixed line, --help shows an example")
   CHECK(missing.exit_code == 2);
   CHECK(missing.err.rfind("evchain keygen: ", 0) == 0);
   CHECK(std::count(missing.err.begin(), missing.err.end(), '\n') == 1);
-  for (const char* verb :
-       {"keygen", "testnet", "deposit", "verify", "audit", "checkpoint", "consistency"}) {
+  for (const char* verb : {"keygen", "testnet", "deposit", "verify", "audit", "checkpoint",
+                           "consistency", "page", "backup", "snapshot"}) {
     CliRun help = RunCli({verb, "--help"});
     CHECK_MESSAGE(help.exit_code == 0, verb);
     CHECK_MESSAGE(help.out.find("Example") != std::string::npos, verb);
+  }
+  // Each sub-verb's own help shows its own use, not only its parent's.
+  for (const auto& [verb, sub] :
+       {std::pair{"backup", "create"}, std::pair{"backup", "restore"}, std::pair{"backup", "show"},
+        std::pair{"snapshot", "create"}, std::pair{"snapshot", "fetch"},
+        std::pair{"snapshot", "restore"}, std::pair{"snapshot", "show"}}) {
+    CliRun help = RunCli({verb, sub, "--help"});
+    INFO(verb, " ", sub, "\n", help.out);
+    CHECK(help.exit_code == 0);
+    CHECK(help.out.find("Example:\n  evchain " + std::string(verb) + " " + sub + " ") !=
+          std::string::npos);
   }
   CHECK(RunCli({"no-such-verb"}).exit_code == 2);
 }

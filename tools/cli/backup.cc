@@ -254,6 +254,9 @@ void AddBackup(CLI::App& app, int* exit_code) {
   create->add_option("--data-dir", o->data_dir, "The node's data directory")->required();
   create->add_option("--out", o->out, "New directory for the backup")->required();
   create->add_flag("--json", o->json, "Print the result as JSON");
+  create->footer(
+      "Example:\n  evchain backup create --data-dir /var/lib/evchain/court-1 --out "
+      "/backup/court-1-$(date +%F)\n");
   create->callback([o, exit_code] { *exit_code = Create(*o); });
   auto* restore = cmd->add_subcommand(
       "restore", "Put a backup in place as a node's data directory (the node must be stopped)");
@@ -261,17 +264,22 @@ void AddBackup(CLI::App& app, int* exit_code) {
   restore->add_option("--data-dir", o->data_dir, "The node's data directory")->required();
   restore->add_flag("--replace", o->replace,
                     "Move a non-empty data directory aside (DIR.before-restore-TIME) first");
+  restore->footer(
+      "Example:\n  evchain backup restore --from /backup/court-1-2026-12-01 --data-dir "
+      "/var/lib/evchain/court-1 --replace\n");
   restore->callback([o, exit_code] { *exit_code = Restore(*o); });
   auto* show = cmd->add_subcommand(
       "show", "Print a data directory's or backup's height and restore marker as JSON");
   show->add_option("--data-dir", o->data_dir, "A data directory or backup")->required();
+  show->footer("Example:\n  evchain backup show --data-dir /backup/court-1-2026-12-01\n");
   show->callback([o, exit_code] { *exit_code = Show(*o); });
   cmd->footer(
       "Examples:\n"
       "  evchain backup create --data-dir /var/lib/evchain/court-1 --out /backup/court-1-$(date "
       "+%F)\n"
       "  evchain backup restore --from /backup/court-1-2026-12-01 --data-dir "
-      "/var/lib/evchain/court-1 --replace\n");
+      "/var/lib/evchain/court-1 --replace\n"
+      "  evchain backup show --data-dir /backup/court-1-2026-12-01\n");
 }
 
 }  // namespace evchain::cli

@@ -367,6 +367,9 @@ void AddSnapshot(CLI::App& app, int* exit_code) {
   create->add_flag("--progress", o->progress,
                    "Draw a progress bar even when stderr is no terminal");
   create->add_flag("--json", o->json, "Print the result as JSON");
+  create->footer(
+      "Example:\n  evchain snapshot create --data-dir /var/lib/evchain/court-2 --out "
+      "/tmp/chain.evsnap\n");
   create->callback([o, exit_code] { *exit_code = Create(*o); });
   auto* fetch = cmd->add_subcommand(
       "fetch",
@@ -386,6 +389,9 @@ void AddSnapshot(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 30));
   fetch->add_flag("--progress", o->progress, "Draw a progress bar even when stderr is no terminal");
   fetch->add_flag("--json", o->json, "Print the result as JSON");
+  fetch->footer(
+      "Example:\n  evchain snapshot fetch --config /etc/evchain/court-1/config.json --out "
+      "/tmp/chain.evsnap\n");
   fetch->callback([o, exit_code] { *exit_code = Fetch(*o); });
   auto* restore = cmd->add_subcommand(
       "restore",
@@ -401,10 +407,14 @@ void AddSnapshot(CLI::App& app, int* exit_code) {
   restore->add_flag("--progress", o->progress,
                     "Draw a progress bar even when stderr is no terminal");
   restore->add_flag("--json", o->json, "Print the result as JSON");
+  restore->footer(
+      "Example:\n  evchain snapshot restore --genesis genesis.json --in /tmp/chain.evsnap "
+      "--data-dir /var/lib/evchain/court-1\n");
   restore->callback([o, exit_code] { *exit_code = Restore(*o); });
   auto* show =
       cmd->add_subcommand("show", "Print a snapshot's header (its tip) as JSON, unverified");
   show->add_option("--in", o->file, "The snapshot file")->required();
+  show->footer("Example:\n  evchain snapshot show --in /tmp/chain.evsnap\n");
   show->callback([o, exit_code] { *exit_code = Show(*o); });
   cmd->footer(
       "A snapshot holds every block (header and certificate) and every entry; restore rebuilds\n"
@@ -418,6 +428,7 @@ void AddSnapshot(CLI::App& app, int* exit_code) {
       "  evchain snapshot fetch --config /etc/evchain/court-1/config.json --out /tmp/chain.evsnap\n"
       "  evchain snapshot restore --genesis genesis.json --in /tmp/chain.evsnap \\\n"
       "      --data-dir /var/lib/evchain/court-1\n"
+      "  evchain snapshot show --in /tmp/chain.evsnap\n"
       "  evchain audit --data-dir /var/lib/evchain/court-1 --genesis genesis.json\n");
 }
 
