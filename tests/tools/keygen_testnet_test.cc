@@ -53,15 +53,18 @@ TEST_CASE("usage errors exit 2 with one prefixed line, --help shows an example")
     CHECK_MESSAGE(help.out.find("Example") != std::string::npos, verb);
   }
   // Each sub-verb's own help shows its own use, not only its parent's.
-  for (const auto& [verb, sub] :
+  for (const auto& verb_sub :
        {std::pair{"backup", "create"}, std::pair{"backup", "restore"}, std::pair{"backup", "show"},
         std::pair{"snapshot", "create"}, std::pair{"snapshot", "fetch"},
         std::pair{"snapshot", "restore"}, std::pair{"snapshot", "show"}}) {
+    const std::string verb = verb_sub.first;
+    const std::string sub = verb_sub.second;
     CliRun help = RunCli({verb, sub, "--help"});
     INFO(verb, " ", sub, "\n", help.out);
     CHECK(help.exit_code == 0);
-    CHECK(help.out.find("Example:\n  evchain " + std::string(verb) + " " + sub + " ") !=
-          std::string::npos);
+    std::string want = "Example:\n  evchain " + verb;
+    want += " " + sub + " ";
+    CHECK(help.out.find(want) != std::string::npos);
   }
   CHECK(RunCli({"no-such-verb"}).exit_code == 2);
 }
