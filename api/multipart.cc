@@ -175,6 +175,7 @@ Status MultipartHasher::Feed(std::string_view data) {
     progressed = false;
     status = Step(progressed);
   }
+  bytes_moved_ += pending_.size() - consumed_;
   pending_.erase(0, consumed_);
   consumed_ = 0;
   return status;

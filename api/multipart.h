@@ -29,6 +29,11 @@ class MultipartHasher {
   // Error "bad_multipart" when the closing boundary never came.
   Result<std::optional<Hash32>> Finish();
 
+  // Bytes moved to the front of the buffer so far (what is left of each call's bytes once it
+  // has been consumed): at most a part header or a boundary's length per call, whatever the
+  // body holds. The bound that keeps many tiny parts linear (tests/api/multipart_test.cc).
+  size_t bytes_moved() const { return bytes_moved_; }
+
  private:
   enum class State { kPreamble, kAfterBoundary, kHeaders, kBody, kEpilogue };
   Status Step(bool& progressed);
@@ -54,6 +59,7 @@ class MultipartHasher {
   bool in_file_ = false;
   int files_ = 0;
   crypto::Sha256Stream sha_;
+  size_t bytes_moved_ = 0;
 };
 
 }  // namespace evchain::api
