@@ -168,8 +168,14 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
   auto frontier = v->log_->Frontier();
   if (!frontier.ok()) return frontier.status();
   restored.tip.frontier = std::move(*frontier);
-  v->replica_ = std::make_unique<consensus::Replica>(v->genesis_, self, v->key_,
-                                                     std::move(restored), v.get());
+  v->committed_index_ = std::make_unique<FailClosedIndex>(
+      [log = v->log_.get()](const Hash32& id) { return log->FindByEvidenceId(id); },
+      [log = v->log_.get()](const std::string& depositor, const std::string& nonce) {
+        return log->FindByNonce(depositor, nonce);
+      },
+      [raw = v.get()](const evchain::Status& status) { raw->IndexReadFailed(status); });
+  v->replica_ = std::make_unique<consensus::Replica>(
+      v->genesis_, self, v->key_, std::move(restored), v->committed_index_.get());
 
   v->api_config_ = ApiConfigFrom(config);
   api::metric::DescribeAll(v->metrics_);
@@ -177,6 +183,10 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
                        "Consensus messages dropped by the replica, by reason.");
   PeerInbox::DescribeMetrics(v->metrics_);
   v->metrics_.Describe(kViewChangesMetric, "counter", "Views entered after a view change.");
+  v->metrics_.Describe(kIndexReadErrorsMetric, "counter",
+                       "Reads of the committed log's indexes that failed for the replica (each "
+                       "counts as committed: the replica refuses what it cannot check).");
+  v->metrics_.Increment(kIndexReadErrorsMetric, "", 0);
   v->metrics_.Describe(kEquivocationsMetric, "counter",
                        "Equivocating primaries detected (two pre-prepares for one slot).");
   v->metrics_.Describe(kViewChangesStartedMetric, "counter",
@@ -201,7 +211,7 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
   // Well above the pool bound, so a deposit is evicted only after waiting very long.
   v->verified_deposits_ = std::make_unique<VerifiedDeposits>(
       std::max<size_t>(size_t{4} * config.max_pending, size_t{1} << 16),
-      [raw = v.get()](const Hash32& id) { return raw->Contains(id); });
+      [index = v->committed_index_.get()](const Hash32& id) { return index->Contains(id); });
   v->metrics_.Increment(api::metric::kBlocksCommitted, "", 0);
   for (const auto& [name, help] : std::vector<std::pair<const char*, const char*>>{
            {"evchain_peer_frames_total", "Payload frames on validator links, by direction."},
@@ -533,7 +543,12 @@ bool Validator::IsPending(const Hash32& evidence_id) const {
 
 size_t Validator::ReplicaPending() const { return replica_pending_.load(); }
 
-bool Validator::Committed(const Hash32& evidence_id) const { return Contains(evidence_id); }
+// Admission's question, failing open: a deposit whose lookup fails is journalled and
+// proposed, never acknowledged as committed unjournalled (node/admission.h).
+bool Validator::Committed(const Hash32& evidence_id) const {
+  auto found = log_->FindByEvidenceId(evidence_id);
+  return found.ok() && found->has_value();
+}
 
 Result<std::optional<Hash32>> Validator::CommittedNonceOwner(const std::string& depositor,
                                                              const std::string& nonce) const {
@@ -576,21 +591,21 @@ api::NodeStatusInfo Validator::Status() const {
   return info;
 }
 
-bool Validator::Contains(const Hash32& evidence_id) const {
-  auto found = log_->FindByEvidenceId(evidence_id);
-  return found.ok() && found->has_value();
-}
-
-std::optional<Hash32> Validator::NonceOwner(const std::string& depositor,
-                                            const std::string& nonce) const {
-  auto found = log_->FindByNonce(depositor, nonce);
-  if (!found.ok()) {
-    // A storage read error: the replica treats the nonce as free, so a block that reuses it
-    // may be accepted here; the other replicas' checks still decide it.
-    spdlog::error("nonce index read failed: {}", found.status().ToString());
-    return std::nullopt;
-  }
-  return *found;
+// Counted in /metrics; logged at most every 10 s with the count, so a failing disk does not
+// write a line per lookup.
+void Validator::IndexReadFailed(const evchain::Status& status) {
+  const uint64_t count = ++index_read_errors_;
+  metrics_.Increment(kIndexReadErrorsMetric);
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t last = index_error_logged_ms_.load();
+  if (last != 0 && now - last < 10000) return;
+  if (!index_error_logged_ms_.compare_exchange_strong(last, now)) return;
+  spdlog::error(
+      "the committed log's index cannot be read ({}; {} failed reads so far): this validator "
+      "refuses the blocks it cannot check and votes on none of them until reads work again",
+      status.ToString(), count);
 }
 
 }  // namespace evchain::node

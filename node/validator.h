@@ -40,6 +40,7 @@
 #include "node/block_transfer.h"
 #include "node/clocks.h"
 #include "node/config.h"
+#include "node/fail_closed_index.h"
 #include "node/log_line.h"
 #include "node/net/thread_pool.h"
 #include "node/net/transport.h"
@@ -58,7 +59,6 @@
 namespace evchain::node {
 
 class Validator final : public api::NodeService,
-                        public consensus::CommittedIndex,
                         private Admission::Host,
                         private ReadyApplier::Host,
                         private TransferDriver::Host,
@@ -86,11 +86,6 @@ class Validator final : public api::NodeService,
   void SetCommitListener(std::function<void(const std::vector<Hash32>&)> listener) override;
   api::NodeStatusInfo Status() const override;
   const storage::EvidenceLog& Log() const override { return *log_; }
-
-  // consensus::CommittedIndex
-  bool Contains(const Hash32& evidence_id) const override;
-  std::optional<Hash32> NonceOwner(const std::string& depositor,
-                                   const std::string& nonce) const override;
 
   int http_port() const { return http_ ? http_->port() : 0; }
 
@@ -177,10 +172,16 @@ class Validator final : public api::NodeService,
   std::unique_ptr<net::Transport> transport_;
   std::unique_ptr<PeerInbox> inbox_;  // what peers send (created by Start, with the pools)
   std::unique_ptr<VerifiedDeposits> verified_deposits_;  // each deposit verified once
-  std::unique_ptr<net::ThreadPool> verifiers_;           // consensus messages carrying blocks
-  std::unique_ptr<net::ThreadPool> small_verifiers_;     // the other consensus messages
-  std::unique_ptr<net::ThreadPool> forward_verifiers_;   // FORWARDs: client traffic, last
-  std::unique_ptr<net::ThreadPool> transfer_workers_;    // serving and checking fetched blocks
+  // The replica's lookups of the committed log, failing closed (node/fail_closed_index.h).
+  std::unique_ptr<FailClosedIndex> committed_index_;
+  // Index reads that failed for the replica, and when one was last logged (IndexReadFailed).
+  std::atomic<uint64_t> index_read_errors_{0};
+  std::atomic<int64_t> index_error_logged_ms_{0};
+  void IndexReadFailed(const evchain::Status& status);
+  std::unique_ptr<net::ThreadPool> verifiers_;          // consensus messages carrying blocks
+  std::unique_ptr<net::ThreadPool> small_verifiers_;    // the other consensus messages
+  std::unique_ptr<net::ThreadPool> forward_verifiers_;  // FORWARDs: client traffic, last
+  std::unique_ptr<net::ThreadPool> transfer_workers_;   // serving and checking fetched blocks
   std::unique_ptr<api::HttpServer> http_;
   std::mutex commit_listener_mu_;
   std::function<void(const std::vector<Hash32>&)> commit_listener_;  // guarded by the mutex

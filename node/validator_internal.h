@@ -22,6 +22,7 @@ inline constexpr char kReplicaPendingMetric[] = "evchain_replica_pending_deposit
 inline constexpr char kOverloadedMetric[] = "evchain_overloaded";
 inline constexpr char kDepositChecksMetric[] = "evchain_deposit_checks_total";
 inline constexpr char kStatementParsesMetric[] = "evchain_consensus_statement_parses_total";
+inline constexpr char kIndexReadErrorsMetric[] = "evchain_committed_index_read_errors_total";
 
 inline std::string PayloadBytes(const pb::PeerPayload& payload) {
   std::string out;
