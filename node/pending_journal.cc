@@ -9,7 +9,7 @@
 namespace evchain::node {
 namespace {
 
-constexpr std::string_view kPendingPrefix = "pending/";
+constexpr std::string_view kPendingPrefix = PendingJournal::kKeyPrefix;
 
 std::string PendingKey(const Hash32& evidence_id) {
   return storage::keys::Meta(std::string(kPendingPrefix) + std::string(AsChars(evidence_id)));

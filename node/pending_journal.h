@@ -6,6 +6,7 @@
 #pragma once
 
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 #include "common/bytes.h"
@@ -19,6 +20,9 @@ namespace evchain::node {
 
 class PendingJournal {
  public:
+  // The journal's keys are storage::keys::Meta(kKeyPrefix) followed by the raw evidence id.
+  static constexpr std::string_view kKeyPrefix = "pending/";
+
   // `store` must outlive the journal.
   explicit PendingJournal(storage::KvStore* store);
 

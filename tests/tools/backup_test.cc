@@ -145,5 +145,37 @@ TEST_CASE("an offline backup of a stopped node's directory") {
   CHECK(reply["consensus_view"] == 0);
 }
 
+// A deposit the node acknowledged (202) after the backup lives only in its pending journal
+// until it commits. Until 2026-12-07 `restore --replace` left it in the directory moved aside, and
+// the restored validator never proposed it: an acknowledged deposit lost. It is carried over now;
+// the node checks it again at start (committed ones leave the journal).
+TEST_CASE("restore --replace carries the acknowledged deposits the old directory still held") {
+  TempDir dir;
+  const std::string data = dir / "data";
+  const std::string backup = dir / "backup";
+  TestNetwork net = MakeTestNetwork("backup-pending-test", kT0);
+  const std::string journal_key = "pending/" + std::string(32, '\x5a');
+  {
+    OpenLog opened = OpenLogAt(data);
+    ChainBuilder builder(net, opened.log.get(), 3);
+    Append(builder, *opened.log, 2);
+    auto service = node::BackupService::Start(data, *opened.log);
+    REQUIRE_MESSAGE(service.ok(), service.status().ToString());
+    CliRun run = RunCli({"backup", "create", "--data-dir", data, "--out", backup});
+    REQUIRE_MESSAGE(run.exit_code == 0, (run.out + run.err));
+    REQUIRE(opened.log->PutMeta(journal_key, "the acknowledged deposit", true).ok());
+  }
+  CliRun restored =
+      RunCli({"backup", "restore", "--from", backup, "--data-dir", data, "--replace"});
+  REQUIRE_MESSAGE(restored.exit_code == 0, (restored.out + restored.err));
+  CHECK(restored.out.find("1 acknowledged deposit") != std::string::npos);
+  OpenLog opened = OpenLogAt(data);
+  CHECK(opened.log->height() == 2);
+  auto carried = opened.log->GetMeta(journal_key);
+  REQUIRE(carried.ok());
+  REQUIRE(carried->has_value());
+  CHECK(**carried == "the acknowledged deposit");
+}
+
 }  // namespace
 }  // namespace evchain::cli::testing

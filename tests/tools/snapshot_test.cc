@@ -339,6 +339,24 @@ TEST_CASE("evchain snapshot create and restore, and a refused snapshot leaves no
   CHECK(RunCli(
             {"snapshot", "restore", "--genesis", fx.genesis_path, "--in", file, "--data", restored})
             .exit_code == 2);
+  // With --replace: the old directory is kept beside it, and the deposits it acknowledged and
+  // had not committed (its pending journal) are carried over (lost until 2026-12-07).
+  const std::string journal_key = "pending/" + std::string(32, '\x5b');
+  {
+    OpenLog old = OpenLogAt(restored);
+    REQUIRE(old.log->PutMeta(journal_key, "an acknowledged deposit", true).ok());
+  }
+  CliRun replaced = RunCli({"snapshot", "restore", "--genesis", fx.genesis_path, "--in", file,
+                            "--data", restored, "--replace"});
+  REQUIRE_MESSAGE(replaced.exit_code == 0, (replaced.out + replaced.err));
+  CHECK(replaced.out.find("1 acknowledged deposit not yet committed carried over") !=
+        std::string::npos);
+  {
+    OpenLog now = OpenLogAt(restored);
+    auto carried = now.log->GetMeta(journal_key);
+    REQUIRE(carried.ok());
+    CHECK(carried->value_or("") == "an acknowledged deposit");
+  }
 
   // A truncated copy: refused by name, no directory at all.
   std::string bytes = ReadText(file);

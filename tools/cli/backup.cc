@@ -22,6 +22,7 @@
 #include "storage/keys.h"
 #include "storage/kv_store.h"
 #include "tools/cli/backup_client.h"
+#include "tools/cli/carry_pending.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/verbs.h"
 
@@ -162,6 +163,7 @@ int Restore(const BackupCliOptions& o) {
   // Copy into a fresh directory beside the target, then rename: a crash mid-copy leaves no
   // half-restored data directory.
   const std::string staging = o.data_dir + ".restoring";
+  size_t carried = 0;  // acknowledged deposits carried over from the moved directory
   fs::remove_all(staging, ec);
   fs::copy(o.from, staging, fs::copy_options::recursive, ec);
   if (ec) return Fail(kBackupVerb, kExitIo, "cannot copy " + o.from + ": " + ec.message());
@@ -177,6 +179,14 @@ int Restore(const BackupCliOptions& o) {
                   "the copy in " + staging + " does not open with its marker");
     }
     storage::WriteBatch batch;
+    if (!moved.empty()) {
+      Result<size_t> n = CarryPendingDeposits(moved, &batch);
+      if (n.ok()) {
+        carried = *n;
+      } else {
+        std::cerr << "evchain backup: warning: " << CarryFailedText(moved, n.status()) << "\n";
+      }
+    }
     batch.Put(storage::keys::RestoreMarker(), storage::EncodeRestoreMarker(*copy->marker));
     if (Status s = copy->store->Write(batch, true); !s.ok()) {
       return Fail(kBackupVerb, kExitIo, s.ToString());
@@ -187,7 +197,12 @@ int Restore(const BackupCliOptions& o) {
   fs::permissions(o.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   std::cout << "restored " << o.from << " into " << o.data_dir
             << (moved.empty() ? "" : " (the old directory is " + moved + ")")
-            << "; it carries the restore marker (docs/operations.md)\n";
+            << "; it carries the restore marker (docs/operations.md)";
+  if (!moved.empty()) {
+    std::cout << " and " << carried << " acknowledged deposit" << (carried == 1 ? "" : "s")
+              << " not yet committed, from the old directory's journal";
+  }
+  std::cout << "\n";
   return kExitOk;
 }
 

@@ -25,6 +25,7 @@
 #include "storage/evidence_log.h"
 #include "storage/kv_store.h"
 #include "tools/cli/backup_client.h"
+#include "tools/cli/carry_pending.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/file_hash.h"
 #include "tools/cli/progress.h"
@@ -274,6 +275,7 @@ int Restore(const SnapshotCliOptions& o) {
     return Fail(kSnapshotVerb, code, message);
   };
   uint64_t size = 0;
+  size_t carried = 0;  // acknowledged deposits carried over from the replaced directory
   {
     auto store = storage::OpenLevelDb(staging);
     if (!store.ok())
@@ -312,6 +314,18 @@ int Restore(const SnapshotCliOptions& o) {
     if (!log.ok())
       return fail(kExitIo, "the loaded directory does not open: " + log.status().ToString());
     size = (*log)->size();
+    if (occupied) {
+      storage::WriteBatch batch;
+      Result<size_t> n = CarryPendingDeposits(dir, &batch);
+      if (!n.ok()) {
+        std::cerr << "evchain snapshot: warning: " << CarryFailedText(dir, n.status()) << "\n";
+      } else if (*n > 0) {
+        if (Status s = (*store)->Write(batch, true); !s.ok()) {
+          return fail(kExitIo, "cannot write the carried deposits: " + s.ToString());
+        }
+        carried = *n;
+      }
+    }
   }
   std::string moved;
   if (occupied) {
@@ -328,13 +342,22 @@ int Restore(const SnapshotCliOptions& o) {
   if (Status s = SyncPath(parent); !s.ok()) return Fail(kSnapshotVerb, kExitIo, s.message());
   nlohmann::ordered_json j = {{"ok", true}, {"data_dir", dir}, {"entries_checked", size}};
   j.update(InfoJson(*header));
-  if (!moved.empty()) j["moved_aside"] = moved;
-  std::cout << (o.json ? j.dump(2)
-                       : "verified and restored " + o.file + " into " + dir + ": height " +
-                             std::to_string(header->tip.height) + ", " + std::to_string(size) +
-                             " entries, every leaf in the certified root" +
-                             (moved.empty() ? "" : " (the old directory is " + moved + ")") +
-                             "; start the node to catch up from its peers")
+  if (!moved.empty()) {
+    j["moved_aside"] = moved;
+    j["pending_carried"] = carried;
+  }
+  std::cout << (o.json
+                    ? j.dump(2)
+                    : "verified and restored " + o.file + " into " + dir + ": height " +
+                          std::to_string(header->tip.height) + ", " + std::to_string(size) +
+                          " entries, every leaf in the certified root" +
+                          (moved.empty() ? ""
+                                         : " (the old directory is " + moved + "; " +
+                                               std::to_string(carried) + " acknowledged deposit" +
+                                               (carried == 1 ? "" : "s") +
+                                               " not yet committed carried over from its "
+                                               "journal)") +
+                          "; start the node to catch up from its peers")
             << "\n";
   return kExitOk;
 }
