@@ -374,16 +374,21 @@ Result<Receipt> Receipt::FromJson(std::string_view json) {
   auto parsed = ParseReceiptJson(json);
   if (!parsed.ok()) return parsed.status();
   const Fields f(*parsed, "");
+  // The format first: a file that is not a receipt at all (a genesis or config given by
+  // mistake) is named as such, not by the first of its fields a receipt lacks.
+  const auto format = parsed->is_object() ? parsed->find("format") : parsed->end();
+  if (format == parsed->end() || !format->is_string()) {
+    return Status::Error("bad_receipt", "not an evchain receipt: no \"format\": \"" +
+                                            std::string(kFormat) + "\" field");
+  }
+  if (format->get<std::string>() != kFormat) {
+    return Status::Error("bad_receipt", "format: \"" + format->get<std::string>() + "\" is not " +
+                                            std::string(kFormat));
+  }
   EVCHAIN_RETURN_IF_ERROR(
       f.CheckOnly({"format", "chain_id", "genesis_hash", "evidence_id", "statement", "signature",
                    "depositor_key", "leaf", "leaf_index", "tree_size", "inclusion_proof",
                    "checkpoint", "block", "batch"}));
-  std::string format;
-  EVCHAIN_ASSIGN_OR_RETURN(format, f.String("format"));
-  if (format != kFormat) {
-    return Status::Error("bad_receipt",
-                         "format: \"" + format + "\" is not " + std::string(kFormat));
-  }
   Receipt r;
   EVCHAIN_ASSIGN_OR_RETURN(r.chain_id, f.String("chain_id"));
   EVCHAIN_ASSIGN_OR_RETURN(r.genesis_hash, f.Hash("genesis_hash"));

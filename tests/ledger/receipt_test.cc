@@ -160,6 +160,12 @@ TEST_CASE("receipt JSON round-trips and FromJson is strict") {
   CHECK(code(edit("\"time\": \"2026-11-28T11:30:27.123Z\"", "\"time\": \"noon\"")) ==
         "bad_receipt");
   CHECK(code(edit("\"height\": 2,", "\"height\": 2, \"view\": 0,")) == "bad_receipt");
+  // A genesis file given as the receipt is named as not a receipt, not by its first field
+  // (until 2026-12-07: "genesis_time: unknown field").
+  const Status genesis_given =
+      Receipt::FromJson(R"({"chain_id": "x", "genesis_time": "2026-11-28T00:00:00Z"})").status();
+  CHECK(genesis_given.code() == "bad_receipt");
+  CHECK(genesis_given.message().find("not an evchain receipt") != std::string::npos);
 }
 
 struct Tamper {
