@@ -61,9 +61,11 @@ Result<SecretKey> SecretKey::LoadFile(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0) {
     return Status::Error("key_unreadable", path + ": " + std::strerror(errno));
   }
-  if ((st.st_mode & 077) != 0) {
-    return Status::Error("key_permissions",
-                         path + ": key file must not be readable by group or others (chmod 600)");
+  // What the file is before how it is kept: a directory or a FIFO (which a read would wait on
+  // for ever), or a file that is no key (a genesis given by mistake), is named as such, not
+  // given "chmod 600" advice.
+  if (!S_ISREG(st.st_mode)) {
+    return Status::Error("key_format", path + ": not a regular file, so not an evchain key file");
   }
   std::ifstream in(path);
   std::string line;
@@ -73,6 +75,11 @@ Result<SecretKey> SecretKey::LoadFile(const std::string& path) {
       text.size() != kKeyFilePrefix.size() + 64) {
     sodium_memzero(line.data(), line.size());
     return Status::Error("key_format", path + ": not an evchain key file");
+  }
+  if ((st.st_mode & 077) != 0) {
+    sodium_memzero(line.data(), line.size());
+    return Status::Error("key_permissions",
+                         path + ": key file must not be readable by group or others (chmod 600)");
   }
   auto seed = FromHex(text.substr(kKeyFilePrefix.size()));
   sodium_memzero(line.data(), line.size());

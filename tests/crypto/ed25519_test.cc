@@ -117,6 +117,13 @@ TEST_CASE("key file: LoadFile refuses group/other-readable and malformed files")
     CAPTURE(text);
     CHECK(SecretKey::LoadFile(bad).status().code() == "key_format");
   }
+  // What is no key is named so whatever its mode (until 2026-12-07 a readable genesis given as
+  // the key got "chmod 600" advice), and a directory is no key either.
+  const std::string genesis = dir.File("genesis.json");
+  std::ofstream(genesis) << "{\"chain_id\": \"x\"}\n";
+  REQUIRE(::chmod(genesis.c_str(), 0644) == 0);
+  CHECK(SecretKey::LoadFile(genesis).status().code() == "key_format");
+  CHECK(SecretKey::LoadFile(dir.File("")).status().code() == "key_format");
 }
 
 }  // namespace
