@@ -60,7 +60,9 @@ bool SnapshotReader::Fill(size_t n) {
 
 Status SnapshotReader::Truncated(std::string_view what) const {
   if (read_error_) return Status::Error("io_error", "cannot read the snapshot file");
-  return Status::Error("bad_snapshot", "the file ends at byte " + std::to_string(offset_) +
+  // Where the file ends: what was consumed and what is buffered but not yet consumed.
+  const uint64_t ends_at = offset_ + (end_ - pos_);
+  return Status::Error("bad_snapshot", "the file ends at byte " + std::to_string(ends_at) +
                                            " inside " + std::string(what) + ": truncated");
 }
 
@@ -94,11 +96,16 @@ Result<std::string_view> SnapshotReader::Frame(size_t max, std::string_view what
 }
 
 Result<SnapshotInfo> SnapshotReader::Header() {
+  const Status not_snapshot =
+      Status::Error("bad_snapshot", "not an evchain snapshot (no EVCHAIN-SNAPSHOT header)");
   Result<std::string_view> magic = Take(kSnapshotMagic.size(), "the header");
-  if (!magic.ok()) return magic.status();
-  if (*magic != kSnapshotMagic) {
-    return Status::Error("bad_snapshot", "not an evchain snapshot (no EVCHAIN-SNAPSHOT header)");
+  if (!magic.ok()) {
+    // Shorter than the header's first line: truncated only if what is there begins it.
+    const std::string_view got(buf_.data() + pos_, end_ - pos_);
+    if (!read_error_ && !kSnapshotMagic.starts_with(got)) return not_snapshot;
+    return magic.status();
   }
+  if (*magic != kSnapshotMagic) return not_snapshot;
   Result<std::string_view> fixed = Take(4 + 8, "the header");
   if (!fixed.ok()) return fixed.status();
   SnapshotInfo info;

@@ -370,6 +370,18 @@ TEST_CASE("evchain snapshot create and restore, and a refused snapshot leaves no
   CHECK_FALSE(std::filesystem::exists(target));
   CHECK_FALSE(std::filesystem::exists(target + ".restoring"));
 
+  // A short file that is no snapshot is named as such, not as a truncated one (until
+  // 2026-12-07: "the file ends at byte 0 inside the header: truncated"); a short start of a
+  // snapshot is truncated, at the byte where it ends.
+  const std::string tiny = dir / "tiny.evsnap";
+  WriteText(tiny, "hello\n");
+  CliRun not_snapshot = RunCli({"snapshot", "show", "--in", tiny});
+  CHECK(not_snapshot.exit_code != 0);
+  CHECK(not_snapshot.err.find("not an evchain snapshot") != std::string::npos);
+  WriteText(tiny, "EVCHAIN-SNAP");
+  CliRun short_start = RunCli({"snapshot", "show", "--in", tiny});
+  CHECK(short_start.err.find("ends at byte 12 inside the header: truncated") != std::string::npos);
+
   CliRun header = RunCli({"snapshot", "show", "--in", file});
   CHECK(header.exit_code == 0);
   CHECK(header.out.find("\"log_size\"") != std::string::npos);
