@@ -112,6 +112,12 @@ void FakeNode::Routes() {
   });
   s.Get("/v1/blocks", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu_);
+    if (!blocks_token_.empty() &&
+        req.get_header_value("Authorization") != "Bearer " + blocks_token_) {
+      Error(res, 401, "unauthorized", "block listing needs a bearer token");
+      res.set_header("WWW-Authenticate", "Bearer realm=\"evchain\"");
+      return;
+    }
     const uint64_t from = std::stoull(req.get_param_value("from"));
     const uint64_t limit = std::stoull(req.get_param_value("limit"));
     json blocks = json::array();

@@ -49,6 +49,12 @@ class FakeNode {
     refusals_left_ = count;
     retry_after_s_ = retry_after_s;
   }
+  // When set, GET /v1/blocks answers 401 unauthorized, as a node does by default, unless the
+  // request carries "Authorization: Bearer `token`".
+  void RequireBlocksToken(std::string token) {
+    std::lock_guard<std::mutex> lock(mu_);
+    blocks_token_ = std::move(token);
+  }
   // Deposit requests answered 503 so far.
   int refused() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -67,6 +73,7 @@ class FakeNode {
   UnixMillis next_time_;
   bool corrupt_proofs_ = false;
   std::string hostile_text_;  // mu_
+  std::string blocks_token_;  // mu_
   int refusals_left_ = 0;     // mu_
   int retry_after_s_ = 1;     // mu_
   int refused_ = 0;           // mu_

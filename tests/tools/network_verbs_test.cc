@@ -514,5 +514,23 @@ TEST_CASE("audit --node re-verifies the chain the node serves") {
         3);
 }
 
+// A node lists blocks to token holders only (by default): until 2026-12-07 `audit --node`
+// without `--token` printed the node's 401 and nothing on what to do.
+TEST_CASE("audit --node says to pass --token when the node asks for one") {
+  Setup s;
+  s.node.CommitDeposit(crypto::Sha256("exhibit"));
+  s.node.RequireBlocksToken("s3cret");
+  CliRun none = RunCli({"audit", "--node", s.node.url(), "--genesis", s.genesis_path});
+  CHECK(none.exit_code != 0);
+  CHECK(none.err.find("pass it with --token") != std::string::npos);
+  CliRun wrong =
+      RunCli({"audit", "--node", s.node.url(), "--genesis", s.genesis_path, "--token", "guess"});
+  CHECK(wrong.exit_code != 0);
+  CHECK(wrong.err.find("refused the bearer token given") != std::string::npos);
+  CliRun right =
+      RunCli({"audit", "--node", s.node.url(), "--genesis", s.genesis_path, "--token", "s3cret"});
+  CHECK_MESSAGE(right.exit_code == 0, (right.out + right.err));
+}
+
 }  // namespace
 }  // namespace evchain::cli::testing

@@ -92,6 +92,7 @@ Result<std::unique_ptr<NodeClient>> NodeClient::Create(const std::string& base_u
   client->client_->set_read_timeout(120, 0);
   client->client_->set_keep_alive(true);
   if (!bearer_token.empty()) client->client_->set_bearer_token_auth(bearer_token.c_str());
+  client->has_token_ = !bearer_token.empty();
   return client;
 }
 
@@ -110,6 +111,10 @@ Result<std::string> NodeClient::Check(const std::string& what, bool ok_transport
     const auto& error = json["error"];
     detail +=
         " " + error.value("code", std::string()) + ": " + error.value("message", std::string());
+  }
+  if (status == 401) {
+    detail += has_token_ ? " (the node refused the bearer token given)"
+                         : " (the node asks for a bearer token: pass it with --token)";
   }
   return Status::Error("http_" + std::to_string(status), what + " -> " + detail);
 }

@@ -65,6 +65,7 @@ class NodeClient {
                             const std::string& body, httplib::Error error);
   std::string base_url_;
   std::unique_ptr<httplib::Client> client_;
+  bool has_token_ = false;  // a bearer token goes with each request (a 401's hint)
   std::optional<std::chrono::seconds> retry_after_;
   std::chrono::milliseconds answer_limit_ = kDefaultAnswerLimit;
 };
