@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "tools/cli/file_hash.h"
 #include "tools/cli/verify_report.h"
 
 namespace evchain::cli {
@@ -27,16 +28,7 @@ int Fail(std::string_view verb, int exit_code, std::string_view message) {
 Result<std::string> ReadFile(const std::string& path) {
   // An ifstream opens a directory and reads it as empty, which a caller would take for an empty
   // document: anything but a regular file (after symlinks) is refused here, by name.
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) {
-    return Status::Error("io", "cannot read " + path + ": " +
-                                   (errno == ENOENT ? std::string("no such file")
-                                                    : std::string(std::strerror(errno))));
-  }
-  if (S_ISDIR(st.st_mode)) return Status::Error("io", "cannot read " + path + ": is a directory");
-  if (!S_ISREG(st.st_mode)) {
-    return Status::Error("io", "cannot read " + path + ": not a regular file");
-  }
+  EVCHAIN_RETURN_IF_ERROR(CheckRegularFile(path));
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::Error("io", "cannot open " + path);
   std::ostringstream out;
