@@ -10,7 +10,17 @@ Every figure is next to a reference measured in the same run:
   E. 300 connections from one address: how many the per-address cap (256) refuses
   F. 256 keep-alive depositors, fire-and-forget vs ?wait=commit: committed deposits/s (ratio)
 
-Usage: python3 tools/bench_http/frontend_bench.py [--build build] [--seconds 10]
+With --tls rsa|ecdsa, validator 0 serves HTTPS with a fresh self-signed RSA-2048 or ECDSA P-256
+certificate and only the TLS figures are measured instead:
+  T0. a well-behaved client's GET /healthz latency on one kept-alive TLS connection, alone
+  T1. the same while a flood of new TLS connections comes from one address
+  T2. the same while the flood comes from 20 addresses (127.0.0.30-49)
+The flood sends a ClientHello recorded once and waits for the server's first flight (the
+server has signed and derived its keys by then), then closes: the server's whole share of a
+handshake at almost no cost to the client, as an attacker would. The server's CPU per
+handshake is read from its HTTP threads' CPU time (/proc/PID/task/TID/stat) over the flood.
+
+Usage: python3 tools/bench_http/frontend_bench.py [--build build] [--seconds 10] [--tls rsa]
 Needs python3-cryptography (Ed25519 signatures for F). Results: docs/benchmarks.md "HTTP front end".
 """
 import argparse
@@ -151,6 +161,118 @@ async def per_address(host, port, count):
     return refused
 
 
+def client_hello():
+    """One TLS ClientHello (TLS 1.2 and 1.3 offered, as Python's default client sends it)."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(incoming, outgoing, server_side=False)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
+def flood_worker(host, port, hello, sources, concurrency, seconds, counter):
+    """One process: `concurrency` loops, each connecting from one of `sources`, sending `hello`
+    and closing once the server's first flight arrived (counter += 1) or was refused."""
+    async def loop(i):
+        end = time.monotonic() + seconds
+        source = sources[i % len(sources)]
+        while time.monotonic() < end:
+            try:
+                r, w = await asyncio.wait_for(open_conn(host, port, source), 5)
+                w.write(hello)
+                data = await asyncio.wait_for(r.read(1), 10)
+                if data:
+                    with counter.get_lock():
+                        counter.value += 1
+                w.transport.abort()
+            except (OSError, ConnectionError, asyncio.TimeoutError):
+                await asyncio.sleep(0.01)
+
+    async def main():
+        await asyncio.gather(*(loop(i) for i in range(concurrency)))
+
+    asyncio.run(main())
+
+
+def thread_cpu(pid, names):
+    """CPU seconds (user + system) of `pid`'s threads whose name is in `names`."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                if f.read().strip() not in names:
+                    continue
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def tls_probe(host, port, seconds, ctx, source="127.0.0.200"):
+    """Sequential GET /healthz on one kept-alive TLS connection for `seconds`: latencies (s)."""
+    r, w = await asyncio.open_connection(host, port, ssl=ctx, local_addr=(source, 0))
+    lat = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        t = time.monotonic()
+        status, _ = await asyncio.wait_for(request(r, w, "GET", "/healthz"), 60)
+        assert status == 200, status
+        lat.append(time.monotonic() - t)
+        await asyncio.sleep(0.01)
+    w.close()
+    return lat
+
+
+def run_tls(args, host, port, pid):
+    import multiprocessing
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    S = args.seconds
+    print(f"machine: {machine()}", flush=True)
+    print(f"TLS key: {args.tls}", flush=True)
+
+    def show(name, lat):
+        print(f"{name}: {len(lat)} requests, p50 {pct(lat, 50) * 1e3:.1f} ms, "
+              f"p99 {pct(lat, 99) * 1e3:.1f} ms, max {max(lat) * 1e3:.1f} ms", flush=True)
+
+    show("T0 reference, alone", asyncio.run(tls_probe(host, port, S, ctx)))
+    hello = client_hello()
+    threads = ("http-io", "http-tls")
+    for name, sources in (("T1 flood from one address", ["127.0.0.30"]),
+                          ("T2 flood from 20 addresses",
+                           [f"127.0.0.{30 + i}" for i in range(20)])):
+        counter = multiprocessing.Value("l", 0)
+        procs = [multiprocessing.Process(
+            target=flood_worker,
+            args=(host, port, hello, sources, args.flood_connections, S + 2, counter))
+            for _ in range(args.flood_processes)]
+        cpu0 = thread_cpu(pid, threads)
+        for p in procs:
+            p.start()
+        time.sleep(1)
+        n0, c0, t0 = counter.value, thread_cpu(pid, threads), time.monotonic()
+        lat = asyncio.run(tls_probe(host, port, S, ctx))
+        n1, c1, t1 = counter.value, thread_cpu(pid, threads), time.monotonic()
+        for p in procs:
+            p.join()
+        show(f"{name} ({args.flood_processes} x {args.flood_connections} connections)", lat)
+        print(f"   server flights received: {n1 - n0} in {t1 - t0:.1f} s = "
+              f"{(n1 - n0) / (t1 - t0):.0f} handshakes/s; server {'+'.join(threads)} CPU "
+              f"{c1 - c0:.2f} s = {(c1 - c0) / max(1, n1 - n0) * 1e3:.2f} ms per handshake "
+              f"({cpu0:.2f} s before the flood)", flush=True)
+    print(f"machine after: {machine()}", flush=True)
+
+
 def signed_deposits(key_seed, chain_id, count, tag):
     key = Ed25519PrivateKey.from_private_bytes(key_seed)
     out = []
@@ -256,6 +378,11 @@ def main():
     p.add_argument("--build", default=os.path.join(os.path.dirname(__file__), "../../build"))
     p.add_argument("--seconds", type=float, default=10)
     p.add_argument("--deposits", type=int, default=60000)
+    p.add_argument("--tls", choices=["rsa", "ecdsa"],
+                   help="serve HTTPS with this key type and measure the TLS flood (T0-T2) only")
+    p.add_argument("--flood-processes", type=int, default=2)
+    p.add_argument("--flood-connections", type=int, default=64,
+                   help="concurrent flood connections per process (the per-address cap is 256)")
     args = p.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -266,6 +393,15 @@ def main():
     try:
         subprocess.run([cli, "testnet", "--validators", "4", "--out", d + "/net"], check=True,
                        capture_output=True)
+        tls = {}
+        if args.tls:
+            key_args = (["-newkey", "rsa:2048"] if args.tls == "rsa" else
+                        ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
+            subprocess.run(["openssl", "req", "-x509", *key_args, "-nodes", "-days", "1",
+                            "-subj", "/CN=127.0.0.1", "-keyout", d + "/tls.key",
+                            "-out", d + "/tls.pem"], check=True, capture_output=True)
+            os.chmod(d + "/tls.key", 0o600)
+            tls = {"tls_cert": d + "/tls.pem", "tls_key": d + "/tls.key"}
         for i in range(4):
             path = f"{d}/net/node{i}/config.json"
             with open(path) as f:
@@ -273,6 +409,8 @@ def main():
             # The crowd's deposits come from 10 addresses: lift the per-address request rate
             # (the target is connections, not the rate limiter); access log off (disk).
             config.update({"rate_limit_rps": 0, "access_log": False})
+            if i == 0:
+                config.update(tls)
             with open(path, "w") as f:
                 json.dump(config, f)
             log = open(f"{d}/net/node{i}/node.log", "w")
@@ -282,6 +420,10 @@ def main():
             listen = json.load(f)["http_listen"]
         host, port = listen.rsplit(":", 1)
         base = "http://" + listen
+        if args.tls:
+            # Validator 0 speaks HTTPS only: wait for the network through validator 1.
+            with open(f"{d}/net/node1/config.json") as f:
+                base = "http://" + json.load(f)["http_listen"]
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -296,7 +438,10 @@ def main():
             seed = bytes.fromhex(f.read().strip().split(":", 1)[1])
         with open(d + "/net/genesis.json") as f:
             chain_id = json.load(f)["chain_id"]
-        asyncio.run(run(args, host, int(port), base, seed, chain_id))
+        if args.tls:
+            run_tls(args, host, int(port), procs[0].pid)
+        else:
+            asyncio.run(run(args, host, int(port), base, seed, chain_id))
     finally:
         for proc in procs:
             proc.kill()
