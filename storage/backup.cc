@@ -1,6 +1,7 @@
 #include "storage/backup.h"
 
 #include <filesystem>
+#include <functional>
 
 #include "storage/codec.h"
 #include "storage/evidence_log.h"
@@ -20,14 +21,20 @@ constexpr size_t kCopyBatchBytes = 4 << 20;
 // one (closing the old without an fsync) whenever a memtable fills, so the marker, synced last,
 // could otherwise reach the disk over batches that did not. Skips the restore marker (a backup
 // of a restored directory gets a new one).
-Status CopyAll(Iterator& it, KvStore& to, bool skip_marker) {
+// Counts every record in `*progress` and reports it to `report` (when set), which may cancel.
+Status CopyAll(Iterator& it, KvStore& to, bool skip_marker, BackupProgress* progress,
+               const std::function<bool(const BackupProgress&)>& report) {
   WriteBatch batch;
   size_t bytes = 0;
   const std::string marker = keys::RestoreMarker();
   for (it.Seek(""); it.Valid(); it.Next()) {
     if (skip_marker && it.key() == marker) continue;
     batch.Put(it.key(), it.value());
-    bytes += it.key().size() + it.value().size();
+    const size_t record_bytes = it.key().size() + it.value().size();
+    bytes += record_bytes;
+    ++progress->records;
+    progress->bytes += record_bytes;
+    if (report && !report(*progress)) return Status::Error("cancelled", "the backup was cancelled");
     if (bytes >= kCopyBatchBytes) {
       EVCHAIN_RETURN_IF_ERROR(to.Write(batch, /*sync=*/true));
       batch = WriteBatch();
@@ -49,9 +56,11 @@ Result<RestoreMarker> CopyInto(KvStore& store, const std::string& dir,
   Result<std::unique_ptr<KvStore>> copy =
       options.open_copy ? options.open_copy(dir) : OpenLevelDb(dir);
   if (!copy.ok()) return copy.status();
-  EVCHAIN_RETURN_IF_ERROR(CopyAll(*companion, *(*copy)->Sequential(), false));
+  BackupProgress progress;
+  EVCHAIN_RETURN_IF_ERROR(
+      CopyAll(*companion, *(*copy)->Sequential(), false, &progress, options.progress));
   companion.reset();
-  EVCHAIN_RETURN_IF_ERROR(CopyAll(*index, **copy, true));
+  EVCHAIN_RETURN_IF_ERROR(CopyAll(*index, **copy, true, &progress, options.progress));
   index.reset();
   RestoreMarker marker;
   {
@@ -73,6 +82,10 @@ Result<RestoreMarker> CopyInto(KvStore& store, const std::string& dir,
     marker.consensus_seq = high->seq;
   }
   marker.created_at = options.now;
+  // A last chance to cancel before the copy becomes a backup.
+  if (options.progress && !options.progress(progress)) {
+    return Status::Error("cancelled", "the backup was cancelled");
+  }
   WriteBatch batch;
   batch.Put(keys::RestoreMarker(), EncodeRestoreMarker(marker));
   EVCHAIN_RETURN_IF_ERROR((*copy)->Write(batch, /*sync=*/true));

@@ -51,6 +51,14 @@ Result<std::optional<RestoreMarker>> ReadRestoreMarker(const KvStore& store);
 // conflicting with what it signed before the restore.
 Status ClearRestoreMarker(KvStore& store);
 
+// How far a backup's copy has got: records copied so far (both stores) and their keys' and
+// values' bytes. The copy cannot know its total ahead (LevelDB keeps no record count); a caller
+// that wants a percentage estimates it (node/backup_service.h: the data directory's size).
+struct BackupProgress {
+  uint64_t records = 0;
+  uint64_t bytes = 0;
+};
+
 struct BackupOptions {
   // Reads the consensus high-water mark from the backup's own index store (a consistent
   // snapshot) before the marker is written; nullptr: 0, 0.
@@ -59,6 +67,10 @@ struct BackupOptions {
   // Opens the new data directory `dir` for the copy; unset: OpenLevelDb(dir). For tests: a
   // store that models a power cut (tests/storage/power_cut_store.h).
   std::function<Result<std::unique_ptr<KvStore>>(const std::string& dir)> open_copy;
+  // Called after every record copied, on the copying thread, so it must be cheap (store the
+  // counters in atomics; report them from another thread). Returning false cancels the backup:
+  // CreateBackup then fails with "cancelled" and removes `dir`. nullptr: no reports.
+  std::function<bool(const BackupProgress&)> progress;
 };
 
 // Copies the data directory open in `store` (both databases) into a new data directory `dir`,
@@ -67,7 +79,7 @@ struct BackupOptions {
 // names (an append in flight is rolled back or dropped by EvidenceLog::Open, as after a crash).
 // The marker is written last, synced: a backup without it is incomplete (a crash mid-copy) and
 // `evchain backup restore` refuses it. Returns the marker written. Errors: "exists",
-// "io_error", "corruption".
+// "io_error", "corruption", "cancelled" (options.progress said so). Whatever fails removes `dir`.
 Result<RestoreMarker> CreateBackup(KvStore& store, const std::string& dir,
                                    const BackupOptions& options);
 

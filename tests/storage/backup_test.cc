@@ -170,5 +170,59 @@ TEST_CASE("a backup is whole on disk once its marker is") {
   CHECK(copy->GetBlock(1).ok());
 }
 
+TEST_CASE("a backup reports every record it copies, and a report may cancel it") {
+  TempDir dir;
+  auto store = OpenLevelDb((dir.path / "data").string());
+  REQUIRE(store.ok());
+  auto log = Open(store->get());
+  testing::ChainBuilder chain;
+  for (int i = 0; i < 3; ++i) REQUIRE(chain.Append(*log, 20).ok());
+  uint64_t records = 0;
+  uint64_t bytes = 0;
+  size_t reports = 0;
+  {
+    auto it = (*store)->NewIterator();
+    for (it->Seek(""); it->Valid(); it->Next()) {
+      ++records;
+      bytes += it->key().size() + it->value().size();
+    }
+    auto seq = (*store)->Sequential()->NewIterator();
+    for (seq->Seek(""); seq->Valid(); seq->Next()) {
+      ++records;
+      bytes += seq->key().size() + seq->value().size();
+    }
+  }
+  BackupProgress last;
+  BackupOptions options;
+  options.progress = [&](const BackupProgress& p) {
+    CHECK(p.records >= last.records);
+    CHECK(p.bytes >= last.bytes);
+    last = p;
+    ++reports;
+    return true;
+  };
+  REQUIRE(log->Backup((dir.path / "b").string(), options).ok());
+  CHECK(last.records == records);
+  CHECK(last.bytes == bytes);
+  CHECK(reports >= records);
+
+  SUBCASE("cancelled mid-copy: no directory is left") {
+    options.progress = [](const BackupProgress& p) { return p.records < 10; };
+    Result<RestoreMarker> cancelled = log->Backup((dir.path / "c").string(), options);
+    CHECK(cancelled.status().code() == "cancelled");
+    CHECK_FALSE(std::filesystem::exists(dir.path / "c"));
+  }
+  SUBCASE("cancelled once the records are copied, before the marker: no directory is left") {
+    reports = 0;
+    options.progress = [&](const BackupProgress& p) {
+      // The report after the last record lets it go; the one before the marker cancels.
+      return p.records < records || ++reports < 2;
+    };
+    Result<RestoreMarker> cancelled = log->Backup((dir.path / "d").string(), options);
+    CHECK(cancelled.status().code() == "cancelled");
+    CHECK_FALSE(std::filesystem::exists(dir.path / "d"));
+  }
+}
+
 }  // namespace
 }  // namespace evchain::storage
