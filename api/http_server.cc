@@ -861,6 +861,10 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
     const size_t bytes = from.body.size();
     res->body() = std::move(from.body);
     res->keep_alive(keep_alive_ && !server_.stopping());
+    // The answer is HTTP/1.1, where keeping the connection is the default and Beast writes no
+    // Connection field for it; an HTTP/1.0 client assumes the opposite (RFC 9112 §9.3) unless
+    // told, and would wait for the close to end the answer or close itself.
+    if (http10_ && res->keep_alive()) res->set(http::field::connection, "keep-alive");
     res->prepare_payload();
     if (method_ == "HEAD") res->body().clear();  // Content-Length stays that of the GET
     // Counted before the write, so a client that reads /metrics right after a response always

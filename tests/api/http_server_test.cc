@@ -672,6 +672,32 @@ TEST_CASE("an HTTP/1.0 client that expects 100-continue gets no 100, only the an
   CHECK(got.find("missing_field") != std::string::npos);
 }
 
+// RFC 9112 §9.3 (RFC 2068 §19.7.1): an HTTP/1.0 client assumes the server closes after its
+// answer unless the answer says "Connection: keep-alive"; without it the client waits for an
+// EOF that never comes, or closes and reconnects for each request.
+TEST_CASE("an HTTP/1.0 client's keep-alive is answered with Connection: keep-alive") {
+  Harness h;
+  Server s(h);
+  Raw c(s.server.port());
+  for (int i = 0; i < 2; ++i) {
+    CAPTURE(i);
+    const std::string id = "ka10-" + std::to_string(i);
+    c.Send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\nX-Request-Id: " + id + "\r\n\r\n");
+    const std::string got = c.Read(std::chrono::seconds(5), "\r\n\r\nok\n");
+    CHECK(got.starts_with("HTTP/1.1 200"));
+    CHECK(got.find("\r\nConnection: keep-alive\r\n") != std::string::npos);
+    CHECK(got.find(id) != std::string::npos);
+    CHECK_FALSE(c.closed);
+  }
+  // Without keep-alive a 1.0 request's connection closes after the answer, which says so.
+  Raw once(s.server.port());
+  once.Send("GET /healthz HTTP/1.0\r\n\r\n");
+  const std::string got = once.Read(std::chrono::seconds(5));
+  CHECK(got.starts_with("HTTP/1.1 200"));
+  CHECK(got.find("\r\nConnection: close\r\n") != std::string::npos);
+  CHECK(once.closed);
+}
+
 // RFC 9112 §3.2.2: a server MUST accept the absolute form (proxies send it); §2.2: a server
 // SHOULD ignore an empty line before a request line (a client's stray CRLF after a body).
 TEST_CASE("absolute-form targets are served, and a stray CRLF before a request is ignored") {
