@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/thread_name.h"
 #include "proto/consensus.pb.h"
@@ -33,6 +35,15 @@ Status Errno(const std::string& what) {
   return Status::Error("io_error", what + ": " + std::strerror(errno));
 }
 
+// Progress lines: at most one per kProgressEvery while the counters move, one per
+// kHeartbeatEvery when they do not (node/backup_service.h); the copy is watched every kTick.
+constexpr auto kProgressEvery = std::chrono::milliseconds(500);
+constexpr auto kHeartbeatEvery = std::chrono::seconds(2);
+constexpr int kTickMs = 100;
+// A client that does not read its lines for this long is taken for gone.
+constexpr timeval kSendTimeout{10, 0};
+constexpr const char* kClientGone = "the client is gone";
+
 bool WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
     const ssize_t w = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
@@ -41,6 +52,22 @@ bool WriteAll(int fd, std::string_view data) {
     data.remove_prefix(static_cast<size_t>(w));
   }
   return true;
+}
+
+// What the copying thread shares with the reporting one.
+struct BackupJob {
+  std::atomic<uint64_t> records{0};
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<bool> cancel{false};
+  std::atomic<bool> done{false};
+};
+
+std::string ProgressLine(uint64_t bytes_done, uint64_t bytes_total, uint64_t records_done) {
+  const nlohmann::ordered_json line = {{"progress", true},
+                                       {"bytes_done", bytes_done},
+                                       {"bytes_total", std::max(bytes_total, bytes_done)},
+                                       {"records_done", records_done}};
+  return line.dump() + "\n";
 }
 
 }  // namespace
@@ -66,6 +93,22 @@ Result<storage::ConsensusHighWater> ConsensusHighWaterOf(const storage::KvStore&
   }
   EVCHAIN_RETURN_IF_ERROR(it->status());
   return high;
+}
+
+uint64_t BackupBytesEstimate(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  uint64_t total = 0;
+  for (const fs::path& dir : {fs::path(data_dir), fs::path(data_dir) / "entries"}) {
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string ext = it->path().extension().string();
+      if (ext != ".ldb" && ext != ".sst" && ext != ".log") continue;
+      std::error_code size_ec;
+      const uintmax_t size = it->file_size(size_ec);
+      if (!size_ec) total += size;
+    }
+  }
+  return total;
 }
 
 storage::BackupOptions NodeBackupOptions() {
@@ -106,7 +149,8 @@ Result<std::unique_ptr<BackupService>> BackupService::Start(const std::string& d
     ::unlink(path.c_str());
     return s;
   }
-  std::unique_ptr<BackupService> service(new BackupService(path, fd, wake[0], wake[1], log));
+  std::unique_ptr<BackupService> service(
+      new BackupService(data_dir, path, fd, wake[0], wake[1], log));
   service->thread_ = std::thread([s = service.get()] {
     SetCurrentThreadName("backup");
     s->Serve();
@@ -115,9 +159,10 @@ Result<std::unique_ptr<BackupService>> BackupService::Start(const std::string& d
   return service;
 }
 
-BackupService::BackupService(std::string path, int listen_fd, int wake_read, int wake_write,
-                             const storage::EvidenceLog& log)
-    : path_(std::move(path)),
+BackupService::BackupService(std::string data_dir, std::string path, int listen_fd, int wake_read,
+                             int wake_write, const storage::EvidenceLog& log)
+    : data_dir_(std::move(data_dir)),
+      path_(std::move(path)),
       listen_fd_(listen_fd),
       wake_read_(wake_read),
       wake_write_(wake_write),
@@ -170,28 +215,92 @@ void BackupService::Handle(int fd) {
       !std::filesystem::path(line.substr(kVerb.size())).is_absolute()) {
     reply = {{"ok", false}, {"error", "expected one line: backup <absolute directory>"}};
   } else {
-    const std::string dir = line.substr(kVerb.size());
-    spdlog::info("online backup to {} started", dir);
-    const auto start = std::chrono::steady_clock::now();
-    Result<storage::RestoreMarker> marker = log_.Backup(dir, NodeBackupOptions());
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (marker.ok()) {
-      spdlog::info("online backup to {} done in {:.1f} s: height {} log size {}", dir, seconds,
-                   marker->height, marker->log_size);
-      reply = {{"ok", true},
-               {"dir", dir},
-               {"height", marker->height},
-               {"log_size", marker->log_size},
-               {"consensus_view", marker->consensus_view},
-               {"consensus_seq", marker->consensus_seq},
-               {"seconds", seconds}};
-    } else {
-      spdlog::warn("online backup to {} failed: {}", dir, marker.status().ToString());
-      reply = {{"ok", false}, {"error", marker.status().ToString()}};
-    }
+    reply = RunBackup(fd, line.substr(kVerb.size()));
+    if (reply.is_null()) return;  // the client is gone: nobody to answer
   }
-  WriteAll(fd, reply.dump() + "\n");
+  // A finished backup stays when its answer cannot be delivered: it is complete (marker and
+  // all), and a client that gave up names it to its user (tools/cli/backup_client.h).
+  if (!WriteAll(fd, reply.dump() + "\n") && reply.value("ok", false)) {
+    spdlog::warn("online backup to {}: the client is gone before its answer; the backup is kept",
+                 reply["dir"].get<std::string>());
+  }
+}
+
+nlohmann::ordered_json BackupService::RunBackup(int fd, const std::string& dir) {
+  using Clock = std::chrono::steady_clock;
+  timeval send_timeout = kSendTimeout;
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
+  const uint64_t bytes_total = BackupBytesEstimate(data_dir_);
+  // A client that left while the request waited (its command gave up) gets no backup.
+  if (!WriteAll(fd, ProgressLine(0, bytes_total, 0))) {
+    spdlog::warn("online backup to {} not started: the client is gone", dir);
+    return nullptr;
+  }
+  spdlog::info("online backup to {} started (about {} bytes)", dir, bytes_total);
+  const auto start = Clock::now();
+  BackupJob job;
+  Result<storage::RestoreMarker> marker = Status::Error("cancelled", "not run");
+  std::thread copier([&] {
+    SetCurrentThreadName("backup-copy");
+    storage::BackupOptions options = NodeBackupOptions();
+    options.progress = [&job](const storage::BackupProgress& p) {
+      job.records.store(p.records, std::memory_order_relaxed);
+      job.bytes.store(p.bytes, std::memory_order_relaxed);
+      return !job.cancel.load(std::memory_order_relaxed);
+    };
+    marker = log_.Backup(dir, options);
+    job.done.store(true, std::memory_order_release);
+  });
+  std::string why_cancelled;
+  auto last_line = Clock::now();
+  uint64_t last_bytes = 0;
+  uint64_t last_records = 0;
+  while (!job.done.load(std::memory_order_acquire)) {
+    // POLLHUP (always reported): the client closed its end; a client that only shut down its
+    // writing half still reads, and stays.
+    pollfd fds[2] = {{fd, 0, 0}, {wake_read_, POLLIN, 0}};
+    const int ready = ::poll(fds, 2, kTickMs);
+    if (why_cancelled.empty() && ready > 0) {
+      if ((fds[0].revents & (POLLHUP | POLLERR)) != 0) why_cancelled = kClientGone;
+      if (fds[1].revents != 0) why_cancelled = "the node is stopping";
+    }
+    const auto now = Clock::now();
+    const uint64_t bytes = job.bytes.load(std::memory_order_relaxed);
+    const uint64_t records = job.records.load(std::memory_order_relaxed);
+    const bool moved = bytes != last_bytes || records != last_records;
+    if (why_cancelled.empty() &&
+        ((moved && now - last_line >= kProgressEvery) || now - last_line >= kHeartbeatEvery)) {
+      if (!WriteAll(fd, ProgressLine(bytes, bytes_total, records))) {
+        why_cancelled = kClientGone;
+      }
+      last_line = now;
+      last_bytes = bytes;
+      last_records = records;
+    }
+    if (!why_cancelled.empty()) job.cancel.store(true, std::memory_order_relaxed);
+  }
+  copier.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!marker.ok()) {
+    // A failed or cancelled copy has removed its directory (storage/backup.h).
+    if (!why_cancelled.empty()) {
+      spdlog::warn("online backup to {} cancelled after {:.1f} s ({}): its directory is removed",
+                   dir, seconds, why_cancelled);
+      if (why_cancelled == kClientGone) return nullptr;
+      return {{"ok", false}, {"error", "backup cancelled: " + why_cancelled}};
+    }
+    spdlog::warn("online backup to {} failed: {}", dir, marker.status().ToString());
+    return {{"ok", false}, {"error", marker.status().ToString()}};
+  }
+  spdlog::info("online backup to {} done in {:.1f} s: height {} log size {}", dir, seconds,
+               marker->height, marker->log_size);
+  return {{"ok", true},
+          {"dir", dir},
+          {"height", marker->height},
+          {"log_size", marker->log_size},
+          {"consensus_view", marker->consensus_view},
+          {"consensus_seq", marker->consensus_seq},
+          {"seconds", seconds}};
 }
 
 }  // namespace evchain::node

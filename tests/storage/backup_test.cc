@@ -142,7 +142,7 @@ TEST_CASE("a backup is whole on disk once its marker is") {
   // not reach the disk over copied records that may not. More than one 4 MiB copy batch of
   // entries, into a store that keeps only synced writes (a power cut right after the backup).
   std::unique_ptr<KvStore> source = NewMemoryStore();
-  ChainBuilder chain;
+  testing::ChainBuilder chain;
   {
     std::unique_ptr<EvidenceLog> log = Open(source.get());
     for (int i = 0; i < 6; ++i) REQUIRE(chain.Append(*log, 2000).ok());

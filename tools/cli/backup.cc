@@ -2,13 +2,8 @@
 // restore (docs/operations.md "Backing up and restoring", storage/backup.h).
 #include "storage/backup.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#include <cerrno>
+#include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -24,6 +19,7 @@
 #include "tools/cli/backup_client.h"
 #include "tools/cli/carry_pending.h"
 #include "tools/cli/cli_common.h"
+#include "tools/cli/progress.h"
 #include "tools/cli/verbs.h"
 
 namespace evchain::cli {
@@ -38,6 +34,7 @@ struct BackupCliOptions {
   std::string from;
   bool replace = false;
   bool json = false;
+  int timeout_s = kDefaultBackupTimeoutSeconds;
 };
 
 nlohmann::ordered_json MarkerJson(const storage::RestoreMarker& m) {
@@ -57,11 +54,14 @@ int Create(const BackupCliOptions& o) {
   const std::string out = fs::absolute(o.out, ec).lexically_normal().string();
   if (fs::exists(out, ec)) return Fail(kBackupVerb, kExitUsage, out + " exists");
   std::string error;
-  if (std::optional<nlohmann::json> reply = AskNodeForBackup(o.data_dir, out, &error)) {
+  AskBackupOptions ask;
+  ask.timeout = std::chrono::seconds(o.timeout_s);
+  if (std::optional<nlohmann::json> reply = AskNodeForBackup(o.data_dir, out, ask, &error)) {
     if (!error.empty()) return Fail(kBackupVerb, kExitIo, error);
     if (!(*reply)["ok"].is_boolean() || !(*reply)["ok"].get<bool>()) {
+      const nlohmann::json& why = (*reply)["error"];
       return Fail(kBackupVerb, kExitIo,
-                  "the node refused: " + (*reply)["error"].get<std::string>());
+                  "the node refused: " + (why.is_string() ? why.get<std::string>() : why.dump()));
     }
     std::cout << (o.json ? reply->dump(2)
                          : "online backup of the running node in " + out + ": height " +
@@ -82,7 +82,16 @@ int Create(const BackupCliOptions& o) {
   }
   auto log = storage::EvidenceLog::Open(store->get());
   if (!log.ok()) return Fail(kBackupVerb, kExitIo, log.status().ToString());
-  auto marker = (*log)->Backup(out, node::NodeBackupOptions());
+  storage::BackupOptions options = node::NodeBackupOptions();
+  const uint64_t estimate = node::BackupBytesEstimate(o.data_dir);
+  Progress progress("backup", estimate, Progress::Unit::kBytes, "", false,
+                    Progress::NotTerminal::kLinePer10Percent);
+  options.progress = [&](const storage::BackupProgress& p) {
+    progress.Update(p.bytes, std::max(estimate, p.bytes));
+    return true;
+  };
+  auto marker = (*log)->Backup(out, options);
+  progress.Finish();
   if (!marker.ok()) return Fail(kBackupVerb, kExitIo, marker.status().ToString());
   nlohmann::ordered_json j = {{"ok", true}, {"dir", out}};
   j.update(MarkerJson(*marker));
@@ -221,43 +230,6 @@ int Show(const BackupCliOptions& o) {
 
 }  // namespace
 
-// Asks the node running on `data_dir` for a backup over its socket. nullopt when no node
-// answers there (none runs, or an old one without the socket).
-std::optional<nlohmann::json> AskNodeForBackup(const std::string& data_dir, const std::string& out,
-                                               std::string* error) {
-  const std::string path = (fs::path(data_dir) / node::kBackupSocketName).string();
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) return std::nullopt;
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::nullopt;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return std::nullopt;
-  }
-  const std::string request = "backup " + out + "\n";
-  std::string reply;
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-      static_cast<ssize_t>(request.size())) {
-    char buf[4096];
-    for (;;) {
-      const ssize_t r = ::recv(fd, buf, sizeof(buf), 0);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) break;
-      reply.append(buf, static_cast<size_t>(r));
-      if (reply.find('\n') != std::string::npos) break;
-    }
-  }
-  ::close(fd);
-  auto json = nlohmann::json::parse(reply, nullptr, false);
-  if (!json.is_object()) {
-    *error = "the node on " + data_dir + " gave no answer on " + path;
-    return nlohmann::json();
-  }
-  return json;
-}
-
 void AddBackup(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<BackupCliOptions>();
   auto* cmd = app.add_subcommand("backup", "Back up a validator's data directory, or restore one");
@@ -269,6 +241,12 @@ void AddBackup(CLI::App& app, int* exit_code) {
   create->add_option("--data-dir", o->data_dir, "The node's data directory")->required();
   create->add_option("--out", o->out, "New directory for the backup")->required();
   create->add_flag("--json", o->json, "Print the result as JSON");
+  create
+      ->add_option("--timeout", o->timeout_s,
+                   "Give up when the running node sends nothing, or copies nothing, for this "
+                   "many seconds (0: wait forever)")
+      ->default_val(kDefaultBackupTimeoutSeconds)
+      ->check(CLI::NonNegativeNumber);
   create->footer(
       "Example:\n  evchain backup create --data-dir /var/lib/evchain/court-1 --out "
       "/backup/court-1-$(date +%F)\n");

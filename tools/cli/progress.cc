@@ -10,12 +10,14 @@ namespace evchain::cli {
 
 bool StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }
 
-Progress::Progress(std::string label, uint64_t total, Unit unit, std::string item_name, bool force)
+Progress::Progress(std::string label, uint64_t total, Unit unit, std::string item_name, bool force,
+                   NotTerminal not_terminal)
     : label_(std::move(label)),
       total_(total),
       unit_(unit),
       item_name_(std::move(item_name)),
       enabled_(force || StderrIsTerminal()),
+      lines_(!enabled_ && not_terminal == NotTerminal::kLinePer10Percent),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
@@ -25,8 +27,12 @@ double Progress::Elapsed() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
 
-void Progress::Add(uint64_t n) {
-  done_ += n;
+void Progress::Add(uint64_t n) { Update(done_ + n, total_); }
+
+void Progress::Update(uint64_t done, uint64_t total) {
+  done_ = done;
+  total_ = total;
+  if (lines_) MaybePrintLine();
   if (!enabled_) return;
   auto now = std::chrono::steady_clock::now();
   // Redraw at most 10 times a second: the terminal is slower than hashing.
@@ -35,19 +41,35 @@ void Progress::Add(uint64_t n) {
   Draw();
 }
 
+std::string Progress::Amount() const {
+  if (unit_ == Unit::kBytes) {
+    std::string amount = FormatBytes(static_cast<double>(done_));
+    if (total_ > 0) amount += " / " + FormatBytes(static_cast<double>(total_));
+    return amount;
+  }
+  std::string amount = std::to_string(done_);
+  if (total_ > 0) amount += " / " + std::to_string(total_);
+  return amount + " " + item_name_;
+}
+
+void Progress::MaybePrintLine() {
+  if (total_ == 0) return;
+  const int step = done_ >= total_ ? 10 : static_cast<int>(done_ * 10 / total_);
+  if (step <= line_step_) return;
+  line_step_ = step;
+  std::fprintf(stderr, "%s: %d%% (%s, %s)\n", label_.c_str(), step * 10, Amount().c_str(),
+               FormatDuration(Elapsed()).c_str());
+  std::fflush(stderr);
+}
+
 void Progress::Draw() {
   const double elapsed = Elapsed();
   const double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0;
-  std::string amount;
+  const std::string amount = Amount();
   std::string rate_text;
   if (unit_ == Unit::kBytes) {
-    amount = FormatBytes(static_cast<double>(done_));
-    if (total_ > 0) amount += " / " + FormatBytes(static_cast<double>(total_));
     rate_text = FormatBytes(rate) + "/s";
   } else {
-    amount = std::to_string(done_);
-    if (total_ > 0) amount += " / " + std::to_string(total_);
-    amount += " " + item_name_;
     rate_text = std::to_string(static_cast<uint64_t>(rate)) + " " + item_name_ + "/s";
   }
   std::string bar;

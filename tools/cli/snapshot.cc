@@ -47,6 +47,7 @@ struct SnapshotCliOptions {
   bool replace = false;
   bool progress = false;
   bool json = false;
+  int timeout_s = kDefaultBackupTimeoutSeconds;
 };
 
 UnixMillis NowMillis() {
@@ -140,12 +141,18 @@ int Create(const SnapshotCliOptions& o) {
   const std::string staging = out + ".backup";
   std::string error;
   fs::remove_all(staging, ec);
-  if (std::optional<nlohmann::json> reply = AskNodeForBackup(o.data_dir, staging, &error)) {
+  AskBackupOptions ask;
+  ask.timeout = std::chrono::seconds(o.timeout_s);
+  ask.progress_label = "online backup";
+  ask.force_bar = o.progress;
+  if (std::optional<nlohmann::json> reply = AskNodeForBackup(o.data_dir, staging, ask, &error)) {
     if (!error.empty()) return Fail(kSnapshotVerb, kExitIo, error);
     if (!(*reply)["ok"].is_boolean() || !(*reply)["ok"].get<bool>()) {
       fs::remove_all(staging, ec);
+      const nlohmann::json& why = (*reply)["error"];
       return Fail(kSnapshotVerb, kExitIo,
-                  "the running node refused an online backup: " + reply->value("error", ""));
+                  "the running node refused an online backup: " +
+                      (why.is_string() ? why.get<std::string>() : why.dump()));
     }
     const int rc = WriteFrom(staging, out, o);
     fs::remove_all(staging, ec);
@@ -390,6 +397,12 @@ void AddSnapshot(CLI::App& app, int* exit_code) {
   create->add_flag("--progress", o->progress,
                    "Draw a progress bar even when stderr is no terminal");
   create->add_flag("--json", o->json, "Print the result as JSON");
+  create
+      ->add_option("--timeout", o->timeout_s,
+                   "Give up when a running node, asked for its online backup, sends nothing or "
+                   "copies nothing for this many seconds (0: wait forever)")
+      ->default_val(kDefaultBackupTimeoutSeconds)
+      ->check(CLI::NonNegativeNumber);
   create->footer(
       "Example:\n  evchain snapshot create --data-dir /var/lib/evchain/court-2 --out "
       "/tmp/chain.evsnap\n");
