@@ -74,7 +74,9 @@ Replica::State::State(const genesis::Genesis& g, int self_index, const crypto::S
       f(g.f()),
       quorum(g.quorum()),
       checkpoint_votes(quorum, f),
-      pool(PoolHashSalt(k)) {}
+      pool(PoolHashSalt(k)),
+      own_cosigner{g.validators[self_index].id, crypto::kSigTypeCosignature,
+                   g.validators[self_index].public_key} {}
 
 // ---------------------------------------------------------------- helpers
 
@@ -488,6 +490,7 @@ bool Replica::State::AwaitTimeCosignature(
 
 void Replica::State::ApplyCommitted(const CheckedBlock& block, const std::string& certificate,
                                     bool fetched) {
+  if (empty_dir_check) LookForOwnCosignature(block.header.height, certificate);
   CommittedBlock out;
   out.header = block.header;
   out.hash = block.hash;
@@ -842,6 +845,21 @@ void Replica::State::LearnAmnesiaBounds() {
   for (const auto& [peer, floor] : peer_floor) {
     if (peer != self && floor.height <= tip.height && floor.view <= installed_view) ++backed;
   }
+  if (empty_dir_check) {
+    // Its chain and view have reached what f+1 others reported, one of them correct, when it
+    // started: any earlier vote of its own that a certificate up to there carries was found.
+    if (backed < f + 1) return;
+    empty_dir_check = false;
+    amnesic = false;
+    peer_floor.clear();
+    Event e;
+    e.kind = Event::Kind::kEmptyDataDirChecked;
+    e.view = view;
+    e.seq = tip.height;
+    e.detail = "no cosignature of its own in the chain up to height " + std::to_string(tip.height);
+    ready.events.push_back(std::move(e));
+    return;
+  }
   if (backed < AmnesiaReportsNeeded()) return;
   const uint64_t height = std::max(tip.height, backup_floor.consensus_seq);
   const uint64_t highest_view = std::max(view, backup_floor.consensus_view);
@@ -861,17 +879,47 @@ void Replica::State::LearnAmnesiaBounds() {
   ready.events.push_back(std::move(e));
 }
 
+// A validator started on an empty data directory that finds its own cosignature on a certified
+// block has voted before and lost its records of it. From here it is a validator restored from a
+// backup of nothing: it learns its bounds from n - quorum + f + 1 others (LearnAmnesiaBounds).
+// The certificate was verified (a fetched block's by VerifyFetchedBlocks or the chain check, this
+// replica's own from verified COMMITs), so a line with this validator's name and key id is its
+// signature: nobody else can make one that passes.
+void Replica::State::LookForOwnCosignature(uint64_t height, const std::string& certificate) {
+  Result<crypto::Note> note = crypto::ParseNote(certificate);
+  if (!note.ok()) return;
+  const uint32_t key_id = own_cosigner.KeyId();
+  const bool own = std::any_of(note->signatures.begin(), note->signatures.end(),
+                               [&](const crypto::NoteSignature& sig) {
+                                 return sig.name == own_cosigner.name && sig.key_id == key_id;
+                               });
+  if (!own) return;
+  empty_dir_check = false;  // still amnesic, bounds unknown
+  backup_floor = RestoredFromBackup{};
+  Event e;
+  e.kind = Event::Kind::kOwnVotesFound;
+  e.view = view;
+  e.seq = height;
+  e.detail = "the certificate of block " + std::to_string(height) +
+             " carries this validator's cosignature";
+  ready.events.push_back(std::move(e));
+}
+
 void Replica::State::OnStatus(const Message& m) {
   const pb::Status& st = m.body().status();
   const int peer = m.sender();
   peer_committed[peer] = st.committed_height();
   if (amnesic && !amnesia_bounds_known) {
     // A correct replica's reports only grow: its lowest since this replica started is what it
-    // had then, and a lie above it does not raise it.
-    auto [it, first] = peer_floor.try_emplace(peer, ReportFloor{st.committed_height(), st.view()});
+    // had then, and a lie above it does not raise it. A replica changing to view v has entered
+    // at most v - 1: this replica, which withholds its VIEW-CHANGE, cannot be asked to install
+    // a view that may need that very VIEW-CHANGE to form (one of four down: found by the
+    // simulator, seed 164, 2026-12-07).
+    const uint64_t entered = st.view_changing() && st.view() > 0 ? st.view() - 1 : st.view();
+    auto [it, first] = peer_floor.try_emplace(peer, ReportFloor{st.committed_height(), entered});
     if (!first) {
       it->second.height = std::min(it->second.height, st.committed_height());
-      it->second.view = std::min(it->second.view, st.view());
+      it->second.view = std::min(it->second.view, entered);
     }
     LearnAmnesiaBounds();
   }
@@ -973,6 +1021,11 @@ void Replica::State::Restore(const RestoredState& restored) {
     amnesic = true;
     amnesia_bounds_known = false;
     backup_floor = *restored.from_backup;
+  } else if (restored.empty_data_dir && n > 1) {
+    // A lone validator has nobody to ask: it votes (docs/protocol.md "An empty data directory").
+    amnesic = true;
+    amnesia_bounds_known = false;
+    empty_dir_check = true;
   }
   // Records of an older layout go (pool/: the host's journal is the one durable pool now).
   for (PersistOp& op : loaded.obsolete) ready.persist.push_back(std::move(op));
@@ -1221,6 +1274,7 @@ bool Replica::abstaining() const {
   const State& s = *s_;
   return s.amnesic && (!s.amnesia_bounds_known || s.tip.height < s.amnesia_seq);
 }
+bool Replica::checking_empty_data_dir() const { return s_->empty_dir_check; }
 bool Replica::IsPending(const Hash32& evidence_id) const { return s_->pool.Contains(evidence_id); }
 const std::map<std::string, uint64_t>& Replica::dropped() const { return s_->dropped; }
 std::optional<int64_t> Replica::NextCutDue() const {

@@ -94,6 +94,15 @@ struct RestoredState {
   // Set: the replica withholds its votes until it is past everything it may have signed before
   // (Replica::abstaining). The host keeps its restore marker until then.
   std::optional<RestoredFromBackup> from_backup;
+  // Set (without from_backup): the data directory held nothing of this validator's, no chain and
+  // no consensus records, at its first start or since (docs/protocol.md "An empty data
+  // directory"). A new validator's is empty; so is that of one that voted and lost its data,
+  // which must not vote again. The replica withholds every vote until its chain and view have
+  // reached what f+1 other replicas report. If a certificate of a block it applies meanwhile
+  // carries its own cosignature, it has voted before: kOwnVotesFound, and it goes on as if
+  // restored from a backup of nothing (the host writes a restore marker). Otherwise
+  // kEmptyDataDirChecked, and it votes. The host keeps its own record of this until either.
+  bool empty_data_dir = false;
 };
 
 // One durable write: value set = put, nullopt = delete. Keys are short ASCII strings owned by
@@ -152,6 +161,14 @@ struct Event {
     // Restored from a backup: the bounds below which it withholds votes are known and in this
     // Ready's persist ops (`seq`, `view`); the host may clear its restore marker.
     kRestoredBoundsKnown,
+    // Started on an empty data directory (RestoredState::empty_data_dir): caught up with f+1
+    // others' reports (height `seq`, view `view`) and found no cosignature of its own: it votes.
+    kEmptyDataDirChecked,
+    // Started on an empty data directory, and the certificate of block `seq` carries this
+    // validator's cosignature: it voted before and lost its data. It withholds its votes as one
+    // restored from a backup of nothing; the host writes a restore marker (kRestoredBoundsKnown
+    // follows when the bounds are known).
+    kOwnVotesFound,
   };
   Kind kind = Kind::kDropped;
   uint64_t view = 0;
@@ -235,6 +252,8 @@ class Replica {
   // view it may have been in (docs/protocol.md "Restored from a backup"). False once both bounds
   // are behind it; the host may then clear its restore marker.
   bool abstaining() const;
+  // Abstaining while it checks an empty data directory (RestoredState::empty_data_dir).
+  bool checking_empty_data_dir() const;
   bool IsPending(const Hash32& evidence_id) const;
   const std::map<std::string, uint64_t>& dropped() const;  // drop counters by reason
   // When this primary's next block falls due by time alone, on the `mono` clock of Now: it holds

@@ -20,6 +20,7 @@
 #include "consensus/replica.h"
 #include "consensus/request_pool.h"
 #include "consensus/tentative_deposits.h"
+#include "crypto/note.h"
 
 namespace evchain::consensus {
 
@@ -125,9 +126,14 @@ struct Replica::State {
   uint64_t amnesia_seq = 0;
   uint64_t amnesia_view = 0;
   RestoredFromBackup backup_floor;
+  // Started on an empty data directory (RestoredState::empty_data_dir), not yet caught up with
+  // f+1 others' reports: `amnesic` too, so it withholds every vote meanwhile. Cleared by
+  // LearnAmnesiaBounds (no cosignature of its own found) or by ApplyCommitted (one found).
+  bool empty_dir_check = false;
+  crypto::NoteVerifier own_cosigner;  // this validator's checkpoint cosignature key
   struct ReportFloor {
     uint64_t height;  // the lowest committed height the peer reported since this replica started
-    uint64_t view;    // the lowest view it reported
+    uint64_t view;    // the lowest view it reported having entered (not changing to)
   };
   std::map<int, ReportFloor> peer_floor;  // kept until the bounds are known
   uint64_t installed_view = 0;            // the last view this replica was in, not changing to
@@ -141,6 +147,8 @@ struct Replica::State {
   // that had executed the restored validator's last stable checkpoint.
   size_t AmnesiaReportsNeeded() const;
   void LearnAmnesiaBounds();
+  // While empty_dir_check: a certificate carrying this validator's cosignature ends the check.
+  void LookForOwnCosignature(uint64_t height, const std::string& certificate);
   // Retransmission is rate-limited per peer (once per view_change_timeout_ms): NEW-VIEW,
   // VIEW-CHANGE and pre-prepares carry whole blocks and can be megabytes each.
   std::map<int, UnixMillis> last_resend;

@@ -85,14 +85,16 @@ void Replica::State::StartViewChange(uint64_t new_view, const char* reason) {
 // of a view change: the restored log holds every prepared certificate the first one carried.
 void Replica::State::SendViewChange(const char* reason) {
   const uint64_t new_view = view;
-  // Restored from a backup: it may have sent a VIEW-CHANGE for this view before, with other
-  // contents. It changes view silently (NEW-VIEW from the others brings it in).
+  // Restored from a backup, or its data lost: it may have sent a VIEW-CHANGE for this view
+  // before, with other contents. It changes view silently (NEW-VIEW from the others brings it in).
   if (!MayChangeTo(new_view)) {
     PersistState();
     Event e;
     e.kind = Event::Kind::kViewChangeStarted;
     e.view = new_view;
-    e.detail = std::string(reason) + ", withheld: restored from a backup";
+    e.detail =
+        std::string(reason) + (empty_dir_check ? ", withheld: checking an empty data directory"
+                                               : ", withheld: restored from a backup");
     ready.events.push_back(std::move(e));
     return;
   }

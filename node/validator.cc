@@ -19,6 +19,7 @@
 #include "ledger/statement.h"
 #include "node/block_transfer.h"
 #include "node/consensus_store.h"
+#include "node/empty_data_dir.h"
 #include "node/validator_internal.h"
 #include "storage/backup.h"
 #include "storage/keys.h"
@@ -145,6 +146,13 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
   // backup's, so the replica withholds its votes until past what it may have signed since.
   auto marker = storage::ReadRestoreMarker(*v->store_);
   if (!marker.ok()) return marker.status();
+  auto owner = v->store_->Get(storage::keys::Meta(kValidatorIdMeta));
+  if (!owner.ok()) return owner.status();
+  // Before CheckDataDirOwner records the owner: nothing of any validator's in it yet.
+  const bool nothing_yet = !marker->has_value() && !owner->has_value() && v->log_->height() == 0 &&
+                           restored.records.empty();
+  auto empty_dir = CheckEmptyDataDir(*v->store_, nothing_yet, v->log_->height());
+  if (!empty_dir.ok()) return empty_dir.status();
   EVCHAIN_RETURN_IF_ERROR(CheckDataDirOwner(*v->store_, config.validator_id, marker->has_value()));
   if (marker->has_value()) {
     restored.from_backup =
@@ -153,6 +161,18 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
         "the data directory is restored from a backup taken at height {}: this "
         "validator withholds its votes until the others tell it how far they are",
         (*marker)->height);
+  } else if (*empty_dir == EmptyDataDir::kVotedBefore) {
+    restored.from_backup = consensus::RestoredFromBackup{};
+    spdlog::warn(
+        "this validator voted before its data directory was emptied (or its check of the empty "
+        "directory was interrupted): it withholds its votes, as one restored from a backup of "
+        "nothing, until the others tell it how far they are");
+  } else if (*empty_dir == EmptyDataDir::kChecking) {
+    restored.empty_data_dir = true;
+    spdlog::info(
+        "the data directory was empty: this validator withholds its votes until it has caught "
+        "up with the others and checked that no block of the chain carries its signature (a "
+        "validator that voted before and lost its data must not vote again)");
   }
   restored.tip.height = v->log_->height();
   restored.tip.log_size = v->log_->size();
@@ -417,7 +437,9 @@ void Validator::ScheduleTick() {
     replica_->Tick(Clocks());
     Drain();
     transfer_.Tick(MonoNow());
-    if (std::optional<std::string> line = transfer_.VotingAgain(replica_->abstaining())) {
+    // The end of an empty data directory's check has its own line (kEmptyDataDirChecked).
+    if (std::optional<std::string> line =
+            transfer_.VotingAgain(replica_->abstaining() && !replica_->checking_empty_data_dir())) {
       spdlog::info("{}", *line);
     }
     if (++ticks_ % 25 == 0) {  // twice a second

@@ -11,6 +11,7 @@
 #include "ledger/leaf.h"
 #include "node/block_transfer.h"
 #include "node/consensus_store.h"
+#include "node/empty_data_dir.h"
 #include "node/ready_applier.h"
 #include "node/validator.h"
 #include "node/validator_internal.h"
@@ -91,6 +92,28 @@ void Validator::Report(const consensus::Event& e) {
           e.seq, e.view);
       if (auto cleared = storage::ClearRestoreMarker(*store_); !cleared.ok()) {
         spdlog::error("cannot clear the restore marker: {}", cleared.ToString());
+      }
+      if (auto cleared = ClearEmptyDataDirRecord(*store_); !cleared.ok()) {
+        spdlog::error("cannot clear the empty data directory's record: {}", cleared.ToString());
+      }
+      break;
+    case Kind::kEmptyDataDirChecked:
+      spdlog::info(
+          "the empty data directory is checked: caught up at height={} view={} with f+1 others, "
+          "and no block carries this validator's signature: it votes",
+          e.seq, e.view);
+      if (auto cleared = ClearEmptyDataDirRecord(*store_); !cleared.ok()) {
+        spdlog::error("cannot clear the empty data directory's record: {}", cleared.ToString());
+      }
+      break;
+    case Kind::kOwnVotesFound:
+      spdlog::error(
+          "block {} carries this validator's signature: it voted before its data directory was "
+          "emptied. It withholds its votes, as one restored from a backup of nothing, until the "
+          "others tell it how far they are (docs/operations.md \"An empty data directory\")",
+          e.seq);
+      if (auto s = RecordVotedBefore(*store_); !s.ok()) {
+        spdlog::error("cannot record that this validator voted before: {}", s.ToString());
       }
       break;
     case Kind::kViewChanged:

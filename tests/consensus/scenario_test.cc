@@ -53,19 +53,21 @@ TEST_CASE("the primary's next block is cut when it falls due, not at the next ti
   sim::Options o = sim::QuietOptions(3, 5000);
   o.block_interval_ms = 800;  // no block in flight: due 100 ms after the last cut
   sim::Simulation sim(o);
-  sim.Submit(0, 13);  // to the primary of view 0: cut at once (no block in flight, none before)
-  REQUIRE(sim.RunUntil(60));
+  // Once the replicas have checked their empty data directories (docs/protocol.md "An empty
+  // data directory"), to the primary of view 0: cut at once (no block in flight, none before).
+  sim.Submit(0, 113);
+  REQUIRE(sim.RunUntil(160));
   REQUIRE(sim.chain(0).size() == 1);
   CHECK_FALSE(sim.replica(0)->NextCutDue().has_value());  // nothing pooled
-  sim.Submit(0, 61);
-  REQUIRE(sim.RunUntil(62));
+  sim.Submit(0, 161);
+  REQUIRE(sim.RunUntil(162));
   const std::optional<int64_t> due = sim.replica(0)->NextCutDue();
   REQUIRE(due.has_value());
-  CHECK(*due == sim.NowOf(0).mono - sim.now() + 113);
+  CHECK(*due == sim.NowOf(0).mono - sim.now() + 213);
   REQUIRE(sim.RunToCompletion());
   INFO(sim.failure());
   REQUIRE(sim.chain(0).size() == 2);
-  // Cut at 113, not at the simulation's next regular tick (every 10 ms: 120).
+  // Cut at 213, not at the simulation's next regular tick (every 10 ms: 220).
   CHECK(sim.chain(0)[1].header.time == sim.chain(0)[0].header.time + 100);
   CHECK_FALSE(sim.replica(0)->NextCutDue().has_value());
 }
@@ -123,11 +125,12 @@ TEST_CASE("deposits of a PRE-PREPARE that never prepared survive the primary's c
   Simulation sim(Quiet());
   // Only v1 hears v0's PRE-PREPARE (v2 and v3 are cut off), so the block cannot prepare; v0 then
   // crashes for good. v1 pooled the deposits from the PRE-PREPARE: once the partition heals it
-  // retransmits them, and the three others replace v0 and commit them.
-  sim.Partition({0, 1}, 0, 400);
-  const std::vector<Hash32> ids = {sim.Submit(0, 10), sim.Submit(0, 10), sim.Submit(0, 10)};
-  sim.Crash(0, 150);
-  REQUIRE(sim.RunUntil(150));
+  // retransmits them, and the three others replace v0 and commit them. The partition starts
+  // once the replicas have checked their empty data directories (each needs two others' reports).
+  sim.Partition({0, 1}, 100, 500);
+  const std::vector<Hash32> ids = {sim.Submit(0, 110), sim.Submit(0, 110), sim.Submit(0, 110)};
+  sim.Crash(0, 250);
+  REQUIRE(sim.RunUntil(250));
   CHECK(sim.chain(1).empty());
   for (const Hash32& id : ids) CHECK(sim.replica(1)->IsPending(id));
   REQUIRE(sim.RunUntil(5000));

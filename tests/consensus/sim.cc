@@ -104,8 +104,13 @@ void Simulation::StartReplica(int i, std::optional<RestoredFromBackup> from_back
   restored.tip = TipOf(i);
   // As the node does: the marker stays on disk until the bounds are known, so a crash before
   // then restarts a restored replica again.
+  if (node.empty_dir_record && !node.chain.empty()) {
+    node.empty_dir_record = false;
+    node.restore_marker = true;
+  }
   if (!from_backup && node.restore_marker) from_backup = RestoredFromBackup{};
   restored.from_backup = from_backup;
+  restored.empty_data_dir = node.empty_dir_record && !from_backup;
   node.replica =
       std::make_unique<Replica>(genesis_, i, *node.key, std::move(restored), &node.index);
   for (auto it = node.journal.begin(); it != node.journal.end();) {
@@ -177,11 +182,12 @@ void Simulation::RestoreFromBackup(int node, UnixMillis backup_at, UnixMillis re
     std::vector<CommittedBlock> chain;
     SetIndex index;
     crypto::MerkleFrontier frontier;
+    bool empty_dir_record = false;
   };
   auto backup = std::make_shared<Backup>();
   Schedule(backup_at, [this, node, backup]() {
     const Node& n = nodes_[node];
-    *backup = Backup{n.records, n.journal, n.chain, n.index, n.frontier};
+    *backup = Backup{n.records, n.journal, n.chain, n.index, n.frontier, n.empty_dir_record};
     Log("BACKUP v" + std::to_string(node) + " at height " + std::to_string(n.chain.size()));
   });
   Schedule(restore_at, [this, node, backup, marker]() {
@@ -193,11 +199,30 @@ void Simulation::RestoreFromBackup(int node, UnixMillis backup_at, UnixMillis re
     n.chain = backup->chain;
     n.index = backup->index;
     n.frontier = backup->frontier;
+    n.empty_dir_record = marker && backup->empty_dir_record;  // a node of before either
     n.restore_marker = marker;
     Log("RESTORE v" + std::to_string(node) + " from its backup at height " +
         std::to_string(n.chain.size()) + (marker ? "" : " (marker ignored)"));
     StartReplica(node,
                  marker ? std::optional<RestoredFromBackup>(RestoredFromBackup{}) : std::nullopt);
+    Drain(node);
+  });
+}
+
+void Simulation::LoseData(int node, UnixMillis at, bool record) {
+  Schedule(at, [this, node, record]() {
+    Node& n = nodes_[node];
+    n.replica.reset();
+    n.DropHostState();
+    n.records.clear();
+    n.journal.clear();
+    n.chain.clear();
+    n.index = SetIndex();
+    n.frontier = crypto::MerkleFrontier();
+    n.restore_marker = false;
+    n.empty_dir_record = record;
+    Log("DATA LOST v" + std::to_string(node) + (record ? "" : " (started as a new validator)"));
+    StartReplica(node);
     Drain(node);
   });
 }
@@ -332,7 +357,15 @@ void Simulation::Drain(int i) {
     }
     for (const Event& e : rd.events) {  // 5. events
       ++event_counts_[e.kind];
-      if (e.kind == Event::Kind::kRestoredBoundsKnown) node.restore_marker = false;
+      if (e.kind == Event::Kind::kRestoredBoundsKnown) {
+        node.restore_marker = false;
+        node.empty_dir_record = false;
+      }
+      if (e.kind == Event::Kind::kEmptyDataDirChecked) node.empty_dir_record = false;
+      if (e.kind == Event::Kind::kOwnVotesFound) {
+        node.empty_dir_record = false;
+        node.restore_marker = true;
+      }
       {
         Log("v" + std::to_string(i) + " EVENT " + std::to_string(static_cast<int>(e.kind)) +
             " view " + std::to_string(e.view) + " seq " + std::to_string(e.seq) + " " + e.detail);
@@ -875,6 +908,7 @@ void Simulation::RandomFaults() {
   int restored = -1;
   UnixMillis backup_at = 0;
   UnixMillis restore_at = 0;
+  bool lost_data = false;
   const int correct = opt_.n - byz;
   if (restore_rng() % 4 == 0 && static_cast<size_t>(correct - 1) >= genesis_.quorum()) {
     std::vector<int> candidates;
@@ -885,7 +919,15 @@ void Simulation::RandomFaults() {
       restored = candidates[restore_rng() % candidates.size()];
       backup_at = static_cast<UnixMillis>(restore_rng() % opt_.fault_period);
       restore_at = backup_at + 50 + static_cast<UnixMillis>(restore_rng() % 400);
-      RestoreFromBackup(restored, backup_at, restore_at, /*marker=*/true);
+      // Or, in half of those seeds (since 2026-12-07), its data is lost instead and it starts
+      // again on an empty data directory; what it accepted before may be lost with it.
+      lost_data = restore_rng() % 2 == 0;
+      if (lost_data) {
+        backup_at = 0;
+        LoseData(restored, restore_at);
+      } else {
+        RestoreFromBackup(restored, backup_at, restore_at, /*marker=*/true);
+      }
     }
   }
   // A correct replica that goes down for good (a validator lost, never restarted) in a quarter of
@@ -914,9 +956,9 @@ void Simulation::RandomFaults() {
   for (int k = 0; k < opt_.deposits; ++k) {
     int to = static_cast<int>(rng_() % opt_.n);
     const auto at = static_cast<UnixMillis>(rng_() % opt_.fault_period);
-    // A deposit a replica accepts between its backup and the restore may be lost with it (its
-    // journal is the backup's) unless it reached another replica first; the run requires every
-    // submitted deposit to commit, so those go to the next replica instead.
+    // A deposit a replica accepts between its backup and the restore (before its data is lost)
+    // may be lost with it (its journal is the backup's) unless it reached another replica first;
+    // the run requires every submitted deposit to commit, so those go to the next replica instead.
     // And one a replica accepts before it goes for good is lost unless it reached another, so
     // none goes to that replica.
     while (to == gone || (to == restored && at >= backup_at && at <= restore_at)) {
@@ -937,7 +979,7 @@ void Simulation::RandomFaults() {
   os << "faults: loss=" << loss_ << " dup=" << dup_ << " max_delay=" << max_delay_
      << " crashes=" << crashes << " restored=";
   if (restored >= 0) {
-    os << "v" << restored << "@" << backup_at << "->" << restore_at;
+    os << "v" << restored << (lost_data ? " lost data@" : "@") << backup_at << "->" << restore_at;
   } else {
     os << "none";
   }

@@ -123,6 +123,12 @@ class Simulation {
   // `marker`, as the node does on a restored copy (RestoredState::from_backup), without, as a
   // node that ignores the restore marker.
   void RestoreFromBackup(int node, UnixMillis backup_at, UnixMillis restore_at, bool marker);
+  // At `at`, crashes `node`, empties its data (chain, index, journal, consensus records) and
+  // restarts it: a validator whose disk was lost, started again on an empty data directory.
+  // With `record` it starts as the node does on one (RestoredState::empty_data_dir); without,
+  // as a node that did not tell an empty data directory from a new validator's (until
+  // 2026-12-07).
+  void LoseData(int node, UnixMillis at, bool record = true);
   void Partition(std::vector<int> group, UnixMillis from, UnixMillis until);
   void SetLoss(double p) { loss_ = p; }
   // Messages from an honest replica for which `drop(from, to, body)` is true are lost (scenario
@@ -202,6 +208,12 @@ class Simulation {
     // The host's restore marker (docs/operations.md "The restore marker"): set by a restore that
     // honours it, kept across restarts, deleted once the replica reports its bounds known.
     bool restore_marker = false;
+    // The host's record that the data directory started empty (the node's meta record
+    // "empty_data_dir"): every node starts so at genesis, and LoseData starts one so again.
+    // Deleted once the replica found no cosignature of its own (kEmptyDataDirChecked); turned
+    // into a restore marker when it found one (kOwnVotesFound), or when the host restarts with
+    // blocks under the record (a crash during the check: their certificates were not looked at).
+    bool empty_dir_record = true;
     bool gone = false;          // down for good (RandomFaults): the run completes without it
     size_t persist_writes = 0;  // Readies with records (persist_writes())
     // The host's state-transfer target (node/validator.cc's catching_up_): while the replica is

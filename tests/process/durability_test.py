@@ -10,8 +10,14 @@ A validator started on a copy of another validator's data directory (both stoppe
 copied) refuses to run: the copy holds the other's votes and acknowledged deposits, none of its
 own, and no restore marker to make it withhold its votes.
 
+A validator whose data directory is lost after it voted, started again on an empty one, finds
+its own signature on the chain's certificates while it catches up and withholds its votes as a
+validator restored from a backup; the validators of a new network each check their empty data
+directories and vote (docs/operations.md "An empty data directory").
+
 Run: EVCHAIN_BUILD_DIR=build python3 tests/process/durability_test.py pending_survives_crash
      EVCHAIN_BUILD_DIR=build python3 tests/process/durability_test.py copied_data_dir_refused
+     EVCHAIN_BUILD_DIR=build python3 tests/process/durability_test.py lost_data_dir_withholds
 """
 import os
 import shutil
@@ -91,6 +97,37 @@ def copied_data_dir_refused():
         wait_until("marker cleared", lambda: net.log_lines(3, "clearing the restore marker"), 60)
 
 
+def lost_data_dir_withholds():
+    with Network() as net:
+        net.start_all()
+        for i in range(4):
+            wait_until(f"node{i} checked its empty data directory",
+                       lambda i=i: net.log_lines(i, "the empty data directory is checked"), 30)
+        # node3 is the time validator: its cosignature stands in every certificate.
+        net.deposit(make_files(net, 3, "before-loss"), node=0)
+        height = net.status(0)["height"]
+        net.wait_log_size(3, nodes=[3])
+        net.kill(3)
+        checked = len(net.log_lines(3, "the empty data directory is checked"))
+        shutil.rmtree(data_dir(net, 3))
+        net.start(3)
+        found_line = "carries this validator's signature: it voted before"
+        wait_until("node3 finds its signature in the chain",
+                   lambda: net.log_lines(3, found_line), 60)
+        found = net.log_lines(3, found_line)[0]
+        check(any(f"block {h} carries" in found for h in range(1, height + 1)),
+              f"the signature was not found in the blocks it voted on:\n{found}")
+        check(len(net.log_lines(3, "the empty data directory is checked")) == checked,
+              "node3 took its lost data directory for a new validator's")
+        # It learns how far it must withhold from the other three, and the chain goes on.
+        wait_until("node3's bounds", lambda: net.log_lines(3, "withholding votes up to seq="), 60)
+        net.deposit(make_files(net, 2, "after-loss"), node=3)
+        net.wait_log_size(5, timeout=60)
+        check(len(set(tuple(net.block_hashes(i, net.status(3)["height"])) for i in range(4))) == 1,
+              "the validators' chains differ")
+
+
 if __name__ == "__main__":
     main({"pending_survives_crash": pending_survives_crash,
-          "copied_data_dir_refused": copied_data_dir_refused})
+          "copied_data_dir_refused": copied_data_dir_refused,
+          "lost_data_dir_withholds": lost_data_dir_withholds})
