@@ -173,6 +173,25 @@ TEST_CASE("backup create gives up within --timeout on a node that says nothing")
   CHECK_MESSAGE(run.err.find("nothing was written to " + out) != std::string::npos, run.err);
 }
 
+TEST_CASE("snapshot create gives up on a running node that says nothing about its backup") {
+  TempDir dir;
+  const std::string data = dir / "data";
+  const std::string out = dir / "chain.evsnap";
+  {
+    OpenLog stopped = OpenLogAt(data);  // a data directory (CURRENT), closed again
+  }
+  bool hung_up = false;
+  CliRun run;
+  {
+    FakeNode node(data, [&](int fd, const std::string&) { hung_up = FakeNode::WaitForHangUp(fd); });
+    run = RunCli({"snapshot", "create", "--data-dir", data, "--out", out, "--timeout", "2"});
+  }
+  CHECK(hung_up);
+  CHECK(run.exit_code == 3);
+  CHECK_MESSAGE(run.err.find("sent nothing for 2 s") != std::string::npos, run.err);
+  CHECK_FALSE(fs::exists(out));
+}
+
 TEST_CASE("backup create gives up when the node's heartbeats show a copy that stands still") {
   TempDir dir;
   const std::string data = dir / "data";
