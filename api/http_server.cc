@@ -32,6 +32,7 @@
 #include "api/accept_batch.h"
 #include "api/commit_waiters.h"
 #include "api/handlers.h"
+#include "api/handshake_lane.h"
 #include "api/metric_names.h"
 #include "api/multipart.h"
 #include "api/request_parsing.h"
@@ -61,11 +62,18 @@ constexpr char kParkedGauge[] = "evchain_http_parked_requests";
 // one its asynchronous accept brought: enough for a burst, bounded so a flood of connects
 // cannot hold the I/O thread for long (each costs a few microseconds).
 constexpr size_t kAcceptBatch = 256;
+// TLS handshakes in progress from one client address at once. Beyond it a new connection from
+// that address is closed at accept, before any crypto, and counted
+// (reason="tls_handshakes_per_address"): the handshake lane (api/handshake_lane.h) keeps a flood
+// from delaying established connections, this keeps one address's flood from filling the lane
+// ahead of other clients' handshakes. A browser opens at most 6 connections to a host at once.
+constexpr size_t kMaxHandshakesPerAddress = 16;
 
 void DescribeTransportMetrics(Metrics& m) {
   m.Describe(kConnectionsGauge, "gauge", "Open HTTP connections.");
   m.Describe(kConnectionsRefused, "counter",
-             "HTTP connections closed at accept, by reason (total or per-address cap).");
+             "HTTP connections closed at accept, by reason (total or per-address cap, or TLS "
+             "handshakes in progress from the address).");
   m.Describe(kTimeouts, "counter",
              "HTTP connections closed by a deadline, by phase (idle, header, body, write).");
   m.Describe(kParkedGauge, "gauge", "?wait=commit requests parked until their commit.");
@@ -380,6 +388,13 @@ class HttpServer::Impl {
     --open_;
     ctx_.metrics.SetGauge(kConnectionsGauge, static_cast<double>(open_));
   }
+  // A TLS session's handshake ended (or the session did before it): Admit counted it.
+  void HandshakeDone(const std::string& address) {
+    std::lock_guard<std::mutex> lock(conn_mu_);
+    auto a = handshaking_.find(address);
+    if (a != handshaking_.end() && --a->second == 0) handshaking_.erase(a);
+  }
+  HandshakeLane& lane() { return lane_; }
 
  private:
   void Accept();
@@ -396,10 +411,15 @@ class HttpServer::Impl {
   mutable std::mutex conn_mu_;
   size_t open_ = 0;                                      // guarded by conn_mu_
   std::unordered_map<std::string, size_t> per_address_;  // guarded by conn_mu_
+  std::unordered_map<std::string, size_t> handshaking_;  // guarded by conn_mu_; TLS only
   // Every live session, to close them on Stop (each erases itself).
   std::list<std::weak_ptr<Closable>> sessions_;  // guarded by conn_mu_
   std::optional<asio::ssl::context> ssl_;
+  // One thread runs io_: sessions, and the handshake lane's steps, rely on it (no two of a
+  // session's handlers ever run at once, inside its strand or in the lane).
   asio::io_context io_{1};
+  // After io_: steps still queued own sessions, whose sockets belong to io_.
+  HandshakeLane lane_{io_};
   // Handlers, journal resumptions and receipts run here, on threads named "http-work" started by
   // Start (docs/operations.md "Threads"); Stop lets them finish what is queued, then joins them.
   asio::io_context workers_;
@@ -433,7 +453,10 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
         deadline_(stream_.get_executor()),
         buffer_(config_.max_header_bytes + kChunkBytes) {}
 
-  ~Session() override { server_.Release(address_, slot_); }
+  ~Session() override {
+    ReleaseHandshake();
+    server_.Release(address_, slot_);
+  }
 
   void Run(std::list<std::weak_ptr<Closable>>::iterator slot) {
     slot_ = slot;
@@ -453,17 +476,21 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
   void Begin() {
     if constexpr (kTls) {
       // The handshake shares the first request's header deadline; one that runs out is closed
-      // without an answer (no TLS session to send one in) and counted.
+      // without an answer (no TLS session to send one in) and counted (Arm). Its steps (the
+      // crypto among them) run in the server's handshake lane, one step per turn of the event
+      // loop, so that a flood of handshakes cannot hold up established connections. The lane
+      // runs on the I/O thread too, outside the strand: one thread, so never beside this
+      // session's other handlers.
       Arm(config_.header_timeout, Phase::kTlsHandshake);
-      stream_.async_handshake(asio::ssl::stream_base::server,
+      stream_.async_handshake(
+          asio::ssl::stream_base::server,
+          asio::bind_executor(server_.lane().executor(&closed_),
                               [self = this->shared_from_this()](beast::error_code ec) {
                                 self->Disarm();
-                                if (ec) {
-                                  if (self->timed_out_) self->CountTimeout();
-                                  return self->Close();
-                                }
+                                self->ReleaseHandshake();
+                                if (ec) return self->Close();
                                 self->WaitRequest();
-                              });
+                              }));
     } else {
       WaitRequest();
     }
@@ -479,6 +506,12 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
         [self = this->shared_from_this(), generation = ++generation_](beast::error_code ec) {
           if (ec || generation != self->generation_ || self->closed_) return;
           self->timed_out_ = true;
+          if (self->phase_ == Phase::kTlsHandshake) {
+            // Closed, not cancelled: the handshake's next step may be waiting in the lane with
+            // no operation on the socket to cancel; once closed, the lane drops it unrun.
+            self->CountTimeout();
+            return self->Close();
+          }
           beast::error_code ignored;
           self->Socket().cancel(ignored);
         });
@@ -934,9 +967,16 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
   void Close() {
     if (closed_) return;
     closed_ = true;
+    ReleaseHandshake();
     Disarm();
     beast::error_code ignored;
     Socket().close(ignored);
+  }
+
+  void ReleaseHandshake() {
+    if (!handshaking_) return;
+    handshaking_ = false;
+    server_.HandshakeDone(address_);
   }
 
   HttpServer::Impl& server_;
@@ -949,6 +989,7 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
   Phase phase_ = Phase::kIdle;
   bool timed_out_ = false;
   bool closed_ = false;
+  bool handshaking_ = kTls;  // counted in the server's handshakes per address until it ends
   beast::flat_buffer buffer_;
   bool skipped_empty_line_ = false;  // since the last request's headers (ReadHeader)
   bool http10_ = false;              // the current request is HTTP/1.0
@@ -1063,12 +1104,18 @@ void HttpServer::Impl::Admit(tcp::socket socket) {
         it->second >= ctx_.config.max_connections_per_address) {
       refused = "per_address";
     }
+    auto handshakes = handshaking_.find(address);
+    if (refused == nullptr && ssl_ && handshakes != handshaking_.end() &&
+        handshakes->second >= kMaxHandshakesPerAddress) {
+      refused = "tls_handshakes_per_address";
+    }
     if (refused != nullptr) {
       ctx_.metrics.Increment(kConnectionsRefused, std::string("reason=\"") + refused + "\"");
       socket.close(ignored);
       return;
     }
     ++per_address_[address];
+    if (ssl_) ++handshaking_[address];
     ++open_;
     ctx_.metrics.SetGauge(kConnectionsGauge, static_cast<double>(open_));
   }

@@ -634,8 +634,10 @@ TEST_CASE("a request without one well-formed Host is refused with 400, as RFC 91
        }) {
     CAPTURE(std::string(head));
     Raw c(s.server.port());
-    const std::string request(head);
-    c.Send(request + (request.ends_with("{}") ? "" : "\r\n") + smuggled);
+    std::string request(head);
+    if (!request.ends_with("{}")) request += "\r\n";
+    request += smuggled;
+    c.Send(request);
     const std::string got = c.Read(std::chrono::seconds(5));
     CHECK(got.starts_with("HTTP/1.1 400"));
     CHECK(got.find("\"bad_host\"") != std::string::npos);

@@ -65,5 +65,79 @@ def https_serving():
               "the TLS handshake timeout is not counted in evchain_http_timeouts_total")
 
 
+def tls_handshakes_per_address():
+    """At most 16 TLS handshakes in progress from one address: the next connection from it is
+    closed at accept, before any crypto, and counted; other addresses' handshakes complete
+    meanwhile, and the address gets its slots back as its handshakes end."""
+    with Network() as net:
+        tls_dir = os.path.join(net.dir, "tls")
+        os.makedirs(tls_dir)
+        cert, key = tls_dir + "/cert.pem", tls_dir + "/key.pem"
+        run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert],
+            timeout=60)
+        config_path = f"{net.net}/node0/config.json"
+        with open(config_path) as f:
+            config = json.load(f)
+        # A long header deadline: the stalled handshakes below stay in progress throughout.
+        config.update({"tls_cert": cert, "tls_key": key, "header_timeout_ms": 20000})
+        with open(config_path, "w") as f:
+            json.dump(config, f)
+        net.start(0)
+        context = ssl.create_default_context(cafile=cert)
+        context.check_hostname = False
+        host, port = config["http_listen"].rsplit(":", 1)
+        port = int(port)
+
+        def healthz(source):
+            raw = socket.create_connection((host, port), timeout=10, source_address=(source, 0))
+            with context.wrap_socket(raw) as tls:
+                tls.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                answer = b""
+                while chunk := tls.recv(4096):
+                    answer += chunk
+                return answer
+
+        def refused_count():
+            raw = socket.create_connection((host, port), timeout=10,
+                                           source_address=("127.0.0.79", 0))
+            with context.wrap_socket(raw) as tls:
+                tls.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                text = b""
+                while chunk := tls.recv(65536):
+                    text += chunk
+            found = re.search(rb'^evchain_http_connections_refused_total'
+                              rb'\{reason="tls_handshakes_per_address"\} (\d+)', text, re.M)
+            return int(found.group(1)) if found else 0
+
+        wait_until("HTTPS /healthz", lambda: b" 200 " in healthz("127.0.0.78"), 30)
+        # 16 connections from one address that never send their ClientHello.
+        stalled = [socket.create_connection((host, port), timeout=10,
+                                            source_address=("127.0.0.77", 0)) for _ in range(16)]
+        try:
+            time.sleep(0.5)  # all 16 accepted
+            with socket.create_connection((host, port), timeout=10,
+                                          source_address=("127.0.0.77", 0)) as extra:
+                extra.settimeout(5)
+                try:
+                    closed = extra.recv(1) == b""
+                except ConnectionResetError:
+                    closed = True
+                except socket.timeout:
+                    closed = False
+            check(closed, "a 17th handshake in progress from one address was not refused")
+            check(refused_count() >= 1, "the refusal is not counted in "
+                  'evchain_http_connections_refused_total{reason="tls_handshakes_per_address"}')
+            answer = healthz("127.0.0.78")
+            check(answer.startswith(b"HTTP/1.1 200"),
+                  f"another address's handshake did not complete: {answer[:40]!r}")
+        finally:
+            for s in stalled:
+                s.close()
+        # The address's slots come back as its connections close.
+        wait_until("the address's handshakes counted as ended",
+                   lambda: b" 200 " in healthz("127.0.0.77"), 10)
+
+
 if __name__ == "__main__":
-    main({"https_serving": https_serving})
+    main({"https_serving": https_serving, "tls_handshakes_per_address": tls_handshakes_per_address})

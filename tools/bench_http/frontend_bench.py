@@ -242,8 +242,12 @@ def run_tls(args, host, port, pid):
     print(f"TLS key: {args.tls}", flush=True)
 
     def show(name, lat):
+        # The slowest three with their place in the sequence: a stall at the start of the flood
+        # is told apart from one in its steady state.
+        worst = sorted(range(len(lat)), key=lambda i: -lat[i])[:3]
         print(f"{name}: {len(lat)} requests, p50 {pct(lat, 50) * 1e3:.1f} ms, "
-              f"p99 {pct(lat, 99) * 1e3:.1f} ms, max {max(lat) * 1e3:.1f} ms", flush=True)
+              f"p99 {pct(lat, 99) * 1e3:.1f} ms, max {max(lat) * 1e3:.1f} ms (slowest: "
+              + ", ".join(f"#{i} {lat[i] * 1e3:.0f} ms" for i in worst) + ")", flush=True)
 
     show("T0 reference, alone", asyncio.run(tls_probe(host, port, S, ctx)))
     hello = client_hello()
