@@ -153,6 +153,32 @@ TEST_CASE("backup create shows the node's progress, a line per 10 % on a stderr 
   CHECK(request == "backup " + out);
 }
 
+TEST_CASE("backup create draws a progress bar on a terminal, and no 10 % lines") {
+  if (!fs::exists("/usr/bin/script")) return;
+  TempDir dir;
+  const std::string data = dir / "data";
+  const std::string out = dir / "out";
+  FakeNode node(data, [&](int fd, const std::string&) {
+    // Apart by more than the bar's 100 ms between redraws.
+    for (uint64_t done : {0, 500, 1000}) {
+      CHECK(SendAll(fd, ProgressLine(done << 20, 1000 << 20, done)));
+      std::this_thread::sleep_for(250ms);
+    }
+    CHECK(SendAll(
+        fd,
+        nlohmann::json{{"ok", true}, {"dir", out}, {"height", 7}, {"log_size", 9}}.dump() + "\n"));
+  });
+  const std::string command =
+      CliPath() + " backup create --data-dir " + data + " --out " + out + " --timeout 5";
+  CliRun tty = RunProgram("/usr/bin/script", {"-qefc", command, "/dev/null"});
+  CHECK_MESSAGE(tty.exit_code == 0, (tty.out + tty.err));
+  // Which of the lines is drawn depends on when they arrive; at least one is.
+  CHECK_MESSAGE(tty.out.find("backup [") != std::string::npos, (tty.out + tty.err));
+  CHECK_MESSAGE(tty.out.find(" MiB / 1000.0 MiB") != std::string::npos, (tty.out + tty.err));
+  CHECK(tty.out.find("backup: 50%") == std::string::npos);
+  CHECK(tty.out.find("height 7, 9 entries") != std::string::npos);
+}
+
 TEST_CASE("backup create gives up within --timeout on a node that says nothing") {
   TempDir dir;
   const std::string data = dir / "data";
