@@ -43,6 +43,8 @@ constexpr int kTickMs = 100;
 // A client that does not read its lines for this long is taken for gone.
 constexpr timeval kSendTimeout{10, 0};
 constexpr const char* kClientGone = "the client is gone";
+// How long a connection refused as busy may take to send its request.
+constexpr int kBusyRequestWaitMs = 1000;
 
 bool WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -226,6 +228,25 @@ void BackupService::Handle(int fd) {
   }
 }
 
+void BackupService::RefuseBusy(const std::string& running) {
+  const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd < 0) return;
+  // The request is awaited (briefly: the copy's reports wait meanwhile) and read first: a
+  // client still sending would fail on a closed connection, and closing over unread data would
+  // reset it before the client reads the answer.
+  pollfd request{fd, POLLIN, 0};
+  if (::poll(&request, 1, kBusyRequestWaitMs) > 0) {
+    char buf[kMaxRequestBytes];
+    (void)!::recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+  }
+  const nlohmann::ordered_json reply = {
+      {"ok", false},
+      {"error", "busy: a backup into " + running +
+                    " is running; the node makes one at a time: try again when it is done"}};
+  WriteAll(fd, reply.dump() + "\n");
+  ::close(fd);
+}
+
 nlohmann::ordered_json BackupService::RunBackup(int fd, const std::string& dir) {
   using Clock = std::chrono::steady_clock;
   timeval send_timeout = kSendTimeout;
@@ -258,12 +279,13 @@ nlohmann::ordered_json BackupService::RunBackup(int fd, const std::string& dir) 
   while (!job.done.load(std::memory_order_acquire)) {
     // POLLHUP (always reported): the client closed its end; a client that only shut down its
     // writing half still reads, and stays.
-    pollfd fds[2] = {{fd, 0, 0}, {wake_read_, POLLIN, 0}};
-    const int ready = ::poll(fds, 2, kTickMs);
+    pollfd fds[3] = {{fd, 0, 0}, {wake_read_, POLLIN, 0}, {listen_fd_, POLLIN, 0}};
+    const int ready = ::poll(fds, 3, kTickMs);
     if (why_cancelled.empty() && ready > 0) {
       if ((fds[0].revents & (POLLHUP | POLLERR)) != 0) why_cancelled = kClientGone;
       if (fds[1].revents != 0) why_cancelled = "the node is stopping";
     }
+    if (ready > 0 && (fds[2].revents & POLLIN) != 0) RefuseBusy(dir);
     const auto now = Clock::now();
     const uint64_t bytes = job.bytes.load(std::memory_order_relaxed);
     const uint64_t records = job.records.load(std::memory_order_relaxed);

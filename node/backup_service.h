@@ -50,7 +50,8 @@ storage::BackupOptions NodeBackupOptions();
 // ({"ok":false,...}). A finished one (marker written) is kept even when its answer cannot be
 // delivered: it is a complete backup.
 // Requests are served one at a time on the service's own thread (the copy on one more thread,
-// so that the service can report and notice a client gone), never on the node's threads.
+// so that the service can report and notice a client gone), never on the node's threads; one
+// that comes during a backup is answered at once {"ok":false,"error":"busy: ..."}.
 class BackupService {
  public:
   // Listens on `data_dir`/backup.sock (replacing a stale one: the node holds the directory's
@@ -68,8 +69,11 @@ class BackupService {
                 int wake_write, const storage::EvidenceLog& log);
   void Serve();
   void Handle(int fd);
-  // Runs the backup into `dir` while reporting its progress on `fd`; the final reply.
+  // Runs the backup into `dir` while reporting its progress on `fd`; the final reply, or null
+  // when the client is gone.
   nlohmann::ordered_json RunBackup(int fd, const std::string& dir);
+  // Answers a connection that comes while a backup into `running` runs: busy (one at a time).
+  void RefuseBusy(const std::string& running);
 
   std::string data_dir_;
   std::string path_;
