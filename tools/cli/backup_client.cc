@@ -5,7 +5,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 
@@ -113,9 +115,8 @@ std::optional<nlohmann::json> AskNodeForBackup(const std::string& data_dir, cons
   // A dead node is noticed when the connection ends; a stopped or hung one only by the clock:
   // the last line received and the last one whose counters moved.
   ProgressView view(options);
-  const auto start = Clock::now();
-  auto last_line = start;
-  auto last_moved = start;
+  auto last_line = Clock::now();
+  auto last_moved = last_line;
   nlohmann::json last_counters;
   std::string buffered;
   const std::string node = "the node on " + data_dir;
@@ -130,8 +131,13 @@ std::optional<nlohmann::json> AskNodeForBackup(const std::string& data_dir, cons
     *error = why + "; " + SettleOutput(out);
     return nlohmann::json();
   };
+  const auto stalled = [&] {
+    return fail(node + " copied nothing for " + Seconds(options.timeout) +
+                " though it answers (is its disk, or the backup's, hung?)");
+  };
   for (;;) {
     // Every complete line buffered: progress lines are shown, the first other one is the answer.
+    bool heard = false;
     for (size_t eol = buffered.find('\n'); eol != std::string::npos; eol = buffered.find('\n')) {
       const std::string line = buffered.substr(0, eol);
       buffered.erase(0, eol + 1);
@@ -139,6 +145,7 @@ std::optional<nlohmann::json> AskNodeForBackup(const std::string& data_dir, cons
       if (!json.is_object()) {
         return fail(node + " sent what is not a JSON line", on_path);
       }
+      heard = true;
       last_line = Clock::now();
       if (!json.value("progress", false)) {
         view.Finish();
@@ -153,23 +160,29 @@ std::optional<nlohmann::json> AskNodeForBackup(const std::string& data_dir, cons
     int wait_ms = -1;
     if (options.timeout.count() > 0) {
       const auto now = Clock::now();
-      if (now - last_line >= options.timeout) {
-        return fail(node + " sent nothing for " + Seconds(options.timeout) +
-                    " (is it stopped, or its disk hung?)");
-      }
-      if (now - last_moved >= options.timeout) {
-        return fail(node + " copied nothing for " + Seconds(options.timeout) +
-                    " though it answers (is its disk, or the backup's, hung?)");
-      }
-      const auto left = last_moved + options.timeout - now;  // last_moved <= last_line
-      wait_ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(left).count());
+      if (heard && now - last_moved >= options.timeout) return stalled();
+      // Until the earlier bound: last_moved <= last_line.
+      wait_ms = static_cast<int>(std::max<int64_t>(
+          0, std::chrono::ceil<std::chrono::milliseconds>(last_moved + options.timeout - now)
+                 .count()));
     }
     pollfd pfd{sock.fd, POLLIN, 0};
     const int ready = ::poll(&pfd, 1, wait_ms);
     if (ready < 0 && errno != EINTR) {
       return fail(std::string("poll: ") + std::strerror(errno));
     }
-    if (ready <= 0) continue;
+    if (ready == 0) {
+      // Silence is judged only when there is nothing to read: a command suspended (Ctrl-Z) and
+      // resumed finds the lines that came meanwhile waiting.
+      const auto now = Clock::now();
+      if (now - last_line >= options.timeout) {
+        return fail(node + " sent nothing for " + Seconds(options.timeout) +
+                    " (is it stopped, or its disk hung?)");
+      }
+      if (now - last_moved >= options.timeout) return stalled();
+      continue;
+    }
+    if (ready < 0) continue;
     char buf[4096];
     const ssize_t r = ::recv(sock.fd, buf, sizeof(buf), 0);
     if (r < 0 && errno == EINTR) continue;
