@@ -478,13 +478,14 @@ class Session : public Closable, public std::enable_shared_from_this<Session<Str
       // The handshake shares the first request's header deadline; one that runs out is closed
       // without an answer (no TLS session to send one in) and counted (Arm). Its steps (the
       // crypto among them) run in the server's handshake lane, one step per turn of the event
-      // loop, so that a flood of handshakes cannot hold up established connections. The lane
-      // runs on the I/O thread too, outside the strand: one thread, so never beside this
-      // session's other handlers.
+      // loop, in turns by client address, so that a flood of handshakes can hold up neither
+      // established connections nor another address's new ones. The lane runs on the I/O
+      // thread too, outside the strand: one thread, so never beside this session's other
+      // handlers. address_ outlives the steps: they own this session.
       Arm(config_.header_timeout, Phase::kTlsHandshake);
       stream_.async_handshake(
           asio::ssl::stream_base::server,
-          asio::bind_executor(server_.lane().executor(&closed_),
+          asio::bind_executor(server_.lane().executor(&closed_, address_),
                               [self = this->shared_from_this()](beast::error_code ec) {
                                 self->Disarm();
                                 self->ReleaseHandshake();
