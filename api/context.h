@@ -46,6 +46,14 @@ struct ApiConfig {
   size_t max_queued_requests = 4096;  // requests waiting for a worker; beyond: 503 overloaded
   size_t max_connections = 10000;
   size_t max_connections_per_address = 256;
+  // HTTPS: TLS handshakes in progress from one client address at once; 0: no cap. Beyond it a
+  // new connection from that address is closed at accept, before any crypto, and counted
+  // (reason="tls_handshakes_per_address"). The handshake lane (api/handshake_lane.h) keeps a
+  // flood from delaying established connections and gives every address its turn; this keeps
+  // one address's flood from holding hundreds of handshakes (memory, and their crypto when
+  // their turns come). A browser opens at most 6 connections to a host at once; behind a TCP
+  // load balancer that passes TLS through, every client has the balancer's address.
+  size_t tls_max_handshakes_per_address = 16;
   // From the first byte of a request to its last header byte; also a new connection's wait for
   // that first byte. Then 408 (plain HTTP) and close.
   std::chrono::milliseconds header_timeout{5000};

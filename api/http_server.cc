@@ -62,12 +62,6 @@ constexpr char kParkedGauge[] = "evchain_http_parked_requests";
 // one its asynchronous accept brought: enough for a burst, bounded so a flood of connects
 // cannot hold the I/O thread for long (each costs a few microseconds).
 constexpr size_t kAcceptBatch = 256;
-// TLS handshakes in progress from one client address at once. Beyond it a new connection from
-// that address is closed at accept, before any crypto, and counted
-// (reason="tls_handshakes_per_address"): the handshake lane (api/handshake_lane.h) keeps a flood
-// from delaying established connections, this keeps one address's flood from filling the lane
-// ahead of other clients' handshakes. A browser opens at most 6 connections to a host at once.
-constexpr size_t kMaxHandshakesPerAddress = 16;
 
 void DescribeTransportMetrics(Metrics& m) {
   m.Describe(kConnectionsGauge, "gauge", "Open HTTP connections.");
@@ -1105,9 +1099,11 @@ void HttpServer::Impl::Admit(tcp::socket socket) {
         it->second >= ctx_.config.max_connections_per_address) {
       refused = "per_address";
     }
+    // HTTPS: handshakes in progress from the address (ApiConfig says why; 0: no cap).
+    const size_t max_handshakes = ctx_.config.tls_max_handshakes_per_address;
     auto handshakes = handshaking_.find(address);
-    if (refused == nullptr && ssl_ && handshakes != handshaking_.end() &&
-        handshakes->second >= kMaxHandshakesPerAddress) {
+    if (refused == nullptr && ssl_ && max_handshakes != 0 && handshakes != handshaking_.end() &&
+        handshakes->second >= max_handshakes) {
       refused = "tls_handshakes_per_address";
     }
     if (refused != nullptr) {

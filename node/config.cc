@@ -66,6 +66,7 @@ Result<NodeConfig> ParseNodeConfig(const std::string& json_text, const std::stri
                                                "http_max_queued_requests",
                                                "max_connections",
                                                "max_connections_per_address",
+                                               "tls_max_handshakes_per_address",
                                                "header_timeout_ms",
                                                "body_timeout_ms",
                                                "idle_timeout_ms",
@@ -149,6 +150,7 @@ Result<NodeConfig> ParseNodeConfig(const std::string& json_text, const std::stri
   get_bool("block_list_open", c.block_list_open);
   get_uint("max_connections", c.max_connections, 1, 1000000);
   get_uint("max_connections_per_address", c.max_connections_per_address, 1, 1000000);
+  get_uint("tls_max_handshakes_per_address", c.tls_max_handshakes_per_address, 0, 1000000);
   get_uint("header_timeout_ms", c.header_timeout_ms, 100, 600000);
   get_uint("body_timeout_ms", c.body_timeout_ms, 100, 3600000);
   get_uint("idle_timeout_ms", c.idle_timeout_ms, 100, 3600000);
@@ -246,6 +248,7 @@ api::ApiConfig ApiConfigFrom(const NodeConfig& config) {
   a.max_queued_requests = config.http_max_queued_requests;
   a.max_connections = config.max_connections;
   a.max_connections_per_address = config.max_connections_per_address;
+  a.tls_max_handshakes_per_address = config.tls_max_handshakes_per_address;
   a.header_timeout = std::chrono::milliseconds(config.header_timeout_ms);
   a.body_timeout = std::chrono::milliseconds(config.body_timeout_ms);
   a.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms);

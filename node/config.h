@@ -32,6 +32,8 @@ struct NodeConfig {
   uint32_t http_max_queued_requests = 4096;
   uint32_t max_connections = 10000;
   uint32_t max_connections_per_address = 256;
+  // HTTPS: TLS handshakes in progress per client address (0: no cap; docs/api.md "Connections").
+  uint32_t tls_max_handshakes_per_address = 16;
   uint32_t header_timeout_ms = 5000;      // request line + headers, from the first byte (then 408)
   uint32_t body_timeout_ms = 60000;       // the whole body
   uint32_t idle_timeout_ms = 30000;       // keep-alive wait for the next request

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 namespace evchain::node {
 namespace {
@@ -55,6 +56,23 @@ TEST_CASE("HTTP front-end options reach the API config, quotas default to none")
   CHECK(!Parse(R"("http_max_queued_requests": 0)").ok());
   CHECK(!Parse(R"("http_max_queued_requests": 1000001)").ok());
   CHECK(!Parse(R"("depositor_quotas": {"x": {"rps": 1, "extra": 2}})").ok());
+}
+
+TEST_CASE("tls_max_handshakes_per_address: 16 by default, 0 lifts the cap, bad values refused") {
+  CHECK(ApiConfigFrom(*Parse("")).tls_max_handshakes_per_address == 16);
+  for (uint32_t n : {0u, 1u, 1000u, 1000000u}) {
+    auto c = Parse(R"("tls_max_handshakes_per_address": )" + std::to_string(n));
+    REQUIRE_MESSAGE(c.ok(), c.status().ToString());
+    CHECK(ApiConfigFrom(*c).tls_max_handshakes_per_address == n);
+  }
+  for (const char* bad : {"-1", "1.5", "\"16\"", "null", "1000001"}) {
+    INFO(bad);
+    auto c = Parse(std::string(R"("tls_max_handshakes_per_address": )") + bad);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().ToString().find(
+              "tls_max_handshakes_per_address: must be an integer in [0, 1000000]") !=
+          std::string::npos);
+  }
 }
 
 // The config's own host:port check accepted "::1:8080" (an IPv6 literal without brackets),

@@ -69,6 +69,19 @@ def tls_handshakes_per_address():
     """At most 16 TLS handshakes in progress from one address: the next connection from it is
     closed at accept, before any crypto, and counted; other addresses' handshakes complete
     meanwhile, and the address gets its slots back as its handshakes end."""
+    handshake_cap({}, 16)
+
+
+def tls_handshakes_per_address_setting():
+    """tls_max_handshakes_per_address sets the cap; 0 lifts it (a TCP load balancer passing TLS
+    through brings every client from one address)."""
+    handshake_cap({"tls_max_handshakes_per_address": 3}, 3)
+    handshake_cap({"tls_max_handshakes_per_address": 0}, None)
+
+
+def handshake_cap(extra_config, cap):
+    """Node 0 with `extra_config` refuses a connection beyond `cap` handshakes in progress from
+    one address; with `cap` None, 40 in progress from one address do not stop another."""
     with Network() as net:
         tls_dir = os.path.join(net.dir, "tls")
         os.makedirs(tls_dir)
@@ -81,6 +94,7 @@ def tls_handshakes_per_address():
             config = json.load(f)
         # A long header deadline: the stalled handshakes below stay in progress throughout.
         config.update({"tls_cert": cert, "tls_key": key, "header_timeout_ms": 20000})
+        config.update(extra_config)
         with open(config_path, "w") as f:
             json.dump(config, f)
         net.start(0)
@@ -111,11 +125,18 @@ def tls_handshakes_per_address():
             return int(found.group(1)) if found else 0
 
         wait_until("HTTPS /healthz", lambda: b" 200 " in healthz("127.0.0.78"), 30)
-        # 16 connections from one address that never send their ClientHello.
+        # `cap` (or 40) connections from one address that never send their ClientHello.
         stalled = [socket.create_connection((host, port), timeout=10,
-                                            source_address=("127.0.0.77", 0)) for _ in range(16)]
+                                            source_address=("127.0.0.77", 0))
+                   for _ in range(40 if cap is None else cap)]
         try:
-            time.sleep(0.5)  # all 16 accepted
+            time.sleep(0.5)  # all accepted
+            if cap is None:
+                answer = healthz("127.0.0.77")
+                check(answer.startswith(b"HTTP/1.1 200"), "with the cap off, a handshake from an "
+                      f"address with 40 in progress did not complete: {answer[:40]!r}")
+                check(refused_count() == 0, "with the cap off, a connection was refused")
+                return
             with socket.create_connection((host, port), timeout=10,
                                           source_address=("127.0.0.77", 0)) as extra:
                 extra.settimeout(5)
@@ -125,7 +146,7 @@ def tls_handshakes_per_address():
                     closed = True
                 except socket.timeout:
                     closed = False
-            check(closed, "a 17th handshake in progress from one address was not refused")
+            check(closed, f"handshake {cap + 1} in progress from one address was not refused")
             check(refused_count() >= 1, "the refusal is not counted in "
                   'evchain_http_connections_refused_total{reason="tls_handshakes_per_address"}')
             answer = healthz("127.0.0.78")
@@ -140,4 +161,5 @@ def tls_handshakes_per_address():
 
 
 if __name__ == "__main__":
-    main({"https_serving": https_serving, "tls_handshakes_per_address": tls_handshakes_per_address})
+    main({"https_serving": https_serving, "tls_handshakes_per_address": tls_handshakes_per_address,
+          "tls_handshakes_per_address_setting": tls_handshakes_per_address_setting})
