@@ -76,6 +76,17 @@ void Validator::Fetch(const consensus::FetchRequest& fetch) {
   transfer_.OnRequest(request, MonoNow());
 }
 
+namespace {
+
+// The empty data directory's check is over (node/empty_data_dir.h): its record goes.
+void ForgetEmptyDataDir(storage::KvStore& store) {
+  if (auto cleared = ClearEmptyDataDirRecord(store); !cleared.ok()) {
+    spdlog::error("cannot clear the empty data directory's record: {}", cleared.ToString());
+  }
+}
+
+}  // namespace
+
 void Validator::Report(const consensus::Event& e) {
   using Kind = consensus::Event::Kind;
   switch (e.kind) {
@@ -93,18 +104,14 @@ void Validator::Report(const consensus::Event& e) {
       if (auto cleared = storage::ClearRestoreMarker(*store_); !cleared.ok()) {
         spdlog::error("cannot clear the restore marker: {}", cleared.ToString());
       }
-      if (auto cleared = ClearEmptyDataDirRecord(*store_); !cleared.ok()) {
-        spdlog::error("cannot clear the empty data directory's record: {}", cleared.ToString());
-      }
+      ForgetEmptyDataDir(*store_);
       break;
     case Kind::kEmptyDataDirChecked:
       spdlog::info(
           "the empty data directory is checked: caught up at height={} view={} with f+1 others, "
           "and no block carries this validator's signature: it votes",
           e.seq, e.view);
-      if (auto cleared = ClearEmptyDataDirRecord(*store_); !cleared.ok()) {
-        spdlog::error("cannot clear the empty data directory's record: {}", cleared.ToString());
-      }
+      ForgetEmptyDataDir(*store_);
       break;
     case Kind::kOwnVotesFound:
       spdlog::error(
