@@ -78,7 +78,8 @@ TEST_CASE("a new address's first step waits for one step per busy address, not t
   CHECK(lane.addresses() == 0);
 }
 
-TEST_CASE("an address whose steps ran out leaves the rotation, and its next step joins at the end") {
+TEST_CASE(
+    "an address whose steps ran out leaves the rotation, and its next step joins at the end") {
   asio::io_context io(1);
   HandshakeLane lane(io);
   bool open = false;
