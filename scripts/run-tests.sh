@@ -15,38 +15,16 @@ scripts/install-deps.sh --browser
 jobs=$(nproc)
 echo "== build (Release, GCC) =="
 scripts/build.sh build
-
-sanitized=1
-[[ "${1:-}" == "--fast" ]] && sanitized=0
-if ((sanitized)); then
-  # The sanitizer build runs beside the Release tests, at the lowest CPU priority: it takes the
-  # CPU those tests leave idle (a third of the two cores: the process tests, one at a time, mostly
-  # wait on their validators) and yields the rest to them, so the tests keep their timing.
-  # Measured: docs/building.md "Build and test time". Its own process group, so that a failed
-  # Release pass stops it with all its compilers.
-  echo "== build (ASan+UBSan, clang-14), beside the Release tests at nice 19 =="
-  sanitizer_log=$(mktemp)
-  # -g1: line tables for sanitizer reports, a lighter build than full debug info. No benchmark
-  # programs: no test runs them.
-  CC=clang-14 CXX=clang++-14 setsid nice -n 19 scripts/build.sh build-asan -DEVCHAIN_SANITIZE=ON \
-    -DEVCHAIN_BENCHMARKS=OFF -DEVCHAIN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >"$sanitizer_log" 2>&1 &
-  sanitizer_build=$!
-  trap 'kill -- -"$sanitizer_build" 2>/dev/null || true; rm -f "$sanitizer_log"' EXIT
-fi
-
 echo "== tests (Release) =="
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 900)
 
-if ((sanitized)); then
-  built=0
-  wait "$sanitizer_build" || built=$?
-  echo "== build (ASan+UBSan, clang-14): its output =="
-  cat "$sanitizer_log"
-  if ((built != 0)); then
-    echo "the sanitizer build failed (exit $built)" >&2
-    exit "$built"
-  fi
+if [[ "${1:-}" != "--fast" ]]; then
+  echo "== build (ASan+UBSan, clang-14) =="
+  # -g1: line tables for sanitizer reports, a lighter build than full debug info. No benchmark
+  # programs: no test runs them.
+  CC=clang-14 CXX=clang++-14 scripts/build.sh build-asan -DEVCHAIN_SANITIZE=ON \
+    -DEVCHAIN_BENCHMARKS=OFF -DEVCHAIN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
   echo "== tests (ASan+UBSan) =="
   # The simulator runs fewer seeds under the sanitizers (each seed is ~10x slower there; see
   # tests/consensus/CMakeLists.txt); the normal build above runs all 1,000.
