@@ -882,7 +882,11 @@ void Simulation::RandomFaults() {
     };
     nodes_[i].clock_offset = offset();
     if (rng_() % 3 == 0) {
-      SetClockOffset(i, offset(), static_cast<UnixMillis>(rng_() % opt_.fault_period));
+      // One draw a statement: the order in which a call's arguments are evaluated is
+      // unspecified (GCC and Clang differ), and the seed must replay in every build.
+      const UnixMillis jump_to = offset();
+      const auto jump_at = static_cast<UnixMillis>(rng_() % opt_.fault_period);
+      SetClockOffset(i, jump_to, jump_at);
     }
   }
   // Crash/restart honest replicas (restart before the end of the fault period + a bit).
@@ -972,8 +976,9 @@ void Simulation::RandomFaults() {
   for (int k = 0; k < twins && nonce_ > 0; ++k) {
     const std::string nonce = "n" + std::to_string(rng_() % nonce_);
     contested_nonces_.insert(nonce);
-    SubmitEntry(static_cast<int>(rng_() % opt_.n), SignedDeposit(nonce, "twin " + nonce),
-                static_cast<UnixMillis>(rng_() % opt_.fault_period));
+    const int to = static_cast<int>(rng_() % opt_.n);  // one draw a statement, as above
+    const auto at = static_cast<UnixMillis>(rng_() % opt_.fault_period);
+    SubmitEntry(to, SignedDeposit(nonce, "twin " + nonce), at);
   }
   std::ostringstream os;
   os << "faults: loss=" << loss_ << " dup=" << dup_ << " max_delay=" << max_delay_

@@ -1,12 +1,17 @@
 // consensus_sim: runs seeded simulations. A failure prints its seed and the replay command.
 //   consensus_sim --seeds 1-250 --n 4        (sweep)
 //   consensus_sim --seed 1234 --n 4 --verbose (replay one seed with a transcript)
+//   consensus_sim --seeds 1-40 --n 4 --digest (one SHA-256 of each seed's transcript: a seed
+//                                              must replay the same in every build, and
+//                                              scripts/run-tests.sh compares the two builds')
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <exception>
 #include <string>
 
+#include "common/encoding.h"
+#include "crypto/sha256.h"
 #include "tests/consensus/sim.h"
 
 namespace {
@@ -18,10 +23,14 @@ int Run(int argc, char** argv) {
   std::string seeds;
   int n = 4;
   bool verbose = false;
+  bool digest = false;
   app.add_option("--seed", seed, "run one seed");
   app.add_option("--seeds", seeds, "run a range A-B of seeds");
   app.add_option("--n", n, "replicas (4 or more; 5 and 6 exercise quorum > 2f+1)");
   app.add_flag("--verbose", verbose, "print the transcript");
+  app.add_flag("--digest", digest,
+               "print one SHA-256 of each seed's transcript instead of the transcript: the "
+               "same seed must give the same digest in every build and on every machine");
   CLI11_PARSE(app, argc, argv);
   uint64_t first = seed, last = seed;
   if (!seeds.empty()) {
@@ -35,11 +44,20 @@ int Run(int argc, char** argv) {
     evchain::consensus::sim::Options opt;
     opt.n = n;
     opt.seed = s;
-    opt.verbose = verbose;
+    opt.verbose = verbose || digest;  // the transcript is recorded only when asked for
     evchain::consensus::sim::Simulation sim(opt);
     std::string failure = sim.RunSeed();
     if (verbose) {
       for (const std::string& line : sim.transcript()) std::printf("%s\n", line.c_str());
+    }
+    if (digest) {
+      evchain::crypto::Sha256Stream hash;
+      for (const std::string& line : sim.transcript()) {
+        hash.Update(evchain::AsBytes(line));
+        hash.Update(evchain::AsBytes(std::string_view("\n")));
+      }
+      std::printf("seed %llu n %d transcript %s\n", static_cast<unsigned long long>(s), n,
+                  evchain::ToHex(hash.Finish()).c_str());
     }
     if (!failure.empty()) {
       ++failures;
