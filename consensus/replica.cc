@@ -963,6 +963,13 @@ bool Replica::State::MayResend(int peer) {
 void Replica::State::Equivocation(const std::string& a, const std::string& b, uint64_t v,
                                   uint64_t seq) {
   ++dropped["equivocation"];
+  // Reported and relayed once: a replica that holds the other pre-prepare detects the proof
+  // again, and if each detection relayed again, every relay would make n - 1 more (until
+  // 2026-12-08, a storm while the replicas were still changing into the equivocating
+  // primary's view, which lasted until the view-change timer fired). Older views' entries go.
+  equivocations_relayed.erase(equivocations_relayed.begin(),
+                              equivocations_relayed.lower_bound({view, 0}));
+  if (!equivocations_relayed.emplace(v, seq).second) return;
   Event e;
   e.kind = Event::Kind::kEquivocation;
   e.view = v;
@@ -974,7 +981,10 @@ void Replica::State::Equivocation(const std::string& a, const std::string& b, ui
   // Relay the proof so every correct replica detects it and they change view together.
   ready.messages.push_back(Outgoing{kBroadcast, a});
   ready.messages.push_back(Outgoing{kBroadcast, b});
-  if (v == view && !view_changing) StartViewChange(view + 1, "equivocation");
+  // The primary of `v` is proven faulty: leave its view, whether it is installed or still
+  // being changed into (its pre-prepares may overtake its NEW-VIEW). Waiting for that NEW-VIEW
+  // would keep a proven-faulty primary in office.
+  if (v == view) StartViewChange(view + 1, "equivocation");
 }
 
 // ---------------------------------------------------------------- persistence

@@ -77,6 +77,10 @@ struct Replica::State {
   // ---- log (n in (h, h + L])
   MessageLog log;  // (seq, view) -> pre-prepare and votes
   std::map<std::pair<uint64_t, uint64_t>, BufferedPrePrepare> buffered;  // (view, seq)
+  // (view, seq) of the equivocations reported and relayed, of this view and later ones: each
+  // once, or every relayed copy would be relayed again (Equivocation). At most one per seq
+  // within the watermarks for each view.
+  std::set<std::pair<uint64_t, uint64_t>> equivocations_relayed;
 
   // ---- checkpoints
   uint64_t stable_seq = 0;  // h

@@ -209,6 +209,30 @@ TEST_CASE("equivocating primary is detected and replaced") {
   for (int i = 1; i < 4; ++i) CHECK(sim.replica(i)->view() >= 1);
 }
 
+// A proof of equivocation is relayed to every peer, and a peer that holds the other
+// pre-prepare detects it again. Until 2026-12-08 it also relayed again, each time: while the
+// replicas were still changing into the equivocating primary's view (its pre-prepares had
+// overtaken its NEW-VIEW, so no view change followed the proof) every relay made n - 1 more,
+// a storm that grew until the view-change timer fired. Each replica now reports and relays a
+// (view, seq) once; the simulation fails a second report (sim.cc, "5. events").
+TEST_CASE("an equivocating new primary's proof is relayed once, not in a storm") {
+  for (int n : {4, 6}) {
+    CAPTURE(n);
+    Simulation sim(Quiet(n));
+    sim.SetByzantine(1, kEquivocate | kLateNewView);  // primary of view 1
+    // v0's crash forces the view change to view 1; it is back once that is under way (two
+    // faults at once are more than f = 1 allows).
+    sim.Crash(0, 5);
+    sim.Restart(0, 1000);
+    for (int k = 0; k < 6; ++k) sim.Submit(2 + k % (n - 2), 20 + 10 * k);
+    bool done = sim.RunToCompletion();
+    INFO(sim.failure());
+    REQUIRE(done);
+    CHECK(sim.CountEvents(Event::Kind::kEquivocation) > 0);
+    for (int i = 2; i < n; ++i) CHECK(sim.replica(i)->view() >= 2);
+  }
+}
+
 // Two quorums must share an honest replica: with n = 5 or 6 (f = 1), 2f+1 = 3 replicas out of 5
 // meet in one, the Byzantine primary itself. Quorums of ceil((n+f+1)/2) = 4 meet in two.
 TEST_CASE("n = 5 and 6: a primary that splits the backups cannot certify two blocks") {

@@ -38,7 +38,7 @@ enum Byz : uint32_t {
   // upper half, each half also getting its block's COMMIT at once (two blocks, one height).
   kSplitBrain = 128,
   // As primary: fresh pre-prepares carry a block time an hour ahead, and NEW-VIEW is held back
-  // so that they reach replicas still changing view.
+  // so that they reach replicas still changing view (as kLateNewView).
   kBadTime = 256,
   // Lies in the protocol messages: besides each VIEW-CHANGE and CHECKPOINT it sends a
   // well-signed wrong one (a stable checkpoint it cannot prove, a prepared certificate whose
@@ -49,6 +49,9 @@ enum Byz : uint32_t {
   // Floods: with every message, 8 more: votes and checkpoints for far sequence numbers,
   // statuses claiming random heights and views.
   kFlood = 1024,
+  // As primary: NEW-VIEW is held back 60 ms, so that its pre-prepares reach replicas still
+  // changing view.
+  kLateNewView = 2048,
 };
 
 struct Options {
@@ -233,12 +236,17 @@ class Simulation {
     std::deque<Arrival> urgent, forwards, small;
     bool busy = false;
     bool busy_small = false;
-    // What the host loses with its process (a crash, a restore): queues and the check cache.
+    // The (view, seq) of each equivocation this replica reported since it started: an honest
+    // replica reports and relays one proof of each once (Replica::State::Equivocation).
+    std::set<std::pair<uint64_t, uint64_t>> equivocations_reported;
+    // What the host loses with its process (a crash, a restore): queues, the check cache, and
+    // the replica's memory of what it reported.
     void DropHostState() {
       urgent.clear();
       forwards.clear();
       small.clear();
       checked.clear();
+      equivocations_reported.clear();
     }
   };
   struct Item {
