@@ -789,14 +789,41 @@ void Replica::State::CheckTimers() {
 
 // Castro-Liskov retransmit messages until they take effect (TOCS §5.2); here every replica
 // periodically broadcasts its status and peers answer with what it lacks.
-void Replica::State::SendStatus(int to) {
+pb::Body Replica::State::StatusBody() const {
   pb::Body body;
   pb::Status* st = body.mutable_status();
   st->set_view(view);
   st->set_view_changing(view_changing);
   st->set_committed_height(tip.height);
   st->set_stable_seq(stable_seq);
-  Send(to, body);
+  st->set_checking_empty_data_dir(empty_dir_check);
+  return body;
+}
+
+void Replica::State::SendStatus(int to) { Send(to, StatusBody()); }
+
+uint64_t Replica::State::HighestVoteHeldFrom(int peer) const {
+  uint64_t highest = 0;
+  for (const auto& [seq, views] : log.by_seq()) {
+    for (const auto& [v, slot] : views) {
+      // A carried pre-prepare is signed by the primary of the view it was first proposed in.
+      const bool proposed = slot.pre_prepare && Primary(slot.pre_prepare->header.view) == peer;
+      if (proposed || slot.prepares.count(peer) > 0 || slot.commits.count(peer) > 0) {
+        highest = std::max(highest, seq);
+      }
+    }
+  }
+  return highest;
+}
+
+void Replica::State::AnswerEmptyDataDirCheck(int peer) {
+  UnixMillis& last = last_check_answer[peer];
+  if (last != 0 && now - last < genesis.params.view_change_timeout_ms / 2) return;
+  last = now;
+  pb::Body body = StatusBody();
+  body.mutable_status()->set_answers_empty_data_dir_check(true);
+  body.mutable_status()->set_votes_held_from_you(HighestVoteHeldFrom(peer));
+  Send(peer, body);
 }
 
 void Replica::State::Retransmit() {
@@ -894,14 +921,18 @@ void Replica::State::LookForOwnCosignature(uint64_t height, const std::string& c
                                  return sig.name == own_cosigner.name && sig.key_id == key_id;
                                });
   if (!own) return;
+  FoundOwnVotes(height, "the certificate of block " + std::to_string(height) +
+                            " carries this validator's cosignature");
+}
+
+void Replica::State::FoundOwnVotes(uint64_t seq, std::string detail) {
   empty_dir_check = false;  // still amnesic, bounds unknown
   backup_floor = RestoredFromBackup{};
   Event e;
   e.kind = Event::Kind::kOwnVotesFound;
   e.view = view;
-  e.seq = height;
-  e.detail = "the certificate of block " + std::to_string(height) +
-             " carries this validator's cosignature";
+  e.seq = seq;
+  e.detail = std::move(detail);
   ready.events.push_back(std::move(e));
 }
 
@@ -909,7 +940,16 @@ void Replica::State::OnStatus(const Message& m) {
   const pb::Status& st = m.body().status();
   const int peer = m.sender();
   peer_committed[peer] = st.committed_height();
-  if (amnesic && !amnesia_bounds_known) {
+  if (st.checking_empty_data_dir()) AnswerEmptyDataDirCheck(peer);
+  // While it checks its empty data directory, only answers to the check count as reports: each
+  // says whether its sender holds a vote this replica signed before its data was lost.
+  const bool report = !empty_dir_check || st.answers_empty_data_dir_check();
+  if (empty_dir_check && report && st.votes_held_from_you() > 0) {
+    FoundOwnVotes(st.votes_held_from_you(), "validator " + genesis.validators[peer].id +
+                                                " holds a vote this validator signed at seq " +
+                                                std::to_string(st.votes_held_from_you()));
+  }
+  if (amnesic && !amnesia_bounds_known && report) {
     // A correct replica's reports only grow: its lowest since this replica started is what it
     // had then, and a lie above it does not raise it. A replica changing to view v has entered
     // at most v - 1: this replica, which withholds its VIEW-CHANGE, cannot be asked to install

@@ -99,7 +99,8 @@ struct RestoredState {
   // directory"). A new validator's is empty; so is that of one that voted and lost its data,
   // which must not vote again. The replica withholds every vote until its chain and view have
   // reached what f+1 other replicas report. If a certificate of a block it applies meanwhile
-  // carries its own cosignature, it has voted before: kOwnVotesFound, and it goes on as if
+  // carries its own cosignature, or another replica answers that it holds a vote it signed, it
+  // has voted before: kOwnVotesFound, and it goes on as if
   // restored from a backup of nothing (the host writes a restore marker). Otherwise
   // kEmptyDataDirChecked, and it votes. The host keeps its own record of this until either.
   bool empty_data_dir = false;
@@ -165,9 +166,10 @@ struct Event {
     // others' reports (height `seq`, view `view`) and found no cosignature of its own: it votes.
     kEmptyDataDirChecked,
     // Started on an empty data directory, and the certificate of block `seq` carries this
-    // validator's cosignature: it voted before and lost its data. It withholds its votes as one
-    // restored from a backup of nothing; the host writes a restore marker (kRestoredBoundsKnown
-    // follows when the bounds are known).
+    // validator's cosignature, or another replica holds a vote it signed at `seq` (`detail` says
+    // which): it voted before and lost its data. It withholds its votes as one restored from a
+    // backup of nothing; the host writes a restore marker (kRestoredBoundsKnown follows when the
+    // bounds are known).
     kOwnVotesFound,
   };
   Kind kind = Kind::kDropped;

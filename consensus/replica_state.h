@@ -153,6 +153,17 @@ struct Replica::State {
   void LearnAmnesiaBounds();
   // While empty_dir_check: a certificate carrying this validator's cosignature ends the check.
   void LookForOwnCosignature(uint64_t height, const std::string& certificate);
+  // Ends the check: a vote of this validator's at `seq` was found (a certificate's cosignature,
+  // or one another replica holds). From here it is a validator restored from a backup of
+  // nothing (kOwnVotesFound).
+  void FoundOwnVotes(uint64_t seq, std::string detail);
+  // The highest seq at which `log` holds a PRE-PREPARE, PREPARE or COMMIT `peer` signed (0:
+  // none): what a replica checking its empty data directory asks (AnswerEmptyDataDirCheck).
+  uint64_t HighestVoteHeldFrom(int peer) const;
+  // Answers a STATUS of a replica checking its empty data directory with one of its own, to it
+  // alone, carrying HighestVoteHeldFrom(peer); at most once per half view-change timeout.
+  void AnswerEmptyDataDirCheck(int peer);
+  std::map<int, UnixMillis> last_check_answer;
   // Retransmission is rate-limited per peer (once per view_change_timeout_ms): NEW-VIEW,
   // VIEW-CHANGE and pre-prepares carry whole blocks and can be megabytes each.
   std::map<int, UnixMillis> last_resend;
@@ -227,7 +238,8 @@ struct Replica::State {
   void MaybeCutBlock();
   void CheckTimers();
   void Retransmit();
-  void SendStatus(int to);  // our view, committed height and stable checkpoint
+  pb::Body StatusBody() const;  // our view, committed height and stable checkpoint
+  void SendStatus(int to);
   void Equivocation(const std::string& a, const std::string& b, uint64_t v, uint64_t seq);
   void MarkStable(uint64_t seq, const Hash32& digest, std::vector<std::string> proof);
   void GarbageCollect();

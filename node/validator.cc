@@ -171,8 +171,9 @@ Result<std::unique_ptr<Validator>> Validator::Open(const NodeConfig& config) {
     restored.empty_data_dir = true;
     spdlog::info(
         "the data directory was empty: this validator withholds its votes until it has caught "
-        "up with the others and checked that no block of the chain carries its signature (a "
-        "validator that voted before and lost its data must not vote again)");
+        "up with the others and checked that no block of the chain carries its signature and no "
+        "other validator holds a vote it signed (a validator that voted before and lost its data "
+        "must not vote again)");
   }
   restored.tip.height = v->log_->height();
   restored.tip.log_size = v->log_->size();

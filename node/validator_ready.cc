@@ -115,10 +115,10 @@ void Validator::Report(const consensus::Event& e) {
       break;
     case Kind::kOwnVotesFound:
       spdlog::error(
-          "block {} carries this validator's signature: it voted before its data directory was "
-          "emptied. It withholds its votes, as one restored from a backup of nothing, until the "
-          "others tell it how far they are (docs/operations.md \"An empty data directory\")",
-          e.seq);
+          "{}: it voted before its data directory was emptied. It withholds its votes, as one "
+          "restored from a backup of nothing, until the others tell it how far they are "
+          "(docs/operations.md \"An empty data directory\")",
+          e.detail);
       if (auto s = RecordVotedBefore(*store_); !s.ok()) {
         spdlog::error("cannot record that this validator voted before: {}", s.ToString());
       }
