@@ -1,7 +1,8 @@
 // The doctest main of every <module>_tests executable. One rule beyond doctest's own: a run
-// asked for test cases by name (ctest runs each case as `--test-case=<name>`) that finds none
-// fails. Otherwise a name ctest cannot carry whole (a ';' splits it, as a CMake list) runs
-// nothing and passes.
+// asked for test cases by name or by file (ctest runs each case as `--test-case=<name>`, and in
+// the sanitizer build each file as `--source-file=<path>`) that finds none fails. Otherwise a
+// name ctest cannot carry whole (a ';' splits it, as a CMake list), or a file's path that no
+// longer matches, runs nothing and passes.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
@@ -36,7 +37,10 @@ REGISTER_LISTENER("case_counter", 1, CaseCounter);
 bool NamesTestCases(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg(argv[i]);
-    if (arg.starts_with("--test-case=") || arg.starts_with("-tc=")) return true;
+    if (arg.starts_with("--test-case=") || arg.starts_with("-tc=") ||
+        arg.starts_with("--source-file=") || arg.starts_with("-sf=")) {
+      return true;
+    }
   }
   return false;
 }
@@ -49,8 +53,8 @@ int main(int argc, char** argv) {
   if (context.shouldExit()) return result;
   if (result == 0 && g_cases_run == 0 && NamesTestCases(argc, argv)) {
     std::fprintf(stderr,
-                 "no test case matches the name given: a ctest entry that runs nothing (a ';' in "
-                 "a TEST_CASE name is a CMake list separator)\n");
+                 "no test case matches the name or file given: a ctest entry that runs nothing "
+                 "(a ';' in a TEST_CASE name is a CMake list separator; a file renamed?)\n");
     return 1;
   }
   return result;
